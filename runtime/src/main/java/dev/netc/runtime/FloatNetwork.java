@@ -1,0 +1,34 @@
+package dev.netc.runtime;
+
+import java.util.List;
+
+/**
+ * What every generated {@code precision float} network offers for inference. Instances are not
+ * thread-safe: they own their scratch buffers. Use one instance per thread ({@code copy()}).
+ */
+public interface FloatNetwork {
+
+  /** Number of inputs of one example. */
+  int inputSize();
+
+  /** Number of outputs of one example. */
+  int outputSize();
+
+  /** Number of trainable parameters (weights and biases of all layers). */
+  int parameterCount();
+
+  /** The flat parameter layout: {@code NAME.weight} [out, in] then {@code NAME.bias} [out], per layer. */
+  List<TensorSpec> parameterLayout();
+
+  /** Copies all parameters, in {@link #parameterLayout()} order, into {@code dst}. */
+  void getParameters(float[] dst);
+
+  /** Replaces all parameters with {@code src}, in {@link #parameterLayout()} order. */
+  void setParameters(float[] src);
+
+  /** Forward pass of one example; writes {@link #outputSize()} values to {@code out}. No allocation. */
+  void predict(float[] x, float[] out);
+
+  /** Forward pass of {@code batchSize} examples stored row-major in {@code xs}; rows of {@code out}. */
+  void predictBatch(float[] xs, float[] out, int batchSize);
+}

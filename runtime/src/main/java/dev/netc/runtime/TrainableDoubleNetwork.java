@@ -1,0 +1,31 @@
+package dev.netc.runtime;
+
+/**
+ * A {@link DoubleNetwork} with a loss and an optimizer. Targets are stored row-major,
+ * {@link #targetWidth()} values per example: the class index (as a double) for
+ * {@code cross_entropy}, otherwise {@link #outputSize()} values.
+ */
+public interface TrainableDoubleNetwork extends DoubleNetwork {
+
+  /** Values per example in a target array: 1 for cross_entropy, else outputSize(). */
+  int targetWidth();
+
+  /** The loss over a mini-batch with the network's reduction (mean or sum). */
+  double loss(double[] xs, double[] targets, int batchSize);
+
+  /**
+   * Writes d(loss)/d(parameters) for the mini-batch, with the network's reduction, into
+   * {@code grad} in {@link #parameterLayout()} order, and returns the loss. Does not change the
+   * parameters or the optimizer state.
+   */
+  double gradient(double[] xs, double[] targets, int batchSize, double[] grad);
+
+  /**
+   * One optimizer step on a mini-batch: forward, backward, update. Returns the loss before the
+   * update. Allocates nothing.
+   */
+  double trainBatch(double[] xs, double[] targets, int batchSize);
+
+  /** Forgets the optimizer state (momentum buffers, Adam moments, step count). */
+  void resetOptimizer();
+}
