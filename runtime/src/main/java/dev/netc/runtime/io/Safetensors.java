@@ -42,9 +42,12 @@ public final class Safetensors {
 
   private Safetensors() {}
 
-  /** Reads all tensors of {@code file}; NaN or infinite values are an error. */
+  /**
+   * Reads all tensors of {@code file} into a new mutable map in data order; NaN or infinite
+   * values are an error.
+   */
   public static Map<String, Tensor> read(Path file) throws IOException {
-    return readContents(file, false).tensors();
+    return new LinkedHashMap<>(readContents(file, false).tensors());
   }
 
   /** Reads {@code file}, optionally accepting NaN and infinite values. */
@@ -77,7 +80,7 @@ public final class Safetensors {
    * NaN or infinite values are an error. Does not close the stream.
    */
   public static Map<String, Tensor> read(InputStream in, String source) throws IOException {
-    return readContents(in, source, false).tensors();
+    return new LinkedHashMap<>(readContents(in, source, false).tensors());
   }
 
   /** Reads a whole stream, optionally accepting NaN and infinite values. */
