@@ -10,10 +10,12 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class CsvTest {
 
@@ -49,28 +51,47 @@ class CsvTest {
     assertArrayEquals(new float[] {0.1f, -2e-3f, .5f, 3f}, d.as(Dataset.Type.FLOAT).floatInputs());
   }
 
+  static Stream<Arguments> badRows() {
+    return Stream.of(
+        Arguments.of("too few fields", "1,2,0\n1,2\n",
+            "d.csv:2: expected 3 fields (2 inputs and 1 target) but found 2"),
+        Arguments.of("too many fields", "1,2,0,7\n",
+            "d.csv:1: expected 3 fields (2 inputs and 1 target) but found 4"),
+        Arguments.of("trailing comma", "1,2,\n",
+            "d.csv:1: field 3 is empty"),
+        Arguments.of("not a number", "1,2,0\n1,x1,0\n",
+            "d.csv:2: field 2: 'x1' is not a number"),
+        Arguments.of("hex is not decimal", "0x1p3,2,0\n",
+            "d.csv:1: field 1: '0x1p3' is not a number"),
+        Arguments.of("java suffix", "1f,2,0\n",
+            "d.csv:1: field 1: '1f' is not a number"),
+        Arguments.of("quoted field", "\"1\",2,0\n",
+            "d.csv:1: field 1: '\"1\"' is not a number"),
+        Arguments.of("nan", "1,NaN,0\n",
+            "d.csv:1: field 2: 'NaN' is not a finite number"),
+        Arguments.of("infinity", "-Infinity,2,0\n",
+            "d.csv:1: field 1: '-Infinity' is not a finite number"),
+        Arguments.of("overflow", "1e999,2,0\n",
+            "d.csv:1: field 1: '1e999' is out of range"),
+        Arguments.of("float overflow", "1e39,2,0\n",
+            "d.csv:1: field 1: '1e39' is out of float range"),
+        Arguments.of("fractional class", "1,2,0\n1,2,0\n1,2,1.5\n",
+            "d.csv:3: field 3: class index '1.5' is not an integer"),
+        Arguments.of("class too large", "1,2,3\n",
+            "d.csv:1: field 3: class index '3' is out of range 0 to 2"),
+        Arguments.of("negative class", "1,2,-1\n",
+            "d.csv:1: field 3: class index '-1' is out of range 0 to 2"),
+        Arguments.of("blank in between", "1,2,0\n\n1,2,0\n",
+            "d.csv:2: blank line between data rows"),
+        Arguments.of("no rows", "\n\n",
+            "d.csv: has no data rows"));
+  }
+
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
-      too few fields     | 1,2,0\\n1,2\\n            | d.csv:2: expected 3 fields (2 inputs and 1 targets) but found 2
-      too many fields    | 1,2,0,7\\n                | d.csv:1: expected 3 fields (2 inputs and 1 targets) but found 4
-      trailing comma     | 1,2,\\n                   | d.csv:1: field 3 is empty
-      not a number       | 1,2,0\\n1,x1,0\\n         | d.csv:2: field 2: 'x1' is not a number
-      hex is not decimal | 0x1p3,2,0\\n              | d.csv:1: field 1: '0x1p3' is not a number
-      java suffix        | 1f,2,0\\n                 | d.csv:1: field 1: '1f' is not a number
-      quoted field       | "1",2,0\\n                | d.csv:1: field 1: '"1"' is not a number
-      nan                | 1,NaN,0\\n                | d.csv:1: field 2: 'NaN' is not a finite number
-      infinity           | -Infinity,2,0\\n          | d.csv:1: field 1: '-Infinity' is not a finite number
-      overflow           | 1e999,2,0\\n              | d.csv:1: field 1: '1e999' is out of range
-      float overflow     | 1e39,2,0\\n               | d.csv:1: field 1: '1e39' is out of float range
-      fractional class   | 1,2,0\\n1,2,0\\n1,2,1.5\\n | d.csv:3: field 3: class index '1.5' is not an integer
-      class too large    | 1,2,3\\n                  | d.csv:1: field 3: class index '3' is out of range 0 to 2
-      negative class     | 1,2,-1\\n                 | d.csv:1: field 3: class index '-1' is out of range 0 to 2
-      blank in between   | 1,2,0\\n\\n1,2,0\\n        | d.csv:2: blank line between data rows
-      no rows            | \\n\\n                    | d.csv: has no data rows
-      """)
+  @MethodSource("badRows")
   void badRowsAreReportedWithLineAndField(String what, String text, String expected) {
-    DatasetException e = assertThrows(DatasetException.class, () -> read(
-        text.replace("\\n", "\n"), CsvLayout.classes(2, 3), Dataset.Type.FLOAT));
+    DatasetException e = assertThrows(DatasetException.class,
+        () -> read(text, CsvLayout.classes(2, 3), Dataset.Type.FLOAT));
     assertEquals(expected, e.getMessage());
     assertEquals("d.csv", e.source());
   }
