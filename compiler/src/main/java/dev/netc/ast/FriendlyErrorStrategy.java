@@ -37,9 +37,13 @@ final class FriendlyErrorStrategy extends DefaultErrorStrategy {
     RuleContext ctx = p.getContext();
     Token t = p.getCurrentToken();
     int type = t.getType();
-    if (ctx instanceof NetcParser.NetworkContext
-        && p.getExpectedTokens().contains(NetcParser.RBRACE)
-        && !STATEMENT_STOP.contains(type)) {
+    boolean inStatementLoop = ctx instanceof NetcParser.NetworkContext
+        && p.getExpectedTokens().contains(NetcParser.RBRACE);
+    if (inStatementLoop && (type == Token.EOF || type == NetcParser.NETWORK)) {
+      // A missing '}': leave the loop so that matching '}' reports it where it belongs.
+      return;
+    }
+    if (inStatementLoop && !STATEMENT_STOP.contains(type)) {
       if (!inErrorRecoveryMode(p)) {
         errors.error(t, unknownStatement(p, t));
       }
@@ -91,6 +95,18 @@ final class FriendlyErrorStrategy extends DefaultErrorStrategy {
       return n.statement(n.statement().size() - 1) instanceof NetcParser.DenseStatementContext;
     }
     return false;
+  }
+
+  /**
+   * Never drops a statement keyword or '}' to make the current statement fit: they start the next
+   * statement, so inventing the missing piece (single-token insertion) is the better repair.
+   */
+  @Override
+  protected Token singleTokenDeletion(Parser p) {
+    if (STATEMENT_STOP.contains(p.getInputStream().LA(1))) {
+      return null;
+    }
+    return super.singleTokenDeletion(p);
   }
 
   @Override

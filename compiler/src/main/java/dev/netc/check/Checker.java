@@ -59,6 +59,10 @@ public final class Checker {
     Parts parts = new Parts();
     Map<String, Statement> firsts = new HashMap<>();
     for (Statement s : n.statements()) {
+      if (s.damaged()) {
+        damaged(s, parts);
+        continue;
+      }
       if (!(s instanceof Statement.Dense)) {
         Statement first = firsts.putIfAbsent(s.keyword(), s);
         if (first != null) {
@@ -80,18 +84,21 @@ public final class Checker {
     return Optional.of(Lowering.lower(name, reporter.file(), parts));
   }
 
+  /** A repaired statement still counts (as a layer, as the input) but is not checked. */
+  private static void damaged(Statement s, Parts parts) {
+    if (s instanceof Statement.Dense d) {
+      parts.layers.add(new LayerInfo(d, parts.layers.size() + 1, OptionalInt.empty(),
+          Optional.empty()));
+    } else if (s instanceof Statement.Input in && parts.input.isEmpty()) {
+      parts.input = Optional.of(in);
+    }
+  }
+
   private void statement(Statement s, Parts parts) {
     if (s instanceof Statement.Dense d) {
       parts.layers.add(dense(d, parts.layers.size() + 1));
-      return;
-    }
-    if (s instanceof Statement.Input in) {
+    } else if (s instanceof Statement.Input in) {
       parts.input = Optional.of(in);
-    }
-    if (s.damaged()) {
-      return;
-    }
-    if (s instanceof Statement.Input in) {
       parts.inputSize = size(in.size(), "input size");
     } else if (s instanceof Statement.Loss l) {
       parts.lossStatement = l.loss();
@@ -111,9 +118,6 @@ public final class Checker {
   }
 
   private LayerInfo dense(Statement.Dense d, int number) {
-    if (d.damaged()) {
-      return new LayerInfo(d, number, OptionalInt.empty(), Optional.empty());
-    }
     OptionalInt size = size(d.size(), "layer size");
     Optional<Activation> activation = d.activation().flatMap(vocabulary::activation);
     return new LayerInfo(d, number, size, activation);

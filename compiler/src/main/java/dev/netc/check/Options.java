@@ -2,7 +2,6 @@ package dev.netc.check;
 
 import dev.netc.ast.Arg;
 import dev.netc.ast.Call;
-import dev.netc.ast.Name;
 import dev.netc.ast.Pos;
 import dev.netc.ast.Value;
 import dev.netc.diag.Reporter;
@@ -71,6 +70,11 @@ final class Options {
       }
     }
     return o;
+  }
+
+  /** Where an option's value was written, if it was given. */
+  Optional<Pos> pos(String key) {
+    return Optional.ofNullable(values.get(key)).map(Value::pos);
   }
 
   /** True if the option was given. */
@@ -175,10 +179,5 @@ final class Options {
 
   static String quote(String s) {
     return "'" + s + "'";
-  }
-
-  /** The position of a name, for callers that report on the callee. */
-  static Pos pos(Optional<Name> name, Pos fallback) {
-    return name.map(Name::pos).orElse(fallback);
   }
 }
