@@ -49,6 +49,10 @@ public final class Checker {
     for (NetworkNode n : source.networks()) {
       checker.network(n).ifPresent(networks::add);
     }
+    if (source.networks().isEmpty() && !reporter.hasErrors()) {
+      reporter.error(1, 1, 1, "no network in '" + source.fileName()
+          + "'; a .net file holds one or more 'network NAME { ... }' blocks");
+    }
     return reporter.hasErrors() ? List.of() : List.copyOf(networks);
   }
 
@@ -133,9 +137,9 @@ public final class Checker {
     if (i.isEmpty()) {
       error(v.pos(), what + " must be an integer, got '" + v.text() + "'");
     } else if (i.get().signum() <= 0) {
-      error(v.pos(), what + " must be at least 1, got " + v.text());
+      error(v.pos(), what + " must be at least 1, got '" + v.text() + "'");
     } else if (i.get().compareTo(BigInteger.valueOf(MAX_SIZE)) > 0) {
-      error(v.pos(), what + " " + v.text() + " is too large; the limit is " + MAX_SIZE);
+      error(v.pos(), what + " '" + v.text() + "' is too large; the limit is " + MAX_SIZE);
     } else {
       return OptionalInt.of(i.get().intValue());
     }

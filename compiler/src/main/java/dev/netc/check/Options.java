@@ -103,7 +103,7 @@ final class Options {
       return fallback;
     }
     if (!ok.test(d.get())) {
-      error(v.pos(), key + " must be " + rule + ", got " + v.text());
+      error(v.pos(), key + " must be " + rule + ", got " + quote(v.text()));
       return fallback;
     }
     return d.get();
@@ -150,7 +150,7 @@ final class Options {
       return fallback;
     }
     if (i.get().bitLength() > 63) {
-      error(v.pos(), key + " " + v.text() + " does not fit in 64 bits");
+      error(v.pos(), key + " " + quote(v.text()) + " does not fit in 64 bits");
       return fallback;
     }
     return i.get().longValue();
@@ -163,11 +163,11 @@ final class Options {
     }
     double d = Double.parseDouble(v.text());
     if (Double.isInfinite(d)) {
-      error(v.pos(), key + " " + v.text() + " is too large");
+      error(v.pos(), key + " " + quote(v.text()) + " is too large");
       return Optional.empty();
     }
     if (d == 0 && new BigDecimal(v.text()).signum() != 0) {
-      error(v.pos(), key + " " + v.text() + " is too small to represent");
+      error(v.pos(), key + " " + quote(v.text()) + " is too small to represent");
       return Optional.empty();
     }
     return Optional.of(d);
