@@ -126,6 +126,15 @@ final class FriendlyErrorStrategy extends DefaultErrorStrategy {
     }
     beginErrorCondition(p);
     Token t = p.getCurrentToken();
+    Token prev = previous(p);
+    if (p.getContext() instanceof NetcParser.ArgumentsContext && prev != null
+        && prev.getType() == NetcParser.IDENT
+        && (t.getType() == NetcParser.NUMBER || t.getType() == NetcParser.IDENT)) {
+      // `lr 0.1` parsed as a bare value `lr` followed by junk: the '=' is what is missing.
+      errors.error(t, "expected '=' after " + SyntaxErrors.quote(prev) + ", found "
+          + SyntaxErrors.quote(t));
+      return;
+    }
     errors.error(t, "unexpected " + SyntaxErrors.quote(t) + "; expected "
         + expectation(p, getExpectedTokens(p)));
   }
@@ -217,9 +226,8 @@ final class FriendlyErrorStrategy extends DefaultErrorStrategy {
       return expected.contains(NetcParser.COMMA) ? "',' or ')'" : "an option or ')'";
     } else if (inNumber) {
       return "a number";
-    } else if (ctx instanceof NetcParser.ArgumentContext
-        && expected.contains(NetcParser.ASSIGN)) {
-      return "'='";
+    } else if (ctx instanceof NetcParser.ArgumentContext) {
+      return expected.contains(NetcParser.ASSIGN) ? "'='" : "an option";
     }
     return "a value";
   }
