@@ -24,7 +24,7 @@ record ModelFile(Path path, List<Network> networks) {
     String source = readText(path);
     FrontendResult result = Frontend.compile(path.toString(), source);
     if (!result.diagnostics().isEmpty()) {
-      err.println(result.renderDiagnostics());
+      err.print(result.renderDiagnostics());
       err.flush();
     }
     if (result.hasErrors()) {
