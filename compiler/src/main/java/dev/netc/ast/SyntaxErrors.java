@@ -59,7 +59,9 @@ final class SyntaxErrors {
     String shown = text.length() > MAX_QUOTE ? text.substring(0, MAX_QUOTE) + "..." : text;
     StringBuilder sb = new StringBuilder("'");
     shown.codePoints().forEach(cp -> {
-      if (Character.isISOControl(cp) || Character.getType(cp) == Character.FORMAT) {
+      // Invisible and look-alike space characters are shown as escapes, not as themselves.
+      if (Character.isISOControl(cp) || Character.getType(cp) == Character.FORMAT
+          || (Character.isSpaceChar(cp) && cp != ' ')) {
         sb.append(String.format("\\u%04x", cp));
       } else {
         sb.appendCodePoint(cp);

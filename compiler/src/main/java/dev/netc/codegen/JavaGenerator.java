@@ -21,6 +21,7 @@ import dev.netc.runtime.TensorSpec;
 import dev.netc.runtime.TrainableDoubleNetwork;
 import dev.netc.runtime.TrainableFloatNetwork;
 import java.util.List;
+import java.util.Optional;
 import javax.lang.model.SourceVersion;
 import javax.lang.model.element.Modifier;
 
@@ -60,12 +61,12 @@ public final class JavaGenerator {
     if (!packageName.isEmpty() && !SourceVersion.isName(packageName)) {
       throw new IllegalArgumentException("invalid package name '" + packageName + "'");
     }
+    // The front end's own rule, not a stricter one: a name it accepts must generate. (Asking the
+    // running JDK which java.lang types exist would also make the result depend on the JDK.)
     String name = network.name();
-    if (!SourceVersion.isIdentifier(name) || SourceVersion.isKeyword(name)) {
-      throw new IllegalArgumentException("network name '" + name + "' is not a java identifier");
-    }
-    if (isJavaLangType(name)) {
-      throw new IllegalArgumentException("network name '" + name + "' hides java.lang." + name);
+    Optional<String> problem = dev.netc.check.Names.networkNameProblem(name);
+    if (problem.isPresent()) {
+      throw new IllegalArgumentException("network name '" + name + "' " + problem.get());
     }
     Activation out = network.outputLayer().activation();
     Loss loss = network.loss().orElse(null);
@@ -76,15 +77,6 @@ public final class JavaGenerator {
     if (!ok) {
       throw new IllegalArgumentException(
           "loss " + loss.keyword() + " does not fit output activation " + out.keyword());
-    }
-  }
-
-  private static boolean isJavaLangType(String name) {
-    try {
-      Class.forName("java.lang." + name, false, ClassLoader.getPlatformClassLoader());
-      return true;
-    } catch (ClassNotFoundException e) {
-      return false;
     }
   }
 
