@@ -13,6 +13,7 @@ import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
 import java.math.BigInteger;
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -158,11 +159,18 @@ public final class Checker {
           + first.pos().line());
       return;
     }
-    Name sameButCase = networkNamesLower.putIfAbsent(name.text().toLowerCase(Locale.ROOT), name);
-    if (sameButCase != null) {
-      error(name.pos(), "network name '" + name.text() + "' differs from '" + sameButCase.text()
-          + "' (line " + sameButCase.pos().line() + ") only in case; their class files would "
-          + "clash on case-insensitive file systems");
+    // macOS file systems ignore case and Unicode normalization (é as one or two code points).
+    String fileKey =
+        Normalizer.normalize(name.text(), Normalizer.Form.NFC).toLowerCase(Locale.ROOT);
+    Name clash = networkNamesLower.putIfAbsent(fileKey, name);
+    if (clash != null) {
+      boolean caseOnly = clash.text().toLowerCase(Locale.ROOT)
+          .equals(name.text().toLowerCase(Locale.ROOT));
+      error(name.pos(), "network name '" + name.text() + "' differs from '" + clash.text()
+          + "' (line " + clash.pos().line() + ") only in "
+          + (caseOnly ? "case; their class files would clash on case-insensitive file systems"
+              : "Unicode normalization; their class files would clash on file systems that "
+                  + "normalize names"));
     }
   }
 

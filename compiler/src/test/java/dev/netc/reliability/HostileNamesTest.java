@@ -167,4 +167,19 @@ class HostileNamesTest {
     assertFalse(java.contains("@deprecated"), java);
     Generated.compile(nets);
   }
+
+  /**
+   * {@code Café} written with one code point or two is the same file name on macOS: rejected like
+   * names that differ only in case.
+   */
+  @Test
+  void namesThatDifferOnlyInNormalizationAreRejected() {
+    String d = Generated.reject("network Caf\u00e9 { input 1 dense 1 relu }\n"
+        + "network Cafe\u0301 { input 1 dense 1 relu }\n");
+    assertTrue(d.contains("t.net:2:9: error: network name 'Cafe\u0301' differs from "
+        + "'Caf\u00e9' (line 1) only in Unicode normalization"), d);
+    d = Generated.reject("network Xor { input 1 dense 1 relu }\n"
+        + "network XOR { input 1 dense 1 relu }\n");
+    assertTrue(d.contains("only in case"), d);
+  }
 }
