@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -142,6 +143,12 @@ final class TrainCommand implements Callable<Integer> {
       if (!Double.isFinite(last.loss())) {
         throw new UserException("training diverged in epoch " + epoch + ": the parameters are "
             + "no longer finite; nothing was written");
+      }
+      Optional<String> bad = engine.nonFiniteParameter();
+      if (bad.isPresent()) {
+        throw new UserException("training diverged in epoch " + epoch + ": " + bad.get()
+            + " although the loss is finite; nothing was written (a smaller lr than "
+            + net.optimizer().lr() + " may help)");
       }
       String which = testSet != null ? "test" : "train";
       if (testSet != null) {
