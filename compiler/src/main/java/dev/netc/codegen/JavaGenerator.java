@@ -10,6 +10,7 @@ import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.netc.Version;
 import dev.netc.ir.Activation;
+import dev.netc.ir.Decimals;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
@@ -183,7 +184,7 @@ public final class JavaGenerator {
       Names.LayerNames n = ctx.names().layer(l.index());
       m.addStatement("this.$N = $T.$L($T.$L, $L, $L, $L, seed, $L)", n.weight(), Init.class,
           f ? "weightsFloat" : "weights", SCHEME, l.init().scheme().name(),
-          Double.toString(l.init().scale()), l.inSize(), l.outSize(), l.index());
+          Decimals.of(l.init().scale()), l.inSize(), l.outSize(), l.index());
       m.addStatement("this.$N = new $T[$L]", n.bias(), ctx.scalar(), l.outSize());
     }
     return m.build();

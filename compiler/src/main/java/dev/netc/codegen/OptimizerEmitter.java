@@ -4,6 +4,7 @@ import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
+import dev.netc.ir.Decimals;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Optimizer;
 import java.util.ArrayList;
@@ -105,9 +106,10 @@ final class OptimizerEmitter {
       Optimizer.Adam a = (Optimizer.Adam) opt;
       m.addComment("torch.optim.Adam's bias corrections, computed in double once per step.");
       m.addStatement("$T stepSize = $L", ctx.scalar(), ctx.precision().cast(
-          a.lr() + " / (1.0 - Math.pow(" + a.beta1() + ", stepCount))"));
+          Decimals.of(a.lr()) + " / (1.0 - Math.pow(" + Decimals.of(a.beta1())
+              + ", stepCount))"));
       m.addStatement("$T bc2Sqrt = $L", ctx.scalar(), ctx.precision().cast(
-          "Math.sqrt(1.0 - Math.pow(" + a.beta2() + ", stepCount))"));
+          "Math.sqrt(1.0 - Math.pow(" + Decimals.of(a.beta2()) + ", stepCount))"));
     }
     for (Layer l : ctx.network().layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());

@@ -6,6 +6,7 @@ import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
+import dev.netc.ir.Decimals;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Loss;
 import dev.netc.ir.Reduction;
@@ -58,7 +59,7 @@ final class TrainingEmitter {
         .addJavadoc("$L\n", loss.reduction() == Reduction.SUM
             ? "reduction = sum: per-example losses are added."
             : "reduction = mean: the sum of per-example losses is multiplied by LOSS_SCALE / n.")
-        .initializer("$L", Double.toString(perExample))
+        .initializer("$L", Decimals.of(perExample))
         .build());
     f.addAll(optimizer.constants());
     return f;

@@ -154,7 +154,7 @@ public sealed interface Activation {
     }
 
     public String describe() {
-      return "leaky_relu(alpha = " + alpha + ")";
+      return "leaky_relu(alpha = " + Decimals.of(alpha) + ")";
     }
 
     public double value(double z) {
@@ -192,7 +192,7 @@ public sealed interface Activation {
     }
 
     public String describe() {
-      return "elu(alpha = " + alpha + ")";
+      return "elu(alpha = " + Decimals.of(alpha) + ")";
     }
 
     public double value(double z) {
@@ -205,7 +205,7 @@ public sealed interface Activation {
 
     public String javaValue(String z, Precision p) {
       return "(" + z + " > " + p.literal(0) + " ? " + z + " : "
-          + p.cast(alpha + " * Math.expm1(" + z + ")") + ")";
+          + p.cast(Decimals.of(alpha) + " * Math.expm1(" + z + ")") + ")";
     }
 
     public String javaDerivative(String z, String a, Precision p) {

@@ -34,8 +34,8 @@ public sealed interface Optimizer {
     }
 
     public String describe() {
-      return "sgd(lr = " + lr + ", momentum = " + momentum + ", nesterov = " + nesterov
-          + ", weight_decay = " + weightDecay + ")";
+      return "sgd(lr = " + Decimals.of(lr) + ", momentum = " + Decimals.of(momentum)
+          + ", nesterov = " + nesterov + ", weight_decay = " + Decimals.of(weightDecay) + ")";
     }
   }
 
@@ -65,8 +65,9 @@ public sealed interface Optimizer {
     }
 
     public String describe() {
-      return "adam(lr = " + lr + ", beta1 = " + beta1 + ", beta2 = " + beta2 + ", eps = " + eps
-          + ", weight_decay = " + weightDecay + ")";
+      return "adam(lr = " + Decimals.of(lr) + ", beta1 = " + Decimals.of(beta1) + ", beta2 = "
+          + Decimals.of(beta2) + ", eps = " + Decimals.of(eps) + ", weight_decay = "
+          + Decimals.of(weightDecay) + ")";
     }
   }
 }

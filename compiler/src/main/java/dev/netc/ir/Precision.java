@@ -31,7 +31,7 @@ public enum Precision {
     if (Double.isNaN(v) || Double.isInfinite(v)) {
       throw new IllegalArgumentException("not a finite literal: " + v);
     }
-    return this == FLOAT ? Float.toString((float) v) + literalSuffix : Double.toString(v);
+    return this == FLOAT ? Decimals.ofFloat((float) v) + literalSuffix : Decimals.of(v);
   }
 
   /** Wraps a double-valued Java expression so that it yields this type. */

@@ -17,7 +17,7 @@ public record WeightInit(Init.Scheme scheme, double scale) {
   /** Canonical DSL text, e.g. {@code he} or {@code uniform(scale = 0.1)}. */
   public String describe() {
     return scheme == Init.Scheme.UNIFORM
-        ? "uniform(scale = " + scale + ")"
+        ? "uniform(scale = " + Decimals.of(scale) + ")"
         : scheme.name().toLowerCase(java.util.Locale.ROOT);
   }
 }
