@@ -43,9 +43,14 @@ final class GenerateCommand implements Callable<Integer> {
   public Integer call() {
     checkPackageName(packageName);
     ModelFile file = ModelFile.load(model, spec.commandLine().getErr());
-    List<Path> written = new ArrayList<>();
+    // Every source is generated before the first is written: a failure leaves all files as
+    // they were.
+    List<JavaFile> sources = new ArrayList<>();
     for (Network net : file.selectAll(network)) {
-      JavaFile javaFile = JavaGenerator.generate(net, packageName);
+      sources.add(JavaGenerator.generate(net, packageName));
+    }
+    List<Path> written = new ArrayList<>();
+    for (JavaFile javaFile : sources) {
       Path target = sourcePath(output, javaFile);
       write(target, javaFile.toString());
       written.add(target);

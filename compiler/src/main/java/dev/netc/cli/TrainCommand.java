@@ -193,15 +193,20 @@ final class TrainCommand implements Callable<Integer> {
   private void save(Engine engine, Network net, List<Double> trainLosses,
       List<Double> testLosses) {
     Path plotFile = plotPath();
+    // The message must name the file that failed; both folders are made before either write.
+    Path current = out;
     try {
       createParent(out);
+      current = plotFile;
       createParent(plotFile);
+      current = out;
       engine.save(out);
+      current = plotFile;
       String svg = LossPlot.svg("netc train " + net.name() + ": loss per epoch", trainLosses,
           testLosses);
       AtomicFile.write(plotFile, svg.getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
-      throw new UserException("cannot write '" + out + "': " + ModelFile.describe(e));
+      throw new UserException("cannot write '" + current + "': " + ModelFile.describe(e));
     }
   }
 
