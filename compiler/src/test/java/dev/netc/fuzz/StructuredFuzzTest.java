@@ -84,18 +84,31 @@ class StructuredFuzzTest {
     FuzzChecks.generateAndRun(r);
   }
 
-  /** One to three networks of fuzzer-chosen statements. */
+  /**
+   * One to three networks. Each mostly has the shape of a valid network (input first, one to four
+   * dense layers, then settings in any order) so that many inputs reach the code generator; the
+   * fuzzer decides every word, and may drop the input, add stray statements or omit the brace.
+   */
   static String source(FuzzedDataProvider data) {
     StringBuilder src = new StringBuilder();
     int networks = data.consumeInt(1, 3);
     for (int n = 0; n < networks; n++) {
       src.append("network ").append(data.pickValue(NAMES)).append(" {");
-      int statements = data.consumeInt(0, 10);
-      for (int s = 0; s < statements; s++) {
-        src.append(data.pickValue(SEPARATORS));
-        statement(data, src);
+      if (data.consumeInt(0, 15) != 0) {
+        separator(data, src);
+        src.append("input ").append(size(data));
       }
-      src.append(data.pickValue(SEPARATORS));
+      int layers = data.consumeInt(1, 4);
+      for (int l = 0; l < layers; l++) {
+        separator(data, src);
+        statement(1, data, src);
+      }
+      int settings = data.consumeInt(0, 6);
+      for (int s = 0; s < settings; s++) {
+        separator(data, src);
+        statement(data.consumeInt(0, 7), data, src);
+      }
+      separator(data, src);
       if (data.consumeInt(0, 15) != 0) {
         src.append('}');
       }
@@ -104,8 +117,12 @@ class StructuredFuzzTest {
     return src.toString();
   }
 
-  private static void statement(FuzzedDataProvider data, StringBuilder src) {
-    switch (data.consumeInt(0, 7)) {
+  private static void separator(FuzzedDataProvider data, StringBuilder src) {
+    src.append(data.consumeInt(0, 3) == 0 ? data.pickValue(SEPARATORS) : "\n");
+  }
+
+  private static void statement(int kind, FuzzedDataProvider data, StringBuilder src) {
+    switch (kind) {
       case 0 -> src.append("input ").append(size(data));
       case 1, 2 -> {
         src.append("dense ").append(size(data)).append(' ').append(data.pickValue(ACTIVATIONS));
