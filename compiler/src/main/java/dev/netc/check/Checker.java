@@ -32,6 +32,13 @@ public final class Checker {
   public static final int MAX_SIZE = 65536;
   /** The largest parameter count of one network: 2^28, i.e. 1 GiB of floats. */
   public static final long MAX_PARAMETERS = 1L << 28;
+  /**
+   * The most dense layers in one network. Generated methods that visit every layer (the optimizer
+   * step, the copy constructor) grow with the depth: at this limit the hot ones stay below
+   * HotSpot's 8000-byte JIT limit, and around 300 layers the constructors would pass the class
+   * file's 64 KB method limit and javac would fail.
+   */
+  public static final int MAX_LAYERS = 128;
 
   private final Reporter reporter;
   private final Vocabulary vocabulary;
@@ -197,6 +204,10 @@ public final class Checker {
     if (parts.layers.isEmpty()) {
       error(namePos, "network '" + name + "' has no dense layer");
       return;
+    }
+    if (parts.layers.size() > MAX_LAYERS) {
+      error(namePos, "network '" + name + "' has " + parts.layers.size()
+          + " dense layers; the limit is " + MAX_LAYERS);
     }
     LayerInfo out = parts.layers.get(parts.layers.size() - 1);
     if (parts.loss.isPresent() && out.activation().isPresent()) {
