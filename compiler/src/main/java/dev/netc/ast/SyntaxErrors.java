@@ -36,14 +36,18 @@ final class SyntaxErrors {
     error(token.getLine(), token.getCharPositionInLine() + 1 + length(token), 1, message);
   }
 
-  /** The number of characters a token covers on its first line. */
+  /**
+   * The number of characters a token covers on its first line, counted in code points as ANTLR
+   * counts columns (a letter such as U+1D400 is one column, not two chars).
+   */
   static int length(Token token) {
     String text = token.getText();
     if (text == null || token.getType() == Token.EOF) {
       return 1;
     }
     int newline = text.indexOf('\n');
-    return Math.max(1, newline < 0 ? text.length() : newline);
+    int end = newline < 0 ? text.length() : newline;
+    return Math.max(1, text.codePointCount(0, end));
   }
 
   /** A token as quoted in a message: {@code 'relu'} or {@code end of file}. */

@@ -53,11 +53,13 @@ public record Diagnostic(
       return header();
     }
     String text = lines[line - 1];
+    // Columns count code points (as the lexer does), so step over surrogate pairs as one.
+    int[] cps = text.codePoints().toArray();
     StringBuilder caret = new StringBuilder();
-    for (int i = 0; i < column - 1 && i < text.length(); i++) {
-      caret.append(text.charAt(i) == '\t' ? '\t' : ' ');
+    for (int i = 0; i < column - 1 && i < cps.length; i++) {
+      caret.append(cps[i] == '\t' ? '\t' : ' ');
     }
-    int carets = Math.max(1, Math.min(length, text.length() - (column - 1)));
+    int carets = Math.max(1, Math.min(length, cps.length - (column - 1)));
     caret.append("^".repeat(carets));
     return header() + "\n  " + text + "\n  " + caret;
   }

@@ -182,4 +182,20 @@ class HostileNamesTest {
         + "network XOR { input 1 dense 1 relu }\n");
     assertTrue(d.contains("only in case"), d);
   }
+
+  /**
+   * Found by the structured fuzzer: a letter outside the BMP (two UTF-16 chars, one column) made
+   * a "missing '}'" error point past the end of its line. Columns and carets count code points.
+   */
+  @Test
+  void astralLettersCountAsOneColumn() {
+    String d = Generated.reject("network \ud835\udc00 {\n  input 1 dense 1 relu as \ud835\udc01b");
+    assertEquals("t.net:2:29: error: expected '}' to close network '\ud835\udc00' after "
+        + "'\ud835\udc01b', found end of file\n"
+        + "  " + "  input 1 dense 1 relu as \ud835\udc01b\n"
+        + "  " + " ".repeat(28) + "^\n", d);
+    d = Generated.reject("network \ud835\udc00x { input 1 dense 1 relu6 }");
+    assertTrue(d.endsWith("  network \ud835\udc00x { input 1 dense 1 relu6 }\n"
+        + "  " + " ".repeat(29) + "^^^^^\n"), d);
+  }
 }
