@@ -31,6 +31,7 @@ JAZZER_FUZZ=1 exec ./mvnw -pl compiler -am test \
   -Dtest="$target" \
   -Dsurefire.failIfNoSpecifiedTests=false \
   -Djazzer.max_duration="$duration" \
+  -Djazzer.hooks=true \
   -Dnetc.target=target-fuzz \
   -DargLine="-Xmx1g" \
   -Djazzer.internal.arg.0=fuzz -Djazzer.internal.arg.1=-timeout=30 \
