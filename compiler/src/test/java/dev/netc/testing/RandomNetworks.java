@@ -1,0 +1,225 @@
+package dev.netc.testing;
+
+import dev.netc.ir.Activation;
+import dev.netc.ir.Layer;
+import dev.netc.ir.Loss;
+import dev.netc.ir.Network;
+import dev.netc.ir.Optimizer;
+import dev.netc.ir.Precision;
+import dev.netc.ir.Reduction;
+import dev.netc.ir.WeightInit;
+import dev.netc.runtime.Init;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+
+/**
+ * Random but legal IR networks, built directly from the records (no parser), for tests that
+ * compare implementations on many shapes: the interpreter's gradient check, and the code
+ * generator's agreement with the interpreter. Everything is drawn from a caller-provided
+ * {@link Random} so that one seed replays one case.
+ *
+ * @param minDepth fewest layers (at least 1)
+ * @param maxDepth most layers
+ * @param minWidth smallest input or layer width (at least 1)
+ * @param maxWidth largest input or layer width
+ * @param precisions the precisions to choose from
+ * @param kinds the output/loss pairs to choose from
+ * @param optimizers the optimizer families to choose from
+ */
+public record RandomNetworks(
+    int minDepth,
+    int maxDepth,
+    int minWidth,
+    int maxWidth,
+    List<Precision> precisions,
+    List<LossKind> kinds,
+    List<OptimizerKind> optimizers) {
+
+  /** Which loss a network gets, and therefore which output activations are legal. */
+  public enum LossKind {
+    /** mse with any elementwise output activation. */
+    MSE,
+    /** binary_cross_entropy with a sigmoid output. */
+    BCE,
+    /** cross_entropy with a softmax output. */
+    CROSS_ENTROPY,
+    /** No loss (inference only); any output activation, softmax included. */
+    NONE
+  }
+
+  /** Which optimizer family a network gets; hyperparameters are drawn at random. */
+  public enum OptimizerKind {
+    /** torch.optim.SGD with random momentum, nesterov and weight decay. */
+    SGD,
+    /** torch.optim.Adam with random betas, eps and weight decay. */
+    ADAM
+  }
+
+  /** Every elementwise activation, with parameters where it takes any. */
+  public static final List<String> ELEMENTWISE =
+      List.of("identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus");
+
+  /** Validates the ranges. */
+  public RandomNetworks {
+    if (minDepth < 1 || maxDepth < minDepth || minWidth < 1 || maxWidth < minWidth) {
+      throw new IllegalArgumentException("bad ranges");
+    }
+    precisions = List.copyOf(precisions);
+    kinds = List.copyOf(kinds);
+    optimizers = List.copyOf(optimizers);
+    if (precisions.isEmpty() || kinds.isEmpty() || optimizers.isEmpty()) {
+      throw new IllegalArgumentException("empty choice");
+    }
+  }
+
+  /** Depth 1–5, widths 1–40, double precision, every trainable loss, both optimizers. */
+  public static RandomNetworks defaults() {
+    return new RandomNetworks(1, 5, 1, 40, List.of(Precision.DOUBLE),
+        List.of(LossKind.MSE, LossKind.BCE, LossKind.CROSS_ENTROPY),
+        List.of(OptimizerKind.SGD, OptimizerKind.ADAM));
+  }
+
+  /** The same generator with other depth bounds. */
+  public RandomNetworks withDepth(int min, int max) {
+    return new RandomNetworks(min, max, minWidth, maxWidth, precisions, kinds, optimizers);
+  }
+
+  /** The same generator with other width bounds. */
+  public RandomNetworks withWidth(int min, int max) {
+    return new RandomNetworks(minDepth, maxDepth, min, max, precisions, kinds, optimizers);
+  }
+
+  /** The same generator choosing among {@code ps}. */
+  public RandomNetworks withPrecisions(Precision... ps) {
+    return new RandomNetworks(minDepth, maxDepth, minWidth, maxWidth, List.of(ps), kinds,
+        optimizers);
+  }
+
+  /** The same generator choosing among {@code ks}. */
+  public RandomNetworks withLosses(LossKind... ks) {
+    return new RandomNetworks(minDepth, maxDepth, minWidth, maxWidth, precisions, List.of(ks),
+        optimizers);
+  }
+
+  /** The same generator choosing among {@code os}. */
+  public RandomNetworks withOptimizers(OptimizerKind... os) {
+    return new RandomNetworks(minDepth, maxDepth, minWidth, maxWidth, precisions, kinds,
+        List.of(os));
+  }
+
+  /** A random legal network named {@code name}. */
+  public Network network(Random rnd, String name) {
+    int depth = between(rnd, minDepth, maxDepth);
+    LossKind kind = pick(rnd, kinds);
+    int in = between(rnd, minWidth, maxWidth);
+    int inputSize = in;
+    List<Layer> layers = new ArrayList<>();
+    for (int i = 0; i < depth; i++) {
+      boolean output = i == depth - 1;
+      int out = between(rnd, minWidth, maxWidth);
+      Activation act;
+      if (!output) {
+        act = activation(rnd, pick(rnd, ELEMENTWISE));
+      } else {
+        act = switch (kind) {
+          case MSE -> activation(rnd, pick(rnd, ELEMENTWISE));
+          case BCE -> new Activation.Sigmoid();
+          case CROSS_ENTROPY -> new Activation.Softmax();
+          case NONE -> rnd.nextInt(8) == 0
+              ? new Activation.Softmax() : activation(rnd, pick(rnd, ELEMENTWISE));
+        };
+        if (kind == LossKind.CROSS_ENTROPY && out < 2) {
+          out = 2; // a single class is a degenerate classifier: its loss is identically zero
+        }
+      }
+      layers.add(new Layer("dense" + (i + 1), i, in, out, act, init(rnd)));
+      in = out;
+    }
+    Reduction reduction = rnd.nextBoolean() ? Reduction.MEAN : Reduction.SUM;
+    Optional<Loss> loss = switch (kind) {
+      case MSE -> Optional.of(new Loss.Mse(reduction));
+      case BCE -> Optional.of(new Loss.BinaryCrossEntropy(reduction));
+      case CROSS_ENTROPY -> Optional.of(new Loss.CrossEntropy(reduction));
+      case NONE -> Optional.empty();
+    };
+    return new Network(name, name + ".net", inputSize, layers, loss,
+        optimizer(rnd, pick(rnd, optimizers)), rnd.nextLong(), pick(rnd, precisions));
+  }
+
+  /** The activation called {@code keyword} with random parameters where it takes any. */
+  public static Activation activation(Random rnd, String keyword) {
+    return switch (keyword) {
+      case "identity" -> new Activation.Identity();
+      case "sigmoid" -> new Activation.Sigmoid();
+      case "tanh" -> new Activation.Tanh();
+      case "relu" -> new Activation.Relu();
+      case "leaky_relu" -> new Activation.LeakyRelu(0.01 + 0.3 * rnd.nextDouble());
+      case "elu" -> new Activation.Elu(0.5 + rnd.nextDouble());
+      case "softplus" -> new Activation.Softplus();
+      case "softmax" -> new Activation.Softmax();
+      default -> throw new IllegalArgumentException("unknown activation '" + keyword + "'");
+    };
+  }
+
+  /** A random optimizer of the given family. */
+  public static Optimizer optimizer(Random rnd, OptimizerKind kind) {
+    double wd = rnd.nextBoolean() ? 0.0 : 1e-3 * rnd.nextDouble();
+    if (kind == OptimizerKind.SGD) {
+      double momentum = rnd.nextBoolean() ? 0.0 : 0.5 + 0.45 * rnd.nextDouble();
+      boolean nesterov = momentum > 0 && rnd.nextBoolean();
+      return new Optimizer.Sgd(0.001 + 0.1 * rnd.nextDouble(), momentum, nesterov, wd);
+    }
+    return new Optimizer.Adam(1e-4 + 1e-2 * rnd.nextDouble(), 0.8 + 0.19 * rnd.nextDouble(),
+        0.99 + 0.0099 * rnd.nextDouble(), 1e-8, wd);
+  }
+
+  /** Random inputs for {@code batch} examples, roughly standard normal. */
+  public static double[] inputs(Random rnd, Network net, int batch) {
+    double[] xs = new double[batch * net.inputSize()];
+    for (int i = 0; i < xs.length; i++) {
+      xs[i] = net.precision().round(rnd.nextGaussian());
+    }
+    return xs;
+  }
+
+  /**
+   * Random legal targets for {@code batch} examples: class indices for cross_entropy, values in
+   * [0, 1] for binary_cross_entropy, roughly standard normal otherwise.
+   */
+  public static double[] targets(Random rnd, Network net, int batch) {
+    Loss loss = net.loss().orElseThrow(() -> new IllegalArgumentException("no loss"));
+    int width = net.targetWidth();
+    double[] ts = new double[batch * width];
+    for (int i = 0; i < ts.length; i++) {
+      double t;
+      if (loss instanceof Loss.CrossEntropy) {
+        t = rnd.nextInt(net.outputSize());
+      } else if (loss instanceof Loss.BinaryCrossEntropy) {
+        // Soft targets too: torch accepts any t in [0, 1], and they exercise the z·t term.
+        t = rnd.nextInt(3) == 0 ? rnd.nextDouble() : rnd.nextInt(2);
+      } else {
+        t = rnd.nextGaussian();
+      }
+      ts[i] = net.precision().round(t);
+    }
+    return ts;
+  }
+
+  private static WeightInit init(Random rnd) {
+    return switch (rnd.nextInt(3)) {
+      case 0 -> new WeightInit(Init.Scheme.XAVIER, 0);
+      case 1 -> new WeightInit(Init.Scheme.HE, 0);
+      default -> new WeightInit(Init.Scheme.UNIFORM, 0.05 + 0.5 * rnd.nextDouble());
+    };
+  }
+
+  private static int between(Random rnd, int lo, int hi) {
+    return lo + rnd.nextInt(hi - lo + 1);
+  }
+
+  private static <T> T pick(Random rnd, List<T> choices) {
+    return choices.get(rnd.nextInt(choices.size()));
+  }
+}
