@@ -29,7 +29,7 @@ public final class Metrics {
     return correct / (float) data.count();
   }
 
-  /** Index (relative to {@code from}) of the largest of {@code n} values starting at {@code from}. */
+  /** Index, relative to {@code from}, of the largest of the {@code n} values from {@code from}. */
   public static int argmax(float[] values, int from, int n) {
     int best = 0;
     for (int c = 1; c < n; c++) {

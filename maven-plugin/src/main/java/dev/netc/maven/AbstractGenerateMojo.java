@@ -1,5 +1,6 @@
 package dev.netc.maven;
 
+import dev.netc.Version;
 import dev.netc.diag.Diagnostic;
 import dev.netc.diag.Diagnostic.Severity;
 import java.io.File;
@@ -88,6 +89,7 @@ abstract class AbstractGenerateMojo extends AbstractMojo {
           "internal netc error, please report it with the .net file: " + e, e);
     }
     report(outcome);
+    warnIfRuntimeMissing(outcome);
     long errors = outcome.count(Severity.ERROR);
     long warnings = outcome.count(Severity.WARNING);
     if (errors > 0) {
@@ -127,6 +129,23 @@ abstract class AbstractGenerateMojo extends AbstractMojo {
     getLog().info("netc: " + outcome.inputs() + " .net file(s) in " + sourceDirectory() + ", "
         + outcome.compiled() + " compiled, " + outcome.written().size() + " source(s) written, "
         + outcome.deleted().size() + " removed");
+  }
+
+  /**
+   * Generated classes implement interfaces of netc-runtime; without it the user would only see
+   * javac's "package dev.netc.runtime does not exist". Only declared dependencies are checked
+   * (resolving them here would slow every build), so this is a hint, not an error.
+   */
+  private void warnIfRuntimeMissing(IncrementalGenerator.Outcome outcome) {
+    if (outcome.inputs() == 0) {
+      return;
+    }
+    boolean declared = project.getDependencies().stream().anyMatch(
+        d -> "dev.netc".equals(d.getGroupId()) && "netc-runtime".equals(d.getArtifactId()));
+    if (!declared) {
+      getLog().warn("netc: generated classes need dev.netc:netc-runtime:" + Version.get()
+          + " on the class path; add it to <dependencies> unless another dependency brings it");
+    }
   }
 
   private static String plural(long n, String word) {

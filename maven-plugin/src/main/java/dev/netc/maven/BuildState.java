@@ -14,8 +14,8 @@ import java.util.TreeMap;
 
 /**
  * What one execution generated last time: the netc version and configuration it ran with, and per
- * input file its hash and the outputs (with their hashes) it produced. Stored as a small sorted text
- * file so it is deterministic and easy to inspect.
+ * input file its hash and the outputs (with their hashes) it produced. Stored as a small sorted
+ * text file so it is deterministic and easy to inspect.
  *
  * @param key the netc version and configuration; a different key makes every input stale
  * @param inputs per input path (relative to the source directory) what was produced

@@ -7,9 +7,9 @@ import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
 
 /**
- * Generates one Java class per network from the {@code .net} files of {@code src/main/netc} and adds
- * the output folder as a compile source root. Only inputs that changed (or a new netc version)
- * are regenerated; outputs of removed inputs are deleted.
+ * Generates one Java class per network from the {@code .net} files of {@code src/main/netc} and
+ * adds the output folder as a compile source root. Only inputs that changed (or a new netc
+ * version) are regenerated; outputs of removed inputs are deleted.
  */
 @Mojo(name = "generate", defaultPhase = LifecyclePhase.GENERATE_SOURCES, threadSafe = true)
 public final class GenerateMojo extends AbstractGenerateMojo {

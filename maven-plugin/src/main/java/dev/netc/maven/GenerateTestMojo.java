@@ -7,8 +7,8 @@ import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
 
 /**
- * Generates one Java class per network from the {@code .net} files of {@code src/test/netc} and adds
- * the output folder as a test source root, for networks that only tests use.
+ * Generates one Java class per network from the {@code .net} files of {@code src/test/netc} and
+ * adds the output folder as a test source root, for networks that only tests use.
  */
 @Mojo(name = "generate-test", defaultPhase = LifecyclePhase.GENERATE_TEST_SOURCES,
     threadSafe = true)

@@ -70,16 +70,22 @@ final class IncrementalGenerator {
     }
   }
 
-  /** An input after phase 1: what it should produce, or null sources when up to date or failed. */
+  /**
+   * One input during a run: its outputs (path → hash) and, when it was just compiled without
+   * errors, the sources to write ({@code null} when up to date or failed).
+   */
   private static final class Planned {
     final String hash;
-    TreeMap<String, String> outputs;
-    List<NetCompiler.Source> sources;
+    final Map<String, String> previous;
+    Map<String, String> outputs;
+    final List<NetCompiler.Source> sources;
     final List<Diagnostic> diagnostics = new ArrayList<>();
     String text = "";
 
-    Planned(String hash, TreeMap<String, String> outputs, List<NetCompiler.Source> sources) {
+    Planned(String hash, Map<String, String> previous, Map<String, String> outputs,
+        List<NetCompiler.Source> sources) {
       this.hash = hash;
+      this.previous = previous;
       this.outputs = outputs;
       this.sources = sources;
     }
@@ -103,19 +109,14 @@ final class IncrementalGenerator {
       byte[] bytes = Files.readAllBytes(req.sourceDirectory().resolve(rel));
       String hash = OutputFiles.sha256(bytes);
       BuildState.Entry prev = old.inputs().get(rel);
-      TreeMap<String, String> prevOutputs =
-          new TreeMap<>(prev == null ? Map.of() : prev.outputs());
-      if (sameKey && prev != null && prev.hash().equals(hash) && intact(prevOutputs, out)) {
-        plan.put(rel, new Planned(hash, prevOutputs, null));
+      Map<String, String> previous = prev == null ? Map.of() : prev.outputs();
+      if (sameKey && prev != null && prev.hash().equals(hash) && intact(previous, out)) {
+        plan.put(rel, new Planned(hash, previous, previous, null));
         continue;
       }
       compiled++;
-      Planned p = compile(rel, new String(bytes, StandardCharsets.UTF_8), hash, req.packageName());
-      if (p.failed()) {
-        // Keep recording the old outputs so they are cleaned up once the input goes away.
-        p.outputs = prevOutputs;
-      }
-      plan.put(rel, p);
+      String text = new String(bytes, StandardCharsets.UTF_8);
+      plan.put(rel, compile(rel, text, hash, previous, req.packageName()));
     }
 
     claimOutputs(plan);
@@ -144,7 +145,8 @@ final class IncrementalGenerator {
     TreeMap<String, BuildState.Entry> entries = new TreeMap<>();
     List<FileReport> reports = new ArrayList<>();
     plan.forEach((rel, p) -> {
-      entries.put(rel, new BuildState.Entry(p.failed() ? "" : p.hash, p.outputs));
+      String hash = p.failed() ? "" : p.hash;
+      entries.put(rel, new BuildState.Entry(hash, new TreeMap<>(p.outputs)));
       if (!p.diagnostics.isEmpty()) {
         reports.add(new FileReport(req.sourceDirectory().resolve(rel), p.text, p.diagnostics));
       }
@@ -154,12 +156,13 @@ final class IncrementalGenerator {
     return new Outcome(reports, inputs.size(), compiled, written, deleted);
   }
 
-  private Planned compile(String rel, String text, String hash, Optional<String> fixedPackage) {
+  private Planned compile(String rel, String text, String hash, Map<String, String> previous,
+      Optional<String> fixedPackage) {
     PackageNames.Derived pkg =
         fixedPackage.map(PackageNames.Derived::of).orElseGet(() -> PackageNames.derive(rel));
     Planned p;
     if (pkg.packageName().isEmpty()) {
-      p = new Planned(hash, new TreeMap<>(Map.of()), null);
+      p = new Planned(hash, previous, Map.of(), null);
       p.diagnostics.add(new Diagnostic(Severity.ERROR, rel, 1, 1, 1, pkg.problem()));
     } else {
       NetCompiler.Result r = compiler.compile(rel, text, pkg.packageName().get());
@@ -168,7 +171,7 @@ final class IncrementalGenerator {
         outputs.put(s.relativePath(),
             OutputFiles.sha256(s.content().getBytes(StandardCharsets.UTF_8)));
       }
-      p = new Planned(hash, new TreeMap<>(outputs), r.hasErrors() ? null : r.sources());
+      p = new Planned(hash, previous, outputs, r.hasErrors() ? null : r.sources());
       p.diagnostics.addAll(r.diagnostics());
     }
     p.text = text;
@@ -177,7 +180,9 @@ final class IncrementalGenerator {
 
   /**
    * Two inputs must not generate the same class. Outputs of up-to-date inputs are claimed first,
-   * so the error lands on the file that just changed; failed inputs give up stale claims.
+   * so the error lands on the file that just changed. A failed input writes nothing and keeps
+   * recording its previous outputs (so they are cleaned up once it goes away), except those that
+   * another input now generates.
    */
   private static void claimOutputs(Map<String, Planned> plan) {
     Map<String, String> owner = new HashMap<>();
@@ -198,7 +203,7 @@ final class IncrementalGenerator {
     }
     plan.values().forEach(p -> {
       if (p.failed()) {
-        TreeMap<String, String> mine = new TreeMap<>(p.outputs);
+        Map<String, String> mine = new HashMap<>(p.previous);
         mine.keySet().removeIf(o -> owner.containsKey(o) && plan.get(owner.get(o)) != p);
         p.outputs = mine;
       }
@@ -220,7 +225,8 @@ final class IncrementalGenerator {
       return List.of();
     }
     try (Stream<Path> files = Files.walk(dir)) {
-      return files.filter(f -> Files.isRegularFile(f) && f.getFileName().toString().endsWith(".net"))
+      return files
+          .filter(f -> Files.isRegularFile(f) && f.getFileName().toString().endsWith(".net"))
           .map(f -> dir.relativize(f).toString().replace('\\', '/'))
           .sorted()
           .toList();

@@ -8,7 +8,7 @@ import dev.netc.ir.Network;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The real {@link NetCompiler}: {@link Frontend} then {@link JavaGenerator}, one class per network. */
+/** The real {@link NetCompiler}: {@link Frontend}, then {@link JavaGenerator} per network. */
 public final class NetcCompiler implements NetCompiler {
 
   @Override

@@ -9,7 +9,8 @@ import java.security.CodeSource;
 
 /**
  * Identifies the netc build that generates code: the version, and for a {@code -SNAPSHOT} also the
- * hash of the compiler jar (it holds the code generator), because snapshot code generators change without a version change.
+ * hash of the compiler jar (it holds the code generator), because snapshot code generators change
+ * without a version change.
  */
 final class VersionKey {
   private VersionKey() {}

@@ -219,6 +219,18 @@ class IncrementalGeneratorTest {
   }
 
   @Test
+  void fileWithErrorsKeepsItsPreviousClassesUntilItIsDeleted() throws IOException {
+    write("a/one.net", "network One\n");
+    run();
+    write("a/one.net", "network One\noops\n");
+    var broken = run();
+    assertEquals(List.of(), broken.deleted());
+    assertTrue(Files.exists(out.resolve("a/One.java")), "old class stays while the file is broken");
+    Files.delete(src.resolve("a/one.net"));
+    assertEquals(List.of(out.resolve("a/One.java")), run().deleted());
+  }
+
+  @Test
   void warningsAreReportedButDoNotStopGeneration() throws IOException {
     write("a/w.net", "network W\nhmm\n");
     var outcome = run();
