@@ -150,7 +150,8 @@ final class AstBuilder extends NetcBaseVisitor<Statement> {
 
   /** True if the parser reported or repaired anything inside {@code ctx}. */
   private static boolean damaged(ParserRuleContext ctx) {
-    if (ctx.exception != null) {
+    // A rule that matched nothing was repaired: set rules such as ident drop the invented token.
+    if (ctx.exception != null || ctx.getChildCount() == 0) {
       return true;
     }
     for (int i = 0; i < ctx.getChildCount(); i++) {

@@ -37,9 +37,13 @@ final class FriendlyErrorStrategy extends DefaultErrorStrategy {
     RuleContext ctx = p.getContext();
     Token t = p.getCurrentToken();
     int type = t.getType();
-    if (ctx instanceof NetcParser.NetworkContext
-        && p.getExpectedTokens().contains(NetcParser.RBRACE)
-        && !STATEMENT_STOP.contains(type)) {
+    boolean inStatementLoop = ctx instanceof NetcParser.NetworkContext
+        && p.getExpectedTokens().contains(NetcParser.RBRACE);
+    if (inStatementLoop && (type == Token.EOF || type == NetcParser.NETWORK)) {
+      // A missing '}': leave the loop so that matching '}' reports it where it belongs.
+      return;
+    }
+    if (inStatementLoop && !STATEMENT_STOP.contains(type)) {
       if (!inErrorRecoveryMode(p)) {
         errors.error(t, unknownStatement(p, t));
       }
@@ -93,6 +97,18 @@ final class FriendlyErrorStrategy extends DefaultErrorStrategy {
     return false;
   }
 
+  /**
+   * Never drops a statement keyword or '}' to make the current statement fit: they start the next
+   * statement, so inventing the missing piece (single-token insertion) is the better repair.
+   */
+  @Override
+  protected Token singleTokenDeletion(Parser p) {
+    if (STATEMENT_STOP.contains(p.getInputStream().LA(1))) {
+      return null;
+    }
+    return super.singleTokenDeletion(p);
+  }
+
   @Override
   protected void reportNoViableAlternative(Parser p, NoViableAltException e) {
     report(p, e.getOffendingToken(), p.getExpectedTokens());
@@ -110,6 +126,15 @@ final class FriendlyErrorStrategy extends DefaultErrorStrategy {
     }
     beginErrorCondition(p);
     Token t = p.getCurrentToken();
+    Token prev = previous(p);
+    if (p.getContext() instanceof NetcParser.ArgumentsContext && prev != null
+        && prev.getType() == NetcParser.IDENT
+        && (t.getType() == NetcParser.NUMBER || t.getType() == NetcParser.IDENT)) {
+      // `lr 0.1` parsed as a bare value `lr` followed by junk: the '=' is what is missing.
+      errors.error(t, "expected '=' after " + SyntaxErrors.quote(prev) + ", found "
+          + SyntaxErrors.quote(t));
+      return;
+    }
     errors.error(t, "unexpected " + SyntaxErrors.quote(t) + "; expected "
         + expectation(p, getExpectedTokens(p)));
   }
@@ -201,9 +226,8 @@ final class FriendlyErrorStrategy extends DefaultErrorStrategy {
       return expected.contains(NetcParser.COMMA) ? "',' or ')'" : "an option or ')'";
     } else if (inNumber) {
       return "a number";
-    } else if (ctx instanceof NetcParser.ArgumentContext
-        && expected.contains(NetcParser.ASSIGN)) {
-      return "'='";
+    } else if (ctx instanceof NetcParser.ArgumentContext) {
+      return expected.contains(NetcParser.ASSIGN) ? "'='" : "an option";
     }
     return "a value";
   }

@@ -49,6 +49,10 @@ public final class Checker {
     for (NetworkNode n : source.networks()) {
       checker.network(n).ifPresent(networks::add);
     }
+    if (source.networks().isEmpty() && !reporter.hasErrors()) {
+      reporter.error(1, 1, 1, "no network in '" + source.fileName()
+          + "'; a .net file holds one or more 'network NAME { ... }' blocks");
+    }
     return reporter.hasErrors() ? List.of() : List.copyOf(networks);
   }
 
@@ -59,6 +63,10 @@ public final class Checker {
     Parts parts = new Parts();
     Map<String, Statement> firsts = new HashMap<>();
     for (Statement s : n.statements()) {
+      if (s.damaged()) {
+        damaged(s, parts);
+        continue;
+      }
       if (!(s instanceof Statement.Dense)) {
         Statement first = firsts.putIfAbsent(s.keyword(), s);
         if (first != null) {
@@ -80,18 +88,21 @@ public final class Checker {
     return Optional.of(Lowering.lower(name, reporter.file(), parts));
   }
 
+  /** A repaired statement still counts (as a layer, as the input) but is not checked. */
+  private static void damaged(Statement s, Parts parts) {
+    if (s instanceof Statement.Dense d) {
+      parts.layers.add(new LayerInfo(d, parts.layers.size() + 1, OptionalInt.empty(),
+          Optional.empty()));
+    } else if (s instanceof Statement.Input in && parts.input.isEmpty()) {
+      parts.input = Optional.of(in);
+    }
+  }
+
   private void statement(Statement s, Parts parts) {
     if (s instanceof Statement.Dense d) {
       parts.layers.add(dense(d, parts.layers.size() + 1));
-      return;
-    }
-    if (s instanceof Statement.Input in) {
+    } else if (s instanceof Statement.Input in) {
       parts.input = Optional.of(in);
-    }
-    if (s.damaged()) {
-      return;
-    }
-    if (s instanceof Statement.Input in) {
       parts.inputSize = size(in.size(), "input size");
     } else if (s instanceof Statement.Loss l) {
       parts.lossStatement = l.loss();
@@ -111,9 +122,6 @@ public final class Checker {
   }
 
   private LayerInfo dense(Statement.Dense d, int number) {
-    if (d.damaged()) {
-      return new LayerInfo(d, number, OptionalInt.empty(), Optional.empty());
-    }
     OptionalInt size = size(d.size(), "layer size");
     Optional<Activation> activation = d.activation().flatMap(vocabulary::activation);
     return new LayerInfo(d, number, size, activation);
@@ -129,9 +137,9 @@ public final class Checker {
     if (i.isEmpty()) {
       error(v.pos(), what + " must be an integer, got '" + v.text() + "'");
     } else if (i.get().signum() <= 0) {
-      error(v.pos(), what + " must be at least 1, got " + v.text());
+      error(v.pos(), what + " must be at least 1, got '" + v.text() + "'");
     } else if (i.get().compareTo(BigInteger.valueOf(MAX_SIZE)) > 0) {
-      error(v.pos(), what + " " + v.text() + " is too large; the limit is " + MAX_SIZE);
+      error(v.pos(), what + " '" + v.text() + "' is too large; the limit is " + MAX_SIZE);
     } else {
       return OptionalInt.of(i.get().intValue());
     }

@@ -2,7 +2,6 @@ package dev.netc.check;
 
 import dev.netc.ast.Arg;
 import dev.netc.ast.Call;
-import dev.netc.ast.Name;
 import dev.netc.ast.Pos;
 import dev.netc.ast.Value;
 import dev.netc.diag.Reporter;
@@ -73,6 +72,11 @@ final class Options {
     return o;
   }
 
+  /** Where an option's value was written, if it was given. */
+  Optional<Pos> pos(String key) {
+    return Optional.ofNullable(values.get(key)).map(Value::pos);
+  }
+
   /** True if the option was given. */
   boolean has(String key) {
     return values.containsKey(key);
@@ -99,7 +103,7 @@ final class Options {
       return fallback;
     }
     if (!ok.test(d.get())) {
-      error(v.pos(), key + " must be " + rule + ", got " + v.text());
+      error(v.pos(), key + " must be " + rule + ", got " + quote(v.text()));
       return fallback;
     }
     return d.get();
@@ -146,7 +150,7 @@ final class Options {
       return fallback;
     }
     if (i.get().bitLength() > 63) {
-      error(v.pos(), key + " " + v.text() + " does not fit in 64 bits");
+      error(v.pos(), key + " " + quote(v.text()) + " does not fit in 64 bits");
       return fallback;
     }
     return i.get().longValue();
@@ -159,11 +163,11 @@ final class Options {
     }
     double d = Double.parseDouble(v.text());
     if (Double.isInfinite(d)) {
-      error(v.pos(), key + " " + v.text() + " is too large");
+      error(v.pos(), key + " " + quote(v.text()) + " is too large");
       return Optional.empty();
     }
     if (d == 0 && new BigDecimal(v.text()).signum() != 0) {
-      error(v.pos(), key + " " + v.text() + " is too small to represent");
+      error(v.pos(), key + " " + quote(v.text()) + " is too small to represent");
       return Optional.empty();
     }
     return Optional.of(d);
@@ -175,10 +179,5 @@ final class Options {
 
   static String quote(String s) {
     return "'" + s + "'";
-  }
-
-  /** The position of a name, for callers that report on the callee. */
-  static Pos pos(Optional<Name> name, Pos fallback) {
-    return name.map(Name::pos).orElse(fallback);
   }
 }

@@ -96,7 +96,7 @@ final class Vocabulary {
       boolean nesterov = o.bool("nesterov", false);
       double decay = o.number("weight_decay", 0, v -> v >= 0, ">= 0");
       if (nesterov && momentum == 0) {
-        Pos p = call.pos();
+        Pos p = o.pos("nesterov").orElse(call.pos());
         reporter.error(p.line(), p.column(), p.length(), "nesterov needs momentum > 0");
         nesterov = false;
       }

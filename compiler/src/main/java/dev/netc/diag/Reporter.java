@@ -33,11 +33,6 @@ public final class Reporter {
     return diagnostics.stream().anyMatch(d -> d.severity() == Diagnostic.Severity.ERROR);
   }
 
-  /** True if an error was already recorded on {@code line}. */
-  public boolean hasErrorOnLine(int line) {
-    return diagnostics.stream().anyMatch(d -> d.line() == line);
-  }
-
   /** The diagnostics sorted by position; the sort is stable, so same-place messages keep order. */
   public List<Diagnostic> sorted() {
     List<Diagnostic> copy = new ArrayList<>(diagnostics);

@@ -106,8 +106,8 @@ public final class Csv {
     }
     if (found != expected) {
       throw new DatasetException(source, lineNo, "expected " + expected + " fields ("
-          + layout.inputSize() + " inputs and " + layout.targetWidth() + " targets) but found "
-          + found);
+          + count(layout.inputSize(), "input") + " and " + count(layout.targetWidth(), "target")
+          + ") but found " + found);
     }
     int n = layout.inputSize();
     ensureCapacity();
@@ -217,6 +217,10 @@ public final class Csv {
       }
     }
     return i == n;
+  }
+
+  private static String count(int n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
   }
 
   private static boolean isDigit(char c) {

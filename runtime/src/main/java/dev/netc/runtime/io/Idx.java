@@ -141,10 +141,12 @@ public final class Idx {
           + " dimensions declared)");
     }
     long[] declared = new long[ndims];
-    long bound = 1;
     for (int i = 0; i < ndims; i++) {
       declared[i] = ((dimBytes[4 * i] & 0xffL) << 24) | ((dimBytes[4 * i + 1] & 0xff) << 16)
           | ((dimBytes[4 * i + 2] & 0xff) << 8) | (dimBytes[4 * i + 3] & 0xff);
+    }
+    long bound = 1;
+    for (int i = 0; i < ndims; i++) {
       // Zeros count as 1 here, so no dimension can hide an overflowing row size behind a 0.
       bound *= Math.max(declared[i], 1);
       if (bound > Integer.MAX_VALUE - 8) {

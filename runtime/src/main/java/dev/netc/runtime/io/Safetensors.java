@@ -205,8 +205,8 @@ public final class Safetensors {
     return header;
   }
 
-  private static void writeTo(OutputStream out, byte[] header, List<Map.Entry<String, Tensor>> order)
-      throws IOException {
+  private static void writeTo(
+      OutputStream out, byte[] header, List<Map.Entry<String, Tensor>> order) throws IOException {
     ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
     out.write(len.putLong(header.length).array());
     out.write(header);
