@@ -2,6 +2,7 @@ package dev.netc.codegen;
 
 import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.TypeName;
+import dev.netc.ir.Activation;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
@@ -44,6 +45,24 @@ record EmitContext(Network network, CodegenPolicy policy, Names names) {
   /** True if the network has a loss and therefore training methods. */
   boolean trainable() {
     return network.loss().isPresent();
+  }
+
+  /** {@code operand} as a double expression: a parenthesized cast for float networks. */
+  String asDouble(String operand) {
+    return precision() == Precision.FLOAT ? "((double) " + operand + ")" : operand;
+  }
+
+  /**
+   * σ(z) as an expression of the network's precision. Like the interpreter, the template is
+   * evaluated in double and rounded once, so float code gives bit-identical results.
+   */
+  String value(Activation act, String z) {
+    return precision().cast(act.javaValue(asDouble(z), Precision.DOUBLE));
+  }
+
+  /** σ'(z) given a = σ(z), evaluated in double and rounded once, as the interpreter does. */
+  String derivative(Activation act, String z, String a) {
+    return precision().cast(act.javaDerivative(asDouble(z), asDouble(a), Precision.DOUBLE));
   }
 
   /** The field holding the input of layer {@code index}: the input copy or the previous act. */

@@ -27,16 +27,17 @@ final class Names {
       "trainBatch", "trainStep", "resetOptimizer", "zeroGradient", "accumulateGradient",
       "optimizerStep", "getGradient", "forward", "backward", "exampleLoss", "outputDelta",
       "trainExample", "evalExample", "label", "checkBatch", "checkLabels", "checkLabel",
-      "checkLength", "update",
+      "checkLength", "update", "step", "lossScale", "sumGradients", "copyScaled", "addScaled",
       // java.lang.Object members
       "equals", "hashCode", "toString", "getClass", "clone", "finalize", "notify", "notifyAll",
       "wait",
       // parameters and locals
       "x", "xs", "out", "n", "e", "target", "targets", "labels", "grad", "dst", "src", "seed",
-      "source", "scale", "total", "xOff", "tOff", "length", "width", "what", "expected", "first", "w", "b",
+      "source", "scale", "total", "xOff", "tOff", "off", "length", "width", "what", "expected", "first", "w", "b",
       "z", "a", "d", "g", "dk", "k", "i", "j", "o", "v", "gw", "gb", "pz", "pa", "p", "buf", "m",
       "s", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "max", "sum", "lse", "stepSize",
-      "bc2Sqrt", "denom", "gi", "mi", "vi", "bi", "t", "zj", "aj", "tj",
+      "bc2Sqrt", "denom", "gi", "mi", "vi", "bi", "t", "zj", "aj", "tj", "xi", "zd", "ad",
+      "gOff",
       // simple names of referenced types (a field of that name would obscure the type)
       "Math", "System", "Arrays", "List", "Init", "Scheme", "TensorSpec", "Object", "String",
       "Float", "Double", "Integer", "Long", "IllegalArgumentException", "IllegalStateException",

@@ -85,16 +85,28 @@ final class OptimizerEmitter {
     return c.build();
   }
 
-  /** optimizerStep, resetOptimizer and the update helper. */
+  /** optimizerStep (public, from a caller's gradient), step (internal), reset, update. */
   List<MethodSpec> methods() {
-    return List.of(step(), reset(), update());
+    return List.of(step(true), step(false), reset(), update());
   }
 
-  private MethodSpec step() {
-    MethodSpec.Builder m = MethodSpec.methodBuilder("optimizerStep")
-        .addJavadoc("Applies one $L step to the accumulated gradient (see {@link "
-            + "#accumulateGradient}).\n", Javadoc.escape(opt.describe()))
-        .addModifiers(Modifier.PUBLIC);
+  private MethodSpec step(boolean external) {
+    MethodSpec.Builder m;
+    if (external) {
+      m = MethodSpec.methodBuilder("optimizerStep")
+          .addJavadoc("Applies one $L step with the gradient {@code grad}, in\n{@link "
+              + "#parameterLayout()} order (e.g. summed with {@link #accumulateGradient}).\n",
+              Javadoc.escape(opt.describe()))
+          .addModifiers(Modifier.PUBLIC)
+          .addParameter(ctx.array(), "grad")
+          .addStatement("checkLength(grad.length, PARAMETER_COUNT, $S)", "gradient");
+    } else {
+      m = MethodSpec.methodBuilder("step")
+          .addJavadoc("Applies one optimizer step with the gradient buffers times {@code "
+              + "scale}.\n")
+          .addModifiers(Modifier.PRIVATE)
+          .addParameter(TypeName.DOUBLE, "scale");
+    }
     boolean adam = opt instanceof Optimizer.Adam;
     if (stateArrays() == 1) {
       m.addComment("torch.optim.SGD: the momentum buffer starts as the first gradient.");
@@ -111,19 +123,24 @@ final class OptimizerEmitter {
     }
     for (Layer l : ctx.network().layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
-      m.addStatement("update($L)", updateArgs(n.weight(), n.weightGrad(), n.weightState1(),
+      CodeBlock wg = external
+          ? CodeBlock.of("grad, $L, 1.0", ctx.network().weightOffset(l.index()))
+          : CodeBlock.of("$N, 0, scale", n.weightGrad());
+      CodeBlock bg = external
+          ? CodeBlock.of("grad, $L, 1.0", ctx.network().biasOffset(l.index()))
+          : CodeBlock.of("$N, 0, scale", n.biasGrad());
+      m.addStatement("update($L)", updateArgs(n.weight(), wg, n.weightState1(),
           n.weightState2()));
-      m.addStatement("update($L)", updateArgs(n.bias(), n.biasGrad(), n.biasState1(),
-          n.biasState2()));
+      m.addStatement("update($L)", updateArgs(n.bias(), bg, n.biasState1(), n.biasState2()));
     }
     return m.build();
   }
 
-  private CodeBlock updateArgs(String p, String g, String s1, String s2) {
+  private CodeBlock updateArgs(String p, CodeBlock g, String s1, String s2) {
     return switch (stateArrays()) {
-      case 0 -> CodeBlock.of("$N, $N", p, g);
-      case 1 -> CodeBlock.of("$N, $N, $N, first", p, g, s1);
-      default -> CodeBlock.of("$N, $N, $N, $N, stepSize, bc2Sqrt", p, g, s1, s2);
+      case 0 -> CodeBlock.of("$N, $L", p, g);
+      case 1 -> CodeBlock.of("$N, $L, $N, first", p, g, s1);
+      default -> CodeBlock.of("$N, $L, $N, $N, stepSize, bc2Sqrt", p, g, s1, s2);
     };
   }
 
@@ -145,14 +162,17 @@ final class OptimizerEmitter {
     MethodSpec.Builder m = MethodSpec.methodBuilder("update")
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
         .addParameter(ctx.array(), "p")
-        .addParameter(ctx.array(), "g");
-    String gi = ctx.network().optimizer().weightDecay() != 0
-        ? "g[i] + WEIGHT_DECAY * p[i]" : "g[i]";
+        .addParameter(ctx.array(), "g")
+        .addParameter(TypeName.INT, "gOff")
+        .addParameter(TypeName.DOUBLE, "scale");
+    String gi = ctx.precision().cast("g[gOff + i] * scale");
+    boolean decay = ctx.network().optimizer().weightDecay() != 0;
     switch (stateArrays()) {
       case 0 -> {
         m.addJavadoc("SGD on one parameter array: p -= lr * (g + weight_decay * p).\n");
         m.beginControlFlow("for (int i = 0; i < p.length; i++)");
-        m.addStatement("p[i] -= LEARNING_RATE * ($L)", gi);
+        gradient(m, gi, decay);
+        m.addStatement("p[i] -= LEARNING_RATE * gi");
         m.endControlFlow();
       }
       case 1 -> {
@@ -161,7 +181,7 @@ final class OptimizerEmitter {
             nesterov ? "Nesterov" : "heavy-ball");
         m.addParameter(ctx.array(), "buf").addParameter(TypeName.BOOLEAN, "first");
         m.beginControlFlow("for (int i = 0; i < p.length; i++)");
-        m.addStatement("$T gi = $L", ctx.scalar(), gi);
+        gradient(m, gi, decay);
         m.addStatement("$T bi = first ? gi : MOMENTUM * buf[i] + gi", ctx.scalar());
         m.addStatement("buf[i] = bi");
         m.addStatement(nesterov ? "p[i] -= LEARNING_RATE * (gi + MOMENTUM * bi)"
@@ -173,18 +193,25 @@ final class OptimizerEmitter {
         m.addParameter(ctx.array(), "m").addParameter(ctx.array(), "v")
             .addParameter(ctx.scalar(), "stepSize").addParameter(ctx.scalar(), "bc2Sqrt");
         m.beginControlFlow("for (int i = 0; i < p.length; i++)");
-        m.addStatement("$T gi = $L", ctx.scalar(), gi);
+        gradient(m, gi, decay);
         m.addStatement("$T mi = BETA1 * m[i] + ONE_MINUS_BETA1 * gi", ctx.scalar());
         m.addStatement("$T vi = BETA2 * v[i] + ONE_MINUS_BETA2 * gi * gi", ctx.scalar());
         m.addStatement("m[i] = mi");
         m.addStatement("v[i] = vi");
         m.addStatement("$T denom = $L / bc2Sqrt + EPSILON", ctx.scalar(),
             ctx.precision().cast("Math.sqrt(vi)"));
-        m.addStatement("p[i] -= stepSize * mi / denom");
+        m.addStatement("p[i] -= stepSize * (mi / denom)");
         m.endControlFlow();
       }
     }
     return m.build();
+  }
+
+  private void gradient(MethodSpec.Builder m, String gi, boolean decay) {
+    m.addStatement("$T gi = $L", ctx.scalar(), gi);
+    if (decay) {
+      m.addStatement("gi += WEIGHT_DECAY * p[i]");
+    }
   }
 
   private List<String> stateNames() {

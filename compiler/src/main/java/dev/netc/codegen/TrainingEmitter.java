@@ -8,6 +8,7 @@ import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Loss;
+import dev.netc.ir.Precision;
 import dev.netc.ir.Reduction;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,8 +20,11 @@ import javax.lang.model.element.Modifier;
  * IR's {@link Loss} templates; softmax cross-entropy, which is not elementwise, via log-sum-exp
  * here), the backward driver, and the public training API in up to three target flavours.
  *
- * <p>Gradients are accumulated example by example into per-layer arrays, already scaled by the
- * loss's reduction, so after {@code accumulateGradient} they hold exactly d(loss)/dθ.
+ * <p>The order of floating-point operations is the interpreter's: per-example gradients are
+ * summed unscaled into per-layer buffers, then multiplied by the reduction's scale once (in
+ * {@code gradient}, or fused into the optimizer step); losses, output deltas and activation
+ * derivatives are evaluated in double and rounded once. So float code reproduces the reference
+ * bit for bit, rather than within a tolerance that a relu kink could break.
  */
 final class TrainingEmitter {
 
@@ -52,14 +56,6 @@ final class TrainingEmitter {
         .addJavadoc("Target values per example$L.\n", ce ? " (the class index)" : "")
         .initializer("$L", ctx.network().targetWidth())
         .build());
-    double perExample = loss.scale(1, ctx.network().outputSize());
-    f.add(FieldSpec.builder(TypeName.DOUBLE, "LOSS_SCALE", Modifier.PRIVATE, Modifier.STATIC,
-            Modifier.FINAL)
-        .addJavadoc("$L\n", loss.reduction() == Reduction.SUM
-            ? "reduction = sum: per-example losses are added."
-            : "reduction = mean: the sum of per-example losses is multiplied by LOSS_SCALE / n.")
-        .initializer("$L", Double.toString(perExample))
-        .build());
     f.addAll(optimizer.constants());
     return f;
   }
@@ -89,16 +85,19 @@ final class TrainingEmitter {
         .addModifiers(Modifier.PUBLIC).returns(TypeName.INT)
         .addStatement("return TARGET_WIDTH").build());
     for (Targets t : ce ? List.of(Targets.VALUES, Targets.LABELS) : List.of(Targets.VALUES)) {
-      m.add(batchLoop(t, true));
-      m.add(batchLoop(t, false));
-      m.add(gradient(t));
+      m.add(loss(t));
+      m.add(gradient(t, false));
+      m.add(gradient(t, true));
       m.add(trainBatch(t));
       m.add(single(t, true));
       m.add(single(t, false));
+      m.add(sumGradients(t));
     }
-    m.add(zeroGradient());
-    m.add(getGradient());
     m.addAll(optimizer.methods());
+    m.add(lossScale());
+    m.add(zeroGradient());
+    m.add(scaledCopy(false));
+    m.add(scaledCopy(true));
     m.add(example(true));
     m.add(example(false));
     m.add(exampleLoss());
@@ -110,21 +109,40 @@ final class TrainingEmitter {
     return m;
   }
 
-  private MethodSpec batchLoop(Targets t, boolean train) {
-    MethodSpec.Builder m = MethodSpec.methodBuilder(train ? "accumulateGradient" : "loss")
+  private MethodSpec loss(Targets t) {
+    MethodSpec.Builder m = MethodSpec.methodBuilder("loss")
+        .addJavadoc("The loss over a mini-batch with the network's reduction.\n")
         .addModifiers(Modifier.PUBLIC).returns(ctx.scalar());
-    if (train) {
-      m.addJavadoc("Adds d(loss)/d(parameters) of a mini-batch, with the network's reduction, to "
-          + "the gradient buffers\n(zeroed by {@link #zeroGradient}, read by {@link "
-          + "#getGradient}, applied by {@link #optimizerStep})\nand returns the batch loss; "
-          + "parameters are unchanged.\n");
-    } else {
-      m.addJavadoc("The loss over a mini-batch with the network's reduction.\n");
-      if (t == Targets.VALUES) {
-        m.addAnnotation(Override.class);
-      }
+    if (t == Targets.VALUES) {
+      m.addAnnotation(Override.class);
     }
     batchParameters(m, t);
+    checks(m, t);
+    m.addStatement("$T total = $L", ctx.scalar(), ctx.lit(0));
+    m.beginControlFlow("for (int e = 0; e < n; e++)");
+    m.addStatement("total += evalExample(xs, e * INPUT_SIZE, $L)", exampleTarget(t));
+    m.endControlFlow();
+    m.addStatement("return $L", ctx.precision().cast("total * lossScale(n)"));
+    return m.build();
+  }
+
+  private MethodSpec sumGradients(Targets t) {
+    MethodSpec.Builder m = MethodSpec.methodBuilder("sumGradients")
+        .addJavadoc("Checks the batch, then sums the unscaled per-example gradients into the "
+            + "gradient buffers;\nreturns the unscaled loss.\n")
+        .addModifiers(Modifier.PRIVATE).returns(ctx.scalar());
+    batchParameters(m, t);
+    checks(m, t);
+    m.addStatement("zeroGradient()");
+    m.addStatement("$T total = $L", ctx.scalar(), ctx.lit(0));
+    m.beginControlFlow("for (int e = 0; e < n; e++)");
+    m.addStatement("total += trainExample(xs, e * INPUT_SIZE, $L)", exampleTarget(t));
+    m.endControlFlow();
+    m.addStatement("return total");
+    return m.build();
+  }
+
+  private void checks(MethodSpec.Builder m, Targets t) {
     m.addStatement("checkBatch(xs.length, n, INPUT_SIZE, $S)", "input");
     if (t == Targets.VALUES) {
       m.addStatement("checkBatch(targets.length, n, TARGET_WIDTH, $S)", "target");
@@ -134,32 +152,35 @@ final class TrainingEmitter {
     if (ce) {
       m.addStatement("checkLabels($L, n)", t == Targets.VALUES ? "targets" : "labels");
     }
-    m.addStatement("$T scale = $L", ctx.scalar(), scale("n"));
-    m.addStatement("$T total = $L", ctx.scalar(), ctx.lit(0));
-    m.beginControlFlow("for (int e = 0; e < n; e++)");
-    m.addStatement("total += $L(xs, e * INPUT_SIZE, $L$L)",
-        train ? "trainExample" : "evalExample", exampleTarget(t), train ? ", scale" : "");
-    m.endControlFlow();
-    m.addStatement("return total * scale");
-    return m.build();
   }
 
-  private MethodSpec gradient(Targets t) {
-    MethodSpec.Builder m = MethodSpec.methodBuilder("gradient")
-        .addJavadoc("Writes d(loss)/d(parameters) of a mini-batch to {@code grad} in "
-            + "{@link #parameterLayout()} order\nand returns the loss; parameters and optimizer "
-            + "state are unchanged.\n")
+  private MethodSpec gradient(Targets t, boolean add) {
+    MethodSpec.Builder m = MethodSpec.methodBuilder(add ? "accumulateGradient" : "gradient")
+        .addJavadoc(add
+            ? "Adds d(loss)/d(parameters) of a mini-batch, with the network's reduction, to "
+                + "{@code grad}\n(in {@link #parameterLayout()} order) and returns the loss; "
+                + "use it to sum gradients over\nseveral batches, then apply them with {@link "
+                + "#optimizerStep}. Parameters and optimizer state are\nunchanged.\n"
+            : "Writes d(loss)/d(parameters) of a mini-batch to {@code grad} in "
+                + "{@link #parameterLayout()} order\nand returns the loss; parameters and "
+                + "optimizer state are unchanged.\n")
         .addModifiers(Modifier.PUBLIC).returns(ctx.scalar());
-    if (t == Targets.VALUES) {
+    if (t == Targets.VALUES && !add) {
       m.addAnnotation(Override.class);
     }
     batchParameters(m, t);
     m.addParameter(ctx.array(), "grad");
     m.addStatement("checkLength(grad.length, PARAMETER_COUNT, $S)", "gradient");
-    m.addStatement("zeroGradient()");
-    m.addStatement("$T total = accumulateGradient(xs, $L, n)", ctx.scalar(), targetsArg(t));
-    m.addStatement("getGradient(grad)");
-    m.addStatement("return total");
+    m.addStatement("$T total = sumGradients(xs, $L, n)", ctx.scalar(), targetsArg(t));
+    m.addStatement("double scale = lossScale(n)");
+    for (Layer l : ctx.network().layers()) {
+      Names.LayerNames n = ctx.names().layer(l.index());
+      m.addStatement("$L($N, grad, $L, scale)", add ? "addScaled" : "copyScaled",
+          n.weightGrad(), ctx.network().weightOffset(l.index()));
+      m.addStatement("$L($N, grad, $L, scale)", add ? "addScaled" : "copyScaled",
+          n.biasGrad(), ctx.network().biasOffset(l.index()));
+    }
+    m.addStatement("return $L", ctx.precision().cast("total * scale"));
     return m.build();
   }
 
@@ -172,10 +193,10 @@ final class TrainingEmitter {
       m.addAnnotation(Override.class);
     }
     batchParameters(m, t);
-    m.addStatement("zeroGradient()");
-    m.addStatement("$T total = accumulateGradient(xs, $L, n)", ctx.scalar(), targetsArg(t));
-    m.addStatement("optimizerStep()");
-    m.addStatement("return total");
+    m.addStatement("$T total = sumGradients(xs, $L, n)", ctx.scalar(), targetsArg(t));
+    m.addStatement("double scale = lossScale(n)");
+    m.addStatement("step(scale)");
+    m.addStatement("return $L", ctx.precision().cast("total * scale"));
     return m.build();
   }
 
@@ -195,22 +216,54 @@ final class TrainingEmitter {
     }
     m.addParameter(TypeName.INT, "label");
     m.addStatement("checkLabel(label)");
-    m.addStatement("$T scale = $L", ctx.scalar(), scale("1"));
+    m.addStatement("double scale = lossScale(1)");
     if (train) {
       m.addStatement("zeroGradient()");
-      m.addStatement("$T total = trainExample(x, 0, label, scale)", ctx.scalar());
-      m.addStatement("optimizerStep()");
-      m.addStatement("return total * scale");
+      m.addStatement("$T total = trainExample(x, 0, label)", ctx.scalar());
+      m.addStatement("step(scale)");
     } else {
-      m.addStatement("return evalExample(x, 0, label) * scale");
+      m.addStatement("$T total = evalExample(x, 0, label)", ctx.scalar());
+    }
+    m.addStatement("return $L", ctx.precision().cast("total * scale"));
+    return m.build();
+  }
+
+  private MethodSpec lossScale() {
+    MethodSpec.Builder m = MethodSpec.methodBuilder("lossScale")
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .returns(TypeName.DOUBLE)
+        .addParameter(TypeName.INT, "n");
+    if (loss.reduction() == Reduction.SUM) {
+      m.addJavadoc("reduction = sum: per-example losses and gradients are added up.\n");
+      m.addStatement("return 1.0");
+    } else if (ce) {
+      m.addJavadoc("reduction = mean over the batch (as Loss.scale).\n");
+      m.addStatement("return 1.0 / n");
+    } else {
+      m.addJavadoc("reduction = mean over batch × outputs (as Loss.scale).\n");
+      m.addStatement("return 1.0 / ((double) n * OUTPUT_SIZE)");
     }
     return m.build();
   }
 
+  private MethodSpec scaledCopy(boolean add) {
+    return MethodSpec.methodBuilder(add ? "addScaled" : "copyScaled")
+        .addJavadoc(add ? "dst[off + i] += src[i] * scale, rounded once.\n"
+            : "dst[off + i] = src[i] * scale, rounded once.\n")
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addParameter(ctx.array(), "src").addParameter(ctx.array(), "dst")
+        .addParameter(TypeName.INT, "off").addParameter(TypeName.DOUBLE, "scale")
+        .beginControlFlow("for (int i = 0; i < src.length; i++)")
+        .addStatement("dst[off + i] $L $L", add ? "+=" : "=",
+            ctx.precision().cast("src[i] * scale"))
+        .endControlFlow()
+        .build();
+  }
+
   private MethodSpec zeroGradient() {
     MethodSpec.Builder m = MethodSpec.methodBuilder("zeroGradient")
-        .addJavadoc("Sets the gradient buffers to zero, as before a new accumulation.\n")
-        .addModifiers(Modifier.PUBLIC);
+        .addJavadoc("Sets the gradient buffers to zero before a new batch.\n")
+        .addModifiers(Modifier.PRIVATE);
     for (Layer l : ctx.network().layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
       m.addStatement("$T.fill($N, $L)", Arrays.class, n.weightGrad(), ctx.lit(0));
@@ -219,42 +272,23 @@ final class TrainingEmitter {
     return m.build();
   }
 
-  private MethodSpec getGradient() {
-    MethodSpec.Builder m = MethodSpec.methodBuilder("getGradient")
-        .addJavadoc("Copies the gradient buffers, in {@link #parameterLayout()} order, into "
-            + "{@code dst}.\n")
-        .addModifiers(Modifier.PUBLIC)
-        .addParameter(ctx.array(), "dst");
-    m.addStatement("checkLength(dst.length, PARAMETER_COUNT, $S)", "gradient");
-    for (Layer l : ctx.network().layers()) {
-      Names.LayerNames n = ctx.names().layer(l.index());
-      m.addStatement("$T.arraycopy($N, 0, dst, $L, $L)", System.class, n.weightGrad(),
-          ctx.network().weightOffset(l.index()), l.weightCount());
-      m.addStatement("$T.arraycopy($N, 0, dst, $L, $L)", System.class, n.biasGrad(),
-          ctx.network().biasOffset(l.index()), l.outSize());
-    }
-    return m.build();
-  }
-
   /** trainExample (forward, loss, δ_L, backward) or evalExample (forward, loss). */
   private MethodSpec example(boolean train) {
     MethodSpec.Builder m = MethodSpec.methodBuilder(train ? "trainExample" : "evalExample")
         .addJavadoc(train
-            ? "Forward and backward pass of one example; returns its unscaled loss.\n"
+            ? "Forward and backward pass of one example, adding its unscaled gradient to the "
+                + "buffers;\nreturns its unscaled loss.\n"
             : "Forward pass of one example; returns its unscaled loss.\n")
         .addModifiers(Modifier.PRIVATE).returns(ctx.scalar())
         .addParameter(ctx.array(), "xs").addParameter(TypeName.INT, "xOff");
     String target = targetParameters(m);
-    if (train) {
-      m.addParameter(ctx.scalar(), "scale");
-    }
     m.addStatement("forward(xs, xOff)");
     if (!train) {
       m.addStatement("return exampleLoss($L)", target);
       return m.build();
     }
     m.addStatement("$T total = exampleLoss($L)", ctx.scalar(), target);
-    m.addStatement("outputDelta($L, scale)", target);
+    m.addStatement("outputDelta($L)", target);
     m.addStatement("backward()");
     m.addStatement("return total");
     return m.build();
@@ -268,8 +302,8 @@ final class TrainingEmitter {
     String target = targetParameters(m);
     m.addStatement("$T z = $N", ctx.array(), out.z());
     if (ce) {
-      m.addJavadoc("Cross-entropy of the current example: log-sum-exp of the logits minus the "
-          + "label's logit, in double.\n");
+      m.addJavadoc("Cross-entropy of the current example in double: log-sum-exp of the logits "
+          + "minus the label's logit.\n");
       m.addStatement("double max = z[0]");
       m.beginControlFlow("for (int j = 1; j < $L; j++)", outputs);
       m.addStatement("max = Math.max(max, z[j])");
@@ -281,14 +315,15 @@ final class TrainingEmitter {
       m.addStatement("return $L", ctx.precision().cast("max + Math.log(sum) - z[" + target + "]"));
       return m.build();
     }
-    m.addJavadoc("$L of the current example, summed over the outputs.\n", loss.keyword());
+    m.addJavadoc("$L of the current example, summed over the outputs in double.\n",
+        loss.keyword());
     m.addStatement("$T a = $N", ctx.array(), out.act());
-    m.addStatement("$T sum = $L", ctx.scalar(), ctx.lit(0));
+    m.addStatement("double sum = 0.0");
     m.beginControlFlow("for (int j = 0; j < $L; j++)", outputs);
     elementLocals(m);
-    m.addStatement("sum += $L", loss.javaElementLoss("zj", "aj", "tj", ctx.precision()));
+    m.addStatement("sum += $L", loss.javaElementLoss("zj", "aj", "tj", Precision.DOUBLE));
     m.endControlFlow();
-    m.addStatement("return sum");
+    m.addStatement("return $L", ctx.precision().cast("sum"));
     return m.build();
   }
 
@@ -299,33 +334,32 @@ final class TrainingEmitter {
     MethodSpec.Builder m = MethodSpec.methodBuilder("outputDelta")
         .addModifiers(Modifier.PRIVATE);
     String target = targetParameters(m);
-    m.addParameter(ctx.scalar(), "scale");
     m.addStatement("$T a = $N", ctx.array(), out.act());
     m.addStatement("$T d = $N", ctx.array(), out.delta());
     if (ce) {
-      m.addJavadoc("delta of the output layer for softmax + cross-entropy, fused: scale * (a - "
-          + "onehot(label)).\n");
-      m.beginControlFlow("for (int j = 0; j < $L; j++)", outputs);
-      m.addStatement("d[j] = scale * a[j]");
-      m.endControlFlow();
-      m.addStatement("d[$L] = scale * (a[$L] - $L)", target, target, ctx.lit(1));
+      m.addJavadoc("Unscaled delta of the output layer, softmax + cross-entropy fused: a - "
+          + "onehot(label).\n");
+      m.addStatement("$T.arraycopy(a, 0, d, 0, $L)", System.class, outputs);
+      m.addStatement("d[$L] = a[$L] - $L", target, target, ctx.lit(1));
       return m.build();
     }
-    m.addJavadoc("delta of the output layer: scale * d($L)/dz.\n", loss.keyword());
+    m.addJavadoc("Unscaled delta of the output layer, d($L)/dz, computed in double.\n",
+        loss.keyword());
     m.addStatement("$T z = $N", ctx.array(), out.z());
     m.beginControlFlow("for (int j = 0; j < $L; j++)", outputs);
     elementLocals(m);
-    String derivative = "(" + act.javaDerivative("zj", "aj", ctx.precision()) + ")";
-    m.addStatement("d[j] = scale * ($L)",
-        loss.javaElementDelta("zj", "aj", "tj", derivative, ctx.precision()));
+    String derivative =
+        "(" + act.javaDerivative("zj", "aj", Precision.DOUBLE) + ")";
+    m.addStatement("d[j] = $L", ctx.precision().cast(
+        loss.javaElementDelta("zj", "aj", "tj", derivative, Precision.DOUBLE)));
     m.endControlFlow();
     return m.build();
   }
 
   private void elementLocals(MethodSpec.Builder m) {
-    m.addStatement("$T zj = z[j]", ctx.scalar());
-    m.addStatement("$T aj = a[j]", ctx.scalar());
-    m.addStatement("$T tj = t[tOff + j]", ctx.scalar());
+    m.addStatement("double zj = z[j]");
+    m.addStatement("double aj = a[j]");
+    m.addStatement("double tj = t[tOff + j]");
   }
 
   private MethodSpec backward() {
@@ -402,13 +436,6 @@ final class TrainingEmitter {
 
   private static String targetsArg(Targets t) {
     return t == Targets.VALUES ? "targets" : "labels";
-  }
-
-  private String scale(String n) {
-    if (loss.reduction() == Reduction.SUM) {
-      return ctx.lit(1);
-    }
-    return ctx.precision().cast("LOSS_SCALE / " + n);
   }
 
   private FieldSpec array(String name, int size) {
