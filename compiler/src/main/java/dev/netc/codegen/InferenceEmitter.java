@@ -93,7 +93,7 @@ final class InferenceEmitter {
   private MethodSpec predictAllocating() {
     return MethodSpec.methodBuilder("predict")
         .addJavadoc("Convenience form of {@link #predict($T[], $T[])} that allocates the result."
-            + "\n", ctx.array(), ctx.array())
+            + "\n", ctx.scalar(), ctx.scalar())
         .addModifiers(Modifier.PUBLIC)
         .returns(ctx.array())
         .addParameter(ctx.array(), "x")
@@ -141,7 +141,7 @@ final class InferenceEmitter {
         .addParameter(TypeName.INT, "expected")
         .addParameter(String.class, "what")
         .beginControlFlow("if (length != expected)")
-        .addStatement("throw new $T(what + $S + length + $S + expected)",
+        .addStatement("throw new $T(what + $S + length$W+ $S + expected)",
             IllegalArgumentException.class, " array has length ", ", expected ")
         .endControlFlow()
         .build();
@@ -159,7 +159,7 @@ final class InferenceEmitter {
             "batch size must be >= 1, got ")
         .endControlFlow()
         .beginControlFlow("if (length < (long) n * width)")
-        .addStatement("throw new $T(what + $S + length + $S + n + $S + width)",
+        .addStatement("throw new $T(what + $S + length$W+ $S + n + $S + width)",
             IllegalArgumentException.class, " array has length ", ", too short for ",
             " examples of ")
         .endControlFlow()

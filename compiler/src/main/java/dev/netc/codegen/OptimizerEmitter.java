@@ -78,8 +78,8 @@ final class OptimizerEmitter {
   CodeBlock copyState() {
     CodeBlock.Builder c = CodeBlock.builder();
     for (String s : stateNames()) {
-      c.addStatement("$T.arraycopy(source.$N, 0, this.$N, 0, this.$N.length)", System.class, s, s,
-          s);
+      c.addStatement("$T.arraycopy(source.$N, 0,$Wthis.$N, 0, this.$N.length)", System.class, s,
+          s, s);
     }
     c.addStatement("this.stepCount = source.stepCount");
     return c.build();
@@ -94,9 +94,9 @@ final class OptimizerEmitter {
     MethodSpec.Builder m;
     if (external) {
       m = MethodSpec.methodBuilder("optimizerStep")
-          .addJavadoc("Applies one $L step with the gradient {@code grad}, in\n{@link "
-              + "#parameterLayout()} order (e.g. summed with {@link #accumulateGradient}).\n",
-              Javadoc.escape(opt.describe()))
+          .addJavadoc("Applies one optimizer step with the gradient {@code grad}, in {@link "
+              + "#parameterLayout()} order\n(e.g. summed with {@link #accumulateGradient}): "
+              + "$L.\n", Javadoc.escape(opt.describe()))
           .addModifiers(Modifier.PUBLIC)
           .addParameter(ctx.array(), "grad")
           .addStatement("checkLength(grad.length, PARAMETER_COUNT, $S)", "gradient");
