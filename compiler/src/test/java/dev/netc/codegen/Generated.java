@@ -34,6 +34,10 @@ final class Generated {
     if (!c.warnings().isEmpty()) {
       throw new AssertionError("javac warnings: " + c.warnings());
     }
+    java.util.Map.Entry<String, Integer> longest = ClassFiles.longestMethod(c);
+    if (longest.getValue() > ClassFiles.HUGE_METHOD_LIMIT) {
+      throw new AssertionError(longest.getKey() + " has " + longest.getValue() + " bytes");
+    }
     List<Generated> out = new ArrayList<>();
     for (Network n : nets) {
       out.add(instantiate(c, pkg + "." + n.name(), n.precision()));
