@@ -8,7 +8,6 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
-import dev.netc.Version;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Loss;

@@ -19,7 +19,7 @@ final class LayerKernels {
     this.ctx = ctx;
   }
 
-  /** The forward method of layer {@code index}: reads the previous activations, writes z and act. */
+  /** The forward method of layer {@code index}: reads the previous activations, writes z, act. */
   MethodSpec forward(int index) {
     Layer layer = ctx.network().layers().get(index);
     Names.LayerNames n = ctx.names().layer(index);

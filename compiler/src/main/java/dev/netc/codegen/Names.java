@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Every identifier of a generated class. Fixed names (methods, constants, locals, parameters and the
- * simple names of types the code refers to) are reserved first; names derived from user-chosen
+ * Every identifier of a generated class. Fixed names (methods, constants, locals, parameters and
+ * the simple names of types the code refers to) are reserved first; names derived from user-chosen
  * layer names are then allocated by JavaPoet's {@link NameAllocator}, which appends {@code _} on a
  * clash. So a layer called {@code predict}, {@code x} or {@code INPUT_SIZE} can never collide with
  * a generated member, a local variable, or another layer whose name differs only in case.
@@ -33,7 +33,8 @@ final class Names {
       "wait",
       // parameters and locals
       "x", "xs", "out", "n", "e", "target", "targets", "labels", "grad", "dst", "src", "seed",
-      "source", "scale", "total", "xOff", "tOff", "off", "length", "width", "what", "expected", "first", "w", "b",
+      "source", "scale", "total", "xOff", "tOff", "off", "length", "width", "what", "expected",
+      "first", "w", "b",
       "z", "a", "d", "g", "dk", "k", "i", "j", "o", "v", "gw", "gb", "pz", "pa", "p", "buf", "m",
       "s", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "max", "sum", "lse", "stepSize",
       "bc2Sqrt", "denom", "gi", "mi", "vi", "bi", "t", "zj", "aj", "tj", "xi", "zd", "ad",

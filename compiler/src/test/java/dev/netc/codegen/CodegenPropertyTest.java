@@ -69,7 +69,8 @@ class CodegenPropertyTest {
 
   @Test
   void narrowNetworksMatchInterpreter() {
-    Set<String> seen = run("narrow", NARROW, CodegenPolicy.defaults(), seeds(BASE + 1_000_000, 100));
+    Set<String> seen =
+        run("narrow", NARROW, CodegenPolicy.defaults(), seeds(BASE + 1_000_000, 100));
     Set<String> unrolled = new TreeSet<>();
     for (String a : RandomNetworks.ELEMENTWISE) {
       unrolled.add("UNROLLED " + a);

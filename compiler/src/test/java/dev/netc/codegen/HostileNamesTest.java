@@ -33,7 +33,8 @@ class HostileNamesTest {
   /** Every name is a legal Java identifier the front end accepts as a layer name. */
   static final List<String> HOSTILE = List.of("predict", "copy", "INPUT_SIZE", "x", "i", "dense",
       "Dense", "$", "$x", "Math", "hidden", "hiddenWeight", "forwardDense", "s0", "input",
-      "LAYOUT", "stepCount", "w", "Init", "List", "update", "outputDelta", "trainBatch", "\u00e9t\u00e9");
+      "LAYOUT", "stepCount", "w", "Init", "List", "update", "outputDelta", "trainBatch",
+      "\u00e9t\u00e9");
 
   static Network hostile(String name, Precision p) {
     List<Layer> layers = new ArrayList<>();
