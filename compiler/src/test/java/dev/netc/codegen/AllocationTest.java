@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
  * The hot paths allocate nothing: {@code trainBatch}, {@code trainStep} (values and int labels),
  * {@code gradient}, {@code accumulateGradient}, {@code optimizerStep}, {@code predict} and
  * {@code predictBatch} are each called 10⁴ times after a warm-up, and the thread's allocated bytes
- * ({@code com.sun.management.ThreadMXBean}) must not move. Each call site is compiled Java (a
- * generated driver class), not reflection, which would allocate by itself.
+ * ({@code com.sun.management.ThreadMXBean}) must not move, with no slack, in at least one of three
+ * windows. Each call site is compiled Java (a generated driver class), not reflection, which
+ * would allocate by itself.
  */
 class AllocationTest {
   private static final int WARM_UP = 20_000;
@@ -57,7 +58,17 @@ class AllocationTest {
     for (String d : drivers) {
       IntConsumer run = (IntConsumer) c.load("gen.alloc." + d).getConstructor().newInstance();
       run.accept(WARM_UP);
-      long bytes = measure(bean, run) - overhead;
+      // The least of three windows: a per-call allocation shows in every window (at least 16
+      // bytes × 10⁴); a one-off allocation by the JVM itself (say, while it recompiles or
+      // deoptimizes a caller mid-window) does not, and is not the generated code's doing.
+      long bytes = Long.MAX_VALUE;
+      for (int i = 0; i < 3 && bytes != 0; i++) {
+        long window = measure(bean, run) - overhead;
+        if (window != 0) {
+          System.out.println("allocation test: " + d + ": " + window + " bytes in one window");
+        }
+        bytes = Math.min(bytes, window);
+      }
       if (bytes != 0) {
         failures.add(d + " allocated " + bytes + " bytes in " + CALLS + " calls");
       }
