@@ -156,8 +156,6 @@ public final class Iris implements TrainableFloatNetwork {
   private Iris(Iris source) {
     this.hiddenWeight = source.hiddenWeight.clone();
     this.hiddenBias = source.hiddenBias.clone();
-    this.logitsWeight = source.logitsWeight.clone();
-    this.logitsBias = source.logitsBias.clone();
     System.arraycopy(source.hiddenWeightExpAvg, 0,
         this.hiddenWeightExpAvg, 0, this.hiddenWeightExpAvg.length);
     System.arraycopy(source.hiddenBiasExpAvg, 0,
@@ -166,6 +164,8 @@ public final class Iris implements TrainableFloatNetwork {
         this.hiddenWeightExpAvgSq, 0, this.hiddenWeightExpAvgSq.length);
     System.arraycopy(source.hiddenBiasExpAvgSq, 0,
         this.hiddenBiasExpAvgSq, 0, this.hiddenBiasExpAvgSq.length);
+    this.logitsWeight = source.logitsWeight.clone();
+    this.logitsBias = source.logitsBias.clone();
     System.arraycopy(source.logitsWeightExpAvg, 0,
         this.logitsWeightExpAvg, 0, this.logitsWeightExpAvg.length);
     System.arraycopy(source.logitsBiasExpAvg, 0,

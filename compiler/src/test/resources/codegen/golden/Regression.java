@@ -142,12 +142,12 @@ public final class Regression implements TrainableDoubleNetwork {
   private Regression(Regression source) {
     this.featuresWeight = source.featuresWeight.clone();
     this.featuresBias = source.featuresBias.clone();
-    this.predictionWeight = source.predictionWeight.clone();
-    this.predictionBias = source.predictionBias.clone();
     System.arraycopy(source.featuresWeightMomentum, 0,
         this.featuresWeightMomentum, 0, this.featuresWeightMomentum.length);
     System.arraycopy(source.featuresBiasMomentum, 0,
         this.featuresBiasMomentum, 0, this.featuresBiasMomentum.length);
+    this.predictionWeight = source.predictionWeight.clone();
+    this.predictionBias = source.predictionBias.clone();
     System.arraycopy(source.predictionWeightMomentum, 0,
         this.predictionWeightMomentum, 0, this.predictionWeightMomentum.length);
     System.arraycopy(source.predictionBiasMomentum, 0,

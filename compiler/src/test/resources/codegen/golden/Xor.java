@@ -140,12 +140,12 @@ public final class Xor implements TrainableFloatNetwork {
   private Xor(Xor source) {
     this.hiddenWeight = source.hiddenWeight.clone();
     this.hiddenBias = source.hiddenBias.clone();
-    this.outWeight = source.outWeight.clone();
-    this.outBias = source.outBias.clone();
     System.arraycopy(source.hiddenWeightMomentum, 0,
         this.hiddenWeightMomentum, 0, this.hiddenWeightMomentum.length);
     System.arraycopy(source.hiddenBiasMomentum, 0,
         this.hiddenBiasMomentum, 0, this.hiddenBiasMomentum.length);
+    this.outWeight = source.outWeight.clone();
+    this.outBias = source.outBias.clone();
     System.arraycopy(source.outWeightMomentum, 0,
         this.outWeightMomentum, 0, this.outWeightMomentum.length);
     System.arraycopy(source.outBiasMomentum, 0,

@@ -33,11 +33,17 @@ import dev.netc.ir.Layer;
  * @param unrollMaxWeights largest {@code in * out} that is fully unrolled
  * @param unrollMaxFanIn largest {@code in} that is fully unrolled (forward chain length)
  * @param unrollMaxFanOut largest {@code out} that is fully unrolled (back-propagation chain length)
+ * <p>Methods whose length grows with the depth (constructors, parameter copies, the optimizer step)
+ * hold at most {@code layersPerMethod} layers' statements each (about 170 bytes per layer in the
+ * longest, the copy constructor); deeper networks get private helper methods (see {@code
+ * Helpers}), and their fields are then not {@code final} since helpers assign them.
+ *
  * @param accumulators output rows computed together, as independent sums, by a looped forward
  *     pass (1 to 8)
+ * @param layersPerMethod the most layers whose statements one method holds (1 to 32)
  */
-public record CodegenPolicy(
-    int unrollMaxWeights, int unrollMaxFanIn, int unrollMaxFanOut, int accumulators) {
+public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unrollMaxFanOut,
+    int accumulators, int layersPerMethod) {
 
   /** How one layer's forward and backward arithmetic is emitted. */
   public enum Kernel {
@@ -58,16 +64,28 @@ public record CodegenPolicy(
     if (accumulators < 1 || accumulators > 8) {
       throw new IllegalArgumentException("accumulators must be in [1, 8]");
     }
+    if (layersPerMethod < 1 || layersPerMethod > 32) {
+      throw new IllegalArgumentException("layersPerMethod must be in [1, 32]");
+    }
   }
 
-  /** The default policy: unroll up to 16 inputs, 32 outputs and 256 weights; 4 rows at a time. */
+  /**
+   * The default policy: unroll up to 16 inputs, 32 outputs and 256 weights; 4 rows at a time; 16
+   * layers per method.
+   */
   public static CodegenPolicy defaults() {
-    return new CodegenPolicy(256, 16, 32, 4);
+    return new CodegenPolicy(256, 16, 32, 4, 16);
   }
 
   /** A policy that never unrolls (useful to test the looped kernels on small layers). */
   public static CodegenPolicy alwaysLooped() {
-    return new CodegenPolicy(0, 0, 0, 4);
+    return new CodegenPolicy(0, 0, 0, 4, 16);
+  }
+
+  /** This policy with another number of layers per method (to test deep-network splitting). */
+  public CodegenPolicy withLayersPerMethod(int layers) {
+    return new CodegenPolicy(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators,
+        layers);
   }
 
   /** The kernel used for {@code layer}. */

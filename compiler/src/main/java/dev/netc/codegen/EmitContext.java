@@ -1,11 +1,16 @@
 package dev.netc.codegen;
 
 import com.palantir.javapoet.ArrayTypeName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
+import java.util.ArrayList;
+import java.util.List;
+import javax.lang.model.element.Modifier;
 
 /**
  * What every emitter needs to know about the class being generated.
@@ -13,13 +18,45 @@ import dev.netc.ir.Precision;
  * @param network the network
  * @param policy the specialization policy
  * @param names every identifier of the class
+ * @param helpers where methods that grow with depth are split
+ * @param allocations statements that allocate the buffers, when {@link #deep()}
  */
-record EmitContext(Network network, CodegenPolicy policy, Names names) {
+record EmitContext(Network network, CodegenPolicy policy, Names names, Helpers helpers,
+    List<CodeBlock> allocations) {
 
   static EmitContext of(Network network, CodegenPolicy policy) {
     boolean adam = network.optimizer() instanceof Optimizer.Adam;
-    return new EmitContext(network, policy,
-        new Names(network, adam ? "ExpAvg" : "Momentum", adam ? "ExpAvgSq" : "Unused"));
+    Names names = new Names(network, adam ? "ExpAvg" : "Momentum", adam ? "ExpAvgSq" : "Unused");
+    return new EmitContext(network, policy, names,
+        new Helpers(names, policy.layersPerMethod()), new ArrayList<>());
+  }
+
+  /**
+   * True when the network has more layers than one method may hold: constructors then delegate
+   * to helpers, so the fields they assign cannot be {@code final}.
+   */
+  boolean deep() {
+    return network.layers().size() > policy.layersPerMethod();
+  }
+
+  /**
+   * A private buffer of {@code size} elements, zero-initialized: a final field with an
+   * initializer, or, in a deep network, a field allocated by the constructors' helpers.
+   */
+  FieldSpec buffer(String name, int size) {
+    if (!deep()) {
+      return FieldSpec.builder(array(), name, Modifier.PRIVATE, Modifier.FINAL)
+          .initializer("new $T[$L]", scalar(), size)
+          .build();
+    }
+    allocations.add(CodeBlock.of("this.$N = new $T[$L];\n", name, scalar(), size));
+    return FieldSpec.builder(array(), name, Modifier.PRIVATE).build();
+  }
+
+  /** Modifiers of fields that constructors assign: final unless {@link #deep()}. */
+  Modifier[] assignedField() {
+    return deep() ? new Modifier[] {Modifier.PRIVATE}
+        : new Modifier[] {Modifier.PRIVATE, Modifier.FINAL};
   }
 
   /** The network's precision. */

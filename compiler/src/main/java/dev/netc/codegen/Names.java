@@ -27,7 +27,7 @@ final class Names {
       "trainBatch", "trainStep", "resetOptimizer", "zeroGradient", "accumulateGradient",
       "optimizerStep", "getGradient", "forward", "backward", "exampleLoss", "outputDelta",
       "trainExample", "evalExample", "label", "checkBatch", "checkLabels", "checkLabel",
-      "checkLength", "update", "step", "lossScale", "sumGradients", "copyScaled", "addScaled",
+      "checkLength", "update", "step", "layout", "specs", "lossScale", "sumGradients", "copyScaled", "addScaled",
       // java.lang.Object members
       "equals", "hashCode", "toString", "getClass", "clone", "finalize", "notify", "notifyAll",
       "wait",
@@ -68,9 +68,9 @@ final class Names {
       String biasState1, String biasState2, String forward, String gradient, String backprop) {}
 
   private final List<LayerNames> layers;
+  private final NameAllocator alloc = new NameAllocator();
 
   Names(Network network, String state1Suffix, String state2Suffix) {
-    NameAllocator alloc = new NameAllocator();
     for (String r : RESERVED) {
       String got = alloc.newName(r, r);
       if (!got.equals(r)) {
@@ -96,6 +96,11 @@ final class Names {
 
   private static String fresh(NameAllocator alloc, String suggestion) {
     return alloc.newName(suggestion, new Object());
+  }
+
+  /** A fresh name for a helper method, unique among all names of the class. */
+  String helper(String suggestion) {
+    return fresh(alloc, suggestion);
   }
 
   /** Names of layer {@code index}. */

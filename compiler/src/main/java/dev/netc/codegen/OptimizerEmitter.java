@@ -3,6 +3,7 @@ package dev.netc.codegen;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Optimizer;
@@ -60,12 +61,12 @@ final class OptimizerEmitter {
     for (Layer l : ctx.network().layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
       if (stateArrays() >= 1) {
-        f.add(array(n.weightState1(), l.weightCount()));
-        f.add(array(n.biasState1(), l.outSize()));
+        f.add(ctx.buffer(n.weightState1(), l.weightCount()));
+        f.add(ctx.buffer(n.biasState1(), l.outSize()));
       }
       if (stateArrays() >= 2) {
-        f.add(array(n.weightState2(), l.weightCount()));
-        f.add(array(n.biasState2(), l.outSize()));
+        f.add(ctx.buffer(n.weightState2(), l.weightCount()));
+        f.add(ctx.buffer(n.biasState2(), l.outSize()));
       }
     }
     f.add(FieldSpec.builder(TypeName.LONG, "stepCount", Modifier.PRIVATE)
@@ -74,15 +75,18 @@ final class OptimizerEmitter {
     return f;
   }
 
-  /** Statements of the copy constructor that copy the optimizer state from {@code source}. */
-  CodeBlock copyState() {
-    CodeBlock.Builder c = CodeBlock.builder();
-    for (String s : stateNames()) {
-      c.addStatement("$T.arraycopy(source.$N, 0,$Wthis.$N, 0, this.$N.length)", System.class, s,
-          s, s);
+  /** Per layer, the copy constructor's statements that copy the state from {@code source}. */
+  List<CodeBlock> copyState() {
+    List<CodeBlock> blocks = new ArrayList<>();
+    for (Layer l : ctx.network().layers()) {
+      CodeBlock.Builder c = CodeBlock.builder();
+      for (String s : stateNames(l)) {
+        c.addStatement("$T.arraycopy(source.$N, 0,$Wthis.$N, 0, this.$N.length)", System.class,
+            s, s, s);
+      }
+      blocks.add(c.build());
     }
-    c.addStatement("this.stepCount = source.stepCount");
-    return c.build();
+    return blocks;
   }
 
   /** optimizerStep (public, from a caller's gradient), step (internal), reset, update. */
@@ -121,6 +125,7 @@ final class OptimizerEmitter {
       m.addStatement("$T bc2Sqrt = $L", ctx.scalar(), ctx.precision().cast(
           "Math.sqrt(1.0 - Math.pow(" + a.beta2() + ", stepCount))"));
     }
+    List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
       CodeBlock wg = external
@@ -129,10 +134,23 @@ final class OptimizerEmitter {
       CodeBlock bg = external
           ? CodeBlock.of("grad, $L, 1.0", ctx.network().biasOffset(l.index()))
           : CodeBlock.of("$N, 0, scale", n.biasGrad());
-      m.addStatement("update($L)", updateArgs(n.weight(), wg, n.weightState1(),
-          n.weightState2()));
-      m.addStatement("update($L)", updateArgs(n.bias(), bg, n.biasState1(), n.biasState2()));
+      blocks.add(CodeBlock.builder()
+          .addStatement("update($L)", updateArgs(n.weight(), wg, n.weightState1(),
+              n.weightState2()))
+          .addStatement("update($L)", updateArgs(n.bias(), bg, n.biasState1(), n.biasState2()))
+          .build());
     }
+    List<ParameterSpec> params = new ArrayList<>();
+    params.add(external ? ParameterSpec.builder(ctx.array(), "grad").build()
+        : ParameterSpec.builder(TypeName.DOUBLE, "scale").build());
+    if (stateArrays() == 1) {
+      params.add(ParameterSpec.builder(TypeName.BOOLEAN, "first").build());
+    } else if (stateArrays() == 2) {
+      params.add(ParameterSpec.builder(ctx.scalar(), "stepSize").build());
+      params.add(ParameterSpec.builder(ctx.scalar(), "bc2Sqrt").build());
+    }
+    m.addCode(ctx.helpers().perLayer(external ? "optimizerStep" : "step", false, params,
+        blocks));
     return m.build();
   }
 
@@ -151,9 +169,15 @@ final class OptimizerEmitter {
             stateArrays() == 0 ? "" : stateArrays() == 1 ? " and momentum buffers"
                 : " and Adam moments")
         .addModifiers(Modifier.PUBLIC);
-    for (String s : stateNames()) {
-      m.addStatement("$T.fill($N, $L)", Arrays.class, s, ctx.lit(0));
+    List<CodeBlock> blocks = new ArrayList<>();
+    for (Layer l : ctx.network().layers()) {
+      CodeBlock.Builder c = CodeBlock.builder();
+      for (String s : stateNames(l)) {
+        c.addStatement("$T.fill($N, $L)", Arrays.class, s, ctx.lit(0));
+      }
+      blocks.add(c.build());
     }
+    m.addCode(ctx.helpers().perLayer("resetOptimizer", blocks));
     m.addStatement("stepCount = 0");
     return m.build();
   }
@@ -214,18 +238,16 @@ final class OptimizerEmitter {
     }
   }
 
-  private List<String> stateNames() {
+  private List<String> stateNames(Layer l) {
     List<String> s = new ArrayList<>();
-    for (Layer l : ctx.network().layers()) {
-      Names.LayerNames n = ctx.names().layer(l.index());
-      if (stateArrays() >= 1) {
-        s.add(n.weightState1());
-        s.add(n.biasState1());
-      }
-      if (stateArrays() >= 2) {
-        s.add(n.weightState2());
-        s.add(n.biasState2());
-      }
+    Names.LayerNames n = ctx.names().layer(l.index());
+    if (stateArrays() >= 1) {
+      s.add(n.weightState1());
+      s.add(n.biasState1());
+    }
+    if (stateArrays() >= 2) {
+      s.add(n.weightState2());
+      s.add(n.biasState2());
     }
     return s;
   }
@@ -233,12 +255,6 @@ final class OptimizerEmitter {
   private FieldSpec constant(String name, double value) {
     return FieldSpec.builder(ctx.scalar(), name, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
         .initializer("$L", ctx.lit(value))
-        .build();
-  }
-
-  private FieldSpec array(String name, int size) {
-    return FieldSpec.builder(ctx.array(), name, Modifier.PRIVATE, Modifier.FINAL)
-        .initializer("new $T[$L]", ctx.scalar(), size)
         .build();
   }
 }

@@ -4,6 +4,7 @@ import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Loss;
@@ -64,16 +65,16 @@ final class TrainingEmitter {
     List<FieldSpec> f = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
-      f.add(array(n.delta(), l.outSize()));
-      f.add(array(n.weightGrad(), l.weightCount()));
-      f.add(array(n.biasGrad(), l.outSize()));
+      f.add(ctx.buffer(n.delta(), l.outSize()));
+      f.add(ctx.buffer(n.weightGrad(), l.weightCount()));
+      f.add(ctx.buffer(n.biasGrad(), l.outSize()));
     }
     f.addAll(optimizer.fields());
     return f;
   }
 
-  /** Statements for the copy constructor. */
-  CodeBlock copyState() {
+  /** Per layer, the copy constructor's statements that copy the optimizer state. */
+  List<CodeBlock> copyState() {
     return optimizer.copyState();
   }
 
@@ -172,13 +173,20 @@ final class TrainingEmitter {
     m.addStatement("checkLength(grad.length, PARAMETER_COUNT, $S)", "gradient");
     m.addStatement("$T total = sumGradients(xs, $L, n)", ctx.scalar(), targetsArg(t));
     m.addStatement("double scale = lossScale(n)");
+    List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
-      m.addStatement("$L($N, grad, $L, scale)", add ? "addScaled" : "copyScaled",
-          n.weightGrad(), ctx.network().weightOffset(l.index()));
-      m.addStatement("$L($N, grad, $L, scale)", add ? "addScaled" : "copyScaled",
-          n.biasGrad(), ctx.network().biasOffset(l.index()));
+      String helper = add ? "addScaled" : "copyScaled";
+      blocks.add(CodeBlock.builder()
+          .addStatement("$L($N, grad, $L, scale)", helper, n.weightGrad(),
+              ctx.network().weightOffset(l.index()))
+          .addStatement("$L($N, grad, $L, scale)", helper, n.biasGrad(),
+              ctx.network().biasOffset(l.index()))
+          .build());
     }
+    m.addCode(ctx.helpers().perLayer(add ? "accumulateGradient" : "gradient", false,
+        List.of(ParameterSpec.builder(ctx.array(), "grad").build(),
+            ParameterSpec.builder(TypeName.DOUBLE, "scale").build()), blocks));
     m.addStatement("return $L", ctx.precision().cast("total * scale"));
     return m.build();
   }
@@ -245,12 +253,15 @@ final class TrainingEmitter {
     MethodSpec.Builder m = MethodSpec.methodBuilder("zeroGradient")
         .addJavadoc("Sets the gradient buffers to zero before a new batch.\n")
         .addModifiers(Modifier.PRIVATE);
+    List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
-      m.addStatement("$T.fill($N, $L)", Arrays.class, n.weightGrad(), ctx.lit(0));
-      m.addStatement("$T.fill($N, $L)", Arrays.class, n.biasGrad(), ctx.lit(0));
+      blocks.add(CodeBlock.builder()
+          .addStatement("$T.fill($N, $L)", Arrays.class, n.weightGrad(), ctx.lit(0))
+          .addStatement("$T.fill($N, $L)", Arrays.class, n.biasGrad(), ctx.lit(0))
+          .build());
     }
-    return m.build();
+    return m.addCode(ctx.helpers().perLayer("zeroGradient", blocks)).build();
   }
 
   /** trainExample (forward, loss, δ_L, backward) or evalExample (forward, loss). */
@@ -280,14 +291,16 @@ final class TrainingEmitter {
         .addJavadoc("Back-propagates the output delta through every layer, accumulating "
             + "gradients.\n")
         .addModifiers(Modifier.PRIVATE);
+    List<CodeBlock> blocks = new ArrayList<>();
     for (int i = ctx.network().layers().size() - 1; i >= 0; i--) {
       Names.LayerNames n = ctx.names().layer(i);
-      m.addStatement("$N()", n.gradient());
+      CodeBlock.Builder b = CodeBlock.builder().addStatement("$N()", n.gradient());
       if (i > 0) {
-        m.addStatement("$N()", n.backprop());
+        b.addStatement("$N()", n.backprop());
       }
+      blocks.add(b.build());
     }
-    return m.build();
+    return m.addCode(ctx.helpers().perLayer("backward", blocks)).build();
   }
 
   private String targetParameters(MethodSpec.Builder m) {
@@ -313,11 +326,5 @@ final class TrainingEmitter {
 
   private static String targetsArg(Targets t) {
     return t == Targets.VALUES ? "targets" : "labels";
-  }
-
-  private FieldSpec array(String name, int size) {
-    return FieldSpec.builder(ctx.array(), name, Modifier.PRIVATE, Modifier.FINAL)
-        .initializer("new $T[$L]", ctx.scalar(), size)
-        .build();
   }
 }

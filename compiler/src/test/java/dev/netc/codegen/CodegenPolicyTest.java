@@ -40,11 +40,13 @@ class CodegenPolicyTest {
 
   @Test
   void limitsThatCouldBreakTheMethodSizeBudgetAreRejected() {
-    assertThrows(IllegalArgumentException.class, () -> new CodegenPolicy(257, 16, 32, 4));
-    assertThrows(IllegalArgumentException.class, () -> new CodegenPolicy(256, 33, 32, 4));
-    assertThrows(IllegalArgumentException.class, () -> new CodegenPolicy(256, 16, 33, 4));
-    assertThrows(IllegalArgumentException.class, () -> new CodegenPolicy(256, 16, 32, 0));
-    assertThrows(IllegalArgumentException.class, () -> new CodegenPolicy(256, 16, 32, 9));
+    assertThrows(IllegalArgumentException.class, () -> new CodegenPolicy(257, 16, 32, 4, 16));
+    assertThrows(IllegalArgumentException.class, () -> new CodegenPolicy(256, 33, 32, 4, 16));
+    assertThrows(IllegalArgumentException.class, () -> new CodegenPolicy(256, 16, 33, 4, 16));
+    assertThrows(IllegalArgumentException.class, () -> new CodegenPolicy(256, 16, 32, 0, 16));
+    assertThrows(IllegalArgumentException.class, () -> new CodegenPolicy(256, 16, 32, 9, 16));
+    assertThrows(IllegalArgumentException.class, () -> new CodegenPolicy(256, 16, 32, 4, 0));
+    assertThrows(IllegalArgumentException.class, () -> new CodegenPolicy(256, 16, 32, 4, 33));
   }
 
   @Test

@@ -30,8 +30,9 @@ import org.junit.jupiter.api.Test;
  * operations, so in practice every value is bit-identical; the report counts the values that
  * are not.
  *
- * <p>Three suites: widths 1–300 (mostly looped layers), widths 1–20 (mostly unrolled), and widths
- * 1–20 with {@link CodegenPolicy#alwaysLooped()} (row tiles and their tails on small sizes).
+ * <p>Four suites: widths 1–300 (mostly looped layers), widths 1–20 (mostly unrolled), widths 1–20
+ * with {@link CodegenPolicy#alwaysLooped()} (row tiles and their tails on small sizes), and
+ * widths 1–20 with at most 2 layers per method (the helper methods of deep networks).
  * Classes are compiled 25 per javac call. The base seed is fixed so that CI is reproducible;
  * {@code -Dnetc.codegen.seed=BASE} explores other networks, {@code -Dnetc.codegen.cases=N} changes
  * the size of the wide suite, and a failure names the seed of its case, which
@@ -83,6 +84,13 @@ class CodegenPropertyTest {
     Set<String> seen = run("narrow, always looped", NARROW, CodegenPolicy.alwaysLooped(),
         seeds(BASE + 2_000_000, 50));
     assertEquals(Set.of(), difference(Set.of("LOOPED relu", "LOOPED tanh"), seen));
+  }
+
+  @Test
+  void narrowNetworksMatchInterpreterWhenSplitIntoHelpers() {
+    Set<String> seen = run("narrow, 2 layers per method", NARROW,
+        CodegenPolicy.defaults().withLayersPerMethod(2), seeds(BASE + 3_000_000, 40));
+    assertEquals(Set.of(), difference(Set.of("adam", "momentum", "cross_entropy"), seen));
   }
 
   private static List<Long> seeds(long base, int n) {

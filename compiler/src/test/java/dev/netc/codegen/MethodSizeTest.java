@@ -76,6 +76,20 @@ class MethodSizeTest {
         worst.getKey(), worst.getValue());
   }
 
+  @Test
+  void deepNetworksStayBelowHugeMethodLimit() {
+    int[] sizes = new int[301];
+    java.util.Arrays.fill(sizes, 3);
+    List<Network> nets = List.of(
+        network("Deep", Precision.FLOAT, sizes, new Activation.Tanh(),
+            new Loss.CrossEntropy(Reduction.SUM), adam()),
+        network("DeepSgd", Precision.DOUBLE, sizes, new Activation.Relu(),
+            new Loss.Mse(Reduction.MEAN), sgd()));
+    Map.Entry<String, Integer> worst = compileAndMeasure(nets);
+    System.out.printf(Locale.ROOT, "largest method with 300 layers: %s, %d bytes%n",
+        worst.getKey(), worst.getValue());
+  }
+
   private static Map.Entry<String, Integer> compileAndMeasure(List<Network> nets) {
     List<JavaFile> files = new ArrayList<>();
     for (Network n : nets) {
