@@ -27,7 +27,8 @@ final class Names {
       "trainBatch", "trainStep", "resetOptimizer", "zeroGradient", "accumulateGradient",
       "optimizerStep", "getGradient", "forward", "backward", "exampleLoss", "outputDelta",
       "trainExample", "evalExample", "label", "checkBatch", "checkLabels", "checkLabel",
-      "checkLength", "update", "step", "layout", "specs", "lossScale", "sumGradients", "copyScaled", "addScaled",
+      "checkLength", "update", "step", "layout", "specs", "lossScale", "sumGradients",
+      "copyScaled", "addScaled",
       // java.lang.Object members
       "equals", "hashCode", "toString", "getClass", "clone", "finalize", "notify", "notifyAll",
       "wait",
