@@ -33,12 +33,11 @@ public final class Checker {
   /** The largest parameter count of one network: 2^28, i.e. 1 GiB of floats. */
   public static final long MAX_PARAMETERS = 1L << 28;
   /**
-   * The most dense layers in one network. Generated methods that visit every layer (the optimizer
-   * step, the copy constructor) grow with the depth: at this limit the hot ones stay below
-   * HotSpot's 8000-byte JIT limit, and around 300 layers the constructors would pass the class
-   * file's 64 KB method limit and javac would fail.
+   * The most dense layers in one network. Every layer adds fields and helper methods to the
+   * generated class, whose constant pool holds at most 65535 entries: 2000 layers overflow it
+   * (javac: "too many constants"), 1024 compile with the optimizer that keeps the most state.
    */
-  public static final int MAX_LAYERS = 128;
+  public static final int MAX_LAYERS = 1024;
 
   private final Reporter reporter;
   private final Vocabulary vocabulary;
