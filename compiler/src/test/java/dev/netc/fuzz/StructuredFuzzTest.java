@@ -12,7 +12,7 @@ import dev.netc.FrontendResult;
  */
 class StructuredFuzzTest {
 
-  /** Network and layer names: ordinary, Java keywords and literals, java.lang types, look-alikes. */
+  /** Network and layer names: ordinary, keywords and literals, java.lang types, look-alikes. */
   static final String[] NAMES = {
     "Xor", "Net", "hidden", "out", "a", "_x", "x_", "$", "$x", "x$y", "\u00dcn\u00efc\u00f6d\u00e9",
     "\u5c64", "dense1", "dense2", "dense3", "Dense1", "DENSE1", "xor", "XOR", "Xor2", "net2",
