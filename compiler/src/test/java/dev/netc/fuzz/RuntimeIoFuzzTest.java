@@ -14,11 +14,13 @@ import dev.netc.runtime.io.Safetensors;
 import dev.netc.runtime.io.SafetensorsException;
 import dev.netc.runtime.io.Weights;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * The runtime's readers on arbitrary bytes: each either returns a consistent value or throws its
@@ -103,8 +105,9 @@ class RuntimeIoFuzzTest {
   void idx(FuzzedDataProvider data) throws IOException {
     int classes = data.consumeInt(1, 256);
     Dataset.Type type = data.consumeBoolean() ? Dataset.Type.FLOAT : Dataset.Type.DOUBLE;
-    byte[] images = data.consumeBytes(data.consumeInt(0, 4096));
-    byte[] labels = data.consumeRemainingAsBytes();
+    byte[] images = data.consumeBoolean() ? idxFile(data, 3) : data.consumeBytes(
+        data.consumeInt(0, 4096));
+    byte[] labels = data.consumeBoolean() ? idxFile(data, 1) : data.consumeRemainingAsBytes();
     Dataset d;
     try {
       d = Idx.read(new ByteArrayInputStream(images), "images.idx", new ByteArrayInputStream(labels),
@@ -120,6 +123,34 @@ class RuntimeIoFuzzTest {
         throw new AssertionError("label out of range: " + d.label(i));
       }
     }
+  }
+
+  /**
+   * A mostly well-formed IDX file (so that fuzzing gets past the magic number): fuzzer-chosen
+   * type byte, dimensions and data, sometimes gzipped, sometimes with its data cut short.
+   */
+  private static byte[] idxFile(FuzzedDataProvider data, int usualDims) throws IOException {
+    ByteArrayOutputStream raw = new ByteArrayOutputStream();
+    int dims = data.consumeBoolean() ? usualDims : data.consumeInt(0, 4);
+    raw.write(new byte[] {0, 0, data.consumeBoolean() ? 8 : data.consumeByte(), (byte) dims});
+    long size = 1;
+    for (int i = 0; i < dims; i++) {
+      int d = data.consumeBoolean() ? data.consumeInt(0, 6) : data.consumeInt();
+      raw.write(new byte[] {(byte) (d >>> 24), (byte) (d >>> 16), (byte) (d >>> 8), (byte) d});
+      size *= Math.max(0, Math.min(d, 64));
+    }
+    long length = Math.max(0, Math.min(size + data.consumeInt(-2, 2), 4096));
+    raw.write(data.consumeBytes((int) length));
+    if (!data.consumeBoolean()) {
+      return raw.toByteArray();
+    }
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+      out.write(raw.toByteArray());
+    }
+    byte[] zipped = gz.toByteArray();
+    return data.consumeBoolean() ? zipped : Arrays.copyOf(zipped, data.consumeInt(0,
+        zipped.length));
   }
 
   private static void expectSource(IOException e, String source) {
