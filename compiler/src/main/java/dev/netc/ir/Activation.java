@@ -105,7 +105,7 @@ public sealed interface Activation {
     }
 
     public String javaDerivative(String z, String a, Precision p) {
-      return p.literal(1.0) + " - " + a + " * " + a;
+      return "(" + p.literal(1.0) + " - " + a + " * " + a + ")";
     }
   }
 

@@ -90,7 +90,7 @@ public sealed interface Loss {
 
     public String javaElementDelta(
         String z, String a, String t, String activationDerivative, Precision p) {
-      return p.literal(2.0) + " * (" + a + " - " + t + ") * " + activationDerivative;
+      return p.literal(2.0) + " * (" + a + " - " + t + ") * (" + activationDerivative + ")";
     }
   }
 

@@ -1,0 +1,168 @@
+package dev.netc.codegen;
+
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterizedTypeName;
+import com.palantir.javapoet.TypeName;
+import dev.netc.ir.Layer;
+import dev.netc.ir.Network;
+import dev.netc.runtime.TensorSpec;
+import java.util.ArrayList;
+import java.util.List;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Emits what every network has: sizes, the parameter layout and get/set, {@code predict},
+ * {@code predictBatch}, the forward driver, and the cheap argument checks.
+ */
+final class InferenceEmitter {
+  private final EmitContext ctx;
+
+  InferenceEmitter(EmitContext ctx) {
+    this.ctx = ctx;
+  }
+
+  /** The methods, in source order. */
+  List<MethodSpec> methods() {
+    List<MethodSpec> m = new ArrayList<>();
+    m.add(getter("inputSize", TypeName.INT, "INPUT_SIZE"));
+    m.add(getter("outputSize", TypeName.INT, "OUTPUT_SIZE"));
+    m.add(getter("parameterCount", TypeName.INT, "PARAMETER_COUNT"));
+    m.add(getter("parameterLayout", ParameterizedTypeName.get(List.class, TensorSpec.class),
+        "LAYOUT"));
+    m.add(parameters(true));
+    m.add(parameters(false));
+    m.add(predict());
+    m.add(predictAllocating());
+    m.add(predictBatch());
+    m.add(forward());
+    m.add(checkLength());
+    m.add(checkBatch());
+    return m;
+  }
+
+  private static MethodSpec getter(String name, TypeName type, String constant) {
+    return MethodSpec.methodBuilder(name)
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PUBLIC)
+        .returns(type)
+        .addStatement("return $L", constant)
+        .build();
+  }
+
+  private MethodSpec parameters(boolean get) {
+    Network net = ctx.network();
+    String arg = get ? "dst" : "src";
+    MethodSpec.Builder m = MethodSpec.methodBuilder(get ? "getParameters" : "setParameters")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PUBLIC)
+        .addParameter(ctx.array(), arg)
+        .addStatement("checkLength($N.length, PARAMETER_COUNT, $S)", arg, "parameter");
+    if (!get) {
+      m.addComment("Optimizer state is kept: call resetOptimizer() to start training afresh.");
+    }
+    for (Layer l : net.layers()) {
+      Names.LayerNames n = ctx.names().layer(l.index());
+      copy(m, get, n.weight(), net.weightOffset(l.index()), l.weightCount());
+      copy(m, get, n.bias(), net.biasOffset(l.index()), l.outSize());
+    }
+    return m.build();
+  }
+
+  private static void copy(MethodSpec.Builder m, boolean get, String field, int offset, int n) {
+    if (get) {
+      m.addStatement("$T.arraycopy($N, 0, dst, $L, $L)", System.class, field, offset, n);
+    } else {
+      m.addStatement("$T.arraycopy(src, $L, $N, 0, $L)", System.class, offset, field, n);
+    }
+  }
+
+  private MethodSpec predict() {
+    return MethodSpec.methodBuilder("predict")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PUBLIC)
+        .addParameter(ctx.array(), "x")
+        .addParameter(ctx.array(), "out")
+        .addStatement("checkLength(x.length, INPUT_SIZE, $S)", "input")
+        .addStatement("checkBatch(out.length, 1, OUTPUT_SIZE, $S)", "output")
+        .addStatement("forward(x, 0)")
+        .addStatement("$T.arraycopy($N, 0, out, 0, OUTPUT_SIZE)", System.class,
+            ctx.outputNames().act())
+        .build();
+  }
+
+  private MethodSpec predictAllocating() {
+    return MethodSpec.methodBuilder("predict")
+        .addJavadoc("Convenience form of {@link #predict($T[], $T[])} that allocates the result."
+            + "\n", ctx.array(), ctx.array())
+        .addModifiers(Modifier.PUBLIC)
+        .returns(ctx.array())
+        .addParameter(ctx.array(), "x")
+        .addStatement("$T out = new $T[OUTPUT_SIZE]", ctx.array(), ctx.scalar())
+        .addStatement("predict(x, out)")
+        .addStatement("return out")
+        .build();
+  }
+
+  private MethodSpec predictBatch() {
+    return MethodSpec.methodBuilder("predictBatch")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PUBLIC)
+        .addParameter(ctx.array(), "xs")
+        .addParameter(ctx.array(), "out")
+        .addParameter(TypeName.INT, "n")
+        .addStatement("checkBatch(xs.length, n, INPUT_SIZE, $S)", "input")
+        .addStatement("checkBatch(out.length, n, OUTPUT_SIZE, $S)", "output")
+        .beginControlFlow("for (int e = 0; e < n; e++)")
+        .addStatement("forward(xs, e * INPUT_SIZE)")
+        .addStatement("$T.arraycopy($N, 0, out, e * OUTPUT_SIZE, OUTPUT_SIZE)", System.class,
+            ctx.outputNames().act())
+        .endControlFlow()
+        .build();
+  }
+
+  private MethodSpec forward() {
+    MethodSpec.Builder m = MethodSpec.methodBuilder("forward")
+        .addJavadoc("Forward pass of the example at {@code xs[xOff]}; every layer keeps its z "
+            + "and activations.\n")
+        .addModifiers(Modifier.PRIVATE)
+        .addParameter(ctx.array(), "xs")
+        .addParameter(TypeName.INT, "xOff")
+        .addStatement("$T.arraycopy(xs, xOff, input, 0, INPUT_SIZE)", System.class);
+    for (Layer l : ctx.network().layers()) {
+      m.addStatement("$N()", ctx.names().layer(l.index()).forward());
+    }
+    return m.build();
+  }
+
+  private static MethodSpec checkLength() {
+    return MethodSpec.methodBuilder("checkLength")
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addParameter(TypeName.INT, "length")
+        .addParameter(TypeName.INT, "expected")
+        .addParameter(String.class, "what")
+        .beginControlFlow("if (length != expected)")
+        .addStatement("throw new $T(what + $S + length + $S + expected)",
+            IllegalArgumentException.class, " array has length ", ", expected ")
+        .endControlFlow()
+        .build();
+  }
+
+  private static MethodSpec checkBatch() {
+    return MethodSpec.methodBuilder("checkBatch")
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addParameter(TypeName.INT, "length")
+        .addParameter(TypeName.INT, "n")
+        .addParameter(TypeName.INT, "width")
+        .addParameter(String.class, "what")
+        .beginControlFlow("if (n < 1)")
+        .addStatement("throw new $T($S + n)", IllegalArgumentException.class,
+            "batch size must be >= 1, got ")
+        .endControlFlow()
+        .beginControlFlow("if (length < (long) n * width)")
+        .addStatement("throw new $T(what + $S + length + $S + n + $S + width)",
+            IllegalArgumentException.class, " array has length ", ", too short for ",
+            " examples of ")
+        .endControlFlow()
+        .build();
+  }
+}

@@ -1,0 +1,103 @@
+package dev.netc.codegen;
+
+import com.palantir.javapoet.NameAllocator;
+import dev.netc.ir.Layer;
+import dev.netc.ir.Network;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every identifier of a generated class. Fixed names (methods, constants, locals, parameters and the
+ * simple names of types the code refers to) are reserved first; names derived from user-chosen
+ * layer names are then allocated by JavaPoet's {@link NameAllocator}, which appends {@code _} on a
+ * clash. So a layer called {@code predict}, {@code x} or {@code INPUT_SIZE} can never collide with
+ * a generated member, a local variable, or another layer whose name differs only in case.
+ */
+final class Names {
+
+  /** Identifiers the emitters write literally; none may be produced for a layer. */
+  static final List<String> RESERVED = List.of(
+      // constants and fixed fields
+      "INPUT_SIZE", "OUTPUT_SIZE", "PARAMETER_COUNT", "TARGET_WIDTH", "DEFAULT_SEED", "LAYOUT",
+      "LEARNING_RATE", "MOMENTUM", "WEIGHT_DECAY", "BETA1", "BETA2", "ONE_MINUS_BETA1",
+      "ONE_MINUS_BETA2", "EPSILON", "LOSS_SCALE", "input", "stepCount",
+      // public and private methods
+      "inputSize", "outputSize", "parameterCount", "targetWidth", "parameterLayout",
+      "getParameters", "setParameters", "predict", "predictBatch", "copy", "loss", "gradient",
+      "trainBatch", "trainStep", "resetOptimizer", "zeroGradient", "accumulateGradient",
+      "optimizerStep", "getGradient", "forward", "backward", "exampleLoss", "outputDelta",
+      "trainExample", "evalExample", "label", "checkBatch", "checkLabels", "checkLabel",
+      "checkLength", "update",
+      // java.lang.Object members
+      "equals", "hashCode", "toString", "getClass", "clone", "finalize", "notify", "notifyAll",
+      "wait",
+      // parameters and locals
+      "x", "xs", "out", "n", "e", "target", "targets", "labels", "grad", "dst", "src", "seed",
+      "source", "scale", "total", "xOff", "tOff", "length", "width", "what", "expected", "first", "w", "b",
+      "z", "a", "d", "g", "dk", "k", "i", "j", "o", "v", "gw", "gb", "pz", "pa", "p", "buf", "m",
+      "s", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "max", "sum", "lse", "stepSize",
+      "bc2Sqrt", "denom", "gi", "mi", "vi", "bi", "t", "zj", "aj", "tj",
+      // simple names of referenced types (a field of that name would obscure the type)
+      "Math", "System", "Arrays", "List", "Init", "Scheme", "TensorSpec", "Object", "String",
+      "Float", "Double", "Integer", "Long", "IllegalArgumentException", "IllegalStateException",
+      "Override", "FloatNetwork", "DoubleNetwork", "TrainableFloatNetwork",
+      "TrainableDoubleNetwork");
+
+  /**
+   * The identifiers derived from one layer's name.
+   *
+   * @param weight parameter array [out * in]
+   * @param bias parameter array [out]
+   * @param z pre-activations of the current example
+   * @param act activations of the current example
+   * @param delta dC/dz of the current example
+   * @param weightGrad accumulated weight gradient
+   * @param biasGrad accumulated bias gradient
+   * @param weightState1 momentum buffer or Adam's first moment, for the weights
+   * @param weightState2 Adam's second moment for the weights
+   * @param biasState1 momentum buffer or Adam's first moment, for the bias
+   * @param biasState2 Adam's second moment for the bias
+   * @param forward method computing z and act
+   * @param gradient method accumulating weightGrad and biasGrad
+   * @param backprop method computing the previous layer's delta
+   */
+  record LayerNames(String weight, String bias, String z, String act, String delta,
+      String weightGrad, String biasGrad, String weightState1, String weightState2,
+      String biasState1, String biasState2, String forward, String gradient, String backprop) {}
+
+  private final List<LayerNames> layers;
+
+  Names(Network network, String state1Suffix, String state2Suffix) {
+    NameAllocator alloc = new NameAllocator();
+    for (String r : RESERVED) {
+      String got = alloc.newName(r, r);
+      if (!got.equals(r)) {
+        throw new IllegalStateException("reserved name " + r + " was renamed to " + got);
+      }
+    }
+    List<LayerNames> list = new ArrayList<>();
+    for (Layer l : network.layers()) {
+      String n = l.name();
+      int first = n.codePointAt(0);
+      String cap = new StringBuilder().appendCodePoint(Character.toUpperCase(first))
+          .append(n, Character.charCount(first), n.length()).toString();
+      list.add(new LayerNames(
+          fresh(alloc, n + "Weight"), fresh(alloc, n + "Bias"), fresh(alloc, n + "Z"),
+          fresh(alloc, n + "Act"), fresh(alloc, n + "Delta"), fresh(alloc, n + "WeightGrad"),
+          fresh(alloc, n + "BiasGrad"), fresh(alloc, n + "Weight" + state1Suffix),
+          fresh(alloc, n + "Weight" + state2Suffix), fresh(alloc, n + "Bias" + state1Suffix),
+          fresh(alloc, n + "Bias" + state2Suffix), fresh(alloc, "forward" + cap),
+          fresh(alloc, "gradient" + cap), fresh(alloc, "backprop" + cap)));
+    }
+    this.layers = List.copyOf(list);
+  }
+
+  private static String fresh(NameAllocator alloc, String suggestion) {
+    return alloc.newName(suggestion, new Object());
+  }
+
+  /** Names of layer {@code index}. */
+  LayerNames layer(int index) {
+    return layers.get(index);
+  }
+}
