@@ -21,7 +21,7 @@ ROWS = [
 ]
 
 JMH_CLASSES = {"GeneratedBench": "generated", "InterpreterBench": "interpreter",
-               "EncogBench": "encog"}
+               "EncogBench": "encog", "GeneratedPhasesBench": "phases"}
 COLUMNS = [("generated", "netc generated"), ("interpreter", "netc interpreter"),
            ("encog", "Encog 3.4"), ("pytorch", "PyTorch"), ("fann", "FANN 2.2")]
 
@@ -89,6 +89,32 @@ def table(scores, alloc):
     return "\n".join(lines)
 
 
+def phases(scores):
+    """Breakdown of the generated MLP's training step, from GeneratedPhasesBench."""
+    get = lambda impl, m: scores.get((impl, m))
+    us = lambda v: "n/a" if v is None else f"{1e6 / v:.1f} µs"
+    rows = [
+        ("forward, 1 example (predict)", get("generated", "mlpPredictB1")),
+        ("forward + backward, batch 1, per example", get("phases", "mlpAccumulateB1")),
+        ("forward + backward, batch 32, per example", get("phases", "mlpAccumulateB32")),
+        ("zero the gradient, per step", get("phases", "mlpZeroGradient")),
+        ("SGD momentum update, per step", get("phases", "mlpOptimizerStep")),
+    ]
+    if all(v is None for _, v in rows):
+        return ""
+    lines = ["| generated MLP, phase | time |", "|---|---|"]
+    lines += [f"| {label} | {us(v)} |" for label, v in rows]
+    acc1, acc32 = get("phases", "mlpAccumulateB1"), get("phases", "mlpAccumulateB32")
+    zero, opt = get("phases", "mlpZeroGradient"), get("phases", "mlpOptimizerStep")
+    if None not in (acc1, acc32, zero, opt):
+        for n, acc in ((1, acc1), (32, acc32), (128, acc32)):
+            step = n / acc + 1 / zero + 1 / opt
+            measured = get("generated", f"mlpTrainB{n}")
+            lines.append(f"| sum of phases for trainBatch({n}) | {1e6 * step:.1f} µs "
+                         f"(= {rate(n / step)} samples/s; measured {rate(measured)}) |")
+    return "\n".join(lines)
+
+
 def main(argv):
     if len(argv) < 2:
         raise SystemExit(__doc__)
@@ -97,6 +123,10 @@ def main(argv):
     for path in argv[2:]:
         read_peer(path, scores)
     print(table(scores, alloc))
+    breakdown = phases(scores)
+    if breakdown:
+        print()
+        print(breakdown)
 
 
 if __name__ == "__main__":
