@@ -49,6 +49,12 @@ mkdir -p "$out"
   echo "# $(java -version 2>&1 | head -1)"
 } > "$out/machine.txt"
 
+# Other work on the machine skews every figure: sample the 1-minute load average (the suite itself
+# adds about 1, PyTorch with OpenBLAS threads about 2) so the report can say how quiet it was.
+(while sleep 10; do cut -d' ' -f1 /proc/loadavg; done) > "$out/load.txt" &
+sampler=$!
+trap 'kill "$sampler" 2>/dev/null || true' EXIT
+
 echo "== jmh (generated, interpreter, Encog)" >&2
 # shellcheck disable=SC2086
 java -jar benchmarks/target/benchmarks.jar "${jmh_timing[@]}" -prof gc \
@@ -71,6 +77,11 @@ if [ -f /usr/include/floatfann.h ] && command -v gcc >/dev/null; then
 else
   echo "# fann not installed (apt-get install libfann-dev)" | tee "$out/fann.txt" >&2
 fi
+
+kill "$sampler" 2>/dev/null || true
+sort -n "$out/load.txt" | awk '{ v[NR] = $1; s += $1 } END { if (NR) printf \
+  "# 1-min load average during the run: min %.2f, median %.2f, max %.2f (%d samples)\n", \
+  v[1], v[int((NR + 1) / 2)], v[NR], NR }' >> "$out/machine.txt"
 
 echo "== table" >&2
 cat "$out/machine.txt"
