@@ -4,7 +4,9 @@
 usage: table.py JMH_JSON [PEER_OUTPUT ...]
 
 JMH scores are samples/s (the benchmarks use @OperationsPerInvocation(batch)); peer files hold
-lines 'RESULT <peer> <benchmark> <samples/s>'. Missing figures print as n/a.
+lines 'RESULT <peer> <benchmark> <samples/s> [<spread %>]'. Each figure carries its uncertainty:
+for JMH the half-width of its 99.9% confidence interval, for the peers half the range of their
+timed periods, both relative to the score. Missing figures print as n/a.
 """
 
 import json
@@ -26,7 +28,7 @@ COLUMNS = [("generated", "netc generated"), ("interpreter", "netc interpreter"),
            ("encog", "Encog 3.4"), ("pytorch", "PyTorch"), ("fann", "FANN 2.2")]
 
 
-def read_jmh(path, scores, alloc):
+def read_jmh(path, scores, errors, alloc):
     with open(path) as f:
         runs = json.load(f)
     for run in runs:
@@ -38,17 +40,21 @@ def read_jmh(path, scores, alloc):
         if metric["scoreUnit"] != "ops/s":
             raise SystemExit(f"{run['benchmark']}: expected ops/s, got {metric['scoreUnit']}")
         scores[(impl, method)] = metric["score"]
+        if metric["score"] > 0 and metric.get("scoreError") not in (None, "NaN"):
+            errors[(impl, method)] = 100.0 * float(metric["scoreError"]) / metric["score"]
         norm = run.get("secondaryMetrics", {}).get("gc.alloc.rate.norm")
         if norm is not None:
             alloc[(impl, method)] = norm["score"]
 
 
-def read_peer(path, scores):
+def read_peer(path, scores, errors):
     with open(path) as f:
         for line in f:
             parts = line.split()
-            if len(parts) == 4 and parts[0] == "RESULT":
+            if len(parts) in (4, 5) and parts[0] == "RESULT":
                 scores[(parts[1], parts[2])] = float(parts[3])
+                if len(parts) == 5:
+                    errors[(parts[1], parts[2])] = float(parts[4])
 
 
 def rate(v):
@@ -67,7 +73,13 @@ def ratio(a, b):
     return f"{r:.3g}×" if r < 100 else f"{r:.0f}×"
 
 
-def table(scores, alloc):
+def with_error(v, err):
+    if v is None or err is None:
+        return rate(v)
+    return f"{rate(v)} ±{err:.0f}%"
+
+
+def table(scores, errors, alloc):
     head = (["benchmark (samples/s)"] + [c[1] for c in COLUMNS]
             + ["gen / interp", "gen / Encog", "gen / PyTorch", "gen / FANN",
                "target (gen)", "gen alloc B/sample"])
@@ -75,7 +87,8 @@ def table(scores, alloc):
     for method, label, target in ROWS:
         get = {impl: scores.get((impl, method)) for impl, _ in COLUMNS}
         gen = get["generated"]
-        cells = [label] + [rate(get[impl]) for impl, _ in COLUMNS]
+        cells = [label] + [with_error(get[impl], errors.get((impl, method)))
+                           for impl, _ in COLUMNS]
         cells += [ratio(gen, get[p]) for p in ("interpreter", "encog", "pytorch", "fann")]
         if target is None:
             cells.append("—")
@@ -118,11 +131,11 @@ def phases(scores):
 def main(argv):
     if len(argv) < 2:
         raise SystemExit(__doc__)
-    scores, alloc = {}, {}
-    read_jmh(argv[1], scores, alloc)
+    scores, errors, alloc = {}, {}, {}
+    read_jmh(argv[1], scores, errors, alloc)
     for path in argv[2:]:
-        read_peer(path, scores)
-    print(table(scores, alloc))
+        read_peer(path, scores, errors)
+    print(table(scores, errors, alloc))
     breakdown = phases(scores)
     if breakdown:
         print()

@@ -2,7 +2,7 @@
  * FANN 2.2 peer for the netc benchmarks (Debian libfann-dev, float build: -lfloatfann).
  *
  * Prints one machine-readable line per benchmark, read by benchmarks/table.py:
- *     RESULT fann <benchmark> <samples per second>
+ *     RESULT fann <benchmark> <samples per second> <spread %>
  * Lines starting with '#' describe the configuration. Benchmark names are the JMH method names.
  *
  * FANN 2.2 has neither relu nor softmax nor cross-entropy, so the closest cheap equivalents are
@@ -17,7 +17,8 @@
  * momentum: FANN's batch mode has none). Inference is fann_run() on one example.
  *
  * Each benchmark: a pool of 1024 random examples (fixed seed) cycled batch by batch, one warm-up
- * period, then several timed periods; the figure is the mean of the timed periods.
+ * period, then several timed periods; the figure is the mean of the timed periods, the spread half
+ * their range in percent of the mean.
  *
  * Usage: fann_peer [warmup_seconds [iterations [seconds_per_iteration]]]
  */
@@ -143,13 +144,18 @@ static void bench(const char *name, int tiny, int batch, enum kind k) {
                   : make_pool(784, 10, batch, 0.0, 1.0, 1234 + batch);
   timed(ann, &p, k, warmup_s);
   double sum = 0;
+  double lo = 1e300;
+  double hi = 0;
   printf("# %s:", name);
   for (int i = 0; i < iterations; i++) {
     double rate = timed(ann, &p, k, period_s) * batch;
     printf(" %.1f", rate);
     sum += rate;
+    lo = rate < lo ? rate : lo;
+    hi = rate > hi ? rate : hi;
   }
-  printf(" samples/s\nRESULT fann %s %.1f\n", name, sum / iterations);
+  double mean = sum / iterations;
+  printf(" samples/s\nRESULT fann %s %.1f %.1f\n", name, mean, 50.0 * (hi - lo) / mean);
   fflush(stdout);
   free_pool(&p);
   fann_destroy(ann);

@@ -2,7 +2,7 @@
 """PyTorch CPU peer for the netc benchmarks: the same networks, data shapes and training step.
 
 Prints one machine-readable line per benchmark, read by benchmarks/table.py:
-    RESULT pytorch <benchmark> <samples per second>
+    RESULT pytorch <benchmark> <samples per second> <spread %>
 Lines starting with '#' describe the configuration. Benchmark names are the JMH method names.
 
 Configuration: torch.set_num_threads(1) (intra-op threads); the BLAS behind torch.nn.Linear
@@ -13,7 +13,8 @@ forward pass of one example under torch.inference_mode().
 
 Each benchmark: a fresh model, a pool of 1024 random examples (inputs uniform, random labels,
 fixed seed) cycled batch by batch, one warm-up period, then several timed periods; the reported
-figure is the mean of the timed periods, like JMH's score.
+figure is the mean of the timed periods, like JMH's score; the spread is half their range, in
+percent of the mean.
 """
 
 import argparse
@@ -112,7 +113,8 @@ def main():
         rates = [timed(step, batches, args.seconds) * batch for _ in range(args.iterations)]
         mean = sum(rates) / len(rates)
         print(f"# {name}: " + ", ".join(f"{r:.1f}" for r in rates) + " samples/s", flush=True)
-        print(f"RESULT pytorch {name} {mean:.1f}", flush=True)
+        spread = 50.0 * (max(rates) - min(rates)) / mean
+        print(f"RESULT pytorch {name} {mean:.1f} {spread:.1f}", flush=True)
 
 
 if __name__ == "__main__":
