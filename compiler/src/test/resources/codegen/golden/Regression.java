@@ -60,6 +60,11 @@ public final class Regression implements TrainableDoubleNetwork {
 
   private static final double MOMENTUM = 0.9;
 
+  /**
+   * Examples per batched pass: mini-batches are processed CHUNK at a time.
+   */
+  private static final int CHUNK = 64;
+
   private static final List<TensorSpec> LAYOUT = List.of(
     new TensorSpec("features.weight", new int[] {40, 20}, 0),
     new TensorSpec("features.bias", new int[] {40}, 800),
@@ -120,6 +125,24 @@ public final class Regression implements TrainableDoubleNetwork {
    * Optimizer steps taken since construction or the last reset.
    */
   private long stepCount;
+
+  private final double[] xT = new double[1280];
+
+  private final double[] featuresBatchAct = new double[2560];
+
+  private final double[] featuresBatchActT = new double[2560];
+
+  private final double[] featuresBatchDelta = new double[2560];
+
+  private final double[] featuresBatchDer = new double[2560];
+
+  private final double[] predictionBatchAct = new double[64];
+
+  private final double[] predictionBatchActT = new double[64];
+
+  private final double[] predictionBatchZ = new double[64];
+
+  private final double[] predictionBatchDelta = new double[64];
 
   /**
    * Creates the network with the seed of the .net file, {@value #DEFAULT_SEED}.
@@ -222,9 +245,14 @@ public final class Regression implements TrainableDoubleNetwork {
   public void predictBatch(double[] xs, double[] out, int n) {
     checkBatch(xs.length, n, INPUT_SIZE, "input");
     checkBatch(out.length, n, OUTPUT_SIZE, "output");
-    for (int e = 0; e < n; e++) {
-      forward(xs, e * INPUT_SIZE);
-      System.arraycopy(predictionAct, 0, out, e * OUTPUT_SIZE, OUTPUT_SIZE);
+    for (int e0 = 0; e0 < n; e0 += CHUNK) {
+      int m = Math.min(CHUNK, n - e0);
+      batchForward(xs, e0, m);
+      for (int s = 0; s < m; s++) {
+        int e = e0 + s;
+        outputRow(s);
+        System.arraycopy(predictionAct, 0, out, e * OUTPUT_SIZE, OUTPUT_SIZE);
+      }
     }
   }
 
@@ -322,8 +350,14 @@ public final class Regression implements TrainableDoubleNetwork {
     checkBatch(xs.length, n, INPUT_SIZE, "input");
     checkBatch(targets.length, n, TARGET_WIDTH, "target");
     double total = 0.0;
-    for (int e = 0; e < n; e++) {
-      total += evalExample(xs, e * INPUT_SIZE, targets, e * TARGET_WIDTH);
+    for (int e0 = 0; e0 < n; e0 += CHUNK) {
+      int m = Math.min(CHUNK, n - e0);
+      batchForward(xs, e0, m);
+      for (int s = 0; s < m; s++) {
+        int e = e0 + s;
+        outputRow(s);
+        total += exampleLoss(targets, e * TARGET_WIDTH);
+      }
     }
     return total * lossScale(n);
   }
@@ -367,6 +401,15 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   @Override
   public double trainBatch(double[] xs, double[] targets, int n) {
+    if (n == 1) {
+      // One example: the online step, one pass over each layer's weights.
+      checkBatch(xs.length, n, INPUT_SIZE, "input");
+      checkBatch(targets.length, n, TARGET_WIDTH, "target");
+      int e = 0;
+      double scale = lossScale(1);
+      double total = trainOnline(xs, 0, targets, e * TARGET_WIDTH, scale);
+      return total * scale;
+    }
     double total = sumGradients(xs, targets, n);
     double scale = lossScale(n);
     step(scale);
@@ -400,8 +443,17 @@ public final class Regression implements TrainableDoubleNetwork {
     checkBatch(targets.length, n, TARGET_WIDTH, "target");
     zeroGradient();
     double total = 0.0;
-    for (int e = 0; e < n; e++) {
-      total += trainExample(xs, e * INPUT_SIZE, targets, e * TARGET_WIDTH);
+    for (int e0 = 0; e0 < n; e0 += CHUNK) {
+      int m = Math.min(CHUNK, n - e0);
+      batchForward(xs, e0, m);
+      for (int s = 0; s < m; s++) {
+        int e = e0 + s;
+        outputRow(s);
+        total += exampleLoss(targets, e * TARGET_WIDTH);
+        outputDelta(targets, e * TARGET_WIDTH);
+        System.arraycopy(predictionDelta, 0, predictionBatchDelta, s * 1, 1);
+      }
+      batchBackward(xs, e0, m);
     }
     return total;
   }
@@ -516,6 +568,102 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
+   * One optimizer step on the example at {@code xs[xOff]}, its gradient times {@code scale}
+   * fused into the update; returns its unscaled loss.
+   */
+  private double trainOnline(double[] xs, int xOff, double[] t, int tOff, double scale) {
+    forward(xs, xOff);
+    double total = exampleLoss(t, tOff);
+    outputDelta(t, tOff);
+    onlineStep(scale);
+    return total;
+  }
+
+  /**
+   * Back-propagates the current example's output delta and applies the optimizer with its gradient
+   * times {@code scale}, layer by layer, in one pass over each layer's weights.
+   */
+  private void onlineStep(double scale) {
+    stepCount++;
+    predictionOnline(scale);
+    featuresOnline(scale);
+  }
+
+  /**
+   * Layer features, one example: gradient and SGD update fused in one pass over the weights.
+   */
+  private void featuresOnline(double scale) {
+    double[] w = featuresWeight;
+    double[] b = featuresBias;
+    double[] d = featuresDelta;
+    double[] x = input;
+    double[] wbuf = featuresWeightMomentum;
+    double[] bbuf = featuresBiasMomentum;
+    for (int o = 0; o < 40; o++) {
+      double dk = d[o];
+      double ds = dk * scale;
+      double wi = b[o];
+      double gi = ds;
+      {
+        gi += WEIGHT_DECAY * wi;
+        double bi = MOMENTUM * bbuf[o] + gi;
+        bbuf[o] = bi;
+        b[o] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
+      }
+      int k = o * 20;
+      for (int i = 0; i < 20; i++) {
+        wi = w[k + i];
+        gi = ds * x[i];
+        gi += WEIGHT_DECAY * wi;
+        double bi = MOMENTUM * wbuf[k + i] + gi;
+        wbuf[k + i] = bi;
+        w[k + i] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
+      }
+    }
+  }
+
+  /**
+   * Layer prediction, one example: delta of the previous layer (old weights), gradient and SGD update fused in one pass over the weights.
+   */
+  private void predictionOnline(double scale) {
+    double[] w = predictionWeight;
+    double[] b = predictionBias;
+    double[] d = predictionDelta;
+    double[] x = featuresAct;
+    double[] wbuf = predictionWeightMomentum;
+    double[] bbuf = predictionBiasMomentum;
+    double[] g = featuresDelta;
+    Arrays.fill(g, 0.0);
+    for (int o = 0; o < 1; o++) {
+      double dk = d[o];
+      double ds = dk * scale;
+      double wi = b[o];
+      double gi = ds;
+      {
+        gi += WEIGHT_DECAY * wi;
+        double bi = MOMENTUM * bbuf[o] + gi;
+        bbuf[o] = bi;
+        b[o] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
+      }
+      int k = o * 40;
+      for (int i = 0; i < 40; i++) {
+        wi = w[k + i];
+        g[i] += dk * wi;
+        gi = ds * x[i];
+        gi += WEIGHT_DECAY * wi;
+        double bi = MOMENTUM * wbuf[k + i] + gi;
+        wbuf[k + i] = bi;
+        w[k + i] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
+      }
+    }
+    double[] pz = featuresZ;
+    double[] pa = featuresAct;
+    for (int i = 0; i < 40; i++) {
+      g[i] *= (pz[i] > 0.0 ? 1.0 : pa[i] + 1.0);
+    }
+  }
+
+  /**
    * mse of the current example, summed over the outputs in double.
    */
   private double exampleLoss(double[] t, int tOff) {
@@ -610,6 +758,266 @@ public final class Regression implements TrainableDoubleNetwork {
     }
     for (int i = 0; i < 40; i++) {
       g[i] *= (pz[i] > 0.0 ? 1.0 : pa[i] + 1.0);
+    }
+  }
+
+  /**
+   * Forward pass of examples e0 .. e0 + m - 1 (m <= CHUNK) of {@code xs}.
+   */
+  private void batchForward(double[] xs, int e0, int m) {
+    // Feature-major copy of the inputs: the forward kernels loop over examples.
+    double[] xt = xT;
+    for (int s = 0; s < m; s++) {
+      int xo = (e0 + s) * INPUT_SIZE;
+      for (int i = 0; i < INPUT_SIZE; i++) {
+        xt[i * CHUNK + s] = xs[xo + i];
+      }
+    }
+    featuresForwardBatch(m);
+    predictionForwardBatch(m);
+  }
+
+  /**
+   * Copies example s of the chunk's output layer into the per-example buffers.
+   */
+  private void outputRow(int s) {
+    System.arraycopy(predictionBatchZ, s * 1, predictionZ, 0, 1);
+    System.arraycopy(predictionBatchAct, s * 1, predictionAct, 0, 1);
+  }
+
+  /**
+   * Back-propagates the chunk's output deltas, adding its gradient to the buffers.
+   */
+  private void batchBackward(double[] xs, int e0, int m) {
+    predictionGradientBatch(featuresBatchAct, 0, m);
+    predictionBackpropBatch(m);
+    featuresGradientBatch(xs, e0 * INPUT_SIZE, m);
+  }
+
+  /**
+   * Layer features forward over m examples, feature-major: tiles of 4 rows × 4 inputs, inner loop over the examples.
+   */
+  private void featuresForwardBatch(int m) {
+    double[] w = featuresWeight;
+    double[] b = featuresBias;
+    double[] xt = xT;
+    double[] zt = featuresBatchActT;
+    for (int o = 0; o < 40; o += 4) {
+      int k = o * 20;
+      int zo = o * 64;
+      for (int s = 0; s < m; s++) {
+        zt[zo + 0 + s] = b[o + 0];
+        zt[zo + 64 + s] = b[o + 1];
+        zt[zo + 128 + s] = b[o + 2];
+        zt[zo + 192 + s] = b[o + 3];
+      }
+      for (int i = 0; i < 20; i += 4) {
+        int xo = i * 64;
+        double c00 = w[k + 0 + i];
+        double c01 = w[k + 1 + i];
+        double c02 = w[k + 2 + i];
+        double c03 = w[k + 3 + i];
+        double c10 = w[k + 20 + i];
+        double c11 = w[k + 21 + i];
+        double c12 = w[k + 22 + i];
+        double c13 = w[k + 23 + i];
+        double c20 = w[k + 40 + i];
+        double c21 = w[k + 41 + i];
+        double c22 = w[k + 42 + i];
+        double c23 = w[k + 43 + i];
+        double c30 = w[k + 60 + i];
+        double c31 = w[k + 61 + i];
+        double c32 = w[k + 62 + i];
+        double c33 = w[k + 63 + i];
+        int j = 0;
+        for (; j < m; j++) {
+          double x0 = xt[xo + 0 + j];
+          double x1 = xt[xo + 64 + j];
+          double x2 = xt[xo + 128 + j];
+          double x3 = xt[xo + 192 + j];
+          zt[zo + 0 + j] += c00 * x0 + c01 * x1 + c02 * x2 + c03 * x3;
+          zt[zo + 64 + j] += c10 * x0 + c11 * x1 + c12 * x2 + c13 * x3;
+          zt[zo + 128 + j] += c20 * x0 + c21 * x1 + c22 * x2 + c23 * x3;
+          zt[zo + 192 + j] += c30 * x0 + c31 * x1 + c32 * x2 + c33 * x3;
+        }
+      }
+    }
+    for (int o = 0; o < 40; o++) {
+      for (int s = 0; s < m; s++) {
+        double zv = zt[o * 64 + s];
+        double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+        zt[o * 64 + s] = av;
+        featuresBatchAct[s * 40 + o] = av;
+        featuresBatchDer[s * 40 + o] = (zv > 0.0 ? 1.0 : av + 1.0);
+      }
+    }
+  }
+
+  /**
+   * Layer features: adds the chunk's delta^T x to the weight gradient, tiles of 2 rows × 4 examples, inner loop over the inputs.
+   */
+  private void featuresGradientBatch(double[] x, int xOff, int m) {
+    double[] gw = featuresWeightGrad;
+    double[] gb = featuresBiasGrad;
+    double[] d = featuresBatchDelta;
+    int mt = m / 4 * 4;
+    for (int o = 0; o < 40; o += 2) {
+      int go = o * 20;
+      for (int s = 0; s < mt; s += 4) {
+        int xo = xOff + s * 20;
+        double c00 = d[(s + 0) * 40 + o + 0];
+        double c01 = d[(s + 1) * 40 + o + 0];
+        double c02 = d[(s + 2) * 40 + o + 0];
+        double c03 = d[(s + 3) * 40 + o + 0];
+        double c10 = d[(s + 0) * 40 + o + 1];
+        double c11 = d[(s + 1) * 40 + o + 1];
+        double c12 = d[(s + 2) * 40 + o + 1];
+        double c13 = d[(s + 3) * 40 + o + 1];
+        int j = 0;
+        for (; j < 20; j++) {
+          double x0 = x[xo + 0 + j];
+          double x1 = x[xo + 20 + j];
+          double x2 = x[xo + 40 + j];
+          double x3 = x[xo + 60 + j];
+          gw[go + 0 + j] += c00 * x0 + c01 * x1 + c02 * x2 + c03 * x3;
+          gw[go + 20 + j] += c10 * x0 + c11 * x1 + c12 * x2 + c13 * x3;
+        }
+      }
+      for (int s = mt; s < m; s++) {
+        int xo = xOff + s * 20;
+        double c00 = d[(s + 0) * 40 + o + 0];
+        double c10 = d[(s + 0) * 40 + o + 1];
+        int j = 0;
+        for (; j < 20; j++) {
+          double x0 = x[xo + 0 + j];
+          gw[go + 0 + j] += c00 * x0;
+          gw[go + 20 + j] += c10 * x0;
+        }
+      }
+      for (int s = 0; s < m; s++) {
+        gb[o + 0] += d[s * 40 + o + 0];
+        gb[o + 1] += d[s * 40 + o + 1];
+      }
+    }
+  }
+
+  /**
+   * Layer prediction forward over m examples, feature-major: tiles of 1 rows × 4 inputs, inner loop over the examples.
+   */
+  private void predictionForwardBatch(int m) {
+    double[] w = predictionWeight;
+    double[] b = predictionBias;
+    double[] xt = featuresBatchActT;
+    double[] zt = predictionBatchActT;
+    for (int o = 0; o < 1; o += 1) {
+      int k = o * 40;
+      int zo = o * 64;
+      for (int s = 0; s < m; s++) {
+        zt[zo + 0 + s] = b[o + 0];
+      }
+      for (int i = 0; i < 40; i += 4) {
+        int xo = i * 64;
+        double c00 = w[k + 0 + i];
+        double c01 = w[k + 1 + i];
+        double c02 = w[k + 2 + i];
+        double c03 = w[k + 3 + i];
+        int j = 0;
+        for (; j < m; j++) {
+          double x0 = xt[xo + 0 + j];
+          double x1 = xt[xo + 64 + j];
+          double x2 = xt[xo + 128 + j];
+          double x3 = xt[xo + 192 + j];
+          zt[zo + 0 + j] += c00 * x0 + c01 * x1 + c02 * x2 + c03 * x3;
+        }
+      }
+    }
+    for (int o = 0; o < 1; o++) {
+      for (int s = 0; s < m; s++) {
+        double zv = zt[o * 64 + s];
+        predictionBatchZ[s * 1 + o] = zv;
+        predictionBatchAct[s * 1 + o] = zv;
+      }
+    }
+  }
+
+  /**
+   * Layer prediction: adds the chunk's delta^T x to the weight gradient, tiles of 1 rows × 4 examples, inner loop over the inputs.
+   */
+  private void predictionGradientBatch(double[] x, int xOff, int m) {
+    double[] gw = predictionWeightGrad;
+    double[] gb = predictionBiasGrad;
+    double[] d = predictionBatchDelta;
+    int mt = m / 4 * 4;
+    for (int o = 0; o < 1; o += 1) {
+      int go = o * 40;
+      for (int s = 0; s < mt; s += 4) {
+        int xo = xOff + s * 40;
+        double c00 = d[(s + 0) * 1 + o + 0];
+        double c01 = d[(s + 1) * 1 + o + 0];
+        double c02 = d[(s + 2) * 1 + o + 0];
+        double c03 = d[(s + 3) * 1 + o + 0];
+        int j = 0;
+        for (; j < 40; j++) {
+          double x0 = x[xo + 0 + j];
+          double x1 = x[xo + 40 + j];
+          double x2 = x[xo + 80 + j];
+          double x3 = x[xo + 120 + j];
+          gw[go + 0 + j] += c00 * x0 + c01 * x1 + c02 * x2 + c03 * x3;
+        }
+      }
+      for (int s = mt; s < m; s++) {
+        int xo = xOff + s * 40;
+        double c00 = d[(s + 0) * 1 + o + 0];
+        int j = 0;
+        for (; j < 40; j++) {
+          double x0 = x[xo + 0 + j];
+          gw[go + 0 + j] += c00 * x0;
+        }
+      }
+      for (int s = 0; s < m; s++) {
+        gb[o + 0] += d[s * 1 + o + 0];
+      }
+    }
+  }
+
+  /**
+   * Layer prediction: delta of layer features over the chunk, tiles of 2 examples × 1 rows, inner loop over the inputs.
+   */
+  private void predictionBackpropBatch(int m) {
+    double[] w = predictionWeight;
+    double[] d = predictionBatchDelta;
+    double[] g = featuresBatchDelta;
+    Arrays.fill(g, 0, m * 40, 0.0);
+    int mt = m / 2 * 2;
+    for (int s = 0; s < mt; s += 2) {
+      int go = s * 40;
+      for (int o = 0; o < 1; o += 1) {
+        int k = o * 40;
+        double c00 = d[(s + 0) * 1 + o + 0];
+        double c10 = d[(s + 1) * 1 + o + 0];
+        int j = 0;
+        for (; j < 40; j++) {
+          double x0 = w[k + 0 + j];
+          g[go + 0 + j] += c00 * x0;
+          g[go + 40 + j] += c10 * x0;
+        }
+      }
+    }
+    for (int s = mt; s < m; s++) {
+      int go = s * 40;
+      for (int o = 0; o < 1; o += 1) {
+        int k = o * 40;
+        double c00 = d[(s + 0) * 1 + o + 0];
+        int j = 0;
+        for (; j < 40; j++) {
+          double x0 = w[k + 0 + j];
+          g[go + 0 + j] += c00 * x0;
+        }
+      }
+    }
+    double[] der = featuresBatchDer;
+    for (int j = 0, end = m * 40; j < end; j++) {
+      g[j] *= der[j];
     }
   }
 }
