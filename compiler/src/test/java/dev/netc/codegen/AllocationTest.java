@@ -16,7 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
 import javax.lang.model.element.Modifier;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The hot paths allocate nothing: {@code trainBatch}, {@code trainStep} (values and int labels),
@@ -30,17 +31,21 @@ class AllocationTest {
   private static final int WARM_UP = 20_000;
   private static final int CALLS = 10_000;
 
-  @Test
-  void hotPathsAllocateNothing() throws ReflectiveOperationException {
+  @ParameterizedTest
+  @EnumSource(CodegenPolicy.Backend.class)
+  void hotPathsAllocateNothing(CodegenPolicy.Backend backend)
+      throws ReflectiveOperationException {
+    String pkg = "gen.alloc." + backend.name().toLowerCase(java.util.Locale.ROOT);
+    CodegenPolicy policy = CodegenPolicy.defaults().withBackend(backend);
     List<Network> nets = List.of(SampleNetworks.xor(), SampleNetworks.iris(),
         SampleNetworks.regression(), SampleNetworks.inferenceOnly());
     List<JavaFile> files = new ArrayList<>();
     List<String> drivers = new ArrayList<>();
     for (Network n : nets) {
-      files.add(JavaGenerator.generate(n, "gen.alloc"));
+      files.add(JavaGenerator.generate(n, pkg, policy));
       for (String call : calls(n)) {
         String name = n.name() + "Driver" + drivers.size();
-        files.add(driver(n, name, call));
+        files.add(driver(pkg, n, name, call));
         drivers.add(name);
       }
     }
@@ -52,11 +57,12 @@ class AllocationTest {
       measure(bean, nothing); // the first calls of the MXBean path allocate once
     }
     long overhead = measure(bean, nothing);
-    System.out.println("allocation test: " + drivers.size() + " call sites, empty-loop overhead "
+    System.out.println("allocation test (" + backend + "): " + drivers.size()
+        + " call sites, empty-loop overhead "
         + overhead + " bytes");
     List<String> failures = new ArrayList<>();
     for (String d : drivers) {
-      IntConsumer run = (IntConsumer) c.load("gen.alloc." + d).getConstructor().newInstance();
+      IntConsumer run = (IntConsumer) c.load(pkg + "." + d).getConstructor().newInstance();
       run.accept(WARM_UP);
       // The least of three windows: a per-call allocation shows in every window (at least 16
       // bytes × 10⁴); a one-off allocation by the JVM itself (say, while it recompiles or
@@ -99,8 +105,8 @@ class AllocationTest {
   }
 
   /** A class that makes {@code call} {@code n} times per {@code accept(n)}. */
-  private static JavaFile driver(Network n, String name, String call) {
-    ClassName net = ClassName.get("gen.alloc", n.name());
+  private static JavaFile driver(String pkg, Network n, String name, String call) {
+    ClassName net = ClassName.get(pkg, n.name());
     TypeName scalar = n.precision() == Precision.FLOAT ? TypeName.FLOAT : TypeName.DOUBLE;
     int width = Math.max(1, n.targetWidth());
     // Targets 0 or 1: valid class indices, binary labels and regression values alike.
@@ -137,7 +143,7 @@ class AllocationTest {
         .addStatement(call)
         .endControlFlow()
         .build());
-    return JavaFile.builder("gen.alloc", t.build()).build();
+    return JavaFile.builder(pkg, t.build()).build();
   }
 
   private static String suffix(Network n) {

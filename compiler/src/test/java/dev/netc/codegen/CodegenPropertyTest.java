@@ -94,6 +94,17 @@ class CodegenPropertyTest {
     assertEquals(Set.of(), difference(Set.of("adam", "momentum", "cross_entropy"), seen));
   }
 
+  @Test
+  void vectorBackendMatchesInterpreter() {
+    CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
+    Set<String> seen = run("vector, wide", WIDE, vector, seeds(BASE + 4_000_000, 60));
+    seen.addAll(run("vector, narrow, always looped", NARROW,
+        CodegenPolicy.alwaysLooped().withBackend(CodegenPolicy.Backend.VECTOR),
+        seeds(BASE + 5_000_000, 40)));
+    assertEquals(Set.of(), difference(Set.of("float", "double", "LOOPED relu", "adam",
+        "momentum", "cross_entropy", "mse"), seen));
+  }
+
   private static List<Long> seeds(long base, int n) {
     List<Long> s = new ArrayList<>();
     for (int i = 0; i < n; i++) {
