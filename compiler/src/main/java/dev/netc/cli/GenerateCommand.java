@@ -1,6 +1,7 @@
 package dev.netc.cli;
 
 import com.palantir.javapoet.JavaFile;
+import dev.netc.codegen.CodegenPolicy;
 import dev.netc.codegen.JavaGenerator;
 import dev.netc.ir.Network;
 import dev.netc.runtime.io.AtomicFile;
@@ -39,13 +40,19 @@ final class GenerateCommand implements Callable<Integer> {
       description = "Generate only this network (default: all in the file).")
   String network;
 
+  @Option(names = "--backend", paramLabel = "scalar|vector", defaultValue = "scalar",
+      description = "Loops in plain Java (default, no dependency) or with the Vector API "
+          + "(javac and java then need --add-modules jdk.incubator.vector).")
+  String backend;
+
   @Override
   public Integer call() {
     checkPackageName(packageName);
+    CodegenPolicy policy = CodegenPolicy.defaults().withBackend(Backends.parse(backend));
     ModelFile file = ModelFile.load(model, spec.commandLine().getErr());
     List<Path> written = new ArrayList<>();
     for (Network net : file.selectAll(network)) {
-      JavaFile javaFile = JavaGenerator.generate(net, packageName);
+      JavaFile javaFile = JavaGenerator.generate(net, packageName, policy);
       Path target = sourcePath(output, javaFile);
       write(target, javaFile.toString());
       written.add(target);

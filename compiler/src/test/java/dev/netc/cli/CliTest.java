@@ -85,6 +85,25 @@ class CliTest {
   }
 
   @Test
+  void generateWithTheVectorBackendUsesTheVectorApiAndRejectsUnknownBackends()
+      throws IOException {
+    Path model = write("wide.net", "network Wide {\n  input 40\n  dense 20 relu\n"
+        + "  dense 3 softmax\n  loss cross_entropy\n  optimizer sgd(lr = 0.1)\n}\n");
+    Path out = dir.resolve("vec");
+    assertExit(0, CliRunner.run("generate", model.toString(), "-o", out.toString(),
+        "--backend", "vector"));
+    String source = Files.readString(out.resolve("Wide.java"));
+    assertTrue(source.contains("import jdk.incubator.vector.FloatVector;"), source);
+    assertTrue(source.contains(".fma("), source);
+    assertExit(0, CliRunner.run("generate", model.toString(), "-o", out.toString()));
+    assertFalse(Files.readString(out.resolve("Wide.java")).contains("jdk.incubator"));
+    CliRunner bad = CliRunner.run("generate", model.toString(), "-o", out.toString(),
+        "--backend", "simd");
+    assertExit(1, bad);
+    assertTrue(bad.err().contains("unknown backend 'simd'"), bad::toString);
+  }
+
+  @Test
   void syntaxErrorsArePositionedAndExitWithOne() throws IOException {
     Path model = write("bad.net", "network Bad {\n  input 2\n  dense 3 relu6\n}\n");
     CliRunner r = CliRunner.run(model.toString(), "-o", dir.resolve("out").toString());
