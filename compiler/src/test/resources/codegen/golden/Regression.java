@@ -126,23 +126,27 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private long stepCount;
 
-  private final double[] xT = new double[1280];
+  private final double[][] xT = new double[20][64];
 
-  private final double[] featuresBatchAct = new double[2560];
+  private final double[][] xRows = new double[64][20];
 
-  private final double[] featuresBatchActT = new double[2560];
+  private final double[] rowAcc = new double[40];
 
-  private final double[] featuresBatchDelta = new double[2560];
+  private final double[][] featuresBatchActT = new double[40][64];
 
-  private final double[] featuresBatchDer = new double[2560];
+  private final double[][] featuresBatchAct = new double[64][40];
 
-  private final double[] predictionBatchAct = new double[64];
+  private final double[][] featuresBatchDelta = new double[40][64];
 
-  private final double[] predictionBatchActT = new double[64];
+  private final double[][] featuresBatchDer = new double[40][64];
+
+  private final double[][] predictionBatchActT = new double[1][64];
 
   private final double[] predictionBatchZ = new double[64];
 
-  private final double[] predictionBatchDelta = new double[64];
+  private final double[] predictionBatchAct = new double[64];
+
+  private final double[][] predictionBatchDelta = new double[1][64];
 
   /**
    * Creates the network with the seed of the .net file, {@value #DEFAULT_SEED}.
@@ -451,7 +455,7 @@ public final class Regression implements TrainableDoubleNetwork {
         outputRow(s);
         total += exampleLoss(targets, e * TARGET_WIDTH);
         outputDelta(targets, e * TARGET_WIDTH);
-        System.arraycopy(predictionDelta, 0, predictionBatchDelta, s * 1, 1);
+        storeDelta(s);
       }
       batchBackward(xs, e0, m);
     }
@@ -765,12 +769,13 @@ public final class Regression implements TrainableDoubleNetwork {
    * Forward pass of examples e0 .. e0 + m - 1 (m <= CHUNK) of {@code xs}.
    */
   private void batchForward(double[] xs, int e0, int m) {
-    // Feature-major copy of the inputs: the forward kernels loop over examples.
-    double[] xt = xT;
+    // The inputs as row arrays: feature-major for the forward kernels, batch-major for the gradient.
+    double[][] xt = xT;
     for (int s = 0; s < m; s++) {
       int xo = (e0 + s) * INPUT_SIZE;
+      System.arraycopy(xs, xo, xRows[s], 0, INPUT_SIZE);
       for (int i = 0; i < INPUT_SIZE; i++) {
-        xt[i * CHUNK + s] = xs[xo + i];
+        xt[i][s] = xs[xo + i];
       }
     }
     featuresForwardBatch(m);
@@ -789,235 +794,202 @@ public final class Regression implements TrainableDoubleNetwork {
    * Back-propagates the chunk's output deltas, adding its gradient to the buffers.
    */
   private void batchBackward(double[] xs, int e0, int m) {
-    predictionGradientBatch(featuresBatchAct, 0, m);
+    predictionGradientBatch(m);
     predictionBackpropBatch(m);
-    featuresGradientBatch(xs, e0 * INPUT_SIZE, m);
+    featuresGradientBatch(m);
   }
 
   /**
-   * Layer features forward over m examples, feature-major: tiles of 4 rows × 4 inputs, inner loop over the examples.
+   * Stores the current example's output delta as example s of the chunk.
+   */
+  private void storeDelta(int s) {
+    double[] d = predictionDelta;
+    for (int o = 0; o < 1; o++) {
+      predictionBatchDelta[o][s] = d[o];
+    }
+  }
+
+  /**
+   * Layer features forward over m examples, feature-major, 4 inputs per pass over a row of z; bias, activation and derivative fused.
    */
   private void featuresForwardBatch(int m) {
     double[] w = featuresWeight;
     double[] b = featuresBias;
-    double[] xt = xT;
-    double[] zt = featuresBatchActT;
-    for (int o = 0; o < 40; o += 4) {
+    double[][] xt = xT;
+    double[][] zt = featuresBatchActT;
+    double[][] a = featuresBatchAct;
+    double[][] der = featuresBatchDer;
+    for (int o = 0; o < 40; o++) {
+      double[] zr = zt[o];
+      Arrays.fill(zr, 0, m, b[o]);
       int k = o * 20;
-      int zo = o * 64;
-      for (int s = 0; s < m; s++) {
-        zt[zo + 0 + s] = b[o + 0];
-        zt[zo + 64 + s] = b[o + 1];
-        zt[zo + 128 + s] = b[o + 2];
-        zt[zo + 192 + s] = b[o + 3];
-      }
       for (int i = 0; i < 20; i += 4) {
-        int xo = i * 64;
-        double c00 = w[k + 0 + i];
-        double c01 = w[k + 1 + i];
-        double c02 = w[k + 2 + i];
-        double c03 = w[k + 3 + i];
-        double c10 = w[k + 20 + i];
-        double c11 = w[k + 21 + i];
-        double c12 = w[k + 22 + i];
-        double c13 = w[k + 23 + i];
-        double c20 = w[k + 40 + i];
-        double c21 = w[k + 41 + i];
-        double c22 = w[k + 42 + i];
-        double c23 = w[k + 43 + i];
-        double c30 = w[k + 60 + i];
-        double c31 = w[k + 61 + i];
-        double c32 = w[k + 62 + i];
-        double c33 = w[k + 63 + i];
-        int j = 0;
-        for (; j < m; j++) {
-          double x0 = xt[xo + 0 + j];
-          double x1 = xt[xo + 64 + j];
-          double x2 = xt[xo + 128 + j];
-          double x3 = xt[xo + 192 + j];
-          zt[zo + 0 + j] += c00 * x0 + c01 * x1 + c02 * x2 + c03 * x3;
-          zt[zo + 64 + j] += c10 * x0 + c11 * x1 + c12 * x2 + c13 * x3;
-          zt[zo + 128 + j] += c20 * x0 + c21 * x1 + c22 * x2 + c23 * x3;
-          zt[zo + 192 + j] += c30 * x0 + c31 * x1 + c32 * x2 + c33 * x3;
+        double c0 = w[k + i + 0];
+        double[] x0 = xt[i + 0];
+        double c1 = w[k + i + 1];
+        double[] x1 = xt[i + 1];
+        double c2 = w[k + i + 2];
+        double[] x2 = xt[i + 2];
+        double c3 = w[k + i + 3];
+        double[] x3 = xt[i + 3];
+        for (int j = 0; j < m; j++) {
+          zr[j] += c0 * x0[j] + c1 * x1[j] + c2 * x2[j] + c3 * x3[j];
         }
       }
-    }
-    for (int o = 0; o < 40; o++) {
+      double[] dr = der[o];
       for (int s = 0; s < m; s++) {
-        double zv = zt[o * 64 + s];
+        double zv = zr[s];
         double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-        zt[o * 64 + s] = av;
-        featuresBatchAct[s * 40 + o] = av;
-        featuresBatchDer[s * 40 + o] = (zv > 0.0 ? 1.0 : av + 1.0);
+        zr[s] = av;
+        a[s][o] = av;
+        dr[s] = (zv > 0.0 ? 1.0 : av + 1.0);
       }
     }
   }
 
   /**
-   * Layer features: adds the chunk's delta^T x to the weight gradient, tiles of 2 rows × 4 examples, inner loop over the inputs.
+   * Layer features: adds the chunk's delta^T x to the weight gradient, 4 examples per pass over a scratch row.
    */
-  private void featuresGradientBatch(double[] x, int xOff, int m) {
+  private void featuresGradientBatch(int m) {
     double[] gw = featuresWeightGrad;
     double[] gb = featuresBiasGrad;
-    double[] d = featuresBatchDelta;
+    double[][] d = featuresBatchDelta;
+    double[][] x = xRows;
+    double[] acc = rowAcc;
     int mt = m / 4 * 4;
-    for (int o = 0; o < 40; o += 2) {
-      int go = o * 20;
+    for (int o = 0; o < 40; o++) {
+      double[] dr = d[o];
+      Arrays.fill(acc, 0, 20, 0.0);
       for (int s = 0; s < mt; s += 4) {
-        int xo = xOff + s * 20;
-        double c00 = d[(s + 0) * 40 + o + 0];
-        double c01 = d[(s + 1) * 40 + o + 0];
-        double c02 = d[(s + 2) * 40 + o + 0];
-        double c03 = d[(s + 3) * 40 + o + 0];
-        double c10 = d[(s + 0) * 40 + o + 1];
-        double c11 = d[(s + 1) * 40 + o + 1];
-        double c12 = d[(s + 2) * 40 + o + 1];
-        double c13 = d[(s + 3) * 40 + o + 1];
-        int j = 0;
-        for (; j < 20; j++) {
-          double x0 = x[xo + 0 + j];
-          double x1 = x[xo + 20 + j];
-          double x2 = x[xo + 40 + j];
-          double x3 = x[xo + 60 + j];
-          gw[go + 0 + j] += c00 * x0 + c01 * x1 + c02 * x2 + c03 * x3;
-          gw[go + 20 + j] += c10 * x0 + c11 * x1 + c12 * x2 + c13 * x3;
+        double c0 = dr[s + 0];
+        double[] x0 = x[s + 0];
+        double c1 = dr[s + 1];
+        double[] x1 = x[s + 1];
+        double c2 = dr[s + 2];
+        double[] x2 = x[s + 2];
+        double c3 = dr[s + 3];
+        double[] x3 = x[s + 3];
+        for (int j = 0; j < 20; j++) {
+          acc[j] += c0 * x0[j] + c1 * x1[j] + c2 * x2[j] + c3 * x3[j];
         }
       }
       for (int s = mt; s < m; s++) {
-        int xo = xOff + s * 20;
-        double c00 = d[(s + 0) * 40 + o + 0];
-        double c10 = d[(s + 0) * 40 + o + 1];
-        int j = 0;
-        for (; j < 20; j++) {
-          double x0 = x[xo + 0 + j];
-          gw[go + 0 + j] += c00 * x0;
-          gw[go + 20 + j] += c10 * x0;
+        double c0 = dr[s];
+        double[] x0 = x[s];
+        for (int j = 0; j < 20; j++) {
+          acc[j] += c0 * x0[j];
         }
       }
+      int go = o * 20;
+      for (int j = 0; j < 20; j++) {
+        gw[go + j] += acc[j];
+      }
       for (int s = 0; s < m; s++) {
-        gb[o + 0] += d[s * 40 + o + 0];
-        gb[o + 1] += d[s * 40 + o + 1];
+        gb[o] += dr[s];
       }
     }
   }
 
   /**
-   * Layer prediction forward over m examples, feature-major: tiles of 1 rows × 4 inputs, inner loop over the examples.
+   * Layer prediction forward over m examples, feature-major, 4 inputs per pass over a row of z; bias, activation and derivative fused.
    */
   private void predictionForwardBatch(int m) {
     double[] w = predictionWeight;
     double[] b = predictionBias;
-    double[] xt = featuresBatchActT;
-    double[] zt = predictionBatchActT;
-    for (int o = 0; o < 1; o += 1) {
+    double[][] xt = featuresBatchActT;
+    double[][] zt = predictionBatchActT;
+    double[] z = predictionBatchZ;
+    double[] a = predictionBatchAct;
+    for (int o = 0; o < 1; o++) {
+      double[] zr = zt[o];
+      Arrays.fill(zr, 0, m, b[o]);
       int k = o * 40;
-      int zo = o * 64;
-      for (int s = 0; s < m; s++) {
-        zt[zo + 0 + s] = b[o + 0];
-      }
       for (int i = 0; i < 40; i += 4) {
-        int xo = i * 64;
-        double c00 = w[k + 0 + i];
-        double c01 = w[k + 1 + i];
-        double c02 = w[k + 2 + i];
-        double c03 = w[k + 3 + i];
-        int j = 0;
-        for (; j < m; j++) {
-          double x0 = xt[xo + 0 + j];
-          double x1 = xt[xo + 64 + j];
-          double x2 = xt[xo + 128 + j];
-          double x3 = xt[xo + 192 + j];
-          zt[zo + 0 + j] += c00 * x0 + c01 * x1 + c02 * x2 + c03 * x3;
+        double c0 = w[k + i + 0];
+        double[] x0 = xt[i + 0];
+        double c1 = w[k + i + 1];
+        double[] x1 = xt[i + 1];
+        double c2 = w[k + i + 2];
+        double[] x2 = xt[i + 2];
+        double c3 = w[k + i + 3];
+        double[] x3 = xt[i + 3];
+        for (int j = 0; j < m; j++) {
+          zr[j] += c0 * x0[j] + c1 * x1[j] + c2 * x2[j] + c3 * x3[j];
         }
       }
-    }
-    for (int o = 0; o < 1; o++) {
       for (int s = 0; s < m; s++) {
-        double zv = zt[o * 64 + s];
-        predictionBatchZ[s * 1 + o] = zv;
-        predictionBatchAct[s * 1 + o] = zv;
+        double zv = zr[s];
+        z[s * 1 + o] = zv;
+        a[s * 1 + o] = zv;
       }
     }
   }
 
   /**
-   * Layer prediction: adds the chunk's delta^T x to the weight gradient, tiles of 1 rows × 4 examples, inner loop over the inputs.
+   * Layer prediction: adds the chunk's delta^T x to the weight gradient, 4 examples per pass over a scratch row.
    */
-  private void predictionGradientBatch(double[] x, int xOff, int m) {
+  private void predictionGradientBatch(int m) {
     double[] gw = predictionWeightGrad;
     double[] gb = predictionBiasGrad;
-    double[] d = predictionBatchDelta;
+    double[][] d = predictionBatchDelta;
+    double[][] x = featuresBatchAct;
+    double[] acc = rowAcc;
     int mt = m / 4 * 4;
-    for (int o = 0; o < 1; o += 1) {
-      int go = o * 40;
+    for (int o = 0; o < 1; o++) {
+      double[] dr = d[o];
+      Arrays.fill(acc, 0, 40, 0.0);
       for (int s = 0; s < mt; s += 4) {
-        int xo = xOff + s * 40;
-        double c00 = d[(s + 0) * 1 + o + 0];
-        double c01 = d[(s + 1) * 1 + o + 0];
-        double c02 = d[(s + 2) * 1 + o + 0];
-        double c03 = d[(s + 3) * 1 + o + 0];
-        int j = 0;
-        for (; j < 40; j++) {
-          double x0 = x[xo + 0 + j];
-          double x1 = x[xo + 40 + j];
-          double x2 = x[xo + 80 + j];
-          double x3 = x[xo + 120 + j];
-          gw[go + 0 + j] += c00 * x0 + c01 * x1 + c02 * x2 + c03 * x3;
+        double c0 = dr[s + 0];
+        double[] x0 = x[s + 0];
+        double c1 = dr[s + 1];
+        double[] x1 = x[s + 1];
+        double c2 = dr[s + 2];
+        double[] x2 = x[s + 2];
+        double c3 = dr[s + 3];
+        double[] x3 = x[s + 3];
+        for (int j = 0; j < 40; j++) {
+          acc[j] += c0 * x0[j] + c1 * x1[j] + c2 * x2[j] + c3 * x3[j];
         }
       }
       for (int s = mt; s < m; s++) {
-        int xo = xOff + s * 40;
-        double c00 = d[(s + 0) * 1 + o + 0];
-        int j = 0;
-        for (; j < 40; j++) {
-          double x0 = x[xo + 0 + j];
-          gw[go + 0 + j] += c00 * x0;
+        double c0 = dr[s];
+        double[] x0 = x[s];
+        for (int j = 0; j < 40; j++) {
+          acc[j] += c0 * x0[j];
         }
       }
+      int go = o * 40;
+      for (int j = 0; j < 40; j++) {
+        gw[go + j] += acc[j];
+      }
       for (int s = 0; s < m; s++) {
-        gb[o + 0] += d[s * 1 + o + 0];
+        gb[o] += dr[s];
       }
     }
   }
 
   /**
-   * Layer prediction: delta of layer features over the chunk, tiles of 2 examples × 1 rows, inner loop over the inputs.
+   * Layer prediction: delta of layer features over the chunk, feature-major, 1 rows per pass.
    */
   private void predictionBackpropBatch(int m) {
     double[] w = predictionWeight;
-    double[] d = predictionBatchDelta;
-    double[] g = featuresBatchDelta;
-    Arrays.fill(g, 0, m * 40, 0.0);
-    int mt = m / 2 * 2;
-    for (int s = 0; s < mt; s += 2) {
-      int go = s * 40;
+    double[][] d = predictionBatchDelta;
+    double[][] g = featuresBatchDelta;
+    double[][] der = featuresBatchDer;
+    for (int i = 0; i < 40; i++) {
+      double[] gr = g[i];
+      Arrays.fill(gr, 0, m, 0.0);
       for (int o = 0; o < 1; o += 1) {
-        int k = o * 40;
-        double c00 = d[(s + 0) * 1 + o + 0];
-        double c10 = d[(s + 1) * 1 + o + 0];
-        int j = 0;
-        for (; j < 40; j++) {
-          double x0 = w[k + 0 + j];
-          g[go + 0 + j] += c00 * x0;
-          g[go + 40 + j] += c10 * x0;
+        double c0 = w[(o + 0) * 40 + i];
+        double[] x0 = d[o + 0];
+        for (int j = 0; j < m; j++) {
+          gr[j] += c0 * x0[j];
         }
       }
-    }
-    for (int s = mt; s < m; s++) {
-      int go = s * 40;
-      for (int o = 0; o < 1; o += 1) {
-        int k = o * 40;
-        double c00 = d[(s + 0) * 1 + o + 0];
-        int j = 0;
-        for (; j < 40; j++) {
-          double x0 = w[k + 0 + j];
-          g[go + 0 + j] += c00 * x0;
-        }
+      double[] dr = der[i];
+      for (int j = 0; j < m; j++) {
+        gr[j] *= dr[j];
       }
-    }
-    double[] der = featuresBatchDer;
-    for (int j = 0, end = m * 40; j < end; j++) {
-      g[j] *= der[j];
     }
   }
 }

@@ -484,7 +484,7 @@ public final class Regression implements TrainableDoubleNetwork {
         outputRow(s);
         total += exampleLoss(targets, e * TARGET_WIDTH);
         outputDelta(targets, e * TARGET_WIDTH);
-        System.arraycopy(predictionDelta, 0, predictionBatchDelta, s * 1, 1);
+        storeDelta(s);
       }
       batchBackward(xs, e0, m);
     }
@@ -817,6 +817,13 @@ public final class Regression implements TrainableDoubleNetwork {
     predictionGradientBatch(featuresBatchAct, 0, m);
     predictionBackpropBatch(m);
     featuresGradientBatch(xs, e0 * INPUT_SIZE, m);
+  }
+
+  /**
+   * Stores the current example's output delta as example s of the chunk.
+   */
+  private void storeDelta(int s) {
+    System.arraycopy(predictionDelta, 0, predictionBatchDelta, s * 1, 1);
   }
 
   /**

@@ -21,12 +21,14 @@ final class BatchEmitter {
   private final EmitContext ctx;
   private final Loops loops;
   private final BatchKernels kernels;
+  private final ScalarBatchKernels scalar;
   private final int chunk;
 
   BatchEmitter(EmitContext ctx, Loops loops) {
     this.ctx = ctx;
     this.loops = loops;
     this.kernels = new BatchKernels(ctx, loops);
+    this.scalar = new ScalarBatchKernels(ctx);
     this.chunk = ctx.policy().chunk();
   }
 
@@ -39,28 +41,52 @@ final class BatchEmitter {
         .build();
   }
 
-  /** The chunk buffers. */
+  /**
+   * The chunk buffers. Vector backend: flat, batch-major. Scalar backend: matrices of row arrays
+   * (see {@link ScalarBatchKernels}): inputs both ways, per layer z/activations and σ' and δ
+   * feature-major, activations batch-major; the output layer's z and activations flat and
+   * batch-major, where {@code outputRow} copies them from.
+   */
   List<FieldSpec> fields() {
     List<FieldSpec> f = new ArrayList<>();
     int layers = ctx.network().layers().size();
+    int in = ctx.network().inputSize();
     if (!loops.vector()) {
-      f.add(ctx.buffer("xT", ctx.network().inputSize() * chunk));
+      f.add(ctx.matrix("xT", in, chunk));
+      if (ctx.trainable()) {
+        f.add(ctx.matrix("xRows", chunk, in));
+        int widest = ctx.network().layers().stream().mapToInt(Layer::inSize).max().orElse(1);
+        f.add(ctx.buffer("rowAcc", widest));
+      }
     }
     for (Layer l : ctx.network().layers()) {
       Names.BatchNames b = ctx.names().batch(l.index());
-      int size = l.outSize() * chunk;
+      int out = l.outSize();
       boolean last = l.index() == layers - 1;
-      f.add(ctx.buffer(b.act(), size));
-      if (!loops.vector()) {
-        f.add(ctx.buffer(b.actT(), size));
+      if (loops.vector()) {
+        f.add(ctx.buffer(b.act(), out * chunk));
+        if (last) {
+          f.add(ctx.buffer(b.z(), out * chunk));
+        }
+        if (ctx.trainable()) {
+          f.add(ctx.buffer(b.delta(), out * chunk));
+          if (!last && !(l.activation() instanceof Activation.Identity)) {
+            f.add(ctx.buffer(b.der(), out * chunk));
+          }
+        }
+        continue;
       }
+      f.add(ctx.matrix(b.actT(), out, chunk));
       if (last) {
-        f.add(ctx.buffer(b.z(), size));
+        f.add(ctx.buffer(b.z(), out * chunk));
+        f.add(ctx.buffer(b.act(), out * chunk));
+      } else {
+        f.add(ctx.matrix(b.act(), chunk, out));
       }
       if (ctx.trainable()) {
-        f.add(ctx.buffer(b.delta(), size));
-        if (!last && !(l.activation() instanceof Activation.Identity)) {
-          f.add(ctx.buffer(b.der(), size));
+        f.add(ctx.matrix(b.delta(), out, chunk));
+        if (scalar.hasDer(l.index())) {
+          f.add(ctx.matrix(b.der(), out, chunk));
         }
       }
     }
@@ -75,12 +101,16 @@ final class BatchEmitter {
     if (ctx.trainable()) {
       m.add(backward());
     }
+    if (ctx.trainable()) {
+      m.add(storeDelta());
+    }
     for (Layer l : ctx.network().layers()) {
-      m.add(kernels.forward(l.index()));
+      int i = l.index();
+      m.add(loops.vector() ? kernels.forward(i) : scalar.forward(i));
       if (ctx.trainable()) {
-        m.add(kernels.gradient(l.index()));
-        if (l.index() > 0) {
-          m.add(kernels.backprop(l.index()));
+        m.add(loops.vector() ? kernels.gradient(i) : scalar.gradient(i));
+        if (i > 0) {
+          m.add(loops.vector() ? kernels.backprop(i) : scalar.backprop(i));
         }
       }
     }
@@ -99,12 +129,16 @@ final class BatchEmitter {
         .addModifiers(Modifier.PRIVATE)
         .addParameters(chunkParameters());
     if (!loops.vector()) {
-      m.addComment("Feature-major copy of the inputs: the forward kernels loop over examples.");
-      m.addStatement("$T xt = xT", ctx.array());
+      m.addComment("The inputs as row arrays: feature-major for the forward kernels, "
+          + "batch-major for the gradient.");
+      m.addStatement("$T xt = xT", com.palantir.javapoet.ArrayTypeName.of(ctx.array()));
       m.beginControlFlow("for (int s = 0; s < m; s++)");
       m.addStatement("int xo = (e0 + s) * INPUT_SIZE");
+      if (ctx.trainable()) {
+        m.addStatement("$T.arraycopy(xs, xo, xRows[s], 0, INPUT_SIZE)", System.class);
+      }
       m.beginControlFlow("for (int i = 0; i < INPUT_SIZE; i++)");
-      m.addStatement("xt[i * CHUNK + s] = xs[xo + i]");
+      m.addStatement("xt[i][s] = xs[xo + i]");
       m.endControlFlow();
       m.endControlFlow();
     }
@@ -158,7 +192,12 @@ final class BatchEmitter {
     for (int i = ctx.network().layers().size() - 1; i >= 0; i--) {
       Names.BatchNames b = ctx.names().batch(i);
       CodeBlock.Builder c = CodeBlock.builder();
-      if (i == 0) {
+      if (!loops.vector()) {
+        c.addStatement("$N(m)", b.gradient());
+        if (i > 0) {
+          c.addStatement("$N(m)", b.backprop());
+        }
+      } else if (i == 0) {
         c.addStatement("$N(xs, e0 * INPUT_SIZE, m)", b.gradient());
       } else {
         c.addStatement("$N($N, 0, m)", b.gradient(), ctx.names().batch(i - 1).act());
@@ -167,6 +206,26 @@ final class BatchEmitter {
       blocks.add(c.build());
     }
     return m.addCode(ctx.helpers().perLayer("batchBackward", false, chunkParameters(), blocks))
+        .build();
+  }
+
+  /** storeDelta(s): the output delta of example s into the chunk's delta buffer. */
+  private MethodSpec storeDelta() {
+    Layer out = ctx.network().outputLayer();
+    String from = ctx.outputNames().delta();
+    String to = ctx.names().batch(out.index()).delta();
+    MethodSpec.Builder m = MethodSpec.methodBuilder("storeDelta")
+        .addJavadoc("Stores the current example's output delta as example s of the chunk.\n")
+        .addModifiers(Modifier.PRIVATE)
+        .addParameter(TypeName.INT, "s");
+    if (loops.vector()) {
+      return m.addStatement("$T.arraycopy($N, 0, $N, s * $L, $L)", System.class, from, to,
+          out.outSize(), out.outSize()).build();
+    }
+    return m.addStatement("$T d = $N", ctx.array(), from)
+        .beginControlFlow("for (int o = 0; o < $L; o++)", out.outSize())
+        .addStatement("$N[o][s] = d[o]", to)
+        .endControlFlow()
         .build();
   }
 

@@ -9,8 +9,9 @@ import java.util.Arrays;
 import javax.lang.model.element.Modifier;
 
 /**
- * Emits the three per-layer methods of the mini-batch path, each over a chunk of {@code m <=
- * CHUNK} examples: forward ({@code Z = W X + b}, activation and derivative fused in the epilogue),
+ * Emits the Vector API backend's three per-layer methods of the mini-batch path (the scalar
+ * backend's are {@link ScalarBatchKernels}), each over a chunk of {@code m <= CHUNK} examples,
+ * batch-major: forward ({@code Z = W X + b}, activation and derivative fused in the epilogue),
  * weight gradient ({@code ∂W += Δ Xᵀ}, {@code ∂b += Σ Δ}) and back-propagation ({@code Δ_prev =
  * (Δ W) ⊙ σ'}). Layouts and tile sizes come from {@link CodegenPolicy}; inner loops from
  * {@link Loops}.
@@ -18,12 +19,10 @@ import javax.lang.model.element.Modifier;
 final class BatchKernels {
   private final EmitContext ctx;
   private final Loops loops;
-  private final int chunk;
 
   BatchKernels(EmitContext ctx, Loops loops) {
     this.ctx = ctx;
     this.loops = loops;
-    this.chunk = ctx.policy().chunk();
   }
 
   private boolean last(int index) {
@@ -31,10 +30,8 @@ final class BatchKernels {
   }
 
   /**
-   * Forward pass of layer {@code index} over {@code m} examples. Scalar backend: input and
-   * accumulators feature-major (the input of layer 0 is {@code xT}, transposed by the driver), inner
-   * loop over the examples. Vector backend: batch-major dot-product tiles read {@code x} at
-   * {@code xOff} (the caller's array for layer 0).
+   * Forward pass of layer {@code index} over {@code m} examples: dot-product tiles read {@code x}
+   * at {@code xOff} (the caller's array for layer 0).
    */
   MethodSpec forward(int index) {
     Layer layer = ctx.network().layers().get(index);
@@ -47,61 +44,11 @@ final class BatchKernels {
     declare(c, "b", n.bias());
     MethodSpec.Builder m = MethodSpec.methodBuilder(bn.forward())
         .addModifiers(Modifier.PRIVATE);
-    if (loops.vector()) {
-      m.addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff");
-      m.addJavadoc("Layer $L forward over m examples, batch-major: tiles of 4 rows × 2 examples "
-          + "of vector dot products.\n", Javadoc.escape(layer.name()));
-      vectorForward(c, index, in, out);
-    } else {
-      m.addJavadoc("Layer $L forward over m examples, feature-major: tiles of $L rows × $L "
-          + "inputs, inner loop over the examples.\n", Javadoc.escape(layer.name()),
-          ctx.policy().forwardRows(layer), ctx.policy().forwardInputs(layer));
-      declare(c, "xt", index == 0 ? "xT" : ctx.names().batch(index - 1).actT());
-      declare(c, "zt", bn.actT());
-      scalarForward(c, layer, in, out);
-      epilogue(c, index, "zt[o * " + chunk + " + s]", true);
-    }
+    m.addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff");
+    m.addJavadoc("Layer $L forward over m examples, batch-major: tiles of 4 rows × 2 examples "
+        + "of vector dot products.\n", Javadoc.escape(layer.name()));
+    vectorForward(c, index, in, out);
     return m.addParameter(TypeName.INT, "m").addCode(c.build()).build();
-  }
-
-  private void scalarForward(CodeBlock.Builder c, Layer layer, int in, int out) {
-    int rows = ctx.policy().forwardRows(layer);
-    int ins = ctx.policy().forwardInputs(layer);
-    int rowsTiled = out / rows * rows;
-    c.beginControlFlow("for (int o = 0; o < $L; o += $L)", rowsTiled, rows);
-    forwardRows(c, rows, ins, in);
-    c.endControlFlow();
-    if (rowsTiled < out) {
-      c.beginControlFlow("for (int o = $L; o < $L; o++)", rowsTiled, out);
-      forwardRows(c, 1, ins, in);
-      c.endControlFlow();
-    }
-  }
-
-  /** One tile of {@code rows} output rows: bias, then the inputs {@code ins} at a time. */
-  private void forwardRows(CodeBlock.Builder c, int rows, int ins, int in) {
-    c.addStatement("int k = o * $L", in);
-    c.addStatement("int zo = o * $L", chunk);
-    c.beginControlFlow("for (int s = 0; s < m; s++)");
-    for (int r = 0; r < rows; r++) {
-      c.addStatement("zt[zo + $L + s] = b[o + $L]", r * chunk, r);
-    }
-    c.endControlFlow();
-    int tiled = in / ins * ins;
-    c.beginControlFlow("for (int i = 0; i < $L; i += $L)", tiled, ins);
-    forwardTile(c, rows, ins, in);
-    c.endControlFlow();
-    if (tiled < in) {
-      c.beginControlFlow("for (int i = $L; i < $L; i++)", tiled, in);
-      forwardTile(c, rows, 1, in);
-      c.endControlFlow();
-    }
-  }
-
-  private void forwardTile(CodeBlock.Builder c, int rows, int ins, int in) {
-    c.addStatement("int xo = i * $L", chunk);
-    loops.axpyTile(c, rows, ins, (r, u) -> "w[k + " + (r * in + u) + " + i]",
-        "xt", u -> "xo + " + u * chunk, "zt", r -> "zo + " + r * chunk, "m");
   }
 
   private void vectorForward(CodeBlock.Builder c, int index, int in, int out) {
@@ -136,32 +83,17 @@ final class BatchKernels {
         c.add("{\n").indent();
         c.addStatement("int s = s0 + $L", u);
         c.addStatement("int o$L = o + $L", r, r);
-        epilogueOne(c, index, "s" + r + u + " + b[o" + r + "]", "o" + r);
+        epilogue(c, index, "s" + r + u + " + b[o" + r + "]", "o" + r);
         c.unindent().add("}\n");
       }
     }
   }
 
-  /** The fused epilogue over every (o, s) of the chunk, z read from {@code z}. */
-  private void epilogue(CodeBlock.Builder c, int index, String z, boolean writeBack) {
-    c.beginControlFlow("for (int o = 0; o < $L; o++)",
-        ctx.network().layers().get(index).outSize());
-    c.beginControlFlow("for (int s = 0; s < m; s++)");
-    epilogueBody(c, index, z, "o", writeBack);
-    c.endControlFlow();
-    c.endControlFlow();
-  }
-
-  private void epilogueOne(CodeBlock.Builder c, int index, String z, String o) {
-    epilogueBody(c, index, z, o, false);
-  }
-
   /**
-   * Writes z (output layer), the activation in batch-major (and feature-major for the scalar
-   * backend's next layer) and σ'(z) (hidden layers of a trainable network).
+   * Writes z (output layer), the activation and σ'(z) (hidden layers of a trainable network),
+   * batch-major.
    */
-  private void epilogueBody(CodeBlock.Builder c, int index, String z, String o,
-      boolean writeBack) {
+  private void epilogue(CodeBlock.Builder c, int index, String z, String o) {
     Layer layer = ctx.network().layers().get(index);
     Names.BatchNames bn = ctx.names().batch(index);
     Activation act = layer.activation();
@@ -176,9 +108,6 @@ final class BatchKernels {
       return;
     }
     c.addStatement("$T av = $L", ctx.scalar(), ctx.value(act, "zv"));
-    if (writeBack) {
-      c.addStatement("zt[$L * $L + s] = av", o, chunk);
-    }
     c.addStatement("$N[$L] = av", bn.act(), at);
     if (ctx.trainable() && !(act instanceof Activation.Identity)) {
       c.addStatement("$N[$L] = $L", bn.der(), at, ctx.derivative(act, "zv", "av"));

@@ -41,7 +41,8 @@ final class Names {
       "bc2Sqrt", "denom", "gi", "mi", "vi", "bi", "t", "zj", "aj", "tj", "xi", "zd", "ad",
       "gOff",
       // batched and online kernels
-      "xT", "e0", "xOff0", "S", "CHUNK", "SPECIES", "LANES", "batchForward",
+      "xT", "xRows", "rowAcc", "storeDelta", "zr", "gr", "dr", "xr", "c0", "c1", "c2", "c3",
+      "d0", "d1", "d2", "d3", "e0", "xOff0", "S", "CHUNK", "SPECIES", "LANES", "batchForward",
       "batchBackward", "outputRow", "trainOnline", "onlineUpdate", "ds", "wi", "xt", "zt", "at",
       "der", "dd", "gg", "onlineStep", "zo", "xo", "go", "mt", "zv", "av", "end", "wbuf",
       "bbuf", "wm", "wv", "bm", "bv", "x0", "x1", "x2", "x3", "acc", "bound", "mf", "row", "FloatVector",

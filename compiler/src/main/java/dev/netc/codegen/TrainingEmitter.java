@@ -148,13 +148,10 @@ final class TrainingEmitter {
     m.addStatement("zeroGradient()");
     m.addStatement("$T total = $L", ctx.scalar(), ctx.lit(0));
     if (batch != null) {
-      Layer out = ctx.network().outputLayer();
       batch.chunks(m, CodeBlock.builder()
               .addStatement("total += exampleLoss($L)", exampleTarget(t))
               .addStatement("outputDelta($L)", exampleTarget(t))
-              .addStatement("$T.arraycopy($N, 0, $N, s * $L, $L)", System.class,
-                  ctx.outputNames().delta(), ctx.names().batch(out.index()).delta(),
-                  out.outSize(), out.outSize())
+              .addStatement("storeDelta(s)")
               .build(),
           CodeBlock.of("batchBackward(xs, e0, m);\n"));
     } else {
