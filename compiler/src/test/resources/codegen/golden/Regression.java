@@ -615,7 +615,8 @@ public final class Regression implements TrainableDoubleNetwork {
         b[o] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
       }
       int k = o * 20;
-      for (int i = 0; i < 20; i++) {
+      int i = 0;
+      for (; i < 20; i++) {
         wi = w[k + i];
         gi = ds * x[i];
         gi += WEIGHT_DECAY * wi;
@@ -650,7 +651,8 @@ public final class Regression implements TrainableDoubleNetwork {
         b[o] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
       }
       int k = o * 40;
-      for (int i = 0; i < 40; i++) {
+      int i = 0;
+      for (; i < 40; i++) {
         wi = w[k + i];
         g[i] += dk * wi;
         gi = ds * x[i];

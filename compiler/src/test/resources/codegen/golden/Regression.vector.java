@@ -644,7 +644,17 @@ public final class Regression implements TrainableDoubleNetwork {
         b[o] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
       }
       int k = o * 20;
-      for (int i = 0; i < 20; i++) {
+      int i = 0;
+      int bound = SPECIES.loopBound(20);
+      for (; i < bound; i += LANES) {
+        DoubleVector wv = DoubleVector.fromArray(SPECIES, w, k + i);
+        DoubleVector gv = DoubleVector.fromArray(SPECIES, x, i).mul(ds);
+        gv = wv.mul(WEIGHT_DECAY).add(gv);
+        DoubleVector bv = DoubleVector.fromArray(SPECIES, wbuf, k + i).mul(MOMENTUM).add(gv);
+        bv.intoArray(wbuf, k + i);
+        wv.sub(bv.mul(MOMENTUM).add(gv).mul(LEARNING_RATE)).intoArray(w, k + i);
+      }
+      for (; i < 20; i++) {
         wi = w[k + i];
         gi = ds * x[i];
         gi += WEIGHT_DECAY * wi;
@@ -679,7 +689,18 @@ public final class Regression implements TrainableDoubleNetwork {
         b[o] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
       }
       int k = o * 40;
-      for (int i = 0; i < 40; i++) {
+      int i = 0;
+      int bound = SPECIES.loopBound(40);
+      for (; i < bound; i += LANES) {
+        DoubleVector wv = DoubleVector.fromArray(SPECIES, w, k + i);
+        wv.mul(dk).add(DoubleVector.fromArray(SPECIES, g, i)).intoArray(g, i);
+        DoubleVector gv = DoubleVector.fromArray(SPECIES, x, i).mul(ds);
+        gv = wv.mul(WEIGHT_DECAY).add(gv);
+        DoubleVector bv = DoubleVector.fromArray(SPECIES, wbuf, k + i).mul(MOMENTUM).add(gv);
+        bv.intoArray(wbuf, k + i);
+        wv.sub(bv.mul(MOMENTUM).add(gv).mul(LEARNING_RATE)).intoArray(w, k + i);
+      }
+      for (; i < 40; i++) {
         wi = w[k + i];
         g[i] += dk * wi;
         gi = ds * x[i];

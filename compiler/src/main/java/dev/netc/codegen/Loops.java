@@ -34,7 +34,8 @@ final class Loops {
     return vector;
   }
 
-  private ClassName vectorType() {
+  /** {@code FloatVector} or {@code DoubleVector}. */
+  ClassName vectorType() {
     return ClassName.get(VECTOR_PACKAGE,
         ctx.precision() == Precision.FLOAT ? "FloatVector" : "DoubleVector");
   }

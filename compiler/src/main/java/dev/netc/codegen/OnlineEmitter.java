@@ -1,5 +1,6 @@
 package dev.netc.codegen;
 
+import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterSpec;
@@ -29,9 +30,11 @@ final class OnlineEmitter {
   private final EmitContext ctx;
   private final Optimizer opt;
   private final int stateArrays;
+  private final Loops loops;
 
   OnlineEmitter(EmitContext ctx) {
     this.ctx = ctx;
+    this.loops = new Loops(ctx);
     this.opt = ctx.network().optimizer();
     this.stateArrays = new OptimizerEmitter(ctx).stateArrays();
   }
@@ -92,7 +95,7 @@ final class OnlineEmitter {
       declare(c, "bbuf", n.biasState1());
     }
     if (stateArrays == 2) {
-      declare(c, "wv", n.weightState2());
+      declare(c, "wv2", n.weightState2());
       declare(c, "bv", n.biasState2());
     }
     boolean propagate = index > 0;
@@ -109,13 +112,17 @@ final class OnlineEmitter {
     update(c, "b", "o", "bbuf", "bv");
     c.unindent().add("}\n");
     c.addStatement("int k = o * $L", in);
-    c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
+    c.addStatement("int i = 0");
+    if (loops.vector()) {
+      vectorRow(c, in, propagate);
+    }
+    c.beginControlFlow("for (; i < $L; i++)", in);
     c.addStatement("wi = w[k + i]");
     if (propagate) {
       c.addStatement("g[i] += dk * wi");
     }
     c.addStatement("gi = ds * x[i]");
-    update(c, "w", "k + i", "wbuf", "wv");
+    update(c, "w", "k + i", "wbuf", "wv2");
     c.endControlFlow();
     c.endControlFlow();
     if (propagate) {
@@ -139,6 +146,42 @@ final class OnlineEmitter {
         .addParameters(parameters())
         .addCode(c.build())
         .build();
+  }
+
+  /** The vector loop over one weight row; the scalar loop after it finishes the tail. */
+  private void vectorRow(CodeBlock.Builder c, int in, boolean propagate) {
+    ClassName v = loops.vectorType();
+    c.addStatement("int bound = SPECIES.loopBound($L)", in);
+    c.beginControlFlow("for (; i < bound; i += LANES)");
+    c.addStatement("$T wv = $T.fromArray(SPECIES, w, k + i)", v, v);
+    if (propagate) {
+      c.addStatement("wv.mul(dk).add($T.fromArray(SPECIES, g, i)).intoArray(g, i)", v);
+    }
+    c.addStatement("$T gv = $T.fromArray(SPECIES, x, i).mul(ds)", v, v);
+    if (opt.weightDecay() != 0) {
+      c.addStatement("gv = wv.mul(WEIGHT_DECAY).add(gv)");
+    }
+    switch (stateArrays) {
+      case 0 -> c.addStatement("wv.sub(gv.mul(LEARNING_RATE)).intoArray(w, k + i)");
+      case 1 -> {
+        c.addStatement("$T bv = $T.fromArray(SPECIES, wbuf, k + i).mul(MOMENTUM).add(gv)", v, v);
+        c.addStatement("bv.intoArray(wbuf, k + i)");
+        c.addStatement(((Optimizer.Sgd) opt).nesterov()
+            ? "wv.sub(bv.mul(MOMENTUM).add(gv).mul(LEARNING_RATE)).intoArray(w, k + i)"
+            : "wv.sub(bv.mul(LEARNING_RATE)).intoArray(w, k + i)");
+      }
+      default -> {
+        c.addStatement("$T mv = $T.fromArray(SPECIES, wbuf, k + i).mul(BETA1)"
+            + ".add(gv.mul(ONE_MINUS_BETA1))", v, v);
+        c.addStatement("$T vv = $T.fromArray(SPECIES, wv2, k + i).mul(BETA2)"
+            + ".add(gv.mul(gv).mul(ONE_MINUS_BETA2))", v, v);
+        c.addStatement("mv.intoArray(wbuf, k + i)");
+        c.addStatement("vv.intoArray(wv2, k + i)");
+        c.addStatement("wv.sub(mv.div(vv.sqrt().div(bc2Sqrt).add(EPSILON)).mul(stepSize))"
+            + ".intoArray(w, k + i)");
+      }
+    }
+    c.endControlFlow();
   }
 
   /** The optimizer on {@code p[at]}, whose old value is in {@code wi}, with gradient {@code gi}. */
