@@ -33,6 +33,7 @@ public class GeneratedPhasesBench {
   public static class MlpState {
     Mlp net;
     float[] initial;
+    float[] grad;
     BenchData b1;
     BenchData b32;
     int cursor;
@@ -43,6 +44,7 @@ public class GeneratedPhasesBench {
       net = new Mlp();
       initial = new float[net.parameterCount()];
       net.getParameters(initial);
+      grad = new float[net.parameterCount()];
       b1 = BenchData.mlp(1);
       b32 = BenchData.mlp(32);
     }
@@ -56,13 +58,13 @@ public class GeneratedPhasesBench {
     public void reset() {
       net.setParameters(initial);
       net.resetOptimizer();
-      net.zeroGradient();
-      net.accumulateGradient(b32.xs()[0], b32.labels()[0], 32);
+      java.util.Arrays.fill(grad, 0f);
+      net.accumulateGradient(b32.xs()[0], b32.labels()[0], 32, grad);
     }
 
     float accumulate(BenchData d) {
       cursor = d.next(cursor);
-      return net.accumulateGradient(d.xs()[cursor], d.labels()[cursor], d.batchSize());
+      return net.accumulateGradient(d.xs()[cursor], d.labels()[cursor], d.batchSize(), grad);
     }
   }
 
@@ -82,14 +84,14 @@ public class GeneratedPhasesBench {
   /** SGD with momentum over all 235k parameters: one step, whatever the batch size. */
   @Benchmark
   public Mlp mlpOptimizerStep(MlpState s) {
-    s.net.optimizerStep();
+    s.net.optimizerStep(s.grad);
     return s.net;
   }
 
   /** Zeroing the gradient buffers (235k floats): once per step. */
   @Benchmark
   public Mlp mlpZeroGradient(MlpState s) {
-    s.net.zeroGradient();
+    java.util.Arrays.fill(s.grad, 0f);
     return s.net;
   }
 }
