@@ -126,6 +126,10 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private long stepCount;
 
+  private final double[] rowW = new double[40];
+
+  private final double[] rowS1 = new double[40];
+
   private final double[][] xT = new double[20][64];
 
   private final double[][] xRows = new double[64][20];
@@ -603,6 +607,8 @@ public final class Regression implements TrainableDoubleNetwork {
     double[] x = input;
     double[] wbuf = featuresWeightMomentum;
     double[] bbuf = featuresBiasMomentum;
+    double[] wr = rowW;
+    double[] br = rowS1;
     for (int o = 0; o < 40; o++) {
       double dk = d[o];
       double ds = dk * scale;
@@ -615,15 +621,18 @@ public final class Regression implements TrainableDoubleNetwork {
         b[o] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
       }
       int k = o * 20;
-      int i = 0;
-      for (; i < 20; i++) {
-        wi = w[k + i];
+      System.arraycopy(w, k, wr, 0, 20);
+      System.arraycopy(wbuf, k, br, 0, 20);
+      for (int i = 0; i < 20; i++) {
+        wi = wr[i];
         gi = ds * x[i];
         gi += WEIGHT_DECAY * wi;
-        double bi = MOMENTUM * wbuf[k + i] + gi;
-        wbuf[k + i] = bi;
-        w[k + i] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
+        double bi = MOMENTUM * br[i] + gi;
+        br[i] = bi;
+        wr[i] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
       }
+      System.arraycopy(wr, 0, w, k, 20);
+      System.arraycopy(br, 0, wbuf, k, 20);
     }
   }
 
@@ -637,6 +646,8 @@ public final class Regression implements TrainableDoubleNetwork {
     double[] x = featuresAct;
     double[] wbuf = predictionWeightMomentum;
     double[] bbuf = predictionBiasMomentum;
+    double[] wr = rowW;
+    double[] br = rowS1;
     double[] g = featuresDelta;
     Arrays.fill(g, 0.0);
     for (int o = 0; o < 1; o++) {
@@ -651,16 +662,19 @@ public final class Regression implements TrainableDoubleNetwork {
         b[o] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
       }
       int k = o * 40;
-      int i = 0;
-      for (; i < 40; i++) {
-        wi = w[k + i];
+      System.arraycopy(w, k, wr, 0, 40);
+      System.arraycopy(wbuf, k, br, 0, 40);
+      for (int i = 0; i < 40; i++) {
+        wi = wr[i];
         g[i] += dk * wi;
         gi = ds * x[i];
         gi += WEIGHT_DECAY * wi;
-        double bi = MOMENTUM * wbuf[k + i] + gi;
-        wbuf[k + i] = bi;
-        w[k + i] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
+        double bi = MOMENTUM * br[i] + gi;
+        br[i] = bi;
+        wr[i] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
       }
+      System.arraycopy(wr, 0, w, k, 40);
+      System.arraycopy(br, 0, wbuf, k, 40);
     }
     double[] pz = featuresZ;
     double[] pa = featuresAct;

@@ -41,7 +41,7 @@ final class Names {
       "bc2Sqrt", "denom", "gi", "mi", "vi", "bi", "t", "zj", "aj", "tj", "xi", "zd", "ad",
       "gOff",
       // batched and online kernels
-      "xT", "xRows", "rowAcc", "storeDelta", "zr", "gr", "dr", "xr", "c0", "c1", "c2", "c3",
+      "xT", "rowW", "rowS1", "rowS2", "wr", "br", "vr", "xRows", "rowAcc", "storeDelta", "zr", "gr", "dr", "xr", "c0", "c1", "c2", "c3",
       "d0", "d1", "d2", "d3", "e0", "xOff0", "S", "CHUNK", "SPECIES", "LANES", "batchForward",
       "batchBackward", "outputRow", "trainOnline", "onlineUpdate", "ds", "wi", "xt", "zt", "at",
       "der", "dd", "gg", "onlineStep", "zo", "xo", "go", "mt", "zv", "av", "end", "wbuf", "wv2", "gv", "mv", "vv",

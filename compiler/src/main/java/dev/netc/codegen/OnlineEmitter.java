@@ -2,6 +2,7 @@ package dev.netc.codegen;
 
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.TypeName;
@@ -37,6 +38,28 @@ final class OnlineEmitter {
     this.loops = new Loops(ctx);
     this.opt = ctx.network().optimizer();
     this.stateArrays = new OptimizerEmitter(ctx).stateArrays();
+  }
+
+  /**
+   * Scalar backend: scratch rows for one weight row and its optimizer state. Copying a row in and
+   * out (two intrinsic array copies) lets the fused loop index every array at offset 0, which C2
+   * (JDK 17) vectorizes; with the row at offset {@code o * in} beside the input at 0 it does not
+   * (measured 3.6× on the 784-wide rows).
+   */
+  List<FieldSpec> fields() {
+    if (loops.vector()) {
+      return List.of();
+    }
+    int widest = ctx.network().layers().stream().mapToInt(Layer::inSize).max().orElse(1);
+    List<FieldSpec> f = new ArrayList<>();
+    f.add(ctx.buffer("rowW", widest));
+    if (stateArrays >= 1) {
+      f.add(ctx.buffer("rowS1", widest));
+    }
+    if (stateArrays == 2) {
+      f.add(ctx.buffer("rowS2", widest));
+    }
+    return f;
   }
 
   /** onlineStep and the per-layer fused methods. */
@@ -98,6 +121,15 @@ final class OnlineEmitter {
       declare(c, "wv2", n.weightState2());
       declare(c, "bv", n.biasState2());
     }
+    if (!loops.vector()) {
+      declare(c, "wr", "rowW");
+      if (stateArrays >= 1) {
+        declare(c, "br", "rowS1");
+      }
+      if (stateArrays == 2) {
+        declare(c, "vr", "rowS2");
+      }
+    }
     boolean propagate = index > 0;
     if (propagate) {
       declare(c, "g", ctx.names().layer(index - 1).delta());
@@ -112,18 +144,29 @@ final class OnlineEmitter {
     update(c, "b", "o", "bbuf", "bv");
     c.unindent().add("}\n");
     c.addStatement("int k = o * $L", in);
-    c.addStatement("int i = 0");
     if (loops.vector()) {
+      c.addStatement("int i = 0");
       vectorRow(c, in, propagate);
+      c.beginControlFlow("for (; i < $L; i++)", in);
+      c.addStatement("wi = w[k + i]");
+      if (propagate) {
+        c.addStatement("g[i] += dk * wi");
+      }
+      c.addStatement("gi = ds * x[i]");
+      update(c, "w", "k + i", "wbuf", "wv2");
+      c.endControlFlow();
+    } else {
+      rowCopies(c, in, true);
+      c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
+      c.addStatement("wi = wr[i]");
+      if (propagate) {
+        c.addStatement("g[i] += dk * wi");
+      }
+      c.addStatement("gi = ds * x[i]");
+      update(c, "wr", "i", "br", "vr");
+      c.endControlFlow();
+      rowCopies(c, in, false);
     }
-    c.beginControlFlow("for (; i < $L; i++)", in);
-    c.addStatement("wi = w[k + i]");
-    if (propagate) {
-      c.addStatement("g[i] += dk * wi");
-    }
-    c.addStatement("gi = ds * x[i]");
-    update(c, "w", "k + i", "wbuf", "wv2");
-    c.endControlFlow();
     c.endControlFlow();
     if (propagate) {
       Layer prev = ctx.network().layers().get(index - 1);
@@ -146,6 +189,20 @@ final class OnlineEmitter {
         .addParameters(parameters())
         .addCode(c.build())
         .build();
+  }
+
+  /** Copies the weight row (and its state) into the scratch rows, or back. */
+  private void rowCopies(CodeBlock.Builder c, int in, boolean into) {
+    String[][] pairs = {{"w", "wr"}, {"wbuf", "br"}, {"wv2", "vr"}};
+    for (int p = 0; p <= stateArrays; p++) {
+      if (into) {
+        c.addStatement("$T.arraycopy($L, k, $L, 0, $L)", System.class, pairs[p][0], pairs[p][1],
+            in);
+      } else {
+        c.addStatement("$T.arraycopy($L, 0, $L, k, $L)", System.class, pairs[p][1], pairs[p][0],
+            in);
+      }
+    }
   }
 
   /** The vector loop over one weight row; the scalar loop after it finishes the tail. */

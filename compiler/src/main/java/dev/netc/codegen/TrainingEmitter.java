@@ -73,6 +73,9 @@ final class TrainingEmitter {
       f.add(ctx.buffer(n.biasGrad(), l.outSize()));
     }
     f.addAll(optimizer.fields());
+    if (batch != null) {
+      f.addAll(new OnlineEmitter(ctx).fields());
+    }
     return f;
   }
 
