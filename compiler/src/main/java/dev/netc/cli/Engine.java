@@ -2,6 +2,7 @@ package dev.netc.cli;
 
 import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
+import dev.netc.runtime.LossReduction;
 import dev.netc.runtime.io.Dataset;
 import dev.netc.runtime.io.Tensor;
 import java.io.IOException;
@@ -13,7 +14,7 @@ import java.util.Map;
  * backend (generated class or interpreter). The loops over data live here once; subclasses only
  * move one chunk of rows between the dataset and the network's own array type.
  */
-abstract sealed class Engine permits FloatEngine, DoubleEngine {
+abstract sealed class Engine implements AutoCloseable permits FloatEngine, DoubleEngine {
   /** Rows per chunk when evaluating (predictions and loss over a whole dataset). */
   static final int EVAL_CHUNK = 256;
 
@@ -33,6 +34,21 @@ abstract sealed class Engine permits FloatEngine, DoubleEngine {
 
   /** Writes the parameters to a safetensors file atomically. */
   abstract void save(Path weights) throws IOException;
+
+  /**
+   * From now on, trains data-parallel on {@code threads} threads (see
+   * {@link dev.netc.runtime.ParallelTrainer}); call after loading weights, before training.
+   */
+  abstract void useThreads(int threads);
+
+  /** Stops the training threads, if any. */
+  @Override
+  public abstract void close();
+
+  /** How the loss reduces a batch, as the runtime's trainers need it. */
+  LossReduction reduction() {
+    return loss().reduction() == dev.netc.ir.Reduction.SUM ? LossReduction.SUM : LossReduction.MEAN;
+  }
 
   /** One optimizer step on rows {@code order[from .. from+size)}; returns the batch loss. */
   abstract double trainBatch(Dataset data, int[] order, int from, int size);
