@@ -20,8 +20,14 @@ package dev.netc.runtime;
  */
 public abstract sealed class ParallelTrainer implements AutoCloseable
     permits ParallelFloatTrainer, ParallelDoubleTrainer {
-  /** Spin this long at a barrier before parking (a phase of a small batch is often shorter). */
-  static final long SPIN_NANOS = 50_000;
+  /**
+   * How long a thread spins at a meeting before it parks: 0 unless the system property
+   * {@code netc.parallel.spinMicros} says otherwise. On the shared 2-core machine this was
+   * measured on, parking at once was cheapest (benchmarks/parallel/BarrierCost.java: 22 µs per
+   * meeting; spinning 50 µs cost 110), since a spinning thread takes the core its partner needs;
+   * on idle dedicated cores a few µs of spinning may pay.
+   */
+  static final long SPIN_NANOS = Math.max(0, Long.getLong("netc.parallel.spinMicros", 0)) * 1000;
 
   /** Parameter slices are multiples of this many elements, so threads never share a cache line. */
   private static final int SLICE_ALIGN = 16;

@@ -5,8 +5,9 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A reusable barrier for a fixed set of threads that meet several times per training step: each
- * waiter spins briefly (a step phase is often shorter than a park/unpark round trip), then parks
- * until the last arrival advances the generation and unparks everyone. Nothing is allocated.
+ * waiter spins for a configured time (possibly none), then parks until the last arrival advances
+ * the generation and unparks everyone. Unlike CyclicBarrier it takes no lock and allocates
+ * nothing per meeting.
  */
 final class StepBarrier {
   private final int parties;
