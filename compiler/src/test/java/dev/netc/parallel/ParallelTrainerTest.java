@@ -264,6 +264,41 @@ class ParallelTrainerTest {
   }
 
   @Test
+  void stepsAllocateNothingOnAnyThread() {
+    com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean)
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    float[][] data = classData();
+    try (ParallelFloatTrainer t = ParallelTrainer.of(prototype.copy(), LossReduction.MEAN, 3)) {
+      long[] ids = Thread.getAllStackTraces().keySet().stream()
+          .filter(th -> th.getName().startsWith("netc-trainer-") || th == Thread.currentThread())
+          .mapToLong(Thread::getId).toArray();
+      assertEquals(3, ids.length);
+      // The least of three windows: the JVM may allocate once in a while (JIT, class loading).
+      long least = Long.MAX_VALUE;
+      for (int window = 0; window < 4; window++) {
+        long before = allocated(bean, ids);
+        for (int step = 0; step < 200; step++) {
+          t.trainBatch(data[0], data[1], 10 + step % 3);
+        }
+        long after = allocated(bean, ids);
+        if (window > 0) {
+          least = Math.min(least, after - before);
+        }
+      }
+      assertEquals(0, least, "bytes allocated in 200 steps");
+    }
+  }
+
+  /** Sum over threads, read one at a time (the array-returning call allocates the array). */
+  private static long allocated(com.sun.management.ThreadMXBean bean, long[] ids) {
+    long sum = 0;
+    for (long id : ids) {
+      sum += bean.getThreadAllocatedBytes(id);
+    }
+    return sum;
+  }
+
+  @Test
   void doubleInterfaceRoundTripsThroughTheTrainer() {
     TrainableDoubleNetwork net = new Interpreter(network(doubleNet("mse", "identity",
         "sgd(lr = 0.1)")));
