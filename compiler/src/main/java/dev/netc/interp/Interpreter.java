@@ -225,7 +225,11 @@ public final class Interpreter implements TrainableDoubleNetwork {
   public void optimizerStep(double[] grad) {
     requireLoss();
     checkLength("gradient", grad.length, params.length);
-    optimizer.step(params, grad);
+    // A caller's gradient (e.g. combined from shards in double) enters in the network's precision.
+    for (int i = 0; i < params.length; i++) {
+      trainGrad[i] = p.round(grad[i]);
+    }
+    optimizer.step(params, trainGrad);
   }
 
   /** An independent interpreter with the same parameters and optimizer state. */

@@ -10,7 +10,6 @@ public final class ParallelDoubleTrainer extends ParallelTrainer {
   private final TrainableDoubleNetwork master;
   private final TrainableDoubleNetwork[] replicas;
   private final double[][] grads;
-  private final double[] weights;
   private final double[] combined;
   private final double[] losses;
   private final double[][] shardXs;
@@ -31,7 +30,6 @@ public final class ParallelDoubleTrainer extends ParallelTrainer {
       }
       grads[k] = new double[threads > 1 ? p : 0];
     }
-    this.weights = new double[threads];
     this.combined = new double[threads > 1 ? p : 0];
     this.losses = new double[threads];
     this.shardXs = new double[threads][0];
@@ -90,17 +88,14 @@ public final class ParallelDoubleTrainer extends ParallelTrainer {
 
   @Override
   void reduceSlice(int from, int to) {
-    // Fixed order k = 0, 1, …: the same sums whichever thread computes the slice.
-    for (int k = 0; k < activeShards; k++) {
-      weights[k] = shardWeight[k];
-    }
-    double w0 = weights[0];
+    // Shard order is fixed, so every slice sums the same way whichever thread takes it.
+    double w0 = shardWeight[0];
     double[] g0 = grads[0];
     for (int i = from; i < to; i++) {
       combined[i] = w0 * g0[i];
     }
     for (int k = 1; k < activeShards; k++) {
-      double w = weights[k];
+      double w = shardWeight[k];
       double[] g = grads[k];
       for (int i = from; i < to; i++) {
         combined[i] += w * g[i];

@@ -10,7 +10,6 @@ public final class ParallelFloatTrainer extends ParallelTrainer {
   private final TrainableFloatNetwork master;
   private final TrainableFloatNetwork[] replicas;
   private final float[][] grads;
-  private final float[] weights;
   private final float[] combined;
   private final float[] losses;
   private final float[][] shardXs;
@@ -31,7 +30,6 @@ public final class ParallelFloatTrainer extends ParallelTrainer {
       }
       grads[k] = new float[threads > 1 ? p : 0];
     }
-    this.weights = new float[threads];
     this.combined = new float[threads > 1 ? p : 0];
     this.losses = new float[threads];
     this.shardXs = new float[threads][0];
@@ -90,17 +88,15 @@ public final class ParallelFloatTrainer extends ParallelTrainer {
 
   @Override
   void reduceSlice(int from, int to) {
-    // Every thread rounds the same weights; float arithmetic so that C2 vectorizes the loops.
-    for (int k = 0; k < activeShards; k++) {
-      weights[k] = (float) shardWeight[k];
-    }
-    float w0 = weights[0];
+    // Shard order is fixed, so every slice sums the same way whichever thread takes it; float
+    // weights keep the loops in float, which C2 vectorizes.
+    float w0 = (float) shardWeight[0];
     float[] g0 = grads[0];
     for (int i = from; i < to; i++) {
       combined[i] = w0 * g0[i];
     }
     for (int k = 1; k < activeShards; k++) {
-      float w = weights[k];
+      float w = (float) shardWeight[k];
       float[] g = grads[k];
       for (int i = from; i < to; i++) {
         combined[i] += w * g[i];
