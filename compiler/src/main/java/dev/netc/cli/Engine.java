@@ -2,7 +2,6 @@ package dev.netc.cli;
 
 import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
-import dev.netc.runtime.LossReduction;
 import dev.netc.runtime.io.Dataset;
 import dev.netc.runtime.io.Tensor;
 import java.io.IOException;
@@ -35,21 +34,6 @@ abstract sealed class Engine implements AutoCloseable permits FloatEngine, Doubl
   /** Writes the parameters to a safetensors file atomically. */
   abstract void save(Path weights) throws IOException;
 
-  /**
-   * From now on, trains data-parallel on {@code threads} threads (see
-   * {@link dev.netc.runtime.ParallelTrainer}); call after loading weights, before training.
-   */
-  abstract void useThreads(int threads);
-
-  /** Stops the training threads, if any. */
-  @Override
-  public abstract void close();
-
-  /** How the loss reduces a batch, as the runtime's trainers need it. */
-  LossReduction reduction() {
-    return loss().reduction() == dev.netc.ir.Reduction.SUM ? LossReduction.SUM : LossReduction.MEAN;
-  }
-
   /** One optimizer step on rows {@code order[from .. from+size)}; returns the batch loss. */
   abstract double trainBatch(Dataset data, int[] order, int from, int size);
 
@@ -64,6 +48,22 @@ abstract sealed class Engine implements AutoCloseable permits FloatEngine, Doubl
    * like the parameters, in the network's precision; returns the loss via {@code lossOut[0]}.
    */
   abstract Map<String, Tensor> gradient(Dataset data, double[] lossOut);
+
+  /**
+   * From now on, trains data-parallel on {@code threads} threads (see
+   * {@link dev.netc.runtime.ParallelTrainer}); call after loading weights, before training.
+   */
+  abstract void useThreads(int threads);
+
+  /** Stops the training threads, if any. */
+  @Override
+  public abstract void close();
+
+  /** How the loss reduces a batch, as the runtime's trainers need it. */
+  dev.netc.runtime.LossReduction reduction() {
+    return loss().reduction() == dev.netc.ir.Reduction.SUM
+        ? dev.netc.runtime.LossReduction.SUM : dev.netc.runtime.LossReduction.MEAN;
+  }
 
   /** The network's loss. */
   Loss loss() {
