@@ -25,14 +25,13 @@ final class ClassDoc {
     }
     c.add("</ul>\n");
     if (net.loss().isPresent()) {
-      c.add("Loss {@code $L}; optimizer {@code $L}.\n",
+      c.add("Loss {@code $L};\noptimizer {@code $L}.\n",
           Javadoc.escape(net.loss().get().describe()), Javadoc.escape(net.optimizer().describe()));
       c.add("\n<p>Training: {@code trainBatch} and {@code trainStep} do forward, backward and one "
-          + "optimizer step.\nTo accumulate gradients over several calls, use "
-          + "{@code zeroGradient()}, then {@code accumulateGradient(...)}\nas often as needed "
-          + "(each call adds d(loss)/d(parameters) of its mini-batch, with the reduction),\nthen "
-          + "{@code getGradient(dst)} to read the sum and/or {@code optimizerStep()} to apply "
-          + "it.\n");
+          + "optimizer step.\n{@code gradient(...)} writes d(loss)/d(parameters) of a mini-batch "
+          + "to a caller's array in the\nparameter layout; {@code accumulateGradient(...)} adds it "
+          + "instead, so gradients can be summed over\nseveral batches (or threads) and applied "
+          + "with {@code optimizerStep(grad)}.\n");
     }
     c.add("\n<p>Parameters are laid out as {@code NAME.weight} [out, in] row-major, then "
         + "{@code NAME.bias} [out],\nlayer by layer (see {@code parameterLayout()}), as PyTorch's "

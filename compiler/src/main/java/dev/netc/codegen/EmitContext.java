@@ -1,10 +1,16 @@
 package dev.netc.codegen;
 
 import com.palantir.javapoet.ArrayTypeName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.TypeName;
+import dev.netc.ir.Activation;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
+import java.util.ArrayList;
+import java.util.List;
+import javax.lang.model.element.Modifier;
 
 /**
  * What every emitter needs to know about the class being generated.
@@ -12,13 +18,45 @@ import dev.netc.ir.Precision;
  * @param network the network
  * @param policy the specialization policy
  * @param names every identifier of the class
+ * @param helpers where methods that grow with depth are split
+ * @param allocations statements that allocate the buffers, when {@link #deep()}
  */
-record EmitContext(Network network, CodegenPolicy policy, Names names) {
+record EmitContext(Network network, CodegenPolicy policy, Names names, Helpers helpers,
+    List<CodeBlock> allocations) {
 
   static EmitContext of(Network network, CodegenPolicy policy) {
     boolean adam = network.optimizer() instanceof Optimizer.Adam;
-    return new EmitContext(network, policy,
-        new Names(network, adam ? "ExpAvg" : "Momentum", adam ? "ExpAvgSq" : "Unused"));
+    Names names = new Names(network, adam ? "ExpAvg" : "Momentum", adam ? "ExpAvgSq" : "Unused");
+    return new EmitContext(network, policy, names,
+        new Helpers(names, policy.layersPerMethod()), new ArrayList<>());
+  }
+
+  /**
+   * True when the network has more layers than one method may hold: constructors then delegate
+   * to helpers, so the fields they assign cannot be {@code final}.
+   */
+  boolean deep() {
+    return network.layers().size() > policy.layersPerMethod();
+  }
+
+  /**
+   * A private buffer of {@code size} elements, zero-initialized: a final field with an
+   * initializer, or, in a deep network, a field allocated by the constructors' helpers.
+   */
+  FieldSpec buffer(String name, int size) {
+    if (!deep()) {
+      return FieldSpec.builder(array(), name, Modifier.PRIVATE, Modifier.FINAL)
+          .initializer("new $T[$L]", scalar(), size)
+          .build();
+    }
+    allocations.add(CodeBlock.of("this.$N = new $T[$L];\n", name, scalar(), size));
+    return FieldSpec.builder(array(), name, Modifier.PRIVATE).build();
+  }
+
+  /** Modifiers of fields that constructors assign: final unless {@link #deep()}. */
+  Modifier[] assignedField() {
+    return deep() ? new Modifier[] {Modifier.PRIVATE}
+        : new Modifier[] {Modifier.PRIVATE, Modifier.FINAL};
   }
 
   /** The network's precision. */
@@ -44,6 +82,24 @@ record EmitContext(Network network, CodegenPolicy policy, Names names) {
   /** True if the network has a loss and therefore training methods. */
   boolean trainable() {
     return network.loss().isPresent();
+  }
+
+  /** {@code operand} as a double expression: a parenthesized cast for float networks. */
+  String asDouble(String operand) {
+    return precision() == Precision.FLOAT ? "((double) " + operand + ")" : operand;
+  }
+
+  /**
+   * σ(z) as an expression of the network's precision. Like the interpreter, the template is
+   * evaluated in double and rounded once, so float code gives bit-identical results.
+   */
+  String value(Activation act, String z) {
+    return precision().cast(act.javaValue(asDouble(z), Precision.DOUBLE));
+  }
+
+  /** σ'(z) given a = σ(z), evaluated in double and rounded once, as the interpreter does. */
+  String derivative(Activation act, String z, String a) {
+    return precision().cast(act.javaDerivative(asDouble(z), asDouble(a), Precision.DOUBLE));
   }
 
   /** The field holding the input of layer {@code index}: the input copy or the previous act. */

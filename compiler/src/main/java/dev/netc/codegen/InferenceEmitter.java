@@ -1,6 +1,8 @@
 package dev.netc.codegen;
 
+import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Layer;
@@ -60,15 +62,20 @@ final class InferenceEmitter {
     if (!get) {
       m.addComment("Optimizer state is kept: call resetOptimizer() to start training afresh.");
     }
+    List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : net.layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
-      copy(m, get, n.weight(), net.weightOffset(l.index()), l.weightCount());
-      copy(m, get, n.bias(), net.biasOffset(l.index()), l.outSize());
+      CodeBlock.Builder c = CodeBlock.builder();
+      copy(c, get, n.weight(), net.weightOffset(l.index()), l.weightCount());
+      copy(c, get, n.bias(), net.biasOffset(l.index()), l.outSize());
+      blocks.add(c.build());
     }
+    m.addCode(ctx.helpers().perLayer(get ? "getParameters" : "setParameters", false,
+        List.of(ParameterSpec.builder(ctx.array(), arg).build()), blocks));
     return m.build();
   }
 
-  private static void copy(MethodSpec.Builder m, boolean get, String field, int offset, int n) {
+  private static void copy(CodeBlock.Builder m, boolean get, String field, int offset, int n) {
     if (get) {
       m.addStatement("$T.arraycopy($N, 0, dst, $L, $L)", System.class, field, offset, n);
     } else {
@@ -93,7 +100,7 @@ final class InferenceEmitter {
   private MethodSpec predictAllocating() {
     return MethodSpec.methodBuilder("predict")
         .addJavadoc("Convenience form of {@link #predict($T[], $T[])} that allocates the result."
-            + "\n", ctx.array(), ctx.array())
+            + "\n", ctx.scalar(), ctx.scalar())
         .addModifiers(Modifier.PUBLIC)
         .returns(ctx.array())
         .addParameter(ctx.array(), "x")
@@ -128,10 +135,11 @@ final class InferenceEmitter {
         .addParameter(ctx.array(), "xs")
         .addParameter(TypeName.INT, "xOff")
         .addStatement("$T.arraycopy(xs, xOff, input, 0, INPUT_SIZE)", System.class);
+    List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
-      m.addStatement("$N()", ctx.names().layer(l.index()).forward());
+      blocks.add(CodeBlock.of("$N();\n", ctx.names().layer(l.index()).forward()));
     }
-    return m.build();
+    return m.addCode(ctx.helpers().perLayer("forward", blocks)).build();
   }
 
   private static MethodSpec checkLength() {
@@ -141,7 +149,7 @@ final class InferenceEmitter {
         .addParameter(TypeName.INT, "expected")
         .addParameter(String.class, "what")
         .beginControlFlow("if (length != expected)")
-        .addStatement("throw new $T(what + $S + length + $S + expected)",
+        .addStatement("throw new $T(what + $S + length$W+ $S + expected)",
             IllegalArgumentException.class, " array has length ", ", expected ")
         .endControlFlow()
         .build();
@@ -159,7 +167,7 @@ final class InferenceEmitter {
             "batch size must be >= 1, got ")
         .endControlFlow()
         .beginControlFlow("if (length < (long) n * width)")
-        .addStatement("throw new $T(what + $S + length + $S + n + $S + width)",
+        .addStatement("throw new $T(what + $S + length$W+ $S + n + $S + width)",
             IllegalArgumentException.class, " array has length ", ", too short for ",
             " examples of ")
         .endControlFlow()

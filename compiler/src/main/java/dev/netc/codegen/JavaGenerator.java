@@ -1,14 +1,15 @@
 package dev.netc.codegen;
 
+import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.JavaFile;
 import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
-import dev.netc.Version;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Loss;
@@ -20,6 +21,7 @@ import dev.netc.runtime.Init;
 import dev.netc.runtime.TensorSpec;
 import dev.netc.runtime.TrainableDoubleNetwork;
 import dev.netc.runtime.TrainableFloatNetwork;
+import java.util.ArrayList;
 import java.util.List;
 import javax.lang.model.SourceVersion;
 import javax.lang.model.element.Modifier;
@@ -114,19 +116,19 @@ public final class JavaGenerator {
     t.addField(layout());
     for (Layer l : net.layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
-      t.addField(FieldSpec.builder(ctx.array(), n.weight(), Modifier.PRIVATE, Modifier.FINAL)
+      t.addField(FieldSpec.builder(ctx.array(), n.weight(), ctx.assignedField())
           .addJavadoc("$L.weight, [$L, $L] row-major.\n", Javadoc.escape(l.name()), l.outSize(),
               l.inSize())
           .build());
-      t.addField(FieldSpec.builder(ctx.array(), n.bias(), Modifier.PRIVATE, Modifier.FINAL)
+      t.addField(FieldSpec.builder(ctx.array(), n.bias(), ctx.assignedField())
           .addJavadoc("$L.bias, [$L].\n", Javadoc.escape(l.name()), l.outSize())
           .build());
     }
-    t.addField(array("input", net.inputSize()));
+    t.addField(ctx.buffer("input", net.inputSize()));
     for (Layer l : net.layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
-      t.addField(array(n.z(), l.outSize()));
-      t.addField(array(n.act(), l.outSize()));
+      t.addField(ctx.buffer(n.z(), l.outSize()));
+      t.addField(ctx.buffer(n.act(), l.outSize()));
     }
     if (training != null) {
       t.addFields(training.fields());
@@ -137,8 +139,9 @@ public final class JavaGenerator {
         .addModifiers(Modifier.PUBLIC)
         .addStatement("this(DEFAULT_SEED)")
         .build());
-    t.addMethod(seededConstructor());
-    t.addMethod(copyConstructor(training));
+    CodeBlock allocate = allocations();
+    t.addMethod(seededConstructor(allocate));
+    t.addMethod(copyConstructor(allocate, training));
     t.addMethod(MethodSpec.methodBuilder("copy")
         .addJavadoc("An independent copy (parameters and optimizer state) for use on another "
             + "thread.\n")
@@ -160,10 +163,27 @@ public final class JavaGenerator {
         }
       }
     }
+    t.addMethods(ctx.helpers().methods());
     return t.build();
   }
 
+  /** In a deep network, the statements (or helper calls) that allocate the buffers. */
+  private CodeBlock allocations() {
+    List<CodeBlock> blocks = new ArrayList<>();
+    List<CodeBlock> all = ctx.allocations();
+    int perBlock = 8; // about the number of buffers one layer has
+    for (int i = 0; i < all.size(); i += perBlock) {
+      CodeBlock.Builder b = CodeBlock.builder();
+      all.subList(i, Math.min(all.size(), i + perBlock)).forEach(b::add);
+      blocks.add(b.build());
+    }
+    return ctx.helpers().perLayer("allocateBuffers", blocks);
+  }
+
   private FieldSpec layout() {
+    if (ctx.deep()) {
+      return layoutByHelpers();
+    }
     CodeBlock.Builder init = CodeBlock.builder().add("$T.of(", List.class).indent();
     List<TensorSpec> specs = ctx.network().parameterLayout();
     for (int i = 0; i < specs.size(); i++) {
@@ -180,34 +200,80 @@ public final class JavaGenerator {
         .build();
   }
 
-  private MethodSpec seededConstructor() {
+  /** LAYOUT filled by helpers, since a deep network's List.of(...) would not fit one method. */
+  private FieldSpec layoutByHelpers() {
+    List<TensorSpec> specs = ctx.network().parameterLayout();
+    List<CodeBlock> blocks = new ArrayList<>();
+    for (int i = 0; i < specs.size(); i += 2) {
+      CodeBlock.Builder b = CodeBlock.builder();
+      for (int k = i; k < i + 2; k++) {
+        TensorSpec s = specs.get(k);
+        int[] shape = s.shape();
+        String dims = shape.length == 1 ? "" + shape[0] : shape[0] + ", " + shape[1];
+        b.addStatement("specs[$L] = new $T($S, new int[] {$L}, $L)", k, TensorSpec.class,
+            s.name(), dims, s.offset());
+      }
+      blocks.add(b.build());
+    }
+    CodeBlock fill = ctx.helpers().perLayer("layout", true, List.of(ParameterSpec.builder(
+        ArrayTypeName.of(ClassName.get(TensorSpec.class)), "specs").build()), blocks);
+    ctx.helpers().add(MethodSpec.methodBuilder("layout")
+        .addJavadoc("The parameter layout, built by parts.\n")
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .returns(ParameterizedTypeName.get(List.class, TensorSpec.class))
+        .addStatement("$T[] specs = new $T[$L]", TensorSpec.class, TensorSpec.class, specs.size())
+        .addCode(fill)
+        .addStatement("return $T.of(specs)", List.class)
+        .build());
+    return FieldSpec.builder(ParameterizedTypeName.get(List.class, TensorSpec.class), "LAYOUT",
+            Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        .initializer("layout()")
+        .build();
+  }
+
+  private MethodSpec seededConstructor(CodeBlock allocate) {
     boolean f = ctx.precision() == Precision.FLOAT;
     MethodSpec.Builder m = MethodSpec.constructorBuilder()
         .addJavadoc("Creates the network with weights drawn for {@code seed} exactly as the "
             + "interpreter draws them;\nbiases start at zero.\n")
         .addModifiers(Modifier.PUBLIC)
-        .addParameter(TypeName.LONG, "seed");
+        .addParameter(TypeName.LONG, "seed")
+        .addCode(allocate);
+    List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
-      m.addStatement("this.$N = $T.$L($T.$L, $L, $L, $L, seed, $L)", n.weight(), Init.class,
-          f ? "weightsFloat" : "weights", SCHEME, l.init().scheme().name(),
-          Double.toString(l.init().scale()), l.inSize(), l.outSize(), l.index());
-      m.addStatement("this.$N = new $T[$L]", n.bias(), ctx.scalar(), l.outSize());
+      blocks.add(CodeBlock.builder()
+          .addStatement("this.$N = $T.$L($T.$L, $L, $L, $L, seed, $L)", n.weight(), Init.class,
+              f ? "weightsFloat" : "weights", SCHEME, l.init().scheme().name(),
+              Double.toString(l.init().scale()), l.inSize(), l.outSize(), l.index())
+          .addStatement("this.$N = new $T[$L]", n.bias(), ctx.scalar(), l.outSize())
+          .build());
     }
-    return m.build();
+    return m.addCode(ctx.helpers().perLayer("initialize", false,
+        List.of(ParameterSpec.builder(TypeName.LONG, "seed").build()), blocks)).build();
   }
 
-  private MethodSpec copyConstructor(TrainingEmitter training) {
+  private MethodSpec copyConstructor(CodeBlock allocate, TrainingEmitter training) {
     MethodSpec.Builder m = MethodSpec.constructorBuilder()
         .addModifiers(Modifier.PRIVATE)
-        .addParameter(self, "source");
+        .addParameter(self, "source")
+        .addCode(allocate);
+    List<CodeBlock> state = training != null ? training.copyState() : null;
+    List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
-      m.addStatement("this.$N = source.$N.clone()", n.weight(), n.weight());
-      m.addStatement("this.$N = source.$N.clone()", n.bias(), n.bias());
+      CodeBlock.Builder b = CodeBlock.builder()
+          .addStatement("this.$N = source.$N.clone()", n.weight(), n.weight())
+          .addStatement("this.$N = source.$N.clone()", n.bias(), n.bias());
+      if (state != null) {
+        b.add(state.get(l.index()));
+      }
+      blocks.add(b.build());
     }
+    m.addCode(ctx.helpers().perLayer("copyLayers", false,
+        List.of(ParameterSpec.builder(self, "source").build()), blocks));
     if (training != null) {
-      m.addCode(training.copyState());
+      m.addStatement("this.stepCount = source.stepCount");
     }
     return m.build();
   }
@@ -216,12 +282,6 @@ public final class JavaGenerator {
     return FieldSpec.builder(TypeName.INT, name, Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
         .addJavadoc("$L\n", doc)
         .initializer("$L", value)
-        .build();
-  }
-
-  private FieldSpec array(String name, int size) {
-    return FieldSpec.builder(ctx.array(), name, Modifier.PRIVATE, Modifier.FINAL)
-        .initializer("new $T[$L]", ctx.scalar(), size)
         .build();
   }
 }

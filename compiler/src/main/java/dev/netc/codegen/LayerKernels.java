@@ -19,7 +19,7 @@ final class LayerKernels {
     this.ctx = ctx;
   }
 
-  /** The forward method of layer {@code index}: reads the previous activations, writes z and act. */
+  /** The forward method of layer {@code index}: reads the previous activations, writes z, act. */
   MethodSpec forward(int index) {
     Layer layer = ctx.network().layers().get(index);
     Names.LayerNames n = ctx.names().layer(index);
@@ -34,40 +34,29 @@ final class LayerKernels {
     Activation act = layer.activation();
     if (ctx.policy().kernel(layer) == CodegenPolicy.Kernel.UNROLLED) {
       for (int o = 0; o < out; o++) {
-        CodeBlock.Builder sum = CodeBlock.builder().add("z[$L] = b[$L]", o, o);
+        CodeBlock.Builder sum = CodeBlock.builder().add("z[$L] =", o);
         for (int i = 0; i < in; i++) {
-          sum.add("$W+ w[$L] * x[$L]", o * in + i, i);
+          sum.add(i == 0 ? " w[$L] * x[$L]" : "$W+ w[$L] * x[$L]", o * in + i, i);
         }
-        c.addStatement(sum.build());
+        c.addStatement(sum.add("$W+ b[$L]", o).build());
         if (act.isElementwise()) {
-          c.addStatement("a[$L] = $L", o, act.javaValue("z[" + o + "]", ctx.precision()));
+          c.addStatement("a[$L] = $L", o, ctx.value(act, "z[" + o + "]"));
         }
       }
     } else {
-      int accs = ctx.policy().accumulatorsFor(in);
-      int main = in / accs >= 2 ? in / accs * accs : 0;
-      c.beginControlFlow("for (int o = 0; o < $L; o++)", out);
-      c.addStatement("int k = o * $L", in);
-      for (int s = 0; s < accs; s++) {
-        c.addStatement("$T s$L = $L", ctx.scalar(), s, ctx.lit(0));
-      }
-      if (main > 0) {
-        c.beginControlFlow("for (int i = 0; i < $L; i += $L)", main, accs);
-        for (int s = 0; s < accs; s++) {
-          String off = s == 0 ? "" : " + " + s;
-          c.addStatement("s$L += w[k + i$L] * x[i$L]", s, off, off);
-        }
+      int rows = ctx.policy().accumulatorsFor(out);
+      int tiled = rows > 1 ? out / rows * rows : 0;
+      if (tiled > 0) {
+        c.add("// $L rows at a time: independent sums, each over i in ascending order.\n", rows);
+        c.beginControlFlow("for (int o = 0; o < $L; o += $L)", tiled, rows);
+        rowTile(c, act, in, rows);
         c.endControlFlow();
       }
-      for (int i = main; i < in; i++) {
-        c.addStatement("s$L += w[k + $L] * x[$L]", (i - main) % accs, i, i);
+      if (tiled < out) {
+        c.beginControlFlow("for (int o = $L; o < $L; o++)", tiled, out);
+        rowTile(c, act, in, 1);
+        c.endControlFlow();
       }
-      c.addStatement("$T v = b[o] + $L", ctx.scalar(), pairwiseSum(0, accs));
-      c.addStatement("z[o] = v");
-      if (act.isElementwise()) {
-        c.addStatement("a[o] = $L", act.javaValue("v", ctx.precision()));
-      }
-      c.endControlFlow();
     }
     if (!act.isElementwise()) {
       softmax(c, out);
@@ -147,7 +136,7 @@ final class LayerKernels {
         if (!identity) {
           String zi = "pz[" + i + "]";
           String ai = "pa[" + i + "]";
-          sum.add(")$W* ($L)", pact.javaDerivative(zi, ai, ctx.precision()));
+          sum.add(")$W* ($L)", ctx.derivative(pact, zi, ai));
         }
         c.addStatement(sum.build());
       }
@@ -162,7 +151,7 @@ final class LayerKernels {
       c.endControlFlow();
       if (!identity) {
         c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
-        c.addStatement("g[i] *= ($L)", pact.javaDerivative("pz[i]", "pa[i]", ctx.precision()));
+        c.addStatement("g[i] *= $L", ctx.derivative(pact, "pz[i]", "pa[i]"));
         c.endControlFlow();
       }
     }
@@ -175,38 +164,50 @@ final class LayerKernels {
         .build();
   }
 
+  /** Dot products of {@code rows} consecutive weight rows starting at row {@code o}. */
+  private void rowTile(CodeBlock.Builder c, Activation act, int in, int rows) {
+    c.addStatement("int k = o * $L", in);
+    for (int r = 0; r < rows; r++) {
+      c.addStatement("$T s$L = $L", ctx.scalar(), r, ctx.lit(0));
+    }
+    c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
+    c.addStatement("$T xi = x[i]", ctx.scalar());
+    for (int r = 0; r < rows; r++) {
+      if (r == 0) {
+        c.addStatement("s0 += w[k + i] * xi");
+      } else {
+        c.addStatement("s$L += w[k + $L + i] * xi", r, r * in);
+      }
+    }
+    c.endControlFlow();
+    for (int r = 0; r < rows; r++) {
+      String j = r == 0 ? "o" : "o + " + r;
+      c.addStatement("z[$L] = s$L + b[$L]", j, r, j);
+      if (act.isElementwise()) {
+        c.addStatement("a[$L] = $L", j, ctx.value(act, "z[" + j + "]"));
+      }
+    }
+  }
+
   private void softmax(CodeBlock.Builder c, int out) {
-    c.add("// Softmax, shifted by the largest logit so that exp never overflows.\n");
-    c.addStatement("$T max = z[0]", ctx.scalar());
+    c.add("// Softmax in double, as the interpreter computes it, shifted by the largest logit.\n");
+    c.addStatement("double max = z[0]");
     c.beginControlFlow("for (int j = 1; j < $L; j++)", out);
     c.addStatement("max = Math.max(max, z[j])");
     c.endControlFlow();
-    c.addStatement("$T sum = $L", ctx.scalar(), ctx.lit(0));
+    c.addStatement("double sum = 0.0");
     c.beginControlFlow("for (int j = 0; j < $L; j++)", out);
-    c.addStatement("$T e = $L", ctx.scalar(), ctx.precision().cast("Math.exp(z[j] - max)"));
-    c.addStatement("a[j] = e");
-    c.addStatement("sum += e");
+    c.addStatement("sum += Math.exp(z[j] - max)");
     c.endControlFlow();
     c.beginControlFlow("for (int j = 0; j < $L; j++)", out);
-    c.addStatement("a[j] /= sum");
+    c.addStatement("a[j] = $L", ctx.precision().cast("Math.exp(z[j] - max) / sum"));
     c.endControlFlow();
   }
 
   private String kernelDescription(Layer layer) {
     return ctx.policy().kernel(layer) == CodegenPolicy.Kernel.UNROLLED
         ? "fully unrolled"
-        : "looped with " + ctx.policy().accumulatorsFor(layer.inSize()) + " accumulators";
-  }
-
-  /** (s0 + s1) + (s2 + s3): a balanced tree, so the final sum is not one more serial chain. */
-  private static String pairwiseSum(int from, int to) {
-    if (to - from == 1) {
-      return "s" + from;
-    }
-    int mid = (from + to + 1) / 2;
-    String left = pairwiseSum(from, mid);
-    String right = pairwiseSum(mid, to);
-    return "(" + left + " + " + right + ")";
+        : "looped, " + ctx.policy().accumulatorsFor(layer.outSize()) + " rows at a time";
   }
 
   private void declare(CodeBlock.Builder c, String local, String field) {

@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Every identifier of a generated class. Fixed names (methods, constants, locals, parameters and the
- * simple names of types the code refers to) are reserved first; names derived from user-chosen
+ * Every identifier of a generated class. Fixed names (methods, constants, locals, parameters and
+ * the simple names of types the code refers to) are reserved first; names derived from user-chosen
  * layer names are then allocated by JavaPoet's {@link NameAllocator}, which appends {@code _} on a
  * clash. So a layer called {@code predict}, {@code x} or {@code INPUT_SIZE} can never collide with
  * a generated member, a local variable, or another layer whose name differs only in case.
@@ -27,16 +27,19 @@ final class Names {
       "trainBatch", "trainStep", "resetOptimizer", "zeroGradient", "accumulateGradient",
       "optimizerStep", "getGradient", "forward", "backward", "exampleLoss", "outputDelta",
       "trainExample", "evalExample", "label", "checkBatch", "checkLabels", "checkLabel",
-      "checkLength", "update",
+      "checkLength", "update", "step", "layout", "specs", "lossScale", "sumGradients",
+      "copyScaled", "addScaled",
       // java.lang.Object members
       "equals", "hashCode", "toString", "getClass", "clone", "finalize", "notify", "notifyAll",
       "wait",
       // parameters and locals
       "x", "xs", "out", "n", "e", "target", "targets", "labels", "grad", "dst", "src", "seed",
-      "source", "scale", "total", "xOff", "tOff", "length", "width", "what", "expected", "first", "w", "b",
+      "source", "scale", "total", "xOff", "tOff", "off", "length", "width", "what", "expected",
+      "first", "w", "b",
       "z", "a", "d", "g", "dk", "k", "i", "j", "o", "v", "gw", "gb", "pz", "pa", "p", "buf", "m",
       "s", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "max", "sum", "lse", "stepSize",
-      "bc2Sqrt", "denom", "gi", "mi", "vi", "bi", "t", "zj", "aj", "tj",
+      "bc2Sqrt", "denom", "gi", "mi", "vi", "bi", "t", "zj", "aj", "tj", "xi", "zd", "ad",
+      "gOff",
       // simple names of referenced types (a field of that name would obscure the type)
       "Math", "System", "Arrays", "List", "Init", "Scheme", "TensorSpec", "Object", "String",
       "Float", "Double", "Integer", "Long", "IllegalArgumentException", "IllegalStateException",
@@ -66,9 +69,9 @@ final class Names {
       String biasState1, String biasState2, String forward, String gradient, String backprop) {}
 
   private final List<LayerNames> layers;
+  private final NameAllocator alloc = new NameAllocator();
 
   Names(Network network, String state1Suffix, String state2Suffix) {
-    NameAllocator alloc = new NameAllocator();
     for (String r : RESERVED) {
       String got = alloc.newName(r, r);
       if (!got.equals(r)) {
@@ -94,6 +97,11 @@ final class Names {
 
   private static String fresh(NameAllocator alloc, String suggestion) {
     return alloc.newName(suggestion, new Object());
+  }
+
+  /** A fresh name for a helper method, unique among all names of the class. */
+  String helper(String suggestion) {
+    return fresh(alloc, suggestion);
   }
 
   /** Names of layer {@code index}. */

@@ -3,6 +3,7 @@ package dev.netc.codegen;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Optimizer;
@@ -60,12 +61,12 @@ final class OptimizerEmitter {
     for (Layer l : ctx.network().layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
       if (stateArrays() >= 1) {
-        f.add(array(n.weightState1(), l.weightCount()));
-        f.add(array(n.biasState1(), l.outSize()));
+        f.add(ctx.buffer(n.weightState1(), l.weightCount()));
+        f.add(ctx.buffer(n.biasState1(), l.outSize()));
       }
       if (stateArrays() >= 2) {
-        f.add(array(n.weightState2(), l.weightCount()));
-        f.add(array(n.biasState2(), l.outSize()));
+        f.add(ctx.buffer(n.weightState2(), l.weightCount()));
+        f.add(ctx.buffer(n.biasState2(), l.outSize()));
       }
     }
     f.add(FieldSpec.builder(TypeName.LONG, "stepCount", Modifier.PRIVATE)
@@ -74,27 +75,42 @@ final class OptimizerEmitter {
     return f;
   }
 
-  /** Statements of the copy constructor that copy the optimizer state from {@code source}. */
-  CodeBlock copyState() {
-    CodeBlock.Builder c = CodeBlock.builder();
-    for (String s : stateNames()) {
-      c.addStatement("$T.arraycopy(source.$N, 0, this.$N, 0, this.$N.length)", System.class, s, s,
-          s);
+  /** Per layer, the copy constructor's statements that copy the state from {@code source}. */
+  List<CodeBlock> copyState() {
+    List<CodeBlock> blocks = new ArrayList<>();
+    for (Layer l : ctx.network().layers()) {
+      CodeBlock.Builder c = CodeBlock.builder();
+      for (String s : stateNames(l)) {
+        c.addStatement("$T.arraycopy(source.$N, 0,$Wthis.$N, 0, this.$N.length)", System.class,
+            s, s, s);
+      }
+      blocks.add(c.build());
     }
-    c.addStatement("this.stepCount = source.stepCount");
-    return c.build();
+    return blocks;
   }
 
-  /** optimizerStep, resetOptimizer and the update helper. */
+  /** optimizerStep (public, from a caller's gradient), step (internal), reset, update. */
   List<MethodSpec> methods() {
-    return List.of(step(), reset(), update());
+    return List.of(step(true), step(false), reset(), update());
   }
 
-  private MethodSpec step() {
-    MethodSpec.Builder m = MethodSpec.methodBuilder("optimizerStep")
-        .addJavadoc("Applies one $L step to the accumulated gradient (see {@link "
-            + "#accumulateGradient}).\n", Javadoc.escape(opt.describe()))
-        .addModifiers(Modifier.PUBLIC);
+  private MethodSpec step(boolean external) {
+    MethodSpec.Builder m;
+    if (external) {
+      m = MethodSpec.methodBuilder("optimizerStep")
+          .addJavadoc("Applies one optimizer step with the gradient {@code grad}, in {@link "
+              + "#parameterLayout()} order\n(e.g. summed with {@link #accumulateGradient}): "
+              + "$L.\n", Javadoc.escape(opt.describe()))
+          .addModifiers(Modifier.PUBLIC)
+          .addParameter(ctx.array(), "grad")
+          .addStatement("checkLength(grad.length, PARAMETER_COUNT, $S)", "gradient");
+    } else {
+      m = MethodSpec.methodBuilder("step")
+          .addJavadoc("Applies one optimizer step with the gradient buffers times {@code "
+              + "scale}.\n")
+          .addModifiers(Modifier.PRIVATE)
+          .addParameter(TypeName.DOUBLE, "scale");
+    }
     boolean adam = opt instanceof Optimizer.Adam;
     if (stateArrays() == 1) {
       m.addComment("torch.optim.SGD: the momentum buffer starts as the first gradient.");
@@ -109,21 +125,40 @@ final class OptimizerEmitter {
       m.addStatement("$T bc2Sqrt = $L", ctx.scalar(), ctx.precision().cast(
           "Math.sqrt(1.0 - Math.pow(" + a.beta2() + ", stepCount))"));
     }
+    List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
-      m.addStatement("update($L)", updateArgs(n.weight(), n.weightGrad(), n.weightState1(),
-          n.weightState2()));
-      m.addStatement("update($L)", updateArgs(n.bias(), n.biasGrad(), n.biasState1(),
-          n.biasState2()));
+      CodeBlock wg = external
+          ? CodeBlock.of("grad, $L, 1.0", ctx.network().weightOffset(l.index()))
+          : CodeBlock.of("$N, 0, scale", n.weightGrad());
+      CodeBlock bg = external
+          ? CodeBlock.of("grad, $L, 1.0", ctx.network().biasOffset(l.index()))
+          : CodeBlock.of("$N, 0, scale", n.biasGrad());
+      blocks.add(CodeBlock.builder()
+          .addStatement("update($L)", updateArgs(n.weight(), wg, n.weightState1(),
+              n.weightState2()))
+          .addStatement("update($L)", updateArgs(n.bias(), bg, n.biasState1(), n.biasState2()))
+          .build());
     }
+    List<ParameterSpec> params = new ArrayList<>();
+    params.add(external ? ParameterSpec.builder(ctx.array(), "grad").build()
+        : ParameterSpec.builder(TypeName.DOUBLE, "scale").build());
+    if (stateArrays() == 1) {
+      params.add(ParameterSpec.builder(TypeName.BOOLEAN, "first").build());
+    } else if (stateArrays() == 2) {
+      params.add(ParameterSpec.builder(ctx.scalar(), "stepSize").build());
+      params.add(ParameterSpec.builder(ctx.scalar(), "bc2Sqrt").build());
+    }
+    m.addCode(ctx.helpers().perLayer(external ? "optimizerStep" : "step", false, params,
+        blocks));
     return m.build();
   }
 
-  private CodeBlock updateArgs(String p, String g, String s1, String s2) {
+  private CodeBlock updateArgs(String p, CodeBlock g, String s1, String s2) {
     return switch (stateArrays()) {
-      case 0 -> CodeBlock.of("$N, $N", p, g);
-      case 1 -> CodeBlock.of("$N, $N, $N, first", p, g, s1);
-      default -> CodeBlock.of("$N, $N, $N, $N, stepSize, bc2Sqrt", p, g, s1, s2);
+      case 0 -> CodeBlock.of("$N, $L", p, g);
+      case 1 -> CodeBlock.of("$N, $L, $N, first", p, g, s1);
+      default -> CodeBlock.of("$N, $L, $N, $N, stepSize, bc2Sqrt", p, g, s1, s2);
     };
   }
 
@@ -134,9 +169,15 @@ final class OptimizerEmitter {
             stateArrays() == 0 ? "" : stateArrays() == 1 ? " and momentum buffers"
                 : " and Adam moments")
         .addModifiers(Modifier.PUBLIC);
-    for (String s : stateNames()) {
-      m.addStatement("$T.fill($N, $L)", Arrays.class, s, ctx.lit(0));
+    List<CodeBlock> blocks = new ArrayList<>();
+    for (Layer l : ctx.network().layers()) {
+      CodeBlock.Builder c = CodeBlock.builder();
+      for (String s : stateNames(l)) {
+        c.addStatement("$T.fill($N, $L)", Arrays.class, s, ctx.lit(0));
+      }
+      blocks.add(c.build());
     }
+    m.addCode(ctx.helpers().perLayer("resetOptimizer", blocks));
     m.addStatement("stepCount = 0");
     return m.build();
   }
@@ -145,14 +186,17 @@ final class OptimizerEmitter {
     MethodSpec.Builder m = MethodSpec.methodBuilder("update")
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
         .addParameter(ctx.array(), "p")
-        .addParameter(ctx.array(), "g");
-    String gi = ctx.network().optimizer().weightDecay() != 0
-        ? "g[i] + WEIGHT_DECAY * p[i]" : "g[i]";
+        .addParameter(ctx.array(), "g")
+        .addParameter(TypeName.INT, "gOff")
+        .addParameter(TypeName.DOUBLE, "scale");
+    String gi = ctx.precision().cast("g[gOff + i] * scale");
+    boolean decay = ctx.network().optimizer().weightDecay() != 0;
     switch (stateArrays()) {
       case 0 -> {
         m.addJavadoc("SGD on one parameter array: p -= lr * (g + weight_decay * p).\n");
         m.beginControlFlow("for (int i = 0; i < p.length; i++)");
-        m.addStatement("p[i] -= LEARNING_RATE * ($L)", gi);
+        gradient(m, gi, decay);
+        m.addStatement("p[i] -= LEARNING_RATE * gi");
         m.endControlFlow();
       }
       case 1 -> {
@@ -161,7 +205,7 @@ final class OptimizerEmitter {
             nesterov ? "Nesterov" : "heavy-ball");
         m.addParameter(ctx.array(), "buf").addParameter(TypeName.BOOLEAN, "first");
         m.beginControlFlow("for (int i = 0; i < p.length; i++)");
-        m.addStatement("$T gi = $L", ctx.scalar(), gi);
+        gradient(m, gi, decay);
         m.addStatement("$T bi = first ? gi : MOMENTUM * buf[i] + gi", ctx.scalar());
         m.addStatement("buf[i] = bi");
         m.addStatement(nesterov ? "p[i] -= LEARNING_RATE * (gi + MOMENTUM * bi)"
@@ -173,32 +217,37 @@ final class OptimizerEmitter {
         m.addParameter(ctx.array(), "m").addParameter(ctx.array(), "v")
             .addParameter(ctx.scalar(), "stepSize").addParameter(ctx.scalar(), "bc2Sqrt");
         m.beginControlFlow("for (int i = 0; i < p.length; i++)");
-        m.addStatement("$T gi = $L", ctx.scalar(), gi);
+        gradient(m, gi, decay);
         m.addStatement("$T mi = BETA1 * m[i] + ONE_MINUS_BETA1 * gi", ctx.scalar());
         m.addStatement("$T vi = BETA2 * v[i] + ONE_MINUS_BETA2 * gi * gi", ctx.scalar());
         m.addStatement("m[i] = mi");
         m.addStatement("v[i] = vi");
         m.addStatement("$T denom = $L / bc2Sqrt + EPSILON", ctx.scalar(),
             ctx.precision().cast("Math.sqrt(vi)"));
-        m.addStatement("p[i] -= stepSize * mi / denom");
+        m.addStatement("p[i] -= stepSize * (mi / denom)");
         m.endControlFlow();
       }
     }
     return m.build();
   }
 
-  private List<String> stateNames() {
+  private void gradient(MethodSpec.Builder m, String gi, boolean decay) {
+    m.addStatement("$T gi = $L", ctx.scalar(), gi);
+    if (decay) {
+      m.addStatement("gi += WEIGHT_DECAY * p[i]");
+    }
+  }
+
+  private List<String> stateNames(Layer l) {
     List<String> s = new ArrayList<>();
-    for (Layer l : ctx.network().layers()) {
-      Names.LayerNames n = ctx.names().layer(l.index());
-      if (stateArrays() >= 1) {
-        s.add(n.weightState1());
-        s.add(n.biasState1());
-      }
-      if (stateArrays() >= 2) {
-        s.add(n.weightState2());
-        s.add(n.biasState2());
-      }
+    Names.LayerNames n = ctx.names().layer(l.index());
+    if (stateArrays() >= 1) {
+      s.add(n.weightState1());
+      s.add(n.biasState1());
+    }
+    if (stateArrays() >= 2) {
+      s.add(n.weightState2());
+      s.add(n.biasState2());
     }
     return s;
   }
@@ -206,12 +255,6 @@ final class OptimizerEmitter {
   private FieldSpec constant(String name, double value) {
     return FieldSpec.builder(ctx.scalar(), name, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
         .initializer("$L", ctx.lit(value))
-        .build();
-  }
-
-  private FieldSpec array(String name, int size) {
-    return FieldSpec.builder(ctx.array(), name, Modifier.PRIVATE, Modifier.FINAL)
-        .initializer("new $T[$L]", ctx.scalar(), size)
         .build();
   }
 }

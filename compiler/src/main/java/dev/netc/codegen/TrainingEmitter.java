@@ -4,23 +4,25 @@ import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.TypeName;
-import dev.netc.ir.Activation;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Loss;
-import dev.netc.ir.Reduction;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import javax.lang.model.element.Modifier;
 
 /**
- * Emits everything a network with a loss adds: gradient buffers, the loss and output δ (from the
- * IR's {@link Loss} templates; softmax cross-entropy, which is not elementwise, via log-sum-exp
- * here), the backward driver, and the public training API in up to three target flavours.
+ * Emits everything a network with a loss adds: gradient buffers, the backward driver, and the
+ * public training API, with numeric targets and, for cross_entropy, also int labels. The loss
+ * itself comes from {@link LossEmitter}, the optimizer from {@link OptimizerEmitter}.
  *
- * <p>Gradients are accumulated example by example into per-layer arrays, already scaled by the
- * loss's reduction, so after {@code accumulateGradient} they hold exactly d(loss)/dθ.
+ * <p>The order of floating-point operations is the interpreter's: per-example gradients are
+ * summed unscaled into per-layer buffers, then multiplied by the reduction's scale once (in
+ * {@code gradient}, or fused into the optimizer step); losses, output deltas and activation
+ * derivatives are evaluated in double and rounded once. So float code reproduces the reference
+ * bit for bit, rather than within a tolerance that a relu kink could break.
  */
 final class TrainingEmitter {
 
@@ -36,12 +38,14 @@ final class TrainingEmitter {
   private final Loss loss;
   private final boolean ce;
   private final OptimizerEmitter optimizer;
+  private final LossEmitter losses;
 
   TrainingEmitter(EmitContext ctx) {
     this.ctx = ctx;
     this.loss = ctx.network().loss().orElseThrow();
     this.ce = loss instanceof Loss.CrossEntropy;
     this.optimizer = new OptimizerEmitter(ctx);
+    this.losses = new LossEmitter(ctx);
   }
 
   /** Constants: target width, loss scale, optimizer hyperparameters. */
@@ -52,14 +56,6 @@ final class TrainingEmitter {
         .addJavadoc("Target values per example$L.\n", ce ? " (the class index)" : "")
         .initializer("$L", ctx.network().targetWidth())
         .build());
-    double perExample = loss.scale(1, ctx.network().outputSize());
-    f.add(FieldSpec.builder(TypeName.DOUBLE, "LOSS_SCALE", Modifier.PRIVATE, Modifier.STATIC,
-            Modifier.FINAL)
-        .addJavadoc("$L\n", loss.reduction() == Reduction.SUM
-            ? "reduction = sum: per-example losses are added."
-            : "reduction = mean: the sum of per-example losses is multiplied by LOSS_SCALE / n.")
-        .initializer("$L", Double.toString(perExample))
-        .build());
     f.addAll(optimizer.constants());
     return f;
   }
@@ -69,16 +65,16 @@ final class TrainingEmitter {
     List<FieldSpec> f = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
-      f.add(array(n.delta(), l.outSize()));
-      f.add(array(n.weightGrad(), l.weightCount()));
-      f.add(array(n.biasGrad(), l.outSize()));
+      f.add(ctx.buffer(n.delta(), l.outSize()));
+      f.add(ctx.buffer(n.weightGrad(), l.weightCount()));
+      f.add(ctx.buffer(n.biasGrad(), l.outSize()));
     }
     f.addAll(optimizer.fields());
     return f;
   }
 
-  /** Statements for the copy constructor. */
-  CodeBlock copyState() {
+  /** Per layer, the copy constructor's statements that copy the optimizer state. */
+  List<CodeBlock> copyState() {
     return optimizer.copyState();
   }
 
@@ -89,42 +85,64 @@ final class TrainingEmitter {
         .addModifiers(Modifier.PUBLIC).returns(TypeName.INT)
         .addStatement("return TARGET_WIDTH").build());
     for (Targets t : ce ? List.of(Targets.VALUES, Targets.LABELS) : List.of(Targets.VALUES)) {
-      m.add(batchLoop(t, true));
-      m.add(batchLoop(t, false));
-      m.add(gradient(t));
+      m.add(loss(t));
+      m.add(gradient(t, false));
+      m.add(gradient(t, true));
       m.add(trainBatch(t));
       m.add(single(t, true));
       m.add(single(t, false));
+      m.add(sumGradients(t));
     }
-    m.add(zeroGradient());
-    m.add(getGradient());
     m.addAll(optimizer.methods());
+    m.add(losses.lossScale());
+    m.add(zeroGradient());
+    m.add(scaledCopy(false));
+    m.add(scaledCopy(true));
     m.add(example(true));
     m.add(example(false));
-    m.add(exampleLoss());
-    m.add(outputDelta());
+    m.add(losses.exampleLoss());
+    m.add(losses.outputDelta());
     m.add(backward());
     if (ce) {
-      m.addAll(labelChecks());
+      m.addAll(losses.labelChecks());
     }
     return m;
   }
 
-  private MethodSpec batchLoop(Targets t, boolean train) {
-    MethodSpec.Builder m = MethodSpec.methodBuilder(train ? "accumulateGradient" : "loss")
+  private MethodSpec loss(Targets t) {
+    MethodSpec.Builder m = MethodSpec.methodBuilder("loss")
+        .addJavadoc("The loss over a mini-batch with the network's reduction.\n")
         .addModifiers(Modifier.PUBLIC).returns(ctx.scalar());
-    if (train) {
-      m.addJavadoc("Adds d(loss)/d(parameters) of a mini-batch, with the network's reduction, to "
-          + "the gradient buffers\n(zeroed by {@link #zeroGradient}, read by {@link "
-          + "#getGradient}, applied by {@link #optimizerStep})\nand returns the batch loss; "
-          + "parameters are unchanged.\n");
-    } else {
-      m.addJavadoc("The loss over a mini-batch with the network's reduction.\n");
-      if (t == Targets.VALUES) {
-        m.addAnnotation(Override.class);
-      }
+    if (t == Targets.VALUES) {
+      m.addAnnotation(Override.class);
     }
     batchParameters(m, t);
+    checks(m, t);
+    m.addStatement("$T total = $L", ctx.scalar(), ctx.lit(0));
+    m.beginControlFlow("for (int e = 0; e < n; e++)");
+    m.addStatement("total += evalExample(xs, e * INPUT_SIZE, $L)", exampleTarget(t));
+    m.endControlFlow();
+    m.addStatement("return $L", ctx.precision().cast("total * lossScale(n)"));
+    return m.build();
+  }
+
+  private MethodSpec sumGradients(Targets t) {
+    MethodSpec.Builder m = MethodSpec.methodBuilder("sumGradients")
+        .addJavadoc("Checks the batch, then sums the unscaled per-example gradients into the "
+            + "gradient buffers;\nreturns the unscaled loss.\n")
+        .addModifiers(Modifier.PRIVATE).returns(ctx.scalar());
+    batchParameters(m, t);
+    checks(m, t);
+    m.addStatement("zeroGradient()");
+    m.addStatement("$T total = $L", ctx.scalar(), ctx.lit(0));
+    m.beginControlFlow("for (int e = 0; e < n; e++)");
+    m.addStatement("total += trainExample(xs, e * INPUT_SIZE, $L)", exampleTarget(t));
+    m.endControlFlow();
+    m.addStatement("return total");
+    return m.build();
+  }
+
+  private void checks(MethodSpec.Builder m, Targets t) {
     m.addStatement("checkBatch(xs.length, n, INPUT_SIZE, $S)", "input");
     if (t == Targets.VALUES) {
       m.addStatement("checkBatch(targets.length, n, TARGET_WIDTH, $S)", "target");
@@ -134,32 +152,42 @@ final class TrainingEmitter {
     if (ce) {
       m.addStatement("checkLabels($L, n)", t == Targets.VALUES ? "targets" : "labels");
     }
-    m.addStatement("$T scale = $L", ctx.scalar(), scale("n"));
-    m.addStatement("$T total = $L", ctx.scalar(), ctx.lit(0));
-    m.beginControlFlow("for (int e = 0; e < n; e++)");
-    m.addStatement("total += $L(xs, e * INPUT_SIZE, $L$L)",
-        train ? "trainExample" : "evalExample", exampleTarget(t), train ? ", scale" : "");
-    m.endControlFlow();
-    m.addStatement("return total * scale");
-    return m.build();
   }
 
-  private MethodSpec gradient(Targets t) {
-    MethodSpec.Builder m = MethodSpec.methodBuilder("gradient")
-        .addJavadoc("Writes d(loss)/d(parameters) of a mini-batch to {@code grad} in "
-            + "{@link #parameterLayout()} order\nand returns the loss; parameters and optimizer "
-            + "state are unchanged.\n")
+  private MethodSpec gradient(Targets t, boolean add) {
+    MethodSpec.Builder m = MethodSpec.methodBuilder(add ? "accumulateGradient" : "gradient")
+        .addJavadoc(add
+            ? "Adds d(loss)/d(parameters) of a mini-batch, with the network's reduction, to "
+                + "{@code grad}\n(in {@link #parameterLayout()} order) and returns the loss; "
+                + "use it to sum gradients over\nseveral batches, then apply them with {@link "
+                + "#optimizerStep}. Parameters and optimizer state are\nunchanged.\n"
+            : "Writes d(loss)/d(parameters) of a mini-batch to {@code grad} in "
+                + "{@link #parameterLayout()} order\nand returns the loss; parameters and "
+                + "optimizer state are unchanged.\n")
         .addModifiers(Modifier.PUBLIC).returns(ctx.scalar());
-    if (t == Targets.VALUES) {
+    if (t == Targets.VALUES && !add) {
       m.addAnnotation(Override.class);
     }
     batchParameters(m, t);
     m.addParameter(ctx.array(), "grad");
     m.addStatement("checkLength(grad.length, PARAMETER_COUNT, $S)", "gradient");
-    m.addStatement("zeroGradient()");
-    m.addStatement("$T total = accumulateGradient(xs, $L, n)", ctx.scalar(), targetsArg(t));
-    m.addStatement("getGradient(grad)");
-    m.addStatement("return total");
+    m.addStatement("$T total = sumGradients(xs, $L, n)", ctx.scalar(), targetsArg(t));
+    m.addStatement("double scale = lossScale(n)");
+    List<CodeBlock> blocks = new ArrayList<>();
+    for (Layer l : ctx.network().layers()) {
+      Names.LayerNames n = ctx.names().layer(l.index());
+      String helper = add ? "addScaled" : "copyScaled";
+      blocks.add(CodeBlock.builder()
+          .addStatement("$L($N, grad, $L, scale)", helper, n.weightGrad(),
+              ctx.network().weightOffset(l.index()))
+          .addStatement("$L($N, grad, $L, scale)", helper, n.biasGrad(),
+              ctx.network().biasOffset(l.index()))
+          .build());
+    }
+    m.addCode(ctx.helpers().perLayer(add ? "accumulateGradient" : "gradient", false,
+        List.of(ParameterSpec.builder(ctx.array(), "grad").build(),
+            ParameterSpec.builder(TypeName.DOUBLE, "scale").build()), blocks));
+    m.addStatement("return $L", ctx.precision().cast("total * scale"));
     return m.build();
   }
 
@@ -172,10 +200,10 @@ final class TrainingEmitter {
       m.addAnnotation(Override.class);
     }
     batchParameters(m, t);
-    m.addStatement("zeroGradient()");
-    m.addStatement("$T total = accumulateGradient(xs, $L, n)", ctx.scalar(), targetsArg(t));
-    m.addStatement("optimizerStep()");
-    m.addStatement("return total");
+    m.addStatement("$T total = sumGradients(xs, $L, n)", ctx.scalar(), targetsArg(t));
+    m.addStatement("double scale = lossScale(n)");
+    m.addStatement("step(scale)");
+    m.addStatement("return $L", ctx.precision().cast("total * scale"));
     return m.build();
   }
 
@@ -195,137 +223,67 @@ final class TrainingEmitter {
     }
     m.addParameter(TypeName.INT, "label");
     m.addStatement("checkLabel(label)");
-    m.addStatement("$T scale = $L", ctx.scalar(), scale("1"));
+    m.addStatement("double scale = lossScale(1)");
     if (train) {
       m.addStatement("zeroGradient()");
-      m.addStatement("$T total = trainExample(x, 0, label, scale)", ctx.scalar());
-      m.addStatement("optimizerStep()");
-      m.addStatement("return total * scale");
+      m.addStatement("$T total = trainExample(x, 0, label)", ctx.scalar());
+      m.addStatement("step(scale)");
     } else {
-      m.addStatement("return evalExample(x, 0, label) * scale");
+      m.addStatement("$T total = evalExample(x, 0, label)", ctx.scalar());
     }
+    m.addStatement("return $L", ctx.precision().cast("total * scale"));
     return m.build();
+  }
+
+  private MethodSpec scaledCopy(boolean add) {
+    return MethodSpec.methodBuilder(add ? "addScaled" : "copyScaled")
+        .addJavadoc(add ? "dst[off + i] += src[i] * scale, rounded once.\n"
+            : "dst[off + i] = src[i] * scale, rounded once.\n")
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addParameter(ctx.array(), "src").addParameter(ctx.array(), "dst")
+        .addParameter(TypeName.INT, "off").addParameter(TypeName.DOUBLE, "scale")
+        .beginControlFlow("for (int i = 0; i < src.length; i++)")
+        .addStatement("dst[off + i] $L $L", add ? "+=" : "=",
+            ctx.precision().cast("src[i] * scale"))
+        .endControlFlow()
+        .build();
   }
 
   private MethodSpec zeroGradient() {
     MethodSpec.Builder m = MethodSpec.methodBuilder("zeroGradient")
-        .addJavadoc("Sets the gradient buffers to zero, as before a new accumulation.\n")
-        .addModifiers(Modifier.PUBLIC);
+        .addJavadoc("Sets the gradient buffers to zero before a new batch.\n")
+        .addModifiers(Modifier.PRIVATE);
+    List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
-      m.addStatement("$T.fill($N, $L)", Arrays.class, n.weightGrad(), ctx.lit(0));
-      m.addStatement("$T.fill($N, $L)", Arrays.class, n.biasGrad(), ctx.lit(0));
+      blocks.add(CodeBlock.builder()
+          .addStatement("$T.fill($N, $L)", Arrays.class, n.weightGrad(), ctx.lit(0))
+          .addStatement("$T.fill($N, $L)", Arrays.class, n.biasGrad(), ctx.lit(0))
+          .build());
     }
-    return m.build();
-  }
-
-  private MethodSpec getGradient() {
-    MethodSpec.Builder m = MethodSpec.methodBuilder("getGradient")
-        .addJavadoc("Copies the gradient buffers, in {@link #parameterLayout()} order, into "
-            + "{@code dst}.\n")
-        .addModifiers(Modifier.PUBLIC)
-        .addParameter(ctx.array(), "dst");
-    m.addStatement("checkLength(dst.length, PARAMETER_COUNT, $S)", "gradient");
-    for (Layer l : ctx.network().layers()) {
-      Names.LayerNames n = ctx.names().layer(l.index());
-      m.addStatement("$T.arraycopy($N, 0, dst, $L, $L)", System.class, n.weightGrad(),
-          ctx.network().weightOffset(l.index()), l.weightCount());
-      m.addStatement("$T.arraycopy($N, 0, dst, $L, $L)", System.class, n.biasGrad(),
-          ctx.network().biasOffset(l.index()), l.outSize());
-    }
-    return m.build();
+    return m.addCode(ctx.helpers().perLayer("zeroGradient", blocks)).build();
   }
 
   /** trainExample (forward, loss, δ_L, backward) or evalExample (forward, loss). */
   private MethodSpec example(boolean train) {
     MethodSpec.Builder m = MethodSpec.methodBuilder(train ? "trainExample" : "evalExample")
         .addJavadoc(train
-            ? "Forward and backward pass of one example; returns its unscaled loss.\n"
+            ? "Forward and backward pass of one example, adding its unscaled gradient to the "
+                + "buffers;\nreturns its unscaled loss.\n"
             : "Forward pass of one example; returns its unscaled loss.\n")
         .addModifiers(Modifier.PRIVATE).returns(ctx.scalar())
         .addParameter(ctx.array(), "xs").addParameter(TypeName.INT, "xOff");
     String target = targetParameters(m);
-    if (train) {
-      m.addParameter(ctx.scalar(), "scale");
-    }
     m.addStatement("forward(xs, xOff)");
     if (!train) {
       m.addStatement("return exampleLoss($L)", target);
       return m.build();
     }
     m.addStatement("$T total = exampleLoss($L)", ctx.scalar(), target);
-    m.addStatement("outputDelta($L, scale)", target);
+    m.addStatement("outputDelta($L)", target);
     m.addStatement("backward()");
     m.addStatement("return total");
     return m.build();
-  }
-
-  private MethodSpec exampleLoss() {
-    Names.LayerNames out = ctx.outputNames();
-    int outputs = ctx.network().outputSize();
-    MethodSpec.Builder m = MethodSpec.methodBuilder("exampleLoss")
-        .addModifiers(Modifier.PRIVATE).returns(ctx.scalar());
-    String target = targetParameters(m);
-    m.addStatement("$T z = $N", ctx.array(), out.z());
-    if (ce) {
-      m.addJavadoc("Cross-entropy of the current example: log-sum-exp of the logits minus the "
-          + "label's logit, in double.\n");
-      m.addStatement("double max = z[0]");
-      m.beginControlFlow("for (int j = 1; j < $L; j++)", outputs);
-      m.addStatement("max = Math.max(max, z[j])");
-      m.endControlFlow();
-      m.addStatement("double sum = 0.0");
-      m.beginControlFlow("for (int j = 0; j < $L; j++)", outputs);
-      m.addStatement("sum += Math.exp(z[j] - max)");
-      m.endControlFlow();
-      m.addStatement("return $L", ctx.precision().cast("max + Math.log(sum) - z[" + target + "]"));
-      return m.build();
-    }
-    m.addJavadoc("$L of the current example, summed over the outputs.\n", loss.keyword());
-    m.addStatement("$T a = $N", ctx.array(), out.act());
-    m.addStatement("$T sum = $L", ctx.scalar(), ctx.lit(0));
-    m.beginControlFlow("for (int j = 0; j < $L; j++)", outputs);
-    elementLocals(m);
-    m.addStatement("sum += $L", loss.javaElementLoss("zj", "aj", "tj", ctx.precision()));
-    m.endControlFlow();
-    m.addStatement("return sum");
-    return m.build();
-  }
-
-  private MethodSpec outputDelta() {
-    Names.LayerNames out = ctx.outputNames();
-    Activation act = ctx.network().outputLayer().activation();
-    int outputs = ctx.network().outputSize();
-    MethodSpec.Builder m = MethodSpec.methodBuilder("outputDelta")
-        .addModifiers(Modifier.PRIVATE);
-    String target = targetParameters(m);
-    m.addParameter(ctx.scalar(), "scale");
-    m.addStatement("$T a = $N", ctx.array(), out.act());
-    m.addStatement("$T d = $N", ctx.array(), out.delta());
-    if (ce) {
-      m.addJavadoc("delta of the output layer for softmax + cross-entropy, fused: scale * (a - "
-          + "onehot(label)).\n");
-      m.beginControlFlow("for (int j = 0; j < $L; j++)", outputs);
-      m.addStatement("d[j] = scale * a[j]");
-      m.endControlFlow();
-      m.addStatement("d[$L] = scale * (a[$L] - $L)", target, target, ctx.lit(1));
-      return m.build();
-    }
-    m.addJavadoc("delta of the output layer: scale * d($L)/dz.\n", loss.keyword());
-    m.addStatement("$T z = $N", ctx.array(), out.z());
-    m.beginControlFlow("for (int j = 0; j < $L; j++)", outputs);
-    elementLocals(m);
-    String derivative = "(" + act.javaDerivative("zj", "aj", ctx.precision()) + ")";
-    m.addStatement("d[j] = scale * ($L)",
-        loss.javaElementDelta("zj", "aj", "tj", derivative, ctx.precision()));
-    m.endControlFlow();
-    return m.build();
-  }
-
-  private void elementLocals(MethodSpec.Builder m) {
-    m.addStatement("$T zj = z[j]", ctx.scalar());
-    m.addStatement("$T aj = a[j]", ctx.scalar());
-    m.addStatement("$T tj = t[tOff + j]", ctx.scalar());
   }
 
   private MethodSpec backward() {
@@ -333,54 +291,20 @@ final class TrainingEmitter {
         .addJavadoc("Back-propagates the output delta through every layer, accumulating "
             + "gradients.\n")
         .addModifiers(Modifier.PRIVATE);
+    List<CodeBlock> blocks = new ArrayList<>();
     for (int i = ctx.network().layers().size() - 1; i >= 0; i--) {
       Names.LayerNames n = ctx.names().layer(i);
-      m.addStatement("$N()", n.gradient());
+      CodeBlock.Builder b = CodeBlock.builder().addStatement("$N()", n.gradient());
       if (i > 0) {
-        m.addStatement("$N()", n.backprop());
+        b.addStatement("$N()", n.backprop());
       }
+      blocks.add(b.build());
     }
-    return m.build();
+    return m.addCode(ctx.helpers().perLayer("backward", blocks)).build();
   }
 
-  private List<MethodSpec> labelChecks() {
-    MethodSpec fromValues = MethodSpec.methodBuilder("checkLabels")
-        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addParameter(ctx.array(), "targets").addParameter(TypeName.INT, "n")
-        .beginControlFlow("for (int e = 0; e < n; e++)")
-        .addStatement("$T v = targets[e]", ctx.scalar())
-        .beginControlFlow("if ((int) v != v || v < 0 || v >= OUTPUT_SIZE)")
-        .addStatement("throw new $T($S + v + $S + OUTPUT_SIZE + $S)",
-            IllegalArgumentException.class, "class index ", " is not an integer in [0, ", ")")
-        .endControlFlow()
-        .endControlFlow()
-        .build();
-    MethodSpec fromInts = MethodSpec.methodBuilder("checkLabels")
-        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addParameter(ArrayTypeName.of(TypeName.INT), "labels").addParameter(TypeName.INT, "n")
-        .beginControlFlow("for (int e = 0; e < n; e++)")
-        .addStatement("checkLabel(labels[e])")
-        .endControlFlow()
-        .build();
-    MethodSpec one = MethodSpec.methodBuilder("checkLabel")
-        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addParameter(TypeName.INT, "label")
-        .beginControlFlow("if (label < 0 || label >= OUTPUT_SIZE)")
-        .addStatement("throw new $T($S + label + $S + OUTPUT_SIZE + $S)",
-            IllegalArgumentException.class, "class index ", " is not in [0, ", ")")
-        .endControlFlow()
-        .build();
-    return List.of(fromValues, fromInts, one);
-  }
-
-  /** Adds the per-example target parameters and returns how to pass them on. */
   private String targetParameters(MethodSpec.Builder m) {
-    if (ce) {
-      m.addParameter(TypeName.INT, "label");
-      return "label";
-    }
-    m.addParameter(ctx.array(), "t").addParameter(TypeName.INT, "tOff");
-    return "t, tOff";
+    return losses.targetParameters(m);
   }
 
   private void batchParameters(MethodSpec.Builder m, Targets t) {
@@ -402,18 +326,5 @@ final class TrainingEmitter {
 
   private static String targetsArg(Targets t) {
     return t == Targets.VALUES ? "targets" : "labels";
-  }
-
-  private String scale(String n) {
-    if (loss.reduction() == Reduction.SUM) {
-      return ctx.lit(1);
-    }
-    return ctx.precision().cast("LOSS_SCALE / " + n);
-  }
-
-  private FieldSpec array(String name, int size) {
-    return FieldSpec.builder(ctx.array(), name, Modifier.PRIVATE, Modifier.FINAL)
-        .initializer("new $T[$L]", ctx.scalar(), size)
-        .build();
   }
 }

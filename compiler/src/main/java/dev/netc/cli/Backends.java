@@ -1,0 +1,67 @@
+package dev.netc.cli;
+
+import com.palantir.javapoet.JavaFile;
+import dev.netc.codegen.InMemoryCompiler;
+import dev.netc.codegen.JavaGenerator;
+import dev.netc.interp.Interpreter;
+import dev.netc.ir.Network;
+import dev.netc.runtime.DoubleNetwork;
+import dev.netc.runtime.FloatNetwork;
+import dev.netc.runtime.io.DatasetException;
+import dev.netc.runtime.io.SafetensorsException;
+import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Builds the {@link Engine} a command runs on: generated code compiled in memory, or the interpreter. */
+final class Backends {
+  /** Package of classes the CLI generates and compiles in memory. */
+  static final String PACKAGE = "netc.cli.generated";
+
+  private Backends() {}
+
+  /** An engine for {@code net}: the interpreter when asked, else its generated class. */
+  static Engine create(Network net, boolean interpret) {
+    if (interpret) {
+      return new DoubleEngine(net, new Interpreter(net), "interpreter");
+    }
+    Object instance = instantiate(net);
+    String backend = "generated code";
+    if (instance instanceof FloatNetwork f) {
+      return new FloatEngine(net, f, backend);
+    }
+    return new DoubleEngine(net, (DoubleNetwork) instance, backend);
+  }
+
+  /** Generates, compiles and instantiates {@code net}'s class with the network's own seed. */
+  static Object instantiate(Network net) {
+    JavaFile file = JavaGenerator.generate(net, PACKAGE);
+    InMemoryCompiler.Compiled compiled = InMemoryCompiler.compile(List.of(file));
+    Class<?> type = compiled.load(PACKAGE + "." + file.typeSpec().name());
+    try {
+      return type.getConstructor().newInstance();
+    } catch (InvocationTargetException e) {
+      throw new IllegalStateException("generated constructor failed", e.getCause());
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot instantiate the generated class", e);
+    }
+  }
+
+  /** {@code net} with another initialization seed. */
+  static Network withSeed(Network net, long seed) {
+    return new Network(net.name(), net.sourceFile(), net.inputSize(), net.layers(), net.loss(),
+        net.optimizer(), seed, net.precision());
+  }
+
+  /** Loads weights into the engine, turning file problems into one-line user errors. */
+  static void loadWeights(Engine engine, Path weights) {
+    try {
+      engine.load(weights);
+    } catch (SafetensorsException | DatasetException e) {
+      throw new UserException(e.getMessage());
+    } catch (IOException e) {
+      throw new UserException("cannot read '" + weights + "': " + ModelFile.describe(e));
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package dev.netc.cli;
+
+import dev.netc.ir.Loss;
+import dev.netc.ir.Network;
+import dev.netc.runtime.io.Csv;
+import dev.netc.runtime.io.CsvLayout;
+import dev.netc.runtime.io.DatasetException;
+import dev.netc.runtime.io.Dataset;
+import dev.netc.runtime.io.Idx;
+import dev.netc.runtime.io.SafetensorsException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * Reads the examples a command works on: CSV (inputs then targets per row) or IDX image + label
+ * files (MNIST format, plain or gzip), recognised by their first bytes.
+ */
+final class DataFiles {
+  private DataFiles() {}
+
+  /**
+   * Reads {@code data} (and for IDX its {@code labels}, derived from the image file's name when
+   * null) for {@code net}, in the element type the engine wants.
+   */
+  static Dataset load(Path data, Path labels, boolean header, Network net, Dataset.Type type) {
+    Loss loss = net.loss().orElseThrow(() -> new UserException("network '" + net.name()
+        + "' has no loss statement, so netc cannot tell what the targets in '" + data
+        + "' are"));
+    boolean classes = loss instanceof Loss.CrossEntropy;
+    try {
+      if (!Files.exists(data)) {
+        throw new NoSuchFileException(data.toString());
+      }
+      Dataset dataset;
+      if (Idx.looksLikeIdx(data)) {
+        if (!classes) {
+          throw new UserException("'" + data + "' is an IDX file with class labels, but network '"
+              + net.name() + "' has loss " + loss.keyword() + "; IDX data needs cross_entropy");
+        }
+        Path labelFile = labels != null ? labels : labelsFor(data);
+        dataset = Idx.read(data, labelFile, net.outputSize(), type);
+      } else {
+        if (labels != null) {
+          throw new UserException("--labels is only for IDX image files; '" + data
+              + "' is read as CSV with the targets in its last columns");
+        }
+        CsvLayout layout = classes
+            ? CsvLayout.classes(net.inputSize(), net.outputSize())
+            : CsvLayout.values(net.inputSize(), net.targetWidth());
+        dataset = Csv.read(data, layout.withHeader(header), type);
+      }
+      if (dataset.inputSize() != net.inputSize()) {
+        throw new UserException("'" + data + "' has " + dataset.inputSize()
+            + " inputs per example, but network '" + net.name() + "' takes "
+            + net.inputSize());
+      }
+      if (dataset.count() == 0) {
+        throw new UserException("'" + data + "' holds no examples");
+      }
+      return dataset;
+    } catch (DatasetException | SafetensorsException e) {
+      throw new UserException(e.getMessage());
+    } catch (IOException e) {
+      throw new UserException("cannot read '" + data + "': " + ModelFile.describe(e));
+    }
+  }
+
+  /**
+   * The label file next to an IDX image file, by MNIST naming: {@code train-images-idx3-ubyte.gz}
+   * goes with {@code train-labels-idx1-ubyte.gz}.
+   */
+  static Path labelsFor(Path images) {
+    String name = images.getFileName().toString();
+    String labels = name.replace("images-idx3", "labels-idx1").replace("images.idx3", "labels.idx1");
+    if (labels.equals(name)) {
+      throw new UserException("cannot guess the label file for '" + images
+          + "'; name it with --labels (or --test-labels)");
+    }
+    return images.resolveSibling(labels);
+  }
+}

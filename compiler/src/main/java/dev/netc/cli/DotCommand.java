@@ -1,0 +1,102 @@
+package dev.netc.cli;
+
+import dev.netc.ir.Layer;
+import dev.netc.ir.Network;
+import dev.netc.runtime.io.AtomicFile;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code netc dot MODEL.net}: the network as a Graphviz graph. */
+@Command(
+    name = "dot",
+    mixinStandardHelpOptions = true,
+    description = "Prints the network as a Graphviz DOT graph; --svg renders it with 'dot'.")
+final class DotCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "MODEL.net")
+  Path model;
+
+  @Option(names = "--network", paramLabel = "NAME", description = "The network (if several).")
+  String network;
+
+  @Option(names = "--svg", paramLabel = "FILE",
+      description = "Also render an SVG with Graphviz's 'dot' program (must be installed).")
+  Path svg;
+
+  @Override
+  public Integer call() {
+    Network net = ModelFile.load(model, spec.commandLine().getErr()).select(network);
+    String dot = toDot(net);
+    spec.commandLine().getOut().print(dot);
+    if (svg != null) {
+      render(dot, svg);
+      spec.commandLine().getOut().println("// wrote " + svg);
+    }
+    return 0;
+  }
+
+  /** The DOT text: one node per layer (size, activation, parameter shapes), left to right. */
+  static String toDot(Network net) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("digraph ").append(quote(net.name())).append(" {\n");
+    sb.append("  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n");
+    sb.append("  input [label=\"input\\n").append(net.inputSize()).append("\"];\n");
+    String previous = "input";
+    for (Layer l : net.layers()) {
+      String id = "layer" + (l.index() + 1);
+      sb.append("  ").append(id).append(" [label=").append(quote(l.name() + "\ndense "
+          + l.outSize() + " " + l.activation().describe() + "\nweight [" + l.outSize() + " x "
+          + l.inSize() + "], bias [" + l.outSize() + "]")).append("];\n");
+      sb.append("  ").append(previous).append(" -> ").append(id)
+          .append(" [label=\"").append(l.inSize()).append("\"];\n");
+      previous = id;
+    }
+    net.loss().ifPresent(loss -> sb.append("  loss [shape=ellipse, label=")
+        .append(quote(loss.describe() + "\n" + net.optimizer().describe())).append("];\n"));
+    if (net.loss().isPresent()) {
+      sb.append("  ").append(previous).append(" -> loss [style=dashed];\n");
+    }
+    sb.append("}\n");
+    return sb.toString();
+  }
+
+  /** A DOT string literal; newlines become DOT's centred line breaks. */
+  private static String quote(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
+  }
+
+  private static void render(String dot, Path target) {
+    try {
+      Path temp = Files.createTempFile("netc", ".svg");
+      try {
+        Process p = new ProcessBuilder("dot", "-Tsvg", "-o", temp.toString())
+            .redirectErrorStream(true).start();
+        p.getOutputStream().write(dot.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+          p.destroyForcibly();
+          throw new UserException("graphviz 'dot' failed: " + output.strip());
+        }
+        AtomicFile.write(target, Files.readAllBytes(temp));
+      } finally {
+        Files.deleteIfExists(temp);
+      }
+    } catch (IOException e) {
+      throw new UserException("cannot render the SVG with Graphviz 'dot' (is it installed? "
+          + "apt-get install graphviz): " + ModelFile.describe(e));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UserException("interrupted while rendering the SVG");
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package dev.netc.cli;
+
+import com.palantir.javapoet.JavaFile;
+import dev.netc.codegen.JavaGenerator;
+import dev.netc.ir.Network;
+import dev.netc.runtime.io.AtomicFile;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import javax.lang.model.SourceVersion;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code netc [generate] MODEL.net}: writes one Java source per network. */
+@Command(
+    name = "generate",
+    mixinStandardHelpOptions = true,
+    description = "Writes one specialized Java class per network in MODEL.net.")
+final class GenerateCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "MODEL.net", description = "The network description.")
+  Path model;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "DIR", defaultValue = "generated",
+      description = "Source root to write into (default: ${DEFAULT-VALUE}).")
+  Path output;
+
+  @Option(names = {"-p", "--package"}, paramLabel = "PACKAGE", defaultValue = "",
+      description = "Java package of the generated classes (default: the unnamed package).")
+  String packageName;
+
+  @Option(names = "--network", paramLabel = "NAME",
+      description = "Generate only this network (default: all in the file).")
+  String network;
+
+  @Override
+  public Integer call() {
+    checkPackageName(packageName);
+    ModelFile file = ModelFile.load(model, spec.commandLine().getErr());
+    List<Path> written = new ArrayList<>();
+    for (Network net : file.selectAll(network)) {
+      JavaFile javaFile = JavaGenerator.generate(net, packageName);
+      Path target = sourcePath(output, javaFile);
+      write(target, javaFile.toString());
+      written.add(target);
+    }
+    for (Path p : written) {
+      spec.commandLine().getOut().println("wrote " + p);
+    }
+    return 0;
+  }
+
+  /** Rejects a package that javac would not accept, before anything is written. */
+  static void checkPackageName(String packageName) {
+    if (packageName.isEmpty()) {
+      return;
+    }
+    for (String part : packageName.split("\\.", -1)) {
+      if (!SourceVersion.isIdentifier(part) || SourceVersion.isKeyword(part)) {
+        throw new UserException("'" + packageName + "' is not a valid Java package name");
+      }
+    }
+  }
+
+  /** Where javac expects the file: {@code DIR/<package path>/<Class>.java}. */
+  static Path sourcePath(Path root, JavaFile javaFile) {
+    Path dir = root;
+    if (!javaFile.packageName().isEmpty()) {
+      for (String part : javaFile.packageName().split("\\.")) {
+        dir = dir.resolve(part);
+      }
+    }
+    return dir.resolve(javaFile.typeSpec().name() + ".java");
+  }
+
+  private static void write(Path target, String source) {
+    try {
+      java.nio.file.Files.createDirectories(target.toAbsolutePath().getParent());
+      AtomicFile.write(target, source.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UserException("cannot write '" + target + "': " + ModelFile.describe(e));
+    }
+  }
+}

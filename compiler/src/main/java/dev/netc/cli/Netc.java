@@ -1,0 +1,91 @@
+package dev.netc.cli;
+
+import dev.netc.Version;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code netc} command line. {@code netc MODEL.net} is short for {@code netc generate MODEL.net}.
+ * Exit codes: 0 ok, 1 a problem with the input, 2 a usage error.
+ */
+@Command(
+    name = "netc",
+    mixinStandardHelpOptions = true,
+    versionProvider = Netc.VersionProvider.class,
+    description = "Compiles fixed neural networks described in .net files into specialized Java.",
+    subcommands = {
+      GenerateCommand.class,
+      CheckCommand.class,
+      GradCommand.class,
+      TrainCommand.class,
+      EvalCommand.class,
+      DotCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Netc implements Runnable {
+  /** Exit code for a problem with the user's input files or data. */
+  static final int INPUT_ERROR = 1;
+
+  private static final Set<String> SUBCOMMANDS =
+      Set.of("generate", "check", "grad", "train", "eval", "dot", "help");
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** Runs netc and exits with its exit code. */
+  public static void main(String[] args) {
+    PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+    PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+    System.exit(run(args, out, err));
+  }
+
+  /** Runs netc with the given streams and returns the exit code (for tests and embedding). */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new Netc());
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          if (e instanceof UserException) {
+            commandLine.getErr().println("netc: error: " + e.getMessage());
+            commandLine.getErr().flush();
+            return INPUT_ERROR;
+          }
+          commandLine.getErr().println("netc: internal error (please report it with the input "
+              + "that caused it): " + e);
+          e.printStackTrace(commandLine.getErr());
+          commandLine.getErr().flush();
+          return 70;
+        });
+    int code = cli.execute(withDefaultCommand(args));
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  /** {@code netc model.net …} means {@code netc generate model.net …}. */
+  private static String[] withDefaultCommand(String[] args) {
+    if (args.length == 0 || args[0].startsWith("-") || SUBCOMMANDS.contains(args[0])) {
+      return args;
+    }
+    String[] withGenerate = new String[args.length + 1];
+    withGenerate[0] = "generate";
+    System.arraycopy(args, 0, withGenerate, 1, args.length);
+    return withGenerate;
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing MODEL.net or a command");
+  }
+
+  /** Prints the netc version. */
+  static final class VersionProvider implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"netc " + Version.get()};
+    }
+  }
+}

@@ -1,0 +1,227 @@
+package dev.netc.cli;
+
+import dev.netc.ir.Network;
+import dev.netc.runtime.SplitMix64;
+import dev.netc.runtime.io.AtomicFile;
+import dev.netc.runtime.io.Dataset;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code netc train}: trains a network on CSV or IDX data and saves its weights. */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description = "Trains the network with its optimizer (generated code compiled in memory, or "
+        + "the interpreter) and writes the weights as safetensors plus a loss curve as SVG.")
+final class TrainCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "MODEL.net")
+  Path model;
+
+  @Option(names = "--network", paramLabel = "NAME", description = "The network (if several).")
+  String network;
+
+  @Option(names = "--data", required = true, paramLabel = "FILE",
+      description = "Training data: CSV (inputs, then targets) or an IDX image file.")
+  Path data;
+
+  @Option(names = "--labels", paramLabel = "FILE",
+      description = "IDX label file for --data (default: derived from the image file name).")
+  Path labels;
+
+  @Option(names = "--test", paramLabel = "FILE", description = "Test data, evaluated each epoch.")
+  Path test;
+
+  @Option(names = "--test-labels", paramLabel = "FILE", description = "IDX label file for --test.")
+  Path testLabels;
+
+  @Option(names = "--header", description = "CSV files start with a header line to skip.")
+  boolean header;
+
+  @Option(names = "--epochs", paramLabel = "E", defaultValue = "10",
+      description = "Passes over the data (default: ${DEFAULT-VALUE}).")
+  int epochs;
+
+  @Option(names = "--batch", paramLabel = "B", defaultValue = "32",
+      description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--no-shuffle", description = "Keep the data order instead of reshuffling.")
+  boolean noShuffle;
+
+  @Option(names = "--seed", paramLabel = "S",
+      description = "Seed for initialization and shuffling (default: the .net file's seed).")
+  Long seed;
+
+  @Option(names = "--params-in", paramLabel = "FILE",
+      description = "Start from these weights (safetensors) instead of the seeded initialization.")
+  Path paramsIn;
+
+  @Option(names = "--out", required = true, paramLabel = "FILE",
+      description = "Where to write the trained weights (safetensors).")
+  Path out;
+
+  @Option(names = "--plot", paramLabel = "FILE",
+      description = "Where to write the loss curve (default: next to --out, with .svg).")
+  Path plot;
+
+  @Option(names = "--interpret", description = "Run on the reference interpreter.")
+  boolean interpret;
+
+  @Option(names = "--threads", paramLabel = "T", defaultValue = "1",
+      description = "Worker threads for data-parallel mini-batches (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Override
+  public Integer call() {
+    PrintWriter stdout = spec.commandLine().getOut();
+    checkOptions();
+    Network net = ModelFile.load(model, spec.commandLine().getErr()).select(network);
+    if (seed != null) {
+      net = Backends.withSeed(net, seed);
+    }
+    long shuffleSeed = seed != null ? seed : net.seed();
+    Engine engine = Backends.create(net, interpret);
+    engine.loss();
+    Dataset train = DataFiles.load(data, labels, header, net, engine.dataType());
+    Dataset testSet = test == null ? null
+        : DataFiles.load(test, testLabels, header, net, engine.dataType());
+    if (paramsIn != null) {
+      Backends.loadWeights(engine, paramsIn);
+    }
+    stdout.printf(Locale.ROOT, "training %s (%s, %d parameters) with %s%n  on %d examples, "
+            + "batch %d, %d epochs, %s%n", net.name(), shape(net), net.parameterCount(),
+        net.optimizer().describe(), train.count(), batch, epochs, engine.backend);
+    Progress progress = new Progress(stdout, System.console() != null);
+    List<Double> trainLosses = new ArrayList<>();
+    List<Double> testLosses = new ArrayList<>();
+    int[] order = train.order();
+    SplitMix64 rng = new SplitMix64(shuffleSeed);
+    long trainNanos = 0;
+    Metrics last = null;
+    for (int epoch = 1; epoch <= epochs; epoch++) {
+      if (!noShuffle) {
+        Dataset.shuffle(order, rng);
+      }
+      long start = System.nanoTime();
+      double sum = 0;
+      int steps = (train.count() + batch - 1) / batch;
+      for (int step = 0; step < steps; step++) {
+        int from = step * batch;
+        int size = Math.min(batch, train.count() - from);
+        double loss = engine.trainBatch(train, order, from, size);
+        if (!Double.isFinite(loss)) {
+          progress.clear();
+          throw new UserException(String.format(Locale.ROOT, "training diverged in epoch %d, "
+              + "step %d of %d: the loss is %s; nothing was written (a smaller lr than %s may "
+              + "help)", epoch, step + 1, steps, loss, net.optimizer().lr()));
+        }
+        sum += loss * size;
+        progress.update(epoch, epochs, step + 1, steps, sum / (from + size));
+      }
+      long nanos = System.nanoTime() - start;
+      trainNanos += nanos;
+      progress.clear();
+      double epochLoss = sum / train.count();
+      trainLosses.add(epochLoss);
+      StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
+          "epoch %" + digits(epochs) + "d/%d  loss %.6f", epoch, epochs, epochLoss));
+      last = Metrics.of(engine, testSet != null ? testSet : train);
+      if (!Double.isFinite(last.loss())) {
+        throw new UserException("training diverged in epoch " + epoch + ": the parameters are "
+            + "no longer finite; nothing was written");
+      }
+      String which = testSet != null ? "test" : "train";
+      if (testSet != null) {
+        testLosses.add(last.loss());
+        line.append(String.format(Locale.ROOT, "  test loss %.6f", last.loss()));
+      }
+      if (last.hasAccuracy()) {
+        line.append(String.format(Locale.ROOT, "  %s acc %.2f%%", which, 100 * last.accuracy()));
+      }
+      line.append(String.format(Locale.ROOT, "  %.1f s  %.0f samples/s", nanos / 1e9,
+          train.count() / (nanos / 1e9)));
+      stdout.println(line);
+      stdout.flush();
+    }
+    save(engine, net, trainLosses, testLosses);
+    if (last != null) {
+      stdout.printf(Locale.ROOT, "final: %s loss %.6f%s; training time %.1f s, %.0f samples/s%n",
+          testSet != null ? "test" : "train", last.loss(),
+          last.hasAccuracy() ? String.format(Locale.ROOT, ", accuracy %.2f%%",
+              100 * last.accuracy()) : "",
+          trainNanos / 1e9, (double) train.count() * epochs / (trainNanos / 1e9));
+    }
+    stdout.println("wrote " + out + " and " + plotPath());
+    return 0;
+  }
+
+  private void checkOptions() {
+    if (epochs < 1) {
+      throw new UserException("--epochs must be at least 1, not " + epochs);
+    }
+    if (batch < 1) {
+      throw new UserException("--batch must be at least 1, not " + batch);
+    }
+    if (threads < 1 || threads > 256) {
+      throw new UserException("--threads must be between 1 and 256, not " + threads);
+    }
+    if (testLabels != null && test == null) {
+      throw new UserException("--test-labels needs --test");
+    }
+  }
+
+  private void save(Engine engine, Network net, List<Double> trainLosses,
+      List<Double> testLosses) {
+    Path plotFile = plotPath();
+    try {
+      createParent(out);
+      createParent(plotFile);
+      engine.save(out);
+      String svg = LossPlot.svg("netc train " + net.name() + ": loss per epoch", trainLosses,
+          testLosses);
+      AtomicFile.write(plotFile, svg.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UserException("cannot write '" + out + "': " + ModelFile.describe(e));
+    }
+  }
+
+  private Path plotPath() {
+    if (plot != null) {
+      return plot;
+    }
+    String name = out.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    return out.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".svg");
+  }
+
+  static void createParent(Path file) throws IOException {
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+  }
+
+  /** Layer sizes joined by dashes, e.g. {@code 784-256-128-10}. */
+  static String shape(Network net) {
+    StringBuilder sb = new StringBuilder().append(net.inputSize());
+    net.layers().forEach(l -> sb.append('-').append(l.outSize()));
+    return sb.toString();
+  }
+
+  private static int digits(int n) {
+    return Integer.toString(n).length();
+  }
+}

@@ -1,0 +1,20 @@
+package dev.netc.cli;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+/** Runs {@link Netc#run} the way {@code main} does and captures what it prints. */
+record CliRunner(int exitCode, String out, String err) {
+
+  static CliRunner run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Netc.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new CliRunner(code, out.toString(), err.toString());
+  }
+
+  @Override
+  public String toString() {
+    return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
+  }
+}

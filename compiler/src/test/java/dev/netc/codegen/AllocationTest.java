@@ -1,0 +1,146 @@
+package dev.netc.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
+import com.palantir.javapoet.JavaFile;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
+import com.palantir.javapoet.TypeSpec;
+import dev.netc.ir.Network;
+import dev.netc.ir.Precision;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntConsumer;
+import javax.lang.model.element.Modifier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The hot paths allocate nothing: {@code trainBatch}, {@code trainStep} (values and int labels),
+ * {@code gradient}, {@code accumulateGradient}, {@code optimizerStep}, {@code predict} and
+ * {@code predictBatch} are each called 10⁴ times after a warm-up, and the thread's allocated bytes
+ * ({@code com.sun.management.ThreadMXBean}) must not move, with no slack, in at least one of three
+ * windows. Each call site is compiled Java (a generated driver class), not reflection, which
+ * would allocate by itself.
+ */
+class AllocationTest {
+  private static final int WARM_UP = 20_000;
+  private static final int CALLS = 10_000;
+
+  @Test
+  void hotPathsAllocateNothing() throws ReflectiveOperationException {
+    List<Network> nets = List.of(SampleNetworks.xor(), SampleNetworks.iris(),
+        SampleNetworks.regression(), SampleNetworks.inferenceOnly());
+    List<JavaFile> files = new ArrayList<>();
+    List<String> drivers = new ArrayList<>();
+    for (Network n : nets) {
+      files.add(JavaGenerator.generate(n, "gen.alloc"));
+      for (String call : calls(n)) {
+        String name = n.name() + "Driver" + drivers.size();
+        files.add(driver(n, name, call));
+        drivers.add(name);
+      }
+    }
+    InMemoryCompiler.Compiled c = InMemoryCompiler.compile(files);
+    com.sun.management.ThreadMXBean bean =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    IntConsumer nothing = n -> { };
+    for (int i = 0; i < 3; i++) {
+      measure(bean, nothing); // the first calls of the MXBean path allocate once
+    }
+    long overhead = measure(bean, nothing);
+    System.out.println("allocation test: " + drivers.size() + " call sites, empty-loop overhead "
+        + overhead + " bytes");
+    List<String> failures = new ArrayList<>();
+    for (String d : drivers) {
+      IntConsumer run = (IntConsumer) c.load("gen.alloc." + d).getConstructor().newInstance();
+      run.accept(WARM_UP);
+      // The least of three windows: a per-call allocation shows in every window (at least 16
+      // bytes × 10⁴); a one-off allocation by the JVM itself (say, while it recompiles or
+      // deoptimizes a caller mid-window) does not, and is not the generated code's doing.
+      long bytes = Long.MAX_VALUE;
+      for (int i = 0; i < 3 && bytes != 0; i++) {
+        long window = measure(bean, run) - overhead;
+        if (window != 0) {
+          System.out.println("allocation test: " + d + ": " + window + " bytes in one window");
+        }
+        bytes = Math.min(bytes, window);
+      }
+      if (bytes != 0) {
+        failures.add(d + " allocated " + bytes + " bytes in " + CALLS + " calls");
+      }
+    }
+    assertEquals(List.of(), failures);
+  }
+
+  /** Bytes the current thread allocates while {@code run} makes {@link #CALLS} calls. */
+  private static long measure(com.sun.management.ThreadMXBean bean, IntConsumer run) {
+    long before = bean.getCurrentThreadAllocatedBytes();
+    run.accept(CALLS);
+    return bean.getCurrentThreadAllocatedBytes() - before;
+  }
+
+  /** The calls to measure for {@code n}, as Java statements over {@code net, x, t, out, g}. */
+  private static List<String> calls(Network n) {
+    List<String> calls = new ArrayList<>(List.of("net.predict(x, out)",
+        "net.predictBatch(xs, outs, 4)"));
+    if (n.loss().isPresent()) {
+      calls.addAll(List.of("net.trainBatch(xs, ts, 4)", "net.trainStep(x, t)",
+          "net.gradient(xs, ts, 4, g)", "net.accumulateGradient(xs, ts, 4, g)",
+          "net.optimizerStep(g)", "net.loss(xs, ts, 4)"));
+      if (n.targetWidth() == 1 && n.outputLayer().activation().keyword().equals("softmax")) {
+        calls.addAll(List.of("net.trainStep(x, 1)", "net.trainBatch(xs, labels, 4)"));
+      }
+    }
+    return calls;
+  }
+
+  /** A class that makes {@code call} {@code n} times per {@code accept(n)}. */
+  private static JavaFile driver(Network n, String name, String call) {
+    ClassName net = ClassName.get("gen.alloc", n.name());
+    TypeName scalar = n.precision() == Precision.FLOAT ? TypeName.FLOAT : TypeName.DOUBLE;
+    int width = Math.max(1, n.targetWidth());
+    // Targets 0 or 1: valid class indices, binary labels and regression values alike.
+    CodeBlock init = CodeBlock.builder()
+        .addStatement("x = new $T[$L]", scalar, n.inputSize())
+        .addStatement("xs = new $T[$L]", scalar, 4 * n.inputSize())
+        .addStatement("t = new $T[$L]", scalar, width)
+        .addStatement("ts = new $T[$L]", scalar, 4 * width)
+        .addStatement("out = new $T[$L]", scalar, n.outputSize())
+        .addStatement("outs = new $T[$L]", scalar, 4 * n.outputSize())
+        .addStatement("g = new $T[$L]", scalar, n.parameterCount())
+        .addStatement("labels = new int[] {0, 1, 2, 1}")
+        .beginControlFlow("for (int i = 0; i < xs.length; i++)")
+        .addStatement("xs[i] = (i % 7) * 0.25$L - 0.5$L", suffix(n), suffix(n))
+        .endControlFlow()
+        .addStatement("ts[1] = 1")
+        .addStatement("t[0] = 1")
+        .build();
+    TypeSpec.Builder t = TypeSpec.classBuilder(name)
+        .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
+        .addSuperinterface(IntConsumer.class)
+        .addField(FieldSpec.builder(net, "net", Modifier.PRIVATE, Modifier.FINAL)
+            .initializer("new $T()", net).build());
+    for (String f : List.of("x", "xs", "t", "ts", "out", "outs", "g")) {
+      t.addField(com.palantir.javapoet.ArrayTypeName.of(scalar), f, Modifier.PRIVATE,
+          Modifier.FINAL);
+    }
+    t.addField(int[].class, "labels", Modifier.PRIVATE, Modifier.FINAL);
+    t.addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PUBLIC).addCode(init)
+        .build());
+    t.addMethod(MethodSpec.methodBuilder("accept").addAnnotation(Override.class)
+        .addModifiers(Modifier.PUBLIC).addParameter(TypeName.INT, "n")
+        .beginControlFlow("for (int i = 0; i < n; i++)")
+        .addStatement(call)
+        .endControlFlow()
+        .build());
+    return JavaFile.builder("gen.alloc", t.build()).build();
+  }
+
+  private static String suffix(Network n) {
+    return n.precision() == Precision.FLOAT ? "f" : "";
+  }
+}

@@ -1,0 +1,132 @@
+package dev.netc.codegen;
+
+import com.palantir.javapoet.JavaFile;
+import dev.netc.ir.Network;
+import dev.netc.ir.Precision;
+import dev.netc.runtime.DoubleNetwork;
+import dev.netc.runtime.FloatNetwork;
+import dev.netc.runtime.TrainableDoubleNetwork;
+import dev.netc.runtime.TrainableFloatNetwork;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A generated network seen through a double-precision view, so tests compare float and double
+ * classes with one code path. Float inputs are rounded once on the way in (the test data is
+ * already float-representable), outputs widened exactly.
+ */
+final class Generated {
+  private final Object instance;
+  private final Precision precision;
+
+  Generated(Object instance, Precision precision) {
+    this.instance = instance;
+    this.precision = precision;
+  }
+
+  /** Generates and compiles {@code nets} in one javac call; returns one instance each. */
+  static List<Generated> compile(List<Network> nets, String pkg, CodegenPolicy policy) {
+    List<JavaFile> files = new ArrayList<>();
+    for (Network n : nets) {
+      files.add(JavaGenerator.generate(n, pkg, policy));
+    }
+    InMemoryCompiler.Compiled c = InMemoryCompiler.compile(files);
+    if (!c.warnings().isEmpty()) {
+      throw new AssertionError("javac warnings: " + c.warnings());
+    }
+    java.util.Map.Entry<String, Integer> longest = ClassFiles.longestMethod(c);
+    if (longest.getValue() > ClassFiles.HUGE_METHOD_LIMIT) {
+      throw new AssertionError(longest.getKey() + " has " + longest.getValue() + " bytes");
+    }
+    List<Generated> out = new ArrayList<>();
+    for (Network n : nets) {
+      out.add(instantiate(c, pkg + "." + n.name(), n.precision()));
+    }
+    return out;
+  }
+
+  /** A new instance of {@code className} made with its no-argument constructor. */
+  static Generated instantiate(InMemoryCompiler.Compiled c, String className, Precision p) {
+    try {
+      return new Generated(c.load(className).getConstructor().newInstance(), p);
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  Object instance() {
+    return instance;
+  }
+
+  private boolean isFloat() {
+    return precision == Precision.FLOAT;
+  }
+
+  double[] parameters() {
+    if (isFloat()) {
+      FloatNetwork f = (FloatNetwork) instance;
+      float[] p = new float[f.parameterCount()];
+      f.getParameters(p);
+      return widen(p);
+    }
+    DoubleNetwork d = (DoubleNetwork) instance;
+    double[] p = new double[d.parameterCount()];
+    d.getParameters(p);
+    return p;
+  }
+
+  void setParameters(double[] p) {
+    if (isFloat()) {
+      ((FloatNetwork) instance).setParameters(narrow(p));
+    } else {
+      ((DoubleNetwork) instance).setParameters(p);
+    }
+  }
+
+  double[] predictBatch(double[] xs, int n, int outputs) {
+    if (isFloat()) {
+      float[] out = new float[n * outputs];
+      ((FloatNetwork) instance).predictBatch(narrow(xs), out, n);
+      return widen(out);
+    }
+    double[] out = new double[n * outputs];
+    ((DoubleNetwork) instance).predictBatch(xs, out, n);
+    return out;
+  }
+
+  double loss(double[] xs, double[] ts, int n) {
+    return isFloat() ? ((TrainableFloatNetwork) instance).loss(narrow(xs), narrow(ts), n)
+        : ((TrainableDoubleNetwork) instance).loss(xs, ts, n);
+  }
+
+  double gradient(double[] xs, double[] ts, int n, double[] grad) {
+    if (isFloat()) {
+      float[] g = new float[grad.length];
+      float l = ((TrainableFloatNetwork) instance).gradient(narrow(xs), narrow(ts), n, g);
+      System.arraycopy(widen(g), 0, grad, 0, g.length);
+      return l;
+    }
+    return ((TrainableDoubleNetwork) instance).gradient(xs, ts, n, grad);
+  }
+
+  double trainBatch(double[] xs, double[] ts, int n) {
+    return isFloat() ? ((TrainableFloatNetwork) instance).trainBatch(narrow(xs), narrow(ts), n)
+        : ((TrainableDoubleNetwork) instance).trainBatch(xs, ts, n);
+  }
+
+  static float[] narrow(double[] v) {
+    float[] f = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      f[i] = (float) v[i];
+    }
+    return f;
+  }
+
+  static double[] widen(float[] v) {
+    double[] d = new double[v.length];
+    for (int i = 0; i < v.length; i++) {
+      d[i] = v[i];
+    }
+    return d;
+  }
+}

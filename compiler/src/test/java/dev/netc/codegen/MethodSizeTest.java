@@ -1,0 +1,129 @@
+package dev.netc.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.palantir.javapoet.JavaFile;
+import dev.netc.ir.Activation;
+import dev.netc.ir.Layer;
+import dev.netc.ir.Loss;
+import dev.netc.ir.Network;
+import dev.netc.ir.Optimizer;
+import dev.netc.ir.Precision;
+import dev.netc.ir.Reduction;
+import dev.netc.ir.WeightInit;
+import dev.netc.runtime.Init;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * No generated method may exceed HotSpot's 8000-byte HugeMethodLimit: checked from the class
+ * files of networks with 4096×4096 layers, tall and thin shapes, and the largest layers the
+ * default policy still unrolls, with every activation. The classes are compiled, never
+ * instantiated (a 4096-4096-4096-10 network would need gigabytes).
+ */
+class MethodSizeTest {
+
+  @Test
+  void largeLayersStayBelowHugeMethodLimit() {
+    List<Network> nets = List.of(
+        network("Big", Precision.FLOAT, new int[] {4096, 4096, 4096, 10}, new Activation.Relu(),
+            new Loss.CrossEntropy(Reduction.MEAN), adam()),
+        network("BigDouble", Precision.DOUBLE, new int[] {4096, 4096, 10},
+            new Activation.Sigmoid(), new Loss.Mse(Reduction.SUM), sgd()),
+        network("Tall", Precision.FLOAT, new int[] {1, 4096, 1}, new Activation.Tanh(),
+            new Loss.Mse(Reduction.MEAN), sgd()),
+        network("Wide", Precision.DOUBLE, new int[] {4096, 1}, new Activation.Sigmoid(),
+            new Loss.BinaryCrossEntropy(Reduction.MEAN), adam()),
+        network("Fan", Precision.FLOAT, new int[] {4096, 16, 4096}, new Activation.Elu(1.0),
+            null, sgd()));
+    Map.Entry<String, Integer> worst = compileAndMeasure(nets);
+    System.out.printf(Locale.ROOT, "largest method with 4096-wide layers: %s, %d bytes%n",
+        worst.getKey(), worst.getValue());
+  }
+
+  @Test
+  void largestUnrolledLayersStayBelowHugeMethodLimit() {
+    CodegenPolicy policy = CodegenPolicy.defaults();
+    int[][] shapes = {
+        {policy.unrollMaxFanIn(), policy.unrollMaxWeights() / policy.unrollMaxFanIn(),
+            policy.unrollMaxFanIn()},
+        {policy.unrollMaxWeights() / policy.unrollMaxFanOut(), policy.unrollMaxFanOut()}};
+    List<Network> nets = new ArrayList<>();
+    int k = 0;
+    for (Activation act : List.of(new Activation.Identity(), new Activation.Sigmoid(),
+        new Activation.Tanh(), new Activation.Relu(), new Activation.LeakyRelu(0.1),
+        new Activation.Elu(0.5), new Activation.Softplus())) {
+      for (int[] shape : shapes) {
+        for (Precision p : Precision.values()) {
+          nets.add(network("Unrolled" + k++, p, shape, act, new Loss.Mse(Reduction.MEAN), adam()));
+        }
+      }
+    }
+    nets.add(network("UnrolledSoftmax", Precision.DOUBLE, shapes[0], new Activation.Elu(1.0),
+        new Loss.CrossEntropy(Reduction.MEAN), sgd()));
+    for (Network n : nets) {
+      for (Layer l : n.layers()) {
+        assertEquals(CodegenPolicy.Kernel.UNROLLED, policy.kernel(l), n.name());
+      }
+    }
+    Map.Entry<String, Integer> worst = compileAndMeasure(nets);
+    System.out.printf(Locale.ROOT, "largest method with fully unrolled layers: %s, %d bytes%n",
+        worst.getKey(), worst.getValue());
+  }
+
+  @Test
+  void deepNetworksStayBelowHugeMethodLimit() {
+    int[] sizes = new int[301];
+    java.util.Arrays.fill(sizes, 3);
+    List<Network> nets = List.of(
+        network("Deep", Precision.FLOAT, sizes, new Activation.Tanh(),
+            new Loss.CrossEntropy(Reduction.SUM), adam()),
+        network("DeepSgd", Precision.DOUBLE, sizes, new Activation.Relu(),
+            new Loss.Mse(Reduction.MEAN), sgd()));
+    Map.Entry<String, Integer> worst = compileAndMeasure(nets);
+    System.out.printf(Locale.ROOT, "largest method with 300 layers: %s, %d bytes%n",
+        worst.getKey(), worst.getValue());
+  }
+
+  private static Map.Entry<String, Integer> compileAndMeasure(List<Network> nets) {
+    List<JavaFile> files = new ArrayList<>();
+    for (Network n : nets) {
+      files.add(JavaGenerator.generate(n, "gen.size"));
+    }
+    InMemoryCompiler.Compiled c = InMemoryCompiler.compile(files);
+    assertEquals(List.of(), c.warnings());
+    Map.Entry<String, Integer> worst = ClassFiles.longestMethod(c);
+    assertTrue(worst.getValue() <= ClassFiles.HUGE_METHOD_LIMIT,
+        worst.getKey() + " has " + worst.getValue() + " bytes of bytecode");
+    return worst;
+  }
+
+  static Network network(String name, Precision p, int[] sizes, Activation hidden, Loss loss,
+      Optimizer opt) {
+    List<Layer> layers = new ArrayList<>();
+    for (int i = 1; i < sizes.length; i++) {
+      boolean last = i == sizes.length - 1;
+      Activation act = !last ? hidden
+          : loss instanceof Loss.CrossEntropy ? new Activation.Softmax()
+          : loss instanceof Loss.BinaryCrossEntropy ? new Activation.Sigmoid()
+          : hidden;
+      layers.add(new Layer("layer" + i, i - 1, sizes[i - 1], sizes[i], act,
+          new WeightInit(Init.Scheme.XAVIER, 0)));
+    }
+    return new Network(name, name + ".net", sizes[0], layers, Optional.ofNullable(loss), opt, 1,
+        p);
+  }
+
+  private static Optimizer adam() {
+    return new Optimizer.Adam(0.001, 0.9, 0.999, 1e-8, 1e-4);
+  }
+
+  private static Optimizer sgd() {
+    return new Optimizer.Sgd(0.01, 0.9, true, 1e-4);
+  }
+}

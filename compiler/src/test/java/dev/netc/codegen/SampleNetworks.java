@@ -1,0 +1,59 @@
+package dev.netc.codegen;
+
+import dev.netc.ir.Activation;
+import dev.netc.ir.Layer;
+import dev.netc.ir.Loss;
+import dev.netc.ir.Network;
+import dev.netc.ir.Optimizer;
+import dev.netc.ir.Precision;
+import dev.netc.ir.Reduction;
+import dev.netc.ir.WeightInit;
+import dev.netc.runtime.Init;
+import java.util.List;
+import java.util.Optional;
+
+/** Small hand-written networks shared by the golden, allocation and behaviour tests. */
+final class SampleNetworks {
+  private SampleNetworks() {}
+
+  private static final WeightInit XAVIER = new WeightInit(Init.Scheme.XAVIER, 0);
+  private static final WeightInit HE = new WeightInit(Init.Scheme.HE, 0);
+
+  /** XOR: 2-4-1, tanh then sigmoid, binary cross-entropy, SGD with momentum, float. */
+  static Network xor() {
+    return new Network("Xor", "xor.net", 2,
+        List.of(new Layer("hidden", 0, 2, 4, new Activation.Tanh(), XAVIER),
+            new Layer("out", 1, 4, 1, new Activation.Sigmoid(), XAVIER)),
+        Optional.of(new Loss.BinaryCrossEntropy(Reduction.MEAN)),
+        new Optimizer.Sgd(0.5, 0.9, false, 0), 42, Precision.FLOAT);
+  }
+
+  /** Iris-like: 4-16-3, relu then softmax, cross-entropy, Adam, float. */
+  static Network iris() {
+    return new Network("Iris", "iris.net", 4,
+        List.of(new Layer("hidden", 0, 4, 16, new Activation.Relu(), HE),
+            new Layer("logits", 1, 16, 3, new Activation.Softmax(), XAVIER)),
+        Optional.of(new Loss.CrossEntropy(Reduction.MEAN)),
+        new Optimizer.Adam(0.01, 0.9, 0.999, 1e-8, 0), 7, Precision.FLOAT);
+  }
+
+  /**
+   * A double-precision regression, 20-40-1 (the hidden layer is large enough to be looped), mse,
+   * SGD with Nesterov momentum and weight decay.
+   */
+  static Network regression() {
+    return new Network("Regression", "regression.net", 20,
+        List.of(new Layer("features", 0, 20, 40, new Activation.Elu(1.0), HE),
+            new Layer("prediction", 1, 40, 1, new Activation.Identity(), XAVIER)),
+        Optional.of(new Loss.Mse(Reduction.SUM)),
+        new Optimizer.Sgd(0.01, 0.9, true, 1e-4), 3, Precision.DOUBLE);
+  }
+
+  /** An inference-only float network, 8-6-2 leaky relu then softplus. */
+  static Network inferenceOnly() {
+    return new Network("Scorer", "scorer.net", 8,
+        List.of(new Layer("dense1", 0, 8, 6, new Activation.LeakyRelu(0.01), HE),
+            new Layer("dense2", 1, 6, 2, new Activation.Softplus(), XAVIER)),
+        Optional.empty(), new Optimizer.Sgd(0.01, 0, false, 0), 0, Precision.FLOAT);
+  }
+}

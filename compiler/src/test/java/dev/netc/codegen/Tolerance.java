@@ -1,0 +1,83 @@
+package dev.netc.codegen;
+
+import dev.netc.ir.Precision;
+import java.util.Locale;
+
+/**
+ * How close generated code must come to the interpreter.
+ *
+ * <p>The relative error of element i of a vector is {@code |got_i - want_i| / max(|want_i|,
+ * floor)}, with {@code floor = FLOOR * max_j |want_j|}. Why the floor: generated code sums in a
+ * different order from the interpreter (several accumulators, gradients scaled per example), so
+ * each element carries a rounding error of the order of the precision's epsilon times the
+ * magnitude of its summands, not of the result. An element that is itself tiny because its terms
+ * cancel (a gradient near zero, an output near zero) therefore has a large relative error while
+ * being exactly as accurate as its neighbours; measuring it against a small fraction of the
+ * vector's largest element keeps the test sensitive to real mistakes (a wrong index or formula
+ * is off by the order of the values themselves) without failing on cancellation.
+ *
+ * @param limit the largest accepted relative error
+ * @param floor the fraction of the largest element under which errors count as absolute
+ */
+record Tolerance(double limit, double floor) {
+
+  /** Float: 1e-4; double: 1e-10; both with a floor of 1e-3 of the vector's largest element. */
+  static Tolerance of(Precision p) {
+    return p == Precision.FLOAT ? new Tolerance(1e-4, 1e-3) : new Tolerance(1e-10, 1e-3);
+  }
+
+  /** Largest relative error of {@code got} against {@code want}; fails above the limit. */
+  double check(String what, double[] got, double[] want) {
+    if (got.length != want.length) {
+      throw new AssertionError(what + ": length " + got.length + " != " + want.length);
+    }
+    double max = 0;
+    for (double w : want) {
+      max = Math.max(max, Math.abs(w));
+    }
+    double fl = Math.max(floor * max, Double.MIN_NORMAL);
+    double worst = 0;
+    int at = -1;
+    for (int i = 0; i < got.length; i++) {
+      double err = Math.abs(got[i] - want[i]) / Math.max(Math.abs(want[i]), fl);
+      if (!(err <= worst)) {
+        worst = err;
+        at = i;
+      }
+    }
+    if (!(worst <= limit)) {
+      throw new AssertionError(String.format(Locale.ROOT,
+          "%s: element %d is %s, interpreter %s (relative error %.3g > %.1g)", what, at,
+          got[at], want[at], worst, limit));
+    }
+    return worst;
+  }
+
+  /** Like {@link #check(String, double[], double[])}, separately on slices of {@code size[k]}. */
+  double check(String what, double[] got, double[] want, int[] sizes) {
+    double worst = 0;
+    int off = 0;
+    for (int k = 0; k < sizes.length; k++) {
+      int to = off + sizes[k];
+      worst = Math.max(worst, check(what + " [" + k + "]",
+          java.util.Arrays.copyOfRange(got, off, to), java.util.Arrays.copyOfRange(want, off, to)));
+      off = to;
+    }
+    if (off != want.length) {
+      throw new AssertionError(what + ": slices cover " + off + " of " + want.length);
+    }
+    return worst;
+  }
+
+  /** Relative error of one number (the floor does not apply to a scalar). */
+  double check(String what, double got, double want) {
+    return check(what, new double[] {got}, new double[] {want});
+  }
+
+  /** Fails unless the two are bit-identical (initial parameters come from the same code). */
+  void assertExact(String what, double[] got, double[] want) {
+    if (!java.util.Arrays.equals(got, want)) {
+      throw new AssertionError(what + " differ from the interpreter's");
+    }
+  }
+}

@@ -1,0 +1,211 @@
+package dev.netc.runtime.io;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+
+/**
+ * Reads IDX files, the format of MNIST and Fashion-MNIST, plain or gzip-compressed (detected by
+ * the gzip magic bytes, not the file name). Only unsigned-byte data is supported: image pixels
+ * are scaled to [0, 1], labels become class indices.
+ */
+public final class Idx {
+
+  /** One IDX array: its dimensions and its raw unsigned bytes. */
+  private record Array(int[] dims, byte[] data) {}
+
+  private Idx() {}
+
+  /**
+   * Reads an image file (N × d1 × … dimensions, each image flattened to one row) and a label file
+   * (N) into a dataset whose targets are class indices in [0, classCount).
+   */
+  public static Dataset read(Path images, Path labels, int classCount, Dataset.Type type)
+      throws IOException {
+    try (InputStream xi = Files.newInputStream(images);
+        InputStream li = Files.newInputStream(labels)) {
+      return read(xi, images.toString(), li, labels.toString(), classCount, type);
+    }
+  }
+
+  /** Stream version of {@link #read(Path, Path, int, Dataset.Type)}; streams are not closed. */
+  public static Dataset read(InputStream images, String imagesSource, InputStream labels,
+      String labelsSource, int classCount, Dataset.Type type) throws IOException {
+    if (classCount < 1 || classCount > 256) {
+      throw new IllegalArgumentException("classCount must be in 1..256, not " + classCount);
+    }
+    Array x = array(images, imagesSource, type);
+    if (x.dims.length < 2) {
+      throw new DatasetException(imagesSource, "has " + x.dims.length
+          + " dimension; an image file needs at least 2 (count and pixels)");
+    }
+    Array y = array(labels, labelsSource, type);
+    if (y.dims.length != 1) {
+      throw new DatasetException(labelsSource, "has " + y.dims.length
+          + " dimensions; a label file has exactly 1");
+    }
+    if (x.dims[0] != y.dims[0]) {
+      throw new DatasetException(labelsSource, "has " + y.dims[0] + " labels but "
+          + imagesSource + " has " + x.dims[0] + " images");
+    }
+    int count = x.dims[0];
+    int inputSize = product(x.dims, 1);
+    if (inputSize == 0) {
+      throw new DatasetException(imagesSource, "has images of size 0");
+    }
+    for (int i = 0; i < count; i++) {
+      int label = y.data[i] & 0xff;
+      if (label >= classCount) {
+        throw new DatasetException(labelsSource, "label " + label + " of example " + i
+            + " is out of range 0 to " + (classCount - 1));
+      }
+    }
+    if (type == Dataset.Type.FLOAT) {
+      float[] xs = new float[x.data.length];
+      for (int i = 0; i < xs.length; i++) {
+        xs[i] = (x.data[i] & 0xff) / 255f;
+      }
+      float[] ts = new float[count];
+      for (int i = 0; i < count; i++) {
+        ts[i] = y.data[i] & 0xff;
+      }
+      return Dataset.ofFloats(xs, ts, inputSize, 1, classCount);
+    }
+    double[] xs = new double[x.data.length];
+    for (int i = 0; i < xs.length; i++) {
+      xs[i] = (x.data[i] & 0xff) / 255.0;
+    }
+    double[] ts = new double[count];
+    for (int i = 0; i < count; i++) {
+      ts[i] = y.data[i] & 0xff;
+    }
+    return Dataset.ofDoubles(xs, ts, inputSize, 1, classCount);
+  }
+
+  /** Whether {@code file} starts like a gzip stream or an unsigned-byte IDX file. */
+  public static boolean looksLikeIdx(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] head = in.readNBytes(3);
+      return head.length == 3 && ((head[0] == 0x1f && head[1] == (byte) 0x8b)
+          || (head[0] == 0 && head[1] == 0 && head[2] == 0x08));
+    }
+  }
+
+  private static Array array(InputStream raw, String source, Dataset.Type type)
+      throws IOException {
+    try {
+      return parse(decompressed(raw), source, type);
+    } catch (ZipException e) {
+      throw new DatasetException(source, "is not a valid gzip file (" + e.getMessage() + ")");
+    } catch (EOFException e) {
+      throw new DatasetException(source, "is truncated (the gzip stream ends early)");
+    }
+  }
+
+  private static InputStream decompressed(InputStream raw) throws IOException {
+    BufferedInputStream in = new BufferedInputStream(raw, 1 << 16);
+    in.mark(2);
+    int b0 = in.read();
+    int b1 = in.read();
+    in.reset();
+    return b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(in, 1 << 16) : in;
+  }
+
+  private static Array parse(InputStream in, String source, Dataset.Type type)
+      throws IOException {
+    byte[] magic = in.readNBytes(4);
+    if (magic.length < 4) {
+      throw new DatasetException(source, "is truncated (" + magic.length
+          + " bytes; an IDX file starts with a 4-byte magic number)");
+    }
+    if (magic[0] != 0 || magic[1] != 0 || magic[3] == 0) {
+      throw new DatasetException(source, String.format(
+          "has magic number 0x%02X%02X%02X%02X; not an IDX file (expected 0x0000080N)",
+          magic[0], magic[1], magic[2], magic[3]));
+    }
+    if (magic[2] != 0x08) {
+      throw new DatasetException(source, String.format(
+          "has IDX data type 0x%02X (%s); netc reads only unsigned bytes (0x08)",
+          magic[2], typeName(magic[2])));
+    }
+    int ndims = magic[3] & 0xff;
+    byte[] dimBytes = in.readNBytes(4 * ndims);
+    if (dimBytes.length < 4 * ndims) {
+      throw new DatasetException(source, "is truncated in its header (" + ndims
+          + " dimensions declared)");
+    }
+    long[] declared = new long[ndims];
+    for (int i = 0; i < ndims; i++) {
+      declared[i] = ((dimBytes[4 * i] & 0xffL) << 24) | ((dimBytes[4 * i + 1] & 0xff) << 16)
+          | ((dimBytes[4 * i + 2] & 0xff) << 8) | (dimBytes[4 * i + 3] & 0xff);
+    }
+    long bound = 1;
+    for (int i = 0; i < ndims; i++) {
+      // Zeros count as 1 here, so no dimension can hide an overflowing row size behind a 0.
+      bound *= Math.max(declared[i], 1);
+      if (bound > Integer.MAX_VALUE - 8) {
+        throw new DatasetException(source, "declares sizes " + describe(declared)
+            + " that are too large to load (more than 2^31 values)");
+      }
+    }
+    int[] dims = new int[ndims];
+    long total = 1;
+    for (int i = 0; i < ndims; i++) {
+      dims[i] = (int) declared[i];
+      total *= dims[i];
+    }
+    checkMemory(source, total, type, declared);
+    // readNBytes grows its buffer as data arrives, so a lying header cannot allocate it all.
+    byte[] data = in.readNBytes((int) total);
+    if (data.length < total) {
+      throw new DatasetException(source, "is truncated: sizes " + describe(declared)
+          + " need " + total + " data bytes but only " + data.length + " are present");
+    }
+    if (in.read() != -1) {
+      throw new DatasetException(source, "has extra bytes after the " + total
+          + " data bytes that sizes " + describe(declared) + " declare");
+    }
+    return new Array(dims, data);
+  }
+
+  /** Refuses up front what would end in an OutOfMemoryError, saying how much is needed. */
+  private static void checkMemory(String source, long total, Dataset.Type type, long[] dims)
+      throws DatasetException {
+    long need = total * (1 + (type == Dataset.Type.FLOAT ? 4 : 8));
+    long max = Runtime.getRuntime().maxMemory();
+    if (max != Long.MAX_VALUE && need > max) {
+      throw new DatasetException(source, "sizes " + describe(dims) + " need about "
+          + (need >> 20) + " MiB but the JVM may use only " + (max >> 20)
+          + " MiB (raise -Xmx)");
+    }
+  }
+
+  private static String describe(long[] dims) {
+    StringBuilder sb = new StringBuilder();
+    for (long d : dims) {
+      sb.append(sb.length() == 0 ? "" : "x").append(d);
+    }
+    return sb.toString();
+  }
+
+  private static String typeName(byte type) {
+    return switch (type) {
+      case 0x09 -> "signed byte";
+      case 0x0B -> "short";
+      case 0x0C -> "int";
+      case 0x0D -> "float";
+      case 0x0E -> "double";
+      default -> "unknown";
+    };
+  }
+
+  private static int product(int[] dims, int from) {
+    return Arrays.stream(dims, from, dims.length).reduce(1, Math::multiplyExact);
+  }
+}
