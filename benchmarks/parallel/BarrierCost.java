@@ -8,16 +8,17 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * What one training step pays for synchronization: two threads meet three times per step (as
  * dev.netc.runtime.ParallelTrainer does) with {@code work} µs of busy work per phase, using
- * CyclicBarrier, Phaser, or the spin/yield/park barrier of ParallelTrainer (StepBarrier, copied here
- * because it is package-private) with several spin and yield limits. Prints the median µs per step over
- * several rounds minus the work. Run: java benchmarks/parallel/BarrierCost.java [workMicros]
+ * CyclicBarrier, Phaser, or ParallelTrainer's StepBarrier (copied here because it is
+ * package-private, plus an optional Thread.yield stage) with several spin and yield limits.
+ * Prints the median µs per step over several rounds minus the work.
+ * Run: java benchmarks/parallel/BarrierCost.java [workMicros]
  */
 public final class BarrierCost {
   interface Meet {
     void await() throws Exception;
   }
 
-  /** Same algorithm as dev.netc.runtime.StepBarrier. */
+  /** dev.netc.runtime.StepBarrier's algorithm, with a yield stage between spinning and parking. */
   static final class SpinPark implements Meet {
     final int parties;
     final long spinNanos;
@@ -119,8 +120,9 @@ public final class BarrierCost {
 
   public static void main(String[] args) throws Exception {
     long work = (args.length > 0 ? Long.parseLong(args[0]) : 50) * 1000;
-    String[] kinds = {"CyclicBarrier", "Phaser", "spin-0", "spin-2", "spin-10", "spin-50", "spin-2-20",
-        "spin-2-100", "spin-0-50"};
+    // spin-S or spin-S-Y: spin S µs, then (if Y is given) yield until Y µs, then park
+    String[] kinds = {"CyclicBarrier", "Phaser", "spin-0", "spin-2", "spin-10", "spin-50",
+        "spin-2-20", "spin-2-100", "spin-0-50"};
     System.out.printf("overhead per step (3 meetings, 2 threads, %d µs work): median of 7%n",
         work / 1000);
     for (String kind : kinds) {

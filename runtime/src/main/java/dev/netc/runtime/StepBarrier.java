@@ -49,7 +49,7 @@ final class StepBarrier {
         Thread.onSpinWait();
       } else {
         LockSupport.park(this);
-        // A step cannot be abandoned half-way (the replicas would diverge): keep the flag for later.
+        // A step cannot stop half-way (the replicas would diverge): keep the flag for later.
         interrupted |= Thread.interrupted();
       }
     }
