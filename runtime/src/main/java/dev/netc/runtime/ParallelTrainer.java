@@ -23,9 +23,9 @@ public abstract sealed class ParallelTrainer implements AutoCloseable
   /**
    * How long a thread spins at a meeting before it parks: 0 unless the system property
    * {@code netc.parallel.spinMicros} says otherwise. On the shared 2-core machine this was
-   * measured on, parking at once was cheapest (benchmarks/parallel/BarrierCost.java: 22 µs per
-   * meeting; spinning 50 µs cost 110), since a spinning thread takes the core its partner needs;
-   * on idle dedicated cores a few µs of spinning may pay.
+   * measured on, parking at once was cheapest (benchmarks/parallel/BarrierCost.java: 22–28 µs
+   * per meeting; spinning 50 µs first cost 53–113), since a spinning thread takes the core its
+   * partner needs; on idle dedicated cores a few µs of spinning may pay.
    */
   static final long SPIN_NANOS = Math.max(0, Long.getLong("netc.parallel.spinMicros", 0)) * 1000;
 
