@@ -16,10 +16,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Where the generated MLP's training step spends its time: the per-example forward + backward
- * pass ({@code accumulateGradient}, per sample, at batch 1 and 32) and the per-step work that does
- * not depend on the batch ({@code zeroGradient}, {@code optimizerStep}; per step). The forward
- * pass alone is {@code GeneratedBench.mlpPredictB1}.
+ * Where the generated MLP's training step spends its time, through the generated class's public
+ * API: {@code accumulateGradient} (zero the internal gradient buffers, forward + backward of every
+ * example, add the scaled sums to a caller's array; per sample, at batch 1 and 32) and
+ * {@code optimizerStep} (the SGD-with-momentum update of all 235k parameters; per step). The
+ * forward pass alone is {@code GeneratedBench.mlpPredictB1}.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -28,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class GeneratedPhasesBench {
 
-  /** The generated MLP and data for batch 1 and 32. */
+  /** The generated MLP, a gradient array and data for batch 1 and 32. */
   @State(Scope.Thread)
   public static class MlpState {
     Mlp net;
@@ -58,8 +59,7 @@ public class GeneratedPhasesBench {
     public void reset() {
       net.setParameters(initial);
       net.resetOptimizer();
-      java.util.Arrays.fill(grad, 0f);
-      net.accumulateGradient(b32.xs()[0], b32.labels()[0], 32, grad);
+      net.gradient(b32.xs()[0], b32.labels()[0], 32, grad);
     }
 
     float accumulate(BenchData d) {
@@ -68,13 +68,13 @@ public class GeneratedPhasesBench {
     }
   }
 
-  /** Forward + backward of one example into the gradient buffers; no update. */
+  /** Forward + backward of one example, added to the gradient array; no update. */
   @Benchmark
   public float mlpAccumulateB1(MlpState s) {
     return s.accumulate(s.b1);
   }
 
-  /** Forward + backward of a batch of 32 into the gradient buffers, per sample; no update. */
+  /** Forward + backward of a batch of 32, added to the gradient array, per sample; no update. */
   @Benchmark
   @OperationsPerInvocation(32)
   public float mlpAccumulateB32(MlpState s) {
@@ -85,13 +85,6 @@ public class GeneratedPhasesBench {
   @Benchmark
   public Mlp mlpOptimizerStep(MlpState s) {
     s.net.optimizerStep(s.grad);
-    return s.net;
-  }
-
-  /** Zeroing the gradient buffers (235k floats): once per step. */
-  @Benchmark
-  public Mlp mlpZeroGradient(MlpState s) {
-    java.util.Arrays.fill(s.grad, 0f);
     return s.net;
   }
 }

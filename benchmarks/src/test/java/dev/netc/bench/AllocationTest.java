@@ -3,6 +3,7 @@ package dev.netc.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.lang.management.ManagementFactory;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,11 +25,22 @@ class AllocationTest {
     return THREADS.getThreadAllocatedBytes(id) - before;
   }
 
+  /**
+   * Passes if some round of 100 calls allocates no byte. A real allocation on the hot path shows
+   * in every round; a one-off (class initialization, a JIT transition) shows in one round only.
+   */
   private static void assertAllocatesNothing(String name, Runnable op) {
     op.run();
-    // The counter's own call allocates a little; 100 runs must allocate no more than 0 runs.
-    long baseline = allocated(() -> { }, 0);
-    assertEquals(baseline, allocated(op, 100), name + " allocated");
+    long[] rounds = new long[5];
+    for (int r = 0; r < rounds.length; r++) {
+      // The counter's own calls allocate nothing, but subtract their cost in case a JDK does.
+      rounds[r] = allocated(op, 100) - allocated(() -> { }, 0);
+      if (rounds[r] == 0) {
+        return;
+      }
+    }
+    assertEquals(0, Arrays.stream(rounds).min().getAsLong(),
+        name + " allocated in every round of 100 calls: " + Arrays.toString(rounds));
   }
 
   @Test

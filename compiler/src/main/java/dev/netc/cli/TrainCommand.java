@@ -84,8 +84,21 @@ final class TrainCommand implements Callable<Integer> {
       description = "Worker threads for data-parallel mini-batches (default: ${DEFAULT-VALUE}).")
   int threads;
 
+  /** The engine being trained; closed (its threads stopped) however training ends. */
+  private Engine engine;
+
   @Override
   public Integer call() {
+    try {
+      return train();
+    } finally {
+      if (engine != null) {
+        engine.close();
+      }
+    }
+  }
+
+  private Integer train() {
     PrintWriter stdout = spec.commandLine().getOut();
     checkOptions();
     Network net = ModelFile.load(model, spec.commandLine().getErr()).select(network);
@@ -93,7 +106,7 @@ final class TrainCommand implements Callable<Integer> {
       net = Backends.withSeed(net, seed);
     }
     long shuffleSeed = seed != null ? seed : net.seed();
-    Engine engine = Backends.create(net, interpret);
+    engine = Backends.create(net, interpret);
     engine.loss();
     Dataset train = DataFiles.load(data, labels, header, net, engine.dataType());
     Dataset testSet = test == null ? null
@@ -101,9 +114,11 @@ final class TrainCommand implements Callable<Integer> {
     if (paramsIn != null) {
       Backends.loadWeights(engine, paramsIn);
     }
+    engine.useThreads(threads);
     stdout.printf(Locale.ROOT, "training %s (%s, %d parameters) with %s%n  on %d examples, "
-            + "batch %d, %d epochs, %s%n", net.name(), shape(net), net.parameterCount(),
-        net.optimizer().describe(), train.count(), batch, epochs, engine.backend);
+            + "batch %d, %d epochs, %s, %d thread%s%n", net.name(), shape(net),
+        net.parameterCount(), net.optimizer().describe(), train.count(), batch, epochs,
+        engine.backend, threads, threads == 1 ? "" : "s");
     Progress progress = new Progress(stdout, System.console() != null);
     List<Double> trainLosses = new ArrayList<>();
     List<Double> testLosses = new ArrayList<>();
