@@ -110,7 +110,9 @@ record Tolerance(double limit, double floor) {
         double ex = exact == null ? ew
             : Math.abs(got[i] - exact[i]) / Math.max(Math.max(Math.abs(exact[i]), fx), mag);
         double err = Math.min(ew, ex);
-        if (!(err <= limit) && !(exact != null && Math.abs(got[i] - exact[i]) <= Math.max(4 * noise, slack))) {
+        boolean noisy = exact != null
+            && Math.abs(got[i] - exact[i]) <= Math.max(4 * noise, slack);
+        if (!(err <= limit) && !noisy) {
           throw new AssertionError(String.format(Locale.ROOT,
               "%s [%d]: element %d is %s, interpreter %s, exact %s (relative errors %.3g and "
                   + "%.3g > %.1g; reference's noise %.3g)", what, k, i - off, got[i], want[i],
