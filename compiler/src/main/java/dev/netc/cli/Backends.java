@@ -23,23 +23,10 @@ final class Backends {
 
   private Backends() {}
 
-  /** An engine for {@code net}: the interpreter when asked, else its generated class. */
-  static Engine create(Network net, boolean interpret) {
-    if (interpret) {
-      return new DoubleEngine(net, new Interpreter(net), "interpreter");
-    }
-    Object instance = instantiate(net);
-    String backend = "generated code";
-    if (instance instanceof FloatNetwork f) {
-      return new FloatEngine(net, f, backend);
-    }
-    return new DoubleEngine(net, (DoubleNetwork) instance, backend);
-  }
-
   /** An engine for {@code net}: the interpreter when asked, else its class from {@code backend}. */
   static Engine create(Network net, boolean interpret, CodegenPolicy.Backend backend) {
     if (interpret) {
-      return create(net, true);
+      return new DoubleEngine(net, new Interpreter(net), "interpreter");
     }
     Object instance = instantiate(net, backend);
     String name = "generated code (" + backend.name().toLowerCase(Locale.ROOT) + ")";

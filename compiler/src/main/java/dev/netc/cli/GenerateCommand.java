@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import javax.lang.model.SourceVersion;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code netc [generate] MODEL.net}: writes one Java source per network. */
@@ -25,8 +25,7 @@ import picocli.CommandLine.Spec;
 final class GenerateCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "MODEL.net", description = "The network description.")
-  Path model;
+  @Mixin ModelOptions model;
 
   @Option(names = {"-o", "--output"}, paramLabel = "DIR", defaultValue = "generated",
       description = "Source root to write into (default: ${DEFAULT-VALUE}).")
@@ -35,10 +34,6 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = {"-p", "--package"}, paramLabel = "PACKAGE", defaultValue = "",
       description = "Java package of the generated classes (default: the unnamed package).")
   String packageName;
-
-  @Option(names = "--network", paramLabel = "NAME",
-      description = "Generate only this network (default: all in the file).")
-  String network;
 
   @Option(names = "--backend", paramLabel = "scalar|vector", defaultValue = "scalar",
       description = "Loops in plain Java (default, no dependency) or with the Vector API "
@@ -49,9 +44,8 @@ final class GenerateCommand implements Callable<Integer> {
   public Integer call() {
     checkPackageName(packageName);
     CodegenPolicy policy = CodegenPolicy.defaults().withBackend(Backends.parse(backend));
-    ModelFile file = ModelFile.load(model, spec.commandLine().getErr());
     List<Path> written = new ArrayList<>();
-    for (Network net : file.selectAll(network)) {
+    for (Network net : model.loadAll(spec.commandLine().getErr())) {
       JavaFile javaFile = JavaGenerator.generate(net, packageName, policy);
       Path target = sourcePath(output, javaFile);
       write(target, javaFile.toString());

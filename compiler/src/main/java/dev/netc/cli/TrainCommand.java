@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code netc train}: trains a network on CSV or IDX data and saves its weights. */
@@ -27,28 +27,17 @@ import picocli.CommandLine.Spec;
 final class TrainCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "MODEL.net")
-  Path model;
+  @Mixin ModelOptions model;
 
-  @Option(names = "--network", paramLabel = "NAME", description = "The network (if several).")
-  String network;
+  @Mixin DataOptions data;
 
-  @Option(names = "--data", required = true, paramLabel = "FILE",
-      description = "Training data: CSV (inputs, then targets) or an IDX image file.")
-  Path data;
-
-  @Option(names = "--labels", paramLabel = "FILE",
-      description = "IDX label file for --data (default: derived from the image file name).")
-  Path labels;
+  @Mixin EngineOptions engineOptions;
 
   @Option(names = "--test", paramLabel = "FILE", description = "Test data, evaluated each epoch.")
   Path test;
 
   @Option(names = "--test-labels", paramLabel = "FILE", description = "IDX label file for --test.")
   Path testLabels;
-
-  @Option(names = "--header", description = "CSV files start with a header line to skip.")
-  boolean header;
 
   @Option(names = "--epochs", paramLabel = "E", defaultValue = "10",
       description = "Passes over the data (default: ${DEFAULT-VALUE}).")
@@ -77,9 +66,6 @@ final class TrainCommand implements Callable<Integer> {
       description = "Where to write the loss curve (default: next to --out, with .svg).")
   Path plot;
 
-  @Option(names = "--interpret", description = "Run on the reference interpreter.")
-  boolean interpret;
-
   @Option(names = "--threads", paramLabel = "T", defaultValue = "1",
       description = "Worker threads for data-parallel mini-batches (default: ${DEFAULT-VALUE}).")
   int threads;
@@ -101,16 +87,16 @@ final class TrainCommand implements Callable<Integer> {
   private Integer train() {
     PrintWriter stdout = spec.commandLine().getOut();
     checkOptions();
-    Network net = ModelFile.load(model, spec.commandLine().getErr()).select(network);
+    Network net = model.load(spec.commandLine().getErr());
     if (seed != null) {
       net = Backends.withSeed(net, seed);
     }
     long shuffleSeed = seed != null ? seed : net.seed();
-    engine = Backends.create(net, interpret);
+    engine = engineOptions.create(net);
     engine.loss();
-    Dataset train = DataFiles.load(data, labels, header, net, engine.dataType());
+    Dataset train = data.load(net, engine);
     Dataset testSet = test == null ? null
-        : DataFiles.load(test, testLabels, header, net, engine.dataType());
+        : DataFiles.load(test, testLabels, data.header, net, engine.dataType());
     if (paramsIn != null) {
       Backends.loadWeights(engine, paramsIn);
     }

@@ -303,6 +303,28 @@ class CliTest {
   }
 
   @Test
+  void everyCommandRunsOnTheVectorBackend() throws IOException {
+    Path model = write("xor.net", XOR);
+    Path data = write("xor.csv", "0,0,0\n0,1,1\n1,0,1\n1,1,0\n");
+    Path weights = dir.resolve("v.safetensors");
+    CliRunner train = CliRunner.run("train", model.toString(), "--data", data.toString(),
+        "--epochs", "400", "--batch", "4", "--out", weights.toString(), "--backend", "vector");
+    assertExit(0, train);
+    assertTrue(train.out().contains("generated code (vector)"), train::toString);
+    CliRunner eval = CliRunner.run("eval", model.toString(), "--params", weights.toString(),
+        "--data", data.toString(), "--backend", "vector");
+    assertExit(0, eval);
+    assertTrue(eval.out().contains("accuracy  100.00%"), eval::toString);
+    CliRunner check = CliRunner.run("check", model.toString(), "--backend", "vector");
+    assertExit(0, check);
+    assertTrue(check.out().contains("ok (tolerances"), check::toString);
+    Path grads = dir.resolve("g.safetensors");
+    assertExit(0, CliRunner.run("grad", model.toString(), "--params", weights.toString(),
+        "--data", data.toString(), "--out", grads.toString(), "--backend", "vector"));
+    assertTrue(Files.size(grads) > 0);
+  }
+
+  @Test
   void dotDescribesEveryLayer() throws IOException {
     Path model = write("xor.net", XOR);
     CliRunner r = CliRunner.run("dot", model.toString());
