@@ -23,9 +23,14 @@ ROWS = [
 ]
 
 JMH_CLASSES = {"GeneratedBench": "generated", "InterpreterBench": "interpreter",
-               "EncogBench": "encog", "GeneratedPhasesBench": "phases"}
-COLUMNS = [("generated", "netc generated"), ("interpreter", "netc interpreter"),
+               "EncogBench": "encog", "GeneratedPhasesBench": "phases",
+               "ParallelBench": "parallel"}
+# "generated" is the scalar backend (the default); "vector" the Vector API backend on one
+# thread; "parallel2" the vector backend trained data-parallel on 2 threads (ParallelBench).
+COLUMNS = [("generated", "netc scalar"), ("vector", "netc vector"),
+           ("parallel2", "netc vector ×2 threads"), ("interpreter", "netc interpreter"),
            ("encog", "Encog 3.4"), ("pytorch", "PyTorch"), ("fann", "FANN 2.2")]
+NETC = ("generated", "vector", "parallel2")
 
 
 def read_jmh(path, scores, errors, alloc):
@@ -36,6 +41,13 @@ def read_jmh(path, scores, errors, alloc):
         impl = JMH_CLASSES.get(cls)
         if impl is None:
             continue
+        backend = run.get("params", {}).get("backend")
+        if impl == "generated" and backend == "vector":
+            impl = "vector"
+        elif impl == "parallel":
+            if backend != "vector":
+                continue  # the scalar backend on 2 threads is in the JSON, not in the table
+            impl = "parallel2"
         metric = run["primaryMetric"]
         if metric["scoreUnit"] != "ops/s":
             raise SystemExit(f"{run['benchmark']}: expected ops/s, got {metric['scoreUnit']}")
@@ -81,23 +93,25 @@ def with_error(v, err):
 
 def table(scores, errors, alloc):
     head = (["benchmark (samples/s)"] + [c[1] for c in COLUMNS]
-            + ["gen / interp", "gen / Encog", "gen / PyTorch", "gen / FANN",
-               "target (gen)", "gen alloc B/sample"])
+            + ["scalar / interp", "best netc / Encog", "best netc / PyTorch",
+               "best netc / FANN", "target (best netc)", "alloc B/sample (scalar, vector)"])
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for method, label, target in ROWS:
         get = {impl: scores.get((impl, method)) for impl, _ in COLUMNS}
-        gen = get["generated"]
+        netc = [get[i] for i in NETC if get[i] is not None]
+        gen = max(netc) if netc else None
         cells = [label] + [with_error(get[impl], errors.get((impl, method)))
                            for impl, _ in COLUMNS]
-        cells += [ratio(gen, get[p]) for p in ("interpreter", "encog", "pytorch", "fann")]
+        cells.append(ratio(get["generated"], get["interpreter"]))
+        cells += [ratio(gen, get[p]) for p in ("encog", "pytorch", "fann")]
         if target is None:
             cells.append("—")
         elif gen is None:
             cells.append(f"≥ {rate(target)}: n/a")
         else:
             cells.append(f"≥ {rate(target)}: {'met' if gen >= target else 'NOT met'}")
-        a = alloc.get(("generated", method))
-        cells.append("n/a" if a is None else f"{a:.3g}")
+        a = [alloc.get((i, method)) for i in ("generated", "vector")]
+        cells.append(", ".join("n/a" if v is None else f"{v:.3g}" for v in a))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

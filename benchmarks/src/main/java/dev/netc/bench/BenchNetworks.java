@@ -1,6 +1,6 @@
 package dev.netc.bench;
 
-import com.palantir.javapoet.JavaFile;
+import dev.netc.codegen.CodegenPolicy;
 import dev.netc.codegen.JavaGenerator;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Layer;
@@ -26,7 +26,10 @@ import java.util.Optional;
  */
 public final class BenchNetworks {
 
-  /** Package of the generated classes {@code Mlp} and {@code Tiny}. */
+  /**
+   * Package of the generated classes {@code Mlp} and {@code Tiny} (scalar backend) and
+   * {@code MlpVector} and {@code TinyVector} (Vector API backend).
+   */
   public static final String PACKAGE = "dev.netc.bench.gen";
 
   /** Learning rate of both networks; momentum is {@link #MOMENTUM}. */
@@ -63,6 +66,11 @@ public final class BenchNetworks {
         new Optimizer.Sgd(LR, MOMENTUM, false, 0.0), seed, Precision.FLOAT);
   }
 
+  private static Network renamed(Network n, String name) {
+    return new Network(name, n.sourceFile(), n.inputSize(), n.layers(), n.loss(), n.optimizer(),
+        n.seed(), n.precision());
+  }
+
   /** Writes the generated sources of both networks under the directory {@code args[0]}. */
   public static void main(String[] args) throws IOException {
     if (args.length != 1) {
@@ -70,9 +78,11 @@ public final class BenchNetworks {
       System.exit(2);
     }
     Path out = Path.of(args[0]);
+    CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
     for (Network n : List.of(mlp(), tiny())) {
-      JavaFile file = JavaGenerator.generate(n, PACKAGE);
-      file.writeTo(out);
+      JavaGenerator.generate(n, PACKAGE).writeTo(out);
+      // The same network from the Vector API backend, as MlpVector and TinyVector.
+      JavaGenerator.generate(renamed(n, n.name() + "Vector"), PACKAGE, vector).writeTo(out);
     }
   }
 }

@@ -1,7 +1,9 @@
 package dev.netc.bench;
 
 import dev.netc.bench.gen.Mlp;
+import dev.netc.bench.gen.MlpVector;
 import dev.netc.bench.gen.Tiny;
+import dev.netc.bench.gen.TinyVector;
 import dev.netc.runtime.TrainableFloatNetwork;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -12,20 +14,22 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The classes netc generates at build time ({@link BenchNetworks}), in float. Scores are samples
- * per second: each invocation processes one batch and counts as {@code batch} operations.
+ * The classes netc generates at build time ({@link BenchNetworks}), in float, from both backends
+ * ({@code backend} = scalar, the dependency-free default, or vector, the Vector API). Scores are
+ * samples per second: each invocation processes one batch and counts as {@code batch} operations.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "--add-modules=jdk.incubator.vector"})
 public class GeneratedBench {
 
   /** A generated network, its initial parameters and a data pool per batch size. */
@@ -64,6 +68,10 @@ public class GeneratedBench {
   /** MLP 784-256-128-10. */
   @State(Scope.Thread)
   public static class MlpState extends Net {
+    /** Which backend generated the class under test. */
+    @Param({"scalar", "vector"})
+    public String backend;
+
     BenchData b1;
     BenchData b32;
     BenchData b128;
@@ -71,7 +79,7 @@ public class GeneratedBench {
     /** Builds the network and the data. */
     @Setup(Level.Trial)
     public void setUp() {
-      init(new Mlp());
+      init(backend.equals("vector") ? new MlpVector() : new Mlp());
       b1 = BenchData.mlp(1);
       b32 = BenchData.mlp(32);
       b128 = BenchData.mlp(128);
@@ -81,12 +89,16 @@ public class GeneratedBench {
   /** Tiny 4-16-3. */
   @State(Scope.Thread)
   public static class TinyState extends Net {
+    /** Which backend generated the class under test. */
+    @Param({"scalar", "vector"})
+    public String backend;
+
     BenchData b1;
 
     /** Builds the network and the data. */
     @Setup(Level.Trial)
     public void setUp() {
-      init(new Tiny());
+      init(backend.equals("vector") ? new TinyVector() : new Tiny());
       b1 = BenchData.tiny(1);
     }
   }
