@@ -9,6 +9,8 @@ import dev.netc.interp.Interpreter;
 import java.util.Arrays;
 import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Runs every benchmark method a few times outside JMH: each one works, returns a real number, and
@@ -24,10 +26,12 @@ class BenchmarksTest {
     }
   }
 
-  @Test
-  void generatedBenchmarksRunAndTrain() {
+  @ParameterizedTest
+  @ValueSource(strings = {"scalar", "vector"})
+  void generatedBenchmarksRunAndTrain(String backend) {
     GeneratedBench bench = new GeneratedBench();
     GeneratedBench.MlpState mlp = new GeneratedBench.MlpState();
+    mlp.backend = backend;
     mlp.setUp();
     mlp.reset();
     assertRuns("mlpTrainB1", () -> bench.mlpTrainB1(mlp));
@@ -42,10 +46,30 @@ class BenchmarksTest {
     assertArrayEquals(mlp.initial, after, "reset restored the parameters");
 
     GeneratedBench.TinyState tiny = new GeneratedBench.TinyState();
+    tiny.backend = backend;
     tiny.setUp();
     tiny.reset();
     assertRuns("tinyTrainB1", () -> bench.tinyTrainB1(tiny));
     assertRuns("tinyPredictB1", () -> bench.tinyPredictB1(tiny));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"scalar", "vector"})
+  void parallelBenchmarksRunAndTrain(String backend) {
+    ParallelBench bench = new ParallelBench();
+    ParallelBench.Trainer s = new ParallelBench.Trainer();
+    s.backend = backend;
+    s.setUp();
+    try {
+      s.reset();
+      assertRuns("mlpTrainB32", () -> bench.mlpTrainB32(s));
+      assertRuns("mlpTrainB128", () -> bench.mlpTrainB128(s));
+      float[] after = new float[s.initial.length];
+      s.trainer.master().getParameters(after);
+      assertFalse(Arrays.equals(s.initial, after), "training changed the parameters");
+    } finally {
+      s.tearDown();
+    }
   }
 
   @Test
@@ -99,9 +123,11 @@ class BenchmarksTest {
     assertRuns("tinyPredictB1", () -> bench.tinyPredictB1(tiny));
   }
 
-  @Test
-  void generatedClassesAreTheBenchmarkedNetworks() {
+  @ParameterizedTest
+  @ValueSource(strings = {"scalar", "vector"})
+  void generatedClassesAreTheBenchmarkedNetworks(String backend) {
     GeneratedBench.MlpState gen = new GeneratedBench.MlpState();
+    gen.backend = backend;
     gen.setUp();
     Interpreter interp = new Interpreter(BenchNetworks.mlp());
     assertEquals(interp.parameterCount(), gen.net.parameterCount());
