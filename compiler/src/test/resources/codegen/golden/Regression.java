@@ -60,6 +60,11 @@ public final class Regression implements TrainableDoubleNetwork {
 
   private static final double MOMENTUM = 0.9;
 
+  /**
+   * Examples per batched pass: mini-batches are processed CHUNK at a time.
+   */
+  private static final int CHUNK = 64;
+
   private static final List<TensorSpec> LAYOUT = List.of(
     new TensorSpec("features.weight", new int[] {40, 20}, 0),
     new TensorSpec("features.bias", new int[] {40}, 800),
@@ -120,6 +125,32 @@ public final class Regression implements TrainableDoubleNetwork {
    * Optimizer steps taken since construction or the last reset.
    */
   private long stepCount;
+
+  private final double[] rowW = new double[40];
+
+  private final double[] rowS1 = new double[40];
+
+  private final double[][] xT = new double[20][64];
+
+  private final double[][] xRows = new double[64][20];
+
+  private final double[] rowAcc = new double[40];
+
+  private final double[][] featuresBatchActT = new double[40][64];
+
+  private final double[][] featuresBatchAct = new double[64][40];
+
+  private final double[][] featuresBatchDelta = new double[40][64];
+
+  private final double[][] featuresBatchDer = new double[40][64];
+
+  private final double[][] predictionBatchActT = new double[1][64];
+
+  private final double[] predictionBatchZ = new double[64];
+
+  private final double[] predictionBatchAct = new double[64];
+
+  private final double[][] predictionBatchDelta = new double[1][64];
 
   /**
    * Creates the network with the seed of the .net file, {@value #DEFAULT_SEED}.
@@ -222,9 +253,14 @@ public final class Regression implements TrainableDoubleNetwork {
   public void predictBatch(double[] xs, double[] out, int n) {
     checkBatch(xs.length, n, INPUT_SIZE, "input");
     checkBatch(out.length, n, OUTPUT_SIZE, "output");
-    for (int e = 0; e < n; e++) {
-      forward(xs, e * INPUT_SIZE);
-      System.arraycopy(predictionAct, 0, out, e * OUTPUT_SIZE, OUTPUT_SIZE);
+    for (int e0 = 0; e0 < n; e0 += CHUNK) {
+      int m = Math.min(CHUNK, n - e0);
+      batchForward(xs, e0, m);
+      for (int s = 0; s < m; s++) {
+        int e = e0 + s;
+        outputRow(s);
+        System.arraycopy(predictionAct, 0, out, e * OUTPUT_SIZE, OUTPUT_SIZE);
+      }
     }
   }
 
@@ -322,8 +358,14 @@ public final class Regression implements TrainableDoubleNetwork {
     checkBatch(xs.length, n, INPUT_SIZE, "input");
     checkBatch(targets.length, n, TARGET_WIDTH, "target");
     double total = 0.0;
-    for (int e = 0; e < n; e++) {
-      total += evalExample(xs, e * INPUT_SIZE, targets, e * TARGET_WIDTH);
+    for (int e0 = 0; e0 < n; e0 += CHUNK) {
+      int m = Math.min(CHUNK, n - e0);
+      batchForward(xs, e0, m);
+      for (int s = 0; s < m; s++) {
+        int e = e0 + s;
+        outputRow(s);
+        total += exampleLoss(targets, e * TARGET_WIDTH);
+      }
     }
     return total * lossScale(n);
   }
@@ -367,6 +409,15 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   @Override
   public double trainBatch(double[] xs, double[] targets, int n) {
+    if (n == 1) {
+      // One example: the online step, one pass over each layer's weights.
+      checkBatch(xs.length, n, INPUT_SIZE, "input");
+      checkBatch(targets.length, n, TARGET_WIDTH, "target");
+      int e = 0;
+      double scale = lossScale(1);
+      double total = trainOnline(xs, 0, targets, e * TARGET_WIDTH, scale);
+      return total * scale;
+    }
     double total = sumGradients(xs, targets, n);
     double scale = lossScale(n);
     step(scale);
@@ -400,8 +451,17 @@ public final class Regression implements TrainableDoubleNetwork {
     checkBatch(targets.length, n, TARGET_WIDTH, "target");
     zeroGradient();
     double total = 0.0;
-    for (int e = 0; e < n; e++) {
-      total += trainExample(xs, e * INPUT_SIZE, targets, e * TARGET_WIDTH);
+    for (int e0 = 0; e0 < n; e0 += CHUNK) {
+      int m = Math.min(CHUNK, n - e0);
+      batchForward(xs, e0, m);
+      for (int s = 0; s < m; s++) {
+        int e = e0 + s;
+        outputRow(s);
+        total += exampleLoss(targets, e * TARGET_WIDTH);
+        outputDelta(targets, e * TARGET_WIDTH);
+        storeDelta(s);
+      }
+      batchBackward(xs, e0, m);
     }
     return total;
   }
@@ -516,6 +576,114 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
+   * One optimizer step on the example at {@code xs[xOff]}, its gradient times {@code scale}
+   * fused into the update; returns its unscaled loss.
+   */
+  private double trainOnline(double[] xs, int xOff, double[] t, int tOff, double scale) {
+    forward(xs, xOff);
+    double total = exampleLoss(t, tOff);
+    outputDelta(t, tOff);
+    onlineStep(scale);
+    return total;
+  }
+
+  /**
+   * Back-propagates the current example's output delta and applies the optimizer with its gradient
+   * times {@code scale}, layer by layer, in one pass over each layer's weights.
+   */
+  private void onlineStep(double scale) {
+    stepCount++;
+    predictionOnline(scale);
+    featuresOnline(scale);
+  }
+
+  /**
+   * Layer features, one example: gradient and SGD update fused in one pass over the weights.
+   */
+  private void featuresOnline(double scale) {
+    double[] w = featuresWeight;
+    double[] b = featuresBias;
+    double[] d = featuresDelta;
+    double[] x = input;
+    double[] wbuf = featuresWeightMomentum;
+    double[] bbuf = featuresBiasMomentum;
+    double[] wr = rowW;
+    double[] br = rowS1;
+    for (int o = 0; o < 40; o++) {
+      double dk = d[o];
+      double ds = dk * scale;
+      double wi = b[o];
+      double gi = ds;
+      {
+        gi += WEIGHT_DECAY * wi;
+        double bi = MOMENTUM * bbuf[o] + gi;
+        bbuf[o] = bi;
+        b[o] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
+      }
+      int k = o * 20;
+      System.arraycopy(w, k, wr, 0, 20);
+      System.arraycopy(wbuf, k, br, 0, 20);
+      for (int i = 0; i < 20; i++) {
+        wi = wr[i];
+        gi = ds * x[i];
+        gi += WEIGHT_DECAY * wi;
+        double bi = MOMENTUM * br[i] + gi;
+        br[i] = bi;
+        wr[i] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
+      }
+      System.arraycopy(wr, 0, w, k, 20);
+      System.arraycopy(br, 0, wbuf, k, 20);
+    }
+  }
+
+  /**
+   * Layer prediction, one example: delta of the previous layer (old weights), gradient and SGD update fused in one pass over the weights.
+   */
+  private void predictionOnline(double scale) {
+    double[] w = predictionWeight;
+    double[] b = predictionBias;
+    double[] d = predictionDelta;
+    double[] x = featuresAct;
+    double[] wbuf = predictionWeightMomentum;
+    double[] bbuf = predictionBiasMomentum;
+    double[] wr = rowW;
+    double[] br = rowS1;
+    double[] g = featuresDelta;
+    Arrays.fill(g, 0.0);
+    for (int o = 0; o < 1; o++) {
+      double dk = d[o];
+      double ds = dk * scale;
+      double wi = b[o];
+      double gi = ds;
+      {
+        gi += WEIGHT_DECAY * wi;
+        double bi = MOMENTUM * bbuf[o] + gi;
+        bbuf[o] = bi;
+        b[o] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
+      }
+      int k = o * 40;
+      System.arraycopy(w, k, wr, 0, 40);
+      System.arraycopy(wbuf, k, br, 0, 40);
+      for (int i = 0; i < 40; i++) {
+        wi = wr[i];
+        g[i] += dk * wi;
+        gi = ds * x[i];
+        gi += WEIGHT_DECAY * wi;
+        double bi = MOMENTUM * br[i] + gi;
+        br[i] = bi;
+        wr[i] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
+      }
+      System.arraycopy(wr, 0, w, k, 40);
+      System.arraycopy(br, 0, wbuf, k, 40);
+    }
+    double[] pz = featuresZ;
+    double[] pa = featuresAct;
+    for (int i = 0; i < 40; i++) {
+      g[i] *= (pz[i] > 0.0 ? 1.0 : pa[i] + 1.0);
+    }
+  }
+
+  /**
    * mse of the current example, summed over the outputs in double.
    */
   private double exampleLoss(double[] t, int tOff) {
@@ -610,6 +778,234 @@ public final class Regression implements TrainableDoubleNetwork {
     }
     for (int i = 0; i < 40; i++) {
       g[i] *= (pz[i] > 0.0 ? 1.0 : pa[i] + 1.0);
+    }
+  }
+
+  /**
+   * Forward pass of examples e0 .. e0 + m - 1 (m <= CHUNK) of {@code xs}.
+   */
+  private void batchForward(double[] xs, int e0, int m) {
+    // The inputs as row arrays: feature-major for the forward kernels, batch-major for the gradient.
+    double[][] xt = xT;
+    for (int s = 0; s < m; s++) {
+      int xo = (e0 + s) * INPUT_SIZE;
+      System.arraycopy(xs, xo, xRows[s], 0, INPUT_SIZE);
+      for (int i = 0; i < INPUT_SIZE; i++) {
+        xt[i][s] = xs[xo + i];
+      }
+    }
+    featuresForwardBatch(m);
+    predictionForwardBatch(m);
+  }
+
+  /**
+   * Copies example s of the chunk's output layer into the per-example buffers.
+   */
+  private void outputRow(int s) {
+    System.arraycopy(predictionBatchZ, s * 1, predictionZ, 0, 1);
+    System.arraycopy(predictionBatchAct, s * 1, predictionAct, 0, 1);
+  }
+
+  /**
+   * Back-propagates the chunk's output deltas, adding its gradient to the buffers.
+   */
+  private void batchBackward(double[] xs, int e0, int m) {
+    predictionGradientBatch(m);
+    predictionBackpropBatch(m);
+    featuresGradientBatch(m);
+  }
+
+  /**
+   * Stores the current example's output delta as example s of the chunk.
+   */
+  private void storeDelta(int s) {
+    double[] d = predictionDelta;
+    for (int o = 0; o < 1; o++) {
+      predictionBatchDelta[o][s] = d[o];
+    }
+  }
+
+  /**
+   * Layer features forward over m examples, feature-major, 4 inputs per pass over a row of z; bias, activation and derivative fused.
+   */
+  private void featuresForwardBatch(int m) {
+    double[] w = featuresWeight;
+    double[] b = featuresBias;
+    double[][] xt = xT;
+    double[][] zt = featuresBatchActT;
+    double[][] a = featuresBatchAct;
+    double[][] der = featuresBatchDer;
+    for (int o = 0; o < 40; o++) {
+      double[] zr = zt[o];
+      Arrays.fill(zr, 0, m, b[o]);
+      int k = o * 20;
+      for (int i = 0; i < 20; i += 4) {
+        double c0 = w[k + i + 0];
+        double[] x0 = xt[i + 0];
+        double c1 = w[k + i + 1];
+        double[] x1 = xt[i + 1];
+        double c2 = w[k + i + 2];
+        double[] x2 = xt[i + 2];
+        double c3 = w[k + i + 3];
+        double[] x3 = xt[i + 3];
+        for (int j = 0; j < m; j++) {
+          zr[j] += c0 * x0[j] + c1 * x1[j] + c2 * x2[j] + c3 * x3[j];
+        }
+      }
+      double[] dr = der[o];
+      for (int s = 0; s < m; s++) {
+        double zv = zr[s];
+        double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+        zr[s] = av;
+        a[s][o] = av;
+        dr[s] = (zv > 0.0 ? 1.0 : av + 1.0);
+      }
+    }
+  }
+
+  /**
+   * Layer features: adds the chunk's delta^T x to the weight gradient, 4 examples per pass over a scratch row.
+   */
+  private void featuresGradientBatch(int m) {
+    double[] gw = featuresWeightGrad;
+    double[] gb = featuresBiasGrad;
+    double[][] d = featuresBatchDelta;
+    double[][] x = xRows;
+    double[] acc = rowAcc;
+    int mt = m / 4 * 4;
+    for (int o = 0; o < 40; o++) {
+      double[] dr = d[o];
+      Arrays.fill(acc, 0, 20, 0.0);
+      for (int s = 0; s < mt; s += 4) {
+        double c0 = dr[s + 0];
+        double[] x0 = x[s + 0];
+        double c1 = dr[s + 1];
+        double[] x1 = x[s + 1];
+        double c2 = dr[s + 2];
+        double[] x2 = x[s + 2];
+        double c3 = dr[s + 3];
+        double[] x3 = x[s + 3];
+        for (int j = 0; j < 20; j++) {
+          acc[j] += c0 * x0[j] + c1 * x1[j] + c2 * x2[j] + c3 * x3[j];
+        }
+      }
+      for (int s = mt; s < m; s++) {
+        double c0 = dr[s];
+        double[] x0 = x[s];
+        for (int j = 0; j < 20; j++) {
+          acc[j] += c0 * x0[j];
+        }
+      }
+      int go = o * 20;
+      for (int j = 0; j < 20; j++) {
+        gw[go + j] += acc[j];
+      }
+      for (int s = 0; s < m; s++) {
+        gb[o] += dr[s];
+      }
+    }
+  }
+
+  /**
+   * Layer prediction forward over m examples, feature-major, 4 inputs per pass over a row of z; bias, activation and derivative fused.
+   */
+  private void predictionForwardBatch(int m) {
+    double[] w = predictionWeight;
+    double[] b = predictionBias;
+    double[][] xt = featuresBatchActT;
+    double[][] zt = predictionBatchActT;
+    double[] z = predictionBatchZ;
+    double[] a = predictionBatchAct;
+    for (int o = 0; o < 1; o++) {
+      double[] zr = zt[o];
+      Arrays.fill(zr, 0, m, b[o]);
+      int k = o * 40;
+      for (int i = 0; i < 40; i += 4) {
+        double c0 = w[k + i + 0];
+        double[] x0 = xt[i + 0];
+        double c1 = w[k + i + 1];
+        double[] x1 = xt[i + 1];
+        double c2 = w[k + i + 2];
+        double[] x2 = xt[i + 2];
+        double c3 = w[k + i + 3];
+        double[] x3 = xt[i + 3];
+        for (int j = 0; j < m; j++) {
+          zr[j] += c0 * x0[j] + c1 * x1[j] + c2 * x2[j] + c3 * x3[j];
+        }
+      }
+      for (int s = 0; s < m; s++) {
+        double zv = zr[s];
+        z[s * 1 + o] = zv;
+        a[s * 1 + o] = zv;
+      }
+    }
+  }
+
+  /**
+   * Layer prediction: adds the chunk's delta^T x to the weight gradient, 4 examples per pass over a scratch row.
+   */
+  private void predictionGradientBatch(int m) {
+    double[] gw = predictionWeightGrad;
+    double[] gb = predictionBiasGrad;
+    double[][] d = predictionBatchDelta;
+    double[][] x = featuresBatchAct;
+    double[] acc = rowAcc;
+    int mt = m / 4 * 4;
+    for (int o = 0; o < 1; o++) {
+      double[] dr = d[o];
+      Arrays.fill(acc, 0, 40, 0.0);
+      for (int s = 0; s < mt; s += 4) {
+        double c0 = dr[s + 0];
+        double[] x0 = x[s + 0];
+        double c1 = dr[s + 1];
+        double[] x1 = x[s + 1];
+        double c2 = dr[s + 2];
+        double[] x2 = x[s + 2];
+        double c3 = dr[s + 3];
+        double[] x3 = x[s + 3];
+        for (int j = 0; j < 40; j++) {
+          acc[j] += c0 * x0[j] + c1 * x1[j] + c2 * x2[j] + c3 * x3[j];
+        }
+      }
+      for (int s = mt; s < m; s++) {
+        double c0 = dr[s];
+        double[] x0 = x[s];
+        for (int j = 0; j < 40; j++) {
+          acc[j] += c0 * x0[j];
+        }
+      }
+      int go = o * 40;
+      for (int j = 0; j < 40; j++) {
+        gw[go + j] += acc[j];
+      }
+      for (int s = 0; s < m; s++) {
+        gb[o] += dr[s];
+      }
+    }
+  }
+
+  /**
+   * Layer prediction: delta of layer features over the chunk, feature-major, 1 rows per pass.
+   */
+  private void predictionBackpropBatch(int m) {
+    double[] w = predictionWeight;
+    double[][] d = predictionBatchDelta;
+    double[][] g = featuresBatchDelta;
+    double[][] der = featuresBatchDer;
+    for (int i = 0; i < 40; i++) {
+      double[] gr = g[i];
+      Arrays.fill(gr, 0, m, 0.0);
+      for (int o = 0; o < 1; o += 1) {
+        double c0 = w[(o + 0) * 40 + i];
+        double[] x0 = d[o + 0];
+        for (int j = 0; j < m; j++) {
+          gr[j] += c0 * x0[j];
+        }
+      }
+      double[] dr = der[i];
+      for (int j = 0; j < m; j++) {
+        gr[j] *= dr[j];
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.netc.cli;
 
 import com.palantir.javapoet.JavaFile;
+import dev.netc.codegen.CodegenPolicy;
 import dev.netc.codegen.InMemoryCompiler;
 import dev.netc.codegen.JavaGenerator;
 import dev.netc.interp.Interpreter;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 
 /** Builds the {@link Engine} a command runs on: generated code compiled in memory, or the interpreter. */
 final class Backends {
@@ -21,22 +23,42 @@ final class Backends {
 
   private Backends() {}
 
-  /** An engine for {@code net}: the interpreter when asked, else its generated class. */
-  static Engine create(Network net, boolean interpret) {
+  /** An engine for {@code net}: the interpreter when asked, else its class from {@code backend}. */
+  static Engine create(Network net, boolean interpret, CodegenPolicy.Backend backend) {
     if (interpret) {
       return new DoubleEngine(net, new Interpreter(net), "interpreter");
     }
-    Object instance = instantiate(net);
-    String backend = "generated code";
+    Object instance = instantiate(net, backend);
+    String name = "generated code (" + backend.name().toLowerCase(Locale.ROOT) + ")";
     if (instance instanceof FloatNetwork f) {
-      return new FloatEngine(net, f, backend);
+      return new FloatEngine(net, f, name);
     }
-    return new DoubleEngine(net, (DoubleNetwork) instance, backend);
+    return new DoubleEngine(net, (DoubleNetwork) instance, name);
+  }
+
+  /** The backend named by a {@code --backend} option, or a user error. */
+  static CodegenPolicy.Backend parse(String name) {
+    try {
+      return CodegenPolicy.Backend.parse(name);
+    } catch (IllegalArgumentException e) {
+      throw new UserException(e.getMessage());
+    }
   }
 
   /** Generates, compiles and instantiates {@code net}'s class with the network's own seed. */
   static Object instantiate(Network net) {
-    JavaFile file = JavaGenerator.generate(net, PACKAGE);
+    return instantiate(net, CodegenPolicy.Backend.SCALAR);
+  }
+
+  /** Like {@link #instantiate(Network)} with the given backend. */
+  static Object instantiate(Network net, CodegenPolicy.Backend backend) {
+    if (backend == CodegenPolicy.Backend.VECTOR
+        && ModuleLayer.boot().findModule(InMemoryCompiler.VECTOR_MODULE).isEmpty()) {
+      throw new UserException("the vector backend needs the java option --add-modules "
+          + InMemoryCompiler.VECTOR_MODULE + " (bin/netc adds it when --backend vector is given)");
+    }
+    JavaFile file = JavaGenerator.generate(net, PACKAGE,
+        CodegenPolicy.defaults().withBackend(backend));
     InMemoryCompiler.Compiled compiled = InMemoryCompiler.compile(List.of(file));
     Class<?> type = compiled.load(PACKAGE + "." + file.typeSpec().name());
     try {

@@ -14,8 +14,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -34,11 +34,11 @@ final class CheckCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "MODEL.net")
-  Path model;
+  @Mixin ModelOptions model;
 
-  @Option(names = "--network", paramLabel = "NAME", description = "Check only this network.")
-  String network;
+  @Option(names = "--backend", paramLabel = "scalar|vector", defaultValue = "scalar",
+      description = "Generated code backend to check (default: ${DEFAULT-VALUE}).")
+  String backend;
 
   @Option(names = "--batch", paramLabel = "B", defaultValue = "4",
       description = "Random examples per check (default: ${DEFAULT-VALUE}).")
@@ -55,7 +55,7 @@ final class CheckCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     boolean ok = true;
-    for (Network net : ModelFile.load(model, spec.commandLine().getErr()).selectAll(network)) {
+    for (Network net : model.loadAll(spec.commandLine().getErr())) {
       ok &= check(net, out);
     }
     if (!ok) {
@@ -73,7 +73,7 @@ final class CheckCommand implements Callable<Integer> {
     boolean isFloat = net.precision() == Precision.FLOAT;
     double genTolerance = isFloat ? 1e-4 : 1e-10;
     double fdTolerance = 1e-6;
-    Object generated = Backends.instantiate(net);
+    Object generated = Backends.instantiate(net, Backends.parse(backend));
     int n = net.parameterCount();
     SplitMix64 rng = new SplitMix64(seed);
     double[] params = new double[n];

@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code netc dot MODEL.net}: the network as a Graphviz graph. */
@@ -22,11 +22,7 @@ import picocli.CommandLine.Spec;
 final class DotCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "MODEL.net")
-  Path model;
-
-  @Option(names = "--network", paramLabel = "NAME", description = "The network (if several).")
-  String network;
+  @Mixin ModelOptions model;
 
   @Option(names = "--svg", paramLabel = "FILE",
       description = "Also render an SVG with Graphviz's 'dot' program (must be installed).")
@@ -34,7 +30,7 @@ final class DotCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Network net = ModelFile.load(model, spec.commandLine().getErr()).select(network);
+    Network net = model.load(spec.commandLine().getErr());
     String dot = toDot(net);
     spec.commandLine().getOut().print(dot);
     if (svg != null) {

@@ -2,6 +2,8 @@ package dev.netc.cli;
 
 import dev.netc.ir.Network;
 import dev.netc.runtime.DoubleNetwork;
+import dev.netc.runtime.ParallelDoubleTrainer;
+import dev.netc.runtime.ParallelTrainer;
 import dev.netc.runtime.TrainableDoubleNetwork;
 import dev.netc.runtime.io.Dataset;
 import dev.netc.runtime.io.Tensor;
@@ -14,6 +16,7 @@ import java.util.Map;
 /** An {@link Engine} over a {@code double[]} network: the interpreter (any precision) or a generated {@code precision double} class. */
 final class DoubleEngine extends Engine {
   private final DoubleNetwork net;
+  private ParallelDoubleTrainer trainer;
   private double[] xs = new double[0];
   private double[] ts = new double[0];
   private double[] out = new double[0];
@@ -69,11 +72,25 @@ final class DoubleEngine extends Engine {
   }
 
   @Override
+  void useThreads(int threads) {
+    close();
+    trainer = ParallelTrainer.of(trainable(), reduction(), threads);
+  }
+
+  @Override
+  public void close() {
+    if (trainer != null) {
+      trainer.close();
+      trainer = null;
+    }
+  }
+
+  @Override
   double trainBatch(Dataset data, int[] order, int from, int size) {
     TrainableDoubleNetwork t = trainable();
     ensure(size);
     data.gather(order, from, size, xs, ts);
-    return t.trainBatch(xs, ts, size);
+    return trainer != null ? trainer.trainBatch(xs, ts, size) : t.trainBatch(xs, ts, size);
   }
 
   @Override

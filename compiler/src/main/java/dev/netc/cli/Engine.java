@@ -15,7 +15,7 @@ import java.util.Optional;
  * backend (generated class or interpreter). The loops over data live here once; subclasses only
  * move one chunk of rows between the dataset and the network's own array type.
  */
-abstract sealed class Engine permits FloatEngine, DoubleEngine {
+abstract sealed class Engine implements AutoCloseable permits FloatEngine, DoubleEngine {
   /** Rows per chunk when evaluating (predictions and loss over a whole dataset). */
   static final int EVAL_CHUNK = 256;
 
@@ -53,6 +53,22 @@ abstract sealed class Engine permits FloatEngine, DoubleEngine {
    * like the parameters, in the network's precision; returns the loss via {@code lossOut[0]}.
    */
   abstract Map<String, Tensor> gradient(Dataset data, double[] lossOut);
+
+  /**
+   * From now on, trains data-parallel on {@code threads} threads (see
+   * {@link dev.netc.runtime.ParallelTrainer}); call after loading weights, before training.
+   */
+  abstract void useThreads(int threads);
+
+  /** Stops the training threads, if any. */
+  @Override
+  public abstract void close();
+
+  /** How the loss reduces a batch, as the runtime's trainers need it. */
+  dev.netc.runtime.LossReduction reduction() {
+    return loss().reduction() == dev.netc.ir.Reduction.SUM
+        ? dev.netc.runtime.LossReduction.SUM : dev.netc.runtime.LossReduction.MEAN;
+  }
 
   /** The network's loss. */
   Loss loss() {

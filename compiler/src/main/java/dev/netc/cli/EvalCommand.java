@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code netc eval}: loss, accuracy and confusion matrix of trained weights on a dataset. */
@@ -20,36 +20,23 @@ import picocli.CommandLine.Spec;
 final class EvalCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "MODEL.net")
-  Path model;
-
-  @Option(names = "--network", paramLabel = "NAME", description = "The network (if several).")
-  String network;
+  @Mixin ModelOptions model;
 
   @Option(names = "--params", required = true, paramLabel = "FILE",
       description = "Trained weights (safetensors).")
   Path params;
 
-  @Option(names = "--data", required = true, paramLabel = "FILE",
-      description = "Examples: CSV (inputs, then targets) or an IDX image file.")
-  Path data;
+  @Mixin DataOptions data;
 
-  @Option(names = "--labels", paramLabel = "FILE", description = "IDX label file for --data.")
-  Path labels;
-
-  @Option(names = "--header", description = "The CSV file starts with a header line to skip.")
-  boolean header;
-
-  @Option(names = "--interpret", description = "Evaluate with the reference interpreter.")
-  boolean interpret;
+  @Mixin EngineOptions engineOptions;
 
   @Override
   public Integer call() {
-    Network net = ModelFile.load(model, spec.commandLine().getErr()).select(network);
-    Engine engine = Backends.create(net, interpret);
+    Network net = model.load(spec.commandLine().getErr());
+    Engine engine = engineOptions.create(net);
     engine.loss();
     Backends.loadWeights(engine, params);
-    Dataset dataset = DataFiles.load(data, labels, header, net, engine.dataType());
+    Dataset dataset = data.load(net, engine);
     Metrics m = Metrics.of(engine, dataset);
     PrintWriter out = spec.commandLine().getOut();
     out.printf(Locale.ROOT, "examples  %d%n", dataset.count());

@@ -2,6 +2,8 @@ package dev.netc.cli;
 
 import dev.netc.ir.Network;
 import dev.netc.runtime.FloatNetwork;
+import dev.netc.runtime.ParallelFloatTrainer;
+import dev.netc.runtime.ParallelTrainer;
 import dev.netc.runtime.TrainableFloatNetwork;
 import dev.netc.runtime.io.Dataset;
 import dev.netc.runtime.io.Tensor;
@@ -14,6 +16,7 @@ import java.util.Map;
 /** An {@link Engine} over a generated {@code precision float} class. */
 final class FloatEngine extends Engine {
   private final FloatNetwork net;
+  private ParallelFloatTrainer trainer;
   private float[] xs = new float[0];
   private float[] ts = new float[0];
   private float[] out = new float[0];
@@ -73,11 +76,25 @@ final class FloatEngine extends Engine {
   }
 
   @Override
+  void useThreads(int threads) {
+    close();
+    trainer = ParallelTrainer.of(trainable(), reduction(), threads);
+  }
+
+  @Override
+  public void close() {
+    if (trainer != null) {
+      trainer.close();
+      trainer = null;
+    }
+  }
+
+  @Override
   double trainBatch(Dataset data, int[] order, int from, int size) {
     TrainableFloatNetwork t = trainable();
     ensure(size);
     data.gather(order, from, size, xs, ts);
-    return t.trainBatch(xs, ts, size);
+    return trainer != null ? trainer.trainBatch(xs, ts, size) : t.trainBatch(xs, ts, size);
   }
 
   @Override

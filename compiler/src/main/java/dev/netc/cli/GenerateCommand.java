@@ -1,6 +1,7 @@
 package dev.netc.cli;
 
 import com.palantir.javapoet.JavaFile;
+import dev.netc.codegen.CodegenPolicy;
 import dev.netc.codegen.JavaGenerator;
 import dev.netc.ir.Network;
 import dev.netc.runtime.io.AtomicFile;
@@ -12,8 +13,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import javax.lang.model.SourceVersion;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code netc [generate] MODEL.net}: writes one Java source per network. */
@@ -24,8 +25,7 @@ import picocli.CommandLine.Spec;
 final class GenerateCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "MODEL.net", description = "The network description.")
-  Path model;
+  @Mixin ModelOptions model;
 
   @Option(names = {"-o", "--output"}, paramLabel = "DIR", defaultValue = "generated",
       description = "Source root to write into (default: ${DEFAULT-VALUE}).")
@@ -35,19 +35,20 @@ final class GenerateCommand implements Callable<Integer> {
       description = "Java package of the generated classes (default: the unnamed package).")
   String packageName;
 
-  @Option(names = "--network", paramLabel = "NAME",
-      description = "Generate only this network (default: all in the file).")
-  String network;
+  @Option(names = "--backend", paramLabel = "scalar|vector", defaultValue = "scalar",
+      description = "Loops in plain Java (default, no dependency) or with the Vector API "
+          + "(javac and java then need --add-modules jdk.incubator.vector).")
+  String backend;
 
   @Override
   public Integer call() {
     checkPackageName(packageName);
-    ModelFile file = ModelFile.load(model, spec.commandLine().getErr());
+    CodegenPolicy policy = CodegenPolicy.defaults().withBackend(Backends.parse(backend));
     // Every source is generated before the first is written: a failure leaves all files as
     // they were.
     List<JavaFile> sources = new ArrayList<>();
-    for (Network net : file.selectAll(network)) {
-      sources.add(JavaGenerator.generate(net, packageName));
+    for (Network net : model.loadAll(spec.commandLine().getErr())) {
+      sources.add(JavaGenerator.generate(net, packageName, policy));
     }
     List<Path> written = new ArrayList<>();
     for (JavaFile javaFile : sources) {

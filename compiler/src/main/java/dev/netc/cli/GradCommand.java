@@ -13,8 +13,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code netc grad}: the gradient of the loss over a dataset, written as safetensors. */
@@ -26,42 +26,29 @@ import picocli.CommandLine.Spec;
 final class GradCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "MODEL.net")
-  Path model;
-
-  @Option(names = "--network", paramLabel = "NAME", description = "The network (if several).")
-  String network;
+  @Mixin ModelOptions model;
 
   @Option(names = "--params", paramLabel = "FILE",
       description = "Parameters (safetensors; default: the seeded initialization).")
   Path params;
 
-  @Option(names = "--data", required = true, paramLabel = "FILE",
-      description = "Examples: CSV (inputs, then targets) or an IDX image file.")
-  Path data;
-
-  @Option(names = "--labels", paramLabel = "FILE", description = "IDX label file for --data.")
-  Path labels;
-
-  @Option(names = "--header", description = "The CSV file starts with a header line to skip.")
-  boolean header;
+  @Mixin DataOptions data;
 
   @Option(names = "--out", required = true, paramLabel = "FILE",
       description = "Where to write the gradients (safetensors).")
   Path out;
 
-  @Option(names = "--interpret", description = "Compute with the reference interpreter.")
-  boolean interpret;
+  @Mixin EngineOptions engineOptions;
 
   @Override
   public Integer call() {
-    Network net = ModelFile.load(model, spec.commandLine().getErr()).select(network);
-    Engine engine = Backends.create(net, interpret);
+    Network net = model.load(spec.commandLine().getErr());
+    Engine engine = engineOptions.create(net);
     engine.loss();
     if (params != null) {
       Backends.loadWeights(engine, params);
     }
-    Dataset dataset = DataFiles.load(data, labels, header, net, engine.dataType());
+    Dataset dataset = data.load(net, engine);
     double[] loss = new double[1];
     Map<String, Tensor> grads = engine.gradient(dataset, loss);
     Dtype dtype = net.precision() == Precision.FLOAT ? Dtype.F32 : Dtype.F64;

@@ -15,8 +15,8 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code netc train}: trains a network on CSV or IDX data and saves its weights. */
@@ -28,28 +28,17 @@ import picocli.CommandLine.Spec;
 final class TrainCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "MODEL.net")
-  Path model;
+  @Mixin ModelOptions model;
 
-  @Option(names = "--network", paramLabel = "NAME", description = "The network (if several).")
-  String network;
+  @Mixin DataOptions data;
 
-  @Option(names = "--data", required = true, paramLabel = "FILE",
-      description = "Training data: CSV (inputs, then targets) or an IDX image file.")
-  Path data;
-
-  @Option(names = "--labels", paramLabel = "FILE",
-      description = "IDX label file for --data (default: derived from the image file name).")
-  Path labels;
+  @Mixin EngineOptions engineOptions;
 
   @Option(names = "--test", paramLabel = "FILE", description = "Test data, evaluated each epoch.")
   Path test;
 
   @Option(names = "--test-labels", paramLabel = "FILE", description = "IDX label file for --test.")
   Path testLabels;
-
-  @Option(names = "--header", description = "CSV files start with a header line to skip.")
-  boolean header;
 
   @Option(names = "--epochs", paramLabel = "E", defaultValue = "10",
       description = "Passes over the data (default: ${DEFAULT-VALUE}).")
@@ -78,33 +67,45 @@ final class TrainCommand implements Callable<Integer> {
       description = "Where to write the loss curve (default: next to --out, with .svg).")
   Path plot;
 
-  @Option(names = "--interpret", description = "Run on the reference interpreter.")
-  boolean interpret;
-
   @Option(names = "--threads", paramLabel = "T", defaultValue = "1",
       description = "Worker threads for data-parallel mini-batches (default: ${DEFAULT-VALUE}).")
   int threads;
 
+  /** The engine being trained; closed (its threads stopped) however training ends. */
+  private Engine engine;
+
   @Override
   public Integer call() {
+    try {
+      return train();
+    } finally {
+      if (engine != null) {
+        engine.close();
+      }
+    }
+  }
+
+  private Integer train() {
     PrintWriter stdout = spec.commandLine().getOut();
     checkOptions();
-    Network net = ModelFile.load(model, spec.commandLine().getErr()).select(network);
+    Network net = model.load(spec.commandLine().getErr());
     if (seed != null) {
       net = Backends.withSeed(net, seed);
     }
     long shuffleSeed = seed != null ? seed : net.seed();
-    Engine engine = Backends.create(net, interpret);
+    engine = engineOptions.create(net);
     engine.loss();
-    Dataset train = DataFiles.load(data, labels, header, net, engine.dataType());
+    Dataset train = data.load(net, engine);
     Dataset testSet = test == null ? null
-        : DataFiles.load(test, testLabels, header, net, engine.dataType());
+        : DataFiles.load(test, testLabels, data.header, net, engine.dataType());
     if (paramsIn != null) {
       Backends.loadWeights(engine, paramsIn);
     }
+    engine.useThreads(threads);
     stdout.printf(Locale.ROOT, "training %s (%s, %d parameters) with %s%n  on %d examples, "
-            + "batch %d, %d epochs, %s%n", net.name(), shape(net), net.parameterCount(),
-        net.optimizer().describe(), train.count(), batch, epochs, engine.backend);
+            + "batch %d, %d epochs, %s, %d thread%s%n", net.name(), shape(net),
+        net.parameterCount(), net.optimizer().describe(), train.count(), batch, epochs,
+        engine.backend, threads, threads == 1 ? "" : "s");
     Progress progress = new Progress(stdout, System.console() != null);
     List<Double> trainLosses = new ArrayList<>();
     List<Double> testLosses = new ArrayList<>();

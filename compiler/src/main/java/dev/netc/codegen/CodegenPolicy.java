@@ -1,6 +1,7 @@
 package dev.netc.codegen;
 
 import dev.netc.ir.Layer;
+import dev.netc.ir.Network;
 
 /**
  * The one place that decides how each layer's arithmetic is shaped in generated code: fully
@@ -38,12 +39,37 @@ import dev.netc.ir.Layer;
  * longest, the copy constructor); deeper networks get private helper methods (see {@code
  * Helpers}), and their fields are then not {@code final} since helpers assign them.
  *
+ * <p><b>Mini-batches</b> ({@link #batched}: the network has a looped layer). {@code n > 1}
+ * examples go through GEMM-shaped code, {@code chunk} examples at a time so that the batch
+ * buffers stay in L1/L2 and memory does not grow with {@code n}. Layouts are chosen for C2's
+ * auto-vectorizer, which only vectorizes an innermost loop over a contiguous index with
+ * independent lanes (an axpy, never a float reduction):
+ *
+ * <ul>
+ *   <li>forward {@code Z = W X}: activations <em>feature-major</em> ({@code [feature][sample]}),
+ *       inner loop over the samples of the chunk; a tile of {@link #forwardRows} output rows ×
+ *       {@link #forwardInputs} inputs loads each of its weights once per chunk and keeps them in
+ *       registers, each accumulator load/store serves {@code forwardInputs} multiply-adds;
+ *   <li>the epilogue fuses bias, activation and derivative and writes the activations in both
+ *       layouts (the transpose is free there);
+ *   <li>backward ({@code δ_prev = Wᵀ δ ⊙ σ'}, {@code ∂W += δ Xᵀ}): activations and deltas
+ *       <em>batch-major</em> ({@code [sample][feature]}), inner loop over the features, which is
+ *       the contiguous index of both {@code W}'s rows and the activations; tiles of
+ *       {@link #backwardRows} × {@link #backwardInner}.
+ * </ul>
+ *
+ * <p>With the {@link Backend#VECTOR} backend the same loops are written with
+ * {@code jdk.incubator.vector}: batch-major everywhere, forward as register-tiled dot products
+ * (vector accumulators reduced once per output), backward as axpys with FMA.
+ *
  * @param accumulators output rows computed together, as independent sums, by a looped forward
- *     pass (1 to 8)
+ *     pass of one example (1 to 8)
  * @param layersPerMethod the most layers whose statements one method holds (1 to 32)
+ * @param chunk examples per batched pass (4 to 256); 0 disables the batched kernels
+ * @param backend scalar Java (default, dependency-free) or the Vector API
  */
 public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unrollMaxFanOut,
-    int accumulators, int layersPerMethod) {
+    int accumulators, int layersPerMethod, int chunk, Backend backend) {
 
   /** How one layer's forward and backward arithmetic is emitted. */
   public enum Kernel {
@@ -51,6 +77,28 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
     UNROLLED,
     /** Counted loops with constant bounds; forward dot products with several accumulators. */
     LOOPED
+  }
+
+  /** Which instructions the generated loops are written with. */
+  public enum Backend {
+    /** Plain Java loops shaped for C2's auto-vectorizer; needs nothing but netc-runtime. */
+    SCALAR,
+    /**
+     * {@code jdk.incubator.vector} with the preferred species and FMA; javac and java need
+     * {@code --add-modules jdk.incubator.vector}.
+     */
+    VECTOR;
+
+    /** The backend called {@code name} ({@code scalar} or {@code vector}), ignoring case. */
+    public static Backend parse(String name) {
+      for (Backend b : values()) {
+        if (b.name().equalsIgnoreCase(name)) {
+          return b;
+        }
+      }
+      throw new IllegalArgumentException("unknown backend '" + name + "'; expected scalar or "
+          + "vector");
+    }
   }
 
   /** Validates the limits; the unroll limits are capped so no unrolled method nears 8000 bytes. */
@@ -67,11 +115,24 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
     if (layersPerMethod < 1 || layersPerMethod > 32) {
       throw new IllegalArgumentException("layersPerMethod must be in [1, 32]");
     }
+    if (chunk != 0 && (chunk < 4 || chunk > 256)) {
+      throw new IllegalArgumentException("chunk must be 0 or in [4, 256]");
+    }
+    if (backend == null) {
+      throw new IllegalArgumentException("backend must not be null");
+    }
+  }
+
+  /** A scalar policy with the default chunk of 64 examples. */
+  public CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unrollMaxFanOut,
+      int accumulators, int layersPerMethod) {
+    this(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators, layersPerMethod, 64,
+        Backend.SCALAR);
   }
 
   /**
    * The default policy: unroll up to 16 inputs, 32 outputs and 256 weights; 4 rows at a time; 16
-   * layers per method.
+   * layers per method; mini-batches 64 examples at a time; scalar backend.
    */
   public static CodegenPolicy defaults() {
     return new CodegenPolicy(256, 16, 32, 4, 16);
@@ -85,7 +146,55 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
   /** This policy with another number of layers per method (to test deep-network splitting). */
   public CodegenPolicy withLayersPerMethod(int layers) {
     return new CodegenPolicy(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators,
-        layers);
+        layers, chunk, backend);
+  }
+
+  /** This policy with another batch chunk (0: examples one by one, the reference order). */
+  public CodegenPolicy withChunk(int examples) {
+    return new CodegenPolicy(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators,
+        layersPerMethod, examples, backend);
+  }
+
+  /** This policy with another backend. */
+  public CodegenPolicy withBackend(Backend b) {
+    return new CodegenPolicy(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators,
+        layersPerMethod, chunk, b);
+  }
+
+  /**
+   * True if mini-batches of this network use the batched kernels: some layer is looped (a
+   * network of only unrolled layers is so small that per-example straight-line code is faster
+   * than any batch bookkeeping) and the chunk is not 0.
+   */
+  public boolean batched(Network network) {
+    return chunk > 0 && network.layers().stream().anyMatch(l -> kernel(l) == Kernel.LOOPED);
+  }
+
+  /**
+   * Output rows of a forward tile: 4, fewer for a narrower layer. Four rows times four inputs is
+   * 16 weights held in registers plus 8 vectors of activations: within x86's 16 (AVX2) or 32
+   * (AVX-512) vector registers.
+   */
+  public int forwardRows(Layer layer) {
+    return Math.min(4, layer.outSize());
+  }
+
+  /** Inputs of a forward tile: 4, fewer for a layer with fewer inputs. */
+  public int forwardInputs(Layer layer) {
+    return Math.min(4, layer.inSize());
+  }
+
+  /**
+   * Rows of a backward tile (weight rows for ∂W, samples for δ): 2, so that each accumulator
+   * row loaded and stored serves {@link #backwardInner} multiply-adds.
+   */
+  public int backwardRows(Layer layer) {
+    return 2;
+  }
+
+  /** Inner terms of a backward tile (samples for ∂W, weight rows for δ): 4. */
+  public int backwardInner(Layer layer) {
+    return 4;
   }
 
   /** The kernel used for {@code layer}. */

@@ -53,6 +53,23 @@ record EmitContext(Network network, CodegenPolicy policy, Names names, Helpers h
     return FieldSpec.builder(array(), name, Modifier.PRIVATE).build();
   }
 
+  /**
+   * A private {@code rows × cols} matrix of separate row arrays, zero-initialized, like
+   * {@link #buffer}. Row arrays let the scalar batched kernels index every operand of an inner
+   * loop at offset 0, the only form C2 (JDK 17) auto-vectorizes when a loop stores to one array
+   * and loads from others.
+   */
+  FieldSpec matrix(String name, int rows, int cols) {
+    ArrayTypeName type = ArrayTypeName.of(array());
+    if (!deep()) {
+      return FieldSpec.builder(type, name, Modifier.PRIVATE, Modifier.FINAL)
+          .initializer("new $T[$L][$L]", scalar(), rows, cols)
+          .build();
+    }
+    allocations.add(CodeBlock.of("this.$N = new $T[$L][$L];\n", name, scalar(), rows, cols));
+    return FieldSpec.builder(type, name, Modifier.PRIVATE).build();
+  }
+
   /** Modifiers of fields that constructors assign: final unless {@link #deep()}. */
   Modifier[] assignedField() {
     return deep() ? new Modifier[] {Modifier.PRIVATE}

@@ -18,9 +18,12 @@ import javax.lang.model.element.Modifier;
  */
 final class InferenceEmitter {
   private final EmitContext ctx;
+  private final BatchEmitter batch;
 
-  InferenceEmitter(EmitContext ctx) {
+  /** {@code batch} is the mini-batch path, or null when the network has none. */
+  InferenceEmitter(EmitContext ctx, BatchEmitter batch) {
     this.ctx = ctx;
+    this.batch = batch;
   }
 
   /** The methods, in source order. */
@@ -111,15 +114,20 @@ final class InferenceEmitter {
   }
 
   private MethodSpec predictBatch() {
-    return MethodSpec.methodBuilder("predictBatch")
+    MethodSpec.Builder m = MethodSpec.methodBuilder("predictBatch")
         .addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC)
         .addParameter(ctx.array(), "xs")
         .addParameter(ctx.array(), "out")
         .addParameter(TypeName.INT, "n")
         .addStatement("checkBatch(xs.length, n, INPUT_SIZE, $S)", "input")
-        .addStatement("checkBatch(out.length, n, OUTPUT_SIZE, $S)", "output")
-        .beginControlFlow("for (int e = 0; e < n; e++)")
+        .addStatement("checkBatch(out.length, n, OUTPUT_SIZE, $S)", "output");
+    if (batch != null) {
+      batch.chunks(m, CodeBlock.of("$T.arraycopy($N, 0, out, e * OUTPUT_SIZE, OUTPUT_SIZE);\n",
+          System.class, ctx.outputNames().act()), CodeBlock.of(""));
+      return m.build();
+    }
+    return m.beginControlFlow("for (int e = 0; e < n; e++)")
         .addStatement("forward(xs, e * INPUT_SIZE)")
         .addStatement("$T.arraycopy($N, 0, out, e * OUTPUT_SIZE, OUTPUT_SIZE)", System.class,
             ctx.outputNames().act())

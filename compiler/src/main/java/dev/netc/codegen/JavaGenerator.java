@@ -102,9 +102,15 @@ public final class JavaGenerator {
         .addJavadoc("The initialization seed of the .net file.\n")
         .initializer("$LL", net.seed())
         .build());
-    TrainingEmitter training = ctx.trainable() ? new TrainingEmitter(ctx) : null;
+    Loops loops = new Loops(ctx);
+    BatchEmitter batch = ctx.policy().batched(net) ? new BatchEmitter(ctx, loops) : null;
+    TrainingEmitter training = ctx.trainable() ? new TrainingEmitter(ctx, batch) : null;
     if (training != null) {
       t.addFields(training.constants());
+    }
+    t.addFields(loops.constants());
+    if (batch != null) {
+      t.addField(batch.constant());
     }
     t.addField(layout());
     for (Layer l : net.layers()) {
@@ -126,6 +132,9 @@ public final class JavaGenerator {
     if (training != null) {
       t.addFields(training.fields());
     }
+    if (batch != null) {
+      t.addFields(batch.fields());
+    }
     t.addMethod(MethodSpec.constructorBuilder()
         .addJavadoc("Creates the network with the seed of the .net file, {@value #DEFAULT_SEED}."
             + "\n")
@@ -142,7 +151,7 @@ public final class JavaGenerator {
         .returns(self)
         .addStatement("return new $T(this)", self)
         .build());
-    t.addMethods(new InferenceEmitter(ctx).methods());
+    t.addMethods(new InferenceEmitter(ctx, batch).methods());
     LayerKernels kernels = new LayerKernels(ctx);
     for (Layer l : net.layers()) {
       t.addMethod(kernels.forward(l.index()));
@@ -155,6 +164,9 @@ public final class JavaGenerator {
           t.addMethod(kernels.backprop(l.index()));
         }
       }
+    }
+    if (batch != null) {
+      t.addMethods(batch.methods());
     }
     t.addMethods(ctx.helpers().methods());
     return t.build();

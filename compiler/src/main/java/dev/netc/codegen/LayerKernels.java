@@ -43,6 +43,18 @@ final class LayerKernels {
           c.addStatement("a[$L] = $L", o, ctx.value(act, "z[" + o + "]"));
         }
       }
+    } else if (ctx.policy().backend() == CodegenPolicy.Backend.VECTOR) {
+      int rows = Math.min(4, out);
+      int tiled = out / rows * rows;
+      c.add("// $L rows at a time: vector dot products, reduced once per row.\n", rows);
+      c.beginControlFlow("for (int o = 0; o < $L; o += $L)", tiled, rows);
+      vectorRows(c, act, in, rows);
+      c.endControlFlow();
+      if (tiled < out) {
+        c.beginControlFlow("for (int o = $L; o < $L; o++)", tiled, out);
+        vectorRows(c, act, in, 1);
+        c.endControlFlow();
+      }
     } else {
       int rows = ctx.policy().accumulatorsFor(out);
       int tiled = rows > 1 ? out / rows * rows : 0;
@@ -164,6 +176,18 @@ final class LayerKernels {
         .build();
   }
 
+  /** Vector dot products of {@code rows} consecutive weight rows starting at row {@code o}. */
+  private void vectorRows(CodeBlock.Builder c, Activation act, int in, int rows) {
+    new Loops(ctx).dotTile(c, rows, 1, "w", r -> "o * " + in + " + " + r * in, "x", u -> "0", in);
+    for (int r = 0; r < rows; r++) {
+      String j = r == 0 ? "o" : "o + " + r;
+      c.addStatement("z[$L] = s$L0 + b[$L]", j, r, j);
+      if (act.isElementwise()) {
+        c.addStatement("a[$L] = $L", j, ctx.value(act, "z[" + j + "]"));
+      }
+    }
+  }
+
   /** Dot products of {@code rows} consecutive weight rows starting at row {@code o}. */
   private void rowTile(CodeBlock.Builder c, Activation act, int in, int rows) {
     c.addStatement("int k = o * $L", in);
@@ -189,7 +213,8 @@ final class LayerKernels {
     }
   }
 
-  private void softmax(CodeBlock.Builder c, int out) {
+  /** Softmax of the locals z into a, over {@code out} outputs. */
+  void softmax(CodeBlock.Builder c, int out) {
     c.add("// Softmax in double, as the interpreter computes it, shifted by the largest logit.\n");
     c.addStatement("double max = z[0]");
     c.beginControlFlow("for (int j = 1; j < $L; j++)", out);
@@ -207,6 +232,8 @@ final class LayerKernels {
   private String kernelDescription(Layer layer) {
     return ctx.policy().kernel(layer) == CodegenPolicy.Kernel.UNROLLED
         ? "fully unrolled"
+        : ctx.policy().backend() == CodegenPolicy.Backend.VECTOR
+        ? "vector dot products, 4 rows at a time"
         : "looped, " + ctx.policy().accumulatorsFor(layer.outSize()) + " rows at a time";
   }
 

@@ -40,6 +40,14 @@ final class Names {
       "s", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "max", "sum", "lse", "stepSize",
       "bc2Sqrt", "denom", "gi", "mi", "vi", "bi", "t", "zj", "aj", "tj", "xi", "zd", "ad",
       "gOff",
+      // batched and online kernels
+      "xT", "rowW", "rowS1", "rowS2", "wr", "br", "vr", "xRows", "rowAcc", "storeDelta", "zr", "gr",
+      "dr", "xr", "c0", "c1", "c2", "c3", "d0", "d1", "d2", "d3", "e0", "xOff0", "S", "CHUNK",
+      "SPECIES", "LANES", "batchForward", "batchBackward", "outputRow", "trainOnline",
+      "onlineUpdate", "ds", "wi", "xt", "zt", "at", "der", "dd", "gg", "onlineStep", "zo", "xo",
+      "go", "mt", "zv", "av", "end", "wbuf", "wv2", "gv", "mv", "vv", "bbuf", "wm", "wv", "bm",
+      "bv", "x0", "x1", "x2", "x3", "acc", "bound", "mf", "row", "FloatVector", "DoubleVector",
+      "VectorSpecies", "VectorOperators",
       // simple names of referenced types (a field of that name would obscure the type)
       "Math", "System", "Arrays", "List", "Init", "Scheme", "TensorSpec", "Object", "String",
       "Float", "Double", "Integer", "Long", "IllegalArgumentException", "IllegalStateException",
@@ -68,7 +76,24 @@ final class Names {
       String weightGrad, String biasGrad, String weightState1, String weightState2,
       String biasState1, String biasState2, String forward, String gradient, String backprop) {}
 
+  /**
+   * The identifiers of one layer's mini-batch buffers, each holding a chunk of examples.
+   *
+   * @param act activations, batch-major [sample][feature]
+   * @param actT pre-activations then activations, feature-major [feature][sample]
+   * @param der σ'(z), batch-major
+   * @param delta dC/dz, batch-major
+   * @param z pre-activations, batch-major (read for the output layer's loss)
+   * @param forward the batched forward method
+   * @param gradient the batched weight-gradient method
+   * @param backprop the batched back-propagation method
+   * @param online the one-example method fusing back-propagation, gradient and update
+   */
+  record BatchNames(String act, String actT, String der, String delta, String z, String forward,
+      String gradient, String backprop, String online) {}
+
   private final List<LayerNames> layers;
+  private final List<BatchNames> batch;
   private final NameAllocator alloc = new NameAllocator();
 
   Names(Network network, String state1Suffix, String state2Suffix) {
@@ -93,6 +118,16 @@ final class Names {
           fresh(alloc, "gradient" + cap), fresh(alloc, "backprop" + cap)));
     }
     this.layers = List.copyOf(list);
+    List<BatchNames> b = new ArrayList<>();
+    for (Layer l : network.layers()) {
+      String n = l.name();
+      b.add(new BatchNames(fresh(alloc, n + "BatchAct"), fresh(alloc, n + "BatchActT"),
+          fresh(alloc, n + "BatchDer"), fresh(alloc, n + "BatchDelta"),
+          fresh(alloc, n + "BatchZ"), fresh(alloc, n + "ForwardBatch"),
+          fresh(alloc, n + "GradientBatch"), fresh(alloc, n + "BackpropBatch"),
+          fresh(alloc, n + "Online")));
+    }
+    this.batch = List.copyOf(b);
   }
 
   private static String fresh(NameAllocator alloc, String suggestion) {
@@ -102,6 +137,11 @@ final class Names {
   /** A fresh name for a helper method, unique among all names of the class. */
   String helper(String suggestion) {
     return fresh(alloc, suggestion);
+  }
+
+  /** Mini-batch names of layer {@code index}. */
+  BatchNames batch(int index) {
+    return batch.get(index);
   }
 
   /** Names of layer {@code index}. */

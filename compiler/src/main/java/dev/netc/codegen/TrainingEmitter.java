@@ -39,8 +39,11 @@ final class TrainingEmitter {
   private final boolean ce;
   private final OptimizerEmitter optimizer;
   private final LossEmitter losses;
+  private final BatchEmitter batch;
 
-  TrainingEmitter(EmitContext ctx) {
+  /** {@code batch} is the mini-batch path, or null when the network has none. */
+  TrainingEmitter(EmitContext ctx, BatchEmitter batch) {
+    this.batch = batch;
     this.ctx = ctx;
     this.loss = ctx.network().loss().orElseThrow();
     this.ce = loss instanceof Loss.CrossEntropy;
@@ -70,6 +73,9 @@ final class TrainingEmitter {
       f.add(ctx.buffer(n.biasGrad(), l.outSize()));
     }
     f.addAll(optimizer.fields());
+    if (batch != null) {
+      f.addAll(new OnlineEmitter(ctx).fields());
+    }
     return f;
   }
 
@@ -100,6 +106,10 @@ final class TrainingEmitter {
     m.add(scaledCopy(true));
     m.add(example(true));
     m.add(example(false));
+    if (batch != null) {
+      m.add(online());
+      m.addAll(new OnlineEmitter(ctx).methods());
+    }
     m.add(losses.exampleLoss());
     m.add(losses.outputDelta());
     m.add(backward());
@@ -119,9 +129,14 @@ final class TrainingEmitter {
     batchParameters(m, t);
     checks(m, t);
     m.addStatement("$T total = $L", ctx.scalar(), ctx.lit(0));
-    m.beginControlFlow("for (int e = 0; e < n; e++)");
-    m.addStatement("total += evalExample(xs, e * INPUT_SIZE, $L)", exampleTarget(t));
-    m.endControlFlow();
+    if (batch != null) {
+      batch.chunks(m, CodeBlock.of("total += exampleLoss($L);\n", exampleTarget(t)),
+          CodeBlock.of(""));
+    } else {
+      m.beginControlFlow("for (int e = 0; e < n; e++)");
+      m.addStatement("total += evalExample(xs, e * INPUT_SIZE, $L)", exampleTarget(t));
+      m.endControlFlow();
+    }
     m.addStatement("return $L", ctx.precision().cast("total * lossScale(n)"));
     return m.build();
   }
@@ -135,9 +150,18 @@ final class TrainingEmitter {
     checks(m, t);
     m.addStatement("zeroGradient()");
     m.addStatement("$T total = $L", ctx.scalar(), ctx.lit(0));
-    m.beginControlFlow("for (int e = 0; e < n; e++)");
-    m.addStatement("total += trainExample(xs, e * INPUT_SIZE, $L)", exampleTarget(t));
-    m.endControlFlow();
+    if (batch != null) {
+      batch.chunks(m, CodeBlock.builder()
+              .addStatement("total += exampleLoss($L)", exampleTarget(t))
+              .addStatement("outputDelta($L)", exampleTarget(t))
+              .addStatement("storeDelta(s)")
+              .build(),
+          CodeBlock.of("batchBackward(xs, e0, m);\n"));
+    } else {
+      m.beginControlFlow("for (int e = 0; e < n; e++)");
+      m.addStatement("total += trainExample(xs, e * INPUT_SIZE, $L)", exampleTarget(t));
+      m.endControlFlow();
+    }
     m.addStatement("return total");
     return m.build();
   }
@@ -200,6 +224,16 @@ final class TrainingEmitter {
       m.addAnnotation(Override.class);
     }
     batchParameters(m, t);
+    if (batch != null) {
+      m.beginControlFlow("if (n == 1)");
+      m.addComment("One example: the online step, one pass over each layer's weights.");
+      checks(m, t);
+      m.addStatement("int e = 0");
+      m.addStatement("double scale = lossScale(1)");
+      m.addStatement("$T total = trainOnline(xs, 0, $L, scale)", ctx.scalar(), exampleTarget(t));
+      m.addStatement("return $L", ctx.precision().cast("total * scale"));
+      m.endControlFlow();
+    }
     m.addStatement("$T total = sumGradients(xs, $L, n)", ctx.scalar(), targetsArg(t));
     m.addStatement("double scale = lossScale(n)");
     m.addStatement("step(scale)");
@@ -224,7 +258,9 @@ final class TrainingEmitter {
     m.addParameter(TypeName.INT, "label");
     m.addStatement("checkLabel(label)");
     m.addStatement("double scale = lossScale(1)");
-    if (train) {
+    if (train && batch != null) {
+      m.addStatement("$T total = trainOnline(x, 0, label, scale)", ctx.scalar());
+    } else if (train) {
       m.addStatement("zeroGradient()");
       m.addStatement("$T total = trainExample(x, 0, label)", ctx.scalar());
       m.addStatement("step(scale)");
@@ -282,6 +318,22 @@ final class TrainingEmitter {
     m.addStatement("$T total = exampleLoss($L)", ctx.scalar(), target);
     m.addStatement("outputDelta($L)", target);
     m.addStatement("backward()");
+    m.addStatement("return total");
+    return m.build();
+  }
+
+  private MethodSpec online() {
+    MethodSpec.Builder m = MethodSpec.methodBuilder("trainOnline")
+        .addJavadoc("One optimizer step on the example at {@code xs[xOff]}, its gradient times "
+            + "{@code scale}\nfused into the update; returns its unscaled loss.\n")
+        .addModifiers(Modifier.PRIVATE).returns(ctx.scalar())
+        .addParameter(ctx.array(), "xs").addParameter(TypeName.INT, "xOff");
+    String target = targetParameters(m);
+    m.addParameter(TypeName.DOUBLE, "scale");
+    m.addStatement("forward(xs, xOff)");
+    m.addStatement("$T total = exampleLoss($L)", ctx.scalar(), target);
+    m.addStatement("outputDelta($L)", target);
+    m.addStatement("onlineStep(scale)");
     m.addStatement("return total");
     return m.build();
   }

@@ -31,6 +31,23 @@ public final class AdamState implements OptimizerState {
     this.v = new double[size];
   }
 
+  private AdamState(AdamState source) {
+    this.p = source.p;
+    this.lr = source.lr;
+    this.beta1 = source.beta1;
+    this.beta2 = source.beta2;
+    this.eps = source.eps;
+    this.weightDecay = source.weightDecay;
+    this.m = source.m.clone();
+    this.v = source.v.clone();
+    this.steps = source.steps;
+  }
+
+  @Override
+  public AdamState copy() {
+    return new AdamState(this);
+  }
+
   @Override
   public void step(double[] params, double[] grad) {
     steps++;

@@ -47,6 +47,11 @@ public final class Interpreter implements TrainableDoubleNetwork {
 
   /** An interpreter with the given parameters (flat layout, rounded to the network's precision). */
   public Interpreter(Network network, double[] parameters) {
+    this(network, parameters, null);
+  }
+
+  /** Shared constructor; {@code state} is copied optimizer state, or null for a fresh one. */
+  private Interpreter(Network network, double[] parameters, OptimizerState state) {
     this.network = Objects.requireNonNull(network, "network");
     this.p = network.precision();
     this.layers = network.layers().toArray(new Layer[0]);
@@ -73,7 +78,8 @@ public final class Interpreter implements TrainableDoubleNetwork {
     }
     this.target = new double[Math.max(1, network.targetWidth())];
     this.trainGrad = new double[params.length];
-    this.optimizer = OptimizerState.create(network.optimizer(), params.length, p);
+    this.optimizer = state != null ? state
+        : OptimizerState.create(network.optimizer(), params.length, p);
     setParameters(parameters);
   }
 
@@ -203,6 +209,33 @@ public final class Interpreter implements TrainableDoubleNetwork {
     double before = gradient(xs, targets, batchSize, trainGrad);
     optimizer.step(params, trainGrad);
     return before;
+  }
+
+  @Override
+  public double accumulateGradient(double[] xs, double[] targets, int batchSize, double[] grad) {
+    checkLength("gradient", grad.length, params.length);
+    double before = gradient(xs, targets, batchSize, trainGrad);
+    for (int i = 0; i < params.length; i++) {
+      grad[i] = p.round(grad[i] + trainGrad[i]);
+    }
+    return before;
+  }
+
+  @Override
+  public void optimizerStep(double[] grad) {
+    requireLoss();
+    checkLength("gradient", grad.length, params.length);
+    // A caller's gradient (e.g. combined from shards in double) enters in the network's precision.
+    for (int i = 0; i < params.length; i++) {
+      trainGrad[i] = p.round(grad[i]);
+    }
+    optimizer.step(params, trainGrad);
+  }
+
+  /** An independent interpreter with the same parameters and optimizer state. */
+  @Override
+  public Interpreter copy() {
+    return new Interpreter(network, params, optimizer.copy());
   }
 
   @Override

@@ -25,6 +25,9 @@ public sealed interface OptimizerState permits SgdState, AdamState {
   /** Updates {@code params} in place from {@code grad} (which is left unchanged). */
   void step(double[] params, double[] grad);
 
+  /** An independent copy of this state (buffers and step count). */
+  OptimizerState copy();
+
   /** Forgets all state, as a freshly constructed optimizer. */
   void reset();
 

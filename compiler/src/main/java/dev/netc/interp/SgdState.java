@@ -28,6 +28,21 @@ public final class SgdState implements OptimizerState {
     this.buf = new double[momentum != 0 ? size : 0];
   }
 
+  private SgdState(SgdState source) {
+    this.p = source.p;
+    this.lr = source.lr;
+    this.momentum = source.momentum;
+    this.weightDecay = source.weightDecay;
+    this.nesterov = source.nesterov;
+    this.buf = source.buf.clone();
+    this.steps = source.steps;
+  }
+
+  @Override
+  public SgdState copy() {
+    return new SgdState(this);
+  }
+
   @Override
   public void step(double[] params, double[] grad) {
     boolean first = steps == 0;

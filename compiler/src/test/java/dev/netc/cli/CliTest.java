@@ -85,6 +85,25 @@ class CliTest {
   }
 
   @Test
+  void generateWithTheVectorBackendUsesTheVectorApiAndRejectsUnknownBackends()
+      throws IOException {
+    Path model = write("wide.net", "network Wide {\n  input 40\n  dense 20 relu\n"
+        + "  dense 3 softmax\n  loss cross_entropy\n  optimizer sgd(lr = 0.1)\n}\n");
+    Path out = dir.resolve("vec");
+    assertExit(0, CliRunner.run("generate", model.toString(), "-o", out.toString(),
+        "--backend", "vector"));
+    String source = Files.readString(out.resolve("Wide.java"));
+    assertTrue(source.contains("import jdk.incubator.vector.FloatVector;"), source);
+    assertTrue(source.contains(".fma("), source);
+    assertExit(0, CliRunner.run("generate", model.toString(), "-o", out.toString()));
+    assertFalse(Files.readString(out.resolve("Wide.java")).contains("jdk.incubator"));
+    CliRunner bad = CliRunner.run("generate", model.toString(), "-o", out.toString(),
+        "--backend", "simd");
+    assertExit(1, bad);
+    assertTrue(bad.err().contains("unknown backend 'simd'"), bad::toString);
+  }
+
+  @Test
   void syntaxErrorsArePositionedAndExitWithOne() throws IOException {
     Path model = write("bad.net", "network Bad {\n  input 2\n  dense 3 relu6\n}\n");
     CliRunner r = CliRunner.run(model.toString(), "-o", dir.resolve("out").toString());
@@ -281,6 +300,28 @@ class CliTest {
       assertEquals(1, r.err().strip().lines().count(), r::toString);
     }
     assertFalse(Files.exists(dir.resolve("o.safetensors")));
+  }
+
+  @Test
+  void everyCommandRunsOnTheVectorBackend() throws IOException {
+    Path model = write("xor.net", XOR);
+    Path data = write("xor.csv", "0,0,0\n0,1,1\n1,0,1\n1,1,0\n");
+    Path weights = dir.resolve("v.safetensors");
+    CliRunner train = CliRunner.run("train", model.toString(), "--data", data.toString(),
+        "--epochs", "400", "--batch", "4", "--out", weights.toString(), "--backend", "vector");
+    assertExit(0, train);
+    assertTrue(train.out().contains("generated code (vector)"), train::toString);
+    CliRunner eval = CliRunner.run("eval", model.toString(), "--params", weights.toString(),
+        "--data", data.toString(), "--backend", "vector");
+    assertExit(0, eval);
+    assertTrue(eval.out().contains("accuracy  100.00%"), eval::toString);
+    CliRunner check = CliRunner.run("check", model.toString(), "--backend", "vector");
+    assertExit(0, check);
+    assertTrue(check.out().contains("ok (tolerances"), check::toString);
+    Path grads = dir.resolve("g.safetensors");
+    assertExit(0, CliRunner.run("grad", model.toString(), "--params", weights.toString(),
+        "--data", data.toString(), "--out", grads.toString(), "--backend", "vector"));
+    assertTrue(Files.size(grads) > 0);
   }
 
   @Test

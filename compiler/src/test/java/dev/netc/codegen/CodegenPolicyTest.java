@@ -1,6 +1,7 @@
 package dev.netc.codegen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,5 +61,39 @@ class CodegenPolicyTest {
     String forcedLoops = JavaGenerator.generate(SampleNetworks.xor(), "p",
         CodegenPolicy.alwaysLooped()).toString();
     assertTrue(forcedLoops.contains("for (int o = 0; o < 4; o += 4) {"), forcedLoops);
+  }
+
+  @Test
+  void miniBatchKernelsAreUsedWhenALayerIsLooped() {
+    CodegenPolicy p = CodegenPolicy.defaults();
+    assertEquals(64, p.chunk());
+    assertEquals(CodegenPolicy.Backend.SCALAR, p.backend());
+    assertTrue(p.batched(SampleNetworks.regression()), "20-40-1 has looped layers");
+    assertFalse(p.batched(SampleNetworks.xor()), "all unrolled: per-example code");
+    assertFalse(p.withChunk(0).batched(SampleNetworks.regression()), "chunk 0 disables");
+    assertEquals(4, p.forwardRows(layer(784, 256)));
+    assertEquals(4, p.forwardInputs(layer(784, 256)));
+    assertEquals(2, p.forwardRows(layer(784, 2)), "never more rows than outputs");
+    assertEquals(3, p.forwardInputs(layer(3, 256)), "never more inputs than the layer has");
+    assertThrows(IllegalArgumentException.class, () -> p.withChunk(3));
+    assertThrows(IllegalArgumentException.class, () -> p.withChunk(257));
+  }
+
+  @Test
+  void backendsParseAndShowInTheGeneratedSource() {
+    assertEquals(CodegenPolicy.Backend.VECTOR, CodegenPolicy.Backend.parse("Vector"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> CodegenPolicy.Backend.parse("simd"));
+    assertEquals("unknown backend 'simd'; expected scalar or vector", e.getMessage());
+    Network regression = SampleNetworks.regression();
+    String scalar = JavaGenerator.generate(regression, "p").toString();
+    assertFalse(scalar.contains("jdk.incubator"), "the default needs nothing but the runtime");
+    assertTrue(scalar.contains("private static final int CHUNK = 64;"), scalar);
+    assertTrue(scalar.contains("zr[j] += c0 * x0[j] + c1 * x1[j] + c2 * x2[j] + c3 * x3[j];"),
+        scalar);
+    String vector = JavaGenerator.generate(regression, "p",
+        CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)).toString();
+    assertTrue(vector.contains("DoubleVector.SPECIES_PREFERRED"), "regression is double");
+    assertTrue(vector.contains("acc00 = w0.fma(x0, acc00);"), vector);
   }
 }

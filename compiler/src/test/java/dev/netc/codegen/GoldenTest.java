@@ -27,15 +27,24 @@ class GoldenTest {
   private static final String PACKAGE = "golden";
 
   static Stream<Arguments> networks() {
-    return Stream.of(Arguments.of(SampleNetworks.xor()), Arguments.of(SampleNetworks.iris()),
-        Arguments.of(SampleNetworks.regression()));
+    CodegenPolicy scalar = CodegenPolicy.defaults();
+    CodegenPolicy vector = scalar.withBackend(CodegenPolicy.Backend.VECTOR);
+    return Stream.of(Arguments.of(SampleNetworks.xor(), scalar),
+        Arguments.of(SampleNetworks.iris(), scalar),
+        Arguments.of(SampleNetworks.regression(), scalar),
+        Arguments.of(SampleNetworks.regression(), vector));
+  }
+
+  private static String fileName(Network network, CodegenPolicy policy) {
+    return network.name()
+        + (policy.backend() == CodegenPolicy.Backend.VECTOR ? ".vector" : "") + ".java";
   }
 
   @ParameterizedTest
   @MethodSource("networks")
-  void sourceMatchesGoldenFile(Network network) throws IOException {
-    String source = normalized(JavaGenerator.generate(network, PACKAGE));
-    Path file = DIR.resolve(network.name() + ".java");
+  void sourceMatchesGoldenFile(Network network, CodegenPolicy policy) throws IOException {
+    String source = normalized(JavaGenerator.generate(network, PACKAGE, policy));
+    Path file = DIR.resolve(fileName(network, policy));
     if (Boolean.getBoolean("netc.updateGolden")) {
       Files.createDirectories(DIR);
       Files.writeString(file, source, StandardCharsets.UTF_8);
@@ -49,18 +58,18 @@ class GoldenTest {
 
   @ParameterizedTest
   @MethodSource("networks")
-  void regenerationIsByteIdentical(Network network) {
-    byte[] first = JavaGenerator.generate(network, PACKAGE).toString()
+  void regenerationIsByteIdentical(Network network, CodegenPolicy policy) {
+    byte[] first = JavaGenerator.generate(network, PACKAGE, policy).toString()
         .getBytes(StandardCharsets.UTF_8);
-    byte[] second = JavaGenerator.generate(network, PACKAGE).toString()
+    byte[] second = JavaGenerator.generate(network, PACKAGE, policy).toString()
         .getBytes(StandardCharsets.UTF_8);
     assertTrue(java.util.Arrays.equals(first, second));
   }
 
   @ParameterizedTest
   @MethodSource("networks")
-  void goldenSourceCompilesWithoutWarnings(Network network) {
-    JavaFile file = JavaGenerator.generate(network, PACKAGE);
+  void goldenSourceCompilesWithoutWarnings(Network network, CodegenPolicy policy) {
+    JavaFile file = JavaGenerator.generate(network, PACKAGE, policy);
     InMemoryCompiler.Compiled c = InMemoryCompiler.compile(List.of(file));
     assertEquals(List.of(), c.warnings());
     assertTrue(c.classFiles().containsKey(PACKAGE + "." + network.name()));

@@ -94,6 +94,8 @@ class MethodSizeTest {
     List<JavaFile> files = new ArrayList<>();
     for (Network n : nets) {
       files.add(JavaGenerator.generate(n, "gen.size"));
+      files.add(JavaGenerator.generate(n, "gen.size.vector",
+          CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)));
     }
     InMemoryCompiler.Compiled c = InMemoryCompiler.compile(files);
     assertEquals(List.of(), c.warnings());

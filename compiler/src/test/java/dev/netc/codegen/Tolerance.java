@@ -69,6 +69,74 @@ record Tolerance(double limit, double floor) {
     return worst;
   }
 
+  /**
+   * Like {@link #check(String, double[], double[], int[])} with a second reference {@code exact}
+   * (null: none), the same problem evaluated in higher precision. An element then also passes when
+   * it is within the limit of the exact value, or when its distance from the exact value is at
+   * most twice the reference's own largest distance from the exact values in the same slice: the
+   * float rounding noise of that tensor, which the reference shows is unavoidable at this
+   * precision (twice, since another summation order has noise of the same size). Returns the
+   * worst of the smaller of the two relative errors.
+   */
+  double check(String what, double[] got, double[] want, double[] exact, int[] sizes) {
+    return check(what, got, want, exact, null, 0, sizes);
+  }
+
+  /**
+   * Like {@link #check(String, double[], double[], double[], int[])}, where element i of a value
+   * that is a sum of terms (a parameter after several updates) is measured against at least
+   * {@code magnitude[i]}, the sum of its terms' magnitudes (null: none): rounding errors of a sum
+   * scale with its terms, not with the result, which may be a small difference of large steps.
+   * An element within {@code slack} of the exact value also passes.
+   */
+  double check(String what, double[] got, double[] want, double[] exact, double[] magnitude,
+      double slack, int[] sizes) {
+    if (exact == null && magnitude == null) {
+      return check(what, got, want, sizes);
+    }
+    double worst = 0;
+    int off = 0;
+    for (int k = 0; k < sizes.length; k++) {
+      int to = off + sizes[k];
+      double fw = floorOf(want, off, to);
+      double fx = exact == null ? fw : floorOf(exact, off, to);
+      double noise = 0;
+      for (int i = off; exact != null && i < to; i++) {
+        noise = Math.max(noise, Math.abs(want[i] - exact[i]));
+      }
+      for (int i = off; i < to; i++) {
+        double mag = magnitude == null ? 0 : magnitude[i];
+        double ew = Math.abs(got[i] - want[i]) / Math.max(Math.max(Math.abs(want[i]), fw), mag);
+        double ex = exact == null ? ew
+            : Math.abs(got[i] - exact[i]) / Math.max(Math.max(Math.abs(exact[i]), fx), mag);
+        double err = Math.min(ew, ex);
+        boolean noisy = exact != null
+            && Math.abs(got[i] - exact[i]) <= Math.max(4 * noise, slack);
+        if (!(err <= limit) && !noisy) {
+          throw new AssertionError(String.format(Locale.ROOT,
+              "%s [%d]: element %d is %s, interpreter %s, exact %s (relative errors %.3g and "
+                  + "%.3g > %.1g; reference's noise %.3g)", what, k, i - off, got[i], want[i],
+              exact == null ? Double.NaN : exact[i], ew,
+              ex, limit, noise));
+        }
+        worst = Math.max(worst, err);
+      }
+      off = to;
+    }
+    if (off != want.length) {
+      throw new AssertionError(what + ": slices cover " + off + " of " + want.length);
+    }
+    return worst;
+  }
+
+  private double floorOf(double[] v, int from, int to) {
+    double max = 0;
+    for (int i = from; i < to; i++) {
+      max = Math.max(max, Math.abs(v[i]));
+    }
+    return Math.max(floor * max, Double.MIN_NORMAL);
+  }
+
   /** Relative error of one number (the floor does not apply to a scalar). */
   double check(String what, double got, double want) {
     return check(what, new double[] {got}, new double[] {want});

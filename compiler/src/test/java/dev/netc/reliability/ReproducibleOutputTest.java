@@ -17,6 +17,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Regenerating gives the same bytes: twice in one JVM, and on JDK 25 in a child JVM compared with
@@ -72,16 +74,17 @@ class ReproducibleOutputTest {
     assertTrue(java.contains("2.0E23"), "shortest decimal expected:\n" + java);
   }
 
-  @Test
-  void jdk25WritesTheSameBytesAsThisJdk() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"scalar", "vector"})
+  void jdk25WritesTheSameBytesAsThisJdk(String backend) throws Exception {
     Assumptions.assumeTrue(Files.isExecutable(JDK25),
         "skipped: no JDK 25 at " + JDK25 + " to compare with");
     Path model = model();
-    Map<String, byte[]> here = generate(model, dir.resolve("here"));
+    Map<String, byte[]> here = generate(model, dir.resolve("here"), "--backend", backend);
     Path there = dir.resolve("jdk25");
     ProcessBuilder pb = new ProcessBuilder(JDK25.toString(), "-cp",
         System.getProperty("java.class.path"), "dev.netc.cli.Netc", "generate",
-        model.toString(), "-o", there.toString(), "-p", "com.example")
+        model.toString(), "-o", there.toString(), "-p", "com.example", "--backend", backend)
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve("jdk25.log").toFile());
     pb.environment().put("LC_ALL", "C");
@@ -98,8 +101,12 @@ class ReproducibleOutputTest {
     return model;
   }
 
-  private static Map<String, byte[]> generate(Path model, Path out) throws IOException {
-    Cli r = Cli.run("generate", model.toString(), "-o", out.toString(), "-p", "com.example");
+  private static Map<String, byte[]> generate(Path model, Path out, String... options)
+      throws IOException {
+    List<String> args = new ArrayList<>(List.of("generate", model.toString(), "-o",
+        out.toString(), "-p", "com.example"));
+    args.addAll(List.of(options));
+    Cli r = Cli.run(args.toArray(String[]::new));
     assertEquals(0, r.exitCode(), r::toString);
     return files(out);
   }

@@ -26,6 +26,23 @@ public interface TrainableDoubleNetwork extends DoubleNetwork {
    */
   double trainBatch(double[] xs, double[] targets, int batchSize);
 
+  /**
+   * Adds d(loss)/d(parameters) of the mini-batch, with the network's reduction, to {@code grad}
+   * (in {@link #parameterLayout()} order) and returns the loss. Does not change the parameters or
+   * the optimizer state.
+   */
+  double accumulateGradient(double[] xs, double[] targets, int batchSize, double[] grad);
+
+  /**
+   * One optimizer step with a caller's gradient {@code grad} (in {@link #parameterLayout()}
+   * order, already reduced); {@code trainBatch(xs, t, n)} equals {@code gradient(xs, t, n, g)}
+   * followed by {@code optimizerStep(g)}, bit for bit.
+   */
+  void optimizerStep(double[] grad);
+
+  /** An independent copy (parameters and optimizer state) for use on another thread. */
+  TrainableDoubleNetwork copy();
+
   /** Forgets the optimizer state (momentum buffers, Adam moments, step count). */
   void resetOptimizer();
 }

@@ -26,6 +26,23 @@ public interface TrainableFloatNetwork extends FloatNetwork {
    */
   float trainBatch(float[] xs, float[] targets, int batchSize);
 
+  /**
+   * Adds d(loss)/d(parameters) of the mini-batch, with the network's reduction, to {@code grad}
+   * (in {@link #parameterLayout()} order) and returns the loss. Does not change the parameters or
+   * the optimizer state.
+   */
+  float accumulateGradient(float[] xs, float[] targets, int batchSize, float[] grad);
+
+  /**
+   * One optimizer step with a caller's gradient {@code grad} (in {@link #parameterLayout()}
+   * order, already reduced); {@code trainBatch(xs, t, n)} equals {@code gradient(xs, t, n, g)}
+   * followed by {@code optimizerStep(g)}, bit for bit.
+   */
+  void optimizerStep(float[] grad);
+
+  /** An independent copy (parameters and optimizer state) for use on another thread. */
+  TrainableFloatNetwork copy();
+
   /** Forgets the optimizer state (momentum buffers, Adam moments, step count). */
   void resetOptimizer();
 }

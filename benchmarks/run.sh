@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Builds and runs the netc benchmark suite (JMH: generated class, interpreter, Encog) and the
+# out-of-JVM peers (PyTorch, FANN) one after another, then prints one Markdown table.
+#
+#   benchmarks/run.sh            full run (about 12 minutes on 2 cores)
+#   benchmarks/run.sh --quick    smoke run with minimal timings (about 4 minutes; not for figures)
+#   benchmarks/run.sh --install  first apt-get install the peers (python3-torch, OpenBLAS, FANN)
+#
+# Extra JMH options can be passed in JMH_ARGS, e.g. JMH_ARGS='GeneratedBench' to run one class.
+# Everything lands in benchmarks/target/results/: jmh.json, jmh.log, pytorch.txt, fann.txt,
+# table.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+install=0
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=1 ;;
+    --install) install=1 ;;
+    *) echo "usage: benchmarks/run.sh [--quick] [--install]" >&2; exit 2 ;;
+  esac
+done
+
+out=benchmarks/target/results
+python=/usr/bin/python3
+
+if [ "$install" = 1 ]; then
+  apt-get update -qq
+  apt-get install -y -qq python3-torch libopenblas0-pthread libfann-dev gcc
+fi
+
+# JMH: one fork per benchmark; per-sample scores via @OperationsPerInvocation.
+if [ "$quick" = 1 ]; then
+  jmh_timing=(-f 1 -wi 1 -w 1s -i 1 -r 1s)
+  peer_timing=(0.5 1 1)
+else
+  jmh_timing=(-f 1 -wi 3 -w 2s -i 5 -r 2s)
+  peer_timing=(2 3 2)
+fi
+
+echo "== build" >&2
+./mvnw -q -B -pl benchmarks -am package -DskipTests -Pbench
+rm -rf "$out"
+mkdir -p "$out"
+
+{
+  echo "# nproc $(nproc); $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
+  echo "# $(java -version 2>&1 | head -1)"
+} > "$out/machine.txt"
+
+# Other work on the machine skews every figure: sample the 1-minute load average (the suite itself
+# adds about 1, PyTorch with OpenBLAS threads about 2) so the report can say how quiet it was.
+(while sleep 10; do cut -d' ' -f1 /proc/loadavg; done) > "$out/load.txt" &
+sampler=$!
+trap 'kill "$sampler" 2>/dev/null || true' EXIT
+
+echo "== jmh (generated, interpreter, Encog)" >&2
+# shellcheck disable=SC2086
+java -jar benchmarks/target/benchmarks.jar "${jmh_timing[@]}" -prof gc \
+  -rf json -rff "$out/jmh.json" ${JMH_ARGS:-} > "$out/jmh.log"
+grep -E '^(Benchmark|[A-Za-z]+Bench\.)' "$out/jmh.log" | grep -v ':gc\.\(count\|time\)' >&2 || true
+
+echo "== pytorch" >&2
+if "$python" -c 'import torch' 2>/dev/null; then
+  "$python" benchmarks/peers/torch_peer.py --warmup "${peer_timing[0]}" \
+    --iterations "${peer_timing[1]}" --seconds "${peer_timing[2]}" | tee "$out/pytorch.txt" >&2
+else
+  echo "# pytorch not installed (apt-get install python3-torch libopenblas0-pthread)" \
+    | tee "$out/pytorch.txt" >&2
+fi
+
+echo "== fann" >&2
+if [ -f /usr/include/floatfann.h ] && command -v gcc >/dev/null; then
+  gcc -O2 -o "$out/fann_peer" benchmarks/peers/fann_peer.c -lfloatfann -lm
+  "$out/fann_peer" "${peer_timing[@]}" | tee "$out/fann.txt" >&2
+else
+  echo "# fann not installed (apt-get install libfann-dev)" | tee "$out/fann.txt" >&2
+fi
+
+kill "$sampler" 2>/dev/null || true
+sort -n "$out/load.txt" | awk '{ v[NR] = $1; s += $1 } END { if (NR) printf \
+  "# 1-min load average during the run: min %.2f, median %.2f, max %.2f (%d samples)\n", \
+  v[1], v[int((NR + 1) / 2)], v[NR], NR }' >> "$out/machine.txt"
+
+echo "== table" >&2
+cat "$out/machine.txt"
+"$python" benchmarks/table.py "$out/jmh.json" "$out/pytorch.txt" "$out/fann.txt" \
+  | tee "$out/table.md"

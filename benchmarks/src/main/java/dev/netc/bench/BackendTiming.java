@@ -1,0 +1,139 @@
+package dev.netc.bench;
+
+import com.palantir.javapoet.JavaFile;
+import dev.netc.codegen.CodegenPolicy;
+import dev.netc.codegen.InMemoryCompiler;
+import dev.netc.codegen.JavaGenerator;
+import dev.netc.ir.Network;
+import dev.netc.runtime.TrainableFloatNetwork;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Single-thread throughput of the generated MLP and tiny networks for each code-generation
+ * backend, measured in the calling thread's CPU time so that other work on a shared machine does
+ * not deflate the figures (wall-clock rates are printed beside them). A plain program rather than
+ * JMH because the classes are generated at run time, for both backends, from the very definitions
+ * the JMH suite uses ({@link BenchNetworks}).
+ *
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
+ * dev.netc.bench.BackendTiming [rounds] [seconds]}; prints the median of the rounds.
+ */
+public final class BackendTiming {
+  private static final double FORWARD_FLOP = 2.0 * (784 * 256 + 256 * 128 + 128 * 10);
+  /** Forward, weight gradients, and δ propagation for every layer but the first. */
+  private static final double TRAIN_FLOP =
+      2 * FORWARD_FLOP + 2.0 * (256 * 128 + 128 * 10);
+
+  private BackendTiming() {}
+
+  /** A measured operation: returns a value so that the work is not dead code. */
+  private interface Op {
+    float run();
+  }
+
+  /** Prints a Markdown table of samples/s and GFLOP/s per backend and case. */
+  public static void main(String[] args) throws ReflectiveOperationException {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+    double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 1.0;
+    boolean vector = ModuleLayer.boot().findModule(InMemoryCompiler.VECTOR_MODULE).isPresent();
+    System.out.println("| backend | case | samples/s (CPU time) | samples/s (wall) | GFLOP/s |");
+    System.out.println("|---|---|---|---|---|");
+    for (CodegenPolicy.Backend b : CodegenPolicy.Backend.values()) {
+      if (b == CodegenPolicy.Backend.VECTOR && !vector) {
+        System.out.println("| vector | (needs --add-modules jdk.incubator.vector) | | | |");
+        continue;
+      }
+      run(b, rounds, seconds);
+    }
+  }
+
+  private static void run(CodegenPolicy.Backend backend, int rounds, double seconds)
+      throws ReflectiveOperationException {
+    CodegenPolicy policy = CodegenPolicy.defaults().withBackend(backend);
+    Network mlp = BenchNetworks.mlp();
+    Network tiny = BenchNetworks.tiny();
+    List<JavaFile> files = List.of(JavaGenerator.generate(mlp, "timing", policy),
+        JavaGenerator.generate(tiny, "timing", policy));
+    InMemoryCompiler.Compiled c = InMemoryCompiler.compile(files);
+    TrainableFloatNetwork net =
+        (TrainableFloatNetwork) c.load("timing.Mlp").getConstructor().newInstance();
+    TrainableFloatNetwork small =
+        (TrainableFloatNetwork) c.load("timing.Tiny").getConstructor().newInstance();
+    Random rnd = new Random(1);
+    float[] xs = new float[784 * 128];
+    for (int i = 0; i < xs.length; i++) {
+      xs[i] = rnd.nextFloat();
+    }
+    float[] labels = new float[128];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = rnd.nextInt(10);
+    }
+    float[] out = new float[10 * 128];
+    float[] tx = {0.1f, 0.5f, -0.3f, 0.9f};
+    float[] tl = {1};
+    String name = backend.name().toLowerCase(Locale.ROOT);
+    for (int batch : new int[] {1, 32, 128}) {
+      float[] bx = Arrays.copyOf(xs, 784 * batch);
+      float[] bl = Arrays.copyOf(labels, batch);
+      report(name, "MLP training, batch " + batch, batch, TRAIN_FLOP,
+          () -> net.trainBatch(bx, bl, batch), rounds, seconds);
+    }
+    float[] x1 = Arrays.copyOf(xs, 784);
+    report(name, "MLP inference, batch 1", 1, FORWARD_FLOP, () -> {
+      net.predict(x1, out);
+      return out[0];
+    }, rounds, seconds);
+    report(name, "MLP inference, batch 128", 128, FORWARD_FLOP, () -> {
+      net.predictBatch(xs, out, 128);
+      return out[0];
+    }, rounds, seconds);
+    report(name, "tiny 4-16-3 training steps", 1, 0, () -> small.trainBatch(tx, tl, 1), rounds,
+        seconds);
+  }
+
+  private static void report(String backend, String what, int batch, double flop, Op op,
+      int rounds, double seconds) {
+    List<double[]> results = new ArrayList<>();
+    for (int r = 0; r < rounds; r++) {
+      results.add(measure(op, seconds));
+    }
+    results.sort((a, b) -> Double.compare(a[0], b[0]));
+    double[] median = results.get(rounds / 2);
+    double cpu = median[0] * batch;
+    double wall = median[1] * batch;
+    System.out.printf(Locale.ROOT, "| %s | %s | %.0f | %.0f | %s |%n", backend, what, cpu, wall,
+        flop == 0 ? "" : String.format(Locale.ROOT, "%.1f", cpu * flop / 1e9));
+  }
+
+  /** Calls per second of CPU time and of wall-clock time, after a warm-up. */
+  private static double[] measure(Op op, double seconds) {
+    ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+    float sink = 0;
+    for (int i = 0; i < 500; i++) {
+      sink += op.run();
+    }
+    long wall0 = System.nanoTime();
+    long cpu0 = bean.getCurrentThreadCpuTime();
+    long end = cpu0 + (long) (seconds * 1e9);
+    long calls = 0;
+    long cpu;
+    do {
+      for (int i = 0; i < 10; i++) {
+        sink += op.run();
+      }
+      calls += 10;
+      cpu = bean.getCurrentThreadCpuTime();
+    } while (cpu < end);
+    long wall = System.nanoTime() - wall0;
+    if (sink == Float.MIN_VALUE) {
+      System.out.println();
+    }
+    return new double[] {calls / ((cpu - cpu0) / 1e9), calls / (wall / 1e9)};
+  }
+}

@@ -1,0 +1,143 @@
+package dev.netc.bench;
+
+import dev.netc.bench.gen.Mlp;
+import dev.netc.bench.gen.MlpVector;
+import dev.netc.bench.gen.Tiny;
+import dev.netc.bench.gen.TinyVector;
+import dev.netc.runtime.TrainableFloatNetwork;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The classes netc generates at build time ({@link BenchNetworks}), in float, from both backends
+ * ({@code backend} = scalar, the dependency-free default, or vector, the Vector API). Scores are
+ * samples per second: each invocation processes one batch and counts as {@code batch} operations.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "--add-modules=jdk.incubator.vector"})
+public class GeneratedBench {
+
+  /** A generated network, its initial parameters and a data pool per batch size. */
+  public abstract static class Net {
+    TrainableFloatNetwork net;
+    float[] initial;
+    float[] out;
+    int cursor;
+
+    void init(TrainableFloatNetwork n) {
+      net = n;
+      initial = new float[n.parameterCount()];
+      n.getParameters(initial);
+      out = new float[n.outputSize()];
+    }
+
+    /** Starts every measurement iteration from the same parameters and no momentum. */
+    @Setup(Level.Iteration)
+    public void reset() {
+      net.setParameters(initial);
+      net.resetOptimizer();
+    }
+
+    float train(BenchData d) {
+      cursor = d.next(cursor);
+      return net.trainBatch(d.xs()[cursor], d.labels()[cursor], d.batchSize());
+    }
+
+    float predict(BenchData d) {
+      cursor = d.next(cursor);
+      net.predict(d.xs()[cursor], out);
+      return out[0];
+    }
+  }
+
+  /** MLP 784-256-128-10. */
+  @State(Scope.Thread)
+  public static class MlpState extends Net {
+    /** Which backend generated the class under test. */
+    @Param({"scalar", "vector"})
+    public String backend;
+
+    BenchData b1;
+    BenchData b32;
+    BenchData b128;
+
+    /** Builds the network and the data. */
+    @Setup(Level.Trial)
+    public void setUp() {
+      init(backend.equals("vector") ? new MlpVector() : new Mlp());
+      b1 = BenchData.mlp(1);
+      b32 = BenchData.mlp(32);
+      b128 = BenchData.mlp(128);
+    }
+  }
+
+  /** Tiny 4-16-3. */
+  @State(Scope.Thread)
+  public static class TinyState extends Net {
+    /** Which backend generated the class under test. */
+    @Param({"scalar", "vector"})
+    public String backend;
+
+    BenchData b1;
+
+    /** Builds the network and the data. */
+    @Setup(Level.Trial)
+    public void setUp() {
+      init(backend.equals("vector") ? new TinyVector() : new Tiny());
+      b1 = BenchData.tiny(1);
+    }
+  }
+
+  /** MLP training step, batch 1. */
+  @Benchmark
+  public float mlpTrainB1(MlpState s) {
+    return s.train(s.b1);
+  }
+
+  /** MLP training step, batch 32. */
+  @Benchmark
+  @OperationsPerInvocation(32)
+  public float mlpTrainB32(MlpState s) {
+    return s.train(s.b32);
+  }
+
+  /** MLP training step, batch 128. */
+  @Benchmark
+  @OperationsPerInvocation(128)
+  public float mlpTrainB128(MlpState s) {
+    return s.train(s.b128);
+  }
+
+  /** MLP inference of one example. */
+  @Benchmark
+  public float mlpPredictB1(MlpState s) {
+    return s.predict(s.b1);
+  }
+
+  /** Tiny network training step, batch 1. */
+  @Benchmark
+  public float tinyTrainB1(TinyState s) {
+    return s.train(s.b1);
+  }
+
+  /** Tiny network inference of one example. */
+  @Benchmark
+  public float tinyPredictB1(TinyState s) {
+    return s.predict(s.b1);
+  }
+}

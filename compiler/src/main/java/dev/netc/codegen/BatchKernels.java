@@ -1,0 +1,230 @@
+package dev.netc.codegen;
+
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
+import dev.netc.ir.Activation;
+import dev.netc.ir.Layer;
+import java.util.Arrays;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Emits the Vector API backend's three per-layer methods of the mini-batch path (the scalar
+ * backend's are {@link ScalarBatchKernels}), each over a chunk of {@code m <= CHUNK} examples,
+ * batch-major: forward ({@code Z = W X + b}, activation and derivative fused in the epilogue),
+ * weight gradient ({@code ∂W += Δ Xᵀ}, {@code ∂b += Σ Δ}) and back-propagation ({@code Δ_prev =
+ * (Δ W) ⊙ σ'}). Layouts and tile sizes come from {@link CodegenPolicy}; inner loops from
+ * {@link Loops}.
+ */
+final class BatchKernels {
+  private final EmitContext ctx;
+  private final Loops loops;
+
+  BatchKernels(EmitContext ctx, Loops loops) {
+    this.ctx = ctx;
+    this.loops = loops;
+  }
+
+  private boolean last(int index) {
+    return index == ctx.network().layers().size() - 1;
+  }
+
+  /**
+   * Forward pass of layer {@code index} over {@code m} examples: dot-product tiles read {@code x}
+   * at {@code xOff} (the caller's array for layer 0).
+   */
+  MethodSpec forward(int index) {
+    Layer layer = ctx.network().layers().get(index);
+    Names.LayerNames n = ctx.names().layer(index);
+    Names.BatchNames bn = ctx.names().batch(index);
+    int in = layer.inSize();
+    int out = layer.outSize();
+    CodeBlock.Builder c = CodeBlock.builder();
+    declare(c, "w", n.weight());
+    declare(c, "b", n.bias());
+    MethodSpec.Builder m = MethodSpec.methodBuilder(bn.forward())
+        .addModifiers(Modifier.PRIVATE);
+    m.addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff");
+    m.addJavadoc("Layer $L forward over m examples, batch-major: tiles of 4 rows × 2 examples "
+        + "of vector dot products.\n", Javadoc.escape(layer.name()));
+    vectorForward(c, index, in, out);
+    return m.addParameter(TypeName.INT, "m").addCode(c.build()).build();
+  }
+
+  private void vectorForward(CodeBlock.Builder c, int index, int in, int out) {
+    int rows = Math.min(4, out);
+    int rowsTiled = out / rows * rows;
+    c.beginControlFlow("for (int s0 = 0; s0 < m; s0 += 2)");
+    c.beginControlFlow("if (s0 + 1 < m)");
+    vectorRows(c, index, rows, rowsTiled, 2, in, out);
+    c.nextControlFlow("else");
+    vectorRows(c, index, rows, rowsTiled, 1, in, out);
+    c.endControlFlow();
+    c.endControlFlow();
+  }
+
+  private void vectorRows(CodeBlock.Builder c, int index, int rows, int rowsTiled, int cols,
+      int in, int out) {
+    c.beginControlFlow("for (int o = 0; o < $L; o += $L)", rowsTiled, rows);
+    vectorTile(c, index, rows, cols, in);
+    c.endControlFlow();
+    if (rowsTiled < out) {
+      c.beginControlFlow("for (int o = $L; o < $L; o++)", rowsTiled, out);
+      vectorTile(c, index, 1, cols, in);
+      c.endControlFlow();
+    }
+  }
+
+  private void vectorTile(CodeBlock.Builder c, int index, int rows, int cols, int in) {
+    loops.dotTile(c, rows, cols, "w", r -> "o * " + in + " + " + r * in, "x",
+        u -> "xOff + (s0 + " + u + ") * " + in, in);
+    for (int u = 0; u < cols; u++) {
+      for (int r = 0; r < rows; r++) {
+        c.add("{\n").indent();
+        c.addStatement("int s = s0 + $L", u);
+        c.addStatement("int o$L = o + $L", r, r);
+        epilogue(c, index, "s" + r + u + " + b[o" + r + "]", "o" + r);
+        c.unindent().add("}\n");
+      }
+    }
+  }
+
+  /**
+   * Writes z (output layer), the activation and σ'(z) (hidden layers of a trainable network),
+   * batch-major.
+   */
+  private void epilogue(CodeBlock.Builder c, int index, String z, String o) {
+    Layer layer = ctx.network().layers().get(index);
+    Names.BatchNames bn = ctx.names().batch(index);
+    Activation act = layer.activation();
+    int out = layer.outSize();
+    c.addStatement("$T zv = $L", ctx.scalar(), z);
+    String at = "s * " + out + " + " + o;
+    if (last(index)) {
+      c.addStatement("$N[$L] = zv", bn.z(), at);
+      if (act.isElementwise()) {
+        c.addStatement("$N[$L] = $L", bn.act(), at, ctx.value(act, "zv"));
+      }
+      return;
+    }
+    c.addStatement("$T av = $L", ctx.scalar(), ctx.value(act, "zv"));
+    c.addStatement("$N[$L] = av", bn.act(), at);
+    if (ctx.trainable() && !(act instanceof Activation.Identity)) {
+      c.addStatement("$N[$L] = $L", bn.der(), at, ctx.derivative(act, "zv", "av"));
+    }
+  }
+
+  /** ∂W += Δᵀ X and ∂b += Σ Δ over the chunk; X batch-major at {@code x[xOff]}. */
+  MethodSpec gradient(int index) {
+    Layer layer = ctx.network().layers().get(index);
+    Names.LayerNames n = ctx.names().layer(index);
+    int in = layer.inSize();
+    int out = layer.outSize();
+    int rows = Math.min(ctx.policy().backwardRows(layer), out);
+    int terms = ctx.policy().backwardInner(layer);
+    CodeBlock.Builder c = CodeBlock.builder();
+    declare(c, "gw", n.weightGrad());
+    declare(c, "gb", n.biasGrad());
+    declare(c, "d", ctx.names().batch(index).delta());
+    c.addStatement("int mt = m / $L * $L", terms, terms);
+    int rowsTiled = out / rows * rows;
+    c.beginControlFlow("for (int o = 0; o < $L; o += $L)", rowsTiled, rows);
+    gradientRows(c, rows, terms, in, out);
+    c.endControlFlow();
+    if (rowsTiled < out) {
+      c.beginControlFlow("for (int o = $L; o < $L; o++)", rowsTiled, out);
+      gradientRows(c, 1, terms, in, out);
+      c.endControlFlow();
+    }
+    return MethodSpec.methodBuilder(ctx.names().batch(index).gradient())
+        .addJavadoc("Layer $L: adds the chunk's delta^T x to the weight gradient, tiles of $L "
+            + "rows × $L examples, inner loop over the inputs.\n", Javadoc.escape(layer.name()),
+            rows, terms)
+        .addModifiers(Modifier.PRIVATE)
+        .addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff")
+        .addParameter(TypeName.INT, "m")
+        .addCode(c.build())
+        .build();
+  }
+
+  private void gradientRows(CodeBlock.Builder c, int rows, int terms, int in, int out) {
+    c.addStatement("int go = o * $L", in);
+    c.beginControlFlow("for (int s = 0; s < mt; s += $L)", terms);
+    gradientTile(c, rows, terms, in, out);
+    c.endControlFlow();
+    c.beginControlFlow("for (int s = mt; s < m; s++)");
+    gradientTile(c, rows, 1, in, out);
+    c.endControlFlow();
+    c.beginControlFlow("for (int s = 0; s < m; s++)");
+    for (int r = 0; r < rows; r++) {
+      c.addStatement("gb[o + $L] += d[s * $L + o + $L]", r, out, r);
+    }
+    c.endControlFlow();
+  }
+
+  private void gradientTile(CodeBlock.Builder c, int rows, int terms, int in, int out) {
+    c.addStatement("int xo = xOff + s * $L", in);
+    loops.axpyTile(c, rows, terms, (r, u) -> "d[(s + " + u + ") * " + out + " + o + " + r + "]",
+        "x", u -> "xo + " + u * in, "gw", r -> "go + " + r * in, "" + in);
+  }
+
+  /** Δ_prev = (Δ W) ⊙ σ'(z_prev) over the chunk, batch-major (index ≥ 1). */
+  MethodSpec backprop(int index) {
+    Layer layer = ctx.network().layers().get(index);
+    Layer prev = ctx.network().layers().get(index - 1);
+    Names.BatchNames pb = ctx.names().batch(index - 1);
+    int in = layer.inSize();
+    int out = layer.outSize();
+    int rows = ctx.policy().backwardRows(layer);
+    int terms = Math.min(ctx.policy().backwardInner(layer), out);
+    CodeBlock.Builder c = CodeBlock.builder();
+    declare(c, "w", ctx.names().layer(index).weight());
+    declare(c, "d", ctx.names().batch(index).delta());
+    declare(c, "g", pb.delta());
+    c.addStatement("$T.fill(g, 0, m * $L, $L)", Arrays.class, in, ctx.lit(0));
+    c.addStatement("int mt = m / $L * $L", rows, rows);
+    c.beginControlFlow("for (int s = 0; s < mt; s += $L)", rows);
+    backpropRows(c, rows, terms, in, out);
+    c.endControlFlow();
+    c.beginControlFlow("for (int s = mt; s < m; s++)");
+    backpropRows(c, 1, terms, in, out);
+    c.endControlFlow();
+    if (!(prev.activation() instanceof Activation.Identity)) {
+      declare(c, "der", pb.der());
+      c.beginControlFlow("for (int j = 0, end = m * $L; j < end; j++)", in);
+      c.addStatement("g[j] *= der[j]");
+      c.endControlFlow();
+    }
+    return MethodSpec.methodBuilder(ctx.names().batch(index).backprop())
+        .addJavadoc("Layer $L: delta of layer $L over the chunk, tiles of $L examples × $L rows, "
+            + "inner loop over the inputs.\n", Javadoc.escape(layer.name()),
+            Javadoc.escape(prev.name()), rows, terms)
+        .addModifiers(Modifier.PRIVATE)
+        .addParameter(TypeName.INT, "m")
+        .addCode(c.build())
+        .build();
+  }
+
+  private void backpropRows(CodeBlock.Builder c, int rows, int terms, int in, int out) {
+    c.addStatement("int go = s * $L", in);
+    int tiled = out / terms * terms;
+    c.beginControlFlow("for (int o = 0; o < $L; o += $L)", tiled, terms);
+    backpropTile(c, rows, terms, in, out);
+    c.endControlFlow();
+    if (tiled < out) {
+      c.beginControlFlow("for (int o = $L; o < $L; o++)", tiled, out);
+      backpropTile(c, rows, 1, in, out);
+      c.endControlFlow();
+    }
+  }
+
+  private void backpropTile(CodeBlock.Builder c, int rows, int terms, int in, int out) {
+    c.addStatement("int k = o * $L", in);
+    loops.axpyTile(c, rows, terms, (r, u) -> "d[(s + " + r + ") * " + out + " + o + " + u + "]",
+        "w", u -> "k + " + u * in, "g", r -> "go + " + r * in, "" + in);
+  }
+
+  private void declare(CodeBlock.Builder c, String local, String field) {
+    c.addStatement("$T $L = $N", ctx.array(), local, field);
+  }
+}

@@ -1,0 +1,162 @@
+package dev.netc.codegen;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
+import com.palantir.javapoet.ParameterizedTypeName;
+import com.palantir.javapoet.TypeName;
+import dev.netc.ir.Precision;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.IntFunction;
+import javax.lang.model.element.Modifier;
+
+/**
+ * The two innermost loop shapes of the batched and online kernels, written for one
+ * {@link CodegenPolicy.Backend}: a multi-row axpy ({@code dst_r[j] += Σ_u c_ru src_u[j]}) and a
+ * register-tiled block of dot products. The scalar backend writes plain loops (C2 vectorizes the
+ * axpy, whose lanes are independent); the vector backend writes {@code jdk.incubator.vector}
+ * code with FMA and a scalar tail.
+ */
+final class Loops {
+  private static final String VECTOR_PACKAGE = "jdk.incubator.vector";
+
+  private final EmitContext ctx;
+  private final boolean vector;
+
+  Loops(EmitContext ctx) {
+    this.ctx = ctx;
+    this.vector = ctx.policy().backend() == CodegenPolicy.Backend.VECTOR;
+  }
+
+  /** True for the Vector API backend. */
+  boolean vector() {
+    return vector;
+  }
+
+  /** {@code FloatVector} or {@code DoubleVector}. */
+  ClassName vectorType() {
+    return ClassName.get(VECTOR_PACKAGE,
+        ctx.precision() == Precision.FLOAT ? "FloatVector" : "DoubleVector");
+  }
+
+  /** The species constant of a vector class: {@code SPECIES} and {@code LANES}. */
+  List<FieldSpec> constants() {
+    if (!vector) {
+      return List.of();
+    }
+    TypeName boxed = ctx.precision() == Precision.FLOAT ? ClassName.get(Float.class)
+        : ClassName.get(Double.class);
+    TypeName species = ParameterizedTypeName.get(
+        ClassName.get(VECTOR_PACKAGE, "VectorSpecies"), boxed);
+    return List.of(
+        FieldSpec.builder(species, "SPECIES", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+            .addJavadoc("The widest vector shape of this CPU.\n")
+            .initializer("$T.SPECIES_PREFERRED", vectorType())
+            .build(),
+        FieldSpec.builder(TypeName.INT, "LANES", Modifier.PRIVATE, Modifier.STATIC,
+                Modifier.FINAL)
+            .initializer("SPECIES.length()")
+            .build());
+  }
+
+  /**
+   * {@code dst[dstOff(r) + j] += Σ_u coef(r, u) * src[srcOff(u) + j]} for {@code j < len}, rows
+   * {@code r < rows}, terms {@code u < terms}. Coefficients are read once into locals
+   * {@code cRU} before the loop; each destination element is loaded and stored once per
+   * {@code terms} multiply-adds.
+   */
+  void axpyTile(CodeBlock.Builder c, int rows, int terms, BiFunction<Integer, Integer, String> coef,
+      String src, IntFunction<String> srcOff, String dst, IntFunction<String> dstOff,
+      String len) {
+    TypeName t = ctx.scalar();
+    for (int r = 0; r < rows; r++) {
+      for (int u = 0; u < terms; u++) {
+        c.addStatement("$T c$L$L = $L", t, r, u, coef.apply(r, u));
+      }
+    }
+    c.addStatement("int j = 0");
+    if (vector) {
+      for (int r = 0; r < rows; r++) {
+        for (int u = 0; u < terms; u++) {
+          c.addStatement("$T v$L$L = $T.broadcast(SPECIES, c$L$L)", vectorType(), r, u,
+              vectorType(), r, u);
+        }
+      }
+      c.addStatement("int bound = SPECIES.loopBound($L)", len);
+      c.beginControlFlow("for (; j < bound; j += LANES)");
+      for (int u = 0; u < terms; u++) {
+        c.addStatement("$T x$L = $T.fromArray(SPECIES, $L, $L + j)", vectorType(), u,
+            vectorType(), src, srcOff.apply(u));
+      }
+      for (int r = 0; r < rows; r++) {
+        c.addStatement("$T acc$L = $T.fromArray(SPECIES, $L, $L + j)", vectorType(), r,
+            vectorType(), dst, dstOff.apply(r));
+        for (int u = 0; u < terms; u++) {
+          c.addStatement("acc$L = x$L.fma(v$L$L, acc$L)", r, u, r, u, r);
+        }
+        c.addStatement("acc$L.intoArray($L, $L + j)", r, dst, dstOff.apply(r));
+      }
+      c.endControlFlow();
+    }
+    c.beginControlFlow("for (; j < $L; j++)", len);
+    for (int u = 0; u < terms; u++) {
+      c.addStatement("$T x$L = $L[$L + j]", t, u, src, srcOff.apply(u));
+    }
+    for (int r = 0; r < rows; r++) {
+      CodeBlock.Builder sum = CodeBlock.builder().add("$L[$L + j] +=", dst, dstOff.apply(r));
+      for (int u = 0; u < terms; u++) {
+        sum.add(u == 0 ? " c$L$L * x$L" : "$W+ c$L$L * x$L", r, u, u);
+      }
+      c.addStatement(sum.build());
+    }
+    c.endControlFlow();
+  }
+
+  /**
+   * Vector backend only: dot products of {@code rows} rows of {@code w} (at {@code wOff(r)}) with
+   * {@code cols} rows of {@code x} (at {@code xOff(u)}), all of length {@code len}, into scalar
+   * locals {@code sRU}. Each weight vector loaded serves {@code cols} FMAs, each input vector
+   * {@code rows}; the {@code rows * cols} accumulators are reduced once at the end.
+   */
+  void dotTile(CodeBlock.Builder c, int rows, int cols, String w, IntFunction<String> wOff,
+      String x, IntFunction<String> xOff, int len) {
+    TypeName t = ctx.scalar();
+    ClassName v = vectorType();
+    for (int r = 0; r < rows; r++) {
+      for (int u = 0; u < cols; u++) {
+        c.addStatement("$T acc$L$L = $T.zero(SPECIES)", v, r, u, v);
+      }
+    }
+    c.addStatement("int j = 0");
+    c.addStatement("int bound = SPECIES.loopBound($L)", len);
+    c.beginControlFlow("for (; j < bound; j += LANES)");
+    for (int u = 0; u < cols; u++) {
+      c.addStatement("$T x$L = $T.fromArray(SPECIES, $L, $L + j)", v, u, v, x, xOff.apply(u));
+    }
+    for (int r = 0; r < rows; r++) {
+      c.addStatement("$T w$L = $T.fromArray(SPECIES, $L, $L + j)", v, r, v, w, wOff.apply(r));
+      for (int u = 0; u < cols; u++) {
+        c.addStatement("acc$L$L = w$L.fma(x$L, acc$L$L)", r, u, r, u, r, u);
+      }
+    }
+    c.endControlFlow();
+    ClassName ops = ClassName.get(VECTOR_PACKAGE, "VectorOperators");
+    for (int r = 0; r < rows; r++) {
+      for (int u = 0; u < cols; u++) {
+        c.addStatement("$T s$L$L = acc$L$L.reduceLanes($T.ADD)", t, r, u, r, u, ops);
+      }
+    }
+    c.beginControlFlow("for (; j < $L; j++)", len);
+    for (int u = 0; u < cols; u++) {
+      c.addStatement("$T x$L = $L[$L + j]", t, u, x, xOff.apply(u));
+    }
+    for (int r = 0; r < rows; r++) {
+      c.addStatement("$T w$L = $L[$L + j]", t, r, w, wOff.apply(r));
+      for (int u = 0; u < cols; u++) {
+        c.addStatement("s$L$L += w$L * x$L", r, u, r, u);
+      }
+    }
+    c.endControlFlow();
+  }
+}

@@ -1,0 +1,85 @@
+package dev.netc.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code netc train --threads}: parallel training through the real entry point. */
+class ThreadsCliTest {
+  private static final String BLOBS = """
+      network Blobs {
+        input 2
+        dense 8 relu
+        dense 3 softmax
+        loss cross_entropy
+        optimizer sgd(lr = 0.1, momentum = 0.9)
+      }
+      """;
+
+  @TempDir Path dir;
+
+  private Path blobs() throws IOException {
+    StringBuilder csv = new StringBuilder();
+    Random rnd = new Random(3);
+    double[][] centres = {{0, 3}, {3, -2}, {-3, -2}};
+    for (int i = 0; i < 300; i++) {
+      int c = i % 3;
+      csv.append(centres[c][0] + rnd.nextGaussian() * 0.5).append(',')
+          .append(centres[c][1] + rnd.nextGaussian() * 0.5).append(',').append(c).append('\n');
+    }
+    return Files.writeString(dir.resolve("blobs.csv"), csv.toString());
+  }
+
+  private CliRunner train(Path model, Path data, String threads, String out, String... more) {
+    String[] base = {"train", model.toString(), "--data", data.toString(), "--test",
+        data.toString(), "--epochs", "8", "--batch", "15", "--threads", threads, "--out",
+        dir.resolve(out).toString()};
+    String[] args = java.util.Arrays.copyOf(base, base.length + more.length);
+    System.arraycopy(more, 0, args, base.length, more.length);
+    return CliRunner.run(args);
+  }
+
+  @Test
+  void twoThreadsTrainDeterministicallyOnBothBackends() throws IOException {
+    Path model = Files.writeString(dir.resolve("blobs.net"), BLOBS);
+    Path data = blobs();
+    for (String backend : new String[] {"generated", "interpreter"}) {
+      String[] extra = backend.equals("generated") ? new String[0] : new String[] {"--interpret"};
+      CliRunner first = train(model, data, "2", backend + "1.safetensors", extra);
+      assertEquals(0, first.exitCode(), first::toString);
+      assertTrue(first.out().contains(", 2 threads"), first::toString);
+      assertTrue(first.out().contains("samples/s"), first::toString);
+      double accuracy = Double.parseDouble(
+          first.out().replaceAll("(?s).*accuracy ([0-9.]+)%.*", "$1"));
+      assertTrue(accuracy > 95, first::toString);
+      CliRunner second = train(model, data, "2", backend + "2.safetensors", extra);
+      assertEquals(0, second.exitCode(), second::toString);
+      assertArrayEquals(Files.readAllBytes(dir.resolve(backend + "1.safetensors")),
+          Files.readAllBytes(dir.resolve(backend + "2.safetensors")), backend);
+    }
+    // one thread is the plain path, and says so
+    CliRunner one = train(model, data, "1", "one.safetensors");
+    assertEquals(0, one.exitCode(), one::toString);
+    assertTrue(one.out().contains(", 1 thread\n"), one::toString);
+  }
+
+  @Test
+  void aBadThreadCountIsOneClearLine() throws IOException {
+    Path model = Files.writeString(dir.resolve("blobs.net"), BLOBS);
+    Path data = blobs();
+    for (String bad : new String[] {"0", "-3", "257"}) {
+      CliRunner r = train(model, data, bad, "w.safetensors");
+      assertEquals(1, r.exitCode(), r::toString);
+      assertEquals("netc: error: --threads must be between 1 and 256, not " + bad + "\n",
+          r.err(), r::toString);
+      assertTrue(Files.notExists(dir.resolve("w.safetensors")));
+    }
+  }
+}

@@ -1,0 +1,311 @@
+package dev.netc.parallel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.palantir.javapoet.JavaFile;
+import dev.netc.Frontend;
+import dev.netc.FrontendResult;
+import dev.netc.codegen.InMemoryCompiler;
+import dev.netc.codegen.JavaGenerator;
+import dev.netc.interp.Interpreter;
+import dev.netc.ir.Network;
+import dev.netc.runtime.LossReduction;
+import dev.netc.runtime.ParallelDoubleTrainer;
+import dev.netc.runtime.ParallelFloatTrainer;
+import dev.netc.runtime.ParallelTrainer;
+import dev.netc.runtime.TrainableDoubleNetwork;
+import dev.netc.runtime.TrainableFloatNetwork;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Data-parallel training: deterministic whatever the scheduling, equal to one thread up to float
+ * rounding (float) or to double rounding (double networks, where shard weighting errors of any
+ * reduction would show), failures that leave the network unchanged, and threads that stop.
+ */
+class ParallelTrainerTest {
+  private static final String MLP = """
+      network Mlp {
+        input 12
+        dense 16 relu
+        dense 8 tanh
+        dense 4 softmax
+        loss cross_entropy
+        optimizer sgd(lr = 0.05, momentum = 0.9)
+        init he(seed = 7)
+        precision float
+      }
+      """;
+
+  private static TrainableFloatNetwork prototype;
+
+  @BeforeAll
+  static void compileMlp() throws ReflectiveOperationException {
+    Network net = network(MLP);
+    JavaFile file = JavaGenerator.generate(net, "parallel.test");
+    Class<?> type = InMemoryCompiler.compile(List.of(file)).load("parallel.test.Mlp");
+    prototype = (TrainableFloatNetwork) type.getConstructor().newInstance();
+  }
+
+  private static Network network(String source) {
+    FrontendResult r = Frontend.compile("test.net", source);
+    assertTrue(!r.hasErrors(), r.renderDiagnostics());
+    return r.networks().get(0);
+  }
+
+  /** 60 rows of 12 inputs with class labels 0..3, from a fixed seed. */
+  private static float[][] classData() {
+    Random rnd = new Random(11);
+    float[] xs = new float[60 * 12];
+    float[] ts = new float[60];
+    for (int e = 0; e < 60; e++) {
+      for (int i = 0; i < 12; i++) {
+        xs[e * 12 + i] = (float) rnd.nextGaussian();
+      }
+      ts[e] = rnd.nextInt(4);
+    }
+    return new float[][] {xs, ts};
+  }
+
+  /** Trains a fresh copy of the prototype on batches of {@code batch} rows; returns parameters. */
+  private static float[] trainFloat(int threads, int batch, int epochs) {
+    float[][] data = classData();
+    TrainableFloatNetwork net = prototype.copy();
+    float[] xs = new float[batch * 12];
+    float[] ts = new float[batch];
+    try (ParallelFloatTrainer t = ParallelTrainer.of(net, LossReduction.MEAN, threads)) {
+      for (int epoch = 0; epoch < epochs; epoch++) {
+        for (int from = 0; from < 60; from += batch) {
+          int n = Math.min(batch, 60 - from);
+          System.arraycopy(data[0], from * 12, xs, 0, n * 12);
+          System.arraycopy(data[1], from, ts, 0, n);
+          float loss = t.trainBatch(xs, ts, n);
+          assertTrue(Float.isFinite(loss));
+        }
+      }
+    }
+    float[] p = new float[net.parameterCount()];
+    net.getParameters(p);
+    return p;
+  }
+
+  @Test
+  void twoAndThreeThreadsGiveBitIdenticalResultsOnEveryRun() {
+    for (int threads : new int[] {2, 3}) {
+      // batch 7 leaves a last batch of 4 rows and uneven shards
+      float[] first = trainFloat(threads, 7, 3);
+      float[] second = trainFloat(threads, 7, 3);
+      assertArrayEquals(first, second, threads + " threads");
+    }
+  }
+
+  @Test
+  void oneThreadIsTrainBatchBitForBit() {
+    float[][] data = classData();
+    TrainableFloatNetwork plain = prototype.copy();
+    for (int from = 0; from < 60; from += 7) {
+      int n = Math.min(7, 60 - from);
+      plain.trainBatch(java.util.Arrays.copyOfRange(data[0], from * 12, (from + n) * 12),
+          java.util.Arrays.copyOfRange(data[1], from, from + n), n);
+    }
+    float[] expected = new float[plain.parameterCount()];
+    plain.getParameters(expected);
+    assertArrayEquals(expected, trainFloat(1, 7, 1));
+  }
+
+  @Test
+  void severalThreadsMatchOneThreadWithinFloatRounding() {
+    // Not bit-identical: one thread sums the batch in one float running sum, T threads in T
+    // partial sums that are then weighted and added, so roundings differ (by ~1e-7 relative per
+    // step), and 3 epochs of momentum SGD carry them forward.
+    float[] one = trainFloat(1, 10, 3);
+    for (int threads : new int[] {2, 3}) {
+      float[] many = trainFloat(threads, 10, 3);
+      for (int i = 0; i < one.length; i++) {
+        assertEquals(one[i], many[i], 2e-4 * Math.max(1, Math.abs(one[i])),
+            threads + " threads, parameter " + i);
+      }
+    }
+  }
+
+  /** Trains the interpreter of a double network with and without threads; same parameters. */
+  private static void assertDoubleMatches(String source, int threads, int batch) {
+    Network net = network(source);
+    Random rnd = new Random(5);
+    int in = net.inputSize();
+    int tw = net.targetWidth();
+    double[] xs = new double[batch * in];
+    double[] ts = new double[batch * tw];
+    Interpreter plain = new Interpreter(net);
+    Interpreter parallel = plain.copy();
+    try (ParallelDoubleTrainer t = ParallelTrainer.of(parallel, reductionOf(net), threads)) {
+      for (int step = 0; step < 5; step++) {
+        for (int i = 0; i < xs.length; i++) {
+          xs[i] = rnd.nextGaussian();
+        }
+        for (int i = 0; i < ts.length; i++) {
+          ts[i] = rnd.nextDouble();
+        }
+        double expected = plain.trainBatch(xs, ts, batch);
+        assertEquals(expected, t.trainBatch(xs, ts, batch), 1e-12 * Math.abs(expected));
+      }
+    }
+    double[] a = new double[plain.parameterCount()];
+    double[] b = new double[a.length];
+    plain.getParameters(a);
+    parallel.getParameters(b);
+    for (int i = 0; i < a.length; i++) {
+      assertEquals(a[i], b[i], 1e-12 * Math.max(1, Math.abs(a[i])), source + " parameter " + i);
+    }
+  }
+
+  private static LossReduction reductionOf(Network net) {
+    return net.loss().orElseThrow().reduction() == dev.netc.ir.Reduction.SUM
+        ? LossReduction.SUM : LossReduction.MEAN;
+  }
+
+  private static String doubleNet(String loss, String outAct, String optimizer) {
+    return "network D {\n input 5\n dense 6 sigmoid\n dense 3 " + outAct + "\n loss " + loss
+        + "\n optimizer " + optimizer + "\n precision double\n}\n";
+  }
+
+  @Test
+  void shardWeightsFollowTheReduction() {
+    // In double precision a wrong weight (e.g. 1/T for sum, or n/N forgotten for mse's
+    // 1/(n·outputs)) would be off by far more than 1e-12; uneven shards (7 rows on 3 threads).
+    String sgd = "sgd(lr = 0.1, momentum = 0.5)";
+    String adam = "adam(lr = 0.01)";
+    assertDoubleMatches(doubleNet("mse", "identity", sgd), 3, 7);
+    assertDoubleMatches(doubleNet("mse(reduction = sum)", "identity", sgd), 3, 7);
+    assertDoubleMatches(doubleNet("binary_cross_entropy", "sigmoid", adam), 2, 5);
+    assertDoubleMatches(doubleNet("binary_cross_entropy(reduction = sum)", "sigmoid", adam), 3, 8);
+    // a batch smaller than the thread count leaves threads idle
+    assertDoubleMatches(doubleNet("mse", "identity", adam), 3, 2);
+  }
+
+  @Test
+  void aFailingShardChangesNothingAndTheTrainerGoesOn() {
+    float[][] data = classData();
+    TrainableFloatNetwork net = prototype.copy();
+    float[] before = new float[net.parameterCount()];
+    net.getParameters(before);
+    float[] xs = java.util.Arrays.copyOf(data[0], 10 * 12);
+    float[] ts = java.util.Arrays.copyOf(data[1], 10);
+    ts[9] = 4; // class 4 of 4: the last shard, on a worker thread
+    try (ParallelFloatTrainer t = ParallelTrainer.of(net, LossReduction.MEAN, 2)) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> t.trainBatch(xs, ts, 10));
+      assertTrue(e.getMessage().contains("class index"), e.getMessage());
+      float[] after = new float[before.length];
+      net.getParameters(after);
+      assertArrayEquals(before, after);
+      ts[9] = 3;
+      t.trainBatch(xs, ts, 10);
+    }
+    TrainableFloatNetwork reference = prototype.copy();
+    try (ParallelFloatTrainer t = ParallelTrainer.of(reference, LossReduction.MEAN, 2)) {
+      t.trainBatch(xs, ts, 10);
+    }
+    float[] a = new float[before.length];
+    float[] b = new float[before.length];
+    net.getParameters(a);
+    reference.getParameters(b);
+    assertArrayEquals(b, a);
+  }
+
+  @Test
+  void syncCopiesTheMasterIntoTheReplicas() {
+    float[][] data = classData();
+    float[] xs = java.util.Arrays.copyOf(data[0], 10 * 12);
+    float[] ts = java.util.Arrays.copyOf(data[1], 10);
+    float[] reset = new float[prototype.parameterCount()];
+    prototype.getParameters(reset);
+    TrainableFloatNetwork net = prototype.copy();
+    float[] a = new float[reset.length];
+    try (ParallelFloatTrainer t = ParallelTrainer.of(net, LossReduction.MEAN, 2)) {
+      t.trainBatch(xs, ts, 10);
+      net.setParameters(reset);
+      net.resetOptimizer();
+      t.sync();
+      t.trainBatch(xs, ts, 10);
+      t.trainBatch(xs, ts, 10);
+    }
+    net.getParameters(a);
+    TrainableFloatNetwork fresh = prototype.copy();
+    float[] b = new float[reset.length];
+    try (ParallelFloatTrainer t = ParallelTrainer.of(fresh, LossReduction.MEAN, 2)) {
+      t.trainBatch(xs, ts, 10);
+      t.trainBatch(xs, ts, 10);
+    }
+    fresh.getParameters(b);
+    assertArrayEquals(b, a);
+  }
+
+  @Test
+  void closeStopsTheWorkersAndRejectsMoreSteps() {
+    ParallelFloatTrainer t = ParallelTrainer.of(prototype.copy(), LossReduction.MEAN, 3);
+    assertEquals(2, workers());
+    t.close();
+    t.close();
+    assertEquals(0, workers());
+    assertThrows(IllegalStateException.class, () -> t.trainBatch(new float[12], new float[1], 1));
+    assertThrows(IllegalArgumentException.class,
+        () -> ParallelTrainer.of(prototype.copy(), LossReduction.MEAN, 0));
+  }
+
+  private static long workers() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(th -> th.getName().startsWith("netc-trainer-") && th.isAlive()).count();
+  }
+
+  @Test
+  void stepsAllocateNothingOnAnyThread() {
+    com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean)
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    float[][] data = classData();
+    try (ParallelFloatTrainer t = ParallelTrainer.of(prototype.copy(), LossReduction.MEAN, 3)) {
+      long[] ids = Thread.getAllStackTraces().keySet().stream()
+          .filter(th -> th.getName().startsWith("netc-trainer-") || th == Thread.currentThread())
+          .mapToLong(Thread::getId).toArray();
+      assertEquals(3, ids.length);
+      // The least of three windows: the JVM may allocate once in a while (JIT, class loading).
+      long least = Long.MAX_VALUE;
+      for (int window = 0; window < 4; window++) {
+        long before = allocated(bean, ids);
+        for (int step = 0; step < 200; step++) {
+          t.trainBatch(data[0], data[1], 10 + step % 3);
+        }
+        long after = allocated(bean, ids);
+        if (window > 0) {
+          least = Math.min(least, after - before);
+        }
+      }
+      assertEquals(0, least, "bytes allocated in 200 steps");
+    }
+  }
+
+  /** Sum over threads, read one at a time (the array-returning call allocates the array). */
+  private static long allocated(com.sun.management.ThreadMXBean bean, long[] ids) {
+    long sum = 0;
+    for (long id : ids) {
+      sum += bean.getThreadAllocatedBytes(id);
+    }
+    return sum;
+  }
+
+  @Test
+  void doubleInterfaceRoundTripsThroughTheTrainer() {
+    TrainableDoubleNetwork net = new Interpreter(network(doubleNet("mse", "identity",
+        "sgd(lr = 0.1)")));
+    try (ParallelDoubleTrainer t = ParallelTrainer.of(net, LossReduction.MEAN, 2)) {
+      assertEquals(2, t.threads());
+      assertEquals(LossReduction.MEAN, t.reduction());
+      assertTrue(t.master() == net);
+    }
+  }
+}

@@ -1,0 +1,128 @@
+package dev.netc.runtime;
+
+import java.util.Arrays;
+
+/**
+ * A {@link ParallelTrainer} for a {@link TrainableDoubleNetwork}; see there for the algorithm and
+ * the determinism guarantee. Allocates nothing per step once it has seen its largest batch.
+ */
+public final class ParallelDoubleTrainer extends ParallelTrainer {
+  private final TrainableDoubleNetwork master;
+  private final TrainableDoubleNetwork[] replicas;
+  private final double[][] grads;
+  private final double[] combined;
+  private final double[] losses;
+  private final double[][] shardXs;
+  private final double[][] shardTargets;
+  private double[] xs;
+  private double[] targets;
+
+  ParallelDoubleTrainer(TrainableDoubleNetwork master, LossReduction reduction, int threads) {
+    super(threads, reduction, master.parameterCount());
+    this.master = master;
+    int p = master.parameterCount();
+    this.replicas = new TrainableDoubleNetwork[threads];
+    this.grads = new double[threads][];
+    replicas[0] = master;
+    for (int k = 0; k < threads; k++) {
+      if (k > 0) {
+        replicas[k] = master.copy();
+      }
+      grads[k] = new double[threads > 1 ? p : 0];
+    }
+    this.combined = new double[threads > 1 ? p : 0];
+    this.losses = new double[threads];
+    this.shardXs = new double[threads][0];
+    this.shardTargets = new double[threads][0];
+    start();
+  }
+
+  /** The network being trained (replica 0); read its parameters between steps. */
+  public TrainableDoubleNetwork master() {
+    return master;
+  }
+
+  /**
+   * One optimizer step on the batch of {@code n} rows of {@code xs} and {@code targets}, as
+   * {@link TrainableDoubleNetwork#trainBatch}; returns the batch loss before the update.
+   */
+  public double trainBatch(double[] xs, double[] targets, int n) {
+    if (threads == 1) {
+      return master.trainBatch(xs, targets, n);
+    }
+    if (n < 1) {
+      throw new IllegalArgumentException("batch size " + n + " is not positive");
+    }
+    checkLength("input", xs.length, (long) n * master.inputSize());
+    checkLength("target", targets.length, (long) n * master.targetWidth());
+    this.xs = xs;
+    this.targets = targets;
+    runStep(n);
+    this.xs = null;
+    this.targets = null;
+    double loss = 0;
+    for (int k = 0; k < activeShards; k++) {
+      loss += shardWeight[k] * losses[k];
+    }
+    return loss;
+  }
+
+  @Override
+  void computeShard(int k) {
+    int size = shardSize[k];
+    if (k == 0) {
+      // Shard 0 starts at row 0, so the master reads the caller's arrays in place.
+      losses[0] = master.gradient(xs, targets, size, grads[0]);
+      return;
+    }
+    int in = master.inputSize();
+    int tw = master.targetWidth();
+    if (shardXs[k].length < size * in) {
+      shardXs[k] = new double[size * in];
+      shardTargets[k] = new double[size * tw];
+    }
+    System.arraycopy(xs, shardStart[k] * in, shardXs[k], 0, size * in);
+    System.arraycopy(targets, shardStart[k] * tw, shardTargets[k], 0, size * tw);
+    losses[k] = replicas[k].gradient(shardXs[k], shardTargets[k], size, grads[k]);
+  }
+
+  @Override
+  void reduceSlice(int from, int to) {
+    // Shard order is fixed, so every slice sums the same way whichever thread takes it.
+    double w0 = shardWeight[0];
+    double[] g0 = grads[0];
+    for (int i = from; i < to; i++) {
+      combined[i] = w0 * g0[i];
+    }
+    for (int k = 1; k < activeShards; k++) {
+      double w = shardWeight[k];
+      double[] g = grads[k];
+      for (int i = from; i < to; i++) {
+        combined[i] += w * g[i];
+      }
+    }
+  }
+
+  @Override
+  void stepReplica(int k) {
+    replicas[k].optimizerStep(combined);
+  }
+
+  @Override
+  void copyMasterToReplica(int k) {
+    replicas[k] = master.copy();
+  }
+
+  private static void checkLength(String what, int actual, long needed) {
+    if (actual < needed) {
+      throw new IllegalArgumentException(
+          what + " array has length " + actual + " but needs at least " + needed);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ParallelDoubleTrainer[threads=" + threads + ", reduction=" + reduction + ", shards="
+        + Arrays.toString(shardSize) + "]";
+  }
+}
