@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One epoch of Fashion-MNIST (784-256-128-10 relu, softmax CE, SGD lr 0.01 momentum 0.9, float)
-# with `netc train` (generated code, --threads 1 and 2) and with PyTorch (1 and 2 threads), at
+# with `netc train` (generated code, scalar and vector backends, --threads 1 and 2) and with
+# PyTorch (1 and 2 threads), at
 # batch 32 and 128. Each configuration runs REPEAT times (default 3); the table gives the median
 # training time of the epoch (the loop only, as both tools report it) and samples/s.
 #
@@ -18,16 +19,16 @@ trap 'rm -rf "$tmp"' EXIT
 # Median of the numbers on stdin.
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-netc_epoch() { # batch threads -> "seconds accuracy"
+netc_epoch() { # backend batch threads -> "seconds accuracy"
   "$root/bin/netc" train "$root/examples/fashion.net" --data "$data/train-images-idx3-ubyte.gz" \
-    --test "$data/t10k-images-idx3-ubyte.gz" --epochs 1 --batch "$1" --threads "$2" \
-    --out "$tmp/w.safetensors" \
+    --test "$data/t10k-images-idx3-ubyte.gz" --epochs 1 --batch "$2" --threads "$3" \
+    --backend "$1" --out "$tmp/w.safetensors" 2>/dev/null \
     | sed -n 's/^final: .*accuracy \([0-9.]*\)%; training time \([0-9.]*\) s.*/\2 \1/p'
 }
 
-torch_epoch() { # batch threads -> "seconds accuracy"
-  "$python" "$root/benchmarks/peers/torch_fashion_epoch.py" --data "$data" --batch "$1" \
-    --threads "$2" \
+torch_epoch() { # - batch threads -> "seconds accuracy"
+  "$python" "$root/benchmarks/peers/torch_fashion_epoch.py" --data "$data" --batch "$2" \
+    --threads "$3" \
     | sed -n 's/^final: .*test accuracy \([0-9.]*\)%; training time \([0-9.]*\) s.*/\2 \1/p'
 }
 
@@ -37,15 +38,17 @@ echo
 echo "| tool | threads | batch | epoch s | samples/s | test acc % |"
 echo "|---|---|---|---|---|---|"
 for batch in $batches; do
-  for tool in netc torch; do
+  for config in netc:scalar netc:vector torch:-; do
+    tool="${config%%:*}"
+    backend="${config#*:}"
     for threads in 1 2; do
       : > "$tmp/runs"
       for _ in $(seq "$repeat"); do
-        "${tool}_epoch" "$batch" "$threads" >> "$tmp/runs"
+        "${tool}_epoch" "$backend" "$batch" "$threads" >> "$tmp/runs"
       done
       secs="$(cut -d' ' -f1 "$tmp/runs" | median)"
       acc="$(cut -d' ' -f2 "$tmp/runs" | median)"
-      name="$tool"
+      name="netc $backend"
       [ "$tool" = torch ] && name="PyTorch $("$python" -c 'import torch; print(torch.__version__)')"
       printf '| %s | %d | %d | %.1f | %.0f | %.2f |\n' "$name" "$threads" "$batch" "$secs" \
         "$(awk -v s="$secs" 'BEGIN {print 60000 / s}')" "$acc"
