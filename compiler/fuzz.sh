@@ -33,6 +33,6 @@ JAZZER_FUZZ=1 exec ./mvnw -pl compiler -am test \
   -Djazzer.max_duration="$duration" \
   -Djazzer.hooks=true \
   -Dnetc.target=target-fuzz \
-  -DargLine="-Xmx1g" \
+  -Dnetc.testJvmArgs="-Xmx1g" \
   -Djazzer.internal.arg.0=fuzz -Djazzer.internal.arg.1=-timeout=30 \
   "$@"
