@@ -96,8 +96,11 @@ public record Network(
     return List.copyOf(specs);
   }
 
-  /** Values per example in a target array (0 when the network has no loss). */
+  /**
+   * Values per example in a target array (0 when the network has no loss). Allocation-free (no
+   * Optional.map lambda): the interpreter asks for it on every training step.
+   */
   public int targetWidth() {
-    return loss.map(l -> l.targetWidth(outputSize())).orElse(0);
+    return loss.isPresent() ? loss.get().targetWidth(outputSize()) : 0;
   }
 }

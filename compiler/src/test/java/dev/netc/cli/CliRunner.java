@@ -3,10 +3,11 @@ package dev.netc.cli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
-/** Runs {@link Netc#run} the way {@code main} does and captures what it prints. */
-record CliRunner(int exitCode, String out, String err) {
+/** Runs {@link Netc#run} the way {@code main} does and captures what it prints (for tests). */
+public record CliRunner(int exitCode, String out, String err) {
 
-  static CliRunner run(String... args) {
+  /** Runs netc with {@code args} and captures its exit code, stdout and stderr. */
+  public static CliRunner run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code = Netc.run(args, new PrintWriter(out, true), new PrintWriter(err, true));

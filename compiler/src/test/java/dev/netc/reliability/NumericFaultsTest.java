@@ -1,5 +1,6 @@
 package dev.netc.reliability;
 
+import dev.netc.cli.CliRunner;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,13 +58,13 @@ class NumericFaultsTest {
     Path data = write("d.csv", DATA);
     Path weights = dir.resolve("w.safetensors");
     String interpret = backend.equals("interpreter") ? "--interpret" : "--no-shuffle";
-    Cli first = Cli.run("train", good.toString(), "--data", data.toString(), "--epochs", "2",
+    CliRunner first = CliRunner.run("train", good.toString(), "--data", data.toString(), "--epochs", "2",
         "--batch", "2", "--out", weights.toString(), interpret);
     assertEquals(0, first.exitCode(), first::toString);
     byte[] lastGood = Files.readAllBytes(weights);
     byte[] lastPlot = Files.readAllBytes(dir.resolve("w.svg"));
 
-    Cli r = Cli.run("train", hot.toString(), "--data", data.toString(), "--epochs", "50",
+    CliRunner r = CliRunner.run("train", hot.toString(), "--data", data.toString(), "--epochs", "50",
         "--batch", "1", "--params-in", weights.toString(), "--out", weights.toString(),
         interpret);
     assertEquals(1, r.exitCode(), r::toString);
@@ -102,7 +103,7 @@ class NumericFaultsTest {
     Safetensors.write(weights, start);
     byte[] before = Files.readAllBytes(weights);
 
-    Cli r = Cli.run("train", model.toString(), "--data", data.toString(), "--epochs", "1",
+    CliRunner r = CliRunner.run("train", model.toString(), "--data", data.toString(), "--epochs", "1",
         "--batch", "1", "--params-in", weights.toString(), "--out", weights.toString(), backend);
     assertEquals(1, r.exitCode(), r::toString);
     assertEquals("netc: error: training diverged in epoch 1: parameter 'h.weight' [0, 0] is "

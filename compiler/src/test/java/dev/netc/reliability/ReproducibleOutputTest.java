@@ -1,5 +1,6 @@
 package dev.netc.reliability;
 
+import dev.netc.cli.CliRunner;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -106,7 +107,7 @@ class ReproducibleOutputTest {
     List<String> args = new ArrayList<>(List.of("generate", model.toString(), "-o",
         out.toString(), "-p", "com.example"));
     args.addAll(List.of(options));
-    Cli r = Cli.run(args.toArray(String[]::new));
+    CliRunner r = CliRunner.run(args.toArray(String[]::new));
     assertEquals(0, r.exitCode(), r::toString);
     return files(out);
   }

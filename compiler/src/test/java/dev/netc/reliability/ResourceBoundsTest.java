@@ -1,5 +1,6 @@
 package dev.netc.reliability;
 
+import dev.netc.cli.CliRunner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,13 +50,13 @@ class ResourceBoundsTest {
     Path model = dir.resolve("huge.net");
     Files.writeString(model, HUGE);
     Path out = dir.resolve("out");
-    Cli r = Cli.run(model.toString(), "-o", out.toString());
+    CliRunner r = CliRunner.run(model.toString(), "-o", out.toString());
     assertEquals(1, r.exitCode(), r::toString);
     assertTrue(r.err().startsWith(model + ":1:9: error: network 'Huge' needs 4295032832 "
         + "parameters (16.0 GiB as float); the limit is 268435456"), r::toString);
     assertTrue(r.err().endsWith("netc: error: " + model + ": 1 error\n"), r::toString);
     assertFalse(Files.exists(out));
-    r = Cli.run("train", model.toString(), "--data", dir.resolve("none.csv").toString(),
+    r = CliRunner.run("train", model.toString(), "--data", dir.resolve("none.csv").toString(),
         "--out", dir.resolve("w.safetensors").toString());
     assertEquals(1, r.exitCode(), r::toString);
     assertTrue(r.err().contains("needs 4295032832 parameters"), r::toString);

@@ -1,5 +1,6 @@
 package dev.netc.reliability;
 
+import dev.netc.cli.CliRunner;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -61,7 +62,7 @@ class SafeOutputTest {
     Path model = dir.resolve("two.net");
     Files.writeString(model, TWO);
     Path out = dir.resolve("src");
-    Cli first = Cli.run(model.toString(), "-o", out.toString(), "-p", "p");
+    CliRunner first = CliRunner.run(model.toString(), "-o", out.toString(), "-p", "p");
     assertEquals(0, first.exitCode(), first::toString);
     Path alpha = out.resolve("p/Alpha.java");
     byte[] oldAlpha = Files.readAllBytes(alpha);
@@ -70,7 +71,7 @@ class SafeOutputTest {
     Files.createDirectories(beta.resolve("keep"));
 
     Files.writeString(model, TWO.replace("dense 2 tanh", "dense 3 tanh"));
-    Cli r = Cli.run(model.toString(), "-o", out.toString(), "-p", "p");
+    CliRunner r = CliRunner.run(model.toString(), "-o", out.toString(), "-p", "p");
     assertEquals(1, r.exitCode(), r::toString);
     assertTrue(r.err().startsWith("netc: error: cannot write '" + beta + "': "), r::toString);
     assertEquals(1, r.err().strip().lines().count(), r::toString);
@@ -88,7 +89,7 @@ class SafeOutputTest {
     Files.writeString(model, TWO);
     Path notADir = dir.resolve("src");
     Files.writeString(notADir, "precious");
-    Cli r = Cli.run(model.toString(), "-o", notADir.toString());
+    CliRunner r = CliRunner.run(model.toString(), "-o", notADir.toString());
     assertEquals(1, r.exitCode(), r::toString);
     assertTrue(r.err().startsWith("netc: error: cannot write '" + notADir.resolve("Alpha.java")
         + "'"), r::toString);
@@ -112,7 +113,7 @@ class SafeOutputTest {
     Path blocker = dir.resolve("plots");
     Files.writeString(blocker, "a file, not a folder");
     Path plot = blocker.resolve("w.svg");
-    Cli r = Cli.run("train", model.toString(), "--data", data.toString(), "--epochs", "1",
+    CliRunner r = CliRunner.run("train", model.toString(), "--data", data.toString(), "--epochs", "1",
         "--out", weights.toString(), "--plot", plot.toString());
     assertEquals(1, r.exitCode(), r::toString);
     assertTrue(r.err().startsWith("netc: error: cannot write '" + plot + "'"), r::toString);
@@ -120,7 +121,7 @@ class SafeOutputTest {
     assertEquals(List.of("d.csv", "lin.net", "plots", "w.safetensors"), names(dir));
 
     Path outBlocked = blocker.resolve("w.safetensors");
-    r = Cli.run("train", model.toString(), "--data", data.toString(), "--epochs", "1",
+    r = CliRunner.run("train", model.toString(), "--data", data.toString(), "--epochs", "1",
         "--out", outBlocked.toString());
     assertEquals(1, r.exitCode(), r::toString);
     assertTrue(r.err().startsWith("netc: error: cannot write '" + outBlocked + "'"),
