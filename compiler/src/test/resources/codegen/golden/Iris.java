@@ -380,10 +380,10 @@ public final class Iris implements TrainableFloatNetwork {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
     float total = sumGradients(xs, targets, n);
     double scale = lossScale(n);
-    copyScaled(hiddenWeightGrad, grad, 0, scale);
-    copyScaled(hiddenBiasGrad, grad, 64, scale);
-    copyScaled(logitsWeightGrad, grad, 80, scale);
-    copyScaled(logitsBiasGrad, grad, 128, scale);
+    copyScaled(hiddenWeightGrad, grad, 0, (float) (scale));
+    copyScaled(hiddenBiasGrad, grad, 64, (float) (scale));
+    copyScaled(logitsWeightGrad, grad, 80, (float) (scale));
+    copyScaled(logitsBiasGrad, grad, 128, (float) (scale));
     return (float) (total * scale);
   }
 
@@ -397,10 +397,10 @@ public final class Iris implements TrainableFloatNetwork {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
     float total = sumGradients(xs, targets, n);
     double scale = lossScale(n);
-    addScaled(hiddenWeightGrad, grad, 0, scale);
-    addScaled(hiddenBiasGrad, grad, 64, scale);
-    addScaled(logitsWeightGrad, grad, 80, scale);
-    addScaled(logitsBiasGrad, grad, 128, scale);
+    addScaled(hiddenWeightGrad, grad, 0, (float) (scale));
+    addScaled(hiddenBiasGrad, grad, 64, (float) (scale));
+    addScaled(logitsWeightGrad, grad, 80, (float) (scale));
+    addScaled(logitsBiasGrad, grad, 128, (float) (scale));
     return (float) (total * scale);
   }
 
@@ -472,10 +472,10 @@ public final class Iris implements TrainableFloatNetwork {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
     float total = sumGradients(xs, labels, n);
     double scale = lossScale(n);
-    copyScaled(hiddenWeightGrad, grad, 0, scale);
-    copyScaled(hiddenBiasGrad, grad, 64, scale);
-    copyScaled(logitsWeightGrad, grad, 80, scale);
-    copyScaled(logitsBiasGrad, grad, 128, scale);
+    copyScaled(hiddenWeightGrad, grad, 0, (float) (scale));
+    copyScaled(hiddenBiasGrad, grad, 64, (float) (scale));
+    copyScaled(logitsWeightGrad, grad, 80, (float) (scale));
+    copyScaled(logitsBiasGrad, grad, 128, (float) (scale));
     return (float) (total * scale);
   }
 
@@ -489,10 +489,10 @@ public final class Iris implements TrainableFloatNetwork {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
     float total = sumGradients(xs, labels, n);
     double scale = lossScale(n);
-    addScaled(hiddenWeightGrad, grad, 0, scale);
-    addScaled(hiddenBiasGrad, grad, 64, scale);
-    addScaled(logitsWeightGrad, grad, 80, scale);
-    addScaled(logitsBiasGrad, grad, 128, scale);
+    addScaled(hiddenWeightGrad, grad, 0, (float) (scale));
+    addScaled(hiddenBiasGrad, grad, 64, (float) (scale));
+    addScaled(logitsWeightGrad, grad, 80, (float) (scale));
+    addScaled(logitsBiasGrad, grad, 128, (float) (scale));
     return (float) (total * scale);
   }
 
@@ -557,10 +557,10 @@ public final class Iris implements TrainableFloatNetwork {
     // torch.optim.Adam's bias corrections, computed in double once per step.
     float stepSize = (float) (0.01 / (1.0 - Math.pow(0.9, stepCount)));
     float bc2Sqrt = (float) (Math.sqrt(1.0 - Math.pow(0.999, stepCount)));
-    update(hiddenWeight, grad, 0, 1.0, hiddenWeightExpAvg, hiddenWeightExpAvgSq, stepSize, bc2Sqrt);
-    update(hiddenBias, grad, 64, 1.0, hiddenBiasExpAvg, hiddenBiasExpAvgSq, stepSize, bc2Sqrt);
-    update(logitsWeight, grad, 80, 1.0, logitsWeightExpAvg, logitsWeightExpAvgSq, stepSize, bc2Sqrt);
-    update(logitsBias, grad, 128, 1.0, logitsBiasExpAvg, logitsBiasExpAvgSq, stepSize, bc2Sqrt);
+    update(hiddenWeight, grad, 0, 1.0f, hiddenWeightExpAvg, hiddenWeightExpAvgSq, stepSize, bc2Sqrt);
+    update(hiddenBias, grad, 64, 1.0f, hiddenBiasExpAvg, hiddenBiasExpAvgSq, stepSize, bc2Sqrt);
+    update(logitsWeight, grad, 80, 1.0f, logitsWeightExpAvg, logitsWeightExpAvgSq, stepSize, bc2Sqrt);
+    update(logitsBias, grad, 128, 1.0f, logitsBiasExpAvg, logitsBiasExpAvgSq, stepSize, bc2Sqrt);
   }
 
   /**
@@ -571,10 +571,10 @@ public final class Iris implements TrainableFloatNetwork {
     // torch.optim.Adam's bias corrections, computed in double once per step.
     float stepSize = (float) (0.01 / (1.0 - Math.pow(0.9, stepCount)));
     float bc2Sqrt = (float) (Math.sqrt(1.0 - Math.pow(0.999, stepCount)));
-    update(hiddenWeight, hiddenWeightGrad, 0, scale, hiddenWeightExpAvg, hiddenWeightExpAvgSq, stepSize, bc2Sqrt);
-    update(hiddenBias, hiddenBiasGrad, 0, scale, hiddenBiasExpAvg, hiddenBiasExpAvgSq, stepSize, bc2Sqrt);
-    update(logitsWeight, logitsWeightGrad, 0, scale, logitsWeightExpAvg, logitsWeightExpAvgSq, stepSize, bc2Sqrt);
-    update(logitsBias, logitsBiasGrad, 0, scale, logitsBiasExpAvg, logitsBiasExpAvgSq, stepSize, bc2Sqrt);
+    update(hiddenWeight, hiddenWeightGrad, 0, (float) (scale), hiddenWeightExpAvg, hiddenWeightExpAvgSq, stepSize, bc2Sqrt);
+    update(hiddenBias, hiddenBiasGrad, 0, (float) (scale), hiddenBiasExpAvg, hiddenBiasExpAvgSq, stepSize, bc2Sqrt);
+    update(logitsWeight, logitsWeightGrad, 0, (float) (scale), logitsWeightExpAvg, logitsWeightExpAvgSq, stepSize, bc2Sqrt);
+    update(logitsBias, logitsBiasGrad, 0, (float) (scale), logitsBiasExpAvg, logitsBiasExpAvgSq, stepSize, bc2Sqrt);
   }
 
   /**
@@ -596,10 +596,10 @@ public final class Iris implements TrainableFloatNetwork {
   /**
    * Adam on one parameter array and its two moments.
    */
-  private static void update(float[] p, float[] g, int gOff, double scale, float[] m, float[] v,
+  private static void update(float[] p, float[] g, int gOff, float scale, float[] m, float[] v,
       float stepSize, float bc2Sqrt) {
     for (int i = 0; i < p.length; i++) {
-      float gi = (float) (g[gOff + i] * scale);
+      float gi = g[gOff + i] * scale;
       float mi = BETA1 * m[i] + ONE_MINUS_BETA1 * gi;
       float vi = BETA2 * v[i] + ONE_MINUS_BETA2 * gi * gi;
       m[i] = mi;
@@ -627,20 +627,20 @@ public final class Iris implements TrainableFloatNetwork {
   }
 
   /**
-   * dst[off + i] = src[i] * scale, rounded once.
+   * dst[off + i] = src[i] * scale.
    */
-  private static void copyScaled(float[] src, float[] dst, int off, double scale) {
+  private static void copyScaled(float[] src, float[] dst, int off, float scale) {
     for (int i = 0; i < src.length; i++) {
-      dst[off + i] = (float) (src[i] * scale);
+      dst[off + i] = src[i] * scale;
     }
   }
 
   /**
-   * dst[off + i] += src[i] * scale, rounded once.
+   * dst[off + i] += src[i] * scale.
    */
-  private static void addScaled(float[] src, float[] dst, int off, double scale) {
+  private static void addScaled(float[] src, float[] dst, int off, float scale) {
     for (int i = 0; i < src.length; i++) {
-      dst[off + i] += (float) (src[i] * scale);
+      dst[off + i] += src[i] * scale;
     }
   }
 

@@ -538,7 +538,7 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * dst[off + i] = src[i] * scale, rounded once.
+   * dst[off + i] = src[i] * scale.
    */
   private static void copyScaled(double[] src, double[] dst, int off, double scale) {
     for (int i = 0; i < src.length; i++) {
@@ -547,7 +547,7 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * dst[off + i] += src[i] * scale, rounded once.
+   * dst[off + i] += src[i] * scale.
    */
   private static void addScaled(double[] src, double[] dst, int off, double scale) {
     for (int i = 0; i < src.length; i++) {

@@ -312,10 +312,10 @@ public final class Xor implements TrainableFloatNetwork {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
     float total = sumGradients(xs, targets, n);
     double scale = lossScale(n);
-    copyScaled(hiddenWeightGrad, grad, 0, scale);
-    copyScaled(hiddenBiasGrad, grad, 8, scale);
-    copyScaled(outWeightGrad, grad, 12, scale);
-    copyScaled(outBiasGrad, grad, 16, scale);
+    copyScaled(hiddenWeightGrad, grad, 0, (float) (scale));
+    copyScaled(hiddenBiasGrad, grad, 8, (float) (scale));
+    copyScaled(outWeightGrad, grad, 12, (float) (scale));
+    copyScaled(outBiasGrad, grad, 16, (float) (scale));
     return (float) (total * scale);
   }
 
@@ -329,10 +329,10 @@ public final class Xor implements TrainableFloatNetwork {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
     float total = sumGradients(xs, targets, n);
     double scale = lossScale(n);
-    addScaled(hiddenWeightGrad, grad, 0, scale);
-    addScaled(hiddenBiasGrad, grad, 8, scale);
-    addScaled(outWeightGrad, grad, 12, scale);
-    addScaled(outBiasGrad, grad, 16, scale);
+    addScaled(hiddenWeightGrad, grad, 0, (float) (scale));
+    addScaled(hiddenBiasGrad, grad, 8, (float) (scale));
+    addScaled(outWeightGrad, grad, 12, (float) (scale));
+    addScaled(outBiasGrad, grad, 16, (float) (scale));
     return (float) (total * scale);
   }
 
@@ -390,10 +390,10 @@ public final class Xor implements TrainableFloatNetwork {
     // torch.optim.SGD: the momentum buffer starts as the first gradient.
     boolean first = stepCount == 0;
     stepCount++;
-    update(hiddenWeight, grad, 0, 1.0, hiddenWeightMomentum, first);
-    update(hiddenBias, grad, 8, 1.0, hiddenBiasMomentum, first);
-    update(outWeight, grad, 12, 1.0, outWeightMomentum, first);
-    update(outBias, grad, 16, 1.0, outBiasMomentum, first);
+    update(hiddenWeight, grad, 0, 1.0f, hiddenWeightMomentum, first);
+    update(hiddenBias, grad, 8, 1.0f, hiddenBiasMomentum, first);
+    update(outWeight, grad, 12, 1.0f, outWeightMomentum, first);
+    update(outBias, grad, 16, 1.0f, outBiasMomentum, first);
   }
 
   /**
@@ -403,10 +403,10 @@ public final class Xor implements TrainableFloatNetwork {
     // torch.optim.SGD: the momentum buffer starts as the first gradient.
     boolean first = stepCount == 0;
     stepCount++;
-    update(hiddenWeight, hiddenWeightGrad, 0, scale, hiddenWeightMomentum, first);
-    update(hiddenBias, hiddenBiasGrad, 0, scale, hiddenBiasMomentum, first);
-    update(outWeight, outWeightGrad, 0, scale, outWeightMomentum, first);
-    update(outBias, outBiasGrad, 0, scale, outBiasMomentum, first);
+    update(hiddenWeight, hiddenWeightGrad, 0, (float) (scale), hiddenWeightMomentum, first);
+    update(hiddenBias, hiddenBiasGrad, 0, (float) (scale), hiddenBiasMomentum, first);
+    update(outWeight, outWeightGrad, 0, (float) (scale), outWeightMomentum, first);
+    update(outBias, outBiasGrad, 0, (float) (scale), outBiasMomentum, first);
   }
 
   /**
@@ -424,10 +424,10 @@ public final class Xor implements TrainableFloatNetwork {
   /**
    * SGD with heavy-ball momentum on one parameter array and its buffer.
    */
-  private static void update(float[] p, float[] g, int gOff, double scale, float[] buf,
+  private static void update(float[] p, float[] g, int gOff, float scale, float[] buf,
       boolean first) {
     for (int i = 0; i < p.length; i++) {
-      float gi = (float) (g[gOff + i] * scale);
+      float gi = g[gOff + i] * scale;
       float bi = first ? gi : MOMENTUM * buf[i] + gi;
       buf[i] = bi;
       p[i] -= LEARNING_RATE * bi;
@@ -452,20 +452,20 @@ public final class Xor implements TrainableFloatNetwork {
   }
 
   /**
-   * dst[off + i] = src[i] * scale, rounded once.
+   * dst[off + i] = src[i] * scale.
    */
-  private static void copyScaled(float[] src, float[] dst, int off, double scale) {
+  private static void copyScaled(float[] src, float[] dst, int off, float scale) {
     for (int i = 0; i < src.length; i++) {
-      dst[off + i] = (float) (src[i] * scale);
+      dst[off + i] = src[i] * scale;
     }
   }
 
   /**
-   * dst[off + i] += src[i] * scale, rounded once.
+   * dst[off + i] += src[i] * scale.
    */
-  private static void addScaled(float[] src, float[] dst, int off, double scale) {
+  private static void addScaled(float[] src, float[] dst, int off, float scale) {
     for (int i = 0; i < src.length; i++) {
-      dst[off + i] += (float) (src[i] * scale);
+      dst[off + i] += src[i] * scale;
     }
   }
 

@@ -198,8 +198,12 @@ public final class Interpreter implements TrainableDoubleNetwork {
       backward(grad);
     }
     double scale = loss.scale(batchSize, network.outputSize());
+    // The gradient scale is rounded to the network's precision first, as generated code does (a
+    // float loop that widens to double is not vectorized by JDK 17's C2). The product of two
+    // floats is exact in double, so the one rounding below is float's: bit-identical results.
+    double gradScale = p.round(scale);
     for (int i = 0; i < params.length; i++) {
-      grad[i] = p.round(grad[i] * scale);
+      grad[i] = p.round(grad[i] * gradScale);
     }
     return p.round(sum * scale);
   }

@@ -21,13 +21,17 @@ package dev.netc.runtime;
 public abstract sealed class ParallelTrainer implements AutoCloseable
     permits ParallelFloatTrainer, ParallelDoubleTrainer {
   /**
-   * How long a thread spins at a meeting before it parks: 0 unless the system property
-   * {@code netc.parallel.spinMicros} says otherwise. On the shared 2-core machine this was
-   * measured on, parking at once was cheapest (benchmarks/parallel/BarrierCost.java: 22–28 µs
-   * per meeting; spinning 50 µs first cost 53–113), since a spinning thread takes the core its
-   * partner needs; on idle dedicated cores a few µs of spinning may pay.
+   * How long a thread spins at a meeting before it yields: {@code netc.parallel.spinMicros},
+   * default 2 µs. Then it yields its core until {@code netc.parallel.yieldMicros} (default 100 µs)
+   * have passed, then parks. Measured with benchmarks/parallel/BarrierCost.java (2 threads, 3
+   * meetings around 110 µs of work, overhead per step): on a quiet 2-core machine 1.1 µs, against
+   * 64 µs for parking at once; with a busy process on one core 149 µs against 126, since a waiting
+   * thread then competes with its partner for a core.
    */
-  static final long SPIN_NANOS = Math.max(0, Long.getLong("netc.parallel.spinMicros", 0)) * 1000;
+  static final long SPIN_NANOS = micros("netc.parallel.spinMicros", 2);
+
+  /** Until when a waiting thread yields before it parks; see {@link #SPIN_NANOS}. */
+  static final long YIELD_NANOS = micros("netc.parallel.yieldMicros", 100);
 
   /** Parameter slices are multiples of this many elements, so threads never share a cache line. */
   private static final int SLICE_ALIGN = 16;
@@ -65,7 +69,7 @@ public abstract sealed class ParallelTrainer implements AutoCloseable
       sliceStart[k] = Math.min(parameterCount, k * per);
     }
     this.failures = new Throwable[threads];
-    this.barrier = new StepBarrier(threads, SPIN_NANOS);
+    this.barrier = new StepBarrier(threads, SPIN_NANOS, YIELD_NANOS);
     this.workers = new Thread[threads - 1];
   }
 
@@ -252,6 +256,10 @@ public abstract sealed class ParallelTrainer implements AutoCloseable
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  private static long micros(String property, long defaultMicros) {
+    return Math.max(0, Long.getLong(property, defaultMicros)) * 1000;
   }
 
   /** What the workers do after the first meeting of a round. */

@@ -5,21 +5,27 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A reusable barrier for a fixed set of threads that meet several times per training step: each
- * waiter spins for a configured time (possibly none), then parks until the last arrival advances
- * the generation and unparks everyone. Unlike CyclicBarrier it takes no lock and allocates
- * nothing per meeting.
+ * waiter spins for a configured time, then yields its core (so that a partner without a core of
+ * its own can run) until a second limit, then parks until the last arrival advances the
+ * generation and unparks everyone. Unlike CyclicBarrier it takes no lock and allocates nothing
+ * per meeting.
  */
 final class StepBarrier {
   private final int parties;
   private final long spinNanos;
+  private final long yieldNanos;
   private final Thread[] threads;
   private final AtomicInteger arrived = new AtomicInteger();
   private volatile int generation;
 
-  /** A barrier for {@code parties} threads that spins up to {@code spinNanos} before parking. */
-  StepBarrier(int parties, long spinNanos) {
+  /**
+   * A barrier for {@code parties} threads that spins for up to {@code spinNanos}, then yields
+   * until {@code yieldNanos} have passed since arrival, then parks.
+   */
+  StepBarrier(int parties, long spinNanos, long yieldNanos) {
     this.parties = parties;
     this.spinNanos = spinNanos;
+    this.yieldNanos = Math.max(spinNanos, yieldNanos);
     this.threads = new Thread[parties];
   }
 
@@ -45,8 +51,11 @@ final class StepBarrier {
     long start = System.nanoTime();
     boolean interrupted = false;
     while (generation == gen) {
-      if (System.nanoTime() - start < spinNanos) {
+      long waited = System.nanoTime() - start;
+      if (waited < spinNanos) {
         Thread.onSpinWait();
+      } else if (waited < yieldNanos) {
+        Thread.yield();
       } else {
         LockSupport.park(this);
         // A step cannot stop half-way (the replicas would diverge): keep the flag for later.
