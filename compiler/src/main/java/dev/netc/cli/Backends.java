@@ -52,10 +52,10 @@ final class Backends {
 
   /** Like {@link #instantiate(Network)} with the given backend. */
   static Object instantiate(Network net, CodegenPolicy.Backend backend) {
-    if (backend == CodegenPolicy.Backend.VECTOR
-        && ModuleLayer.boot().findModule(InMemoryCompiler.VECTOR_MODULE).isEmpty()) {
+    if (backend == CodegenPolicy.Backend.VECTOR && !EngineOptions.vectorModuleLoaded()) {
       throw new UserException("the vector backend needs the java option --add-modules "
-          + InMemoryCompiler.VECTOR_MODULE + " (bin/netc adds it when --backend vector is given)");
+          + InMemoryCompiler.VECTOR_MODULE + " (bin/netc adds it for train and eval, and "
+          + "whenever --backend vector is given)");
     }
     JavaFile file = JavaGenerator.generate(net, PACKAGE,
         CodegenPolicy.defaults().withBackend(backend));

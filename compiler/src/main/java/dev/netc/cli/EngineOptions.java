@@ -1,6 +1,7 @@
 package dev.netc.cli;
 
 import dev.netc.codegen.CodegenPolicy;
+import dev.netc.codegen.InMemoryCompiler;
 import dev.netc.ir.Network;
 import picocli.CommandLine.Option;
 
@@ -9,18 +10,25 @@ final class EngineOptions {
   @Option(names = "--interpret", description = "Run on the reference interpreter.")
   boolean interpret;
 
-  @Option(names = "--backend", paramLabel = "scalar|vector", defaultValue = "scalar",
-      description = "Generated code backend (default: ${DEFAULT-VALUE}); vector uses "
-          + "jdk.incubator.vector.")
+  @Option(names = "--backend", paramLabel = "auto|scalar|vector", defaultValue = "auto",
+      description = "Generated code backend (default: ${DEFAULT-VALUE}: vector when the JVM has "
+          + "jdk.incubator.vector, which bin/netc adds for train and eval, else scalar).")
   String backend;
 
-  /** The parsed backend, or a user error for an unknown name. */
+  /** The parsed backend ({@code auto} resolved for this JVM), or a user error for a bad name. */
   CodegenPolicy.Backend backend() {
+    if (backend.equalsIgnoreCase("auto")) {
+      return vectorModuleLoaded() ? CodegenPolicy.Backend.VECTOR : CodegenPolicy.Backend.SCALAR;
+    }
     return Backends.parse(backend);
   }
 
   /** An engine for {@code net}: the interpreter, or its generated class compiled in memory. */
   Engine create(Network net) {
     return Backends.create(net, interpret, backend());
+  }
+
+  static boolean vectorModuleLoaded() {
+    return ModuleLayer.boot().findModule(InMemoryCompiler.VECTOR_MODULE).isPresent();
   }
 }

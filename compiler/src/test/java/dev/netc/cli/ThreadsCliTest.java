@@ -71,6 +71,30 @@ class ThreadsCliTest {
   }
 
   @Test
+  void trainDefaultsToTheVectorBackendAndThreadsByWorkPerShard() throws IOException {
+    // The test JVM has jdk.incubator.vector (as bin/netc gives train), so auto picks vector.
+    Path model = Files.writeString(dir.resolve("blobs.net"), BLOBS);
+    Path data = blobs();
+    // Blobs has 51 parameters: too little work per example for a second thread.
+    assertEquals(1, TrainCommand.defaultThreads(64, 51));
+    assertEquals(1, TrainCommand.defaultThreads(31, 235_146));
+    int cores = Runtime.getRuntime().availableProcessors();
+    assertEquals(Math.min(cores, 2), TrainCommand.defaultThreads(32, 235_146));
+    assertEquals(Math.min(cores, 8), TrainCommand.defaultThreads(128, 235_146));
+    int expected = 1;
+    CliRunner run = CliRunner.run("train", model.toString(), "--data", data.toString(),
+        "--epochs", "2", "--batch", "64", "--out", dir.resolve("auto.safetensors").toString());
+    assertEquals(0, run.exitCode(), run::toString);
+    assertTrue(run.out().contains("generated code (vector), " + expected + " thread"),
+        run::toString);
+    CliRunner small = CliRunner.run("train", model.toString(), "--data", data.toString(),
+        "--epochs", "2", "--batch", "8", "--backend", "scalar", "--out",
+        dir.resolve("scalar.safetensors").toString());
+    assertEquals(0, small.exitCode(), small::toString);
+    assertTrue(small.out().contains("generated code (scalar), 1 thread\n"), small::toString);
+  }
+
+  @Test
   void aBadThreadCountIsOneClearLine() throws IOException {
     Path model = Files.writeString(dir.resolve("blobs.net"), BLOBS);
     Path data = blobs();
