@@ -848,195 +848,295 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * Layer features forward over m examples, batch-major: tiles of 4 rows × 2 examples of vector dot products.
+   * Layer features forward over m examples, batch-major: tiles of 4 rows × 4 examples of vector dot products.
    */
   private void featuresForwardBatch(double[] x, int xOff, int m) {
     double[] w = featuresWeight;
     double[] b = featuresBias;
-    for (int s0 = 0; s0 < m; s0 += 2) {
-      if (s0 + 1 < m) {
-        for (int o = 0; o < 40; o += 4) {
-          DoubleVector acc00 = DoubleVector.zero(SPECIES);
-          DoubleVector acc01 = DoubleVector.zero(SPECIES);
-          DoubleVector acc10 = DoubleVector.zero(SPECIES);
-          DoubleVector acc11 = DoubleVector.zero(SPECIES);
-          DoubleVector acc20 = DoubleVector.zero(SPECIES);
-          DoubleVector acc21 = DoubleVector.zero(SPECIES);
-          DoubleVector acc30 = DoubleVector.zero(SPECIES);
-          DoubleVector acc31 = DoubleVector.zero(SPECIES);
-          int j = 0;
-          int bound = SPECIES.loopBound(20);
-          for (; j < bound; j += LANES) {
-            DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 0) * 20 + j);
-            DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 1) * 20 + j);
-            DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, o * 20 + 0 + j);
-            acc00 = w0.fma(x0, acc00);
-            acc01 = w0.fma(x1, acc01);
-            DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, o * 20 + 20 + j);
-            acc10 = w1.fma(x0, acc10);
-            acc11 = w1.fma(x1, acc11);
-            DoubleVector w2 = DoubleVector.fromArray(SPECIES, w, o * 20 + 40 + j);
-            acc20 = w2.fma(x0, acc20);
-            acc21 = w2.fma(x1, acc21);
-            DoubleVector w3 = DoubleVector.fromArray(SPECIES, w, o * 20 + 60 + j);
-            acc30 = w3.fma(x0, acc30);
-            acc31 = w3.fma(x1, acc31);
-          }
-          double s00 = acc00.reduceLanes(VectorOperators.ADD);
-          double s01 = acc01.reduceLanes(VectorOperators.ADD);
-          double s10 = acc10.reduceLanes(VectorOperators.ADD);
-          double s11 = acc11.reduceLanes(VectorOperators.ADD);
-          double s20 = acc20.reduceLanes(VectorOperators.ADD);
-          double s21 = acc21.reduceLanes(VectorOperators.ADD);
-          double s30 = acc30.reduceLanes(VectorOperators.ADD);
-          double s31 = acc31.reduceLanes(VectorOperators.ADD);
-          for (; j < 20; j++) {
-            double x0 = x[xOff + (s0 + 0) * 20 + j];
-            double x1 = x[xOff + (s0 + 1) * 20 + j];
-            double w0 = w[o * 20 + 0 + j];
-            s00 += w0 * x0;
-            s01 += w0 * x1;
-            double w1 = w[o * 20 + 20 + j];
-            s10 += w1 * x0;
-            s11 += w1 * x1;
-            double w2 = w[o * 20 + 40 + j];
-            s20 += w2 * x0;
-            s21 += w2 * x1;
-            double w3 = w[o * 20 + 60 + j];
-            s30 += w3 * x0;
-            s31 += w3 * x1;
-          }
-          {
-            int s = s0 + 0;
-            int o0 = o + 0;
-            double zv = s00 + b[o0];
-            double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-            featuresBatchAct[s * 40 + o0] = av;
-            featuresBatchDer[s * 40 + o0] = (zv > 0.0 ? 1.0 : av + 1.0);
-          }
-          {
-            int s = s0 + 0;
-            int o1 = o + 1;
-            double zv = s10 + b[o1];
-            double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-            featuresBatchAct[s * 40 + o1] = av;
-            featuresBatchDer[s * 40 + o1] = (zv > 0.0 ? 1.0 : av + 1.0);
-          }
-          {
-            int s = s0 + 0;
-            int o2 = o + 2;
-            double zv = s20 + b[o2];
-            double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-            featuresBatchAct[s * 40 + o2] = av;
-            featuresBatchDer[s * 40 + o2] = (zv > 0.0 ? 1.0 : av + 1.0);
-          }
-          {
-            int s = s0 + 0;
-            int o3 = o + 3;
-            double zv = s30 + b[o3];
-            double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-            featuresBatchAct[s * 40 + o3] = av;
-            featuresBatchDer[s * 40 + o3] = (zv > 0.0 ? 1.0 : av + 1.0);
-          }
-          {
-            int s = s0 + 1;
-            int o0 = o + 0;
-            double zv = s01 + b[o0];
-            double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-            featuresBatchAct[s * 40 + o0] = av;
-            featuresBatchDer[s * 40 + o0] = (zv > 0.0 ? 1.0 : av + 1.0);
-          }
-          {
-            int s = s0 + 1;
-            int o1 = o + 1;
-            double zv = s11 + b[o1];
-            double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-            featuresBatchAct[s * 40 + o1] = av;
-            featuresBatchDer[s * 40 + o1] = (zv > 0.0 ? 1.0 : av + 1.0);
-          }
-          {
-            int s = s0 + 1;
-            int o2 = o + 2;
-            double zv = s21 + b[o2];
-            double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-            featuresBatchAct[s * 40 + o2] = av;
-            featuresBatchDer[s * 40 + o2] = (zv > 0.0 ? 1.0 : av + 1.0);
-          }
-          {
-            int s = s0 + 1;
-            int o3 = o + 3;
-            double zv = s31 + b[o3];
-            double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-            featuresBatchAct[s * 40 + o3] = av;
-            featuresBatchDer[s * 40 + o3] = (zv > 0.0 ? 1.0 : av + 1.0);
-          }
+    int mt = m / 4 * 4;
+    for (int s0 = 0; s0 < mt; s0 += 4) {
+      for (int o = 0; o < 40; o += 4) {
+        DoubleVector acc00 = DoubleVector.zero(SPECIES);
+        DoubleVector acc01 = DoubleVector.zero(SPECIES);
+        DoubleVector acc02 = DoubleVector.zero(SPECIES);
+        DoubleVector acc03 = DoubleVector.zero(SPECIES);
+        DoubleVector acc10 = DoubleVector.zero(SPECIES);
+        DoubleVector acc11 = DoubleVector.zero(SPECIES);
+        DoubleVector acc12 = DoubleVector.zero(SPECIES);
+        DoubleVector acc13 = DoubleVector.zero(SPECIES);
+        DoubleVector acc20 = DoubleVector.zero(SPECIES);
+        DoubleVector acc21 = DoubleVector.zero(SPECIES);
+        DoubleVector acc22 = DoubleVector.zero(SPECIES);
+        DoubleVector acc23 = DoubleVector.zero(SPECIES);
+        DoubleVector acc30 = DoubleVector.zero(SPECIES);
+        DoubleVector acc31 = DoubleVector.zero(SPECIES);
+        DoubleVector acc32 = DoubleVector.zero(SPECIES);
+        DoubleVector acc33 = DoubleVector.zero(SPECIES);
+        int j = 0;
+        int bound = SPECIES.loopBound(20);
+        for (; j < bound; j += LANES) {
+          DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 0) * 20 + j);
+          DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 1) * 20 + j);
+          DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 2) * 20 + j);
+          DoubleVector x3 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 3) * 20 + j);
+          DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, o * 20 + 0 + j);
+          acc00 = w0.fma(x0, acc00);
+          acc01 = w0.fma(x1, acc01);
+          acc02 = w0.fma(x2, acc02);
+          acc03 = w0.fma(x3, acc03);
+          DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, o * 20 + 20 + j);
+          acc10 = w1.fma(x0, acc10);
+          acc11 = w1.fma(x1, acc11);
+          acc12 = w1.fma(x2, acc12);
+          acc13 = w1.fma(x3, acc13);
+          DoubleVector w2 = DoubleVector.fromArray(SPECIES, w, o * 20 + 40 + j);
+          acc20 = w2.fma(x0, acc20);
+          acc21 = w2.fma(x1, acc21);
+          acc22 = w2.fma(x2, acc22);
+          acc23 = w2.fma(x3, acc23);
+          DoubleVector w3 = DoubleVector.fromArray(SPECIES, w, o * 20 + 60 + j);
+          acc30 = w3.fma(x0, acc30);
+          acc31 = w3.fma(x1, acc31);
+          acc32 = w3.fma(x2, acc32);
+          acc33 = w3.fma(x3, acc33);
         }
-      } else {
-        for (int o = 0; o < 40; o += 4) {
-          DoubleVector acc00 = DoubleVector.zero(SPECIES);
-          DoubleVector acc10 = DoubleVector.zero(SPECIES);
-          DoubleVector acc20 = DoubleVector.zero(SPECIES);
-          DoubleVector acc30 = DoubleVector.zero(SPECIES);
-          int j = 0;
-          int bound = SPECIES.loopBound(20);
-          for (; j < bound; j += LANES) {
-            DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 0) * 20 + j);
-            DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, o * 20 + 0 + j);
-            acc00 = w0.fma(x0, acc00);
-            DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, o * 20 + 20 + j);
-            acc10 = w1.fma(x0, acc10);
-            DoubleVector w2 = DoubleVector.fromArray(SPECIES, w, o * 20 + 40 + j);
-            acc20 = w2.fma(x0, acc20);
-            DoubleVector w3 = DoubleVector.fromArray(SPECIES, w, o * 20 + 60 + j);
-            acc30 = w3.fma(x0, acc30);
-          }
-          double s00 = acc00.reduceLanes(VectorOperators.ADD);
-          double s10 = acc10.reduceLanes(VectorOperators.ADD);
-          double s20 = acc20.reduceLanes(VectorOperators.ADD);
-          double s30 = acc30.reduceLanes(VectorOperators.ADD);
-          for (; j < 20; j++) {
-            double x0 = x[xOff + (s0 + 0) * 20 + j];
-            double w0 = w[o * 20 + 0 + j];
-            s00 += w0 * x0;
-            double w1 = w[o * 20 + 20 + j];
-            s10 += w1 * x0;
-            double w2 = w[o * 20 + 40 + j];
-            s20 += w2 * x0;
-            double w3 = w[o * 20 + 60 + j];
-            s30 += w3 * x0;
-          }
-          {
-            int s = s0 + 0;
-            int o0 = o + 0;
-            double zv = s00 + b[o0];
-            double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-            featuresBatchAct[s * 40 + o0] = av;
-            featuresBatchDer[s * 40 + o0] = (zv > 0.0 ? 1.0 : av + 1.0);
-          }
-          {
-            int s = s0 + 0;
-            int o1 = o + 1;
-            double zv = s10 + b[o1];
-            double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-            featuresBatchAct[s * 40 + o1] = av;
-            featuresBatchDer[s * 40 + o1] = (zv > 0.0 ? 1.0 : av + 1.0);
-          }
-          {
-            int s = s0 + 0;
-            int o2 = o + 2;
-            double zv = s20 + b[o2];
-            double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-            featuresBatchAct[s * 40 + o2] = av;
-            featuresBatchDer[s * 40 + o2] = (zv > 0.0 ? 1.0 : av + 1.0);
-          }
-          {
-            int s = s0 + 0;
-            int o3 = o + 3;
-            double zv = s30 + b[o3];
-            double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-            featuresBatchAct[s * 40 + o3] = av;
-            featuresBatchDer[s * 40 + o3] = (zv > 0.0 ? 1.0 : av + 1.0);
-          }
+        double s00 = acc00.reduceLanes(VectorOperators.ADD);
+        double s01 = acc01.reduceLanes(VectorOperators.ADD);
+        double s02 = acc02.reduceLanes(VectorOperators.ADD);
+        double s03 = acc03.reduceLanes(VectorOperators.ADD);
+        double s10 = acc10.reduceLanes(VectorOperators.ADD);
+        double s11 = acc11.reduceLanes(VectorOperators.ADD);
+        double s12 = acc12.reduceLanes(VectorOperators.ADD);
+        double s13 = acc13.reduceLanes(VectorOperators.ADD);
+        double s20 = acc20.reduceLanes(VectorOperators.ADD);
+        double s21 = acc21.reduceLanes(VectorOperators.ADD);
+        double s22 = acc22.reduceLanes(VectorOperators.ADD);
+        double s23 = acc23.reduceLanes(VectorOperators.ADD);
+        double s30 = acc30.reduceLanes(VectorOperators.ADD);
+        double s31 = acc31.reduceLanes(VectorOperators.ADD);
+        double s32 = acc32.reduceLanes(VectorOperators.ADD);
+        double s33 = acc33.reduceLanes(VectorOperators.ADD);
+        for (; j < 20; j++) {
+          double x0 = x[xOff + (s0 + 0) * 20 + j];
+          double x1 = x[xOff + (s0 + 1) * 20 + j];
+          double x2 = x[xOff + (s0 + 2) * 20 + j];
+          double x3 = x[xOff + (s0 + 3) * 20 + j];
+          double w0 = w[o * 20 + 0 + j];
+          s00 += w0 * x0;
+          s01 += w0 * x1;
+          s02 += w0 * x2;
+          s03 += w0 * x3;
+          double w1 = w[o * 20 + 20 + j];
+          s10 += w1 * x0;
+          s11 += w1 * x1;
+          s12 += w1 * x2;
+          s13 += w1 * x3;
+          double w2 = w[o * 20 + 40 + j];
+          s20 += w2 * x0;
+          s21 += w2 * x1;
+          s22 += w2 * x2;
+          s23 += w2 * x3;
+          double w3 = w[o * 20 + 60 + j];
+          s30 += w3 * x0;
+          s31 += w3 * x1;
+          s32 += w3 * x2;
+          s33 += w3 * x3;
+        }
+        {
+          int s = s0 + 0;
+          int o0 = o + 0;
+          double zv = s00 + b[o0];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[s * 40 + o0] = av;
+          featuresBatchDer[s * 40 + o0] = (zv > 0.0 ? 1.0 : av + 1.0);
+        }
+        {
+          int s = s0 + 0;
+          int o1 = o + 1;
+          double zv = s10 + b[o1];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[s * 40 + o1] = av;
+          featuresBatchDer[s * 40 + o1] = (zv > 0.0 ? 1.0 : av + 1.0);
+        }
+        {
+          int s = s0 + 0;
+          int o2 = o + 2;
+          double zv = s20 + b[o2];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[s * 40 + o2] = av;
+          featuresBatchDer[s * 40 + o2] = (zv > 0.0 ? 1.0 : av + 1.0);
+        }
+        {
+          int s = s0 + 0;
+          int o3 = o + 3;
+          double zv = s30 + b[o3];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[s * 40 + o3] = av;
+          featuresBatchDer[s * 40 + o3] = (zv > 0.0 ? 1.0 : av + 1.0);
+        }
+        {
+          int s = s0 + 1;
+          int o0 = o + 0;
+          double zv = s01 + b[o0];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[s * 40 + o0] = av;
+          featuresBatchDer[s * 40 + o0] = (zv > 0.0 ? 1.0 : av + 1.0);
+        }
+        {
+          int s = s0 + 1;
+          int o1 = o + 1;
+          double zv = s11 + b[o1];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[s * 40 + o1] = av;
+          featuresBatchDer[s * 40 + o1] = (zv > 0.0 ? 1.0 : av + 1.0);
+        }
+        {
+          int s = s0 + 1;
+          int o2 = o + 2;
+          double zv = s21 + b[o2];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[s * 40 + o2] = av;
+          featuresBatchDer[s * 40 + o2] = (zv > 0.0 ? 1.0 : av + 1.0);
+        }
+        {
+          int s = s0 + 1;
+          int o3 = o + 3;
+          double zv = s31 + b[o3];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[s * 40 + o3] = av;
+          featuresBatchDer[s * 40 + o3] = (zv > 0.0 ? 1.0 : av + 1.0);
+        }
+        {
+          int s = s0 + 2;
+          int o0 = o + 0;
+          double zv = s02 + b[o0];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[s * 40 + o0] = av;
+          featuresBatchDer[s * 40 + o0] = (zv > 0.0 ? 1.0 : av + 1.0);
+        }
+        {
+          int s = s0 + 2;
+          int o1 = o + 1;
+          double zv = s12 + b[o1];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[s * 40 + o1] = av;
+          featuresBatchDer[s * 40 + o1] = (zv > 0.0 ? 1.0 : av + 1.0);
+        }
+        {
+          int s = s0 + 2;
+          int o2 = o + 2;
+          double zv = s22 + b[o2];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[s * 40 + o2] = av;
+          featuresBatchDer[s * 40 + o2] = (zv > 0.0 ? 1.0 : av + 1.0);
+        }
+        {
+          int s = s0 + 2;
+          int o3 = o + 3;
+          double zv = s32 + b[o3];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[s * 40 + o3] = av;
+          featuresBatchDer[s * 40 + o3] = (zv > 0.0 ? 1.0 : av + 1.0);
+        }
+        {
+          int s = s0 + 3;
+          int o0 = o + 0;
+          double zv = s03 + b[o0];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[s * 40 + o0] = av;
+          featuresBatchDer[s * 40 + o0] = (zv > 0.0 ? 1.0 : av + 1.0);
+        }
+        {
+          int s = s0 + 3;
+          int o1 = o + 1;
+          double zv = s13 + b[o1];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[s * 40 + o1] = av;
+          featuresBatchDer[s * 40 + o1] = (zv > 0.0 ? 1.0 : av + 1.0);
+        }
+        {
+          int s = s0 + 3;
+          int o2 = o + 2;
+          double zv = s23 + b[o2];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[s * 40 + o2] = av;
+          featuresBatchDer[s * 40 + o2] = (zv > 0.0 ? 1.0 : av + 1.0);
+        }
+        {
+          int s = s0 + 3;
+          int o3 = o + 3;
+          double zv = s33 + b[o3];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[s * 40 + o3] = av;
+          featuresBatchDer[s * 40 + o3] = (zv > 0.0 ? 1.0 : av + 1.0);
+        }
+      }
+    }
+    for (int s0 = mt; s0 < m; s0++) {
+      for (int o = 0; o < 40; o += 4) {
+        DoubleVector acc00 = DoubleVector.zero(SPECIES);
+        DoubleVector acc10 = DoubleVector.zero(SPECIES);
+        DoubleVector acc20 = DoubleVector.zero(SPECIES);
+        DoubleVector acc30 = DoubleVector.zero(SPECIES);
+        int j = 0;
+        int bound = SPECIES.loopBound(20);
+        for (; j < bound; j += LANES) {
+          DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 0) * 20 + j);
+          DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, o * 20 + 0 + j);
+          acc00 = w0.fma(x0, acc00);
+          DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, o * 20 + 20 + j);
+          acc10 = w1.fma(x0, acc10);
+          DoubleVector w2 = DoubleVector.fromArray(SPECIES, w, o * 20 + 40 + j);
+          acc20 = w2.fma(x0, acc20);
+          DoubleVector w3 = DoubleVector.fromArray(SPECIES, w, o * 20 + 60 + j);
+          acc30 = w3.fma(x0, acc30);
+        }
+        double s00 = acc00.reduceLanes(VectorOperators.ADD);
+        double s10 = acc10.reduceLanes(VectorOperators.ADD);
+        double s20 = acc20.reduceLanes(VectorOperators.ADD);
+        double s30 = acc30.reduceLanes(VectorOperators.ADD);
+        for (; j < 20; j++) {
+          double x0 = x[xOff + (s0 + 0) * 20 + j];
+          double w0 = w[o * 20 + 0 + j];
+          s00 += w0 * x0;
+          double w1 = w[o * 20 + 20 + j];
+          s10 += w1 * x0;
+          double w2 = w[o * 20 + 40 + j];
+          s20 += w2 * x0;
+          double w3 = w[o * 20 + 60 + j];
+          s30 += w3 * x0;
+        }
+        {
+          int s = s0 + 0;
+          int o0 = o + 0;
+          double zv = s00 + b[o0];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[s * 40 + o0] = av;
+          featuresBatchDer[s * 40 + o0] = (zv > 0.0 ? 1.0 : av + 1.0);
+        }
+        {
+          int s = s0 + 0;
+          int o1 = o + 1;
+          double zv = s10 + b[o1];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[s * 40 + o1] = av;
+          featuresBatchDer[s * 40 + o1] = (zv > 0.0 ? 1.0 : av + 1.0);
+        }
+        {
+          int s = s0 + 0;
+          int o2 = o + 2;
+          double zv = s20 + b[o2];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[s * 40 + o2] = av;
+          featuresBatchDer[s * 40 + o2] = (zv > 0.0 ? 1.0 : av + 1.0);
+        }
+        {
+          int s = s0 + 0;
+          int o3 = o + 3;
+          double zv = s30 + b[o3];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[s * 40 + o3] = av;
+          featuresBatchDer[s * 40 + o3] = (zv > 0.0 ? 1.0 : av + 1.0);
         }
       }
     }
@@ -1130,72 +1230,98 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * Layer prediction forward over m examples, batch-major: tiles of 4 rows × 2 examples of vector dot products.
+   * Layer prediction forward over m examples, batch-major: tiles of 1 rows × 4 examples of vector dot products.
    */
   private void predictionForwardBatch(double[] x, int xOff, int m) {
     double[] w = predictionWeight;
     double[] b = predictionBias;
-    for (int s0 = 0; s0 < m; s0 += 2) {
-      if (s0 + 1 < m) {
-        for (int o = 0; o < 1; o += 1) {
-          DoubleVector acc00 = DoubleVector.zero(SPECIES);
-          DoubleVector acc01 = DoubleVector.zero(SPECIES);
-          int j = 0;
-          int bound = SPECIES.loopBound(40);
-          for (; j < bound; j += LANES) {
-            DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 0) * 40 + j);
-            DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 1) * 40 + j);
-            DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, o * 40 + 0 + j);
-            acc00 = w0.fma(x0, acc00);
-            acc01 = w0.fma(x1, acc01);
-          }
-          double s00 = acc00.reduceLanes(VectorOperators.ADD);
-          double s01 = acc01.reduceLanes(VectorOperators.ADD);
-          for (; j < 40; j++) {
-            double x0 = x[xOff + (s0 + 0) * 40 + j];
-            double x1 = x[xOff + (s0 + 1) * 40 + j];
-            double w0 = w[o * 40 + 0 + j];
-            s00 += w0 * x0;
-            s01 += w0 * x1;
-          }
-          {
-            int s = s0 + 0;
-            int o0 = o + 0;
-            double zv = s00 + b[o0];
-            predictionBatchZ[s * 1 + o0] = zv;
-            predictionBatchAct[s * 1 + o0] = zv;
-          }
-          {
-            int s = s0 + 1;
-            int o0 = o + 0;
-            double zv = s01 + b[o0];
-            predictionBatchZ[s * 1 + o0] = zv;
-            predictionBatchAct[s * 1 + o0] = zv;
-          }
+    int mt = m / 4 * 4;
+    for (int s0 = 0; s0 < mt; s0 += 4) {
+      for (int o = 0; o < 1; o += 1) {
+        DoubleVector acc00 = DoubleVector.zero(SPECIES);
+        DoubleVector acc01 = DoubleVector.zero(SPECIES);
+        DoubleVector acc02 = DoubleVector.zero(SPECIES);
+        DoubleVector acc03 = DoubleVector.zero(SPECIES);
+        int j = 0;
+        int bound = SPECIES.loopBound(40);
+        for (; j < bound; j += LANES) {
+          DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 0) * 40 + j);
+          DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 1) * 40 + j);
+          DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 2) * 40 + j);
+          DoubleVector x3 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 3) * 40 + j);
+          DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, o * 40 + 0 + j);
+          acc00 = w0.fma(x0, acc00);
+          acc01 = w0.fma(x1, acc01);
+          acc02 = w0.fma(x2, acc02);
+          acc03 = w0.fma(x3, acc03);
         }
-      } else {
-        for (int o = 0; o < 1; o += 1) {
-          DoubleVector acc00 = DoubleVector.zero(SPECIES);
-          int j = 0;
-          int bound = SPECIES.loopBound(40);
-          for (; j < bound; j += LANES) {
-            DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 0) * 40 + j);
-            DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, o * 40 + 0 + j);
-            acc00 = w0.fma(x0, acc00);
-          }
-          double s00 = acc00.reduceLanes(VectorOperators.ADD);
-          for (; j < 40; j++) {
-            double x0 = x[xOff + (s0 + 0) * 40 + j];
-            double w0 = w[o * 40 + 0 + j];
-            s00 += w0 * x0;
-          }
-          {
-            int s = s0 + 0;
-            int o0 = o + 0;
-            double zv = s00 + b[o0];
-            predictionBatchZ[s * 1 + o0] = zv;
-            predictionBatchAct[s * 1 + o0] = zv;
-          }
+        double s00 = acc00.reduceLanes(VectorOperators.ADD);
+        double s01 = acc01.reduceLanes(VectorOperators.ADD);
+        double s02 = acc02.reduceLanes(VectorOperators.ADD);
+        double s03 = acc03.reduceLanes(VectorOperators.ADD);
+        for (; j < 40; j++) {
+          double x0 = x[xOff + (s0 + 0) * 40 + j];
+          double x1 = x[xOff + (s0 + 1) * 40 + j];
+          double x2 = x[xOff + (s0 + 2) * 40 + j];
+          double x3 = x[xOff + (s0 + 3) * 40 + j];
+          double w0 = w[o * 40 + 0 + j];
+          s00 += w0 * x0;
+          s01 += w0 * x1;
+          s02 += w0 * x2;
+          s03 += w0 * x3;
+        }
+        {
+          int s = s0 + 0;
+          int o0 = o + 0;
+          double zv = s00 + b[o0];
+          predictionBatchZ[s * 1 + o0] = zv;
+          predictionBatchAct[s * 1 + o0] = zv;
+        }
+        {
+          int s = s0 + 1;
+          int o0 = o + 0;
+          double zv = s01 + b[o0];
+          predictionBatchZ[s * 1 + o0] = zv;
+          predictionBatchAct[s * 1 + o0] = zv;
+        }
+        {
+          int s = s0 + 2;
+          int o0 = o + 0;
+          double zv = s02 + b[o0];
+          predictionBatchZ[s * 1 + o0] = zv;
+          predictionBatchAct[s * 1 + o0] = zv;
+        }
+        {
+          int s = s0 + 3;
+          int o0 = o + 0;
+          double zv = s03 + b[o0];
+          predictionBatchZ[s * 1 + o0] = zv;
+          predictionBatchAct[s * 1 + o0] = zv;
+        }
+      }
+    }
+    for (int s0 = mt; s0 < m; s0++) {
+      for (int o = 0; o < 1; o += 1) {
+        DoubleVector acc00 = DoubleVector.zero(SPECIES);
+        int j = 0;
+        int bound = SPECIES.loopBound(40);
+        for (; j < bound; j += LANES) {
+          DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 0) * 40 + j);
+          DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, o * 40 + 0 + j);
+          acc00 = w0.fma(x0, acc00);
+        }
+        double s00 = acc00.reduceLanes(VectorOperators.ADD);
+        for (; j < 40; j++) {
+          double x0 = x[xOff + (s0 + 0) * 40 + j];
+          double w0 = w[o * 40 + 0 + j];
+          s00 += w0 * x0;
+        }
+        {
+          int s = s0 + 0;
+          int o0 = o + 0;
+          double zv = s00 + b[o0];
+          predictionBatchZ[s * 1 + o0] = zv;
+          predictionBatchAct[s * 1 + o0] = zv;
         }
       }
     }

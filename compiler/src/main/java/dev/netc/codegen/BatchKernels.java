@@ -45,21 +45,30 @@ final class BatchKernels {
     MethodSpec.Builder m = MethodSpec.methodBuilder(bn.forward())
         .addModifiers(Modifier.PRIVATE);
     m.addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff");
-    m.addJavadoc("Layer $L forward over m examples, batch-major: tiles of 4 rows × 2 examples "
-        + "of vector dot products.\n", Javadoc.escape(layer.name()));
+    m.addJavadoc("Layer $L forward over m examples, batch-major: tiles of $L rows × $L examples "
+        + "of vector dot products.\n", Javadoc.escape(layer.name()), Math.min(4, out),
+        FORWARD_EXAMPLES);
     vectorForward(c, index, in, out);
     return m.addParameter(TypeName.INT, "m").addCode(c.build()).build();
   }
 
+  /**
+   * Examples of a forward tile. Each tile streams its rows' weights once, so 4 examples read the
+   * weights half as often as 2 did; 4 rows × 4 examples are 16 vector accumulators plus 8 loaded
+   * vectors, within AVX-512's 32 registers. Measured on the Fashion-MNIST MLP (2 cores, batch 32
+   * on 2 threads): the 784×256 forward was the hottest method with 2 examples per tile.
+   */
+  static final int FORWARD_EXAMPLES = 4;
+
   private void vectorForward(CodeBlock.Builder c, int index, int in, int out) {
     int rows = Math.min(4, out);
     int rowsTiled = out / rows * rows;
-    c.beginControlFlow("for (int s0 = 0; s0 < m; s0 += 2)");
-    c.beginControlFlow("if (s0 + 1 < m)");
-    vectorRows(c, index, rows, rowsTiled, 2, in, out);
-    c.nextControlFlow("else");
-    vectorRows(c, index, rows, rowsTiled, 1, in, out);
+    c.addStatement("int mt = m / $L * $L", FORWARD_EXAMPLES, FORWARD_EXAMPLES);
+    c.beginControlFlow("for (int s0 = 0; s0 < mt; s0 += $L)", FORWARD_EXAMPLES);
+    vectorRows(c, index, rows, rowsTiled, FORWARD_EXAMPLES, in, out);
     c.endControlFlow();
+    c.beginControlFlow("for (int s0 = mt; s0 < m; s0++)");
+    vectorRows(c, index, rows, rowsTiled, 1, in, out);
     c.endControlFlow();
   }
 
