@@ -942,134 +942,22 @@ public final class Regression implements TrainableDoubleNetwork {
           s32 += w3 * x2;
           s33 += w3 * x3;
         }
-        {
-          int s = s0 + 0;
-          int o0 = o + 0;
-          double zv = s00 + b[o0];
-          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-          featuresBatchAct[s * 40 + o0] = av;
-          featuresBatchDer[s * 40 + o0] = (zv > 0.0 ? 1.0 : av + 1.0);
-        }
-        {
-          int s = s0 + 0;
-          int o1 = o + 1;
-          double zv = s10 + b[o1];
-          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-          featuresBatchAct[s * 40 + o1] = av;
-          featuresBatchDer[s * 40 + o1] = (zv > 0.0 ? 1.0 : av + 1.0);
-        }
-        {
-          int s = s0 + 0;
-          int o2 = o + 2;
-          double zv = s20 + b[o2];
-          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-          featuresBatchAct[s * 40 + o2] = av;
-          featuresBatchDer[s * 40 + o2] = (zv > 0.0 ? 1.0 : av + 1.0);
-        }
-        {
-          int s = s0 + 0;
-          int o3 = o + 3;
-          double zv = s30 + b[o3];
-          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-          featuresBatchAct[s * 40 + o3] = av;
-          featuresBatchDer[s * 40 + o3] = (zv > 0.0 ? 1.0 : av + 1.0);
-        }
-        {
-          int s = s0 + 1;
-          int o0 = o + 0;
-          double zv = s01 + b[o0];
-          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-          featuresBatchAct[s * 40 + o0] = av;
-          featuresBatchDer[s * 40 + o0] = (zv > 0.0 ? 1.0 : av + 1.0);
-        }
-        {
-          int s = s0 + 1;
-          int o1 = o + 1;
-          double zv = s11 + b[o1];
-          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-          featuresBatchAct[s * 40 + o1] = av;
-          featuresBatchDer[s * 40 + o1] = (zv > 0.0 ? 1.0 : av + 1.0);
-        }
-        {
-          int s = s0 + 1;
-          int o2 = o + 2;
-          double zv = s21 + b[o2];
-          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-          featuresBatchAct[s * 40 + o2] = av;
-          featuresBatchDer[s * 40 + o2] = (zv > 0.0 ? 1.0 : av + 1.0);
-        }
-        {
-          int s = s0 + 1;
-          int o3 = o + 3;
-          double zv = s31 + b[o3];
-          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-          featuresBatchAct[s * 40 + o3] = av;
-          featuresBatchDer[s * 40 + o3] = (zv > 0.0 ? 1.0 : av + 1.0);
-        }
-        {
-          int s = s0 + 2;
-          int o0 = o + 0;
-          double zv = s02 + b[o0];
-          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-          featuresBatchAct[s * 40 + o0] = av;
-          featuresBatchDer[s * 40 + o0] = (zv > 0.0 ? 1.0 : av + 1.0);
-        }
-        {
-          int s = s0 + 2;
-          int o1 = o + 1;
-          double zv = s12 + b[o1];
-          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-          featuresBatchAct[s * 40 + o1] = av;
-          featuresBatchDer[s * 40 + o1] = (zv > 0.0 ? 1.0 : av + 1.0);
-        }
-        {
-          int s = s0 + 2;
-          int o2 = o + 2;
-          double zv = s22 + b[o2];
-          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-          featuresBatchAct[s * 40 + o2] = av;
-          featuresBatchDer[s * 40 + o2] = (zv > 0.0 ? 1.0 : av + 1.0);
-        }
-        {
-          int s = s0 + 2;
-          int o3 = o + 3;
-          double zv = s32 + b[o3];
-          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-          featuresBatchAct[s * 40 + o3] = av;
-          featuresBatchDer[s * 40 + o3] = (zv > 0.0 ? 1.0 : av + 1.0);
-        }
-        {
-          int s = s0 + 3;
-          int o0 = o + 0;
-          double zv = s03 + b[o0];
-          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-          featuresBatchAct[s * 40 + o0] = av;
-          featuresBatchDer[s * 40 + o0] = (zv > 0.0 ? 1.0 : av + 1.0);
-        }
-        {
-          int s = s0 + 3;
-          int o1 = o + 1;
-          double zv = s13 + b[o1];
-          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-          featuresBatchAct[s * 40 + o1] = av;
-          featuresBatchDer[s * 40 + o1] = (zv > 0.0 ? 1.0 : av + 1.0);
-        }
-        {
-          int s = s0 + 3;
-          int o2 = o + 2;
-          double zv = s23 + b[o2];
-          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-          featuresBatchAct[s * 40 + o2] = av;
-          featuresBatchDer[s * 40 + o2] = (zv > 0.0 ? 1.0 : av + 1.0);
-        }
-        {
-          int s = s0 + 3;
-          int o3 = o + 3;
-          double zv = s33 + b[o3];
-          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-          featuresBatchAct[s * 40 + o3] = av;
-          featuresBatchDer[s * 40 + o3] = (zv > 0.0 ? 1.0 : av + 1.0);
-        }
+        featuresBatchAct[(s0 + 0) * 40 + o + 0] = s00 + b[o + 0];
+        featuresBatchAct[(s0 + 0) * 40 + o + 1] = s10 + b[o + 1];
+        featuresBatchAct[(s0 + 0) * 40 + o + 2] = s20 + b[o + 2];
+        featuresBatchAct[(s0 + 0) * 40 + o + 3] = s30 + b[o + 3];
+        featuresBatchAct[(s0 + 1) * 40 + o + 0] = s01 + b[o + 0];
+        featuresBatchAct[(s0 + 1) * 40 + o + 1] = s11 + b[o + 1];
+        featuresBatchAct[(s0 + 1) * 40 + o + 2] = s21 + b[o + 2];
+        featuresBatchAct[(s0 + 1) * 40 + o + 3] = s31 + b[o + 3];
+        featuresBatchAct[(s0 + 2) * 40 + o + 0] = s02 + b[o + 0];
+        featuresBatchAct[(s0 + 2) * 40 + o + 1] = s12 + b[o + 1];
+        featuresBatchAct[(s0 + 2) * 40 + o + 2] = s22 + b[o + 2];
+        featuresBatchAct[(s0 + 2) * 40 + o + 3] = s32 + b[o + 3];
+        featuresBatchAct[(s0 + 3) * 40 + o + 0] = s03 + b[o + 0];
+        featuresBatchAct[(s0 + 3) * 40 + o + 1] = s13 + b[o + 1];
+        featuresBatchAct[(s0 + 3) * 40 + o + 2] = s23 + b[o + 2];
+        featuresBatchAct[(s0 + 3) * 40 + o + 3] = s33 + b[o + 3];
       }
     }
     for (int s0 = mt; s0 < m; s0++) {
@@ -1106,39 +994,17 @@ public final class Regression implements TrainableDoubleNetwork {
           double w3 = w[o * 20 + 60 + j];
           s30 += w3 * x0;
         }
-        {
-          int s = s0 + 0;
-          int o0 = o + 0;
-          double zv = s00 + b[o0];
-          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-          featuresBatchAct[s * 40 + o0] = av;
-          featuresBatchDer[s * 40 + o0] = (zv > 0.0 ? 1.0 : av + 1.0);
-        }
-        {
-          int s = s0 + 0;
-          int o1 = o + 1;
-          double zv = s10 + b[o1];
-          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-          featuresBatchAct[s * 40 + o1] = av;
-          featuresBatchDer[s * 40 + o1] = (zv > 0.0 ? 1.0 : av + 1.0);
-        }
-        {
-          int s = s0 + 0;
-          int o2 = o + 2;
-          double zv = s20 + b[o2];
-          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-          featuresBatchAct[s * 40 + o2] = av;
-          featuresBatchDer[s * 40 + o2] = (zv > 0.0 ? 1.0 : av + 1.0);
-        }
-        {
-          int s = s0 + 0;
-          int o3 = o + 3;
-          double zv = s30 + b[o3];
-          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-          featuresBatchAct[s * 40 + o3] = av;
-          featuresBatchDer[s * 40 + o3] = (zv > 0.0 ? 1.0 : av + 1.0);
-        }
+        featuresBatchAct[(s0 + 0) * 40 + o + 0] = s00 + b[o + 0];
+        featuresBatchAct[(s0 + 0) * 40 + o + 1] = s10 + b[o + 1];
+        featuresBatchAct[(s0 + 0) * 40 + o + 2] = s20 + b[o + 2];
+        featuresBatchAct[(s0 + 0) * 40 + o + 3] = s30 + b[o + 3];
       }
+    }
+    for (int j = 0, end = m * 40; j < end; j++) {
+      double zv = featuresBatchAct[j];
+      double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+      featuresBatchAct[j] = av;
+      featuresBatchDer[j] = (zv > 0.0 ? 1.0 : av + 1.0);
     }
   }
 
@@ -1270,34 +1136,10 @@ public final class Regression implements TrainableDoubleNetwork {
           s02 += w0 * x2;
           s03 += w0 * x3;
         }
-        {
-          int s = s0 + 0;
-          int o0 = o + 0;
-          double zv = s00 + b[o0];
-          predictionBatchZ[s * 1 + o0] = zv;
-          predictionBatchAct[s * 1 + o0] = zv;
-        }
-        {
-          int s = s0 + 1;
-          int o0 = o + 0;
-          double zv = s01 + b[o0];
-          predictionBatchZ[s * 1 + o0] = zv;
-          predictionBatchAct[s * 1 + o0] = zv;
-        }
-        {
-          int s = s0 + 2;
-          int o0 = o + 0;
-          double zv = s02 + b[o0];
-          predictionBatchZ[s * 1 + o0] = zv;
-          predictionBatchAct[s * 1 + o0] = zv;
-        }
-        {
-          int s = s0 + 3;
-          int o0 = o + 0;
-          double zv = s03 + b[o0];
-          predictionBatchZ[s * 1 + o0] = zv;
-          predictionBatchAct[s * 1 + o0] = zv;
-        }
+        predictionBatchZ[(s0 + 0) * 1 + o + 0] = s00 + b[o + 0];
+        predictionBatchZ[(s0 + 1) * 1 + o + 0] = s01 + b[o + 0];
+        predictionBatchZ[(s0 + 2) * 1 + o + 0] = s02 + b[o + 0];
+        predictionBatchZ[(s0 + 3) * 1 + o + 0] = s03 + b[o + 0];
       }
     }
     for (int s0 = mt; s0 < m; s0++) {
@@ -1316,14 +1158,13 @@ public final class Regression implements TrainableDoubleNetwork {
           double w0 = w[o * 40 + 0 + j];
           s00 += w0 * x0;
         }
-        {
-          int s = s0 + 0;
-          int o0 = o + 0;
-          double zv = s00 + b[o0];
-          predictionBatchZ[s * 1 + o0] = zv;
-          predictionBatchAct[s * 1 + o0] = zv;
-        }
+        predictionBatchZ[(s0 + 0) * 1 + o + 0] = s00 + b[o + 0];
       }
+    }
+    for (int j = 0, end = m * 1; j < end; j++) {
+      double zv = predictionBatchZ[j];
+      double av = zv;
+      predictionBatchAct[j] = av;
     }
   }
 

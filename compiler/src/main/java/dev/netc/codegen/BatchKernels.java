@@ -11,7 +11,7 @@ import javax.lang.model.element.Modifier;
 /**
  * Emits the Vector API backend's three per-layer methods of the mini-batch path (the scalar
  * backend's are {@link ScalarBatchKernels}), each over a chunk of {@code m <= CHUNK} examples,
- * batch-major: forward ({@code Z = W X + b}, activation and derivative fused in the epilogue),
+ * batch-major: forward ({@code Z = W X + b}, then activation and derivative in one pass),
  * weight gradient ({@code ∂W += Δ Xᵀ}, {@code ∂b += Σ Δ}) and back-propagation ({@code Δ_prev =
  * (Δ W) ⊙ σ'}). Layouts and tile sizes come from {@link CodegenPolicy}; inner loops from
  * {@link Loops}.
@@ -70,6 +70,7 @@ final class BatchKernels {
     c.beginControlFlow("for (int s0 = mt; s0 < m; s0++)");
     vectorRows(c, index, rows, rowsTiled, 1, in, out);
     c.endControlFlow();
+    activationPass(c, index, out);
   }
 
   private void vectorRows(CodeBlock.Builder c, int index, int rows, int rowsTiled, int cols,
@@ -87,40 +88,39 @@ final class BatchKernels {
   private void vectorTile(CodeBlock.Builder c, int index, int rows, int cols, int in) {
     loops.dotTile(c, rows, cols, "w", r -> "o * " + in + " + " + r * in, "x",
         u -> "xOff + (s0 + " + u + ") * " + in, in);
+    int out = ctx.network().layers().get(index).outSize();
+    String zs = last(index) ? ctx.names().batch(index).z() : ctx.names().batch(index).act();
     for (int u = 0; u < cols; u++) {
       for (int r = 0; r < rows; r++) {
-        c.add("{\n").indent();
-        c.addStatement("int s = s0 + $L", u);
-        c.addStatement("int o$L = o + $L", r, r);
-        epilogue(c, index, "s" + r + u + " + b[o" + r + "]", "o" + r);
-        c.unindent().add("}\n");
+        c.addStatement("$N[(s0 + $L) * $L + o + $L] = s$L$L + b[o + $L]", zs, u, out, r, r, u, r);
       }
     }
   }
 
   /**
-   * Writes z (output layer), the activation and σ'(z) (hidden layers of a trainable network),
-   * batch-major.
+   * The activation and, for a hidden layer of a trainable network, σ'(z), as one elementwise pass
+   * over the chunk after the tiles, which left z (bias included) in the activation buffer (or in
+   * z for the output layer). Kept out of the tiles so that they stay small: C2 compiles the
+   * kernels while the first epoch runs, and the 16 epilogues of a 4 × 4 tile made the forward
+   * method the slowest to compile.
    */
-  private void epilogue(CodeBlock.Builder c, int index, String z, String o) {
+  private void activationPass(CodeBlock.Builder c, int index, int out) {
     Layer layer = ctx.network().layers().get(index);
     Names.BatchNames bn = ctx.names().batch(index);
     Activation act = layer.activation();
-    int out = layer.outSize();
-    c.addStatement("$T zv = $L", ctx.scalar(), z);
-    String at = "s * " + out + " + " + o;
-    if (last(index)) {
-      c.addStatement("$N[$L] = zv", bn.z(), at);
-      if (act.isElementwise()) {
-        c.addStatement("$N[$L] = $L", bn.act(), at, ctx.value(act, "zv"));
-      }
+    boolean derivative = ctx.trainable() && !last(index) && !(act instanceof Activation.Identity);
+    if (last(index) ? !act.isElementwise() : act instanceof Activation.Identity) {
       return;
     }
+    String zs = last(index) ? bn.z() : bn.act();
+    c.beginControlFlow("for (int j = 0, end = m * $L; j < end; j++)", out);
+    c.addStatement("$T zv = $N[j]", ctx.scalar(), zs);
     c.addStatement("$T av = $L", ctx.scalar(), ctx.value(act, "zv"));
-    c.addStatement("$N[$L] = av", bn.act(), at);
-    if (ctx.trainable() && !(act instanceof Activation.Identity)) {
-      c.addStatement("$N[$L] = $L", bn.der(), at, ctx.derivative(act, "zv", "av"));
+    c.addStatement("$N[j] = av", bn.act());
+    if (derivative) {
+      c.addStatement("$N[j] = $L", bn.der(), ctx.derivative(act, "zv", "av"));
     }
+    c.endControlFlow();
   }
 
   /** ∂W += Δᵀ X and ∂b += Σ Δ over the chunk; X batch-major at {@code x[xOff]}. */
