@@ -1009,88 +1009,45 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * Layer features: adds the chunk's delta^T x to the weight gradient, tiles of 2 rows × 4 examples, inner loop over the inputs.
+   * Layer features: adds the chunk's delta^T x to the weight gradient, register tiles of 4 rows × 4 vectors
+   * summed over the chunk's examples.
    */
   private void featuresGradientBatch(double[] x, int xOff, int m) {
     double[] gw = featuresWeightGrad;
     double[] gb = featuresBiasGrad;
     double[] d = featuresBatchDelta;
-    int mt = m / 4 * 4;
-    for (int o = 0; o < 40; o += 2) {
+    int bound = SPECIES.loopBound(20);
+    for (int o = 0; o < 40; o += 4) {
       int go = o * 20;
-      for (int s = 0; s < mt; s += 4) {
-        int xo = xOff + s * 20;
-        double c00 = d[(s + 0) * 40 + o + 0];
-        double c01 = d[(s + 1) * 40 + o + 0];
-        double c02 = d[(s + 2) * 40 + o + 0];
-        double c03 = d[(s + 3) * 40 + o + 0];
-        double c10 = d[(s + 0) * 40 + o + 1];
-        double c11 = d[(s + 1) * 40 + o + 1];
-        double c12 = d[(s + 2) * 40 + o + 1];
-        double c13 = d[(s + 3) * 40 + o + 1];
-        int j = 0;
-        DoubleVector v00 = DoubleVector.broadcast(SPECIES, c00);
-        DoubleVector v01 = DoubleVector.broadcast(SPECIES, c01);
-        DoubleVector v02 = DoubleVector.broadcast(SPECIES, c02);
-        DoubleVector v03 = DoubleVector.broadcast(SPECIES, c03);
-        DoubleVector v10 = DoubleVector.broadcast(SPECIES, c10);
-        DoubleVector v11 = DoubleVector.broadcast(SPECIES, c11);
-        DoubleVector v12 = DoubleVector.broadcast(SPECIES, c12);
-        DoubleVector v13 = DoubleVector.broadcast(SPECIES, c13);
-        int bound = SPECIES.loopBound(20);
-        for (; j < bound; j += LANES) {
-          DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo + 0 + j);
-          DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 20 + j);
-          DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xo + 40 + j);
-          DoubleVector x3 = DoubleVector.fromArray(SPECIES, x, xo + 60 + j);
-          DoubleVector acc0 = DoubleVector.fromArray(SPECIES, gw, go + 0 + j);
-          acc0 = x0.fma(v00, acc0);
-          acc0 = x1.fma(v01, acc0);
-          acc0 = x2.fma(v02, acc0);
-          acc0 = x3.fma(v03, acc0);
-          acc0.intoArray(gw, go + 0 + j);
-          DoubleVector acc1 = DoubleVector.fromArray(SPECIES, gw, go + 20 + j);
-          acc1 = x0.fma(v10, acc1);
-          acc1 = x1.fma(v11, acc1);
-          acc1 = x2.fma(v12, acc1);
-          acc1 = x3.fma(v13, acc1);
-          acc1.intoArray(gw, go + 20 + j);
-        }
-        for (; j < 20; j++) {
-          double x0 = x[xo + 0 + j];
-          double x1 = x[xo + 20 + j];
-          double x2 = x[xo + 40 + j];
-          double x3 = x[xo + 60 + j];
-          gw[go + 0 + j] += c00 * x0 + c01 * x1 + c02 * x2 + c03 * x3;
-          gw[go + 20 + j] += c10 * x0 + c11 * x1 + c12 * x2 + c13 * x3;
-        }
+      int j = 0;
+      for (; j + 4 * LANES <= bound; j += 4 * LANES) {
+        gradientTile4x4(x, xOff + j, 20, d, o, 40, gw, go + j, 20, m);
       }
-      for (int s = mt; s < m; s++) {
-        int xo = xOff + s * 20;
-        double c00 = d[(s + 0) * 40 + o + 0];
-        double c10 = d[(s + 0) * 40 + o + 1];
-        int j = 0;
-        DoubleVector v00 = DoubleVector.broadcast(SPECIES, c00);
-        DoubleVector v10 = DoubleVector.broadcast(SPECIES, c10);
-        int bound = SPECIES.loopBound(20);
-        for (; j < bound; j += LANES) {
-          DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo + 0 + j);
-          DoubleVector acc0 = DoubleVector.fromArray(SPECIES, gw, go + 0 + j);
-          acc0 = x0.fma(v00, acc0);
-          acc0.intoArray(gw, go + 0 + j);
-          DoubleVector acc1 = DoubleVector.fromArray(SPECIES, gw, go + 20 + j);
-          acc1 = x0.fma(v10, acc1);
-          acc1.intoArray(gw, go + 20 + j);
+      for (; j < bound; j += LANES) {
+        gradientTile4x1(x, xOff + j, 20, d, o, 40, gw, go + j, 20, m);
+      }
+      for (; j < 20; j++) {
+        double t0 = 0.0;
+        double t1 = 0.0;
+        double t2 = 0.0;
+        double t3 = 0.0;
+        for (int s = 0; s < m; s++) {
+          double xj = x[xOff + s * 20 + j];
+          t0 += d[s * 40 + o + 0] * xj;
+          t1 += d[s * 40 + o + 1] * xj;
+          t2 += d[s * 40 + o + 2] * xj;
+          t3 += d[s * 40 + o + 3] * xj;
         }
-        for (; j < 20; j++) {
-          double x0 = x[xo + 0 + j];
-          gw[go + 0 + j] += c00 * x0;
-          gw[go + 20 + j] += c10 * x0;
-        }
+        gw[go + 0 + j] += t0;
+        gw[go + 20 + j] += t1;
+        gw[go + 40 + j] += t2;
+        gw[go + 60 + j] += t3;
       }
       for (int s = 0; s < m; s++) {
         gb[o + 0] += d[s * 40 + o + 0];
         gb[o + 1] += d[s * 40 + o + 1];
+        gb[o + 2] += d[s * 40 + o + 2];
+        gb[o + 3] += d[s * 40 + o + 3];
       }
     }
   }
@@ -1169,63 +1126,30 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * Layer prediction: adds the chunk's delta^T x to the weight gradient, tiles of 1 rows × 4 examples, inner loop over the inputs.
+   * Layer prediction: adds the chunk's delta^T x to the weight gradient, register tiles of 1 rows × 4 vectors
+   * summed over the chunk's examples.
    */
   private void predictionGradientBatch(double[] x, int xOff, int m) {
     double[] gw = predictionWeightGrad;
     double[] gb = predictionBiasGrad;
     double[] d = predictionBatchDelta;
-    int mt = m / 4 * 4;
+    int bound = SPECIES.loopBound(40);
     for (int o = 0; o < 1; o += 1) {
       int go = o * 40;
-      for (int s = 0; s < mt; s += 4) {
-        int xo = xOff + s * 40;
-        double c00 = d[(s + 0) * 1 + o + 0];
-        double c01 = d[(s + 1) * 1 + o + 0];
-        double c02 = d[(s + 2) * 1 + o + 0];
-        double c03 = d[(s + 3) * 1 + o + 0];
-        int j = 0;
-        DoubleVector v00 = DoubleVector.broadcast(SPECIES, c00);
-        DoubleVector v01 = DoubleVector.broadcast(SPECIES, c01);
-        DoubleVector v02 = DoubleVector.broadcast(SPECIES, c02);
-        DoubleVector v03 = DoubleVector.broadcast(SPECIES, c03);
-        int bound = SPECIES.loopBound(40);
-        for (; j < bound; j += LANES) {
-          DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo + 0 + j);
-          DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 40 + j);
-          DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xo + 80 + j);
-          DoubleVector x3 = DoubleVector.fromArray(SPECIES, x, xo + 120 + j);
-          DoubleVector acc0 = DoubleVector.fromArray(SPECIES, gw, go + 0 + j);
-          acc0 = x0.fma(v00, acc0);
-          acc0 = x1.fma(v01, acc0);
-          acc0 = x2.fma(v02, acc0);
-          acc0 = x3.fma(v03, acc0);
-          acc0.intoArray(gw, go + 0 + j);
-        }
-        for (; j < 40; j++) {
-          double x0 = x[xo + 0 + j];
-          double x1 = x[xo + 40 + j];
-          double x2 = x[xo + 80 + j];
-          double x3 = x[xo + 120 + j];
-          gw[go + 0 + j] += c00 * x0 + c01 * x1 + c02 * x2 + c03 * x3;
-        }
+      int j = 0;
+      for (; j + 4 * LANES <= bound; j += 4 * LANES) {
+        gradientTile1x4(x, xOff + j, 40, d, o, 1, gw, go + j, 40, m);
       }
-      for (int s = mt; s < m; s++) {
-        int xo = xOff + s * 40;
-        double c00 = d[(s + 0) * 1 + o + 0];
-        int j = 0;
-        DoubleVector v00 = DoubleVector.broadcast(SPECIES, c00);
-        int bound = SPECIES.loopBound(40);
-        for (; j < bound; j += LANES) {
-          DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo + 0 + j);
-          DoubleVector acc0 = DoubleVector.fromArray(SPECIES, gw, go + 0 + j);
-          acc0 = x0.fma(v00, acc0);
-          acc0.intoArray(gw, go + 0 + j);
+      for (; j < bound; j += LANES) {
+        gradientTile1x1(x, xOff + j, 40, d, o, 1, gw, go + j, 40, m);
+      }
+      for (; j < 40; j++) {
+        double t0 = 0.0;
+        for (int s = 0; s < m; s++) {
+          double xj = x[xOff + s * 40 + j];
+          t0 += d[s * 1 + o + 0] * xj;
         }
-        for (; j < 40; j++) {
-          double x0 = x[xo + 0 + j];
-          gw[go + 0 + j] += c00 * x0;
-        }
+        gw[go + 0 + j] += t0;
       }
       for (int s = 0; s < m; s++) {
         gb[o + 0] += d[s * 1 + o + 0];
@@ -1234,63 +1158,342 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * Layer prediction: delta of layer features over the chunk, tiles of 2 examples × 1 rows, inner loop over the inputs.
+   * Layer prediction: delta of layer features over the chunk, register tiles of 4 examples × 4 vectors
+   * summed over this layer's outputs.
    */
   private void predictionBackpropBatch(int m) {
     double[] w = predictionWeight;
     double[] d = predictionBatchDelta;
     double[] g = featuresBatchDelta;
-    Arrays.fill(g, 0, m * 40, 0.0);
-    int mt = m / 2 * 2;
-    for (int s = 0; s < mt; s += 2) {
+    double[] der = featuresBatchDer;
+    int bound = SPECIES.loopBound(40);
+    int mt = m / 4 * 4;
+    for (int s = 0; s < mt; s += 4) {
       int go = s * 40;
-      for (int o = 0; o < 1; o += 1) {
-        int k = o * 40;
-        double c00 = d[(s + 0) * 1 + o + 0];
-        double c10 = d[(s + 1) * 1 + o + 0];
-        int j = 0;
-        DoubleVector v00 = DoubleVector.broadcast(SPECIES, c00);
-        DoubleVector v10 = DoubleVector.broadcast(SPECIES, c10);
-        int bound = SPECIES.loopBound(40);
-        for (; j < bound; j += LANES) {
-          DoubleVector x0 = DoubleVector.fromArray(SPECIES, w, k + 0 + j);
-          DoubleVector acc0 = DoubleVector.fromArray(SPECIES, g, go + 0 + j);
-          acc0 = x0.fma(v00, acc0);
-          acc0.intoArray(g, go + 0 + j);
-          DoubleVector acc1 = DoubleVector.fromArray(SPECIES, g, go + 40 + j);
-          acc1 = x0.fma(v10, acc1);
-          acc1.intoArray(g, go + 40 + j);
+      int j = 0;
+      for (; j + 4 * LANES <= bound; j += 4 * LANES) {
+        backpropTile4x4(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+      }
+      for (; j < bound; j += LANES) {
+        backpropTile4x1(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+      }
+      for (; j < 40; j++) {
+        double t0 = 0.0;
+        double t1 = 0.0;
+        double t2 = 0.0;
+        double t3 = 0.0;
+        for (int o = 0; o < 1; o++) {
+          double wj = w[o * 40 + j];
+          t0 += d[(s + 0) * 1 + o] * wj;
+          t1 += d[(s + 1) * 1 + o] * wj;
+          t2 += d[(s + 2) * 1 + o] * wj;
+          t3 += d[(s + 3) * 1 + o] * wj;
         }
-        for (; j < 40; j++) {
-          double x0 = w[k + 0 + j];
-          g[go + 0 + j] += c00 * x0;
-          g[go + 40 + j] += c10 * x0;
-        }
+        g[go + 0 + j] = t0 * der[go + 0 + j];
+        g[go + 40 + j] = t1 * der[go + 40 + j];
+        g[go + 80 + j] = t2 * der[go + 80 + j];
+        g[go + 120 + j] = t3 * der[go + 120 + j];
       }
     }
     for (int s = mt; s < m; s++) {
       int go = s * 40;
-      for (int o = 0; o < 1; o += 1) {
-        int k = o * 40;
-        double c00 = d[(s + 0) * 1 + o + 0];
-        int j = 0;
-        DoubleVector v00 = DoubleVector.broadcast(SPECIES, c00);
-        int bound = SPECIES.loopBound(40);
-        for (; j < bound; j += LANES) {
-          DoubleVector x0 = DoubleVector.fromArray(SPECIES, w, k + 0 + j);
-          DoubleVector acc0 = DoubleVector.fromArray(SPECIES, g, go + 0 + j);
-          acc0 = x0.fma(v00, acc0);
-          acc0.intoArray(g, go + 0 + j);
+      int j = 0;
+      for (; j + 4 * LANES <= bound; j += 4 * LANES) {
+        backpropTile1x4(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+      }
+      for (; j < bound; j += LANES) {
+        backpropTile1x1(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+      }
+      for (; j < 40; j++) {
+        double t0 = 0.0;
+        for (int o = 0; o < 1; o++) {
+          double wj = w[o * 40 + j];
+          t0 += d[(s + 0) * 1 + o] * wj;
         }
-        for (; j < 40; j++) {
-          double x0 = w[k + 0 + j];
-          g[go + 0 + j] += c00 * x0;
-        }
+        g[go + 0 + j] = t0 * der[go + 0 + j];
       }
     }
-    double[] der = featuresBatchDer;
-    for (int j = 0, end = m * 40; j < end; j++) {
-      g[j] *= der[j];
+  }
+
+  /**
+   * 4 rows × 4 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
+   * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
+   */
+  private static void gradientTile4x4(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
+      double[] gw, int gOff, int ldw, int m) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a01 = DoubleVector.zero(SPECIES);
+    DoubleVector a02 = DoubleVector.zero(SPECIES);
+    DoubleVector a03 = DoubleVector.zero(SPECIES);
+    DoubleVector a10 = DoubleVector.zero(SPECIES);
+    DoubleVector a11 = DoubleVector.zero(SPECIES);
+    DoubleVector a12 = DoubleVector.zero(SPECIES);
+    DoubleVector a13 = DoubleVector.zero(SPECIES);
+    DoubleVector a20 = DoubleVector.zero(SPECIES);
+    DoubleVector a21 = DoubleVector.zero(SPECIES);
+    DoubleVector a22 = DoubleVector.zero(SPECIES);
+    DoubleVector a23 = DoubleVector.zero(SPECIES);
+    DoubleVector a30 = DoubleVector.zero(SPECIES);
+    DoubleVector a31 = DoubleVector.zero(SPECIES);
+    DoubleVector a32 = DoubleVector.zero(SPECIES);
+    DoubleVector a33 = DoubleVector.zero(SPECIES);
+    for (int s = 0; s < m; s++) {
+      int xo = xOff + s * ldx;
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
+      DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xo + 2 * LANES);
+      DoubleVector x3 = DoubleVector.fromArray(SPECIES, x, xo + 3 * LANES);
+      int ds = dOff + s * ldd;
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
+      a00 = x0.fma(d0, a00);
+      a01 = x1.fma(d0, a01);
+      a02 = x2.fma(d0, a02);
+      a03 = x3.fma(d0, a03);
+      DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[ds + 1]);
+      a10 = x0.fma(d1, a10);
+      a11 = x1.fma(d1, a11);
+      a12 = x2.fma(d1, a12);
+      a13 = x3.fma(d1, a13);
+      DoubleVector d2 = DoubleVector.broadcast(SPECIES, d[ds + 2]);
+      a20 = x0.fma(d2, a20);
+      a21 = x1.fma(d2, a21);
+      a22 = x2.fma(d2, a22);
+      a23 = x3.fma(d2, a23);
+      DoubleVector d3 = DoubleVector.broadcast(SPECIES, d[ds + 3]);
+      a30 = x0.fma(d3, a30);
+      a31 = x1.fma(d3, a31);
+      a32 = x2.fma(d3, a32);
+      a33 = x3.fma(d3, a33);
     }
+    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw).add(a00).intoArray(gw, gOff + 0 * ldw);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES).add(a01).intoArray(gw, gOff + 0 * ldw + 1 * LANES);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 2 * LANES).add(a02).intoArray(gw, gOff + 0 * ldw + 2 * LANES);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 3 * LANES).add(a03).intoArray(gw, gOff + 0 * ldw + 3 * LANES);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw).add(a10).intoArray(gw, gOff + 1 * ldw);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw + 1 * LANES).add(a11).intoArray(gw, gOff + 1 * ldw + 1 * LANES);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw + 2 * LANES).add(a12).intoArray(gw, gOff + 1 * ldw + 2 * LANES);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw + 3 * LANES).add(a13).intoArray(gw, gOff + 1 * ldw + 3 * LANES);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw).add(a20).intoArray(gw, gOff + 2 * ldw);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw + 1 * LANES).add(a21).intoArray(gw, gOff + 2 * ldw + 1 * LANES);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw + 2 * LANES).add(a22).intoArray(gw, gOff + 2 * ldw + 2 * LANES);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw + 3 * LANES).add(a23).intoArray(gw, gOff + 2 * ldw + 3 * LANES);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw).add(a30).intoArray(gw, gOff + 3 * ldw);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw + 1 * LANES).add(a31).intoArray(gw, gOff + 3 * ldw + 1 * LANES);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw + 2 * LANES).add(a32).intoArray(gw, gOff + 3 * ldw + 2 * LANES);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw + 3 * LANES).add(a33).intoArray(gw, gOff + 3 * ldw + 3 * LANES);
+  }
+
+  /**
+   * 4 rows × 1 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
+   * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
+   */
+  private static void gradientTile4x1(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
+      double[] gw, int gOff, int ldw, int m) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a10 = DoubleVector.zero(SPECIES);
+    DoubleVector a20 = DoubleVector.zero(SPECIES);
+    DoubleVector a30 = DoubleVector.zero(SPECIES);
+    for (int s = 0; s < m; s++) {
+      int xo = xOff + s * ldx;
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      int ds = dOff + s * ldd;
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
+      a00 = x0.fma(d0, a00);
+      DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[ds + 1]);
+      a10 = x0.fma(d1, a10);
+      DoubleVector d2 = DoubleVector.broadcast(SPECIES, d[ds + 2]);
+      a20 = x0.fma(d2, a20);
+      DoubleVector d3 = DoubleVector.broadcast(SPECIES, d[ds + 3]);
+      a30 = x0.fma(d3, a30);
+    }
+    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw).add(a00).intoArray(gw, gOff + 0 * ldw);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw).add(a10).intoArray(gw, gOff + 1 * ldw);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw).add(a20).intoArray(gw, gOff + 2 * ldw);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw).add(a30).intoArray(gw, gOff + 3 * ldw);
+  }
+
+  /**
+   * 1 rows × 4 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
+   * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
+   */
+  private static void gradientTile1x4(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
+      double[] gw, int gOff, int ldw, int m) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a01 = DoubleVector.zero(SPECIES);
+    DoubleVector a02 = DoubleVector.zero(SPECIES);
+    DoubleVector a03 = DoubleVector.zero(SPECIES);
+    for (int s = 0; s < m; s++) {
+      int xo = xOff + s * ldx;
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
+      DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xo + 2 * LANES);
+      DoubleVector x3 = DoubleVector.fromArray(SPECIES, x, xo + 3 * LANES);
+      int ds = dOff + s * ldd;
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
+      a00 = x0.fma(d0, a00);
+      a01 = x1.fma(d0, a01);
+      a02 = x2.fma(d0, a02);
+      a03 = x3.fma(d0, a03);
+    }
+    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw).add(a00).intoArray(gw, gOff + 0 * ldw);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES).add(a01).intoArray(gw, gOff + 0 * ldw + 1 * LANES);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 2 * LANES).add(a02).intoArray(gw, gOff + 0 * ldw + 2 * LANES);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 3 * LANES).add(a03).intoArray(gw, gOff + 0 * ldw + 3 * LANES);
+  }
+
+  /**
+   * 1 rows × 1 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
+   * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
+   */
+  private static void gradientTile1x1(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
+      double[] gw, int gOff, int ldw, int m) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    for (int s = 0; s < m; s++) {
+      int xo = xOff + s * ldx;
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      int ds = dOff + s * ldd;
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
+      a00 = x0.fma(d0, a00);
+    }
+    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw).add(a00).intoArray(gw, gOff + 0 * ldw);
+  }
+
+  /**
+   * 4 examples × 4 vectors of a back-propagated delta: g[gOff + r * ldg + k] = Σ_o d[dOff + r * ldd + o] ·
+   * w[wOff + o * ldw + k] over o < n, times der[gOff + r * ldg + k], summed in registers (k within the tile's vectors).
+   */
+  private static void backpropTile4x4(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
+      int n, double[] g, double[] der, int gOff, int ldg) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a01 = DoubleVector.zero(SPECIES);
+    DoubleVector a02 = DoubleVector.zero(SPECIES);
+    DoubleVector a03 = DoubleVector.zero(SPECIES);
+    DoubleVector a10 = DoubleVector.zero(SPECIES);
+    DoubleVector a11 = DoubleVector.zero(SPECIES);
+    DoubleVector a12 = DoubleVector.zero(SPECIES);
+    DoubleVector a13 = DoubleVector.zero(SPECIES);
+    DoubleVector a20 = DoubleVector.zero(SPECIES);
+    DoubleVector a21 = DoubleVector.zero(SPECIES);
+    DoubleVector a22 = DoubleVector.zero(SPECIES);
+    DoubleVector a23 = DoubleVector.zero(SPECIES);
+    DoubleVector a30 = DoubleVector.zero(SPECIES);
+    DoubleVector a31 = DoubleVector.zero(SPECIES);
+    DoubleVector a32 = DoubleVector.zero(SPECIES);
+    DoubleVector a33 = DoubleVector.zero(SPECIES);
+    for (int o = 0; o < n; o++) {
+      int wo = wOff + o * ldw;
+      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
+      DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, wo + 1 * LANES);
+      DoubleVector w2 = DoubleVector.fromArray(SPECIES, w, wo + 2 * LANES);
+      DoubleVector w3 = DoubleVector.fromArray(SPECIES, w, wo + 3 * LANES);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
+      a00 = w0.fma(d0, a00);
+      a01 = w1.fma(d0, a01);
+      a02 = w2.fma(d0, a02);
+      a03 = w3.fma(d0, a03);
+      DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[dOff + 1 * ldd + o]);
+      a10 = w0.fma(d1, a10);
+      a11 = w1.fma(d1, a11);
+      a12 = w2.fma(d1, a12);
+      a13 = w3.fma(d1, a13);
+      DoubleVector d2 = DoubleVector.broadcast(SPECIES, d[dOff + 2 * ldd + o]);
+      a20 = w0.fma(d2, a20);
+      a21 = w1.fma(d2, a21);
+      a22 = w2.fma(d2, a22);
+      a23 = w3.fma(d2, a23);
+      DoubleVector d3 = DoubleVector.broadcast(SPECIES, d[dOff + 3 * ldd + o]);
+      a30 = w0.fma(d3, a30);
+      a31 = w1.fma(d3, a31);
+      a32 = w2.fma(d3, a32);
+      a33 = w3.fma(d3, a33);
+    }
+    a00.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg)).intoArray(g, gOff + 0 * ldg);
+    a01.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES)).intoArray(g, gOff + 0 * ldg + 1 * LANES);
+    a02.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 2 * LANES)).intoArray(g, gOff + 0 * ldg + 2 * LANES);
+    a03.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 3 * LANES)).intoArray(g, gOff + 0 * ldg + 3 * LANES);
+    a10.mul(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg)).intoArray(g, gOff + 1 * ldg);
+    a11.mul(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg + 1 * LANES)).intoArray(g, gOff + 1 * ldg + 1 * LANES);
+    a12.mul(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg + 2 * LANES)).intoArray(g, gOff + 1 * ldg + 2 * LANES);
+    a13.mul(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg + 3 * LANES)).intoArray(g, gOff + 1 * ldg + 3 * LANES);
+    a20.mul(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg)).intoArray(g, gOff + 2 * ldg);
+    a21.mul(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg + 1 * LANES)).intoArray(g, gOff + 2 * ldg + 1 * LANES);
+    a22.mul(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg + 2 * LANES)).intoArray(g, gOff + 2 * ldg + 2 * LANES);
+    a23.mul(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg + 3 * LANES)).intoArray(g, gOff + 2 * ldg + 3 * LANES);
+    a30.mul(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg)).intoArray(g, gOff + 3 * ldg);
+    a31.mul(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg + 1 * LANES)).intoArray(g, gOff + 3 * ldg + 1 * LANES);
+    a32.mul(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg + 2 * LANES)).intoArray(g, gOff + 3 * ldg + 2 * LANES);
+    a33.mul(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg + 3 * LANES)).intoArray(g, gOff + 3 * ldg + 3 * LANES);
+  }
+
+  /**
+   * 4 examples × 1 vectors of a back-propagated delta: g[gOff + r * ldg + k] = Σ_o d[dOff + r * ldd + o] ·
+   * w[wOff + o * ldw + k] over o < n, times der[gOff + r * ldg + k], summed in registers (k within the tile's vectors).
+   */
+  private static void backpropTile4x1(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
+      int n, double[] g, double[] der, int gOff, int ldg) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a10 = DoubleVector.zero(SPECIES);
+    DoubleVector a20 = DoubleVector.zero(SPECIES);
+    DoubleVector a30 = DoubleVector.zero(SPECIES);
+    for (int o = 0; o < n; o++) {
+      int wo = wOff + o * ldw;
+      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
+      a00 = w0.fma(d0, a00);
+      DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[dOff + 1 * ldd + o]);
+      a10 = w0.fma(d1, a10);
+      DoubleVector d2 = DoubleVector.broadcast(SPECIES, d[dOff + 2 * ldd + o]);
+      a20 = w0.fma(d2, a20);
+      DoubleVector d3 = DoubleVector.broadcast(SPECIES, d[dOff + 3 * ldd + o]);
+      a30 = w0.fma(d3, a30);
+    }
+    a00.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg)).intoArray(g, gOff + 0 * ldg);
+    a10.mul(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg)).intoArray(g, gOff + 1 * ldg);
+    a20.mul(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg)).intoArray(g, gOff + 2 * ldg);
+    a30.mul(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg)).intoArray(g, gOff + 3 * ldg);
+  }
+
+  /**
+   * 1 examples × 4 vectors of a back-propagated delta: g[gOff + r * ldg + k] = Σ_o d[dOff + r * ldd + o] ·
+   * w[wOff + o * ldw + k] over o < n, times der[gOff + r * ldg + k], summed in registers (k within the tile's vectors).
+   */
+  private static void backpropTile1x4(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
+      int n, double[] g, double[] der, int gOff, int ldg) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a01 = DoubleVector.zero(SPECIES);
+    DoubleVector a02 = DoubleVector.zero(SPECIES);
+    DoubleVector a03 = DoubleVector.zero(SPECIES);
+    for (int o = 0; o < n; o++) {
+      int wo = wOff + o * ldw;
+      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
+      DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, wo + 1 * LANES);
+      DoubleVector w2 = DoubleVector.fromArray(SPECIES, w, wo + 2 * LANES);
+      DoubleVector w3 = DoubleVector.fromArray(SPECIES, w, wo + 3 * LANES);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
+      a00 = w0.fma(d0, a00);
+      a01 = w1.fma(d0, a01);
+      a02 = w2.fma(d0, a02);
+      a03 = w3.fma(d0, a03);
+    }
+    a00.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg)).intoArray(g, gOff + 0 * ldg);
+    a01.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES)).intoArray(g, gOff + 0 * ldg + 1 * LANES);
+    a02.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 2 * LANES)).intoArray(g, gOff + 0 * ldg + 2 * LANES);
+    a03.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 3 * LANES)).intoArray(g, gOff + 0 * ldg + 3 * LANES);
+  }
+
+  /**
+   * 1 examples × 1 vectors of a back-propagated delta: g[gOff + r * ldg + k] = Σ_o d[dOff + r * ldd + o] ·
+   * w[wOff + o * ldw + k] over o < n, times der[gOff + r * ldg + k], summed in registers (k within the tile's vectors).
+   */
+  private static void backpropTile1x1(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
+      int n, double[] g, double[] der, int gOff, int ldg) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    for (int o = 0; o < n; o++) {
+      int wo = wOff + o * ldw;
+      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
+      a00 = w0.fma(d0, a00);
+    }
+    a00.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg)).intoArray(g, gOff + 0 * ldg);
   }
 }

@@ -114,6 +114,9 @@ final class BatchEmitter {
         }
       }
     }
+    if (loops.vector()) {
+      m.addAll(kernels.tileMethods());
+    }
     return m;
   }
 
