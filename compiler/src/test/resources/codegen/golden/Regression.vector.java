@@ -856,148 +856,12 @@ public final class Regression implements TrainableDoubleNetwork {
     int mt = m / 4 * 4;
     for (int s0 = 0; s0 < mt; s0 += 4) {
       for (int o = 0; o < 40; o += 4) {
-        DoubleVector acc00 = DoubleVector.zero(SPECIES);
-        DoubleVector acc01 = DoubleVector.zero(SPECIES);
-        DoubleVector acc02 = DoubleVector.zero(SPECIES);
-        DoubleVector acc03 = DoubleVector.zero(SPECIES);
-        DoubleVector acc10 = DoubleVector.zero(SPECIES);
-        DoubleVector acc11 = DoubleVector.zero(SPECIES);
-        DoubleVector acc12 = DoubleVector.zero(SPECIES);
-        DoubleVector acc13 = DoubleVector.zero(SPECIES);
-        DoubleVector acc20 = DoubleVector.zero(SPECIES);
-        DoubleVector acc21 = DoubleVector.zero(SPECIES);
-        DoubleVector acc22 = DoubleVector.zero(SPECIES);
-        DoubleVector acc23 = DoubleVector.zero(SPECIES);
-        DoubleVector acc30 = DoubleVector.zero(SPECIES);
-        DoubleVector acc31 = DoubleVector.zero(SPECIES);
-        DoubleVector acc32 = DoubleVector.zero(SPECIES);
-        DoubleVector acc33 = DoubleVector.zero(SPECIES);
-        int j = 0;
-        int bound = SPECIES.loopBound(20);
-        for (; j < bound; j += LANES) {
-          DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 0) * 20 + j);
-          DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 1) * 20 + j);
-          DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 2) * 20 + j);
-          DoubleVector x3 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 3) * 20 + j);
-          DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, o * 20 + 0 + j);
-          acc00 = w0.fma(x0, acc00);
-          acc01 = w0.fma(x1, acc01);
-          acc02 = w0.fma(x2, acc02);
-          acc03 = w0.fma(x3, acc03);
-          DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, o * 20 + 20 + j);
-          acc10 = w1.fma(x0, acc10);
-          acc11 = w1.fma(x1, acc11);
-          acc12 = w1.fma(x2, acc12);
-          acc13 = w1.fma(x3, acc13);
-          DoubleVector w2 = DoubleVector.fromArray(SPECIES, w, o * 20 + 40 + j);
-          acc20 = w2.fma(x0, acc20);
-          acc21 = w2.fma(x1, acc21);
-          acc22 = w2.fma(x2, acc22);
-          acc23 = w2.fma(x3, acc23);
-          DoubleVector w3 = DoubleVector.fromArray(SPECIES, w, o * 20 + 60 + j);
-          acc30 = w3.fma(x0, acc30);
-          acc31 = w3.fma(x1, acc31);
-          acc32 = w3.fma(x2, acc32);
-          acc33 = w3.fma(x3, acc33);
-        }
-        double s00 = acc00.reduceLanes(VectorOperators.ADD);
-        double s01 = acc01.reduceLanes(VectorOperators.ADD);
-        double s02 = acc02.reduceLanes(VectorOperators.ADD);
-        double s03 = acc03.reduceLanes(VectorOperators.ADD);
-        double s10 = acc10.reduceLanes(VectorOperators.ADD);
-        double s11 = acc11.reduceLanes(VectorOperators.ADD);
-        double s12 = acc12.reduceLanes(VectorOperators.ADD);
-        double s13 = acc13.reduceLanes(VectorOperators.ADD);
-        double s20 = acc20.reduceLanes(VectorOperators.ADD);
-        double s21 = acc21.reduceLanes(VectorOperators.ADD);
-        double s22 = acc22.reduceLanes(VectorOperators.ADD);
-        double s23 = acc23.reduceLanes(VectorOperators.ADD);
-        double s30 = acc30.reduceLanes(VectorOperators.ADD);
-        double s31 = acc31.reduceLanes(VectorOperators.ADD);
-        double s32 = acc32.reduceLanes(VectorOperators.ADD);
-        double s33 = acc33.reduceLanes(VectorOperators.ADD);
-        for (; j < 20; j++) {
-          double x0 = x[xOff + (s0 + 0) * 20 + j];
-          double x1 = x[xOff + (s0 + 1) * 20 + j];
-          double x2 = x[xOff + (s0 + 2) * 20 + j];
-          double x3 = x[xOff + (s0 + 3) * 20 + j];
-          double w0 = w[o * 20 + 0 + j];
-          s00 += w0 * x0;
-          s01 += w0 * x1;
-          s02 += w0 * x2;
-          s03 += w0 * x3;
-          double w1 = w[o * 20 + 20 + j];
-          s10 += w1 * x0;
-          s11 += w1 * x1;
-          s12 += w1 * x2;
-          s13 += w1 * x3;
-          double w2 = w[o * 20 + 40 + j];
-          s20 += w2 * x0;
-          s21 += w2 * x1;
-          s22 += w2 * x2;
-          s23 += w2 * x3;
-          double w3 = w[o * 20 + 60 + j];
-          s30 += w3 * x0;
-          s31 += w3 * x1;
-          s32 += w3 * x2;
-          s33 += w3 * x3;
-        }
-        featuresBatchAct[(s0 + 0) * 40 + o + 0] = s00 + b[o + 0];
-        featuresBatchAct[(s0 + 0) * 40 + o + 1] = s10 + b[o + 1];
-        featuresBatchAct[(s0 + 0) * 40 + o + 2] = s20 + b[o + 2];
-        featuresBatchAct[(s0 + 0) * 40 + o + 3] = s30 + b[o + 3];
-        featuresBatchAct[(s0 + 1) * 40 + o + 0] = s01 + b[o + 0];
-        featuresBatchAct[(s0 + 1) * 40 + o + 1] = s11 + b[o + 1];
-        featuresBatchAct[(s0 + 1) * 40 + o + 2] = s21 + b[o + 2];
-        featuresBatchAct[(s0 + 1) * 40 + o + 3] = s31 + b[o + 3];
-        featuresBatchAct[(s0 + 2) * 40 + o + 0] = s02 + b[o + 0];
-        featuresBatchAct[(s0 + 2) * 40 + o + 1] = s12 + b[o + 1];
-        featuresBatchAct[(s0 + 2) * 40 + o + 2] = s22 + b[o + 2];
-        featuresBatchAct[(s0 + 2) * 40 + o + 3] = s32 + b[o + 3];
-        featuresBatchAct[(s0 + 3) * 40 + o + 0] = s03 + b[o + 0];
-        featuresBatchAct[(s0 + 3) * 40 + o + 1] = s13 + b[o + 1];
-        featuresBatchAct[(s0 + 3) * 40 + o + 2] = s23 + b[o + 2];
-        featuresBatchAct[(s0 + 3) * 40 + o + 3] = s33 + b[o + 3];
+        forwardTile4x4(w, o * 20, x, xOff + s0 * 20, 20, b, o, featuresBatchAct, s0 * 40 + o, 40);
       }
     }
     for (int s0 = mt; s0 < m; s0++) {
       for (int o = 0; o < 40; o += 4) {
-        DoubleVector acc00 = DoubleVector.zero(SPECIES);
-        DoubleVector acc10 = DoubleVector.zero(SPECIES);
-        DoubleVector acc20 = DoubleVector.zero(SPECIES);
-        DoubleVector acc30 = DoubleVector.zero(SPECIES);
-        int j = 0;
-        int bound = SPECIES.loopBound(20);
-        for (; j < bound; j += LANES) {
-          DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 0) * 20 + j);
-          DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, o * 20 + 0 + j);
-          acc00 = w0.fma(x0, acc00);
-          DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, o * 20 + 20 + j);
-          acc10 = w1.fma(x0, acc10);
-          DoubleVector w2 = DoubleVector.fromArray(SPECIES, w, o * 20 + 40 + j);
-          acc20 = w2.fma(x0, acc20);
-          DoubleVector w3 = DoubleVector.fromArray(SPECIES, w, o * 20 + 60 + j);
-          acc30 = w3.fma(x0, acc30);
-        }
-        double s00 = acc00.reduceLanes(VectorOperators.ADD);
-        double s10 = acc10.reduceLanes(VectorOperators.ADD);
-        double s20 = acc20.reduceLanes(VectorOperators.ADD);
-        double s30 = acc30.reduceLanes(VectorOperators.ADD);
-        for (; j < 20; j++) {
-          double x0 = x[xOff + (s0 + 0) * 20 + j];
-          double w0 = w[o * 20 + 0 + j];
-          s00 += w0 * x0;
-          double w1 = w[o * 20 + 20 + j];
-          s10 += w1 * x0;
-          double w2 = w[o * 20 + 40 + j];
-          s20 += w2 * x0;
-          double w3 = w[o * 20 + 60 + j];
-          s30 += w3 * x0;
-        }
-        featuresBatchAct[(s0 + 0) * 40 + o + 0] = s00 + b[o + 0];
-        featuresBatchAct[(s0 + 0) * 40 + o + 1] = s10 + b[o + 1];
-        featuresBatchAct[(s0 + 0) * 40 + o + 2] = s20 + b[o + 2];
-        featuresBatchAct[(s0 + 0) * 40 + o + 3] = s30 + b[o + 3];
+        forwardTile4x1(w, o * 20, x, xOff + s0 * 20, 20, b, o, featuresBatchAct, s0 * 40 + o, 40);
       }
     }
     for (int j = 0, end = m * 40; j < end; j++) {
@@ -1061,61 +925,12 @@ public final class Regression implements TrainableDoubleNetwork {
     int mt = m / 4 * 4;
     for (int s0 = 0; s0 < mt; s0 += 4) {
       for (int o = 0; o < 1; o += 1) {
-        DoubleVector acc00 = DoubleVector.zero(SPECIES);
-        DoubleVector acc01 = DoubleVector.zero(SPECIES);
-        DoubleVector acc02 = DoubleVector.zero(SPECIES);
-        DoubleVector acc03 = DoubleVector.zero(SPECIES);
-        int j = 0;
-        int bound = SPECIES.loopBound(40);
-        for (; j < bound; j += LANES) {
-          DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 0) * 40 + j);
-          DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 1) * 40 + j);
-          DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 2) * 40 + j);
-          DoubleVector x3 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 3) * 40 + j);
-          DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, o * 40 + 0 + j);
-          acc00 = w0.fma(x0, acc00);
-          acc01 = w0.fma(x1, acc01);
-          acc02 = w0.fma(x2, acc02);
-          acc03 = w0.fma(x3, acc03);
-        }
-        double s00 = acc00.reduceLanes(VectorOperators.ADD);
-        double s01 = acc01.reduceLanes(VectorOperators.ADD);
-        double s02 = acc02.reduceLanes(VectorOperators.ADD);
-        double s03 = acc03.reduceLanes(VectorOperators.ADD);
-        for (; j < 40; j++) {
-          double x0 = x[xOff + (s0 + 0) * 40 + j];
-          double x1 = x[xOff + (s0 + 1) * 40 + j];
-          double x2 = x[xOff + (s0 + 2) * 40 + j];
-          double x3 = x[xOff + (s0 + 3) * 40 + j];
-          double w0 = w[o * 40 + 0 + j];
-          s00 += w0 * x0;
-          s01 += w0 * x1;
-          s02 += w0 * x2;
-          s03 += w0 * x3;
-        }
-        predictionBatchZ[(s0 + 0) * 1 + o + 0] = s00 + b[o + 0];
-        predictionBatchZ[(s0 + 1) * 1 + o + 0] = s01 + b[o + 0];
-        predictionBatchZ[(s0 + 2) * 1 + o + 0] = s02 + b[o + 0];
-        predictionBatchZ[(s0 + 3) * 1 + o + 0] = s03 + b[o + 0];
+        forwardTile1x4(w, o * 40, x, xOff + s0 * 40, 40, b, o, predictionBatchZ, s0 * 1 + o, 1);
       }
     }
     for (int s0 = mt; s0 < m; s0++) {
       for (int o = 0; o < 1; o += 1) {
-        DoubleVector acc00 = DoubleVector.zero(SPECIES);
-        int j = 0;
-        int bound = SPECIES.loopBound(40);
-        for (; j < bound; j += LANES) {
-          DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + (s0 + 0) * 40 + j);
-          DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, o * 40 + 0 + j);
-          acc00 = w0.fma(x0, acc00);
-        }
-        double s00 = acc00.reduceLanes(VectorOperators.ADD);
-        for (; j < 40; j++) {
-          double x0 = x[xOff + (s0 + 0) * 40 + j];
-          double w0 = w[o * 40 + 0 + j];
-          s00 += w0 * x0;
-        }
-        predictionBatchZ[(s0 + 0) * 1 + o + 0] = s00 + b[o + 0];
+        forwardTile1x1(w, o * 40, x, xOff + s0 * 40, 40, b, o, predictionBatchZ, s0 * 1 + o, 1);
       }
     }
     for (int j = 0, end = m * 1; j < end; j++) {
@@ -1216,6 +1031,160 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
+   * 4 rows × 4 examples of a layer's z: z[zOff + u * ldz + r] = w[wOff + r * len ..] · x[xOff + u * len ..]
+   * + b[bOff + r], as vector dot products of length len.
+   */
+  private static void forwardTile4x4(double[] w, int wOff, double[] x, int xOff, int len,
+      double[] b, int bOff, double[] z, int zOff, int ldz) {
+    DoubleVector acc00 = DoubleVector.zero(SPECIES);
+    DoubleVector acc01 = DoubleVector.zero(SPECIES);
+    DoubleVector acc02 = DoubleVector.zero(SPECIES);
+    DoubleVector acc03 = DoubleVector.zero(SPECIES);
+    DoubleVector acc10 = DoubleVector.zero(SPECIES);
+    DoubleVector acc11 = DoubleVector.zero(SPECIES);
+    DoubleVector acc12 = DoubleVector.zero(SPECIES);
+    DoubleVector acc13 = DoubleVector.zero(SPECIES);
+    DoubleVector acc20 = DoubleVector.zero(SPECIES);
+    DoubleVector acc21 = DoubleVector.zero(SPECIES);
+    DoubleVector acc22 = DoubleVector.zero(SPECIES);
+    DoubleVector acc23 = DoubleVector.zero(SPECIES);
+    DoubleVector acc30 = DoubleVector.zero(SPECIES);
+    DoubleVector acc31 = DoubleVector.zero(SPECIES);
+    DoubleVector acc32 = DoubleVector.zero(SPECIES);
+    DoubleVector acc33 = DoubleVector.zero(SPECIES);
+    int j = 0;
+    int bound = SPECIES.loopBound(len);
+    for (; j < bound; j += LANES) {
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + 0 * len + j);
+      DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xOff + 1 * len + j);
+      DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xOff + 2 * len + j);
+      DoubleVector x3 = DoubleVector.fromArray(SPECIES, x, xOff + 3 * len + j);
+      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wOff + 0 * len + j);
+      acc00 = w0.fma(x0, acc00);
+      acc01 = w0.fma(x1, acc01);
+      acc02 = w0.fma(x2, acc02);
+      acc03 = w0.fma(x3, acc03);
+      DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, wOff + 1 * len + j);
+      acc10 = w1.fma(x0, acc10);
+      acc11 = w1.fma(x1, acc11);
+      acc12 = w1.fma(x2, acc12);
+      acc13 = w1.fma(x3, acc13);
+      DoubleVector w2 = DoubleVector.fromArray(SPECIES, w, wOff + 2 * len + j);
+      acc20 = w2.fma(x0, acc20);
+      acc21 = w2.fma(x1, acc21);
+      acc22 = w2.fma(x2, acc22);
+      acc23 = w2.fma(x3, acc23);
+      DoubleVector w3 = DoubleVector.fromArray(SPECIES, w, wOff + 3 * len + j);
+      acc30 = w3.fma(x0, acc30);
+      acc31 = w3.fma(x1, acc31);
+      acc32 = w3.fma(x2, acc32);
+      acc33 = w3.fma(x3, acc33);
+    }
+    double s00 = acc00.reduceLanes(VectorOperators.ADD);
+    double s01 = acc01.reduceLanes(VectorOperators.ADD);
+    double s02 = acc02.reduceLanes(VectorOperators.ADD);
+    double s03 = acc03.reduceLanes(VectorOperators.ADD);
+    double s10 = acc10.reduceLanes(VectorOperators.ADD);
+    double s11 = acc11.reduceLanes(VectorOperators.ADD);
+    double s12 = acc12.reduceLanes(VectorOperators.ADD);
+    double s13 = acc13.reduceLanes(VectorOperators.ADD);
+    double s20 = acc20.reduceLanes(VectorOperators.ADD);
+    double s21 = acc21.reduceLanes(VectorOperators.ADD);
+    double s22 = acc22.reduceLanes(VectorOperators.ADD);
+    double s23 = acc23.reduceLanes(VectorOperators.ADD);
+    double s30 = acc30.reduceLanes(VectorOperators.ADD);
+    double s31 = acc31.reduceLanes(VectorOperators.ADD);
+    double s32 = acc32.reduceLanes(VectorOperators.ADD);
+    double s33 = acc33.reduceLanes(VectorOperators.ADD);
+    for (; j < len; j++) {
+      double x0 = x[xOff + 0 * len + j];
+      double x1 = x[xOff + 1 * len + j];
+      double x2 = x[xOff + 2 * len + j];
+      double x3 = x[xOff + 3 * len + j];
+      double w0 = w[wOff + 0 * len + j];
+      s00 += w0 * x0;
+      s01 += w0 * x1;
+      s02 += w0 * x2;
+      s03 += w0 * x3;
+      double w1 = w[wOff + 1 * len + j];
+      s10 += w1 * x0;
+      s11 += w1 * x1;
+      s12 += w1 * x2;
+      s13 += w1 * x3;
+      double w2 = w[wOff + 2 * len + j];
+      s20 += w2 * x0;
+      s21 += w2 * x1;
+      s22 += w2 * x2;
+      s23 += w2 * x3;
+      double w3 = w[wOff + 3 * len + j];
+      s30 += w3 * x0;
+      s31 += w3 * x1;
+      s32 += w3 * x2;
+      s33 += w3 * x3;
+    }
+    z[zOff + 0 * ldz + 0] = s00 + b[bOff + 0];
+    z[zOff + 0 * ldz + 1] = s10 + b[bOff + 1];
+    z[zOff + 0 * ldz + 2] = s20 + b[bOff + 2];
+    z[zOff + 0 * ldz + 3] = s30 + b[bOff + 3];
+    z[zOff + 1 * ldz + 0] = s01 + b[bOff + 0];
+    z[zOff + 1 * ldz + 1] = s11 + b[bOff + 1];
+    z[zOff + 1 * ldz + 2] = s21 + b[bOff + 2];
+    z[zOff + 1 * ldz + 3] = s31 + b[bOff + 3];
+    z[zOff + 2 * ldz + 0] = s02 + b[bOff + 0];
+    z[zOff + 2 * ldz + 1] = s12 + b[bOff + 1];
+    z[zOff + 2 * ldz + 2] = s22 + b[bOff + 2];
+    z[zOff + 2 * ldz + 3] = s32 + b[bOff + 3];
+    z[zOff + 3 * ldz + 0] = s03 + b[bOff + 0];
+    z[zOff + 3 * ldz + 1] = s13 + b[bOff + 1];
+    z[zOff + 3 * ldz + 2] = s23 + b[bOff + 2];
+    z[zOff + 3 * ldz + 3] = s33 + b[bOff + 3];
+  }
+
+  /**
+   * 4 rows × 1 examples of a layer's z: z[zOff + u * ldz + r] = w[wOff + r * len ..] · x[xOff + u * len ..]
+   * + b[bOff + r], as vector dot products of length len.
+   */
+  private static void forwardTile4x1(double[] w, int wOff, double[] x, int xOff, int len,
+      double[] b, int bOff, double[] z, int zOff, int ldz) {
+    DoubleVector acc00 = DoubleVector.zero(SPECIES);
+    DoubleVector acc10 = DoubleVector.zero(SPECIES);
+    DoubleVector acc20 = DoubleVector.zero(SPECIES);
+    DoubleVector acc30 = DoubleVector.zero(SPECIES);
+    int j = 0;
+    int bound = SPECIES.loopBound(len);
+    for (; j < bound; j += LANES) {
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + 0 * len + j);
+      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wOff + 0 * len + j);
+      acc00 = w0.fma(x0, acc00);
+      DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, wOff + 1 * len + j);
+      acc10 = w1.fma(x0, acc10);
+      DoubleVector w2 = DoubleVector.fromArray(SPECIES, w, wOff + 2 * len + j);
+      acc20 = w2.fma(x0, acc20);
+      DoubleVector w3 = DoubleVector.fromArray(SPECIES, w, wOff + 3 * len + j);
+      acc30 = w3.fma(x0, acc30);
+    }
+    double s00 = acc00.reduceLanes(VectorOperators.ADD);
+    double s10 = acc10.reduceLanes(VectorOperators.ADD);
+    double s20 = acc20.reduceLanes(VectorOperators.ADD);
+    double s30 = acc30.reduceLanes(VectorOperators.ADD);
+    for (; j < len; j++) {
+      double x0 = x[xOff + 0 * len + j];
+      double w0 = w[wOff + 0 * len + j];
+      s00 += w0 * x0;
+      double w1 = w[wOff + 1 * len + j];
+      s10 += w1 * x0;
+      double w2 = w[wOff + 2 * len + j];
+      s20 += w2 * x0;
+      double w3 = w[wOff + 3 * len + j];
+      s30 += w3 * x0;
+    }
+    z[zOff + 0 * ldz + 0] = s00 + b[bOff + 0];
+    z[zOff + 0 * ldz + 1] = s10 + b[bOff + 1];
+    z[zOff + 0 * ldz + 2] = s20 + b[bOff + 2];
+    z[zOff + 0 * ldz + 3] = s30 + b[bOff + 3];
+  }
+
+  /**
    * 4 rows × 4 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
    * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
    */
@@ -1310,6 +1279,73 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw).add(a10).intoArray(gw, gOff + 1 * ldw);
     DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw).add(a20).intoArray(gw, gOff + 2 * ldw);
     DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw).add(a30).intoArray(gw, gOff + 3 * ldw);
+  }
+
+  /**
+   * 1 rows × 4 examples of a layer's z: z[zOff + u * ldz + r] = w[wOff + r * len ..] · x[xOff + u * len ..]
+   * + b[bOff + r], as vector dot products of length len.
+   */
+  private static void forwardTile1x4(double[] w, int wOff, double[] x, int xOff, int len,
+      double[] b, int bOff, double[] z, int zOff, int ldz) {
+    DoubleVector acc00 = DoubleVector.zero(SPECIES);
+    DoubleVector acc01 = DoubleVector.zero(SPECIES);
+    DoubleVector acc02 = DoubleVector.zero(SPECIES);
+    DoubleVector acc03 = DoubleVector.zero(SPECIES);
+    int j = 0;
+    int bound = SPECIES.loopBound(len);
+    for (; j < bound; j += LANES) {
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + 0 * len + j);
+      DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xOff + 1 * len + j);
+      DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xOff + 2 * len + j);
+      DoubleVector x3 = DoubleVector.fromArray(SPECIES, x, xOff + 3 * len + j);
+      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wOff + 0 * len + j);
+      acc00 = w0.fma(x0, acc00);
+      acc01 = w0.fma(x1, acc01);
+      acc02 = w0.fma(x2, acc02);
+      acc03 = w0.fma(x3, acc03);
+    }
+    double s00 = acc00.reduceLanes(VectorOperators.ADD);
+    double s01 = acc01.reduceLanes(VectorOperators.ADD);
+    double s02 = acc02.reduceLanes(VectorOperators.ADD);
+    double s03 = acc03.reduceLanes(VectorOperators.ADD);
+    for (; j < len; j++) {
+      double x0 = x[xOff + 0 * len + j];
+      double x1 = x[xOff + 1 * len + j];
+      double x2 = x[xOff + 2 * len + j];
+      double x3 = x[xOff + 3 * len + j];
+      double w0 = w[wOff + 0 * len + j];
+      s00 += w0 * x0;
+      s01 += w0 * x1;
+      s02 += w0 * x2;
+      s03 += w0 * x3;
+    }
+    z[zOff + 0 * ldz + 0] = s00 + b[bOff + 0];
+    z[zOff + 1 * ldz + 0] = s01 + b[bOff + 0];
+    z[zOff + 2 * ldz + 0] = s02 + b[bOff + 0];
+    z[zOff + 3 * ldz + 0] = s03 + b[bOff + 0];
+  }
+
+  /**
+   * 1 rows × 1 examples of a layer's z: z[zOff + u * ldz + r] = w[wOff + r * len ..] · x[xOff + u * len ..]
+   * + b[bOff + r], as vector dot products of length len.
+   */
+  private static void forwardTile1x1(double[] w, int wOff, double[] x, int xOff, int len,
+      double[] b, int bOff, double[] z, int zOff, int ldz) {
+    DoubleVector acc00 = DoubleVector.zero(SPECIES);
+    int j = 0;
+    int bound = SPECIES.loopBound(len);
+    for (; j < bound; j += LANES) {
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + 0 * len + j);
+      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wOff + 0 * len + j);
+      acc00 = w0.fma(x0, acc00);
+    }
+    double s00 = acc00.reduceLanes(VectorOperators.ADD);
+    for (; j < len; j++) {
+      double x0 = x[xOff + 0 * len + j];
+      double w0 = w[wOff + 0 * len + j];
+      s00 += w0 * x0;
+    }
+    z[zOff + 0 * ldz + 0] = s00 + b[bOff + 0];
   }
 
   /**

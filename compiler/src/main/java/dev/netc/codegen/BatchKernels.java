@@ -23,9 +23,22 @@ final class BatchKernels {
   private final EmitContext ctx;
   private final Loops loops;
 
+  /**
+   * The register tiles (forward dot products, ∂W and Δ tiles) as small static methods shared by
+   * every layer (strides are parameters), emitted once each: C1 ran out of registers on a layer
+   * method that held its tiles inline (and HotSpot then never compiled it with C2, so the Vector
+   * API boxed every vector), and fewer, smaller methods compile sooner while the first epoch runs.
+   */
+  private final Map<String, MethodSpec> tiles = new LinkedHashMap<>();
+
   BatchKernels(EmitContext ctx, Loops loops) {
     this.ctx = ctx;
     this.loops = loops;
+  }
+
+  /** The shared tile methods the layer kernels emitted so far call. */
+  List<MethodSpec> tileMethods() {
+    return List.copyOf(tiles.values());
   }
 
   private boolean last(int index) {
@@ -78,26 +91,52 @@ final class BatchKernels {
 
   private void vectorRows(CodeBlock.Builder c, int index, int rows, int rowsTiled, int cols,
       int in, int out) {
+    String zs = last(index) ? ctx.names().batch(index).z() : ctx.names().batch(index).act();
+    String call = "$N(w, o * " + in + ", x, xOff + s0 * " + in + ", " + in + ", b, o, " + zs
+        + ", s0 * " + out + " + o, " + out + ")";
     c.beginControlFlow("for (int o = 0; o < $L; o += $L)", rowsTiled, rows);
-    vectorTile(c, index, rows, cols, in);
+    c.addStatement(call, forwardTile(rows, cols));
     c.endControlFlow();
     if (rowsTiled < out) {
       c.beginControlFlow("for (int o = $L; o < $L; o++)", rowsTiled, out);
-      vectorTile(c, index, 1, cols, in);
+      c.addStatement(call, forwardTile(1, cols));
       c.endControlFlow();
     }
   }
 
-  private void vectorTile(CodeBlock.Builder c, int index, int rows, int cols, int in) {
-    loops.dotTile(c, rows, cols, "w", r -> "o * " + in + " + " + r * in, "x",
-        u -> "xOff + (s0 + " + u + ") * " + in, in);
-    int out = ctx.network().layers().get(index).outSize();
-    String zs = last(index) ? ctx.names().batch(index).z() : ctx.names().batch(index).act();
+  /**
+   * The forward tile of {@code rows} output rows × {@code cols} examples: vector dot products
+   * reduced once, plus the bias, written as z batch-major. Returns its method's name.
+   */
+  private String forwardTile(int rows, int cols) {
+    String key = "forwardTile" + rows + "x" + cols;
+    MethodSpec existing = tiles.get(key);
+    if (existing != null) {
+      return existing.name();
+    }
+    CodeBlock.Builder c = CodeBlock.builder();
+    loops.dotTile(c, rows, cols, "w", r -> "wOff + " + r + " * len", "x",
+        u -> "xOff + " + u + " * len", "len");
     for (int u = 0; u < cols; u++) {
       for (int r = 0; r < rows; r++) {
-        c.addStatement("$N[(s0 + $L) * $L + o + $L] = s$L$L + b[o + $L]", zs, u, out, r, r, u, r);
+        c.addStatement("z[zOff + $L * ldz + $L] = s$L$L + b[bOff + $L]", u, r, r, u, r);
       }
     }
+    MethodSpec m = MethodSpec.methodBuilder(ctx.names().helper(key))
+        .addJavadoc("$L rows × $L examples of a layer's z: z[zOff + u * ldz + r] = w[wOff + r * len "
+            + "..] · x[xOff + u * len ..]\n+ b[bOff + r], as vector dot products of length len.\n",
+            rows, cols)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addParameter(ctx.array(), "w").addParameter(TypeName.INT, "wOff")
+        .addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff")
+        .addParameter(TypeName.INT, "len")
+        .addParameter(ctx.array(), "b").addParameter(TypeName.INT, "bOff")
+        .addParameter(ctx.array(), "z").addParameter(TypeName.INT, "zOff")
+        .addParameter(TypeName.INT, "ldz")
+        .addCode(c.build())
+        .build();
+    tiles.put(key, m);
+    return m.name();
   }
 
   /**
@@ -139,19 +178,6 @@ final class BatchKernels {
 
   /** Vectors per row of a backward register tile; see {@link #BACKWARD_ROWS}. */
   static final int BACKWARD_VECTORS = 4;
-
-  /**
-   * The register tiles as small static methods shared by every layer (strides are parameters),
-   * emitted once each: C1 ran out of registers on a layer method that held its tiles inline
-   * (and HotSpot then never compiled it with C2, so the Vector API boxed every vector), and
-   * fewer, smaller methods compile sooner while the first epoch runs.
-   */
-  private final Map<String, MethodSpec> tiles = new LinkedHashMap<>();
-
-  /** The shared tile methods the layer kernels emitted so far call. */
-  List<MethodSpec> tileMethods() {
-    return List.copyOf(tiles.values());
-  }
 
   /** ∂W += Δᵀ X and ∂b += Σ Δ over the chunk; X batch-major at {@code x[xOff]}. */
   MethodSpec gradient(int index) {

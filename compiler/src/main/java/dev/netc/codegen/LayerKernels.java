@@ -178,7 +178,8 @@ final class LayerKernels {
 
   /** Vector dot products of {@code rows} consecutive weight rows starting at row {@code o}. */
   private void vectorRows(CodeBlock.Builder c, Activation act, int in, int rows) {
-    new Loops(ctx).dotTile(c, rows, 1, "w", r -> "o * " + in + " + " + r * in, "x", u -> "0", in);
+    new Loops(ctx).dotTile(c, rows, 1, "w", r -> "o * " + in + " + " + r * in, "x", u -> "0",
+        String.valueOf(in));
     for (int r = 0; r < rows; r++) {
       String j = r == 0 ? "o" : "o + " + r;
       c.addStatement("z[$L] = s$L0 + b[$L]", j, r, j);

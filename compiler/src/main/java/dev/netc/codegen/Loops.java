@@ -7,7 +7,6 @@ import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Precision;
 import java.util.List;
-import java.util.function.BiFunction;
 import java.util.function.IntFunction;
 import javax.lang.model.element.Modifier;
 
@@ -61,66 +60,13 @@ final class Loops {
   }
 
   /**
-   * {@code dst[dstOff(r) + j] += Σ_u coef(r, u) * src[srcOff(u) + j]} for {@code j < len}, rows
-   * {@code r < rows}, terms {@code u < terms}. Coefficients are read once into locals
-   * {@code cRU} before the loop; each destination element is loaded and stored once per
-   * {@code terms} multiply-adds.
-   */
-  void axpyTile(CodeBlock.Builder c, int rows, int terms, BiFunction<Integer, Integer, String> coef,
-      String src, IntFunction<String> srcOff, String dst, IntFunction<String> dstOff,
-      String len) {
-    TypeName t = ctx.scalar();
-    for (int r = 0; r < rows; r++) {
-      for (int u = 0; u < terms; u++) {
-        c.addStatement("$T c$L$L = $L", t, r, u, coef.apply(r, u));
-      }
-    }
-    c.addStatement("int j = 0");
-    if (vector) {
-      for (int r = 0; r < rows; r++) {
-        for (int u = 0; u < terms; u++) {
-          c.addStatement("$T v$L$L = $T.broadcast(SPECIES, c$L$L)", vectorType(), r, u,
-              vectorType(), r, u);
-        }
-      }
-      c.addStatement("int bound = SPECIES.loopBound($L)", len);
-      c.beginControlFlow("for (; j < bound; j += LANES)");
-      for (int u = 0; u < terms; u++) {
-        c.addStatement("$T x$L = $T.fromArray(SPECIES, $L, $L + j)", vectorType(), u,
-            vectorType(), src, srcOff.apply(u));
-      }
-      for (int r = 0; r < rows; r++) {
-        c.addStatement("$T acc$L = $T.fromArray(SPECIES, $L, $L + j)", vectorType(), r,
-            vectorType(), dst, dstOff.apply(r));
-        for (int u = 0; u < terms; u++) {
-          c.addStatement("acc$L = x$L.fma(v$L$L, acc$L)", r, u, r, u, r);
-        }
-        c.addStatement("acc$L.intoArray($L, $L + j)", r, dst, dstOff.apply(r));
-      }
-      c.endControlFlow();
-    }
-    c.beginControlFlow("for (; j < $L; j++)", len);
-    for (int u = 0; u < terms; u++) {
-      c.addStatement("$T x$L = $L[$L + j]", t, u, src, srcOff.apply(u));
-    }
-    for (int r = 0; r < rows; r++) {
-      CodeBlock.Builder sum = CodeBlock.builder().add("$L[$L + j] +=", dst, dstOff.apply(r));
-      for (int u = 0; u < terms; u++) {
-        sum.add(u == 0 ? " c$L$L * x$L" : "$W+ c$L$L * x$L", r, u, u);
-      }
-      c.addStatement(sum.build());
-    }
-    c.endControlFlow();
-  }
-
-  /**
    * Vector backend only: dot products of {@code rows} rows of {@code w} (at {@code wOff(r)}) with
    * {@code cols} rows of {@code x} (at {@code xOff(u)}), all of length {@code len}, into scalar
    * locals {@code sRU}. Each weight vector loaded serves {@code cols} FMAs, each input vector
    * {@code rows}; the {@code rows * cols} accumulators are reduced once at the end.
    */
   void dotTile(CodeBlock.Builder c, int rows, int cols, String w, IntFunction<String> wOff,
-      String x, IntFunction<String> xOff, int len) {
+      String x, IntFunction<String> xOff, String len) {
     TypeName t = ctx.scalar();
     ClassName v = vectorType();
     for (int r = 0; r < rows; r++) {
