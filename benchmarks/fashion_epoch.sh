@@ -1,58 +1,88 @@
 #!/usr/bin/env bash
-# One epoch of Fashion-MNIST (784-256-128-10 relu, softmax CE, SGD lr 0.01 momentum 0.9, float)
-# with `netc train` (generated code, scalar and vector backends, --threads 1 and 2) and with
-# PyTorch (1 and 2 threads), at
-# batch 32 and 128. Each configuration runs REPEAT times (default 3); the table gives the median
-# training time of the epoch (the loop only, as both tools report it) and samples/s.
+# Fashion-MNIST epochs (784-256-128-10 relu, softmax CE, SGD lr 0.01 momentum 0.9, float, shuffled)
+# with `netc train` (its defaults, and the scalar and vector backends on one thread) and with
+# PyTorch (1 and 2 threads), at batch 32 and 128. Each configuration trains EPOCHS epochs (default
+# 3) and runs REPEAT times (default 3); the table gives medians of: the first epoch's time, the
+# mean time of the later epochs, and the whole training loop (as both tools report them: the loop
+# only, without start-up, data loading or evaluation). netc's first epoch includes the JIT
+# compilation of the class it has just generated.
 #
 # Usage: benchmarks/fashion_epoch.sh [REPEAT]     (needs dataset-fashion-mnist, python3-torch)
 # Env:   DATA=/usr/share/datasets/fashion-mnist  PYTHON=/usr/bin/python3  BATCHES="32 128"
+#        EPOCHS=3
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 repeat="${1:-3}"
 data="${DATA:-/usr/share/datasets/fashion-mnist}"
 python="${PYTHON:-/usr/bin/python3}"
 batches="${BATCHES:-32 128}"
+epochs="${EPOCHS:-3}"
+if [ "$epochs" -lt 2 ]; then
+  echo "fashion_epoch.sh: EPOCHS must be at least 2 (the later epochs are reported apart)" >&2
+  exit 2
+fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
 # Median of the numbers on stdin.
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-netc_epoch() { # backend batch threads -> "seconds accuracy"
+# Per-epoch seconds from the "epoch i/E ... N samples/s" lines both tools print (samples/s has
+# more digits than the rounded seconds), as "first later-mean total accuracy".
+summarize() {
+  awk -v n=60000 '
+    /^epoch [0-9]+\// { s = n / $(NF - 1); t[++e] = s; total += s }
+    /accuracy/ { match($0, /accuracy [0-9.]+%/); acc = substr($0, RSTART + 9, RLENGTH - 10) }
+    END {
+      later = 0; for (i = 2; i <= e; i++) later += t[i]
+      printf "%.3f %.3f %.3f %s\n", t[1], later / (e - 1), total, acc
+    }'
+}
+
+netc_run() { # "default" | "BACKEND THREADS", batch
+  local extra=()
+  if [ "$1" != default ]; then
+    read -r backend threads <<< "$1"
+    extra=(--backend "$backend" --threads "$threads")
+  fi
   "$root/bin/netc" train "$root/examples/fashion.net" --data "$data/train-images-idx3-ubyte.gz" \
-    --test "$data/t10k-images-idx3-ubyte.gz" --epochs 1 --batch "$2" --threads "$3" \
-    --backend "$1" --out "$tmp/w.safetensors" 2>/dev/null \
-    | sed -n 's/^final: .*accuracy \([0-9.]*\)%; training time \([0-9.]*\) s.*/\2 \1/p'
+    --test "$data/t10k-images-idx3-ubyte.gz" --epochs "$epochs" --batch "$2" "${extra[@]}" \
+    --out "$tmp/w.safetensors" 2>/dev/null | tee "$tmp/last.log" | summarize
 }
 
-torch_epoch() { # - batch threads -> "seconds accuracy"
+torch_run() { # threads, batch
   "$python" "$root/benchmarks/peers/torch_fashion_epoch.py" --data "$data" --batch "$2" \
-    --threads "$3" \
-    | sed -n 's/^final: .*test accuracy \([0-9.]*\)%; training time \([0-9.]*\) s.*/\2 \1/p'
+    --threads "$1" --epochs "$epochs" | sed 's/test accuracy/accuracy/' | summarize
 }
 
-echo "Fashion-MNIST, 1 epoch of 60000 images; median of $repeat runs; $(nproc) cores;" \
-  "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "Fashion-MNIST, $epochs epochs of 60000 images per run; medians of $repeat runs;" \
+  "$(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| tool | threads | batch | epoch s | samples/s | test acc % |"
-echo "|---|---|---|---|---|---|"
+echo "| tool | configuration | batch | epoch 1 s | later epochs s (samples/s) | $epochs epochs s | test acc % |"
+echo "|---|---|---|---|---|---|---|"
 for batch in $batches; do
-  for config in netc:scalar netc:vector torch:-; do
+  for config in "netc:default" "netc:scalar 1" "netc:vector 1" "torch:1" "torch:2"; do
     tool="${config%%:*}"
-    backend="${config#*:}"
-    for threads in 1 2; do
-      : > "$tmp/runs"
-      for _ in $(seq "$repeat"); do
-        "${tool}_epoch" "$backend" "$batch" "$threads" >> "$tmp/runs"
-      done
-      secs="$(cut -d' ' -f1 "$tmp/runs" | median)"
-      acc="$(cut -d' ' -f2 "$tmp/runs" | median)"
-      name="netc $backend"
-      [ "$tool" = torch ] && name="PyTorch $("$python" -c 'import torch; print(torch.__version__)')"
-      printf '| %s | %d | %d | %.1f | %.0f | %.2f |\n' "$name" "$threads" "$batch" "$secs" \
-        "$(awk -v s="$secs" 'BEGIN {print 60000 / s}')" "$acc"
+    arg="${config#*:}"
+    : > "$tmp/runs"
+    for _ in $(seq "$repeat"); do
+      "${tool}_run" "$arg" "$batch" >> "$tmp/runs"
     done
+    first="$(cut -d' ' -f1 "$tmp/runs" | median)"
+    later="$(cut -d' ' -f2 "$tmp/runs" | median)"
+    total="$(cut -d' ' -f3 "$tmp/runs" | median)"
+    acc="$(cut -d' ' -f4 "$tmp/runs" | median)"
+    if [ "$tool" = torch ]; then
+      name="PyTorch $("$python" -c 'import torch; print(torch.__version__)')"
+      what="set_num_threads($arg)"
+    else
+      name="netc"
+      what="$(sed -n 's/.*generated code (\([a-z]*\)), \([0-9]*\) thread.*/\1, \2 thread(s)/p' \
+        "$tmp/last.log")"
+      [ "$arg" = default ] && what="defaults: $what"
+    fi
+    printf '| %s | %s | %d | %.2f | %.2f (%.0f) | %.2f | %s |\n' "$name" "$what" "$batch" \
+      "$first" "$later" "$(awk -v s="$later" 'BEGIN {print 60000 / s}')" "$total" "$acc"
   done
 done
 echo

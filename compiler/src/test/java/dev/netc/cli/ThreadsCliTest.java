@@ -77,10 +77,10 @@ class ThreadsCliTest {
     Path data = blobs();
     // Blobs has 51 parameters: too little work per example for a second thread.
     assertEquals(1, TrainCommand.defaultThreads(64, 51));
-    assertEquals(1, TrainCommand.defaultThreads(31, 235_146));
+    assertEquals(1, TrainCommand.defaultThreads(32, 235_146));
     int cores = Runtime.getRuntime().availableProcessors();
-    assertEquals(Math.min(cores, 2), TrainCommand.defaultThreads(32, 235_146));
-    assertEquals(Math.min(cores, 8), TrainCommand.defaultThreads(128, 235_146));
+    assertEquals(Math.min(cores, 2), TrainCommand.defaultThreads(64, 235_146));
+    assertEquals(Math.min(cores, 4), TrainCommand.defaultThreads(128, 235_146));
     int expected = 1;
     CliRunner run = CliRunner.run("train", model.toString(), "--data", data.toString(),
         "--epochs", "2", "--batch", "64", "--out", dir.resolve("auto.safetensors").toString());
