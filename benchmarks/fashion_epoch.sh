@@ -2,10 +2,10 @@
 # Fashion-MNIST epochs (784-256-128-10 relu, softmax CE, SGD lr 0.01 momentum 0.9, float, shuffled)
 # with `netc train` (its defaults, and the scalar and vector backends on one thread) and with
 # PyTorch (1 and 2 threads), at batch 32 and 128. Each configuration trains EPOCHS epochs (default
-# 3) and runs REPEAT times (default 3); the table gives medians of: the first epoch's time, the
-# mean time of the later epochs, and the whole training loop (as both tools report them: the loop
-# only, without start-up, data loading or evaluation). netc's first epoch includes the JIT
-# compilation of the class it has just generated.
+# 3) and runs REPEAT times (default 3); the table gives medians of: netc's warm-up (a throwaway
+# copy trained until the JIT has compiled the class, before the first epoch), the first epoch's
+# time, the mean time of the later epochs, the training loop (as both tools report them: without
+# start-up, data loading, warm-up or evaluation) and the wall time of the whole command.
 #
 # Usage: benchmarks/fashion_epoch.sh [REPEAT]     (needs dataset-fashion-mnist, python3-torch)
 # Env:   DATA=/usr/share/datasets/fashion-mnist  PYTHON=/usr/bin/python3  BATCHES="32 128"
@@ -28,15 +28,25 @@ trap 'rm -rf "$tmp"' EXIT
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 # Per-epoch seconds from the "epoch i/E ... N samples/s" lines both tools print (samples/s has
-# more digits than the rounded seconds), as "first later-mean total accuracy".
+# more digits than the rounded seconds), as "first later-mean total accuracy warm-up".
 summarize() {
   awk -v n=60000 '
     /^epoch [0-9]+\// { s = n / $(NF - 1); t[++e] = s; total += s }
     /accuracy/ { match($0, /accuracy [0-9.]+%/); acc = substr($0, RSTART + 9, RLENGTH - 10) }
+    /^warm-up:/ { match($0, /, [0-9.]+ s/); warm = substr($0, RSTART + 2, RLENGTH - 4) }
     END {
       later = 0; for (i = 2; i <= e; i++) later += t[i]
-      printf "%.3f %.3f %.3f %s\n", t[1], later / (e - 1), total, acc
+      printf "%.3f %.3f %.3f %s %s\n", t[1], later / (e - 1), total, acc, warm == "" ? 0 : warm
     }'
+}
+
+# Runs "$@" and appends its wall time in seconds to the summary line it prints.
+timed() {
+  local t0 t1 line
+  t0="$(date +%s.%N)"
+  line="$("$@")"
+  t1="$(date +%s.%N)"
+  echo "$line $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')"
 }
 
 netc_run() { # "default" | "BACKEND THREADS", batch
@@ -58,20 +68,22 @@ torch_run() { # threads, batch
 echo "Fashion-MNIST, $epochs epochs of 60000 images per run; medians of $repeat runs;" \
   "$(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| tool | configuration | batch | epoch 1 s | later epochs s (samples/s) | $epochs epochs s | test acc % |"
-echo "|---|---|---|---|---|---|---|"
+echo "| tool | configuration | batch | warm-up s | epoch 1 s | later epochs s (samples/s) | $epochs epochs s | command wall s | test acc % |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for batch in $batches; do
   for config in "netc:default" "netc:scalar 1" "netc:vector 1" "torch:1" "torch:2"; do
     tool="${config%%:*}"
     arg="${config#*:}"
     : > "$tmp/runs"
     for _ in $(seq "$repeat"); do
-      "${tool}_run" "$arg" "$batch" >> "$tmp/runs"
+      timed "${tool}_run" "$arg" "$batch" >> "$tmp/runs"
     done
     first="$(cut -d' ' -f1 "$tmp/runs" | median)"
     later="$(cut -d' ' -f2 "$tmp/runs" | median)"
     total="$(cut -d' ' -f3 "$tmp/runs" | median)"
     acc="$(cut -d' ' -f4 "$tmp/runs" | median)"
+    warm="$(cut -d' ' -f5 "$tmp/runs" | median)"
+    wall="$(cut -d' ' -f6 "$tmp/runs" | median)"
     if [ "$tool" = torch ]; then
       name="PyTorch $("$python" -c 'import torch; print(torch.__version__)')"
       what="set_num_threads($arg)"
@@ -81,8 +93,10 @@ for batch in $batches; do
         "$tmp/last.log")"
       [ "$arg" = default ] && what="defaults: $what"
     fi
-    printf '| %s | %s | %d | %.2f | %.2f (%.0f) | %.2f | %s |\n' "$name" "$what" "$batch" \
-      "$first" "$later" "$(awk -v s="$later" 'BEGIN {print 60000 / s}')" "$total" "$acc"
+    [ "$tool" = torch ] && warm="—" || warm="$(printf '%.1f' "$warm")"
+    printf '| %s | %s | %d | %s | %.2f | %.2f (%.0f) | %.2f | %.1f | %s |\n' "$name" "$what" \
+      "$batch" "$warm" "$first" "$later" "$(awk -v s="$later" 'BEGIN {print 60000 / s}')" \
+      "$total" "$wall" "$acc"
   done
 done
 echo

@@ -72,6 +72,11 @@ final class DoubleEngine extends Engine {
   }
 
   @Override
+  Engine scratchCopy() {
+    return new DoubleEngine(network, trainable().copy(), backend);
+  }
+
+  @Override
   void useThreads(int threads) {
     close();
     trainer = ParallelTrainer.of(trainable(), reduction(), threads);

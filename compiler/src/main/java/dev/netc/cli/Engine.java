@@ -60,6 +60,9 @@ abstract sealed class Engine implements AutoCloseable permits FloatEngine, Doubl
    */
   abstract void useThreads(int threads);
 
+  /** An independent engine over a copy of this one's network (parameters, optimizer state). */
+  abstract Engine scratchCopy();
+
   /** Stops the training threads, if any. */
   @Override
   public abstract void close();

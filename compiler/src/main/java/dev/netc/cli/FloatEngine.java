@@ -76,6 +76,11 @@ final class FloatEngine extends Engine {
   }
 
   @Override
+  Engine scratchCopy() {
+    return new FloatEngine(network, trainable().copy(), backend);
+  }
+
+  @Override
   void useThreads(int threads) {
     close();
     trainer = ParallelTrainer.of(trainable(), reduction(), threads);

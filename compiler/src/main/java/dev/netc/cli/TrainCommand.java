@@ -90,6 +90,15 @@ final class TrainCommand implements Callable<Integer> {
    */
   static final long MIN_SHARD_WORK = 300_000;
 
+  @Option(names = "--warm-up", negatable = true,
+      description = "Before the first epoch, train a throwaway copy until the JIT has compiled "
+          + "the network (default: on when training takes at least " + WARM_UP_MIN_STEPS
+          + " steps).")
+  Boolean warmUp;
+
+  /** Shorter trainings skip the warm-up by default: it would take longer than they do. */
+  static final int WARM_UP_MIN_STEPS = 1000;
+
   /** The engine being trained; closed (its threads stopped) however training ends. */
   private Engine engine;
 
@@ -128,6 +137,9 @@ final class TrainCommand implements Callable<Integer> {
         net.parameterCount(), net.optimizer().describe(), train.count(), batch, epochs,
         engine.backend, threads, threads == 1 ? "" : "s");
     int steps = (train.count() + batch - 1) / batch;
+    if (warmUp != null ? warmUp : (long) steps * epochs >= WARM_UP_MIN_STEPS) {
+      warmUp(stdout, train, threads);
+    }
     Progress progress = new Progress(stdout, System.console() != null);
     List<Double> trainLosses = new ArrayList<>();
     List<Double> testLosses = new ArrayList<>();
@@ -203,6 +215,24 @@ final class TrainCommand implements Callable<Integer> {
     long byWork = examples * parameters / MIN_SHARD_WORK;
     long cores = Runtime.getRuntime().availableProcessors();
     return (int) Math.max(1, Math.min(cores, Math.min(byExamples, byWork)));
+  }
+
+  /**
+   * Trains a throwaway copy of the network on the first rows until its steps run at full speed
+   * (see {@link JitWarmUp}), so that epoch times do not include the JIT compiling the class.
+   */
+  private void warmUp(PrintWriter stdout, Dataset train, int threads) {
+    long start = System.nanoTime();
+    int size = Math.min(batch, train.count());
+    int[] rows = train.order();
+    int steps;
+    try (Engine scratch = engine.scratchCopy()) {
+      scratch.useThreads(threads);
+      steps = JitWarmUp.run(() -> scratch.trainBatch(train, rows, 0, size));
+    }
+    stdout.printf(Locale.ROOT, "warm-up: %d steps on a throwaway copy while the JIT compiles the "
+        + "class, %.1f s (not in the epoch times)%n", steps, (System.nanoTime() - start) / 1e9);
+    stdout.flush();
   }
 
   private void checkOptions() {

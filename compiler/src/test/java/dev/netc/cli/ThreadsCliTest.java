@@ -95,6 +95,25 @@ class ThreadsCliTest {
   }
 
   @Test
+  void theWarmUpTrainsACopyAndLeavesTheResultUnchanged() throws IOException {
+    Path model = Files.writeString(dir.resolve("blobs.net"), BLOBS);
+    Path data = blobs();
+    for (String threads : new String[] {"1", "2"}) {
+      CliRunner warm = train(model, data, threads, "warm" + threads + ".safetensors", "--warm-up");
+      CliRunner cold = train(model, data, threads, "cold" + threads + ".safetensors",
+          "--no-warm-up");
+      assertEquals(0, warm.exitCode(), warm::toString);
+      assertEquals(0, cold.exitCode(), cold::toString);
+      assertTrue(warm.out().contains("warm-up: "), warm::toString);
+      assertTrue(!cold.out().contains("warm-up: "), cold::toString);
+      assertArrayEquals(Files.readAllBytes(dir.resolve("cold" + threads + ".safetensors")),
+          Files.readAllBytes(dir.resolve("warm" + threads + ".safetensors")));
+    }
+    // 8 epochs of 20 steps: too short for the default warm-up.
+    assertTrue(!train(model, data, "1", "short.safetensors").out().contains("warm-up: "));
+  }
+
+  @Test
   void aBadThreadCountIsOneClearLine() throws IOException {
     Path model = Files.writeString(dir.resolve("blobs.net"), BLOBS);
     Path data = blobs();
