@@ -9,6 +9,8 @@ import dev.netc.ir.Layer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -109,11 +111,10 @@ final class BatchKernels {
    * reduced once, plus the bias, written as z batch-major. Returns its method's name.
    */
   private String forwardTile(int rows, int cols) {
-    String key = "forwardTile" + rows + "x" + cols;
-    MethodSpec existing = tiles.get(key);
-    if (existing != null) {
-      return existing.name();
-    }
+    return tile("forwardTile" + rows + "x" + cols, name -> forwardTileMethod(name, rows, cols));
+  }
+
+  private MethodSpec forwardTileMethod(String name, int rows, int cols) {
     CodeBlock.Builder c = CodeBlock.builder();
     loops.dotTile(c, rows, cols, "w", r -> "wOff + " + r + " * len", "x",
         u -> "xOff + " + u + " * len", "len");
@@ -122,7 +123,7 @@ final class BatchKernels {
         c.addStatement("z[zOff + $L * ldz + $L] = s$L$L + b[bOff + $L]", u, r, r, u, r);
       }
     }
-    MethodSpec m = MethodSpec.methodBuilder(ctx.names().helper(key))
+    return MethodSpec.methodBuilder(name)
         .addJavadoc("$L rows × $L examples of a layer's z: z[zOff + u * ldz + r] = w[wOff + r * len "
             + "..] · x[xOff + u * len ..]\n+ b[bOff + r], as vector dot products of length len.\n",
             rows, cols)
@@ -135,8 +136,6 @@ final class BatchKernels {
         .addParameter(TypeName.INT, "ldz")
         .addCode(c.build())
         .build();
-    tiles.put(key, m);
-    return m.name();
   }
 
   /**
@@ -250,53 +249,34 @@ final class BatchKernels {
    * registers, then adds to {@code gw} once. Returns its method's name.
    */
   private String gradientTile(int rows, int vecs) {
-    String key = "gradientTile" + rows + "x" + vecs;
-    MethodSpec existing = tiles.get(key);
-    if (existing != null) {
-      return existing.name();
-    }
-    ClassName v = loops.vectorType();
-    CodeBlock.Builder c = CodeBlock.builder();
-    for (int r = 0; r < rows; r++) {
-      for (int u = 0; u < vecs; u++) {
-        c.addStatement("$T a$L$L = $T.zero(SPECIES)", v, r, u, v);
+    return tile("gradientTile" + rows + "x" + vecs, name -> {
+      CodeBlock.Builder c = CodeBlock.builder();
+      zeroAccumulators(c, rows, vecs);
+      c.beginControlFlow("for (int s = 0; s < m; s++)");
+      accumulate(c, rows, vecs, "x", "xOff + s * ldx", r -> "d[dOff + s * ldd + " + r + "]");
+      c.endControlFlow();
+      ClassName v = loops.vectorType();
+      for (int r = 0; r < rows; r++) {
+        for (int u = 0; u < vecs; u++) {
+          String at = "gOff + " + r + " * ldw" + lanes(u);
+          c.addStatement("$T.fromArray(SPECIES, gw, $L).add(a$L$L).intoArray(gw, $L)", v, at, r,
+              u, at);
+        }
       }
-    }
-    c.beginControlFlow("for (int s = 0; s < m; s++)");
-    c.addStatement("int xo = xOff + s * ldx");
-    for (int u = 0; u < vecs; u++) {
-      c.addStatement("$T x$L = $T.fromArray(SPECIES, x, xo$L)", v, u, v, lanes(u));
-    }
-    c.addStatement("int ds = dOff + s * ldd");
-    for (int r = 0; r < rows; r++) {
-      c.addStatement("$T d$L = $T.broadcast(SPECIES, d[ds + $L])", v, r, v, r);
-      for (int u = 0; u < vecs; u++) {
-        c.addStatement("a$L$L = x$L.fma(d$L, a$L$L)", r, u, u, r, r, u);
-      }
-    }
-    c.endControlFlow();
-    for (int r = 0; r < rows; r++) {
-      for (int u = 0; u < vecs; u++) {
-        String at = "gOff + " + r + " * ldw" + lanes(u);
-        c.addStatement("$T.fromArray(SPECIES, gw, $L).add(a$L$L).intoArray(gw, $L)", v, at, r, u,
-            at);
-      }
-    }
-    MethodSpec m = MethodSpec.methodBuilder(ctx.names().helper(key))
-        .addJavadoc("$L rows × $L vectors of a weight gradient: gw[gOff + r * ldw + k] += "
-            + "Σ_s d[dOff + s * ldd + r] ·\nx[xOff + s * ldx + k] over the m examples, summed "
-            + "in registers (k within the tile's vectors).\n", rows, vecs)
-        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff")
-        .addParameter(TypeName.INT, "ldx")
-        .addParameter(ctx.array(), "d").addParameter(TypeName.INT, "dOff")
-        .addParameter(TypeName.INT, "ldd")
-        .addParameter(ctx.array(), "gw").addParameter(TypeName.INT, "gOff")
-        .addParameter(TypeName.INT, "ldw").addParameter(TypeName.INT, "m")
-        .addCode(c.build())
-        .build();
-    tiles.put(key, m);
-    return m.name();
+      return MethodSpec.methodBuilder(name)
+          .addJavadoc("$L rows × $L vectors of a weight gradient: gw[gOff + r * ldw + k] += "
+              + "Σ_s d[dOff + s * ldd + r] ·\nx[xOff + s * ldx + k] over the m examples, summed "
+              + "in registers (k within the tile's vectors).\n", rows, vecs)
+          .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+          .addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff")
+          .addParameter(TypeName.INT, "ldx")
+          .addParameter(ctx.array(), "d").addParameter(TypeName.INT, "dOff")
+          .addParameter(TypeName.INT, "ldd")
+          .addParameter(ctx.array(), "gw").addParameter(TypeName.INT, "gOff")
+          .addParameter(TypeName.INT, "ldw").addParameter(TypeName.INT, "m")
+          .addCode(c.build())
+          .build();
+    });
   }
 
   /**
@@ -378,56 +358,77 @@ final class BatchKernels {
    * its method's name.
    */
   private String backpropTile(int rows, int vecs, boolean derivative) {
-    String key = "backpropTile" + rows + "x" + vecs + (derivative ? "" : "Linear");
-    MethodSpec existing = tiles.get(key);
-    if (existing != null) {
-      return existing.name();
-    }
+    return tile("backpropTile" + rows + "x" + vecs + (derivative ? "" : "Linear"), name -> {
+      CodeBlock.Builder c = CodeBlock.builder();
+      zeroAccumulators(c, rows, vecs);
+      c.beginControlFlow("for (int o = 0; o < n; o++)");
+      accumulate(c, rows, vecs, "w", "wOff + o * ldw", r -> "d[dOff + " + r + " * ldd + o]");
+      c.endControlFlow();
+      ClassName v = loops.vectorType();
+      for (int r = 0; r < rows; r++) {
+        for (int u = 0; u < vecs; u++) {
+          String at = "gOff + " + r + " * ldg" + lanes(u);
+          if (derivative) {
+            c.addStatement("a$L$L.mul($T.fromArray(SPECIES, der, $L)).intoArray(g, $L)", r, u, v,
+                at, at);
+          } else {
+            c.addStatement("a$L$L.intoArray(g, $L)", r, u, at);
+          }
+        }
+      }
+      return MethodSpec.methodBuilder(name)
+          .addJavadoc("$L examples × $L vectors of a back-propagated delta: g[gOff + r * ldg + k] "
+              + "= Σ_o d[dOff + r * ldd + o] ·\nw[wOff + o * ldw + k] over o < n$L, summed in "
+              + "registers (k within the tile's vectors).\n", rows, vecs,
+              derivative ? ", times der[gOff + r * ldg + k]" : "")
+          .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+          .addParameter(ctx.array(), "w").addParameter(TypeName.INT, "wOff")
+          .addParameter(TypeName.INT, "ldw")
+          .addParameter(ctx.array(), "d").addParameter(TypeName.INT, "dOff")
+          .addParameter(TypeName.INT, "ldd").addParameter(TypeName.INT, "n")
+          .addParameter(ctx.array(), "g").addParameter(ctx.array(), "der")
+          .addParameter(TypeName.INT, "gOff").addParameter(TypeName.INT, "ldg")
+          .addCode(c.build())
+          .build();
+    });
+  }
+
+  /**
+   * The name of the shared tile method {@code key}, built by {@code build} (given the method's
+   * name) the first time it is asked for.
+   */
+  private String tile(String key, Function<String, MethodSpec> build) {
+    return tiles.computeIfAbsent(key, k -> build.apply(ctx.names().helper(k))).name();
+  }
+
+  /** Declares the accumulators {@code aRU} of a rows × vecs tile, zero. */
+  private void zeroAccumulators(CodeBlock.Builder c, int rows, int vecs) {
     ClassName v = loops.vectorType();
-    CodeBlock.Builder c = CodeBlock.builder();
     for (int r = 0; r < rows; r++) {
       for (int u = 0; u < vecs; u++) {
         c.addStatement("$T a$L$L = $T.zero(SPECIES)", v, r, u, v);
       }
     }
-    c.beginControlFlow("for (int o = 0; o < n; o++)");
-    c.addStatement("int wo = wOff + o * ldw");
+  }
+
+  /**
+   * One term of a tile's sum: loads {@code vecs} vectors of {@code array} at {@code base} (into
+   * {@code s0, s1, …}), then for each row broadcasts {@code coef(r)} and adds its products to
+   * the row's accumulators.
+   */
+  private void accumulate(CodeBlock.Builder c, int rows, int vecs, String array, String base,
+      IntFunction<String> coef) {
+    ClassName v = loops.vectorType();
+    c.addStatement("int at = $L", base);
     for (int u = 0; u < vecs; u++) {
-      c.addStatement("$T w$L = $T.fromArray(SPECIES, w, wo$L)", v, u, v, lanes(u));
+      c.addStatement("$T s$L = $T.fromArray(SPECIES, $L, at$L)", v, u, v, array, lanes(u));
     }
     for (int r = 0; r < rows; r++) {
-      c.addStatement("$T d$L = $T.broadcast(SPECIES, d[dOff + $L * ldd + o])", v, r, v, r);
+      c.addStatement("$T c$L = $T.broadcast(SPECIES, $L)", v, r, v, coef.apply(r));
       for (int u = 0; u < vecs; u++) {
-        c.addStatement("a$L$L = w$L.fma(d$L, a$L$L)", r, u, u, r, r, u);
+        c.addStatement("a$L$L = s$L.fma(c$L, a$L$L)", r, u, u, r, r, u);
       }
     }
-    c.endControlFlow();
-    for (int r = 0; r < rows; r++) {
-      for (int u = 0; u < vecs; u++) {
-        String at = "gOff + " + r + " * ldg" + lanes(u);
-        if (derivative) {
-          c.addStatement("a$L$L.mul($T.fromArray(SPECIES, der, $L)).intoArray(g, $L)", r, u, v,
-              at, at);
-        } else {
-          c.addStatement("a$L$L.intoArray(g, $L)", r, u, at);
-        }
-      }
-    }
-    MethodSpec.Builder m = MethodSpec.methodBuilder(ctx.names().helper(key))
-        .addJavadoc("$L examples × $L vectors of a back-propagated delta: g[gOff + r * ldg + k] = "
-            + "Σ_o d[dOff + r * ldd + o] ·\nw[wOff + o * ldw + k] over o < n$L, summed in "
-            + "registers (k within the tile's vectors).\n", rows, vecs,
-            derivative ? ", times der[gOff + r * ldg + k]" : "")
-        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addParameter(ctx.array(), "w").addParameter(TypeName.INT, "wOff")
-        .addParameter(TypeName.INT, "ldw")
-        .addParameter(ctx.array(), "d").addParameter(TypeName.INT, "dOff")
-        .addParameter(TypeName.INT, "ldd").addParameter(TypeName.INT, "n")
-        .addParameter(ctx.array(), "g").addParameter(ctx.array(), "der")
-        .addParameter(TypeName.INT, "gOff").addParameter(TypeName.INT, "ldg");
-    MethodSpec spec = m.addCode(c.build()).build();
-    tiles.put(key, spec);
-    return spec.name();
   }
 
   /** {@code " + u * LANES"}, or nothing for the first vector of a tile. */
