@@ -1207,31 +1207,32 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a32 = DoubleVector.zero(SPECIES);
     DoubleVector a33 = DoubleVector.zero(SPECIES);
     for (int s = 0; s < m; s++) {
-      int at = xOff + s * ldx;
-      DoubleVector s0 = DoubleVector.fromArray(SPECIES, x, at);
-      DoubleVector s1 = DoubleVector.fromArray(SPECIES, x, at + 1 * LANES);
-      DoubleVector s2 = DoubleVector.fromArray(SPECIES, x, at + 2 * LANES);
-      DoubleVector s3 = DoubleVector.fromArray(SPECIES, x, at + 3 * LANES);
-      DoubleVector c0 = DoubleVector.broadcast(SPECIES, d[dOff + s * ldd + 0]);
-      a00 = s0.fma(c0, a00);
-      a01 = s1.fma(c0, a01);
-      a02 = s2.fma(c0, a02);
-      a03 = s3.fma(c0, a03);
-      DoubleVector c1 = DoubleVector.broadcast(SPECIES, d[dOff + s * ldd + 1]);
-      a10 = s0.fma(c1, a10);
-      a11 = s1.fma(c1, a11);
-      a12 = s2.fma(c1, a12);
-      a13 = s3.fma(c1, a13);
-      DoubleVector c2 = DoubleVector.broadcast(SPECIES, d[dOff + s * ldd + 2]);
-      a20 = s0.fma(c2, a20);
-      a21 = s1.fma(c2, a21);
-      a22 = s2.fma(c2, a22);
-      a23 = s3.fma(c2, a23);
-      DoubleVector c3 = DoubleVector.broadcast(SPECIES, d[dOff + s * ldd + 3]);
-      a30 = s0.fma(c3, a30);
-      a31 = s1.fma(c3, a31);
-      a32 = s2.fma(c3, a32);
-      a33 = s3.fma(c3, a33);
+      int xo = xOff + s * ldx;
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
+      DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xo + 2 * LANES);
+      DoubleVector x3 = DoubleVector.fromArray(SPECIES, x, xo + 3 * LANES);
+      int ds = dOff + s * ldd;
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
+      a00 = x0.fma(d0, a00);
+      a01 = x1.fma(d0, a01);
+      a02 = x2.fma(d0, a02);
+      a03 = x3.fma(d0, a03);
+      DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[ds + 1]);
+      a10 = x0.fma(d1, a10);
+      a11 = x1.fma(d1, a11);
+      a12 = x2.fma(d1, a12);
+      a13 = x3.fma(d1, a13);
+      DoubleVector d2 = DoubleVector.broadcast(SPECIES, d[ds + 2]);
+      a20 = x0.fma(d2, a20);
+      a21 = x1.fma(d2, a21);
+      a22 = x2.fma(d2, a22);
+      a23 = x3.fma(d2, a23);
+      DoubleVector d3 = DoubleVector.broadcast(SPECIES, d[ds + 3]);
+      a30 = x0.fma(d3, a30);
+      a31 = x1.fma(d3, a31);
+      a32 = x2.fma(d3, a32);
+      a33 = x3.fma(d3, a33);
     }
     DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw).add(a00).intoArray(gw, gOff + 0 * ldw);
     DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES).add(a01).intoArray(gw, gOff + 0 * ldw + 1 * LANES);
@@ -1262,16 +1263,17 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a20 = DoubleVector.zero(SPECIES);
     DoubleVector a30 = DoubleVector.zero(SPECIES);
     for (int s = 0; s < m; s++) {
-      int at = xOff + s * ldx;
-      DoubleVector s0 = DoubleVector.fromArray(SPECIES, x, at);
-      DoubleVector c0 = DoubleVector.broadcast(SPECIES, d[dOff + s * ldd + 0]);
-      a00 = s0.fma(c0, a00);
-      DoubleVector c1 = DoubleVector.broadcast(SPECIES, d[dOff + s * ldd + 1]);
-      a10 = s0.fma(c1, a10);
-      DoubleVector c2 = DoubleVector.broadcast(SPECIES, d[dOff + s * ldd + 2]);
-      a20 = s0.fma(c2, a20);
-      DoubleVector c3 = DoubleVector.broadcast(SPECIES, d[dOff + s * ldd + 3]);
-      a30 = s0.fma(c3, a30);
+      int xo = xOff + s * ldx;
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      int ds = dOff + s * ldd;
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
+      a00 = x0.fma(d0, a00);
+      DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[ds + 1]);
+      a10 = x0.fma(d1, a10);
+      DoubleVector d2 = DoubleVector.broadcast(SPECIES, d[ds + 2]);
+      a20 = x0.fma(d2, a20);
+      DoubleVector d3 = DoubleVector.broadcast(SPECIES, d[ds + 3]);
+      a30 = x0.fma(d3, a30);
     }
     DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw).add(a00).intoArray(gw, gOff + 0 * ldw);
     DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw).add(a10).intoArray(gw, gOff + 1 * ldw);
@@ -1357,16 +1359,17 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a02 = DoubleVector.zero(SPECIES);
     DoubleVector a03 = DoubleVector.zero(SPECIES);
     for (int s = 0; s < m; s++) {
-      int at = xOff + s * ldx;
-      DoubleVector s0 = DoubleVector.fromArray(SPECIES, x, at);
-      DoubleVector s1 = DoubleVector.fromArray(SPECIES, x, at + 1 * LANES);
-      DoubleVector s2 = DoubleVector.fromArray(SPECIES, x, at + 2 * LANES);
-      DoubleVector s3 = DoubleVector.fromArray(SPECIES, x, at + 3 * LANES);
-      DoubleVector c0 = DoubleVector.broadcast(SPECIES, d[dOff + s * ldd + 0]);
-      a00 = s0.fma(c0, a00);
-      a01 = s1.fma(c0, a01);
-      a02 = s2.fma(c0, a02);
-      a03 = s3.fma(c0, a03);
+      int xo = xOff + s * ldx;
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
+      DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xo + 2 * LANES);
+      DoubleVector x3 = DoubleVector.fromArray(SPECIES, x, xo + 3 * LANES);
+      int ds = dOff + s * ldd;
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
+      a00 = x0.fma(d0, a00);
+      a01 = x1.fma(d0, a01);
+      a02 = x2.fma(d0, a02);
+      a03 = x3.fma(d0, a03);
     }
     DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw).add(a00).intoArray(gw, gOff + 0 * ldw);
     DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES).add(a01).intoArray(gw, gOff + 0 * ldw + 1 * LANES);
@@ -1382,10 +1385,11 @@ public final class Regression implements TrainableDoubleNetwork {
       double[] gw, int gOff, int ldw, int m) {
     DoubleVector a00 = DoubleVector.zero(SPECIES);
     for (int s = 0; s < m; s++) {
-      int at = xOff + s * ldx;
-      DoubleVector s0 = DoubleVector.fromArray(SPECIES, x, at);
-      DoubleVector c0 = DoubleVector.broadcast(SPECIES, d[dOff + s * ldd + 0]);
-      a00 = s0.fma(c0, a00);
+      int xo = xOff + s * ldx;
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      int ds = dOff + s * ldd;
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
+      a00 = x0.fma(d0, a00);
     }
     DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw).add(a00).intoArray(gw, gOff + 0 * ldw);
   }
@@ -1413,31 +1417,31 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a32 = DoubleVector.zero(SPECIES);
     DoubleVector a33 = DoubleVector.zero(SPECIES);
     for (int o = 0; o < n; o++) {
-      int at = wOff + o * ldw;
-      DoubleVector s0 = DoubleVector.fromArray(SPECIES, w, at);
-      DoubleVector s1 = DoubleVector.fromArray(SPECIES, w, at + 1 * LANES);
-      DoubleVector s2 = DoubleVector.fromArray(SPECIES, w, at + 2 * LANES);
-      DoubleVector s3 = DoubleVector.fromArray(SPECIES, w, at + 3 * LANES);
-      DoubleVector c0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
-      a00 = s0.fma(c0, a00);
-      a01 = s1.fma(c0, a01);
-      a02 = s2.fma(c0, a02);
-      a03 = s3.fma(c0, a03);
-      DoubleVector c1 = DoubleVector.broadcast(SPECIES, d[dOff + 1 * ldd + o]);
-      a10 = s0.fma(c1, a10);
-      a11 = s1.fma(c1, a11);
-      a12 = s2.fma(c1, a12);
-      a13 = s3.fma(c1, a13);
-      DoubleVector c2 = DoubleVector.broadcast(SPECIES, d[dOff + 2 * ldd + o]);
-      a20 = s0.fma(c2, a20);
-      a21 = s1.fma(c2, a21);
-      a22 = s2.fma(c2, a22);
-      a23 = s3.fma(c2, a23);
-      DoubleVector c3 = DoubleVector.broadcast(SPECIES, d[dOff + 3 * ldd + o]);
-      a30 = s0.fma(c3, a30);
-      a31 = s1.fma(c3, a31);
-      a32 = s2.fma(c3, a32);
-      a33 = s3.fma(c3, a33);
+      int wo = wOff + o * ldw;
+      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
+      DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, wo + 1 * LANES);
+      DoubleVector w2 = DoubleVector.fromArray(SPECIES, w, wo + 2 * LANES);
+      DoubleVector w3 = DoubleVector.fromArray(SPECIES, w, wo + 3 * LANES);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
+      a00 = w0.fma(d0, a00);
+      a01 = w1.fma(d0, a01);
+      a02 = w2.fma(d0, a02);
+      a03 = w3.fma(d0, a03);
+      DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[dOff + 1 * ldd + o]);
+      a10 = w0.fma(d1, a10);
+      a11 = w1.fma(d1, a11);
+      a12 = w2.fma(d1, a12);
+      a13 = w3.fma(d1, a13);
+      DoubleVector d2 = DoubleVector.broadcast(SPECIES, d[dOff + 2 * ldd + o]);
+      a20 = w0.fma(d2, a20);
+      a21 = w1.fma(d2, a21);
+      a22 = w2.fma(d2, a22);
+      a23 = w3.fma(d2, a23);
+      DoubleVector d3 = DoubleVector.broadcast(SPECIES, d[dOff + 3 * ldd + o]);
+      a30 = w0.fma(d3, a30);
+      a31 = w1.fma(d3, a31);
+      a32 = w2.fma(d3, a32);
+      a33 = w3.fma(d3, a33);
     }
     a00.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg)).intoArray(g, gOff + 0 * ldg);
     a01.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES)).intoArray(g, gOff + 0 * ldg + 1 * LANES);
@@ -1468,16 +1472,16 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a20 = DoubleVector.zero(SPECIES);
     DoubleVector a30 = DoubleVector.zero(SPECIES);
     for (int o = 0; o < n; o++) {
-      int at = wOff + o * ldw;
-      DoubleVector s0 = DoubleVector.fromArray(SPECIES, w, at);
-      DoubleVector c0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
-      a00 = s0.fma(c0, a00);
-      DoubleVector c1 = DoubleVector.broadcast(SPECIES, d[dOff + 1 * ldd + o]);
-      a10 = s0.fma(c1, a10);
-      DoubleVector c2 = DoubleVector.broadcast(SPECIES, d[dOff + 2 * ldd + o]);
-      a20 = s0.fma(c2, a20);
-      DoubleVector c3 = DoubleVector.broadcast(SPECIES, d[dOff + 3 * ldd + o]);
-      a30 = s0.fma(c3, a30);
+      int wo = wOff + o * ldw;
+      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
+      a00 = w0.fma(d0, a00);
+      DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[dOff + 1 * ldd + o]);
+      a10 = w0.fma(d1, a10);
+      DoubleVector d2 = DoubleVector.broadcast(SPECIES, d[dOff + 2 * ldd + o]);
+      a20 = w0.fma(d2, a20);
+      DoubleVector d3 = DoubleVector.broadcast(SPECIES, d[dOff + 3 * ldd + o]);
+      a30 = w0.fma(d3, a30);
     }
     a00.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg)).intoArray(g, gOff + 0 * ldg);
     a10.mul(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg)).intoArray(g, gOff + 1 * ldg);
@@ -1496,16 +1500,16 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a02 = DoubleVector.zero(SPECIES);
     DoubleVector a03 = DoubleVector.zero(SPECIES);
     for (int o = 0; o < n; o++) {
-      int at = wOff + o * ldw;
-      DoubleVector s0 = DoubleVector.fromArray(SPECIES, w, at);
-      DoubleVector s1 = DoubleVector.fromArray(SPECIES, w, at + 1 * LANES);
-      DoubleVector s2 = DoubleVector.fromArray(SPECIES, w, at + 2 * LANES);
-      DoubleVector s3 = DoubleVector.fromArray(SPECIES, w, at + 3 * LANES);
-      DoubleVector c0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
-      a00 = s0.fma(c0, a00);
-      a01 = s1.fma(c0, a01);
-      a02 = s2.fma(c0, a02);
-      a03 = s3.fma(c0, a03);
+      int wo = wOff + o * ldw;
+      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
+      DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, wo + 1 * LANES);
+      DoubleVector w2 = DoubleVector.fromArray(SPECIES, w, wo + 2 * LANES);
+      DoubleVector w3 = DoubleVector.fromArray(SPECIES, w, wo + 3 * LANES);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
+      a00 = w0.fma(d0, a00);
+      a01 = w1.fma(d0, a01);
+      a02 = w2.fma(d0, a02);
+      a03 = w3.fma(d0, a03);
     }
     a00.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg)).intoArray(g, gOff + 0 * ldg);
     a01.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES)).intoArray(g, gOff + 0 * ldg + 1 * LANES);
@@ -1521,10 +1525,10 @@ public final class Regression implements TrainableDoubleNetwork {
       int n, double[] g, double[] der, int gOff, int ldg) {
     DoubleVector a00 = DoubleVector.zero(SPECIES);
     for (int o = 0; o < n; o++) {
-      int at = wOff + o * ldw;
-      DoubleVector s0 = DoubleVector.fromArray(SPECIES, w, at);
-      DoubleVector c0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
-      a00 = s0.fma(c0, a00);
+      int wo = wOff + o * ldw;
+      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
+      a00 = w0.fma(d0, a00);
     }
     a00.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg)).intoArray(g, gOff + 0 * ldg);
   }

@@ -253,7 +253,8 @@ final class BatchKernels {
       CodeBlock.Builder c = CodeBlock.builder();
       zeroAccumulators(c, rows, vecs);
       c.beginControlFlow("for (int s = 0; s < m; s++)");
-      accumulate(c, rows, vecs, "x", "xOff + s * ldx", r -> "d[dOff + s * ldd + " + r + "]");
+      accumulate(c, rows, vecs, "x", "xOff + s * ldx", "int ds = dOff + s * ldd",
+          r -> "d[ds + " + r + "]");
       c.endControlFlow();
       ClassName v = loops.vectorType();
       for (int r = 0; r < rows; r++) {
@@ -362,7 +363,8 @@ final class BatchKernels {
       CodeBlock.Builder c = CodeBlock.builder();
       zeroAccumulators(c, rows, vecs);
       c.beginControlFlow("for (int o = 0; o < n; o++)");
-      accumulate(c, rows, vecs, "w", "wOff + o * ldw", r -> "d[dOff + " + r + " * ldd + o]");
+      accumulate(c, rows, vecs, "w", "wOff + o * ldw", null,
+          r -> "d[dOff + " + r + " * ldd + o]");
       c.endControlFlow();
       ClassName v = loops.vectorType();
       for (int r = 0; r < rows; r++) {
@@ -413,20 +415,25 @@ final class BatchKernels {
 
   /**
    * One term of a tile's sum: loads {@code vecs} vectors of {@code array} at {@code base} (into
-   * {@code s0, s1, …}), then for each row broadcasts {@code coef(r)} and adds its products to
-   * the row's accumulators.
+   * locals named after the array: {@code x0, x1, …}), runs {@code setup} (a statement, or null),
+   * then for each row broadcasts {@code coef(r)} into {@code dR} and adds its products to the
+   * row's accumulators.
    */
   private void accumulate(CodeBlock.Builder c, int rows, int vecs, String array, String base,
-      IntFunction<String> coef) {
+      String setup, IntFunction<String> coef) {
     ClassName v = loops.vectorType();
-    c.addStatement("int at = $L", base);
+    c.addStatement("int $Lo = $L", array, base);
     for (int u = 0; u < vecs; u++) {
-      c.addStatement("$T s$L = $T.fromArray(SPECIES, $L, at$L)", v, u, v, array, lanes(u));
+      c.addStatement("$T $L$L = $T.fromArray(SPECIES, $L, $Lo$L)", v, array, u, v, array, array,
+          lanes(u));
+    }
+    if (setup != null) {
+      c.addStatement(setup);
     }
     for (int r = 0; r < rows; r++) {
-      c.addStatement("$T c$L = $T.broadcast(SPECIES, $L)", v, r, v, coef.apply(r));
+      c.addStatement("$T d$L = $T.broadcast(SPECIES, $L)", v, r, v, coef.apply(r));
       for (int u = 0; u < vecs; u++) {
-        c.addStatement("a$L$L = s$L.fma(c$L, a$L$L)", r, u, u, r, r, u);
+        c.addStatement("a$L$L = $L$L.fma(d$L, a$L$L)", r, u, array, u, r, r, u);
       }
     }
   }

@@ -45,7 +45,9 @@ final class Names {
       "dr", "xr", "c0", "c1", "c2", "c3", "d0", "d1", "d2", "d3", "e0", "xOff0", "S", "CHUNK",
       "SPECIES", "LANES", "batchForward", "batchBackward", "outputRow", "trainOnline",
       "onlineUpdate", "ds", "wi", "xt", "zt", "at", "der", "dd", "gg", "onlineStep", "zo", "xo",
-      "go", "mt", "zv", "av", "end", "xj", "wj", "wo", "dOff", "ldx", "ldd", "ldw", "ldg", "ldz", "len", "bOff", "wOff", "zOff", "wbuf", "wv2", "gv", "mv", "vv", "bbuf", "wm", "wv", "bm",
+      "go", "mt", "zv", "av", "end", "wbuf", "wv2", "gv", "mv", "vv", "bbuf", "wm", "wv", "bm",
+      // shared vector tiles
+      "xj", "wj", "wo", "dOff", "ldx", "ldd", "ldw", "ldg", "ldz", "len", "bOff", "wOff", "zOff",
       "bv", "x0", "x1", "x2", "x3", "acc", "bound", "mf", "row", "FloatVector", "DoubleVector",
       "VectorSpecies", "VectorOperators",
       // simple names of referenced types (a field of that name would obscure the type)
