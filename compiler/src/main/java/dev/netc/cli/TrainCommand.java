@@ -84,9 +84,9 @@ final class TrainCommand implements Callable<Integer> {
 
   /**
    * The smallest shard, in parameters × examples, that the default gives a thread. Measured with
-   * {@code netc train} at batch 32 (10 epochs, 2 cores): 4-16-3 ran at 3.4M samples/s on one
-   * thread and 1.4M on two, 64-64-10 (4.8k parameters) at 337k and 305k, 64-256-10 (19k) at 184k
-   * and 217k, and the Fashion-MNIST MLP (235k) at 75k and 113k.
+   * {@code netc train} at batch 32 (10 epochs, 2 cores, with the kernels of that day): 4-16-3 ran
+   * at 3.4M samples/s on one thread and 1.4M on two, 64-64-10 (4.8k parameters) at 337k and 305k,
+   * 64-256-10 (19k) at 184k and 217k.
    */
   static final long MIN_SHARD_WORK = 300_000;
 
