@@ -52,7 +52,7 @@ final class Backends {
 
   /** Like {@link #instantiate(Network)} with the given backend. */
   static Object instantiate(Network net, CodegenPolicy.Backend backend) {
-    if (backend == CodegenPolicy.Backend.VECTOR && !EngineOptions.vectorModuleLoaded()) {
+    if (backend == CodegenPolicy.Backend.VECTOR && !vectorModuleLoaded()) {
       throw new UserException("the vector backend needs the java option --add-modules "
           + InMemoryCompiler.VECTOR_MODULE + " (bin/netc adds it for train and eval, and "
           + "whenever --backend vector is given)");
@@ -68,6 +68,11 @@ final class Backends {
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot instantiate the generated class", e);
     }
+  }
+
+  /** True if this JVM was started with the Vector API module the vector backend needs. */
+  static boolean vectorModuleLoaded() {
+    return ModuleLayer.boot().findModule(InMemoryCompiler.VECTOR_MODULE).isPresent();
   }
 
   /** {@code net} with another initialization seed. */

@@ -1,7 +1,6 @@
 package dev.netc.cli;
 
 import dev.netc.codegen.CodegenPolicy;
-import dev.netc.codegen.InMemoryCompiler;
 import dev.netc.ir.Network;
 import picocli.CommandLine.Option;
 
@@ -18,7 +17,8 @@ final class EngineOptions {
   /** The parsed backend ({@code auto} resolved for this JVM), or a user error for a bad name. */
   CodegenPolicy.Backend backend() {
     if (backend.equalsIgnoreCase("auto")) {
-      return vectorModuleLoaded() ? CodegenPolicy.Backend.VECTOR : CodegenPolicy.Backend.SCALAR;
+      return Backends.vectorModuleLoaded() ? CodegenPolicy.Backend.VECTOR
+          : CodegenPolicy.Backend.SCALAR;
     }
     return Backends.parse(backend);
   }
@@ -26,9 +26,5 @@ final class EngineOptions {
   /** An engine for {@code net}: the interpreter, or its generated class compiled in memory. */
   Engine create(Network net) {
     return Backends.create(net, interpret, backend());
-  }
-
-  static boolean vectorModuleLoaded() {
-    return ModuleLayer.boot().findModule(InMemoryCompiler.VECTOR_MODULE).isPresent();
   }
 }

@@ -129,16 +129,16 @@ final class TrainCommand implements Callable<Integer> {
     if (paramsIn != null) {
       Backends.loadWeights(engine, paramsIn);
     }
-    int threads = this.threads != null ? this.threads
+    int threadCount = threads != null ? threads
         : defaultThreads(Math.min(batch, train.count()), net.parameterCount());
-    engine.useThreads(threads);
+    engine.useThreads(threadCount);
     stdout.printf(Locale.ROOT, "training %s (%s, %d parameters) with %s%n  on %d examples, "
             + "batch %d, %d epochs, %s, %d thread%s%n", net.name(), shape(net),
         net.parameterCount(), net.optimizer().describe(), train.count(), batch, epochs,
-        engine.backend, threads, threads == 1 ? "" : "s");
+        engine.backend, threadCount, threadCount == 1 ? "" : "s");
     int steps = (train.count() + batch - 1) / batch;
     if (warmUp != null ? warmUp : (long) steps * epochs >= WARM_UP_MIN_STEPS) {
-      warmUp(stdout, train, threads);
+      warmUp(stdout, train, threadCount);
     }
     Progress progress = new Progress(stdout, System.console() != null);
     List<Double> trainLosses = new ArrayList<>();

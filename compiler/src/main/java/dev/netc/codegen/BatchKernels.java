@@ -43,10 +43,6 @@ final class BatchKernels {
     return List.copyOf(tiles.values());
   }
 
-  private boolean last(int index) {
-    return index == ctx.network().layers().size() - 1;
-  }
-
   /**
    * Forward pass of layer {@code index} over {@code m} examples: dot-product tiles read {@code x}
    * at {@code xOff} (the caller's array for layer 0).
@@ -58,32 +54,24 @@ final class BatchKernels {
     int in = layer.inSize();
     int out = layer.outSize();
     CodeBlock.Builder c = CodeBlock.builder();
-    declare(c, "w", n.weight());
-    declare(c, "b", n.bias());
+    ctx.declareArray(c, "w", n.weight());
+    ctx.declareArray(c, "b", n.bias());
     MethodSpec.Builder m = MethodSpec.methodBuilder(bn.forward())
         .addModifiers(Modifier.PRIVATE);
     m.addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff");
     m.addJavadoc("Layer $L forward over m examples, batch-major: tiles of $L rows × $L examples "
-        + "of vector dot products.\n", Javadoc.escape(layer.name()), Math.min(4, out),
-        FORWARD_EXAMPLES);
+        + "of vector dot products.\n", Javadoc.escape(layer.name()), ctx.policy().forwardRows(layer),
+        CodegenPolicy.VECTOR_FORWARD_EXAMPLES);
     vectorForward(c, index, in, out);
     return m.addParameter(TypeName.INT, "m").addCode(c.build()).build();
   }
 
-  /**
-   * Examples of a forward tile. Each tile streams its rows' weights once, so 4 examples read the
-   * weights half as often as 2 did; 4 rows × 4 examples are 16 vector accumulators plus 8 loaded
-   * vectors, within AVX-512's 32 registers. Measured on the Fashion-MNIST MLP (2 cores, batch 32
-   * on 2 threads): the 784×256 forward was the hottest method with 2 examples per tile.
-   */
-  static final int FORWARD_EXAMPLES = 4;
-
   private void vectorForward(CodeBlock.Builder c, int index, int in, int out) {
-    int rows = Math.min(4, out);
+    int rows = ctx.policy().forwardRows(ctx.network().layers().get(index));
     int rowsTiled = out / rows * rows;
-    c.addStatement("int mt = m / $L * $L", FORWARD_EXAMPLES, FORWARD_EXAMPLES);
-    c.beginControlFlow("for (int s0 = 0; s0 < mt; s0 += $L)", FORWARD_EXAMPLES);
-    vectorRows(c, index, rows, rowsTiled, FORWARD_EXAMPLES, in, out);
+    c.addStatement("int mt = m / $L * $L", CodegenPolicy.VECTOR_FORWARD_EXAMPLES, CodegenPolicy.VECTOR_FORWARD_EXAMPLES);
+    c.beginControlFlow("for (int s0 = 0; s0 < mt; s0 += $L)", CodegenPolicy.VECTOR_FORWARD_EXAMPLES);
+    vectorRows(c, index, rows, rowsTiled, CodegenPolicy.VECTOR_FORWARD_EXAMPLES, in, out);
     c.endControlFlow();
     c.beginControlFlow("for (int s0 = mt; s0 < m; s0++)");
     vectorRows(c, index, rows, rowsTiled, 1, in, out);
@@ -93,7 +81,7 @@ final class BatchKernels {
 
   private void vectorRows(CodeBlock.Builder c, int index, int rows, int rowsTiled, int cols,
       int in, int out) {
-    String zs = last(index) ? ctx.names().batch(index).z() : ctx.names().batch(index).act();
+    String zs = ctx.isOutput(index) ? ctx.names().batch(index).z() : ctx.names().batch(index).act();
     String call = "$N(w, o * " + in + ", x, xOff + s0 * " + in + ", " + in + ", b, o, " + zs
         + ", s0 * " + out + " + o, " + out + ")";
     c.beginControlFlow("for (int o = 0; o < $L; o += $L)", rowsTiled, rows);
@@ -149,11 +137,11 @@ final class BatchKernels {
     Layer layer = ctx.network().layers().get(index);
     Names.BatchNames bn = ctx.names().batch(index);
     Activation act = layer.activation();
-    boolean derivative = ctx.trainable() && !last(index) && !(act instanceof Activation.Identity);
-    if (last(index) ? !act.isElementwise() : act instanceof Activation.Identity) {
+    boolean derivative = ctx.trainable() && !ctx.isOutput(index) && !(act instanceof Activation.Identity);
+    if (ctx.isOutput(index) ? !act.isElementwise() : act instanceof Activation.Identity) {
       return;
     }
-    String zs = last(index) ? bn.z() : bn.act();
+    String zs = ctx.isOutput(index) ? bn.z() : bn.act();
     c.beginControlFlow("for (int j = 0, end = m * $L; j < end; j++)", out);
     c.addStatement("$T zv = $N[j]", ctx.scalar(), zs);
     c.addStatement("$T av = $L", ctx.scalar(), ctx.value(act, "zv"));
@@ -164,31 +152,17 @@ final class BatchKernels {
     c.endControlFlow();
   }
 
-  /**
-   * Rows of a register tile of the backward kernels (weight rows for ∂W, examples for Δ_prev) and
-   * vectors per row: 4 × 4 accumulators, 16 of AVX-512's 32 vector registers, plus 4 loaded
-   * vectors and a broadcast. Each tile sums over the whole chunk (examples for ∂W, output rows
-   * for Δ_prev) in registers and touches its destination once: the earlier tiles of 2 rows × 4
-   * terms loaded and stored ∂W once per 4 examples, and ∂W of a 784×256 layer (800 KB) does not
-   * stay in L1, so that kernel was bound by the cache, not by the multiply-adds (a batch-32 step
-   * of the Fashion-MNIST MLP went from 315 to 230 µs on one thread).
-   */
-  static final int BACKWARD_ROWS = 4;
-
-  /** Vectors per row of a backward register tile; see {@link #BACKWARD_ROWS}. */
-  static final int BACKWARD_VECTORS = 4;
-
   /** ∂W += Δᵀ X and ∂b += Σ Δ over the chunk; X batch-major at {@code x[xOff]}. */
   MethodSpec gradient(int index) {
     Layer layer = ctx.network().layers().get(index);
     Names.LayerNames n = ctx.names().layer(index);
     int in = layer.inSize();
     int out = layer.outSize();
-    int rows = Math.min(BACKWARD_ROWS, out);
+    int rows = Math.min(CodegenPolicy.VECTOR_TILE_ROWS, out);
     CodeBlock.Builder c = CodeBlock.builder();
-    declare(c, "gw", n.weightGrad());
-    declare(c, "gb", n.biasGrad());
-    declare(c, "d", ctx.names().batch(index).delta());
+    ctx.declareArray(c, "gw", n.weightGrad());
+    ctx.declareArray(c, "gb", n.biasGrad());
+    ctx.declareArray(c, "d", ctx.names().batch(index).delta());
     c.addStatement("int bound = SPECIES.loopBound($L)", in);
     int rowsTiled = out / rows * rows;
     c.beginControlFlow("for (int o = 0; o < $L; o += $L)", rowsTiled, rows);
@@ -202,7 +176,7 @@ final class BatchKernels {
     return MethodSpec.methodBuilder(ctx.names().batch(index).gradient())
         .addJavadoc("Layer $L: adds the chunk's delta^T x to the weight gradient, register tiles "
             + "of $L rows × $L vectors\nsummed over the chunk's examples.\n",
-            Javadoc.escape(layer.name()), rows, BACKWARD_VECTORS)
+            Javadoc.escape(layer.name()), rows, CodegenPolicy.VECTOR_TILE_VECTORS)
         .addModifiers(Modifier.PRIVATE)
         .addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff")
         .addParameter(TypeName.INT, "m")
@@ -214,10 +188,10 @@ final class BatchKernels {
   private void gradientRows(CodeBlock.Builder c, int rows, int in, int out) {
     c.addStatement("int go = o * $L", in);
     c.addStatement("int j = 0");
-    c.beginControlFlow("for (; j + $L * LANES <= bound; j += $L * LANES)", BACKWARD_VECTORS,
-        BACKWARD_VECTORS);
+    c.beginControlFlow("for (; j + $L * LANES <= bound; j += $L * LANES)", CodegenPolicy.VECTOR_TILE_VECTORS,
+        CodegenPolicy.VECTOR_TILE_VECTORS);
     c.addStatement("$N(x, xOff + j, $L, d, o, $L, gw, go + j, $L, m)",
-        gradientTile(rows, BACKWARD_VECTORS), in, out, in);
+        gradientTile(rows, CodegenPolicy.VECTOR_TILE_VECTORS), in, out, in);
     c.endControlFlow();
     c.beginControlFlow("for (; j < bound; j += LANES)");
     c.addStatement("$N(x, xOff + j, $L, d, o, $L, gw, go + j, $L, m)", gradientTile(rows, 1), in,
@@ -293,16 +267,16 @@ final class BatchKernels {
     int out = layer.outSize();
     boolean derivative = !(prev.activation() instanceof Activation.Identity);
     CodeBlock.Builder c = CodeBlock.builder();
-    declare(c, "w", ctx.names().layer(index).weight());
-    declare(c, "d", ctx.names().batch(index).delta());
-    declare(c, "g", pb.delta());
+    ctx.declareArray(c, "w", ctx.names().layer(index).weight());
+    ctx.declareArray(c, "d", ctx.names().batch(index).delta());
+    ctx.declareArray(c, "g", pb.delta());
     if (derivative) {
-      declare(c, "der", pb.der());
+      ctx.declareArray(c, "der", pb.der());
     }
     c.addStatement("int bound = SPECIES.loopBound($L)", in);
-    c.addStatement("int mt = m / $L * $L", BACKWARD_ROWS, BACKWARD_ROWS);
-    c.beginControlFlow("for (int s = 0; s < mt; s += $L)", BACKWARD_ROWS);
-    backpropRows(c, BACKWARD_ROWS, in, out, derivative);
+    c.addStatement("int mt = m / $L * $L", CodegenPolicy.VECTOR_TILE_ROWS, CodegenPolicy.VECTOR_TILE_ROWS);
+    c.beginControlFlow("for (int s = 0; s < mt; s += $L)", CodegenPolicy.VECTOR_TILE_ROWS);
+    backpropRows(c, CodegenPolicy.VECTOR_TILE_ROWS, in, out, derivative);
     c.endControlFlow();
     c.beginControlFlow("for (int s = mt; s < m; s++)");
     backpropRows(c, 1, in, out, derivative);
@@ -310,7 +284,7 @@ final class BatchKernels {
     return MethodSpec.methodBuilder(ctx.names().batch(index).backprop())
         .addJavadoc("Layer $L: delta of layer $L over the chunk, register tiles of $L examples × "
             + "$L vectors\nsummed over this layer's outputs.\n", Javadoc.escape(layer.name()),
-            Javadoc.escape(prev.name()), BACKWARD_ROWS, BACKWARD_VECTORS)
+            Javadoc.escape(prev.name()), CodegenPolicy.VECTOR_TILE_ROWS, CodegenPolicy.VECTOR_TILE_VECTORS)
         .addModifiers(Modifier.PRIVATE)
         .addParameter(TypeName.INT, "m")
         .addCode(c.build())
@@ -323,10 +297,10 @@ final class BatchKernels {
     String der = derivative ? "der" : "null";
     c.addStatement("int go = s * $L", in);
     c.addStatement("int j = 0");
-    c.beginControlFlow("for (; j + $L * LANES <= bound; j += $L * LANES)", BACKWARD_VECTORS,
-        BACKWARD_VECTORS);
+    c.beginControlFlow("for (; j + $L * LANES <= bound; j += $L * LANES)", CodegenPolicy.VECTOR_TILE_VECTORS,
+        CodegenPolicy.VECTOR_TILE_VECTORS);
     c.addStatement("$N(w, j, $L, d, s * $L, $L, $L, g, $L, go + j, $L)",
-        backpropTile(rows, BACKWARD_VECTORS, derivative), in, out, out, out, der, in);
+        backpropTile(rows, CodegenPolicy.VECTOR_TILE_VECTORS, derivative), in, out, out, out, der, in);
     c.endControlFlow();
     c.beginControlFlow("for (; j < bound; j += LANES)");
     c.addStatement("$N(w, j, $L, d, s * $L, $L, $L, g, $L, go + j, $L)",
@@ -441,9 +415,5 @@ final class BatchKernels {
   /** {@code " + u * LANES"}, or nothing for the first vector of a tile. */
   private static String lanes(int u) {
     return u == 0 ? "" : " + " + u + " * LANES";
-  }
-
-  private void declare(CodeBlock.Builder c, String local, String field) {
-    c.addStatement("$T $L = $N", ctx.array(), local, field);
   }
 }

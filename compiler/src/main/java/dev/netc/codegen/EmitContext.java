@@ -128,4 +128,14 @@ record EmitContext(Network network, CodegenPolicy policy, Names names, Helpers h
   Names.LayerNames outputNames() {
     return names.layer(network.layers().size() - 1);
   }
+
+  /** True if layer {@code index} is the output layer. */
+  boolean isOutput(int index) {
+    return index == network.layers().size() - 1;
+  }
+
+  /** {@code T[] local = field;}: a kernel's local alias of an array field. */
+  void declareArray(CodeBlock.Builder c, String local, String field) {
+    c.addStatement("$T $L = $N", array(), local, field);
+  }
 }

@@ -26,11 +26,11 @@ final class LayerKernels {
     int in = layer.inSize();
     int out = layer.outSize();
     CodeBlock.Builder c = CodeBlock.builder();
-    declare(c, "w", n.weight());
-    declare(c, "b", n.bias());
-    declare(c, "x", ctx.inputOf(index));
-    declare(c, "z", n.z());
-    declare(c, "a", n.act());
+    ctx.declareArray(c, "w", n.weight());
+    ctx.declareArray(c, "b", n.bias());
+    ctx.declareArray(c, "x", ctx.inputOf(index));
+    ctx.declareArray(c, "z", n.z());
+    ctx.declareArray(c, "a", n.act());
     Activation act = layer.activation();
     if (ctx.policy().kernel(layer) == CodegenPolicy.Kernel.UNROLLED) {
       for (int o = 0; o < out; o++) {
@@ -89,10 +89,10 @@ final class LayerKernels {
     int in = layer.inSize();
     int out = layer.outSize();
     CodeBlock.Builder c = CodeBlock.builder();
-    declare(c, "gw", n.weightGrad());
-    declare(c, "gb", n.biasGrad());
-    declare(c, "d", n.delta());
-    declare(c, "x", ctx.inputOf(index));
+    ctx.declareArray(c, "gw", n.weightGrad());
+    ctx.declareArray(c, "gb", n.biasGrad());
+    ctx.declareArray(c, "d", n.delta());
+    ctx.declareArray(c, "x", ctx.inputOf(index));
     if (ctx.policy().kernel(layer) == CodegenPolicy.Kernel.UNROLLED) {
       for (int o = 0; o < out; o++) {
         c.addStatement("gb[$L] += d[$L]", o, o);
@@ -129,12 +129,12 @@ final class LayerKernels {
     Activation pact = prev.activation();
     boolean identity = pact instanceof Activation.Identity;
     CodeBlock.Builder c = CodeBlock.builder();
-    declare(c, "w", n.weight());
-    declare(c, "d", n.delta());
-    declare(c, "g", pn.delta());
+    ctx.declareArray(c, "w", n.weight());
+    ctx.declareArray(c, "d", n.delta());
+    ctx.declareArray(c, "g", pn.delta());
     if (!identity) {
-      declare(c, "pz", pn.z());
-      declare(c, "pa", pn.act());
+      ctx.declareArray(c, "pz", pn.z());
+      ctx.declareArray(c, "pa", pn.act());
     }
     if (ctx.policy().kernel(layer) == CodegenPolicy.Kernel.UNROLLED) {
       for (int i = 0; i < in; i++) {
@@ -236,9 +236,5 @@ final class LayerKernels {
         : ctx.policy().backend() == CodegenPolicy.Backend.VECTOR
         ? "vector dot products, 4 rows at a time"
         : "looped, " + ctx.policy().accumulatorsFor(layer.outSize()) + " rows at a time";
-  }
-
-  private void declare(CodeBlock.Builder c, String local, String field) {
-    c.addStatement("$T $L = $N", ctx.array(), local, field);
   }
 }

@@ -111,30 +111,30 @@ final class OnlineEmitter {
     Names.LayerNames n = ctx.names().layer(index);
     int in = layer.inSize();
     CodeBlock.Builder c = CodeBlock.builder();
-    declare(c, "w", n.weight());
-    declare(c, "b", n.bias());
-    declare(c, "d", n.delta());
-    declare(c, "x", ctx.inputOf(index));
+    ctx.declareArray(c, "w", n.weight());
+    ctx.declareArray(c, "b", n.bias());
+    ctx.declareArray(c, "d", n.delta());
+    ctx.declareArray(c, "x", ctx.inputOf(index));
     if (stateArrays >= 1) {
-      declare(c, "wbuf", n.weightState1());
-      declare(c, "bbuf", n.biasState1());
+      ctx.declareArray(c, "wbuf", n.weightState1());
+      ctx.declareArray(c, "bbuf", n.biasState1());
     }
     if (stateArrays == 2) {
-      declare(c, "wv2", n.weightState2());
-      declare(c, "bv", n.biasState2());
+      ctx.declareArray(c, "wv2", n.weightState2());
+      ctx.declareArray(c, "bv", n.biasState2());
     }
     if (!loops.vector()) {
-      declare(c, "wr", "rowW");
+      ctx.declareArray(c, "wr", "rowW");
       if (stateArrays >= 1) {
-        declare(c, "br", "rowS1");
+        ctx.declareArray(c, "br", "rowS1");
       }
       if (stateArrays == 2) {
-        declare(c, "vr", "rowS2");
+        ctx.declareArray(c, "vr", "rowS2");
       }
     }
     boolean propagate = index > 0;
     if (propagate) {
-      declare(c, "g", ctx.names().layer(index - 1).delta());
+      ctx.declareArray(c, "g", ctx.names().layer(index - 1).delta());
       c.addStatement("$T.fill(g, $L)", Arrays.class, ctx.lit(0));
     }
     c.beginControlFlow("for (int o = 0; o < $L; o++)", layer.outSize());
@@ -175,8 +175,8 @@ final class OnlineEmitter {
       Activation pact = prev.activation();
       if (!(pact instanceof Activation.Identity)) {
         Names.LayerNames pn = ctx.names().layer(index - 1);
-        declare(c, "pz", pn.z());
-        declare(c, "pa", pn.act());
+        ctx.declareArray(c, "pz", pn.z());
+        ctx.declareArray(c, "pa", pn.act());
         c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
         c.addStatement("g[i] *= $L", ctx.derivative(pact, "pz[i]", "pa[i]"));
         c.endControlFlow();
@@ -267,9 +267,5 @@ final class OnlineEmitter {
             ctx.precision().cast("Math.sqrt(vi)"));
       }
     }
-  }
-
-  private void declare(CodeBlock.Builder c, String local, String field) {
-    c.addStatement("$T $L = $N", ctx.array(), local, field);
   }
 }

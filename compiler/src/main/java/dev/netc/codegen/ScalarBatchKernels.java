@@ -34,10 +34,6 @@ final class ScalarBatchKernels {
     this.ctx = ctx;
   }
 
-  private boolean last(int index) {
-    return index == ctx.network().layers().size() - 1;
-  }
-
   /** Forward pass of layer {@code index} over {@code m} examples, epilogue fused per row. */
   MethodSpec forward(int index) {
     Layer layer = ctx.network().layers().get(index);
@@ -52,7 +48,7 @@ final class ScalarBatchKernels {
     declare(c, "b", n.bias(), false);
     declare(c, "xt", index == 0 ? "xT" : ctx.names().batch(index - 1).actT(), true);
     declare(c, "zt", bn.actT(), true);
-    if (last(index)) {
+    if (ctx.isOutput(index)) {
       declare(c, "z", bn.z(), false);
       if (act.isElementwise()) {
         declare(c, "a", bn.act(), false);
@@ -73,7 +69,7 @@ final class ScalarBatchKernels {
     }
     c.beginControlFlow("for (int s = 0; s < m; s++)");
     c.addStatement("$T zv = zr[s]", ctx.scalar());
-    if (last(index)) {
+    if (ctx.isOutput(index)) {
       c.addStatement("z[s * $L + o] = zv", out);
       if (act.isElementwise()) {
         c.addStatement("a[s * $L + o] = $L", out, ctx.value(act, "zv"));
@@ -101,7 +97,7 @@ final class ScalarBatchKernels {
   /** True if layer {@code index} stores σ'(z) for back-propagation. */
   boolean hasDer(int index) {
     Layer l = ctx.network().layers().get(index);
-    return ctx.trainable() && !last(index) && !(l.activation() instanceof Activation.Identity);
+    return ctx.trainable() && !ctx.isOutput(index) && !(l.activation() instanceof Activation.Identity);
   }
 
   /**
