@@ -3,12 +3,13 @@ package dev.netc.bench;
 import dev.netc.codegen.CodegenPolicy;
 import dev.netc.codegen.JavaGenerator;
 import dev.netc.ir.Activation;
+import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
-import dev.netc.ir.Reduction;
+import dev.netc.runtime.LossReduction;
 import dev.netc.ir.WeightInit;
 import dev.netc.runtime.Init;
 import java.io.IOException;
@@ -47,28 +48,27 @@ public final class BenchNetworks {
     WeightInit he = new WeightInit(Init.Scheme.HE, 0);
     WeightInit xavier = new WeightInit(Init.Scheme.XAVIER, 0);
     return network("Mlp", 784, 42, List.of(
-        new Layer("dense1", 0, 784, 256, new Activation.Relu(), he),
-        new Layer("dense2", 1, 256, 128, new Activation.Relu(), he),
-        new Layer("dense3", 2, 128, 10, new Activation.Softmax(), xavier)));
+        new Dense("dense1", 0, 784, 256, new Activation.Relu(), he),
+        new Dense("dense2", 1, 256, 128, new Activation.Relu(), he),
+        new Dense("dense3", 2, 128, 10, new Activation.Softmax(), xavier)));
   }
 
   /** 4-16-3, tanh hidden layer, softmax + cross_entropy, SGD momentum, float. */
   public static Network tiny() {
     WeightInit xavier = new WeightInit(Init.Scheme.XAVIER, 0);
     return network("Tiny", 4, 7, List.of(
-        new Layer("dense1", 0, 4, 16, new Activation.Tanh(), xavier),
-        new Layer("dense2", 1, 16, 3, new Activation.Softmax(), xavier)));
+        new Dense("dense1", 0, 4, 16, new Activation.Tanh(), xavier),
+        new Dense("dense2", 1, 16, 3, new Activation.Softmax(), xavier)));
   }
 
   private static Network network(String name, int inputs, long seed, List<Layer> layers) {
     return new Network(name, SOURCE, inputs, layers,
-        Optional.of(new Loss.CrossEntropy(Reduction.MEAN)),
+        Optional.of(new Loss.CrossEntropy(LossReduction.MEAN)),
         new Optimizer.Sgd(LR, MOMENTUM, false, 0.0), seed, Precision.FLOAT);
   }
 
   private static Network renamed(Network n, String name) {
-    return new Network(name, n.sourceFile(), n.inputSize(), n.layers(), n.loss(), n.optimizer(),
-        n.seed(), n.precision());
+    return n.withName(name);
   }
 
   /** Writes the generated sources of both networks under the directory {@code args[0]}. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netc.interp.Interpreter;
 import dev.netc.ir.Activation;
+import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Network;
 import dev.netc.ir.WeightInit;
@@ -40,7 +41,7 @@ class EncogNetsTest {
     // Identity hidden layer: Encog 3.4's derivative mix-up (see EncogNets) is harmless there, so
     // every parameter must match, which checks lr / batch and the momentum rule.
     Network tiny = BenchNetworks.tiny();
-    Layer hidden = new Layer("dense1", 0, 4, 16, new Activation.Identity(),
+    Layer hidden = new Dense("dense1", 0, 4, 16, new Activation.Identity(),
         new WeightInit(Init.Scheme.XAVIER, 0));
     Network ir = new Network("TinyLinear", tiny.sourceFile(), 4,
         List.of(hidden, tiny.layers().get(1)), tiny.loss(), tiny.optimizer(), tiny.seed(),

@@ -217,12 +217,15 @@ public final class Checker {
 
   private void lossMatchesOutput(Loss loss, LayerInfo out, Pos at) {
     Activation a = out.activation().get();
+    if (loss.fits(a)) {
+      return;
+    }
     String uses = "output layer '" + out.name() + "' uses " + a.keyword();
-    if (loss instanceof Loss.BinaryCrossEntropy && !(a instanceof Activation.Sigmoid)) {
+    if (loss instanceof Loss.BinaryCrossEntropy) {
       error(at, "binary_cross_entropy needs a sigmoid output layer, but " + uses);
-    } else if (loss instanceof Loss.CrossEntropy && !(a instanceof Activation.Softmax)) {
+    } else if (loss instanceof Loss.CrossEntropy) {
       error(at, "cross_entropy needs a softmax output layer, but " + uses);
-    } else if (a instanceof Activation.Softmax && !(loss instanceof Loss.CrossEntropy)) {
+    } else {
       error(at, "a softmax output layer needs loss cross_entropy (or no loss), not "
           + loss.keyword());
     }

@@ -1,6 +1,7 @@
 package dev.netc.check;
 
 import dev.netc.ir.Activation;
+import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
@@ -27,7 +28,7 @@ final class Lowering {
       Checker.LayerInfo l = parts.layers.get(i);
       int out = l.size().getAsInt();
       Activation a = l.activation().orElseThrow();
-      layers.add(new Layer(l.name(), i, in, out, a, weightInit(init, a)));
+      layers.add(new Dense(l.name(), i, in, out, a, weightInit(init, a)));
       in = out;
     }
     return new Network(name, sourceFile, parts.inputSize.getAsInt(), layers, parts.loss,

@@ -9,7 +9,7 @@ import dev.netc.ir.Activation;
 import dev.netc.ir.Loss;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
-import dev.netc.ir.Reduction;
+import dev.netc.runtime.LossReduction;
 import dev.netc.runtime.Init;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +61,8 @@ final class Vocabulary {
       case "leaky_relu" -> new Activation.LeakyRelu(o.number("alpha", 0.01, a -> a >= 0, ">= 0"));
       case "elu" -> new Activation.Elu(o.number("alpha", 1.0, a -> a >= 0, ">= 0"));
       case "softplus" -> new Activation.Softplus();
-      default -> new Activation.Softmax();
+      case "softmax" -> new Activation.Softmax();
+      default -> throw noCase(w);
     });
   }
 
@@ -72,12 +73,13 @@ final class Vocabulary {
       return Optional.empty();
     }
     Options o = Options.read(call, word.get(), List.of("reduction"), reporter);
-    Reduction r = o.word("reduction", REDUCTIONS, "mean").equals("sum")
-        ? Reduction.SUM : Reduction.MEAN;
+    LossReduction r = o.word("reduction", REDUCTIONS, "mean").equals("sum")
+        ? LossReduction.SUM : LossReduction.MEAN;
     return Optional.of(switch (word.get()) {
       case "mse" -> new Loss.Mse(r);
       case "binary_cross_entropy" -> new Loss.BinaryCrossEntropy(r);
-      default -> new Loss.CrossEntropy(r);
+      case "cross_entropy" -> new Loss.CrossEntropy(r);
+      default -> throw noCase(word.get());
     });
   }
 
@@ -143,6 +145,11 @@ final class Vocabulary {
       return Optional.empty();
     }
     return Optional.of(kind.text().equals("double") ? Precision.DOUBLE : Precision.FLOAT);
+  }
+
+  /** A keyword of one of the lists above that its switch forgot: a bug in netc, not the user's. */
+  private static IllegalStateException noCase(String keyword) {
+    return new IllegalStateException("netc bug: no case for the known keyword '" + keyword + "'");
   }
 
   /** The word a call names, if the language knows it; otherwise reports it with a hint. */

@@ -75,12 +75,6 @@ final class Backends {
     return ModuleLayer.boot().findModule(InMemoryCompiler.VECTOR_MODULE).isPresent();
   }
 
-  /** {@code net} with another initialization seed. */
-  static Network withSeed(Network net, long seed) {
-    return new Network(net.name(), net.sourceFile(), net.inputSize(), net.layers(), net.loss(),
-        net.optimizer(), seed, net.precision());
-  }
-
   /** Loads weights into the engine, turning file problems into one-line user errors. */
   static void loadWeights(Engine engine, Path weights) {
     try {

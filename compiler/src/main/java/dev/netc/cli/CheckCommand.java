@@ -94,8 +94,7 @@ final class CheckCommand implements Callable<Integer> {
     double[] genGrad = new double[n];
     double genLoss = generatedGradient(generated, params, xs, ts, genGrad);
 
-    Network twin = new Network(net.name(), net.sourceFile(), net.inputSize(), net.layers(),
-        net.loss(), net.optimizer(), net.seed(), Precision.DOUBLE);
+    Network twin = net.withPrecision(Precision.DOUBLE);
     Interpreter exact = new Interpreter(twin, params);
     double[] exactGrad = new double[n];
     double exactLoss = exact.gradient(xs, ts, batch, exactGrad);

@@ -2,6 +2,7 @@ package dev.netc.cli;
 
 import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
+import dev.netc.runtime.LossReduction;
 import dev.netc.runtime.TensorSpec;
 import dev.netc.runtime.io.Dataset;
 import dev.netc.runtime.io.Tensor;
@@ -68,9 +69,8 @@ abstract sealed class Engine implements AutoCloseable permits FloatEngine, Doubl
   public abstract void close();
 
   /** How the loss reduces a batch, as the runtime's trainers need it. */
-  dev.netc.runtime.LossReduction reduction() {
-    return loss().reduction() == dev.netc.ir.Reduction.SUM
-        ? dev.netc.runtime.LossReduction.SUM : dev.netc.runtime.LossReduction.MEAN;
+  LossReduction reduction() {
+    return loss().reduction();
   }
 
   /** The network's loss. */
@@ -108,9 +108,9 @@ abstract sealed class Engine implements AutoCloseable permits FloatEngine, Doubl
       int size = Math.min(EVAL_CHUNK, data.count() - from);
       double chunk = chunkLoss(data, from, size);
       // A mean-reduced chunk loss times its row count adds up to the mean over all rows.
-      total += loss.reduction() == dev.netc.ir.Reduction.MEAN ? chunk * size : chunk;
+      total += loss.reduction() == LossReduction.MEAN ? chunk * size : chunk;
     }
-    return loss.reduction() == dev.netc.ir.Reduction.MEAN ? total / data.count() : total;
+    return loss.reduction() == LossReduction.MEAN ? total / data.count() : total;
   }
 
   /** Predictions of every row, row-major. */

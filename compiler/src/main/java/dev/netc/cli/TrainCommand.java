@@ -118,7 +118,7 @@ final class TrainCommand implements Callable<Integer> {
     checkOptions();
     Network net = model.load(spec.commandLine().getErr());
     if (seed != null) {
-      net = Backends.withSeed(net, seed);
+      net = net.withSeed(seed);
     }
     long shuffleSeed = seed != null ? seed : net.seed();
     engine = engineOptions.create(net);

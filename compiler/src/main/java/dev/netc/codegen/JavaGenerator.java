@@ -10,10 +10,8 @@ import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
-import dev.netc.ir.Activation;
 import dev.netc.ir.Decimals;
 import dev.netc.ir.Layer;
-import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.ir.Precision;
 import dev.netc.runtime.DoubleNetwork;
@@ -70,16 +68,6 @@ public final class JavaGenerator {
     Optional<String> problem = dev.netc.check.Names.networkNameProblem(name);
     if (problem.isPresent()) {
       throw new IllegalArgumentException("network name '" + name + "' " + problem.get());
-    }
-    Activation out = network.outputLayer().activation();
-    Loss loss = network.loss().orElse(null);
-    boolean ok = loss == null
-        || loss instanceof Loss.Mse && out.isElementwise()
-        || loss instanceof Loss.BinaryCrossEntropy && out instanceof Activation.Sigmoid
-        || loss instanceof Loss.CrossEntropy && out instanceof Activation.Softmax;
-    if (!ok) {
-      throw new IllegalArgumentException(
-          "loss " + loss.keyword() + " does not fit output activation " + out.keyword());
     }
   }
 
@@ -193,9 +181,7 @@ public final class JavaGenerator {
     List<TensorSpec> specs = ctx.network().parameterLayout();
     for (int i = 0; i < specs.size(); i++) {
       TensorSpec s = specs.get(i);
-      int[] shape = s.shape();
-      String dims = shape.length == 1 ? "" + shape[0] : shape[0] + ", " + shape[1];
-      init.add("\nnew $T($S, new int[] {$L}, $L)$L", TensorSpec.class, s.name(), dims,
+      init.add("\nnew $T($S, new int[] {$L}, $L)$L", TensorSpec.class, s.name(), dims(s),
           s.offset(), i + 1 < specs.size() ? "," : "");
     }
     init.unindent().add(")");
@@ -213,10 +199,8 @@ public final class JavaGenerator {
       CodeBlock.Builder b = CodeBlock.builder();
       for (int k = i; k < i + 2; k++) {
         TensorSpec s = specs.get(k);
-        int[] shape = s.shape();
-        String dims = shape.length == 1 ? "" + shape[0] : shape[0] + ", " + shape[1];
         b.addStatement("specs[$L] = new $T($S, new int[] {$L}, $L)", k, TensorSpec.class,
-            s.name(), dims, s.offset());
+            s.name(), dims(s), s.offset());
       }
       blocks.add(b.build());
     }
@@ -234,6 +218,12 @@ public final class JavaGenerator {
             Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
         .initializer("layout()")
         .build();
+  }
+
+  /** A tensor's dimensions as the elements of an int array literal, e.g. {@code 3, 2}. */
+  private static String dims(TensorSpec s) {
+    return java.util.Arrays.stream(s.shape()).mapToObj(Integer::toString)
+        .collect(java.util.stream.Collectors.joining(", "));
   }
 
   private MethodSpec seededConstructor(CodeBlock allocate) {

@@ -6,7 +6,7 @@ import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Loss;
 import dev.netc.ir.Precision;
-import dev.netc.ir.Reduction;
+import dev.netc.runtime.LossReduction;
 import java.util.List;
 import javax.lang.model.element.Modifier;
 
@@ -33,7 +33,7 @@ final class LossEmitter {
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
         .returns(TypeName.DOUBLE)
         .addParameter(TypeName.INT, "n");
-    if (loss.reduction() == Reduction.SUM) {
+    if (loss.reduction() == LossReduction.SUM) {
       m.addJavadoc("reduction = sum: per-example losses and gradients are added up.\n");
       m.addStatement("return 1.0");
     } else if (ce) {

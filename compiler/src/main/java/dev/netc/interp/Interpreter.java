@@ -73,9 +73,6 @@ public final class Interpreter implements TrainableDoubleNetwork {
     this.params = new double[network.parameterCount()];
     this.input = new double[network.inputSize()];
     this.loss = network.loss().orElse(null);
-    if (loss != null) {
-      checkPair(loss, acts[n - 1]);
-    }
     this.target = new double[Math.max(1, network.targetWidth())];
     this.trainGrad = new double[params.length];
     this.optimizer = state != null ? state
@@ -88,27 +85,14 @@ public final class Interpreter implements TrainableDoubleNetwork {
     Precision p = network.precision();
     double[] params = new double[network.parameterCount()];
     for (Layer l : network.layers()) {
-      double[] w = Init.weights(l.init().scheme(), l.init().scale(), l.inSize(), l.outSize(),
-          network.seed(), l.index());
+      double[] w = Init.weights(l.init().scheme(), l.init().scale(), l.fanIn(), l.fanOut(),
+          l.weightCount(), network.seed(), l.index());
       int off = network.weightOffset(l.index());
       for (int i = 0; i < w.length; i++) {
         params[off + i] = p.round(w[i]);
       }
     }
     return params;
-  }
-
-  // The fused deltas in Loss assume these pairs; the front end reports others to the user.
-  private static void checkPair(Loss loss, Activation out) {
-    boolean ok = loss instanceof Loss.CrossEntropy
-        ? out instanceof Activation.Softmax
-        : loss instanceof Loss.BinaryCrossEntropy
-            ? out instanceof Activation.Sigmoid
-            : out.isElementwise();
-    if (!ok) {
-      throw new IllegalArgumentException(
-          "loss '" + loss.keyword() + "' cannot follow output activation '" + out.keyword() + "'");
-    }
   }
 
   /** The network this interpreter runs. */

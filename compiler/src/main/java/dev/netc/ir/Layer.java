@@ -1,33 +1,66 @@
 package dev.netc.ir;
 
-import java.util.Objects;
+import dev.netc.runtime.TensorSpec;
+import java.util.List;
 
 /**
- * A dense layer: z = W a_prev + b, a = σ(z), with W of shape [outSize, inSize] row-major.
- *
- * @param name the user's name or the default {@code denseN}
- * @param index 0-based position in the network
+ * One layer of a network: a kind of computation that maps its input {@link Shape} to an output
+ * shape, with its parameter tensors and their initialization. Each kind is one record of this
+ * family; the interpreter and the code generator each have one home per kind.
  */
-public record Layer(
-    String name, int index, int inSize, int outSize, Activation activation, WeightInit init) {
+public sealed interface Layer permits Dense {
 
-  /** Validates sizes and non-null parts. */
-  public Layer {
-    Objects.requireNonNull(name, "name");
-    Objects.requireNonNull(activation, "activation");
-    Objects.requireNonNull(init, "init");
-    if (index < 0 || inSize < 1 || outSize < 1) {
-      throw new IllegalArgumentException("bad layer " + name + ": sizes must be >= 1");
-    }
+  /** The user's name or the kind's default ({@code dense1}, …). */
+  String name();
+
+  /** 0-based position in the network. */
+  int index();
+
+  /** The activation applied to the layer's pre-activation z (identity for a kind without one). */
+  Activation activation();
+
+  /** How the layer's weights are initialized (biases start at zero). */
+  WeightInit init();
+
+  /** The shape of one example's input. */
+  Shape inputShape();
+
+  /** The shape of one example's output, computed from {@link #inputShape()}. */
+  Shape outputShape();
+
+  /**
+   * The parameter tensors in PyTorch's names and shapes ({@code NAME.weight}, {@code NAME.bias}),
+   * laid out one after another from {@code offset} in the flat parameter array.
+   */
+  List<TensorSpec> parameters(int offset);
+
+  /** Number of weights (the first parameter tensor), initialized by {@link #init()}. */
+  int weightCount();
+
+  /** Number of parameters of all tensors. */
+  int parameterCount();
+
+  /** The fan-in of the weight initialization (PyTorch's: inputs per output value). */
+  int fanIn();
+
+  /** The fan-out of the weight initialization (PyTorch's). */
+  int fanOut();
+
+  /**
+   * True if the layer takes {@code input} (the previous layer's output shape): the same shape,
+   * unless the kind says otherwise.
+   */
+  default boolean accepts(Shape input) {
+    return input.equals(inputShape());
   }
 
-  /** Number of weights: outSize × inSize. */
-  public int weightCount() {
-    return Math.multiplyExact(outSize, inSize);
+  /** Number of input values of one example: the flattened {@link #inputShape()}. */
+  default int inSize() {
+    return inputShape().size();
   }
 
-  /** Number of parameters: weights plus biases. */
-  public int parameterCount() {
-    return Math.addExact(weightCount(), outSize);
+  /** Number of output values of one example: the flattened {@link #outputShape()}. */
+  default int outSize() {
+    return outputShape().size();
   }
 }

@@ -1,5 +1,7 @@
 package dev.netc.ir;
 
+import dev.netc.runtime.LossReduction;
+
 /**
  * A loss function: the one place that knows its value, its gradient with respect to the output
  * layer's pre-activation z (δ_L), and how a mini-batch is reduced. Conventions are PyTorch's:
@@ -12,10 +14,16 @@ public sealed interface Loss {
   String keyword();
 
   /** Mean or sum over the mini-batch. */
-  Reduction reduction();
+  LossReduction reduction();
 
   /** Target values per example: 1 class index for cross_entropy, otherwise one per output. */
   int targetWidth(int outputs);
+
+  /**
+   * True if this loss may follow the output activation {@code out}: its fused δ_L assumes
+   * sigmoid for binary_cross_entropy, softmax for cross_entropy, an elementwise one for mse.
+   */
+  boolean fits(Activation out);
 
   /** True if the loss is a sum of independent per-output terms (mse, binary_cross_entropy). */
   default boolean isElementwise() {
@@ -55,9 +63,13 @@ public sealed interface Loss {
   }
 
   /** Mean squared error, Σ (a - t)², no ½ factor; δ = 2 (a - t) σ'(z). */
-  record Mse(Reduction reduction) implements Loss {
+  record Mse(LossReduction reduction) implements Loss {
     public String keyword() {
       return "mse";
+    }
+
+    public boolean fits(Activation out) {
+      return out.isElementwise();
     }
 
     public int targetWidth(int outputs) {
@@ -65,7 +77,7 @@ public sealed interface Loss {
     }
 
     public double scale(int batchSize, int outputs) {
-      return reduction == Reduction.SUM ? 1.0 : 1.0 / ((double) batchSize * outputs);
+      return reduction == LossReduction.SUM ? 1.0 : 1.0 / ((double) batchSize * outputs);
     }
 
     public double exampleLoss(double[] z, double[] a, double[] target, int t) {
@@ -98,9 +110,13 @@ public sealed interface Loss {
    * Binary cross-entropy on a sigmoid output, computed from z as max(z,0) - z t + log(1 + e^-|z|);
    * fused δ = a - t.
    */
-  record BinaryCrossEntropy(Reduction reduction) implements Loss {
+  record BinaryCrossEntropy(LossReduction reduction) implements Loss {
     public String keyword() {
       return "binary_cross_entropy";
+    }
+
+    public boolean fits(Activation out) {
+      return out instanceof Activation.Sigmoid;
     }
 
     public int targetWidth(int outputs) {
@@ -108,7 +124,7 @@ public sealed interface Loss {
     }
 
     public double scale(int batchSize, int outputs) {
-      return reduction == Reduction.SUM ? 1.0 : 1.0 / ((double) batchSize * outputs);
+      return reduction == LossReduction.SUM ? 1.0 : 1.0 / ((double) batchSize * outputs);
     }
 
     public double exampleLoss(double[] z, double[] a, double[] target, int t) {
@@ -141,9 +157,13 @@ public sealed interface Loss {
    * Softmax cross-entropy with a class index target: log Σ e^z - z[label] via log-sum-exp; fused
    * δ = a - onehot(label).
    */
-  record CrossEntropy(Reduction reduction) implements Loss {
+  record CrossEntropy(LossReduction reduction) implements Loss {
     public String keyword() {
       return "cross_entropy";
+    }
+
+    public boolean fits(Activation out) {
+      return out instanceof Activation.Softmax;
     }
 
     public boolean isElementwise() {
@@ -155,7 +175,7 @@ public sealed interface Loss {
     }
 
     public double scale(int batchSize, int outputs) {
-      return reduction == Reduction.SUM ? 1.0 : 1.0 / batchSize;
+      return reduction == LossReduction.SUM ? 1.0 : 1.0 / batchSize;
     }
 
     /** The class index stored (as a number) in a target, checked against the number of classes. */

@@ -8,26 +8,31 @@ import java.util.Optional;
 
 /**
  * One checked network: the immutable value that the interpreter runs and the code generator emits.
+ * Its invariants are checked here, once: the layers chain shape to shape, softmax only on the
+ * output layer, and the loss fits the output activation (the fused output deltas of {@link Loss}
+ * assume it). The front end reports the same mistakes to the user with their positions.
  *
  * @param sourceFile the {@code .net} file it came from, as the user named it (for messages and the
  *     generated javadoc)
+ * @param input the shape of one example's input
  * @param loss empty for an inference-only network
  * @param seed the initialization seed
  */
 public record Network(
     String name,
     String sourceFile,
-    int inputSize,
+    Shape input,
     List<Layer> layers,
     Optional<Loss> loss,
     Optimizer optimizer,
     long seed,
     Precision precision) {
 
-  /** Validates that the layers chain (each layer's input is the previous layer's output). */
+  /** Validates the invariants above. */
   public Network {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(sourceFile, "sourceFile");
+    Objects.requireNonNull(input, "input");
     Objects.requireNonNull(loss, "loss");
     Objects.requireNonNull(optimizer, "optimizer");
     Objects.requireNonNull(precision, "precision");
@@ -35,17 +40,61 @@ public record Network(
     if (layers.isEmpty()) {
       throw new IllegalArgumentException("network " + name + " has no layers");
     }
-    int in = inputSize;
+    Shape shape = input;
     for (int i = 0; i < layers.size(); i++) {
       Layer l = layers.get(i);
-      if (l.index() != i || l.inSize() != in) {
-        throw new IllegalArgumentException("layer " + l.name() + " does not chain");
+      if (l.index() != i || !l.accepts(shape)) {
+        throw new IllegalArgumentException("layer " + l.name() + " (index " + l.index()
+            + ", input " + l.inputShape().describe() + ") does not chain: layer " + i
+            + " receives " + shape.describe());
       }
       if (!l.activation().isElementwise() && i != layers.size() - 1) {
-        throw new IllegalArgumentException("softmax only on the output layer");
+        throw new IllegalArgumentException("softmax only on the output layer, not on layer "
+            + l.name());
       }
-      in = l.outSize();
+      shape = l.outputShape();
     }
+    Activation out = layers.get(layers.size() - 1).activation();
+    if (loss.isPresent() && !loss.get().fits(out)) {
+      throw new IllegalArgumentException("loss '" + loss.get().keyword()
+          + "' cannot follow output activation '" + out.keyword() + "'");
+    }
+  }
+
+  /** A network whose input is a vector of {@code inputSize} features. */
+  public Network(String name, String sourceFile, int inputSize, List<Layer> layers,
+      Optional<Loss> loss, Optimizer optimizer, long seed, Precision precision) {
+    this(name, sourceFile, Shape.vector(inputSize), layers, loss, optimizer, seed, precision);
+  }
+
+  /** This network under another name. */
+  public Network withName(String newName) {
+    return new Network(newName, sourceFile, input, layers, loss, optimizer, seed, precision);
+  }
+
+  /** This network with another initialization seed. */
+  public Network withSeed(long newSeed) {
+    return new Network(name, sourceFile, input, layers, loss, optimizer, newSeed, precision);
+  }
+
+  /** This network computing in another precision. */
+  public Network withPrecision(Precision newPrecision) {
+    return new Network(name, sourceFile, input, layers, loss, optimizer, seed, newPrecision);
+  }
+
+  /** This network with another loss (empty: inference only). */
+  public Network withLoss(Optional<Loss> newLoss) {
+    return new Network(name, sourceFile, input, layers, newLoss, optimizer, seed, precision);
+  }
+
+  /** This network with another optimizer. */
+  public Network withOptimizer(Optimizer newOptimizer) {
+    return new Network(name, sourceFile, input, layers, loss, newOptimizer, seed, precision);
+  }
+
+  /** Number of input values of one example (the flattened input shape). */
+  public int inputSize() {
+    return input.size();
   }
 
   /** The output layer. */
@@ -67,7 +116,7 @@ public record Network(
     return n;
   }
 
-  /** Offset of layer {@code i}'s weight in the flat parameter layout. */
+  /** Offset of layer {@code i}'s first parameter (its weight) in the flat parameter layout. */
   public int weightOffset(int i) {
     int off = 0;
     for (int k = 0; k < i; k++) {
@@ -82,16 +131,13 @@ public record Network(
   }
 
   /**
-   * The flat parameter layout, PyTorch names and shapes: {@code NAME.weight} [out, in] row-major,
-   * then {@code NAME.bias} [out], layer by layer.
+   * The flat parameter layout, PyTorch names and shapes, layer by layer (a dense layer's
+   * {@code NAME.weight} [out, in] row-major, then {@code NAME.bias} [out]).
    */
   public List<TensorSpec> parameterLayout() {
     List<TensorSpec> specs = new ArrayList<>();
     for (Layer l : layers) {
-      specs.add(new TensorSpec(l.name() + ".weight", new int[] {l.outSize(), l.inSize()},
-          weightOffset(l.index())));
-      specs.add(new TensorSpec(l.name() + ".bias", new int[] {l.outSize()},
-          biasOffset(l.index())));
+      specs.addAll(l.parameters(weightOffset(l.index())));
     }
     return List.copyOf(specs);
   }

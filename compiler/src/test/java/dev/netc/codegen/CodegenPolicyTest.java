@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netc.ir.Activation;
+import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Network;
 import dev.netc.ir.WeightInit;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /** The specialization policy's decisions, and that they show in the generated source. */
 class CodegenPolicyTest {
   private static Layer layer(int in, int out) {
-    return new Layer("l", 0, in, out, new Activation.Relu(), new WeightInit(Init.Scheme.HE, 0));
+    return new Dense("l", 0, in, out, new Activation.Relu(), new WeightInit(Init.Scheme.HE, 0));
   }
 
   @Test

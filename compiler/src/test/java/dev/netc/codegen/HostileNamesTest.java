@@ -7,12 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netc.interp.Interpreter;
 import dev.netc.ir.Activation;
+import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
-import dev.netc.ir.Reduction;
+import dev.netc.runtime.LossReduction;
 import dev.netc.ir.WeightInit;
 import dev.netc.runtime.FloatNetwork;
 import dev.netc.runtime.Init;
@@ -44,12 +45,12 @@ class HostileNamesTest {
       int out = last ? 3 : 2 + i % 3;
       Activation act = last ? new Activation.Softmax()
           : i % 2 == 0 ? new Activation.Tanh() : new Activation.LeakyRelu(0.1);
-      layers.add(new Layer(HOSTILE.get(i), i, in, out, act,
+      layers.add(new Dense(HOSTILE.get(i), i, in, out, act,
           new WeightInit(Init.Scheme.XAVIER, 0)));
       in = out;
     }
     return new Network(name, "evil */ class X { /* \\u002a/ @param <b>.net", 3, layers,
-        Optional.of(new Loss.CrossEntropy(Reduction.MEAN)),
+        Optional.of(new Loss.CrossEntropy(LossReduction.MEAN)),
         new Optimizer.Adam(0.01, 0.9, 0.999, 1e-8, 0), 5, p);
   }
 

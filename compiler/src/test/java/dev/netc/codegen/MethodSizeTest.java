@@ -5,12 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.palantir.javapoet.JavaFile;
 import dev.netc.ir.Activation;
+import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
-import dev.netc.ir.Reduction;
+import dev.netc.runtime.LossReduction;
 import dev.netc.ir.WeightInit;
 import dev.netc.runtime.Init;
 import java.util.ArrayList;
@@ -32,13 +33,13 @@ class MethodSizeTest {
   void largeLayersStayBelowHugeMethodLimit() {
     List<Network> nets = List.of(
         network("Big", Precision.FLOAT, new int[] {4096, 4096, 4096, 10}, new Activation.Relu(),
-            new Loss.CrossEntropy(Reduction.MEAN), adam()),
+            new Loss.CrossEntropy(LossReduction.MEAN), adam()),
         network("BigDouble", Precision.DOUBLE, new int[] {4096, 4096, 10},
-            new Activation.Sigmoid(), new Loss.Mse(Reduction.SUM), sgd()),
+            new Activation.Sigmoid(), new Loss.Mse(LossReduction.SUM), sgd()),
         network("Tall", Precision.FLOAT, new int[] {1, 4096, 1}, new Activation.Tanh(),
-            new Loss.Mse(Reduction.MEAN), sgd()),
+            new Loss.Mse(LossReduction.MEAN), sgd()),
         network("Wide", Precision.DOUBLE, new int[] {4096, 1}, new Activation.Sigmoid(),
-            new Loss.BinaryCrossEntropy(Reduction.MEAN), adam()),
+            new Loss.BinaryCrossEntropy(LossReduction.MEAN), adam()),
         network("Fan", Precision.FLOAT, new int[] {4096, 16, 4096}, new Activation.Elu(1.0),
             null, sgd()));
     Map.Entry<String, Integer> worst = compileAndMeasure(nets);
@@ -60,12 +61,12 @@ class MethodSizeTest {
         new Activation.Elu(0.5), new Activation.Softplus())) {
       for (int[] shape : shapes) {
         for (Precision p : Precision.values()) {
-          nets.add(network("Unrolled" + k++, p, shape, act, new Loss.Mse(Reduction.MEAN), adam()));
+          nets.add(network("Unrolled" + k++, p, shape, act, new Loss.Mse(LossReduction.MEAN), adam()));
         }
       }
     }
     nets.add(network("UnrolledSoftmax", Precision.DOUBLE, shapes[0], new Activation.Elu(1.0),
-        new Loss.CrossEntropy(Reduction.MEAN), sgd()));
+        new Loss.CrossEntropy(LossReduction.MEAN), sgd()));
     for (Network n : nets) {
       for (Layer l : n.layers()) {
         assertEquals(CodegenPolicy.Kernel.UNROLLED, policy.kernel(l), n.name());
@@ -82,9 +83,9 @@ class MethodSizeTest {
     java.util.Arrays.fill(sizes, 3);
     List<Network> nets = List.of(
         network("Deep", Precision.FLOAT, sizes, new Activation.Tanh(),
-            new Loss.CrossEntropy(Reduction.SUM), adam()),
+            new Loss.CrossEntropy(LossReduction.SUM), adam()),
         network("DeepSgd", Precision.DOUBLE, sizes, new Activation.Relu(),
-            new Loss.Mse(Reduction.MEAN), sgd()));
+            new Loss.Mse(LossReduction.MEAN), sgd()));
     Map.Entry<String, Integer> worst = compileAndMeasure(nets);
     System.out.printf(Locale.ROOT, "largest method with 300 layers: %s, %d bytes%n",
         worst.getKey(), worst.getValue());
@@ -114,7 +115,7 @@ class MethodSizeTest {
           : loss instanceof Loss.CrossEntropy ? new Activation.Softmax()
           : loss instanceof Loss.BinaryCrossEntropy ? new Activation.Sigmoid()
           : hidden;
-      layers.add(new Layer("layer" + i, i - 1, sizes[i - 1], sizes[i], act,
+      layers.add(new Dense("layer" + i, i - 1, sizes[i - 1], sizes[i], act,
           new WeightInit(Init.Scheme.XAVIER, 0)));
     }
     return new Network(name, name + ".net", sizes[0], layers, Optional.ofNullable(loss), opt, 1,

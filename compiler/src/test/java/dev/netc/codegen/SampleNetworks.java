@@ -1,12 +1,12 @@
 package dev.netc.codegen;
 
 import dev.netc.ir.Activation;
-import dev.netc.ir.Layer;
+import dev.netc.ir.Dense;
 import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
-import dev.netc.ir.Reduction;
+import dev.netc.runtime.LossReduction;
 import dev.netc.ir.WeightInit;
 import dev.netc.runtime.Init;
 import java.util.List;
@@ -22,18 +22,18 @@ final class SampleNetworks {
   /** XOR: 2-4-1, tanh then sigmoid, binary cross-entropy, SGD with momentum, float. */
   static Network xor() {
     return new Network("Xor", "xor.net", 2,
-        List.of(new Layer("hidden", 0, 2, 4, new Activation.Tanh(), XAVIER),
-            new Layer("out", 1, 4, 1, new Activation.Sigmoid(), XAVIER)),
-        Optional.of(new Loss.BinaryCrossEntropy(Reduction.MEAN)),
+        List.of(new Dense("hidden", 0, 2, 4, new Activation.Tanh(), XAVIER),
+            new Dense("out", 1, 4, 1, new Activation.Sigmoid(), XAVIER)),
+        Optional.of(new Loss.BinaryCrossEntropy(LossReduction.MEAN)),
         new Optimizer.Sgd(0.5, 0.9, false, 0), 42, Precision.FLOAT);
   }
 
   /** Iris-like: 4-16-3, relu then softmax, cross-entropy, Adam, float. */
   static Network iris() {
     return new Network("Iris", "iris.net", 4,
-        List.of(new Layer("hidden", 0, 4, 16, new Activation.Relu(), HE),
-            new Layer("logits", 1, 16, 3, new Activation.Softmax(), XAVIER)),
-        Optional.of(new Loss.CrossEntropy(Reduction.MEAN)),
+        List.of(new Dense("hidden", 0, 4, 16, new Activation.Relu(), HE),
+            new Dense("logits", 1, 16, 3, new Activation.Softmax(), XAVIER)),
+        Optional.of(new Loss.CrossEntropy(LossReduction.MEAN)),
         new Optimizer.Adam(0.01, 0.9, 0.999, 1e-8, 0), 7, Precision.FLOAT);
   }
 
@@ -43,17 +43,17 @@ final class SampleNetworks {
    */
   static Network regression() {
     return new Network("Regression", "regression.net", 20,
-        List.of(new Layer("features", 0, 20, 40, new Activation.Elu(1.0), HE),
-            new Layer("prediction", 1, 40, 1, new Activation.Identity(), XAVIER)),
-        Optional.of(new Loss.Mse(Reduction.SUM)),
+        List.of(new Dense("features", 0, 20, 40, new Activation.Elu(1.0), HE),
+            new Dense("prediction", 1, 40, 1, new Activation.Identity(), XAVIER)),
+        Optional.of(new Loss.Mse(LossReduction.SUM)),
         new Optimizer.Sgd(0.01, 0.9, true, 1e-4), 3, Precision.DOUBLE);
   }
 
   /** An inference-only float network, 8-6-2 leaky relu then softplus. */
   static Network inferenceOnly() {
     return new Network("Scorer", "scorer.net", 8,
-        List.of(new Layer("dense1", 0, 8, 6, new Activation.LeakyRelu(0.01), HE),
-            new Layer("dense2", 1, 6, 2, new Activation.Softplus(), XAVIER)),
+        List.of(new Dense("dense1", 0, 8, 6, new Activation.LeakyRelu(0.01), HE),
+            new Dense("dense2", 1, 6, 2, new Activation.Softplus(), XAVIER)),
         Optional.empty(), new Optimizer.Sgd(0.01, 0, false, 0), 0, Precision.FLOAT);
   }
 }

@@ -16,7 +16,7 @@ import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
-import dev.netc.ir.Reduction;
+import dev.netc.runtime.LossReduction;
 import dev.netc.runtime.Init;
 import java.util.List;
 import java.util.Optional;
@@ -63,7 +63,7 @@ class FrontendTest {
   @Test
   void lossReductionDefaultsToMean() {
     Network n = single("network N { input 3 dense 2 softmax loss cross_entropy }");
-    assertEquals(new Loss.CrossEntropy(Reduction.MEAN), n.loss().orElseThrow());
+    assertEquals(new Loss.CrossEntropy(LossReduction.MEAN), n.loss().orElseThrow());
     assertEquals(1, n.targetWidth());
   }
 

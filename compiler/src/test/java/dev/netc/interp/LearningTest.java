@@ -4,12 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netc.ir.Activation;
+import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
-import dev.netc.ir.Reduction;
+import dev.netc.runtime.LossReduction;
 import dev.netc.ir.WeightInit;
 import dev.netc.runtime.Init;
 import java.util.List;
@@ -22,7 +23,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class LearningTest {
 
   private static Layer dense(int index, int in, int out, Activation act) {
-    return new Layer("dense" + (index + 1), index, in, out, act,
+    return new Dense("dense" + (index + 1), index, in, out, act,
         new WeightInit(act.isReluFamily() ? Init.Scheme.HE : Init.Scheme.XAVIER, 0));
   }
 
@@ -31,7 +32,7 @@ class LearningTest {
   void xor(Precision p) {
     Network net = new Network("xor", "xor.net", 2,
         List.of(dense(0, 2, 4, new Activation.Tanh()), dense(1, 4, 1, new Activation.Sigmoid())),
-        Optional.of(new Loss.BinaryCrossEntropy(Reduction.MEAN)),
+        Optional.of(new Loss.BinaryCrossEntropy(LossReduction.MEAN)),
         new Optimizer.Adam(0.05, 0.9, 0.999, 1e-8, 0), 42L, p);
     Interpreter in = new Interpreter(net);
     double[] xs = {0, 0, 0, 1, 1, 0, 1, 1};
@@ -68,7 +69,7 @@ class LearningTest {
     }
     Network net = new Network("linreg", "linreg.net", 3,
         List.of(dense(0, 3, 1, new Activation.Identity())),
-        Optional.of(new Loss.Mse(Reduction.MEAN)), new Optimizer.Sgd(0.05, 0.9, true, 0), 9L, p);
+        Optional.of(new Loss.Mse(LossReduction.MEAN)), new Optimizer.Sgd(0.05, 0.9, true, 0), 9L, p);
     Interpreter in = new Interpreter(net);
     for (int epoch = 0; epoch < 500; epoch++) {
       in.trainBatch(xs, ts, n);
@@ -98,7 +99,7 @@ class LearningTest {
 
     Network net = new Network("blobs", "blobs.net", 2,
         List.of(dense(0, 2, 16, new Activation.Relu()), dense(1, 16, 3, new Activation.Softmax())),
-        Optional.of(new Loss.CrossEntropy(Reduction.MEAN)),
+        Optional.of(new Loss.CrossEntropy(LossReduction.MEAN)),
         new Optimizer.Adam(0.01, 0.9, 0.999, 1e-8, 1e-4), 5L, p);
     Interpreter in = new Interpreter(net);
     int batch = 30;

@@ -6,12 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netc.ir.Activation;
+import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
-import dev.netc.ir.Reduction;
+import dev.netc.runtime.LossReduction;
 import dev.netc.ir.WeightInit;
 import dev.netc.runtime.Init;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ class LossTest {
   static Network net(Precision p, Loss loss, int[] sizes, Activation... acts) {
     List<Layer> layers = new ArrayList<>();
     for (int i = 0; i < acts.length; i++) {
-      layers.add(new Layer("dense" + (i + 1), i, sizes[i], sizes[i + 1], acts[i],
+      layers.add(new Dense("dense" + (i + 1), i, sizes[i], sizes[i + 1], acts[i],
           new WeightInit(Init.Scheme.XAVIER, 0)));
     }
     return new Network("hand", "hand.net", sizes[0], layers, Optional.ofNullable(loss),
@@ -46,10 +47,10 @@ class LossTest {
     double[] xs = {1, 2, 3, 4};
     double[] ts = {0, 0, 1, 1};
     Interpreter mean = new Interpreter(
-        net(p, new Loss.Mse(Reduction.MEAN), new int[] {2, 2}, new Activation.Identity()),
+        net(p, new Loss.Mse(LossReduction.MEAN), new int[] {2, 2}, new Activation.Identity()),
         identity);
     Interpreter sum = new Interpreter(
-        net(p, new Loss.Mse(Reduction.SUM), new int[] {2, 2}, new Activation.Identity()),
+        net(p, new Loss.Mse(LossReduction.SUM), new int[] {2, 2}, new Activation.Identity()),
         identity);
     assertEquals(18.0 / 4, mean.loss(xs, ts, 2), 0.0);
     assertEquals(18.0, sum.loss(xs, ts, 2), 0.0);
@@ -65,7 +66,7 @@ class LossTest {
   @Test
   void hiddenLayerGradientByHand() {
     // x = 1 → z1 = 0.5 → a1 = tanh 0.5 → y = 2 a1, target 0, C = y².
-    Interpreter in = new Interpreter(net(Precision.DOUBLE, new Loss.Mse(Reduction.MEAN),
+    Interpreter in = new Interpreter(net(Precision.DOUBLE, new Loss.Mse(LossReduction.MEAN),
         new int[] {1, 1, 1}, new Activation.Tanh(), new Activation.Identity()),
         new double[] {0.5, 0, 2, 0});
     double a1 = Math.tanh(0.5);
@@ -77,32 +78,32 @@ class LossTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Reduction.class)
-  void binaryCrossEntropyByHand(Reduction r) {
+  @EnumSource(LossReduction.class)
+  void binaryCrossEntropyByHand(LossReduction r) {
     // z = x: z = 0 gives log 2 whatever the target; z = ln 3 gives a = 3/4, -log(3/4) for t = 1.
     Interpreter in = new Interpreter(net(Precision.DOUBLE, new Loss.BinaryCrossEntropy(r),
         new int[] {1, 1}, new Activation.Sigmoid()), new double[] {1, 0});
     double total = LN2 - Math.log(0.75);
-    double expected = r == Reduction.SUM ? total : total / 2;
+    double expected = r == LossReduction.SUM ? total : total / 2;
     double[] g = new double[2];
     assertEquals(expected, in.gradient(new double[] {0, LN3}, new double[] {1, 1}, 2, g), 1e-15);
     // Fused δ = a - t: (0.5 - 1) and (0.75 - 1).
-    double db = (r == Reduction.SUM ? 1 : 0.5) * (-0.5 - 0.25);
-    assertArrayEquals(new double[] {(r == Reduction.SUM ? 1 : 0.5) * (-0.25 * LN3), db}, g,
+    double db = (r == LossReduction.SUM ? 1 : 0.5) * (-0.5 - 0.25);
+    assertArrayEquals(new double[] {(r == LossReduction.SUM ? 1 : 0.5) * (-0.25 * LN3), db}, g,
         1e-15);
   }
 
   @ParameterizedTest
-  @EnumSource(Reduction.class)
-  void crossEntropyMeansOverTheBatchOnly(Reduction r) {
+  @EnumSource(LossReduction.class)
+  void crossEntropyMeansOverTheBatchOnly(LossReduction r) {
     // W = 0, b = (0, ln 2, ln 3): softmax (1/6, 2/6, 3/6) for every input.
     Interpreter in = new Interpreter(net(Precision.DOUBLE, new Loss.CrossEntropy(r),
         new int[] {1, 3}, new Activation.Softmax()), new double[] {0, 0, 0, 0, Math.log(2), LN3});
     double total = LN2 + LN6; // label 2: -log(1/2); label 0: -log(1/6)
-    double expected = r == Reduction.SUM ? total : total / 2;
+    double expected = r == LossReduction.SUM ? total : total / 2;
     double[] g = new double[6];
     assertEquals(expected, in.gradient(new double[] {1, -1}, new double[] {2, 0}, 2, g), 1e-15);
-    double s = r == Reduction.SUM ? 1 : 0.5;
+    double s = r == LossReduction.SUM ? 1 : 0.5;
     // δ = a - onehot: (1/6, 1/3, -1/2) and (-5/6, 1/3, 1/2); bias gradient is their sum.
     double[] db = {s * (1.0 / 6 - 5.0 / 6), s * (2.0 / 3), s * 0};
     double[] dw = {s * (1.0 / 6 + 5.0 / 6), s * 0, s * (-0.5 - 0.5)};
@@ -112,14 +113,14 @@ class LossTest {
   @ParameterizedTest
   @EnumSource(Precision.class)
   void hugeLogitsGiveFiniteLossAndGradient(Precision p) {
-    Interpreter ce = new Interpreter(net(p, new Loss.CrossEntropy(Reduction.MEAN),
+    Interpreter ce = new Interpreter(net(p, new Loss.CrossEntropy(LossReduction.MEAN),
         new int[] {1, 3}, new Activation.Softmax()), new double[] {0, 0, 0, 1000, 0, -1000});
     double[] g = new double[6];
     assertEquals(2000, ce.gradient(new double[] {1}, new double[] {2}, 1, g), 0.0);
     assertAllFinite(g);
     assertEquals(0, ce.loss(new double[] {1}, new double[] {0}, 1), 0.0);
 
-    Interpreter bce = new Interpreter(net(p, new Loss.BinaryCrossEntropy(Reduction.SUM),
+    Interpreter bce = new Interpreter(net(p, new Loss.BinaryCrossEntropy(LossReduction.SUM),
         new int[] {1, 1}, new Activation.Sigmoid()), new double[] {1000, 0});
     double[] gb = new double[2];
     // z = ±1000 against the opposite target: loss = |z| exactly, never log(0) = -∞.
@@ -130,7 +131,7 @@ class LossTest {
 
   @Test
   void userErrorsAreReportedNotCrashed() {
-    Interpreter ce = new Interpreter(net(Precision.DOUBLE, new Loss.CrossEntropy(Reduction.MEAN),
+    Interpreter ce = new Interpreter(net(Precision.DOUBLE, new Loss.CrossEntropy(LossReduction.MEAN),
         new int[] {1, 3}, new Activation.Softmax()));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ce.loss(new double[] {1}, new double[] {3}, 1));
@@ -141,9 +142,9 @@ class LossTest {
     assertThrows(IllegalArgumentException.class,
         () -> ce.loss(new double[] {1}, new double[] {0}, 0));
     assertThrows(IllegalArgumentException.class, () -> new Interpreter(net(Precision.DOUBLE,
-        new Loss.Mse(Reduction.MEAN), new int[] {1, 3}, new Activation.Softmax())));
+        new Loss.Mse(LossReduction.MEAN), new int[] {1, 3}, new Activation.Softmax())));
     assertThrows(IllegalArgumentException.class, () -> new Interpreter(net(Precision.DOUBLE,
-        new Loss.BinaryCrossEntropy(Reduction.MEAN), new int[] {1, 3}, new Activation.Tanh())));
+        new Loss.BinaryCrossEntropy(LossReduction.MEAN), new int[] {1, 3}, new Activation.Tanh())));
   }
 
   @Test

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.netc.ir.Activation;
-import dev.netc.ir.Layer;
+import dev.netc.ir.Dense;
 import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
-import dev.netc.ir.Reduction;
+import dev.netc.runtime.LossReduction;
 import dev.netc.ir.WeightInit;
 import dev.netc.runtime.Init;
 import java.util.List;
@@ -45,11 +45,11 @@ class OptimizerTest {
   /** A 2 → 3 tanh → 1 network with mse, small enough that each step is easy to follow. */
   static Network tiny(Optimizer optimizer) {
     return new Network("tiny", "tiny.net", 2,
-        List.of(new Layer("dense1", 0, 2, 3, new Activation.Tanh(),
+        List.of(new Dense("dense1", 0, 2, 3, new Activation.Tanh(),
                 new WeightInit(Init.Scheme.XAVIER, 0)),
-            new Layer("dense2", 1, 3, 1, new Activation.Identity(),
+            new Dense("dense2", 1, 3, 1, new Activation.Identity(),
                 new WeightInit(Init.Scheme.XAVIER, 0))),
-        Optional.of(new Loss.Mse(Reduction.MEAN)), optimizer, 7L, Precision.DOUBLE);
+        Optional.of(new Loss.Mse(LossReduction.MEAN)), optimizer, 7L, Precision.DOUBLE);
   }
 
   @ParameterizedTest(name = "{0}")

@@ -165,7 +165,7 @@ class ParallelTrainerTest {
   }
 
   private static LossReduction reductionOf(Network net) {
-    return net.loss().orElseThrow().reduction() == dev.netc.ir.Reduction.SUM
+    return net.loss().orElseThrow().reduction() == dev.netc.runtime.LossReduction.SUM
         ? LossReduction.SUM : LossReduction.MEAN;
   }
 

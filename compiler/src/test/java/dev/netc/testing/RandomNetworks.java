@@ -1,12 +1,13 @@
 package dev.netc.testing;
 
 import dev.netc.ir.Activation;
+import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
-import dev.netc.ir.Reduction;
+import dev.netc.runtime.LossReduction;
 import dev.netc.ir.WeightInit;
 import dev.netc.runtime.Init;
 import java.util.ArrayList;
@@ -134,10 +135,10 @@ public record RandomNetworks(
           out = 2; // a single class is a degenerate classifier: its loss is identically zero
         }
       }
-      layers.add(new Layer("dense" + (i + 1), i, in, out, act, init(rnd)));
+      layers.add(new Dense("dense" + (i + 1), i, in, out, act, init(rnd)));
       in = out;
     }
-    Reduction reduction = rnd.nextBoolean() ? Reduction.MEAN : Reduction.SUM;
+    LossReduction reduction = rnd.nextBoolean() ? LossReduction.MEAN : LossReduction.SUM;
     Optional<Loss> loss = switch (kind) {
       case MSE -> Optional.of(new Loss.Mse(reduction));
       case BCE -> Optional.of(new Loss.BinaryCrossEntropy(reduction));

@@ -36,9 +36,19 @@ public final class Init {
    */
   public static double[] weights(
       Scheme scheme, double scale, int fanIn, int fanOut, long seed, int layerIndex) {
+    return weights(scheme, scale, fanIn, fanOut, Math.multiplyExact(fanIn, fanOut), seed,
+        layerIndex);
+  }
+
+  /**
+   * Returns {@code count} initial weights of layer {@code layerIndex} whose fans are given apart
+   * from the count (a convolution's [out, in, KH, KW] has fanIn = in·KH·KW, fanOut = out·KH·KW).
+   */
+  public static double[] weights(Scheme scheme, double scale, int fanIn, int fanOut, int count,
+      long seed, int layerIndex) {
     double bound = bound(scheme, scale, fanIn, fanOut);
     SplitMix64 rng = new SplitMix64(seed, layerIndex);
-    double[] w = new double[Math.multiplyExact(fanIn, fanOut)];
+    double[] w = new double[count];
     for (int i = 0; i < w.length; i++) {
       w[i] = (2.0 * rng.nextDouble() - 1.0) * bound;
     }

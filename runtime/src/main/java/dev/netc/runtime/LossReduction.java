@@ -1,14 +1,20 @@
 package dev.netc.runtime;
 
 /**
- * How a network's loss combines the examples of a mini-batch (its {@code reduction}); a
- * {@link ParallelTrainer} needs it to weight the gradients of the shards of a batch.
+ * How a network's loss combines the examples of a mini-batch (its {@code reduction}, as
+ * PyTorch's); the compiler's IR uses it, and a {@link ParallelTrainer} needs it to weight the
+ * gradients of the shards of a batch.
  */
 public enum LossReduction {
   /** Mean over the batch (and over the outputs for mse and binary_cross_entropy). */
   MEAN,
   /** Plain sum. */
   SUM;
+
+  /** The DSL keyword: {@code mean} or {@code sum}. */
+  public String keyword() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
 
   /**
    * The factor that turns the reduced gradient of a shard of {@code shardSize} examples into its

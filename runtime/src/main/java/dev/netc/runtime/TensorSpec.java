@@ -5,7 +5,8 @@ import java.util.Objects;
 
 /**
  * One named parameter tensor in a network's flat parameter layout, e.g. {@code hidden1.weight} of
- * shape [out, in] (row-major, like PyTorch's {@code nn.Linear}) starting at {@code offset}.
+ * shape [out, in] (row-major, like PyTorch's {@code nn.Linear}; a convolution's is [out, in, KH,
+ * KW]) starting at {@code offset}.
  */
 public record TensorSpec(String name, int[] shape, int offset) {
 
@@ -13,8 +14,8 @@ public record TensorSpec(String name, int[] shape, int offset) {
   public TensorSpec {
     Objects.requireNonNull(name, "name");
     shape = shape.clone();
-    if (shape.length < 1 || shape.length > 2) {
-      throw new IllegalArgumentException("tensor " + name + " must have rank 1 or 2");
+    if (shape.length < 1 || shape.length > 4) {
+      throw new IllegalArgumentException("tensor " + name + " must have rank 1 to 4");
     }
     for (int d : shape) {
       if (d < 1) {
