@@ -28,8 +28,7 @@ public final class Interpreter implements TrainableDoubleNetwork {
   private final Precision p;
   private final Layer[] layers;
   private final Activation[] acts;
-  private final int[] weightOffset;
-  private final int[] biasOffset;
+  private final LayerRun[] runs;
   private final double[] params;
   private final double[] input;
   private final double[][] z;
@@ -39,6 +38,9 @@ public final class Interpreter implements TrainableDoubleNetwork {
   private final double[] target;
   private final double[] trainGrad;
   private final OptimizerState optimizer;
+  private final List<TensorSpec> parameterLayout;
+  private final List<TensorSpec> stateLayout;
+  private final int stateSize;
 
   /** An interpreter with the seeded initial parameters, identical to generated code. */
   public Interpreter(Network network) {
@@ -57,15 +59,13 @@ public final class Interpreter implements TrainableDoubleNetwork {
     this.layers = network.layers().toArray(new Layer[0]);
     int n = layers.length;
     this.acts = new Activation[n];
-    this.weightOffset = new int[n];
-    this.biasOffset = new int[n];
+    this.runs = new LayerRun[n];
     this.z = new double[n][];
     this.a = new double[n][];
     this.delta = new double[n][];
     for (int m = 0; m < n; m++) {
       acts[m] = layers[m].activation();
-      weightOffset[m] = network.weightOffset(m);
-      biasOffset[m] = network.biasOffset(m);
+      runs[m] = LayerRun.of(layers[m], network.weightOffset(m), p);
       z[m] = new double[layers[m].outSize()];
       a[m] = new double[layers[m].outSize()];
       delta[m] = new double[layers[m].outSize()];
@@ -76,7 +76,10 @@ public final class Interpreter implements TrainableDoubleNetwork {
     this.target = new double[Math.max(1, network.targetWidth())];
     this.trainGrad = new double[params.length];
     this.optimizer = state != null ? state
-        : OptimizerState.create(network.optimizer(), params.length, p);
+        : new OptimizerState(network.optimizer(), params.length, p);
+    this.parameterLayout = network.parameterLayout();
+    this.stateLayout = network.optimizerStateLayout();
+    this.stateSize = stateLayout.stream().mapToInt(TensorSpec::size).sum();
     setParameters(parameters);
   }
 
@@ -117,7 +120,7 @@ public final class Interpreter implements TrainableDoubleNetwork {
 
   @Override
   public List<TensorSpec> parameterLayout() {
-    return network.parameterLayout();
+    return parameterLayout;
   }
 
   @Override
@@ -232,6 +235,41 @@ public final class Interpreter implements TrainableDoubleNetwork {
     optimizer.reset();
   }
 
+  @Override
+  public double learningRate() {
+    return optimizer.learningRate();
+  }
+
+  @Override
+  public void setLearningRate(double lr) {
+    optimizer.setLearningRate(lr);
+  }
+
+  @Override
+  public List<TensorSpec> optimizerStateLayout() {
+    return stateLayout;
+  }
+
+  @Override
+  public void getOptimizerState(double[] state) {
+    optimizer.transfer(state, parameterLayout, stateSize, true);
+  }
+
+  @Override
+  public void setOptimizerState(double[] state) {
+    optimizer.transfer(state, parameterLayout, stateSize, false);
+  }
+
+  @Override
+  public long optimizerStepCount() {
+    return optimizer.steps();
+  }
+
+  @Override
+  public void setOptimizerStepCount(long steps) {
+    optimizer.setSteps(steps);
+  }
+
   /** Forward pass of example starting at {@code xs[off]}, leaving z and a of every layer. */
   private void forward(double[] xs, int off) {
     for (int k = 0; k < input.length; k++) {
@@ -239,17 +277,9 @@ public final class Interpreter implements TrainableDoubleNetwork {
     }
     double[] prev = input;
     for (int m = 0; m < layers.length; m++) {
-      int in = prev.length;
       double[] zm = z[m];
       double[] am = a[m];
-      for (int j = 0; j < zm.length; j++) {
-        int row = weightOffset[m] + j * in;
-        double s = 0;
-        for (int k = 0; k < in; k++) {
-          s = p.round(s + p.round(params[row + k] * prev[k]));
-        }
-        zm[j] = p.round(s + params[biasOffset[m] + j]);
-      }
+      runs[m].forward(params, prev, zm);
       Activation act = acts[m];
       if (act instanceof Activation.Softmax) {
         Activation.Softmax.apply(zm, am);
@@ -285,28 +315,15 @@ public final class Interpreter implements TrainableDoubleNetwork {
     }
     for (int m = last; m >= 0; m--) {
       double[] prev = m == 0 ? input : a[m - 1];
-      double[] dm = delta[m];
-      int in = prev.length;
-      for (int j = 0; j < dm.length; j++) {
-        double d = dm[j];
-        int row = weightOffset[m] + j * in;
-        for (int k = 0; k < in; k++) {
-          grad[row + k] = p.round(grad[row + k] + p.round(d * prev[k]));
-        }
-        grad[biasOffset[m] + j] = p.round(grad[biasOffset[m] + j] + d);
-      }
-      if (m > 0) {
+      double[] below = m == 0 ? null : delta[m - 1];
+      runs[m].backward(params, prev, delta[m], grad, below);
+      if (below != null) {
         // δ_{m-1} = (W_mᵀ δ_m) ⊙ σ'(z_{m-1})
-        double[] below = delta[m - 1];
         double[] zb = z[m - 1];
         double[] ab = a[m - 1];
         Activation act = acts[m - 1];
-        for (int k = 0; k < in; k++) {
-          double s = 0;
-          for (int j = 0; j < dm.length; j++) {
-            s = p.round(s + p.round(params[weightOffset[m] + j * in + k] * dm[j]));
-          }
-          below[k] = p.round(s * p.round(act.derivative(zb[k], ab[k])));
+        for (int k = 0; k < below.length; k++) {
+          below[k] = p.round(below[k] * p.round(act.derivative(zb[k], ab[k])));
         }
       }
     }
