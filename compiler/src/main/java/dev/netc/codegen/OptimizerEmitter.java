@@ -66,7 +66,7 @@ final class OptimizerEmitter {
     return f;
   }
 
-  /** The state buffers of layer {@code index}'s weight, in {@link Optimizer#stateBuffers()} order. */
+  /** The state buffers of layer {@code index}'s weight, in {@link Optimizer#stateBuffers} order. */
   List<String> weightState(int index) {
     Names.LayerNames n = ctx.names().layer(index);
     return List.of(n.weightState1(), n.weightState2()).subList(0, opt.stateBuffers().size());

@@ -80,7 +80,8 @@ public sealed interface Optimizer {
    * {@code torch.optim.SGD} without dampening: g += wd θ; buf = g on the first step, else
    * buf = μ buf + g; g = nesterov ? g + μ buf : buf (when μ ≠ 0); θ -= η g.
    */
-  record Sgd(double lr, double momentum, boolean nesterov, double weightDecay) implements Optimizer {
+  record Sgd(double lr, double momentum, boolean nesterov, double weightDecay)
+      implements Optimizer {
     /** Validates the hyperparameters. */
     public Sgd {
       if (!(lr > 0) || Double.isInfinite(lr)) {

@@ -59,9 +59,9 @@ public interface TrainableFloatNetwork extends FloatNetwork {
 
   /**
    * The optimizer's state tensors, named as torch's optimizer state: for each parameter tensor of
-   * parameterLayout(), in that order, its buffers: "<param>.momentum_buffer" (SGD with momentum), or
-   * "<param>.exp_avg" then "<param>.exp_avg_sq" (Adam); empty for plain SGD. Offsets index the flat
-   * array of getOptimizerState, shapes equal the parameter's.
+   * parameterLayout(), in that order, its buffers: "&lt;param&gt;.momentum_buffer" (SGD with
+   * momentum), or "&lt;param&gt;.exp_avg" then "&lt;param&gt;.exp_avg_sq" (Adam); empty for plain
+   * SGD. Offsets index the flat array of getOptimizerState, shapes equal the parameter's.
    */
   java.util.List<TensorSpec> optimizerStateLayout();
 
