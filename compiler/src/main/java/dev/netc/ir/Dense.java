@@ -27,6 +27,11 @@ public record Dense(
   }
 
   @Override
+  public String kind() {
+    return "dense";
+  }
+
+  @Override
   public Shape inputShape() {
     return Shape.vector(inSize);
   }
