@@ -24,7 +24,8 @@ public final class IrPrinter {
     line(sb, "seed", Long.toString(n.seed()));
     sb.append("  layers:\n");
     for (Layer l : n.layers()) {
-      sb.append("    ").append(l.index()).append(' ').append(l.name()).append(": ").append(l.kind()).append(' ')
+      sb.append("    ").append(l.index()).append(' ').append(l.name()).append(": ")
+          .append(l.kind()).append(' ')
           .append(l.inSize()).append(" -> ").append(l.outSize()).append(", ")
           .append(l.activation().describe()).append(", init ").append(l.init().describe())
           .append('\n');
