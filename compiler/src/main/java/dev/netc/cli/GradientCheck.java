@@ -92,7 +92,11 @@ final class GradientCheck {
    * {@code TENSOR (NETWORK)} (empty if all passed).
    */
   List<String> run(PrintWriter out) {
-    Result result = measure();
+    return print(measure(), out);
+  }
+
+  /** Prints the table of {@code result}; returns what failed, as in {@link #run}. */
+  List<String> print(Result result, PrintWriter out) {
     out.printf(Locale.ROOT, "%s (%s, %s, batch %d, seed %d, %s backend)%n", net.name(),
         net.precision().javaType(), net.loss().orElseThrow().describe(), batch, seed,
         backend.name().toLowerCase(Locale.ROOT));
@@ -135,6 +139,18 @@ final class GradientCheck {
     }
     out.printf(Locale.ROOT, "    %-22s %.0e%n", "exact vs finite diff", FD_TOLERANCE);
     return failed;
+  }
+
+  /** The largest error of a result as a share of its tolerance (1 = at the limit). */
+  double worstShareOfTolerance(Result result) {
+    double worst = 0;
+    for (Row r : result.rows()) {
+      worst = Math.max(worst, Math.max(r.twinError() / doubleBound, r.fdError() / FD_TOLERANCE));
+      if (isFloat) {
+        worst = Math.max(worst, r.floatError() / r.floatTolerance());
+      }
+    }
+    return worst;
   }
 
   /** True if a row is within every bound (NaN never is). */

@@ -87,12 +87,13 @@ public final class Netc implements Runnable {
 
   /**
    * The command the user probably meant when the first argument is neither a command nor a model
-   * file (no such file, no {@code .net} suffix) but close to a command's name: a typo within
-   * {@link Suggest}'s distance, or a longer or shorter form of it ({@code evaluate}, {@code gen}).
+   * file (no such file, nothing path-like: no {@code .} or {@code /}) but close to a command's
+   * name: a typo within {@link Suggest}'s distance, or a longer or shorter form of it
+   * ({@code evaluate}, {@code gen}).
    */
-  static Optional<String> mistypedCommand(String[] args, Set<String> commands) {
+  private static Optional<String> mistypedCommand(String[] args, Set<String> commands) {
     if (args.length == 0 || args[0].startsWith("-") || commands.contains(args[0])
-        || args[0].endsWith(".net") || exists(args[0])) {
+        || args[0].matches(".*[./\\\\].*") || exists(args[0])) {
       return Optional.empty();
     }
     String word = args[0].toLowerCase(Locale.ROOT);

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
+import java.util.function.IntToDoubleFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -35,6 +36,13 @@ import picocli.CommandLine;
 class CheckCommandTest {
   private static final Path EXAMPLES = Path.of("..", "examples");
   private static final Path FASHION = EXAMPLES.resolve("fashion.net");
+  /**
+   * Random networks checked after the 784×1024 one, cycling through widths 1–6, 1–300 and
+   * 300–1024 ({@code -Dnetc.check.cases=N} for more; each costs two javac runs).
+   */
+  private static final int RANDOM_CASES = Integer.getInteger("netc.check.cases", 2);
+  private static final RandomNetworks RANDOM =
+      RandomNetworks.defaults().withPrecisions(Precision.FLOAT, Precision.DOUBLE);
   /** Generated instances by network and backend, shared by the injection tests (javac is slow). */
   private static final Map<List<Object>, Object> COMPILED = new ConcurrentHashMap<>();
 
@@ -67,21 +75,27 @@ class CheckCommandTest {
         }
         """).networks().get(0);
     assertPasses(widest, CodegenPolicy.Backend.VECTOR, 4);
-    RandomNetworks random = RandomNetworks.defaults().withPrecisions(Precision.FLOAT)
-        .withWidth(100, 300).withDepth(1, 3);
-    for (int c = 0; c < 2; c++) {
+    for (int c = 0; c < RANDOM_CASES; c++) {
       Random rnd = new Random(18_000 + c);
-      Network net = random.network(rnd, "Random" + c);
-      assertPasses(net, c % 2 == 0 ? CodegenPolicy.Backend.SCALAR : CodegenPolicy.Backend.VECTOR,
-          1 + rnd.nextInt(16));
+      RandomNetworks shapes = c % 3 == 0 ? RANDOM.withWidth(1, 6)
+          : c % 3 == 1 ? RANDOM.withWidth(1, 300) : RANDOM.withWidth(300, 1024).withDepth(1, 3);
+      Network net = shapes.network(rnd, "Random" + c);
+      assertPasses(net, rnd.nextBoolean() ? CodegenPolicy.Backend.SCALAR
+          : CodegenPolicy.Backend.VECTOR, 1 + rnd.nextInt(16));
     }
   }
 
   private static void assertPasses(Network net, CodegenPolicy.Backend backend, int batch) {
     StringWriter text = new StringWriter();
-    List<String> failed = new GradientCheck(net, Backends::instantiate, backend, batch, 1)
-        .run(new PrintWriter(text, true));
+    GradientCheck check = new GradientCheck(net, Backends::instantiate, backend, batch, 1);
+    GradientCheck.Result result = check.measure();
+    List<String> failed = check.print(result, new PrintWriter(text, true));
     assertEquals(List.of(), failed, text::toString);
+    if (RANDOM_CASES > 2) { // a survey: how close to its tolerance each network came
+      System.out.printf(java.util.Locale.ROOT, "check survey: %s %s batch %d: %.3g%n",
+          net.layers().stream().map(l -> l.inSize() + "-" + l.activation().keyword()).toList(),
+          net.precision(), batch, check.worstShareOfTolerance(result));
+    }
   }
 
   @Test
@@ -157,18 +171,15 @@ class CheckCommandTest {
   }
 
   private static void perturbLargest(Object grad, TensorSpec t, double relative) {
+    IntToDoubleFunction entry = grad instanceof float[] f ? i -> f[i] : i -> ((double[]) grad)[i];
     int at = t.offset();
-    if (grad instanceof float[] g) {
-      for (int i = t.offset(); i < t.offset() + t.size(); i++) {
-        at = Math.abs(g[i]) > Math.abs(g[at]) ? i : at;
-      }
-      g[at] *= (float) (1 + relative);
+    for (int i = t.offset(); i < t.offset() + t.size(); i++) {
+      at = Math.abs(entry.applyAsDouble(i)) > Math.abs(entry.applyAsDouble(at)) ? i : at;
+    }
+    if (grad instanceof float[] f) {
+      f[at] *= (float) (1 + relative);
     } else {
-      double[] g = (double[]) grad;
-      for (int i = t.offset(); i < t.offset() + t.size(); i++) {
-        at = Math.abs(g[i]) > Math.abs(g[at]) ? i : at;
-      }
-      g[at] *= 1 + relative;
+      ((double[]) grad)[at] *= 1 + relative;
     }
   }
 }

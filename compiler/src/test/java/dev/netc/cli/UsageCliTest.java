@@ -12,23 +12,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What a user who mistypes gets: command suggestions, the CSV header hint, {@code dot --svg}. */
 class UsageCliTest {
-  private static final String BLOBS = """
-      network Blobs {
-        input 2
-        dense 8 relu
-        dense 3 softmax
-        loss cross_entropy
-        optimizer adam(lr = 0.05)
-      }
-      """;
+  private static final Path XOR = Path.of("..", "examples", "xor.net");
+  private static final Path XOR_DATA = Path.of("..", "examples", "xor.csv");
 
   @TempDir Path dir;
-
-  private Path write(String name, String text) throws IOException {
-    Path p = dir.resolve(name);
-    Files.writeString(p, text);
-    return p;
-  }
 
   @Test
   void aMistypedCommandIsNamedWithTheClosestCommand() {
@@ -48,12 +35,14 @@ class UsageCliTest {
 
   @Test
   void modelFilesAndUnrelatedWordsAreStillReadAsModels() throws IOException {
-    Path model = write("blobs.net", BLOBS);
-    CliRunner ok = CliRunner.run(model.toString(), "-o", dir.resolve("gen").toString());
+    CliRunner ok = CliRunner.run(XOR.toString(), "-o", dir.resolve("gen").toString());
     assertEquals(0, ok.exitCode(), ok::toString);
     CliRunner missing = CliRunner.run("trian.net");
     assertEquals(1, missing.exitCode(), missing::toString);
     assertTrue(missing.err().contains("cannot read 'trian.net': no such file"), missing::toString);
+    CliRunner pathLike = CliRunner.run("models/train.onnx");
+    assertEquals(1, pathLike.exitCode(), pathLike::toString);
+    assertTrue(pathLike.err().contains("cannot read 'models/train.onnx'"), pathLike::toString);
     CliRunner unrelated = CliRunner.run("mymodel");
     assertEquals(1, unrelated.exitCode(), unrelated::toString);
     assertTrue(unrelated.err().contains("cannot read 'mymodel': no such file"),
@@ -62,13 +51,13 @@ class UsageCliTest {
 
   @Test
   void aCsvHeaderRowGetsAHintAndHeaderSkipsIt() throws IOException {
-    Path model = write("blobs.net", BLOBS);
-    Path data = write("blobs.csv", "x,y,label\n0.1,0.2,0\n0.9,0.8,1\n-0.5,0.4,2\n");
-    String[] train = {"train", model.toString(), "--data", data.toString(), "--epochs", "1",
+    Path data = dir.resolve("xor.csv");
+    Files.writeString(data, "x1,x2,y\n" + Files.readString(XOR_DATA));
+    String[] train = {"train", XOR.toString(), "--data", data.toString(), "--epochs", "1",
         "--batch", "2", "--interpret", "--out", dir.resolve("w.safetensors").toString()};
     CliRunner r = CliRunner.run(train);
     assertEquals(1, r.exitCode(), r::toString);
-    assertEquals("netc: error: " + data + ":1: field 1: 'x' is not a number; is line 1 a header? "
+    assertEquals("netc: error: " + data + ":1: field 1: 'x1' is not a number; is line 1 a header? "
         + "skip it with --header (CsvLayout.withHeader in code)", r.err().strip());
     String[] withHeader = java.util.Arrays.copyOf(train, train.length + 1);
     withHeader[train.length] = "--header";
@@ -78,12 +67,11 @@ class UsageCliTest {
 
   @Test
   void dotWithSvgWritesOnlyTheSvg() throws IOException, InterruptedException {
-    Path model = write("blobs.net", BLOBS);
     CliRunner help = CliRunner.run("dot", "--help");
     assertTrue(help.out().contains("instead of printing"), help::toString);
     Assumptions.assumeTrue(graphvizInstalled(), "Graphviz 'dot' is not installed");
-    Path svg = dir.resolve("blobs.svg");
-    CliRunner r = CliRunner.run("dot", model.toString(), "--svg", svg.toString());
+    Path svg = dir.resolve("xor.svg");
+    CliRunner r = CliRunner.run("dot", XOR.toString(), "--svg", svg.toString());
     assertEquals(0, r.exitCode(), r::toString);
     assertEquals("wrote " + svg + System.lineSeparator(), r.out(), r::toString);
     assertTrue(Files.readString(svg).contains("<svg"), "not an SVG");
