@@ -58,10 +58,12 @@ final class GradientCheck {
       double floatTolerance, double fdError) {}
 
   /**
-   * What a check measured: the rows, the generated and exact loss, the input draws, and the
-   * finite-difference entries skipped because their steps cross a kink.
+   * What a check measured: the rows, the generated and exact loss, the input draws, whether a
+   * kinked unit is still near its kink after the last draw, and the finite-difference entries
+   * skipped because their steps cross a kink.
    */
-  record Result(List<Row> rows, double loss, double exactLoss, int draws, int fdSkipped) {}
+  record Result(List<Row> rows, double loss, double exactLoss, int draws, boolean nearKink,
+      int fdSkipped) {}
 
   /** Where the gradient is taken, and the side of every kinked unit there. */
   private record Point(double[] params, double[] xs, double[] ts, BitSet sides) {}
@@ -104,7 +106,8 @@ final class GradientCheck {
         result.loss(), result.exactLoss());
     if (result.draws() > 1) {
       out.printf(Locale.ROOT, "  (inputs drawn %d times to keep relu-like units off their "
-          + "kinks, where rounding may pick either side)%n", result.draws());
+          + "kinks, where rounding may pick either side%s)%n", result.draws(),
+          result.nearKink() ? "; one still is, so a float error there may be rounding" : "");
     }
     if (result.fdSkipped() > 0) {
       out.printf(Locale.ROOT, "  (%d finite-difference entries skipped: their steps move a "
@@ -166,9 +169,11 @@ final class GradientCheck {
     double[] xs = randomInputs(rng);
     int draws = 1;
     double eps = RoundingBound.epsilon(net.precision());
-    while (Kinks.nearKink(net, params, xs, batch, eps) && draws < KINK_DRAWS) {
+    boolean nearKink = Kinks.nearKink(net, params, xs, batch, eps);
+    while (nearKink && draws < KINK_DRAWS) {
       xs = randomInputs(rng);
       draws++;
+      nearKink = Kinks.nearKink(net, params, xs, batch, eps);
     }
     double[] ts = randomTargets(rng);
 
@@ -195,7 +200,9 @@ final class GradientCheck {
     rows.add(row(LOSS_ROW, "[]", Math.abs(twinLoss - exactLoss) / lossScale,
         Math.abs(floatLoss - exactLoss) / lossScale, Math.abs(noisyLoss - exactLoss) / lossScale,
         0));
-    double scaleFloor = 1e-6 * maxAbs(exactGrad, 0, exactGrad.length);
+    // A tensor whose gradient is all but zero is measured against a millionth of the largest.
+    double scaleFloor = Math.max(1e-6 * maxAbs(exactGrad, 0, exactGrad.length),
+        Double.MIN_NORMAL);
     for (TensorSpec t : net.parameterLayout()) {
       double scale = Math.max(maxAbs(exactGrad, t.offset(), t.offset() + t.size()), scaleFloor);
       double fd = finiteDifferenceError(exact, at, exactGrad, exactLoss, t, rng, fdSkipped);
@@ -203,7 +210,7 @@ final class GradientCheck {
           maxDiff(floatGrad, exactGrad, t) / scale, maxDiff(noisyGrad, exactGrad, t) / scale,
           fd));
     }
-    return new Result(rows, floatLoss, exactLoss, draws, fdSkipped[0]);
+    return new Result(rows, floatLoss, exactLoss, draws, nearKink, fdSkipped[0]);
   }
 
   private Row row(String name, String shape, double twinError, double floatError,
