@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
       "A double network must match within N·2⁻⁵³, with N the terms summed along the longest "
           + "chain (batch + every layer's fan-in and fan-out). A float network's double twin "
           + "(same kernels, double precision) must match within N·2⁻⁵³, and the float class "
-          + "within N·2⁻²⁴: what float summation order can explain. Finite differences: 1e-6."
+          + "within N·2⁻²⁴, or 4× the float interpreter's own error if larger: what float "
+          + "rounding can explain. Finite differences: 1e-6. Exit code 1 names what failed."
     })
 final class CheckCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
