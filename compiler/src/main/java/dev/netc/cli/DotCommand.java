@@ -18,24 +18,27 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "dot",
     mixinStandardHelpOptions = true,
-    description = "Prints the network as a Graphviz DOT graph; --svg renders it with 'dot'.")
+    description = "Prints the network as a Graphviz DOT graph on stdout; with --svg FILE it "
+        + "writes only the SVG, rendered with Graphviz's 'dot', instead.")
 final class DotCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Mixin ModelOptions model;
 
   @Option(names = "--svg", paramLabel = "FILE",
-      description = "Also render an SVG with Graphviz's 'dot' program (must be installed).")
+      description = "Write the graph as an SVG to FILE instead of printing DOT (needs Graphviz's "
+          + "'dot' program).")
   Path svg;
 
   @Override
   public Integer call() {
     Network net = model.load(spec.commandLine().getErr());
     String dot = toDot(net);
-    spec.commandLine().getOut().print(dot);
-    if (svg != null) {
+    if (svg == null) {
+      spec.commandLine().getOut().print(dot);
+    } else {
       render(dot, svg);
-      spec.commandLine().getOut().println("// wrote " + svg);
+      spec.commandLine().getOut().println("wrote " + svg);
     }
     return 0;
   }

@@ -1,8 +1,14 @@
 package dev.netc.cli;
 
 import dev.netc.Version;
+import dev.netc.diag.Suggest;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,8 +35,8 @@ public final class Netc implements Runnable {
   /** Exit code for a problem with the user's input files or data. */
   static final int INPUT_ERROR = 1;
 
-  private static final Set<String> SUBCOMMANDS =
-      Set.of("generate", "check", "grad", "train", "eval", "dot", "help");
+  /** Exit code for a usage error (picocli's default for bad options). */
+  static final int USAGE_ERROR = 2;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -43,7 +49,12 @@ public final class Netc implements Runnable {
 
   /** Runs netc with the given streams and returns the exit code (for tests and embedding). */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cli = new CommandLine(new Netc());
+    return run(args, out, err, CommandLine.defaultFactory());
+  }
+
+  /** Like {@link #run(String[], PrintWriter, PrintWriter)}; {@code factory} creates commands. */
+  static int run(String[] args, PrintWriter out, PrintWriter err, CommandLine.IFactory factory) {
+    CommandLine cli = new CommandLine(new Netc(), factory);
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler(
@@ -59,15 +70,53 @@ public final class Netc implements Runnable {
           commandLine.getErr().flush();
           return 70;
         });
-    int code = cli.execute(withDefaultCommand(args));
+    Set<String> commands = cli.getSubcommands().keySet();
+    Optional<String> meant = mistypedCommand(args, commands);
+    int code;
+    if (meant.isPresent()) {
+      err.println("netc: error: unknown command '" + args[0] + "'; did you mean '" + meant.get()
+          + "'? (commands: " + String.join(", ", commands) + ")");
+      code = USAGE_ERROR;
+    } else {
+      code = cli.execute(withDefaultCommand(args, commands));
+    }
     out.flush();
     err.flush();
     return code;
   }
 
+  /**
+   * The command the user probably meant when the first argument is neither a command nor a model
+   * file (no such file, nothing path-like: no {@code .} or {@code /}) but close to a command's
+   * name: a typo within {@link Suggest}'s distance, or a longer or shorter form of it
+   * ({@code evaluate}, {@code gen}).
+   */
+  private static Optional<String> mistypedCommand(String[] args, Set<String> commands) {
+    if (args.length == 0 || args[0].startsWith("-") || commands.contains(args[0])
+        || args[0].matches(".*[./\\\\].*") || exists(args[0])) {
+      return Optional.empty();
+    }
+    String word = args[0].toLowerCase(Locale.ROOT);
+    Optional<String> close = Suggest.closest(word, commands);
+    if (close.isPresent() || word.length() < 3) {
+      return close;
+    }
+    return commands.stream()
+        .filter(c -> c.length() >= 3 && (word.startsWith(c) || c.startsWith(word)))
+        .findFirst();
+  }
+
+  private static boolean exists(String file) {
+    try {
+      return Files.exists(Path.of(file));
+    } catch (InvalidPathException e) {
+      return false;
+    }
+  }
+
   /** {@code netc model.net …} means {@code netc generate model.net …}. */
-  private static String[] withDefaultCommand(String[] args) {
-    if (args.length == 0 || args[0].startsWith("-") || SUBCOMMANDS.contains(args[0])) {
+  private static String[] withDefaultCommand(String[] args, Set<String> commands) {
+    if (args.length == 0 || args[0].startsWith("-") || commands.contains(args[0])) {
       return args;
     }
     String[] withGenerate = new String[args.length + 1];

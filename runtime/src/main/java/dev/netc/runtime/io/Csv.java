@@ -170,7 +170,9 @@ public final class Csv {
             + "' is not a finite number");
       }
       throw new DatasetException(source, lineNo, "field " + field + ": '" + text
-          + "' is not a number");
+          + "' is not a number" + (lineNo == 1 && looksLikeName(text)
+              ? "; is line 1 a header? skip it with --header (CsvLayout.withHeader in code)"
+              : ""));
     }
     double v = Double.parseDouble(text);
     if (!Double.isFinite(v)) {
@@ -178,6 +180,15 @@ public final class Csv {
           + "' is out of range");
     }
     return v;
+  }
+
+  /**
+   * True for a field that reads like a column name ({@code label}, {@code x1}, {@code "price"})
+   * rather than a mistyped number ({@code 1f}, {@code 0x1p3}): it starts with a letter or has no
+   * digit at all.
+   */
+  private static boolean looksLikeName(String text) {
+    return Character.isLetter(text.charAt(0)) || text.chars().noneMatch(Csv::isDigit);
   }
 
   /** {@code [+-]? (d+ (. d*)? | . d+) ([eE] [+-]? d+)?} */
@@ -223,7 +234,7 @@ public final class Csv {
     return n + " " + noun + (n == 1 ? "" : "s");
   }
 
-  private static boolean isDigit(char c) {
+  private static boolean isDigit(int c) {
     return c >= '0' && c <= '9';
   }
 

@@ -61,6 +61,14 @@ class CsvTest {
             "d.csv:1: field 3 is empty"),
         Arguments.of("not a number", "1,2,0\n1,x1,0\n",
             "d.csv:2: field 2: 'x1' is not a number"),
+        Arguments.of("header row", "x1,x2,label\n1,2,0\n",
+            "d.csv:1: field 1: 'x1' is not a number; is line 1 a header? skip it with --header "
+                + "(CsvLayout.withHeader in code)"),
+        Arguments.of("quoted header row", "\"a\",\"b\",\"c\"\n1,2,0\n",
+            "d.csv:1: field 1: '\"a\"' is not a number; is line 1 a header? skip it with "
+                + "--header (CsvLayout.withHeader in code)"),
+        Arguments.of("a word below line 1 is no header", "1,2,0\nx,2,0\n",
+            "d.csv:2: field 1: 'x' is not a number"),
         Arguments.of("hex is not decimal", "0x1p3,2,0\n",
             "d.csv:1: field 1: '0x1p3' is not a number"),
         Arguments.of("java suffix", "1f,2,0\n",
