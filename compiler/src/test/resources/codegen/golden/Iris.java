@@ -1,6 +1,7 @@
 package golden;
 
 import dev.netc.runtime.Init;
+import dev.netc.runtime.OptimizerLayout;
 import dev.netc.runtime.TensorSpec;
 import dev.netc.runtime.TrainableFloatNetwork;
 import java.util.Arrays;
@@ -54,8 +55,6 @@ public final class Iris implements TrainableFloatNetwork {
    */
   public static final int TARGET_WIDTH = 1;
 
-  private static final float LEARNING_RATE = 0.01f;
-
   private static final float BETA1 = 0.9f;
 
   private static final float ONE_MINUS_BETA1 = 0.1f;
@@ -71,6 +70,8 @@ public final class Iris implements TrainableFloatNetwork {
     new TensorSpec("hidden.bias", new int[] {16}, 64),
     new TensorSpec("logits.weight", new int[] {3, 16}, 80),
     new TensorSpec("logits.bias", new int[] {3}, 128));
+
+  private static final List<TensorSpec> STATE_LAYOUT = OptimizerLayout.of(LAYOUT, "exp_avg", "exp_avg_sq");
 
   /**
    * hidden.weight, [16, 4] row-major.
@@ -136,6 +137,11 @@ public final class Iris implements TrainableFloatNetwork {
   private long stepCount;
 
   /**
+   * The learning rate of the next step: the .net file's until set.
+   */
+  private double learningRate = 0.01;
+
+  /**
    * Creates the network with the seed of the .net file, {@value #DEFAULT_SEED}.
    */
   public Iris() {
@@ -175,6 +181,7 @@ public final class Iris implements TrainableFloatNetwork {
     System.arraycopy(source.logitsBiasExpAvgSq, 0,
         this.logitsBiasExpAvgSq, 0, this.logitsBiasExpAvgSq.length);
     this.stepCount = source.stepCount;
+    this.learningRate = source.learningRate;
   }
 
   /**
@@ -555,7 +562,7 @@ public final class Iris implements TrainableFloatNetwork {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
     stepCount++;
     // torch.optim.Adam's bias corrections, computed in double once per step.
-    float stepSize = (float) (0.01 / (1.0 - Math.pow(0.9, stepCount)));
+    float stepSize = (float) (learningRate / (1.0 - Math.pow(0.9, stepCount)));
     float bc2Sqrt = (float) (Math.sqrt(1.0 - Math.pow(0.999, stepCount)));
     update(hiddenWeight, grad, 0, 1.0f, hiddenWeightExpAvg, hiddenWeightExpAvgSq, stepSize, bc2Sqrt);
     update(hiddenBias, grad, 64, 1.0f, hiddenBiasExpAvg, hiddenBiasExpAvgSq, stepSize, bc2Sqrt);
@@ -569,7 +576,7 @@ public final class Iris implements TrainableFloatNetwork {
   private void step(double scale) {
     stepCount++;
     // torch.optim.Adam's bias corrections, computed in double once per step.
-    float stepSize = (float) (0.01 / (1.0 - Math.pow(0.9, stepCount)));
+    float stepSize = (float) (learningRate / (1.0 - Math.pow(0.9, stepCount)));
     float bc2Sqrt = (float) (Math.sqrt(1.0 - Math.pow(0.999, stepCount)));
     update(hiddenWeight, hiddenWeightGrad, 0, (float) (scale), hiddenWeightExpAvg, hiddenWeightExpAvgSq, stepSize, bc2Sqrt);
     update(hiddenBias, hiddenBiasGrad, 0, (float) (scale), hiddenBiasExpAvg, hiddenBiasExpAvgSq, stepSize, bc2Sqrt);
@@ -607,6 +614,63 @@ public final class Iris implements TrainableFloatNetwork {
       float denom = (float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON;
       p[i] -= stepSize * (mi / denom);
     }
+  }
+
+  @Override
+  public double learningRate() {
+    return learningRate;
+  }
+
+  @Override
+  public void setLearningRate(double lr) {
+    if (!(lr > 0) || Double.isInfinite(lr)) {
+      throw new IllegalArgumentException("the learning rate must be finite and > 0, not " + lr);
+    }
+    learningRate = lr;
+  }
+
+  @Override
+  public List<TensorSpec> optimizerStateLayout() {
+    return STATE_LAYOUT;
+  }
+
+  @Override
+  public void getOptimizerState(float[] state) {
+    checkLength(state.length, 262, "optimizer state");
+    System.arraycopy(hiddenWeightExpAvg, 0, state, 0, 64);
+    System.arraycopy(hiddenBiasExpAvg, 0, state, 128, 16);
+    System.arraycopy(hiddenWeightExpAvgSq, 0, state, 64, 64);
+    System.arraycopy(hiddenBiasExpAvgSq, 0, state, 144, 16);
+    System.arraycopy(logitsWeightExpAvg, 0, state, 160, 48);
+    System.arraycopy(logitsBiasExpAvg, 0, state, 256, 3);
+    System.arraycopy(logitsWeightExpAvgSq, 0, state, 208, 48);
+    System.arraycopy(logitsBiasExpAvgSq, 0, state, 259, 3);
+  }
+
+  @Override
+  public void setOptimizerState(float[] state) {
+    checkLength(state.length, 262, "optimizer state");
+    System.arraycopy(state, 0, hiddenWeightExpAvg, 0, 64);
+    System.arraycopy(state, 128, hiddenBiasExpAvg, 0, 16);
+    System.arraycopy(state, 64, hiddenWeightExpAvgSq, 0, 64);
+    System.arraycopy(state, 144, hiddenBiasExpAvgSq, 0, 16);
+    System.arraycopy(state, 160, logitsWeightExpAvg, 0, 48);
+    System.arraycopy(state, 256, logitsBiasExpAvg, 0, 3);
+    System.arraycopy(state, 208, logitsWeightExpAvgSq, 0, 48);
+    System.arraycopy(state, 259, logitsBiasExpAvgSq, 0, 3);
+  }
+
+  @Override
+  public long optimizerStepCount() {
+    return stepCount;
+  }
+
+  @Override
+  public void setOptimizerStepCount(long steps) {
+    if (steps < 0) {
+      throw new IllegalArgumentException("the step count must be >= 0, not " + steps);
+    }
+    stepCount = steps;
   }
 
   /**

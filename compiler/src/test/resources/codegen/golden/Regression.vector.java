@@ -1,6 +1,7 @@
 package golden;
 
 import dev.netc.runtime.Init;
+import dev.netc.runtime.OptimizerLayout;
 import dev.netc.runtime.TensorSpec;
 import dev.netc.runtime.TrainableDoubleNetwork;
 import java.util.Arrays;
@@ -57,8 +58,6 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   public static final int TARGET_WIDTH = 1;
 
-  private static final double LEARNING_RATE = 0.01;
-
   private static final double WEIGHT_DECAY = 1.0E-4;
 
   private static final double MOMENTUM = 0.9;
@@ -80,6 +79,8 @@ public final class Regression implements TrainableDoubleNetwork {
     new TensorSpec("features.bias", new int[] {40}, 800),
     new TensorSpec("prediction.weight", new int[] {1, 40}, 840),
     new TensorSpec("prediction.bias", new int[] {1}, 880));
+
+  private static final List<TensorSpec> STATE_LAYOUT = OptimizerLayout.of(LAYOUT, "momentum_buffer");
 
   /**
    * features.weight, [40, 20] row-major.
@@ -136,6 +137,11 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private long stepCount;
 
+  /**
+   * The learning rate of the next step: the .net file's until set.
+   */
+  private double learningRate = 0.01;
+
   private final double[] featuresBatchAct = new double[2560];
 
   private final double[] featuresBatchDelta = new double[2560];
@@ -180,6 +186,7 @@ public final class Regression implements TrainableDoubleNetwork {
     System.arraycopy(source.predictionBiasMomentum, 0,
         this.predictionBiasMomentum, 0, this.predictionBiasMomentum.length);
     this.stepCount = source.stepCount;
+    this.learningRate = source.learningRate;
   }
 
   /**
@@ -500,10 +507,11 @@ public final class Regression implements TrainableDoubleNetwork {
     // torch.optim.SGD: the momentum buffer starts as the first gradient.
     boolean first = stepCount == 0;
     stepCount++;
-    update(featuresWeight, grad, 0, 1.0, featuresWeightMomentum, first);
-    update(featuresBias, grad, 800, 1.0, featuresBiasMomentum, first);
-    update(predictionWeight, grad, 840, 1.0, predictionWeightMomentum, first);
-    update(predictionBias, grad, 880, 1.0, predictionBiasMomentum, first);
+    double lr = learningRate;
+    update(featuresWeight, grad, 0, 1.0, featuresWeightMomentum, first, lr);
+    update(featuresBias, grad, 800, 1.0, featuresBiasMomentum, first, lr);
+    update(predictionWeight, grad, 840, 1.0, predictionWeightMomentum, first, lr);
+    update(predictionBias, grad, 880, 1.0, predictionBiasMomentum, first, lr);
   }
 
   /**
@@ -513,10 +521,11 @@ public final class Regression implements TrainableDoubleNetwork {
     // torch.optim.SGD: the momentum buffer starts as the first gradient.
     boolean first = stepCount == 0;
     stepCount++;
-    update(featuresWeight, featuresWeightGrad, 0, scale, featuresWeightMomentum, first);
-    update(featuresBias, featuresBiasGrad, 0, scale, featuresBiasMomentum, first);
-    update(predictionWeight, predictionWeightGrad, 0, scale, predictionWeightMomentum, first);
-    update(predictionBias, predictionBiasGrad, 0, scale, predictionBiasMomentum, first);
+    double lr = learningRate;
+    update(featuresWeight, featuresWeightGrad, 0, scale, featuresWeightMomentum, first, lr);
+    update(featuresBias, featuresBiasGrad, 0, scale, featuresBiasMomentum, first, lr);
+    update(predictionWeight, predictionWeightGrad, 0, scale, predictionWeightMomentum, first, lr);
+    update(predictionBias, predictionBiasGrad, 0, scale, predictionBiasMomentum, first, lr);
   }
 
   /**
@@ -535,14 +544,63 @@ public final class Regression implements TrainableDoubleNetwork {
    * SGD with Nesterov momentum on one parameter array and its buffer.
    */
   private static void update(double[] p, double[] g, int gOff, double scale, double[] buf,
-      boolean first) {
+      boolean first, double lr) {
     for (int i = 0; i < p.length; i++) {
       double gi = g[gOff + i] * scale;
       gi += WEIGHT_DECAY * p[i];
       double bi = first ? gi : MOMENTUM * buf[i] + gi;
       buf[i] = bi;
-      p[i] -= LEARNING_RATE * (gi + MOMENTUM * bi);
+      p[i] -= lr * (gi + MOMENTUM * bi);
     }
+  }
+
+  @Override
+  public double learningRate() {
+    return learningRate;
+  }
+
+  @Override
+  public void setLearningRate(double lr) {
+    if (!(lr > 0) || Double.isInfinite(lr)) {
+      throw new IllegalArgumentException("the learning rate must be finite and > 0, not " + lr);
+    }
+    learningRate = lr;
+  }
+
+  @Override
+  public List<TensorSpec> optimizerStateLayout() {
+    return STATE_LAYOUT;
+  }
+
+  @Override
+  public void getOptimizerState(double[] state) {
+    checkLength(state.length, 881, "optimizer state");
+    System.arraycopy(featuresWeightMomentum, 0, state, 0, 800);
+    System.arraycopy(featuresBiasMomentum, 0, state, 800, 40);
+    System.arraycopy(predictionWeightMomentum, 0, state, 840, 40);
+    System.arraycopy(predictionBiasMomentum, 0, state, 880, 1);
+  }
+
+  @Override
+  public void setOptimizerState(double[] state) {
+    checkLength(state.length, 881, "optimizer state");
+    System.arraycopy(state, 0, featuresWeightMomentum, 0, 800);
+    System.arraycopy(state, 800, featuresBiasMomentum, 0, 40);
+    System.arraycopy(state, 840, predictionWeightMomentum, 0, 40);
+    System.arraycopy(state, 880, predictionBiasMomentum, 0, 1);
+  }
+
+  @Override
+  public long optimizerStepCount() {
+    return stepCount;
+  }
+
+  @Override
+  public void setOptimizerStepCount(long steps) {
+    if (steps < 0) {
+      throw new IllegalArgumentException("the step count must be >= 0, not " + steps);
+    }
+    stepCount = steps;
   }
 
   /**
@@ -618,14 +676,15 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private void onlineStep(double scale) {
     stepCount++;
-    predictionOnline(scale);
-    featuresOnline(scale);
+    double lr = learningRate;
+    predictionOnline(scale, lr);
+    featuresOnline(scale, lr);
   }
 
   /**
    * Layer features, one example: gradient and SGD update fused in one pass over the weights.
    */
-  private void featuresOnline(double scale) {
+  private void featuresOnline(double scale, double lr) {
     double[] w = featuresWeight;
     double[] b = featuresBias;
     double[] d = featuresDelta;
@@ -641,7 +700,7 @@ public final class Regression implements TrainableDoubleNetwork {
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * bbuf[o] + gi;
         bbuf[o] = bi;
-        b[o] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
+        b[o] = wi - lr * (gi + MOMENTUM * bi);
       }
       int k = o * 20;
       int i = 0;
@@ -652,7 +711,7 @@ public final class Regression implements TrainableDoubleNetwork {
         gv = wv.mul(WEIGHT_DECAY).add(gv);
         DoubleVector bv = DoubleVector.fromArray(SPECIES, wbuf, k + i).mul(MOMENTUM).add(gv);
         bv.intoArray(wbuf, k + i);
-        wv.sub(bv.mul(MOMENTUM).add(gv).mul(LEARNING_RATE)).intoArray(w, k + i);
+        wv.sub(bv.mul(MOMENTUM).add(gv).mul(lr)).intoArray(w, k + i);
       }
       for (; i < 20; i++) {
         wi = w[k + i];
@@ -660,7 +719,7 @@ public final class Regression implements TrainableDoubleNetwork {
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * wbuf[k + i] + gi;
         wbuf[k + i] = bi;
-        w[k + i] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
+        w[k + i] = wi - lr * (gi + MOMENTUM * bi);
       }
     }
   }
@@ -668,7 +727,7 @@ public final class Regression implements TrainableDoubleNetwork {
   /**
    * Layer prediction, one example: delta of the previous layer (old weights), gradient and SGD update fused in one pass over the weights.
    */
-  private void predictionOnline(double scale) {
+  private void predictionOnline(double scale, double lr) {
     double[] w = predictionWeight;
     double[] b = predictionBias;
     double[] d = predictionDelta;
@@ -686,7 +745,7 @@ public final class Regression implements TrainableDoubleNetwork {
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * bbuf[o] + gi;
         bbuf[o] = bi;
-        b[o] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
+        b[o] = wi - lr * (gi + MOMENTUM * bi);
       }
       int k = o * 40;
       int i = 0;
@@ -698,7 +757,7 @@ public final class Regression implements TrainableDoubleNetwork {
         gv = wv.mul(WEIGHT_DECAY).add(gv);
         DoubleVector bv = DoubleVector.fromArray(SPECIES, wbuf, k + i).mul(MOMENTUM).add(gv);
         bv.intoArray(wbuf, k + i);
-        wv.sub(bv.mul(MOMENTUM).add(gv).mul(LEARNING_RATE)).intoArray(w, k + i);
+        wv.sub(bv.mul(MOMENTUM).add(gv).mul(lr)).intoArray(w, k + i);
       }
       for (; i < 40; i++) {
         wi = w[k + i];
@@ -707,7 +766,7 @@ public final class Regression implements TrainableDoubleNetwork {
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * wbuf[k + i] + gi;
         wbuf[k + i] = bi;
-        w[k + i] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
+        w[k + i] = wi - lr * (gi + MOMENTUM * bi);
       }
     }
     double[] pz = featuresZ;

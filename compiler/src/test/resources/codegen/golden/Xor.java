@@ -1,6 +1,7 @@
 package golden;
 
 import dev.netc.runtime.Init;
+import dev.netc.runtime.OptimizerLayout;
 import dev.netc.runtime.TensorSpec;
 import dev.netc.runtime.TrainableFloatNetwork;
 import java.util.Arrays;
@@ -54,8 +55,6 @@ public final class Xor implements TrainableFloatNetwork {
    */
   public static final int TARGET_WIDTH = 1;
 
-  private static final float LEARNING_RATE = 0.5f;
-
   private static final float MOMENTUM = 0.9f;
 
   private static final List<TensorSpec> LAYOUT = List.of(
@@ -63,6 +62,8 @@ public final class Xor implements TrainableFloatNetwork {
     new TensorSpec("hidden.bias", new int[] {4}, 8),
     new TensorSpec("out.weight", new int[] {1, 4}, 12),
     new TensorSpec("out.bias", new int[] {1}, 16));
+
+  private static final List<TensorSpec> STATE_LAYOUT = OptimizerLayout.of(LAYOUT, "momentum_buffer");
 
   /**
    * hidden.weight, [4, 2] row-major.
@@ -120,6 +121,11 @@ public final class Xor implements TrainableFloatNetwork {
   private long stepCount;
 
   /**
+   * The learning rate of the next step: the .net file's until set.
+   */
+  private double learningRate = 0.5;
+
+  /**
    * Creates the network with the seed of the .net file, {@value #DEFAULT_SEED}.
    */
   public Xor() {
@@ -151,6 +157,7 @@ public final class Xor implements TrainableFloatNetwork {
     System.arraycopy(source.outBiasMomentum, 0,
         this.outBiasMomentum, 0, this.outBiasMomentum.length);
     this.stepCount = source.stepCount;
+    this.learningRate = source.learningRate;
   }
 
   /**
@@ -390,10 +397,11 @@ public final class Xor implements TrainableFloatNetwork {
     // torch.optim.SGD: the momentum buffer starts as the first gradient.
     boolean first = stepCount == 0;
     stepCount++;
-    update(hiddenWeight, grad, 0, 1.0f, hiddenWeightMomentum, first);
-    update(hiddenBias, grad, 8, 1.0f, hiddenBiasMomentum, first);
-    update(outWeight, grad, 12, 1.0f, outWeightMomentum, first);
-    update(outBias, grad, 16, 1.0f, outBiasMomentum, first);
+    float lr = (float) (learningRate);
+    update(hiddenWeight, grad, 0, 1.0f, hiddenWeightMomentum, first, lr);
+    update(hiddenBias, grad, 8, 1.0f, hiddenBiasMomentum, first, lr);
+    update(outWeight, grad, 12, 1.0f, outWeightMomentum, first, lr);
+    update(outBias, grad, 16, 1.0f, outBiasMomentum, first, lr);
   }
 
   /**
@@ -403,10 +411,11 @@ public final class Xor implements TrainableFloatNetwork {
     // torch.optim.SGD: the momentum buffer starts as the first gradient.
     boolean first = stepCount == 0;
     stepCount++;
-    update(hiddenWeight, hiddenWeightGrad, 0, (float) (scale), hiddenWeightMomentum, first);
-    update(hiddenBias, hiddenBiasGrad, 0, (float) (scale), hiddenBiasMomentum, first);
-    update(outWeight, outWeightGrad, 0, (float) (scale), outWeightMomentum, first);
-    update(outBias, outBiasGrad, 0, (float) (scale), outBiasMomentum, first);
+    float lr = (float) (learningRate);
+    update(hiddenWeight, hiddenWeightGrad, 0, (float) (scale), hiddenWeightMomentum, first, lr);
+    update(hiddenBias, hiddenBiasGrad, 0, (float) (scale), hiddenBiasMomentum, first, lr);
+    update(outWeight, outWeightGrad, 0, (float) (scale), outWeightMomentum, first, lr);
+    update(outBias, outBiasGrad, 0, (float) (scale), outBiasMomentum, first, lr);
   }
 
   /**
@@ -425,13 +434,62 @@ public final class Xor implements TrainableFloatNetwork {
    * SGD with heavy-ball momentum on one parameter array and its buffer.
    */
   private static void update(float[] p, float[] g, int gOff, float scale, float[] buf,
-      boolean first) {
+      boolean first, float lr) {
     for (int i = 0; i < p.length; i++) {
       float gi = g[gOff + i] * scale;
       float bi = first ? gi : MOMENTUM * buf[i] + gi;
       buf[i] = bi;
-      p[i] -= LEARNING_RATE * bi;
+      p[i] -= lr * bi;
     }
+  }
+
+  @Override
+  public double learningRate() {
+    return learningRate;
+  }
+
+  @Override
+  public void setLearningRate(double lr) {
+    if (!(lr > 0) || Double.isInfinite(lr)) {
+      throw new IllegalArgumentException("the learning rate must be finite and > 0, not " + lr);
+    }
+    learningRate = lr;
+  }
+
+  @Override
+  public List<TensorSpec> optimizerStateLayout() {
+    return STATE_LAYOUT;
+  }
+
+  @Override
+  public void getOptimizerState(float[] state) {
+    checkLength(state.length, 17, "optimizer state");
+    System.arraycopy(hiddenWeightMomentum, 0, state, 0, 8);
+    System.arraycopy(hiddenBiasMomentum, 0, state, 8, 4);
+    System.arraycopy(outWeightMomentum, 0, state, 12, 4);
+    System.arraycopy(outBiasMomentum, 0, state, 16, 1);
+  }
+
+  @Override
+  public void setOptimizerState(float[] state) {
+    checkLength(state.length, 17, "optimizer state");
+    System.arraycopy(state, 0, hiddenWeightMomentum, 0, 8);
+    System.arraycopy(state, 8, hiddenBiasMomentum, 0, 4);
+    System.arraycopy(state, 12, outWeightMomentum, 0, 4);
+    System.arraycopy(state, 16, outBiasMomentum, 0, 1);
+  }
+
+  @Override
+  public long optimizerStepCount() {
+    return stepCount;
+  }
+
+  @Override
+  public void setOptimizerStepCount(long steps) {
+    if (steps < 0) {
+      throw new IllegalArgumentException("the step count must be >= 0, not " + steps);
+    }
+    stepCount = steps;
   }
 
   /**

@@ -2,12 +2,11 @@ package dev.netc.cli;
 
 import dev.netc.ir.Network;
 import dev.netc.runtime.DoubleNetwork;
-import dev.netc.runtime.ParallelDoubleTrainer;
-import dev.netc.runtime.ParallelTrainer;
 import dev.netc.runtime.TrainableDoubleNetwork;
 import dev.netc.runtime.io.Dataset;
 import dev.netc.runtime.io.Tensor;
 import dev.netc.runtime.io.Weights;
+import dev.netc.runtime.train.Learner;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -16,7 +15,7 @@ import java.util.Map;
 /** An {@link Engine} over a {@code double[]} network: the interpreter (any precision) or a generated {@code precision double} class. */
 final class DoubleEngine extends Engine {
   private final DoubleNetwork net;
-  private ParallelDoubleTrainer trainer;
+  private Learner learner;
   private double[] xs = new double[0];
   private double[] ts = new double[0];
   private double[] out = new double[0];
@@ -72,30 +71,18 @@ final class DoubleEngine extends Engine {
   }
 
   @Override
-  Engine scratchCopy() {
-    return new DoubleEngine(network, trainable().copy(), backend);
-  }
-
-  @Override
-  void useThreads(int threads) {
-    close();
-    trainer = ParallelTrainer.of(trainable(), reduction(), threads);
+  Learner learner() {
+    if (learner == null) {
+      learner = Learner.of(trainable(), reduction());
+    }
+    return learner;
   }
 
   @Override
   public void close() {
-    if (trainer != null) {
-      trainer.close();
-      trainer = null;
+    if (learner != null) {
+      learner.close();
     }
-  }
-
-  @Override
-  double trainBatch(Dataset data, int[] order, int from, int size) {
-    TrainableDoubleNetwork t = trainable();
-    ensure(size);
-    data.gather(order, from, size, xs, ts);
-    return trainer != null ? trainer.trainBatch(xs, ts, size) : t.trainBatch(xs, ts, size);
   }
 
   @Override

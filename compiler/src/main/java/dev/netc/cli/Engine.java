@@ -2,13 +2,12 @@ package dev.netc.cli;
 
 import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
-import dev.netc.runtime.TensorSpec;
 import dev.netc.runtime.io.Dataset;
 import dev.netc.runtime.io.Tensor;
+import dev.netc.runtime.train.Learner;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * A network the CLI can train and evaluate, whatever its precision (float or double arrays) and
@@ -39,9 +38,6 @@ abstract sealed class Engine implements AutoCloseable permits FloatEngine, Doubl
   /** A copy of the current parameters, widened to double. */
   abstract double[] parameters();
 
-  /** One optimizer step on rows {@code order[from .. from+size)}; returns the batch loss. */
-  abstract double trainBatch(Dataset data, int[] order, int from, int size);
-
   /** The reduced loss of rows [from, from+size) (network reduction). */
   abstract double chunkLoss(Dataset data, int from, int size);
 
@@ -55,13 +51,10 @@ abstract sealed class Engine implements AutoCloseable permits FloatEngine, Doubl
   abstract Map<String, Tensor> gradient(Dataset data, double[] lossOut);
 
   /**
-   * From now on, trains data-parallel on {@code threads} threads (see
-   * {@link dev.netc.runtime.ParallelTrainer}); call after loading weights, before training.
+   * The network seen by the library trainer (created once; it owns the training threads). Only
+   * for networks with a loss.
    */
-  abstract void useThreads(int threads);
-
-  /** An independent engine over a copy of this one's network (parameters, optimizer state). */
-  abstract Engine scratchCopy();
+  abstract Learner learner();
 
   /** Stops the training threads, if any. */
   @Override
@@ -77,27 +70,6 @@ abstract sealed class Engine implements AutoCloseable permits FloatEngine, Doubl
   Loss loss() {
     return network.loss().orElseThrow(() -> new UserException("network '" + network.name()
         + "' has no loss statement; training and evaluation need one"));
-  }
-
-  /**
-   * The first parameter that is NaN or infinite, named for a message (e.g. {@code 'h.weight'
-   * [0, 1] is -Infinity}). A dead ReLU unit can hold such a weight while the loss stays finite,
-   * and netc would then save weights that no loader accepts.
-   */
-  Optional<String> nonFiniteParameter() {
-    double[] p = parameters();
-    for (TensorSpec s : network.parameterLayout()) {
-      for (int i = 0; i < s.size(); i++) {
-        double v = p[s.offset() + i];
-        if (!Double.isFinite(v)) {
-          int[] shape = s.shape();
-          String index = shape.length == 2
-              ? "[" + i / shape[1] + ", " + i % shape[1] + "]" : "[" + i + "]";
-          return Optional.of("parameter '" + s.name() + "' " + index + " is " + v);
-        }
-      }
-    }
-    return Optional.empty();
   }
 
   /** The loss over the whole dataset with the network's reduction, evaluated in chunks. */

@@ -2,12 +2,11 @@ package dev.netc.cli;
 
 import dev.netc.ir.Network;
 import dev.netc.runtime.FloatNetwork;
-import dev.netc.runtime.ParallelFloatTrainer;
-import dev.netc.runtime.ParallelTrainer;
 import dev.netc.runtime.TrainableFloatNetwork;
 import dev.netc.runtime.io.Dataset;
 import dev.netc.runtime.io.Tensor;
 import dev.netc.runtime.io.Weights;
+import dev.netc.runtime.train.Learner;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -16,7 +15,7 @@ import java.util.Map;
 /** An {@link Engine} over a generated {@code precision float} class. */
 final class FloatEngine extends Engine {
   private final FloatNetwork net;
-  private ParallelFloatTrainer trainer;
+  private Learner learner;
   private float[] xs = new float[0];
   private float[] ts = new float[0];
   private float[] out = new float[0];
@@ -76,30 +75,18 @@ final class FloatEngine extends Engine {
   }
 
   @Override
-  Engine scratchCopy() {
-    return new FloatEngine(network, trainable().copy(), backend);
-  }
-
-  @Override
-  void useThreads(int threads) {
-    close();
-    trainer = ParallelTrainer.of(trainable(), reduction(), threads);
+  Learner learner() {
+    if (learner == null) {
+      learner = Learner.of(trainable(), reduction());
+    }
+    return learner;
   }
 
   @Override
   public void close() {
-    if (trainer != null) {
-      trainer.close();
-      trainer = null;
+    if (learner != null) {
+      learner.close();
     }
-  }
-
-  @Override
-  double trainBatch(Dataset data, int[] order, int from, int size) {
-    TrainableFloatNetwork t = trainable();
-    ensure(size);
-    data.gather(order, from, size, xs, ts);
-    return trainer != null ? trainer.trainBatch(xs, ts, size) : t.trainBatch(xs, ts, size);
   }
 
   @Override

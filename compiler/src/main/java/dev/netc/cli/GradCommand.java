@@ -56,7 +56,7 @@ final class GradCommand implements Callable<Integer> {
     grads.forEach((name, t) -> tensors.put(name, new Tensor(dtype, t.shape(), t.data())));
     tensors.put("loss", Tensor.scalar(dtype, loss[0]));
     try {
-      TrainCommand.createParent(out);
+      Outputs.checkFile(out);
       Safetensors.write(out, tensors);
     } catch (IOException e) {
       throw new UserException("cannot write '" + out + "': " + ModelFile.describe(e));

@@ -113,6 +113,9 @@ public final class JavaGenerator {
       t.addField(batch.constant());
     }
     t.addField(layout());
+    if (training != null) {
+      t.addField(training.stateLayout());
+    }
     for (Layer l : net.layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
       t.addField(FieldSpec.builder(ctx.array(), n.weight(), ctx.assignedField())
@@ -279,6 +282,7 @@ public final class JavaGenerator {
         List.of(ParameterSpec.builder(self, "source").build()), blocks));
     if (training != null) {
       m.addStatement("this.stepCount = source.stepCount");
+      m.addStatement("this.learningRate = source.learningRate");
     }
     return m.build();
   }

@@ -7,7 +7,6 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
-import dev.netc.ir.Decimals;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Optimizer;
 import java.util.ArrayList;
@@ -31,6 +30,7 @@ import javax.lang.model.element.Modifier;
 final class OnlineEmitter {
   private final EmitContext ctx;
   private final Optimizer opt;
+  private final OptimizerEmitter optimizer;
   private final int stateArrays;
   private final Loops loops;
 
@@ -38,7 +38,8 @@ final class OnlineEmitter {
     this.ctx = ctx;
     this.loops = new Loops(ctx);
     this.opt = ctx.network().optimizer();
-    this.stateArrays = new OptimizerEmitter(ctx).stateArrays();
+    this.optimizer = new OptimizerEmitter(ctx);
+    this.stateArrays = optimizer.stateArrays();
   }
 
   /**
@@ -76,10 +77,7 @@ final class OnlineEmitter {
   private List<ParameterSpec> parameters() {
     List<ParameterSpec> p = new ArrayList<>();
     p.add(ParameterSpec.builder(TypeName.DOUBLE, "scale").build());
-    if (stateArrays == 2) {
-      p.add(ParameterSpec.builder(ctx.scalar(), "stepSize").build());
-      p.add(ParameterSpec.builder(ctx.scalar(), "bc2Sqrt").build());
-    }
+    p.addAll(optimizer.stepParameters());
     return p;
   }
 
@@ -90,15 +88,9 @@ final class OnlineEmitter {
             + "over each layer's weights.\n")
         .addModifiers(Modifier.PRIVATE)
         .addParameter(TypeName.DOUBLE, "scale")
-        .addStatement("stepCount++");
-    if (opt instanceof Optimizer.Adam a) {
-      m.addStatement("$T stepSize = $L", ctx.scalar(), ctx.precision().cast(
-          Decimals.of(a.lr()) + " / (1.0 - Math.pow(" + Decimals.of(a.beta1())
-              + ", stepCount))"));
-      m.addStatement("$T bc2Sqrt = $L", ctx.scalar(), ctx.precision().cast(
-          "Math.sqrt(1.0 - Math.pow(" + Decimals.of(a.beta2()) + ", stepCount))"));
-    }
-    String args = stateArrays == 2 ? "scale, stepSize, bc2Sqrt" : "scale";
+        .addStatement("stepCount++")
+        .addCode(optimizer.stepScalars());
+    String args = stateArrays == 2 ? "scale, stepSize, bc2Sqrt" : "scale, lr";
     List<CodeBlock> blocks = new ArrayList<>();
     for (int i = ctx.network().layers().size() - 1; i >= 0; i--) {
       blocks.add(CodeBlock.of("$N($L);\n", ctx.names().batch(i).online(), args));
@@ -221,13 +213,13 @@ final class OnlineEmitter {
       c.addStatement("gv = wv.mul(WEIGHT_DECAY).add(gv)");
     }
     switch (stateArrays) {
-      case 0 -> c.addStatement("wv.sub(gv.mul(LEARNING_RATE)).intoArray(w, k + i)");
+      case 0 -> c.addStatement("wv.sub(gv.mul(lr)).intoArray(w, k + i)");
       case 1 -> {
         c.addStatement("$T bv = $T.fromArray(SPECIES, wbuf, k + i).mul(MOMENTUM).add(gv)", v, v);
         c.addStatement("bv.intoArray(wbuf, k + i)");
         c.addStatement(((Optimizer.Sgd) opt).nesterov()
-            ? "wv.sub(bv.mul(MOMENTUM).add(gv).mul(LEARNING_RATE)).intoArray(w, k + i)"
-            : "wv.sub(bv.mul(LEARNING_RATE)).intoArray(w, k + i)");
+            ? "wv.sub(bv.mul(MOMENTUM).add(gv).mul(lr)).intoArray(w, k + i)"
+            : "wv.sub(bv.mul(lr)).intoArray(w, k + i)");
       }
       default -> {
         c.addStatement("$T mv = $T.fromArray(SPECIES, wbuf, k + i).mul(BETA1)"
@@ -249,13 +241,13 @@ final class OnlineEmitter {
       c.addStatement("gi += WEIGHT_DECAY * wi");
     }
     switch (stateArrays) {
-      case 0 -> c.addStatement("$L[$L] = wi - LEARNING_RATE * gi", p, at);
+      case 0 -> c.addStatement("$L[$L] = wi - lr * gi", p, at);
       case 1 -> {
         c.addStatement("$T bi = MOMENTUM * $L[$L] + gi", ctx.scalar(), s1, at);
         c.addStatement("$L[$L] = bi", s1, at);
         c.addStatement(((Optimizer.Sgd) opt).nesterov()
-            ? "$L[$L] = wi - LEARNING_RATE * (gi + MOMENTUM * bi)"
-            : "$L[$L] = wi - LEARNING_RATE * bi", p, at);
+            ? "$L[$L] = wi - lr * (gi + MOMENTUM * bi)"
+            : "$L[$L] = wi - lr * bi", p, at);
       }
       default -> {
         c.addStatement("$T mi = BETA1 * $L[$L] + ONE_MINUS_BETA1 * gi", ctx.scalar(), s1, at);

@@ -39,7 +39,6 @@ final class OptimizerEmitter {
   /** Hyperparameter constants. */
   List<FieldSpec> constants() {
     List<FieldSpec> f = new ArrayList<>();
-    f.add(constant("LEARNING_RATE", opt.lr()));
     if (opt.weightDecay() != 0) {
       f.add(constant("WEIGHT_DECAY", opt.weightDecay()));
     }
@@ -72,6 +71,10 @@ final class OptimizerEmitter {
     }
     f.add(FieldSpec.builder(TypeName.LONG, "stepCount", Modifier.PRIVATE)
         .addJavadoc("Optimizer steps taken since construction or the last reset.\n")
+        .build());
+    f.add(FieldSpec.builder(TypeName.DOUBLE, "learningRate", Modifier.PRIVATE)
+        .addJavadoc("The learning rate of the next step: the .net file's until set.\n")
+        .initializer("$L", Decimals.of(opt.lr()))
         .build());
     return f;
   }
@@ -118,15 +121,7 @@ final class OptimizerEmitter {
       m.addStatement("boolean first = stepCount == 0");
     }
     m.addStatement("stepCount++");
-    if (adam) {
-      Optimizer.Adam a = (Optimizer.Adam) opt;
-      m.addComment("torch.optim.Adam's bias corrections, computed in double once per step.");
-      m.addStatement("$T stepSize = $L", ctx.scalar(), ctx.precision().cast(
-          Decimals.of(a.lr()) + " / (1.0 - Math.pow(" + Decimals.of(a.beta1())
-              + ", stepCount))"));
-      m.addStatement("$T bc2Sqrt = $L", ctx.scalar(), ctx.precision().cast(
-          "Math.sqrt(1.0 - Math.pow(" + Decimals.of(a.beta2()) + ", stepCount))"));
-    }
+    m.addCode(stepScalars());
     List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
@@ -147,19 +142,45 @@ final class OptimizerEmitter {
         : ParameterSpec.builder(TypeName.DOUBLE, "scale").build());
     if (stateArrays() == 1) {
       params.add(ParameterSpec.builder(TypeName.BOOLEAN, "first").build());
-    } else if (stateArrays() == 2) {
-      params.add(ParameterSpec.builder(ctx.scalar(), "stepSize").build());
-      params.add(ParameterSpec.builder(ctx.scalar(), "bc2Sqrt").build());
     }
+    params.addAll(stepParameters());
     m.addCode(ctx.helpers().perLayer(external ? "optimizerStep" : "step", false, params,
         blocks));
     return m.build();
   }
 
+  /**
+   * The per-step scalars, computed once per step after {@code stepCount++}: the learning rate in
+   * the network's precision (SGD), or torch.optim.Adam's step size and bias correction, computed
+   * in double from the current learning rate.
+   */
+  CodeBlock stepScalars() {
+    CodeBlock.Builder c = CodeBlock.builder();
+    if (opt instanceof Optimizer.Adam a) {
+      c.add("// torch.optim.Adam's bias corrections, computed in double once per step.\n");
+      c.addStatement("$T stepSize = $L", ctx.scalar(), ctx.precision().cast(
+          "learningRate / (1.0 - Math.pow(" + Decimals.of(a.beta1()) + ", stepCount))"));
+      c.addStatement("$T bc2Sqrt = $L", ctx.scalar(), ctx.precision().cast(
+          "Math.sqrt(1.0 - Math.pow(" + Decimals.of(a.beta2()) + ", stepCount))"));
+    } else {
+      c.addStatement("$T lr = $L", ctx.scalar(), ctx.precision().cast("learningRate"));
+    }
+    return c.build();
+  }
+
+  /** The parameters that carry {@link #stepScalars()} into the per-layer code. */
+  List<ParameterSpec> stepParameters() {
+    if (opt instanceof Optimizer.Adam) {
+      return List.of(ParameterSpec.builder(ctx.scalar(), "stepSize").build(),
+          ParameterSpec.builder(ctx.scalar(), "bc2Sqrt").build());
+    }
+    return List.of(ParameterSpec.builder(ctx.scalar(), "lr").build());
+  }
+
   private CodeBlock updateArgs(String p, CodeBlock g, String s1, String s2) {
     return switch (stateArrays()) {
-      case 0 -> CodeBlock.of("$N, $L", p, g);
-      case 1 -> CodeBlock.of("$N, $L, $N, first", p, g, s1);
+      case 0 -> CodeBlock.of("$N, $L, lr", p, g);
+      case 1 -> CodeBlock.of("$N, $L, $N, first, lr", p, g, s1);
       default -> CodeBlock.of("$N, $L, $N, $N, stepSize, bc2Sqrt", p, g, s1, s2);
     };
   }
@@ -197,22 +218,23 @@ final class OptimizerEmitter {
     switch (stateArrays()) {
       case 0 -> {
         m.addJavadoc("SGD on one parameter array: p -= lr * (g + weight_decay * p).\n");
+        m.addParameter(ctx.scalar(), "lr");
         m.beginControlFlow("for (int i = 0; i < p.length; i++)");
         gradient(m, gi, decay);
-        m.addStatement("p[i] -= LEARNING_RATE * gi");
+        m.addStatement("p[i] -= lr * gi");
         m.endControlFlow();
       }
       case 1 -> {
         boolean nesterov = ((Optimizer.Sgd) opt).nesterov();
         m.addJavadoc("SGD with $L momentum on one parameter array and its buffer.\n",
             nesterov ? "Nesterov" : "heavy-ball");
-        m.addParameter(ctx.array(), "buf").addParameter(TypeName.BOOLEAN, "first");
+        m.addParameter(ctx.array(), "buf").addParameter(TypeName.BOOLEAN, "first")
+            .addParameter(ctx.scalar(), "lr");
         m.beginControlFlow("for (int i = 0; i < p.length; i++)");
         gradient(m, gi, decay);
         m.addStatement("$T bi = first ? gi : MOMENTUM * buf[i] + gi", ctx.scalar());
         m.addStatement("buf[i] = bi");
-        m.addStatement(nesterov ? "p[i] -= LEARNING_RATE * (gi + MOMENTUM * bi)"
-            : "p[i] -= LEARNING_RATE * bi");
+        m.addStatement(nesterov ? "p[i] -= lr * (gi + MOMENTUM * bi)" : "p[i] -= lr * bi");
         m.endControlFlow();
       }
       default -> {
@@ -241,7 +263,8 @@ final class OptimizerEmitter {
     }
   }
 
-  private List<String> stateNames(Layer l) {
+  /** The state arrays of layer {@code l}, in the order of the copy and reset statements. */
+  List<String> stateNames(Layer l) {
     List<String> s = new ArrayList<>();
     Names.LayerNames n = ctx.names().layer(l.index());
     if (stateArrays() >= 1) {

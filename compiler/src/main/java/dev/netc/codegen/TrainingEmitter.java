@@ -80,6 +80,11 @@ final class TrainingEmitter {
     return f;
   }
 
+  /** The optimizer state layout constant, which must follow LAYOUT. */
+  FieldSpec stateLayout() {
+    return new OptimizerStateEmitter(ctx, optimizer).layout();
+  }
+
   /** Per layer, the copy constructor's statements that copy the optimizer state. */
   List<CodeBlock> copyState() {
     return optimizer.copyState();
@@ -101,6 +106,7 @@ final class TrainingEmitter {
       m.add(sumGradients(t));
     }
     m.addAll(optimizer.methods());
+    m.addAll(new OptimizerStateEmitter(ctx, optimizer).methods());
     m.add(losses.lossScale());
     m.add(zeroGradient());
     m.add(scaledCopy(false));

@@ -2,6 +2,7 @@ package dev.netc.interp;
 
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
+import dev.netc.runtime.OptimizerLayout;
 import java.util.Arrays;
 
 /**
@@ -10,7 +11,7 @@ import java.util.Arrays;
  */
 public final class AdamState implements OptimizerState {
   private final Precision p;
-  private final double lr;
+  private double lr;
   private final double beta1;
   private final double beta2;
   private final double eps;
@@ -81,5 +82,30 @@ public final class AdamState implements OptimizerState {
   @Override
   public long steps() {
     return steps;
+  }
+
+  @Override
+  public void setSteps(long steps) {
+    this.steps = steps;
+  }
+
+  @Override
+  public double learningRate() {
+    return lr;
+  }
+
+  @Override
+  public void setLearningRate(double lr) {
+    this.lr = lr;
+  }
+
+  @Override
+  public String[] bufferNames() {
+    return new String[] {OptimizerLayout.EXP_AVG, OptimizerLayout.EXP_AVG_SQ};
+  }
+
+  @Override
+  public double[][] buffers() {
+    return new double[][] {m, v};
   }
 }

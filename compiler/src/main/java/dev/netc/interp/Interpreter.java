@@ -6,6 +6,7 @@ import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.ir.Precision;
 import dev.netc.runtime.Init;
+import dev.netc.runtime.OptimizerLayout;
 import dev.netc.runtime.TensorSpec;
 import dev.netc.runtime.TrainableDoubleNetwork;
 import java.util.Arrays;
@@ -246,6 +247,72 @@ public final class Interpreter implements TrainableDoubleNetwork {
   public void resetOptimizer() {
     requireLoss();
     optimizer.reset();
+  }
+
+  @Override
+  public double learningRate() {
+    return optimizer.learningRate();
+  }
+
+  @Override
+  public void setLearningRate(double lr) {
+    if (!(lr > 0) || Double.isInfinite(lr)) {
+      throw new IllegalArgumentException("the learning rate must be finite and > 0, not " + lr);
+    }
+    optimizer.setLearningRate(lr);
+  }
+
+  @Override
+  public List<TensorSpec> optimizerStateLayout() {
+    return OptimizerLayout.of(parameterLayout(), optimizer.bufferNames());
+  }
+
+  @Override
+  public void getOptimizerState(double[] state) {
+    copyOptimizerState(state, true);
+  }
+
+  @Override
+  public void setOptimizerState(double[] state) {
+    copyOptimizerState(state, false);
+  }
+
+  /** Copies between the flat per-tensor layout and the optimizer's whole-vector buffers. */
+  private void copyOptimizerState(double[] state, boolean out) {
+    List<TensorSpec> params = parameterLayout();
+    String[] names = optimizer.bufferNames();
+    double[][] buffers = optimizer.buffers();
+    int expected = OptimizerLayout.size(OptimizerLayout.of(params, names));
+    if (state.length != expected) {
+      throw new IllegalArgumentException(
+          "optimizer state array has length " + state.length + ", expected " + expected);
+    }
+    int at = 0;
+    for (TensorSpec spec : params) {
+      for (double[] buffer : buffers) {
+        for (int i = 0; i < spec.size(); i++) {
+          if (out) {
+            state[at + i] = buffer[spec.offset() + i];
+          } else {
+            buffer[spec.offset() + i] = p.round(state[at + i]);
+          }
+        }
+        at += spec.size();
+      }
+    }
+  }
+
+  @Override
+  public long optimizerStepCount() {
+    return optimizer.steps();
+  }
+
+  @Override
+  public void setOptimizerStepCount(long steps) {
+    if (steps < 0) {
+      throw new IllegalArgumentException("the step count must be >= 0, not " + steps);
+    }
+    optimizer.setSteps(steps);
   }
 
   /** Forward pass of example starting at {@code xs[off]}, leaving z and a of every layer. */

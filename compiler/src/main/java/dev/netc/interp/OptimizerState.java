@@ -33,4 +33,22 @@ public sealed interface OptimizerState permits SgdState, AdamState {
 
   /** Number of steps taken since construction or the last reset. */
   long steps();
+
+  /** Sets the step count, as a resumed checkpoint needs it. */
+  void setSteps(long steps);
+
+  /** The learning rate of the next step (unrounded; float code rounds it per step). */
+  double learningRate();
+
+  /** Sets the learning rate of the following steps. */
+  void setLearningRate(double lr);
+
+  /**
+   * The state buffers as torch names them ({@code momentum_buffer}, or {@code exp_avg} and
+   * {@code exp_avg_sq}), in the order of {@link #buffers()}.
+   */
+  String[] bufferNames();
+
+  /** The live buffers, each over the whole flat parameter vector. */
+  double[][] buffers();
 }

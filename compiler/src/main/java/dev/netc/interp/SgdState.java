@@ -2,6 +2,7 @@ package dev.netc.interp;
 
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
+import dev.netc.runtime.OptimizerLayout;
 import java.util.Arrays;
 
 /**
@@ -10,7 +11,7 @@ import java.util.Arrays;
  */
 public final class SgdState implements OptimizerState {
   private final Precision p;
-  private final double lr;
+  private double lr;
   private final double momentum;
   private final double weightDecay;
   private final boolean nesterov;
@@ -20,8 +21,8 @@ public final class SgdState implements OptimizerState {
   /** A fresh state over {@code size} parameters. */
   public SgdState(Optimizer.Sgd sgd, int size, Precision precision) {
     this.p = precision;
-    // Hyperparameters are literals of the network's type in float code.
-    this.lr = p.round(sgd.lr());
+    // Hyperparameters are literals of the network's type in float code (lr is rounded per step).
+    this.lr = sgd.lr();
     this.momentum = p.round(sgd.momentum());
     this.weightDecay = p.round(sgd.weightDecay());
     this.nesterov = sgd.nesterov();
@@ -46,6 +47,7 @@ public final class SgdState implements OptimizerState {
   @Override
   public void step(double[] params, double[] grad) {
     boolean first = steps == 0;
+    double lr = p.round(this.lr);
     for (int i = 0; i < params.length; i++) {
       double theta = params[i];
       double g = grad[i];
@@ -71,5 +73,30 @@ public final class SgdState implements OptimizerState {
   @Override
   public long steps() {
     return steps;
+  }
+
+  @Override
+  public void setSteps(long steps) {
+    this.steps = steps;
+  }
+
+  @Override
+  public double learningRate() {
+    return lr;
+  }
+
+  @Override
+  public void setLearningRate(double lr) {
+    this.lr = lr;
+  }
+
+  @Override
+  public String[] bufferNames() {
+    return buf.length == 0 ? new String[0] : new String[] {OptimizerLayout.MOMENTUM_BUFFER};
+  }
+
+  @Override
+  public double[][] buffers() {
+    return buf.length == 0 ? new double[0][] : new double[][] {buf};
   }
 }
