@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       GradCommand.class,
       TrainCommand.class,
       EvalCommand.class,
+      PredictCommand.class,
       DotCommand.class,
       CommandLine.HelpCommand.class
     })
@@ -30,7 +31,7 @@ public final class Netc implements Runnable {
   static final int INPUT_ERROR = 1;
 
   private static final Set<String> SUBCOMMANDS =
-      Set.of("generate", "check", "grad", "train", "eval", "dot", "help");
+      Set.of("generate", "check", "grad", "train", "eval", "predict", "dot", "help");
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

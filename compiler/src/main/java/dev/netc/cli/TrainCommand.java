@@ -154,7 +154,8 @@ final class TrainCommand implements Callable<Integer> {
     try {
       return train();
     } catch (TrainingDivergedException e) {
-      boolean saved = checkpoint != null && Files.exists(checkpoint.resolve(Trainer.CHECKPOINT_FILE));
+      boolean saved = checkpoint != null
+          && Files.exists(checkpoint.resolve(Trainer.CHECKPOINT_FILE));
       throw new UserException(e.getMessage() + (saved ? "; --out was not written (the "
           + "checkpoint in '" + checkpoint + "' holds the last finished epoch)"
           : "; nothing was written") + " (a smaller lr than " + engine.network.optimizer().lr()
@@ -210,7 +211,9 @@ final class TrainCommand implements Callable<Integer> {
         .build().fit(engine.learner(), train);
     reporter.flushPending();
     save(net, result, reporter);
-    report(reporter, result, testSet != null, train.count());
+    Dataset evaluated = testSet != null ? testSet : validationSet != null ? validationSet : train;
+    report(reporter, result, evaluated,
+        testSet != null ? "test" : validationSet != null ? "validation" : "train", train.count());
     return 0;
   }
 
@@ -246,9 +249,9 @@ final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  /** The final summary line and the files written. */
-  private void report(TrainReporter reporter, TrainingResult result, boolean hasTest,
-      int examples) {
+  /** The final summary line (on the data that was evaluated) and the files written. */
+  private void report(TrainReporter reporter, TrainingResult result, Dataset evaluated,
+      String which, int examples) {
     if (result.stoppedEarly()) {
       reporter.println("early stopping: no lower validation loss in " + patience
           + " epochs; kept the weights of epoch " + result.bestEpoch());
@@ -256,14 +259,13 @@ final class TrainCommand implements Callable<Integer> {
       reporter.println("kept the weights of epoch " + result.bestEpoch()
           + ", which had the lowest validation loss");
     }
-    Metrics last = reporter.last();
     long nanos = result.trainingNanos();
-    int trained = (int) result.history().stream().filter(r -> r.nanos() > 0).count();
-    if (last != null && !result.restoredBest()) {
+    if (nanos > 0) {
+      long trained = result.history().stream().filter(r -> r.nanos() > 0).count();
+      Metrics m = Metrics.of(engine, evaluated);
       reporter.println(String.format(Locale.ROOT, "final: %s loss %.6f%s; training time %.1f s, "
-              + "%.0f samples/s", hasTest ? "test" : "train", last.loss(),
-          last.hasAccuracy() ? String.format(Locale.ROOT, ", accuracy %.2f%%",
-              100 * last.accuracy()) : "",
+              + "%.0f samples/s", which, m.loss(), m.hasAccuracy() ? String.format(Locale.ROOT,
+              ", accuracy %.2f%%", 100 * m.accuracy()) : "",
           nanos / 1e9, (double) examples * trained / (nanos / 1e9)));
     }
     reporter.println("wrote " + out + " and " + plotPath());

@@ -28,7 +28,6 @@ final class TrainReporter implements TrainingListener {
   private final List<Double> testLosses = new ArrayList<>();
   private final List<Double> testAccuracies = new ArrayList<>();
   private String pending;
-  private Metrics last;
 
   TrainReporter(Engine engine, Dataset test, Dataset train, PrintWriter out, boolean quiet,
       boolean terminal) {
@@ -59,7 +58,7 @@ final class TrainReporter implements TrainingListener {
       line.append(r.best() ? " *" : "");
     }
     if (test != null || !r.hasValidation()) {
-      last = Metrics.of(engine, test != null ? test : train);
+      Metrics last = Metrics.of(engine, test != null ? test : train);
       if (!Double.isFinite(last.loss())) {
         throw new UserException("training diverged in epoch " + r.epoch() + ": the parameters "
             + "are no longer finite; nothing was written");
@@ -108,11 +107,6 @@ final class TrainReporter implements TrainingListener {
   /** Test accuracy per epoch of this run (NaN without an accuracy). */
   List<Double> testAccuracies() {
     return testAccuracies;
-  }
-
-  /** Metrics of the last epoch on the test (or training) data, or null. */
-  Metrics last() {
-    return last;
   }
 
   private static int digits(int n) {
