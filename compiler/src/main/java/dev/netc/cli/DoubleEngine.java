@@ -12,13 +12,13 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** An {@link Engine} over a {@code double[]} network: the interpreter (any precision) or a generated {@code precision double} class. */
+/**
+ * An {@link Engine} over a {@code double[]} network: the interpreter (any precision) or a
+ * generated {@code precision double} class.
+ */
 final class DoubleEngine extends Engine {
   private final DoubleNetwork net;
   private Learner learner;
-  private double[] xs = new double[0];
-  private double[] ts = new double[0];
-  private double[] out = new double[0];
 
   DoubleEngine(Network network, DoubleNetwork net, String backend) {
     super(network, backend);
@@ -52,28 +52,11 @@ final class DoubleEngine extends Engine {
     return (TrainableDoubleNetwork) net;
   }
 
-  /** Grows the scratch arrays to hold {@code size} rows (only ever grows: no churn per batch). */
-  private void ensure(int size) {
-    int x = size * network.inputSize();
-    if (xs.length < x) {
-      xs = new double[x];
-      ts = new double[size * Math.max(1, network.targetWidth())];
-      out = new double[size * network.outputSize()];
-    }
-  }
-
-  /** Copies the contiguous rows [from, from+size) into the scratch arrays. */
-  private void copyRows(Dataset data, int from, int size) {
-    int in = network.inputSize();
-    int tw = data.targetWidth();
-    System.arraycopy(data.doubleInputs(), from * in, xs, 0, size * in);
-    System.arraycopy(data.doubleTargets(), from * tw, ts, 0, size * tw);
-  }
-
   @Override
   Learner learner() {
     if (learner == null) {
-      learner = Learner.of(trainable(), reduction());
+      learner = network.loss().isPresent() ? Learner.of(trainable(), reduction())
+          : Learner.predictorOf(net);
     }
     return learner;
   }
@@ -83,22 +66,6 @@ final class DoubleEngine extends Engine {
     if (learner != null) {
       learner.close();
     }
-  }
-
-  @Override
-  double chunkLoss(Dataset data, int from, int size) {
-    TrainableDoubleNetwork t = trainable();
-    ensure(size);
-    copyRows(data, from, size);
-    return t.loss(xs, ts, size);
-  }
-
-  @Override
-  void chunkPredict(Dataset data, int from, int size, double[] result) {
-    ensure(size);
-    copyRows(data, from, size);
-    net.predictBatch(xs, out, size);
-    System.arraycopy(out, 0, result, 0, size * network.outputSize());
   }
 
   @Override

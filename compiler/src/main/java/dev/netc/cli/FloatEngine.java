@@ -16,9 +16,6 @@ import java.util.Map;
 final class FloatEngine extends Engine {
   private final FloatNetwork net;
   private Learner learner;
-  private float[] xs = new float[0];
-  private float[] ts = new float[0];
-  private float[] out = new float[0];
 
   FloatEngine(Network network, FloatNetwork net, String backend) {
     super(network, backend);
@@ -56,28 +53,11 @@ final class FloatEngine extends Engine {
     return (TrainableFloatNetwork) net;
   }
 
-  /** Grows the scratch arrays to hold {@code size} rows (only ever grows: no churn per batch). */
-  private void ensure(int size) {
-    int x = size * network.inputSize();
-    if (xs.length < x) {
-      xs = new float[x];
-      ts = new float[size * Math.max(1, network.targetWidth())];
-      out = new float[size * network.outputSize()];
-    }
-  }
-
-  /** Copies the contiguous rows [from, from+size) into the scratch arrays. */
-  private void copyRows(Dataset data, int from, int size) {
-    int in = network.inputSize();
-    int tw = data.targetWidth();
-    System.arraycopy(data.floatInputs(), from * in, xs, 0, size * in);
-    System.arraycopy(data.floatTargets(), from * tw, ts, 0, size * tw);
-  }
-
   @Override
   Learner learner() {
     if (learner == null) {
-      learner = Learner.of(trainable(), reduction());
+      learner = network.loss().isPresent() ? Learner.of(trainable(), reduction())
+          : Learner.predictorOf(net);
     }
     return learner;
   }
@@ -86,24 +66,6 @@ final class FloatEngine extends Engine {
   public void close() {
     if (learner != null) {
       learner.close();
-    }
-  }
-
-  @Override
-  double chunkLoss(Dataset data, int from, int size) {
-    TrainableFloatNetwork t = trainable();
-    ensure(size);
-    copyRows(data, from, size);
-    return t.loss(xs, ts, size);
-  }
-
-  @Override
-  void chunkPredict(Dataset data, int from, int size, double[] result) {
-    ensure(size);
-    copyRows(data, from, size);
-    net.predictBatch(xs, out, size);
-    for (int i = 0; i < size * network.outputSize(); i++) {
-      result[i] = out[i];
     }
   }
 

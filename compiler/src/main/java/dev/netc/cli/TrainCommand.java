@@ -1,11 +1,9 @@
 package dev.netc.cli;
 
-import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.runtime.io.AtomicFile;
 import dev.netc.runtime.io.Dataset;
 import dev.netc.runtime.io.SafetensorsException;
-import dev.netc.runtime.train.Accuracy;
 import dev.netc.runtime.train.Learner;
 import dev.netc.runtime.train.LrSchedule;
 import dev.netc.runtime.train.Trainer;
@@ -222,7 +220,7 @@ final class TrainCommand implements Callable<Integer> {
       TrainReporter reporter) {
     Trainer.Builder t = Trainer.builder().epochs(epochs).batchSize(batch).shuffle(!noShuffle)
         .seed(seed != null ? seed : net.seed()).threads(threadCount)
-        .reduction(engine.reduction()).accuracy(accuracy(engine.loss()))
+        .reduction(engine.reduction()).accuracy(Metrics.accuracyOf(engine.loss()))
         .validationData(validationSet).checkpoints(checkpoint).resumeFrom(resume)
         .listener(reporter);
     if (patience != null) {
@@ -232,13 +230,6 @@ final class TrainCommand implements Callable<Integer> {
       t.schedule(schedule());
     }
     return t;
-  }
-
-  private static Accuracy accuracy(Loss loss) {
-    if (loss instanceof Loss.CrossEntropy) {
-      return Accuracy.ARGMAX;
-    }
-    return loss instanceof Loss.BinaryCrossEntropy ? Accuracy.THRESHOLD : Accuracy.NONE;
   }
 
   private LrSchedule schedule() {

@@ -1,5 +1,6 @@
 package dev.netc.runtime.train;
 
+import dev.netc.runtime.DoubleNetwork;
 import dev.netc.runtime.LossReduction;
 import dev.netc.runtime.OptimizerLayout;
 import dev.netc.runtime.ParallelDoubleTrainer;
@@ -15,15 +16,23 @@ import java.util.Map;
 
 /** A {@link Learner} over a {@link TrainableDoubleNetwork}. */
 final class DoubleLearner extends Learner {
-  private final TrainableDoubleNetwork net;
+  private final DoubleNetwork net;
   private ParallelDoubleTrainer trainer;
   private double[] xs = new double[0];
   private double[] ts = new double[0];
   private double[] out = new double[0];
 
-  DoubleLearner(TrainableDoubleNetwork net, LossReduction reduction) {
+  DoubleLearner(DoubleNetwork net, LossReduction reduction) {
     super(reduction);
     this.net = net;
+  }
+
+  /** The network as trainable, or an error for a predictor over a network without a loss. */
+  private TrainableDoubleNetwork trainable() {
+    if (net instanceof TrainableDoubleNetwork t) {
+      return t;
+    }
+    throw new IllegalStateException("the network has no loss: it can predict, not train");
   }
 
   @Override
@@ -41,12 +50,14 @@ final class DoubleLearner extends Learner {
     return net.parameterLayout();
   }
 
-  /** Grows the scratch arrays to hold {@code size} rows (only ever grows: no churn per batch). */
-  private void ensure(int size) {
+  /** Grows the scratch arrays to hold {@code size} rows of {@code data} (never shrinks them). */
+  private void ensure(Dataset data, int size) {
     if (xs.length < size * net.inputSize()) {
       xs = new double[size * net.inputSize()];
-      ts = new double[size * net.targetWidth()];
       out = new double[size * net.outputSize()];
+    }
+    if (ts.length < size * data.targetWidth()) {
+      ts = new double[size * data.targetWidth()];
     }
   }
 
@@ -60,21 +71,22 @@ final class DoubleLearner extends Learner {
 
   @Override
   public double trainBatch(Dataset data, int[] order, int from, int size) {
-    ensure(size);
+    ensure(data, size);
     data.gather(order, from, size, xs, ts);
-    return trainer != null ? trainer.trainBatch(xs, ts, size) : net.trainBatch(xs, ts, size);
+    return trainer != null ? trainer.trainBatch(xs, ts, size)
+        : trainable().trainBatch(xs, ts, size);
   }
 
   @Override
   public double chunkLoss(Dataset data, int from, int size) {
-    ensure(size);
+    ensure(data, size);
     copyRows(data, from, size);
-    return net.loss(xs, ts, size);
+    return trainable().loss(xs, ts, size);
   }
 
   @Override
   public void chunkPredict(Dataset data, int from, int size, double[] result) {
-    ensure(size);
+    ensure(data, size);
     copyRows(data, from, size);
     net.predictBatch(xs, out, size);
     System.arraycopy(out, 0, result, 0, size * net.outputSize());
@@ -83,12 +95,12 @@ final class DoubleLearner extends Learner {
   @Override
   public void useThreads(int threads) {
     close();
-    trainer = ParallelTrainer.of(net, reduction(), threads);
+    trainer = ParallelTrainer.of(trainable(), reduction(), threads);
   }
 
   @Override
   public Learner copy() {
-    return new DoubleLearner(net.copy(), reduction());
+    return new DoubleLearner(trainable().copy(), reduction());
   }
 
   @Override
@@ -115,34 +127,34 @@ final class DoubleLearner extends Learner {
 
   @Override
   public OptimizerSnapshot optimizerSnapshot() {
-    List<TensorSpec> layout = net.optimizerStateLayout();
+    List<TensorSpec> layout = trainable().optimizerStateLayout();
     double[] state = new double[OptimizerLayout.size(layout)];
-    net.getOptimizerState(state);
-    return new OptimizerSnapshot(Weights.tensors(layout, state), net.optimizerStepCount(),
-        net.learningRate());
+    trainable().getOptimizerState(state);
+    return new OptimizerSnapshot(Weights.tensors(layout, state),
+        trainable().optimizerStepCount(), trainable().learningRate());
   }
 
   @Override
   public void restore(OptimizerSnapshot snapshot) {
     try {
-      net.setOptimizerState(Weights.doubles(snapshot.buffers(), net.optimizerStateLayout(),
-          "optimizer state"));
+      trainable().setOptimizerState(Weights.doubles(snapshot.buffers(),
+          trainable().optimizerStateLayout(), "optimizer state"));
     } catch (SafetensorsException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
-    net.setOptimizerStepCount(snapshot.steps());
-    net.setLearningRate(snapshot.learningRate());
+    trainable().setOptimizerStepCount(snapshot.steps());
+    trainable().setLearningRate(snapshot.learningRate());
     sync();
   }
 
   @Override
   public double learningRate() {
-    return net.learningRate();
+    return trainable().learningRate();
   }
 
   @Override
   public void setLearningRate(double lr) {
-    net.setLearningRate(lr);
+    trainable().setLearningRate(lr);
     sync();
   }
 

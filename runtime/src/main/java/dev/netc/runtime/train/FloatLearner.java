@@ -1,5 +1,6 @@
 package dev.netc.runtime.train;
 
+import dev.netc.runtime.FloatNetwork;
 import dev.netc.runtime.LossReduction;
 import dev.netc.runtime.OptimizerLayout;
 import dev.netc.runtime.ParallelFloatTrainer;
@@ -15,15 +16,23 @@ import java.util.Map;
 
 /** A {@link Learner} over a {@link TrainableFloatNetwork}. */
 final class FloatLearner extends Learner {
-  private final TrainableFloatNetwork net;
+  private final FloatNetwork net;
   private ParallelFloatTrainer trainer;
   private float[] xs = new float[0];
   private float[] ts = new float[0];
   private float[] out = new float[0];
 
-  FloatLearner(TrainableFloatNetwork net, LossReduction reduction) {
+  FloatLearner(FloatNetwork net, LossReduction reduction) {
     super(reduction);
     this.net = net;
+  }
+
+  /** The network as trainable, or an error for a predictor over a network without a loss. */
+  private TrainableFloatNetwork trainable() {
+    if (net instanceof TrainableFloatNetwork t) {
+      return t;
+    }
+    throw new IllegalStateException("the network has no loss: it can predict, not train");
   }
 
   @Override
@@ -41,12 +50,14 @@ final class FloatLearner extends Learner {
     return net.parameterLayout();
   }
 
-  /** Grows the scratch arrays to hold {@code size} rows (only ever grows: no churn per batch). */
-  private void ensure(int size) {
+  /** Grows the scratch arrays to hold {@code size} rows of {@code data} (never shrinks them). */
+  private void ensure(Dataset data, int size) {
     if (xs.length < size * net.inputSize()) {
       xs = new float[size * net.inputSize()];
-      ts = new float[size * net.targetWidth()];
       out = new float[size * net.outputSize()];
+    }
+    if (ts.length < size * data.targetWidth()) {
+      ts = new float[size * data.targetWidth()];
     }
   }
 
@@ -60,21 +71,22 @@ final class FloatLearner extends Learner {
 
   @Override
   public double trainBatch(Dataset data, int[] order, int from, int size) {
-    ensure(size);
+    ensure(data, size);
     data.gather(order, from, size, xs, ts);
-    return trainer != null ? trainer.trainBatch(xs, ts, size) : net.trainBatch(xs, ts, size);
+    return trainer != null ? trainer.trainBatch(xs, ts, size)
+        : trainable().trainBatch(xs, ts, size);
   }
 
   @Override
   public double chunkLoss(Dataset data, int from, int size) {
-    ensure(size);
+    ensure(data, size);
     copyRows(data, from, size);
-    return net.loss(xs, ts, size);
+    return trainable().loss(xs, ts, size);
   }
 
   @Override
   public void chunkPredict(Dataset data, int from, int size, double[] result) {
-    ensure(size);
+    ensure(data, size);
     copyRows(data, from, size);
     net.predictBatch(xs, out, size);
     for (int i = 0; i < size * net.outputSize(); i++) {
@@ -85,12 +97,12 @@ final class FloatLearner extends Learner {
   @Override
   public void useThreads(int threads) {
     close();
-    trainer = ParallelTrainer.of(net, reduction(), threads);
+    trainer = ParallelTrainer.of(trainable(), reduction(), threads);
   }
 
   @Override
   public Learner copy() {
-    return new FloatLearner(net.copy(), reduction());
+    return new FloatLearner(trainable().copy(), reduction());
   }
 
   @Override
@@ -121,34 +133,34 @@ final class FloatLearner extends Learner {
 
   @Override
   public OptimizerSnapshot optimizerSnapshot() {
-    List<TensorSpec> layout = net.optimizerStateLayout();
+    List<TensorSpec> layout = trainable().optimizerStateLayout();
     float[] state = new float[OptimizerLayout.size(layout)];
-    net.getOptimizerState(state);
-    return new OptimizerSnapshot(Weights.tensors(layout, state), net.optimizerStepCount(),
-        net.learningRate());
+    trainable().getOptimizerState(state);
+    return new OptimizerSnapshot(Weights.tensors(layout, state),
+        trainable().optimizerStepCount(), trainable().learningRate());
   }
 
   @Override
   public void restore(OptimizerSnapshot snapshot) {
     try {
-      net.setOptimizerState(Weights.floats(snapshot.buffers(), net.optimizerStateLayout(),
-          "optimizer state"));
+      trainable().setOptimizerState(Weights.floats(snapshot.buffers(),
+          trainable().optimizerStateLayout(), "optimizer state"));
     } catch (SafetensorsException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
-    net.setOptimizerStepCount(snapshot.steps());
-    net.setLearningRate(snapshot.learningRate());
+    trainable().setOptimizerStepCount(snapshot.steps());
+    trainable().setLearningRate(snapshot.learningRate());
     sync();
   }
 
   @Override
   public double learningRate() {
-    return net.learningRate();
+    return trainable().learningRate();
   }
 
   @Override
   public void setLearningRate(double lr) {
-    net.setLearningRate(lr);
+    trainable().setLearningRate(lr);
     sync();
   }
 

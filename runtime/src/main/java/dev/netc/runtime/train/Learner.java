@@ -1,5 +1,7 @@
 package dev.netc.runtime.train;
 
+import dev.netc.runtime.DoubleNetwork;
+import dev.netc.runtime.FloatNetwork;
 import dev.netc.runtime.LossReduction;
 import dev.netc.runtime.TensorSpec;
 import dev.netc.runtime.TrainableDoubleNetwork;
@@ -35,6 +37,19 @@ public abstract sealed class Learner implements AutoCloseable permits FloatLearn
   /** A learner over a {@code double[]} network (generated or the interpreter). */
   public static Learner of(TrainableDoubleNetwork net, LossReduction reduction) {
     return new DoubleLearner(net, reduction);
+  }
+
+  /**
+   * A learner that only predicts ({@link #chunkPredict}, {@link #predictAll}), for a network
+   * that may have no loss; its training and loss methods throw IllegalStateException.
+   */
+  public static Learner predictorOf(FloatNetwork net) {
+    return new FloatLearner(net, LossReduction.MEAN);
+  }
+
+  /** The double version of {@link #predictorOf(FloatNetwork)}. */
+  public static Learner predictorOf(DoubleNetwork net) {
+    return new DoubleLearner(net, LossReduction.MEAN);
   }
 
   /** How the network's loss reduces a batch. */
