@@ -40,13 +40,6 @@ final class DoubleEngine extends Engine {
     Weights.save(weights, net);
   }
 
-  @Override
-  double[] parameters() {
-    double[] p = new double[net.parameterCount()];
-    net.getParameters(p);
-    return p;
-  }
-
   private TrainableDoubleNetwork trainable() {
     loss();
     return (TrainableDoubleNetwork) net;

@@ -32,9 +32,6 @@ abstract sealed class Engine implements AutoCloseable permits FloatEngine, Doubl
   /** Writes the parameters to a safetensors file atomically. */
   abstract void save(Path weights) throws IOException;
 
-  /** A copy of the current parameters, widened to double. */
-  abstract double[] parameters();
-
   /**
    * The gradient of the loss over ALL rows of {@code data} (network reduction), as tensors named
    * like the parameters, in the network's precision; returns the loss via {@code lossOut[0]}.

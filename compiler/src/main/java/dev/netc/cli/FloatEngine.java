@@ -37,17 +37,6 @@ final class FloatEngine extends Engine {
     Weights.save(weights, net);
   }
 
-  @Override
-  double[] parameters() {
-    float[] p = new float[net.parameterCount()];
-    net.getParameters(p);
-    double[] wide = new double[p.length];
-    for (int i = 0; i < p.length; i++) {
-      wide[i] = p[i];
-    }
-    return wide;
-  }
-
   private TrainableFloatNetwork trainable() {
     loss();
     return (TrainableFloatNetwork) net;

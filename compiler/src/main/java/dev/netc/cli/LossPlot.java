@@ -80,6 +80,12 @@ final class LossPlot {
             + "%d%%</text>%n", LEFT + PLOT_W + 6, y + 4, 20 * i));
       }
     }
+    if (accuracy) {
+      int x = WIDTH - 12;
+      sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" transform=\"rotate(90 %d "
+          + "%d)\" text-anchor=\"middle\" fill=\"#2ca02c\">accuracy</text>%n", x,
+          TOP + PLOT_H / 2, x, TOP + PLOT_H / 2));
+    }
     int every = Ticks.epochStep(epochs);
     for (int e = 1; e <= epochs; e++) {
       if (e == 1 || e % every == 0) {
