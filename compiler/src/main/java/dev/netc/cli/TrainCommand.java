@@ -151,18 +151,6 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     try {
       return train();
-    } catch (TrainingDivergedException e) {
-      boolean saved = checkpoint != null
-          && Files.exists(checkpoint.resolve(Trainer.CHECKPOINT_FILE));
-      throw new UserException(e.getMessage() + (saved ? "; --out was not written (the "
-          + "checkpoint in '" + checkpoint + "' holds the last finished epoch)"
-          : "; nothing was written") + " (a smaller lr than " + engine.network.optimizer().lr()
-          + " may help)");
-    } catch (UncheckedIOException e) {
-      throw new UserException(e.getCause() instanceof SafetensorsException s ? s.getMessage()
-          : "checkpoint: " + ModelFile.describe(e.getCause()));
-    } catch (IllegalArgumentException e) {
-      throw new UserException(e.getMessage());
     } finally {
       if (engine != null) {
         engine.close();
@@ -185,7 +173,7 @@ final class TrainCommand implements Callable<Integer> {
     Dataset validationSet = validationData == null ? null
         : DataFiles.load(validationData, validationLabels, data.header, net, engine.dataType());
     if (validation != null) {
-      Dataset[] parts = Trainer.split(train, validation);
+      Dataset[] parts = split(train);
       train = parts[0];
       validationSet = parts[1];
     }
@@ -205,14 +193,41 @@ final class TrainCommand implements Callable<Integer> {
     if (warmUp != null ? warmUp : (long) steps * epochs >= WARM_UP_MIN_STEPS) {
       warmUp(reporter, train, threadCount);
     }
-    TrainingResult result = trainer(net, validationSet, threadCount, reporter)
-        .build().fit(engine.learner(), train);
+    TrainingResult result = fit(trainer(net, validationSet, threadCount, reporter), train);
     reporter.flushPending();
     save(net, result, reporter);
     Dataset evaluated = testSet != null ? testSet : validationSet != null ? validationSet : train;
     report(reporter, result, evaluated,
         testSet != null ? "test" : validationSet != null ? "validation" : "train", train.count());
     return 0;
+  }
+
+  private Dataset[] split(Dataset train) {
+    try {
+      return Trainer.split(train, validation);
+    } catch (IllegalArgumentException e) {
+      throw new UserException("--validation " + validation + ": " + e.getMessage());
+    }
+  }
+
+  /** Runs the trainer, turning what can go wrong with the user's run into one-line errors. */
+  private TrainingResult fit(Trainer.Builder trainer, Dataset train) {
+    try {
+      return trainer.build().fit(engine.learner(), train);
+    } catch (TrainingDivergedException e) {
+      boolean saved = checkpoint != null
+          && Files.exists(checkpoint.resolve(Trainer.CHECKPOINT_FILE));
+      throw new UserException(e.getMessage() + (saved ? "; --out was not written (the "
+          + "checkpoint in '" + checkpoint + "' holds the last finished epoch)"
+          : "; nothing was written") + " (a smaller lr than " + engine.network.optimizer().lr()
+          + " may help)");
+    } catch (UncheckedIOException e) {
+      throw new UserException(e.getCause() instanceof SafetensorsException s ? s.getMessage()
+          : "checkpoint in '" + checkpoint + "': " + ModelFile.describe(e.getCause()));
+    } catch (IllegalArgumentException e) {
+      // The options against the data or the checkpoint (e.g. another number of examples).
+      throw new UserException(e.getMessage());
+    }
   }
 
   /** The library trainer with this command's options. */
