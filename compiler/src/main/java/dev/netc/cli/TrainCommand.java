@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
     name = "train",
     mixinStandardHelpOptions = true,
     description = "Trains the network with its optimizer (generated code compiled in memory, or "
-        + "the interpreter) and writes the weights as safetensors plus a loss curve as SVG.")
+        + "the interpreter) and writes the weights as safetensors plus an SVG plot of the "
+        + "losses and accuracy per epoch.")
 final class TrainCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 

@@ -8,7 +8,7 @@ public enum Accuracy {
   NONE,
   /** Class index targets ({@code cross_entropy}): the largest output must be the class. */
   ARGMAX,
-  /** 0/1 targets ({@code binary_cross_entropy}): each output is right when on the target's side of 0.5. */
+  /** 0/1 targets ({@code binary_cross_entropy}): an output is right on its target's side of 0.5. */
   THRESHOLD;
 
   /**

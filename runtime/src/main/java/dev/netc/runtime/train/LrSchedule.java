@@ -13,8 +13,8 @@ import java.util.Map;
 public sealed interface LrSchedule {
 
   /**
-   * The rate after the {@code epoch}-th {@code step()} (torch's {@code last_epoch}, ≥ 1), from the
-   * rate before it, the initial rate {@code base} and the planned number of epochs.
+   * The rate after the {@code epoch}-th {@code step()} (torch's {@code last_epoch}, at least 1),
+   * from the rate before it, the initial rate {@code base} and the planned number of epochs.
    */
   double next(double previous, double base, int epoch, int epochs);
 
