@@ -122,20 +122,7 @@ public final class Trainer {
       Dataset.shuffle(run.order, run.rng);
     }
     long start = System.nanoTime();
-    double sum = 0;
-    for (int step = 0; step < steps; step++) {
-      int from = step * b.batchSize;
-      int size = Math.min(b.batchSize, train.count() - from);
-      double loss = learner.trainBatch(train, run.order, from, size);
-      if (!Double.isFinite(loss)) {
-        throw new TrainingDivergedException(String.format(Locale.ROOT, "training diverged in "
-            + "epoch %d, step %d of %d: the loss is %s", epoch, step + 1, steps, loss));
-      }
-      sum += loss * size;
-      for (TrainingListener l : b.listeners) {
-        l.onStep(epoch, b.epochs, step + 1, steps, sum / (from + size));
-      }
-    }
+    double sum = steps(learner, train, run.order, epoch, steps);
     long nanos = System.nanoTime() - start;
     Optional<String> bad = learner.nonFiniteParameter();
     if (bad.isPresent()) {
@@ -176,6 +163,25 @@ public final class Trainer {
     run.history.add(report);
     run.epoch = epoch;
     return report;
+  }
+
+  /** The optimizer steps of one epoch; returns the sum of batch loss times batch size. */
+  private double steps(Learner learner, Dataset train, int[] order, int epoch, int steps) {
+    double sum = 0;
+    for (int step = 0; step < steps; step++) {
+      int from = step * b.batchSize;
+      int size = Math.min(b.batchSize, train.count() - from);
+      double loss = learner.trainBatch(train, order, from, size);
+      if (!Double.isFinite(loss)) {
+        throw new TrainingDivergedException(String.format(Locale.ROOT, "training diverged in "
+            + "epoch %d, step %d of %d: the loss is %s", epoch, step + 1, steps, loss));
+      }
+      sum += loss * size;
+      for (TrainingListener l : b.listeners) {
+        l.onStep(epoch, b.epochs, step + 1, steps, sum / (from + size));
+      }
+    }
+    return sum;
   }
 
   private Run resume(Learner learner, Dataset train) {
