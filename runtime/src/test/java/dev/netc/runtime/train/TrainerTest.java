@@ -94,8 +94,13 @@ class TrainerTest {
 
   /** Trains 4 epochs, or stops after {@code crashAfter} as a killed process would. */
   private double[] run(Path checkpoints, Path resume, int crashAfter) {
+    return run(checkpoints, resume, crashAfter, 1);
+  }
+
+  private double[] run(Path checkpoints, Path resume, int crashAfter, int threads) {
     LinearNet net = new LinearNet(2, 1, 0.05, 0.9, 1);
     Trainer t = Trainer.builder().epochs(4).batchSize(7).seed(11).validationSplit(0.25)
+        .threads(threads)
         .earlyStopping(10).schedule(new LrSchedule.Cosine()).checkpoints(checkpoints)
         .resumeFrom(resume).listener(e -> {
           if (e.epoch() == crashAfter) {
@@ -114,6 +119,24 @@ class TrainerTest {
     assertArrayEquals(whole, resumed);
     assertArrayEquals(Files.readAllBytes(dir.resolve("a/checkpoint.safetensors")),
         Files.readAllBytes(dir.resolve("b/checkpoint.safetensors")));
+  }
+
+  @Test
+  void resumingOnTwoThreadsIsBitIdenticalToTwoThreadsUninterrupted() {
+    double[] whole = run(dir.resolve("a"), null, -1, 2);
+    assertThrows(IllegalStateException.class, () -> run(dir.resolve("b"), null, 3, 2));
+    assertArrayEquals(whole, run(dir.resolve("b"), dir.resolve("b"), -1, 2));
+  }
+
+  @Test
+  void aCheckpointOfOtherDataIsRefused() {
+    Trainer.builder().epochs(1).batchSize(5).checkpoints(dir).build()
+        .fit(new LinearNet(2, 1, 0.05, 0.9, 1), linear(20, 1, 4));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Trainer.builder().epochs(2).resumeFrom(dir).build()
+            .fit(new LinearNet(2, 1, 0.05, 0.9, 1), linear(30, 1, 4)));
+    assertEquals("the checkpoint in '" + dir + "' was made with 20 training examples, but this "
+        + "run has 30", e.getMessage());
   }
 
   @Test
