@@ -54,7 +54,7 @@ final class Backends {
   static Object instantiate(Network net, CodegenPolicy.Backend backend) {
     if (backend == CodegenPolicy.Backend.VECTOR && !vectorModuleLoaded()) {
       throw new UserException("the vector backend needs the java option --add-modules "
-          + InMemoryCompiler.VECTOR_MODULE + " (bin/netc adds it for train and eval, and "
+          + InMemoryCompiler.VECTOR_MODULE + " (bin/netc adds it for train, eval and predict, and "
           + "whenever --backend vector is given)");
     }
     JavaFile file = JavaGenerator.generate(net, PACKAGE,

@@ -9,6 +9,7 @@ import dev.netc.runtime.io.Dataset;
 import dev.netc.runtime.io.Idx;
 import dev.netc.runtime.io.SafetensorsException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -51,20 +52,62 @@ final class DataFiles {
             : CsvLayout.values(net.inputSize(), net.targetWidth());
         dataset = Csv.read(data, layout.withHeader(header), type);
       }
-      if (dataset.inputSize() != net.inputSize()) {
-        throw new UserException("'" + data + "' has " + dataset.inputSize()
-            + " inputs per example, but network '" + net.name() + "' takes "
-            + net.inputSize());
-      }
-      if (dataset.count() == 0) {
-        throw new UserException("'" + data + "' holds no examples");
-      }
-      return dataset;
+      return checked(data, net, dataset);
     } catch (DatasetException | SafetensorsException e) {
       throw new UserException(e.getMessage());
     } catch (IOException e) {
       throw new UserException("cannot read '" + data + "': " + ModelFile.describe(e));
     }
+  }
+
+  /**
+   * Reads examples for prediction: CSV rows of just the inputs, or of inputs and targets (for a
+   * network with a loss; the targets are then read and ignored), or IDX images with their labels.
+   */
+  static Dataset loadInputs(Path data, Path labels, boolean header, Network net,
+      Dataset.Type type) {
+    try {
+      if (Files.exists(data) && !Idx.looksLikeIdx(data) && net.loss().isPresent()
+          && fieldsOfFirstRow(data, header) != net.inputSize()) {
+        return load(data, labels, header, net, type);
+      }
+      if (Files.exists(data) && Idx.looksLikeIdx(data)) {
+        Path labelFile = labels != null ? labels : labelsFor(data);
+        return checked(data, net, Idx.read(data, labelFile, net.outputSize(), type));
+      }
+      if (!Files.exists(data)) {
+        throw new NoSuchFileException(data.toString());
+      }
+      CsvLayout layout = CsvLayout.values(net.inputSize(), 0).withHeader(header);
+      return checked(data, net, Csv.read(data, layout, type));
+    } catch (DatasetException | SafetensorsException e) {
+      throw new UserException(e.getMessage());
+    } catch (IOException e) {
+      throw new UserException("cannot read '" + data + "': " + ModelFile.describe(e));
+    }
+  }
+
+  /** The number of comma-separated fields of the first data row (0 for an empty file). */
+  private static int fieldsOfFirstRow(Path data, boolean header) throws IOException {
+    try (java.io.BufferedReader r = Files.newBufferedReader(data, StandardCharsets.UTF_8)) {
+      String line = r.readLine();
+      if (header && line != null) {
+        line = r.readLine();
+      }
+      return line == null ? 0 : line.split(",", -1).length;
+    }
+  }
+
+  private static Dataset checked(Path data, Network net, Dataset dataset) {
+    if (dataset.inputSize() != net.inputSize()) {
+      throw new UserException("'" + data + "' has " + dataset.inputSize()
+          + " inputs per example, but network '" + net.name() + "' takes "
+          + net.inputSize());
+    }
+    if (dataset.count() == 0) {
+      throw new UserException("'" + data + "' holds no examples");
+    }
+    return dataset;
   }
 
   /**

@@ -2,24 +2,23 @@ package dev.netc.cli;
 
 import dev.netc.ir.Network;
 import dev.netc.runtime.DoubleNetwork;
-import dev.netc.runtime.ParallelDoubleTrainer;
-import dev.netc.runtime.ParallelTrainer;
 import dev.netc.runtime.TrainableDoubleNetwork;
 import dev.netc.runtime.io.Dataset;
 import dev.netc.runtime.io.Tensor;
 import dev.netc.runtime.io.Weights;
+import dev.netc.runtime.train.Learner;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** An {@link Engine} over a {@code double[]} network: the interpreter (any precision) or a generated {@code precision double} class. */
+/**
+ * An {@link Engine} over a {@code double[]} network: the interpreter (any precision) or a
+ * generated {@code precision double} class.
+ */
 final class DoubleEngine extends Engine {
   private final DoubleNetwork net;
-  private ParallelDoubleTrainer trainer;
-  private double[] xs = new double[0];
-  private double[] ts = new double[0];
-  private double[] out = new double[0];
+  private Learner learner;
 
   DoubleEngine(Network network, DoubleNetwork net, String backend) {
     super(network, backend);
@@ -41,77 +40,25 @@ final class DoubleEngine extends Engine {
     Weights.save(weights, net);
   }
 
-  @Override
-  double[] parameters() {
-    double[] p = new double[net.parameterCount()];
-    net.getParameters(p);
-    return p;
-  }
-
   private TrainableDoubleNetwork trainable() {
     loss();
     return (TrainableDoubleNetwork) net;
   }
 
-  /** Grows the scratch arrays to hold {@code size} rows (only ever grows: no churn per batch). */
-  private void ensure(int size) {
-    int x = size * network.inputSize();
-    if (xs.length < x) {
-      xs = new double[x];
-      ts = new double[size * Math.max(1, network.targetWidth())];
-      out = new double[size * network.outputSize()];
+  @Override
+  Learner learner() {
+    if (learner == null) {
+      learner = network.loss().isPresent() ? Learner.of(trainable(), reduction())
+          : Learner.predictorOf(net);
     }
-  }
-
-  /** Copies the contiguous rows [from, from+size) into the scratch arrays. */
-  private void copyRows(Dataset data, int from, int size) {
-    int in = network.inputSize();
-    int tw = data.targetWidth();
-    System.arraycopy(data.doubleInputs(), from * in, xs, 0, size * in);
-    System.arraycopy(data.doubleTargets(), from * tw, ts, 0, size * tw);
-  }
-
-  @Override
-  Engine scratchCopy() {
-    return new DoubleEngine(network, trainable().copy(), backend);
-  }
-
-  @Override
-  void useThreads(int threads) {
-    close();
-    trainer = ParallelTrainer.of(trainable(), reduction(), threads);
+    return learner;
   }
 
   @Override
   public void close() {
-    if (trainer != null) {
-      trainer.close();
-      trainer = null;
+    if (learner != null) {
+      learner.close();
     }
-  }
-
-  @Override
-  double trainBatch(Dataset data, int[] order, int from, int size) {
-    TrainableDoubleNetwork t = trainable();
-    ensure(size);
-    data.gather(order, from, size, xs, ts);
-    return trainer != null ? trainer.trainBatch(xs, ts, size) : t.trainBatch(xs, ts, size);
-  }
-
-  @Override
-  double chunkLoss(Dataset data, int from, int size) {
-    TrainableDoubleNetwork t = trainable();
-    ensure(size);
-    copyRows(data, from, size);
-    return t.loss(xs, ts, size);
-  }
-
-  @Override
-  void chunkPredict(Dataset data, int from, int size, double[] result) {
-    ensure(size);
-    copyRows(data, from, size);
-    net.predictBatch(xs, out, size);
-    System.arraycopy(out, 0, result, 0, size * network.outputSize());
   }
 
   @Override

@@ -11,7 +11,8 @@ final class EngineOptions {
 
   @Option(names = "--backend", paramLabel = "auto|scalar|vector", defaultValue = "auto",
       description = "Generated code backend (default: ${DEFAULT-VALUE}: vector when the JVM has "
-          + "jdk.incubator.vector, which bin/netc adds for train and eval, else scalar).")
+          + "jdk.incubator.vector, which bin/netc adds for train, eval and predict, else "
+          + "scalar).")
   String backend;
 
   /** The parsed backend ({@code auto} resolved for this JVM), or a user error for a bad name. */

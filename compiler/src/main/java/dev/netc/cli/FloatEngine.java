@@ -2,12 +2,11 @@ package dev.netc.cli;
 
 import dev.netc.ir.Network;
 import dev.netc.runtime.FloatNetwork;
-import dev.netc.runtime.ParallelFloatTrainer;
-import dev.netc.runtime.ParallelTrainer;
 import dev.netc.runtime.TrainableFloatNetwork;
 import dev.netc.runtime.io.Dataset;
 import dev.netc.runtime.io.Tensor;
 import dev.netc.runtime.io.Weights;
+import dev.netc.runtime.train.Learner;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -16,10 +15,7 @@ import java.util.Map;
 /** An {@link Engine} over a generated {@code precision float} class. */
 final class FloatEngine extends Engine {
   private final FloatNetwork net;
-  private ParallelFloatTrainer trainer;
-  private float[] xs = new float[0];
-  private float[] ts = new float[0];
-  private float[] out = new float[0];
+  private Learner learner;
 
   FloatEngine(Network network, FloatNetwork net, String backend) {
     super(network, backend);
@@ -41,82 +37,24 @@ final class FloatEngine extends Engine {
     Weights.save(weights, net);
   }
 
-  @Override
-  double[] parameters() {
-    float[] p = new float[net.parameterCount()];
-    net.getParameters(p);
-    double[] wide = new double[p.length];
-    for (int i = 0; i < p.length; i++) {
-      wide[i] = p[i];
-    }
-    return wide;
-  }
-
   private TrainableFloatNetwork trainable() {
     loss();
     return (TrainableFloatNetwork) net;
   }
 
-  /** Grows the scratch arrays to hold {@code size} rows (only ever grows: no churn per batch). */
-  private void ensure(int size) {
-    int x = size * network.inputSize();
-    if (xs.length < x) {
-      xs = new float[x];
-      ts = new float[size * Math.max(1, network.targetWidth())];
-      out = new float[size * network.outputSize()];
+  @Override
+  Learner learner() {
+    if (learner == null) {
+      learner = network.loss().isPresent() ? Learner.of(trainable(), reduction())
+          : Learner.predictorOf(net);
     }
-  }
-
-  /** Copies the contiguous rows [from, from+size) into the scratch arrays. */
-  private void copyRows(Dataset data, int from, int size) {
-    int in = network.inputSize();
-    int tw = data.targetWidth();
-    System.arraycopy(data.floatInputs(), from * in, xs, 0, size * in);
-    System.arraycopy(data.floatTargets(), from * tw, ts, 0, size * tw);
-  }
-
-  @Override
-  Engine scratchCopy() {
-    return new FloatEngine(network, trainable().copy(), backend);
-  }
-
-  @Override
-  void useThreads(int threads) {
-    close();
-    trainer = ParallelTrainer.of(trainable(), reduction(), threads);
+    return learner;
   }
 
   @Override
   public void close() {
-    if (trainer != null) {
-      trainer.close();
-      trainer = null;
-    }
-  }
-
-  @Override
-  double trainBatch(Dataset data, int[] order, int from, int size) {
-    TrainableFloatNetwork t = trainable();
-    ensure(size);
-    data.gather(order, from, size, xs, ts);
-    return trainer != null ? trainer.trainBatch(xs, ts, size) : t.trainBatch(xs, ts, size);
-  }
-
-  @Override
-  double chunkLoss(Dataset data, int from, int size) {
-    TrainableFloatNetwork t = trainable();
-    ensure(size);
-    copyRows(data, from, size);
-    return t.loss(xs, ts, size);
-  }
-
-  @Override
-  void chunkPredict(Dataset data, int from, int size, double[] result) {
-    ensure(size);
-    copyRows(data, from, size);
-    net.predictBatch(xs, out, size);
-    for (int i = 0; i < size * network.outputSize(); i++) {
-      result[i] = out[i];
+    if (learner != null) {
+      learner.close();
     }
   }
 

@@ -7,6 +7,7 @@ import dev.netc.ir.Network;
 import dev.netc.runtime.io.AtomicFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,13 +51,13 @@ final class GenerateCommand implements Callable<Integer> {
     for (Network net : model.loadAll(spec.commandLine().getErr())) {
       sources.add(JavaGenerator.generate(net, packageName, policy));
     }
-    List<Path> written = new ArrayList<>();
+    List<Path> targets = new ArrayList<>();
     for (JavaFile javaFile : sources) {
-      Path target = sourcePath(output, javaFile);
-      write(target, javaFile.toString());
-      written.add(target);
+      targets.add(sourcePath(output, javaFile));
+      Outputs.checkFile(targets.get(targets.size() - 1));
     }
-    for (Path p : written) {
+    writeAll(targets, sources);
+    for (Path p : targets) {
       spec.commandLine().getOut().println("wrote " + p);
     }
     return 0;
@@ -85,12 +86,37 @@ final class GenerateCommand implements Callable<Integer> {
     return dir.resolve(javaFile.typeSpec().name() + ".java");
   }
 
-  private static void write(Path target, String source) {
+  /**
+   * Writes every source, or none: when one write fails, the files written before it get their
+   * previous contents back (or are removed if they are new).
+   */
+  private static void writeAll(List<Path> targets, List<JavaFile> sources) {
+    List<byte[]> before = new ArrayList<>();
+    int i = 0;
     try {
-      java.nio.file.Files.createDirectories(target.toAbsolutePath().getParent());
-      AtomicFile.write(target, source.getBytes(StandardCharsets.UTF_8));
+      for (; i < targets.size(); i++) {
+        Path target = targets.get(i);
+        before.add(Files.exists(target) ? Files.readAllBytes(target) : null);
+        AtomicFile.write(target, sources.get(i).toString().getBytes(StandardCharsets.UTF_8));
+      }
     } catch (IOException e) {
-      throw new UserException("cannot write '" + target + "': " + ModelFile.describe(e));
+      for (int k = 0; k < i; k++) {
+        restore(targets.get(k), before.get(k));
+      }
+      throw new UserException("cannot write '" + targets.get(i) + "': " + ModelFile.describe(e)
+          + (i > 0 ? "; none of the " + targets.size() + " sources was written" : ""));
+    }
+  }
+
+  private static void restore(Path target, byte[] previous) {
+    try {
+      if (previous == null) {
+        Files.deleteIfExists(target);
+      } else {
+        AtomicFile.write(target, previous);
+      }
+    } catch (IOException e) {
+      // Best effort: the error being reported is the write that failed.
     }
   }
 }

@@ -35,13 +35,15 @@ final class GradCommand implements Callable<Integer> {
   @Mixin DataOptions data;
 
   @Option(names = "--out", required = true, paramLabel = "FILE",
-      description = "Where to write the gradients (safetensors).")
+      description = "Where to write the gradients (safetensors); missing parent directories "
+          + "are created.")
   Path out;
 
   @Mixin EngineOptions engineOptions;
 
   @Override
   public Integer call() {
+    Outputs.checkFile(out);
     Network net = model.load(spec.commandLine().getErr());
     Engine engine = engineOptions.create(net);
     engine.loss();
@@ -56,7 +58,6 @@ final class GradCommand implements Callable<Integer> {
     grads.forEach((name, t) -> tensors.put(name, new Tensor(dtype, t.shape(), t.data())));
     tensors.put("loss", Tensor.scalar(dtype, loss[0]));
     try {
-      TrainCommand.createParent(out);
       Safetensors.write(out, tensors);
     } catch (IOException e) {
       throw new UserException("cannot write '" + out + "': " + ModelFile.describe(e));

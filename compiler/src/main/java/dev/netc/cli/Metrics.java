@@ -3,6 +3,7 @@ package dev.netc.cli;
 import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.runtime.io.Dataset;
+import dev.netc.runtime.train.Accuracy;
 
 /**
  * Loss, accuracy and (for softmax classifiers) the confusion matrix of a network on a dataset.
@@ -19,46 +20,27 @@ record Metrics(double loss, double accuracy, long[][] confusion) {
     double value = engine.datasetLoss(data);
     double[] out = engine.predictAll(data);
     int outputs = net.outputSize();
+    long[][] confusion = null;
     if (loss instanceof Loss.CrossEntropy) {
-      long[][] confusion = new long[outputs][outputs];
-      long correct = 0;
+      confusion = new long[outputs][outputs];
       for (int i = 0; i < data.count(); i++) {
-        int predicted = argmax(out, i * outputs, outputs);
-        int truth = data.label(i);
-        confusion[truth][predicted]++;
-        if (predicted == truth) {
-          correct++;
-        }
+        confusion[data.label(i)][Accuracy.argmax(out, i * outputs, outputs)]++;
       }
-      return new Metrics(value, correct / (double) data.count(), confusion);
     }
-    if (loss instanceof Loss.BinaryCrossEntropy) {
-      long correct = 0;
-      for (int i = 0; i < out.length; i++) {
-        double target = data.type() == Dataset.Type.FLOAT
-            ? data.floatTargets()[i] : data.doubleTargets()[i];
-        if ((out[i] >= 0.5) == (target >= 0.5)) {
-          correct++;
-        }
-      }
-      return new Metrics(value, correct / (double) out.length, null);
+    return new Metrics(value, accuracyOf(loss).of(out, outputs, data), confusion);
+  }
+
+  /** How predictions under {@code loss} are scored: argmax, 0.5 threshold, or not at all. */
+  static Accuracy accuracyOf(Loss loss) {
+    if (loss instanceof Loss.CrossEntropy) {
+      return Accuracy.ARGMAX;
     }
-    return new Metrics(value, Double.NaN, null);
+    return loss instanceof Loss.BinaryCrossEntropy ? Accuracy.THRESHOLD : Accuracy.NONE;
   }
 
   /** Whether an accuracy is defined (classification losses). */
   boolean hasAccuracy() {
     return !Double.isNaN(accuracy);
-  }
-
-  private static int argmax(double[] v, int from, int n) {
-    int best = 0;
-    for (int j = 1; j < n; j++) {
-      if (v[from + j] > v[from + best]) {
-        best = j;
-      }
-    }
-    return best;
   }
 
   /** The confusion matrix as an aligned text table with class indices as headers. */
@@ -70,7 +52,8 @@ record Metrics(double loss, double accuracy, long[][] confusion) {
         width = Math.max(width, Long.toString(c).length() + 1);
       }
     }
-    StringBuilder sb = new StringBuilder("confusion matrix (rows: true class, columns: predicted)\n");
+    StringBuilder sb =
+        new StringBuilder("confusion matrix (rows: true class, columns: predicted)\n");
     sb.append(String.format("%" + width + "s", ""));
     for (int j = 0; j < n; j++) {
       sb.append(String.format("%" + width + "d", j));

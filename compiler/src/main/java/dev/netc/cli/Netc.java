@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       GradCommand.class,
       TrainCommand.class,
       EvalCommand.class,
+      PredictCommand.class,
       DotCommand.class,
       CommandLine.HelpCommand.class
     })

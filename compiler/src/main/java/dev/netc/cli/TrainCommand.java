@@ -1,19 +1,25 @@
 package dev.netc.cli;
 
 import dev.netc.ir.Network;
-import dev.netc.runtime.SplitMix64;
 import dev.netc.runtime.io.AtomicFile;
 import dev.netc.runtime.io.Dataset;
+import dev.netc.runtime.io.SafetensorsException;
+import dev.netc.runtime.train.Learner;
+import dev.netc.runtime.train.LrSchedule;
+import dev.netc.runtime.train.Trainer;
+import dev.netc.runtime.train.TrainingDivergedException;
+import dev.netc.runtime.train.TrainingResult;
 import java.io.IOException;
-import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -24,7 +30,8 @@ import picocli.CommandLine.Spec;
     name = "train",
     mixinStandardHelpOptions = true,
     description = "Trains the network with its optimizer (generated code compiled in memory, or "
-        + "the interpreter) and writes the weights as safetensors plus a loss curve as SVG.")
+        + "the interpreter) and writes the weights as safetensors plus an SVG plot of the "
+        + "losses and accuracy per epoch.")
 final class TrainCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -60,12 +67,51 @@ final class TrainCommand implements Callable<Integer> {
   Path paramsIn;
 
   @Option(names = "--out", required = true, paramLabel = "FILE",
-      description = "Where to write the trained weights (safetensors).")
+      description = "Where to write the trained weights (safetensors). Missing parent "
+          + "directories of every output are created; all outputs are checked to be writable "
+          + "before training starts.")
   Path out;
 
   @Option(names = "--plot", paramLabel = "FILE",
       description = "Where to write the loss curve (default: next to --out, with .svg).")
   Path plot;
+
+  @Option(names = "--validation", paramLabel = "FRACTION",
+      description = "Hold out the last FRACTION of --data (before shuffling) as validation "
+          + "data, evaluated every epoch.")
+  Double validation;
+
+  @Option(names = "--validation-data", paramLabel = "FILE",
+      description = "Validation data (CSV or IDX), evaluated every epoch.")
+  Path validationData;
+
+  @Option(names = "--validation-labels", paramLabel = "FILE",
+      description = "IDX label file for --validation-data.")
+  Path validationLabels;
+
+  @Option(names = "--early-stopping", paramLabel = "PATIENCE",
+      description = "Stop after PATIENCE epochs without a lower validation loss; the weights "
+          + "of the best epoch are the ones written.")
+  Integer patience;
+
+  @Option(names = "--lr-schedule", paramLabel = "SCHEDULE",
+      description = "Learning rate per epoch, as torch.optim.lr_scheduler: 'step(every = N, "
+          + "gamma = G)', 'cosine' (T_max = epochs, eta_min = 0), 'exponential(gamma = G)' or "
+          + "'constant' (default).")
+  String lrSchedule;
+
+  @Option(names = "--checkpoint", paramLabel = "DIR",
+      description = "After every epoch, write DIR/checkpoint.safetensors atomically "
+          + "(parameters, optimizer state, step count, epoch, shuffling state, lr).")
+  Path checkpoint;
+
+  @Option(names = "--resume", paramLabel = "DIR",
+      description = "Continue from DIR/checkpoint.safetensors up to --epochs in total; with "
+          + "the same data and options the result is bit-identical to an uninterrupted run.")
+  Path resume;
+
+  @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors.")
+  boolean quiet;
 
   @Option(names = "--threads", paramLabel = "T",
       description = "Threads for data-parallel mini-batches (default: at most one per core, "
@@ -114,99 +160,122 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private Integer train() {
-    PrintWriter stdout = spec.commandLine().getOut();
     checkOptions();
+    checkOutputs();
     Network net = model.load(spec.commandLine().getErr());
     if (seed != null) {
       net = net.withSeed(seed);
     }
-    long shuffleSeed = seed != null ? seed : net.seed();
     engine = engineOptions.create(net);
     engine.loss();
     Dataset train = data.load(net, engine);
     Dataset testSet = test == null ? null
         : DataFiles.load(test, testLabels, data.header, net, engine.dataType());
+    Dataset validationSet = validationData == null ? null
+        : DataFiles.load(validationData, validationLabels, data.header, net, engine.dataType());
+    if (validation != null) {
+      Dataset[] parts = split(train);
+      train = parts[0];
+      validationSet = parts[1];
+    }
     if (paramsIn != null) {
       Backends.loadWeights(engine, paramsIn);
     }
     int threadCount = threads != null ? threads
         : defaultThreads(Math.min(batch, train.count()), net.parameterCount());
-    engine.useThreads(threadCount);
-    stdout.printf(Locale.ROOT, "training %s (%s, %d parameters) with %s%n  on %d examples, "
-            + "batch %d, %d epochs, %s, %d thread%s%n", net.name(), shape(net),
-        net.parameterCount(), net.optimizer().describe(), train.count(), batch, epochs,
-        engine.backend, threadCount, threadCount == 1 ? "" : "s");
+    TrainReporter reporter = new TrainReporter(engine, testSet, train,
+        spec.commandLine().getOut(), quiet, System.console() != null);
+    reporter.println(String.format(Locale.ROOT, "training %s (%s, %d parameters) with %s%n  on "
+            + "%d examples%s, batch %d, %d epochs, %s, %d thread%s", net.name(), shape(net),
+        net.parameterCount(), net.optimizer().describe(), train.count(),
+        validationSet == null ? "" : " (" + validationSet.count() + " for validation)", batch,
+        epochs, engine.backend, threadCount, threadCount == 1 ? "" : "s"));
     int steps = (train.count() + batch - 1) / batch;
     if (warmUp != null ? warmUp : (long) steps * epochs >= WARM_UP_MIN_STEPS) {
-      warmUp(stdout, train, threadCount);
+      warmUp(reporter, train, threadCount);
     }
-    Progress progress = new Progress(stdout, System.console() != null);
-    List<Double> trainLosses = new ArrayList<>();
-    List<Double> testLosses = new ArrayList<>();
-    int[] order = train.order();
-    SplitMix64 rng = new SplitMix64(shuffleSeed);
-    long trainNanos = 0;
-    Metrics last = null;
-    for (int epoch = 1; epoch <= epochs; epoch++) {
-      if (!noShuffle) {
-        Dataset.shuffle(order, rng);
-      }
-      long start = System.nanoTime();
-      double sum = 0;
-      for (int step = 0; step < steps; step++) {
-        int from = step * batch;
-        int size = Math.min(batch, train.count() - from);
-        double loss = engine.trainBatch(train, order, from, size);
-        if (!Double.isFinite(loss)) {
-          progress.clear();
-          throw new UserException(String.format(Locale.ROOT, "training diverged in epoch %d, "
-              + "step %d of %d: the loss is %s; nothing was written (a smaller lr than %s may "
-              + "help)", epoch, step + 1, steps, loss, net.optimizer().lr()));
-        }
-        sum += loss * size;
-        progress.update(epoch, epochs, step + 1, steps, sum / (from + size));
-      }
-      long nanos = System.nanoTime() - start;
-      trainNanos += nanos;
-      progress.clear();
-      double epochLoss = sum / train.count();
-      trainLosses.add(epochLoss);
-      StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-          "epoch %" + digits(epochs) + "d/%d  loss %.6f", epoch, epochs, epochLoss));
-      last = Metrics.of(engine, testSet != null ? testSet : train);
-      if (!Double.isFinite(last.loss())) {
-        throw new UserException("training diverged in epoch " + epoch + ": the parameters are "
-            + "no longer finite; nothing was written");
-      }
-      Optional<String> bad = engine.nonFiniteParameter();
-      if (bad.isPresent()) {
-        throw new UserException("training diverged in epoch " + epoch + ": " + bad.get()
-            + " although the loss is finite; nothing was written (a smaller lr than "
-            + net.optimizer().lr() + " may help)");
-      }
-      String which = testSet != null ? "test" : "train";
-      if (testSet != null) {
-        testLosses.add(last.loss());
-        line.append(String.format(Locale.ROOT, "  test loss %.6f", last.loss()));
-      }
-      if (last.hasAccuracy()) {
-        line.append(String.format(Locale.ROOT, "  %s acc %.2f%%", which, 100 * last.accuracy()));
-      }
-      line.append(String.format(Locale.ROOT, "  %.1f s  %.0f samples/s", nanos / 1e9,
-          train.count() / (nanos / 1e9)));
-      stdout.println(line);
-      stdout.flush();
-    }
-    save(engine, net, trainLosses, testLosses);
-    if (last != null) {
-      stdout.printf(Locale.ROOT, "final: %s loss %.6f%s; training time %.1f s, %.0f samples/s%n",
-          testSet != null ? "test" : "train", last.loss(),
-          last.hasAccuracy() ? String.format(Locale.ROOT, ", accuracy %.2f%%",
-              100 * last.accuracy()) : "",
-          trainNanos / 1e9, (double) train.count() * epochs / (trainNanos / 1e9));
-    }
-    stdout.println("wrote " + out + " and " + plotPath());
+    TrainingResult result = fit(trainer(net, validationSet, threadCount, reporter), train);
+    reporter.flushPending();
+    save(net, result, reporter);
+    Dataset evaluated = testSet != null ? testSet : validationSet != null ? validationSet : train;
+    report(reporter, result, evaluated,
+        testSet != null ? "test" : validationSet != null ? "validation" : "train", train.count());
     return 0;
+  }
+
+  private Dataset[] split(Dataset train) {
+    try {
+      return Trainer.split(train, validation);
+    } catch (IllegalArgumentException e) {
+      throw new UserException("--validation " + validation + ": " + e.getMessage());
+    }
+  }
+
+  /** Runs the trainer, turning what can go wrong with the user's run into one-line errors. */
+  private TrainingResult fit(Trainer.Builder trainer, Dataset train) {
+    try {
+      return trainer.build().fit(engine.learner(), train);
+    } catch (TrainingDivergedException e) {
+      boolean saved = checkpoint != null
+          && Files.exists(checkpoint.resolve(Trainer.CHECKPOINT_FILE));
+      throw new UserException(e.getMessage() + (saved ? "; --out was not written (the "
+          + "checkpoint in '" + checkpoint + "' holds the last finished epoch)"
+          : "; nothing was written") + " (a smaller lr than " + engine.network.optimizer().lr()
+          + " may help)");
+    } catch (UncheckedIOException e) {
+      throw new UserException(e.getCause() instanceof SafetensorsException s ? s.getMessage()
+          : "checkpoint in '" + checkpoint + "': " + ModelFile.describe(e.getCause()));
+    } catch (IllegalArgumentException e) {
+      // The options against the data or the checkpoint (e.g. another number of examples).
+      throw new UserException(e.getMessage());
+    }
+  }
+
+  /** The library trainer with this command's options. */
+  private Trainer.Builder trainer(Network net, Dataset validationSet, int threadCount,
+      TrainReporter reporter) {
+    Trainer.Builder t = Trainer.builder().epochs(epochs).batchSize(batch).shuffle(!noShuffle)
+        .seed(seed != null ? seed : net.seed()).threads(threadCount)
+        .reduction(engine.reduction()).accuracy(Metrics.accuracyOf(engine.loss()))
+        .validationData(validationSet).checkpoints(checkpoint).resumeFrom(resume)
+        .listener(reporter);
+    if (patience != null) {
+      t.earlyStopping(patience);
+    }
+    if (lrSchedule != null) {
+      t.schedule(schedule());
+    }
+    return t;
+  }
+
+  private LrSchedule schedule() {
+    try {
+      return LrSchedule.parse(lrSchedule);
+    } catch (IllegalArgumentException e) {
+      throw usage("--lr-schedule: " + e.getMessage());
+    }
+  }
+
+  /** The final summary line (on the data that was evaluated) and the files written. */
+  private void report(TrainReporter reporter, TrainingResult result, Dataset evaluated,
+      String which, int examples) {
+    if (result.stoppedEarly()) {
+      reporter.println("early stopping: no lower validation loss in " + patience
+          + " epochs; kept the weights of epoch " + result.bestEpoch());
+    } else if (result.restoredBest()) {
+      reporter.println("kept the weights of epoch " + result.bestEpoch()
+          + ", which had the lowest validation loss");
+    }
+    long nanos = result.trainingNanos();
+    if (nanos > 0) {
+      long trained = result.history().stream().filter(r -> r.nanos() > 0).count();
+      Metrics m = Metrics.of(engine, evaluated);
+      reporter.println(String.format(Locale.ROOT, "final: %s loss %.6f%s; training time %.1f s, "
+              + "%.0f samples/s", which, m.loss(), m.hasAccuracy() ? String.format(Locale.ROOT,
+              ", accuracy %.2f%%", 100 * m.accuracy()) : "",
+          nanos / 1e9, (double) examples * trained / (nanos / 1e9)));
+    }
+    reporter.println("wrote " + out + " and " + plotPath());
   }
 
   /** Threads for a batch of {@code examples}: see {@link #MIN_SHARD_WORK}. */
@@ -221,50 +290,88 @@ final class TrainCommand implements Callable<Integer> {
    * Trains a throwaway copy of the network on the first rows until its steps run at full speed
    * (see {@link JitWarmUp}), so that epoch times do not include the JIT compiling the class.
    */
-  private void warmUp(PrintWriter stdout, Dataset train, int threads) {
+  private void warmUp(TrainReporter reporter, Dataset train, int threads) {
     long start = System.nanoTime();
     int size = Math.min(batch, train.count());
     int[] rows = train.order();
     int steps;
-    try (Engine scratch = engine.scratchCopy()) {
+    try (Learner scratch = engine.learner().copy()) {
       scratch.useThreads(threads);
       steps = JitWarmUp.run(() -> scratch.trainBatch(train, rows, 0, size));
     }
-    stdout.printf(Locale.ROOT, "warm-up: %d steps on a throwaway copy while the JIT compiles the "
-        + "class, %.1f s (not in the epoch times)%n", steps, (System.nanoTime() - start) / 1e9);
-    stdout.flush();
+    reporter.println(String.format(Locale.ROOT, "warm-up: %d steps on a throwaway copy while "
+        + "the JIT compiles the class, %.1f s (not in the epoch times)", steps,
+        (System.nanoTime() - start) / 1e9));
   }
 
+  /** Option values and combinations picocli cannot check: usage errors, exit code 2. */
   private void checkOptions() {
     if (epochs < 1) {
-      throw new UserException("--epochs must be at least 1, not " + epochs);
+      throw usage("--epochs must be at least 1, not " + epochs);
     }
     if (batch < 1) {
-      throw new UserException("--batch must be at least 1, not " + batch);
+      throw usage("--batch must be at least 1, not " + batch);
     }
     if (threads != null && (threads < 1 || threads > 256)) {
-      throw new UserException("--threads must be between 1 and 256, not " + threads);
+      throw usage("--threads must be between 1 and 256, not " + threads);
     }
     if (testLabels != null && test == null) {
-      throw new UserException("--test-labels needs --test");
+      throw usage("--test-labels needs --test");
+    }
+    if (validationLabels != null && validationData == null) {
+      throw usage("--validation-labels needs --validation-data");
+    }
+    if (validation != null && !(validation > 0 && validation < 1)) {
+      throw usage("--validation must be a fraction between 0 and 1 (exclusive), not "
+          + validation);
+    }
+    if (validation != null && validationData != null) {
+      throw usage("--validation and --validation-data exclude each other");
+    }
+    if (patience != null && patience < 1) {
+      throw usage("--early-stopping must be at least 1, not " + patience);
+    }
+    if (patience != null && validation == null && validationData == null) {
+      throw usage("--early-stopping needs --validation or --validation-data");
+    }
+    if (resume != null && paramsIn != null) {
+      throw usage("--resume and --params-in exclude each other");
+    }
+    if (lrSchedule != null) {
+      schedule();
     }
   }
 
-  private void save(Engine engine, Network net, List<Double> trainLosses,
-      List<Double> testLosses) {
-    Path plotFile = plotPath();
-    // The message must name the file that failed; both folders are made before either write.
+  private CommandLine.ParameterException usage(String message) {
+    return new CommandLine.ParameterException(spec.commandLine(), message);
+  }
+
+  /** Fails before any work if an output cannot be written. */
+  private void checkOutputs() {
+    Outputs.checkFile(out);
+    Outputs.checkFile(plotPath());
+    if (checkpoint != null) {
+      Outputs.checkDirectory(checkpoint);
+    }
+    if (resume != null && !Files.isRegularFile(resume.resolve(Trainer.CHECKPOINT_FILE))) {
+      throw new UserException("cannot resume: '" + resume.resolve(Trainer.CHECKPOINT_FILE)
+          + "' does not exist");
+    }
+  }
+
+  /** Writes the weights and the loss plot (both atomically). */
+  private void save(Network net, TrainingResult result, TrainReporter reporter) {
     Path current = out;
     try {
-      createParent(out);
-      current = plotFile;
-      createParent(plotFile);
-      current = out;
       engine.save(out);
-      current = plotFile;
-      String svg = LossPlot.svg("netc train " + net.name() + ": loss per epoch", trainLosses,
-          testLosses);
-      AtomicFile.write(plotFile, svg.getBytes(StandardCharsets.UTF_8));
+      current = plotPath();
+      int restored = result.history().size() - reporter.testLosses().size();
+      List<Double> test = new ArrayList<>(Collections.nCopies(restored, Double.NaN));
+      test.addAll(reporter.testLosses());
+      List<Double> accuracy = new ArrayList<>(Collections.nCopies(restored, Double.NaN));
+      accuracy.addAll(reporter.testAccuracies());
+      String svg = LossPlot.svg("netc train " + net.name(), result.history(), test, accuracy);
+      AtomicFile.write(current, svg.getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UserException("cannot write '" + current + "': " + ModelFile.describe(e));
     }
@@ -279,21 +386,10 @@ final class TrainCommand implements Callable<Integer> {
     return out.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".svg");
   }
 
-  static void createParent(Path file) throws IOException {
-    Path parent = file.toAbsolutePath().getParent();
-    if (parent != null) {
-      Files.createDirectories(parent);
-    }
-  }
-
   /** Layer sizes joined by dashes, e.g. {@code 784-256-128-10}. */
   static String shape(Network net) {
     StringBuilder sb = new StringBuilder().append(net.inputSize());
     net.layers().forEach(l -> sb.append('-').append(l.outSize()));
     return sb.toString();
-  }
-
-  private static int digits(int n) {
-    return Integer.toString(n).length();
   }
 }

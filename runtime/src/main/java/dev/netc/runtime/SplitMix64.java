@@ -18,6 +18,14 @@ public final class SplitMix64 {
     this.state = mix(seed + mix(stream * GOLDEN_GAMMA + 1));
   }
 
+  /**
+   * The generator's whole state: {@code new SplitMix64(state())} continues this generator's
+   * sequence exactly (how a training checkpoint saves its shuffling).
+   */
+  public long state() {
+    return state;
+  }
+
   /** Next 64 random bits. */
   public long nextLong() {
     state += GOLDEN_GAMMA;

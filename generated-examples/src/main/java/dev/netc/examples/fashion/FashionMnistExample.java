@@ -1,10 +1,12 @@
 package dev.netc.examples.fashion;
 
 import dev.netc.examples.Metrics;
-import dev.netc.runtime.SplitMix64;
 import dev.netc.runtime.io.Dataset;
 import dev.netc.runtime.io.Idx;
 import dev.netc.runtime.io.Weights;
+import dev.netc.runtime.train.Accuracy;
+import dev.netc.runtime.train.Trainer;
+import dev.netc.runtime.train.TrainingResult;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -71,32 +73,26 @@ public final class FashionMnistExample {
     return limit > 0 && limit < all.count() ? all.slice(0, limit) : all;
   }
 
-  /** Trains, saves, reloads and evaluates, printing one line per epoch to {@code log}. */
+  /**
+   * Trains with the library trainer ({@link Trainer}: shuffled mini-batches, the test images
+   * evaluated after every epoch), saves, reloads and evaluates, printing one line per epoch.
+   */
   public static Report run(Options o, PrintStream log) throws IOException {
     long start = System.nanoTime();
     Dataset train = read(o.dataDir(), "train", o.trainLimit());
     Dataset test = read(o.dataDir(), "t10k", o.testLimit());
     FashionMlp net = new FashionMlp();
-    int b = o.batchSize();
-    float[] xs = new float[b * FashionMlp.INPUT_SIZE];
-    float[] ts = new float[b];
-    int[] order = train.order();
-    SplitMix64 rng = new SplitMix64(o.shuffleSeed());
-    float epochLoss = Float.NaN;
-    for (int epoch = 1; epoch <= o.epochs(); epoch++) {
-      Dataset.shuffle(order, rng);
-      double sum = 0;
-      int batches = 0;
-      // The last partial batch is dropped: every step then sees the same batch size.
-      for (int from = 0; from + b <= order.length; from += b) {
-        train.gather(order, from, b, xs, ts);
-        sum += net.trainBatch(xs, ts, b);
-        batches++;
-      }
-      epochLoss = (float) (sum / batches);
-      log.printf("epoch %d/%d: mean loss %.4f, test accuracy %.4f (%.1f s)%n", epoch, o.epochs(),
-          epochLoss, Metrics.accuracy(net, test, 500), (System.nanoTime() - start) / 1e9);
-    }
+    TrainingResult result = Trainer.builder()
+        .epochs(o.epochs())
+        .batchSize(o.batchSize())
+        .seed(o.shuffleSeed())
+        .validationData(test)
+        .accuracy(Accuracy.ARGMAX)
+        .listener(e -> log.printf("epoch %d/%d: mean loss %.4f, test accuracy %.4f (%.1f s)%n",
+            e.epoch(), e.epochs(), e.trainLoss(), e.validationAccuracy(),
+            (System.nanoTime() - start) / 1e9))
+        .build()
+        .fit(net, train);
     float accuracy = Metrics.accuracy(net, test, 500);
     Weights.save(o.weights(), net);
     FashionMlp reloaded = new FashionMlp(0L);
@@ -104,8 +100,8 @@ public final class FashionMnistExample {
     float reloadedAccuracy = Metrics.accuracy(reloaded, test, 500);
     log.printf("saved %s; reloaded: test accuracy %.4f on %d images%n", o.weights(),
         reloadedAccuracy, test.count());
-    return new Report(train.count(), test.count(), epochLoss, accuracy, reloadedAccuracy,
-        (System.nanoTime() - start) / 1e9);
+    return new Report(train.count(), test.count(), (float) result.last().trainLoss(), accuracy,
+        reloadedAccuracy, (System.nanoTime() - start) / 1e9);
   }
 
   /**

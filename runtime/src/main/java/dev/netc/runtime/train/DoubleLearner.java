@@ -1,0 +1,175 @@
+package dev.netc.runtime.train;
+
+import dev.netc.runtime.DoubleNetwork;
+import dev.netc.runtime.LossReduction;
+import dev.netc.runtime.OptimizerLayout;
+import dev.netc.runtime.ParallelDoubleTrainer;
+import dev.netc.runtime.ParallelTrainer;
+import dev.netc.runtime.TensorSpec;
+import dev.netc.runtime.TrainableDoubleNetwork;
+import dev.netc.runtime.io.Dataset;
+import dev.netc.runtime.io.SafetensorsException;
+import dev.netc.runtime.io.Tensor;
+import dev.netc.runtime.io.Weights;
+import java.util.List;
+import java.util.Map;
+
+/** A {@link Learner} over a {@link TrainableDoubleNetwork}. */
+final class DoubleLearner extends Learner {
+  private final DoubleNetwork net;
+  private ParallelDoubleTrainer trainer;
+  private double[] xs = new double[0];
+  private double[] ts = new double[0];
+  private double[] out = new double[0];
+
+  DoubleLearner(DoubleNetwork net, LossReduction reduction) {
+    super(reduction);
+    this.net = net;
+  }
+
+  /** The network as trainable, or an error for a predictor over a network without a loss. */
+  private TrainableDoubleNetwork trainable() {
+    if (net instanceof TrainableDoubleNetwork t) {
+      return t;
+    }
+    throw new IllegalStateException("the network has no loss: it can predict, not train");
+  }
+
+  @Override
+  public Dataset.Type dataType() {
+    return Dataset.Type.DOUBLE;
+  }
+
+  @Override
+  public int outputSize() {
+    return net.outputSize();
+  }
+
+  @Override
+  public List<TensorSpec> parameterLayout() {
+    return net.parameterLayout();
+  }
+
+  /** Grows the scratch arrays to hold {@code size} rows of {@code data} (never shrinks them). */
+  private void ensure(Dataset data, int size) {
+    if (xs.length < size * net.inputSize()) {
+      xs = new double[size * net.inputSize()];
+      out = new double[size * net.outputSize()];
+    }
+    if (ts.length < size * data.targetWidth()) {
+      ts = new double[size * data.targetWidth()];
+    }
+  }
+
+  /** Copies the contiguous rows [from, from+size) into the scratch arrays. */
+  private void copyRows(Dataset data, int from, int size) {
+    int in = net.inputSize();
+    int tw = data.targetWidth();
+    System.arraycopy(data.doubleInputs(), from * in, xs, 0, size * in);
+    System.arraycopy(data.doubleTargets(), from * tw, ts, 0, size * tw);
+  }
+
+  @Override
+  public double trainBatch(Dataset data, int[] order, int from, int size) {
+    ensure(data, size);
+    data.gather(order, from, size, xs, ts);
+    return trainer != null ? trainer.trainBatch(xs, ts, size)
+        : trainable().trainBatch(xs, ts, size);
+  }
+
+  @Override
+  public double chunkLoss(Dataset data, int from, int size) {
+    ensure(data, size);
+    copyRows(data, from, size);
+    return trainable().loss(xs, ts, size);
+  }
+
+  @Override
+  public void chunkPredict(Dataset data, int from, int size, double[] result) {
+    ensure(data, size);
+    copyRows(data, from, size);
+    net.predictBatch(xs, out, size);
+    System.arraycopy(out, 0, result, 0, size * net.outputSize());
+  }
+
+  @Override
+  public void useThreads(int threads) {
+    close();
+    trainer = ParallelTrainer.of(trainable(), reduction(), threads);
+  }
+
+  @Override
+  public Learner copy() {
+    return new DoubleLearner(trainable().copy(), reduction());
+  }
+
+  @Override
+  public double[] parameters() {
+    double[] p = new double[net.parameterCount()];
+    net.getParameters(p);
+    return p;
+  }
+
+  @Override
+  public Map<String, Tensor> parameterTensors() {
+    return Weights.tensors(net);
+  }
+
+  @Override
+  public void setParameterTensors(Map<String, Tensor> tensors) {
+    try {
+      net.setParameters(Weights.doubles(tensors, net.parameterLayout(), "parameters"));
+    } catch (SafetensorsException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    sync();
+  }
+
+  @Override
+  public OptimizerSnapshot optimizerSnapshot() {
+    List<TensorSpec> layout = trainable().optimizerStateLayout();
+    double[] state = new double[OptimizerLayout.size(layout)];
+    trainable().getOptimizerState(state);
+    return new OptimizerSnapshot(Weights.tensors(layout, state),
+        trainable().optimizerStepCount(), trainable().learningRate());
+  }
+
+  @Override
+  public void restore(OptimizerSnapshot snapshot) {
+    try {
+      trainable().setOptimizerState(Weights.doubles(snapshot.buffers(),
+          trainable().optimizerStateLayout(), "optimizer state"));
+    } catch (SafetensorsException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    trainable().setOptimizerStepCount(snapshot.steps());
+    trainable().setLearningRate(snapshot.learningRate());
+    sync();
+  }
+
+  @Override
+  public double learningRate() {
+    return trainable().learningRate();
+  }
+
+  @Override
+  public void setLearningRate(double lr) {
+    trainable().setLearningRate(lr);
+    sync();
+  }
+
+  /** Makes the replicas copies of the network again after a change outside the trainer. */
+  private void sync() {
+    if (trainer != null) {
+      trainer.sync();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (trainer != null) {
+      trainer.close();
+      trainer = null;
+    }
+  }
+}
