@@ -24,22 +24,13 @@ record PartitionTasks(String trainerId, NetworkFactory<? extends TrainableFloatN
    * parameters, to the running sum.
    */
   Function2<GradientSum, Block, GradientSum> gradient(Broadcast<float[]> parameters, int step) {
-    return (sum, block) -> {
-      int share = plan.shares()[block.partition()];
-      if (share == 0) {
-        return sum;
-      }
-      Worker w = Worker.take(trainerId, factory);
-      try {
-        w.net.setParameters(parameters.value());
-        gather(w, block, step, share);
-        float loss = w.net.gradient(w.xs, w.ts, share, w.vector);
-        float weight = (float) reduction.shardWeight(share, plan.globalBatch());
-        return sum.add(w.vector, w.vector.length, weight, loss);
-      } finally {
-        Worker.give(trainerId, w);
-      }
-    };
+    return (sum, block) -> onWorker(sum, block, (w, share) -> {
+      w.net.setParameters(parameters.value());
+      gather(w, block, step, share);
+      float loss = w.net.gradient(w.xs, w.ts, share, w.vector);
+      float weight = (float) reduction.shardWeight(share, plan.globalBatch());
+      return sum.add(w.vector, w.vector.length, weight, loss);
+    });
   }
 
   /**
@@ -49,27 +40,37 @@ record PartitionTasks(String trainerId, NetworkFactory<? extends TrainableFloatN
    */
   Function2<GradientSum, Block, GradientSum> localRound(Broadcast<float[]> parameters, int from,
       int to) {
-    return (sum, block) -> {
-      int share = plan.shares()[block.partition()];
-      if (share == 0) {
-        return sum;
+    return (sum, block) -> onWorker(sum, block, (w, share) -> {
+      w.net.setParameters(parameters.value());
+      w.net.resetOptimizer();
+      double loss = 0;
+      for (int step = from; step < to; step++) {
+        gather(w, block, step, share);
+        loss += w.net.trainBatch(w.xs, w.ts, share);
       }
-      Worker w = Worker.take(trainerId, factory);
-      try {
-        w.net.setParameters(parameters.value());
-        w.net.resetOptimizer();
-        double loss = 0;
-        for (int step = from; step < to; step++) {
-          gather(w, block, step, share);
-          loss += w.net.trainBatch(w.xs, w.ts, share);
-        }
-        w.net.getParameters(w.vector);
-        float weight = (float) share / plan.globalBatch();
-        return sum.add(w.vector, w.vector.length, weight, loss);
-      } finally {
-        Worker.give(trainerId, w);
-      }
-    };
+      w.net.getParameters(w.vector);
+      float weight = (float) share / plan.globalBatch();
+      return sum.add(w.vector, w.vector.length, weight, loss);
+    });
+  }
+
+  /** Runs {@code work} on a pooled worker with the partition's share; no share, no work. */
+  private GradientSum onWorker(GradientSum sum, Block block, ShareWork work) {
+    int share = plan.shares()[block.partition()];
+    if (share == 0) {
+      return sum;
+    }
+    Worker w = Worker.take(trainerId, factory);
+    try {
+      return work.run(w, share);
+    } finally {
+      Worker.give(trainerId, w);
+    }
+  }
+
+  /** A partition's work on its worker and its share of rows per step. */
+  private interface ShareWork {
+    GradientSum run(Worker w, int share);
   }
 
   private void gather(Worker w, Block block, int step, int share) {

@@ -36,31 +36,30 @@ class FaultsTest {
 
   @Test
   void aRowOfTheWrongWidthIsNamedByPartitionAndPosition() {
-    List<Row> rows = new ArrayList<>(SparkTestSession.classificationRows(20, 1));
-    rows.set(12, RowFactory.create(new float[5], 0));
-    BadRowException e = assertThrows(BadRowException.class, () -> TrainingData.of(
-        SparkTestSession.frame(rows, 2), "features", "label", new SmallClassifier()));
+    // 20 rows in two partitions of 10: row 12 is row 2 of partition 1.
     assertEquals("partition 1, row 2: features have 5 values but the network needs 6",
-        e.getMessage());
+        badRowMessage(12, RowFactory.create(new float[5], 0)));
   }
 
   @Test
   void aNaNIsNamedByPartitionAndPosition() {
-    List<Row> rows = new ArrayList<>(SparkTestSession.classificationRows(20, 1));
-    rows.set(4, RowFactory.create(new float[] {0, 0, 0, Float.NaN, 0, 0}, 0));
-    BadRowException e = assertThrows(BadRowException.class, () -> TrainingData.of(
-        SparkTestSession.frame(rows, 2), "features", "label", new SmallClassifier()));
-    assertEquals("partition 0, row 4: features value 3 is NaN", e.getMessage());
+    assertEquals("partition 0, row 4: features value 3 is NaN",
+        badRowMessage(4, RowFactory.create(new float[] {0, 0, 0, Float.NaN, 0, 0}, 0)));
   }
 
   @Test
   void aLabelThatIsNoClassIsNamed() {
-    List<Row> rows = new ArrayList<>(SparkTestSession.classificationRows(20, 1));
-    rows.set(19, RowFactory.create(new float[6], 3));
-    BadRowException e = assertThrows(BadRowException.class, () -> TrainingData.of(
-        SparkTestSession.frame(rows, 2), "features", "label", new SmallClassifier()));
     assertEquals("partition 1, row 9: label 3.0 is not a class index in [0, 3)",
-        e.getMessage());
+        badRowMessage(19, RowFactory.create(new float[6], 3)));
+  }
+
+  /** The message of loading 20 good rows in two partitions with row {@code index} replaced. */
+  private static String badRowMessage(int index, Row bad) {
+    List<Row> rows = new ArrayList<>(SparkTestSession.classificationRows(20, 1));
+    rows.set(index, bad);
+    return assertThrows(BadRowException.class, () -> TrainingData.of(
+        SparkTestSession.frame(rows, 2), "features", "label", new SmallClassifier()))
+        .getMessage();
   }
 
   @Test
