@@ -17,8 +17,8 @@ class LocalSgdTest {
 
   @Test
   void withPeriodOneAndPlainSgdItIsTheSynchronousStep() {
-    // Averaging θ - lr·g_p with the shares' weights is θ - lr·Σ w_p·g_p: the synchronous step,
-    // when the optimizer has no state.
+    // Averaging θ - lr·g_p with the shares' weights is θ - lr·Σ w_p·g_p: the synchronous
+    // step, when the optimizer has no state.
     try (TrainingData data = TrainingData.of(SparkTestSession.frame(
         SparkTestSession.classificationRows(300, 5), 2), "features", "label",
         new PlainClassifier())) {
