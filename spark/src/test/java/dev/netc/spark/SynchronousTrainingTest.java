@@ -1,6 +1,7 @@
 package dev.netc.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.netc.runtime.LossReduction;
 import dev.netc.runtime.ParallelFloatTrainer;
@@ -74,6 +75,16 @@ class SynchronousTrainingTest {
     assertEquals(plan.steps(), stats.steps());
     assertEquals(plan.samplesPerEpoch(), stats.samples());
     assertClose(single, spark.master());
+  }
+
+  @Test
+  void aPlanForOtherPartitionsIsRejected() {
+    SparkTrainer spark = new SparkTrainer(SparkTestSession.sc(), new SmallClassifier(),
+        SmallClassifier::new, LossReduction.MEAN);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> spark.trainEpoch(data, new BatchPlan(new int[] {200, 201}, BATCH, 1, true), 0));
+    assertEquals("the plan is for other data: partition sizes [200, 201], the data has "
+        + "[133, 134, 134]", e.getMessage());
   }
 
   private static float[][] batchWithoutShuffle(int[] starts, int[] shares, int step) {
