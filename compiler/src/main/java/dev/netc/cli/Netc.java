@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       EvalCommand.class,
       DotCommand.class,
+      ImportCommand.class,
+      ExportCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Netc implements Runnable {
@@ -30,7 +32,7 @@ public final class Netc implements Runnable {
   static final int INPUT_ERROR = 1;
 
   private static final Set<String> SUBCOMMANDS =
-      Set.of("generate", "check", "grad", "train", "eval", "dot", "help");
+      Set.of("generate", "check", "grad", "train", "eval", "dot", "import", "export", "help");
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
