@@ -83,7 +83,8 @@ final class GraphImporter {
         + model.getProducerVersion()).trim());
     int inputSize = (int) new Value.Flow(0, inputShape).features();
     return new ImportedModel(inputSize, isDouble, layers.layers(), opsMapped, notes, metadata,
-        producer, opset);
+        producer, model.getProducerName().equals(OnnxExport.PRODUCER) ? graph.getName() : "",
+        opset);
   }
 
   /** Defines the one graph input that is not an initializer; returns true for double data. */

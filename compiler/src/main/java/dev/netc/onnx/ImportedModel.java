@@ -11,6 +11,7 @@ import java.util.Set;
  * @param opsMapped the ONNX op types the graph used, in order of first use
  * @param notes what the user should know about the mapping (e.g. LogSoftmax became softmax)
  * @param metadata the model's metadata properties (netc export records loss and optimizer there)
+ * @param producer the producing tool and its version, made safe for a comment
  */
 record ImportedModel(
     int inputSize,
@@ -20,6 +21,7 @@ record ImportedModel(
     List<String> notes,
     Map<String, String> metadata,
     String producer,
+    String graphName,
     int opset) {
 
   /**

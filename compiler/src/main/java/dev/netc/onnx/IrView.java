@@ -4,6 +4,7 @@ import dev.netc.ir.Activation;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
+import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
 import dev.netc.runtime.TensorSpec;
 import java.util.ArrayList;
@@ -16,11 +17,11 @@ import java.util.Optional;
  * When the IR changes, only this adapter changes.
  *
  * @param loss the loss as {@code .net} text, when the network has one
- * @param optimizer the optimizer as {@code .net} text
+ * @param optimizer the optimizer as {@code .net} text, when it is not the default one
  * @param parameters the flat parameter layout ({@code NAME.weight} [out, in], {@code NAME.bias})
  */
 public record IrView(String name, String sourceFile, int inputSize, boolean isDouble,
-    List<DenseView> layers, Optional<String> loss, String optimizer,
+    List<DenseView> layers, Optional<String> loss, Optional<String> optimizer,
     List<TensorSpec> parameters) {
 
   /**
@@ -39,8 +40,13 @@ public record IrView(String name, String sourceFile, int inputSize, boolean isDo
     }
     return new IrView(network.name(), network.sourceFile(), network.inputSize(),
         network.precision() == Precision.DOUBLE, layers, network.loss().map(Loss::describe),
-        network.optimizer().describe(), network.parameterLayout());
+        Optional.of(network.optimizer().describe()).filter(o -> !o.equals(DEFAULT_OPTIMIZER)),
+        network.parameterLayout());
   }
+
+  /** The optimizer of a network without an optimizer statement, {@code sgd(lr = 0.01)}. */
+  private static final String DEFAULT_OPTIMIZER =
+      new Optimizer.Sgd(0.01, 0, false, 0).describe();
 
   /** The ONNX op of each activation keyword; identity needs none. */
   private static final Map<String, String> ONNX_OPS = Map.of(

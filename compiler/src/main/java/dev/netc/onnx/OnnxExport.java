@@ -28,6 +28,9 @@ public final class OnnxExport {
   /** Metadata key of the network's optimizer. */
   static final String OPTIMIZER_KEY = "netc.optimizer";
 
+  /** The producer name netc writes; a model made by netc keeps its network name on import. */
+  static final String PRODUCER = "netc";
+
   /** The opset written unless the user chooses another. */
   public static final int DEFAULT_OPSET = 17;
 
@@ -79,12 +82,12 @@ public final class OnnxExport {
     g.addOutput(valueInfo("output", type, net.layers().get(net.layers().size() - 1).outSize()));
     ModelProto.Builder m = ModelProto.newBuilder()
         .setIrVersion(irVersion(opset))
-        .setProducerName("netc").setProducerVersion(Version.get())
+        .setProducerName(PRODUCER).setProducerVersion(Version.get())
         .setDocString("netc network " + net.name() + " from " + net.sourceFile())
         .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
         .setGraph(g);
     net.loss().ifPresent(loss -> m.addMetadataProps(entry(LOSS_KEY, loss)));
-    m.addMetadataProps(entry(OPTIMIZER_KEY, net.optimizer()));
+    net.optimizer().ifPresent(o -> m.addMetadataProps(entry(OPTIMIZER_KEY, o)));
     return m.build().toByteArray();
   }
 

@@ -22,7 +22,8 @@ public final class OnnxImport {
   /**
    * What the user may choose; null means "from the model".
    *
-   * @param name the network's name (default: from the ONNX file's name)
+   * @param name the network's name (default: the network's name in a model netc exported, else
+   *     from the ONNX file's name)
    * @param precision {@code float} or {@code double} (default: the model's input type)
    * @param loss the argument of a {@code loss} statement (default: none, or the one netc export
    *     recorded)
@@ -56,7 +57,8 @@ public final class OnnxImport {
   public static Result run(byte[] bytes, String onnxName, String netName, Options options)
       throws OnnxException {
     ImportedModel model = GraphImporter.run(OnnxFiles.parse(bytes));
-    String name = options.name() != null ? options.name() : NetSource.networkName(onnxName);
+    String name = options.name() != null ? options.name()
+        : !model.graphName().isEmpty() ? model.graphName() : NetSource.networkName(onnxName);
     if (Names.networkNameProblem(name).isPresent()) {
       throw new OnnxException("'" + Text.oneLine(name) + "' "
           + (name.isEmpty() ? "(from the file name) is empty" : Names.networkNameProblem(name)
