@@ -67,9 +67,9 @@ final class GraphImporter {
     ops = new NodeOps(this, layers, opset);
     for (int i = 0; i < count; i++) {
       NodeRef node = new NodeRef(graph.getNode(i), i + 1, count);
-      laterOutputs.removeAll(node.proto().getOutputList());
       opsMapped.add(node.op());
       ops.apply(node);
+      laterOutputs.removeAll(node.proto().getOutputList());
     }
     checkOutput();
     if (layers.empty()) {
