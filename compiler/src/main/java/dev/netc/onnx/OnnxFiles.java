@@ -44,6 +44,7 @@ public final class OnnxFiles {
     if (bytes.length == 0) {
       throw new OnnxException("the file is empty, not an ONNX model");
     }
+    WireBudget.check(bytes);
     ModelProto model;
     try {
       CodedInputStream in = CodedInputStream.newInstance(bytes);

@@ -107,9 +107,10 @@ public final class OnnxImport {
   private static Map<String, Tensor> weights(ImportedModel model, Network network,
       boolean isDouble) throws OnnxException {
     Map<String, Tensor> out = new LinkedHashMap<>();
+    List<IrView.DenseView> layers = IrView.of(network).layers();
     for (int i = 0; i < model.layers().size(); i++) {
       ImportedModel.Layer l = model.layers().get(i);
-      String name = network.layers().get(i).name();
+      String name = layers.get(i).name();
       out.put(name + ".weight", tensor(name + ".weight", new int[] {l.out(), l.in()}, l.weight(),
           isDouble));
       out.put(name + ".bias", tensor(name + ".bias", new int[] {l.out()}, l.bias(), isDouble));

@@ -129,6 +129,32 @@ class HostileOnnxTest {
   }
 
   @Test
+  void structureThatWouldMultiplyInMemoryIsRefusedBeforeParsing() {
+    // 1.5 million nodes of 8 bytes: 12 MB on disk, ~200 MB as parsed objects.
+    ModelBuilder many = ModelBuilder.small();
+    dev.netc.onnx.proto.OnnxProto.NodeProto relu =
+        dev.netc.onnx.proto.OnnxProto.NodeProto.newBuilder().setOpType("Relu").build();
+    for (int i = 0; i < 1_500_000; i++) {
+      many.graph.addNode(relu);
+    }
+    assertTrue(refusal(many.bytes()).startsWith("the model's structure (nodes, names, attributes,"
+        + " integer data) takes "), refusal(many.bytes()));
+    // int64 data: 1 byte per value on disk, 8 in memory.
+    TensorProto.Builder ints = ModelBuilder.tensor("w", 9_000_000)
+        .setDataType(TensorProto.DataType.INT64_VALUE);
+    for (int i = 0; i < 9_000_000; i++) {
+      ints.addInt64Data(0);
+    }
+    assertTrue(refusal(gemmOn(ints).bytes()).startsWith("the model's structure"));
+    ModelBuilder inits = ModelBuilder.small();
+    for (int i = 0; i < 70_000; i++) {
+      inits.init(TensorProto.newBuilder());
+    }
+    assertEquals("the graph has 70004 initializers; netc reads at most 65536",
+        refusal(inits.bytes()));
+  }
+
+  @Test
   void filesLargerThanTheLimitAreNotRead(@TempDir Path dir) throws IOException {
     Path big = dir.resolve("big.onnx");
     try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
