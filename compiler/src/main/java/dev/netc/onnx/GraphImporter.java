@@ -37,7 +37,6 @@ final class GraphImporter {
   private Value.Flow flow;
   private long[] inputShape;
   private int nextFlowId;
-  private NodeOps ops;
 
   private GraphImporter(ModelProto model) throws OnnxException {
     this.model = model;
@@ -64,7 +63,7 @@ final class GraphImporter {
     for (ValueInfoProto o : graph.getOutputList()) {
       usedNames.add(o.getName());
     }
-    ops = new NodeOps(this, layers, opset);
+    NodeOps ops = new NodeOps(this, layers, opset);
     for (int i = 0; i < count; i++) {
       NodeRef node = new NodeRef(graph.getNode(i), i + 1, count);
       opsMapped.add(node.op());

@@ -16,6 +16,9 @@ final class NodeOps {
 
   /** Applies one node; its op is one of {@link SupportedOps#SUPPORTED}. */
   void apply(NodeRef node) throws OnnxException {
+    if (node.proto().getOutputCount() == 0 || node.proto().getOutput(0).isEmpty()) {
+      throw node.fail("has no output");
+    }
     switch (node.proto().getOpType()) {
       case "Gemm" -> gemm(node);
       case "MatMul" -> matMul(node);
@@ -158,9 +161,6 @@ final class NodeOps {
 
   /** The output of an elementwise or folded node: the same data, one step further. */
   private void passOn(NodeRef node, Value.Flow x) throws OnnxException {
-    if (node.proto().getOutputCount() == 0) {
-      throw node.fail("has no output");
-    }
     graph.define(node.proto().getOutput(0), graph.newFlow(x.shape()), "node");
   }
 }
