@@ -36,6 +36,7 @@ final class GraphImporter {
   private final LayerBuilder layers = new LayerBuilder();
   private Value.Flow flow;
   private long[] inputShape;
+  private long fixedBatch = -1;
   private int nextFlowId;
 
   private GraphImporter(ModelProto model) throws OnnxException {
@@ -115,6 +116,7 @@ final class GraphImporter {
     }
     long[] dims = new long[shape.getDimCount()];
     dims[0] = Value.BATCH;
+    fixedBatch = shape.getDim(0).hasDimValue() ? shape.getDim(0).getDimValue() : -1;
     long features = 1;
     for (int i = 1; i < dims.length; i++) {
       TensorShapeProto.Dimension d = shape.getDim(i);
@@ -144,6 +146,14 @@ final class GraphImporter {
       throw new OnnxException("the graph's output " + Text.quote(name) + " is not the last "
           + "tensor computed from the input; netc networks are chains of layers");
     }
+  }
+
+  /**
+   * The batch size the input declares when it is fixed (PyTorch's export without
+   * {@code dynamic_axes} writes the example's batch size), else -1. netc treats it as any batch.
+   */
+  long fixedBatch() {
+    return fixedBatch;
   }
 
   /** A new flowing tensor (the previous one may no longer be used). */

@@ -143,12 +143,13 @@ final class ShapeOps {
       }
     }
     long features = x.features();
-    boolean batchFirst = target.length == 2 && (target[0] == Value.BATCH || target[0] == -1);
-    boolean flat = batchFirst && (target[1] == features
-        || (target[1] == -1 && target[0] == Value.BATCH));
+    boolean batch = target.length == 2 && (target[0] == Value.BATCH
+        || (graph.fixedBatch() > 0 && target[0] == graph.fixedBatch()));
+    boolean flat = (batch && (target[1] == features || target[1] == -1))
+        || (target.length == 2 && target[0] == -1 && target[1] == features);
     if (!flat) {
       throw node.fail("reshapes " + x.describe() + " to " + Value.describe(target) + "; netc "
-          + "supports only flattening each example, [N, -1]");
+          + "supports only flattening each example, [N, -1] (N the batch size)");
     }
     return graph.newFlow(new long[] {x.shape()[0], features});
   }

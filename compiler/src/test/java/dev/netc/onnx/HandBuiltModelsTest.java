@@ -61,6 +61,29 @@ class HandBuiltModelsTest {
   }
 
   @Test
+  void viewOfAFixedBatchIsAFlatten() throws OnnxException {
+    // torch.onnx.export without dynamic_axes folds x.view(x.size(0), -1) to Reshape [2, -1].
+    ModelBuilder b = new ModelBuilder().inputWithBatch("x", 2, 1, 2)
+        .init("fc1.weight", new long[] {1, 2}, 1, 1)
+        .init("fc1.bias", new long[] {1}, 0);
+    b.graph.addInitializer(ModelBuilder.tensor("shape", 2)
+        .setDataType(dev.netc.onnx.proto.OnnxProto.TensorProto.DataType.INT64_VALUE)
+        .addInt64Data(2).addInt64Data(-1));
+    OnnxImport.Result r = b.node("Reshape", "r", List.of("x", "shape"), List.of("f"))
+        .node("Gemm", "g", List.of("f", "fc1.weight", "fc1.bias"), List.of("y"),
+            intAttr("transB", 1))
+        .output("y").importIt();
+    assertEquals(2, r.network().inputSize());
+    ModelBuilder other = new ModelBuilder().inputWithBatch("x", 2, 1, 2);
+    other.graph.addInitializer(ModelBuilder.tensor("shape", 2)
+        .setDataType(dev.netc.onnx.proto.OnnxProto.TensorProto.DataType.INT64_VALUE)
+        .addInt64Data(1).addInt64Data(-1));
+    assertEquals("node 'r' (Reshape), node 1 of 1: reshapes [N, 1, 2] to [1, -1]; netc supports "
+        + "only flattening each example, [N, -1] (N the batch size)",
+        refusal(other.node("Reshape", "r", List.of("x", "shape"), List.of("y")).output("y")));
+  }
+
+  @Test
   void refusals() {
     assertEquals("node 'r2' (Relu), node 3 of 3: applies Relu after relu: a netc dense layer "
         + "has one activation", refusal(ModelBuilder.small()

@@ -26,8 +26,17 @@ final class ModelBuilder {
 
   /** A float input of shape [batch, dims...]. */
   ModelBuilder input(String name, long... dims) {
-    TensorShapeProto.Builder shape = TensorShapeProto.newBuilder()
-        .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("batch"));
+    return input(name, TensorShapeProto.Dimension.newBuilder().setDimParam("batch"), dims);
+  }
+
+  /** A float input of shape [batch, dims...] whose batch size is fixed. */
+  ModelBuilder inputWithBatch(String name, long batch, long... dims) {
+    return input(name, TensorShapeProto.Dimension.newBuilder().setDimValue(batch), dims);
+  }
+
+  private ModelBuilder input(String name, TensorShapeProto.Dimension.Builder batch,
+      long... dims) {
+    TensorShapeProto.Builder shape = TensorShapeProto.newBuilder().addDim(batch);
     for (long d : dims) {
       shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
     }
