@@ -81,8 +81,9 @@ final class ImportCommand implements Callable<Integer> {
     for (String note : result.notes()) {
       spec.commandLine().getErr().println("netc: note: " + note);
     }
+    int layers = result.network().layers().size();
     spec.commandLine().getOut().println("wrote " + net + " (network " + result.network().name()
-        + ", " + result.network().layers().size() + " dense layers, "
+        + ", " + layers + (layers == 1 ? " dense layer, " : " dense layers, ")
         + result.network().parameterCount() + " parameters) and " + weightsFile);
     return 0;
   }
