@@ -30,6 +30,8 @@ import picocli.CommandLine.Command;
       EvalCommand.class,
       PredictCommand.class,
       DotCommand.class,
+      ImportCommand.class,
+      ExportCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Netc implements Runnable {
