@@ -1,6 +1,7 @@
 package dev.netc.cli;
 
 import com.palantir.javapoet.JavaFile;
+import dev.netc.codegen.ClassCache;
 import dev.netc.codegen.CodegenPolicy;
 import dev.netc.codegen.InMemoryCompiler;
 import dev.netc.codegen.JavaGenerator;
@@ -59,7 +60,9 @@ final class Backends {
     }
     JavaFile file = JavaGenerator.generate(net, PACKAGE,
         CodegenPolicy.defaults().withBackend(backend));
-    InMemoryCompiler.Compiled compiled = InMemoryCompiler.compile(List.of(file));
+    InMemoryCompiler.Compiled compiled = ClassCache.defaultDirectory()
+        .map(dir -> new ClassCache(dir).compile(List.of(file)))
+        .orElseGet(() -> InMemoryCompiler.compile(List.of(file)));
     Class<?> type = compiled.load(PACKAGE + "." + file.typeSpec().name());
     try {
       return type.getConstructor().newInstance();

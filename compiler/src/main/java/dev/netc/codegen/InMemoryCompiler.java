@@ -57,6 +57,12 @@ public final class InMemoryCompiler {
       };
     }
 
+    /** Classes compiled earlier (e.g. read from a {@link ClassCache}), loadable like new ones. */
+    public static Compiled of(Map<String, byte[]> classFiles, List<String> warnings) {
+      return new Compiled(new LinkedHashMap<>(classFiles), warnings,
+          InMemoryCompiler.class.getClassLoader());
+    }
+
     /** Loads a compiled class by binary name, e.g. {@code demo.Xor}. */
     public Class<?> load(String binaryName) {
       try {
