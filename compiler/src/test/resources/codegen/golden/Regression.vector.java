@@ -5,6 +5,7 @@ import dev.netc.runtime.TensorSpec;
 import dev.netc.runtime.TrainableDoubleNetwork;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -78,9 +79,20 @@ public final class Regression implements TrainableDoubleNetwork {
     new TensorSpec("prediction.bias.momentum_buffer", new int[] {1}, 880));
 
   /**
-   * The widest vector shape of this CPU.
+   * The kernel plan (vector width) this class runs: the system property {@code netc.plan.Regression}, else
+   * {@code netc.plan}, else {@code preferred}; one of preferred, v256, v512.
    */
-  private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
+  public static final String KERNEL_PLAN = System.getProperty("netc.plan.Regression", System.getProperty("netc.plan", "preferred")).trim().toLowerCase(Locale.ROOT);
+
+  /**
+   * The vector shape of {@link #KERNEL_PLAN}: a constant to the JIT.
+   */
+  private static final VectorSpecies<Double> SPECIES = switch (KERNEL_PLAN) {
+    case "preferred" -> DoubleVector.SPECIES_PREFERRED;
+    case "v256" -> DoubleVector.SPECIES_256;
+    case "v512" -> DoubleVector.SPECIES_512;
+    default -> throw new IllegalArgumentException("netc.plan: unknown kernel plan '" + KERNEL_PLAN + "'; expected preferred, v256, v512");
+  };
 
   private static final int LANES = SPECIES.length();
 

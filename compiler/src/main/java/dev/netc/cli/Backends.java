@@ -5,6 +5,7 @@ import dev.netc.codegen.ClassCache;
 import dev.netc.codegen.CodegenPolicy;
 import dev.netc.codegen.InMemoryCompiler;
 import dev.netc.codegen.JavaGenerator;
+import dev.netc.codegen.KernelPlan;
 import dev.netc.interp.Interpreter;
 import dev.netc.ir.Network;
 import dev.netc.runtime.DoubleNetwork;
@@ -24,13 +25,19 @@ final class Backends {
 
   private Backends() {}
 
-  /** An engine for {@code net}: the interpreter when asked, else its class from {@code backend}. */
-  static Engine create(Network net, boolean interpret, CodegenPolicy.Backend backend) {
+  /**
+   * An engine for {@code net}: the interpreter when asked, else its class from {@code backend},
+   * a vector class running {@code plan} (chosen as {@code why} says, for the description).
+   */
+  static Engine create(Network net, boolean interpret, CodegenPolicy.Backend backend,
+      KernelPlan plan, String why) {
     if (interpret) {
       return new DoubleEngine(net, new Interpreter(net), "interpreter");
     }
-    Object instance = instantiate(net, backend);
-    String name = "generated code (" + backend.name().toLowerCase(Locale.ROOT) + ")";
+    Object instance = instantiate(net, backend, plan);
+    String name = "generated code (" + backend.name().toLowerCase(Locale.ROOT)
+        + (backend == CodegenPolicy.Backend.VECTOR ? ", kernel plan " + plan + ": " + why : "")
+        + ")";
     if (instance instanceof FloatNetwork f) {
       return new FloatEngine(net, f, name);
     }
@@ -51,25 +58,55 @@ final class Backends {
     return instantiate(net, CodegenPolicy.Backend.SCALAR);
   }
 
-  /** Like {@link #instantiate(Network)} with the given backend. */
+  /** Like {@link #instantiate(Network)} with the given backend (the default kernel plan). */
   static Object instantiate(Network net, CodegenPolicy.Backend backend) {
+    return instantiate(net, backend, KernelPlan.PREFERRED);
+  }
+
+  /**
+   * Like {@link #instantiate(Network)} with the given backend; a vector class runs {@code plan}.
+   * Every plan shares one source (and one compilation): the plan is handed to the class through
+   * its {@code netc.plan.NAME} property while a fresh class loader initializes it.
+   */
+  static Object instantiate(Network net, CodegenPolicy.Backend backend, KernelPlan plan) {
     if (backend == CodegenPolicy.Backend.VECTOR && !vectorModuleLoaded()) {
       throw new UserException("the vector backend needs the java option --add-modules "
           + InMemoryCompiler.VECTOR_MODULE + " (bin/netc adds it for train, eval and predict, and "
           + "whenever --backend vector is given)");
     }
-    JavaFile file = JavaGenerator.generate(net, PACKAGE,
-        CodegenPolicy.defaults().withBackend(backend));
+    JavaFile file = generate(net, backend);
     InMemoryCompiler.Compiled compiled = ClassCache.defaultDirectory()
         .map(dir -> new ClassCache(dir).compile(List.of(file)))
         .orElseGet(() -> InMemoryCompiler.compile(List.of(file)));
-    Class<?> type = compiled.load(PACKAGE + "." + file.typeSpec().name());
+    Class<?> type = load(compiled, PACKAGE + "." + file.typeSpec().name(), plan);
     try {
       return type.getConstructor().newInstance();
     } catch (InvocationTargetException e) {
       throw new IllegalStateException("generated constructor failed", e.getCause());
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot instantiate the generated class", e);
+    }
+  }
+
+  /** The class the CLI generates for {@code net} with {@code backend}. */
+  static JavaFile generate(Network net, CodegenPolicy.Backend backend) {
+    return JavaGenerator.generate(net, PACKAGE, CodegenPolicy.defaults().withBackend(backend));
+  }
+
+  /** Loads and initializes {@code name} with its plan property set to {@code plan}. */
+  private static synchronized Class<?> load(InMemoryCompiler.Compiled compiled, String name,
+      KernelPlan plan) {
+    String key = "netc.plan." + name.substring(name.lastIndexOf('.') + 1);
+    String before = System.getProperty(key);
+    System.setProperty(key, plan.id());
+    try {
+      return compiled.load(name);
+    } finally {
+      if (before == null) {
+        System.clearProperty(key);
+      } else {
+        System.setProperty(key, before);
+      }
     }
   }
 

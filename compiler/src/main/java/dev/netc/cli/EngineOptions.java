@@ -1,10 +1,12 @@
 package dev.netc.cli;
 
 import dev.netc.codegen.CodegenPolicy;
+import dev.netc.codegen.KernelPlan;
 import dev.netc.ir.Network;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
-/** {@code --interpret} and {@code --backend}: what runs the network. */
+/** {@code --interpret}, {@code --backend} and {@code --plan}: what runs the network. */
 final class EngineOptions {
   @Option(names = "--interpret", description = "Run on the reference interpreter.")
   boolean interpret;
@@ -15,6 +17,12 @@ final class EngineOptions {
           + "scalar).")
   String backend;
 
+  @Option(names = "--plan", paramLabel = "auto|preferred|v256|v512", defaultValue = "auto",
+      description = "Vector kernel plan, the vector width (default: ${DEFAULT-VALUE}: the plan "
+          + "netc tune or an earlier netc train chose for this network on this CPU; else train "
+          + "plans while it warms up, and the others use preferred).")
+  String plan;
+
   /** The parsed backend ({@code auto} resolved for this JVM), or a user error for a bad name. */
   CodegenPolicy.Backend backend() {
     if (backend.equalsIgnoreCase("auto")) {
@@ -24,8 +32,47 @@ final class EngineOptions {
     return Backends.parse(backend);
   }
 
+  /** The plan given by {@code --plan}, or empty for {@code auto}; a user error for a bad name. */
+  Optional<KernelPlan> explicitPlan() {
+    if (plan.equalsIgnoreCase("auto")) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(KernelPlan.parse(plan));
+    } catch (IllegalArgumentException e) {
+      throw new UserException("--plan: " + e.getMessage() + " or auto");
+    }
+  }
+
+  /**
+   * True if {@code net} runs on the vector backend with neither {@code --plan} nor a cached
+   * plan: a command that warms up may plan it ({@link Planner}).
+   */
+  boolean unplanned(Network net) {
+    return !interpret && backend() == CodegenPolicy.Backend.VECTOR
+        && explicitPlan().isEmpty() && cached(net).isEmpty();
+  }
+
   /** An engine for {@code net}: the interpreter, or its generated class compiled in memory. */
   Engine create(Network net) {
-    return Backends.create(net, interpret, backend());
+    if (interpret || backend() != CodegenPolicy.Backend.VECTOR) {
+      return Backends.create(net, interpret, backend(), KernelPlan.PREFERRED, "");
+    }
+    Optional<KernelPlan> given = explicitPlan();
+    if (given.isPresent()) {
+      return create(net, given.get(), "--plan");
+    }
+    Optional<KernelPlan> cached = cached(net);
+    return cached.isPresent() ? create(net, cached.get(), "cached")
+        : create(net, KernelPlan.PREFERRED, "not planned");
+  }
+
+  /** A vector engine for {@code net} running {@code plan}, chosen as {@code why} says. */
+  Engine create(Network net, KernelPlan plan, String why) {
+    return Backends.create(net, interpret, backend(), plan, why);
+  }
+
+  private static Optional<KernelPlan> cached(Network net) {
+    return PlanCache.open().flatMap(c -> c.read(Planner.source(net)));
   }
 }

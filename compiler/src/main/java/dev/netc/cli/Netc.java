@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       EvalCommand.class,
       PredictCommand.class,
+      TuneCommand.class,
       DotCommand.class,
       ImportCommand.class,
       ExportCommand.class,

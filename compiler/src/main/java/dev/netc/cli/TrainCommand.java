@@ -1,5 +1,6 @@
 package dev.netc.cli;
 
+import dev.netc.codegen.KernelPlan;
 import dev.netc.ir.Network;
 import dev.netc.runtime.io.AtomicFile;
 import dev.netc.runtime.io.Dataset;
@@ -181,6 +182,9 @@ final class TrainCommand implements Callable<Integer> {
     if (paramsIn != null) {
       Backends.loadWeights(engine, paramsIn);
     }
+    int steps = (train.count() + batch - 1) / batch;
+    boolean warm = warmUp != null ? warmUp : (long) steps * epochs >= WARM_UP_MIN_STEPS;
+    String planned = warm ? plan(net, Math.min(batch, train.count())) : "";
     int threadCount = threads != null ? threads
         : defaultThreads(Math.min(batch, train.count()), net.parameterCount());
     TrainReporter reporter = new TrainReporter(engine, testSet, train,
@@ -190,9 +194,8 @@ final class TrainCommand implements Callable<Integer> {
         net.parameterCount(), net.optimizer().describe(), train.count(),
         validationSet == null ? "" : " (" + validationSet.count() + " for validation)", batch,
         epochs, engine.backend, threadCount, threadCount == 1 ? "" : "s"));
-    int steps = (train.count() + batch - 1) / batch;
-    if (warmUp != null ? warmUp : (long) steps * epochs >= WARM_UP_MIN_STEPS) {
-      warmUp(reporter, train, threadCount);
+    if (warm) {
+      warmUp(reporter, train, threadCount, planned);
     }
     TrainingResult result = fit(trainer(net, validationSet, threadCount, reporter), train);
     reporter.flushPending();
@@ -290,7 +293,7 @@ final class TrainCommand implements Callable<Integer> {
    * Trains a throwaway copy of the network on the first rows until its steps run at full speed
    * (see {@link JitWarmUp}), so that epoch times do not include the JIT compiling the class.
    */
-  private void warmUp(TrainReporter reporter, Dataset train, int threads) {
+  private void warmUp(TrainReporter reporter, Dataset train, int threads, String planned) {
     long start = System.nanoTime();
     int size = Math.min(batch, train.count());
     int[] rows = train.order();
@@ -300,8 +303,36 @@ final class TrainCommand implements Callable<Integer> {
       steps = JitWarmUp.run(() -> scratch.trainBatch(train, rows, 0, size));
     }
     reporter.println(String.format(Locale.ROOT, "warm-up: %d steps on a throwaway copy while "
-        + "the JIT compiles the class, %.1f s (not in the epoch times)", steps,
-        (System.nanoTime() - start) / 1e9));
+        + "the JIT compiles the class, %.1f s (not in the epoch times)%s", steps,
+        (System.nanoTime() - start) / 1e9, planned));
+  }
+
+  /**
+   * Chooses the vector kernel plan when neither {@code --plan} nor a cached plan did (see
+   * {@link Planner}; a second or so per variant, timed apart from the epochs like the warm-up),
+   * caches it and rebuilds the engine with it; returns what to add to the warm-up line.
+   */
+  private String plan(Network net, int examples) {
+    if (!engineOptions.unplanned(net)) {
+      return "";
+    }
+    long start = System.nanoTime();
+    Planner.Result r;
+    try {
+      r = Planner.plan(model.model, net, examples);
+    } catch (UserException e) {
+      return "; " + e.getMessage() + ", so kernel plan " + KernelPlan.PREFERRED;
+    }
+    boolean saved = PlanCache.open()
+        .flatMap(c -> c.write(Planner.source(net), r.plan(), r.notes())).isPresent();
+    engine.close();
+    engine = engineOptions.create(net, r.plan(), "planned");
+    engine.loss();
+    if (paramsIn != null) {
+      Backends.loadWeights(engine, paramsIn);
+    }
+    return String.format(Locale.ROOT, "%n  after %s, %.1f s%s", r.summary(),
+        (System.nanoTime() - start) / 1e9, saved ? ", cached" : ", not cached");
   }
 
   /** Option values and combinations picocli cannot check: usage errors, exit code 2. */

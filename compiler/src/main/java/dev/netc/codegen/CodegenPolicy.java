@@ -68,9 +68,11 @@ import dev.netc.ir.Network;
  * @param layersPerMethod the most layers whose statements one method holds (1 to 32)
  * @param chunk examples per batched pass (4 to 256); 0 disables the batched kernels
  * @param backend scalar Java (default, dependency-free) or the Vector API
+ * @param plan the vector backend's kernel variant when the app names none at run time (see
+ *     {@link KernelPlan}); the scalar backend ignores it
  */
 public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unrollMaxFanOut,
-    int accumulators, int layersPerMethod, int chunk, Backend backend) {
+    int accumulators, int layersPerMethod, int chunk, Backend backend, KernelPlan plan) {
 
   /** How one layer's forward and backward arithmetic is emitted. */
   public enum Kernel {
@@ -119,8 +121,8 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
     if (chunk != 0 && (chunk < 4 || chunk > 256)) {
       throw new IllegalArgumentException("chunk must be 0 or in [4, 256]");
     }
-    if (backend == null) {
-      throw new IllegalArgumentException("backend must not be null");
+    if (backend == null || plan == null) {
+      throw new IllegalArgumentException("backend and plan must not be null");
     }
   }
 
@@ -128,12 +130,13 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
   public CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unrollMaxFanOut,
       int accumulators, int layersPerMethod) {
     this(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators, layersPerMethod, 64,
-        Backend.SCALAR);
+        Backend.SCALAR, KernelPlan.PREFERRED);
   }
 
   /**
    * The default policy: unroll up to 16 inputs, 32 outputs and 256 weights; 4 rows at a time; 16
-   * layers per method; mini-batches 64 examples at a time; scalar backend.
+   * layers per method; mini-batches 64 examples at a time; scalar backend (vector: the preferred
+   * species unless the app names a plan).
    */
   public static CodegenPolicy defaults() {
     return new CodegenPolicy(256, 16, 32, 4, 16);
@@ -147,19 +150,25 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
   /** This policy with another number of layers per method (to test deep-network splitting). */
   public CodegenPolicy withLayersPerMethod(int layers) {
     return new CodegenPolicy(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators,
-        layers, chunk, backend);
+        layers, chunk, backend, plan);
   }
 
   /** This policy with another batch chunk (0: examples one by one, the reference order). */
   public CodegenPolicy withChunk(int examples) {
     return new CodegenPolicy(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators,
-        layersPerMethod, examples, backend);
+        layersPerMethod, examples, backend, plan);
   }
 
   /** This policy with another backend. */
   public CodegenPolicy withBackend(Backend b) {
     return new CodegenPolicy(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators,
-        layersPerMethod, chunk, b);
+        layersPerMethod, chunk, b, plan);
+  }
+
+  /** This policy with another default kernel plan for the vector backend. */
+  public CodegenPolicy withPlan(KernelPlan p) {
+    return new CodegenPolicy(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators,
+        layersPerMethod, chunk, backend, p);
   }
 
   /**

@@ -46,7 +46,7 @@ final class Names {
       // batched and online kernels
       "xT", "rowW", "rowS1", "rowS2", "wr", "br", "vr", "xRows", "rowAcc", "storeDelta", "zr", "gr",
       "dr", "xr", "c0", "c1", "c2", "c3", "d0", "d1", "d2", "d3", "e0", "xOff0", "S", "CHUNK",
-      "SPECIES", "LANES", "batchForward", "batchBackward", "outputRow", "trainOnline",
+      "SPECIES", "LANES", "KERNEL_PLAN", "batchForward", "batchBackward", "outputRow", "trainOnline",
       "onlineUpdate", "ds", "wi", "xt", "zt", "at", "der", "dd", "gg", "onlineStep", "zo", "xo",
       "go", "mt", "zv", "av", "end", "wbuf", "wv2", "gv", "mv", "vv", "bbuf", "wm", "wv", "bm",
       // shared vector tiles
@@ -54,7 +54,7 @@ final class Names {
       "bv", "x0", "x1", "x2", "x3", "acc", "bound", "mf", "row", "FloatVector", "DoubleVector",
       "VectorSpecies", "VectorOperators",
       // simple names of referenced types (a field of that name would obscure the type)
-      "Math", "System", "Arrays", "List", "Init", "Scheme", "TensorSpec", "Object", "String",
+      "Math", "System", "Arrays", "Locale", "List", "Init", "Scheme", "TensorSpec", "Object", "String",
       "Float", "Double", "Integer", "Long", "IllegalArgumentException", "IllegalStateException",
       "Override", "FloatNetwork", "DoubleNetwork", "TrainableFloatNetwork",
       "TrainableDoubleNetwork");

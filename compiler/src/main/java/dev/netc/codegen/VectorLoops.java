@@ -7,6 +7,7 @@ import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Precision;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.IntFunction;
 import javax.lang.model.element.Modifier;
 
@@ -30,21 +31,45 @@ final class VectorLoops {
         ctx.precision() == Precision.FLOAT ? "FloatVector" : "DoubleVector");
   }
 
-  /** The species constant of a vector class: {@code SPECIES} and {@code LANES}. */
+  /**
+   * The species constants of a vector class: {@code KERNEL_PLAN} (the plan picked at class
+   * initialization, see {@link KernelPlan}), its {@code SPECIES} and {@code LANES}.
+   */
   List<FieldSpec> constants() {
     TypeName boxed = ctx.precision() == Precision.FLOAT ? ClassName.get(Float.class)
         : ClassName.get(Double.class);
     TypeName species = ParameterizedTypeName.get(
         ClassName.get(VECTOR_PACKAGE, "VectorSpecies"), boxed);
     return List.of(
+        FieldSpec.builder(String.class, "KERNEL_PLAN", Modifier.PUBLIC, Modifier.STATIC,
+                Modifier.FINAL)
+            .addJavadoc("The kernel plan (vector width) this class runs: the system property "
+                + "{@code netc.plan.$L}, else\n{@code netc.plan}, else {@code $L}; one of $L.\n",
+                ctx.network().name(), ctx.policy().plan().id(), KernelPlan.names())
+            .initializer("System.getProperty($S, System.getProperty($S, $S))"
+                + ".trim().toLowerCase($T.ROOT)",
+                "netc.plan." + ctx.network().name(), "netc.plan", ctx.policy().plan().id(),
+                Locale.class)
+            .build(),
         FieldSpec.builder(species, "SPECIES", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-            .addJavadoc("The widest vector shape of this CPU.\n")
-            .initializer("$T.SPECIES_PREFERRED", vectorType())
+            .addJavadoc("The vector shape of {@link #KERNEL_PLAN}: a constant to the JIT.\n")
+            .initializer(speciesSwitch())
             .build(),
         FieldSpec.builder(TypeName.INT, "LANES", Modifier.PRIVATE, Modifier.STATIC,
                 Modifier.FINAL)
             .initializer("SPECIES.length()")
             .build());
+  }
+
+  /** A switch from the plan name to its species; an unknown name fails class initialization. */
+  private CodeBlock speciesSwitch() {
+    CodeBlock.Builder c = CodeBlock.builder().add("switch (KERNEL_PLAN) {\n$>");
+    for (KernelPlan p : KernelPlan.values()) {
+      c.add("case $S -> $T.$L;\n", p.id(), vectorType(), p.speciesConstant());
+    }
+    c.add("default -> throw new IllegalArgumentException($S + KERNEL_PLAN + $S);\n",
+        "netc.plan: unknown kernel plan '", "'; expected " + KernelPlan.names());
+    return c.add("$<}").build();
   }
 
   /**

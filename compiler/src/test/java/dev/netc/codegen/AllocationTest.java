@@ -9,34 +9,62 @@ import com.palantir.javapoet.JavaFile;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
+import dev.netc.cli.ChildJvm;
 import dev.netc.ir.Network;
 import dev.netc.ir.Precision;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
 import javax.lang.model.element.Modifier;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The hot paths allocate nothing: {@code trainBatch}, {@code trainStep} (values and int labels),
  * {@code gradient}, {@code accumulateGradient}, {@code optimizerStep}, {@code predict} and
  * {@code predictBatch} are each called 10⁴ times after a warm-up, and the thread's allocated bytes
  * ({@code com.sun.management.ThreadMXBean}) must not move, with no slack, in at least one of up to
- * ten windows. Both backends are tested. Each call site is compiled Java (a generated driver
+ * ten windows. Both backends are tested, the vector one with each kernel plan. Each call site is compiled Java (a generated driver
  * class), not reflection, which would allocate by itself.
  */
 class AllocationTest {
   private static final int WARM_UP = 20_000;
   private static final int CALLS = 10_000;
 
+  /**
+   * The scalar backend, and the vector backend with each plan a planner can pick, each in a JVM
+   * of its own: a JVM that has run two vector widths boxes the second's vectors (see {@code
+   * ChildJvm}), which an app running one plan never does.
+   */
   @ParameterizedTest
-  @EnumSource(CodegenPolicy.Backend.class)
-  void hotPathsAllocateNothing(CodegenPolicy.Backend backend)
+  @CsvSource({"SCALAR, PREFERRED", "VECTOR, V256", "VECTOR, V512"})
+  void hotPathsAllocateNothing(CodegenPolicy.Backend backend, KernelPlan plan)
+      throws IOException, InterruptedException {
+    ChildJvm.Outcome o = ChildJvm.run(AllocationTest.class.getName(),
+        List.of(backend.name(), plan.name()), 600);
+    System.out.print(o.out());
+    assertEquals(0, o.exitCode(), o.out() + o.err());
+  }
+
+  /** Runs the check for backend {@code args[0]} and plan {@code args[1]}; exit code 1 if any. */
+  public static void main(String[] args) throws ReflectiveOperationException,
+      InterruptedException {
+    List<String> failures = failures(CodegenPolicy.Backend.valueOf(args[0]),
+        KernelPlan.valueOf(args[1]));
+    if (!failures.isEmpty()) {
+      System.out.println("FAILED: " + failures);
+      System.exit(1);
+    }
+  }
+
+  /** The call sites of {@code backend} and {@code plan} that allocate. */
+  static List<String> failures(CodegenPolicy.Backend backend, KernelPlan plan)
       throws ReflectiveOperationException, InterruptedException {
-    String pkg = "gen.alloc." + backend.name().toLowerCase(java.util.Locale.ROOT);
-    CodegenPolicy policy = CodegenPolicy.defaults().withBackend(backend);
+    String pkg = "gen.alloc." + backend.name().toLowerCase(java.util.Locale.ROOT) + "."
+        + plan.id();
+    CodegenPolicy policy = CodegenPolicy.defaults().withBackend(backend).withPlan(plan);
     List<Network> nets = List.of(SampleNetworks.xor(), SampleNetworks.iris(),
         SampleNetworks.regression(), SampleNetworks.inferenceOnly());
     List<JavaFile> files = new ArrayList<>();
@@ -57,7 +85,7 @@ class AllocationTest {
       measure(bean, nothing); // the first calls of the MXBean path allocate once
     }
     long overhead = measure(bean, nothing);
-    System.out.println("allocation test (" + backend + "): " + drivers.size()
+    System.out.println("allocation test (" + backend + " " + plan + "): " + drivers.size()
         + " call sites, empty-loop overhead "
         + overhead + " bytes");
     List<String> failures = new ArrayList<>();
@@ -85,7 +113,7 @@ class AllocationTest {
         failures.add(d + " allocated " + bytes + " bytes in " + CALLS + " calls");
       }
     }
-    assertEquals(List.of(), failures);
+    return failures;
   }
 
   /** Bytes the current thread allocates while {@code run} makes {@link #CALLS} calls. */

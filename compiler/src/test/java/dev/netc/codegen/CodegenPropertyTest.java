@@ -21,6 +21,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Generated classes against the interpreter on hundreds of random networks (depth 1–5, every
@@ -94,12 +96,16 @@ class CodegenPropertyTest {
     assertEquals(Set.of(), difference(Set.of("adam", "momentum", "cross_entropy"), seen));
   }
 
-  @Test
-  void vectorBackendMatchesInterpreter() {
-    CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
-    Set<String> seen = run("vector, wide", WIDE, vector, seeds(BASE + 4_000_000, 60));
-    seen.addAll(run("vector, narrow, always looped", NARROW,
-        CodegenPolicy.alwaysLooped().withBackend(CodegenPolicy.Backend.VECTOR),
+  /** Every kernel variant a planner can pick ({@link KernelPlan#candidates}) is checked. */
+  @ParameterizedTest
+  @EnumSource(value = KernelPlan.class, names = {"V256", "V512"})
+  void vectorBackendMatchesInterpreter(KernelPlan plan) {
+    assertEquals(KernelPlan.candidates(), List.of(KernelPlan.V256, KernelPlan.V512));
+    CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)
+        .withPlan(plan);
+    Set<String> seen = run("vector " + plan + ", wide", WIDE, vector, seeds(BASE + 4_000_000, 60));
+    seen.addAll(run("vector " + plan + ", narrow, always looped", NARROW,
+        CodegenPolicy.alwaysLooped().withBackend(CodegenPolicy.Backend.VECTOR).withPlan(plan),
         seeds(BASE + 5_000_000, 40)));
     assertEquals(Set.of(), difference(Set.of("float", "double", "LOOPED relu", "adam",
         "momentum", "cross_entropy", "mse"), seen));

@@ -45,11 +45,26 @@ final class Generated {
       problems.addAll(SourceChecks.problems(files.get(i).toString(),
           c.load(pkg + "." + n.name())));
       out.add(instantiate(c, pkg + "." + n.name(), n.precision()));
+      if (policy.backend() == CodegenPolicy.Backend.VECTOR) {
+        checkPlan(c.load(pkg + "." + n.name()), policy.plan());
+      }
     }
     if (!problems.isEmpty()) {
       throw new AssertionError("dead code or missing @Override: " + problems);
     }
     return out;
+  }
+
+  /** Fails unless vector class {@code type} picked {@code plan} at class initialization. */
+  static void checkPlan(Class<?> type, KernelPlan plan) {
+    try {
+      Object picked = type.getField("KERNEL_PLAN").get(null);
+      if (!plan.id().equals(picked)) {
+        throw new AssertionError(type.getSimpleName() + " runs plan " + picked + ", not " + plan);
+      }
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError(e);
+    }
   }
 
   /** A new instance of {@code className} made with its no-argument constructor. */

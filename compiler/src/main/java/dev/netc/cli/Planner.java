@@ -1,0 +1,180 @@
+package dev.netc.cli;
+
+import dev.netc.codegen.CodegenPolicy;
+import dev.netc.codegen.KernelPlan;
+import dev.netc.ir.Network;
+import dev.netc.runtime.DoubleNetwork;
+import dev.netc.runtime.FloatNetwork;
+import dev.netc.runtime.TrainableDoubleNetwork;
+import dev.netc.runtime.TrainableFloatNetwork;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Collectors;
+
+/**
+ * Chooses a network's kernel plan by timing each candidate ({@link KernelPlan#candidates}) on
+ * this machine, as FFTW and ATLAS do, each in a JVM of its own: a training step of the network's vector class (a forward
+ * pass for a network without a loss) on synthetic data of the given batch size, one thread. Each
+ * variant is warmed up until its step time settles ({@link JitWarmUp}), then the fastest of
+ * {@link #GROUPS} groups of {@link JitWarmUp#GROUP} steps is its time: the least disturbed by
+ * the rest of the machine. About two seconds per variant for the Fashion-MNIST MLP, JVM start included.
+ */
+final class Planner {
+  /** Timed groups per variant after its warm-up. */
+  static final int GROUPS = 10;
+
+  /** One variant's time per step. */
+  record Timing(KernelPlan plan, double nanosPerStep) {}
+
+  /**
+   * What the planner chose ({@link #plan}, the fastest) from the {@code timings} of each variant
+   * at batch size {@code batch}.
+   */
+  record Result(KernelPlan plan, List<Timing> timings, int batch) {
+
+    /** The timings as {@code v256 0.612 ms/step, v512 0.801 ms/step}. */
+    String timingList() {
+      return timings.stream().map(t -> String.format(Locale.ROOT, "%s %.3f ms/step",
+          t.plan(), t.nanosPerStep() / 1e6)).collect(Collectors.joining(", "));
+    }
+
+    /** One line: the plan and why. */
+    String summary() {
+      return "kernel plan " + plan + " (planned at batch " + batch + ": " + timingList() + ")";
+    }
+
+    /** What a plan file records beside the plan. */
+    Map<String, String> notes() {
+      Map<String, String> m = new LinkedHashMap<>();
+      m.put("batch", Integer.toString(batch));
+      m.put("timings", timingList());
+      return m;
+    }
+  }
+
+  private Planner() {}
+
+  /**
+   * The source a plan is keyed by: the network's vector class (the same for every plan), with
+   * seed 0, since the seed changes the class but not its kernels.
+   */
+  static String source(Network net) {
+    return Backends.generate(net.withSeed(0), CodegenPolicy.Backend.VECTOR).toString();
+  }
+
+  /**
+   * Times every candidate plan for network {@code net} of {@code model} at {@code batch}
+   * examples, each in its own JVM ({@link ChildJvm}: running two widths in one JVM slows the
+   * second); keeps the fastest. A variant whose JVM fails is left out; if all fail, an error.
+   */
+  static Result plan(Path model, Network net, int batch) {
+    List<Timing> timings = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    for (KernelPlan p : KernelPlan.candidates()) {
+      try {
+        ChildJvm.Outcome o = ChildJvm.run(Probe.class.getName(), List.of(model.toString(),
+            net.name(), p.id(), Integer.toString(batch)), CHILD_SECONDS);
+        String last = o.out().strip();
+        if (o.exitCode() != 0 || !last.startsWith(Probe.PREFIX)) {
+          problems.add(p + ": " + (o.err().isBlank() ? "exit code " + o.exitCode()
+              : o.err().strip().lines().reduce((a, b) -> b).orElse("")));
+          continue;
+        }
+        timings.add(new Timing(p, Double.parseDouble(last.substring(Probe.PREFIX.length()))));
+      } catch (IOException | RuntimeException e) {
+        problems.add(p + ": " + e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new UserException("planning interrupted");
+      }
+    }
+    Timing best = timings.stream().min(Comparator.comparingDouble(Timing::nanosPerStep))
+        .orElseThrow(() -> new UserException("cannot time the kernel plans: "
+            + String.join("; ", problems)));
+    return new Result(best.plan(), List.copyOf(timings), batch);
+  }
+
+  /** Longest a variant's JVM may take (start, compile, warm up, time). */
+  static final long CHILD_SECONDS = 60;
+
+  /** The main class of a variant's JVM: times one plan and prints its time per step. */
+  static final class Probe {
+    /** What the time per step follows on the last line of output. */
+    static final String PREFIX = "nanos per step: ";
+
+    private Probe() {}
+
+    /** Arguments: MODEL.net, network name, plan, batch size. */
+    public static void main(String[] args) {
+      PrintWriter err = new PrintWriter(System.err, true);
+      try {
+        Network net = ModelFile.load(Path.of(args[0]), err).select(args[1]);
+        KernelPlan plan = KernelPlan.parse(args[2]);
+        int batch = Integer.parseInt(args[3]);
+        Object instance = Backends.instantiate(net, CodegenPolicy.Backend.VECTOR, plan);
+        System.out.println(PREFIX + time(step(instance, batch, new Random(net.seed()))));
+      } catch (RuntimeException e) {
+        System.err.println(e.getMessage());
+        System.exit(1);
+      }
+    }
+  }
+
+  /** Nanoseconds per step once warm: the fastest of {@link #GROUPS} timed groups. */
+  private static double time(Runnable step) {
+    JitWarmUp.run(step);
+    long fastest = Long.MAX_VALUE;
+    for (int g = 0; g < GROUPS; g++) {
+      long t0 = System.nanoTime();
+      for (int i = 0; i < JitWarmUp.GROUP; i++) {
+        step.run();
+      }
+      fastest = Math.min(fastest, System.nanoTime() - t0);
+    }
+    return (double) fastest / JitWarmUp.GROUP;
+  }
+
+  /**
+   * One step of {@code instance} on random inputs in [0, 1) and valid targets (class indices for
+   * cross-entropy, values in [0, 1) otherwise): a training step, or a forward pass.
+   */
+  private static Runnable step(Object instance, int batch, Random rnd) {
+    if (instance instanceof FloatNetwork f) {
+      float[] xs = new float[batch * f.inputSize()];
+      for (int i = 0; i < xs.length; i++) {
+        xs[i] = rnd.nextFloat();
+      }
+      if (f instanceof TrainableFloatNetwork t) {
+        float[] ts = new float[batch * t.targetWidth()];
+        for (int i = 0; i < ts.length; i++) {
+          ts[i] = t.targetWidth() == 1 ? rnd.nextInt(t.outputSize()) : rnd.nextFloat();
+        }
+        return () -> t.trainBatch(xs, ts, batch);
+      }
+      float[] out = new float[batch * f.outputSize()];
+      return () -> f.predictBatch(xs, out, batch);
+    }
+    DoubleNetwork d = (DoubleNetwork) instance;
+    double[] xs = new double[batch * d.inputSize()];
+    for (int i = 0; i < xs.length; i++) {
+      xs[i] = rnd.nextDouble();
+    }
+    if (d instanceof TrainableDoubleNetwork t) {
+      double[] ts = new double[batch * t.targetWidth()];
+      for (int i = 0; i < ts.length; i++) {
+        ts[i] = t.targetWidth() == 1 ? rnd.nextInt(t.outputSize()) : rnd.nextDouble();
+      }
+      return () -> t.trainBatch(xs, ts, batch);
+    }
+    double[] out = new double[batch * d.outputSize()];
+    return () -> d.predictBatch(xs, out, batch);
+  }
+}

@@ -1,0 +1,117 @@
+package dev.netc.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.netc.ir.Activation;
+import dev.netc.ir.Loss;
+import dev.netc.ir.Network;
+import dev.netc.ir.Optimizer;
+import dev.netc.ir.Precision;
+import dev.netc.runtime.LossReduction;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The vector backend's kernel variants agree with each other: identical initial weights, and
+ * gradients and trained weights that differ only by summation order, within {@link Tolerance}
+ * (float: relative 1e-4, double: 1e-10, errors of elements under 1e-3 of the largest counted as
+ * absolute). Also how a class picks its plan: the system property first, else its default.
+ */
+class KernelPlanTest {
+
+  @ParameterizedTest
+  @EnumSource(Precision.class)
+  void variantsDifferOnlyBySummationOrder(Precision p) {
+    // 70 and 45 are not multiples of 8 or 16 lanes: both widths run their scalar tails.
+    Network net = MethodSizeTest.network("Agree" + p.name(), p, new int[] {70, 45, 33, 10},
+        new Activation.Tanh(), new Loss.CrossEntropy(LossReduction.MEAN),
+        new Optimizer.Adam(0.01, 0.9, 0.999, 1e-8, 0));
+    Generated a = compile(net, KernelPlan.V256);
+    Generated b = compile(net, KernelPlan.V512);
+    assertArrayEquals(a.parameters(), b.parameters());
+    Random rnd = new Random(15);
+    int n = 19;
+    double[] xs = new double[n * 70];
+    double[] ts = new double[n * 10];
+    for (int i = 0; i < xs.length; i++) {
+      xs[i] = (float) rnd.nextGaussian();
+    }
+    for (int e = 0; e < n; e++) {
+      ts[e * 10 + rnd.nextInt(10)] = 1;
+    }
+    Tolerance tol = Tolerance.of(p);
+    double[] ga = new double[a.parameters().length];
+    double[] gb = new double[ga.length];
+    double la = a.gradient(xs, ts, n, ga);
+    double lb = b.gradient(xs, ts, n, gb);
+    tol.check("loss", new double[] {lb}, new double[] {la});
+    tol.check("gradient", gb, ga);
+    for (int step = 0; step < 3; step++) {
+      a.trainBatch(xs, ts, n);
+      b.trainBatch(xs, ts, n);
+    }
+    tol.check("parameters after 3 steps", b.parameters(), a.parameters());
+    tol.check("predictions", b.predictBatch(xs, n, 10), a.predictBatch(xs, n, 10));
+  }
+
+  @Test
+  void systemPropertyOverridesTheDefaultPlan() throws ReflectiveOperationException {
+    Network net = MethodSizeTest.network("PlanByProperty", Precision.FLOAT,
+        new int[] {40, 30, 3}, new Activation.Relu(), null,
+        new Optimizer.Sgd(0.01, 0, false, 0));
+    System.setProperty("netc.plan.PlanByProperty", " V256 ");
+    try {
+      Class<?> type = compiled(net, KernelPlan.V512).load("gen.plan.PlanByProperty");
+      assertEquals("v256", type.getField("KERNEL_PLAN").get(null));
+      assertTrue(type.getConstructor().newInstance() != null);
+    } finally {
+      System.clearProperty("netc.plan.PlanByProperty");
+    }
+  }
+
+  @Test
+  void unknownPlanFailsClassInitializationNamingTheChoices() {
+    Network net = MethodSizeTest.network("PlanUnknown", Precision.FLOAT,
+        new int[] {40, 30, 3}, new Activation.Relu(), null,
+        new Optimizer.Sgd(0.01, 0, false, 0));
+    System.setProperty("netc.plan.PlanUnknown", "v1024");
+    try {
+      InMemoryCompiler.Compiled c = compiled(net, KernelPlan.V256);
+      ExceptionInInitializerError e = assertThrows(ExceptionInInitializerError.class,
+          () -> c.load("gen.plan.PlanUnknown"));
+      assertEquals("netc.plan: unknown kernel plan 'v1024'; expected preferred, v256, v512",
+          e.getCause().getMessage());
+    } finally {
+      System.clearProperty("netc.plan.PlanUnknown");
+    }
+  }
+
+  @Test
+  void parseAcceptsEveryNameAndRejectsOthers() {
+    for (KernelPlan p : KernelPlan.values()) {
+      assertEquals(p, KernelPlan.parse(p.id().toUpperCase(java.util.Locale.ROOT)));
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> KernelPlan.parse("v128"));
+    assertEquals("unknown kernel plan 'v128'; expected preferred, v256, v512", e.getMessage());
+  }
+
+  private static Generated compile(Network net, KernelPlan plan) {
+    return Generated.compile(List.of(net), "gen.plan." + plan.id(), policy(plan)).get(0);
+  }
+
+  private static InMemoryCompiler.Compiled compiled(Network net, KernelPlan plan) {
+    return InMemoryCompiler.compile(List.of(JavaGenerator.generate(net, "gen.plan",
+        policy(plan))));
+  }
+
+  private static CodegenPolicy policy(KernelPlan plan) {
+    return CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR).withPlan(plan);
+  }
+}
