@@ -36,6 +36,10 @@ public final class ChildJvm {
       }
     }
     cmd.add("--add-modules=jdk.incubator.vector");
+    String cacheDir = System.getProperty("netc.cacheDir");
+    if (cacheDir != null) {
+      cmd.add("-Dnetc.cacheDir=" + cacheDir);
+    }
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(mainClass);

@@ -46,10 +46,11 @@ final class EngineOptions {
 
   /**
    * True if {@code net} runs on the vector backend with neither {@code --plan} nor a cached
-   * plan: a command that warms up may plan it ({@link Planner}).
+   * plan, and has a looped layer (the only kernels a plan changes): a command that warms up may
+   * plan it ({@link Planner}).
    */
   boolean unplanned(Network net) {
-    return !interpret && backend() == CodegenPolicy.Backend.VECTOR
+    return !interpret && backend() == CodegenPolicy.Backend.VECTOR && Planner.matters(net)
         && explicitPlan().isEmpty() && cached(net).isEmpty();
   }
 

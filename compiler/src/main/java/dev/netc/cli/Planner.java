@@ -63,6 +63,14 @@ final class Planner {
   private Planner() {}
 
   /**
+   * True if plans differ for {@code net}: it has a looped layer. Unrolled layers are
+   * straight-line scalar code, the same under every plan.
+   */
+  static boolean matters(Network net) {
+    return CodegenPolicy.defaults().batched(net);
+  }
+
+  /**
    * The source a plan is keyed by: the network's vector class (the same for every plan), with
    * seed 0, since the seed changes the class but not its kernels.
    */

@@ -35,6 +35,11 @@ final class TuneCommand implements Callable<Integer> {
     }
     Network net = model.load(spec.commandLine().getErr());
     PrintWriter out = spec.commandLine().getOut();
+    if (!Planner.matters(net)) {
+      out.println(net.name() + " has only unrolled layers, which run the same scalar code under "
+          + "every plan: nothing to tune");
+      return 0;
+    }
     out.printf(Locale.ROOT, "tuning %s on %s, batch %d, 1 thread, each plan in its own JVM%n",
         net.name(), PlanCache.cpuModel(), batch);
     out.flush();

@@ -1,0 +1,178 @@
+package dev.netc.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.netc.codegen.KernelPlan;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code netc tune} and the plan cache: a plan is timed, written and then used by train; a
+ * corrupt plan file is ignored and the network planned again; a cache that cannot be written
+ * leaves every command working. Each test points {@code netc.cacheDir} at its own folder.
+ */
+class PlanCliTest {
+  // 40 × 30 weights: a looped layer, the kind a plan changes.
+  private static final String NET = """
+      network Planned {
+        input 40
+        dense 30 relu
+        dense 3 softmax
+        loss cross_entropy
+        optimizer sgd(lr = 0.01)
+        init he(seed = 5)
+        precision float
+      }
+      """;
+
+  @TempDir Path dir;
+  private String cacheBefore;
+
+  @BeforeEach
+  void ownCache() {
+    cacheBefore = System.getProperty("netc.cacheDir");
+    System.setProperty("netc.cacheDir", dir.resolve("cache").toString());
+  }
+
+  @AfterEach
+  void restoreCache() {
+    if (cacheBefore == null) {
+      System.clearProperty("netc.cacheDir");
+    } else {
+      System.setProperty("netc.cacheDir", cacheBefore);
+    }
+  }
+
+  private Path model() throws IOException {
+    return Files.writeString(dir.resolve("planned.net"), NET);
+  }
+
+  private Path data() throws IOException {
+    Random rnd = new Random(1);
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 64; i++) {
+      for (int j = 0; j < 40; j++) {
+        sb.append(String.format(Locale.ROOT, "%.3f,", rnd.nextGaussian()));
+      }
+      sb.append(rnd.nextInt(3)).append('\n');
+    }
+    return Files.writeString(dir.resolve("d.csv"), sb.toString());
+  }
+
+  private CliRunner train(String... extra) throws IOException {
+    List<String> args = new java.util.ArrayList<>(List.of("train", model().toString(), "--data",
+        data().toString(), "--batch", "16", "--epochs", "1", "--warm-up", "--backend",
+        "vector", "--out", dir.resolve("w.safetensors").toString()));
+    args.addAll(List.of(extra));
+    return CliRunner.run(args.toArray(String[]::new));
+  }
+
+  private static List<Path> planFiles(Path cache) throws IOException {
+    Path plans = cache.resolve("plans");
+    if (!Files.isDirectory(plans)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(plans)) {
+      return s.filter(p -> p.toString().endsWith(".plan")).toList();
+    }
+  }
+
+  @Test
+  void tuneTimesEveryPlanWritesTheFastestAndTrainUsesIt() throws IOException {
+    CliRunner r = CliRunner.run("tune", model().toString(), "--batch", "16");
+    assertEquals(0, r.exitCode(), r::toString);
+    for (KernelPlan p : KernelPlan.candidates()) {
+      assertTrue(r.out().contains("  " + p.id() + " "), r::toString);
+    }
+    assertTrue(r.out().contains("chose v"), r::toString);
+    List<Path> files = planFiles(dir.resolve("cache"));
+    assertEquals(1, files.size(), r::toString);
+    String chosen = Files.readAllLines(files.get(0)).stream()
+        .filter(l -> l.startsWith("plan=")).findFirst().orElseThrow().substring(5);
+    assertTrue(r.out().contains("chose " + chosen + ":"), r::toString);
+    CliRunner t = train();
+    assertEquals(0, t.exitCode(), t::toString);
+    assertTrue(t.out().contains("kernel plan " + chosen + ": cached"), t::toString);
+    assertFalse(t.out().contains("after kernel plan"), t::toString);
+  }
+
+  @Test
+  void corruptPlanFileIsIgnoredAndReplanned() throws IOException {
+    Path file = new PlanCache(dir.resolve("cache").resolve("plans"))
+        .file(Planner.source(ModelFile.load(model(), new java.io.PrintWriter(System.err)).select(null)));
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, "plan=v9999\n\u0000garbage");
+    CliRunner t = train();
+    assertEquals(0, t.exitCode(), t::toString);
+    assertTrue(t.out().contains("after kernel plan v"), t::toString);
+    String rewritten = Files.readString(file);
+    assertTrue(rewritten.contains("plan=v256") || rewritten.contains("plan=v512"), rewritten);
+    assertTrue(train().out().contains(": cached"), "the rewritten plan is used next time");
+  }
+
+  @Test
+  void unwritableCacheStillRuns() throws IOException {
+    // A regular file where the cache folder should be: nothing can be created below it (as root
+    // too, which permissions would not stop).
+    Path blocked = Files.writeString(dir.resolve("not-a-dir"), "x");
+    System.setProperty("netc.cacheDir", blocked.toString());
+    CliRunner r = CliRunner.run("tune", model().toString(), "--batch", "8");
+    assertEquals(0, r.exitCode(), r::toString);
+    assertTrue(r.out().contains("cannot write to " + blocked.resolve("plans")), r::toString);
+    CliRunner t = train();
+    assertEquals(0, t.exitCode(), t::toString);
+    assertTrue(t.out().contains("after kernel plan v"), t::toString);
+    assertTrue(t.out().contains("not cached"), t::toString);
+  }
+
+  @Test
+  void explicitPlanSkipsPlanningAndBadNamesAreUserErrors() throws IOException {
+    CliRunner t = train("--plan", "v256");
+    assertEquals(0, t.exitCode(), t::toString);
+    assertTrue(t.out().contains("kernel plan v256: --plan"), t::toString);
+    assertFalse(t.out().contains("after kernel plan"), t::toString);
+    CliRunner bad = train("--plan", "v1024");
+    assertEquals(1, bad.exitCode(), bad::toString);
+    assertTrue(bad.err().contains("--plan: unknown kernel plan 'v1024'"), bad::toString);
+  }
+
+  @Test
+  void planCacheRoundTripsAndIgnoresUnknownPlans() throws IOException {
+    PlanCache cache = new PlanCache(dir.resolve("plans"));
+    assertEquals(Optional.empty(), cache.read("source"));
+    Optional<Path> written = cache.write("source", KernelPlan.V256, Map.of("batch", "32"));
+    assertTrue(written.isPresent());
+    assertEquals(Optional.of(KernelPlan.V256), cache.read("source"));
+    assertEquals(Optional.empty(), cache.read("other source"));
+    Files.writeString(written.get(), "plan=\n");
+    assertEquals(Optional.empty(), cache.read("source"));
+    assertTrue(PlanCache.cpuModel().length() > 0);
+  }
+
+  @Test
+  void networkWithoutLoopedLayersHasNothingToTune() throws IOException {
+    Path xor = Files.writeString(dir.resolve("xor.net"), """
+        network Tiny {
+          input 2
+          dense 4 tanh
+          dense 1 sigmoid
+        }
+        """);
+    CliRunner r = CliRunner.run("tune", xor.toString());
+    assertEquals(0, r.exitCode(), r::toString);
+    assertTrue(r.out().contains("nothing to tune"), r::toString);
+  }
+}
