@@ -27,7 +27,8 @@ final class Backends {
 
   /**
    * An engine for {@code net}: the interpreter when asked, else its class from {@code backend},
-   * a vector class running {@code plan} (chosen as {@code why} says, for the description).
+   * a vector class running {@code plan}, chosen as {@code why} says (for the description; empty
+   * where the plan makes no difference).
    */
   static Engine create(Network net, boolean interpret, CodegenPolicy.Backend backend,
       KernelPlan plan, String why) {
@@ -36,7 +37,8 @@ final class Backends {
     }
     Object instance = instantiate(net, backend, plan);
     String name = "generated code (" + backend.name().toLowerCase(Locale.ROOT)
-        + (backend == CodegenPolicy.Backend.VECTOR ? ", kernel plan " + plan + ": " + why : "")
+        + (backend == CodegenPolicy.Backend.VECTOR && !why.isEmpty()
+            ? ", kernel plan " + plan + ": " + why : "")
         + ")";
     if (instance instanceof FloatNetwork f) {
       return new FloatEngine(net, f, name);

@@ -44,7 +44,7 @@ public final class ChildJvm {
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(mainClass);
     cmd.addAll(args);
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
+    Process p = new ProcessBuilder(cmd).start();
     p.getOutputStream().close();
     StringBuilder err = new StringBuilder();
     Thread t = new Thread(() -> err.append(read(p.getErrorStream())));

@@ -56,10 +56,10 @@ final class EngineOptions {
 
   /** An engine for {@code net}: the interpreter, or its generated class compiled in memory. */
   Engine create(Network net) {
-    if (interpret || backend() != CodegenPolicy.Backend.VECTOR) {
-      return Backends.create(net, interpret, backend(), KernelPlan.PREFERRED, "");
-    }
     Optional<KernelPlan> given = explicitPlan();
+    if (interpret || backend() != CodegenPolicy.Backend.VECTOR || !Planner.matters(net)) {
+      return Backends.create(net, interpret, backend(), given.orElse(KernelPlan.PREFERRED), "");
+    }
     if (given.isPresent()) {
       return create(net, given.get(), "--plan");
     }

@@ -2,7 +2,6 @@ package dev.netc.codegen;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
@@ -69,6 +68,6 @@ public enum KernelPlan {
 
   @Override
   public String toString() {
-    return id.toLowerCase(Locale.ROOT);
+    return id;
   }
 }
