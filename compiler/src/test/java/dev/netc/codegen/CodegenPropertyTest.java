@@ -312,13 +312,15 @@ class CodegenPropertyTest {
    * Adam divides each element's first moment by the root of its second, so an element whose
    * gradients are at float rounding level moves by a sizeable fraction of lr whatever their exact
    * value: its trained value is not determined to float precision by the maths. Such elements may
-   * differ from the exact value by 5 % of lr per step; formula mistakes (bias correction, eps,
-   * moments) change the steps of all elements by more and fail the gradient, loss or other
-   * elements' checks.
+   * differ from the exact value by 15 % of lr per step (measured: 10 % on case 24260147 with
+   * 256-bit vectors, whose summation order flips such a gradient's sign where 512-bit ones did
+   * not; the optimizer code is the same under every plan, and its gradients passed their
+   * check); formula mistakes (bias correction, eps, moments) change the steps of all elements by
+   * more and fail the gradient, loss or other elements' checks.
    */
   private static double adamSlack(Network net) {
     return net.precision() == Precision.FLOAT && net.optimizer() instanceof Optimizer.Adam
-        ? 0.05 * net.optimizer().lr() * 3 : 0;
+        ? 0.15 * net.optimizer().lr() * 3 : 0;
   }
 
   private static int[] rows(int n, int width) {
