@@ -21,11 +21,12 @@ import java.util.stream.Collectors;
 
 /**
  * Chooses a network's kernel plan by timing each candidate ({@link KernelPlan#candidates}) on
- * this machine, as FFTW and ATLAS do, each in a JVM of its own: a training step of the network's vector class (a forward
- * pass for a network without a loss) on synthetic data of the given batch size, one thread. Each
- * variant is warmed up until its step time settles ({@link JitWarmUp}), then the fastest of
- * {@link #GROUPS} groups of {@link JitWarmUp#GROUP} steps is its time: the least disturbed by
- * the rest of the machine. About two seconds per variant for the Fashion-MNIST MLP, JVM start included.
+ * this machine, as FFTW and ATLAS do, each in a JVM of its own: a training step of the
+ * network's vector class (a forward pass for a network without a loss) on synthetic data of the
+ * given batch size, one thread. Each variant is warmed up until its step time settles ({@link
+ * JitWarmUp}), then the fastest of {@link #GROUPS} groups of {@link JitWarmUp#GROUP} steps is its
+ * time: the least disturbed by the rest of the machine. About two seconds per variant for the
+ * Fashion-MNIST MLP, JVM start included.
  */
 final class Planner {
   /** Timed groups per variant after its warm-up. */
