@@ -283,13 +283,13 @@ public final class Xor implements TrainableFloatNetwork {
     float[] z = hiddenZ;
     float[] a = hiddenAct;
     z[0] = w[0] * x[0] + w[1] * x[1] + b[0];
-    a[0] = (float) (Math.tanh(((double) z[0])));
+    a[0] = dev.netc.runtime.NetcMath.tanh(z[0]);
     z[1] = w[2] * x[0] + w[3] * x[1] + b[1];
-    a[1] = (float) (Math.tanh(((double) z[1])));
+    a[1] = dev.netc.runtime.NetcMath.tanh(z[1]);
     z[2] = w[4] * x[0] + w[5] * x[1] + b[2];
-    a[2] = (float) (Math.tanh(((double) z[2])));
+    a[2] = dev.netc.runtime.NetcMath.tanh(z[2]);
     z[3] = w[6] * x[0] + w[7] * x[1] + b[3];
-    a[3] = (float) (Math.tanh(((double) z[3])));
+    a[3] = dev.netc.runtime.NetcMath.tanh(z[3]);
   }
 
   /**

@@ -10,6 +10,7 @@ import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -108,9 +109,16 @@ record EmitContext(Network network, CodegenPolicy policy, Names names, Helpers h
 
   /**
    * σ(z) as an expression of the network's precision. Like the interpreter, the template is
-   * evaluated in double and rounded once, so float code gives bit-identical results.
+   * evaluated in double and rounded once, or (float networks) the activation's own float form,
+   * so float code gives bit-identical results.
    */
   String value(Activation act, String z) {
+    if (precision() == Precision.FLOAT) {
+      Optional<String> fast = act.javaFloatValue(z);
+      if (fast.isPresent()) {
+        return fast.get();
+      }
+    }
     return precision().cast(act.javaValue(asDouble(z)));
   }
 

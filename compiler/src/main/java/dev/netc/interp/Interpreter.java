@@ -288,7 +288,7 @@ public final class Interpreter implements TrainableDoubleNetwork {
         }
       } else {
         for (int j = 0; j < am.length; j++) {
-          am[j] = p.round(act.value(zm[j]));
+          am[j] = p == Precision.FLOAT ? act.floatValue(zm[j]) : act.value(zm[j]);
         }
       }
       prev = am;
