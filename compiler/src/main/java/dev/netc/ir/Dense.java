@@ -70,4 +70,9 @@ public record Dense(
   public int fanOut() {
     return outSize;
   }
+
+  @Override
+  public String describe() {
+    return "dense " + inSize + " -> " + outSize;
+  }
 }
