@@ -12,7 +12,8 @@ import java.util.Optional;
 /**
  * Follows the input shape through the layers of a network: each layer must take its input (a
  * window that fits, an image where one is needed), and what the network computes must stay
- * within the resource limits. Every layer is checked up to the first whose output is unknown.
+ * within the resource limits. Every layer whose input is known is checked: after a mistake the
+ * walk resumes at the next dense layer, whose output does not depend on its input.
  */
 final class ShapeCheck {
   /**
@@ -27,32 +28,44 @@ final class ShapeCheck {
 
   /**
    * The input shape of every layer, or empty if a layer is invalid or does not fit (reported
-   * here, except invalid layers, already reported by {@link LayerStatements}).
+   * here; invalid layers were reported by {@link LayerStatements}).
    */
   static Optional<List<Shape>> walk(Shape input, List<LayerInfo> layers, Reporter reporter) {
     List<Shape> inputs = new ArrayList<>();
-    Shape shape = input;
+    Optional<Shape> shape = Optional.of(input);
+    boolean complete = true;
     for (LayerInfo l : layers) {
-      if (l.spec().isEmpty()) {
-        return Optional.empty();
+      Optional<Shape> in = shape;
+      shape = Optional.empty();
+      if (in.isPresent() && l.spec().isPresent()) {
+        inputs.add(in.get());
+        shape = fit(l, l.spec().get(), in.get(), reporter);
       }
-      LayerSpec spec = l.spec().get();
-      Optional<String> problem = spec.problem(shape);
-      Pos at = l.statement().pos();
-      if (problem.isPresent()) {
-        error(reporter, at, l.statement().keyword() + " " + problem.get());
-        return Optional.empty();
+      complete &= shape.isPresent();
+      // A dense layer's output is known whatever its input: the walk goes on from there.
+      if (shape.isEmpty() && l.spec().isPresent()
+          && l.spec().get() instanceof LayerSpec.DenseSpec d) {
+        shape = Optional.of(Shape.vector(d.size()));
       }
-      long values = spec.outputValues(shape);
-      if (values > MAX_VALUES) {
-        error(reporter, at, "layer '" + l.name() + "' outputs " + values
-            + " values per example; the limit is " + MAX_VALUES);
-        return Optional.empty();
-      }
-      inputs.add(shape);
-      shape = spec.output(shape);
     }
-    return Optional.of(List.copyOf(inputs));
+    return complete ? Optional.of(List.copyOf(inputs)) : Optional.empty();
+  }
+
+  /** The output of layer {@code l} on {@code in}, or empty after reporting why it does not fit. */
+  private static Optional<Shape> fit(LayerInfo l, LayerSpec spec, Shape in, Reporter reporter) {
+    Optional<String> problem = spec.problem(in);
+    Pos at = l.statement().pos();
+    if (problem.isPresent()) {
+      error(reporter, at, l.statement().keyword() + " " + problem.get());
+      return Optional.empty();
+    }
+    long values = spec.outputValues(in);
+    if (values > MAX_VALUES) {
+      error(reporter, at, "layer '" + l.name() + "' outputs " + values
+          + " values per example; the limit is " + MAX_VALUES);
+      return Optional.empty();
+    }
+    return Optional.of(spec.output(in));
   }
 
   /** The parameter count on {@code inputs} of a walk that completed. */

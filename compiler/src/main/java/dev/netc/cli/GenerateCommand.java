@@ -48,6 +48,7 @@ final class GenerateCommand implements Callable<Integer> {
     // they were.
     List<JavaFile> sources = new ArrayList<>();
     for (Network net : model.loadAll(spec.commandLine().getErr())) {
+      Backends.requireGeneratedCode(net);
       sources.add(JavaGenerator.generate(net, packageName, policy));
     }
     List<Path> written = new ArrayList<>();

@@ -14,12 +14,11 @@ import java.util.Objects;
 
 /**
  * The reference implementation of a network: forward pass, loss, backpropagation and optimizer
- * steps, straight from the IR. Activation and loss maths come from {@link Activation} and
- * {@link Loss}; this class only wires them together.
+ * steps, straight from the IR. Each layer kind's maths lives in its {@link LayerPass}, activation
+ * and loss maths in {@link Activation} and {@link Loss}; this class only wires them together.
  *
  * <p>Every arithmetic result is rounded to the network's precision ({@link Precision#round}), so a
- * float network behaves like float code. The order of operations is fixed: z_j = ((w_j0 a_0 +
- * w_j1 a_1) + …) + b_j; the backward sums run over the next layer's units in index order;
+ * float network behaves like float code. The order of operations is fixed (see each pass);
  * gradients are summed over the batch in example order and then multiplied by
  * {@link Loss#scale}. Not thread-safe: it owns its scratch buffers. Nothing is allocated per step.
  */
@@ -27,14 +26,15 @@ public final class Interpreter implements TrainableDoubleNetwork {
   private final Network network;
   private final Precision p;
   private final Layer[] layers;
+  private final LayerPass[] passes;
   private final Activation[] acts;
-  private final int[] weightOffset;
-  private final int[] biasOffset;
   private final double[] params;
   private final double[] input;
   private final double[][] z;
   private final double[][] a;
   private final double[][] delta;
+  /** dL/d(input) of the layer being backpropagated, before the activation below is applied. */
+  private final double[] inputGrad;
   private final Loss loss;
   private final double[] target;
   private final double[] trainGrad;
@@ -56,20 +56,21 @@ public final class Interpreter implements TrainableDoubleNetwork {
     this.p = network.precision();
     this.layers = network.layers().toArray(new Layer[0]);
     int n = layers.length;
+    this.passes = new LayerPass[n];
     this.acts = new Activation[n];
-    this.weightOffset = new int[n];
-    this.biasOffset = new int[n];
     this.z = new double[n][];
     this.a = new double[n][];
     this.delta = new double[n][];
+    int widest = 1;
     for (int m = 0; m < n; m++) {
+      passes[m] = LayerPass.of(layers[m], network.weightOffset(m), p);
       acts[m] = layers[m].activation();
-      weightOffset[m] = network.weightOffset(m);
-      biasOffset[m] = network.biasOffset(m);
+      widest = Math.max(widest, layers[m].inSize());
       z[m] = new double[layers[m].outSize()];
       a[m] = new double[layers[m].outSize()];
       delta[m] = new double[layers[m].outSize()];
     }
+    this.inputGrad = new double[widest];
     this.params = new double[network.parameterCount()];
     this.input = new double[network.inputSize()];
     this.loss = network.loss().orElse(null);
@@ -85,6 +86,9 @@ public final class Interpreter implements TrainableDoubleNetwork {
     Precision p = network.precision();
     double[] params = new double[network.parameterCount()];
     for (Layer l : network.layers()) {
+      if (l.weightCount() == 0) {
+        continue;
+      }
       double[] w = Init.weights(l.init().scheme(), l.init().scale(), l.fanIn(), l.fanOut(),
           l.weightCount(), network.seed(), l.index());
       int off = network.weightOffset(l.index());
@@ -239,17 +243,9 @@ public final class Interpreter implements TrainableDoubleNetwork {
     }
     double[] prev = input;
     for (int m = 0; m < layers.length; m++) {
-      int in = prev.length;
       double[] zm = z[m];
       double[] am = a[m];
-      for (int j = 0; j < zm.length; j++) {
-        int row = weightOffset[m] + j * in;
-        double s = 0;
-        for (int k = 0; k < in; k++) {
-          s = p.round(s + p.round(params[row + k] * prev[k]));
-        }
-        zm[j] = p.round(s + params[biasOffset[m] + j]);
-      }
+      passes[m].forward(params, prev, zm);
       Activation act = acts[m];
       if (act instanceof Activation.Softmax) {
         Activation.Softmax.apply(zm, am);
@@ -285,28 +281,15 @@ public final class Interpreter implements TrainableDoubleNetwork {
     }
     for (int m = last; m >= 0; m--) {
       double[] prev = m == 0 ? input : a[m - 1];
-      double[] dm = delta[m];
-      int in = prev.length;
-      for (int j = 0; j < dm.length; j++) {
-        double d = dm[j];
-        int row = weightOffset[m] + j * in;
-        for (int k = 0; k < in; k++) {
-          grad[row + k] = p.round(grad[row + k] + p.round(d * prev[k]));
-        }
-        grad[biasOffset[m] + j] = p.round(grad[biasOffset[m] + j] + d);
-      }
+      passes[m].backward(params, prev, delta[m], grad, m > 0 ? inputGrad : null);
       if (m > 0) {
-        // δ_{m-1} = (W_mᵀ δ_m) ⊙ σ'(z_{m-1})
+        // δ_{m-1} = dL/d(a_{m-1}) ⊙ σ'(z_{m-1})
         double[] below = delta[m - 1];
         double[] zb = z[m - 1];
         double[] ab = a[m - 1];
         Activation act = acts[m - 1];
-        for (int k = 0; k < in; k++) {
-          double s = 0;
-          for (int j = 0; j < dm.length; j++) {
-            s = p.round(s + p.round(params[weightOffset[m] + j * in + k] * dm[j]));
-          }
-          below[k] = p.round(s * p.round(act.derivative(zb[k], ab[k])));
+        for (int k = 0; k < below.length; k++) {
+          below[k] = p.round(inputGrad[k] * p.round(act.derivative(zb[k], ab[k])));
         }
       }
     }
