@@ -54,7 +54,10 @@ public final class Iris implements TrainableFloatNetwork {
    */
   public static final int TARGET_WIDTH = 1;
 
-  private static final float LEARNING_RATE = 0.01f;
+  /**
+   * The learning rate of the .net file.
+   */
+  private static final double LEARNING_RATE = 0.01;
 
   private static final float BETA1 = 0.9f;
 
@@ -65,6 +68,21 @@ public final class Iris implements TrainableFloatNetwork {
   private static final float ONE_MINUS_BETA2 = 0.001f;
 
   private static final float EPSILON = 1.0E-8f;
+
+  /**
+   * Values of the optimizer state of all layers.
+   */
+  private static final int STATE_SIZE = 262;
+
+  private static final List<TensorSpec> STATE_LAYOUT = List.of(
+    new TensorSpec("hidden.weight.exp_avg", new int[] {16, 4}, 0),
+    new TensorSpec("hidden.weight.exp_avg_sq", new int[] {16, 4}, 64),
+    new TensorSpec("hidden.bias.exp_avg", new int[] {16}, 128),
+    new TensorSpec("hidden.bias.exp_avg_sq", new int[] {16}, 144),
+    new TensorSpec("logits.weight.exp_avg", new int[] {3, 16}, 160),
+    new TensorSpec("logits.weight.exp_avg_sq", new int[] {3, 16}, 208),
+    new TensorSpec("logits.bias.exp_avg", new int[] {3}, 256),
+    new TensorSpec("logits.bias.exp_avg_sq", new int[] {3}, 259));
 
   private static final List<TensorSpec> LAYOUT = List.of(
     new TensorSpec("hidden.weight", new int[] {16, 4}, 0),
@@ -136,6 +154,11 @@ public final class Iris implements TrainableFloatNetwork {
   private long stepCount;
 
   /**
+   * The learning rate of the next optimizer step.
+   */
+  private double learningRate = LEARNING_RATE;
+
+  /**
    * Creates the network with the seed of the .net file, {@value #DEFAULT_SEED}.
    */
   public Iris() {
@@ -175,6 +198,7 @@ public final class Iris implements TrainableFloatNetwork {
     System.arraycopy(source.logitsBiasExpAvgSq, 0,
         this.logitsBiasExpAvgSq, 0, this.logitsBiasExpAvgSq.length);
     this.stepCount = source.stepCount;
+    this.learningRate = source.learningRate;
   }
 
   /**
@@ -551,11 +575,11 @@ public final class Iris implements TrainableFloatNetwork {
    * Applies one optimizer step with the gradient {@code grad}, in {@link #parameterLayout()} order
    * (e.g. summed with {@link #accumulateGradient}): adam(lr = 0.01, beta1 = 0.9, beta2 = 0.999, eps = 1.0E-8, weight_decay = 0.0).
    */
+  @Override
   public void optimizerStep(float[] grad) {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
     stepCount++;
-    // torch.optim.Adam's bias corrections, computed in double once per step.
-    float stepSize = (float) (0.01 / (1.0 - Math.pow(0.9, stepCount)));
+    float stepSize = (float) (learningRate / (1.0 - Math.pow(0.9, stepCount)));
     float bc2Sqrt = (float) (Math.sqrt(1.0 - Math.pow(0.999, stepCount)));
     update(hiddenWeight, grad, 0, 1.0f, hiddenWeightExpAvg, hiddenWeightExpAvgSq, stepSize, bc2Sqrt);
     update(hiddenBias, grad, 64, 1.0f, hiddenBiasExpAvg, hiddenBiasExpAvgSq, stepSize, bc2Sqrt);
@@ -568,8 +592,7 @@ public final class Iris implements TrainableFloatNetwork {
    */
   private void step(double scale) {
     stepCount++;
-    // torch.optim.Adam's bias corrections, computed in double once per step.
-    float stepSize = (float) (0.01 / (1.0 - Math.pow(0.9, stepCount)));
+    float stepSize = (float) (learningRate / (1.0 - Math.pow(0.9, stepCount)));
     float bc2Sqrt = (float) (Math.sqrt(1.0 - Math.pow(0.999, stepCount)));
     update(hiddenWeight, hiddenWeightGrad, 0, (float) (scale), hiddenWeightExpAvg, hiddenWeightExpAvgSq, stepSize, bc2Sqrt);
     update(hiddenBias, hiddenBiasGrad, 0, (float) (scale), hiddenBiasExpAvg, hiddenBiasExpAvgSq, stepSize, bc2Sqrt);
@@ -578,7 +601,7 @@ public final class Iris implements TrainableFloatNetwork {
   }
 
   /**
-   * Forgets the optimizer state: step count and Adam moments.
+   * Forgets the optimizer state (the step count and the buffers exp_avg, exp_avg_sq); the learning rate stays.
    */
   @Override
   public void resetOptimizer() {
@@ -594,18 +617,83 @@ public final class Iris implements TrainableFloatNetwork {
   }
 
   /**
-   * Adam on one parameter array and its two moments.
+   * One optimizer step on one parameter array and its state buffers:
+   * adam(lr = 0.01, beta1 = 0.9, beta2 = 0.999, eps = 1.0E-8, weight_decay = 0.0).
    */
-  private static void update(float[] p, float[] g, int gOff, float scale, float[] m, float[] v,
+  private static void update(float[] p, float[] g, int gOff, float scale, float[] s0, float[] s1,
       float stepSize, float bc2Sqrt) {
     for (int i = 0; i < p.length; i++) {
+      float wi = p[i];
       float gi = g[gOff + i] * scale;
-      float mi = BETA1 * m[i] + ONE_MINUS_BETA1 * gi;
-      float vi = BETA2 * v[i] + ONE_MINUS_BETA2 * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      float denom = (float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON;
-      p[i] -= stepSize * (mi / denom);
+      float mi = BETA1 * s0[i] + ONE_MINUS_BETA1 * gi;
+      float vi = BETA2 * s1[i] + ONE_MINUS_BETA2 * gi * gi;
+      s0[i] = mi;
+      s1[i] = vi;
+      p[i] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+    }
+  }
+
+  @Override
+  public double learningRate() {
+    return learningRate;
+  }
+
+  @Override
+  public void setLearningRate(double lr) {
+    if (!(lr > 0) || Double.isInfinite(lr)) {
+      throw new IllegalArgumentException("learning rate " + lr + " must be finite and > 0");
+    }
+    learningRate = lr;
+  }
+
+  @Override
+  public List<TensorSpec> optimizerStateLayout() {
+    return STATE_LAYOUT;
+  }
+
+  @Override
+  public void getOptimizerState(float[] state) {
+    checkStateLength(state.length);
+    System.arraycopy(hiddenWeightExpAvg, 0, state, 0, 64);
+    System.arraycopy(hiddenWeightExpAvgSq, 0, state, 64, 64);
+    System.arraycopy(hiddenBiasExpAvg, 0, state, 128, 16);
+    System.arraycopy(hiddenBiasExpAvgSq, 0, state, 144, 16);
+    System.arraycopy(logitsWeightExpAvg, 0, state, 160, 48);
+    System.arraycopy(logitsWeightExpAvgSq, 0, state, 208, 48);
+    System.arraycopy(logitsBiasExpAvg, 0, state, 256, 3);
+    System.arraycopy(logitsBiasExpAvgSq, 0, state, 259, 3);
+  }
+
+  @Override
+  public void setOptimizerState(float[] state) {
+    checkStateLength(state.length);
+    System.arraycopy(state, 0, hiddenWeightExpAvg, 0, 64);
+    System.arraycopy(state, 64, hiddenWeightExpAvgSq, 0, 64);
+    System.arraycopy(state, 128, hiddenBiasExpAvg, 0, 16);
+    System.arraycopy(state, 144, hiddenBiasExpAvgSq, 0, 16);
+    System.arraycopy(state, 160, logitsWeightExpAvg, 0, 48);
+    System.arraycopy(state, 208, logitsWeightExpAvgSq, 0, 48);
+    System.arraycopy(state, 256, logitsBiasExpAvg, 0, 3);
+    System.arraycopy(state, 259, logitsBiasExpAvgSq, 0, 3);
+  }
+
+  @Override
+  public long optimizerStepCount() {
+    return stepCount;
+  }
+
+  @Override
+  public void setOptimizerStepCount(long steps) {
+    if (steps < 0) {
+      throw new IllegalArgumentException("optimizer step count " + steps + " is negative");
+    }
+    stepCount = steps;
+  }
+
+  private static void checkStateLength(int length) {
+    if (length != STATE_SIZE) {
+      throw new IllegalArgumentException("optimizer state array has length " + length
+          + " but must have length " + STATE_SIZE);
     }
   }
 

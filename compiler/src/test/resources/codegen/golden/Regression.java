@@ -54,11 +54,25 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   public static final int TARGET_WIDTH = 1;
 
+  /**
+   * The learning rate of the .net file.
+   */
   private static final double LEARNING_RATE = 0.01;
 
   private static final double WEIGHT_DECAY = 1.0E-4;
 
   private static final double MOMENTUM = 0.9;
+
+  /**
+   * Values of the optimizer state of all layers.
+   */
+  private static final int STATE_SIZE = 881;
+
+  private static final List<TensorSpec> STATE_LAYOUT = List.of(
+    new TensorSpec("features.weight.momentum_buffer", new int[] {40, 20}, 0),
+    new TensorSpec("features.bias.momentum_buffer", new int[] {40}, 800),
+    new TensorSpec("prediction.weight.momentum_buffer", new int[] {1, 40}, 840),
+    new TensorSpec("prediction.bias.momentum_buffer", new int[] {1}, 880));
 
   /**
    * Examples per batched pass: mini-batches are processed CHUNK at a time.
@@ -126,6 +140,11 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private long stepCount;
 
+  /**
+   * The learning rate of the next optimizer step.
+   */
+  private double learningRate = LEARNING_RATE;
+
   private final double[] rowW = new double[40];
 
   private final double[] rowS1 = new double[40];
@@ -184,6 +203,7 @@ public final class Regression implements TrainableDoubleNetwork {
     System.arraycopy(source.predictionBiasMomentum, 0,
         this.predictionBiasMomentum, 0, this.predictionBiasMomentum.length);
     this.stepCount = source.stepCount;
+    this.learningRate = source.learningRate;
   }
 
   /**
@@ -470,15 +490,17 @@ public final class Regression implements TrainableDoubleNetwork {
    * Applies one optimizer step with the gradient {@code grad}, in {@link #parameterLayout()} order
    * (e.g. summed with {@link #accumulateGradient}): sgd(lr = 0.01, momentum = 0.9, nesterov = true, weight_decay = 1.0E-4).
    */
+  @Override
   public void optimizerStep(double[] grad) {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
     // torch.optim.SGD: the momentum buffer starts as the first gradient.
     boolean first = stepCount == 0;
     stepCount++;
-    update(featuresWeight, grad, 0, 1.0, featuresWeightMomentum, first);
-    update(featuresBias, grad, 800, 1.0, featuresBiasMomentum, first);
-    update(predictionWeight, grad, 840, 1.0, predictionWeightMomentum, first);
-    update(predictionBias, grad, 880, 1.0, predictionBiasMomentum, first);
+    double lr = learningRate;
+    update(featuresWeight, grad, 0, 1.0, featuresWeightMomentum, first, lr);
+    update(featuresBias, grad, 800, 1.0, featuresBiasMomentum, first, lr);
+    update(predictionWeight, grad, 840, 1.0, predictionWeightMomentum, first, lr);
+    update(predictionBias, grad, 880, 1.0, predictionBiasMomentum, first, lr);
   }
 
   /**
@@ -488,14 +510,15 @@ public final class Regression implements TrainableDoubleNetwork {
     // torch.optim.SGD: the momentum buffer starts as the first gradient.
     boolean first = stepCount == 0;
     stepCount++;
-    update(featuresWeight, featuresWeightGrad, 0, scale, featuresWeightMomentum, first);
-    update(featuresBias, featuresBiasGrad, 0, scale, featuresBiasMomentum, first);
-    update(predictionWeight, predictionWeightGrad, 0, scale, predictionWeightMomentum, first);
-    update(predictionBias, predictionBiasGrad, 0, scale, predictionBiasMomentum, first);
+    double lr = learningRate;
+    update(featuresWeight, featuresWeightGrad, 0, scale, featuresWeightMomentum, first, lr);
+    update(featuresBias, featuresBiasGrad, 0, scale, featuresBiasMomentum, first, lr);
+    update(predictionWeight, predictionWeightGrad, 0, scale, predictionWeightMomentum, first, lr);
+    update(predictionBias, predictionBiasGrad, 0, scale, predictionBiasMomentum, first, lr);
   }
 
   /**
-   * Forgets the optimizer state: step count and momentum buffers.
+   * Forgets the optimizer state (the step count and the buffers momentum_buffer); the learning rate stays.
    */
   @Override
   public void resetOptimizer() {
@@ -507,16 +530,74 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * SGD with Nesterov momentum on one parameter array and its buffer.
+   * One optimizer step on one parameter array and its state buffers:
+   * sgd(lr = 0.01, momentum = 0.9, nesterov = true, weight_decay = 1.0E-4).
    */
-  private static void update(double[] p, double[] g, int gOff, double scale, double[] buf,
-      boolean first) {
+  private static void update(double[] p, double[] g, int gOff, double scale, double[] s0,
+      boolean first, double lr) {
     for (int i = 0; i < p.length; i++) {
+      double wi = p[i];
       double gi = g[gOff + i] * scale;
-      gi += WEIGHT_DECAY * p[i];
-      double bi = first ? gi : MOMENTUM * buf[i] + gi;
-      buf[i] = bi;
-      p[i] -= LEARNING_RATE * (gi + MOMENTUM * bi);
+      gi += WEIGHT_DECAY * wi;
+      double bi = first ? gi : MOMENTUM * s0[i] + gi;
+      s0[i] = bi;
+      p[i] = wi - lr * (gi + MOMENTUM * bi);
+    }
+  }
+
+  @Override
+  public double learningRate() {
+    return learningRate;
+  }
+
+  @Override
+  public void setLearningRate(double lr) {
+    if (!(lr > 0) || Double.isInfinite(lr)) {
+      throw new IllegalArgumentException("learning rate " + lr + " must be finite and > 0");
+    }
+    learningRate = lr;
+  }
+
+  @Override
+  public List<TensorSpec> optimizerStateLayout() {
+    return STATE_LAYOUT;
+  }
+
+  @Override
+  public void getOptimizerState(double[] state) {
+    checkStateLength(state.length);
+    System.arraycopy(featuresWeightMomentum, 0, state, 0, 800);
+    System.arraycopy(featuresBiasMomentum, 0, state, 800, 40);
+    System.arraycopy(predictionWeightMomentum, 0, state, 840, 40);
+    System.arraycopy(predictionBiasMomentum, 0, state, 880, 1);
+  }
+
+  @Override
+  public void setOptimizerState(double[] state) {
+    checkStateLength(state.length);
+    System.arraycopy(state, 0, featuresWeightMomentum, 0, 800);
+    System.arraycopy(state, 800, featuresBiasMomentum, 0, 40);
+    System.arraycopy(state, 840, predictionWeightMomentum, 0, 40);
+    System.arraycopy(state, 880, predictionBiasMomentum, 0, 1);
+  }
+
+  @Override
+  public long optimizerStepCount() {
+    return stepCount;
+  }
+
+  @Override
+  public void setOptimizerStepCount(long steps) {
+    if (steps < 0) {
+      throw new IllegalArgumentException("optimizer step count " + steps + " is negative");
+    }
+    stepCount = steps;
+  }
+
+  private static void checkStateLength(int length) {
+    if (length != STATE_SIZE) {
+      throw new IllegalArgumentException("optimizer state array has length " + length
+          + " but must have length " + STATE_SIZE);
     }
   }
 
@@ -592,15 +673,20 @@ public final class Regression implements TrainableDoubleNetwork {
    * times {@code scale}, layer by layer, in one pass over each layer's weights.
    */
   private void onlineStep(double scale) {
+    // torch.optim.SGD's buffer starts as the first gradient: MOMENTUM * 0 + g = g.
+    if (stepCount == 0) {
+      resetOptimizer();
+    }
     stepCount++;
-    predictionOnline(scale);
-    featuresOnline(scale);
+    double lr = learningRate;
+    predictionOnline(scale, lr);
+    featuresOnline(scale, lr);
   }
 
   /**
-   * Layer features, one example: gradient and SGD update fused in one pass over the weights.
+   * Layer features, one example: gradient and optimizer update fused in one pass over the weights.
    */
-  private void featuresOnline(double scale) {
+  private void featuresOnline(double scale, double lr) {
     double[] w = featuresWeight;
     double[] b = featuresBias;
     double[] d = featuresDelta;
@@ -618,7 +704,7 @@ public final class Regression implements TrainableDoubleNetwork {
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * bbuf[o] + gi;
         bbuf[o] = bi;
-        b[o] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
+        b[o] = wi - lr * (gi + MOMENTUM * bi);
       }
       int k = o * 20;
       System.arraycopy(w, k, wr, 0, 20);
@@ -629,7 +715,7 @@ public final class Regression implements TrainableDoubleNetwork {
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * br[i] + gi;
         br[i] = bi;
-        wr[i] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
+        wr[i] = wi - lr * (gi + MOMENTUM * bi);
       }
       System.arraycopy(wr, 0, w, k, 20);
       System.arraycopy(br, 0, wbuf, k, 20);
@@ -637,9 +723,9 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * Layer prediction, one example: delta of the previous layer (old weights), gradient and SGD update fused in one pass over the weights.
+   * Layer prediction, one example: delta of the previous layer (old weights), gradient and optimizer update fused in one pass over the weights.
    */
-  private void predictionOnline(double scale) {
+  private void predictionOnline(double scale, double lr) {
     double[] w = predictionWeight;
     double[] b = predictionBias;
     double[] d = predictionDelta;
@@ -659,7 +745,7 @@ public final class Regression implements TrainableDoubleNetwork {
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * bbuf[o] + gi;
         bbuf[o] = bi;
-        b[o] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
+        b[o] = wi - lr * (gi + MOMENTUM * bi);
       }
       int k = o * 40;
       System.arraycopy(w, k, wr, 0, 40);
@@ -671,7 +757,7 @@ public final class Regression implements TrainableDoubleNetwork {
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * br[i] + gi;
         br[i] = bi;
-        wr[i] = wi - LEARNING_RATE * (gi + MOMENTUM * bi);
+        wr[i] = wi - lr * (gi + MOMENTUM * bi);
       }
       System.arraycopy(wr, 0, w, k, 40);
       System.arraycopy(br, 0, wbuf, k, 40);

@@ -54,9 +54,23 @@ public final class Xor implements TrainableFloatNetwork {
    */
   public static final int TARGET_WIDTH = 1;
 
-  private static final float LEARNING_RATE = 0.5f;
+  /**
+   * The learning rate of the .net file.
+   */
+  private static final double LEARNING_RATE = 0.5;
 
   private static final float MOMENTUM = 0.9f;
+
+  /**
+   * Values of the optimizer state of all layers.
+   */
+  private static final int STATE_SIZE = 17;
+
+  private static final List<TensorSpec> STATE_LAYOUT = List.of(
+    new TensorSpec("hidden.weight.momentum_buffer", new int[] {4, 2}, 0),
+    new TensorSpec("hidden.bias.momentum_buffer", new int[] {4}, 8),
+    new TensorSpec("out.weight.momentum_buffer", new int[] {1, 4}, 12),
+    new TensorSpec("out.bias.momentum_buffer", new int[] {1}, 16));
 
   private static final List<TensorSpec> LAYOUT = List.of(
     new TensorSpec("hidden.weight", new int[] {4, 2}, 0),
@@ -120,6 +134,11 @@ public final class Xor implements TrainableFloatNetwork {
   private long stepCount;
 
   /**
+   * The learning rate of the next optimizer step.
+   */
+  private double learningRate = LEARNING_RATE;
+
+  /**
    * Creates the network with the seed of the .net file, {@value #DEFAULT_SEED}.
    */
   public Xor() {
@@ -151,6 +170,7 @@ public final class Xor implements TrainableFloatNetwork {
     System.arraycopy(source.outBiasMomentum, 0,
         this.outBiasMomentum, 0, this.outBiasMomentum.length);
     this.stepCount = source.stepCount;
+    this.learningRate = source.learningRate;
   }
 
   /**
@@ -385,15 +405,17 @@ public final class Xor implements TrainableFloatNetwork {
    * Applies one optimizer step with the gradient {@code grad}, in {@link #parameterLayout()} order
    * (e.g. summed with {@link #accumulateGradient}): sgd(lr = 0.5, momentum = 0.9, nesterov = false, weight_decay = 0.0).
    */
+  @Override
   public void optimizerStep(float[] grad) {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
     // torch.optim.SGD: the momentum buffer starts as the first gradient.
     boolean first = stepCount == 0;
     stepCount++;
-    update(hiddenWeight, grad, 0, 1.0f, hiddenWeightMomentum, first);
-    update(hiddenBias, grad, 8, 1.0f, hiddenBiasMomentum, first);
-    update(outWeight, grad, 12, 1.0f, outWeightMomentum, first);
-    update(outBias, grad, 16, 1.0f, outBiasMomentum, first);
+    float lr = (float) (learningRate);
+    update(hiddenWeight, grad, 0, 1.0f, hiddenWeightMomentum, first, lr);
+    update(hiddenBias, grad, 8, 1.0f, hiddenBiasMomentum, first, lr);
+    update(outWeight, grad, 12, 1.0f, outWeightMomentum, first, lr);
+    update(outBias, grad, 16, 1.0f, outBiasMomentum, first, lr);
   }
 
   /**
@@ -403,14 +425,15 @@ public final class Xor implements TrainableFloatNetwork {
     // torch.optim.SGD: the momentum buffer starts as the first gradient.
     boolean first = stepCount == 0;
     stepCount++;
-    update(hiddenWeight, hiddenWeightGrad, 0, (float) (scale), hiddenWeightMomentum, first);
-    update(hiddenBias, hiddenBiasGrad, 0, (float) (scale), hiddenBiasMomentum, first);
-    update(outWeight, outWeightGrad, 0, (float) (scale), outWeightMomentum, first);
-    update(outBias, outBiasGrad, 0, (float) (scale), outBiasMomentum, first);
+    float lr = (float) (learningRate);
+    update(hiddenWeight, hiddenWeightGrad, 0, (float) (scale), hiddenWeightMomentum, first, lr);
+    update(hiddenBias, hiddenBiasGrad, 0, (float) (scale), hiddenBiasMomentum, first, lr);
+    update(outWeight, outWeightGrad, 0, (float) (scale), outWeightMomentum, first, lr);
+    update(outBias, outBiasGrad, 0, (float) (scale), outBiasMomentum, first, lr);
   }
 
   /**
-   * Forgets the optimizer state: step count and momentum buffers.
+   * Forgets the optimizer state (the step count and the buffers momentum_buffer); the learning rate stays.
    */
   @Override
   public void resetOptimizer() {
@@ -422,15 +445,73 @@ public final class Xor implements TrainableFloatNetwork {
   }
 
   /**
-   * SGD with heavy-ball momentum on one parameter array and its buffer.
+   * One optimizer step on one parameter array and its state buffers:
+   * sgd(lr = 0.5, momentum = 0.9, nesterov = false, weight_decay = 0.0).
    */
-  private static void update(float[] p, float[] g, int gOff, float scale, float[] buf,
-      boolean first) {
+  private static void update(float[] p, float[] g, int gOff, float scale, float[] s0, boolean first,
+      float lr) {
     for (int i = 0; i < p.length; i++) {
+      float wi = p[i];
       float gi = g[gOff + i] * scale;
-      float bi = first ? gi : MOMENTUM * buf[i] + gi;
-      buf[i] = bi;
-      p[i] -= LEARNING_RATE * bi;
+      float bi = first ? gi : MOMENTUM * s0[i] + gi;
+      s0[i] = bi;
+      p[i] = wi - lr * bi;
+    }
+  }
+
+  @Override
+  public double learningRate() {
+    return learningRate;
+  }
+
+  @Override
+  public void setLearningRate(double lr) {
+    if (!(lr > 0) || Double.isInfinite(lr)) {
+      throw new IllegalArgumentException("learning rate " + lr + " must be finite and > 0");
+    }
+    learningRate = lr;
+  }
+
+  @Override
+  public List<TensorSpec> optimizerStateLayout() {
+    return STATE_LAYOUT;
+  }
+
+  @Override
+  public void getOptimizerState(float[] state) {
+    checkStateLength(state.length);
+    System.arraycopy(hiddenWeightMomentum, 0, state, 0, 8);
+    System.arraycopy(hiddenBiasMomentum, 0, state, 8, 4);
+    System.arraycopy(outWeightMomentum, 0, state, 12, 4);
+    System.arraycopy(outBiasMomentum, 0, state, 16, 1);
+  }
+
+  @Override
+  public void setOptimizerState(float[] state) {
+    checkStateLength(state.length);
+    System.arraycopy(state, 0, hiddenWeightMomentum, 0, 8);
+    System.arraycopy(state, 8, hiddenBiasMomentum, 0, 4);
+    System.arraycopy(state, 12, outWeightMomentum, 0, 4);
+    System.arraycopy(state, 16, outBiasMomentum, 0, 1);
+  }
+
+  @Override
+  public long optimizerStepCount() {
+    return stepCount;
+  }
+
+  @Override
+  public void setOptimizerStepCount(long steps) {
+    if (steps < 0) {
+      throw new IllegalArgumentException("optimizer step count " + steps + " is negative");
+    }
+    stepCount = steps;
+  }
+
+  private static void checkStateLength(int length) {
+    if (length != STATE_SIZE) {
+      throw new IllegalArgumentException("optimizer state array has length " + length
+          + " but must have length " + STATE_SIZE);
     }
   }
 

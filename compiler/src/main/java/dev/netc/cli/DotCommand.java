@@ -71,7 +71,7 @@ final class DotCommand implements Callable<Integer> {
     return sb.toString();
   }
 
-  /** The layer as its statement reads, e.g. {@code dense 4 tanh} or {@code maxpool 16x28x28 …}. */
+  /** The layer's kind and sizes, e.g. {@code dense 4 tanh} or {@code maxpool 16x28x28 -> …}. */
   private static String kind(Layer l) {
     if (l instanceof Dense) {
       return "dense " + l.outSize() + " " + l.activation().describe();

@@ -19,7 +19,7 @@ final class UserException extends RuntimeException {
     this.exitCode = exitCode;
   }
 
-  /** A usage error (exit code 2), e.g. generated code asked for a network that needs the interpreter. */
+  /** A usage error (exit code 2), e.g. generated code asked for where only the interpreter runs. */
   static UserException usage(String message) {
     return new UserException(message, Netc.USAGE_ERROR);
   }

@@ -101,7 +101,7 @@ public final class JavaGenerator {
     if (batch != null) {
       t.addField(batch.constant());
     }
-    t.addField(layout());
+    t.addField(Layouts.field(ctx, "LAYOUT", "layout", ctx.network().parameterLayout()));
     for (Layer l : net.layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
       t.addField(FieldSpec.builder(ctx.array(), n.weight(), ctx.assignedField())
@@ -174,59 +174,6 @@ public final class JavaGenerator {
     return ctx.helpers().perLayer("allocateBuffers", blocks);
   }
 
-  private FieldSpec layout() {
-    if (ctx.deep()) {
-      return layoutByHelpers();
-    }
-    CodeBlock.Builder init = CodeBlock.builder().add("$T.of(", List.class).indent();
-    List<TensorSpec> specs = ctx.network().parameterLayout();
-    for (int i = 0; i < specs.size(); i++) {
-      TensorSpec s = specs.get(i);
-      init.add("\nnew $T($S, new int[] {$L}, $L)$L", TensorSpec.class, s.name(), dims(s),
-          s.offset(), i + 1 < specs.size() ? "," : "");
-    }
-    init.unindent().add(")");
-    return FieldSpec.builder(ParameterizedTypeName.get(List.class, TensorSpec.class), "LAYOUT",
-            Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-        .initializer(init.build())
-        .build();
-  }
-
-  /** LAYOUT filled by helpers, since a deep network's List.of(...) would not fit one method. */
-  private FieldSpec layoutByHelpers() {
-    List<TensorSpec> specs = ctx.network().parameterLayout();
-    List<CodeBlock> blocks = new ArrayList<>();
-    for (int i = 0; i < specs.size(); i += 2) {
-      CodeBlock.Builder b = CodeBlock.builder();
-      for (int k = i; k < i + 2; k++) {
-        TensorSpec s = specs.get(k);
-        b.addStatement("specs[$L] = new $T($S, new int[] {$L}, $L)", k, TensorSpec.class,
-            s.name(), dims(s), s.offset());
-      }
-      blocks.add(b.build());
-    }
-    CodeBlock fill = ctx.helpers().perLayer("layout", true, List.of(ParameterSpec.builder(
-        ArrayTypeName.of(ClassName.get(TensorSpec.class)), "specs").build()), blocks);
-    ctx.helpers().add(MethodSpec.methodBuilder("layout")
-        .addJavadoc("The parameter layout, built by parts.\n")
-        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .returns(ParameterizedTypeName.get(List.class, TensorSpec.class))
-        .addStatement("$T[] specs = new $T[$L]", TensorSpec.class, TensorSpec.class, specs.size())
-        .addCode(fill)
-        .addStatement("return $T.of(specs)", List.class)
-        .build());
-    return FieldSpec.builder(ParameterizedTypeName.get(List.class, TensorSpec.class), "LAYOUT",
-            Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-        .initializer("layout()")
-        .build();
-  }
-
-  /** A tensor's dimensions as the elements of an int array literal, e.g. {@code 3, 2}. */
-  private static String dims(TensorSpec s) {
-    return java.util.Arrays.stream(s.shape()).mapToObj(Integer::toString)
-        .collect(java.util.stream.Collectors.joining(", "));
-  }
-
   private MethodSpec seededConstructor(CodeBlock allocate) {
     boolean f = ctx.precision() == Precision.FLOAT;
     MethodSpec.Builder m = MethodSpec.constructorBuilder()
@@ -270,6 +217,7 @@ public final class JavaGenerator {
         List.of(ParameterSpec.builder(self, "source").build()), blocks));
     if (training != null) {
       m.addStatement("this.stepCount = source.stepCount");
+      m.addStatement("this.learningRate = source.learningRate");
     }
     return m.build();
   }

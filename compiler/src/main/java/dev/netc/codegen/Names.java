@@ -20,7 +20,8 @@ final class Names {
       // constants and fixed fields
       "INPUT_SIZE", "OUTPUT_SIZE", "PARAMETER_COUNT", "TARGET_WIDTH", "DEFAULT_SEED", "LAYOUT",
       "LEARNING_RATE", "MOMENTUM", "WEIGHT_DECAY", "BETA1", "BETA2", "ONE_MINUS_BETA1",
-      "ONE_MINUS_BETA2", "EPSILON", "LOSS_SCALE", "input", "stepCount",
+      "ONE_MINUS_BETA2", "EPSILON", "LOSS_SCALE", "input", "stepCount", "learningRate",
+      "STATE_SIZE", "STATE_LAYOUT",
       // public and private methods
       "inputSize", "outputSize", "parameterCount", "targetWidth", "parameterLayout",
       "getParameters", "setParameters", "predict", "predictBatch", "copy", "loss", "gradient",
@@ -28,7 +29,9 @@ final class Names {
       "optimizerStep", "getGradient", "forward", "backward", "exampleLoss", "outputDelta",
       "trainExample", "evalExample", "label", "checkBatch", "checkLabels", "checkLabel",
       "checkLength", "update", "step", "layout", "specs", "lossScale", "sumGradients",
-      "copyScaled", "addScaled",
+      "copyScaled", "addScaled", "setLearningRate", "optimizerStateLayout", "getOptimizerState",
+      "setOptimizerState", "optimizerStepCount", "setOptimizerStepCount", "checkStateLength",
+      "stateLayout",
       // java.lang.Object members
       "equals", "hashCode", "toString", "getClass", "clone", "finalize", "notify", "notifyAll",
       "wait",
@@ -39,7 +42,7 @@ final class Names {
       "z", "a", "d", "g", "dk", "k", "i", "j", "o", "v", "gw", "gb", "pz", "pa", "p", "buf", "m",
       "s", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "max", "sum", "lse", "stepSize",
       "bc2Sqrt", "denom", "gi", "mi", "vi", "bi", "t", "zj", "aj", "tj", "xi", "zd", "ad",
-      "gOff",
+      "gOff", "lr", "state", "steps",
       // batched and online kernels
       "xT", "rowW", "rowS1", "rowS2", "wr", "br", "vr", "xRows", "rowAcc", "storeDelta", "zr", "gr",
       "dr", "xr", "c0", "c1", "c2", "c3", "d0", "d1", "d2", "d3", "e0", "xOff0", "S", "CHUNK",

@@ -7,7 +7,6 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
-import dev.netc.ir.Decimals;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Optimizer;
 import java.util.ArrayList;
@@ -24,21 +23,29 @@ import javax.lang.model.element.Modifier;
  * else. All of torch.optim's SGD (momentum, Nesterov, weight decay) and Adam are elementwise, so
  * every optimizer fuses.
  *
- * <p>The momentum buffer "starts as the first gradient" without a test: before the first step the
- * buffers are zero (construction and {@code resetOptimizer} zero them), and {@code MOMENTUM * 0 +
- * g} is {@code g}.
+ * <p>The momentum buffer "starts as the first gradient" without a test in the loops: before the
+ * first step the buffers are zeroed, and {@code MOMENTUM * 0 + g} is {@code g}.
  */
 final class OnlineEmitter {
+  /** Locals of a layer's state buffers, in {@link Optimizer#stateBuffers()} order. */
+  private static final List<String> WEIGHT_STATE = List.of("wbuf", "wv2");
+  private static final List<String> BIAS_STATE = List.of("bbuf", "bv");
+  /** Scalar backend: the scratch rows of the state buffers, and their locals. */
+  private static final List<String> ROW_FIELDS = List.of("rowS1", "rowS2");
+  private static final List<String> ROW_STATE = List.of("br", "vr");
+
   private final EmitContext ctx;
   private final Optimizer opt;
-  private final int stateArrays;
+  private final OptimizerEmitter optimizer;
+  private final int buffers;
   private final Loops loops;
 
-  OnlineEmitter(EmitContext ctx) {
+  OnlineEmitter(EmitContext ctx, OptimizerEmitter optimizer) {
     this.ctx = ctx;
     this.loops = new Loops(ctx);
     this.opt = ctx.network().optimizer();
-    this.stateArrays = new OptimizerEmitter(ctx).stateArrays();
+    this.optimizer = optimizer;
+    this.buffers = opt.stateBuffers().size();
   }
 
   /**
@@ -54,11 +61,8 @@ final class OnlineEmitter {
     int widest = ctx.network().layers().stream().mapToInt(Layer::inSize).max().orElse(1);
     List<FieldSpec> f = new ArrayList<>();
     f.add(ctx.buffer("rowW", widest));
-    if (stateArrays >= 1) {
-      f.add(ctx.buffer("rowS1", widest));
-    }
-    if (stateArrays == 2) {
-      f.add(ctx.buffer("rowS2", widest));
+    for (String row : ROW_FIELDS.subList(0, buffers)) {
+      f.add(ctx.buffer(row, widest));
     }
     return f;
   }
@@ -76,10 +80,7 @@ final class OnlineEmitter {
   private List<ParameterSpec> parameters() {
     List<ParameterSpec> p = new ArrayList<>();
     p.add(ParameterSpec.builder(TypeName.DOUBLE, "scale").build());
-    if (stateArrays == 2) {
-      p.add(ParameterSpec.builder(ctx.scalar(), "stepSize").build());
-      p.add(ParameterSpec.builder(ctx.scalar(), "bc2Sqrt").build());
-    }
+    p.addAll(optimizer.stepParameters());
     return p;
   }
 
@@ -89,16 +90,16 @@ final class OnlineEmitter {
             + "optimizer with its gradient\ntimes {@code scale}, layer by layer, in one pass "
             + "over each layer's weights.\n")
         .addModifiers(Modifier.PRIVATE)
-        .addParameter(TypeName.DOUBLE, "scale")
-        .addStatement("stepCount++");
-    if (opt instanceof Optimizer.Adam a) {
-      m.addStatement("$T stepSize = $L", ctx.scalar(), ctx.precision().cast(
-          Decimals.of(a.lr()) + " / (1.0 - Math.pow(" + Decimals.of(a.beta1())
-              + ", stepCount))"));
-      m.addStatement("$T bc2Sqrt = $L", ctx.scalar(), ctx.precision().cast(
-          "Math.sqrt(1.0 - Math.pow(" + Decimals.of(a.beta2()) + ", stepCount))"));
+        .addParameter(TypeName.DOUBLE, "scale");
+    if (opt.firstStepRule()) {
+      m.addComment("torch.optim.SGD's buffer starts as the first gradient: MOMENTUM * 0 + g = g.");
+      m.beginControlFlow("if (stepCount == 0)");
+      m.addStatement("resetOptimizer()");
+      m.endControlFlow();
     }
-    String args = stateArrays == 2 ? "scale, stepSize, bc2Sqrt" : "scale";
+    optimizer.beginStep(m);
+    String args = parameters().stream().map(ParameterSpec::name)
+        .collect(java.util.stream.Collectors.joining(", "));
     List<CodeBlock> blocks = new ArrayList<>();
     for (int i = ctx.network().layers().size() - 1; i >= 0; i--) {
       blocks.add(CodeBlock.of("$N($L);\n", ctx.names().batch(i).online(), args));
@@ -115,21 +116,14 @@ final class OnlineEmitter {
     ctx.declareArray(c, "b", n.bias());
     ctx.declareArray(c, "d", n.delta());
     ctx.declareArray(c, "x", ctx.inputOf(index));
-    if (stateArrays >= 1) {
-      ctx.declareArray(c, "wbuf", n.weightState1());
-      ctx.declareArray(c, "bbuf", n.biasState1());
-    }
-    if (stateArrays == 2) {
-      ctx.declareArray(c, "wv2", n.weightState2());
-      ctx.declareArray(c, "bv", n.biasState2());
+    for (int k = 0; k < buffers; k++) {
+      ctx.declareArray(c, WEIGHT_STATE.get(k), optimizer.weightState(index).get(k));
+      ctx.declareArray(c, BIAS_STATE.get(k), optimizer.biasState(index).get(k));
     }
     if (!loops.vector()) {
       ctx.declareArray(c, "wr", "rowW");
-      if (stateArrays >= 1) {
-        ctx.declareArray(c, "br", "rowS1");
-      }
-      if (stateArrays == 2) {
-        ctx.declareArray(c, "vr", "rowS2");
+      for (int k = 0; k < buffers; k++) {
+        ctx.declareArray(c, ROW_STATE.get(k), ROW_FIELDS.get(k));
       }
     }
     boolean propagate = index > 0;
@@ -143,7 +137,7 @@ final class OnlineEmitter {
     c.addStatement("$T wi = b[o]", ctx.scalar());
     c.addStatement("$T gi = ds", ctx.scalar());
     c.add("{\n").indent();
-    update(c, "b", "o", "bbuf", "bv");
+    update(c, "b", "o", BIAS_STATE);
     c.unindent().add("}\n");
     c.addStatement("int k = o * $L", in);
     if (loops.vector()) {
@@ -155,7 +149,7 @@ final class OnlineEmitter {
         c.addStatement("g[i] += dk * wi");
       }
       c.addStatement("gi = ds * x[i]");
-      update(c, "w", "k + i", "wbuf", "wv2");
+      update(c, "w", "k + i", WEIGHT_STATE);
       c.endControlFlow();
     } else {
       rowCopies(c, in, true);
@@ -165,7 +159,7 @@ final class OnlineEmitter {
         c.addStatement("g[i] += dk * wi");
       }
       c.addStatement("gi = ds * x[i]");
-      update(c, "wr", "i", "br", "vr");
+      update(c, "wr", "i", ROW_STATE);
       c.endControlFlow();
       rowCopies(c, in, false);
     }
@@ -183,10 +177,9 @@ final class OnlineEmitter {
       }
     }
     return MethodSpec.methodBuilder(ctx.names().batch(index).online())
-        .addJavadoc("Layer $L, one example: $Lgradient and $L update fused in one pass over "
-            + "the weights.\n", Javadoc.escape(layer.name()),
-            propagate ? "delta of the previous layer (old weights), " : "",
-            opt instanceof Optimizer.Adam ? "Adam" : "SGD")
+        .addJavadoc("Layer $L, one example: $Lgradient and optimizer update fused in one pass "
+            + "over the weights.\n", Javadoc.escape(layer.name()),
+            propagate ? "delta of the previous layer (old weights), " : "")
         .addModifiers(Modifier.PRIVATE)
         .addParameters(parameters())
         .addCode(c.build())
@@ -195,8 +188,9 @@ final class OnlineEmitter {
 
   /** Copies the weight row (and its state) into the scratch rows, or back. */
   private void rowCopies(CodeBlock.Builder c, int in, boolean into) {
-    String[][] pairs = {{"w", "wr"}, {"wbuf", "br"}, {"wv2", "vr"}};
-    for (int p = 0; p <= stateArrays; p++) {
+    String[][] pairs = {{"w", "wr"}, {WEIGHT_STATE.get(0), ROW_STATE.get(0)},
+        {WEIGHT_STATE.get(1), ROW_STATE.get(1)}};
+    for (int p = 0; p <= buffers; p++) {
       if (into) {
         c.addStatement("$T.arraycopy($L, k, $L, 0, $L)", System.class, pairs[p][0], pairs[p][1],
             in);
@@ -217,55 +211,22 @@ final class OnlineEmitter {
       c.addStatement("wv.mul(dk).add($T.fromArray(SPECIES, g, i)).intoArray(g, i)", v);
     }
     c.addStatement("$T gv = $T.fromArray(SPECIES, x, i).mul(ds)", v, v);
-    if (opt.weightDecay() != 0) {
-      c.addStatement("gv = wv.mul(WEIGHT_DECAY).add(gv)");
-    }
-    switch (stateArrays) {
-      case 0 -> c.addStatement("wv.sub(gv.mul(LEARNING_RATE)).intoArray(w, k + i)");
-      case 1 -> {
-        c.addStatement("$T bv = $T.fromArray(SPECIES, wbuf, k + i).mul(MOMENTUM).add(gv)", v, v);
-        c.addStatement("bv.intoArray(wbuf, k + i)");
-        c.addStatement(((Optimizer.Sgd) opt).nesterov()
-            ? "wv.sub(bv.mul(MOMENTUM).add(gv).mul(LEARNING_RATE)).intoArray(w, k + i)"
-            : "wv.sub(bv.mul(LEARNING_RATE)).intoArray(w, k + i)");
-      }
-      default -> {
-        c.addStatement("$T mv = $T.fromArray(SPECIES, wbuf, k + i).mul(BETA1)"
-            + ".add(gv.mul(ONE_MINUS_BETA1))", v, v);
-        c.addStatement("$T vv = $T.fromArray(SPECIES, wv2, k + i).mul(BETA2)"
-            + ".add(gv.mul(gv).mul(ONE_MINUS_BETA2))", v, v);
-        c.addStatement("mv.intoArray(wbuf, k + i)");
-        c.addStatement("vv.intoArray(wv2, k + i)");
-        c.addStatement("wv.sub(mv.div(vv.sqrt().div(bc2Sqrt).add(EPSILON)).mul(stepSize))"
-            + ".intoArray(w, k + i)");
-      }
+    for (String statement : opt.javaVectorUpdate(v.simpleName(), "w",
+        WEIGHT_STATE.subList(0, buffers), "k + i")) {
+      c.addStatement("$L", statement);
     }
     c.endControlFlow();
   }
 
   /** The optimizer on {@code p[at]}, whose old value is in {@code wi}, with gradient {@code gi}. */
-  private void update(CodeBlock.Builder c, String p, String at, String s1, String s2) {
-    if (opt.weightDecay() != 0) {
-      c.addStatement("gi += WEIGHT_DECAY * wi");
+  private void update(CodeBlock.Builder c, String p, String at, List<String> state) {
+    List<String> elements = new ArrayList<>();
+    for (String s : state.subList(0, buffers)) {
+      elements.add(s + "[" + at + "]");
     }
-    switch (stateArrays) {
-      case 0 -> c.addStatement("$L[$L] = wi - LEARNING_RATE * gi", p, at);
-      case 1 -> {
-        c.addStatement("$T bi = MOMENTUM * $L[$L] + gi", ctx.scalar(), s1, at);
-        c.addStatement("$L[$L] = bi", s1, at);
-        c.addStatement(((Optimizer.Sgd) opt).nesterov()
-            ? "$L[$L] = wi - LEARNING_RATE * (gi + MOMENTUM * bi)"
-            : "$L[$L] = wi - LEARNING_RATE * bi", p, at);
-      }
-      default -> {
-        c.addStatement("$T mi = BETA1 * $L[$L] + ONE_MINUS_BETA1 * gi", ctx.scalar(), s1, at);
-        c.addStatement("$T vi = BETA2 * $L[$L] + ONE_MINUS_BETA2 * gi * gi", ctx.scalar(), s2,
-            at);
-        c.addStatement("$L[$L] = mi", s1, at);
-        c.addStatement("$L[$L] = vi", s2, at);
-        c.addStatement("$L[$L] = wi - stepSize * (mi / ($L / bc2Sqrt + EPSILON))", p, at,
-            ctx.precision().cast("Math.sqrt(vi)"));
-      }
+    for (String statement : opt.javaUpdate(ctx.scalar().toString(), p + "[" + at + "]",
+        elements, null, ctx.precision())) {
+      c.addStatement("$L", statement);
     }
   }
 }

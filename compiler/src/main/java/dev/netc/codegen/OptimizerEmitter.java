@@ -5,19 +5,19 @@ import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.TypeName;
-import dev.netc.ir.Decimals;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Optimizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import javax.lang.model.element.Modifier;
 
 /**
- * Emits the optimizer: hyperparameters as constants, its state as fields, {@code optimizerStep()},
- * {@code resetOptimizer()} and one static {@code update} helper that walks a parameter array.
- * Formulas are torch.optim's (see {@link Optimizer}); terms whose hyperparameter is zero (weight
- * decay, momentum) are left out of the generated code altogether.
+ * Emits the optimizer: hyperparameters as constants, its state as fields (buffers, step count,
+ * learning rate), {@code optimizerStep()}, {@code resetOptimizer()} and one static {@code update}
+ * helper that walks a parameter array. The update rule is the {@link Optimizer}'s template; this
+ * class only lays it out over the layers. {@link OptimizerStateEmitter} adds the accessors.
  */
 final class OptimizerEmitter {
   private final EmitContext ctx;
@@ -28,52 +28,54 @@ final class OptimizerEmitter {
     this.opt = ctx.network().optimizer();
   }
 
-  /** Number of state arrays per parameter array: 0 (plain SGD), 1 (momentum) or 2 (Adam). */
-  int stateArrays() {
-    if (opt instanceof Optimizer.Adam) {
-      return 2;
-    }
-    return ((Optimizer.Sgd) opt).momentum() != 0 ? 1 : 0;
-  }
-
-  /** Hyperparameter constants. */
+  /** The learning rate of the .net file, then the hyperparameter constants of the templates. */
   List<FieldSpec> constants() {
     List<FieldSpec> f = new ArrayList<>();
-    f.add(constant("LEARNING_RATE", opt.lr()));
-    if (opt.weightDecay() != 0) {
-      f.add(constant("WEIGHT_DECAY", opt.weightDecay()));
-    }
-    if (opt instanceof Optimizer.Sgd sgd && sgd.momentum() != 0) {
-      f.add(constant("MOMENTUM", sgd.momentum()));
-    }
-    if (opt instanceof Optimizer.Adam adam) {
-      f.add(constant("BETA1", adam.beta1()));
-      f.add(constant("ONE_MINUS_BETA1", 1 - adam.beta1()));
-      f.add(constant("BETA2", adam.beta2()));
-      f.add(constant("ONE_MINUS_BETA2", 1 - adam.beta2()));
-      f.add(constant("EPSILON", adam.eps()));
+    f.add(FieldSpec.builder(TypeName.DOUBLE, "LEARNING_RATE", Modifier.PRIVATE, Modifier.STATIC,
+            Modifier.FINAL)
+        .addJavadoc("The learning rate of the .net file.\n")
+        .initializer("$L", dev.netc.ir.Decimals.of(opt.lr()))
+        .build());
+    for (Map.Entry<String, Double> c : opt.javaConstants().entrySet()) {
+      f.add(FieldSpec.builder(ctx.scalar(), c.getKey(), Modifier.PRIVATE, Modifier.STATIC,
+              Modifier.FINAL)
+          .initializer("$L", ctx.lit(c.getValue()))
+          .build());
     }
     return f;
   }
 
-  /** State fields: per parameter array its state arrays, and the step count. */
+  /** State fields: per parameter array its state buffers, the step count, the learning rate. */
   List<FieldSpec> fields() {
     List<FieldSpec> f = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
-      Names.LayerNames n = ctx.names().layer(l.index());
-      if (stateArrays() >= 1) {
-        f.add(ctx.buffer(n.weightState1(), l.weightCount()));
-        f.add(ctx.buffer(n.biasState1(), l.outSize()));
-      }
-      if (stateArrays() >= 2) {
-        f.add(ctx.buffer(n.weightState2(), l.weightCount()));
-        f.add(ctx.buffer(n.biasState2(), l.outSize()));
+      List<String> w = weightState(l.index());
+      List<String> b = biasState(l.index());
+      for (int s = 0; s < w.size(); s++) {
+        f.add(ctx.buffer(w.get(s), l.weightCount()));
+        f.add(ctx.buffer(b.get(s), l.outSize()));
       }
     }
     f.add(FieldSpec.builder(TypeName.LONG, "stepCount", Modifier.PRIVATE)
         .addJavadoc("Optimizer steps taken since construction or the last reset.\n")
         .build());
+    f.add(FieldSpec.builder(TypeName.DOUBLE, "learningRate", Modifier.PRIVATE)
+        .addJavadoc("The learning rate of the next optimizer step.\n")
+        .initializer("LEARNING_RATE")
+        .build());
     return f;
+  }
+
+  /** The state buffers of layer {@code index}'s weight, in {@link Optimizer#stateBuffers} order. */
+  List<String> weightState(int index) {
+    Names.LayerNames n = ctx.names().layer(index);
+    return List.of(n.weightState1(), n.weightState2()).subList(0, opt.stateBuffers().size());
+  }
+
+  /** The state buffers of layer {@code index}'s bias. */
+  List<String> biasState(int index) {
+    Names.LayerNames n = ctx.names().layer(index);
+    return List.of(n.biasState1(), n.biasState2()).subList(0, opt.stateBuffers().size());
   }
 
   /** Per layer, the copy constructor's statements that copy the state from {@code source}. */
@@ -95,10 +97,35 @@ final class OptimizerEmitter {
     return List.of(step(true), step(false), reset(), update());
   }
 
+  /**
+   * The statements that start a step: count it and compute the per-step scalars of the optimizer
+   * as locals (which {@link #stepParameters()} names).
+   */
+  void beginStep(MethodSpec.Builder m) {
+    m.addStatement("stepCount++");
+    for (Map.Entry<String, String> s : opt.javaStepScalars(ctx.precision()).entrySet()) {
+      m.addStatement("$T $L = $L", ctx.scalar(), s.getKey(), s.getValue());
+    }
+  }
+
+  /** The per-step scalars as parameters, for the methods that a step calls. */
+  List<ParameterSpec> stepParameters() {
+    List<ParameterSpec> p = new ArrayList<>();
+    for (String name : opt.javaStepScalars(ctx.precision()).keySet()) {
+      p.add(ParameterSpec.builder(ctx.scalar(), name).build());
+    }
+    return p;
+  }
+
+  private String stepArguments() {
+    return String.join(", ", opt.javaStepScalars(ctx.precision()).keySet());
+  }
+
   private MethodSpec step(boolean external) {
     MethodSpec.Builder m;
     if (external) {
       m = MethodSpec.methodBuilder("optimizerStep")
+          .addAnnotation(Override.class)
           .addJavadoc("Applies one optimizer step with the gradient {@code grad}, in {@link "
               + "#parameterLayout()} order\n(e.g. summed with {@link #accumulateGradient}): "
               + "$L.\n", Javadoc.escape(opt.describe()))
@@ -112,21 +139,16 @@ final class OptimizerEmitter {
           .addModifiers(Modifier.PRIVATE)
           .addParameter(TypeName.DOUBLE, "scale");
     }
-    boolean adam = opt instanceof Optimizer.Adam;
-    if (stateArrays() == 1) {
+    List<ParameterSpec> params = new ArrayList<>();
+    params.add(external ? ParameterSpec.builder(ctx.array(), "grad").build()
+        : ParameterSpec.builder(TypeName.DOUBLE, "scale").build());
+    if (opt.firstStepRule()) {
       m.addComment("torch.optim.SGD: the momentum buffer starts as the first gradient.");
       m.addStatement("boolean first = stepCount == 0");
+      params.add(ParameterSpec.builder(TypeName.BOOLEAN, "first").build());
     }
-    m.addStatement("stepCount++");
-    if (adam) {
-      Optimizer.Adam a = (Optimizer.Adam) opt;
-      m.addComment("torch.optim.Adam's bias corrections, computed in double once per step.");
-      m.addStatement("$T stepSize = $L", ctx.scalar(), ctx.precision().cast(
-          Decimals.of(a.lr()) + " / (1.0 - Math.pow(" + Decimals.of(a.beta1())
-              + ", stepCount))"));
-      m.addStatement("$T bc2Sqrt = $L", ctx.scalar(), ctx.precision().cast(
-          "Math.sqrt(1.0 - Math.pow(" + Decimals.of(a.beta2()) + ", stepCount))"));
-    }
+    beginStep(m);
+    params.addAll(stepParameters());
     List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
@@ -137,39 +159,32 @@ final class OptimizerEmitter {
           ? CodeBlock.of("grad, $L, $L", ctx.network().biasOffset(l.index()), ctx.lit(1))
           : CodeBlock.of("$N, 0, $L", n.biasGrad(), ctx.precision().cast("scale"));
       blocks.add(CodeBlock.builder()
-          .addStatement("update($L)", updateArgs(n.weight(), wg, n.weightState1(),
-              n.weightState2()))
-          .addStatement("update($L)", updateArgs(n.bias(), bg, n.biasState1(), n.biasState2()))
+          .addStatement("update($L)", updateArgs(n.weight(), wg, weightState(l.index())))
+          .addStatement("update($L)", updateArgs(n.bias(), bg, biasState(l.index())))
           .build());
-    }
-    List<ParameterSpec> params = new ArrayList<>();
-    params.add(external ? ParameterSpec.builder(ctx.array(), "grad").build()
-        : ParameterSpec.builder(TypeName.DOUBLE, "scale").build());
-    if (stateArrays() == 1) {
-      params.add(ParameterSpec.builder(TypeName.BOOLEAN, "first").build());
-    } else if (stateArrays() == 2) {
-      params.add(ParameterSpec.builder(ctx.scalar(), "stepSize").build());
-      params.add(ParameterSpec.builder(ctx.scalar(), "bc2Sqrt").build());
     }
     m.addCode(ctx.helpers().perLayer(external ? "optimizerStep" : "step", false, params,
         blocks));
     return m.build();
   }
 
-  private CodeBlock updateArgs(String p, CodeBlock g, String s1, String s2) {
-    return switch (stateArrays()) {
-      case 0 -> CodeBlock.of("$N, $L", p, g);
-      case 1 -> CodeBlock.of("$N, $L, $N, first", p, g, s1);
-      default -> CodeBlock.of("$N, $L, $N, $N, stepSize, bc2Sqrt", p, g, s1, s2);
-    };
+  private CodeBlock updateArgs(String p, CodeBlock g, List<String> state) {
+    CodeBlock.Builder c = CodeBlock.builder().add("$N, $L", p, g);
+    for (String s : state) {
+      c.add(", $N", s);
+    }
+    if (opt.firstStepRule()) {
+      c.add(", first");
+    }
+    return c.add(", $L", stepArguments()).build();
   }
 
   private MethodSpec reset() {
     MethodSpec.Builder m = MethodSpec.methodBuilder("resetOptimizer")
         .addAnnotation(Override.class)
-        .addJavadoc("Forgets the optimizer state: step count$L.\n",
-            stateArrays() == 0 ? "" : stateArrays() == 1 ? " and momentum buffers"
-                : " and Adam moments")
+        .addJavadoc("Forgets the optimizer state (the step count$L); the learning rate stays.\n",
+            opt.stateBuffers().isEmpty() ? "" : " and the buffers "
+                + String.join(", ", opt.stateBuffers()))
         .addModifiers(Modifier.PUBLIC);
     List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
@@ -185,79 +200,45 @@ final class OptimizerEmitter {
   }
 
   private MethodSpec update() {
+    List<String> buffers = List.of("s0", "s1").subList(0, opt.stateBuffers().size());
     MethodSpec.Builder m = MethodSpec.methodBuilder("update")
+        .addJavadoc("One optimizer step on one parameter array$L:\n$L.\n",
+            buffers.isEmpty() ? "" : " and its state buffers", Javadoc.escape(opt.describe()))
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
         .addParameter(ctx.array(), "p")
         .addParameter(ctx.array(), "g")
         .addParameter(TypeName.INT, "gOff")
         // In the network's precision, so that C2 vectorizes the loop (see scaledCopy).
         .addParameter(ctx.scalar(), "scale");
-    String gi = "g[gOff + i] * scale";
-    boolean decay = ctx.network().optimizer().weightDecay() != 0;
-    switch (stateArrays()) {
-      case 0 -> {
-        m.addJavadoc("SGD on one parameter array: p -= lr * (g + weight_decay * p).\n");
-        m.beginControlFlow("for (int i = 0; i < p.length; i++)");
-        gradient(m, gi, decay);
-        m.addStatement("p[i] -= LEARNING_RATE * gi");
-        m.endControlFlow();
-      }
-      case 1 -> {
-        boolean nesterov = ((Optimizer.Sgd) opt).nesterov();
-        m.addJavadoc("SGD with $L momentum on one parameter array and its buffer.\n",
-            nesterov ? "Nesterov" : "heavy-ball");
-        m.addParameter(ctx.array(), "buf").addParameter(TypeName.BOOLEAN, "first");
-        m.beginControlFlow("for (int i = 0; i < p.length; i++)");
-        gradient(m, gi, decay);
-        m.addStatement("$T bi = first ? gi : MOMENTUM * buf[i] + gi", ctx.scalar());
-        m.addStatement("buf[i] = bi");
-        m.addStatement(nesterov ? "p[i] -= LEARNING_RATE * (gi + MOMENTUM * bi)"
-            : "p[i] -= LEARNING_RATE * bi");
-        m.endControlFlow();
-      }
-      default -> {
-        m.addJavadoc("Adam on one parameter array and its two moments.\n");
-        m.addParameter(ctx.array(), "m").addParameter(ctx.array(), "v")
-            .addParameter(ctx.scalar(), "stepSize").addParameter(ctx.scalar(), "bc2Sqrt");
-        m.beginControlFlow("for (int i = 0; i < p.length; i++)");
-        gradient(m, gi, decay);
-        m.addStatement("$T mi = BETA1 * m[i] + ONE_MINUS_BETA1 * gi", ctx.scalar());
-        m.addStatement("$T vi = BETA2 * v[i] + ONE_MINUS_BETA2 * gi * gi", ctx.scalar());
-        m.addStatement("m[i] = mi");
-        m.addStatement("v[i] = vi");
-        m.addStatement("$T denom = $L / bc2Sqrt + EPSILON", ctx.scalar(),
-            ctx.precision().cast("Math.sqrt(vi)"));
-        m.addStatement("p[i] -= stepSize * (mi / denom)");
-        m.endControlFlow();
-      }
+    List<String> elements = new ArrayList<>();
+    for (String b : buffers) {
+      m.addParameter(ctx.array(), b);
+      elements.add(b + "[i]");
     }
+    if (opt.firstStepRule()) {
+      m.addParameter(TypeName.BOOLEAN, "first");
+    }
+    m.addParameters(stepParameters());
+    m.beginControlFlow("for (int i = 0; i < p.length; i++)");
+    m.addStatement("$T wi = p[i]", ctx.scalar());
+    m.addStatement("$T gi = g[gOff + i] * scale", ctx.scalar());
+    String first = opt.firstStepRule() ? "first" : null;
+    for (String s : opt.javaUpdate(ctx.scalar().toString(), "p[i]", elements, first,
+        ctx.precision())) {
+      m.addStatement("$L", s);
+    }
+    m.endControlFlow();
     return m.build();
-  }
-
-  private void gradient(MethodSpec.Builder m, String gi, boolean decay) {
-    m.addStatement("$T gi = $L", ctx.scalar(), gi);
-    if (decay) {
-      m.addStatement("gi += WEIGHT_DECAY * p[i]");
-    }
   }
 
   private List<String> stateNames(Layer l) {
     List<String> s = new ArrayList<>();
-    Names.LayerNames n = ctx.names().layer(l.index());
-    if (stateArrays() >= 1) {
-      s.add(n.weightState1());
-      s.add(n.biasState1());
-    }
-    if (stateArrays() >= 2) {
-      s.add(n.weightState2());
-      s.add(n.biasState2());
+    List<String> w = weightState(l.index());
+    List<String> b = biasState(l.index());
+    for (int k = 0; k < w.size(); k++) {
+      s.add(w.get(k));
+      s.add(b.get(k));
     }
     return s;
-  }
-
-  private FieldSpec constant(String name, double value) {
-    return FieldSpec.builder(ctx.scalar(), name, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-        .initializer("$L", ctx.lit(value))
-        .build();
   }
 }

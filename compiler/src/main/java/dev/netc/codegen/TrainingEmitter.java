@@ -39,6 +39,7 @@ final class TrainingEmitter {
   private final Loss loss;
   private final boolean ce;
   private final OptimizerEmitter optimizer;
+  private final OptimizerStateEmitter optimizerState;
   private final LossEmitter losses;
   private final BatchEmitter batch;
 
@@ -49,6 +50,7 @@ final class TrainingEmitter {
     this.loss = ctx.network().loss().orElseThrow();
     this.ce = loss instanceof Loss.CrossEntropy;
     this.optimizer = new OptimizerEmitter(ctx);
+    this.optimizerState = new OptimizerStateEmitter(ctx, optimizer);
     this.losses = new LossEmitter(ctx);
   }
 
@@ -61,6 +63,7 @@ final class TrainingEmitter {
         .initializer("$L", ctx.network().targetWidth())
         .build());
     f.addAll(optimizer.constants());
+    f.addAll(optimizerState.constants());
     return f;
   }
 
@@ -75,7 +78,7 @@ final class TrainingEmitter {
     }
     f.addAll(optimizer.fields());
     if (batch != null) {
-      f.addAll(new OnlineEmitter(ctx).fields());
+      f.addAll(new OnlineEmitter(ctx, optimizer).fields());
     }
     return f;
   }
@@ -101,6 +104,7 @@ final class TrainingEmitter {
       m.add(sumGradients(t));
     }
     m.addAll(optimizer.methods());
+    m.addAll(optimizerState.methods());
     m.add(losses.lossScale());
     m.add(zeroGradient());
     m.add(scaledCopy(false));
@@ -109,7 +113,7 @@ final class TrainingEmitter {
     m.add(example(false));
     if (batch != null) {
       m.add(online());
-      m.addAll(new OnlineEmitter(ctx).methods());
+      m.addAll(new OnlineEmitter(ctx, optimizer).methods());
     }
     m.add(losses.exampleLoss());
     m.add(losses.outputDelta());

@@ -14,11 +14,12 @@ import java.util.Objects;
 
 /**
  * The reference implementation of a network: forward pass, loss, backpropagation and optimizer
- * steps, straight from the IR. Each layer kind's maths lives in its {@link LayerPass}, activation
- * and loss maths in {@link Activation} and {@link Loss}; this class only wires them together.
+ * steps, straight from the IR. Activation and loss maths come from {@link Activation} and
+ * {@link Loss}; this class only wires them together.
  *
  * <p>Every arithmetic result is rounded to the network's precision ({@link Precision#round}), so a
- * float network behaves like float code. The order of operations is fixed (see each pass);
+ * float network behaves like float code. The order of operations is fixed: z_j = ((w_j0 a_0 +
+ * w_j1 a_1) + …) + b_j; the backward sums run over the next layer's units in index order;
  * gradients are summed over the batch in example order and then multiplied by
  * {@link Loss#scale}. Not thread-safe: it owns its scratch buffers. Nothing is allocated per step.
  */
@@ -26,19 +27,20 @@ public final class Interpreter implements TrainableDoubleNetwork {
   private final Network network;
   private final Precision p;
   private final Layer[] layers;
-  private final LayerPass[] passes;
   private final Activation[] acts;
+  private final LayerRun[] runs;
   private final double[] params;
   private final double[] input;
   private final double[][] z;
   private final double[][] a;
   private final double[][] delta;
-  /** dL/d(input) of the layer being backpropagated, before the activation below is applied. */
-  private final double[] inputGrad;
   private final Loss loss;
   private final double[] target;
   private final double[] trainGrad;
   private final OptimizerState optimizer;
+  private final List<TensorSpec> parameterLayout;
+  private final List<TensorSpec> stateLayout;
+  private final int stateSize;
 
   /** An interpreter with the seeded initial parameters, identical to generated code. */
   public Interpreter(Network network) {
@@ -56,28 +58,28 @@ public final class Interpreter implements TrainableDoubleNetwork {
     this.p = network.precision();
     this.layers = network.layers().toArray(new Layer[0]);
     int n = layers.length;
-    this.passes = new LayerPass[n];
     this.acts = new Activation[n];
+    this.runs = new LayerRun[n];
     this.z = new double[n][];
     this.a = new double[n][];
     this.delta = new double[n][];
-    int widest = 1;
     for (int m = 0; m < n; m++) {
-      passes[m] = LayerPass.of(layers[m], network.weightOffset(m), p);
       acts[m] = layers[m].activation();
-      widest = Math.max(widest, layers[m].inSize());
+      runs[m] = LayerRun.of(layers[m], network.weightOffset(m), p);
       z[m] = new double[layers[m].outSize()];
       a[m] = new double[layers[m].outSize()];
       delta[m] = new double[layers[m].outSize()];
     }
-    this.inputGrad = new double[widest];
     this.params = new double[network.parameterCount()];
     this.input = new double[network.inputSize()];
     this.loss = network.loss().orElse(null);
     this.target = new double[Math.max(1, network.targetWidth())];
     this.trainGrad = new double[params.length];
     this.optimizer = state != null ? state
-        : OptimizerState.create(network.optimizer(), params.length, p);
+        : new OptimizerState(network.optimizer(), params.length, p);
+    this.parameterLayout = network.parameterLayout();
+    this.stateLayout = network.optimizerStateLayout();
+    this.stateSize = stateLayout.stream().mapToInt(TensorSpec::size).sum();
     setParameters(parameters);
   }
 
@@ -121,7 +123,7 @@ public final class Interpreter implements TrainableDoubleNetwork {
 
   @Override
   public List<TensorSpec> parameterLayout() {
-    return network.parameterLayout();
+    return parameterLayout;
   }
 
   @Override
@@ -236,6 +238,41 @@ public final class Interpreter implements TrainableDoubleNetwork {
     optimizer.reset();
   }
 
+  @Override
+  public double learningRate() {
+    return optimizer.learningRate();
+  }
+
+  @Override
+  public void setLearningRate(double lr) {
+    optimizer.setLearningRate(lr);
+  }
+
+  @Override
+  public List<TensorSpec> optimizerStateLayout() {
+    return stateLayout;
+  }
+
+  @Override
+  public void getOptimizerState(double[] state) {
+    optimizer.transfer(state, parameterLayout, stateSize, true);
+  }
+
+  @Override
+  public void setOptimizerState(double[] state) {
+    optimizer.transfer(state, parameterLayout, stateSize, false);
+  }
+
+  @Override
+  public long optimizerStepCount() {
+    return optimizer.steps();
+  }
+
+  @Override
+  public void setOptimizerStepCount(long steps) {
+    optimizer.setSteps(steps);
+  }
+
   /** Forward pass of example starting at {@code xs[off]}, leaving z and a of every layer. */
   private void forward(double[] xs, int off) {
     for (int k = 0; k < input.length; k++) {
@@ -245,7 +282,7 @@ public final class Interpreter implements TrainableDoubleNetwork {
     for (int m = 0; m < layers.length; m++) {
       double[] zm = z[m];
       double[] am = a[m];
-      passes[m].forward(params, prev, zm);
+      runs[m].forward(params, prev, zm);
       Activation act = acts[m];
       if (act instanceof Activation.Softmax) {
         Activation.Softmax.apply(zm, am);
@@ -281,15 +318,15 @@ public final class Interpreter implements TrainableDoubleNetwork {
     }
     for (int m = last; m >= 0; m--) {
       double[] prev = m == 0 ? input : a[m - 1];
-      passes[m].backward(params, prev, delta[m], grad, m > 0 ? inputGrad : null);
-      if (m > 0) {
-        // δ_{m-1} = dL/d(a_{m-1}) ⊙ σ'(z_{m-1})
-        double[] below = delta[m - 1];
+      double[] below = m == 0 ? null : delta[m - 1];
+      runs[m].backward(params, prev, delta[m], grad, below);
+      if (below != null) {
+        // δ_{m-1} = (W_mᵀ δ_m) ⊙ σ'(z_{m-1})
         double[] zb = z[m - 1];
         double[] ab = a[m - 1];
         Activation act = acts[m - 1];
         for (int k = 0; k < below.length; k++) {
-          below[k] = p.round(inputGrad[k] * p.round(act.derivative(zb[k], ab[k])));
+          below[k] = p.round(below[k] * p.round(act.derivative(zb[k], ab[k])));
         }
       }
     }

@@ -2,35 +2,105 @@ package dev.netc.interp;
 
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
+import dev.netc.runtime.TensorSpec;
+import java.util.Arrays;
+import java.util.List;
 
 /**
- * The mutable state of a {@code torch.optim} optimizer over a flat parameter vector (momentum
- * buffers, Adam moments, step count). It persists across steps until {@link #reset()}.
- *
- * <p>Per-element arithmetic is rounded to the network's precision after every operation, as float
- * code would compute it; per-step scalars (Adam's bias corrections) are computed in double, as
- * torch computes them in Python, then rounded once.
+ * The mutable state of a {@code torch.optim} optimizer over a flat parameter vector: its buffers
+ * (one array per {@link Optimizer#stateBuffers()} entry), the step count and the learning rate.
+ * The update rule itself is {@link Optimizer#step}'s. It persists across steps until
+ * {@link #reset()}, which keeps the learning rate.
  */
-public sealed interface OptimizerState permits SgdState, AdamState {
+final class OptimizerState {
+  private final Optimizer optimizer;
+  private final Precision p;
+  private final double[][] buffers;
+  private long steps;
+  private double learningRate;
 
   /** A fresh state for {@code optimizer} over {@code size} parameters in {@code precision}. */
-  static OptimizerState create(Optimizer optimizer, int size, Precision precision) {
-    // Java 17 has no pattern switch; Optimizer is sealed, so these two cases are all.
-    if (optimizer instanceof Optimizer.Sgd sgd) {
-      return new SgdState(sgd, size, precision);
+  OptimizerState(Optimizer optimizer, int size, Precision precision) {
+    this.optimizer = optimizer;
+    this.p = precision;
+    this.buffers = new double[optimizer.stateBuffers().size()][size];
+    this.learningRate = optimizer.lr();
+  }
+
+  private OptimizerState(OptimizerState source) {
+    this.optimizer = source.optimizer;
+    this.p = source.p;
+    this.buffers = new double[source.buffers.length][];
+    for (int b = 0; b < buffers.length; b++) {
+      buffers[b] = source.buffers[b].clone();
     }
-    return new AdamState((Optimizer.Adam) optimizer, size, precision);
+    this.steps = source.steps;
+    this.learningRate = source.learningRate;
+  }
+
+  /** An independent copy of this state (buffers, step count and learning rate). */
+  OptimizerState copy() {
+    return new OptimizerState(this);
   }
 
   /** Updates {@code params} in place from {@code grad} (which is left unchanged). */
-  void step(double[] params, double[] grad);
+  void step(double[] params, double[] grad) {
+    steps++;
+    optimizer.step(params, grad, buffers, steps, learningRate, p);
+  }
 
-  /** An independent copy of this state (buffers and step count). */
-  OptimizerState copy();
+  /** Forgets the buffers and the step count, as a freshly constructed optimizer. */
+  void reset() {
+    for (double[] b : buffers) {
+      Arrays.fill(b, 0.0);
+    }
+    steps = 0;
+  }
 
-  /** Forgets all state, as a freshly constructed optimizer. */
-  void reset();
+  long steps() {
+    return steps;
+  }
 
-  /** Number of steps taken since construction or the last reset. */
-  long steps();
+  void setSteps(long count) {
+    if (count < 0) {
+      throw new IllegalArgumentException("optimizer step count " + count + " is negative");
+    }
+    steps = count;
+  }
+
+  double learningRate() {
+    return learningRate;
+  }
+
+  void setLearningRate(double lr) {
+    if (!(lr > 0) || Double.isInfinite(lr)) {
+      throw new IllegalArgumentException("learning rate " + lr + " must be finite and > 0");
+    }
+    learningRate = lr;
+  }
+
+  /**
+   * Copies the buffers into {@code state} (when {@code into}) or from it, packed as the network's
+   * optimizer state layout: per tensor of {@code parameters}, its slice of every buffer in turn;
+   * {@code total} is that layout's size.
+   */
+  void transfer(double[] state, List<TensorSpec> parameters, int total, boolean into) {
+    if (state.length != total) {
+      throw new IllegalArgumentException("optimizer state array has length " + state.length
+          + " but must have length " + total);
+    }
+    int off = 0;
+    for (TensorSpec t : parameters) {
+      for (double[] buffer : buffers) {
+        for (int i = 0; i < t.size(); i++) {
+          if (into) {
+            state[off + i] = buffer[t.offset() + i];
+          } else {
+            buffer[t.offset() + i] = p.round(state[off + i]);
+          }
+        }
+        off += t.size();
+      }
+    }
+  }
 }

@@ -147,6 +147,24 @@ public record Network(
   }
 
   /**
+   * The optimizer's state tensors, as the generated classes' {@code optimizerStateLayout()}: for
+   * each tensor of {@link #parameterLayout()}, in order, one tensor per state buffer of the
+   * optimizer ({@code NAME.weight.momentum_buffer}, or {@code .exp_avg} then {@code .exp_avg_sq}),
+   * of the parameter's shape, packed one after another from offset 0.
+   */
+  public List<TensorSpec> optimizerStateLayout() {
+    List<TensorSpec> specs = new ArrayList<>();
+    int offset = 0;
+    for (TensorSpec t : parameterLayout()) {
+      for (String buffer : optimizer.stateBuffers()) {
+        specs.add(new TensorSpec(t.name() + "." + buffer, t.shape(), offset));
+        offset = Math.addExact(offset, t.size());
+      }
+    }
+    return List.copyOf(specs);
+  }
+
+  /**
    * Values per example in a target array (0 when the network has no loss). Allocation-free (no
    * Optional.map lambda): the interpreter asks for it on every training step.
    */

@@ -65,7 +65,7 @@ class TorchCrossCheckTest {
     String expected = resource("cnn_crosscheck.json");
     Shape.Image in = new Shape.Image(1, 4, 5);
     MaxPool2d layer = new MaxPool2d("mp", 0, in, Window.unpadded(3, 3, 1, 1));
-    MaxPool2dPass pass = new MaxPool2dPass(layer, Precision.DOUBLE);
+    MaxPool2dRun pass = new MaxPool2dRun(layer, Precision.DOUBLE);
     double[] z = new double[layer.outSize()];
     pass.forward(new double[0], numbers(expected, "tieInput"), z);
     assertArrayEquals(numbers(expected, "tiePooled"), z, 0.0);

@@ -45,4 +45,39 @@ public interface TrainableDoubleNetwork extends DoubleNetwork {
 
   /** Forgets the optimizer state (momentum buffers, Adam moments, step count). */
   void resetOptimizer();
+
+  /** The learning rate of the next optimizer step: the .net file's lr until set. */
+  double learningRate();
+
+  /**
+   * Sets the learning rate of the following optimizer steps (how learning-rate schedules drive
+   * training); copy() carries it, resetOptimizer() keeps it.
+   *
+   * @throws IllegalArgumentException if lr is not finite and > 0
+   */
+  void setLearningRate(double lr);
+
+  /**
+   * The optimizer's state tensors, named as torch's optimizer state: for each parameter tensor of
+   * parameterLayout(), in that order, its buffers: "&lt;param&gt;.momentum_buffer" (SGD with
+   * momentum), or "&lt;param&gt;.exp_avg" then "&lt;param&gt;.exp_avg_sq" (Adam); empty for plain
+   * SGD. Offsets index the flat array of getOptimizerState, shapes equal the parameter's.
+   */
+  java.util.List<TensorSpec> optimizerStateLayout();
+
+  /** Copies the optimizer's buffers into state (length: the sum of optimizerStateLayout sizes). */
+  void getOptimizerState(double[] state);
+
+  /** Replaces the optimizer's buffers with state (same layout as getOptimizerState). */
+  void setOptimizerState(double[] state);
+
+  /** Optimizer steps since construction or resetOptimizer() (Adam's t; SGD's first-step rule). */
+  long optimizerStepCount();
+
+  /**
+   * Sets the step count (to resume a checkpoint).
+   *
+   * @throws IllegalArgumentException if steps &lt; 0
+   */
+  void setOptimizerStepCount(long steps);
 }

@@ -10,7 +10,7 @@ import java.util.Arrays;
  * among equals (PyTorch's rule); backward gives each output's gradient to that input alone,
  * remembered by the forward pass.
  */
-final class MaxPool2dPass implements LayerPass {
+final class MaxPool2dRun implements LayerRun {
   private final int channels;
   private final int inH;
   private final int inW;
@@ -21,7 +21,7 @@ final class MaxPool2dPass implements LayerPass {
   private final int[] argmax;
   private final Precision p;
 
-  MaxPool2dPass(MaxPool2d layer, Precision p) {
+  MaxPool2dRun(MaxPool2d layer, Precision p) {
     this.p = p;
     this.channels = layer.inputShape().channels();
     this.inH = layer.inputShape().height();
@@ -56,14 +56,15 @@ final class MaxPool2dPass implements LayerPass {
   }
 
   @Override
-  public void backward(double[] params, double[] in, double[] dz, double[] grad, double[] dIn) {
-    if (dIn == null) {
+  public void backward(double[] params, double[] in, double[] delta, double[] grad,
+      double[] inDelta) {
+    if (inDelta == null) {
       return;
     }
-    Arrays.fill(dIn, 0, channels * inH * inW, 0.0);
+    Arrays.fill(inDelta, 0, channels * inH * inW, 0.0);
     // Overlapping windows (stride < kernel) can pick one input twice: the gradients add up.
     for (int out = 0; out < argmax.length; out++) {
-      dIn[argmax[out]] = p.round(dIn[argmax[out]] + dz[out]);
+      inDelta[argmax[out]] = p.round(inDelta[argmax[out]] + delta[out]);
     }
   }
 }

@@ -9,7 +9,7 @@ import java.util.Arrays;
  * Average pooling: each output is its window's sum (row-major order) divided by the window size;
  * backward spreads each output's gradient, divided by the window size, over its window.
  */
-final class AvgPool2dPass implements LayerPass {
+final class AvgPool2dRun implements LayerRun {
   private final int channels;
   private final int inH;
   private final int inW;
@@ -19,7 +19,7 @@ final class AvgPool2dPass implements LayerPass {
   private final double area;
   private final Precision p;
 
-  AvgPool2dPass(AvgPool2d layer, Precision p) {
+  AvgPool2dRun(AvgPool2d layer, Precision p) {
     this.channels = layer.inputShape().channels();
     this.inH = layer.inputShape().height();
     this.inW = layer.inputShape().width();
@@ -49,20 +49,21 @@ final class AvgPool2dPass implements LayerPass {
   }
 
   @Override
-  public void backward(double[] params, double[] in, double[] dz, double[] grad, double[] dIn) {
-    if (dIn == null) {
+  public void backward(double[] params, double[] in, double[] delta, double[] grad,
+      double[] inDelta) {
+    if (inDelta == null) {
       return;
     }
-    Arrays.fill(dIn, 0, channels * inH * inW, 0.0);
+    Arrays.fill(inDelta, 0, channels * inH * inW, 0.0);
     for (int c = 0; c < channels; c++) {
       for (int y = 0; y < outH; y++) {
         for (int x = 0; x < outW; x++) {
           int first = (c * inH + y * w.strideHeight()) * inW + x * w.strideWidth();
-          double share = p.round(dz[(c * outH + y) * outW + x] / area);
+          double share = p.round(delta[(c * outH + y) * outW + x] / area);
           for (int i = 0; i < w.kernelHeight(); i++) {
             for (int j = 0; j < w.kernelWidth(); j++) {
               int at = first + i * inW + j;
-              dIn[at] = p.round(dIn[at] + share);
+              inDelta[at] = p.round(inDelta[at] + share);
             }
           }
         }

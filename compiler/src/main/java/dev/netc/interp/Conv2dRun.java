@@ -8,9 +8,9 @@ import java.util.Arrays;
 /**
  * A 2-D convolution, directly: z[o, y, x] = (Σ over c, i, j in that order of W[o, c, i, j] ·
  * in[c, y·S − P + i, x·S − P + j]) + b[o], positions in the padding skipped (they are zero).
- * Backward scatters each dL/dz into the weight gradient and dL/d(in) in the same order.
+ * Backward scatters each dL/delta into the weight gradient and dL/d(in) in the same order.
  */
-final class Conv2dPass implements LayerPass {
+final class Conv2dRun implements LayerRun {
   private final int inC;
   private final int inH;
   private final int inW;
@@ -22,7 +22,7 @@ final class Conv2dPass implements LayerPass {
   private final int bias;
   private final Precision p;
 
-  Conv2dPass(Conv2d layer, int offset, Precision p) {
+  Conv2dRun(Conv2d layer, int offset, Precision p) {
     this.inC = layer.inputShape().channels();
     this.inH = layer.inputShape().height();
     this.inW = layer.inputShape().width();
@@ -68,16 +68,17 @@ final class Conv2dPass implements LayerPass {
   }
 
   @Override
-  public void backward(double[] params, double[] in, double[] dz, double[] grad, double[] dIn) {
+  public void backward(double[] params, double[] in, double[] delta, double[] grad,
+      double[] inDelta) {
     int kh = w.kernelHeight();
     int kw = w.kernelWidth();
-    if (dIn != null) {
-      Arrays.fill(dIn, 0, inC * inH * inW, 0.0);
+    if (inDelta != null) {
+      Arrays.fill(inDelta, 0, inC * inH * inW, 0.0);
     }
     for (int o = 0; o < outC; o++) {
       for (int y = 0; y < outH; y++) {
         for (int x = 0; x < outW; x++) {
-          double d = dz[(o * outH + y) * outW + x];
+          double d = delta[(o * outH + y) * outW + x];
           grad[bias + o] = p.round(grad[bias + o] + d);
           int top = y * w.strideHeight() - w.padHeight();
           int left = x * w.strideWidth() - w.padWidth();
@@ -96,8 +97,8 @@ final class Conv2dPass implements LayerPass {
                 int at = (c * inH + row) * inW + col;
                 int wi = kernel + i * kw + j;
                 grad[wi] = p.round(grad[wi] + p.round(d * in[at]));
-                if (dIn != null) {
-                  dIn[at] = p.round(dIn[at] + p.round(params[wi] * d));
+                if (inDelta != null) {
+                  inDelta[at] = p.round(inDelta[at] + p.round(params[wi] * d));
                 }
               }
             }

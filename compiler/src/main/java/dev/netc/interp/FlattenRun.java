@@ -1,7 +1,7 @@
 package dev.netc.interp;
 
 /** Flatten: images are stored in C, H, W order already, so values and gradients pass as they are. */
-final class FlattenPass implements LayerPass {
+final class FlattenRun implements LayerRun {
 
   @Override
   public void forward(double[] params, double[] in, double[] z) {
@@ -9,9 +9,10 @@ final class FlattenPass implements LayerPass {
   }
 
   @Override
-  public void backward(double[] params, double[] in, double[] dz, double[] grad, double[] dIn) {
-    if (dIn != null) {
-      System.arraycopy(dz, 0, dIn, 0, dz.length);
+  public void backward(double[] params, double[] in, double[] delta, double[] grad,
+      double[] inDelta) {
+    if (inDelta != null) {
+      System.arraycopy(delta, 0, inDelta, 0, delta.length);
     }
   }
 }
