@@ -77,7 +77,7 @@ final class Backends {
     try {
       UnsupportedLayerException.check(net);
     } catch (UnsupportedLayerException e) {
-      throw UserException.usage(e.getMessage());
+      throw UserException.usage(e.getMessage() + "; the interpreter runs them: use --interpret");
     }
   }
 

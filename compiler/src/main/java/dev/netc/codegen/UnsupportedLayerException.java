@@ -23,7 +23,7 @@ public final class UnsupportedLayerException extends RuntimeException {
     if (layer.isPresent()) {
       throw new UnsupportedLayerException("generated code for conv2d, maxpool, avgpool and "
           + "flatten layers is not available yet (layer '" + layer.get().name()
-          + "' of network '" + network.name() + "'); the interpreter runs them: use --interpret");
+          + "' of network '" + network.name() + "')");
     }
   }
 }
