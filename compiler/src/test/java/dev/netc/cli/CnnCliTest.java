@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.netc.Frontend;
+import dev.netc.FrontendResult;
+import dev.netc.ir.Network;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -150,6 +153,20 @@ class CnnCliTest {
     assertTrue(r.out().contains("out 4x3x3"), r::toString);
     assertTrue(r.out().contains("out 36"), r::toString);
     assertTrue(r.out().contains("weight [4 x 1 x 3 x 3], bias [4]"), r::toString);
+  }
+
+  @Test
+  void theExampleCnnsAreIssue14sNetworks() throws IOException {
+    // The parameter counts of PyTorch's modules (benchmarks/peers/torch_peer.py).
+    assertEquals(206922, example("fashion-cnn.net").parameterCount());
+    assertEquals(44426, example("lenet5.net").parameterCount());
+  }
+
+  private static Network example(String name) throws IOException {
+    FrontendResult r = Frontend.compile(name,
+        Files.readString(Path.of("..", "examples", name)));
+    assertEquals(1, r.networks().size(), r.renderDiagnostics());
+    return r.networks().get(0);
   }
 
   private static void writeIdx(Path file, int magic, int[] dims, byte[] data) throws IOException {
