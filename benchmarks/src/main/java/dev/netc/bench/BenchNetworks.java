@@ -18,6 +18,7 @@ import dev.netc.ir.Window;
 import dev.netc.runtime.Init;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -67,37 +68,41 @@ public final class BenchNetworks {
 
   /** Issue 14's LeNet-5 on 1x28x28 (as examples/lenet5.net). */
   public static Network lenet5() {
-    WeightInit he = new WeightInit(Init.Scheme.HE, 0);
-    Shape.Image in = new Shape.Image(1, 28, 28);
-    Conv2d conv1 = new Conv2d("conv1", 0, in, 6, new Window(5, 5, 1, 1, 0, 0),
-        new Activation.Relu(), he);
-    MaxPool2d pool1 = new MaxPool2d("maxpool1", 1, conv1.outputShape(),
-        Window.unpadded(2, 2, 2, 2));
-    Conv2d conv2 = new Conv2d("conv2", 2, pool1.outputShape(), 16,
-        new Window(5, 5, 1, 1, 0, 0), new Activation.Relu(), he);
-    MaxPool2d pool2 = new MaxPool2d("maxpool2", 3, conv2.outputShape(),
-        Window.unpadded(2, 2, 2, 2));
-    return network("LeNet5", in, 42, List.of(conv1, pool1, conv2, pool2,
-        new Dense("dense1", 4, pool2.outSize(), 120, new Activation.Relu(), he),
-        new Dense("dense2", 5, 120, 84, new Activation.Relu(), he),
-        new Dense("dense3", 6, 84, 10, new Activation.Softmax(), he)));
+    return twoConvs("LeNet5", 6, 16, new Window(5, 5, 1, 1, 0, 0), 120, 84);
   }
 
   /** Issue 14's "Small" CNN on 1x28x28 (as examples/fashion-cnn.net). */
   public static Network smallCnn() {
+    return twoConvs("SmallCnn", 16, 32, new Window(3, 3, 1, 1, 1, 1), 128);
+  }
+
+  /**
+   * 1x28x28; conv2d {@code c1}, maxpool 2x2, conv2d {@code c2}, maxpool 2x2 (relu, kernel
+   * {@code w}); relu dense layers of the {@code hidden} sizes; dense 10 softmax; He init.
+   */
+  private static Network twoConvs(String name, int c1, int c2, Window w, int... hidden) {
     WeightInit he = new WeightInit(Init.Scheme.HE, 0);
     Shape.Image in = new Shape.Image(1, 28, 28);
-    Conv2d conv1 = new Conv2d("conv1", 0, in, 16, new Window(3, 3, 1, 1, 1, 1),
-        new Activation.Relu(), he);
-    MaxPool2d pool1 = new MaxPool2d("maxpool1", 1, conv1.outputShape(),
-        Window.unpadded(2, 2, 2, 2));
-    Conv2d conv2 = new Conv2d("conv2", 2, pool1.outputShape(), 32,
-        new Window(3, 3, 1, 1, 1, 1), new Activation.Relu(), he);
-    MaxPool2d pool2 = new MaxPool2d("maxpool2", 3, conv2.outputShape(),
-        Window.unpadded(2, 2, 2, 2));
-    return network("SmallCnn", in, 42, List.of(conv1, pool1, conv2, pool2,
-        new Dense("hidden", 4, pool2.outSize(), 128, new Activation.Relu(), he),
-        new Dense("logits", 5, 128, 10, new Activation.Softmax(), he)));
+    List<Layer> layers = new ArrayList<>();
+    Shape.Image shape = in;
+    for (int c : new int[] {c1, c2}) {
+      Conv2d conv = new Conv2d("conv" + (layers.size() / 2 + 1), layers.size(), shape, c, w,
+          new Activation.Relu(), he);
+      MaxPool2d pool = new MaxPool2d("maxpool" + (layers.size() / 2 + 1), layers.size() + 1,
+          conv.outputShape(), Window.unpadded(2, 2, 2, 2));
+      layers.add(conv);
+      layers.add(pool);
+      shape = pool.outputShape();
+    }
+    int size = shape.size();
+    for (int h : hidden) {
+      layers.add(new Dense("dense" + (layers.size() - 3), layers.size(), size, h,
+          new Activation.Relu(), he));
+      size = h;
+    }
+    layers.add(new Dense("dense" + (layers.size() - 3), layers.size(), size, 10,
+        new Activation.Softmax(), he));
+    return network(name, in, 42, layers);
   }
 
   private static Network network(String name, int inputs, long seed, List<Layer> layers) {

@@ -2,7 +2,6 @@ package dev.netc.interp;
 
 import dev.netc.ir.AvgPool2d;
 import dev.netc.ir.Precision;
-import dev.netc.ir.Window;
 import java.util.Arrays;
 
 /**
@@ -10,39 +9,29 @@ import java.util.Arrays;
  * backward spreads each output's gradient, divided by the window size, over its window.
  */
 final class AvgPool2dRun implements LayerRun {
-  private final int channels;
-  private final int inH;
-  private final int inW;
-  private final int outH;
-  private final int outW;
-  private final Window w;
+  private final PoolGrid g;
   private final double area;
   private final Precision p;
 
   AvgPool2dRun(AvgPool2d layer, Precision p) {
-    this.channels = layer.inputShape().channels();
-    this.inH = layer.inputShape().height();
-    this.inW = layer.inputShape().width();
-    this.outH = layer.outputShape().height();
-    this.outW = layer.outputShape().width();
-    this.w = layer.window();
-    this.area = w.kernelHeight() * w.kernelWidth();
+    this.g = new PoolGrid(layer.inputShape(), layer.outputShape(), layer.window());
+    this.area = layer.window().kernelHeight() * layer.window().kernelWidth();
     this.p = p;
   }
 
   @Override
   public void forward(double[] params, double[] in, double[] z) {
-    for (int c = 0; c < channels; c++) {
-      for (int y = 0; y < outH; y++) {
-        for (int x = 0; x < outW; x++) {
-          int first = (c * inH + y * w.strideHeight()) * inW + x * w.strideWidth();
+    for (int c = 0; c < g.out().channels(); c++) {
+      for (int y = 0; y < g.out().height(); y++) {
+        for (int x = 0; x < g.out().width(); x++) {
+          int first = g.first(c, y, x);
           double s = 0;
-          for (int i = 0; i < w.kernelHeight(); i++) {
-            for (int j = 0; j < w.kernelWidth(); j++) {
-              s = p.round(s + in[first + i * inW + j]);
+          for (int i = 0; i < g.window().kernelHeight(); i++) {
+            for (int j = 0; j < g.window().kernelWidth(); j++) {
+              s = p.round(s + in[g.at(first, i, j)]);
             }
           }
-          z[(c * outH + y) * outW + x] = p.round(s / area);
+          z[g.output(c, y, x)] = p.round(s / area);
         }
       }
     }
@@ -54,15 +43,15 @@ final class AvgPool2dRun implements LayerRun {
     if (inDelta == null) {
       return;
     }
-    Arrays.fill(inDelta, 0, channels * inH * inW, 0.0);
-    for (int c = 0; c < channels; c++) {
-      for (int y = 0; y < outH; y++) {
-        for (int x = 0; x < outW; x++) {
-          int first = (c * inH + y * w.strideHeight()) * inW + x * w.strideWidth();
-          double share = p.round(delta[(c * outH + y) * outW + x] / area);
-          for (int i = 0; i < w.kernelHeight(); i++) {
-            for (int j = 0; j < w.kernelWidth(); j++) {
-              int at = first + i * inW + j;
+    Arrays.fill(inDelta, 0, g.inSize(), 0.0);
+    for (int c = 0; c < g.out().channels(); c++) {
+      for (int y = 0; y < g.out().height(); y++) {
+        for (int x = 0; x < g.out().width(); x++) {
+          int first = g.first(c, y, x);
+          double share = p.round(delta[g.output(c, y, x)] / area);
+          for (int i = 0; i < g.window().kernelHeight(); i++) {
+            for (int j = 0; j < g.window().kernelWidth(); j++) {
+              int at = g.at(first, i, j);
               inDelta[at] = p.round(inDelta[at] + share);
             }
           }

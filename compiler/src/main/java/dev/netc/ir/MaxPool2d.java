@@ -18,11 +18,7 @@ public record MaxPool2d(String name, int index, Shape.Image inputShape, Window w
   /** Validates the parts, an unpadded window and a non-empty output. */
   public MaxPool2d {
     Objects.requireNonNull(name, "name");
-    Objects.requireNonNull(inputShape, "inputShape");
-    if (index < 0 || window.padHeight() != 0 || window.padWidth() != 0) {
-      throw new IllegalArgumentException("bad layer " + name + ": " + window);
-    }
-    window.output(inputShape, inputShape.channels());
+    window.checkPool(name, index, inputShape);
   }
 
   @Override
@@ -32,7 +28,6 @@ public record MaxPool2d(String name, int index, Shape.Image inputShape, Window w
 
   @Override
   public String describe() {
-    return "maxpool " + inputShape.describe() + " -> " + outputShape().describe() + ", "
-        + window.describe();
+    return window.describePool("maxpool", inputShape);
   }
 }

@@ -54,4 +54,18 @@ public record Window(
         + (strideHeight == strideWidth ? "" + strideHeight : strideHeight + "x" + strideWidth)
         + (padHeight == 0 && padWidth == 0 ? "" : ", padding " + padHeight + "x" + padWidth);
   }
+
+  /** Validates a pooling layer's window: unpadded, a valid index, a non-empty output. */
+  void checkPool(String name, int index, Shape.Image in) {
+    if (index < 0 || padHeight != 0 || padWidth != 0) {
+      throw new IllegalArgumentException("bad layer " + name + ": " + this);
+    }
+    output(in, in.channels());
+  }
+
+  /** A pooling layer as the IR dump writes it, e.g. {@code maxpool 1x4x4 -> 1x2x2, kernel …}. */
+  String describePool(String keyword, Shape.Image in) {
+    return keyword + " " + in.describe() + " -> " + output(in, in.channels()).describe() + ", "
+        + describe();
+  }
 }
