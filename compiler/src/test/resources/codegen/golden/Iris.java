@@ -204,6 +204,7 @@ public final class Iris implements TrainableFloatNetwork {
   /**
    * An independent copy (parameters and optimizer state) for use on another thread.
    */
+  @Override
   public Iris copy() {
     return new Iris(this);
   }
@@ -417,6 +418,7 @@ public final class Iris implements TrainableFloatNetwork {
    * several batches, then apply them with {@link #optimizerStep}. Parameters and optimizer state are
    * unchanged.
    */
+  @Override
   public float accumulateGradient(float[] xs, float[] targets, int n, float[] grad) {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
     float total = sumGradients(xs, targets, n);
@@ -967,7 +969,6 @@ public final class Iris implements TrainableFloatNetwork {
     float[] d = logitsDelta;
     float[] g = hiddenDelta;
     float[] pz = hiddenZ;
-    float[] pa = hiddenAct;
     g[0] = (w[0] * d[0] + w[16] * d[1] + w[32] * d[2])
         * ((float) ((((double) pz[0]) > 0.0 ? 1.0 : 0.0)));
     g[1] = (w[1] * d[0] + w[17] * d[1] + w[33] * d[2])

@@ -205,6 +205,7 @@ public final class Regression implements TrainableDoubleNetwork {
   /**
    * An independent copy (parameters and optimizer state) for use on another thread.
    */
+  @Override
   public Regression copy() {
     return new Regression(this);
   }
@@ -437,6 +438,7 @@ public final class Regression implements TrainableDoubleNetwork {
    * several batches, then apply them with {@link #optimizerStep}. Parameters and optimizer state are
    * unchanged.
    */
+  @Override
   public double accumulateGradient(double[] xs, double[] targets, int n, double[] grad) {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
     double total = sumGradients(xs, targets, n);
@@ -662,26 +664,6 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * Forward and backward pass of one example, adding its unscaled gradient to the buffers;
-   * returns its unscaled loss.
-   */
-  private double trainExample(double[] xs, int xOff, double[] t, int tOff) {
-    forward(xs, xOff);
-    double total = exampleLoss(t, tOff);
-    outputDelta(t, tOff);
-    backward();
-    return total;
-  }
-
-  /**
-   * Forward pass of one example; returns its unscaled loss.
-   */
-  private double evalExample(double[] xs, int xOff, double[] t, int tOff) {
-    forward(xs, xOff);
-    return exampleLoss(t, tOff);
-  }
-
-  /**
    * One optimizer step on the example at {@code xs[xOff]}, its gradient times {@code scale}
    * fused into the update; returns its unscaled loss.
    */
@@ -807,11 +789,9 @@ public final class Regression implements TrainableDoubleNetwork {
    * mse of the current example, summed over the outputs in double.
    */
   private double exampleLoss(double[] t, int tOff) {
-    double[] z = predictionZ;
     double[] a = predictionAct;
     double sum = 0.0;
     for (int j = 0; j < 1; j++) {
-      double zj = z[j];
       double aj = a[j];
       double tj = t[tOff + j];
       sum += (aj - tj) * (aj - tj);
@@ -825,79 +805,10 @@ public final class Regression implements TrainableDoubleNetwork {
   private void outputDelta(double[] t, int tOff) {
     double[] a = predictionAct;
     double[] d = predictionDelta;
-    double[] z = predictionZ;
     for (int j = 0; j < 1; j++) {
-      double zj = z[j];
       double aj = a[j];
       double tj = t[tOff + j];
       d[j] = 2.0 * (aj - tj) * ((1.0));
-    }
-  }
-
-  /**
-   * Back-propagates the output delta through every layer, accumulating gradients.
-   */
-  private void backward() {
-    gradientPrediction();
-    backpropPrediction();
-    gradientFeatures();
-  }
-
-  /**
-   * Layer features: adds delta * x^T to the weight gradient, delta to the bias gradient.
-   */
-  private void gradientFeatures() {
-    double[] gw = featuresWeightGrad;
-    double[] gb = featuresBiasGrad;
-    double[] d = featuresDelta;
-    double[] x = input;
-    for (int o = 0; o < 40; o++) {
-      double dk = d[o];
-      gb[o] += dk;
-      int k = o * 20;
-      for (int i = 0; i < 20; i++) {
-        gw[k + i] += dk * x[i];
-      }
-    }
-  }
-
-  /**
-   * Layer prediction: adds delta * x^T to the weight gradient, delta to the bias gradient.
-   */
-  private void gradientPrediction() {
-    double[] gw = predictionWeightGrad;
-    double[] gb = predictionBiasGrad;
-    double[] d = predictionDelta;
-    double[] x = featuresAct;
-    for (int o = 0; o < 1; o++) {
-      double dk = d[o];
-      gb[o] += dk;
-      int k = o * 40;
-      for (int i = 0; i < 40; i++) {
-        gw[k + i] += dk * x[i];
-      }
-    }
-  }
-
-  /**
-   * Layer prediction: delta of layer features = (W^T delta) * elu(alpha = 1.0)'(z), elementwise.
-   */
-  private void backpropPrediction() {
-    double[] w = predictionWeight;
-    double[] d = predictionDelta;
-    double[] g = featuresDelta;
-    double[] pz = featuresZ;
-    double[] pa = featuresAct;
-    Arrays.fill(g, 0.0);
-    for (int o = 0; o < 1; o++) {
-      double dk = d[o];
-      int k = o * 40;
-      for (int i = 0; i < 40; i++) {
-        g[i] += dk * w[k + i];
-      }
-    }
-    for (int i = 0; i < 40; i++) {
-      g[i] *= (pz[i] > 0.0 ? 1.0 : pa[i] + 1.0);
     }
   }
 

@@ -176,6 +176,7 @@ public final class Xor implements TrainableFloatNetwork {
   /**
    * An independent copy (parameters and optimizer state) for use on another thread.
    */
+  @Override
   public Xor copy() {
     return new Xor(this);
   }
@@ -345,6 +346,7 @@ public final class Xor implements TrainableFloatNetwork {
    * several batches, then apply them with {@link #optimizerStep}. Parameters and optimizer state are
    * unchanged.
    */
+  @Override
   public float accumulateGradient(float[] xs, float[] targets, int n, float[] grad) {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
     float total = sumGradients(xs, targets, n);
@@ -575,11 +577,9 @@ public final class Xor implements TrainableFloatNetwork {
    */
   private float exampleLoss(float[] t, int tOff) {
     float[] z = outZ;
-    float[] a = outAct;
     double sum = 0.0;
     for (int j = 0; j < 1; j++) {
       double zj = z[j];
-      double aj = a[j];
       double tj = t[tOff + j];
       sum += Math.max(zj, 0.0) - zj * tj + Math.log1p(Math.exp(-Math.abs(zj)));
     }
@@ -592,9 +592,7 @@ public final class Xor implements TrainableFloatNetwork {
   private void outputDelta(float[] t, int tOff) {
     float[] a = outAct;
     float[] d = outDelta;
-    float[] z = outZ;
     for (int j = 0; j < 1; j++) {
-      double zj = z[j];
       double aj = a[j];
       double tj = t[tOff + j];
       d[j] = (float) (aj - tj);
@@ -654,7 +652,6 @@ public final class Xor implements TrainableFloatNetwork {
     float[] w = outWeight;
     float[] d = outDelta;
     float[] g = hiddenDelta;
-    float[] pz = hiddenZ;
     float[] pa = hiddenAct;
     g[0] = (w[0] * d[0]) * ((float) ((1.0 - ((double) pa[0]) * ((double) pa[0]))));
     g[1] = (w[1] * d[0]) * ((float) ((1.0 - ((double) pa[1]) * ((double) pa[1]))));

@@ -177,12 +177,25 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
    * (AVX-512) vector registers.
    */
   public int forwardRows(Layer layer) {
-    return Math.min(4, layer.outSize());
+    return Math.min(FORWARD_ROWS, layer.outSize());
   }
+
+  /** The most output rows of a forward tile; see {@link #forwardRows}. */
+  public static final int FORWARD_ROWS = 4;
+
+  /** The most inputs of a forward tile; see {@link #forwardInputs}. */
+  public static final int FORWARD_INPUTS = 4;
+
+  /**
+   * Scalar backend: source rows summed per pass of a backward kernel (examples for ∂W, output rows
+   * for Δ_prev), so each pass over a destination row serves that many multiply-adds
+   * ({@code ScalarBatchKernels}).
+   */
+  public static final int SCALAR_BACKWARD_TERMS = 4;
 
   /** Inputs of a forward tile: 4, fewer for a layer with fewer inputs. */
   public int forwardInputs(Layer layer) {
-    return Math.min(4, layer.inSize());
+    return Math.min(FORWARD_INPUTS, layer.inSize());
   }
 
   /**

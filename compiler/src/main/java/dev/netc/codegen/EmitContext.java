@@ -111,12 +111,12 @@ record EmitContext(Network network, CodegenPolicy policy, Names names, Helpers h
    * evaluated in double and rounded once, so float code gives bit-identical results.
    */
   String value(Activation act, String z) {
-    return precision().cast(act.javaValue(asDouble(z), Precision.DOUBLE));
+    return precision().cast(act.javaValue(asDouble(z)));
   }
 
   /** σ'(z) given a = σ(z), evaluated in double and rounded once, as the interpreter does. */
   String derivative(Activation act, String z, String a) {
-    return precision().cast(act.javaDerivative(asDouble(z), asDouble(a), Precision.DOUBLE));
+    return precision().cast(act.javaDerivative(asDouble(z), asDouble(a)));
   }
 
   /** The field holding the input of layer {@code index}: the input copy or the previous act. */
@@ -132,6 +132,18 @@ record EmitContext(Network network, CodegenPolicy policy, Names names, Helpers h
   /** True if layer {@code index} is the output layer. */
   boolean isOutput(int index) {
     return index == network.layers().size() - 1;
+  }
+
+  /** True if the Java code {@code code} mentions the identifier {@code name}. */
+  static boolean mentions(String code, String name) {
+    return java.util.regex.Pattern.compile("\\b" + name + "\\b").matcher(code).find();
+  }
+
+  /** {@link #declareArray}, only if {@code code} mentions {@code local}. */
+  void declareUsed(CodeBlock.Builder c, String code, String local, String field) {
+    if (mentions(code, local)) {
+      declareArray(c, local, field);
+    }
   }
 
   /** {@code T[] local = field;}: a kernel's local alias of an array field. */

@@ -1,13 +1,11 @@
 package dev.netc.codegen;
 
-import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.JavaFile;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterSpec;
-import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.netc.ir.Decimals;
@@ -17,7 +15,6 @@ import dev.netc.ir.Precision;
 import dev.netc.runtime.DoubleNetwork;
 import dev.netc.runtime.FloatNetwork;
 import dev.netc.runtime.Init;
-import dev.netc.runtime.TensorSpec;
 import dev.netc.runtime.TrainableDoubleNetwork;
 import dev.netc.runtime.TrainableFloatNetwork;
 import java.util.ArrayList;
@@ -36,10 +33,18 @@ public final class JavaGenerator {
 
   private final EmitContext ctx;
   private final ClassName self;
+  private final Backend backend;
+  /** The mini-batch path, or null when the network has none. */
+  private final BatchEmitter batch;
+  /** The training API, or null for an inference-only network. */
+  private final TrainingEmitter training;
 
   private JavaGenerator(Network network, String packageName, CodegenPolicy policy) {
     this.ctx = EmitContext.of(network, policy);
     this.self = ClassName.get(packageName, network.name());
+    this.backend = Backend.of(ctx);
+    this.batch = policy.batched(network) ? new BatchEmitter(ctx, backend) : null;
+    this.training = ctx.trainable() ? new TrainingEmitter(ctx, batch, backend) : null;
   }
 
   /** Generates {@code packageName.NetworkName} with the default {@link CodegenPolicy}. */
@@ -73,7 +78,6 @@ public final class JavaGenerator {
   }
 
   private TypeSpec type() {
-    Network net = ctx.network();
     boolean f = ctx.precision() == Precision.FLOAT;
     Class<?> iface = ctx.trainable()
         ? (f ? TrainableFloatNetwork.class : TrainableDoubleNetwork.class)
@@ -82,6 +86,15 @@ public final class JavaGenerator {
         .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
         .addSuperinterface(iface)
         .addJavadoc(ClassDoc.of(ctx));
+    constants(t);
+    fields(t);
+    constructors(t);
+    methods(t);
+    return t.build();
+  }
+
+  private void constants(TypeSpec.Builder t) {
+    Network net = ctx.network();
     t.addField(intConstant("INPUT_SIZE", net.inputSize(), "Inputs per example."));
     t.addField(intConstant("OUTPUT_SIZE", net.outputSize(), "Outputs per example."));
     t.addField(intConstant("PARAMETER_COUNT", net.parameterCount(),
@@ -91,17 +104,18 @@ public final class JavaGenerator {
         .addJavadoc("The initialization seed of the .net file.\n")
         .initializer("$LL", net.seed())
         .build());
-    Loops loops = new Loops(ctx);
-    BatchEmitter batch = ctx.policy().batched(net) ? new BatchEmitter(ctx, loops) : null;
-    TrainingEmitter training = ctx.trainable() ? new TrainingEmitter(ctx, batch) : null;
     if (training != null) {
       t.addFields(training.constants());
     }
-    t.addFields(loops.constants());
+    t.addFields(backend.constants());
     if (batch != null) {
       t.addField(batch.constant());
     }
-    t.addField(Layouts.field(ctx, "LAYOUT", "layout", ctx.network().parameterLayout()));
+    t.addField(Layouts.field(ctx, "LAYOUT", "layout", net.parameterLayout()));
+  }
+
+  private void fields(TypeSpec.Builder t) {
+    Network net = ctx.network();
     for (Layer l : net.layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
       t.addField(FieldSpec.builder(ctx.array(), n.weight(), ctx.assignedField())
@@ -124,6 +138,9 @@ public final class JavaGenerator {
     if (batch != null) {
       t.addFields(batch.fields());
     }
+  }
+
+  private void constructors(TypeSpec.Builder t) {
     t.addMethod(MethodSpec.constructorBuilder()
         .addJavadoc("Creates the network with the seed of the .net file, {@value #DEFAULT_SEED}."
             + "\n")
@@ -133,21 +150,30 @@ public final class JavaGenerator {
     CodeBlock allocate = allocations();
     t.addMethod(seededConstructor(allocate));
     t.addMethod(copyConstructor(allocate, training));
-    t.addMethod(MethodSpec.methodBuilder("copy")
+  }
+
+  private void methods(TypeSpec.Builder t) {
+    MethodSpec.Builder copy = MethodSpec.methodBuilder("copy")
         .addJavadoc("An independent copy (parameters and optimizer state) for use on another "
             + "thread.\n")
         .addModifiers(Modifier.PUBLIC)
         .returns(self)
-        .addStatement("return new $T(this)", self)
-        .build());
+        .addStatement("return new $T(this)", self);
+    if (training != null) {
+      copy.addAnnotation(Override.class);
+    }
+    t.addMethod(copy.build());
     t.addMethods(new InferenceEmitter(ctx, batch).methods());
-    LayerKernels kernels = new LayerKernels(ctx);
-    for (Layer l : net.layers()) {
+    LayerKernels kernels = new LayerKernels(ctx, backend);
+    for (Layer l : ctx.network().layers()) {
       t.addMethod(kernels.forward(l.index()));
     }
     if (training != null) {
       t.addMethods(training.methods());
-      for (Layer l : net.layers()) {
+    }
+    if (training != null && batch == null) {
+      // The per-example backward pass; a mini-batch path has its own kernels.
+      for (Layer l : ctx.network().layers()) {
         t.addMethod(kernels.gradient(l.index()));
         if (l.index() > 0) {
           t.addMethod(kernels.backprop(l.index()));
@@ -158,7 +184,6 @@ public final class JavaGenerator {
       t.addMethods(batch.methods());
     }
     t.addMethods(ctx.helpers().methods());
-    return t.build();
   }
 
   /** In a deep network, the statements (or helper calls) that allocate the buffers. */

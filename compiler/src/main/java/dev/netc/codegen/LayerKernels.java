@@ -14,9 +14,11 @@ import javax.lang.model.element.Modifier;
  */
 final class LayerKernels {
   private final EmitContext ctx;
+  private final Backend backend;
 
-  LayerKernels(EmitContext ctx) {
+  LayerKernels(EmitContext ctx, Backend backend) {
     this.ctx = ctx;
+    this.backend = backend;
   }
 
   /** The forward method of layer {@code index}: reads the previous activations, writes z, act. */
@@ -43,32 +45,8 @@ final class LayerKernels {
           c.addStatement("a[$L] = $L", o, ctx.value(act, "z[" + o + "]"));
         }
       }
-    } else if (ctx.policy().backend() == CodegenPolicy.Backend.VECTOR) {
-      int rows = Math.min(4, out);
-      int tiled = out / rows * rows;
-      c.add("// $L rows at a time: vector dot products, reduced once per row.\n", rows);
-      c.beginControlFlow("for (int o = 0; o < $L; o += $L)", tiled, rows);
-      vectorRows(c, act, in, rows);
-      c.endControlFlow();
-      if (tiled < out) {
-        c.beginControlFlow("for (int o = $L; o < $L; o++)", tiled, out);
-        vectorRows(c, act, in, 1);
-        c.endControlFlow();
-      }
     } else {
-      int rows = ctx.policy().accumulatorsFor(out);
-      int tiled = rows > 1 ? out / rows * rows : 0;
-      if (tiled > 0) {
-        c.add("// $L rows at a time: independent sums, each over i in ascending order.\n", rows);
-        c.beginControlFlow("for (int o = 0; o < $L; o += $L)", tiled, rows);
-        rowTile(c, act, in, rows);
-        c.endControlFlow();
-      }
-      if (tiled < out) {
-        c.beginControlFlow("for (int o = $L; o < $L; o++)", tiled, out);
-        rowTile(c, act, in, 1);
-        c.endControlFlow();
-      }
+      backend.forwardRows(c, layer);
     }
     if (!act.isElementwise()) {
       softmax(c, out);
@@ -133,8 +111,9 @@ final class LayerKernels {
     ctx.declareArray(c, "d", n.delta());
     ctx.declareArray(c, "g", pn.delta());
     if (!identity) {
-      ctx.declareArray(c, "pz", pn.z());
-      ctx.declareArray(c, "pa", pn.act());
+      String der = ctx.derivative(pact, "pz[0]", "pa[0]");
+      ctx.declareUsed(c, der, "pz", pn.z());
+      ctx.declareUsed(c, der, "pa", pn.act());
     }
     if (ctx.policy().kernel(layer) == CodegenPolicy.Kernel.UNROLLED) {
       for (int i = 0; i < in; i++) {
@@ -176,44 +155,6 @@ final class LayerKernels {
         .build();
   }
 
-  /** Vector dot products of {@code rows} consecutive weight rows starting at row {@code o}. */
-  private void vectorRows(CodeBlock.Builder c, Activation act, int in, int rows) {
-    new Loops(ctx).dotTile(c, rows, 1, "w", r -> "o * " + in + " + " + r * in, "x", u -> "0",
-        String.valueOf(in));
-    for (int r = 0; r < rows; r++) {
-      String j = r == 0 ? "o" : "o + " + r;
-      c.addStatement("z[$L] = s$L0 + b[$L]", j, r, j);
-      if (act.isElementwise()) {
-        c.addStatement("a[$L] = $L", j, ctx.value(act, "z[" + j + "]"));
-      }
-    }
-  }
-
-  /** Dot products of {@code rows} consecutive weight rows starting at row {@code o}. */
-  private void rowTile(CodeBlock.Builder c, Activation act, int in, int rows) {
-    c.addStatement("int k = o * $L", in);
-    for (int r = 0; r < rows; r++) {
-      c.addStatement("$T s$L = $L", ctx.scalar(), r, ctx.lit(0));
-    }
-    c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
-    c.addStatement("$T xi = x[i]", ctx.scalar());
-    for (int r = 0; r < rows; r++) {
-      if (r == 0) {
-        c.addStatement("s0 += w[k + i] * xi");
-      } else {
-        c.addStatement("s$L += w[k + $L + i] * xi", r, r * in);
-      }
-    }
-    c.endControlFlow();
-    for (int r = 0; r < rows; r++) {
-      String j = r == 0 ? "o" : "o + " + r;
-      c.addStatement("z[$L] = s$L + b[$L]", j, r, j);
-      if (act.isElementwise()) {
-        c.addStatement("a[$L] = $L", j, ctx.value(act, "z[" + j + "]"));
-      }
-    }
-  }
-
   /** Softmax of the locals z into a, over {@code out} outputs. */
   void softmax(CodeBlock.Builder c, int out) {
     c.add("// Softmax in double, as the interpreter computes it, shifted by the largest logit.\n");
@@ -233,8 +174,6 @@ final class LayerKernels {
   private String kernelDescription(Layer layer) {
     return ctx.policy().kernel(layer) == CodegenPolicy.Kernel.UNROLLED
         ? "fully unrolled"
-        : ctx.policy().backend() == CodegenPolicy.Backend.VECTOR
-        ? "vector dot products, 4 rows at a time"
-        : "looped, " + ctx.policy().accumulatorsFor(layer.outSize()) + " rows at a time";
+        : backend.forwardDescription(layer);
   }
 }

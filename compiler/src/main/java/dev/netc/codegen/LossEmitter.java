@@ -53,7 +53,10 @@ final class LossEmitter {
     MethodSpec.Builder m = MethodSpec.methodBuilder("exampleLoss")
         .addModifiers(Modifier.PRIVATE).returns(ctx.scalar());
     String target = targetParameters(m);
-    m.addStatement("$T z = $N", ctx.array(), out.z());
+    String term = ce ? "" : loss.javaElementLoss("zj", "aj", "tj", Precision.DOUBLE);
+    if (ce || EmitContext.mentions(term, "zj")) {
+      m.addStatement("$T z = $N", ctx.array(), out.z());
+    }
     if (ce) {
       m.addJavadoc("Cross-entropy of the current example in double: log-sum-exp of the logits "
           + "minus the label's logit.\n");
@@ -70,11 +73,13 @@ final class LossEmitter {
     }
     m.addJavadoc("$L of the current example, summed over the outputs in double.\n",
         loss.keyword());
-    m.addStatement("$T a = $N", ctx.array(), out.act());
+    if (EmitContext.mentions(term, "aj")) {
+      m.addStatement("$T a = $N", ctx.array(), out.act());
+    }
     m.addStatement("double sum = 0.0");
     m.beginControlFlow("for (int j = 0; j < $L; j++)", outputs);
-    elementLocals(m);
-    m.addStatement("sum += $L", loss.javaElementLoss("zj", "aj", "tj", Precision.DOUBLE));
+    elementLocals(m, term);
+    m.addStatement("sum += $L", term);
     m.endControlFlow();
     m.addStatement("return $L", ctx.precision().cast("sum"));
     return m.build();
@@ -88,7 +93,12 @@ final class LossEmitter {
     MethodSpec.Builder m = MethodSpec.methodBuilder("outputDelta")
         .addModifiers(Modifier.PRIVATE);
     String target = targetParameters(m);
-    m.addStatement("$T a = $N", ctx.array(), out.act());
+    String derivative = ce ? "" : "(" + act.javaDerivative("zj", "aj") + ")";
+    String delta = ce ? "" : ctx.precision().cast(
+        loss.javaElementDelta("zj", "aj", "tj", derivative, Precision.DOUBLE));
+    if (ce || EmitContext.mentions(delta, "aj")) {
+      m.addStatement("$T a = $N", ctx.array(), out.act());
+    }
     m.addStatement("$T d = $N", ctx.array(), out.delta());
     if (ce) {
       m.addJavadoc("Unscaled delta of the output layer, softmax + cross-entropy fused: a - "
@@ -99,21 +109,27 @@ final class LossEmitter {
     }
     m.addJavadoc("Unscaled delta of the output layer, d($L)/dz, computed in double.\n",
         loss.keyword());
-    m.addStatement("$T z = $N", ctx.array(), out.z());
+    if (EmitContext.mentions(delta, "zj")) {
+      m.addStatement("$T z = $N", ctx.array(), out.z());
+    }
     m.beginControlFlow("for (int j = 0; j < $L; j++)", outputs);
-    elementLocals(m);
-    String derivative =
-        "(" + act.javaDerivative("zj", "aj", Precision.DOUBLE) + ")";
-    m.addStatement("d[j] = $L", ctx.precision().cast(
-        loss.javaElementDelta("zj", "aj", "tj", derivative, Precision.DOUBLE)));
+    elementLocals(m, delta);
+    m.addStatement("d[j] = $L", delta);
     m.endControlFlow();
     return m.build();
   }
 
-  private void elementLocals(MethodSpec.Builder m) {
-    m.addStatement("double zj = z[j]");
-    m.addStatement("double aj = a[j]");
-    m.addStatement("double tj = t[tOff + j]");
+  /** The per-output locals that {@code code} uses. */
+  private static void elementLocals(MethodSpec.Builder m, String code) {
+    if (EmitContext.mentions(code, "zj")) {
+      m.addStatement("double zj = z[j]");
+    }
+    if (EmitContext.mentions(code, "aj")) {
+      m.addStatement("double aj = a[j]");
+    }
+    if (EmitContext.mentions(code, "tj")) {
+      m.addStatement("double tj = t[tOff + j]");
+    }
   }
 
   /** Class-index checks for cross_entropy targets. */

@@ -1,6 +1,5 @@
 package dev.netc.codegen;
 
-import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
@@ -28,43 +27,32 @@ import javax.lang.model.element.Modifier;
  */
 final class OnlineEmitter {
   /** Locals of a layer's state buffers, in {@link Optimizer#stateBuffers()} order. */
-  private static final List<String> WEIGHT_STATE = List.of("wbuf", "wv2");
+  static final List<String> WEIGHT_STATE = List.of("wbuf", "wv2");
   private static final List<String> BIAS_STATE = List.of("bbuf", "bv");
-  /** Scalar backend: the scratch rows of the state buffers, and their locals. */
-  private static final List<String> ROW_FIELDS = List.of("rowS1", "rowS2");
-  private static final List<String> ROW_STATE = List.of("br", "vr");
+
+  /** Emits the step of one weight, whose old value is {@code array[at]}, in a row loop over i. */
+  interface Element {
+    /** {@code state}: the arrays of the weight's optimizer buffers, indexed by {@code at}. */
+    void emit(String array, String at, List<String> state);
+  }
 
   private final EmitContext ctx;
   private final Optimizer opt;
   private final OptimizerEmitter optimizer;
   private final int buffers;
-  private final Loops loops;
+  private final Backend backend;
 
-  OnlineEmitter(EmitContext ctx, OptimizerEmitter optimizer) {
+  OnlineEmitter(EmitContext ctx, OptimizerEmitter optimizer, Backend backend) {
     this.ctx = ctx;
-    this.loops = new Loops(ctx);
+    this.backend = backend;
     this.opt = ctx.network().optimizer();
     this.optimizer = optimizer;
     this.buffers = opt.stateBuffers().size();
   }
 
-  /**
-   * Scalar backend: scratch rows for one weight row and its optimizer state. Copying a row in and
-   * out (two intrinsic array copies) lets the fused loop index every array at offset 0, which C2
-   * (JDK 17) vectorizes; with the row at offset {@code o * in} beside the input at 0 it does not
-   * (measured 3.6× on the 784-wide rows).
-   */
+  /** The backend's scratch fields of the one-example step. */
   List<FieldSpec> fields() {
-    if (loops.vector()) {
-      return List.of();
-    }
-    int widest = ctx.network().layers().stream().mapToInt(Layer::inSize).max().orElse(1);
-    List<FieldSpec> f = new ArrayList<>();
-    f.add(ctx.buffer("rowW", widest));
-    for (String row : ROW_FIELDS.subList(0, buffers)) {
-      f.add(ctx.buffer(row, widest));
-    }
-    return f;
+    return backend.onlineFields(buffers);
   }
 
   /** onlineStep and the per-layer fused methods. */
@@ -120,12 +108,7 @@ final class OnlineEmitter {
       ctx.declareArray(c, WEIGHT_STATE.get(k), optimizer.weightState(index).get(k));
       ctx.declareArray(c, BIAS_STATE.get(k), optimizer.biasState(index).get(k));
     }
-    if (!loops.vector()) {
-      ctx.declareArray(c, "wr", "rowW");
-      for (int k = 0; k < buffers; k++) {
-        ctx.declareArray(c, ROW_STATE.get(k), ROW_FIELDS.get(k));
-      }
-    }
+    backend.onlineLocals(c, buffers);
     boolean propagate = index > 0;
     if (propagate) {
       ctx.declareArray(c, "g", ctx.names().layer(index - 1).delta());
@@ -140,39 +123,25 @@ final class OnlineEmitter {
     update(c, "b", "o", BIAS_STATE);
     c.unindent().add("}\n");
     c.addStatement("int k = o * $L", in);
-    if (loops.vector()) {
-      c.addStatement("int i = 0");
-      vectorRow(c, in, propagate);
-      c.beginControlFlow("for (; i < $L; i++)", in);
-      c.addStatement("wi = w[k + i]");
+    backend.onlineRow(c, in, buffers, propagate, (array, at, state) -> {
+      c.addStatement("wi = $L[$L]", array, at);
       if (propagate) {
         c.addStatement("g[i] += dk * wi");
       }
       c.addStatement("gi = ds * x[i]");
-      update(c, "w", "k + i", WEIGHT_STATE);
-      c.endControlFlow();
-    } else {
-      rowCopies(c, in, true);
-      c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
-      c.addStatement("wi = wr[i]");
-      if (propagate) {
-        c.addStatement("g[i] += dk * wi");
-      }
-      c.addStatement("gi = ds * x[i]");
-      update(c, "wr", "i", ROW_STATE);
-      c.endControlFlow();
-      rowCopies(c, in, false);
-    }
+      update(c, array, at, state);
+    });
     c.endControlFlow();
     if (propagate) {
       Layer prev = ctx.network().layers().get(index - 1);
       Activation pact = prev.activation();
       if (!(pact instanceof Activation.Identity)) {
         Names.LayerNames pn = ctx.names().layer(index - 1);
-        ctx.declareArray(c, "pz", pn.z());
-        ctx.declareArray(c, "pa", pn.act());
+        String der = ctx.derivative(pact, "pz[i]", "pa[i]");
+        ctx.declareUsed(c, der, "pz", pn.z());
+        ctx.declareUsed(c, der, "pa", pn.act());
         c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
-        c.addStatement("g[i] *= $L", ctx.derivative(pact, "pz[i]", "pa[i]"));
+        c.addStatement("g[i] *= $L", der);
         c.endControlFlow();
       }
     }
@@ -184,38 +153,6 @@ final class OnlineEmitter {
         .addParameters(parameters())
         .addCode(c.build())
         .build();
-  }
-
-  /** Copies the weight row (and its state) into the scratch rows, or back. */
-  private void rowCopies(CodeBlock.Builder c, int in, boolean into) {
-    String[][] pairs = {{"w", "wr"}, {WEIGHT_STATE.get(0), ROW_STATE.get(0)},
-        {WEIGHT_STATE.get(1), ROW_STATE.get(1)}};
-    for (int p = 0; p <= buffers; p++) {
-      if (into) {
-        c.addStatement("$T.arraycopy($L, k, $L, 0, $L)", System.class, pairs[p][0], pairs[p][1],
-            in);
-      } else {
-        c.addStatement("$T.arraycopy($L, 0, $L, k, $L)", System.class, pairs[p][1], pairs[p][0],
-            in);
-      }
-    }
-  }
-
-  /** The vector loop over one weight row; the scalar loop after it finishes the tail. */
-  private void vectorRow(CodeBlock.Builder c, int in, boolean propagate) {
-    ClassName v = loops.vectorType();
-    c.addStatement("int bound = SPECIES.loopBound($L)", in);
-    c.beginControlFlow("for (; i < bound; i += LANES)");
-    c.addStatement("$T wv = $T.fromArray(SPECIES, w, k + i)", v, v);
-    if (propagate) {
-      c.addStatement("wv.mul(dk).add($T.fromArray(SPECIES, g, i)).intoArray(g, i)", v);
-    }
-    c.addStatement("$T gv = $T.fromArray(SPECIES, x, i).mul(ds)", v, v);
-    for (String statement : opt.javaVectorUpdate(v.simpleName(), "w",
-        WEIGHT_STATE.subList(0, buffers), "k + i")) {
-      c.addStatement("$L", statement);
-    }
-    c.endControlFlow();
   }
 
   /** The optimizer on {@code p[at]}, whose old value is in {@code wi}, with gradient {@code gi}. */

@@ -25,8 +25,8 @@ import javax.lang.model.element.Modifier;
  *       inputs, added to the flat gradient once per row and chunk.
  * </ul>
  */
-final class ScalarBatchKernels {
-  private static final int TERMS = 4;
+final class ScalarBatchKernels implements BatchKernels {
+  private static final int TERMS = CodegenPolicy.SCALAR_BACKWARD_TERMS;
 
   private final EmitContext ctx;
 
@@ -35,7 +35,8 @@ final class ScalarBatchKernels {
   }
 
   /** Forward pass of layer {@code index} over {@code m} examples, epilogue fused per row. */
-  MethodSpec forward(int index) {
+  @Override
+  public MethodSpec forward(int index) {
     Layer layer = ctx.network().layers().get(index);
     Names.LayerNames n = ctx.names().layer(index);
     Names.BatchNames bn = ctx.names().batch(index);
@@ -133,7 +134,8 @@ final class ScalarBatchKernels {
   }
 
   /** ∂W += δᵀ X and ∂b += Σ δ over the chunk; X batch-major rows {@code x[s]}. */
-  MethodSpec gradient(int index) {
+  @Override
+  public MethodSpec gradient(int index) {
     Layer layer = ctx.network().layers().get(index);
     Names.LayerNames n = ctx.names().layer(index);
     int in = layer.inSize();
@@ -172,7 +174,8 @@ final class ScalarBatchKernels {
   }
 
   /** δᵀ_prev = (Wᵀ δᵀ) ⊙ σ'ᵀ over the chunk, feature-major (index ≥ 1). */
-  MethodSpec backprop(int index) {
+  @Override
+  public MethodSpec backprop(int index) {
     Layer layer = ctx.network().layers().get(index);
     Layer prev = ctx.network().layers().get(index - 1);
     int in = layer.inSize();

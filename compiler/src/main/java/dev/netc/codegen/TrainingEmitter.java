@@ -42,10 +42,12 @@ final class TrainingEmitter {
   private final OptimizerStateEmitter optimizerState;
   private final LossEmitter losses;
   private final BatchEmitter batch;
+  private final Backend backend;
 
   /** {@code batch} is the mini-batch path, or null when the network has none. */
-  TrainingEmitter(EmitContext ctx, BatchEmitter batch) {
+  TrainingEmitter(EmitContext ctx, BatchEmitter batch, Backend backend) {
     this.batch = batch;
+    this.backend = backend;
     this.ctx = ctx;
     this.loss = ctx.network().loss().orElseThrow();
     this.ce = loss instanceof Loss.CrossEntropy;
@@ -78,7 +80,7 @@ final class TrainingEmitter {
     }
     f.addAll(optimizer.fields());
     if (batch != null) {
-      f.addAll(new OnlineEmitter(ctx, optimizer).fields());
+      f.addAll(new OnlineEmitter(ctx, optimizer, backend).fields());
     }
     return f;
   }
@@ -88,7 +90,7 @@ final class TrainingEmitter {
     return optimizer.copyState();
   }
 
-  /** All training methods. */
+  /** All training methods that the class calls. */
   List<MethodSpec> methods() {
     List<MethodSpec> m = new ArrayList<>();
     m.add(MethodSpec.methodBuilder("targetWidth").addAnnotation(Override.class)
@@ -109,15 +111,21 @@ final class TrainingEmitter {
     m.add(zeroGradient());
     m.add(scaledCopy(false));
     m.add(scaledCopy(true));
-    m.add(example(true));
-    m.add(example(false));
+    if (batch == null) {
+      m.add(example(true));
+    }
+    if (batch == null || ce) {
+      m.add(example(false));
+    }
     if (batch != null) {
       m.add(online());
-      m.addAll(new OnlineEmitter(ctx, optimizer).methods());
+      m.addAll(new OnlineEmitter(ctx, optimizer, backend).methods());
     }
     m.add(losses.exampleLoss());
     m.add(losses.outputDelta());
-    m.add(backward());
+    if (batch == null) {
+      m.add(backward());
+    }
     if (ce) {
       m.addAll(losses.labelChecks());
     }
@@ -194,7 +202,7 @@ final class TrainingEmitter {
                 + "{@link #parameterLayout()} order\nand returns the loss; parameters and "
                 + "optimizer state are unchanged.\n")
         .addModifiers(Modifier.PUBLIC).returns(ctx.scalar());
-    if (t == Targets.VALUES && !add) {
+    if (t == Targets.VALUES) {
       m.addAnnotation(Override.class);
     }
     batchParameters(m, t);
@@ -305,7 +313,10 @@ final class TrainingEmitter {
     return m.addCode(ctx.helpers().perLayer("zeroGradient", blocks)).build();
   }
 
-  /** trainExample (forward, loss, δ_L, backward) or evalExample (forward, loss). */
+  /**
+   * trainExample (forward, loss, δ_L, backward) or evalExample (forward, loss): the per-example
+   * path of a class without a mini-batch path (and evalExample for {@code loss(x, label)}).
+   */
   private MethodSpec example(boolean train) {
     MethodSpec.Builder m = MethodSpec.methodBuilder(train ? "trainExample" : "evalExample")
         .addJavadoc(train

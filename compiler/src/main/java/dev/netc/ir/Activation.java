@@ -29,11 +29,14 @@ public sealed interface Activation {
   /** σ'(z), given also a = σ(z) because several derivatives are cheapest in terms of a. */
   double derivative(double z, double a);
 
-  /** Java expression for σ(z). */
-  String javaValue(String z, Precision p);
+  /**
+   * Java expression for σ(z), evaluated in double (the code generator rounds the result once to
+   * the network's precision, as the interpreter does); {@code z} is a double expression.
+   */
+  String javaValue(String z);
 
-  /** Java expression for σ'(z) given a = σ(z). */
-  String javaDerivative(String z, String a, Precision p);
+  /** Java expression for σ'(z) given a = σ(z), in double like {@link #javaValue}. */
+  String javaDerivative(String z, String a);
 
   /** Canonical text, with parameters, as written in the DSL, e.g. {@code leaky_relu(alpha = 0.01)}. */
   default String describe() {
@@ -54,12 +57,12 @@ public sealed interface Activation {
       return 1.0;
     }
 
-    public String javaValue(String z, Precision p) {
+    public String javaValue(String z) {
       return z;
     }
 
-    public String javaDerivative(String z, String a, Precision p) {
-      return p.literal(1.0);
+    public String javaDerivative(String z, String a) {
+      return Decimals.of(1.0);
     }
   }
 
@@ -77,12 +80,12 @@ public sealed interface Activation {
       return a * (1.0 - a);
     }
 
-    public String javaValue(String z, Precision p) {
-      return p.cast("1.0 / (1.0 + Math.exp(-" + z + "))");
+    public String javaValue(String z) {
+      return "1.0 / (1.0 + Math.exp(-" + z + "))";
     }
 
-    public String javaDerivative(String z, String a, Precision p) {
-      return a + " * (" + p.literal(1.0) + " - " + a + ")";
+    public String javaDerivative(String z, String a) {
+      return a + " * (" + Decimals.of(1.0) + " - " + a + ")";
     }
   }
 
@@ -100,12 +103,12 @@ public sealed interface Activation {
       return 1.0 - a * a;
     }
 
-    public String javaValue(String z, Precision p) {
-      return p.cast("Math.tanh(" + z + ")");
+    public String javaValue(String z) {
+      return "Math.tanh(" + z + ")";
     }
 
-    public String javaDerivative(String z, String a, Precision p) {
-      return "(" + p.literal(1.0) + " - " + a + " * " + a + ")";
+    public String javaDerivative(String z, String a) {
+      return "(" + Decimals.of(1.0) + " - " + a + " * " + a + ")";
     }
   }
 
@@ -127,12 +130,12 @@ public sealed interface Activation {
       return z > 0 ? 1.0 : 0.0;
     }
 
-    public String javaValue(String z, Precision p) {
-      return "(" + z + " > " + p.literal(0) + " ? " + z + " : " + p.literal(0) + ")";
+    public String javaValue(String z) {
+      return "(" + z + " > " + Decimals.of(0) + " ? " + z + " : " + Decimals.of(0) + ")";
     }
 
-    public String javaDerivative(String z, String a, Precision p) {
-      return "(" + z + " > " + p.literal(0) + " ? " + p.literal(1) + " : " + p.literal(0) + ")";
+    public String javaDerivative(String z, String a) {
+      return "(" + z + " > " + Decimals.of(0) + " ? " + Decimals.of(1) + " : " + Decimals.of(0) + ")";
     }
   }
 
@@ -165,12 +168,12 @@ public sealed interface Activation {
       return z > 0 ? 1.0 : alpha;
     }
 
-    public String javaValue(String z, Precision p) {
-      return "(" + z + " > " + p.literal(0) + " ? " + z + " : " + p.literal(alpha) + " * " + z + ")";
+    public String javaValue(String z) {
+      return "(" + z + " > " + Decimals.of(0) + " ? " + z + " : " + Decimals.of(alpha) + " * " + z + ")";
     }
 
-    public String javaDerivative(String z, String a, Precision p) {
-      return "(" + z + " > " + p.literal(0) + " ? " + p.literal(1) + " : " + p.literal(alpha) + ")";
+    public String javaDerivative(String z, String a) {
+      return "(" + z + " > " + Decimals.of(0) + " ? " + Decimals.of(1) + " : " + Decimals.of(alpha) + ")";
     }
   }
 
@@ -203,14 +206,14 @@ public sealed interface Activation {
       return z > 0 ? 1.0 : a + alpha;
     }
 
-    public String javaValue(String z, Precision p) {
-      return "(" + z + " > " + p.literal(0) + " ? " + z + " : "
-          + p.cast(Decimals.of(alpha) + " * Math.expm1(" + z + ")") + ")";
+    public String javaValue(String z) {
+      return "(" + z + " > " + Decimals.of(0) + " ? " + z + " : "
+          + Decimals.of(alpha) + " * Math.expm1(" + z + ")" + ")";
     }
 
-    public String javaDerivative(String z, String a, Precision p) {
-      return "(" + z + " > " + p.literal(0) + " ? " + p.literal(1) + " : " + a + " + "
-          + p.literal(alpha) + ")";
+    public String javaDerivative(String z, String a) {
+      return "(" + z + " > " + Decimals.of(0) + " ? " + Decimals.of(1) + " : " + a + " + "
+          + Decimals.of(alpha) + ")";
     }
   }
 
@@ -228,12 +231,12 @@ public sealed interface Activation {
       return 1.0 / (1.0 + Math.exp(-z));
     }
 
-    public String javaValue(String z, Precision p) {
-      return p.cast("Math.max(" + z + ", 0.0) + Math.log1p(Math.exp(-Math.abs(" + z + ")))");
+    public String javaValue(String z) {
+      return "Math.max(" + z + ", 0.0) + Math.log1p(Math.exp(-Math.abs(" + z + ")))";
     }
 
-    public String javaDerivative(String z, String a, Precision p) {
-      return p.cast("1.0 / (1.0 + Math.exp(-" + z + "))");
+    public String javaDerivative(String z, String a) {
+      return "1.0 / (1.0 + Math.exp(-" + z + "))";
     }
   }
 
@@ -258,11 +261,11 @@ public sealed interface Activation {
       throw new UnsupportedOperationException("softmax is not elementwise");
     }
 
-    public String javaValue(String z, Precision p) {
+    public String javaValue(String z) {
       throw new UnsupportedOperationException("softmax is not elementwise");
     }
 
-    public String javaDerivative(String z, String a, Precision p) {
+    public String javaDerivative(String z, String a) {
       throw new UnsupportedOperationException("softmax is not elementwise");
     }
 

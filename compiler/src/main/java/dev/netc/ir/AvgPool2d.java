@@ -26,7 +26,12 @@ public record AvgPool2d(String name, int index, Shape.Image inputShape, Window w
   }
 
   @Override
+  public String kind() {
+    return "avgpool";
+  }
+
+  @Override
   public String describe() {
-    return window.describePool("avgpool", inputShape);
+    return window.describePool(kind(), inputShape);
   }
 }

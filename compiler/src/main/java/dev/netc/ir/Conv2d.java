@@ -89,8 +89,13 @@ public record Conv2d(
   }
 
   @Override
+  public String kind() {
+    return "conv2d";
+  }
+
+  @Override
   public String describe() {
-    return "conv2d " + inputShape.describe() + " -> " + outputShape().describe() + ", "
+    return kind() + " " + inputShape.describe() + " -> " + outputShape().describe() + ", "
         + window.describe();
   }
 }

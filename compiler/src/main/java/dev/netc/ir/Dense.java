@@ -27,6 +27,11 @@ public record Dense(
   }
 
   @Override
+  public String kind() {
+    return "dense";
+  }
+
+  @Override
   public Shape inputShape() {
     return Shape.vector(inSize);
   }
@@ -73,6 +78,6 @@ public record Dense(
 
   @Override
   public String describe() {
-    return "dense " + inSize + " -> " + outSize;
+    return kind() + " " + inSize + " -> " + outSize;
   }
 }

@@ -27,7 +27,12 @@ public record Flatten(String name, int index, Shape.Image inputShape) implements
   }
 
   @Override
+  public String kind() {
+    return "flatten";
+  }
+
+  @Override
   public String describe() {
-    return "flatten " + inputShape.describe() + " -> " + outputShape().describe();
+    return kind() + " " + inputShape.describe() + " -> " + outputShape().describe();
   }
 }

@@ -10,6 +10,9 @@ import java.util.List;
  */
 public sealed interface Layer permits Dense, Conv2d, ParameterFree {
 
+  /** The DSL keyword of the layer's kind, e.g. {@code dense}. */
+  String kind();
+
   /** The user's name or the kind's default ({@code dense1}, …). */
   String name();
 

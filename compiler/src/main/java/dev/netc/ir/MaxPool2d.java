@@ -27,7 +27,12 @@ public record MaxPool2d(String name, int index, Shape.Image inputShape, Window w
   }
 
   @Override
+  public String kind() {
+    return "maxpool";
+  }
+
+  @Override
   public String describe() {
-    return window.describePool("maxpool", inputShape);
+    return window.describePool(kind(), inputShape);
   }
 }

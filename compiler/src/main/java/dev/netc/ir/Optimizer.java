@@ -67,14 +67,36 @@ public sealed interface Optimizer {
    * null, is true on the first step (SGD's buffer then starts as the gradient; pass null where the
    * buffers are known to be zero on the first step, so that {@code μ·0 + g = g} does the same).
    */
-  List<String> javaUpdate(String type, String param, List<String> state, String first,
+  default List<String> javaUpdate(String type, String param, List<String> state, String first,
+      Precision p) {
+    List<String> s = new ArrayList<>();
+    if (weightDecay() != 0) {
+      s.add("gi += WEIGHT_DECAY * wi");
+    }
+    s.addAll(javaRule(type, param, state, first, p));
+    return s;
+  }
+
+  /** {@link #javaUpdate} after the weight decay term: the optimizer's own rule. */
+  List<String> javaRule(String type, String param, List<String> state, String first,
       Precision p);
 
   /**
    * Vector API statements updating the elements {@code [at, at + LANES)} of {@code param} and of
    * the arrays {@code state}: {@code vector} is the simple name of the vector class.
    */
-  List<String> javaVectorUpdate(String vector, String param, List<String> state, String at);
+  default List<String> javaVectorUpdate(String vector, String param, List<String> state,
+      String at) {
+    List<String> s = new ArrayList<>();
+    if (weightDecay() != 0) {
+      s.add("gv = wv.mul(WEIGHT_DECAY).add(gv)");
+    }
+    s.addAll(javaVectorRule(vector, param, state, at));
+    return s;
+  }
+
+  /** {@link #javaVectorUpdate} after the weight decay term: the optimizer's own rule. */
+  List<String> javaVectorRule(String vector, String param, List<String> state, String at);
 
   /**
    * {@code torch.optim.SGD} without dampening: g += wd θ; buf = g on the first step, else
@@ -156,12 +178,9 @@ public sealed interface Optimizer {
     }
 
     @Override
-    public List<String> javaUpdate(String type, String param, List<String> state, String first,
+    public List<String> javaRule(String type, String param, List<String> state, String first,
         Precision p) {
       List<String> s = new ArrayList<>();
-      if (weightDecay != 0) {
-        s.add("gi += WEIGHT_DECAY * wi");
-      }
       if (momentum == 0) {
         s.add(param + " = wi - lr * gi");
         return s;
@@ -175,12 +194,9 @@ public sealed interface Optimizer {
     }
 
     @Override
-    public List<String> javaVectorUpdate(String vector, String param, List<String> state,
+    public List<String> javaVectorRule(String vector, String param, List<String> state,
         String at) {
       List<String> s = new ArrayList<>();
-      if (weightDecay != 0) {
-        s.add("gv = wv.mul(WEIGHT_DECAY).add(gv)");
-      }
       if (momentum == 0) {
         s.add("wv.sub(gv.mul(lr)).intoArray(" + param + ", " + at + ")");
         return s;
@@ -283,12 +299,9 @@ public sealed interface Optimizer {
     }
 
     @Override
-    public List<String> javaUpdate(String type, String param, List<String> state, String first,
+    public List<String> javaRule(String type, String param, List<String> state, String first,
         Precision p) {
       List<String> s = new ArrayList<>();
-      if (weightDecay != 0) {
-        s.add("gi += WEIGHT_DECAY * wi");
-      }
       String m = state.get(0);
       String v = state.get(1);
       s.add(type + " mi = BETA1 * " + m + " + ONE_MINUS_BETA1 * gi");
@@ -301,12 +314,9 @@ public sealed interface Optimizer {
     }
 
     @Override
-    public List<String> javaVectorUpdate(String vector, String param, List<String> state,
+    public List<String> javaVectorRule(String vector, String param, List<String> state,
         String at) {
       List<String> s = new ArrayList<>();
-      if (weightDecay != 0) {
-        s.add("gv = wv.mul(WEIGHT_DECAY).add(gv)");
-      }
       String m = state.get(0);
       String v = state.get(1);
       s.add(vector + " mv = " + vector + ".fromArray(SPECIES, " + m + ", " + at

@@ -39,8 +39,15 @@ final class Generated {
       throw new AssertionError(longest.getKey() + " has " + longest.getValue() + " bytes");
     }
     List<Generated> out = new ArrayList<>();
-    for (Network n : nets) {
+    List<String> problems = new ArrayList<>();
+    for (int i = 0; i < nets.size(); i++) {
+      Network n = nets.get(i);
+      problems.addAll(SourceChecks.problems(files.get(i).toString(),
+          c.load(pkg + "." + n.name())));
       out.add(instantiate(c, pkg + "." + n.name(), n.precision()));
+    }
+    if (!problems.isEmpty()) {
+      throw new AssertionError("dead code or missing @Override: " + problems);
     }
     return out;
   }

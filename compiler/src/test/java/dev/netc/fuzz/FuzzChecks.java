@@ -3,6 +3,7 @@ package dev.netc.fuzz;
 import com.palantir.javapoet.JavaFile;
 import dev.netc.Frontend;
 import dev.netc.FrontendResult;
+import dev.netc.codegen.CodegenPolicy;
 import dev.netc.codegen.InMemoryCompiler;
 import dev.netc.codegen.JavaGenerator;
 import dev.netc.diag.Diagnostic;
@@ -26,6 +27,10 @@ final class FuzzChecks {
   static final int MAX_COMPILED_PARAMETERS = 10_000;
   /** Nor networks deeper than this (each layer adds a few methods to compile). */
   static final int MAX_COMPILED_LAYERS = 12;
+
+  /** True when this JVM can run the vector backend's classes (the test JVMs add the module). */
+  private static final boolean VECTOR_MODULE =
+      ModuleLayer.boot().findModule(InMemoryCompiler.VECTOR_MODULE).isPresent();
 
   private FuzzChecks() {}
 
@@ -84,15 +89,22 @@ final class FuzzChecks {
     if (nets.isEmpty()) {
       return;
     }
-    String pkg = "fuzz";
-    List<JavaFile> files = nets.stream().map(n -> JavaGenerator.generate(n, pkg)).toList();
-    InMemoryCompiler.Compiled compiled = InMemoryCompiler.compile(files);
-    if (!compiled.warnings().isEmpty()) {
-      throw new AssertionError("javac warnings: " + compiled.warnings());
-    }
-    for (Network net : nets) {
-      Object instance = newInstance(compiled.load(pkg + "." + net.name()));
-      compareWithInterpreter(net, instance);
+    for (CodegenPolicy.Backend backend : CodegenPolicy.Backend.values()) {
+      if (backend == CodegenPolicy.Backend.VECTOR && !VECTOR_MODULE) {
+        continue;
+      }
+      String pkg = "fuzz." + backend.name().toLowerCase(java.util.Locale.ROOT);
+      CodegenPolicy policy = CodegenPolicy.defaults().withBackend(backend);
+      List<JavaFile> files = nets.stream().map(n -> JavaGenerator.generate(n, pkg, policy))
+          .toList();
+      InMemoryCompiler.Compiled compiled = InMemoryCompiler.compile(files);
+      if (!compiled.warnings().isEmpty()) {
+        throw new AssertionError("javac warnings: " + compiled.warnings());
+      }
+      for (Network net : nets) {
+        Object instance = newInstance(compiled.load(pkg + "." + net.name()));
+        compareWithInterpreter(net, instance);
+      }
     }
   }
 

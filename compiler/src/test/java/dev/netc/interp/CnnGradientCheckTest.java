@@ -187,8 +187,7 @@ class CnnGradientCheckTest {
     int convs = 0;
     for (Layer l : net.layers()) {
       seen.add(l.activation().keyword());
-      String kind = l.describe().split(" ")[0];
-      seen.add(kind);
+      seen.add(l.kind());
       if (l instanceof Conv2d c) {
         convs++;
         if (c.window().strideHeight() == 3) {

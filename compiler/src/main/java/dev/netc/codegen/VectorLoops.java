@@ -11,26 +11,17 @@ import java.util.function.IntFunction;
 import javax.lang.model.element.Modifier;
 
 /**
- * The two innermost loop shapes of the batched and online kernels, written for one
- * {@link CodegenPolicy.Backend}: a multi-row axpy ({@code dst_r[j] += Σ_u c_ru src_u[j]}) and a
- * register-tiled block of dot products. The scalar backend writes plain loops (C2 vectorizes the
- * axpy, whose lanes are independent); the vector backend writes {@code jdk.incubator.vector}
- * code with FMA and a scalar tail.
+ * What the Vector API kernels share: the vector class of the network's precision, its species
+ * constants and a register-tiled block of dot products ({@code jdk.incubator.vector} with FMA
+ * and a scalar tail).
  */
-final class Loops {
+final class VectorLoops {
   private static final String VECTOR_PACKAGE = "jdk.incubator.vector";
 
   private final EmitContext ctx;
-  private final boolean vector;
 
-  Loops(EmitContext ctx) {
+  VectorLoops(EmitContext ctx) {
     this.ctx = ctx;
-    this.vector = ctx.policy().backend() == CodegenPolicy.Backend.VECTOR;
-  }
-
-  /** True for the Vector API backend. */
-  boolean vector() {
-    return vector;
   }
 
   /** {@code FloatVector} or {@code DoubleVector}. */
@@ -41,9 +32,6 @@ final class Loops {
 
   /** The species constant of a vector class: {@code SPECIES} and {@code LANES}. */
   List<FieldSpec> constants() {
-    if (!vector) {
-      return List.of();
-    }
     TypeName boxed = ctx.precision() == Precision.FLOAT ? ClassName.get(Float.class)
         : ClassName.get(Double.class);
     TypeName species = ParameterizedTypeName.get(
@@ -60,7 +48,7 @@ final class Loops {
   }
 
   /**
-   * Vector backend only: dot products of {@code rows} rows of {@code w} (at {@code wOff(r)}) with
+   * Dot products of {@code rows} rows of {@code w} (at {@code wOff(r)}) with
    * {@code cols} rows of {@code x} (at {@code xOff(u)}), all of length {@code len}, into scalar
    * locals {@code sRU}. Each weight vector loaded serves {@code cols} FMAs, each input vector
    * {@code rows}; the {@code rows * cols} accumulators are reduced once at the end.

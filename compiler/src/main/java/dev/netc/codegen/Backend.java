@@ -1,0 +1,67 @@
+package dev.netc.codegen;
+
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
+import com.palantir.javapoet.MethodSpec;
+import dev.netc.ir.Layer;
+import java.util.List;
+
+/**
+ * How a generated class writes its looped kernels: plain Java loops shaped for C2's
+ * auto-vectorizer ({@link ScalarBackend}) or the Vector API ({@link VectorBackend}). Chosen once
+ * per class by {@link #of}; the emitters ask it for code and never which one it is. Kernel shapes
+ * (tile rows, examples, vectors) come from {@link CodegenPolicy}.
+ */
+interface Backend {
+
+  /** The backend {@code ctx}'s policy names: the one place that chooses. */
+  static Backend of(EmitContext ctx) {
+    return ctx.policy().backend() == CodegenPolicy.Backend.VECTOR
+        ? new VectorBackend(ctx) : new ScalarBackend(ctx);
+  }
+
+  /** Class constants the kernels use (the vector species), possibly none. */
+  List<FieldSpec> constants();
+
+  /**
+   * The looped forward pass of one example through {@code layer}: {@code z = W x + b}, and
+   * {@code a = σ(z)} for an elementwise σ, over the locals {@code w, b, x, z, a}.
+   */
+  void forwardRows(CodeBlock.Builder c, Layer layer);
+
+  /** How {@link #forwardRows} is shaped, for the method's javadoc. */
+  String forwardDescription(Layer layer);
+
+  /** The chunk buffers of the mini-batch path. */
+  List<FieldSpec> chunkFields();
+
+  /** The start of {@code batchForward(xs, e0, m)}: brings the chunk's inputs into its layout. */
+  void chunkInputs(MethodSpec.Builder m);
+
+  /** The call of layer {@code index}'s batched forward method in {@code batchForward}. */
+  CodeBlock forwardCall(int index);
+
+  /** The calls of layer {@code index}'s batched gradient (and back-propagation) methods. */
+  CodeBlock backwardCalls(int index);
+
+  /** The body of {@code storeDelta(s)}: the output delta {@code from} as example s of {@code to}. */
+  void storeDelta(MethodSpec.Builder m, Layer output, String from, String to);
+
+  /** The per-layer kernels of the mini-batch path. */
+  BatchKernels batchKernels();
+
+  /** Scratch fields of the one-example training step for {@code buffers} optimizer buffers. */
+  List<FieldSpec> onlineFields(int buffers);
+
+  /** Locals the one-example step declares before its loop over the output rows. */
+  void onlineLocals(CodeBlock.Builder c, int buffers);
+
+  /**
+   * The one-example step's pass over weight row {@code o} (from {@code k = o * in}): for every
+   * input i, propagate the delta with the old weight, form the gradient and update the weight and
+   * its buffers ({@code WEIGHT_STATE} of {@link OnlineEmitter}); {@code element} emits that for
+   * one element the backend does not handle itself.
+   */
+  void onlineRow(CodeBlock.Builder c, int in, int buffers, boolean propagate,
+      OnlineEmitter.Element element);
+}

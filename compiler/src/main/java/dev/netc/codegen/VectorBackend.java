@@ -1,0 +1,161 @@
+package dev.netc.codegen;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
+import com.palantir.javapoet.MethodSpec;
+import dev.netc.ir.Activation;
+import dev.netc.ir.Layer;
+import dev.netc.ir.Optimizer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Vector API backend ({@code jdk.incubator.vector}, preferred species, FMA): batch-major chunk
+ * buffers, register-tiled kernels ({@link VectorBatchKernels}) and a vector loop over each weight
+ * row in the one-example step. javac and java need {@code --add-modules jdk.incubator.vector}.
+ */
+final class VectorBackend implements Backend {
+  private final EmitContext ctx;
+  private final VectorLoops loops;
+  private final VectorBatchKernels kernels;
+
+  VectorBackend(EmitContext ctx) {
+    this.ctx = ctx;
+    this.loops = new VectorLoops(ctx);
+    this.kernels = new VectorBatchKernels(ctx, loops);
+  }
+
+  @Override
+  public List<FieldSpec> constants() {
+    return loops.constants();
+  }
+
+  @Override
+  public void forwardRows(CodeBlock.Builder c, Layer layer) {
+    int in = layer.inSize();
+    int out = layer.outSize();
+    Activation act = layer.activation();
+    int rows = ctx.policy().forwardRows(layer);
+    int tiled = out / rows * rows;
+    c.add("// $L rows at a time: vector dot products, reduced once per row.\n", rows);
+    c.beginControlFlow("for (int o = 0; o < $L; o += $L)", tiled, rows);
+    vectorRows(c, act, in, rows);
+    c.endControlFlow();
+    if (tiled < out) {
+      c.beginControlFlow("for (int o = $L; o < $L; o++)", tiled, out);
+      vectorRows(c, act, in, 1);
+      c.endControlFlow();
+    }
+  }
+
+  /** Vector dot products of {@code rows} consecutive weight rows starting at row {@code o}. */
+  private void vectorRows(CodeBlock.Builder c, Activation act, int in, int rows) {
+    loops.dotTile(c, rows, 1, "w", r -> "o * " + in + " + " + r * in, "x", u -> "0",
+        String.valueOf(in));
+    for (int r = 0; r < rows; r++) {
+      String j = r == 0 ? "o" : "o + " + r;
+      c.addStatement("z[$L] = s$L0 + b[$L]", j, r, j);
+      if (act.isElementwise()) {
+        c.addStatement("a[$L] = $L", j, ctx.value(act, "z[" + j + "]"));
+      }
+    }
+  }
+
+  @Override
+  public String forwardDescription(Layer layer) {
+    return "vector dot products, " + CodegenPolicy.FORWARD_ROWS + " rows at a time";
+  }
+
+  /** Flat and batch-major: activations, the output layer's z, deltas and hidden σ'. */
+  @Override
+  public List<FieldSpec> chunkFields() {
+    List<FieldSpec> f = new ArrayList<>();
+    int chunk = ctx.policy().chunk();
+    for (Layer l : ctx.network().layers()) {
+      Names.BatchNames b = ctx.names().batch(l.index());
+      int out = l.outSize();
+      boolean last = ctx.isOutput(l.index());
+      f.add(ctx.buffer(b.act(), out * chunk));
+      if (last) {
+        f.add(ctx.buffer(b.z(), out * chunk));
+      }
+      if (ctx.trainable()) {
+        f.add(ctx.buffer(b.delta(), out * chunk));
+        if (!last && !(l.activation() instanceof Activation.Identity)) {
+          f.add(ctx.buffer(b.der(), out * chunk));
+        }
+      }
+    }
+    return f;
+  }
+
+  @Override
+  public void chunkInputs(MethodSpec.Builder m) {
+    // The kernels of the first layer read the caller's batch-major inputs in place.
+  }
+
+  @Override
+  public CodeBlock forwardCall(int index) {
+    Names.BatchNames b = ctx.names().batch(index);
+    return index == 0 ? CodeBlock.of("$N(xs, e0 * INPUT_SIZE, m);\n", b.forward())
+        : CodeBlock.of("$N($N, 0, m);\n", b.forward(), ctx.names().batch(index - 1).act());
+  }
+
+  @Override
+  public CodeBlock backwardCalls(int index) {
+    Names.BatchNames b = ctx.names().batch(index);
+    if (index == 0) {
+      return CodeBlock.of("$N(xs, e0 * INPUT_SIZE, m);\n", b.gradient());
+    }
+    return CodeBlock.builder()
+        .addStatement("$N($N, 0, m)", b.gradient(), ctx.names().batch(index - 1).act())
+        .addStatement("$N(m)", b.backprop())
+        .build();
+  }
+
+  @Override
+  public void storeDelta(MethodSpec.Builder m, Layer output, String from, String to) {
+    m.addStatement("$T.arraycopy($N, 0, $N, s * $L, $L)", System.class, from, to,
+        output.outSize(), output.outSize());
+  }
+
+  @Override
+  public BatchKernels batchKernels() {
+    return kernels;
+  }
+
+  @Override
+  public List<FieldSpec> onlineFields(int buffers) {
+    return List.of();
+  }
+
+  @Override
+  public void onlineLocals(CodeBlock.Builder c, int buffers) {
+    // The vector loop reads the weight row and its buffers in place.
+  }
+
+  /** The vector loop over one weight row; the scalar loop after it finishes the tail. */
+  @Override
+  public void onlineRow(CodeBlock.Builder c, int in, int buffers, boolean propagate,
+      OnlineEmitter.Element element) {
+    c.addStatement("int i = 0");
+    ClassName v = loops.vectorType();
+    c.addStatement("int bound = SPECIES.loopBound($L)", in);
+    c.beginControlFlow("for (; i < bound; i += LANES)");
+    c.addStatement("$T wv = $T.fromArray(SPECIES, w, k + i)", v, v);
+    if (propagate) {
+      c.addStatement("wv.mul(dk).add($T.fromArray(SPECIES, g, i)).intoArray(g, i)", v);
+    }
+    c.addStatement("$T gv = $T.fromArray(SPECIES, x, i).mul(ds)", v, v);
+    Optimizer opt = ctx.network().optimizer();
+    for (String statement : opt.javaVectorUpdate(v.simpleName(), "w",
+        OnlineEmitter.WEIGHT_STATE.subList(0, buffers), "k + i")) {
+      c.addStatement("$L", statement);
+    }
+    c.endControlFlow();
+    c.beginControlFlow("for (; i < $L; i++)", in);
+    element.emit("w", "k + i", OnlineEmitter.WEIGHT_STATE);
+    c.endControlFlow();
+  }
+}

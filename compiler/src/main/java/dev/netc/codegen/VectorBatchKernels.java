@@ -1,0 +1,257 @@
+package dev.netc.codegen;
+
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
+import dev.netc.ir.Activation;
+import dev.netc.ir.Layer;
+import java.util.List;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Emits the Vector API backend's three per-layer methods of the mini-batch path (the scalar
+ * backend's are {@link ScalarBatchKernels}), each over a chunk of {@code m <= CHUNK} examples,
+ * batch-major: forward ({@code Z = W X + b}, then activation and derivative in one pass),
+ * weight gradient ({@code ∂W += Δ Xᵀ}, {@code ∂b += Σ Δ}) and back-propagation ({@code Δ_prev =
+ * (Δ W) ⊙ σ'}). Layouts and tile sizes come from {@link CodegenPolicy}; the register
+ * tiles from {@link VectorTiles}.
+ */
+final class VectorBatchKernels implements BatchKernels {
+  private final EmitContext ctx;
+  private final VectorTiles tiles;
+
+  VectorBatchKernels(EmitContext ctx, VectorLoops loops) {
+    this.ctx = ctx;
+    this.tiles = new VectorTiles(ctx, loops);
+  }
+
+  /** The shared tile methods the layer kernels emitted so far call. */
+  @Override
+  public List<MethodSpec> sharedMethods() {
+    return tiles.methods();
+  }
+
+  /**
+   * Forward pass of layer {@code index} over {@code m} examples: dot-product tiles read {@code x}
+   * at {@code xOff} (the caller's array for layer 0).
+   */
+  @Override
+  public MethodSpec forward(int index) {
+    Layer layer = ctx.network().layers().get(index);
+    Names.LayerNames n = ctx.names().layer(index);
+    Names.BatchNames bn = ctx.names().batch(index);
+    int in = layer.inSize();
+    int out = layer.outSize();
+    CodeBlock.Builder c = CodeBlock.builder();
+    ctx.declareArray(c, "w", n.weight());
+    ctx.declareArray(c, "b", n.bias());
+    MethodSpec.Builder m = MethodSpec.methodBuilder(bn.forward())
+        .addModifiers(Modifier.PRIVATE);
+    m.addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff");
+    m.addJavadoc("Layer $L forward over m examples, batch-major: tiles of $L rows × $L examples "
+        + "of vector dot products.\n", Javadoc.escape(layer.name()),
+        ctx.policy().forwardRows(layer), CodegenPolicy.VECTOR_FORWARD_EXAMPLES);
+    vectorForward(c, index, in, out);
+    return m.addParameter(TypeName.INT, "m").addCode(c.build()).build();
+  }
+
+  private void vectorForward(CodeBlock.Builder c, int index, int in, int out) {
+    int rows = ctx.policy().forwardRows(ctx.network().layers().get(index));
+    int rowsTiled = out / rows * rows;
+    int examples = CodegenPolicy.VECTOR_FORWARD_EXAMPLES;
+    c.addStatement("int mt = m / $L * $L", examples, examples);
+    c.beginControlFlow("for (int s0 = 0; s0 < mt; s0 += $L)", examples);
+    vectorRows(c, index, rows, rowsTiled, examples, in, out);
+    c.endControlFlow();
+    c.beginControlFlow("for (int s0 = mt; s0 < m; s0++)");
+    vectorRows(c, index, rows, rowsTiled, 1, in, out);
+    c.endControlFlow();
+    activationPass(c, index, out);
+  }
+
+  private void vectorRows(CodeBlock.Builder c, int index, int rows, int rowsTiled, int cols,
+      int in, int out) {
+    Names.BatchNames bn = ctx.names().batch(index);
+    String zs = ctx.isOutput(index) ? bn.z() : bn.act();
+    String call = "$N(w, o * " + in + ", x, xOff + s0 * " + in + ", " + in + ", b, o, " + zs
+        + ", s0 * " + out + " + o, " + out + ")";
+    c.beginControlFlow("for (int o = 0; o < $L; o += $L)", rowsTiled, rows);
+    c.addStatement(call, tiles.forward(rows, cols));
+    c.endControlFlow();
+    if (rowsTiled < out) {
+      c.beginControlFlow("for (int o = $L; o < $L; o++)", rowsTiled, out);
+      c.addStatement(call, tiles.forward(1, cols));
+      c.endControlFlow();
+    }
+  }
+
+  /**
+   * The activation and, for a hidden layer of a trainable network, σ'(z), as one elementwise pass
+   * over the chunk after the tiles, which left z (bias included) in the activation buffer (or in
+   * z for the output layer). Kept out of the tiles so that they stay small: C2 compiles the
+   * kernels while the first epoch runs, and the 16 epilogues of a 4 × 4 tile made the forward
+   * method the slowest to compile.
+   */
+  private void activationPass(CodeBlock.Builder c, int index, int out) {
+    Layer layer = ctx.network().layers().get(index);
+    Names.BatchNames bn = ctx.names().batch(index);
+    Activation act = layer.activation();
+    boolean derivative = ctx.trainable() && !ctx.isOutput(index)
+        && !(act instanceof Activation.Identity);
+    if (ctx.isOutput(index) ? !act.isElementwise() : act instanceof Activation.Identity) {
+      return;
+    }
+    String zs = ctx.isOutput(index) ? bn.z() : bn.act();
+    c.beginControlFlow("for (int j = 0, end = m * $L; j < end; j++)", out);
+    c.addStatement("$T zv = $N[j]", ctx.scalar(), zs);
+    c.addStatement("$T av = $L", ctx.scalar(), ctx.value(act, "zv"));
+    c.addStatement("$N[j] = av", bn.act());
+    if (derivative) {
+      c.addStatement("$N[j] = $L", bn.der(), ctx.derivative(act, "zv", "av"));
+    }
+    c.endControlFlow();
+  }
+
+  /** ∂W += Δᵀ X and ∂b += Σ Δ over the chunk; X batch-major at {@code x[xOff]}. */
+  @Override
+  public MethodSpec gradient(int index) {
+    Layer layer = ctx.network().layers().get(index);
+    Names.LayerNames n = ctx.names().layer(index);
+    int in = layer.inSize();
+    int out = layer.outSize();
+    int rows = Math.min(CodegenPolicy.VECTOR_TILE_ROWS, out);
+    CodeBlock.Builder c = CodeBlock.builder();
+    ctx.declareArray(c, "gw", n.weightGrad());
+    ctx.declareArray(c, "gb", n.biasGrad());
+    ctx.declareArray(c, "d", ctx.names().batch(index).delta());
+    c.addStatement("int bound = SPECIES.loopBound($L)", in);
+    int rowsTiled = out / rows * rows;
+    c.beginControlFlow("for (int o = 0; o < $L; o += $L)", rowsTiled, rows);
+    gradientRows(c, rows, in, out);
+    c.endControlFlow();
+    if (rowsTiled < out) {
+      c.beginControlFlow("for (int o = $L; o < $L; o++)", rowsTiled, out);
+      gradientRows(c, 1, in, out);
+      c.endControlFlow();
+    }
+    return MethodSpec.methodBuilder(ctx.names().batch(index).gradient())
+        .addJavadoc("Layer $L: adds the chunk's delta^T x to the weight gradient, register tiles "
+            + "of $L rows × $L vectors\nsummed over the chunk's examples.\n",
+            Javadoc.escape(layer.name()), rows, CodegenPolicy.VECTOR_TILE_VECTORS)
+        .addModifiers(Modifier.PRIVATE)
+        .addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff")
+        .addParameter(TypeName.INT, "m")
+        .addCode(c.build())
+        .build();
+  }
+
+  /** Rows o .. o + rows - 1 of ∂W and ∂b: vector tiles, then a scalar tail over the inputs. */
+  private void gradientRows(CodeBlock.Builder c, int rows, int in, int out) {
+    c.addStatement("int go = o * $L", in);
+    c.addStatement("int j = 0");
+    int vecs = CodegenPolicy.VECTOR_TILE_VECTORS;
+    c.beginControlFlow("for (; j + $L * LANES <= bound; j += $L * LANES)", vecs, vecs);
+    c.addStatement("$N(x, xOff + j, $L, d, o, $L, gw, go + j, $L, m)",
+        tiles.gradient(rows, vecs), in, out, in);
+    c.endControlFlow();
+    c.beginControlFlow("for (; j < bound; j += LANES)");
+    c.addStatement("$N(x, xOff + j, $L, d, o, $L, gw, go + j, $L, m)", tiles.gradient(rows, 1), in,
+        out, in);
+    c.endControlFlow();
+    c.beginControlFlow("for (; j < $L; j++)", in);
+    for (int r = 0; r < rows; r++) {
+      c.addStatement("$T t$L = $L", ctx.scalar(), r, ctx.lit(0));
+    }
+    c.beginControlFlow("for (int s = 0; s < m; s++)");
+    c.addStatement("$T xj = x[xOff + s * $L + j]", ctx.scalar(), in);
+    for (int r = 0; r < rows; r++) {
+      c.addStatement("t$L += d[s * $L + o + $L] * xj", r, out, r);
+    }
+    c.endControlFlow();
+    for (int r = 0; r < rows; r++) {
+      c.addStatement("gw[go + $L + j] += t$L", r * in, r);
+    }
+    c.endControlFlow();
+    c.beginControlFlow("for (int s = 0; s < m; s++)");
+    for (int r = 0; r < rows; r++) {
+      c.addStatement("gb[o + $L] += d[s * $L + o + $L]", r, out, r);
+    }
+    c.endControlFlow();
+  }
+
+  /**
+   * Δ_prev = (Δ W) ⊙ σ'(z_prev) over the chunk, batch-major (index ≥ 1): register tiles of
+   * examples × vectors summed over this layer's outputs in order, then multiplied by σ' and
+   * stored once.
+   */
+  @Override
+  public MethodSpec backprop(int index) {
+    Layer layer = ctx.network().layers().get(index);
+    Layer prev = ctx.network().layers().get(index - 1);
+    Names.BatchNames pb = ctx.names().batch(index - 1);
+    int in = layer.inSize();
+    int out = layer.outSize();
+    boolean derivative = !(prev.activation() instanceof Activation.Identity);
+    CodeBlock.Builder c = CodeBlock.builder();
+    ctx.declareArray(c, "w", ctx.names().layer(index).weight());
+    ctx.declareArray(c, "d", ctx.names().batch(index).delta());
+    ctx.declareArray(c, "g", pb.delta());
+    if (derivative) {
+      ctx.declareArray(c, "der", pb.der());
+    }
+    c.addStatement("int bound = SPECIES.loopBound($L)", in);
+    int rows = CodegenPolicy.VECTOR_TILE_ROWS;
+    c.addStatement("int mt = m / $L * $L", rows, rows);
+    c.beginControlFlow("for (int s = 0; s < mt; s += $L)", rows);
+    backpropRows(c, rows, in, out, derivative);
+    c.endControlFlow();
+    c.beginControlFlow("for (int s = mt; s < m; s++)");
+    backpropRows(c, 1, in, out, derivative);
+    c.endControlFlow();
+    return MethodSpec.methodBuilder(ctx.names().batch(index).backprop())
+        .addJavadoc("Layer $L: delta of layer $L over the chunk, register tiles of $L examples × "
+            + "$L vectors\nsummed over this layer's outputs.\n", Javadoc.escape(layer.name()),
+            Javadoc.escape(prev.name()), rows, CodegenPolicy.VECTOR_TILE_VECTORS)
+        .addModifiers(Modifier.PRIVATE)
+        .addParameter(TypeName.INT, "m")
+        .addCode(c.build())
+        .build();
+  }
+
+  /** Examples s .. s + rows - 1 of Δ_prev: vector tiles, then a scalar tail over the inputs. */
+  private void backpropRows(CodeBlock.Builder c, int rows, int in, int out,
+      boolean derivative) {
+    String der = derivative ? "der" : "null";
+    c.addStatement("int go = s * $L", in);
+    c.addStatement("int j = 0");
+    int vecs = CodegenPolicy.VECTOR_TILE_VECTORS;
+    c.beginControlFlow("for (; j + $L * LANES <= bound; j += $L * LANES)", vecs, vecs);
+    c.addStatement("$N(w, j, $L, d, s * $L, $L, $L, g, $L, go + j, $L)",
+        tiles.backprop(rows, vecs, derivative), in, out, out, out, der, in);
+    c.endControlFlow();
+    c.beginControlFlow("for (; j < bound; j += LANES)");
+    c.addStatement("$N(w, j, $L, d, s * $L, $L, $L, g, $L, go + j, $L)",
+        tiles.backprop(rows, 1, derivative), in, out, out, out, der, in);
+    c.endControlFlow();
+    c.beginControlFlow("for (; j < $L; j++)", in);
+    for (int r = 0; r < rows; r++) {
+      c.addStatement("$T t$L = $L", ctx.scalar(), r, ctx.lit(0));
+    }
+    c.beginControlFlow("for (int o = 0; o < $L; o++)", out);
+    c.addStatement("$T wj = w[o * $L + j]", ctx.scalar(), in);
+    for (int r = 0; r < rows; r++) {
+      c.addStatement("t$L += d[(s + $L) * $L + o] * wj", r, r, out);
+    }
+    c.endControlFlow();
+    for (int r = 0; r < rows; r++) {
+      String at = "go + " + r * in + " + j";
+      if (derivative) {
+        c.addStatement("g[$L] = t$L * der[$L]", at, r, at);
+      } else {
+        c.addStatement("g[$L] = t$L", at, r);
+      }
+    }
+    c.endControlFlow();
+  }
+
+}

@@ -1,0 +1,193 @@
+package dev.netc.codegen;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+import javax.lang.model.element.Modifier;
+
+/**
+ * The Vector API backend's register tiles (forward dot products, ∂W and Δ tiles) as small static
+ * methods shared by every layer (strides are parameters), emitted once each: C1 ran out of
+ * registers on a layer method that held its tiles inline (and HotSpot then never compiled it with
+ * C2, so the Vector API boxed every vector), and fewer, smaller methods compile sooner while the
+ * first epoch runs. Each method returns the name of the tile it asks for.
+ */
+final class VectorTiles {
+  private final EmitContext ctx;
+  private final VectorLoops loops;
+  private final Map<String, MethodSpec> tiles = new LinkedHashMap<>();
+
+  VectorTiles(EmitContext ctx, VectorLoops loops) {
+    this.ctx = ctx;
+    this.loops = loops;
+  }
+
+  /** The tile methods asked for so far, in the order they were first asked for. */
+  List<MethodSpec> methods() {
+    return List.copyOf(tiles.values());
+  }
+
+  /**
+   * The forward tile of {@code rows} output rows × {@code cols} examples: vector dot products
+   * reduced once, plus the bias, written as z batch-major. Returns its method's name.
+   */
+  String forward(int rows, int cols) {
+    return tile("forwardTile" + rows + "x" + cols, name -> forwardTileMethod(name, rows, cols));
+  }
+
+  private MethodSpec forwardTileMethod(String name, int rows, int cols) {
+    CodeBlock.Builder c = CodeBlock.builder();
+    loops.dotTile(c, rows, cols, "w", r -> "wOff + " + r + " * len", "x",
+        u -> "xOff + " + u + " * len", "len");
+    for (int u = 0; u < cols; u++) {
+      for (int r = 0; r < rows; r++) {
+        c.addStatement("z[zOff + $L * ldz + $L] = s$L$L + b[bOff + $L]", u, r, r, u, r);
+      }
+    }
+    return MethodSpec.methodBuilder(name)
+        .addJavadoc("$L rows × $L examples of a layer's z: z[zOff + u * ldz + r] = "
+            + "w[wOff + r * len ..] · x[xOff + u * len ..]\n+ b[bOff + r], as vector dot products "
+            + "of length len.\n", rows, cols)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addParameter(ctx.array(), "w").addParameter(TypeName.INT, "wOff")
+        .addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff")
+        .addParameter(TypeName.INT, "len")
+        .addParameter(ctx.array(), "b").addParameter(TypeName.INT, "bOff")
+        .addParameter(ctx.array(), "z").addParameter(TypeName.INT, "zOff")
+        .addParameter(TypeName.INT, "ldz")
+        .addCode(c.build())
+        .build();
+  }
+
+  /**
+   * The ∂W tile of {@code rows} rows × {@code vecs} vectors: sums over the m examples in
+   * registers, then adds to {@code gw} once. Returns its method's name.
+   */
+  String gradient(int rows, int vecs) {
+    return tile("gradientTile" + rows + "x" + vecs, name -> {
+      CodeBlock.Builder c = CodeBlock.builder();
+      zeroAccumulators(c, rows, vecs);
+      c.beginControlFlow("for (int s = 0; s < m; s++)");
+      accumulate(c, rows, vecs, "x", "xOff + s * ldx", "int ds = dOff + s * ldd",
+          r -> "d[ds + " + r + "]");
+      c.endControlFlow();
+      ClassName v = loops.vectorType();
+      for (int r = 0; r < rows; r++) {
+        for (int u = 0; u < vecs; u++) {
+          String at = "gOff + " + r + " * ldw" + lanes(u);
+          c.addStatement("$T.fromArray(SPECIES, gw, $L).add(a$L$L).intoArray(gw, $L)", v, at, r,
+              u, at);
+        }
+      }
+      return MethodSpec.methodBuilder(name)
+          .addJavadoc("$L rows × $L vectors of a weight gradient: gw[gOff + r * ldw + k] += "
+              + "Σ_s d[dOff + s * ldd + r] ·\nx[xOff + s * ldx + k] over the m examples, summed "
+              + "in registers (k within the tile's vectors).\n", rows, vecs)
+          .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+          .addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff")
+          .addParameter(TypeName.INT, "ldx")
+          .addParameter(ctx.array(), "d").addParameter(TypeName.INT, "dOff")
+          .addParameter(TypeName.INT, "ldd")
+          .addParameter(ctx.array(), "gw").addParameter(TypeName.INT, "gOff")
+          .addParameter(TypeName.INT, "ldw").addParameter(TypeName.INT, "m")
+          .addCode(c.build())
+          .build();
+    });
+  }
+
+  /**
+   * The Δ_prev tile of {@code rows} examples × {@code vecs} vectors: sums over the n outputs in
+   * registers, in order, then multiplies by σ' (if {@code derivative}) and stores once. Returns
+   * its method's name.
+   */
+  String backprop(int rows, int vecs, boolean derivative) {
+    return tile("backpropTile" + rows + "x" + vecs + (derivative ? "" : "Linear"), name -> {
+      CodeBlock.Builder c = CodeBlock.builder();
+      zeroAccumulators(c, rows, vecs);
+      c.beginControlFlow("for (int o = 0; o < n; o++)");
+      accumulate(c, rows, vecs, "w", "wOff + o * ldw", null,
+          r -> "d[dOff + " + r + " * ldd + o]");
+      c.endControlFlow();
+      ClassName v = loops.vectorType();
+      for (int r = 0; r < rows; r++) {
+        for (int u = 0; u < vecs; u++) {
+          String at = "gOff + " + r + " * ldg" + lanes(u);
+          if (derivative) {
+            c.addStatement("a$L$L.mul($T.fromArray(SPECIES, der, $L)).intoArray(g, $L)", r, u, v,
+                at, at);
+          } else {
+            c.addStatement("a$L$L.intoArray(g, $L)", r, u, at);
+          }
+        }
+      }
+      return MethodSpec.methodBuilder(name)
+          .addJavadoc("$L examples × $L vectors of a back-propagated delta: g[gOff + r * ldg + k] "
+              + "= Σ_o d[dOff + r * ldd + o] ·\nw[wOff + o * ldw + k] over o < n$L, summed in "
+              + "registers (k within the tile's vectors).\n", rows, vecs,
+              derivative ? ", times der[gOff + r * ldg + k]" : "")
+          .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+          .addParameter(ctx.array(), "w").addParameter(TypeName.INT, "wOff")
+          .addParameter(TypeName.INT, "ldw")
+          .addParameter(ctx.array(), "d").addParameter(TypeName.INT, "dOff")
+          .addParameter(TypeName.INT, "ldd").addParameter(TypeName.INT, "n")
+          .addParameter(ctx.array(), "g").addParameter(ctx.array(), "der")
+          .addParameter(TypeName.INT, "gOff").addParameter(TypeName.INT, "ldg")
+          .addCode(c.build())
+          .build();
+    });
+  }
+
+  /**
+   * The name of the shared tile method {@code key}, built by {@code build} (given the method's
+   * name) the first time it is asked for.
+   */
+  private String tile(String key, Function<String, MethodSpec> build) {
+    return tiles.computeIfAbsent(key, k -> build.apply(ctx.names().helper(k))).name();
+  }
+
+  /** Declares the accumulators {@code aRU} of a rows × vecs tile, zero. */
+  private void zeroAccumulators(CodeBlock.Builder c, int rows, int vecs) {
+    ClassName v = loops.vectorType();
+    for (int r = 0; r < rows; r++) {
+      for (int u = 0; u < vecs; u++) {
+        c.addStatement("$T a$L$L = $T.zero(SPECIES)", v, r, u, v);
+      }
+    }
+  }
+
+  /**
+   * One term of a tile's sum: loads {@code vecs} vectors of {@code array} at {@code base} (into
+   * locals named after the array: {@code x0, x1, …}), runs {@code setup} (a statement, or null),
+   * then for each row broadcasts {@code coef(r)} into {@code dR} and adds its products to the
+   * row's accumulators.
+   */
+  private void accumulate(CodeBlock.Builder c, int rows, int vecs, String array, String base,
+      String setup, IntFunction<String> coef) {
+    ClassName v = loops.vectorType();
+    c.addStatement("int $Lo = $L", array, base);
+    for (int u = 0; u < vecs; u++) {
+      c.addStatement("$T $L$L = $T.fromArray(SPECIES, $L, $Lo$L)", v, array, u, v, array, array,
+          lanes(u));
+    }
+    if (setup != null) {
+      c.addStatement(setup);
+    }
+    for (int r = 0; r < rows; r++) {
+      c.addStatement("$T d$L = $T.broadcast(SPECIES, $L)", v, r, v, coef.apply(r));
+      for (int u = 0; u < vecs; u++) {
+        c.addStatement("a$L$L = $L$L.fma(d$L, a$L$L)", r, u, array, u, r, r, u);
+      }
+    }
+  }
+
+  /** {@code " + u * LANES"}, or nothing for the first vector of a tile. */
+  private static String lanes(int u) {
+    return u == 0 ? "" : " + " + u + " * LANES";
+  }
+}
