@@ -44,7 +44,7 @@ interface Backend {
   /** The calls of layer {@code index}'s batched gradient (and back-propagation) methods. */
   CodeBlock backwardCalls(int index);
 
-  /** The body of {@code storeDelta(s)}: the output delta {@code from} as example s of {@code to}. */
+  /** The body of {@code storeDelta(s)}: output delta {@code from} as example s of {@code to}. */
   void storeDelta(MethodSpec.Builder m, Layer output, String from, String to);
 
   /** The per-layer kernels of the mini-batch path. */
@@ -59,9 +59,9 @@ interface Backend {
   /**
    * The one-example step's pass over weight row {@code o} (from {@code k = o * in}): for every
    * input i, propagate the delta with the old weight, form the gradient and update the weight and
-   * its buffers ({@code WEIGHT_STATE} of {@link OnlineEmitter}); {@code element} emits that for
+   * its buffers ({@code WEIGHT_STATE} of {@link DenseOnline}); {@code element} emits that for
    * one element the backend does not handle itself.
    */
   void onlineRow(CodeBlock.Builder c, int in, int buffers, boolean propagate,
-      OnlineEmitter.Element element);
+      DenseOnline.Element element);
 }

@@ -19,11 +19,13 @@ import javax.lang.model.element.Modifier;
 final class BatchEmitter {
   private final EmitContext ctx;
   private final Backend backend;
+  private final List<LayerEmitter> layers;
   private final int chunk;
 
-  BatchEmitter(EmitContext ctx, Backend backend) {
+  BatchEmitter(EmitContext ctx, Backend backend, List<LayerEmitter> layers) {
     this.ctx = ctx;
     this.backend = backend;
+    this.layers = layers;
     this.chunk = ctx.policy().chunk();
   }
 
@@ -52,18 +54,16 @@ final class BatchEmitter {
     if (ctx.trainable()) {
       m.add(storeDelta());
     }
-    BatchKernels kernels = backend.batchKernels();
-    for (Layer l : ctx.network().layers()) {
-      int i = l.index();
-      m.add(kernels.forward(i));
+    for (int i = 0; i < layers.size(); i++) {
+      m.add(layers.get(i).batchForward());
       if (ctx.trainable()) {
-        m.add(kernels.gradient(i));
+        m.add(layers.get(i).batchGradient());
         if (i > 0) {
-          m.add(kernels.backprop(i));
+          m.add(layers.get(i).batchBackprop());
         }
       }
     }
-    m.addAll(kernels.sharedMethods());
+    m.addAll(backend.batchKernels().sharedMethods());
     return m;
   }
 
@@ -105,7 +105,7 @@ final class BatchEmitter {
       CodeBlock.Builder c = CodeBlock.builder();
       c.addStatement("$T z = $N", ctx.array(), n.z());
       c.addStatement("$T a = $N", ctx.array(), n.act());
-      new LayerKernels(ctx, backend).softmax(c, width);
+      new DenseKernels(ctx, backend).softmax(c, width);
       m.addCode(c.build());
     }
     return m.build();

@@ -34,6 +34,8 @@ public final class JavaGenerator {
   private final EmitContext ctx;
   private final ClassName self;
   private final Backend backend;
+  /** One per layer, in order. */
+  private final List<LayerEmitter> layers;
   /** The mini-batch path, or null when the network has none. */
   private final BatchEmitter batch;
   /** The training API, or null for an inference-only network. */
@@ -43,8 +45,9 @@ public final class JavaGenerator {
     this.ctx = EmitContext.of(network, policy);
     this.self = ClassName.get(packageName, network.name());
     this.backend = Backend.of(ctx);
-    this.batch = policy.batched(network) ? new BatchEmitter(ctx, backend) : null;
-    this.training = ctx.trainable() ? new TrainingEmitter(ctx, batch, backend) : null;
+    this.layers = LayerEmitter.all(ctx, backend);
+    this.batch = policy.batched(network) ? new BatchEmitter(ctx, backend, layers) : null;
+    this.training = ctx.trainable() ? new TrainingEmitter(ctx, batch, backend, layers) : null;
   }
 
   /** Generates {@code packageName.NetworkName} with the default {@link CodegenPolicy}. */
@@ -164,19 +167,18 @@ public final class JavaGenerator {
     }
     t.addMethod(copy.build());
     t.addMethods(new InferenceEmitter(ctx, batch).methods());
-    LayerKernels kernels = new LayerKernels(ctx, backend);
-    for (Layer l : ctx.network().layers()) {
-      t.addMethod(kernels.forward(l.index()));
+    for (LayerEmitter l : layers) {
+      t.addMethod(l.forward());
     }
     if (training != null) {
       t.addMethods(training.methods());
     }
     if (training != null && batch == null) {
       // The per-example backward pass; a mini-batch path has its own kernels.
-      for (Layer l : ctx.network().layers()) {
-        t.addMethod(kernels.gradient(l.index()));
-        if (l.index() > 0) {
-          t.addMethod(kernels.backprop(l.index()));
+      for (int i = 0; i < layers.size(); i++) {
+        t.addMethod(layers.get(i).gradient());
+        if (i > 0) {
+          t.addMethod(layers.get(i).backprop());
         }
       }
     }
@@ -213,7 +215,7 @@ public final class JavaGenerator {
       blocks.add(CodeBlock.builder()
           .addStatement("this.$N = $T.$L($T.$L, $L, $L, $L, seed, $L)", n.weight(), Init.class,
               f ? "weightsFloat" : "weights", SCHEME, l.init().scheme().name(),
-              Decimals.of(l.init().scale()), l.inSize(), l.outSize(), l.index())
+              Decimals.of(l.init().scale()), l.fanIn(), l.fanOut(), l.index())
           .addStatement("this.$N = new $T[$L]", n.bias(), ctx.scalar(), l.outSize())
           .build());
     }

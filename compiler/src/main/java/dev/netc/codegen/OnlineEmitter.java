@@ -5,11 +5,8 @@ import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.TypeName;
-import dev.netc.ir.Activation;
-import dev.netc.ir.Layer;
 import dev.netc.ir.Optimizer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import javax.lang.model.element.Modifier;
 
@@ -26,25 +23,18 @@ import javax.lang.model.element.Modifier;
  * first step the buffers are zeroed, and {@code MOMENTUM * 0 + g} is {@code g}.
  */
 final class OnlineEmitter {
-  /** Locals of a layer's state buffers, in {@link Optimizer#stateBuffers()} order. */
-  static final List<String> WEIGHT_STATE = List.of("wbuf", "wv2");
-  private static final List<String> BIAS_STATE = List.of("bbuf", "bv");
-
-  /** Emits the step of one weight, whose old value is {@code array[at]}, in a row loop over i. */
-  interface Element {
-    /** {@code state}: the arrays of the weight's optimizer buffers, indexed by {@code at}. */
-    void emit(String array, String at, List<String> state);
-  }
-
   private final EmitContext ctx;
   private final Optimizer opt;
   private final OptimizerEmitter optimizer;
   private final int buffers;
   private final Backend backend;
+  private final List<LayerEmitter> layers;
 
-  OnlineEmitter(EmitContext ctx, OptimizerEmitter optimizer, Backend backend) {
+  OnlineEmitter(EmitContext ctx, OptimizerEmitter optimizer, Backend backend,
+      List<LayerEmitter> layers) {
     this.ctx = ctx;
     this.backend = backend;
+    this.layers = layers;
     this.opt = ctx.network().optimizer();
     this.optimizer = optimizer;
     this.buffers = opt.stateBuffers().size();
@@ -55,16 +45,17 @@ final class OnlineEmitter {
     return backend.onlineFields(buffers);
   }
 
-  /** onlineStep and the per-layer fused methods. */
+  /** onlineStep and the per-layer fused methods (from each layer's {@link LayerEmitter}). */
   List<MethodSpec> methods() {
     List<MethodSpec> m = new ArrayList<>();
     m.add(step());
-    for (Layer l : ctx.network().layers()) {
-      m.add(layer(l.index()));
+    for (LayerEmitter l : layers) {
+      m.add(l.online(parameters()));
     }
     return m;
   }
 
+  /** The parameters of every per-layer method of the step: the scale and the step scalars. */
   private List<ParameterSpec> parameters() {
     List<ParameterSpec> p = new ArrayList<>();
     p.add(ParameterSpec.builder(TypeName.DOUBLE, "scale").build());
@@ -95,75 +86,4 @@ final class OnlineEmitter {
     return m.addCode(ctx.helpers().perLayer("onlineStep", false, parameters(), blocks)).build();
   }
 
-  private MethodSpec layer(int index) {
-    Layer layer = ctx.network().layers().get(index);
-    Names.LayerNames n = ctx.names().layer(index);
-    int in = layer.inSize();
-    CodeBlock.Builder c = CodeBlock.builder();
-    ctx.declareArray(c, "w", n.weight());
-    ctx.declareArray(c, "b", n.bias());
-    ctx.declareArray(c, "d", n.delta());
-    ctx.declareArray(c, "x", ctx.inputOf(index));
-    for (int k = 0; k < buffers; k++) {
-      ctx.declareArray(c, WEIGHT_STATE.get(k), optimizer.weightState(index).get(k));
-      ctx.declareArray(c, BIAS_STATE.get(k), optimizer.biasState(index).get(k));
-    }
-    backend.onlineLocals(c, buffers);
-    boolean propagate = index > 0;
-    if (propagate) {
-      ctx.declareArray(c, "g", ctx.names().layer(index - 1).delta());
-      c.addStatement("$T.fill(g, $L)", Arrays.class, ctx.lit(0));
-    }
-    c.beginControlFlow("for (int o = 0; o < $L; o++)", layer.outSize());
-    c.addStatement("$T dk = d[o]", ctx.scalar());
-    c.addStatement("$T ds = $L", ctx.scalar(), ctx.precision().cast("dk * scale"));
-    c.addStatement("$T wi = b[o]", ctx.scalar());
-    c.addStatement("$T gi = ds", ctx.scalar());
-    c.add("{\n").indent();
-    update(c, "b", "o", BIAS_STATE);
-    c.unindent().add("}\n");
-    c.addStatement("int k = o * $L", in);
-    backend.onlineRow(c, in, buffers, propagate, (array, at, state) -> {
-      c.addStatement("wi = $L[$L]", array, at);
-      if (propagate) {
-        c.addStatement("g[i] += dk * wi");
-      }
-      c.addStatement("gi = ds * x[i]");
-      update(c, array, at, state);
-    });
-    c.endControlFlow();
-    if (propagate) {
-      Layer prev = ctx.network().layers().get(index - 1);
-      Activation pact = prev.activation();
-      if (!(pact instanceof Activation.Identity)) {
-        Names.LayerNames pn = ctx.names().layer(index - 1);
-        String der = ctx.derivative(pact, "pz[i]", "pa[i]");
-        ctx.declareUsed(c, der, "pz", pn.z());
-        ctx.declareUsed(c, der, "pa", pn.act());
-        c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
-        c.addStatement("g[i] *= $L", der);
-        c.endControlFlow();
-      }
-    }
-    return MethodSpec.methodBuilder(ctx.names().batch(index).online())
-        .addJavadoc("Layer $L, one example: $Lgradient and optimizer update fused in one pass "
-            + "over the weights.\n", Javadoc.escape(layer.name()),
-            propagate ? "delta of the previous layer (old weights), " : "")
-        .addModifiers(Modifier.PRIVATE)
-        .addParameters(parameters())
-        .addCode(c.build())
-        .build();
-  }
-
-  /** The optimizer on {@code p[at]}, whose old value is in {@code wi}, with gradient {@code gi}. */
-  private void update(CodeBlock.Builder c, String p, String at, List<String> state) {
-    List<String> elements = new ArrayList<>();
-    for (String s : state.subList(0, buffers)) {
-      elements.add(s + "[" + at + "]");
-    }
-    for (String statement : opt.javaUpdate(ctx.scalar().toString(), p + "[" + at + "]",
-        elements, null, ctx.precision())) {
-      c.addStatement("$L", statement);
-    }
-  }
 }

@@ -182,7 +182,7 @@ final class ScalarBackend implements Backend {
 
   @Override
   public void onlineRow(CodeBlock.Builder c, int in, int buffers, boolean propagate,
-      OnlineEmitter.Element element) {
+      DenseOnline.Element element) {
     rowCopies(c, in, buffers, true);
     c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
     element.emit("wr", "i", ROW_STATE);
@@ -193,7 +193,7 @@ final class ScalarBackend implements Backend {
   /** Copies the weight row (and its buffers) into the scratch rows, or back. */
   private static void rowCopies(CodeBlock.Builder c, int in, int buffers, boolean into) {
     List<String> arrays = new ArrayList<>(List.of("w"));
-    arrays.addAll(OnlineEmitter.WEIGHT_STATE.subList(0, buffers));
+    arrays.addAll(DenseOnline.WEIGHT_STATE.subList(0, buffers));
     List<String> rows = new ArrayList<>(List.of("wr"));
     rows.addAll(ROW_STATE.subList(0, buffers));
     for (int p = 0; p < arrays.size(); p++) {

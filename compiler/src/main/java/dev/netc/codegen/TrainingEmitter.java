@@ -43,11 +43,14 @@ final class TrainingEmitter {
   private final LossEmitter losses;
   private final BatchEmitter batch;
   private final Backend backend;
+  private final List<LayerEmitter> layers;
 
   /** {@code batch} is the mini-batch path, or null when the network has none. */
-  TrainingEmitter(EmitContext ctx, BatchEmitter batch, Backend backend) {
+  TrainingEmitter(EmitContext ctx, BatchEmitter batch, Backend backend,
+      List<LayerEmitter> layers) {
     this.batch = batch;
     this.backend = backend;
+    this.layers = layers;
     this.ctx = ctx;
     this.loss = ctx.network().loss().orElseThrow();
     this.ce = loss instanceof Loss.CrossEntropy;
@@ -80,9 +83,13 @@ final class TrainingEmitter {
     }
     f.addAll(optimizer.fields());
     if (batch != null) {
-      f.addAll(new OnlineEmitter(ctx, optimizer, backend).fields());
+      f.addAll(onlineEmitter().fields());
     }
     return f;
+  }
+
+  private OnlineEmitter onlineEmitter() {
+    return new OnlineEmitter(ctx, optimizer, backend, layers);
   }
 
   /** Per layer, the copy constructor's statements that copy the optimizer state. */
@@ -119,7 +126,7 @@ final class TrainingEmitter {
     }
     if (batch != null) {
       m.add(online());
-      m.addAll(new OnlineEmitter(ctx, optimizer, backend).methods());
+      m.addAll(onlineEmitter().methods());
     }
     m.add(losses.exampleLoss());
     m.add(losses.outputDelta());

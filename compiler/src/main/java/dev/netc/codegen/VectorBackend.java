@@ -138,7 +138,7 @@ final class VectorBackend implements Backend {
   /** The vector loop over one weight row; the scalar loop after it finishes the tail. */
   @Override
   public void onlineRow(CodeBlock.Builder c, int in, int buffers, boolean propagate,
-      OnlineEmitter.Element element) {
+      DenseOnline.Element element) {
     c.addStatement("int i = 0");
     ClassName v = loops.vectorType();
     c.addStatement("int bound = SPECIES.loopBound($L)", in);
@@ -150,12 +150,12 @@ final class VectorBackend implements Backend {
     c.addStatement("$T gv = $T.fromArray(SPECIES, x, i).mul(ds)", v, v);
     Optimizer opt = ctx.network().optimizer();
     for (String statement : opt.javaVectorUpdate(v.simpleName(), "w",
-        OnlineEmitter.WEIGHT_STATE.subList(0, buffers), "k + i")) {
+        DenseOnline.WEIGHT_STATE.subList(0, buffers), "k + i")) {
       c.addStatement("$L", statement);
     }
     c.endControlFlow();
     c.beginControlFlow("for (; i < $L; i++)", in);
-    element.emit("w", "k + i", OnlineEmitter.WEIGHT_STATE);
+    element.emit("w", "k + i", DenseOnline.WEIGHT_STATE);
     c.endControlFlow();
   }
 }

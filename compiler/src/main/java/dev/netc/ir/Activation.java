@@ -169,11 +169,13 @@ public sealed interface Activation {
     }
 
     public String javaValue(String z) {
-      return "(" + z + " > " + Decimals.of(0) + " ? " + z + " : " + Decimals.of(alpha) + " * " + z + ")";
+      return "(" + z + " > " + Decimals.of(0) + " ? " + z + " : " + Decimals.of(alpha) + " * "
+          + z + ")";
     }
 
     public String javaDerivative(String z, String a) {
-      return "(" + z + " > " + Decimals.of(0) + " ? " + Decimals.of(1) + " : " + Decimals.of(alpha) + ")";
+      return "(" + z + " > " + Decimals.of(0) + " ? " + Decimals.of(1) + " : "
+          + Decimals.of(alpha) + ")";
     }
   }
 

@@ -11,9 +11,9 @@ import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
-import dev.netc.runtime.LossReduction;
 import dev.netc.ir.WeightInit;
 import dev.netc.runtime.Init;
+import dev.netc.runtime.LossReduction;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -61,7 +61,8 @@ class MethodSizeTest {
         new Activation.Elu(0.5), new Activation.Softplus())) {
       for (int[] shape : shapes) {
         for (Precision p : Precision.values()) {
-          nets.add(network("Unrolled" + k++, p, shape, act, new Loss.Mse(LossReduction.MEAN), adam()));
+          nets.add(network("Unrolled" + k++, p, shape, act, new Loss.Mse(LossReduction.MEAN),
+              adam()));
         }
       }
     }

@@ -6,9 +6,9 @@ import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
-import dev.netc.runtime.LossReduction;
 import dev.netc.ir.WeightInit;
 import dev.netc.runtime.Init;
+import dev.netc.runtime.LossReduction;
 import java.util.List;
 import java.util.Optional;
 

@@ -6,8 +6,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Front end, code generator and javac together: whatever the front end accepts becomes Java that,
- * with each backend (scalar, and vector when the JVM has the module), compiles without warnings, loads, starts from the interpreter's parameters and predicts what the
- * interpreter predicts. The source file name ends up in the generated javadoc, so the fuzzer
+ * with each backend (scalar, and vector when the JVM has the module), compiles without warnings,
+ * loads, starts from the interpreter's parameters and predicts what the interpreter predicts. The source file name ends up in the generated javadoc, so the fuzzer
  * controls it too: a first line {@code // file: NAME} names the file (the rest of the line).
  * Networks over {@value FuzzChecks#MAX_COMPILED_PARAMETERS} parameters are only checked by the
  * front end, to keep each iteration fast.

@@ -10,9 +10,9 @@ import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
-import dev.netc.runtime.LossReduction;
 import dev.netc.ir.WeightInit;
 import dev.netc.runtime.Init;
+import dev.netc.runtime.LossReduction;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -69,7 +69,8 @@ class LearningTest {
     }
     Network net = new Network("linreg", "linreg.net", 3,
         List.of(dense(0, 3, 1, new Activation.Identity())),
-        Optional.of(new Loss.Mse(LossReduction.MEAN)), new Optimizer.Sgd(0.05, 0.9, true, 0), 9L, p);
+        Optional.of(new Loss.Mse(LossReduction.MEAN)), new Optimizer.Sgd(0.05, 0.9, true, 0), 9L,
+        p);
     Interpreter in = new Interpreter(net);
     for (int epoch = 0; epoch < 500; epoch++) {
       in.trainBatch(xs, ts, n);

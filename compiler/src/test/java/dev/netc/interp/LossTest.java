@@ -12,9 +12,9 @@ import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
-import dev.netc.runtime.LossReduction;
 import dev.netc.ir.WeightInit;
 import dev.netc.runtime.Init;
+import dev.netc.runtime.LossReduction;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -131,7 +131,8 @@ class LossTest {
 
   @Test
   void userErrorsAreReportedNotCrashed() {
-    Interpreter ce = new Interpreter(net(Precision.DOUBLE, new Loss.CrossEntropy(LossReduction.MEAN),
+    Interpreter ce = new Interpreter(net(Precision.DOUBLE,
+        new Loss.CrossEntropy(LossReduction.MEAN),
         new int[] {1, 3}, new Activation.Softmax()));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ce.loss(new double[] {1}, new double[] {3}, 1));

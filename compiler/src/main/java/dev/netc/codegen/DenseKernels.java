@@ -8,15 +8,15 @@ import java.util.Arrays;
 import javax.lang.model.element.Modifier;
 
 /**
- * Emits the three per-layer methods: forward (z = W x + b, a = σ(z)), gradient (accumulate
+ * Emits a dense layer's three per-example methods: forward (z = W x + b, a = σ(z)), gradient (accumulate
  * dC/dW += δ xᵀ and dC/db += δ) and backprop (δ_prev = (Wᵀ δ) ⊙ σ'_prev). Their shape, unrolled or
  * looped, comes from {@link CodegenPolicy}; activation formulas come from the IR's templates.
  */
-final class LayerKernels {
+final class DenseKernels {
   private final EmitContext ctx;
   private final Backend backend;
 
-  LayerKernels(EmitContext ctx, Backend backend) {
+  DenseKernels(EmitContext ctx, Backend backend) {
     this.ctx = ctx;
     this.backend = backend;
   }

@@ -1,0 +1,117 @@
+package dev.netc.codegen;
+
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterSpec;
+import dev.netc.ir.Activation;
+import dev.netc.ir.Layer;
+import dev.netc.ir.Optimizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import javax.lang.model.element.Modifier;
+
+/**
+ * A dense layer's part of the one-example training step ({@link OnlineEmitter}): one pass over
+ * its weights, row by row, that back-propagates the delta with the old weights
+ * ({@code g += δ_o W_o}), forms the gradient {@code δ_o x} and applies the optimizer's template to
+ * each weight and its buffers in place. The loop over a row is the {@link Backend}'s.
+ */
+final class DenseOnline {
+  /** Locals of a layer's state buffers, in {@link Optimizer#stateBuffers()} order. */
+  static final List<String> WEIGHT_STATE = List.of("wbuf", "wv2");
+  private static final List<String> BIAS_STATE = List.of("bbuf", "bv");
+
+  /** Emits the step of one weight, whose old value is {@code array[at]}, in a row loop over i. */
+  interface Element {
+    /** {@code state}: the arrays of the weight's optimizer buffers, indexed by {@code at}. */
+    void emit(String array, String at, List<String> state);
+  }
+
+  private final EmitContext ctx;
+  private final Optimizer opt;
+  private final OptimizerEmitter optimizer;
+  private final int buffers;
+  private final Backend backend;
+
+  DenseOnline(EmitContext ctx, Backend backend) {
+    this.ctx = ctx;
+    this.backend = backend;
+    this.opt = ctx.network().optimizer();
+    this.optimizer = new OptimizerEmitter(ctx);
+    this.buffers = opt.stateBuffers().size();
+  }
+
+  /** Layer {@code index}'s fused method, taking {@code parameters} (scale, step scalars). */
+  MethodSpec method(int index, List<ParameterSpec> parameters) {
+    Layer layer = ctx.network().layers().get(index);
+    Names.LayerNames n = ctx.names().layer(index);
+    int in = layer.inSize();
+    CodeBlock.Builder c = CodeBlock.builder();
+    ctx.declareArray(c, "w", n.weight());
+    ctx.declareArray(c, "b", n.bias());
+    ctx.declareArray(c, "d", n.delta());
+    ctx.declareArray(c, "x", ctx.inputOf(index));
+    for (int k = 0; k < buffers; k++) {
+      ctx.declareArray(c, WEIGHT_STATE.get(k), optimizer.weightState(index).get(k));
+      ctx.declareArray(c, BIAS_STATE.get(k), optimizer.biasState(index).get(k));
+    }
+    backend.onlineLocals(c, buffers);
+    boolean propagate = index > 0;
+    if (propagate) {
+      ctx.declareArray(c, "g", ctx.names().layer(index - 1).delta());
+      c.addStatement("$T.fill(g, $L)", Arrays.class, ctx.lit(0));
+    }
+    c.beginControlFlow("for (int o = 0; o < $L; o++)", layer.outSize());
+    c.addStatement("$T dk = d[o]", ctx.scalar());
+    c.addStatement("$T ds = $L", ctx.scalar(), ctx.precision().cast("dk * scale"));
+    c.addStatement("$T wi = b[o]", ctx.scalar());
+    c.addStatement("$T gi = ds", ctx.scalar());
+    c.add("{\n").indent();
+    update(c, "b", "o", BIAS_STATE);
+    c.unindent().add("}\n");
+    c.addStatement("int k = o * $L", in);
+    backend.onlineRow(c, in, buffers, propagate, (array, at, state) -> {
+      c.addStatement("wi = $L[$L]", array, at);
+      if (propagate) {
+        c.addStatement("g[i] += dk * wi");
+      }
+      c.addStatement("gi = ds * x[i]");
+      update(c, array, at, state);
+    });
+    c.endControlFlow();
+    if (propagate) {
+      Layer prev = ctx.network().layers().get(index - 1);
+      Activation pact = prev.activation();
+      if (!(pact instanceof Activation.Identity)) {
+        Names.LayerNames pn = ctx.names().layer(index - 1);
+        String der = ctx.derivative(pact, "pz[i]", "pa[i]");
+        ctx.declareUsed(c, der, "pz", pn.z());
+        ctx.declareUsed(c, der, "pa", pn.act());
+        c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
+        c.addStatement("g[i] *= $L", der);
+        c.endControlFlow();
+      }
+    }
+    return MethodSpec.methodBuilder(ctx.names().batch(index).online())
+        .addJavadoc("Layer $L, one example: $Lgradient and optimizer update fused in one pass "
+            + "over the weights.\n", Javadoc.escape(layer.name()),
+            propagate ? "delta of the previous layer (old weights), " : "")
+        .addModifiers(Modifier.PRIVATE)
+        .addParameters(parameters)
+        .addCode(c.build())
+        .build();
+  }
+
+  /** The optimizer on {@code p[at]}, whose old value is in {@code wi}, with gradient {@code gi}. */
+  private void update(CodeBlock.Builder c, String p, String at, List<String> state) {
+    List<String> elements = new ArrayList<>();
+    for (String s : state.subList(0, buffers)) {
+      elements.add(s + "[" + at + "]");
+    }
+    for (String statement : opt.javaUpdate(ctx.scalar().toString(), p + "[" + at + "]",
+        elements, null, ctx.precision())) {
+      c.addStatement("$L", statement);
+    }
+  }
+}
