@@ -1,6 +1,7 @@
 package dev.netc.cli;
 
 import dev.netc.ir.Activation;
+import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Network;
 import java.util.BitSet;
@@ -64,6 +65,11 @@ final class Kinks {
 
   private static void walk(Network net, double[] params, double[] xs, int batch, double eps,
       UnitVisitor visitor) {
+    if (!net.layers().stream().allMatch(l -> l instanceof Dense)) {
+      // Image layers: their pre-activations are not followed here yet, so no input is redrawn
+      // and no finite-difference step is skipped for them.
+      return;
+    }
     for (int e = 0; e < batch; e++) {
       double[] a = new double[net.inputSize()];
       System.arraycopy(xs, e * net.inputSize(), a, 0, a.length);

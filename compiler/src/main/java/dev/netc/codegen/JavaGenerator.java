@@ -77,6 +77,7 @@ public final class JavaGenerator {
     if (problem.isPresent()) {
       throw new IllegalArgumentException("network name '" + name + "' " + problem.get());
     }
+    UnsupportedLayerException.check(network);
   }
 
   private TypeSpec type() {

@@ -8,7 +8,7 @@ import java.util.List;
  * shape, with its parameter tensors and their initialization. Each kind is one record of this
  * family; the interpreter and the code generator each have one home per kind.
  */
-public sealed interface Layer permits Dense {
+public sealed interface Layer permits Dense, Conv2d, ParameterFree {
 
   /** The DSL keyword of the layer's kind, e.g. {@code dense}. */
   String kind();
@@ -48,6 +48,9 @@ public sealed interface Layer permits Dense {
 
   /** The fan-out of the weight initialization (PyTorch's). */
   int fanOut();
+
+  /** The kind and its sizes as the IR dump writes them, e.g. {@code dense 784 -> 128}. */
+  String describe();
 
   /**
    * True if the layer takes {@code input} (the previous layer's output shape): the same shape,
