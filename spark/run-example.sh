@@ -2,7 +2,8 @@
 # Trains examples/fashion.net on Fashion-MNIST with Apache Spark in local[2] (the synchronous
 # trainer), printing per-epoch loss, test accuracy and samples/s, and writes safetensors that
 # `bin/netc eval examples/fashion.net --params W ...` reads. Builds the example module
-# (spark-example/, with netc-spark) first if needed (Spark's jars come from Maven Central). Options go to FashionMnistSpark:
+# (spark-example/, with netc-spark) first if needed (Spark's jars come from Maven Central).
+# Options go to FashionMnistSpark:
 #   spark/run-example.sh [--epochs E] [--out W.safetensors] [--batch B] [--partitions P]
 #                        [--local-sgd K] [--seed S] [--data IDX_DIR] [--master URL]
 # NETC_JAVA_OPTS adds JVM options (e.g. -Xmx4g).
