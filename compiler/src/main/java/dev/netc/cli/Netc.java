@@ -40,9 +40,6 @@ public final class Netc implements Runnable {
   /** Exit code for a command line that cannot be served as written (picocli's too). */
   static final int USAGE_ERROR = 2;
 
-  /** Exit code for a usage error (picocli's default for bad options). */
-  static final int USAGE_ERROR = 2;
-
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** Runs netc and exits with its exit code. */

@@ -2,6 +2,7 @@ package dev.netc.codegen;
 
 import com.palantir.javapoet.CodeBlock;
 import dev.netc.Version;
+import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Network;
 
@@ -18,6 +19,11 @@ final class ClassDoc {
     c.add("\n<p>Precision $L; $L inputs; layers:\n<ul>\n", net.precision().javaType(),
         net.inputSize());
     for (Layer l : net.layers()) {
+      if (!(l instanceof Dense)) {
+        c.add("  <li>{@code $L}: $L, $L\n", Javadoc.escape(l.name()), Javadoc.escape(l.describe()),
+            Javadoc.escape(l.activation().describe()));
+        continue;
+      }
       c.add("  <li>{@code $L}: dense $L &rarr; $L, $L, $L init ($L)\n", Javadoc.escape(l.name()),
           l.inSize(), l.outSize(), Javadoc.escape(l.activation().describe()),
           Javadoc.escape(l.init().describe()),
