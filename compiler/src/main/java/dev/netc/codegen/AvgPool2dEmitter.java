@@ -32,14 +32,7 @@ final class AvgPool2dEmitter extends PerExampleEmitter {
     c.addStatement("z[q] = $L", ctx.precision().cast("s / " + loops.area()));
     c.addStatement("a[q] = z[q]");
     loops.closeOutputs(c);
-    return method(n.forward(), "Layer " + Javadoc.escape(layer.name()) + " forward: "
-        + Javadoc.escape(layer.describe()) + ".", c.build());
-  }
-
-  @Override
-  public MethodSpec gradient() {
-    return method(n.gradient(), "Layer " + Javadoc.escape(layer.name())
-        + " has no parameters: nothing to add.", CodeBlock.of(""));
+    return method(n.forward(), forwardDoc(", mean of each window."), c.build());
   }
 
   @Override

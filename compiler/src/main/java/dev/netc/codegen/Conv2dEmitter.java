@@ -5,6 +5,7 @@ import com.palantir.javapoet.MethodSpec;
 import dev.netc.ir.Conv2d;
 import dev.netc.ir.Shape;
 import dev.netc.ir.Window;
+import java.util.Arrays;
 
 /**
  * A conv2d layer's per-example methods, a direct convolution with every size a constant. Each
@@ -16,14 +17,12 @@ import dev.netc.ir.Window;
  * bit-identical to it.
  */
 final class Conv2dEmitter extends PerExampleEmitter {
-  private final Conv2d conv;
   private final Shape.Image in;
   private final Shape.Image out;
   private final Window w;
 
   Conv2dEmitter(Conv2d conv, EmitContext ctx) {
     super(conv, ctx);
-    this.conv = conv;
     this.in = conv.inputShape();
     this.out = conv.outputShape();
     this.w = conv.window();
@@ -37,7 +36,7 @@ final class Conv2dEmitter extends PerExampleEmitter {
     ctx.declareArray(c, "x", ctx.inputOf(layer.index()));
     ctx.declareArray(c, "z", n.z());
     ctx.declareArray(c, "a", n.act());
-    c.addStatement("$T.fill(z, $L)", java.util.Arrays.class, ctx.lit(0));
+    c.addStatement("$T.fill(z, $L)", Arrays.class, ctx.lit(0));
     windows(c, "z[zr + ox] += wv * x[xr + ox * $L]");
     c.beginControlFlow("for (int o = 0; o < $L; o++)", out.channels());
     c.addStatement("$T bo = b[o]", ctx.scalar());
@@ -46,9 +45,8 @@ final class Conv2dEmitter extends PerExampleEmitter {
     c.endControlFlow();
     c.endControlFlow();
     activate(c, out.size());
-    return method(n.forward(), "Layer " + Javadoc.escape(layer.name()) + " forward: "
-        + Javadoc.escape(layer.describe()) + ", " + Javadoc.escape(layer.activation().describe())
-        + ", direct convolution.", c.build());
+    return method(n.forward(), forwardDoc(", " + Javadoc.escape(layer.activation().describe())
+        + ", direct convolution."), c.build());
   }
 
   @Override
@@ -77,7 +75,7 @@ final class Conv2dEmitter extends PerExampleEmitter {
     ctx.declareArray(c, "w", n.weight());
     ctx.declareArray(c, "d", n.delta());
     declarePrevious(c);
-    c.addStatement("$T.fill(g, $L)", java.util.Arrays.class, ctx.lit(0));
+    c.addStatement("$T.fill(g, $L)", Arrays.class, ctx.lit(0));
     windows(c, "g[xr + ox * $L] += wv * d[zr + ox]");
     timesPreviousDerivative(c);
     return method(n.backprop(), "Layer " + Javadoc.escape(layer.name())

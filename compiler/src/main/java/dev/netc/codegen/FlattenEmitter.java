@@ -23,14 +23,7 @@ final class FlattenEmitter extends PerExampleEmitter {
         .addStatement("$T.arraycopy($N, 0, $N, 0, $L)", System.class,
             ctx.inputOf(layer.index()), n.act(), size)
         .build();
-    return method(n.forward(), "Layer " + Javadoc.escape(layer.name()) + " forward: "
-        + Javadoc.escape(layer.describe()) + ", values unchanged.", c);
-  }
-
-  @Override
-  public MethodSpec gradient() {
-    return method(n.gradient(), "Layer " + Javadoc.escape(layer.name())
-        + " has no parameters: nothing to add.", CodeBlock.of(""));
+    return method(n.forward(), forwardDoc(", values unchanged."), c);
   }
 
   @Override

@@ -53,14 +53,7 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
     c.addStatement("z[q] = x[best]");
     c.addStatement("a[q] = x[best]");
     loops.closeOutputs(c);
-    return method(n.forward(), "Layer " + Javadoc.escape(layer.name()) + " forward: "
-        + Javadoc.escape(layer.describe()) + ".", c.build());
-  }
-
-  @Override
-  public MethodSpec gradient() {
-    return method(n.gradient(), "Layer " + Javadoc.escape(layer.name())
-        + " has no parameters: nothing to add.", CodeBlock.of(""));
+    return method(n.forward(), forwardDoc(", first maximum of each window."), c.build());
   }
 
   @Override

@@ -24,6 +24,19 @@ abstract class PerExampleEmitter implements LayerEmitter {
     this.n = ctx.names().layer(layer.index());
   }
 
+  /** For a layer without parameters (pooling, flatten): an empty method, nothing to add. */
+  @Override
+  public MethodSpec gradient() {
+    return method(n.gradient(), "Layer " + Javadoc.escape(layer.name())
+        + " has no parameters: nothing to add.", CodeBlock.of(""));
+  }
+
+  /** The javadoc of the forward method: the layer, then {@code how} it is computed. */
+  protected String forwardDoc(String how) {
+    return "Layer " + Javadoc.escape(layer.name()) + " forward: "
+        + Javadoc.escape(layer.describe()) + how;
+  }
+
   @Override
   public final MethodSpec batchForward() {
     throw noBatchPath();
@@ -80,7 +93,7 @@ abstract class PerExampleEmitter implements LayerEmitter {
     }
   }
 
-  /** Multiplies the local {@code g} by the previous layer's σ', elementwise (as the interpreter). */
+  /** Multiplies the local {@code g} by the previous layer's σ', as the interpreter does. */
   protected void timesPreviousDerivative(CodeBlock.Builder c) {
     Activation pact = previous().activation();
     if (pact instanceof Activation.Identity) {
