@@ -5,7 +5,6 @@ import dev.netc.codegen.ClassCache;
 import dev.netc.codegen.CodegenPolicy;
 import dev.netc.codegen.InMemoryCompiler;
 import dev.netc.codegen.JavaGenerator;
-import dev.netc.codegen.UnsupportedLayerException;
 import dev.netc.interp.Interpreter;
 import dev.netc.ir.Network;
 import dev.netc.runtime.DoubleNetwork;
@@ -59,7 +58,6 @@ final class Backends {
           + InMemoryCompiler.VECTOR_MODULE + " (bin/netc adds it for train, eval and predict, and "
           + "whenever --backend vector is given)");
     }
-    requireGeneratedCode(net);
     JavaFile file = JavaGenerator.generate(net, PACKAGE,
         CodegenPolicy.defaults().withBackend(backend));
     InMemoryCompiler.Compiled compiled = ClassCache.defaultDirectory()
@@ -72,15 +70,6 @@ final class Backends {
       throw new IllegalStateException("generated constructor failed", e.getCause());
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot instantiate the generated class", e);
-    }
-  }
-
-  /** A usage error (exit 2) if the code generator cannot emit {@code net} yet. */
-  static void requireGeneratedCode(Network net) {
-    try {
-      UnsupportedLayerException.check(net);
-    } catch (UnsupportedLayerException e) {
-      throw UserException.usage(e.getMessage() + "; the interpreter runs them: use --interpret");
     }
   }
 

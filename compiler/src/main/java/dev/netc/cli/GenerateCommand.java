@@ -49,7 +49,6 @@ final class GenerateCommand implements Callable<Integer> {
     // they were.
     List<JavaFile> sources = new ArrayList<>();
     for (Network net : model.loadAll(spec.commandLine().getErr())) {
-      Backends.requireGeneratedCode(net);
       sources.add(JavaGenerator.generate(net, packageName, policy));
     }
     List<Path> targets = new ArrayList<>();

@@ -43,6 +43,16 @@ public sealed interface Layer permits Dense, Conv2d, ParameterFree {
   /** Number of parameters of all tensors. */
   int parameterCount();
 
+  /** Number of biases (the second parameter tensor): 0 for a layer without parameters. */
+  default int biasCount() {
+    return parameterCount() - weightCount();
+  }
+
+  /** True if the layer has parameter tensors (a weight and a bias). */
+  default boolean hasParameters() {
+    return parameterCount() > 0;
+  }
+
   /** The fan-in of the weight initialization (PyTorch's: inputs per output value). */
   int fanIn();
 

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * {@code gradient}, {@code accumulateGradient}, {@code optimizerStep}, {@code predict} and
  * {@code predictBatch} are each called 10⁴ times after a warm-up, and the thread's allocated bytes
  * ({@code com.sun.management.ThreadMXBean}) must not move, with no slack, in at least one of up to
- * ten windows. Both backends are tested. Each call site is compiled Java (a generated driver
+ * ten windows. Both backends are tested, on MLPs and a CNN. Each call site is compiled Java (a generated driver
  * class), not reflection, which would allocate by itself.
  */
 class AllocationTest {
@@ -38,7 +38,7 @@ class AllocationTest {
     String pkg = "gen.alloc." + backend.name().toLowerCase(java.util.Locale.ROOT);
     CodegenPolicy policy = CodegenPolicy.defaults().withBackend(backend);
     List<Network> nets = List.of(SampleNetworks.xor(), SampleNetworks.iris(),
-        SampleNetworks.regression(), SampleNetworks.inferenceOnly());
+        SampleNetworks.regression(), SampleNetworks.inferenceOnly(), SampleNetworks.cnn());
     List<JavaFile> files = new ArrayList<>();
     List<String> drivers = new ArrayList<>();
     for (Network n : nets) {

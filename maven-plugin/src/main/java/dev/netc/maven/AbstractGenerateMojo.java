@@ -2,7 +2,6 @@ package dev.netc.maven;
 
 import dev.netc.Version;
 import dev.netc.codegen.CodegenPolicy;
-import dev.netc.codegen.UnsupportedLayerException;
 import dev.netc.diag.Diagnostic;
 import dev.netc.diag.Diagnostic.Severity;
 import java.io.File;
@@ -102,9 +101,6 @@ abstract class AbstractGenerateMojo extends AbstractMojo {
               sourceDirectory().toPath(), out, state, Optional.ofNullable(pkg)));
     } catch (IOException e) {
       throw new MojoExecutionException("netc could not read or write a file: " + e, e);
-    } catch (UnsupportedLayerException e) {
-      throw new MojoFailureException(e.getMessage() + "; the netc CLI's interpreter "
-          + "(netc train --interpret) runs them");
     } catch (RuntimeException e) {
       throw new MojoExecutionException(
           "internal netc error, please report it with the .net file: " + e, e);
