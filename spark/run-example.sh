@@ -8,6 +8,8 @@
 #                        [--local-sgd K] [--seed S] [--data IDX_DIR] [--master URL]
 # NETC_JAVA_OPTS adds JVM options (e.g. -Xmx4g).
 set -euo pipefail
+# local[2] runs in this JVM: Spark binds to loopback instead of guessing a network address.
+export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 target="$root/spark-example/target"
 data=/usr/share/datasets/fashion-mnist
