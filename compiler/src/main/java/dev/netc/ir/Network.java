@@ -1,5 +1,6 @@
 package dev.netc.ir;
 
+import dev.netc.runtime.OptimizerLayout;
 import dev.netc.runtime.TensorSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -153,15 +154,7 @@ public record Network(
    * of the parameter's shape, packed one after another from offset 0.
    */
   public List<TensorSpec> optimizerStateLayout() {
-    List<TensorSpec> specs = new ArrayList<>();
-    int offset = 0;
-    for (TensorSpec t : parameterLayout()) {
-      for (String buffer : optimizer.stateBuffers()) {
-        specs.add(new TensorSpec(t.name() + "." + buffer, t.shape(), offset));
-        offset = Math.addExact(offset, t.size());
-      }
-    }
-    return List.copyOf(specs);
+    return OptimizerLayout.of(parameterLayout(), optimizer.stateBuffers().toArray(String[]::new));
   }
 
   /**
