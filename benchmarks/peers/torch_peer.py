@@ -38,6 +38,22 @@ def tiny():
     return nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 3))
 
 
+def lenet5():
+    # Issue 14's LeNet-5 (examples/lenet5.net); Unflatten views the pool's rows as 1x28x28.
+    return nn.Sequential(nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 6, 5), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84),
+                         nn.ReLU(), nn.Linear(84, 10))
+
+
+def small():
+    # Issue 14's "Small" CNN (examples/fashion-cnn.net).
+    return nn.Sequential(nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1568, 128), nn.ReLU(),
+                         nn.Linear(128, 10))
+
+
 def pool(inputs, classes, batch, lo, hi, seed):
     gen = torch.Generator().manual_seed(seed)
     xs = torch.rand(POOL, inputs, generator=gen) * (hi - lo) + lo
@@ -89,6 +105,10 @@ BENCHMARKS = {
     "mlpPredictB1": (mlp, predict_step, 1, (784, 10, 0.0, 1.0)),
     "tinyTrainB1": (tiny, train_step, 1, (4, 3, -1.0, 1.0)),
     "tinyPredictB1": (tiny, predict_step, 1, (4, 3, -1.0, 1.0)),
+    "lenet5TrainB32": (lenet5, train_step, 32, (784, 10, 0.0, 1.0)),
+    "lenet5PredictB1": (lenet5, predict_step, 1, (784, 10, 0.0, 1.0)),
+    "smallCnnTrainB32": (small, train_step, 32, (784, 10, 0.0, 1.0)),
+    "smallCnnPredictB1": (small, predict_step, 1, (784, 10, 0.0, 1.0)),
 }
 
 

@@ -3,17 +3,22 @@ package dev.netc.bench;
 import dev.netc.codegen.CodegenPolicy;
 import dev.netc.codegen.JavaGenerator;
 import dev.netc.ir.Activation;
+import dev.netc.ir.Conv2d;
 import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Loss;
+import dev.netc.ir.MaxPool2d;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
+import dev.netc.ir.Shape;
 import dev.netc.ir.WeightInit;
+import dev.netc.ir.Window;
 import dev.netc.runtime.Init;
 import dev.netc.runtime.LossReduction;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -61,7 +66,50 @@ public final class BenchNetworks {
         new Dense("dense2", 1, 16, 3, new Activation.Softmax(), xavier)));
   }
 
+  /** Issue 14's LeNet-5 on 1x28x28 (as examples/lenet5.net). */
+  public static Network lenet5() {
+    return twoConvs("LeNet5", 6, 16, new Window(5, 5, 1, 1, 0, 0), 120, 84);
+  }
+
+  /** Issue 14's "Small" CNN on 1x28x28 (as examples/fashion-cnn.net). */
+  public static Network smallCnn() {
+    return twoConvs("SmallCnn", 16, 32, new Window(3, 3, 1, 1, 1, 1), 128);
+  }
+
+  /**
+   * 1x28x28; conv2d {@code c1}, maxpool 2x2, conv2d {@code c2}, maxpool 2x2 (relu, kernel
+   * {@code w}); relu dense layers of the {@code hidden} sizes; dense 10 softmax; He init.
+   */
+  private static Network twoConvs(String name, int c1, int c2, Window w, int... hidden) {
+    WeightInit he = new WeightInit(Init.Scheme.HE, 0);
+    Shape.Image in = new Shape.Image(1, 28, 28);
+    List<Layer> layers = new ArrayList<>();
+    Shape.Image shape = in;
+    for (int c : new int[] {c1, c2}) {
+      Conv2d conv = new Conv2d("conv" + (layers.size() / 2 + 1), layers.size(), shape, c, w,
+          new Activation.Relu(), he);
+      MaxPool2d pool = new MaxPool2d("maxpool" + (layers.size() / 2 + 1), layers.size() + 1,
+          conv.outputShape(), Window.unpadded(2, 2, 2, 2));
+      layers.add(conv);
+      layers.add(pool);
+      shape = pool.outputShape();
+    }
+    int size = shape.size();
+    for (int h : hidden) {
+      layers.add(new Dense("dense" + (layers.size() - 3), layers.size(), size, h,
+          new Activation.Relu(), he));
+      size = h;
+    }
+    layers.add(new Dense("dense" + (layers.size() - 3), layers.size(), size, 10,
+        new Activation.Softmax(), he));
+    return network(name, in, 42, layers);
+  }
+
   private static Network network(String name, int inputs, long seed, List<Layer> layers) {
+    return network(name, Shape.vector(inputs), seed, layers);
+  }
+
+  private static Network network(String name, Shape inputs, long seed, List<Layer> layers) {
     return new Network(name, SOURCE, inputs, layers,
         Optional.of(new Loss.CrossEntropy(LossReduction.MEAN)),
         new Optimizer.Sgd(LR, MOMENTUM, false, 0.0), seed, Precision.FLOAT);

@@ -89,6 +89,62 @@ public class InterpreterBench {
     }
   }
 
+  /** Issue 14's LeNet-5 (the interpreter only: generated code for conv2d is not there yet). */
+  @State(Scope.Thread)
+  public static class LeNet5State extends Net {
+    BenchData b1;
+    BenchData b32;
+
+    /** Builds the network and the data (the MLP's 784 inputs, read as 1x28x28). */
+    @Setup(Level.Trial)
+    public void setUp() {
+      init(new Interpreter(BenchNetworks.lenet5()));
+      b1 = BenchData.mlp(1);
+      b32 = BenchData.mlp(32);
+    }
+  }
+
+  /** Issue 14's "Small" CNN. */
+  @State(Scope.Thread)
+  public static class SmallCnnState extends Net {
+    BenchData b1;
+    BenchData b32;
+
+    /** Builds the network and the data (the MLP's 784 inputs, read as 1x28x28). */
+    @Setup(Level.Trial)
+    public void setUp() {
+      init(new Interpreter(BenchNetworks.smallCnn()));
+      b1 = BenchData.mlp(1);
+      b32 = BenchData.mlp(32);
+    }
+  }
+
+  /** LeNet-5 training step, batch 32. */
+  @Benchmark
+  @OperationsPerInvocation(32)
+  public double lenet5TrainB32(LeNet5State s) {
+    return s.train(s.b32);
+  }
+
+  /** LeNet-5 inference of one example. */
+  @Benchmark
+  public double lenet5PredictB1(LeNet5State s) {
+    return s.predict(s.b1);
+  }
+
+  /** Small CNN training step, batch 32. */
+  @Benchmark
+  @OperationsPerInvocation(32)
+  public double smallCnnTrainB32(SmallCnnState s) {
+    return s.train(s.b32);
+  }
+
+  /** Small CNN inference of one example. */
+  @Benchmark
+  public double smallCnnPredictB1(SmallCnnState s) {
+    return s.predict(s.b1);
+  }
+
   /** MLP training step, batch 1. */
   @Benchmark
   public double mlpTrainB1(MlpState s) {

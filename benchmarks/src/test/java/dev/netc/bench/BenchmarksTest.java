@@ -53,6 +53,23 @@ class BenchmarksTest {
     assertRuns("tinyPredictB1", () -> bench.tinyPredictB1(tiny));
   }
 
+  @Test
+  void cnnInterpreterBenchmarksRunTheIssuesNetworks() {
+    // PyTorch's parameter counts of the same modules (benchmarks/peers/torch_peer.py).
+    assertEquals(44426, BenchNetworks.lenet5().parameterCount());
+    assertEquals(206922, BenchNetworks.smallCnn().parameterCount());
+    InterpreterBench bench = new InterpreterBench();
+    InterpreterBench.LeNet5State lenet = new InterpreterBench.LeNet5State();
+    lenet.setUp();
+    lenet.reset();
+    assertRuns("lenet5PredictB1", () -> bench.lenet5PredictB1(lenet));
+    assertRuns("lenet5TrainB32", () -> bench.lenet5TrainB32(lenet));
+    InterpreterBench.SmallCnnState small = new InterpreterBench.SmallCnnState();
+    small.setUp();
+    small.reset();
+    assertRuns("smallCnnPredictB1", () -> bench.smallCnnPredictB1(small));
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"scalar", "vector"})
   void parallelBenchmarksRunAndTrain(String backend) {

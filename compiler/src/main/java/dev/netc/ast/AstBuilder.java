@@ -41,7 +41,8 @@ final class AstBuilder extends NetcBaseVisitor<Statement> {
 
   @Override
   public Statement visitInputStatement(NetcParser.InputStatementContext ctx) {
-    return new Statement.Input(pos(ctx.INPUT().getSymbol()), damaged(ctx), number(ctx.size));
+    return new Statement.Input(pos(ctx.INPUT().getSymbol()), damaged(ctx), number(ctx.size),
+        dimensions(ctx.dims));
   }
 
   @Override
@@ -51,6 +52,27 @@ final class AstBuilder extends NetcBaseVisitor<Statement> {
         : Optional.empty();
     return new Statement.Dense(pos(ctx.DENSE().getSymbol()), damaged(ctx), number(ctx.size),
         activation, name(ctx.name));
+  }
+
+  @Override
+  public Statement visitConv2dStatement(NetcParser.Conv2dStatementContext ctx) {
+    Token keyword = ctx.CONV2D().getSymbol();
+    Optional<Call> activation = real(ctx.activation)
+        ? Optional.of(call(ctx.activation, ctx.activationOptions))
+        : Optional.empty();
+    return new Statement.Conv2d(pos(keyword), damaged(ctx), number(ctx.channels),
+        dimensions(ctx.kernel), layerOptions(keyword, ctx.options), activation, name(ctx.name));
+  }
+
+  @Override
+  public Statement visitPoolStatement(NetcParser.PoolStatementContext ctx) {
+    return new Statement.Pool(pos(ctx.kind), damaged(ctx), ctx.kind.getText(),
+        dimensions(ctx.kernel), layerOptions(ctx.kind, ctx.arguments()), name(ctx.name));
+  }
+
+  @Override
+  public Statement visitFlattenStatement(NetcParser.FlattenStatementContext ctx) {
+    return new Statement.Flatten(pos(ctx.FLATTEN().getSymbol()), damaged(ctx), name(ctx.name));
   }
 
   @Override
@@ -88,6 +110,27 @@ final class AstBuilder extends NetcBaseVisitor<Statement> {
           pos(args.LPAREN().getSymbol())));
     }
     return Optional.empty();
+  }
+
+  /** A layer's own options, named after its keyword in messages; empty without parentheses. */
+  private Optional<Call> layerOptions(Token keyword, NetcParser.ArgumentsContext args) {
+    if (args == null || !real(args.LPAREN().getSymbol())) {
+      return Optional.empty();
+    }
+    return Optional.of(new Call(Optional.of(new Name(keyword.getText(), pos(keyword))),
+        arguments(args), pos(args.LPAREN().getSymbol())));
+  }
+
+  private Optional<Dimensions> dimensions(NetcParser.DimensionsContext ctx) {
+    if (ctx == null || ctx.DIMENSIONS() == null || !real(ctx.DIMENSIONS().getSymbol())) {
+      return Optional.empty();
+    }
+    Token dims = ctx.DIMENSIONS().getSymbol();
+    if (real(ctx.sign)) {
+      return Optional.of(new Dimensions(ctx.sign.getText() + dims.getText(),
+          pos(ctx.sign).to(pos(dims))));
+    }
+    return Optional.of(new Dimensions(dims.getText(), pos(dims)));
   }
 
   private Call call(Token callee, NetcParser.ArgumentsContext args) {

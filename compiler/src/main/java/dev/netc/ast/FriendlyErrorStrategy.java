@@ -21,9 +21,11 @@ import org.antlr.v4.runtime.misc.IntervalSet;
  */
 final class FriendlyErrorStrategy extends DefaultErrorStrategy {
   private static final List<String> STATEMENTS =
-      List.of("input", "dense", "loss", "optimizer", "init", "precision");
+      List.of("input", "dense", "conv2d", "maxpool", "avgpool", "flatten", "loss", "optimizer",
+          "init", "precision");
   private static final IntervalSet STATEMENT_STOP = new IntervalSet(NetcParser.INPUT,
-      NetcParser.DENSE, NetcParser.LOSS, NetcParser.OPTIMIZER, NetcParser.INIT,
+      NetcParser.DENSE, NetcParser.CONV2D, NetcParser.MAXPOOL, NetcParser.AVGPOOL,
+      NetcParser.FLATTEN, NetcParser.LOSS, NetcParser.OPTIMIZER, NetcParser.INIT,
       NetcParser.PRECISION, NetcParser.RBRACE, NetcParser.NETWORK, Token.EOF);
 
   private final SyntaxErrors errors;
@@ -53,7 +55,8 @@ final class FriendlyErrorStrategy extends DefaultErrorStrategy {
     if (ctx instanceof NetcParser.FileContext && type != NetcParser.NETWORK && type != Token.EOF) {
       if (!inErrorRecoveryMode(p)) {
         errors.error(t, "expected 'network', found " + SyntaxErrors.quote(t)
-            + (type == NetcParser.INPUT || type == NetcParser.DENSE
+            + (STATEMENT_STOP.contains(type) && type != NetcParser.RBRACE
+                && type != NetcParser.NETWORK
                 ? "; statements belong inside 'network NAME { ... }'" : ""));
       }
       skipUntil(p, new IntervalSet(NetcParser.NETWORK, Token.EOF));
@@ -76,7 +79,7 @@ final class FriendlyErrorStrategy extends DefaultErrorStrategy {
     }
     Token prev = previous(p);
     if (prev != null && prev.getLine() == t.getLine() && prev.getType() != NetcParser.LBRACE) {
-      if (t.getType() == NetcParser.IDENT && isInDense(p)) {
+      if (t.getType() == NetcParser.IDENT && isInNamedLayer(p)) {
         return "unexpected " + found + " after the activation; to name the layer write 'as "
             + t.getText() + "'";
       }
@@ -88,11 +91,14 @@ final class FriendlyErrorStrategy extends DefaultErrorStrategy {
     return "expected a statement or '}', found " + found;
   }
 
-  /** True if the statement just finished is a dense statement. */
-  private static boolean isInDense(Parser p) {
+  /** True if the statement just finished is a layer that takes {@code as NAME}. */
+  private static boolean isInNamedLayer(Parser p) {
     RuleContext ctx = p.getContext();
     if (ctx instanceof NetcParser.NetworkContext n && !n.statement().isEmpty()) {
-      return n.statement(n.statement().size() - 1) instanceof NetcParser.DenseStatementContext;
+      NetcParser.StatementContext last = n.statement(n.statement().size() - 1);
+      return last instanceof NetcParser.DenseStatementContext
+          || last instanceof NetcParser.Conv2dStatementContext
+          || last instanceof NetcParser.PoolStatementContext;
     }
     return false;
   }
@@ -184,7 +190,7 @@ final class FriendlyErrorStrategy extends DefaultErrorStrategy {
 
   private static String reservedNote(Token found, IntervalSet expected) {
     int type = found.getType();
-    boolean keyword = type >= NetcParser.NETWORK && type <= NetcParser.PRECISION;
+    boolean keyword = type >= NetcParser.NETWORK && type <= NetcParser.FLATTEN;
     return keyword && expected.contains(NetcParser.BAD_NAME)
         ? " (a reserved word of the language)" : "";
   }
@@ -197,7 +203,8 @@ final class FriendlyErrorStrategy extends DefaultErrorStrategy {
   /** What the parser wanted, in words, from the rule it is in and the tokens it expected. */
   private static String expectation(Parser p, IntervalSet expected) {
     RuleContext ctx = p.getContext();
-    boolean inNumber = ctx instanceof NetcParser.NumberContext;
+    boolean inNumber = ctx instanceof NetcParser.NumberContext
+        || ctx instanceof NetcParser.DimensionsContext;
     boolean inName = ctx instanceof NetcParser.IdentContext;
     if (inNumber || inName) {
       ctx = ctx.parent;
@@ -211,6 +218,19 @@ final class FriendlyErrorStrategy extends DefaultErrorStrategy {
       return inName || expected.contains(NetcParser.IDENT) ? "a network name" : "'{'";
     } else if (ctx instanceof NetcParser.InputStatementContext) {
       return "the input size";
+    } else if (ctx instanceof NetcParser.Conv2dStatementContext c) {
+      if (c.kernel == null && (expected.contains(NetcParser.NUMBER) || inNumber)
+          && c.channels == null) {
+        return "the number of output channels";
+      }
+      if (expected.contains(NetcParser.DIMENSIONS)) {
+        return "a kernel size such as 3x3";
+      }
+      return inName ? "a layer name" : "an activation";
+    } else if (ctx instanceof NetcParser.PoolStatementContext) {
+      return inName ? "a layer name" : "a window size such as 2x2";
+    } else if (ctx instanceof NetcParser.FlattenStatementContext) {
+      return "a layer name";
     } else if (ctx instanceof NetcParser.DenseStatementContext) {
       if (inNumber || expected.contains(NetcParser.NUMBER)) {
         return "a layer size";

@@ -17,8 +17,16 @@ public sealed interface Statement {
   /** The statement keyword, for messages. */
   String keyword();
 
-  /** {@code input N}. */
-  record Input(Pos pos, boolean damaged, Optional<Value.NumberValue> size) implements Statement {
+  /** A statement that adds a layer to the network; it may be named with {@code as NAME}. */
+  sealed interface Layer extends Statement {
+    /** The name given with {@code as}, if any. */
+    Optional<Name> name();
+  }
+
+  /** {@code input N} (a vector) or {@code input CxHxW} (images); exactly one is present. */
+  record Input(
+      Pos pos, boolean damaged, Optional<Value.NumberValue> size, Optional<Dimensions> shape)
+      implements Statement {
     public String keyword() {
       return "input";
     }
@@ -30,9 +38,47 @@ public sealed interface Statement {
       boolean damaged,
       Optional<Value.NumberValue> size,
       Optional<Call> activation,
-      Optional<Name> name) implements Statement {
+      Optional<Name> name) implements Layer {
     public String keyword() {
       return "dense";
+    }
+  }
+
+  /**
+   * {@code conv2d N KHxKW [(stride = S, padding = P)] ACTIVATION [(options)] [as NAME]}.
+   *
+   * @param options the layer's own options, if a parenthesis follows the kernel size
+   */
+  record Conv2d(
+      Pos pos,
+      boolean damaged,
+      Optional<Value.NumberValue> channels,
+      Optional<Dimensions> kernel,
+      Optional<Call> options,
+      Optional<Call> activation,
+      Optional<Name> name) implements Layer {
+    public String keyword() {
+      return "conv2d";
+    }
+  }
+
+  /**
+   * {@code maxpool KHxKW [(stride = S)] [as NAME]} or the same with {@code avgpool}.
+   *
+   * @param keyword {@code maxpool} or {@code avgpool}
+   */
+  record Pool(
+      Pos pos,
+      boolean damaged,
+      String keyword,
+      Optional<Dimensions> window,
+      Optional<Call> options,
+      Optional<Name> name) implements Layer {}
+
+  /** {@code flatten [as NAME]}. */
+  record Flatten(Pos pos, boolean damaged, Optional<Name> name) implements Layer {
+    public String keyword() {
+      return "flatten";
     }
   }
 

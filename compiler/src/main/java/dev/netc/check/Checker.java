@@ -5,14 +5,13 @@ import dev.netc.ast.NetworkNode;
 import dev.netc.ast.Pos;
 import dev.netc.ast.SourceNode;
 import dev.netc.ast.Statement;
-import dev.netc.ast.Value;
 import dev.netc.diag.Reporter;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
-import java.math.BigInteger;
+import dev.netc.ir.Shape;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,7 +19,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 
 /**
  * Checks a parsed file and lowers each network to the IR. Every problem is reported (the checker
@@ -28,12 +26,14 @@ import java.util.OptionalInt;
  * Statements the parser had to repair are not checked, so one typo gives one message.
  */
 public final class Checker {
-  /** The largest input or layer size. */
-  public static final int MAX_SIZE = 65536;
+  /** The largest input, layer, channel, kernel, stride or padding size. */
+  public static final int MAX_SIZE = Sizes.MAX_SIZE;
   /** The largest parameter count of one network: 2^28, i.e. 1 GiB of floats. */
-  public static final long MAX_PARAMETERS = 1L << 28;
+  public static final long MAX_PARAMETERS = ShapeCheck.MAX_PARAMETERS;
+  /** The most values one example may carry into or out of a layer. */
+  public static final long MAX_VALUES = ShapeCheck.MAX_VALUES;
   /**
-   * The most dense layers in one network. Every layer adds fields and helper methods to the
+   * The most layers in one network. Every layer adds fields and helper methods to the
    * generated class, whose constant pool holds at most 65535 entries: 2000 layers overflow it
    * (javac: "too many constants"), 1024 compile with the optimizer that keeps the most state.
    */
@@ -41,12 +41,14 @@ public final class Checker {
 
   private final Reporter reporter;
   private final Vocabulary vocabulary;
+  private final LayerStatements layerStatements;
   private final Map<String, Name> networkNames = new HashMap<>();
   private final Map<String, Name> networkNamesLower = new HashMap<>();
 
   private Checker(Reporter reporter) {
     this.reporter = reporter;
     this.vocabulary = new Vocabulary(reporter);
+    this.layerStatements = new LayerStatements(reporter, vocabulary);
   }
 
   /** Checks every network of {@code source}; returns them lowered, or nothing if any error. */
@@ -74,7 +76,7 @@ public final class Checker {
         damaged(s, parts);
         continue;
       }
-      if (!(s instanceof Statement.Dense)) {
+      if (!(s instanceof Statement.Layer)) {
         Statement first = firsts.putIfAbsent(s.keyword(), s);
         if (first != null) {
           error(s.pos(), "duplicate '" + s.keyword() + "' statement; the first is on line "
@@ -97,20 +99,19 @@ public final class Checker {
 
   /** A repaired statement still counts (as a layer, as the input) but is not checked. */
   private static void damaged(Statement s, Parts parts) {
-    if (s instanceof Statement.Dense d) {
-      parts.layers.add(new LayerInfo(d, parts.layers.size() + 1, OptionalInt.empty(),
-          Optional.empty()));
+    if (s instanceof Statement.Layer l) {
+      parts.layers.add(new LayerInfo(l, parts.number(l), Optional.empty(), Optional.empty()));
     } else if (s instanceof Statement.Input in && parts.input.isEmpty()) {
       parts.input = Optional.of(in);
     }
   }
 
   private void statement(Statement s, Parts parts) {
-    if (s instanceof Statement.Dense d) {
-      parts.layers.add(dense(d, parts.layers.size() + 1));
+    if (s instanceof Statement.Layer l) {
+      parts.layers.add(layerStatements.layer(l, parts.number(l)));
     } else if (s instanceof Statement.Input in) {
       parts.input = Optional.of(in);
-      parts.inputSize = size(in.size(), "input size");
+      parts.inputShape = layerStatements.input(in);
     } else if (s instanceof Statement.Loss l) {
       parts.lossStatement = l.loss();
       parts.loss = l.loss().flatMap(vocabulary::loss);
@@ -126,31 +127,6 @@ public final class Checker {
     } else if (s instanceof Statement.Precision p) {
       parts.precision = p.kind().flatMap(vocabulary::precision);
     }
-  }
-
-  private LayerInfo dense(Statement.Dense d, int number) {
-    OptionalInt size = size(d.size(), "layer size");
-    Optional<Activation> activation = d.activation().flatMap(vocabulary::activation);
-    return new LayerInfo(d, number, size, activation);
-  }
-
-  /** Checks a size: a plain integer in [1, MAX_SIZE]. */
-  private OptionalInt size(Optional<Value.NumberValue> value, String what) {
-    if (value.isEmpty()) {
-      return OptionalInt.empty();
-    }
-    Value.NumberValue v = value.get();
-    Optional<BigInteger> i = Numbers.integer(v);
-    if (i.isEmpty()) {
-      error(v.pos(), what + " must be an integer, got '" + v.text() + "'");
-    } else if (i.get().signum() <= 0) {
-      error(v.pos(), what + " must be at least 1, got '" + v.text() + "'");
-    } else if (i.get().compareTo(BigInteger.valueOf(MAX_SIZE)) > 0) {
-      error(v.pos(), what + " '" + v.text() + "' is too large; the limit is " + MAX_SIZE);
-    } else {
-      return OptionalInt.of(i.get().intValue());
-    }
-    return OptionalInt.empty();
   }
 
   private void networkName(Name name) {
@@ -183,8 +159,9 @@ public final class Checker {
   private void softmaxOnlyLast(List<LayerInfo> layers) {
     for (int i = 0; i < layers.size() - 1; i++) {
       LayerInfo l = layers.get(i);
-      if (l.activation().filter(a -> !a.isElementwise()).isPresent()) {
-        Pos p = l.statement().activation().map(c -> c.pos()).orElse(l.statement().pos());
+      if (l.activation().filter(a -> !a.isElementwise()).isPresent()
+          && l.statement() instanceof Statement.Dense d) {
+        Pos p = d.activation().map(c -> c.pos()).orElse(d.pos());
         error(p, "softmax is only allowed on the output layer; layer '" + l.name()
             + "' is followed by '" + layers.get(i + 1).name() + "'");
       }
@@ -200,19 +177,34 @@ public final class Checker {
       error(parts.input.get().pos(), "'input' must be the first statement of network '" + name
           + "'");
     }
-    if (parts.layers.isEmpty()) {
-      error(namePos, "network '" + name + "' has no dense layer");
+    boolean allDense = parts.layers.stream().allMatch(l -> l.statement()
+        instanceof Statement.Dense);
+    if (parts.layers.stream().noneMatch(l -> l.statement() instanceof Statement.Dense)) {
+      error(namePos, "network '" + name + "' has no dense layer"
+          + (parts.layers.isEmpty() ? "" : "; its output must come from one, e.g. "
+              + "'dense 10 softmax' after the last " + parts.layers.get(parts.layers.size() - 1)
+                  .statement().keyword()));
       return;
     }
     if (parts.layers.size() > MAX_LAYERS) {
       error(namePos, "network '" + name + "' has " + parts.layers.size()
-          + " dense layers; the limit is " + MAX_LAYERS);
+          + (allDense ? " dense layers" : " layers") + "; the limit is " + MAX_LAYERS);
     }
     LayerInfo out = parts.layers.get(parts.layers.size() - 1);
-    if (parts.loss.isPresent() && out.activation().isPresent()) {
+    if (parts.loss.isPresent() && out.activation().isPresent()
+        && out.statement() instanceof Statement.Dense) {
       lossMatchesOutput(parts.loss.get(), out, parts.lossStatement.get().pos());
     }
-    parameterCount(name, namePos, parts);
+    if (parts.inputShape.isPresent()) {
+      parts.layerInputs = ShapeCheck.walk(parts.inputShape.get(), parts.layers, reporter);
+    }
+    if (parts.layerInputs.isPresent()) {
+      long total = ShapeCheck.parameters(parts.layers, parts.layerInputs.get());
+      if (total > MAX_PARAMETERS) {
+        ShapeCheck.reportParameters(name, namePos, total,
+            parts.precision.orElse(Precision.FLOAT), reporter);
+      }
+    }
   }
 
   private void lossMatchesOutput(Loss loss, LayerInfo out, Pos at) {
@@ -231,52 +223,27 @@ public final class Checker {
     }
   }
 
-  private void parameterCount(String name, Pos namePos, Parts parts) {
-    if (parts.inputSize.isEmpty()) {
-      return;
-    }
-    long total = 0;
-    long in = parts.inputSize.getAsInt();
-    for (LayerInfo l : parts.layers) {
-      if (l.size().isEmpty()) {
-        return;
-      }
-      long out = l.size().getAsInt();
-      total += out * in + out;
-      in = out;
-    }
-    if (total > MAX_PARAMETERS) {
-      Precision p = parts.precision.orElse(Precision.FLOAT);
-      double gib = total * (p == Precision.FLOAT ? 4.0 : 8.0) / (1L << 30);
-      error(namePos, String.format(Locale.ROOT,
-          "network '%s' needs %d parameters (%.1f GiB as %s); the limit is %d",
-          name, total, gib, p.javaType(), MAX_PARAMETERS));
-    }
-  }
-
   private void error(Pos p, String message) {
     reporter.error(p.line(), p.column(), p.length(), message);
-  }
-
-  /** One dense statement as checked: its 1-based number, size and activation when valid. */
-  record LayerInfo(
-      Statement.Dense statement, int number, OptionalInt size, Optional<Activation> activation) {
-
-    /** The layer's name: the one given with {@code as}, or {@code denseN}. */
-    String name() {
-      return statement.name().map(Name::text).orElse("dense" + number);
-    }
   }
 
   /** What the statements of one network said, collected for the whole-network checks. */
   static final class Parts {
     Optional<Statement.Input> input = Optional.empty();
-    OptionalInt inputSize = OptionalInt.empty();
+    Optional<Shape> inputShape = Optional.empty();
     final List<LayerInfo> layers = new ArrayList<>();
+    /** Each layer's input shape, once the shapes are known to fit. */
+    Optional<List<Shape>> layerInputs = Optional.empty();
+    private final Map<String, Integer> counts = new HashMap<>();
     Optional<dev.netc.ast.Call> lossStatement = Optional.empty();
     Optional<Loss> loss = Optional.empty();
     Optional<Optimizer> optimizer = Optional.empty();
     Optional<Vocabulary.InitChoice> init = Optional.empty();
     Optional<Precision> precision = Optional.empty();
+
+    /** The 1-based number of a new layer {@code l} among the layers of its kind. */
+    int number(Statement.Layer l) {
+      return counts.merge(LayerInfo.defaultPrefix(l), 1, Integer::sum);
+    }
   }
 }

@@ -13,9 +13,9 @@ final class LayerNames {
   private LayerNames() {}
 
   /** Reports invalid and duplicate names, counting the default names {@code denseN} too. */
-  static void check(List<Checker.LayerInfo> layers, Reporter reporter) {
-    Map<String, Checker.LayerInfo> seen = new HashMap<>();
-    for (Checker.LayerInfo l : layers) {
+  static void check(List<LayerInfo> layers, Reporter reporter) {
+    Map<String, LayerInfo> seen = new HashMap<>();
+    for (LayerInfo l : layers) {
       Optional<Name> explicit = l.statement().name();
       if (l.statement().damaged()) {
         continue;
@@ -28,7 +28,7 @@ final class LayerNames {
           continue;
         }
       }
-      Checker.LayerInfo first = seen.putIfAbsent(l.name(), l);
+      LayerInfo first = seen.putIfAbsent(l.name(), l);
       if (first == null) {
         continue;
       }

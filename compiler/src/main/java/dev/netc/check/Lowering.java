@@ -1,11 +1,11 @@
 package dev.netc.check;
 
 import dev.netc.ir.Activation;
-import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
+import dev.netc.ir.Shape;
 import dev.netc.ir.WeightInit;
 import dev.netc.runtime.Init;
 import java.util.ArrayList;
@@ -18,20 +18,18 @@ final class Lowering {
 
   private Lowering() {}
 
-  /** Lowers checked parts; every size and activation is known to be present and valid. */
+  /** Lowers checked parts; every layer, shape and activation is known to be valid. */
   static Network lower(String name, String sourceFile, Checker.Parts parts) {
     Vocabulary.InitChoice init = parts.init.orElse(
         new Vocabulary.InitChoice(java.util.Optional.empty(), 0, 0));
     List<Layer> layers = new ArrayList<>();
-    int in = parts.inputSize.getAsInt();
+    List<Shape> inputs = parts.layerInputs.orElseThrow();
     for (int i = 0; i < parts.layers.size(); i++) {
-      Checker.LayerInfo l = parts.layers.get(i);
-      int out = l.size().getAsInt();
+      LayerInfo l = parts.layers.get(i);
       Activation a = l.activation().orElseThrow();
-      layers.add(new Dense(l.name(), i, in, out, a, weightInit(init, a)));
-      in = out;
+      layers.add(l.spec().orElseThrow().lower(l.name(), i, inputs.get(i), a, weightInit(init, a)));
     }
-    return new Network(name, sourceFile, parts.inputSize.getAsInt(), layers, parts.loss,
+    return new Network(name, sourceFile, parts.inputShape.orElseThrow(), layers, parts.loss,
         parts.optimizer.orElse(DEFAULT_OPTIMIZER), init.seed(),
         parts.precision.orElse(Precision.FLOAT));
   }

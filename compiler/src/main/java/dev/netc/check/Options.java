@@ -77,6 +77,11 @@ final class Options {
     return Optional.ofNullable(values.get(key)).map(Value::pos);
   }
 
+  /** The value of an option, if it was given. */
+  Optional<Value> value(String key) {
+    return Optional.ofNullable(values.get(key));
+  }
+
   /** True if the option was given. */
   boolean has(String key) {
     return values.containsKey(key);

@@ -1,6 +1,7 @@
 package dev.netc.cli;
 
 import dev.netc.codegen.CodegenPolicy;
+import dev.netc.interp.Interpreter;
 import dev.netc.ir.Network;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -38,6 +39,10 @@ final class CheckCommand implements Callable<Integer> {
       description = "Generated code backend to check (default: ${DEFAULT-VALUE}).")
   String backend;
 
+  @Option(names = "--interpret", description = "Check the interpreter in place of the generated "
+      + "class (for layers without generated code yet: conv2d, pooling, flatten).")
+  boolean interpret;
+
   @Option(names = "--batch", paramLabel = "B", defaultValue = "4",
       description = "Random examples per check (default: ${DEFAULT-VALUE}).")
   int batch;
@@ -71,7 +76,10 @@ final class CheckCommand implements Callable<Integer> {
         out.println(net.name() + ": no loss, nothing to check (inference only)");
         continue;
       }
-      GradientCheck check = new GradientCheck(net, classes, kind, batch, seed);
+      // --interpret: the interpreter stands in for the generated class (float and double).
+      BiFunction<Network, CodegenPolicy.Backend, Object> checked =
+          interpret ? (n, b) -> new Interpreter(n) : classes;
+      GradientCheck check = new GradientCheck(net, checked, kind, batch, seed);
       for (String tensor : check.run(out)) {
         failed.append(failed.length() == 0 ? "" : ", ").append(tensor);
       }

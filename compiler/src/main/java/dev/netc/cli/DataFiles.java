@@ -2,6 +2,7 @@ package dev.netc.cli;
 
 import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
+import dev.netc.ir.Shape;
 import dev.netc.runtime.io.Csv;
 import dev.netc.runtime.io.CsvLayout;
 import dev.netc.runtime.io.DatasetException;
@@ -102,6 +103,7 @@ final class DataFiles {
     if (dataset.inputSize() != net.inputSize()) {
       throw new UserException("'" + data + "' has " + dataset.inputSize()
           + " inputs per example, but network '" + net.name() + "' takes "
+          + (net.input() instanceof Shape.Image ? net.input().describe() + " = " : "")
           + net.inputSize());
     }
     if (dataset.count() == 0) {

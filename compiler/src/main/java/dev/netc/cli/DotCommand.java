@@ -1,14 +1,18 @@
 package dev.netc.cli;
 
+import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Network;
+import dev.netc.runtime.TensorSpec;
 import dev.netc.runtime.io.AtomicFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -43,20 +47,22 @@ final class DotCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The DOT text: one node per layer (size, activation, parameter shapes), left to right. */
+  /**
+   * The DOT text: one node per layer (kind, sizes, activation, output shape, parameter shapes),
+   * left to right, each edge labelled with the shape it carries.
+   */
   static String toDot(Network net) {
     StringBuilder sb = new StringBuilder();
     sb.append("digraph ").append(quote(net.name())).append(" {\n");
     sb.append("  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n");
-    sb.append("  input [label=\"input\\n").append(net.inputSize()).append("\"];\n");
+    sb.append("  input [label=\"input\\n").append(net.input().describe()).append("\"];\n");
     String previous = "input";
     for (Layer l : net.layers()) {
       String id = "layer" + (l.index() + 1);
-      sb.append("  ").append(id).append(" [label=").append(quote(l.name() + "\ndense "
-          + l.outSize() + " " + l.activation().describe() + "\nweight [" + l.outSize() + " x "
-          + l.inSize() + "], bias [" + l.outSize() + "]")).append("];\n");
+      sb.append("  ").append(id).append(" [label=").append(quote(l.name() + "\n" + kind(l)
+          + "\nout " + l.outputShape().describe() + weights(l))).append("];\n");
       sb.append("  ").append(previous).append(" -> ").append(id)
-          .append(" [label=\"").append(l.inSize()).append("\"];\n");
+          .append(" [label=\"").append(l.inputShape().describe()).append("\"];\n");
       previous = id;
     }
     net.loss().ifPresent(loss -> sb.append("  loss [shape=ellipse, label=")
@@ -65,6 +71,26 @@ final class DotCommand implements Callable<Integer> {
       sb.append("  ").append(previous).append(" -> loss [style=dashed];\n");
     }
     sb.append("}\n");
+    return sb.toString();
+  }
+
+  /** The layer's kind and sizes, e.g. {@code dense 4 tanh} or {@code maxpool 16x28x28 -> …}. */
+  private static String kind(Layer l) {
+    if (l instanceof Dense) {
+      return "dense " + l.outSize() + " " + l.activation().describe();
+    }
+    String text = l.describe();
+    return l.weightCount() > 0 ? text + ", " + l.activation().describe() : text;
+  }
+
+  /** The parameter tensors' shapes, e.g. {@code weight [1 x 4], bias [1]}, if any. */
+  private static String weights(Layer l) {
+    StringBuilder sb = new StringBuilder();
+    for (TensorSpec t : l.parameters(0)) {
+      sb.append(sb.length() == 0 ? "\n" : ", ").append(t.name().substring(l.name().length() + 1))
+          .append(" [").append(Arrays.stream(t.shape()).mapToObj(Integer::toString)
+              .collect(Collectors.joining(" x "))).append(']');
+    }
     return sb.toString();
   }
 

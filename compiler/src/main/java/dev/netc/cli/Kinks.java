@@ -1,6 +1,7 @@
 package dev.netc.cli;
 
 import dev.netc.ir.Activation;
+import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Network;
 import java.util.BitSet;
@@ -52,6 +53,15 @@ final class Kinks {
   }
 
   /** True if σ' jumps at 0 (relu, leaky_relu, elu with alpha ≠ 1); softmax is smooth. */
+  /**
+   * True if the kinks of {@code net} are followed here: networks of dense layers. Image layers'
+   * pre-activations (and max pooling's switches between window elements) are not yet, so no
+   * input is redrawn and no finite-difference step is skipped for them.
+   */
+  static boolean tracks(Network net) {
+    return net.layers().stream().allMatch(l -> l instanceof Dense);
+  }
+
   static boolean isKinked(Activation act) {
     if (!act.isElementwise()) {
       return false;
@@ -64,6 +74,9 @@ final class Kinks {
 
   private static void walk(Network net, double[] params, double[] xs, int batch, double eps,
       UnitVisitor visitor) {
+    if (!tracks(net)) {
+      return;
+    }
     for (int e = 0; e < batch; e++) {
       double[] a = new double[net.inputSize()];
       System.arraycopy(xs, e * net.inputSize(), a, 0, a.length);

@@ -38,8 +38,7 @@ import picocli.CommandLine.Command;
 public final class Netc implements Runnable {
   /** Exit code for a problem with the user's input files or data. */
   static final int INPUT_ERROR = 1;
-
-  /** Exit code for a usage error (picocli's default for bad options). */
+  /** Exit code for a command line that cannot be served as written (picocli's too). */
   static final int USAGE_ERROR = 2;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -63,10 +62,10 @@ public final class Netc implements Runnable {
     cli.setErr(err);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
-          if (e instanceof UserException) {
+          if (e instanceof UserException u) {
             commandLine.getErr().println("netc: error: " + e.getMessage());
             commandLine.getErr().flush();
-            return INPUT_ERROR;
+            return u.exitCode;
           }
           commandLine.getErr().println("netc: internal error (please report it with the input "
               + "that caused it): " + e);

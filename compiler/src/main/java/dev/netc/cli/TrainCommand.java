@@ -417,10 +417,10 @@ final class TrainCommand implements Callable<Integer> {
     return out.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".svg");
   }
 
-  /** Layer sizes joined by dashes, e.g. {@code 784-256-128-10}. */
+  /** Layer output shapes joined by dashes, e.g. {@code 784-256-128-10} or {@code 1x28x28-…}. */
   static String shape(Network net) {
-    StringBuilder sb = new StringBuilder().append(net.inputSize());
-    net.layers().forEach(l -> sb.append('-').append(l.outSize()));
+    StringBuilder sb = new StringBuilder().append(net.input().describe());
+    net.layers().forEach(l -> sb.append('-').append(l.outputShape().describe()));
     return sb.toString();
   }
 }

@@ -2,6 +2,8 @@ package dev.netc.codegen;
 
 import com.palantir.javapoet.CodeBlock;
 import dev.netc.Version;
+import dev.netc.ir.Conv2d;
+import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Network;
 
@@ -18,6 +20,11 @@ final class ClassDoc {
     c.add("\n<p>Precision $L; $L inputs; layers:\n<ul>\n", net.precision().javaType(),
         net.inputSize());
     for (Layer l : net.layers()) {
+      if (!(l instanceof Dense)) {
+        c.add("  <li>{@code $L}: $L, $L\n", Javadoc.escape(l.name()), Javadoc.escape(l.describe()),
+            Javadoc.escape(l.activation().describe()));
+        continue;
+      }
       c.add("  <li>{@code $L}: dense $L &rarr; $L, $L, $L init ($L)\n", Javadoc.escape(l.name()),
           l.inSize(), l.outSize(), Javadoc.escape(l.activation().describe()),
           Javadoc.escape(l.init().describe()),
@@ -36,6 +43,10 @@ final class ClassDoc {
     c.add("\n<p>Parameters are laid out as {@code NAME.weight} [out, in] row-major, then "
         + "{@code NAME.bias} [out],\nlayer by layer (see {@code parameterLayout()}), as PyTorch's "
         + "{@code nn.Linear}.\n");
+    if (net.layers().stream().anyMatch(l -> l instanceof Conv2d)) {
+      c.add("Convolution weights are {@code [out, in, KH, KW]} row-major, as {@code nn.Conv2d}'s."
+          + "\n");
+    }
     c.add("\n<p>Not thread-safe: an instance owns its scratch buffers, gradients and optimizer "
         + "state, and its\nhot paths allocate nothing. Give each thread its own instance, made "
         + "with {@code copy()}.\n");

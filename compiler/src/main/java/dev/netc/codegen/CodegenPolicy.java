@@ -1,5 +1,6 @@
 package dev.netc.codegen;
 
+import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Network;
 
@@ -172,12 +173,14 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
   }
 
   /**
-   * True if mini-batches of this network use the batched kernels: some layer is looped (a
-   * network of only unrolled layers is so small that per-example straight-line code is faster
-   * than any batch bookkeeping) and the chunk is not 0.
+   * True if mini-batches of this network use the batched kernels: every layer is dense
+   * (convolution, pooling and flatten layers train example by example, through their per-example
+   * kernels), some layer is looped (a network of only unrolled layers is so small that
+   * per-example straight-line code is faster than any batch bookkeeping) and the chunk is not 0.
    */
   public boolean batched(Network network) {
-    return chunk > 0 && network.layers().stream().anyMatch(l -> kernel(l) == Kernel.LOOPED);
+    return chunk > 0 && network.layers().stream().allMatch(l -> l instanceof Dense)
+        && network.layers().stream().anyMatch(l -> kernel(l) == Kernel.LOOPED);
   }
 
   /**

@@ -67,10 +67,13 @@ final class InferenceEmitter {
     }
     List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : net.layers()) {
+      if (!l.hasParameters()) {
+        continue;
+      }
       Names.LayerNames n = ctx.names().layer(l.index());
       CodeBlock.Builder c = CodeBlock.builder();
       copy(c, get, n.weight(), net.weightOffset(l.index()), l.weightCount());
-      copy(c, get, n.bias(), net.biasOffset(l.index()), l.outSize());
+      copy(c, get, n.bias(), net.biasOffset(l.index()), l.biasCount());
       blocks.add(c.build());
     }
     m.addCode(ctx.helpers().perLayer(get ? "getParameters" : "setParameters", false,

@@ -18,6 +18,7 @@ import dev.netc.runtime.Init;
 import dev.netc.runtime.TrainableDoubleNetwork;
 import dev.netc.runtime.TrainableFloatNetwork;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import javax.lang.model.SourceVersion;
@@ -119,13 +120,17 @@ public final class JavaGenerator {
   private void fields(TypeSpec.Builder t) {
     Network net = ctx.network();
     for (Layer l : net.layers()) {
+      if (!l.hasParameters()) {
+        continue;
+      }
       Names.LayerNames n = ctx.names().layer(l.index());
+      int[] shape = l.parameters(0).get(0).shape();
       t.addField(FieldSpec.builder(ctx.array(), n.weight(), ctx.assignedField())
-          .addJavadoc("$L.weight, [$L, $L] row-major.\n", Javadoc.escape(l.name()), l.outSize(),
-              l.inSize())
+          .addJavadoc("$L.weight, $L row-major.\n", Javadoc.escape(l.name()),
+              Arrays.toString(shape))
           .build());
       t.addField(FieldSpec.builder(ctx.array(), n.bias(), ctx.assignedField())
-          .addJavadoc("$L.bias, [$L].\n", Javadoc.escape(l.name()), l.outSize())
+          .addJavadoc("$L.bias, [$L].\n", Javadoc.escape(l.name()), l.biasCount())
           .build());
     }
     t.addField(ctx.buffer("input", net.inputSize()));
@@ -133,6 +138,9 @@ public final class JavaGenerator {
       Names.LayerNames n = ctx.names().layer(l.index());
       t.addField(ctx.buffer(n.z(), l.outSize()));
       t.addField(ctx.buffer(n.act(), l.outSize()));
+    }
+    for (LayerEmitter l : layers) {
+      t.addFields(l.fields());
     }
     if (training != null) {
       t.addFields(training.fields());
@@ -210,12 +218,18 @@ public final class JavaGenerator {
         .addCode(allocate);
     List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
+      if (!l.hasParameters()) {
+        continue;
+      }
       Names.LayerNames n = ctx.names().layer(l.index());
+      // The count is explicit only where it is not fanIn * fanOut (a convolution's kernels).
+      boolean dense = (long) l.fanIn() * l.fanOut() == l.weightCount();
       blocks.add(CodeBlock.builder()
-          .addStatement("this.$N = $T.$L($T.$L, $L, $L, $L, seed, $L)", n.weight(), Init.class,
+          .addStatement("this.$N = $T.$L($T.$L, $L, $L, $L, $Lseed, $L)", n.weight(), Init.class,
               f ? "weightsFloat" : "weights", SCHEME, l.init().scheme().name(),
-              Decimals.of(l.init().scale()), l.fanIn(), l.fanOut(), l.index())
-          .addStatement("this.$N = new $T[$L]", n.bias(), ctx.scalar(), l.outSize())
+              Decimals.of(l.init().scale()), l.fanIn(), l.fanOut(),
+              dense ? "" : l.weightCount() + ", ", l.index())
+          .addStatement("this.$N = new $T[$L]", n.bias(), ctx.scalar(), l.biasCount())
           .build());
     }
     return m.addCode(ctx.helpers().perLayer("initialize", false,
@@ -231,9 +245,11 @@ public final class JavaGenerator {
     List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
-      CodeBlock.Builder b = CodeBlock.builder()
-          .addStatement("this.$N = source.$N.clone()", n.weight(), n.weight())
-          .addStatement("this.$N = source.$N.clone()", n.bias(), n.bias());
+      CodeBlock.Builder b = CodeBlock.builder();
+      if (l.hasParameters()) {
+        b.addStatement("this.$N = source.$N.clone()", n.weight(), n.weight())
+            .addStatement("this.$N = source.$N.clone()", n.bias(), n.bias());
+      }
       if (state != null) {
         b.add(state.get(l.index()));
       }

@@ -1,9 +1,14 @@
 package dev.netc.codegen;
 
+import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterSpec;
+import dev.netc.ir.AvgPool2d;
+import dev.netc.ir.Conv2d;
 import dev.netc.ir.Dense;
+import dev.netc.ir.Flatten;
 import dev.netc.ir.Layer;
+import dev.netc.ir.MaxPool2d;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,8 +31,24 @@ interface LayerEmitter {
 
   /** The emitter of {@code layer}'s kind. */
   static LayerEmitter of(Layer layer, EmitContext ctx, Backend backend) {
-    // Java 17 has no pattern switch; Layer is sealed, so this case is all.
-    return new DenseEmitter((Dense) layer, ctx, backend);
+    // Java 17 has no pattern switch; Layer is sealed, so these cases are all.
+    if (layer instanceof Dense d) {
+      return new DenseEmitter(d, ctx, backend);
+    } else if (layer instanceof Conv2d c) {
+      return new Conv2dEmitter(c, ctx);
+    } else if (layer instanceof MaxPool2d m) {
+      return new MaxPool2dEmitter(m, ctx);
+    } else if (layer instanceof AvgPool2d a) {
+      return new AvgPool2dEmitter(a, ctx);
+    } else if (layer instanceof Flatten f) {
+      return new FlattenEmitter(f, ctx);
+    }
+    throw new IllegalArgumentException("no emitter for " + layer);
+  }
+
+  /** Fields the layer's kernels need besides the per-layer buffers, possibly none. */
+  default List<FieldSpec> fields() {
+    return List.of();
   }
 
   /** One example forward: the layer's z and activations from its input. */

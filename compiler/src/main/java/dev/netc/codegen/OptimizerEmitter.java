@@ -53,7 +53,7 @@ final class OptimizerEmitter {
       List<String> b = biasState(l.index());
       for (int s = 0; s < w.size(); s++) {
         f.add(ctx.buffer(w.get(s), l.weightCount()));
-        f.add(ctx.buffer(b.get(s), l.outSize()));
+        f.add(ctx.buffer(b.get(s), l.biasCount()));
       }
     }
     f.add(FieldSpec.builder(TypeName.LONG, "stepCount", Modifier.PRIVATE)
@@ -68,12 +68,18 @@ final class OptimizerEmitter {
 
   /** The state buffers of layer {@code index}'s weight, in {@link Optimizer#stateBuffers} order. */
   List<String> weightState(int index) {
+    if (!ctx.network().layers().get(index).hasParameters()) {
+      return List.of();
+    }
     Names.LayerNames n = ctx.names().layer(index);
     return List.of(n.weightState1(), n.weightState2()).subList(0, opt.stateBuffers().size());
   }
 
   /** The state buffers of layer {@code index}'s bias. */
   List<String> biasState(int index) {
+    if (!ctx.network().layers().get(index).hasParameters()) {
+      return List.of();
+    }
     Names.LayerNames n = ctx.names().layer(index);
     return List.of(n.biasState1(), n.biasState2()).subList(0, opt.stateBuffers().size());
   }
@@ -151,6 +157,9 @@ final class OptimizerEmitter {
     params.addAll(stepParameters());
     List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
+      if (!l.hasParameters()) {
+        continue;
+      }
       Names.LayerNames n = ctx.names().layer(l.index());
       CodeBlock wg = external
           ? CodeBlock.of("grad, $L, $L", ctx.network().weightOffset(l.index()), ctx.lit(1))

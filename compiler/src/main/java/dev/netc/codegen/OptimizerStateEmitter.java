@@ -95,8 +95,8 @@ final class OptimizerStateEmitter {
         off += l.weightCount();
       }
       for (String s : optimizer.biasState(l.index())) {
-        copy(c, get, s, off, l.outSize());
-        off += l.outSize();
+        copy(c, get, s, off, l.biasCount());
+        off += l.biasCount();
       }
       blocks.add(c.build());
     }

@@ -78,8 +78,10 @@ final class TrainingEmitter {
     for (Layer l : ctx.network().layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
       f.add(ctx.buffer(n.delta(), l.outSize()));
-      f.add(ctx.buffer(n.weightGrad(), l.weightCount()));
-      f.add(ctx.buffer(n.biasGrad(), l.outSize()));
+      if (l.hasParameters()) {
+        f.add(ctx.buffer(n.weightGrad(), l.weightCount()));
+        f.add(ctx.buffer(n.biasGrad(), l.biasCount()));
+      }
     }
     f.addAll(optimizer.fields());
     if (batch != null) {
@@ -219,6 +221,9 @@ final class TrainingEmitter {
     m.addStatement("double scale = lossScale(n)");
     List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
+      if (!l.hasParameters()) {
+        continue;
+      }
       Names.LayerNames n = ctx.names().layer(l.index());
       String helper = add ? "addScaled" : "copyScaled";
       blocks.add(CodeBlock.builder()
@@ -311,6 +316,9 @@ final class TrainingEmitter {
         .addModifiers(Modifier.PRIVATE);
     List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
+      if (!l.hasParameters()) {
+        continue;
+      }
       Names.LayerNames n = ctx.names().layer(l.index());
       blocks.add(CodeBlock.builder()
           .addStatement("$T.fill($N, $L)", Arrays.class, n.weightGrad(), ctx.lit(0))

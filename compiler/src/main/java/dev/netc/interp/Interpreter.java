@@ -88,6 +88,9 @@ public final class Interpreter implements TrainableDoubleNetwork {
     Precision p = network.precision();
     double[] params = new double[network.parameterCount()];
     for (Layer l : network.layers()) {
+      if (l.weightCount() == 0) {
+        continue;
+      }
       double[] w = Init.weights(l.init().scheme(), l.init().scale(), l.fanIn(), l.fanOut(),
           l.weightCount(), network.seed(), l.index());
       int off = network.weightOffset(l.index());

@@ -75,4 +75,9 @@ public record Dense(
   public int fanOut() {
     return outSize;
   }
+
+  @Override
+  public String describe() {
+    return kind() + " " + inSize + " -> " + outSize;
+  }
 }

@@ -16,7 +16,7 @@ public final class IrPrinter {
     sb.append("network ").append(n.name()).append('\n');
     line(sb, "source", n.sourceFile());
     line(sb, "precision", n.precision().javaType());
-    line(sb, "input", Integer.toString(n.inputSize()));
+    line(sb, "input", n.input().describe());
     line(sb, "output", Integer.toString(n.outputSize()));
     line(sb, "loss", n.loss().map(Loss::describe).orElse("none (inference only)"));
     line(sb, "target width", Integer.toString(n.targetWidth()));
@@ -25,10 +25,12 @@ public final class IrPrinter {
     sb.append("  layers:\n");
     for (Layer l : n.layers()) {
       sb.append("    ").append(l.index()).append(' ').append(l.name()).append(": ")
-          .append(l.kind()).append(' ')
-          .append(l.inSize()).append(" -> ").append(l.outSize()).append(", ")
-          .append(l.activation().describe()).append(", init ").append(l.init().describe())
-          .append('\n');
+          .append(l.describe());
+      if (l.weightCount() > 0) {
+        sb.append(", ").append(l.activation().describe()).append(", init ")
+            .append(l.init().describe());
+      }
+      sb.append('\n');
     }
     line(sb, "parameters", Integer.toString(n.parameterCount()));
     for (TensorSpec t : n.parameterLayout()) {

@@ -8,7 +8,7 @@ import java.util.List;
  * shape, with its parameter tensors and their initialization. Each kind is one record of this
  * family; the interpreter and the code generator each have one home per kind.
  */
-public sealed interface Layer permits Dense {
+public sealed interface Layer permits Dense, Conv2d, ParameterFree {
 
   /** The DSL keyword of the layer's kind, e.g. {@code dense}. */
   String kind();
@@ -43,11 +43,24 @@ public sealed interface Layer permits Dense {
   /** Number of parameters of all tensors. */
   int parameterCount();
 
+  /** Number of biases (the second parameter tensor): 0 for a layer without parameters. */
+  default int biasCount() {
+    return parameterCount() - weightCount();
+  }
+
+  /** True if the layer has parameter tensors (a weight and a bias). */
+  default boolean hasParameters() {
+    return parameterCount() > 0;
+  }
+
   /** The fan-in of the weight initialization (PyTorch's: inputs per output value). */
   int fanIn();
 
   /** The fan-out of the weight initialization (PyTorch's). */
   int fanOut();
+
+  /** The kind and its sizes as the IR dump writes them, e.g. {@code dense 784 -> 128}. */
+  String describe();
 
   /**
    * True if the layer takes {@code input} (the previous layer's output shape): the same shape,

@@ -1,5 +1,6 @@
 package dev.netc.ir;
 
+import dev.netc.runtime.OptimizerLayout;
 import dev.netc.runtime.TensorSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,8 +10,8 @@ import java.util.Optional;
 /**
  * One checked network: the immutable value that the interpreter runs and the code generator emits.
  * Its invariants are checked here, once: the layers chain shape to shape, softmax only on the
- * output layer, and the loss fits the output activation (the fused output deltas of {@link Loss}
- * assume it). The front end reports the same mistakes to the user with their positions.
+ * output layer, the output layer is dense, and the loss fits the output activation (the fused
+ * output deltas of {@link Loss} assume it). The front end reports the same mistakes to the user with their positions.
  *
  * @param sourceFile the {@code .net} file it came from, as the user named it (for messages and the
  *     generated javadoc)
@@ -53,6 +54,10 @@ public record Network(
             + l.name());
       }
       shape = l.outputShape();
+    }
+    if (!(layers.get(layers.size() - 1) instanceof Dense)) {
+      throw new IllegalArgumentException("the output layer " + layers.get(layers.size() - 1)
+          .name() + " of network " + name + " is not dense");
     }
     Activation out = layers.get(layers.size() - 1).activation();
     if (loss.isPresent() && !loss.get().fits(out)) {
@@ -149,15 +154,7 @@ public record Network(
    * of the parameter's shape, packed one after another from offset 0.
    */
   public List<TensorSpec> optimizerStateLayout() {
-    List<TensorSpec> specs = new ArrayList<>();
-    int offset = 0;
-    for (TensorSpec t : parameterLayout()) {
-      for (String buffer : optimizer.stateBuffers()) {
-        specs.add(new TensorSpec(t.name() + "." + buffer, t.shape(), offset));
-        offset = Math.addExact(offset, t.size());
-      }
-    }
-    return List.copyOf(specs);
+    return OptimizerLayout.of(parameterLayout(), optimizer.stateBuffers().toArray(String[]::new));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.netc.ir;
 
+import dev.netc.runtime.OptimizerLayout;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -128,7 +129,7 @@ public sealed interface Optimizer {
 
     @Override
     public List<String> stateBuffers() {
-      return momentum != 0 ? List.of("momentum_buffer") : List.of();
+      return momentum != 0 ? List.of(OptimizerLayout.MOMENTUM_BUFFER) : List.of();
     }
 
     @Override
@@ -245,7 +246,7 @@ public sealed interface Optimizer {
 
     @Override
     public List<String> stateBuffers() {
-      return List.of("exp_avg", "exp_avg_sq");
+      return List.of(OptimizerLayout.EXP_AVG, OptimizerLayout.EXP_AVG_SQ);
     }
 
     @Override

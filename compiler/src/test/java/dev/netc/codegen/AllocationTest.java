@@ -26,8 +26,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * {@code gradient}, {@code accumulateGradient}, {@code optimizerStep}, {@code predict} and
  * {@code predictBatch} are each called 10⁴ times after a warm-up, and the thread's allocated bytes
  * ({@code com.sun.management.ThreadMXBean}) must not move, with no slack, in at least one of up to
- * ten windows. Both backends are tested, the vector one with each kernel plan. Each call site is compiled Java (a generated driver
- * class), not reflection, which would allocate by itself.
+ * ten windows. Both backends are tested, on MLPs and a CNN, the vector one with each kernel
+ * plan. Each call site is compiled Java (a generated driver class), not reflection, which would
+ * allocate by itself.
  */
 class AllocationTest {
   private static final int WARM_UP = 20_000;
@@ -66,7 +67,7 @@ class AllocationTest {
         + plan.id();
     CodegenPolicy policy = CodegenPolicy.defaults().withBackend(backend).withPlan(plan);
     List<Network> nets = List.of(SampleNetworks.xor(), SampleNetworks.iris(),
-        SampleNetworks.regression(), SampleNetworks.inferenceOnly());
+        SampleNetworks.regression(), SampleNetworks.inferenceOnly(), SampleNetworks.cnn());
     List<JavaFile> files = new ArrayList<>();
     List<String> drivers = new ArrayList<>();
     for (Network n : nets) {

@@ -50,6 +50,13 @@ class CodegenPropertyTest {
       List.of(LossKind.MSE, LossKind.BCE, LossKind.CROSS_ENTROPY, LossKind.NONE),
       List.of(OptimizerKind.SGD, OptimizerKind.ADAM));
   private static final RandomNetworks NARROW = WIDE.withWidth(1, 20);
+  /** CNNs as the interpreter's gradient check draws them (at most 12k multiply-adds each). */
+  private static final Draw CNN = (rnd, name) -> WIDE.cnn(rnd, name, 12_000);
+
+  /** How a suite draws its networks. */
+  private interface Draw {
+    Network network(Random rnd, String name);
+  }
 
   /** Every activation, output/loss pair, optimizer variant, reduction and precision. */
   private static final Set<String> REQUIRED = Set.of("identity", "sigmoid", "tanh", "relu",
@@ -111,6 +118,20 @@ class CodegenPropertyTest {
         "momentum", "cross_entropy", "mse"), seen));
   }
 
+  /**
+   * CNNs (conv2d, max/avg pooling, flatten, then dense layers), 160 with the scalar backend and
+   * 60 with the vector one; their mini-batches train example by example.
+   */
+  @Test
+  void cnnsMatchInterpreter() {
+    Set<String> seen = run("cnn", CNN, CodegenPolicy.defaults(), seeds(BASE + 6_000_000, 160));
+    seen.addAll(run("cnn, vector", CNN,
+        CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR),
+        seeds(BASE + 7_000_000, 60)));
+    assertEquals(Set.of(), difference(Set.of("conv2d", "maxpool", "avgpool", "flatten", "float",
+        "double", "adam", "momentum", "cross_entropy", "mse", "relu", "tanh"), seen));
+  }
+
   private static List<Long> seeds(long base, int n) {
     List<Long> s = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -128,10 +149,16 @@ class CodegenPropertyTest {
   /** Runs the cases; returns the features they covered. */
   private static Set<String> run(String suite, RandomNetworks shapes, CodegenPolicy policy,
       List<Long> seeds) {
+    return run(suite, shapes::network, policy, seeds);
+  }
+
+  /** Runs the cases drawn by {@code draw}; returns the features they covered. */
+  private static Set<String> run(String suite, Draw draw, CodegenPolicy policy,
+      List<Long> seeds) {
     List<Case> cases = new ArrayList<>();
     for (long seed : seeds) {
       Random rnd = new Random(seed);
-      Network net = shapes.network(rnd, "Net" + Long.toHexString(seed).toUpperCase(Locale.ROOT));
+      Network net = draw.network(rnd, "Net" + Long.toHexString(seed).toUpperCase(Locale.ROOT));
       cases.add(new Case(seed, net, 1 + rnd.nextInt(16), rnd));
     }
     List<String> failures = new ArrayList<>();
@@ -167,6 +194,7 @@ class CodegenPropertyTest {
   private static Set<String> features(Network n, CodegenPolicy policy) {
     Set<String> f = new TreeSet<>();
     for (Layer l : n.layers()) {
+      f.add(l.kind());
       f.add(l.activation().keyword());
       f.add(policy.kernel(l) + " " + l.activation().keyword());
     }
@@ -223,8 +251,7 @@ class CodegenPropertyTest {
     ref.getParameters(refParams);
     tol.assertExact("initial parameters", gen.parameters(), refParams);
     Interpreter exact = net.precision() == Precision.FLOAT
-        ? new Interpreter(new Network(net.name(), net.sourceFile(), net.inputSize(), net.layers(),
-            net.loss(), net.optimizer(), net.seed(), Precision.DOUBLE), refParams)
+        ? new Interpreter(net.withPrecision(Precision.DOUBLE), refParams)
         : null;
 
     double[] xs = RandomNetworks.inputs(c.rnd(), net, n);

@@ -5,13 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.palantir.javapoet.JavaFile;
 import dev.netc.ir.Activation;
+import dev.netc.ir.Conv2d;
 import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Loss;
+import dev.netc.ir.MaxPool2d;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
+import dev.netc.ir.Shape;
 import dev.netc.ir.WeightInit;
+import dev.netc.ir.Window;
 import dev.netc.runtime.Init;
 import dev.netc.runtime.LossReduction;
 import java.util.ArrayList;
@@ -89,6 +93,28 @@ class MethodSizeTest {
             new Loss.Mse(LossReduction.MEAN), sgd()));
     Map.Entry<String, Integer> worst = compileAndMeasure(nets);
     System.out.printf(Locale.ROOT, "largest method with 300 layers: %s, %d bytes%n",
+        worst.getKey(), worst.getValue());
+  }
+
+  /**
+   * The issue's largest CNN: {@code input 3x224x224, conv2d 64 7x7 (stride = 2, padding = 3),
+   * maxpool 3x3 (stride = 2), conv2d 512 3x3 (padding = same)}, then a dense output layer.
+   */
+  @Test
+  void largeCnnStaysBelowHugeMethodLimit() {
+    Shape.Image in = new Shape.Image(3, 224, 224);
+    WeightInit he = new WeightInit(Init.Scheme.HE, 0);
+    Conv2d conv1 = new Conv2d("conv1", 0, in, 64, new Window(7, 7, 2, 2, 3, 3),
+        new Activation.Relu(), he);
+    MaxPool2d pool = new MaxPool2d("maxpool1", 1, conv1.outputShape(),
+        Window.unpadded(3, 3, 2, 2));
+    Conv2d conv2 = new Conv2d("conv2", 2, pool.outputShape(), 512,
+        new Window(3, 3, 1, 1, 1, 1), new Activation.Relu(), he);
+    Dense out = new Dense("logits", 3, conv2.outSize(), 10, new Activation.Softmax(), he);
+    Network net = new Network("LargeCnn", "large.net", in, List.of(conv1, pool, conv2, out),
+        Optional.of(new Loss.CrossEntropy(LossReduction.MEAN)), sgd(), 1, Precision.FLOAT);
+    Map.Entry<String, Integer> worst = compileAndMeasure(List.of(net));
+    System.out.printf(Locale.ROOT, "largest method of the 3x224x224 CNN: %s, %d bytes%n",
         worst.getKey(), worst.getValue());
   }
 

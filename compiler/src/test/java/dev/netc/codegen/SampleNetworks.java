@@ -1,12 +1,18 @@
 package dev.netc.codegen;
 
 import dev.netc.ir.Activation;
+import dev.netc.ir.AvgPool2d;
+import dev.netc.ir.Conv2d;
 import dev.netc.ir.Dense;
+import dev.netc.ir.Flatten;
+import dev.netc.ir.MaxPool2d;
 import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
+import dev.netc.ir.Shape;
 import dev.netc.ir.WeightInit;
+import dev.netc.ir.Window;
 import dev.netc.runtime.Init;
 import dev.netc.runtime.LossReduction;
 import java.util.List;
@@ -55,5 +61,28 @@ final class SampleNetworks {
         List.of(new Dense("dense1", 0, 8, 6, new Activation.LeakyRelu(0.01), HE),
             new Dense("dense2", 1, 6, 2, new Activation.Softplus(), XAVIER)),
         Optional.empty(), new Optimizer.Sgd(0.01, 0, false, 0), 0, Precision.FLOAT);
+  }
+
+  /**
+   * A small float CNN with every new layer kind: 2x8x8, conv2d 4 3x3 (padding 1) relu, maxpool
+   * 2x2, conv2d 6 2x2 (stride 2) tanh, avgpool 2x1 (stride 1), flatten, dense 3 softmax,
+   * cross-entropy, SGD with momentum.
+   */
+  static Network cnn() {
+    Shape.Image in = new Shape.Image(2, 8, 8);
+    Conv2d conv1 = new Conv2d("conv1", 0, in, 4, new Window(3, 3, 1, 1, 1, 1),
+        new Activation.Relu(), HE);
+    MaxPool2d pool1 = new MaxPool2d("maxpool1", 1, conv1.outputShape(),
+        Window.unpadded(2, 2, 2, 2));
+    Conv2d conv2 = new Conv2d("conv2", 2, pool1.outputShape(), 6, new Window(2, 2, 2, 2, 0, 0),
+        new Activation.Tanh(), XAVIER);
+    AvgPool2d pool2 = new AvgPool2d("avgpool1", 3, conv2.outputShape(),
+        Window.unpadded(2, 1, 1, 1));
+    Flatten flat = new Flatten("flatten1", 4, pool2.outputShape());
+    return new Network("SmallCnn", "cnn.net", in,
+        List.of(conv1, pool1, conv2, pool2, flat,
+            new Dense("logits", 5, flat.outSize(), 3, new Activation.Softmax(), XAVIER)),
+        Optional.of(new Loss.CrossEntropy(LossReduction.MEAN)),
+        new Optimizer.Sgd(0.01, 0.9, false, 0), 5, Precision.FLOAT);
   }
 }

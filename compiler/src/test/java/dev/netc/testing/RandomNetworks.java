@@ -1,13 +1,19 @@
 package dev.netc.testing;
 
 import dev.netc.ir.Activation;
+import dev.netc.ir.AvgPool2d;
+import dev.netc.ir.Conv2d;
 import dev.netc.ir.Dense;
+import dev.netc.ir.Flatten;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Loss;
+import dev.netc.ir.MaxPool2d;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
+import dev.netc.ir.Shape;
 import dev.netc.ir.WeightInit;
+import dev.netc.ir.Window;
 import dev.netc.runtime.Init;
 import dev.netc.runtime.LossReduction;
 import java.util.ArrayList;
@@ -147,6 +153,91 @@ public record RandomNetworks(
     };
     return new Network(name, name + ".net", inputSize, layers, loss,
         optimizer(rnd, pick(rnd, optimizers)), rnd.nextLong(), pick(rnd, precisions));
+  }
+
+  /**
+   * A random legal CNN named {@code name}: an image input, 1–3 conv2d layers (1–16 channels,
+   * kernels 1–5 along each axis, strides 1–3, padding 0–2 or {@code same}), each possibly followed
+   * by a max or average pool, sometimes an explicit flatten, then 1–2 dense layers whose output
+   * activation fits the loss. Networks whose forward pass costs more than {@code maxWork}
+   * multiply-adds per example are drawn again, so that a test's run time stays bounded.
+   */
+  public Network cnn(Random rnd, String name, long maxWork) {
+    while (true) {
+      Optional<Network> n = tryCnn(rnd, name);
+      if (n.isPresent() && work(n.get()) <= maxWork) {
+        return n.get();
+      }
+    }
+  }
+
+  /** One draw of {@link #cnn}; empty if a window did not fit its input. */
+  private Optional<Network> tryCnn(Random rnd, String name) {
+    Shape.Image input = new Shape.Image(between(rnd, 1, 4), between(rnd, 1, 12),
+        between(rnd, 1, 12));
+    Shape.Image shape = input;
+    List<Layer> layers = new ArrayList<>();
+    int convs = between(rnd, 1, 3);
+    for (int c = 1; c <= convs; c++) {
+      int kh = between(rnd, 1, 5);
+      int kw = rnd.nextInt(3) == 0 ? between(rnd, 1, 5) : kh;
+      Window w;
+      if (kh % 2 == 1 && kw % 2 == 1 && rnd.nextInt(4) == 0) {
+        w = new Window(kh, kw, 1, 1, (kh - 1) / 2, (kw - 1) / 2); // padding = same
+      } else {
+        int stride = between(rnd, 1, 3);
+        int pad = between(rnd, 0, 2);
+        w = new Window(kh, kw, stride, stride, pad, pad);
+      }
+      if (!w.fits(shape)) {
+        return Optional.empty();
+      }
+      Conv2d conv = new Conv2d("conv" + c, layers.size(), shape, between(rnd, 1, 16), w,
+          activation(rnd, pick(rnd, ELEMENTWISE)), init(rnd));
+      layers.add(conv);
+      shape = conv.outputShape();
+      if (rnd.nextBoolean()) {
+        int k = between(rnd, 1, 3);
+        int stride = rnd.nextBoolean() ? k : between(rnd, 1, 3);
+        Window pw = Window.unpadded(k, rnd.nextInt(3) == 0 ? between(rnd, 1, 3) : k, stride,
+            stride);
+        if (!pw.fits(shape)) {
+          return Optional.empty();
+        }
+        Layer pool = rnd.nextBoolean()
+            ? new MaxPool2d("maxpool" + c, layers.size(), shape, pw)
+            : new AvgPool2d("avgpool" + c, layers.size(), shape, pw);
+        layers.add(pool);
+        shape = (Shape.Image) pool.outputShape();
+      }
+    }
+    if (rnd.nextInt(3) == 0) {
+      layers.add(new Flatten("flatten1", layers.size(), shape));
+    }
+    RandomNetworks head = withDepth(1, 2).withWidth(1, 12);
+    Network dense = head.network(rnd, name);
+    int in = shape.size();
+    for (Layer l : dense.layers()) {
+      Dense d = (Dense) l;
+      layers.add(new Dense("dense" + (d.index() + 1), layers.size(), in, d.outSize(),
+          d.activation(), d.init()));
+      in = d.outSize();
+    }
+    return Optional.of(new Network(name, name + ".net", input, layers, dense.loss(),
+        dense.optimizer(), dense.seed(), dense.precision()));
+  }
+
+  /** Multiply-adds of one example's forward pass (conv2d and dense layers). */
+  public static long work(Network net) {
+    long work = 0;
+    for (Layer l : net.layers()) {
+      if (l instanceof Conv2d c) {
+        work += (long) c.outSize() * c.kernelSize();
+      } else if (l instanceof Dense d) {
+        work += (long) d.inSize() * d.outSize();
+      }
+    }
+    return work;
   }
 
   /** The activation called {@code keyword} with random parameters where it takes any. */

@@ -15,8 +15,12 @@ network
   ;
 
 statement
-  : INPUT size=number                                                # inputStatement
+  : INPUT (size=number | dims=dimensions)                            # inputStatement
   | DENSE size=number activation=IDENT arguments? (AS name=ident)?   # denseStatement
+  | CONV2D channels=number kernel=dimensions options=arguments?
+      activation=IDENT activationOptions=arguments? (AS name=ident)? # conv2dStatement
+  | kind=(MAXPOOL | AVGPOOL) kernel=dimensions arguments? (AS name=ident)? # poolStatement
+  | FLATTEN (AS name=ident)?                                         # flattenStatement
   | LOSS callee=IDENT arguments?                                     # lossStatement
   | OPTIMIZER callee=IDENT arguments?                                # optimizerStatement
   | INIT callee=IDENT? arguments?                                    # initStatement
@@ -40,6 +44,12 @@ number
   : sign=(PLUS | MINUS)? NUMBER
   ;
 
+// Sizes written with `x`: `1x28x28` (an image input), `3x3` (a kernel). A sign is accepted so that
+// the checker can say that a size must be positive.
+dimensions
+  : sign=(PLUS | MINUS)? DIMENSIONS
+  ;
+
 // A name the user chooses. BAD_NAME is accepted here so that the checker can say why it is not a
 // valid Java identifier instead of the parser reporting an odd token.
 ident
@@ -55,6 +65,10 @@ LOSS      : 'loss' ;
 OPTIMIZER : 'optimizer' ;
 INIT      : 'init' ;
 PRECISION : 'precision' ;
+CONV2D    : 'conv2d' ;
+MAXPOOL   : 'maxpool' ;
+AVGPOOL   : 'avgpool' ;
+FLATTEN   : 'flatten' ;
 
 LBRACE : '{' ;
 RBRACE : '}' ;
@@ -70,6 +84,11 @@ SEMI   : ';' ;
 NUMBER
   : DIGITS ('.' DIGITS?)? EXPONENT?
   | '.' DIGITS EXPONENT?
+  ;
+
+// Defined before BAD_NAME, which matches `3x3` just as long: the earlier rule wins a tie.
+DIMENSIONS
+  : DIGITS ('x' DIGITS)+
   ;
 
 IDENT

@@ -58,7 +58,14 @@ public final class Init {
   /** Float version of {@link #weights}: each value rounded from the double stream. */
   public static float[] weightsFloat(
       Scheme scheme, double scale, int fanIn, int fanOut, long seed, int layerIndex) {
-    double[] w = weights(scheme, scale, fanIn, fanOut, seed, layerIndex);
+    return weightsFloat(scheme, scale, fanIn, fanOut, Math.multiplyExact(fanIn, fanOut), seed,
+        layerIndex);
+  }
+
+  /** Float version of the {@link #weights} with an explicit {@code count}. */
+  public static float[] weightsFloat(Scheme scheme, double scale, int fanIn, int fanOut,
+      int count, long seed, int layerIndex) {
+    double[] w = weights(scheme, scale, fanIn, fanOut, count, seed, layerIndex);
     float[] f = new float[w.length];
     for (int i = 0; i < w.length; i++) {
       f[i] = (float) w[i];

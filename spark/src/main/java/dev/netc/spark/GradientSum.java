@@ -4,7 +4,7 @@ import java.io.Serializable;
 
 /**
  * What {@code treeAggregate} adds up over the partitions: a weighted sum of float vectors
- * (gradients, or parameters when averaging) and of losses.
+ * (gradients, or parameters and optimizer state when averaging) and of losses.
  */
 final class GradientSum implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -12,13 +12,20 @@ final class GradientSum implements Serializable {
   private float[] sum;
   private double loss;
 
-  /** Adds {@code weight · values} and {@code weight · loss}. */
-  GradientSum add(float[] values, int length, float weight, double loss) {
+  /** Adds {@code weight · loss} and {@code weight ·} the concatenation of {@code parts}. */
+  GradientSum add(float weight, double loss, float[]... parts) {
     if (sum == null) {
+      int length = 0;
+      for (float[] part : parts) {
+        length += part.length;
+      }
       sum = new float[length];
     }
-    for (int i = 0; i < length; i++) {
-      sum[i] += weight * values[i];
+    int at = 0;
+    for (float[] part : parts) {
+      for (int i = 0; i < part.length; i++, at++) {
+        sum[at] += weight * part[i];
+      }
     }
     this.loss += weight * loss;
     return this;

@@ -29,28 +29,35 @@ record PartitionTasks(String trainerId, NetworkFactory<? extends TrainableFloatN
       gather(w, block, step, share);
       float loss = w.net.gradient(w.xs, w.ts, share, w.vector);
       float weight = (float) reduction.shardWeight(share, plan.globalBatch());
-      return sum.add(w.vector, w.vector.length, weight, loss);
+      return sum.add(weight, loss, w.vector);
     });
   }
 
   /**
-   * Trains this partition's copy of the broadcast parameters on its shares of steps
-   * {@code [from, to)} with a fresh optimizer state, and adds its parameters weighted by its
+   * Trains this partition's replica for steps {@code [from, to)} on its shares, starting from the
+   * broadcast {@code start} (the master's parameters then its optimizer state), the master's step
+   * count and learning rate; adds the replica's parameters and optimizer state weighted by its
    * share of the global batch (so the sum is the average) and its summed weighted losses.
    */
-  Function2<GradientSum, Block, GradientSum> localRound(Broadcast<float[]> parameters, int from,
-      int to) {
+  Function2<GradientSum, Block, GradientSum> localRound(Broadcast<float[]> start, long stepCount,
+      double learningRate, int from, int to) {
     return (sum, block) -> onWorker(sum, block, (w, share) -> {
-      w.net.setParameters(parameters.value());
-      w.net.resetOptimizer();
+      float[] both = start.value();
+      System.arraycopy(both, 0, w.vector, 0, w.vector.length);
+      System.arraycopy(both, w.vector.length, w.state, 0, w.state.length);
+      w.net.setParameters(w.vector);
+      w.net.setOptimizerState(w.state);
+      w.net.setOptimizerStepCount(stepCount);
+      w.net.setLearningRate(learningRate);
       double loss = 0;
       for (int step = from; step < to; step++) {
         gather(w, block, step, share);
         loss += w.net.trainBatch(w.xs, w.ts, share);
       }
       w.net.getParameters(w.vector);
+      w.net.getOptimizerState(w.state);
       float weight = (float) share / plan.globalBatch();
-      return sum.add(w.vector, w.vector.length, weight, loss);
+      return sum.add(weight, loss, w.vector, w.state);
     });
   }
 

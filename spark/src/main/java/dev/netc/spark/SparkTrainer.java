@@ -1,6 +1,7 @@
 package dev.netc.spark;
 
 import dev.netc.runtime.LossReduction;
+import dev.netc.runtime.OptimizerLayout;
 import dev.netc.runtime.TrainableFloatNetwork;
 import java.util.Arrays;
 import java.util.Objects;
@@ -23,11 +24,11 @@ import org.apache.spark.broadcast.Broadcast;
  * different order); the optimizer state never leaves the driver.
  *
  * <p><b>Local SGD</b> ({@link #trainEpochLocalSgd}, opt-in): every partition trains its own copy
- * for {@code period} steps on its shares, then the copies' parameters are averaged (weighted by
- * share). This needs one job per {@code period} steps instead of one per step, but it is not
- * sequential SGD: the partitions' steps do not see each other's updates. Each round starts the
- * partitions' optimizers afresh (momentum and Adam moments are not averaged) and the master's
- * optimizer state is not used.
+ * for {@code period} steps on its shares, starting from the master's parameters, optimizer state,
+ * step count and learning rate; then the copies' parameters and optimizer state (momentum
+ * buffers, Adam moments) are averaged, weighted by share, into the master, whose step count
+ * advances by the round's steps. This needs one job per {@code period} steps instead of one per
+ * step, but it is not sequential SGD: the partitions' steps do not see each other's updates.
  *
  * <p>Not thread-safe: one caller at a time. Tasks that fail are retried by Spark; a retried task
  * recomputes its share from the same broadcast parameters, so it changes nothing.
@@ -92,15 +93,17 @@ public final class SparkTrainer {
           "step " + step + " is not in [0, " + plan.steps() + ") of the plan");
     }
     PartitionTasks tasks = new PartitionTasks(id, factory, plan, epoch, reduction);
-    GradientSum total = aggregate(data, tasks, p -> tasks.gradient(p, step));
+    float[] parameters = new float[master.parameterCount()];
+    master.getParameters(parameters);
+    GradientSum total = aggregate(data, parameters, p -> tasks.gradient(p, step));
     master.optimizerStep(total.sum());
     return (float) total.loss();
   }
 
   /**
    * One epoch of local SGD: rounds of {@code period} steps (the last may be shorter) after each
-   * of which the partitions' parameters are averaged into the master. Returns the mean over steps
-   * of the share-weighted partition losses.
+   * of which the partitions' parameters and optimizer states are averaged into the master.
+   * Returns the mean over steps of the share-weighted partition losses.
    */
   public EpochStats trainEpochLocalSgd(TrainingData data, BatchPlan plan, int epoch,
       int period) {
@@ -111,24 +114,42 @@ public final class SparkTrainer {
     long start = System.nanoTime();
     int steps = plan.steps();
     PartitionTasks tasks = new PartitionTasks(id, factory, plan, epoch, reduction);
+    int parameterCount = master.parameterCount();
+    int stateSize = OptimizerLayout.size(master.optimizerStateLayout());
     double loss = 0;
     for (int from = 0; from < steps; from += period) {
       int first = from;
       int to = Math.min(steps, from + period);
-      GradientSum total = aggregate(data, tasks, p -> tasks.localRound(p, first, to));
-      master.setParameters(total.sum());
+      long stepCount = master.optimizerStepCount();
+      double lr = master.learningRate();
+      GradientSum total = aggregate(data, parametersAndState(parameterCount, stateSize),
+          b -> tasks.localRound(b, stepCount, lr, first, to));
+      float[] average = total.sum();
+      master.setParameters(Arrays.copyOfRange(average, 0, parameterCount));
+      master.setOptimizerState(Arrays.copyOfRange(average, parameterCount, average.length));
+      // Every replica took to - first steps from the same count: the average did too.
+      master.setOptimizerStepCount(stepCount + (to - first));
       loss += total.loss();
     }
     return new EpochStats(epoch, loss / steps, steps, plan.samplesPerEpoch(),
         (System.nanoTime() - start) / 1e9);
   }
 
-  /** Broadcasts the master's parameters and sums {@code task} over the partitions. */
-  private GradientSum aggregate(TrainingData data, PartitionTasks tasks,
-      Function<Broadcast<float[]>, Function2<GradientSum, Block, GradientSum>> task) {
-    float[] parameters = new float[master.parameterCount()];
+  /** A new array of the master's parameters followed by its optimizer state. */
+  private float[] parametersAndState(int parameterCount, int stateSize) {
+    float[] parameters = new float[parameterCount];
+    float[] state = new float[stateSize];
     master.getParameters(parameters);
-    Broadcast<float[]> broadcast = sc.broadcast(parameters);
+    master.getOptimizerState(state);
+    float[] both = Arrays.copyOf(parameters, parameterCount + stateSize);
+    System.arraycopy(state, 0, both, parameterCount, stateSize);
+    return both;
+  }
+
+  /** Broadcasts {@code vector} and sums {@code task} over the partitions. */
+  private GradientSum aggregate(TrainingData data, float[] vector,
+      Function<Broadcast<float[]>, Function2<GradientSum, Block, GradientSum>> task) {
+    Broadcast<float[]> broadcast = sc.broadcast(vector);
     try {
       Function2<GradientSum, Block, GradientSum> seqOp = task.apply(broadcast);
       return Jobs.run(() -> data.blocks().treeAggregate(new GradientSum(), seqOp,

@@ -1,5 +1,6 @@
 package dev.netc.spark;
 
+import dev.netc.runtime.OptimizerLayout;
 import dev.netc.runtime.TrainableFloatNetwork;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
@@ -25,7 +26,10 @@ final class Worker {
   final TrainableFloatNetwork net;
   float[] xs = new float[0];
   float[] ts = new float[0];
+  /** A parameter-sized vector: a gradient, or the replica's parameters in local SGD. */
   final float[] vector;
+  /** The optimizer state of a local-SGD replica. */
+  final float[] state;
   private BatchPlan orderPlan;
   private int orderPartition = -1;
   private int orderEpoch = -1;
@@ -34,6 +38,7 @@ final class Worker {
   private Worker(TrainableFloatNetwork net) {
     this.net = net;
     this.vector = new float[net.parameterCount()];
+    this.state = new float[OptimizerLayout.size(net.optimizerStateLayout())];
   }
 
   /** A pooled worker of trainer {@code id}, or a new one made with {@code factory}. */

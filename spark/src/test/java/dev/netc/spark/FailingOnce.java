@@ -70,6 +70,41 @@ final class FailingOnce implements TrainableFloatNetwork {
   }
 
   @Override
+  public double learningRate() {
+    return net.learningRate();
+  }
+
+  @Override
+  public void setLearningRate(double lr) {
+    net.setLearningRate(lr);
+  }
+
+  @Override
+  public List<TensorSpec> optimizerStateLayout() {
+    return net.optimizerStateLayout();
+  }
+
+  @Override
+  public void getOptimizerState(float[] state) {
+    net.getOptimizerState(state);
+  }
+
+  @Override
+  public void setOptimizerState(float[] state) {
+    net.setOptimizerState(state);
+  }
+
+  @Override
+  public long optimizerStepCount() {
+    return net.optimizerStepCount();
+  }
+
+  @Override
+  public void setOptimizerStepCount(long steps) {
+    net.setOptimizerStepCount(steps);
+  }
+
+  @Override
   public int inputSize() {
     return net.inputSize();
   }

@@ -1,11 +1,15 @@
 package dev.netc.spark;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netc.runtime.LossReduction;
+import dev.netc.runtime.OptimizerLayout;
+import dev.netc.runtime.TrainableFloatNetwork;
+import dev.netc.spark.nets.AdamClassifier;
 import dev.netc.spark.nets.Iris;
-import dev.netc.spark.nets.PlainClassifier;
+import dev.netc.spark.nets.SmallClassifier;
 import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -16,21 +20,54 @@ import org.junit.jupiter.api.Test;
 class LocalSgdTest {
 
   @Test
-  void withPeriodOneAndPlainSgdItIsTheSynchronousStep() {
-    // Averaging θ - lr·g_p with the shares' weights is θ - lr·Σ w_p·g_p: the synchronous
-    // step, when the optimizer has no state.
+  void withPeriodOneAndMomentumItIsTheSynchronousStep() {
+    // SGD with momentum is linear in the gradient: averaging the replicas' buffers μ·b + g_p and
+    // parameters θ - lr·(μ·b + g_p) with the shares' weights gives μ·b + Σ w_p·g_p and the
+    // synchronous step, on unequal partitions too, up to float rounding, epoch after epoch.
     try (TrainingData data = TrainingData.of(SparkTestSession.frame(
-        SparkTestSession.classificationRows(300, 5), 2), "features", "label",
-        new PlainClassifier())) {
+        SparkTestSession.classificationRows(301, 5), 3), "features", "label",
+        new SmallClassifier())) {
       BatchPlan plan = data.plan(50, 2, true);
-      SparkTrainer local = new SparkTrainer(SparkTestSession.sc(), new PlainClassifier(),
-          PlainClassifier::new, LossReduction.MEAN);
-      SparkTrainer sync = new SparkTrainer(SparkTestSession.sc(), new PlainClassifier(),
-          PlainClassifier::new, LossReduction.MEAN);
-      SparkTrainer.EpochStats a = local.trainEpochLocalSgd(data, plan, 0, 1);
-      SparkTrainer.EpochStats b = sync.trainEpoch(data, plan, 0);
-      assertEquals(b.meanLoss(), a.meanLoss(), 1e-5);
+      SparkTrainer local = new SparkTrainer(SparkTestSession.sc(), new SmallClassifier(),
+          SmallClassifier::new, LossReduction.MEAN);
+      SparkTrainer sync = new SparkTrainer(SparkTestSession.sc(), new SmallClassifier(),
+          SmallClassifier::new, LossReduction.MEAN);
+      for (int epoch = 0; epoch < 2; epoch++) {
+        SparkTrainer.EpochStats a = local.trainEpochLocalSgd(data, plan, epoch, 1);
+        SparkTrainer.EpochStats b = sync.trainEpoch(data, plan, epoch);
+        assertEquals(b.meanLoss(), a.meanLoss(), 1e-5);
+      }
       SynchronousTrainingTest.assertClose(sync.master(), local.master());
+      assertEquals(2L * plan.steps(), local.master().optimizerStepCount());
+    }
+  }
+
+  @Test
+  void onOnePartitionAdamRoundsCarryTheStateAndStepCount() {
+    // One replica, weight 1: each round must resume exactly where the last ended (moments, Adam's
+    // t, the learning rate set on the master), so any period gives sequential training bit for bit.
+    try (TrainingData data = TrainingData.of(SparkTestSession.frame(
+        SparkTestSession.classificationRows(200, 7), 1), "features", "label",
+        new AdamClassifier())) {
+      BatchPlan plan = data.plan(32, 3, true);
+      SparkTrainer local = new SparkTrainer(SparkTestSession.sc(), new AdamClassifier(),
+          AdamClassifier::new, LossReduction.MEAN);
+      SparkTrainer sync = new SparkTrainer(SparkTestSession.sc(), new AdamClassifier(),
+          AdamClassifier::new, LossReduction.MEAN);
+      for (int epoch = 0; epoch < 2; epoch++) {
+        local.master().setLearningRate(0.02 / (epoch + 1));
+        sync.master().setLearningRate(0.02 / (epoch + 1));
+        local.trainEpochLocalSgd(data, plan, epoch, 4);
+        sync.trainEpoch(data, plan, epoch);
+      }
+      assertArrayEquals(parameters(sync.master()), parameters(local.master()));
+      assertEquals(sync.master().optimizerStepCount(), local.master().optimizerStepCount());
+      int size = OptimizerLayout.size(sync.master().optimizerStateLayout());
+      float[] expected = new float[size];
+      float[] actual = new float[size];
+      sync.master().getOptimizerState(expected);
+      local.master().getOptimizerState(actual);
+      assertArrayEquals(expected, actual);
     }
   }
 
@@ -58,5 +95,11 @@ class LocalSgdTest {
           .filter(functions.col("prediction").equalTo(functions.col("species"))).count();
       assertTrue(right >= 0.9 * 150, right + " of 150 flowers classified right");
     }
+  }
+
+  private static float[] parameters(TrainableFloatNetwork net) {
+    float[] p = new float[net.parameterCount()];
+    net.getParameters(p);
+    return p;
   }
 }

@@ -145,14 +145,21 @@ public abstract sealed class Learner implements AutoCloseable permits FloatLearn
       for (int i = 0; i < s.size(); i++) {
         double v = p[s.offset() + i];
         if (!Double.isFinite(v)) {
-          int[] shape = s.shape();
-          String index = shape.length == 2
-              ? "[" + i / shape[1] + ", " + i % shape[1] + "]" : "[" + i + "]";
-          return Optional.of("parameter '" + s.name() + "' " + index + " is " + v);
+          return Optional.of("parameter '" + s.name() + "' " + index(s.shape(), i) + " is " + v);
         }
       }
     }
     return Optional.empty();
+  }
+
+  /** The row-major flat index {@code i} of a tensor of {@code shape} as {@code [a, b, …]}. */
+  private static String index(int[] shape, int i) {
+    String[] parts = new String[shape.length];
+    for (int d = shape.length - 1; d >= 0; d--) {
+      parts[d] = Integer.toString(i % shape[d]);
+      i /= shape[d];
+    }
+    return "[" + String.join(", ", parts) + "]";
   }
 
   /**
