@@ -120,6 +120,12 @@ public final class Iris implements TrainableFloatNetwork {
 
   private final float[] logitsAct = new float[3];
 
+  private final double[] softmaxExp = new double[3];
+
+  private double softmaxMax;
+
+  private double softmaxSum;
+
   private final float[] hiddenDelta = new float[16];
 
   private final float[] hiddenWeightGrad = new float[64];
@@ -367,13 +373,18 @@ public final class Iris implements TrainableFloatNetwork {
     for (int j = 1; j < 3; j++) {
       max = Math.max(max, z[j]);
     }
+    double[] ex = softmaxExp;
     double sum = 0.0;
     for (int j = 0; j < 3; j++) {
-      sum += Math.exp(z[j] - max);
+      double ej = Math.exp(z[j] - max);
+      ex[j] = ej;
+      sum += ej;
     }
     for (int j = 0; j < 3; j++) {
-      a[j] = (float) (Math.exp(z[j] - max) / sum);
+      a[j] = (float) (ex[j] / sum);
     }
+    softmaxMax = max;
+    softmaxSum = sum;
   }
 
   @Override
@@ -755,19 +766,12 @@ public final class Iris implements TrainableFloatNetwork {
   }
 
   /**
-   * Cross-entropy of the current example in double: log-sum-exp of the logits minus the label's logit.
+   * Cross-entropy of the current example in double: log-sum-exp of the logits minus the label's logit,
+   * from the shift and sum its forward pass's softmax kept.
    */
   private float exampleLoss(int label) {
     float[] z = logitsZ;
-    double max = z[0];
-    for (int j = 1; j < 3; j++) {
-      max = Math.max(max, z[j]);
-    }
-    double sum = 0.0;
-    for (int j = 0; j < 3; j++) {
-      sum += Math.exp(z[j] - max);
-    }
-    return (float) (max + Math.log(sum) - z[label]);
+    return (float) (softmaxMax + Math.log(softmaxSum) - z[label]);
   }
 
   /**

@@ -155,20 +155,31 @@ final class DenseKernels {
         .build();
   }
 
-  /** Softmax of the locals z into a, over {@code out} outputs. */
+  /**
+   * Softmax of the locals z into a, over {@code out} outputs. Each exponential is computed once
+   * (into the {@code softmaxExp} scratch), and the shift and the sum are kept in fields for the
+   * example's cross-entropy (log-sum-exp), which so costs one logarithm and no exponential.
+   */
   void softmax(CodeBlock.Builder c, int out) {
     c.add("// Softmax in double, as the interpreter computes it, shifted by the largest logit.\n");
     c.addStatement("double max = z[0]");
     c.beginControlFlow("for (int j = 1; j < $L; j++)", out);
     c.addStatement("max = Math.max(max, z[j])");
     c.endControlFlow();
+    c.addStatement("double[] ex = $N", JavaGenerator.SOFTMAX_EXP);
     c.addStatement("double sum = 0.0");
     c.beginControlFlow("for (int j = 0; j < $L; j++)", out);
-    c.addStatement("sum += Math.exp(z[j] - max)");
+    c.addStatement("double ej = Math.exp(z[j] - max)");
+    c.addStatement("ex[j] = ej");
+    c.addStatement("sum += ej");
     c.endControlFlow();
     c.beginControlFlow("for (int j = 0; j < $L; j++)", out);
-    c.addStatement("a[j] = $L", ctx.precision().cast("Math.exp(z[j] - max) / sum"));
+    c.addStatement("a[j] = $L", ctx.precision().cast("ex[j] / sum"));
     c.endControlFlow();
+    if (JavaGenerator.keepsLogSumExp(ctx.network())) {
+      c.addStatement("$N = max", JavaGenerator.SOFTMAX_MAX);
+      c.addStatement("$N = sum", JavaGenerator.SOFTMAX_SUM);
+    }
   }
 
   private String kernelDescription(Layer layer) {

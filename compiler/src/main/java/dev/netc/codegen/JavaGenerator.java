@@ -10,6 +10,7 @@ import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.netc.ir.Decimals;
 import dev.netc.ir.Layer;
+import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.ir.Precision;
 import dev.netc.runtime.DoubleNetwork;
@@ -31,6 +32,12 @@ import javax.lang.model.element.Modifier;
  */
 public final class JavaGenerator {
   private static final ClassName SCHEME = ClassName.get(Init.Scheme.class);
+  /** Scratch of a softmax output layer: the current example's exponentials, in double. */
+  static final String SOFTMAX_EXP = "softmaxExp";
+  /** The current example's largest logit, kept by the softmax for the loss. */
+  static final String SOFTMAX_MAX = "softmaxMax";
+  /** The current example's sum of shifted exponentials, kept by the softmax for the loss. */
+  static final String SOFTMAX_SUM = "softmaxSum";
 
   private final EmitContext ctx;
   private final ClassName self;
@@ -138,6 +145,15 @@ public final class JavaGenerator {
       Names.LayerNames n = ctx.names().layer(l.index());
       t.addField(ctx.buffer(n.z(), l.outSize()));
       t.addField(ctx.buffer(n.act(), l.outSize()));
+    }
+    Layer output = net.outputLayer();
+    if (!output.activation().isElementwise()) {
+      t.addField(FieldSpec.builder(double[].class, SOFTMAX_EXP, Modifier.PRIVATE, Modifier.FINAL)
+          .initializer("new double[$L]", output.outSize()).build());
+      if (keepsLogSumExp(net)) {
+        t.addField(TypeName.DOUBLE, SOFTMAX_MAX, Modifier.PRIVATE);
+        t.addField(TypeName.DOUBLE, SOFTMAX_SUM, Modifier.PRIVATE);
+      }
     }
     for (LayerEmitter l : layers) {
       t.addFields(l.fields());
@@ -262,6 +278,11 @@ public final class JavaGenerator {
       m.addStatement("this.learningRate = source.learningRate");
     }
     return m.build();
+  }
+
+  /** Whether the softmax keeps its shift and sum: for a cross-entropy loss to read them. */
+  static boolean keepsLogSumExp(Network net) {
+    return net.loss().filter(l -> l instanceof Loss.CrossEntropy).isPresent();
   }
 
   private static FieldSpec intConstant(String name, int value, String doc) {

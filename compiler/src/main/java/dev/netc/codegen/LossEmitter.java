@@ -59,16 +59,10 @@ final class LossEmitter {
     }
     if (ce) {
       m.addJavadoc("Cross-entropy of the current example in double: log-sum-exp of the logits "
-          + "minus the label's logit.\n");
-      m.addStatement("double max = z[0]");
-      m.beginControlFlow("for (int j = 1; j < $L; j++)", outputs);
-      m.addStatement("max = Math.max(max, z[j])");
-      m.endControlFlow();
-      m.addStatement("double sum = 0.0");
-      m.beginControlFlow("for (int j = 0; j < $L; j++)", outputs);
-      m.addStatement("sum += Math.exp(z[j] - max)");
-      m.endControlFlow();
-      m.addStatement("return $L", ctx.precision().cast("max + Math.log(sum) - z[" + target + "]"));
+          + "minus the label's logit,\nfrom the shift and sum its forward pass's softmax "
+          + "kept.\n");
+      m.addStatement("return $L", ctx.precision().cast(JavaGenerator.SOFTMAX_MAX + " + Math.log("
+          + JavaGenerator.SOFTMAX_SUM + ") - z[" + target + "]"));
       return m.build();
     }
     m.addJavadoc("$L of the current example, summed over the outputs in double.\n",

@@ -21,7 +21,7 @@ final class Names {
       "INPUT_SIZE", "OUTPUT_SIZE", "PARAMETER_COUNT", "TARGET_WIDTH", "DEFAULT_SEED", "LAYOUT",
       "LEARNING_RATE", "MOMENTUM", "WEIGHT_DECAY", "BETA1", "BETA2", "ONE_MINUS_BETA1",
       "ONE_MINUS_BETA2", "EPSILON", "LOSS_SCALE", "input", "stepCount", "learningRate",
-      "STATE_SIZE", "STATE_LAYOUT",
+      "STATE_SIZE", "STATE_LAYOUT", "softmaxExp", "softmaxMax", "softmaxSum",
       // public and private methods
       "inputSize", "outputSize", "parameterCount", "targetWidth", "parameterLayout",
       "getParameters", "setParameters", "predict", "predictBatch", "copy", "loss", "gradient",
@@ -40,7 +40,8 @@ final class Names {
       "source", "scale", "total", "xOff", "tOff", "off", "length", "width", "what", "expected",
       "first", "w", "b",
       "z", "a", "d", "g", "dk", "k", "i", "j", "o", "v", "gw", "gb", "pz", "pa", "p", "buf", "m",
-      "s", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "max", "sum", "lse", "stepSize",
+      "s", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "max", "sum", "lse", "ex", "ej",
+      "stepSize",
       "bc2Sqrt", "denom", "gi", "mi", "vi", "bi", "t", "zj", "aj", "tj", "xi", "zd", "ad",
       "gOff", "lr", "state", "steps",
       // batched and online kernels
