@@ -1,7 +1,11 @@
 package dev.netc.bench;
 
+import dev.netc.bench.gen.LeNet5;
+import dev.netc.bench.gen.LeNet5Vector;
 import dev.netc.bench.gen.Mlp;
 import dev.netc.bench.gen.MlpVector;
+import dev.netc.bench.gen.SmallCnn;
+import dev.netc.bench.gen.SmallCnnVector;
 import dev.netc.bench.gen.Tiny;
 import dev.netc.bench.gen.TinyVector;
 import dev.netc.runtime.TrainableFloatNetwork;
@@ -101,6 +105,70 @@ public class GeneratedBench {
       init(backend.equals("vector") ? new TinyVector() : new Tiny());
       b1 = BenchData.tiny(1);
     }
+  }
+
+  /** Issue 14's LeNet-5 (1x28x28 input: the MLP's 784-value examples). */
+  @State(Scope.Thread)
+  public static class LeNet5State extends Net {
+    /** Which backend generated the class under test. */
+    @Param({"scalar", "vector"})
+    public String backend;
+
+    BenchData b1;
+    BenchData b32;
+
+    /** Builds the network and the data. */
+    @Setup(Level.Trial)
+    public void setUp() {
+      init(backend.equals("vector") ? new LeNet5Vector() : new LeNet5());
+      b1 = BenchData.mlp(1);
+      b32 = BenchData.mlp(32);
+    }
+  }
+
+  /** Issue 14's "Small" CNN (examples/fashion-cnn.net). */
+  @State(Scope.Thread)
+  public static class SmallCnnState extends Net {
+    /** Which backend generated the class under test. */
+    @Param({"scalar", "vector"})
+    public String backend;
+
+    BenchData b1;
+    BenchData b32;
+
+    /** Builds the network and the data. */
+    @Setup(Level.Trial)
+    public void setUp() {
+      init(backend.equals("vector") ? new SmallCnnVector() : new SmallCnn());
+      b1 = BenchData.mlp(1);
+      b32 = BenchData.mlp(32);
+    }
+  }
+
+  /** LeNet-5 training step, batch 32. */
+  @Benchmark
+  @OperationsPerInvocation(32)
+  public float lenet5TrainB32(LeNet5State s) {
+    return s.train(s.b32);
+  }
+
+  /** LeNet-5 inference of one example. */
+  @Benchmark
+  public float lenet5PredictB1(LeNet5State s) {
+    return s.predict(s.b1);
+  }
+
+  /** Small CNN training step, batch 32. */
+  @Benchmark
+  @OperationsPerInvocation(32)
+  public float smallCnnTrainB32(SmallCnnState s) {
+    return s.train(s.b32);
+  }
+
+  /** Small CNN inference of one example. */
+  @Benchmark
+  public float smallCnnPredictB1(SmallCnnState s) {
+    return s.predict(s.b1);
   }
 
   /** MLP training step, batch 1. */
