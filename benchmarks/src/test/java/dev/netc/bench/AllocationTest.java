@@ -78,16 +78,10 @@ class AllocationTest {
   void generatedCnnBenchmarksAllocateNothing(String backend) {
     // Fewer calls per round: a batch-32 step of the per-example conv kernels takes milliseconds.
     GeneratedBench bench = new GeneratedBench();
-    GeneratedBench.LeNet5State lenet = new GeneratedBench.LeNet5State();
-    lenet.backend = backend;
-    lenet.setUp();
-    lenet.reset();
+    var lenet = BenchmarksTest.ready(new GeneratedBench.LeNet5State(), backend);
     assertAllocatesNothing("lenet5TrainB32", () -> bench.lenet5TrainB32(lenet), 5);
     assertAllocatesNothing("lenet5PredictB1", () -> bench.lenet5PredictB1(lenet), 20);
-    GeneratedBench.SmallCnnState small = new GeneratedBench.SmallCnnState();
-    small.backend = backend;
-    small.setUp();
-    small.reset();
+    var small = BenchmarksTest.ready(new GeneratedBench.SmallCnnState(), backend);
     assertAllocatesNothing("smallCnnTrainB32", () -> bench.smallCnnTrainB32(small), 1);
     assertAllocatesNothing("smallCnnPredictB1", () -> bench.smallCnnPredictB1(small), 20);
   }
