@@ -111,6 +111,8 @@ def table(scores, errors, alloc):
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for method, label, target in ROWS:
         get = {impl: scores.get((impl, method)) for impl, _ in COLUMNS}
+        if all(v is None for v in get.values()):
+            continue  # not run (run.sh --only)
         netc = [get[i] for i in NETC if get[i] is not None]
         gen = max(netc) if netc else None
         cells = [label] + [with_error(get[impl], errors.get((impl, method)))
@@ -150,6 +152,8 @@ def gflops(scores, flops, sgemm):
         f = flops[method]
         g = {impl: (None if scores.get((impl, method)) is None
                     else scores[(impl, method)] * f / 1e9) for impl, _ in impls}
+        if all(v is None for v in g.values()):
+            continue
         one_thread = [g[i] for i in ("generated", "vector") if g[i] is not None]
         best = max(one_thread) if one_thread else None
         cells = [label, f"{f / 1e6:.3g}"]
