@@ -9,6 +9,7 @@ import dev.netc.runtime.io.Dataset;
 import dev.netc.runtime.io.Weights;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +22,14 @@ class FashionCnnExampleTest {
   private static final Path DATA = FashionMnistExample.DEFAULT_DATA;
 
   @TempDir Path tmp;
+
+  @Test
+  void theNetworkIsTheRepositorysExampleFile() throws IOException {
+    // Surefire runs in the module's directory; the example is issue 14's "Small" CNN.
+    assertEquals(Files.readString(Path.of("../examples/fashion-cnn.net")),
+        Files.readString(Path.of("src/main/netc/dev/netc/examples/fashion/fashion-cnn.net")),
+        "generated-examples' fashion-cnn.net must stay a copy of examples/fashion-cnn.net");
+  }
 
   @Test
   void oneShortPassOnRealImagesLearnsAndPredictAgreesWithPredictBatch() throws IOException {
