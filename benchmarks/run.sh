@@ -2,24 +2,33 @@
 # Builds and runs the netc benchmark suite (JMH: generated class, interpreter, Encog) and the
 # out-of-JVM peers (PyTorch, FANN) one after another, then prints one Markdown table.
 #
-#   benchmarks/run.sh            full run (about 12 minutes on 2 cores)
-#   benchmarks/run.sh --quick    smoke run with minimal timings (about 4 minutes; not for figures)
+#   benchmarks/run.sh            full run (about 20 minutes on 2 cores)
+#   benchmarks/run.sh --quick    smoke run with minimal timings (about 6 minutes; not for figures)
 #   benchmarks/run.sh --install  first apt-get install the peers (python3-torch, OpenBLAS, FANN)
+#   benchmarks/run.sh --only 'lenet5|smallCnn'
+#                                only the benchmarks whose name matches the regular expression
+#                                (JMH and PyTorch; FANN, which has no CNN, is skipped)
 #
 # Extra JMH options can be passed in JMH_ARGS, e.g. JMH_ARGS='GeneratedBench' to run one class.
 # Everything lands in benchmarks/target/results/: jmh.json, jmh.log, pytorch.txt, fann.txt,
-# table.md.
+# flops.txt, sgemm.txt, table.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=0
 install=0
-for arg in "$@"; do
-  case "$arg" in
+only=
+while [ $# -gt 0 ]; do
+  case "$1" in
     --quick) quick=1 ;;
     --install) install=1 ;;
-    *) echo "usage: benchmarks/run.sh [--quick] [--install]" >&2; exit 2 ;;
+    --only)
+      [ $# -ge 2 ] || { echo "run.sh: --only needs a regular expression" >&2; exit 2; }
+      only=$2
+      shift ;;
+    *) echo "usage: benchmarks/run.sh [--quick] [--install] [--only REGEX]" >&2; exit 2 ;;
   esac
+  shift
 done
 
 out=benchmarks/target/results
@@ -58,24 +67,40 @@ trap 'kill "$sampler" 2>/dev/null || true' EXIT
 echo "== jmh (generated, interpreter, Encog)" >&2
 # shellcheck disable=SC2086
 java -jar benchmarks/target/benchmarks.jar "${jmh_timing[@]}" -prof gc \
-  -rf json -rff "$out/jmh.json" ${JMH_ARGS:-} > "$out/jmh.log"
+  -rf json -rff "$out/jmh.json" ${JMH_ARGS:-} ${only:+"$only"} > "$out/jmh.log"
 grep -E '^(Benchmark|[A-Za-z]+Bench\.)' "$out/jmh.log" | grep -v ':gc\.\(count\|time\)' >&2 || true
 
 echo "== pytorch" >&2
 if "$python" -c 'import torch' 2>/dev/null; then
   "$python" benchmarks/peers/torch_peer.py --warmup "${peer_timing[0]}" \
-    --iterations "${peer_timing[1]}" --seconds "${peer_timing[2]}" | tee "$out/pytorch.txt" >&2
+    --iterations "${peer_timing[1]}" --seconds "${peer_timing[2]}" --only "$only" \
+    | tee "$out/pytorch.txt" >&2
 else
   echo "# pytorch not installed (apt-get install python3-torch libopenblas0-pthread)" \
     | tee "$out/pytorch.txt" >&2
 fi
 
 echo "== fann" >&2
-if [ -f /usr/include/floatfann.h ] && command -v gcc >/dev/null; then
+if [ -n "$only" ]; then
+  echo "# fann skipped (--only)" | tee "$out/fann.txt" >&2
+elif [ -f /usr/include/floatfann.h ] && command -v gcc >/dev/null; then
   gcc -O2 -o "$out/fann_peer" benchmarks/peers/fann_peer.c -lfloatfann -lm
   "$out/fann_peer" "${peer_timing[@]}" | tee "$out/fann.txt" >&2
 else
   echo "# fann not installed (apt-get install libfann-dev)" | tee "$out/fann.txt" >&2
+fi
+
+# GFLOP/s columns: FLOP per example counted from the networks' shapes (dev.netc.bench.Flops), and
+# the machine's float matrix-product rate on one and two threads as the reference.
+echo "== flops and sgemm" >&2
+java -cp benchmarks/target/benchmarks.jar dev.netc.bench.Flops > "$out/flops.txt"
+: > "$out/sgemm.txt"
+if "$python" -c 'import numpy' 2>/dev/null; then
+  for t in 1 2; do
+    OPENBLAS_NUM_THREADS=$t "$python" benchmarks/peers/sgemm.py "$t" | tee -a "$out/sgemm.txt" >&2
+  done
+else
+  echo "# numpy not installed: no sgemm reference" | tee "$out/sgemm.txt" >&2
 fi
 
 kill "$sampler" 2>/dev/null || true
@@ -86,4 +111,4 @@ sort -n "$out/load.txt" | awk '{ v[NR] = $1; s += $1 } END { if (NR) printf \
 echo "== table" >&2
 cat "$out/machine.txt"
 "$python" benchmarks/table.py "$out/jmh.json" "$out/pytorch.txt" "$out/fann.txt" \
-  | tee "$out/table.md"
+  "$out/flops.txt" "$out/sgemm.txt" | tee "$out/table.md"

@@ -19,6 +19,7 @@ percent of the mean.
 
 import argparse
 import os
+import re
 import time
 
 import torch
@@ -117,14 +118,15 @@ def main():
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds")
     parser.add_argument("--iterations", type=int, default=3, help="timed periods")
     parser.add_argument("--seconds", type=float, default=2.0, help="seconds per timed period")
-    parser.add_argument("--only", default="", help="substring of the benchmarks to run")
+    parser.add_argument("--only", default="",
+                        help="regular expression: run the benchmarks whose name it matches")
     args = parser.parse_args()
 
     torch.set_num_threads(1)
     print(f"# pytorch {torch.__version__}, intra-op threads {torch.get_num_threads()}, "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}", flush=True)
     for name, (factory, step_factory, batch, (inputs, classes, lo, hi)) in BENCHMARKS.items():
-        if args.only not in name:
+        if not re.search(args.only, name):
             continue
         torch.manual_seed(42)
         step = step_factory(factory())

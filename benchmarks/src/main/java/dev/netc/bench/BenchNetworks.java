@@ -27,14 +27,14 @@ import java.util.Optional;
  *
  * <p>The build runs this file as a single-file program (exec-maven-plugin, generate-sources), so it
  * must only use the compiler's classes, not other classes of this module. The interpreter and
- * Encog benchmarks call {@link #mlp()} and {@link #tiny()} at run time, so all three
- * implementations run the same definition.
+ * Encog benchmarks call {@link #mlp()}, {@link #tiny()}, {@link #lenet5()} and
+ * {@link #smallCnn()} at run time, so every implementation runs the same definition.
  */
 public final class BenchNetworks {
 
   /**
-   * Package of the generated classes {@code Mlp} and {@code Tiny} (scalar backend) and
-   * {@code MlpVector} and {@code TinyVector} (Vector API backend).
+   * Package of the generated classes {@code Mlp}, {@code Tiny}, {@code LeNet5} and
+   * {@code SmallCnn} (scalar backend) and the same names + {@code Vector} (Vector API backend).
    */
   public static final String PACKAGE = "dev.netc.bench.gen";
 
@@ -119,7 +119,7 @@ public final class BenchNetworks {
     return n.withName(name);
   }
 
-  /** Writes the generated sources of both networks under the directory {@code args[0]}. */
+  /** Writes the generated sources of every network under the directory {@code args[0]}. */
   public static void main(String[] args) throws IOException {
     if (args.length != 1) {
       System.err.println("usage: BenchNetworks OUTPUT_DIRECTORY");
@@ -127,9 +127,9 @@ public final class BenchNetworks {
     }
     Path out = Path.of(args[0]);
     CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
-    for (Network n : List.of(mlp(), tiny())) {
+    for (Network n : List.of(mlp(), tiny(), lenet5(), smallCnn())) {
       JavaGenerator.generate(n, PACKAGE).writeTo(out);
-      // The same network from the Vector API backend, as MlpVector and TinyVector.
+      // The same network from the Vector API backend, as MlpVector, TinyVector, ...
       JavaGenerator.generate(renamed(n, n.name() + "Vector"), PACKAGE, vector).writeTo(out);
     }
   }

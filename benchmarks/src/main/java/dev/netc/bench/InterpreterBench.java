@@ -89,7 +89,7 @@ public class InterpreterBench {
     }
   }
 
-  /** Issue 14's LeNet-5 (the interpreter only: generated code for conv2d is not there yet). */
+  /** Issue 14's LeNet-5. */
   @State(Scope.Thread)
   public static class LeNet5State extends Net {
     BenchData b1;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netc.interp.Interpreter;
+import dev.netc.ir.Network;
 import java.util.Arrays;
 import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
@@ -38,12 +39,7 @@ class BenchmarksTest {
     assertRuns("mlpTrainB32", () -> bench.mlpTrainB32(mlp));
     assertRuns("mlpTrainB128", () -> bench.mlpTrainB128(mlp));
     assertRuns("mlpPredictB1", () -> bench.mlpPredictB1(mlp));
-    float[] after = new float[mlp.net.parameterCount()];
-    mlp.net.getParameters(after);
-    assertFalse(Arrays.equals(mlp.initial, after), "training changed the parameters");
-    mlp.reset();
-    mlp.net.getParameters(after);
-    assertArrayEquals(mlp.initial, after, "reset restored the parameters");
+    assertTrained(mlp);
 
     GeneratedBench.TinyState tiny = new GeneratedBench.TinyState();
     tiny.backend = backend;
@@ -51,6 +47,38 @@ class BenchmarksTest {
     tiny.reset();
     assertRuns("tinyTrainB1", () -> bench.tinyTrainB1(tiny));
     assertRuns("tinyPredictB1", () -> bench.tinyPredictB1(tiny));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"scalar", "vector"})
+  void generatedCnnBenchmarksRunAndTrain(String backend) {
+    GeneratedBench bench = new GeneratedBench();
+    GeneratedBench.LeNet5State lenet = ready(new GeneratedBench.LeNet5State(), backend);
+    assertRuns("lenet5PredictB1", () -> bench.lenet5PredictB1(lenet));
+    assertRuns("lenet5TrainB32", () -> bench.lenet5TrainB32(lenet));
+    assertTrained(lenet);
+    GeneratedBench.SmallCnnState small = ready(new GeneratedBench.SmallCnnState(), backend);
+    assertRuns("smallCnnPredictB1", () -> bench.smallCnnPredictB1(small));
+    assertRuns("smallCnnTrainB32", () -> bench.smallCnnTrainB32(small));
+    assertTrained(small);
+  }
+
+  /** {@code s} set up for {@code backend} and reset, as JMH prepares it. */
+  static <S extends GeneratedBench.Cnn> S ready(S s, String backend) {
+    s.backend = backend;
+    s.setUp();
+    s.reset();
+    return s;
+  }
+
+  /** Training changed the parameters and {@code reset} restores them. */
+  private static void assertTrained(GeneratedBench.Net s) {
+    float[] after = new float[s.net.parameterCount()];
+    s.net.getParameters(after);
+    assertFalse(Arrays.equals(s.initial, after), "training changed the parameters");
+    s.reset();
+    s.net.getParameters(after);
+    assertArrayEquals(s.initial, after, "reset restored the parameters");
   }
 
   @Test
@@ -143,18 +171,42 @@ class BenchmarksTest {
   @ParameterizedTest
   @ValueSource(strings = {"scalar", "vector"})
   void generatedClassesAreTheBenchmarkedNetworks(String backend) {
-    GeneratedBench.MlpState gen = new GeneratedBench.MlpState();
-    gen.backend = backend;
-    gen.setUp();
-    Interpreter interp = new Interpreter(BenchNetworks.mlp());
+    GeneratedBench.MlpState mlp = new GeneratedBench.MlpState();
+    mlp.backend = backend;
+    mlp.setUp();
+    assertPredictsAsInterpreter(mlp, BenchNetworks.mlp(), mlp.b1);
+    GeneratedBench.LeNet5State lenet = ready(new GeneratedBench.LeNet5State(), backend);
+    assertPredictsAsInterpreter(lenet, BenchNetworks.lenet5(), lenet.b1);
+    GeneratedBench.SmallCnnState small = ready(new GeneratedBench.SmallCnnState(), backend);
+    assertPredictsAsInterpreter(small, BenchNetworks.smallCnn(), small.b1);
+  }
+
+  private static void assertPredictsAsInterpreter(
+      GeneratedBench.Net gen, Network network, BenchData d) {
+    Interpreter interp = new Interpreter(network);
     assertEquals(interp.parameterCount(), gen.net.parameterCount());
-    BenchData d = gen.b1;
     float[] got = new float[10];
     double[] want = new double[10];
     gen.net.predict(d.xs()[0], got);
     interp.predict(d.xsDouble()[0], want);
     for (int j = 0; j < 10; j++) {
-      assertEquals(want[j], got[j], 1e-5, "output " + j);
+      assertEquals(want[j], got[j], 1e-5, network.name() + " output " + j);
     }
+  }
+
+  @Test
+  void flopsAreCountedFromTheLayerShapes() {
+    // docs/performance.md's hand count for the MLP; issue 14's 0.56 and 2.4 MFLOP for the CNNs.
+    assertEquals(1_007_104, Flops.training(BenchNetworks.mlp()));
+    assertEquals(469_504, Flops.forward(BenchNetworks.mlp()));
+    assertEquals(172_800 + 307_200 + 2 * (256 * 120 + 120 * 84 + 84 * 10),
+        Flops.forward(BenchNetworks.lenet5()));
+    assertEquals(225_792 + 1_806_336 + 2 * (1568 * 128 + 128 * 10),
+        Flops.forward(BenchNetworks.smallCnn()));
+    // Training: no input delta for conv1, 3x forward for every other weighted layer.
+    assertEquals(3 * Flops.forward(BenchNetworks.smallCnn()) - 225_792,
+        Flops.training(BenchNetworks.smallCnn()));
+    assertEquals(Flops.forward(BenchNetworks.lenet5()),
+        Flops.perBenchmark().get("lenet5PredictB1"));
   }
 }

@@ -63,7 +63,11 @@ public final class FashionMnistExample {
     return null;
   }
 
-  private static Dataset read(Path dir, String prefix, int limit) throws IOException {
+  /**
+   * The {@code prefix} ("train" or "t10k") images and labels of {@code dir}, only the first
+   * {@code limit} of them if 0 &lt; limit.
+   */
+  static Dataset read(Path dir, String prefix, int limit) throws IOException {
     Path images = file(dir, prefix + "-images-idx3-ubyte");
     Path labels = file(dir, prefix + "-labels-idx1-ubyte");
     if (images == null || labels == null) {
@@ -110,8 +114,19 @@ public final class FashionMnistExample {
    * {@code --out FILE} (fashion-mlp.safetensors), {@code --seed N} (1).
    */
   public static void main(String[] args) throws IOException {
+    Options o = options(args, "FashionMnistExample", Path.of("fashion-mlp.safetensors"));
+    Report r = run(o, System.out);
+    System.out.printf("fashion-mnist: %d epochs on %d images, test accuracy %.4f, %.1f s%n",
+        o.epochs(), r.trainCount(), r.reloadedTestAccuracy(), r.seconds());
+  }
+
+  /**
+   * Parses the command-line options that both Fashion-MNIST examples take (see {@link #main});
+   * a usage mistake prints {@code program}'s usage and exits with status 2.
+   */
+  static Options options(String[] args, String program, Path defaultOut) {
     Path data = DEFAULT_DATA;
-    Path out = Path.of("fashion-mlp.safetensors");
+    Path out = defaultOut;
     int epochs = 10;
     int batch = 32;
     int trainLimit = 0;
@@ -120,7 +135,7 @@ public final class FashionMnistExample {
     for (int i = 0; i < args.length; i++) {
       String value = i + 1 < args.length ? args[i + 1] : null;
       if (value == null) {
-        usage("missing value after '" + args[i] + "'");
+        usage(program, "missing value after '" + args[i] + "'");
       }
       try {
         switch (args[i]) {
@@ -131,25 +146,26 @@ public final class FashionMnistExample {
           case "--train-limit" -> trainLimit = Integer.parseInt(value);
           case "--test-limit" -> testLimit = Integer.parseInt(value);
           case "--seed" -> seed = Long.parseLong(value);
-          default -> usage("unknown option '" + args[i] + "'");
+          default -> usage(program, "unknown option '" + args[i] + "'");
         }
       } catch (NumberFormatException e) {
-        usage("'" + value + "' is not a number");
+        usage(program, "'" + value + "' is not a number");
       }
       i++;
     }
-    if (!dataPresent(data)) {
-      usage("no Fashion-MNIST IDX files in '" + data + "' (apt-get install dataset-fashion-mnist)");
+    if (epochs < 1 || batch < 1 || trainLimit < 0 || testLimit < 0) {
+      usage(program, "--epochs and --batch must be at least 1, the limits at least 0");
     }
-    Report r = run(new Options(data, epochs, batch, trainLimit, testLimit, out, seed),
-        System.out);
-    System.out.printf("fashion-mnist: %d epochs on %d images, test accuracy %.4f, %.1f s%n",
-        epochs, r.trainCount(), r.reloadedTestAccuracy(), r.seconds());
+    if (!dataPresent(data)) {
+      usage(program, "no Fashion-MNIST IDX files in '" + data
+          + "' (apt-get install dataset-fashion-mnist)");
+    }
+    return new Options(data, epochs, batch, trainLimit, testLimit, out, seed);
   }
 
-  private static void usage(String problem) {
+  private static void usage(String program, String problem) {
     System.err.println("error: " + problem);
-    System.err.println("usage: FashionMnistExample [--data DIR] [--epochs N] [--batch N]"
+    System.err.println("usage: " + program + " [--data DIR] [--epochs N] [--batch N]"
         + " [--train-limit N] [--test-limit N] [--out FILE] [--seed N]");
     System.exit(2);
   }
