@@ -75,7 +75,7 @@ final class ConvOps {
     }
     Window window = new Window(kh, kw, strides[0], strides[1], (int) pads[0], (int) pads[1]);
     Shape.Image in = x.image();
-    checkFits(node, window, in);
+    checkFits(node, window, in, d[0]);
     Value.Floats bias = node.input(2).isEmpty() ? null : graph.constInput(node, 2, "bias");
     layers.conv(node, in, w, window, bias);
     output(node, x, window.output(in, (int) d[0]));
@@ -105,7 +105,7 @@ final class ConvOps {
     }
     Window window = Window.unpadded(kernel[0], kernel[1], strides[0], strides[1]);
     Shape.Image in = x.image();
-    checkFits(node, window, in);
+    checkFits(node, window, in, in.channels());
     boolean ceilDiffers = (in.height() - kernel[0]) % strides[0] != 0
         || (in.width() - kernel[1]) % strides[1] != 0;
     if (node.intAttr("ceil_mode", 0) != 0 && ceilDiffers) {
@@ -153,11 +153,20 @@ final class ConvOps {
     return x;
   }
 
-  private static void checkFits(NodeRef node, Window window, Shape.Image in)
+  /**
+   * Checks that the window fits the input and that the output of {@code channels} images is not
+   * absurdly large (the front end then applies netc's exact limit with its own message).
+   */
+  private static void checkFits(NodeRef node, Window window, Shape.Image in, long channels)
       throws OnnxException {
     if (!window.fits(in)) {
       throw node.fail("its window (" + window.describe() + ") does not fit its input "
           + in.describe() + ": the output would be empty");
+    }
+    long values = window.outHeight(in.height()) * window.outWidth(in.width());
+    if (values > OnnxTensors.MAX_VALUES / channels) {
+      throw node.fail("its output of " + channels + " images " + window.outHeight(in.height())
+          + "x" + window.outWidth(in.width()) + " is larger than netc allows");
     }
   }
 

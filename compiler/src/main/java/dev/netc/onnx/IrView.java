@@ -13,6 +13,7 @@ import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
 import dev.netc.ir.Shape;
 import dev.netc.ir.Window;
+import dev.netc.runtime.LossReduction;
 import dev.netc.runtime.TensorSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,7 +67,7 @@ public record IrView(String name, String sourceFile, Shape input, boolean isDoub
       layers.add(view(l));
     }
     return new IrView(network.name(), network.sourceFile(), network.input(),
-        network.precision() == Precision.DOUBLE, layers, network.loss().map(Loss::describe),
+        network.precision() == Precision.DOUBLE, layers, network.loss().map(IrView::loss),
         Optional.of(network.optimizer().describe()).filter(o -> !o.equals(DEFAULT_OPTIMIZER)),
         network.parameterLayout());
   }
@@ -84,6 +85,11 @@ public record IrView(String name, String sourceFile, Shape input, boolean isDoub
       return new FlattenView(f.name());
     }
     throw new IllegalArgumentException("no ONNX form for layer kind " + l.kind());
+  }
+
+  /** A loss as the {@code .net} file writes it: {@code mse}, or {@code mse(reduction = sum)}. */
+  private static String loss(Loss loss) {
+    return loss.reduction() == LossReduction.MEAN ? loss.keyword() : loss.describe();
   }
 
   /** The optimizer of a network without an optimizer statement, {@code sgd(lr = 0.01)}. */

@@ -210,10 +210,11 @@ final class LayerBuilder {
   }
 
   /**
-   * Applies an activation (as {@code .net} text) to the open layer. After max pooling it goes to
-   * the convolution before: max pooling commutes with every activation netc has, as they never
-   * decrease (relu(max(a, b)) = max(relu(a), relu(b))), so PyTorch's {@code relu(max_pool(conv))}
-   * is netc's {@code conv2d … relu} then {@code maxpool}.
+   * Applies an activation (as {@code .net} text) to the open layer. After max pooling or a
+   * flatten it goes to the convolution before: a flatten moves values without changing them, and
+   * max pooling commutes with every elementwise activation netc has, as they never decrease
+   * (relu(max(a, b)) = max(relu(a), relu(b))), so PyTorch's {@code relu(max_pool(conv))} is
+   * netc's {@code conv2d … relu} then {@code maxpool}.
    */
   void activation(NodeRef node, String activation) throws OnnxException {
     if (entries.isEmpty()) {
@@ -221,11 +222,11 @@ final class LayerBuilder {
           + "activations only to a dense or conv2d layer's output");
     }
     int at = entries.size() - 1;
-    while (at > 0 && isMaxPool(entries.get(at))) {
+    while (at > 0 && !activation.equals("softmax") && commutes(entries.get(at))) {
       at--;
     }
     if (!(entries.get(at) instanceof Draft d)) {
-      throw node.fail("applies " + node.op() + " to the output of " + describe(last())
+      throw node.fail("applies " + node.op() + " to the output of " + describe(entries.get(at))
           + ": netc applies activations only to a dense or conv2d layer's output");
     }
     if (d.activation != null) {
@@ -235,13 +236,14 @@ final class LayerBuilder {
     d.activation = activation;
   }
 
-  private static boolean isMaxPool(Entry e) {
-    return e instanceof Fixed f && f.layer() instanceof ImportedModel.Pool p && p.max();
+  private static boolean commutes(Entry e) {
+    return e instanceof Fixed f && (f.layer() instanceof ImportedModel.Flatten
+        || f.layer() instanceof ImportedModel.Pool p && p.max());
   }
 
   private static String describe(Entry e) {
     if (e instanceof Fixed f && f.layer() instanceof ImportedModel.Pool p) {
-      return p.max() ? "max pooling (after a layer with its activation)" : "average pooling";
+      return p.max() ? "max pooling" : "average pooling";
     }
     return "a flatten";
   }

@@ -163,6 +163,14 @@ class HandBuiltCnnTest {
         .output("y").importIt();
     assertTrue(r.netSource().contains("  conv2d 2 3x3 relu as c\n  maxpool 3x3 (stride = 1)\n"),
         r.netSource());
+    // relu(flatten(conv)) = flatten(relu(conv)) likewise.
+    assertTrue(ModelBuilder.image(18)
+        .node("Conv", "c", List.of("x", "c.weight", "c.bias"), List.of("h"))
+        .node("Flatten", "f", List.of("h"), List.of("flat"))
+        .node("Sigmoid", "s", List.of("flat"), List.of("a"))
+        .node("Gemm", "g", List.of("a", "fc.weight", "fc.bias"), List.of("y"),
+            intAttr("transB", 1))
+        .output("y").importIt().netSource().contains("  conv2d 2 3x3 sigmoid as c\n  flatten\n"));
     assertEquals("node 'r' (Relu), node 3 of 5: applies Relu to the output of average pooling: "
         + "netc applies activations only to a dense or conv2d layer's output",
         refusal(ModelBuilder.image(2)

@@ -93,8 +93,8 @@ class HandBuiltModelsTest {
             .node("Relu", "r1", List.of("h"), List.of("a"))
             .node("Relu", "r2", List.of("a"), List.of("y")).output("y")));
     assertEquals("node 'r' (Relu), node 1 of 1: applies Relu to the network's input: netc "
-        + "applies activations only to a dense or conv2d layer's output", refusal(ModelBuilder.small()
-            .node("Relu", "r", List.of("x"), List.of("y")).output("y")));
+        + "applies activations only to a dense or conv2d layer's output",
+        refusal(ModelBuilder.small().node("Relu", "r", List.of("x"), List.of("y")).output("y")));
     assertEquals("node 'g2' (Gemm), node 3 of 3: follows a Softmax: softmax is supported only "
         + "on the last layer", refusal(ModelBuilder.small()
             .node("Gemm", "g1", List.of("x", "fc1.weight", "fc1.bias"), List.of("h"),

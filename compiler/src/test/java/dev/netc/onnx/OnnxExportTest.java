@@ -141,7 +141,7 @@ class OnnxExportTest {
           avgpool 1x2
           flatten
           dense 3 softmax as out
-          loss cross_entropy(reduction = mean)
+          loss cross_entropy
           precision %s
         }
         """.formatted(precision), withoutComments(back.netSource()));
