@@ -61,24 +61,40 @@ public final class OnnxExport {
     for (TensorSpec spec : net.parameters()) {
       graph.addInitializer(tensor(spec, params, net.isDouble()));
     }
+    for (NodeProto.Builder node : nodes(net)) {
+      graph.addNode(node);
+    }
+    IrView.LayerView last = net.layers().get(net.layers().size() - 1);
+    graph.addOutput(valueInfo("output", type,
+        new int[] {((IrView.DenseView) last).outSize()}));
+    ModelProto.Builder m = ModelProto.newBuilder()
+        .setIrVersion(irVersion(opset))
+        .setProducerName(PRODUCER).setProducerVersion(Version.get())
+        .setDocString("netc network " + net.name() + " from " + net.sourceFile())
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
+        .setGraph(graph);
+    net.loss().ifPresent(loss -> m.addMetadataProps(entry(LOSS_KEY, loss)));
+    net.optimizer().ifPresent(o -> m.addMetadataProps(entry(OPTIMIZER_KEY, o)));
+    return m.build().toByteArray();
+  }
+
+  /** The nodes of the layers, in order; the last one writes {@code output}. */
+  private static List<NodeProto.Builder> nodes(IrView net) {
     List<NodeProto.Builder> g = new ArrayList<>();
     String previous = "input";
     boolean image = net.input() instanceof Shape.Image;
-    int outSize = 0;
     for (IrView.LayerView layer : net.layers()) {
       String name = "/" + layer.name() + "/";
       if (layer instanceof IrView.DenseView d) {
         if (image) {
           // A dense layer flattens an image implicitly; ONNX's Gemm needs [N, features].
-          previous = addNode(g, name + "Flatten", "Flatten", previous).addAttribute(
-              intAttr("axis", 1)).getOutput(0);
+          previous = flatten(g, name, previous);
           image = false;
         }
         previous = addNode(g, name + "Gemm", "Gemm", previous, layer.name() + ".weight",
             layer.name() + ".bias").addAttribute(floatAttr("alpha", 1))
             .addAttribute(floatAttr("beta", 1)).addAttribute(intAttr("transB", 1)).getOutput(0);
         previous = activation(g, name, d.activation(), previous);
-        outSize = d.outSize();
       } else if (layer instanceof IrView.ConvView c) {
         NodeProto.Builder conv = addNode(g, name + "Conv", "Conv", previous,
             layer.name() + ".weight", layer.name() + ".bias");
@@ -91,25 +107,17 @@ public final class OnnxExport {
         previous = window(addNode(g, name + op, op, previous), p.window())
             .addAttribute(ints("pads", 0, 0, 0, 0)).getOutput(0);
       } else {
-        previous = addNode(g, name + "Flatten", "Flatten", previous)
-            .addAttribute(intAttr("axis", 1)).getOutput(0);
+        previous = flatten(g, name, previous);
         image = false;
       }
     }
     g.get(g.size() - 1).setOutput(0, "output");
-    for (NodeProto.Builder node : g) {
-      graph.addNode(node);
-    }
-    graph.addOutput(valueInfo("output", type, new int[] {outSize}));
-    ModelProto.Builder m = ModelProto.newBuilder()
-        .setIrVersion(irVersion(opset))
-        .setProducerName(PRODUCER).setProducerVersion(Version.get())
-        .setDocString("netc network " + net.name() + " from " + net.sourceFile())
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
-        .setGraph(graph);
-    net.loss().ifPresent(loss -> m.addMetadataProps(entry(LOSS_KEY, loss)));
-    net.optimizer().ifPresent(o -> m.addMetadataProps(entry(OPTIMIZER_KEY, o)));
-    return m.build().toByteArray();
+    return g;
+  }
+
+  private static String flatten(List<NodeProto.Builder> g, String layer, String previous) {
+    return addNode(g, layer + "Flatten", "Flatten", previous).addAttribute(intAttr("axis", 1))
+        .getOutput(0);
   }
 
   /** The newest IR version that the runtimes of an opset's release read (onnx/docs/Versioning). */

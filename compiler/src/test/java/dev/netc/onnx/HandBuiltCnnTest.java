@@ -18,21 +18,21 @@ class HandBuiltCnnTest {
 
   /** x → Conv(c, attributes) → Relu → Flatten → Gemm(fc): a 3x3 output when unpadded. */
   private static ModelBuilder conv(int fcInputs, AttributeProto... attributes) {
-    return ModelBuilder.image(fcInputs)
+    return flattenAndDense(ModelBuilder.image(fcInputs)
         .node("Conv", "c", List.of("x", "c.weight", "c.bias"), List.of("h"), attributes)
-        .node("Relu", "r", List.of("h"), List.of("a"))
-        .node("Flatten", "f", List.of("a"), List.of("flat"))
-        .node("Gemm", "g", List.of("flat", "fc.weight", "fc.bias"), List.of("y"),
-            intAttr("transB", 1))
-        .output("y");
+        .node("Relu", "r", List.of("h"), List.of("a")), "a");
   }
 
   /** x → Conv(c) → then {@code op} with {@code attributes} → Flatten → Gemm(fc). */
   private static ModelBuilder pooled(String op, int fcInputs, AttributeProto... attributes) {
-    return ModelBuilder.image(fcInputs)
+    return flattenAndDense(ModelBuilder.image(fcInputs)
         .node("Conv", "c", List.of("x", "c.weight", "c.bias"), List.of("h"))
-        .node(op, "p", List.of("h"), List.of("a"), attributes)
-        .node("Flatten", "f", List.of("a"), List.of("flat"))
+        .node(op, "p", List.of("h"), List.of("a"), attributes), "a");
+  }
+
+  /** Ends a graph at {@code from}: Flatten, then Gemm(fc) to the output y. */
+  private static ModelBuilder flattenAndDense(ModelBuilder b, String from) {
+    return b.node("Flatten", "f", List.of(from), List.of("flat"))
         .node("Gemm", "g", List.of("flat", "fc.weight", "fc.bias"), List.of("y"),
             intAttr("transB", 1))
         .output("y");
@@ -69,12 +69,9 @@ class HandBuiltCnnTest {
     b.graph.addInitializer(ModelBuilder.tensor("shape", 4)
         .setDataType(TensorProto.DataType.INT64_VALUE)
         .addInt64Data(-1).addInt64Data(1).addInt64Data(5).addInt64Data(5));
-    OnnxImport.Result r = b.node("Reshape", "v", List.of("x", "shape"), List.of("img"))
-        .node("Conv", "c", List.of("img", "c.weight", "c.bias"), List.of("h"))
-        .node("Flatten", "f", List.of("h"), List.of("flat"))
-        .node("Gemm", "g", List.of("flat", "fc.weight", "fc.bias"), List.of("y"),
-            intAttr("transB", 1))
-        .output("y").importIt();
+    OnnxImport.Result r = flattenAndDense(b
+        .node("Reshape", "v", List.of("x", "shape"), List.of("img"))
+        .node("Conv", "c", List.of("img", "c.weight", "c.bias"), List.of("h")), "h").importIt();
     assertTrue(r.netSource().contains("  input 1x5x5\n  conv2d 2 3x3 identity as c\n"),
         r.netSource());
   }
@@ -153,14 +150,10 @@ class HandBuiltCnnTest {
   @Test
   void activationsAfterPooling() throws OnnxException {
     // relu(max_pool(conv)) = max_pool(relu(conv)): the activation goes to the convolution.
-    OnnxImport.Result r = ModelBuilder.image(2)
+    OnnxImport.Result r = flattenAndDense(ModelBuilder.image(2)
         .node("Conv", "c", List.of("x", "c.weight", "c.bias"), List.of("h"))
         .node("MaxPool", "p", List.of("h"), List.of("m"), intsAttr("kernel_shape", 3, 3))
-        .node("Relu", "r", List.of("m"), List.of("a"))
-        .node("Flatten", "f", List.of("a"), List.of("flat"))
-        .node("Gemm", "g", List.of("flat", "fc.weight", "fc.bias"), List.of("y"),
-            intAttr("transB", 1))
-        .output("y").importIt();
+        .node("Relu", "r", List.of("m"), List.of("a")), "a").importIt();
     assertTrue(r.netSource().contains("  conv2d 2 3x3 relu as c\n  maxpool 3x3 (stride = 1)\n"),
         r.netSource());
     // relu(flatten(conv)) = flatten(relu(conv)) likewise.
@@ -173,14 +166,10 @@ class HandBuiltCnnTest {
         .output("y").importIt().netSource().contains("  conv2d 2 3x3 sigmoid as c\n  flatten\n"));
     assertEquals("node 'r' (Relu), node 3 of 5: applies Relu to the output of average pooling: "
         + "netc applies activations only to a dense or conv2d layer's output",
-        refusal(ModelBuilder.image(2)
+        refusal(flattenAndDense(ModelBuilder.image(2)
             .node("Conv", "c", List.of("x", "c.weight", "c.bias"), List.of("h"))
             .node("AveragePool", "p", List.of("h"), List.of("m"), intsAttr("kernel_shape", 3, 3))
-            .node("Relu", "r", List.of("m"), List.of("a"))
-            .node("Flatten", "f", List.of("a"), List.of("flat"))
-            .node("Gemm", "g", List.of("flat", "fc.weight", "fc.bias"), List.of("y"),
-                intAttr("transB", 1))
-            .output("y")));
+            .node("Relu", "r", List.of("m"), List.of("a")), "a")));
   }
 
   private static String refusal(ModelBuilder b) {
