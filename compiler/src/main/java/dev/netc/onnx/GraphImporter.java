@@ -24,6 +24,9 @@ final class GraphImporter {
   /** The largest input netc networks take (the DSL's limit on {@code input N}). */
   static final int MAX_INPUT = 65536;
 
+  /** The largest image input ({@code input CxHxW}): the DSL's limit on a layer's values, 2^22. */
+  static final int MAX_IMAGE_INPUT = 1 << 22;
+
   private final ModelProto model;
   private final GraphProto graph;
   private final int opset;
@@ -121,10 +124,13 @@ final class GraphImporter {
             + "; netc needs every dimension but the batch to be known");
       }
       dims[i] = d.getDimValue();
-      features = Math.min((long) MAX_INPUT + 1, features * Math.min(dims[i], MAX_INPUT + 1L));
+      features = Math.min(MAX_IMAGE_INPUT + 1L,
+          features * Math.min(dims[i], MAX_IMAGE_INPUT + 1L));
     }
-    if (features > MAX_INPUT) {
-      throw new OnnxException(what + " has more than " + MAX_INPUT + " values per example, "
+    // Images [N, C, H, W] may be larger than vectors, as in the DSL.
+    int limit = dims.length == 4 ? MAX_IMAGE_INPUT : MAX_INPUT;
+    if (features > limit) {
+      throw new OnnxException(what + " has more than " + limit + " values per example, "
           + "netc's limit");
     }
     define(in.getName(), newFlow(dims), "input");

@@ -62,6 +62,19 @@ class HandBuiltCnnTest {
   }
 
   @Test
+  void imageInputsMayBeLargerThanVectorInputs() throws OnnxException {
+    // 3x224x224 = 150528 values, over the 65536 of a vector input.
+    OnnxImport.Result r = flattenAndDense(new ModelBuilder().input("x", 3, 224, 224)
+        .init("c.weight", new long[] {1, 3, 7, 7}, new float[3 * 49])
+        .init("fc.weight", new long[] {1, 1}, 1).init("fc.bias", new long[] {1}, 0)
+        .node("Conv", "c", List.of("x", "c.weight"), List.of("h"), intsAttr("strides", 2, 2),
+            intsAttr("pads", 3, 3, 3, 3))
+        .node("GlobalAveragePool", "p", List.of("h"), List.of("a")), "a").importIt();
+    assertTrue(r.netSource().contains("  input 3x224x224\n  conv2d 1 7x7 (stride = 2, padding = 3)"
+        + " identity as c\n  avgpool 112x112\n"), r.netSource());
+  }
+
+  @Test
   void aFlatInputReshapedToImagesIsAnImageInput() throws OnnxException {
     ModelBuilder b = new ModelBuilder().input("x", 25);
     ModelBuilder image = ModelBuilder.image(18);
