@@ -154,8 +154,7 @@ final class ShapeOps {
       }
     }
     long features = x.features();
-    boolean batch = target.length == 2 && (target[0] == Value.BATCH
-        || (graph.fixedBatch() > 0 && target[0] == graph.fixedBatch()));
+    boolean batch = target.length == 2 && isBatch(target[0]);
     boolean flat = (batch && (target[1] == features || target[1] == -1))
         || (target.length == 2 && target[0] == -1 && target[1] == features);
     if (flat) {
@@ -172,17 +171,24 @@ final class ShapeOps {
 
   /** True when {@code target} is [N or -1, C, H, W] with C·H·W = {@code features}. */
   private boolean isImageOf(long[] target, long features) {
-    if (target.length != 4 || !(target[0] == Value.BATCH || target[0] == -1
-        || (graph.fixedBatch() > 0 && target[0] == graph.fixedBatch()))) {
+    if (target.length != 4 || !(target[0] == -1 || isBatch(target[0]))) {
       return false;
     }
     long size = 1;
     for (int i = 1; i < 4; i++) {
-      if (target[i] < 1 || target[i] > features) {
+      if (target[i] < 1 || target[i] > features / size) {
         return false;
       }
       size *= target[i];
     }
     return size == features;
+  }
+
+  /**
+   * True for the batch size: symbolic, or the fixed size an export without {@code dynamic_axes}
+   * writes.
+   */
+  private boolean isBatch(long d) {
+    return d == Value.BATCH || (graph.fixedBatch() > 0 && d == graph.fixedBatch());
   }
 }

@@ -137,7 +137,7 @@ class OnnxImportFuzzTest {
   private static TensorProto tensor(String name, FuzzedDataProvider data) {
     TensorProto.Builder t = TensorProto.newBuilder().setName(name)
         .setDataType(data.pickValue(new int[] {1, 11, 7, 6, 9, 10}));
-    int rank = data.consumeInt(0, 2);
+    int rank = data.consumeInt(0, 4);
     int count = 1;
     for (int i = 0; i < rank; i++) {
       int d = data.consumeInt(0, 6);
