@@ -4,7 +4,7 @@ Run from this folder: /usr/bin/python3 make_fixtures.py
 Each model M gives M.onnx (torch.onnx.export, opset 13, dynamic batch) and M.json: the inputs
 it was run on, their shape, and PyTorch's outputs (eval mode), so that the tests can compare
 netc's generated classes with PyTorch without running Python. Unsupported models (residual_add,
-lstm, conv) have no expected outputs: the tests check the importer's error message.
+lstm, grouped_conv) have no expected outputs: the tests check the importer's error message.
 Weights come from fixed seeds, so a rerun writes the same files.
 """
 
@@ -140,11 +140,110 @@ class Conv(nn.Module):
         return self.fc(torch.flatten(torch.relu(self.conv1(x)), 1))
 
 
-def export(name, model, input_shape, expected=True, dtype=torch.float32):
+class LeNet5(nn.Module):
+    """examples/lenet5.net: two 5x5 convolutions with max pooling, three linear layers."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * 4 * 4, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
+
+    def forward(self, x):
+        x = nn.functional.max_pool2d(torch.relu(self.conv1(x)), 2)
+        # Pooling before the activation: max pooling commutes with every monotone activation.
+        x = torch.relu(nn.functional.max_pool2d(self.conv2(x), 2))
+        x = torch.flatten(x, 1)
+        x = torch.relu(self.fc1(x))
+        x = torch.relu(self.fc2(x))
+        return torch.softmax(self.fc3(x), dim=1)
+
+
+class StridedCnn(nn.Module):
+    """A non-square kernel with stride 2 and padding 1, average pooling (PyTorch adds a zero Pad
+    before it), a 'same' non-square convolution, overlapping max pooling and view-flatten."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(2, 4, (3, 5), stride=2, padding=1)
+        self.pool1 = nn.AvgPool2d(2)
+        self.conv2 = nn.Conv2d(4, 3, (3, 5), padding=(1, 2))
+        self.pool2 = nn.MaxPool2d(3, stride=1)
+        self.fc = nn.Linear(3 * 2 * 2, 4)
+
+    def forward(self, x):
+        x = self.pool1(nn.functional.elu(self.conv1(x), 0.5))
+        x = self.pool2(torch.tanh(self.conv2(x)))
+        return self.fc(x.view(x.size(0), -1))
+
+
+class ConvBatchNorm(nn.Module):
+    """Conv without bias, BatchNorm2d (non-trivial running statistics), LeakyReLU; the batch norm
+    folds into the convolution."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 5, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(5)
+        self.conv2 = nn.Conv2d(5, 4, 3)
+        self.bn2 = nn.BatchNorm2d(4)
+        self.fc = nn.Linear(4 * 2 * 2, 3)
+
+    def forward(self, x):
+        x = nn.functional.leaky_relu(self.bn1(self.conv1(x)), 0.1)
+        x = nn.functional.max_pool2d(x, 2)
+        x = torch.sigmoid(self.bn2(self.conv2(x)))
+        return self.fc(torch.flatten(x, 1))
+
+
+class CnnView(nn.Module):
+    """x.view(x.size(0), -1) after a convolution; softplus and a global average pool."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 3, 3)
+        self.conv2 = nn.Conv2d(3, 4, 2, stride=2)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        x = nn.functional.softplus(self.conv1(x))
+        x = nn.functional.adaptive_avg_pool2d(torch.relu(self.conv2(x)), 1)
+        return self.fc(x.view(x.size(0), -1))
+
+
+class CnnFlatten(nn.Module):
+    """nn.Flatten after pooling in an nn.Sequential: initializer names '0.weight' give default
+    layer names."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                 nn.Flatten(), nn.Linear(3 * 3 * 3, 2))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class GroupedConv(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(4, 4, 3, groups=2)
+        self.fc = nn.Linear(4 * 2 * 2, 2)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.conv1(x), 1))
+
+
+def export(name, model, input_shape, expected=True, dtype=torch.float32, keep_batch_norm=False):
     model = model.to(dtype).eval()
     x = torch.randn(*input_shape, generator=torch.Generator().manual_seed(1)).to(dtype)
+    # In eval mode the exporter folds batch norm into a preceding Conv itself; PRESERVE keeps
+    # the BatchNormalization node (still in inference mode, as the model is in eval mode).
+    training = torch.onnx.TrainingMode.PRESERVE if keep_batch_norm else torch.onnx.TrainingMode.EVAL
     torch.onnx.export(model, (x,), name + ".onnx", input_names=["input"],
-                      output_names=["output"], opset_version=13,
+                      output_names=["output"], opset_version=13, training=training,
                       dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
     if expected:
         with torch.no_grad():
@@ -174,7 +273,21 @@ def main():
     export("mlp_double", SoftmaxMlp(), (3, 5), dtype=torch.float64)
     export("residual_add", ResidualAdd(), (2, 4), expected=False)
     export("lstm", Lstm(), (2, 7, 3), expected=False)
-    export("conv", Conv(), (2, 1, 6, 6), expected=False)
+    export("conv", Conv(), (2, 1, 6, 6))
+    export("lenet5", LeNet5(), (2, 1, 28, 28))
+    export("strided_cnn", StridedCnn(), (2, 2, 15, 19))
+    cbn = ConvBatchNorm()
+    with torch.no_grad():
+        for bn in (cbn.bn1, cbn.bn2):
+            n = bn.num_features
+            bn.running_mean.copy_(torch.randn(n) * 0.3)
+            bn.running_var.copy_(torch.rand(n) + 0.5)
+            bn.weight.copy_(torch.rand(n) + 0.5)
+            bn.bias.copy_(torch.randn(n) * 0.2)
+    export("conv_batchnorm", cbn, (2, 3, 8, 8), keep_batch_norm=True)
+    export("cnn_view", CnnView(), (3, 1, 6, 6))
+    export("cnn_flatten", CnnFlatten(), (2, 2, 6, 7))
+    export("grouped_conv", GroupedConv(), (2, 4, 4, 4), expected=False)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 package dev.netc.cli;
 
+import dev.netc.ir.Dense;
 import dev.netc.onnx.OnnxException;
 import dev.netc.onnx.OnnxFiles;
 import dev.netc.onnx.OnnxImport;
@@ -82,8 +83,9 @@ final class ImportCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("netc: note: " + note);
     }
     int layers = result.network().layers().size();
+    boolean dense = result.network().layers().stream().allMatch(l -> l instanceof Dense);
     spec.commandLine().getOut().println("wrote " + net + " (network " + result.network().name()
-        + ", " + layers + (layers == 1 ? " dense layer, " : " dense layers, ")
+        + ", " + layers + (dense ? " dense" : "") + (layers == 1 ? " layer, " : " layers, ")
         + result.network().parameterCount() + " parameters) and " + weightsFile);
     return 0;
   }

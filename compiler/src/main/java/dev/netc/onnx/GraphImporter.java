@@ -17,12 +17,15 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Walks an ONNX graph in order and understands it as a chain of dense layers, folding constant
+ * Walks an ONNX graph in order and understands it as a chain of netc layers, folding constant
  * shape computations on the way; anything else is an {@link OnnxException} naming the node.
  */
 final class GraphImporter {
   /** The largest input netc networks take (the DSL's limit on {@code input N}). */
   static final int MAX_INPUT = 65536;
+
+  /** The largest image input ({@code input CxHxW}): the DSL's limit on a layer's values, 2^22. */
+  static final int MAX_IMAGE_INPUT = 1 << 22;
 
   private final ModelProto model;
   private final GraphProto graph;
@@ -35,7 +38,6 @@ final class GraphImporter {
   private final List<String> notes = new ArrayList<>();
   private final LayerBuilder layers = new LayerBuilder();
   private Value.Flow flow;
-  private long[] inputShape;
   private long fixedBatch = -1;
   private int nextFlowId;
 
@@ -72,17 +74,14 @@ final class GraphImporter {
       laterOutputs.removeAll(node.proto().getOutputList());
     }
     checkOutput();
-    if (layers.empty()) {
-      throw new OnnxException("the graph has no Gemm or MatMul: netc networks are dense layers");
-    }
+    List<ImportedModel.Layer> chain = checkLayers();
     Map<String, String> metadata = new LinkedHashMap<>();
     for (StringStringEntryProto e : model.getMetadataPropsList()) {
       metadata.put(e.getKey(), e.getValue());
     }
     String producer = Text.oneLine((model.getProducerName() + " "
         + model.getProducerVersion()).trim());
-    int inputSize = (int) new Value.Flow(0, inputShape).features();
-    return new ImportedModel(inputSize, isDouble, layers.layers(), opsMapped, notes, metadata,
+    return new ImportedModel(layers.input(), isDouble, chain, opsMapped, notes, metadata,
         producer, model.getProducerName().equals(OnnxExport.PRODUCER) ? graph.getName() : "",
         opset);
   }
@@ -125,15 +124,31 @@ final class GraphImporter {
             + "; netc needs every dimension but the batch to be known");
       }
       dims[i] = d.getDimValue();
-      features = Math.min((long) MAX_INPUT + 1, features * Math.min(dims[i], MAX_INPUT + 1L));
+      features = Math.min(MAX_IMAGE_INPUT + 1L,
+          features * Math.min(dims[i], MAX_IMAGE_INPUT + 1L));
     }
-    if (features > MAX_INPUT) {
-      throw new OnnxException(what + " has more than " + MAX_INPUT + " values per example, "
+    // Images [N, C, H, W] may be larger than vectors, as in the DSL.
+    int limit = dims.length == 4 ? MAX_IMAGE_INPUT : MAX_INPUT;
+    if (features > limit) {
+      throw new OnnxException(what + " has more than " + limit + " values per example, "
           + "netc's limit");
     }
-    inputShape = dims;
     define(in.getName(), newFlow(dims), "input");
     return type == TensorProto.DataType.DOUBLE_VALUE;
+  }
+
+  /** The layers, which netc networks end with a dense one. */
+  private List<ImportedModel.Layer> checkLayers() throws OnnxException {
+    if (layers.empty()) {
+      throw new OnnxException("the graph has no Gemm, MatMul or Conv: netc networks are made of "
+          + "dense and conv2d layers");
+    }
+    List<ImportedModel.Layer> chain = layers.layers();
+    if (!(chain.get(chain.size() - 1) instanceof ImportedModel.Dense)) {
+      throw new OnnxException("the graph ends with a " + NetSource.keyword(chain.get(
+          chain.size() - 1)) + " layer; netc networks end with a dense layer (Gemm or MatMul)");
+    }
+    return chain;
   }
 
   private void checkOutput() throws OnnxException {

@@ -1,10 +1,13 @@
 package dev.netc.onnx;
 
 import dev.netc.check.Names;
+import dev.netc.ir.Window;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -12,7 +15,8 @@ import java.util.regex.Pattern;
 final class NetSource {
   /** The words of the {@code .net} language that cannot name a layer. */
   private static final Set<String> RESERVED = Set.of(
-      "network", "input", "dense", "as", "loss", "optimizer", "init", "precision");
+      "network", "input", "dense", "as", "loss", "optimizer", "init", "precision", "conv2d",
+      "maxpool", "avgpool", "flatten");
 
   /**
    * A {@code --loss} or {@code --optimizer} value, or one from a model's metadata: a word with
@@ -49,12 +53,15 @@ final class NetSource {
       comment(sb, note + ".");
     }
     sb.append("network ").append(name).append(" {\n");
-    sb.append("  input ").append(model.inputSize()).append('\n');
+    sb.append("  input ").append(model.input().describe()).append('\n');
     List<String> names = layerNames(model.layers());
     for (int i = 0; i < model.layers().size(); i++) {
       ImportedModel.Layer l = model.layers().get(i);
-      sb.append("  dense ").append(l.out()).append(' ').append(l.activation()).append(" as ")
-          .append(names.get(i)).append('\n');
+      sb.append("  ").append(statement(l));
+      if (l instanceof ImportedModel.WithWeights w) {
+        sb.append(' ').append(w.activation()).append(" as ").append(names.get(i));
+      }
+      sb.append('\n');
     }
     if (loss != null) {
       sb.append("  loss ").append(loss).append('\n');
@@ -65,6 +72,50 @@ final class NetSource {
     sb.append("  precision ").append(precision).append('\n');
     sb.append("}\n");
     return sb.toString();
+  }
+
+  /**
+   * A layer's statement without its activation and name, e.g. {@code conv2d 6 5x5 (stride = 2,
+   * padding = 1)} or {@code maxpool 2x2}: one stride for both axes (a pool's is left out when it
+   * is the kernel size, the default), one padding or {@code same}.
+   */
+  private static String statement(ImportedModel.Layer layer) {
+    String keyword = keyword(layer);
+    if (layer instanceof ImportedModel.Dense d) {
+      return keyword + " " + d.out();
+    } else if (layer instanceof ImportedModel.Conv c) {
+      Window w = c.window();
+      List<String> options = new ArrayList<>();
+      if (w.strideHeight() != 1) {
+        options.add("stride = " + w.strideHeight());
+      }
+      if (w.padHeight() != w.padWidth()) {
+        options.add("padding = same");
+      } else if (w.padHeight() != 0) {
+        options.add("padding = " + w.padHeight());
+      }
+      return keyword + " " + c.out() + " " + w.kernelHeight() + "x" + w.kernelWidth()
+          + (options.isEmpty() ? "" : " (" + String.join(", ", options) + ")");
+    } else if (layer instanceof ImportedModel.Pool p) {
+      Window w = p.window();
+      boolean byKernel = w.strideHeight() == w.kernelHeight()
+          && w.strideWidth() == w.kernelWidth();
+      return keyword + " " + w.kernelHeight() + "x" + w.kernelWidth()
+          + (byKernel ? "" : " (stride = " + w.strideHeight() + ")");
+    }
+    return keyword;
+  }
+
+  /** The {@code .net} keyword of a layer's kind. */
+  static String keyword(ImportedModel.Layer layer) {
+    if (layer instanceof ImportedModel.Dense) {
+      return "dense";
+    } else if (layer instanceof ImportedModel.Conv) {
+      return "conv2d";
+    } else if (layer instanceof ImportedModel.Pool p) {
+      return p.max() ? "maxpool" : "avgpool";
+    }
+    return "flatten";
   }
 
   /** Appends {@code text} as {@code //} comment lines of at most about 100 columns. */
@@ -82,27 +133,28 @@ final class NetSource {
 
   /**
    * Layer names from the weights' names where they are valid ({@code fc1.weight} gives
-   * {@code fc1}), else netc's defaults {@code denseK}; all defaults if the two would clash.
+   * {@code fc1}), else netc's defaults ({@code denseK}, {@code convK}, {@code maxpoolK}, …,
+   * counting the layers of each kind); all defaults if the two would clash.
    */
   static List<String> layerNames(List<ImportedModel.Layer> layers) {
+    List<String> defaults = new ArrayList<>();
+    Map<String, Integer> counts = new HashMap<>();
+    for (ImportedModel.Layer l : layers) {
+      String prefix = l instanceof ImportedModel.Conv ? "conv" : keyword(l);
+      defaults.add(prefix + counts.merge(prefix, 1, Integer::sum));
+    }
     List<String> names = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     boolean clash = false;
     for (int i = 0; i < layers.size(); i++) {
-      String source = layers.get(i).weightSource();
-      String candidate = source.endsWith(".weight")
-          ? source.substring(0, source.length() - ".weight".length()) : "";
-      String name = isLayerName(candidate) ? candidate : "dense" + (i + 1);
+      String candidate = layers.get(i) instanceof ImportedModel.WithWeights w
+          && w.weightSource().endsWith(".weight") ? w.weightSource().substring(0,
+              w.weightSource().length() - ".weight".length()) : "";
+      String name = isLayerName(candidate) ? candidate : defaults.get(i);
       clash |= !seen.add(name.toLowerCase(Locale.ROOT));
       names.add(name);
     }
-    if (clash) {
-      names.clear();
-      for (int i = 0; i < layers.size(); i++) {
-        names.add("dense" + (i + 1));
-      }
-    }
-    return names;
+    return clash ? defaults : names;
   }
 
   private static boolean isLayerName(String s) {

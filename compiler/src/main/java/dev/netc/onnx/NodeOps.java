@@ -6,12 +6,14 @@ final class NodeOps {
   private final LayerBuilder layers;
   private final int opset;
   private final ShapeOps shapes;
+  private final ConvOps convs;
 
   NodeOps(GraphImporter graph, LayerBuilder layers, int opset) {
     this.graph = graph;
     this.layers = layers;
     this.opset = opset;
-    this.shapes = new ShapeOps(graph, opset);
+    this.shapes = new ShapeOps(graph, layers, opset);
+    this.convs = new ConvOps(graph, layers, opset);
   }
 
   /** Applies one node; its op is one of {@link SupportedOps#SUPPORTED}. */
@@ -33,6 +35,8 @@ final class NodeOps {
       case "Softplus" -> activation(node, "softplus");
       case "Softmax", "LogSoftmax" -> softmax(node);
       case "Identity", "Dropout" -> passThrough(node);
+      case "Conv", "MaxPool", "AveragePool", "GlobalMaxPool", "GlobalAveragePool", "Pad" ->
+          convs.apply(node);
       default -> shapes.apply(node);
     }
   }
@@ -44,9 +48,9 @@ final class NodeOps {
     Value.Flow x = matrixInput(node);
     Value.Floats b = graph.constInput(node, 1, "weight");
     Value.Floats c = node.input(2).isEmpty() ? null : graph.constInput(node, 2, "bias");
-    layers.dense(node, (int) x.features(), b, node.intAttr("transB", 0) != 0, c,
+    int out = layers.dense(node, (int) x.features(), b, node.intAttr("transB", 0) != 0, c,
         node.floatAttr("alpha", 1.0), node.floatAttr("beta", 1.0));
-    output(node, x.shape()[0]);
+    output(node, x.shape()[0], out);
   }
 
   private void matMul(NodeRef node) throws OnnxException {
@@ -54,9 +58,9 @@ final class NodeOps {
       throw node.fail("multiplies two computed tensors; netc layers multiply by a weight");
     }
     Value.Flow x = matrixInput(node);
-    layers.dense(node, (int) x.features(), graph.constInput(node, 1, "weight"), false, null,
-        1.0, 1.0);
-    output(node, x.shape()[0]);
+    int out = layers.dense(node, (int) x.features(), graph.constInput(node, 1, "weight"), false,
+        null, 1.0, 1.0);
+    output(node, x.shape()[0], out);
   }
 
   private Value.Flow matrixInput(NodeRef node) throws OnnxException {
@@ -68,9 +72,8 @@ final class NodeOps {
     return x;
   }
 
-  private void output(NodeRef node, long batch) throws OnnxException {
-    graph.define(node.proto().getOutput(0),
-        graph.newFlow(new long[] {batch, layers.lastOut()}), "node");
+  private void output(NodeRef node, long batch, int out) throws OnnxException {
+    graph.define(node.proto().getOutput(0), graph.newFlow(new long[] {batch, out}), "node");
   }
 
   private void add(NodeRef node) throws OnnxException {

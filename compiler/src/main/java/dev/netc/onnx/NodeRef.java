@@ -54,6 +54,18 @@ record NodeRef(NodeProto proto, int position, int count) {
     return a.getI();
   }
 
+  /** A string attribute (UTF-8), or {@code fallback} when absent. */
+  String stringAttr(String name, String fallback) throws OnnxException {
+    AttributeProto a = attribute(name);
+    if (a == null) {
+      return fallback;
+    }
+    if (a.getType() != AttributeProto.AttributeType.STRING) {
+      throw fail("attribute '" + name + "' is not a string");
+    }
+    return a.getS().toStringUtf8();
+  }
+
   /** An integer-list attribute, or null when absent. */
   long[] intsAttr(String name) throws OnnxException {
     AttributeProto a = attribute(name);

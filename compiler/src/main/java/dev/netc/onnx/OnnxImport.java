@@ -5,6 +5,7 @@ import dev.netc.FrontendResult;
 import dev.netc.check.Names;
 import dev.netc.diag.Diagnostic;
 import dev.netc.ir.Network;
+import dev.netc.runtime.TensorSpec;
 import dev.netc.runtime.io.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,22 +105,24 @@ public final class OnnxImport {
     return result.networks().get(0);
   }
 
+  /** The weights in the compiled network's names and shapes ([out, in] or [out, in, KH, KW]). */
   private static Map<String, Tensor> weights(ImportedModel model, Network network,
       boolean isDouble) throws OnnxException {
     Map<String, Tensor> out = new LinkedHashMap<>();
-    List<IrView.DenseView> layers = IrView.of(network).layers();
     for (int i = 0; i < model.layers().size(); i++) {
-      ImportedModel.Layer l = model.layers().get(i);
-      String name = layers.get(i).name();
-      out.put(name + ".weight", tensor(name + ".weight", new int[] {l.out(), l.in()}, l.weight(),
-          isDouble));
-      out.put(name + ".bias", tensor(name + ".bias", new int[] {l.out()}, l.bias(), isDouble));
+      if (model.layers().get(i) instanceof ImportedModel.WithWeights l) {
+        List<TensorSpec> specs = network.layers().get(i).parameters(0);
+        out.put(specs.get(0).name(), tensor(specs.get(0), l.weight(), isDouble));
+        out.put(specs.get(1).name(), tensor(specs.get(1), l.bias(), isDouble));
+      }
     }
     return out;
   }
 
-  private static Tensor tensor(String name, int[] shape, double[] values, boolean isDouble)
+  private static Tensor tensor(TensorSpec spec, double[] values, boolean isDouble)
       throws OnnxException {
+    String name = spec.name();
+    int[] shape = spec.shape();
     float[] floats = isDouble ? null : new float[values.length];
     for (int i = 0; i < values.length; i++) {
       double v = isDouble ? values[i] : (float) values[i];

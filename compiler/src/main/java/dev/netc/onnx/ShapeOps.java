@@ -6,14 +6,17 @@ import java.util.Arrays;
 /**
  * Constant folding of the shape computations exporters write around a flatten (PyTorch's
  * {@code x.view(x.size(0), -1)} becomes Shape, Gather, Unsqueeze, Concat and Reshape), with the
- * batch size kept symbolic, and the flattens themselves.
+ * batch size kept symbolic, and the flattens themselves: of the input, they only set the
+ * network's input size; of a convolution's or pooling's images, they are {@code flatten} layers.
  */
 final class ShapeOps {
   private final GraphImporter graph;
+  private final LayerBuilder layers;
   private final int opset;
 
-  ShapeOps(GraphImporter graph, int opset) {
+  ShapeOps(GraphImporter graph, LayerBuilder layers, int opset) {
     this.graph = graph;
+    this.layers = layers;
     this.opset = opset;
   }
 
@@ -130,6 +133,14 @@ final class ShapeOps {
       throw node.fail("flattens from axis " + axis + "; netc keeps the batch dimension and "
           + "flattens the rest (axis 1)");
     }
+    return flat(node, x);
+  }
+
+  /** The flow flattened to [N, features]; a layer when it flattens a layer's images. */
+  private Value flat(NodeRef node, Value.Flow x) throws OnnxException {
+    if (x.isImage() && !layers.empty()) {
+      layers.flatten(node, x.image());
+    }
     return graph.newFlow(new long[] {x.shape()[0], x.features()});
   }
 
@@ -143,14 +154,41 @@ final class ShapeOps {
       }
     }
     long features = x.features();
-    boolean batch = target.length == 2 && (target[0] == Value.BATCH
-        || (graph.fixedBatch() > 0 && target[0] == graph.fixedBatch()));
+    boolean batch = target.length == 2 && isBatch(target[0]);
     boolean flat = (batch && (target[1] == features || target[1] == -1))
         || (target.length == 2 && target[0] == -1 && target[1] == features);
-    if (!flat) {
-      throw node.fail("reshapes " + x.describe() + " to " + Value.describe(target) + "; netc "
-          + "supports only flattening each example, [N, -1] (N the batch size)");
+    if (flat) {
+      return flat(node, x);
     }
-    return graph.newFlow(new long[] {x.shape()[0], features});
+    if (layers.empty() && isImageOf(target, features)) {
+      // x.view(-1, 1, 28, 28) of a flat input: the network's input is that image.
+      return graph.newFlow(new long[] {x.shape()[0], target[1], target[2], target[3]});
+    }
+    throw node.fail("reshapes " + x.describe() + " to " + Value.describe(target) + "; netc "
+        + "supports only flattening each example, [N, -1] (N the batch size), and making "
+        + "images [N, C, H, W] of the input");
+  }
+
+  /** True when {@code target} is [N or -1, C, H, W] with C·H·W = {@code features}. */
+  private boolean isImageOf(long[] target, long features) {
+    if (target.length != 4 || !(target[0] == -1 || isBatch(target[0]))) {
+      return false;
+    }
+    long size = 1;
+    for (int i = 1; i < 4; i++) {
+      if (target[i] < 1 || target[i] > features / size) {
+        return false;
+      }
+      size *= target[i];
+    }
+    return size == features;
+  }
+
+  /**
+   * True for the batch size: symbolic, or the fixed size an export without {@code dynamic_axes}
+   * writes.
+   */
+  private boolean isBatch(long d) {
+    return d == Value.BATCH || (graph.fixedBatch() > 0 && d == graph.fixedBatch());
   }
 }

@@ -10,19 +10,15 @@ import java.util.Set;
 final class SupportedOps {
   /** Every op type the importer maps, in the order the message lists them. */
   static final List<String> SUPPORTED = List.of(
-      "Gemm", "MatMul", "Add", "BatchNormalization", "Relu", "LeakyRelu", "Elu", "Sigmoid",
-      "Tanh", "Softplus", "Softmax", "LogSoftmax", "Flatten", "Reshape", "Shape", "Gather",
+      "Gemm", "MatMul", "Add", "Conv", "BatchNormalization", "Relu", "LeakyRelu", "Elu",
+      "Sigmoid", "Tanh", "Softplus", "Softmax", "LogSoftmax", "MaxPool", "AveragePool",
+      "GlobalMaxPool", "GlobalAveragePool", "Pad", "Flatten", "Reshape", "Shape", "Gather",
       "Unsqueeze", "Concat", "Constant", "Cast", "Identity", "Dropout");
-
-  /** Convolutional ops: their layers are not in netc yet. */
-  static final Set<String> CONVOLUTIONAL = Set.of(
-      "Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
-      "LpPool");
 
   /** Ops reported before the helper ops around them (an LSTM rather than its Transpose). */
   private static final Set<String> LAYERS = Set.of("LSTM", "GRU", "RNN", "Attention",
-      "MultiHeadAttention", "LayerNormalization", "Conv", "ConvTranspose", "MaxPool",
-      "AveragePool");
+      "MultiHeadAttention", "LayerNormalization", "ConvTranspose", "LpPool",
+      "InstanceNormalization", "GroupNormalization");
 
   private SupportedOps() {}
 
@@ -53,10 +49,6 @@ final class SupportedOps {
     others.remove(first.op());
     String also = others.isEmpty() ? "" : " (the graph also uses " + String.join(", ", others)
         + ")";
-    String op = first.proto().getOpType();
-    if (CONVOLUTIONAL.contains(op) && isDefaultDomain(first.proto())) {
-      throw first.fail("not supported yet (convolutional layers arrive with issue 14)" + also);
-    }
     String domain = isDefaultDomain(first.proto()) ? ""
         : " of the custom domain " + Text.quote(first.proto().getDomain());
     throw first.fail("netc does not import this op" + domain + also + "; it imports "

@@ -1,5 +1,6 @@
 package dev.netc.onnx;
 
+import dev.netc.ir.Shape;
 import java.util.Arrays;
 
 /** What a tensor of the graph is while it is imported: the data flowing through, or constants. */
@@ -22,6 +23,16 @@ sealed interface Value {
         n *= shape[i];
       }
       return n;
+    }
+
+    /** True for a batch of images, [N, C, H, W]. */
+    boolean isImage() {
+      return shape.length == 4;
+    }
+
+    /** One example's image C×H×W of a flow of shape [N, C, H, W]. */
+    Shape.Image image() {
+      return new Shape.Image((int) shape[1], (int) shape[2], (int) shape[3]);
     }
 
     /** The shape as text, with {@code N} for the batch, e.g. {@code [N, 1, 4, 4]}. */

@@ -33,7 +33,8 @@ class OnnxImportFuzzTest {
   private static final String[] OPS = {"Gemm", "MatMul", "Add", "BatchNormalization", "Relu",
       "LeakyRelu", "Elu", "Sigmoid", "Tanh", "Softplus", "Softmax", "LogSoftmax", "Flatten",
       "Reshape", "Shape", "Gather", "Unsqueeze", "Concat", "Constant", "Cast", "Identity",
-      "Dropout", "Conv", "Sub", "LSTM"};
+      "Dropout", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Pad",
+      "Sub", "LSTM"};
 
   /** Any bytes: a mutated fixture, a truncated one, garbage. */
   @FuzzTest
@@ -95,7 +96,7 @@ class OnnxImportFuzzTest {
     List<String> names = new ArrayList<>(List.of("x"));
     TensorShapeProto.Builder shape = TensorShapeProto.newBuilder()
         .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("batch"));
-    int rank = data.consumeInt(0, 3);
+    int rank = data.consumeInt(0, 4);
     for (int i = 0; i < rank; i++) {
       shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(data.consumeLong(-1, 6)));
     }
@@ -117,9 +118,11 @@ class OnnxImportFuzzTest {
       }
       if (data.consumeBoolean()) {
         n.addAttribute(AttributeProto.newBuilder()
-            .setName(data.pickValue(new String[] {"alpha", "axis", "transB", "epsilon", "value"}))
+            .setName(data.pickValue(new String[] {"alpha", "axis", "transB", "epsilon", "value",
+                "kernel_shape", "strides", "pads", "group", "ceil_mode"}))
             .setType(AttributeProto.AttributeType.forNumber(data.consumeInt(1, 8)))
             .setI(data.consumeLong(-3, 3)).setF(data.consumeFloat())
+            .addInts(data.consumeLong(-1, 4)).addInts(data.consumeLong(-1, 4))
             .setT(tensor("t" + i, data)));
       }
       g.addNode(n);
@@ -134,7 +137,7 @@ class OnnxImportFuzzTest {
   private static TensorProto tensor(String name, FuzzedDataProvider data) {
     TensorProto.Builder t = TensorProto.newBuilder().setName(name)
         .setDataType(data.pickValue(new int[] {1, 11, 7, 6, 9, 10}));
-    int rank = data.consumeInt(0, 2);
+    int rank = data.consumeInt(0, 4);
     int count = 1;
     for (int i = 0; i < rank; i++) {
       int d = data.consumeInt(0, 6);

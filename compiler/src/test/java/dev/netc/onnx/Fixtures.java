@@ -7,6 +7,7 @@ import com.palantir.javapoet.JavaFile;
 import dev.netc.codegen.CodegenPolicy;
 import dev.netc.codegen.InMemoryCompiler;
 import dev.netc.codegen.JavaGenerator;
+import dev.netc.interp.Interpreter;
 import dev.netc.ir.Network;
 import dev.netc.ir.Precision;
 import dev.netc.runtime.DoubleNetwork;
@@ -28,7 +29,12 @@ import java.util.regex.Pattern;
 final class Fixtures {
   /** Models with expected outputs. */
   static final List<String> WITH_OUTPUTS = List.of("activations", "softmax", "log_softmax",
-      "batchnorm", "view_flatten", "flatten", "matmul_add", "mlp_double");
+      "batchnorm", "view_flatten", "flatten", "matmul_add", "mlp_double", "conv", "lenet5",
+      "strided_cnn", "conv_batchnorm", "cnn_view", "cnn_flatten");
+
+  /** The convolutional models among them. */
+  static final List<String> CNNS = List.of("conv", "lenet5", "strided_cnn", "conv_batchnorm",
+      "cnn_view", "cnn_flatten");
 
   private Fixtures() {}
 
@@ -113,6 +119,20 @@ final class Fixtures {
       d.setParameters(Weights.doubles(weights, net.parameterLayout(), "imported"));
       double[] y = new double[batch * outputs];
       d.predictBatch(input, y, batch);
+      return y;
+    } catch (SafetensorsException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The interpreter's predictions of {@code batch} examples with the imported weights. */
+  static double[] interpret(Network net, Map<String, Tensor> weights, double[] input,
+      int batch) {
+    try {
+      Interpreter interpreter = new Interpreter(net,
+          Weights.doubles(weights, net.parameterLayout(), "imported"));
+      double[] y = new double[batch * net.outputSize()];
+      interpreter.predictBatch(input, y, batch);
       return y;
     } catch (SafetensorsException e) {
       throw new AssertionError(e);

@@ -79,7 +79,8 @@ class HandBuiltModelsTest {
         .setDataType(dev.netc.onnx.proto.OnnxProto.TensorProto.DataType.INT64_VALUE)
         .addInt64Data(1).addInt64Data(-1));
     assertEquals("node 'r' (Reshape), node 1 of 1: reshapes [N, 1, 2] to [1, -1]; netc supports "
-        + "only flattening each example, [N, -1] (N the batch size)",
+        + "only flattening each example, [N, -1] (N the batch size), and making images "
+        + "[N, C, H, W] of the input",
         refusal(other.node("Reshape", "r", List.of("x", "shape"), List.of("y")).output("y")));
   }
 
@@ -92,8 +93,8 @@ class HandBuiltModelsTest {
             .node("Relu", "r1", List.of("h"), List.of("a"))
             .node("Relu", "r2", List.of("a"), List.of("y")).output("y")));
     assertEquals("node 'r' (Relu), node 1 of 1: applies Relu to the network's input: netc "
-        + "applies activations only to a dense layer's output", refusal(ModelBuilder.small()
-            .node("Relu", "r", List.of("x"), List.of("y")).output("y")));
+        + "applies activations only to a dense or conv2d layer's output",
+        refusal(ModelBuilder.small().node("Relu", "r", List.of("x"), List.of("y")).output("y")));
     assertEquals("node 'g2' (Gemm), node 3 of 3: follows a Softmax: softmax is supported only "
         + "on the last layer", refusal(ModelBuilder.small()
             .node("Gemm", "g1", List.of("x", "fc1.weight", "fc1.bias"), List.of("h"),
@@ -122,7 +123,7 @@ class HandBuiltModelsTest {
         .node("Relu", "r", List.of("h"), List.of("a"))
         .node("Add", "add", List.of("a", "fc1.bias"), List.of("y")).output("y"))
         .startsWith("node 'add' (Add), node 3 of 3: adds a constant to a tensor that is not a "
-            + "dense layer's output"));
+            + "dense or conv2d layer's output"));
   }
 
   @Test

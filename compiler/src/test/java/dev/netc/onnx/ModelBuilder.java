@@ -92,6 +92,20 @@ final class ModelBuilder {
         .setI(value).build();
   }
 
+  static AttributeProto intsAttr(String name, long... values) {
+    AttributeProto.Builder a = AttributeProto.newBuilder().setName(name)
+        .setType(AttributeProto.AttributeType.INTS);
+    for (long v : values) {
+      a.addInts(v);
+    }
+    return a.build();
+  }
+
+  static AttributeProto stringAttr(String name, String value) {
+    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
+        .setS(ByteString.copyFromUtf8(value)).build();
+  }
+
   static AttributeProto floatAttr(String name, float value) {
     return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT)
         .setF(value).build();
@@ -114,6 +128,22 @@ final class ModelBuilder {
         .init("fc1.bias", new long[] {3}, 0.5f, -0.5f, 1)
         .init("fc2.weight", new long[] {1, 3}, 1, -1, 2)
         .init("fc2.bias", new long[] {1}, 0.25f);
+  }
+
+  /**
+   * x [N, 1, 5, 5] and the tensors of a convolution {@code c} (2 filters 3x3 of ones, bias 0.5
+   * and -0.5) and of a dense layer {@code fc} of 1 output on {@code fcInputs} values (ones).
+   */
+  static ModelBuilder image(int fcInputs) {
+    float[] ones = new float[18];
+    java.util.Arrays.fill(ones, 1);
+    float[] fc = new float[fcInputs];
+    java.util.Arrays.fill(fc, 1);
+    return new ModelBuilder().input("x", 1, 5, 5)
+        .init("c.weight", new long[] {2, 1, 3, 3}, ones)
+        .init("c.bias", new long[] {2}, 0.5f, -0.5f)
+        .init("fc.weight", new long[] {1, fcInputs}, fc)
+        .init("fc.bias", new long[] {1}, 0);
   }
 
   /** Imports the model with default options. */

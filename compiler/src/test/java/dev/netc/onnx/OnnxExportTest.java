@@ -1,5 +1,6 @@
 package dev.netc.onnx;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.onnxruntime.OnnxTensor;
@@ -7,8 +8,10 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.netc.Frontend;
+import dev.netc.interp.Interpreter;
 import dev.netc.ir.Network;
 import dev.netc.ir.Precision;
+import dev.netc.ir.Shape;
 import dev.netc.runtime.io.Tensor;
 import dev.netc.runtime.io.Weights;
 import java.nio.DoubleBuffer;
@@ -81,6 +84,73 @@ class OnnxExportTest {
     assertEquals(Weights.tensors(net.parameterLayout(), params), back.weights());
   }
 
+  @ParameterizedTest
+  @ValueSource(ints = {9, 11, 13, 17, 21})
+  void cnnsRunInOnnxRuntimeInEveryOpset(int opset) throws Exception {
+    for (String name : List.of("lenet5", "strided_cnn")) {
+      OnnxImport.Result r = Fixtures.importFixture(name);
+      Fixtures.Expected e = Fixtures.expected(name);
+      double[] ort = runOrt(export(r.network(), r.weights(), opset), r.network(), e.input(),
+          e.batch());
+      Fixtures.assertClose(e.output(), ort, 1e-5, name + " opset " + opset);
+    }
+  }
+
+  /**
+   * A hand-written CNN: 'same' padding, a non-square kernel, strides, both pools, an implicit
+   * flatten. ONNX Runtime predicts what the interpreter predicts, and the import of the export
+   * is the same network but for the spelling of what ONNX writes alike, in both precisions
+   * (ONNX Runtime's CPU provider has no double Conv, so only the float model runs there).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"float", "double"})
+  void handWrittenCnnExportsAndComesBack(String precision) throws Exception {
+    String source = "network Hand { input 2x9x10 "
+        + "conv2d 4 3x3 (padding = same) relu as c1 "
+        + "conv2d 3 3x5 (padding = same) tanh as c2 "
+        + "maxpool 2x2 (stride = 1) "
+        + "conv2d 5 1x3 (stride = 2, padding = 1) leaky_relu(alpha = 0.25) as c3 "
+        + "avgpool 1x2 "
+        + "dense 3 softmax as out loss cross_entropy precision " + precision + " }";
+    Network net = Frontend.compile("hand.net", source).networks().get(0);
+    double[] params = new double[net.parameterCount()];
+    for (int i = 0; i < params.length; i++) {
+      params[i] = (float) (0.3 * Math.sin(0.7 * i + 1));
+    }
+    byte[] onnx = OnnxExport.export(IrView.of(net), params, 17);
+    if (precision.equals("float")) {
+      int batch = 3;
+      double[] x = new double[batch * net.inputSize()];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = (float) Math.cos(0.37 * i);
+      }
+      double[] expected = new double[batch * net.outputSize()];
+      new Interpreter(net, params).predictBatch(x, expected, batch);
+      Fixtures.assertClose(expected, runOrt(onnx, net, x, batch), 1e-5, "hand");
+    }
+    OnnxImport.Result back = OnnxImport.run(onnx, "hand.onnx", "hand.net",
+        OnnxImport.Options.defaults());
+    // 'same' of a square kernel is padding 1, and the dense layer's flatten is written out.
+    assertEquals("""
+        network Hand {
+          input 2x9x10
+          conv2d 4 3x3 (padding = 1) relu as c1
+          conv2d 3 3x5 (padding = same) tanh as c2
+          maxpool 2x2 (stride = 1)
+          conv2d 5 1x3 (stride = 2, padding = 1) leaky_relu(alpha = 0.25) as c3
+          avgpool 1x2
+          flatten
+          dense 3 softmax as out
+          loss cross_entropy
+          precision %s
+        }
+        """.formatted(precision), withoutComments(back.netSource()));
+    assertEquals(Weights.tensors(net.parameterLayout(), params).keySet(),
+        back.weights().keySet());
+    double[] again = Weights.doubles(back.weights(), back.network().parameterLayout(), "back");
+    assertArrayEquals(params, again);
+  }
+
   private static String withoutComments(String net) {
     return net.lines().filter(l -> !l.startsWith("//")).reduce("", (a, b) -> a + b + "\n");
   }
@@ -94,11 +164,16 @@ class OnnxExportTest {
     }
   }
 
-  /** Runs an ONNX model in ONNX Runtime on a [batch, input] tensor; the output flattened. */
+  /**
+   * Runs an ONNX model in ONNX Runtime on a [batch, input] or [batch, C, H, W] tensor; the output
+   * flattened.
+   */
   static double[] runOrt(byte[] onnx, Network net, double[] input, int batch)
       throws OrtException {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    long[] shape = {batch, net.inputSize()};
+    long[] shape = net.input() instanceof Shape.Image i
+        ? new long[] {batch, i.channels(), i.height(), i.width()}
+        : new long[] {batch, net.inputSize()};
     try (OrtSession session = env.createSession(onnx, new OrtSession.SessionOptions())) {
       boolean isDouble = net.precision() == Precision.DOUBLE;
       OnnxTensor x;
