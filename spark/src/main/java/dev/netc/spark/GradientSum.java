@@ -3,7 +3,7 @@ package dev.netc.spark;
 import java.io.Serializable;
 
 /**
- * What {@code treeAggregate} adds up over the partitions: a weighted sum of float vectors
+ * What a job adds up over the partitions: a weighted sum of float vectors
  * (gradients, or parameters and optimizer state when averaging) and of losses.
  */
 final class GradientSum implements Serializable {

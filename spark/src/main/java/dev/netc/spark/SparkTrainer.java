@@ -16,9 +16,10 @@ import org.apache.spark.broadcast.Broadcast;
  * {@link TrainingData}.
  *
  * <p><b>Synchronous</b> ({@link #trainEpoch}): for every global batch of the {@link BatchPlan}
- * the driver broadcasts the parameters, every partition computes the reduced gradient of its
- * share with the generated class, {@code treeAggregate} adds the shares' gradients (weighted as
- * {@link LossReduction#shardWeight}) and losses, and the driver applies the network's own
+ * the driver broadcasts the parameters, one Spark job of one stage has every partition compute
+ * the reduced gradient of its share with the generated class, the driver adds the shares'
+ * gradients (weighted as {@link LossReduction#shardWeight}) and losses in partition order (or
+ * {@code treeAggregate} does, with {@link #treeDepth} 2 or more), and applies the network's own
  * optimizer step to the master. The master then holds what single-machine training on the same
  * global batches, in the same order, gives, up to float rounding (the batch is summed in a
  * different order); the optimizer state never leaves the driver.
@@ -39,7 +40,7 @@ public final class SparkTrainer {
   private final NetworkFactory<? extends TrainableFloatNetwork> factory;
   private final LossReduction reduction;
   private final String id = UUID.randomUUID().toString();
-  private int treeDepth = 2;
+  private int treeDepth = 1;
 
   /**
    * A trainer of {@code master} (the driver's instance, which holds the trained parameters and
@@ -60,7 +61,12 @@ public final class SparkTrainer {
     return master;
   }
 
-  /** Sets the depth of {@code treeAggregate} (default 2); deeper trees suit many partitions. */
+  /**
+   * Sets how the partitions' gradients are added: depth 1 (the default) sends each partition's
+   * vector to the driver, which adds them in partition order (the same sum in every run); depth 2
+   * or more adds them on the executors first with {@code treeAggregate} of that depth, which
+   * spares the driver's memory and network when there are many partitions.
+   */
   public SparkTrainer treeDepth(int depth) {
     if (depth < 1) {
       throw new IllegalArgumentException("tree depth " + depth + " is not positive");
@@ -152,8 +158,9 @@ public final class SparkTrainer {
     Broadcast<float[]> broadcast = sc.broadcast(vector);
     try {
       Function2<GradientSum, Block, GradientSum> seqOp = task.apply(broadcast);
-      return Jobs.run(() -> data.blocks().treeAggregate(new GradientSum(), seqOp,
-          GradientSum::merge, treeDepth));
+      return Jobs.run(() -> treeDepth == 1
+          ? PartitionSums.run(data.blocks(), seqOp)
+          : data.blocks().treeAggregate(new GradientSum(), seqOp, GradientSum::merge, treeDepth));
     } finally {
       broadcast.destroy();
     }

@@ -1,5 +1,6 @@
 package dev.netc.spark;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -75,6 +76,23 @@ class SynchronousTrainingTest {
     assertEquals(plan.steps(), stats.steps());
     assertEquals(plan.samplesPerEpoch(), stats.samples());
     assertClose(single, spark.master());
+  }
+
+  @Test
+  void theDriversInOrderSumRepeatsBitForBitAndTreeAggregateAgrees() {
+    BatchPlan plan = data.plan(BATCH, 7, true);
+    float[][] parameters = new float[3][];
+    for (int run = 0; run < 3; run++) {
+      SparkTrainer spark = new SparkTrainer(SparkTestSession.sc(), new SmallClassifier(),
+          SmallClassifier::new, LossReduction.MEAN).treeDepth(run < 2 ? 1 : 2);
+      spark.trainEpoch(data, plan, 1);
+      parameters[run] = new float[spark.master().parameterCount()];
+      spark.master().getParameters(parameters[run]);
+    }
+    assertArrayEquals(parameters[0], parameters[1]);
+    for (int i = 0; i < parameters[0].length; i++) {
+      assertEquals(parameters[0][i], parameters[2][i], 1e-5 + 1e-4 * Math.abs(parameters[0][i]));
+    }
   }
 
   @Test
