@@ -5,6 +5,7 @@ import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import dev.netc.ir.Activation;
+import dev.netc.ir.Conv2d;
 import dev.netc.ir.Layer;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,6 +81,11 @@ final class ScalarBackend implements Backend {
   @Override
   public String forwardDescription(Layer layer) {
     return "looped, " + ctx.policy().accumulatorsFor(layer.outSize()) + " rows at a time";
+  }
+
+  @Override
+  public ConvKernels convKernels(Conv2d conv) {
+    return new DirectConv(conv, ctx);
   }
 
   /**

@@ -5,6 +5,7 @@ import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import dev.netc.ir.Activation;
+import dev.netc.ir.Conv2d;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Optimizer;
 import java.util.ArrayList;
@@ -65,6 +66,11 @@ final class VectorBackend implements Backend {
   @Override
   public String forwardDescription(Layer layer) {
     return "vector dot products, " + CodegenPolicy.FORWARD_ROWS + " rows at a time";
+  }
+
+  @Override
+  public ConvKernels convKernels(Conv2d conv) {
+    return new VectorConv(conv, ctx, loops);
   }
 
   /** Flat and batch-major: activations, the output layer's z, deltas and hidden σ'. */

@@ -1,0 +1,39 @@
+package dev.netc.codegen;
+
+import com.palantir.javapoet.CodeBlock;
+import dev.netc.ir.Shape;
+import dev.netc.ir.Window;
+
+/**
+ * Where a kernel tap (input channel ci, kernel row ki, column kj) reads the input, as statements
+ * inside loops over those variables and the output row oy: the output rows and columns whose
+ * input lies inside the image (so padding costs no test in an inner loop) and the input index of
+ * output column 0. Shared by the direct convolution and im2col.
+ */
+final class ConvGeometry {
+  private ConvGeometry() {}
+
+  /** {@code y0, y1}: the output rows whose input row {@code oy * S - P + ki} lies in [0, H). */
+  static void rowBounds(CodeBlock.Builder c, Shape.Image in, Shape.Image out, Window w) {
+    int sh = w.strideHeight();
+    int ph = w.padHeight();
+    c.addStatement("int y0 = Math.max(0, Math.floorDiv($L - ki + $L, $L))", ph, sh - 1, sh);
+    c.addStatement("int y1 = Math.min($L, Math.floorDiv($L - ki, $L) + 1)", out.height(),
+        in.height() - 1 + ph, sh);
+  }
+
+  /** {@code x0, x1}: the output columns whose input column lies in [0, W), for column kj. */
+  static void columnBounds(CodeBlock.Builder c, Shape.Image in, Shape.Image out, Window w) {
+    int sw = w.strideWidth();
+    int pw = w.padWidth();
+    c.addStatement("int x0 = Math.max(0, Math.floorDiv($L - kj + $L, $L))", pw, sw - 1, sw);
+    c.addStatement("int x1 = Math.min($L, Math.floorDiv($L - kj, $L) + 1)", out.width(),
+        in.width() - 1 + pw, sw);
+  }
+
+  /** {@code xr}: the input index that output column 0 of row oy reads (may lie outside). */
+  static void inputRow(CodeBlock.Builder c, Shape.Image in, Window w) {
+    c.addStatement("int xr = (ci * $L + oy * $L - $L + ki) * $L - $L + kj", in.height(),
+        w.strideHeight(), w.padHeight(), in.width(), w.padWidth());
+  }
+}
