@@ -160,12 +160,13 @@ public final class BackendTiming {
     float[] x1 = Arrays.copyOf(xs, in);
     String name = backend.name().toLowerCase(Locale.ROOT);
     String what = network.name() + " ";
+    // Short warm-ups: the slowest classes take milliseconds per call; the first round warms up.
     report(name, what + "training, batch 32", 32, 0, () -> net.trainBatch(xs, labels, 32),
-        rounds, seconds);
+        rounds, seconds, 20);
     report(name, what + "inference, batch 1", 1, 0, () -> {
       net.predict(x1, out);
       return out[0];
-    }, rounds, seconds);
+    }, rounds, seconds, 200);
     // Per-example layer methods, on the state one training example leaves behind.
     net.trainBatch(x1, Arrays.copyOf(labels, 1), 1);
     Pattern layerMethod = Pattern.compile("(forward|gradient|backprop)[A-Z].*");
@@ -176,7 +177,7 @@ public final class BackendTiming {
       m.setAccessible(true);
       List<Double> perCall = new ArrayList<>();
       for (int r = 0; r < rounds; r++) {
-        perCall.add(1e6 / measure(() -> invoke(m, net), seconds / 4)[0]);
+        perCall.add(1e6 / measure(() -> invoke(m, net), seconds / 4, 200)[0]);
       }
       perCall.sort(null);
       layerRows.add(new String[] {network.name(), name, m.getName(),
@@ -195,9 +196,14 @@ public final class BackendTiming {
 
   private static void report(String backend, String what, int batch, double flop, Op op,
       int rounds, double seconds) {
+    report(backend, what, batch, flop, op, rounds, seconds, 500);
+  }
+
+  private static void report(String backend, String what, int batch, double flop, Op op,
+      int rounds, double seconds, int warmUp) {
     List<double[]> results = new ArrayList<>();
     for (int r = 0; r < rounds; r++) {
-      results.add(measure(op, seconds));
+      results.add(measure(op, seconds, warmUp));
     }
     results.sort((a, b) -> Double.compare(a[0], b[0]));
     double[] median = results.get(rounds / 2);
@@ -207,11 +213,16 @@ public final class BackendTiming {
         flop == 0 ? "" : String.format(Locale.ROOT, "%.1f", cpu * flop / 1e9));
   }
 
-  /** Calls per second of CPU time and of wall-clock time, after a warm-up. */
+  /** Calls per second of CPU time and of wall-clock time, after a warm-up of 500 calls. */
   private static double[] measure(Op op, double seconds) {
+    return measure(op, seconds, 500);
+  }
+
+  /** Calls per second of CPU time and of wall-clock time, after {@code warmUp} calls. */
+  private static double[] measure(Op op, double seconds, int warmUp) {
     ThreadMXBean bean = ManagementFactory.getThreadMXBean();
     float sink = 0;
-    for (int i = 0; i < 500; i++) {
+    for (int i = 0; i < warmUp; i++) {
       sink += op.run();
     }
     long wall0 = System.nanoTime();

@@ -33,6 +33,13 @@ interface Backend {
   /** How {@link #forwardRows} is shaped, for the method's javadoc. */
   String forwardDescription(Layer layer);
 
+  /**
+   * {@code dst[dstOff + i] += scale * src[srcOff + i]} for i below {@code len}: one weight row of
+   * a looped layer's per-example gradient or back-propagation (an empty offset means 0).
+   */
+  void axpy(CodeBlock.Builder c, int len, String dst, String dstOff, String scale, String src,
+      String srcOff);
+
   /** How one example's convolutions of {@code conv} are computed. */
   ConvKernels convKernels(Conv2d conv);
 

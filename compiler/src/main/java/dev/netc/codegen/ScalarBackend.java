@@ -84,6 +84,19 @@ final class ScalarBackend implements Backend {
   }
 
   @Override
+  public void axpy(CodeBlock.Builder c, int len, String dst, String dstOff, String scale,
+      String src, String srcOff) {
+    c.beginControlFlow("for (int i = 0; i < $L; i++)", len);
+    c.addStatement("$L[$L] += $L * $L[$L]", dst, at(dstOff), scale, src, at(srcOff));
+    c.endControlFlow();
+  }
+
+  /** The index {@code offset + i}, or {@code i} for an empty offset. */
+  static String at(String offset) {
+    return offset.isEmpty() ? "i" : offset + " + i";
+  }
+
+  @Override
   public ConvKernels convKernels(Conv2d conv) {
     return new DirectConv(conv, ctx);
   }

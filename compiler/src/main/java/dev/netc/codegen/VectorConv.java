@@ -57,8 +57,10 @@ final class VectorConv implements ConvKernels {
   private final int stride;
   /** Output channels per tile: the largest of 4, 3, 2, 1 that divides the channels. */
   private final int rows;
-  /** Taps per tile (weight gradient, input delta): the largest of 4 .. 1 dividing the taps. */
+  /** Taps per input-delta tile: the largest of 4, 3, 2, 1 that divides the taps. */
   private final int tapRows;
+  /** Taps per weight-gradient tile: 4 (fewer taps: all); single taps finish the rest. */
+  private final int gradientTaps;
   private final String col;
   private final String dcol;
   private final String deltaPad;
@@ -67,6 +69,8 @@ final class VectorConv implements ConvKernels {
   private final String forward4;
   private final String forward1;
   private final String gradientTile;
+  /** The single-tap weight-gradient tile, or null when the 4-tap tiles cover every tap. */
+  private final String gradientRest;
   private final String delta4;
   private final String delta1;
 
@@ -84,6 +88,7 @@ final class VectorConv implements ConvKernels {
     this.stride = (positions + unit - 1) / unit * unit;
     this.rows = divisor(out.channels());
     this.tapRows = divisor(taps);
+    this.gradientTaps = Math.min(4, taps);
     Names names = ctx.names();
     String base = conv.name();
     this.col = names.helper(base + "Col");
@@ -94,6 +99,8 @@ final class VectorConv implements ConvKernels {
     boolean propagates = training && conv.index() > 0;
     this.deltaPad = training ? names.helper(base + "DeltaPad") : null;
     this.gradientTile = training ? names.helper(base + "GradientTile") : null;
+    this.gradientRest = training && taps % gradientTaps != 0
+        ? names.helper(base + "GradientTap") : null;
     this.dcol = propagates ? names.helper(base + "Dcol") : null;
     this.delta4 = propagates ? names.helper(base + "DeltaTile") : null;
     this.delta1 = propagates ? names.helper(base + "DeltaVector") : null;
@@ -115,7 +122,10 @@ final class VectorConv implements ConvKernels {
     h.add(forwardTile(forward4, VECTORS));
     h.add(forwardTile(forward1, 1));
     if (training) {
-      h.add(gradientTile());
+      h.add(gradientTile(gradientTile, gradientTaps));
+    }
+    if (gradientRest != null) {
+      h.add(gradientTile(gradientRest, 1));
     }
     if (propagates) {
       h.add(deltaTile(delta4, VECTORS));
@@ -150,7 +160,16 @@ final class VectorConv implements ConvKernels {
   @Override
   public void forward(CodeBlock.Builder c) {
     ctx.declareArray(c, "col", col);
-    taps(c, "col[kr + ox] = x[xr + ox * $L]");
+    if (win.strideWidth() == 1) {
+      // A tap column can lie wholly in the padding (x1 <= x0): nothing to copy then.
+      taps(c, CodeBlock.builder().beginControlFlow("if (x0 < x1)")
+          .addStatement("$T.arraycopy(x, xr + x0, col, kr + x0, x1 - x0)", System.class)
+          .endControlFlow().build());
+    } else {
+      taps(c, CodeBlock.builder().beginControlFlow("for (int ox = x0; ox < x1; ox++)")
+          .addStatement("col[kr + ox] = x[xr + ox * $L]", win.strideWidth())
+          .endControlFlow().build());
+    }
     tileLoops(c, out.channels(), rows, forward4, forward1);
     if (!zPad.equals(n.z())) {
       ctx.declareArray(c, "zp", zPad);
@@ -165,9 +184,15 @@ final class VectorConv implements ConvKernels {
   public void weightGradient(CodeBlock.Builder c) {
     padDelta(c);
     c.beginControlFlow("for (int o = 0; o < $L; o += $L)", out.channels(), rows);
-    c.beginControlFlow("for (int k = 0; k < $L; k += $L)", taps, tapRows);
+    int tiled = taps / gradientTaps * gradientTaps;
+    c.beginControlFlow("for (int k = 0; k < $L; k += $L)", tiled, gradientTaps);
     c.addStatement("$N(o, k)", gradientTile);
     c.endControlFlow();
+    if (gradientRest != null) {
+      c.beginControlFlow("for (int k = $L; k < $L; k++)", tiled, taps);
+      c.addStatement("$N(o, k)", gradientRest);
+      c.endControlFlow();
+    }
     c.endControlFlow();
   }
 
@@ -177,7 +202,9 @@ final class VectorConv implements ConvKernels {
     tileLoops(c, taps, tapRows, delta4, delta1);
     ctx.declareArray(c, "dc", dcol);
     c.addStatement("$T.fill(g, $L)", java.util.Arrays.class, ctx.lit(0));
-    taps(c, "g[xr + ox * $L] += dc[kr + ox]");
+    taps(c, CodeBlock.builder().beginControlFlow("for (int ox = x0; ox < x1; ox++)")
+        .addStatement("g[xr + ox * $L] += dc[kr + ox]", win.strideWidth())
+        .endControlFlow().build());
   }
 
   @Override
@@ -214,11 +241,11 @@ final class VectorConv implements ConvKernels {
 
   /**
    * The loops over every tap (input channel ci, kernel row ki, column kj; {@code k} its index)
-   * and output row oy, innermost over the output columns ox whose input lies inside the image,
-   * with {@code kr} the tap's row in col at that output row and {@code xr} the input index of
-   * column 0; {@code inner} takes the stride as its one argument.
+   * and output row oy with {@code row} inside, which handles the output columns in [x0, x1)
+   * (those whose input lies inside the image), with {@code kr} the tap's row in col at that
+   * output row and {@code xr} the input index of column 0.
    */
-  private void taps(CodeBlock.Builder c, String inner) {
+  private void taps(CodeBlock.Builder c, CodeBlock row) {
     int kh = win.kernelHeight();
     int kw = win.kernelWidth();
     c.beginControlFlow("for (int ci = 0; ci < $L; ci++)", in.channels());
@@ -230,9 +257,7 @@ final class VectorConv implements ConvKernels {
     c.beginControlFlow("for (int oy = y0; oy < y1; oy++)");
     c.addStatement("int kr = k * $L + oy * $L", stride, out.width());
     ConvGeometry.inputRow(c, in, win);
-    c.beginControlFlow("for (int ox = x0; ox < x1; ox++)");
-    c.addStatement(inner, win.strideWidth());
-    c.endControlFlow();
+    c.add(row);
     c.endControlFlow();
     c.endControlFlow();
     c.endControlFlow();
@@ -303,10 +328,10 @@ final class VectorConv implements ConvKernels {
   }
 
   /**
-   * Weight-gradient tile: ∂W of channels o .. o + rows - 1 and taps k .. k + tapRows - 1, vector
+   * Weight-gradient tile: ∂W of channels o .. o + rows - 1 and taps k .. k + tapCount - 1, vector
    * dot products of padded δ rows with col rows, reduced once each.
    */
-  private MethodSpec gradientTile() {
+  private MethodSpec gradientTile(String name, int tapCount) {
     ClassName v = loops.vectorType();
     ClassName ops = ClassName.get("jdk.incubator.vector", "VectorOperators");
     CodeBlock.Builder c = CodeBlock.builder();
@@ -314,7 +339,7 @@ final class VectorConv implements ConvKernels {
     ctx.declareArray(c, "dp", deltaPad);
     ctx.declareArray(c, "col", col);
     for (int r = 0; r < rows; r++) {
-      for (int t = 0; t < tapRows; t++) {
+      for (int t = 0; t < tapCount; t++) {
         c.addStatement("$T acc$L$L = $T.zero(SPECIES)", v, r, t, v);
       }
     }
@@ -323,7 +348,7 @@ final class VectorConv implements ConvKernels {
       c.addStatement("$T d$L = $T.fromArray(SPECIES, dp, (o + $L) * $L + p)", v, r, v, r,
           stride);
     }
-    for (int t = 0; t < tapRows; t++) {
+    for (int t = 0; t < tapCount; t++) {
       c.addStatement("$T x$L = $T.fromArray(SPECIES, col, (k + $L) * $L + p)", v, t, v, t,
           stride);
       for (int r = 0; r < rows; r++) {
@@ -332,13 +357,13 @@ final class VectorConv implements ConvKernels {
     }
     c.endControlFlow();
     for (int r = 0; r < rows; r++) {
-      for (int t = 0; t < tapRows; t++) {
+      for (int t = 0; t < tapCount; t++) {
         c.addStatement("gw[(o + $L) * $L + k + $L] += acc$L$L.reduceLanes($T.ADD)", r, taps, t,
             r, t, ops);
       }
     }
-    return tileMethod(gradientTile, "Layer " + conv.name() + ": adds the weight gradient of "
-        + rows + " channels from o and " + tapRows + " taps from k.", c.build(), "o", "k");
+    return tileMethod(name, "Layer " + conv.name() + ": adds the weight gradient of "
+        + rows + " channels from o and " + tapCount + " taps from k.", c.build(), "o", "k");
   }
 
   private static MethodSpec tileMethod(String name, String doc, CodeBlock body,
