@@ -30,9 +30,10 @@ import java.util.Random;
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
  * dev.netc.bench.BackendTiming [rounds] [seconds]}; prints the median of the rounds. With
- * {@code cnn rounds seconds FILE.net...} first it times convolutional networks instead (float,
- * classes over 10 labels, random inputs): training at batch 32, inference of one example, and
- * each per-example layer method of the generated class on its own (in microseconds per call).
+ * {@code cnn rounds seconds [--layers] FILE.net...} first it times convolutional networks
+ * instead (float, random inputs and labels): training at batch 32, inference of one example and,
+ * with {@code --layers}, each per-example layer method of the generated class on its own (in
+ * microseconds per call).
  */
 public final class BackendTiming {
   private static final double FORWARD_FLOP = 2.0 * (784 * 256 + 256 * 128 + 128 * 10);
@@ -50,8 +51,9 @@ public final class BackendTiming {
   /** Prints a Markdown table of samples/s and GFLOP/s per backend and case. */
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("cnn")) {
-      cnn(Integer.parseInt(args[1]), Double.parseDouble(args[2]),
-          Arrays.asList(args).subList(3, args.length));
+      boolean layers = args.length > 3 && args[3].equals("--layers");
+      cnn(Integer.parseInt(args[1]), Double.parseDouble(args[2]), layers,
+          Arrays.asList(args).subList(layers ? 4 : 3, args.length));
       return;
     }
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
@@ -113,7 +115,8 @@ public final class BackendTiming {
   }
 
   /** The convolutional networks of {@code files}, on each backend the JVM can run. */
-  private static void cnn(int rounds, double seconds, List<String> files) throws Exception {
+  private static void cnn(int rounds, double seconds, boolean layers, List<String> files)
+      throws Exception {
     boolean vector = ModuleLayer.boot().findModule(InMemoryCompiler.VECTOR_MODULE).isPresent();
     System.out.println("| backend | case | samples/s (CPU time) | samples/s (wall) | GFLOP/s |");
     System.out.println("|---|---|---|---|---|");
@@ -128,8 +131,11 @@ public final class BackendTiming {
         if (b == CodegenPolicy.Backend.VECTOR && !vector) {
           continue;
         }
-        cnn(net, b, rounds, seconds, layerRows);
+        cnn(net, b, rounds, seconds, layers ? layerRows : null);
       }
+    }
+    if (!layers) {
+      return;
     }
     System.out.println();
     System.out.println("| network | backend | method | µs per call |");
@@ -167,6 +173,9 @@ public final class BackendTiming {
       net.predict(x1, out);
       return out[0];
     }, rounds, seconds, 200);
+    if (layerRows == null) {
+      return;
+    }
     // Per-example layer methods, on the state one training example leaves behind.
     net.trainBatch(x1, Arrays.copyOf(labels, 1), 1);
     Pattern layerMethod = Pattern.compile("(forward|gradient|backprop)[A-Z].*");

@@ -71,28 +71,16 @@ final class DirectConv implements ConvKernels {
    * stride as its one argument.
    */
   private void windows(CodeBlock.Builder c, String inner) {
-    int kh = w.kernelHeight();
-    int kw = w.kernelWidth();
-    c.beginControlFlow("for (int o = 0; o < $L; o++)", out.channels());
-    c.beginControlFlow("for (int ci = 0; ci < $L; ci++)", in.channels());
-    c.beginControlFlow("for (int ki = 0; ki < $L; ki++)", kh);
-    ConvGeometry.rowBounds(c, in, out, w);
-    c.beginControlFlow("for (int kj = 0; kj < $L; kj++)", kw);
-    ConvGeometry.columnBounds(c, in, out, w);
-    c.addStatement("int k = ((o * $L + ci) * $L + ki) * $L + kj", in.channels(), kh, kw);
+    CodeBlock.Builder tap = CodeBlock.builder().addStatement(
+        "int k = ((o * $L + ci) * $L + ki) * $L + kj", in.channels(), w.kernelHeight(),
+        w.kernelWidth());
     if (inner.contains("wv")) {
-      c.addStatement("$T wv = w[k]", ctx.scalar());
+      tap.addStatement("$T wv = w[k]", ctx.scalar());
     }
-    c.beginControlFlow("for (int oy = y0; oy < y1; oy++)");
-    c.addStatement("int zr = (o * $L + oy) * $L", out.height(), out.width());
-    ConvGeometry.inputRow(c, in, w);
-    c.beginControlFlow("for (int ox = x0; ox < x1; ox++)");
-    c.addStatement(inner, w.strideWidth());
-    c.endControlFlow();
-    c.endControlFlow();
-    c.endControlFlow();
-    c.endControlFlow();
-    c.endControlFlow();
+    c.beginControlFlow("for (int o = 0; o < $L; o++)", out.channels());
+    ConvGeometry.taps(c, in, out, w, tap.build(),
+        CodeBlock.of("int zr = (o * $L + oy) * $L;\n", out.height(), out.width()),
+        ConvGeometry.columns(w, inner));
     c.endControlFlow();
   }
 }

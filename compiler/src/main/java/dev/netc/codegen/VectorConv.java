@@ -166,9 +166,7 @@ final class VectorConv implements ConvKernels {
           .addStatement("$T.arraycopy(x, xr + x0, col, kr + x0, x1 - x0)", System.class)
           .endControlFlow().build());
     } else {
-      taps(c, CodeBlock.builder().beginControlFlow("for (int ox = x0; ox < x1; ox++)")
-          .addStatement("col[kr + ox] = x[xr + ox * $L]", win.strideWidth())
-          .endControlFlow().build());
+      taps(c, ConvGeometry.columns(win, "col[kr + ox] = x[xr + ox * $L]"));
     }
     tileLoops(c, out.channels(), rows, forward4, forward1);
     if (!zPad.equals(n.z())) {
@@ -202,9 +200,7 @@ final class VectorConv implements ConvKernels {
     tileLoops(c, taps, tapRows, delta4, delta1);
     ctx.declareArray(c, "dc", dcol);
     c.addStatement("$T.fill(g, $L)", java.util.Arrays.class, ctx.lit(0));
-    taps(c, CodeBlock.builder().beginControlFlow("for (int ox = x0; ox < x1; ox++)")
-        .addStatement("g[xr + ox * $L] += dc[kr + ox]", win.strideWidth())
-        .endControlFlow().build());
+    taps(c, ConvGeometry.columns(win, "g[xr + ox * $L] += dc[kr + ox]"));
   }
 
   @Override
@@ -240,28 +236,14 @@ final class VectorConv implements ConvKernels {
   }
 
   /**
-   * The loops over every tap (input channel ci, kernel row ki, column kj; {@code k} its index)
-   * and output row oy with {@code row} inside, which handles the output columns in [x0, x1)
-   * (those whose input lies inside the image), with {@code kr} the tap's row in col at that
-   * output row and {@code xr} the input index of column 0.
+   * {@link ConvGeometry#taps} with {@code k} the tap's index and {@code kr} its row's start in
+   * col (or dcol) at output row oy.
    */
-  private void taps(CodeBlock.Builder c, CodeBlock row) {
-    int kh = win.kernelHeight();
-    int kw = win.kernelWidth();
-    c.beginControlFlow("for (int ci = 0; ci < $L; ci++)", in.channels());
-    c.beginControlFlow("for (int ki = 0; ki < $L; ki++)", kh);
-    ConvGeometry.rowBounds(c, in, out, win);
-    c.beginControlFlow("for (int kj = 0; kj < $L; kj++)", kw);
-    ConvGeometry.columnBounds(c, in, out, win);
-    c.addStatement("int k = (ci * $L + ki) * $L + kj", kh, kw);
-    c.beginControlFlow("for (int oy = y0; oy < y1; oy++)");
-    c.addStatement("int kr = k * $L + oy * $L", stride, out.width());
-    ConvGeometry.inputRow(c, in, win);
-    c.add(row);
-    c.endControlFlow();
-    c.endControlFlow();
-    c.endControlFlow();
-    c.endControlFlow();
+  private void taps(CodeBlock.Builder c, CodeBlock columns) {
+    ConvGeometry.taps(c, in, out, win,
+        CodeBlock.of("int k = (ci * $L + ki) * $L + kj;\n", win.kernelHeight(),
+            win.kernelWidth()),
+        CodeBlock.of("int kr = k * $L + oy * $L;\n", stride, out.width()), columns);
   }
 
   /** Forward tile: z rows r .. r + rows - 1, {@code vectors} vectors from position p. */
