@@ -8,7 +8,7 @@ import dev.netc.ir.Window;
  * Where a kernel tap (input channel ci, kernel row ki, column kj) reads the input, as statements
  * inside loops over those variables and the output row oy: the output rows and columns whose
  * input lies inside the image (so padding costs no test in an inner loop) and the input index of
- * output column 0. Shared by the direct convolution and im2col.
+ * output column 0. Shared by im2col and col2im of both backends.
  */
 final class ConvGeometry {
   private ConvGeometry() {}

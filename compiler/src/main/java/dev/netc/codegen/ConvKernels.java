@@ -7,8 +7,9 @@ import java.util.List;
 /**
  * How a backend computes one conv2d layer's arithmetic for one example, inside the methods of
  * {@link Conv2dEmitter} (which adds the bias gradient, the activation and σ' of the previous
- * layer): {@link DirectConv} (scalar backend) or {@link VectorConv} (im2col and register-tiled
- * GEMMs, vector backend).
+ * layer): im2col and GEMMs either way, as rows shaped for C2 ({@link ScalarConv}) or as
+ * register-tiled Vector API kernels ({@link VectorConv}). A direct convolution (the first
+ * version) was slower on every layer measured, on both backends (docs/performance.md).
  */
 interface ConvKernels {
 
