@@ -98,7 +98,7 @@ final class ScalarBackend implements Backend {
 
   @Override
   public ConvKernels convKernels(Conv2d conv) {
-    return new ScalarConv(conv, ctx);
+    return new ScalarConv(conv, ctx, kernels);
   }
 
   /**

@@ -44,9 +44,12 @@ final class ScalarConv implements ConvKernels {
   private final String tapRow;
   private final String deltaRows;
   private final String dcol;
+  /** Where the sums of rows are written (shared with the dense layers' batched kernels). */
+  private final ScalarBatchKernels rowKernels;
 
-  ScalarConv(Conv2d conv, EmitContext ctx) {
+  ScalarConv(Conv2d conv, EmitContext ctx, ScalarBatchKernels rowKernels) {
     this.conv = conv;
+    this.rowKernels = rowKernels;
     this.ctx = ctx;
     this.in = conv.inputShape();
     this.out = conv.outputShape();
@@ -68,25 +71,22 @@ final class ScalarConv implements ConvKernels {
   @Override
   public List<FieldSpec> fields() {
     List<FieldSpec> f = new ArrayList<>();
-    f.add(doc(ctx.matrix(col, taps, positions), "im2col of " + conv.name()
+    f.add(Javadoc.on(ctx.matrix(col, taps, positions), "im2col of " + conv.name()
         + "'s input for the last forward pass: [tap][position]."));
-    f.add(doc(ctx.buffer(row, positions), "One output channel of " + conv.name()
+    f.add(Javadoc.on(ctx.buffer(row, positions), "One output channel of " + conv.name()
         + " being summed."));
     if (colT != null) {
-      f.add(doc(ctx.matrix(colT, positions, taps), "The transpose of " + col + "."));
-      f.add(doc(ctx.buffer(tapRow, taps), "One channel's weight gradient being summed."));
+      f.add(Javadoc.on(ctx.matrix(colT, positions, taps), "The transpose of " + col + "."));
+      f.add(Javadoc.on(ctx.buffer(tapRow, taps),
+          "One channel's weight gradient being summed."));
     }
     if (dcol != null) {
-      f.add(doc(ctx.matrix(deltaRows, out.channels(), positions), conv.name()
+      f.add(Javadoc.on(ctx.matrix(deltaRows, out.channels(), positions), conv.name()
           + "'s delta, one row per channel."));
-      f.add(doc(ctx.matrix(dcol, taps, positions), "The input delta's columns of "
+      f.add(Javadoc.on(ctx.matrix(dcol, taps, positions), "The input delta's columns of "
           + conv.name() + " before col2im: [tap][position]."));
     }
     return f;
-  }
-
-  private static FieldSpec doc(FieldSpec f, String text) {
-    return f.toBuilder().addJavadoc("$L\n", Javadoc.escape(text)).build();
   }
 
   @Override
@@ -164,29 +164,7 @@ final class ScalarConv implements ConvKernels {
    */
   private void rows(CodeBlock.Builder c, int count, String var, int len,
       IntFunction<String> scale, IntFunction<String> source) {
-    int step = Math.min(TERMS, count);
-    int tiled = count / step * step;
-    c.beginControlFlow("for (int $L = 0; $L < $L; $L += $L)", var, var, tiled, var, step);
-    pass(c, step, len, scale, source);
-    c.endControlFlow();
-    if (tiled < count) {
-      c.beginControlFlow("for (int $L = $L; $L < $L; $L++)", var, tiled, var, count, var);
-      pass(c, 1, len, scale, source);
-      c.endControlFlow();
-    }
-  }
-
-  private void pass(CodeBlock.Builder c, int terms, int len, IntFunction<String> scale,
-      IntFunction<String> source) {
-    CodeBlock.Builder sum = CodeBlock.builder().add("acc[i] +=");
-    for (int t = 0; t < terms; t++) {
-      c.addStatement("$T s$L = $L", ctx.scalar(), t, scale.apply(t));
-      c.addStatement("$T r$L = $L", ctx.array(), t, source.apply(t));
-      sum.add(t == 0 ? " s$L * r$L[i]" : " + s$L * r$L[i]", t, t);
-    }
-    c.beginControlFlow("for (int i = 0; i < $L; i++)", len);
-    c.addStatement(sum.build());
-    c.endControlFlow();
+    rowKernels.rowSums(c, count, TERMS, var, scale, source, "acc", String.valueOf(len));
   }
 
   /**

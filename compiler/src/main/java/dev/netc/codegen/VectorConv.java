@@ -136,25 +136,21 @@ final class VectorConv implements ConvKernels {
   @Override
   public List<FieldSpec> fields() {
     List<FieldSpec> f = new ArrayList<>();
-    f.add(doc(ctx.buffer(col, taps * stride), "im2col of " + conv.name()
+    f.add(Javadoc.on(ctx.buffer(col, taps * stride), "im2col of " + conv.name()
         + "'s input for the last forward pass: [tap][position], " + stride + " per row."));
     if (!zPad.equals(n.z())) {
-      f.add(doc(ctx.buffer(zPad, out.channels() * stride), conv.name()
+      f.add(Javadoc.on(ctx.buffer(zPad, out.channels() * stride), conv.name()
           + "'s z, rows padded to " + stride + " positions."));
     }
     if (deltaPad != null) {
-      f.add(doc(ctx.buffer(deltaPad, out.channels() * stride), conv.name()
+      f.add(Javadoc.on(ctx.buffer(deltaPad, out.channels() * stride), conv.name()
           + "'s delta, rows padded to " + stride + " positions (the padding stays zero)."));
     }
     if (dcol != null) {
-      f.add(doc(ctx.buffer(dcol, taps * stride), "The input delta's columns of "
+      f.add(Javadoc.on(ctx.buffer(dcol, taps * stride), "The input delta's columns of "
           + conv.name() + " before col2im: [tap][position]."));
     }
     return f;
-  }
-
-  private static FieldSpec doc(FieldSpec f, String text) {
-    return f.toBuilder().addJavadoc("$L\n", Javadoc.escape(text)).build();
   }
 
   @Override
