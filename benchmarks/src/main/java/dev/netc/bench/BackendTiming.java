@@ -1,6 +1,8 @@
 package dev.netc.bench;
 
 import com.palantir.javapoet.JavaFile;
+import dev.netc.Frontend;
+import dev.netc.FrontendResult;
 import dev.netc.codegen.CodegenPolicy;
 import dev.netc.codegen.InMemoryCompiler;
 import dev.netc.codegen.JavaGenerator;
@@ -8,10 +10,15 @@ import dev.netc.ir.Network;
 import dev.netc.runtime.TrainableFloatNetwork;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import java.util.Random;
 
 /**
@@ -22,7 +29,11 @@ import java.util.Random;
  * the JMH suite uses ({@link BenchNetworks}).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
- * dev.netc.bench.BackendTiming [rounds] [seconds]}; prints the median of the rounds.
+ * dev.netc.bench.BackendTiming [rounds] [seconds]}; prints the median of the rounds. With
+ * {@code cnn rounds seconds [--layers] FILE.net...} first it times convolutional networks
+ * instead (float, random inputs and labels): training at batch 32, inference of one example and,
+ * with {@code --layers}, each per-example layer method of the generated class on its own (in
+ * microseconds per call).
  */
 public final class BackendTiming {
   private static final double FORWARD_FLOP = 2.0 * (784 * 256 + 256 * 128 + 128 * 10);
@@ -38,7 +49,13 @@ public final class BackendTiming {
   }
 
   /** Prints a Markdown table of samples/s and GFLOP/s per backend and case. */
-  public static void main(String[] args) throws ReflectiveOperationException {
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("cnn")) {
+      boolean layers = args.length > 3 && args[3].equals("--layers");
+      cnn(Integer.parseInt(args[1]), Double.parseDouble(args[2]), layers,
+          Arrays.asList(args).subList(layers ? 4 : 3, args.length));
+      return;
+    }
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 1.0;
     boolean vector = ModuleLayer.boot().findModule(InMemoryCompiler.VECTOR_MODULE).isPresent();
@@ -97,11 +114,105 @@ public final class BackendTiming {
         seconds);
   }
 
+  /** The convolutional networks of {@code files}, on each backend the JVM can run. */
+  private static void cnn(int rounds, double seconds, boolean layers, List<String> files)
+      throws Exception {
+    boolean vector = ModuleLayer.boot().findModule(InMemoryCompiler.VECTOR_MODULE).isPresent();
+    System.out.println("| backend | case | samples/s (CPU time) | samples/s (wall) | GFLOP/s |");
+    System.out.println("|---|---|---|---|---|");
+    List<String[]> layerRows = new ArrayList<>();
+    for (String file : files) {
+      FrontendResult fr = Frontend.compile(file, Files.readString(Path.of(file)));
+      if (fr.hasErrors()) {
+        throw new IllegalArgumentException(fr.renderDiagnostics());
+      }
+      Network net = fr.networks().get(0);
+      for (CodegenPolicy.Backend b : CodegenPolicy.Backend.values()) {
+        if (b == CodegenPolicy.Backend.VECTOR && !vector) {
+          continue;
+        }
+        cnn(net, b, rounds, seconds, layers ? layerRows : null);
+      }
+    }
+    if (!layers) {
+      return;
+    }
+    System.out.println();
+    System.out.println("| network | backend | method | µs per call |");
+    System.out.println("|---|---|---|---|");
+    for (String[] row : layerRows) {
+      System.out.printf(Locale.ROOT, "| %s | %s | %s | %s |%n", (Object[]) row);
+    }
+  }
+
+  private static void cnn(Network network, CodegenPolicy.Backend backend, int rounds,
+      double seconds, List<String[]> layerRows) throws Exception {
+    CodegenPolicy policy = CodegenPolicy.defaults().withBackend(backend);
+    InMemoryCompiler.Compiled c =
+        InMemoryCompiler.compile(List.of(JavaGenerator.generate(network, "timing", policy)));
+    Class<?> type = c.load("timing." + network.name());
+    TrainableFloatNetwork net = (TrainableFloatNetwork) type.getConstructor().newInstance();
+    int in = network.inputSize();
+    Random rnd = new Random(1);
+    float[] xs = new float[in * 32];
+    for (int i = 0; i < xs.length; i++) {
+      xs[i] = rnd.nextFloat();
+    }
+    float[] labels = new float[32];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = rnd.nextInt(network.outputSize());
+    }
+    float[] out = new float[network.outputSize()];
+    float[] x1 = Arrays.copyOf(xs, in);
+    String name = backend.name().toLowerCase(Locale.ROOT);
+    String what = network.name() + " ";
+    // Short warm-ups: the slowest classes take milliseconds per call; the first round warms up.
+    report(name, what + "training, batch 32", 32, 0, () -> net.trainBatch(xs, labels, 32),
+        rounds, seconds, 20);
+    report(name, what + "inference, batch 1", 1, 0, () -> {
+      net.predict(x1, out);
+      return out[0];
+    }, rounds, seconds, 200);
+    if (layerRows == null) {
+      return;
+    }
+    // Per-example layer methods, on the state one training example leaves behind.
+    net.trainBatch(x1, Arrays.copyOf(labels, 1), 1);
+    Pattern layerMethod = Pattern.compile("(forward|gradient|backprop)[A-Z].*");
+    for (Method m : type.getDeclaredMethods()) {
+      if (m.getParameterCount() != 0 || !layerMethod.matcher(m.getName()).matches()) {
+        continue;
+      }
+      m.setAccessible(true);
+      List<Double> perCall = new ArrayList<>();
+      for (int r = 0; r < rounds; r++) {
+        perCall.add(1e6 / measure(() -> invoke(m, net), seconds / 4, 200)[0]);
+      }
+      perCall.sort(null);
+      layerRows.add(new String[] {network.name(), name, m.getName(),
+          String.format(Locale.ROOT, "%.2f", perCall.get(rounds / 2))});
+    }
+  }
+
+  private static float invoke(Method m, Object target) {
+    try {
+      m.invoke(target);
+      return 0;
+    } catch (IllegalAccessException | InvocationTargetException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static void report(String backend, String what, int batch, double flop, Op op,
       int rounds, double seconds) {
+    report(backend, what, batch, flop, op, rounds, seconds, 500);
+  }
+
+  private static void report(String backend, String what, int batch, double flop, Op op,
+      int rounds, double seconds, int warmUp) {
     List<double[]> results = new ArrayList<>();
     for (int r = 0; r < rounds; r++) {
-      results.add(measure(op, seconds));
+      results.add(measure(op, seconds, warmUp));
     }
     results.sort((a, b) -> Double.compare(a[0], b[0]));
     double[] median = results.get(rounds / 2);
@@ -111,11 +222,16 @@ public final class BackendTiming {
         flop == 0 ? "" : String.format(Locale.ROOT, "%.1f", cpu * flop / 1e9));
   }
 
-  /** Calls per second of CPU time and of wall-clock time, after a warm-up. */
+  /** Calls per second of CPU time and of wall-clock time, after a warm-up of 500 calls. */
   private static double[] measure(Op op, double seconds) {
+    return measure(op, seconds, 500);
+  }
+
+  /** Calls per second of CPU time and of wall-clock time, after {@code warmUp} calls. */
+  private static double[] measure(Op op, double seconds, int warmUp) {
     ThreadMXBean bean = ManagementFactory.getThreadMXBean();
     float sink = 0;
-    for (int i = 0; i < 500; i++) {
+    for (int i = 0; i < warmUp; i++) {
       sink += op.run();
     }
     long wall0 = System.nanoTime();

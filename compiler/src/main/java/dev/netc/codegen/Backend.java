@@ -3,6 +3,7 @@ package dev.netc.codegen;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
+import dev.netc.ir.Conv2d;
 import dev.netc.ir.Layer;
 import java.util.List;
 
@@ -31,6 +32,16 @@ interface Backend {
 
   /** How {@link #forwardRows} is shaped, for the method's javadoc. */
   String forwardDescription(Layer layer);
+
+  /**
+   * {@code dst[dstOff + i] += scale * src[srcOff + i]} for i below {@code len}: one weight row of
+   * a looped layer's per-example gradient or back-propagation (an empty offset means 0).
+   */
+  void axpy(CodeBlock.Builder c, int len, String dst, String dstOff, String scale, String src,
+      String srcOff);
+
+  /** How one example's convolutions of {@code conv} are computed. */
+  ConvKernels convKernels(Conv2d conv);
 
   /** The chunk buffers of the mini-batch path. */
   List<FieldSpec> chunkFields();

@@ -83,9 +83,7 @@ final class DenseKernels {
       c.addStatement("$T dk = d[o]", ctx.scalar());
       c.addStatement("gb[o] += dk");
       c.addStatement("int k = o * $L", in);
-      c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
-      c.addStatement("gw[k + i] += dk * x[i]");
-      c.endControlFlow();
+      backend.axpy(c, in, "gw", "k", "dk", "x", "");
       c.endControlFlow();
     }
     return MethodSpec.methodBuilder(n.gradient())
@@ -136,9 +134,7 @@ final class DenseKernels {
       c.beginControlFlow("for (int o = 0; o < $L; o++)", out);
       c.addStatement("$T dk = d[o]", ctx.scalar());
       c.addStatement("int k = o * $L", in);
-      c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
-      c.addStatement("g[i] += dk * w[k + i]");
-      c.endControlFlow();
+      backend.axpy(c, in, "g", "", "dk", "w", "k");
       c.endControlFlow();
       if (!identity) {
         c.beginControlFlow("for (int i = 0; i < $L; i++)", in);

@@ -1,8 +1,15 @@
 package dev.netc.codegen;
 
+import com.palantir.javapoet.FieldSpec;
+
 /** Makes user text (file names, layer names) safe inside a generated javadoc comment. */
 final class Javadoc {
   private Javadoc() {}
+
+  /** {@code field} with the one-line javadoc {@code text}, escaped. */
+  static FieldSpec on(FieldSpec field, String text) {
+    return field.toBuilder().addJavadoc("$L\n", escape(text)).build();
+  }
 
   /**
    * Escapes {@code text} so it cannot end the comment ({@code *}{@code /}), start a unicode escape

@@ -35,7 +35,7 @@ interface LayerEmitter {
     if (layer instanceof Dense d) {
       return new DenseEmitter(d, ctx, backend);
     } else if (layer instanceof Conv2d c) {
-      return new Conv2dEmitter(c, ctx);
+      return new Conv2dEmitter(c, ctx, backend);
     } else if (layer instanceof MaxPool2d m) {
       return new MaxPool2dEmitter(m, ctx);
     } else if (layer instanceof AvgPool2d a) {

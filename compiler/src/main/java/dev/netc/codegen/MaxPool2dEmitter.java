@@ -44,14 +44,18 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
     c.addStatement("int[] arg = $N", argmax);
     loops.openOutputs(c);
     c.addStatement("int best = first");
+    // The running maximum stays in a register: one load per window value.
+    c.addStatement("$T max = x[first]", ctx.scalar());
     loops.openWindow(c);
-    c.beginControlFlow("if (x[at] > x[best])");
+    c.addStatement("$T v = x[at]", ctx.scalar());
+    c.beginControlFlow("if (v > max)");
     c.addStatement("best = at");
+    c.addStatement("max = v");
     c.endControlFlow();
     loops.closeWindow(c);
     c.addStatement("arg[q] = best");
-    c.addStatement("z[q] = x[best]");
-    c.addStatement("a[q] = x[best]");
+    c.addStatement("z[q] = max");
+    c.addStatement("a[q] = max");
     loops.closeOutputs(c);
     return method(n.forward(), forwardDoc(", first maximum of each window."), c.build());
   }

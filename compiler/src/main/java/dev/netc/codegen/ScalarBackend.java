@@ -5,6 +5,7 @@ import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import dev.netc.ir.Activation;
+import dev.netc.ir.Conv2d;
 import dev.netc.ir.Layer;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,6 +81,24 @@ final class ScalarBackend implements Backend {
   @Override
   public String forwardDescription(Layer layer) {
     return "looped, " + ctx.policy().accumulatorsFor(layer.outSize()) + " rows at a time";
+  }
+
+  @Override
+  public void axpy(CodeBlock.Builder c, int len, String dst, String dstOff, String scale,
+      String src, String srcOff) {
+    c.beginControlFlow("for (int i = 0; i < $L; i++)", len);
+    c.addStatement("$L[$L] += $L * $L[$L]", dst, at(dstOff), scale, src, at(srcOff));
+    c.endControlFlow();
+  }
+
+  /** The index {@code offset + i}, or {@code i} for an empty offset. */
+  static String at(String offset) {
+    return offset.isEmpty() ? "i" : offset + " + i";
+  }
+
+  @Override
+  public ConvKernels convKernels(Conv2d conv) {
+    return new ScalarConv(conv, ctx, kernels);
   }
 
   /**

@@ -107,15 +107,21 @@ final class ScalarBatchKernels implements BatchKernels {
    */
   private void rowSums(CodeBlock.Builder c, int count, int terms, String var,
       IntFunction<String> coef, IntFunction<String> src, String dst) {
+    rowSums(c, count, terms, var, coef, src, dst, "m");
+  }
+
+  /** {@link #rowSums} for {@code j < len} (also conv2d's per-example GEMM rows). */
+  void rowSums(CodeBlock.Builder c, int count, int terms, String var, IntFunction<String> coef,
+      IntFunction<String> src, String dst, String len) {
     int tiled = count / terms * terms;
     if (tiled > 0) {
       c.beginControlFlow("for (int $L = 0; $L < $L; $L += $L)", var, var, tiled, var, terms);
-      rowTile(c, terms, coef, src, dst, "m");
+      rowTile(c, terms, coef, src, dst, len);
       c.endControlFlow();
     }
     if (tiled < count) {
       c.beginControlFlow("for (int $L = $L; $L < $L; $L++)", var, tiled, var, count, var);
-      rowTile(c, 1, coef, src, dst, "m");
+      rowTile(c, 1, coef, src, dst, len);
       c.endControlFlow();
     }
   }

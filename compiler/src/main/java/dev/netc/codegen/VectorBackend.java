@@ -5,6 +5,7 @@ import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import dev.netc.ir.Activation;
+import dev.netc.ir.Conv2d;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Optimizer;
 import java.util.ArrayList;
@@ -65,6 +66,29 @@ final class VectorBackend implements Backend {
   @Override
   public String forwardDescription(Layer layer) {
     return "vector dot products, " + CodegenPolicy.FORWARD_ROWS + " rows at a time";
+  }
+
+  /** A vector loop with FMA, then a scalar loop over the tail. */
+  @Override
+  public void axpy(CodeBlock.Builder c, int len, String dst, String dstOff, String scale,
+      String src, String srcOff) {
+    ClassName v = loops.vectorType();
+    String d = ScalarBackend.at(dstOff);
+    String s = ScalarBackend.at(srcOff);
+    c.addStatement("$T sv = $T.broadcast(SPECIES, $L)", v, v, scale);
+    c.addStatement("int i = 0");
+    c.beginControlFlow("for (int bound = SPECIES.loopBound($L); i < bound; i += LANES)", len);
+    c.addStatement("$T.fromArray(SPECIES, $L, $L).fma(sv, $T.fromArray(SPECIES, $L, $L))"
+        + ".intoArray($L, $L)", v, src, s, v, dst, d, dst, d);
+    c.endControlFlow();
+    c.beginControlFlow("for (; i < $L; i++)", len);
+    c.addStatement("$L[$L] += $L * $L[$L]", dst, d, scale, src, s);
+    c.endControlFlow();
+  }
+
+  @Override
+  public ConvKernels convKernels(Conv2d conv) {
+    return new VectorConv(conv, ctx, loops);
   }
 
   /** Flat and batch-major: activations, the output layer's z, deltas and hidden σ'. */

@@ -134,7 +134,7 @@ class CnnCliTest {
       Path java = files.filter(p -> p.getFileName().toString().equals("Sides.java")).findFirst()
           .orElseThrow();
       String text = Files.readString(java);
-      assertTrue(text.contains("direct convolution") && text.contains("int[] arg"), text);
+      assertTrue(text.contains("im2col and GEMM rows") && text.contains("int[] arg"), text);
     }
   }
 

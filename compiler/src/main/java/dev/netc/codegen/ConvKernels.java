@@ -1,0 +1,30 @@
+package dev.netc.codegen;
+
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
+import java.util.List;
+
+/**
+ * How a backend computes one conv2d layer's arithmetic for one example, inside the methods of
+ * {@link Conv2dEmitter} (which adds the bias gradient, the activation and σ' of the previous
+ * layer): im2col and GEMMs either way, as rows shaped for C2 ({@link ScalarConv}) or as
+ * register-tiled Vector API kernels ({@link VectorConv}). A direct convolution (the first
+ * version) was slower on every layer measured, on both backends (docs/performance.md).
+ */
+interface ConvKernels {
+
+  /** Scratch buffers of the layer, allocated once per instance; possibly none. */
+  List<FieldSpec> fields();
+
+  /** {@code z = W * x + b} over the locals {@code w, b, x, z}. */
+  void forward(CodeBlock.Builder c);
+
+  /** Adds the correlation of the input with δ to the weight gradient: locals {@code gw, d, x}. */
+  void weightGradient(CodeBlock.Builder c);
+
+  /** The previous layer's δ before its σ', over the locals {@code w, d, g}. */
+  void inputDelta(CodeBlock.Builder c);
+
+  /** How forward is computed, for its javadoc. */
+  String description();
+}

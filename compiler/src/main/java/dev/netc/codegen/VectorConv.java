@@ -1,0 +1,360 @@
+package dev.netc.codegen;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
+import com.palantir.javapoet.MethodSpec;
+import dev.netc.ir.Conv2d;
+import dev.netc.ir.Precision;
+import dev.netc.ir.Shape;
+import dev.netc.ir.Window;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntFunction;
+import javax.lang.model.element.Modifier;
+
+/**
+ * One example's convolution lowered to GEMMs over the output positions p = (oy, ox), written with
+ * the Vector API (the vector backend's). With k = (ci, ki, kj) and {@code col[k][p]} the input
+ * value that tap k of position p reads (im2col, zero where it falls into the padding):
+ *
+ * <ul>
+ *   <li>forward {@code z[o][p] = b[o] + Σ_k W[o][k] col[k][p]}: tiles of {@code rows} output
+ *       channels × 4 vectors of positions in registers, one FMA per weight broadcast and column
+ *       vector, over k;
+ *   <li>weight gradient {@code ∂W[o][k] += Σ_p δ[o][p] col[k][p]}: tiles of {@code rows} channels
+ *       × up to 4 taps of vector dot products over p, reduced once per weight;
+ *   <li>input delta {@code dcol[k][p] = Σ_o W[o][k] δ[o][p]} (tiles as forward, over o), then
+ *       col2im: each {@code dcol[k][p]} added to the input value it came from.
+ * </ul>
+ *
+ * <p>The rows of col, dcol and the padded δ hold {@code stride} values, the positions rounded up
+ * to 512 bits, so every tile reads whole vectors; the padding columns of col and of the padded
+ * δ are zero forever (nothing writes them), which keeps them out of every sum. Entries of col
+ * that read the image's zero padding are never written either, so im2col copies only real
+ * input values. col stays valid from forward to the weight gradient, as the per-example
+ * training path runs every layer forward before any backward. Each tile is a method of its own
+ * (a few hundred bytes, so one compilation unit never holds many vector accumulators).
+ */
+final class VectorConv implements ConvKernels {
+  /** Vectors of positions per forward and input-delta tile. */
+  private static final int VECTORS = 4;
+  /** The widest vector the pad allows for, in bits (AVX-512). */
+  private static final int MAX_VECTOR_BITS = 512;
+
+  private final Conv2d conv;
+  private final EmitContext ctx;
+  private final VectorLoops loops;
+  private final Names.LayerNames n;
+  private final Shape.Image in;
+  private final Shape.Image out;
+  private final Window win;
+  /** Taps per output channel: in · KH · KW. */
+  private final int taps;
+  /** Output positions: OH · OW. */
+  private final int positions;
+  /** Values per row of col, dcol and the padded δ: positions rounded up to 512 bits. */
+  private final int stride;
+  /** Output channels per tile: the largest of 4, 3, 2, 1 that divides the channels. */
+  private final int rows;
+  /** Taps per input-delta tile: the largest of 4, 3, 2, 1 that divides the taps. */
+  private final int tapRows;
+  /** Taps per weight-gradient tile: 4 (fewer taps: all); single taps finish the rest. */
+  private final int gradientTaps;
+  private final String col;
+  private final String dcol;
+  private final String deltaPad;
+  /** Where forward tiles store z: z itself when the rows need no padding. */
+  private final String zPad;
+  private final String forward4;
+  private final String forward1;
+  private final String gradientTile;
+  /** The single-tap weight-gradient tile, or null when the 4-tap tiles cover every tap. */
+  private final String gradientRest;
+  private final String delta4;
+  private final String delta1;
+
+  VectorConv(Conv2d conv, EmitContext ctx, VectorLoops loops) {
+    this.conv = conv;
+    this.ctx = ctx;
+    this.loops = loops;
+    this.n = ctx.names().layer(conv.index());
+    this.in = conv.inputShape();
+    this.out = conv.outputShape();
+    this.win = conv.window();
+    this.taps = in.channels() * win.kernelHeight() * win.kernelWidth();
+    this.positions = out.height() * out.width();
+    int unit = MAX_VECTOR_BITS / (ctx.precision() == Precision.FLOAT ? 32 : 64);
+    this.stride = (positions + unit - 1) / unit * unit;
+    this.rows = divisor(out.channels());
+    this.tapRows = divisor(taps);
+    this.gradientTaps = Math.min(4, taps);
+    Names names = ctx.names();
+    String base = conv.name();
+    this.col = names.helper(base + "Col");
+    this.zPad = stride == positions ? n.z() : names.helper(base + "ZPad");
+    this.forward4 = names.helper(base + "ForwardTile");
+    this.forward1 = names.helper(base + "ForwardVector");
+    boolean training = ctx.trainable();
+    boolean propagates = training && conv.index() > 0;
+    this.deltaPad = training ? names.helper(base + "DeltaPad") : null;
+    this.gradientTile = training ? names.helper(base + "GradientTile") : null;
+    this.gradientRest = training && taps % gradientTaps != 0
+        ? names.helper(base + "GradientTap") : null;
+    this.dcol = propagates ? names.helper(base + "Dcol") : null;
+    this.delta4 = propagates ? names.helper(base + "DeltaTile") : null;
+    this.delta1 = propagates ? names.helper(base + "DeltaVector") : null;
+    registerTiles(training, propagates);
+  }
+
+  /** The largest of 4, 3, 2, 1 that divides {@code count}. */
+  private static int divisor(int count) {
+    for (int d = 4; d > 1; d--) {
+      if (count % d == 0) {
+        return d;
+      }
+    }
+    return 1;
+  }
+
+  private void registerTiles(boolean training, boolean propagates) {
+    Helpers h = ctx.helpers();
+    h.add(forwardTile(forward4, VECTORS));
+    h.add(forwardTile(forward1, 1));
+    if (training) {
+      h.add(gradientTile(gradientTile, gradientTaps));
+    }
+    if (gradientRest != null) {
+      h.add(gradientTile(gradientRest, 1));
+    }
+    if (propagates) {
+      h.add(deltaTile(delta4, VECTORS));
+      h.add(deltaTile(delta1, 1));
+    }
+  }
+
+  @Override
+  public List<FieldSpec> fields() {
+    List<FieldSpec> f = new ArrayList<>();
+    f.add(Javadoc.on(ctx.buffer(col, taps * stride), "im2col of " + conv.name()
+        + "'s input for the last forward pass: [tap][position], " + stride + " per row."));
+    if (!zPad.equals(n.z())) {
+      f.add(Javadoc.on(ctx.buffer(zPad, out.channels() * stride), conv.name()
+          + "'s z, rows padded to " + stride + " positions."));
+    }
+    if (deltaPad != null) {
+      f.add(Javadoc.on(ctx.buffer(deltaPad, out.channels() * stride), conv.name()
+          + "'s delta, rows padded to " + stride + " positions (the padding stays zero)."));
+    }
+    if (dcol != null) {
+      f.add(Javadoc.on(ctx.buffer(dcol, taps * stride), "The input delta's columns of "
+          + conv.name() + " before col2im: [tap][position]."));
+    }
+    return f;
+  }
+
+  @Override
+  public void forward(CodeBlock.Builder c) {
+    ctx.declareArray(c, "col", col);
+    if (win.strideWidth() == 1) {
+      // A tap column can lie wholly in the padding (x1 <= x0): nothing to copy then.
+      taps(c, CodeBlock.builder().beginControlFlow("if (x0 < x1)")
+          .addStatement("$T.arraycopy(x, xr + x0, col, kr + x0, x1 - x0)", System.class)
+          .endControlFlow().build());
+    } else {
+      taps(c, ConvGeometry.columns(win, "col[kr + ox] = x[xr + ox * $L]"));
+    }
+    tileLoops(c, out.channels(), rows, forward4, forward1);
+    if (!zPad.equals(n.z())) {
+      ctx.declareArray(c, "zp", zPad);
+      c.beginControlFlow("for (int o = 0; o < $L; o++)", out.channels());
+      c.addStatement("$T.arraycopy(zp, o * $L, z, o * $L, $L)", System.class, stride, positions,
+          positions);
+      c.endControlFlow();
+    }
+  }
+
+  @Override
+  public void weightGradient(CodeBlock.Builder c) {
+    padDelta(c);
+    c.beginControlFlow("for (int o = 0; o < $L; o += $L)", out.channels(), rows);
+    int tiled = taps / gradientTaps * gradientTaps;
+    c.beginControlFlow("for (int k = 0; k < $L; k += $L)", tiled, gradientTaps);
+    c.addStatement("$N(o, k)", gradientTile);
+    c.endControlFlow();
+    if (gradientRest != null) {
+      c.beginControlFlow("for (int k = $L; k < $L; k++)", tiled, taps);
+      c.addStatement("$N(o, k)", gradientRest);
+      c.endControlFlow();
+    }
+    c.endControlFlow();
+  }
+
+  @Override
+  public void inputDelta(CodeBlock.Builder c) {
+    padDelta(c);
+    tileLoops(c, taps, tapRows, delta4, delta1);
+    ctx.declareArray(c, "dc", dcol);
+    c.addStatement("$T.fill(g, $L)", java.util.Arrays.class, ctx.lit(0));
+    taps(c, ConvGeometry.columns(win, "g[xr + ox * $L] += dc[kr + ox]"));
+  }
+
+  @Override
+  public String description() {
+    return "im2col and register-tiled vector GEMMs";
+  }
+
+  /** Copies δ into the padded rows (whose padding stays zero). */
+  private void padDelta(CodeBlock.Builder c) {
+    c.beginControlFlow("for (int o = 0; o < $L; o++)", out.channels());
+    c.addStatement("$T.arraycopy(d, o * $L, $N, o * $L, $L)", System.class, positions, deltaPad,
+        stride, positions);
+    c.endControlFlow();
+  }
+
+  /**
+   * Calls {@code tile4(r, p)} over {@code count} destination rows, {@code step} at a time, and
+   * 4 vectors of positions, then {@code tile1} for the vectors left.
+   */
+  private void tileLoops(CodeBlock.Builder c, int count, int step, String tile4, String tile1) {
+    c.addStatement("int pos = 0");
+    c.beginControlFlow("for (; pos <= $L - $L * LANES; pos += $L * LANES)", stride, VECTORS,
+        VECTORS);
+    c.beginControlFlow("for (int r = 0; r < $L; r += $L)", count, step);
+    c.addStatement("$N(r, pos)", tile4);
+    c.endControlFlow();
+    c.endControlFlow();
+    c.beginControlFlow("for (; pos < $L; pos += LANES)", stride);
+    c.beginControlFlow("for (int r = 0; r < $L; r += $L)", count, step);
+    c.addStatement("$N(r, pos)", tile1);
+    c.endControlFlow();
+    c.endControlFlow();
+  }
+
+  /**
+   * {@link ConvGeometry#taps} with {@code k} the tap's index and {@code kr} its row's start in
+   * col (or dcol) at output row oy.
+   */
+  private void taps(CodeBlock.Builder c, CodeBlock columns) {
+    ConvGeometry.taps(c, in, out, win,
+        CodeBlock.of("int k = (ci * $L + ki) * $L + kj;\n", win.kernelHeight(),
+            win.kernelWidth()),
+        CodeBlock.of("int kr = k * $L + oy * $L;\n", stride, out.width()), columns);
+  }
+
+  /** Forward tile: z rows r .. r + rows - 1, {@code vectors} vectors from position p. */
+  private MethodSpec forwardTile(String name, int vectors) {
+    return axpyTile(name, vectors, rows, taps, n.weight(), r -> "(r + " + r + ") * " + taps
+        + " + i", col,
+        r -> CodeBlock.of("$T.broadcast(SPECIES, bias[r + $L])", loops.vectorType(), r), zPad,
+        r -> "(r + " + r + ") * " + stride,
+        "Layer " + conv.name() + " forward: z of " + rows + " channels from r, " + vectors
+            + " vectors of positions from p.");
+  }
+
+  /** Input-delta tile: dcol rows (taps) r .. r + tapRows - 1, vectors from position p. */
+  private MethodSpec deltaTile(String name, int vectors) {
+    return axpyTile(name, vectors, tapRows, out.channels(), n.weight(), r -> "i * " + taps
+        + " + r + " + r, deltaPad, r -> CodeBlock.of("$T.zero(SPECIES)", loops.vectorType()),
+        dcol,
+        r -> "(r + " + r + ") * " + stride,
+        "Layer " + conv.name() + ": dcol of " + tapRows + " taps from r, " + vectors
+            + " vectors of positions from p.");
+  }
+
+  /**
+   * {@code tileRows × vectors} accumulators, each {@code init(row)} plus, for i below
+   * {@code terms}, {@code a[aIndex(row)] · src[i][p + vector]}, stored at {@code dst[dstRow(row)
+   * + p + vector]}; a method {@code name(int r, int p)}.
+   */
+  private MethodSpec axpyTile(String name, int vectors, int tileRows, int terms, String a,
+      IntFunction<String> aIndex, String src, IntFunction<CodeBlock> init, String dst,
+      IntFunction<String> dstRow, String doc) {
+    ClassName v = loops.vectorType();
+    CodeBlock.Builder c = CodeBlock.builder();
+    ctx.declareArray(c, "a", a);
+    ctx.declareArray(c, "src", src);
+    ctx.declareArray(c, "dst", dst);
+    if (init.apply(0).toString().contains("bias")) {
+      ctx.declareArray(c, "bias", n.bias());
+    }
+    for (int r = 0; r < tileRows; r++) {
+      for (int u = 0; u < vectors; u++) {
+        c.addStatement("$T acc$L$L = $L", v, r, u, init.apply(r));
+      }
+    }
+    c.beginControlFlow("for (int i = 0; i < $L; i++)", terms);
+    c.addStatement("int s = i * $L + p", stride);
+    for (int u = 0; u < vectors; u++) {
+      c.addStatement("$T x$L = $T.fromArray(SPECIES, src, s$L)", v, u, v,
+          u == 0 ? "" : " + " + u + " * LANES");
+    }
+    for (int r = 0; r < tileRows; r++) {
+      c.addStatement("$T w$L = $T.broadcast(SPECIES, a[$L])", v, r, v, aIndex.apply(r));
+      for (int u = 0; u < vectors; u++) {
+        c.addStatement("acc$L$L = x$L.fma(w$L, acc$L$L)", r, u, u, r, r, u);
+      }
+    }
+    c.endControlFlow();
+    for (int r = 0; r < tileRows; r++) {
+      for (int u = 0; u < vectors; u++) {
+        c.addStatement("acc$L$L.intoArray(dst, $L + p$L)", r, u, dstRow.apply(r),
+            u == 0 ? "" : " + " + u + " * LANES");
+      }
+    }
+    return tileMethod(name, doc, c.build(), "r");
+  }
+
+  /**
+   * Weight-gradient tile: ∂W of channels o .. o + rows - 1 and taps k .. k + tapCount - 1, vector
+   * dot products of padded δ rows with col rows, reduced once each.
+   */
+  private MethodSpec gradientTile(String name, int tapCount) {
+    ClassName v = loops.vectorType();
+    ClassName ops = ClassName.get("jdk.incubator.vector", "VectorOperators");
+    CodeBlock.Builder c = CodeBlock.builder();
+    ctx.declareArray(c, "gw", n.weightGrad());
+    ctx.declareArray(c, "dp", deltaPad);
+    ctx.declareArray(c, "col", col);
+    for (int r = 0; r < rows; r++) {
+      for (int t = 0; t < tapCount; t++) {
+        c.addStatement("$T acc$L$L = $T.zero(SPECIES)", v, r, t, v);
+      }
+    }
+    c.beginControlFlow("for (int p = 0; p < $L; p += LANES)", stride);
+    for (int r = 0; r < rows; r++) {
+      c.addStatement("$T d$L = $T.fromArray(SPECIES, dp, (o + $L) * $L + p)", v, r, v, r,
+          stride);
+    }
+    for (int t = 0; t < tapCount; t++) {
+      c.addStatement("$T x$L = $T.fromArray(SPECIES, col, (k + $L) * $L + p)", v, t, v, t,
+          stride);
+      for (int r = 0; r < rows; r++) {
+        c.addStatement("acc$L$L = d$L.fma(x$L, acc$L$L)", r, t, r, t, r, t);
+      }
+    }
+    c.endControlFlow();
+    for (int r = 0; r < rows; r++) {
+      for (int t = 0; t < tapCount; t++) {
+        c.addStatement("gw[(o + $L) * $L + k + $L] += acc$L$L.reduceLanes($T.ADD)", r, taps, t,
+            r, t, ops);
+      }
+    }
+    return tileMethod(name, "Layer " + conv.name() + ": adds the weight gradient of "
+        + rows + " channels from o and " + tapCount + " taps from k.", c.build(), "o", "k");
+  }
+
+  private static MethodSpec tileMethod(String name, String doc, CodeBlock body,
+      String... intParameters) {
+    MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+        .addJavadoc("$L\n", Javadoc.escape(doc))
+        .addModifiers(Modifier.PRIVATE);
+    for (String p : intParameters) {
+      m.addParameter(int.class, p);
+    }
+    if (intParameters.length == 1) {
+      m.addParameter(int.class, "p");
+    }
+    return m.addCode(body).build();
+  }
+}
