@@ -36,11 +36,6 @@ import java.util.Random;
  * microseconds per call).
  */
 public final class BackendTiming {
-  private static final double FORWARD_FLOP = 2.0 * (784 * 256 + 256 * 128 + 128 * 10);
-  /** Forward, weight gradients, and δ propagation for every layer but the first. */
-  private static final double TRAIN_FLOP =
-      2 * FORWARD_FLOP + 2.0 * (256 * 128 + 128 * 10);
-
   private BackendTiming() {}
 
   /** A measured operation: returns a value so that the work is not dead code. */
@@ -95,18 +90,20 @@ public final class BackendTiming {
     float[] tx = {0.1f, 0.5f, -0.3f, 0.9f};
     float[] tl = {1};
     String name = backend.name().toLowerCase(Locale.ROOT);
+    double trainFlop = Flops.training(mlp);
+    double forwardFlop = Flops.forward(mlp);
     for (int batch : new int[] {1, 32, 128}) {
       float[] bx = Arrays.copyOf(xs, 784 * batch);
       float[] bl = Arrays.copyOf(labels, batch);
-      report(name, "MLP training, batch " + batch, batch, TRAIN_FLOP,
+      report(name, "MLP training, batch " + batch, batch, trainFlop,
           () -> net.trainBatch(bx, bl, batch), rounds, seconds);
     }
     float[] x1 = Arrays.copyOf(xs, 784);
-    report(name, "MLP inference, batch 1", 1, FORWARD_FLOP, () -> {
+    report(name, "MLP inference, batch 1", 1, forwardFlop, () -> {
       net.predict(x1, out);
       return out[0];
     }, rounds, seconds);
-    report(name, "MLP inference, batch 128", 128, FORWARD_FLOP, () -> {
+    report(name, "MLP inference, batch 128", 128, forwardFlop, () -> {
       net.predictBatch(xs, out, 128);
       return out[0];
     }, rounds, seconds);
@@ -167,9 +164,9 @@ public final class BackendTiming {
     String name = backend.name().toLowerCase(Locale.ROOT);
     String what = network.name() + " ";
     // Short warm-ups: the slowest classes take milliseconds per call; the first round warms up.
-    report(name, what + "training, batch 32", 32, 0, () -> net.trainBatch(xs, labels, 32),
-        rounds, seconds, 20);
-    report(name, what + "inference, batch 1", 1, 0, () -> {
+    report(name, what + "training, batch 32", 32, Flops.training(network),
+        () -> net.trainBatch(xs, labels, 32), rounds, seconds, 20);
+    report(name, what + "inference, batch 1", 1, Flops.forward(network), () -> {
       net.predict(x1, out);
       return out[0];
     }, rounds, seconds, 200);

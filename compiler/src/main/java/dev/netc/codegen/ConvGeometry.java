@@ -47,20 +47,24 @@ final class ConvGeometry {
 
   /** {@code y0, y1}: the output rows whose input row {@code oy * S - P + ki} lies in [0, H). */
   private static void rowBounds(CodeBlock.Builder c, Shape.Image in, Shape.Image out, Window w) {
-    int sh = w.strideHeight();
-    int ph = w.padHeight();
-    c.addStatement("int y0 = Math.max(0, Math.floorDiv($L - ki + $L, $L))", ph, sh - 1, sh);
-    c.addStatement("int y1 = Math.min($L, Math.floorDiv($L - ki, $L) + 1)", out.height(),
-        in.height() - 1 + ph, sh);
+    axisBounds(c, "y", "ki", in.height(), out.height(), w.strideHeight(), w.padHeight());
   }
 
   /** {@code x0, x1}: the output columns whose input column lies in [0, W), for column kj. */
   private static void columnBounds(CodeBlock.Builder c, Shape.Image in, Shape.Image out, Window w) {
-    int sw = w.strideWidth();
-    int pw = w.padWidth();
-    c.addStatement("int x0 = Math.max(0, Math.floorDiv($L - kj + $L, $L))", pw, sw - 1, sw);
-    c.addStatement("int x1 = Math.min($L, Math.floorDiv($L - kj, $L) + 1)", out.width(),
-        in.width() - 1 + pw, sw);
+    axisBounds(c, "x", "kj", in.width(), out.width(), w.strideWidth(), w.padWidth());
+  }
+
+  /**
+   * {@code v0, v1} for axis {@code v}: the outputs o in [0, outSize) whose input
+   * {@code o * stride - pad + tap} lies in [0, inSize).
+   */
+  private static void axisBounds(CodeBlock.Builder c, String v, String tap, int inSize,
+      int outSize, int stride, int pad) {
+    c.addStatement("int $L0 = Math.max(0, Math.floorDiv($L - $L + $L, $L))", v, pad, tap,
+        stride - 1, stride);
+    c.addStatement("int $L1 = Math.min($L, Math.floorDiv($L - $L, $L) + 1)", v, outSize,
+        inSize - 1 + pad, tap, stride);
   }
 
   /** {@code xr}: the input index that output column 0 of row oy reads (may lie outside). */
