@@ -6,6 +6,7 @@ import com.palantir.javapoet.ParameterSpec;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Layer;
 import java.util.List;
+import java.util.Optional;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -73,8 +74,12 @@ abstract class PerExampleEmitter implements LayerEmitter {
 
   /** Writes {@code a = σ(z)} over the locals z and a of {@code size} values. */
   protected void activate(CodeBlock.Builder c, int size) {
+    // Branch-free where the activation has such a form: over a convolution's output a branch on
+    // the sign of z mispredicts on about every other value (Fashion CNN conv1: 37.6 -> 4.9 µs).
+    String value = layer.activation().javaBranchFreeValue("z[p]", ctx.precision())
+        .orElseGet(() -> ctx.value(layer.activation(), "z[p]"));
     c.beginControlFlow("for (int p = 0; p < $L; p++)", size);
-    c.addStatement("a[p] = $L", ctx.value(layer.activation(), "z[p]"));
+    c.addStatement("a[p] = $L", value);
     c.endControlFlow();
   }
 
@@ -87,7 +92,8 @@ abstract class PerExampleEmitter implements LayerEmitter {
     ctx.declareArray(c, "g", pn.delta());
     Activation pact = previous().activation();
     if (!(pact instanceof Activation.Identity)) {
-      String der = ctx.derivative(pact, "pz[0]", "pa[0]");
+      String der = pact.javaBranchFreeTimesDerivative("g[0]", "pz[0]", ctx.precision())
+          .orElseGet(() -> ctx.derivative(pact, "pz[0]", "pa[0]"));
       ctx.declareUsed(c, der, "pz", pn.z());
       ctx.declareUsed(c, der, "pa", pn.act());
     }
@@ -99,8 +105,14 @@ abstract class PerExampleEmitter implements LayerEmitter {
     if (pact instanceof Activation.Identity) {
       return;
     }
+    Optional<String> branchFree =
+        pact.javaBranchFreeTimesDerivative("g[i]", "pz[i]", ctx.precision());
     c.beginControlFlow("for (int i = 0; i < $L; i++)", layer.inSize());
-    c.addStatement("g[i] *= $L", ctx.derivative(pact, "pz[i]", "pa[i]"));
+    if (branchFree.isPresent()) {
+      c.addStatement("g[i] = $L", branchFree.get());
+    } else {
+      c.addStatement("g[i] *= $L", ctx.derivative(pact, "pz[i]", "pa[i]"));
+    }
     c.endControlFlow();
   }
 

@@ -58,6 +58,27 @@ public sealed interface Activation {
     return Optional.empty();
   }
 
+  /**
+   * σ(z) as a Java expression of the {@code precision} expression z that C2 compiles without a
+   * data-dependent branch, for the long activation passes over a convolution's output (a branch
+   * there mispredicts on about every other value); empty where {@link #javaValue} is used. Equal
+   * to {@link #value} except for NaN.
+   */
+  default Optional<String> javaBranchFreeValue(String z, Precision precision) {
+    return Optional.empty();
+  }
+
+  /**
+   * g · σ'(z) as such a branch-free expression of {@code precision} expressions g and z (each
+   * evaluated more than once, so plain array reads), for back-propagation into a convolution's
+   * or pooling layer's output; empty where {@link #javaDerivative} is used. Equal to the product
+   * except for NaN and the sign of a zero.
+   */
+  default Optional<String> javaBranchFreeTimesDerivative(String g, String z,
+      Precision precision) {
+    return Optional.empty();
+  }
+
   /** Canonical text, with parameters, as written in the DSL, e.g. {@code leaky_relu(alpha = 0.01)}. */
   default String describe() {
     return keyword();
@@ -167,6 +188,26 @@ public sealed interface Activation {
 
     public String javaDerivative(String z, String a) {
       return "(" + z + " > " + Decimals.of(0) + " ? " + Decimals.of(1) + " : " + Decimals.of(0) + ")";
+    }
+
+    /** {@code Math.max(z, 0)}: a vector max once C2 vectorizes the pass. */
+    @Override
+    public Optional<String> javaBranchFreeValue(String z, Precision precision) {
+      return Optional.of("Math.max(" + z + ", " + precision.literal(0) + ")");
+    }
+
+    /**
+     * g with all bits cleared unless z &gt; 0: z's bits minus one, or'ed with themselves, are
+     * negative exactly for z &lt;= 0 (-0 included), so their sign spread over the word is the mask.
+     */
+    @Override
+    public Optional<String> javaBranchFreeTimesDerivative(String g, String z,
+        Precision precision) {
+      boolean f = precision == Precision.FLOAT;
+      String bits = f ? "Float.floatToRawIntBits" : "Double.doubleToRawLongBits";
+      return Optional.of((f ? "Float.intBitsToFloat(" : "Double.longBitsToDouble(") + bits + "("
+          + g + ") & ~((" + bits + "(" + z + ") - 1 | " + bits + "(" + z + ")) >> "
+          + (f ? 31 : 63) + "))");
     }
   }
 
