@@ -31,9 +31,11 @@ import java.util.Random;
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
  * dev.netc.bench.BackendTiming [rounds] [seconds]}; prints the median of the rounds. With
  * {@code cnn rounds seconds [--layers] FILE.net...} first it times convolutional networks
- * instead (float, random inputs and labels): training at batch 32, inference of one example and,
- * with {@code --layers}, each per-example layer method of the generated class on its own (in
- * microseconds per call).
+ * instead (float, random inputs and labels, distinct in every call of a cycle of 64 batches, as
+ * the PyTorch peer's pool): training at batch 32, inference of one example and, with
+ * {@code --layers}, each per-example layer method of the generated class on its own (in
+ * microseconds per call; on one example's state again and again, which hides the branch
+ * mispredictions of real data).
  */
 public final class BackendTiming {
   private BackendTiming() {}
@@ -142,6 +144,9 @@ public final class BackendTiming {
     }
   }
 
+  /** Distinct training batches of 32 per measuring cycle (and 32 times as many images). */
+  private static final int BATCHES = 64;
+
   private static void cnn(Network network, CodegenPolicy.Backend backend, int rounds,
       double seconds, List<String[]> layerRows) throws Exception {
     CodegenPolicy policy = CodegenPolicy.defaults().withBackend(backend);
@@ -150,26 +155,39 @@ public final class BackendTiming {
     Class<?> type = c.load("timing." + network.name());
     TrainableFloatNetwork net = (TrainableFloatNetwork) type.getConstructor().newInstance();
     int in = network.inputSize();
+    // Distinct inputs for every call of a cycle (64 batches, 2048 images): one input repeated
+    // would let the branch predictor learn its data-dependent branches, which real data never
+    // repeats.
     Random rnd = new Random(1);
-    float[] xs = new float[in * 32];
-    for (int i = 0; i < xs.length; i++) {
-      xs[i] = rnd.nextFloat();
-    }
-    float[] labels = new float[32];
-    for (int i = 0; i < labels.length; i++) {
-      labels[i] = rnd.nextInt(network.outputSize());
+    float[][] batches = new float[BATCHES][in * 32];
+    float[][] labelSets = new float[BATCHES][32];
+    for (int b = 0; b < BATCHES; b++) {
+      for (int i = 0; i < batches[b].length; i++) {
+        batches[b][i] = rnd.nextFloat();
+      }
+      for (int i = 0; i < 32; i++) {
+        labelSets[b][i] = rnd.nextInt(network.outputSize());
+      }
     }
     float[] out = new float[network.outputSize()];
-    float[] x1 = Arrays.copyOf(xs, in);
+    float[][] images = new float[BATCHES * 32][];
+    for (int i = 0; i < images.length; i++) {
+      images[i] = Arrays.copyOfRange(batches[i / 32], (i % 32) * in, (i % 32 + 1) * in);
+    }
+    int[] call = {0};
     String name = backend.name().toLowerCase(Locale.ROOT);
     String what = network.name() + " ";
     // Short warm-ups: the slowest classes take milliseconds per call; the first round warms up.
-    report(name, what + "training, batch 32", 32, Flops.training(network),
-        () -> net.trainBatch(xs, labels, 32), rounds, seconds, 20);
+    report(name, what + "training, batch 32", 32, Flops.training(network), () -> {
+      int b = call[0]++ % BATCHES;
+      return net.trainBatch(batches[b], labelSets[b], 32);
+    }, rounds, seconds, 20);
     report(name, what + "inference, batch 1", 1, Flops.forward(network), () -> {
-      net.predict(x1, out);
+      net.predict(images[call[0]++ % images.length], out);
       return out[0];
     }, rounds, seconds, 200);
+    float[] x1 = images[0];
+    float[] labels = labelSets[0];
     if (layerRows == null) {
       return;
     }

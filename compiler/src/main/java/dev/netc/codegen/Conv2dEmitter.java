@@ -29,6 +29,11 @@ final class Conv2dEmitter extends PerExampleEmitter {
   }
 
   @Override
+  public MethodSpec settleGradient() {
+    return ctx.trainable() ? kernels.settle() : null;
+  }
+
+  @Override
   public MethodSpec forward() {
     CodeBlock.Builder c = CodeBlock.builder();
     ctx.declareArray(c, "w", n.weight());

@@ -2,6 +2,7 @@ package dev.netc.codegen;
 
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
+import com.palantir.javapoet.MethodSpec;
 import java.util.List;
 
 /**
@@ -24,6 +25,14 @@ interface ConvKernels {
 
   /** The previous layer's δ before its σ', over the locals {@code w, d, g}. */
   void inputDelta(CodeBlock.Builder c);
+
+  /**
+   * A method that adds gradient sums the kernels keep aside during a batch (per vector lane) to
+   * the weight gradient, once per batch before it is read; null when they keep none.
+   */
+  default MethodSpec settle() {
+    return null;
+  }
 
   /** How forward is computed, for its javadoc. */
   String description();

@@ -51,6 +51,15 @@ interface LayerEmitter {
     return List.of();
   }
 
+  /**
+   * A method that adds gradient sums the layer's kernels keep aside during a batch to its
+   * gradient buffers; the training drivers call it once per batch, before the gradient is read.
+   * Null when there is none.
+   */
+  default MethodSpec settleGradient() {
+    return null;
+  }
+
   /** One example forward: the layer's z and activations from its input. */
   MethodSpec forward();
 

@@ -11,6 +11,7 @@ import dev.netc.ir.Loss;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -134,6 +135,7 @@ final class TrainingEmitter {
     m.add(losses.outputDelta());
     if (batch == null) {
       m.add(backward());
+      m.addAll(settles());
     }
     if (ce) {
       m.addAll(losses.labelChecks());
@@ -183,6 +185,7 @@ final class TrainingEmitter {
       m.beginControlFlow("for (int e = 0; e < n; e++)");
       m.addStatement("total += trainExample(xs, e * INPUT_SIZE, $L)", exampleTarget(t));
       m.endControlFlow();
+      settleCalls(m);
     }
     m.addStatement("return total");
     return m.build();
@@ -288,6 +291,7 @@ final class TrainingEmitter {
     } else if (train) {
       m.addStatement("zeroGradient()");
       m.addStatement("$T total = trainExample(x, 0, label)", ctx.scalar());
+      settleCalls(m);
       m.addStatement("step(scale)");
     } else {
       m.addStatement("$T total = evalExample(x, 0, label)", ctx.scalar());
@@ -384,6 +388,18 @@ final class TrainingEmitter {
       blocks.add(b.build());
     }
     return m.addCode(ctx.helpers().perLayer("backward", blocks)).build();
+  }
+
+  /** The layers' methods that settle gradient sums kept aside during a batch; often none. */
+  private List<MethodSpec> settles() {
+    return layers.stream().map(LayerEmitter::settleGradient).filter(Objects::nonNull).toList();
+  }
+
+  /** Calls of {@link #settles}, where a batch's per-example gradients are complete. */
+  private void settleCalls(MethodSpec.Builder m) {
+    for (MethodSpec s : settles()) {
+      m.addStatement("$N()", s);
+    }
   }
 
   private String targetParameters(MethodSpec.Builder m) {
