@@ -12,22 +12,28 @@ import javax.lang.model.element.Modifier;
 
 /**
  * A maxpool layer's per-example methods. Forward keeps the first maximum of each window in
- * row-major order (PyTorch's rule, as the interpreter) and remembers its input index, so
- * backward adds each output's delta to that input alone.
+ * row-major order (PyTorch's rule, as the interpreter) and, in a trainable class, remembers its
+ * input index, so backward adds each output's delta to that input alone. When windows do not
+ * overlap, backward writes δ·σ' of the previous layer there directly instead of making a second
+ * pass over every input; the inputs no window picked stay 0 (the interpreter's 0·σ', which is
+ * NaN only where σ' is not finite).
  */
 final class MaxPool2dEmitter extends PerExampleEmitter {
   private final PoolLoops loops;
-  /** The field of each output's argmax, for the example forward saw last. */
+  /** The field of each output's argmax, for the example forward saw last; null if untrainable. */
   private final String argmax;
 
   MaxPool2dEmitter(MaxPool2d pool, EmitContext ctx) {
     super(pool, ctx);
     this.loops = new PoolLoops(pool.inputShape(), pool.outputShape(), pool.window());
-    this.argmax = ctx.names().helper(pool.name() + "Argmax");
+    this.argmax = ctx.trainable() ? ctx.names().helper(pool.name() + "Argmax") : null;
   }
 
   @Override
   public List<FieldSpec> fields() {
+    if (argmax == null) {
+      return List.of();
+    }
     return List.of(FieldSpec.builder(ArrayTypeName.of(TypeName.INT), argmax, Modifier.PRIVATE,
             Modifier.FINAL)
         .addJavadoc("Input index of each output's maximum, for the last forward pass.\n")
@@ -41,7 +47,9 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
     ctx.declareArray(c, "x", ctx.inputOf(layer.index()));
     ctx.declareArray(c, "z", n.z());
     ctx.declareArray(c, "a", n.act());
-    c.addStatement("int[] arg = $N", argmax);
+    if (argmax != null) {
+      c.addStatement("int[] arg = $N", argmax);
+    }
     loops.openOutputs(c);
     c.addStatement("int best = first");
     // The running maximum stays in a register: one load per window value.
@@ -53,7 +61,9 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
     c.addStatement("max = v");
     c.endControlFlow();
     loops.closeWindow(c);
-    c.addStatement("arg[q] = best");
+    if (argmax != null) {
+      c.addStatement("arg[q] = best");
+    }
     c.addStatement("z[q] = max");
     c.addStatement("a[q] = max");
     loops.closeOutputs(c);
@@ -67,11 +77,17 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
     declarePrevious(c);
     c.addStatement("int[] arg = $N", argmax);
     c.addStatement("$T.fill(g, $L)", Arrays.class, ctx.lit(0));
-    // Overlapping windows can pick one input twice: the deltas add up.
     c.beginControlFlow("for (int q = 0; q < $L; q++)", layer.outSize());
-    c.addStatement("g[arg[q]] += d[q]");
-    c.endControlFlow();
-    timesPreviousDerivative(c);
+    if (loops.overlaps()) {
+      // Overlapping windows can pick one input twice: the deltas add up before σ'.
+      c.addStatement("g[arg[q]] += d[q]");
+      c.endControlFlow();
+      timesPreviousDerivative(c);
+    } else {
+      c.addStatement("int at = arg[q]");
+      c.addStatement("g[at] = $L", timesPreviousDerivative("d[q]", "at"));
+      c.endControlFlow();
+    }
     return method(n.backprop(), "Layer " + Javadoc.escape(layer.name())
         + ": each output's delta to its window's maximum, times the previous activation's"
         + " derivative.", c.build());

@@ -95,13 +95,30 @@ abstract class PerExampleEmitter implements LayerEmitter {
 
   /** Multiplies the local {@code g} by the previous layer's σ', as the interpreter does. */
   protected void timesPreviousDerivative(CodeBlock.Builder c) {
-    Activation pact = previous().activation();
-    if (pact instanceof Activation.Identity) {
+    if (previous().activation() instanceof Activation.Identity) {
       return;
     }
     c.beginControlFlow("for (int i = 0; i < $L; i++)", layer.inSize());
-    c.addStatement("g[i] *= $L", ctx.derivative(pact, "pz[i]", "pa[i]"));
+    c.addStatement("g[i] *= $L", previousDerivative("i"));
     c.endControlFlow();
+  }
+
+  /**
+   * {@code value} times the previous layer's σ' at input {@code index} (both Java expressions),
+   * or {@code value} alone for an identity. Writing this product once into {@code g} gives the
+   * interpreter's result for an input that receives one delta (0 + δ is δ), so kernels that touch
+   * each input at most once need no separate σ' pass.
+   */
+  protected String timesPreviousDerivative(String value, String index) {
+    if (previous().activation() instanceof Activation.Identity) {
+      return value;
+    }
+    return value + " * " + previousDerivative(index);
+  }
+
+  /** The previous layer's σ' at input {@code index}, rounded as the interpreter does. */
+  private String previousDerivative(String index) {
+    return ctx.derivative(previous().activation(), "pz[" + index + "]", "pa[" + index + "]");
   }
 
   private Layer previous() {

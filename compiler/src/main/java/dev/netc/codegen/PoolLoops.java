@@ -45,6 +45,12 @@ record PoolLoops(Shape.Image in, Shape.Image out, Window window) {
     c.endControlFlow();
   }
 
+  /** True if windows share inputs (a stride below the kernel), so an input can get two deltas. */
+  boolean overlaps() {
+    return window.strideHeight() < window.kernelHeight()
+        || window.strideWidth() < window.kernelWidth();
+  }
+
   /** Values per window, as a double literal. */
   String area() {
     return window.kernelHeight() * window.kernelWidth() + ".0";

@@ -4,6 +4,7 @@ import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
+import dev.netc.ir.Activation;
 import dev.netc.ir.Conv2d;
 import dev.netc.ir.Precision;
 import dev.netc.ir.Shape;
@@ -39,6 +40,8 @@ import javax.lang.model.element.Modifier;
 final class VectorConv implements ConvKernels {
   /** Vectors of positions per forward and input-delta tile. */
   private static final int VECTORS = 4;
+  private static final ClassName OPERATORS =
+      ClassName.get("jdk.incubator.vector", "VectorOperators");
   /** The widest vector the pad allows for, in bits (AVX-512). */
   private static final int MAX_VECTOR_BITS = 512;
 
@@ -66,6 +69,10 @@ final class VectorConv implements ConvKernels {
   private final String deltaPad;
   /** Where forward tiles store z: z itself when the rows need no padding. */
   private final String zPad;
+  /** True if forward tiles also store the activations (relu and identity: exact there). */
+  private final boolean activates;
+  /** Where forward tiles store the activations, like {@link #zPad}; null unless activates. */
+  private final String aPad;
   private final String forward4;
   private final String forward1;
   private final String gradientTile;
@@ -93,6 +100,9 @@ final class VectorConv implements ConvKernels {
     String base = conv.name();
     this.col = names.helper(base + "Col");
     this.zPad = stride == positions ? n.z() : names.helper(base + "ZPad");
+    Activation act = conv.activation();
+    this.activates = act instanceof Activation.Relu || act instanceof Activation.Identity;
+    this.aPad = !activates ? null : stride == positions ? n.act() : names.helper(base + "APad");
     this.forward4 = names.helper(base + "ForwardTile");
     this.forward1 = names.helper(base + "ForwardVector");
     boolean training = ctx.trainable();
@@ -142,6 +152,10 @@ final class VectorConv implements ConvKernels {
       f.add(Javadoc.on(ctx.buffer(zPad, out.channels() * stride), conv.name()
           + "'s z, rows padded to " + stride + " positions."));
     }
+    if (aPad != null && !aPad.equals(n.act())) {
+      f.add(Javadoc.on(ctx.buffer(aPad, out.channels() * stride), conv.name()
+          + "'s activations, rows padded to " + stride + " positions."));
+    }
     if (deltaPad != null) {
       f.add(Javadoc.on(ctx.buffer(deltaPad, out.channels() * stride), conv.name()
           + "'s delta, rows padded to " + stride + " positions (the padding stays zero)."));
@@ -167,11 +181,23 @@ final class VectorConv implements ConvKernels {
     tileLoops(c, out.channels(), rows, forward4, forward1);
     if (!zPad.equals(n.z())) {
       ctx.declareArray(c, "zp", zPad);
+      if (activates) {
+        ctx.declareArray(c, "ap", aPad);
+      }
       c.beginControlFlow("for (int o = 0; o < $L; o++)", out.channels());
       c.addStatement("$T.arraycopy(zp, o * $L, z, o * $L, $L)", System.class, stride, positions,
           positions);
+      if (activates) {
+        c.addStatement("$T.arraycopy(ap, o * $L, a, o * $L, $L)", System.class, stride,
+            positions, positions);
+      }
       c.endControlFlow();
     }
+  }
+
+  @Override
+  public boolean activates() {
+    return activates;
   }
 
   @Override
@@ -247,8 +273,9 @@ final class VectorConv implements ConvKernels {
     return axpyTile(name, vectors, rows, taps, n.weight(), r -> "(r + " + r + ") * " + taps
         + " + i", col,
         r -> CodeBlock.of("$T.broadcast(SPECIES, bias[r + $L])", loops.vectorType(), r), zPad,
-        r -> "(r + " + r + ") * " + stride,
-        "Layer " + conv.name() + " forward: z of " + rows + " channels from r, " + vectors
+        r -> "(r + " + r + ") * " + stride, aPad,
+        "Layer " + conv.name() + " forward: z" + (activates ? " and activations" : "") + " of "
+            + rows + " channels from r, " + vectors
             + " vectors of positions from p.");
   }
 
@@ -257,7 +284,7 @@ final class VectorConv implements ConvKernels {
     return axpyTile(name, vectors, tapRows, out.channels(), n.weight(), r -> "i * " + taps
         + " + r + " + r, deltaPad, r -> CodeBlock.of("$T.zero(SPECIES)", loops.vectorType()),
         dcol,
-        r -> "(r + " + r + ") * " + stride,
+        r -> "(r + " + r + ") * " + stride, null,
         "Layer " + conv.name() + ": dcol of " + tapRows + " taps from r, " + vectors
             + " vectors of positions from p.");
   }
@@ -265,11 +292,12 @@ final class VectorConv implements ConvKernels {
   /**
    * {@code tileRows × vectors} accumulators, each {@code init(row)} plus, for i below
    * {@code terms}, {@code a[aIndex(row)] · src[i][p + vector]}, stored at {@code dst[dstRow(row)
-   * + p + vector]}; a method {@code name(int r, int p)}.
+   * + p + vector]} and, unless {@code actDst} is null, their activation at the same index of
+   * {@code actDst}; a method {@code name(int r, int p)}.
    */
   private MethodSpec axpyTile(String name, int vectors, int tileRows, int terms, String a,
       IntFunction<String> aIndex, String src, IntFunction<CodeBlock> init, String dst,
-      IntFunction<String> dstRow, String doc) {
+      IntFunction<String> dstRow, String actDst, String doc) {
     ClassName v = loops.vectorType();
     CodeBlock.Builder c = CodeBlock.builder();
     ctx.declareArray(c, "a", a);
@@ -296,10 +324,24 @@ final class VectorConv implements ConvKernels {
       }
     }
     c.endControlFlow();
+    boolean relu = actDst != null && conv.activation() instanceof Activation.Relu;
+    if (actDst != null) {
+      ctx.declareArray(c, "act", actDst);
+    }
+    if (relu) {
+      c.addStatement("$T zero = $T.zero(SPECIES)", v, v);
+    }
     for (int r = 0; r < tileRows; r++) {
       for (int u = 0; u < vectors; u++) {
-        c.addStatement("acc$L$L.intoArray(dst, $L + p$L)", r, u, dstRow.apply(r),
-            u == 0 ? "" : " + " + u + " * LANES");
+        String at = dstRow.apply(r) + " + p" + (u == 0 ? "" : " + " + u + " * LANES");
+        c.addStatement("acc$L$L.intoArray(dst, $L)", r, u, at);
+        if (relu) {
+          // σ(z) = z > 0 ? z : 0 exactly, NaN included (max would keep a NaN).
+          c.addStatement("zero.blend(acc$L$L, acc$L$L.compare($T.GT, $L)).intoArray(act, $L)", r,
+              u, r, u, OPERATORS, ctx.lit(0), at);
+        } else if (actDst != null) {
+          c.addStatement("acc$L$L.intoArray(act, $L)", r, u, at);
+        }
       }
     }
     return tileMethod(name, doc, c.build(), "r");
@@ -311,7 +353,6 @@ final class VectorConv implements ConvKernels {
    */
   private MethodSpec gradientTile(String name, int tapCount) {
     ClassName v = loops.vectorType();
-    ClassName ops = ClassName.get("jdk.incubator.vector", "VectorOperators");
     CodeBlock.Builder c = CodeBlock.builder();
     ctx.declareArray(c, "gw", n.weightGrad());
     ctx.declareArray(c, "dp", deltaPad);
@@ -337,7 +378,7 @@ final class VectorConv implements ConvKernels {
     for (int r = 0; r < rows; r++) {
       for (int t = 0; t < tapCount; t++) {
         c.addStatement("gw[(o + $L) * $L + k + $L] += acc$L$L.reduceLanes($T.ADD)", r, taps, t,
-            r, t, ops);
+            r, t, OPERATORS);
       }
     }
     return tileMethod(name, "Layer " + conv.name() + ": adds the weight gradient of "
