@@ -8,6 +8,7 @@ import com.palantir.javapoet.TypeName;
 import dev.netc.ir.MaxPool2d;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -54,13 +55,20 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
     c.addStatement("int best = first");
     // The running maximum stays in a register: one load per window value.
     c.addStatement("$T max = x[first]", ctx.scalar());
-    loops.openWindow(c);
-    c.addStatement("$T v = x[at]", ctx.scalar());
-    c.beginControlFlow("if (v > max)");
-    c.addStatement("best = at");
-    c.addStatement("max = v");
-    c.endControlFlow();
-    loops.closeWindow(c);
+    Optional<int[]> offsets = loops.windowOffsets();
+    if (offsets.isPresent()) {
+      // Unrolled: constant offsets, and the first value is not compared with itself.
+      int[] off = offsets.get();
+      for (int e = 1; e < off.length; e++) {
+        c.addStatement("$T v$L = x[first + $L]", ctx.scalar(), e, off[e]);
+        keepIfLarger(c, "v" + e, "first + " + off[e]);
+      }
+    } else {
+      loops.openWindow(c);
+      c.addStatement("$T v = x[at]", ctx.scalar());
+      keepIfLarger(c, "v", "at");
+      loops.closeWindow(c);
+    }
     if (argmax != null) {
       c.addStatement("arg[q] = best");
     }
@@ -68,6 +76,14 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
     c.addStatement("a[q] = max");
     loops.closeOutputs(c);
     return method(n.forward(), forwardDoc(", first maximum of each window."), c.build());
+  }
+
+  /** {@code value} at input {@code at} becomes the maximum if larger (a NaN never is). */
+  private static void keepIfLarger(CodeBlock.Builder c, String value, String at) {
+    c.beginControlFlow("if ($L > max)", value);
+    c.addStatement("best = $L", at);
+    c.addStatement("max = $L", value);
+    c.endControlFlow();
   }
 
   @Override
