@@ -74,7 +74,18 @@ abstract class PerExampleEmitter implements LayerEmitter {
   /** Writes {@code a = σ(z)} over the locals z and a of {@code size} values. */
   protected void activate(CodeBlock.Builder c, int size) {
     c.beginControlFlow("for (int p = 0; p < $L; p++)", size);
-    c.addStatement("a[p] = $L", ctx.value(layer.activation(), "z[p]"));
+    if (layer.activation() instanceof Activation.Relu) {
+      // C2 vectorizes Math.max, not the compare of z > 0 ? z : 0 (a branch per value here);
+      // Math.max differs only by keeping a NaN, which the second pass sets to relu's 0.
+      c.addStatement("a[p] = Math.max(z[p], $L)", ctx.lit(0));
+      c.endControlFlow();
+      c.beginControlFlow("for (int p = 0; p < $L; p++)", size);
+      c.beginControlFlow("if (a[p] != a[p])");
+      c.addStatement("a[p] = $L", ctx.lit(0));
+      c.endControlFlow();
+    } else {
+      c.addStatement("a[p] = $L", ctx.value(layer.activation(), "z[p]"));
+    }
     c.endControlFlow();
   }
 
