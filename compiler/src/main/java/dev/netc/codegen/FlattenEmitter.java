@@ -31,13 +31,12 @@ final class FlattenEmitter extends PerExampleEmitter {
     CodeBlock.Builder c = CodeBlock.builder();
     ctx.declareArray(c, "d", n.delta());
     declarePrevious(c);
-    String value = timesPreviousDerivative("d[i]", "i");
-    if (value.equals("d[i]")) {
-      c.addStatement("$T.arraycopy(d, 0, g, 0, $L)", System.class, layer.inSize());
-    } else {
+    if (previousHasDerivative()) {
       c.beginControlFlow("for (int i = 0; i < $L; i++)", layer.inSize());
-      c.addStatement("g[i] = $L", value);
+      c.addStatement("g[i] = $L", timesPreviousDerivative("d[i]", "i"));
       c.endControlFlow();
+    } else {
+      c.addStatement("$T.arraycopy(d, 0, g, 0, $L)", System.class, layer.inSize());
     }
     return method(n.backprop(), "Layer " + Javadoc.escape(layer.name())
         + ": the previous layer's delta is this one's, times its activation's derivative.",

@@ -106,7 +106,7 @@ abstract class PerExampleEmitter implements LayerEmitter {
 
   /** Multiplies the local {@code g} by the previous layer's σ', as the interpreter does. */
   protected void timesPreviousDerivative(CodeBlock.Builder c) {
-    if (previous().activation() instanceof Activation.Identity) {
+    if (!previousHasDerivative()) {
       return;
     }
     c.beginControlFlow("for (int i = 0; i < $L; i++)", layer.inSize());
@@ -121,10 +121,12 @@ abstract class PerExampleEmitter implements LayerEmitter {
    * each input at most once need no separate σ' pass.
    */
   protected String timesPreviousDerivative(String value, String index) {
-    if (previous().activation() instanceof Activation.Identity) {
-      return value;
-    }
-    return value + " * " + previousDerivative(index);
+    return previousHasDerivative() ? value + " * " + previousDerivative(index) : value;
+  }
+
+  /** False if the previous layer's σ' is 1 everywhere (an identity): nothing to multiply. */
+  protected boolean previousHasDerivative() {
+    return !(previous().activation() instanceof Activation.Identity);
   }
 
   /** The previous layer's σ' at input {@code index}, rounded as the interpreter does. */
