@@ -22,7 +22,8 @@ import javax.lang.model.element.Modifier;
  * <ul>
  *   <li>forward {@code z[o][p] = b[o] + Σ_k W[o][k] col[k][p]}: tiles of {@code rows} output
  *       channels × 4 vectors of positions in registers, one FMA per weight broadcast and column
- *       vector, over k;
+ *       vector, over k; for relu and identity the tile also stores the activations (relu as a
+ *       compare and blend, exact, NaN to 0), so no separate activation pass runs;
  *   <li>weight gradient {@code ∂W[o][k] += Σ_p δ[o][p] col[k][p]}: tiles of {@code rows} channels
  *       × up to 4 taps of vector dot products over p, reduced once per weight;
  *   <li>input delta {@code dcol[k][p] = Σ_o W[o][k] δ[o][p]} (tiles as forward, over o), then
