@@ -8,7 +8,8 @@ import java.util.Arrays;
 /**
  * An avgpool layer's per-example methods: each output is its window's sum (row-major, as the
  * interpreter) divided by the window size in double and rounded once; backward spreads each
- * output's delta, divided likewise, over its window.
+ * output's delta, divided likewise, over its window (times σ' of the previous layer in the same
+ * pass when windows do not overlap, as in {@link MaxPool2dEmitter}).
  */
 final class AvgPool2dEmitter extends PerExampleEmitter {
   private final PoolLoops loops;
@@ -44,10 +45,16 @@ final class AvgPool2dEmitter extends PerExampleEmitter {
     loops.openOutputs(c);
     c.addStatement("$T share = $L", ctx.scalar(), ctx.precision().cast("d[q] / " + loops.area()));
     loops.openWindow(c);
-    c.addStatement("g[at] += share");
+    if (loops.overlaps()) {
+      c.addStatement("g[at] += share");
+    } else {
+      c.addStatement("g[at] = $L", timesPreviousDerivative("share", "at"));
+    }
     loops.closeWindow(c);
     loops.closeOutputs(c);
-    timesPreviousDerivative(c);
+    if (loops.overlaps()) {
+      timesPreviousDerivative(c);
+    }
     return method(n.backprop(), "Layer " + Javadoc.escape(layer.name())
         + ": each output's delta spread evenly over its window, times the previous activation's"
         + " derivative.", c.build());

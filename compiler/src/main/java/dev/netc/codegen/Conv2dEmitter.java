@@ -42,7 +42,9 @@ final class Conv2dEmitter extends PerExampleEmitter {
     ctx.declareArray(c, "z", n.z());
     ctx.declareArray(c, "a", n.act());
     kernels.forward(c);
-    activate(c, layer.outSize());
+    if (!kernels.activates()) {
+      activate(c, layer.outSize());
+    }
     return method(n.forward(), forwardDoc(", " + Javadoc.escape(layer.activation().describe())
         + ", " + kernels.description() + "."), c.build());
   }

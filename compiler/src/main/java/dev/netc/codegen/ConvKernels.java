@@ -20,6 +20,14 @@ interface ConvKernels {
   /** {@code z = W * x + b} over the locals {@code w, b, x, z}. */
   void forward(CodeBlock.Builder c);
 
+  /**
+   * True if {@link #forward} also writes the activations (the local {@code a}), exactly as the
+   * interpreter computes them; otherwise the emitter adds the activation pass.
+   */
+  default boolean activates() {
+    return false;
+  }
+
   /** Adds the correlation of the input with δ to the weight gradient: locals {@code gw, d, x}. */
   void weightGradient(CodeBlock.Builder c);
 

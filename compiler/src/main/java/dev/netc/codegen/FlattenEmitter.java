@@ -6,7 +6,7 @@ import dev.netc.ir.Flatten;
 
 /**
  * A flatten layer's per-example methods: images are stored in C, H, W order already, so forward
- * and backward copy their values unchanged.
+ * and backward copy their values unchanged (backward times σ' of the previous layer, in one pass).
  */
 final class FlattenEmitter extends PerExampleEmitter {
 
@@ -31,8 +31,13 @@ final class FlattenEmitter extends PerExampleEmitter {
     CodeBlock.Builder c = CodeBlock.builder();
     ctx.declareArray(c, "d", n.delta());
     declarePrevious(c);
-    c.addStatement("$T.arraycopy(d, 0, g, 0, $L)", System.class, layer.inSize());
-    timesPreviousDerivative(c);
+    if (previousHasDerivative()) {
+      c.beginControlFlow("for (int i = 0; i < $L; i++)", layer.inSize());
+      c.addStatement("g[i] = $L", timesPreviousDerivative("d[i]", "i"));
+      c.endControlFlow();
+    } else {
+      c.addStatement("$T.arraycopy(d, 0, g, 0, $L)", System.class, layer.inSize());
+    }
     return method(n.backprop(), "Layer " + Javadoc.escape(layer.name())
         + ": the previous layer's delta is this one's, times its activation's derivative.",
         c.build());

@@ -9,27 +9,34 @@ import dev.netc.ir.MaxPool2d;
 import dev.netc.ir.Precision;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import javax.lang.model.element.Modifier;
 
 /**
  * A maxpool layer's per-example methods. Forward keeps the first maximum of each window in
- * row-major order (PyTorch's rule, as the interpreter; a tie of -0 before +0 or of two equal
- * infinities takes the later one) and remembers its input index, so backward adds each output's
- * delta to that input alone.
+ * row-major order, a NaN if the window has one (PyTorch's rules, as the interpreter), and, in a
+ * trainable class, remembers its
+ * input index, so backward adds each output's delta to that input alone. When windows do not
+ * overlap, backward writes δ·σ' of the previous layer there directly instead of making a second
+ * pass over every input; the inputs no window picked stay 0 (the interpreter's 0·σ', which is
+ * NaN only where σ' is not finite).
  */
 final class MaxPool2dEmitter extends PerExampleEmitter {
   private final PoolLoops loops;
-  /** The field of each output's argmax, for the example forward saw last. */
+  /** The field of each output's argmax, for the example forward saw last; null if untrainable. */
   private final String argmax;
 
   MaxPool2dEmitter(MaxPool2d pool, EmitContext ctx) {
     super(pool, ctx);
     this.loops = new PoolLoops(pool.inputShape(), pool.outputShape(), pool.window());
-    this.argmax = ctx.names().helper(pool.name() + "Argmax");
+    this.argmax = ctx.trainable() ? ctx.names().helper(pool.name() + "Argmax") : null;
   }
 
   @Override
   public List<FieldSpec> fields() {
+    if (argmax == null) {
+      return List.of();
+    }
     return List.of(FieldSpec.builder(ArrayTypeName.of(TypeName.INT), argmax, Modifier.PRIVATE,
             Modifier.FINAL)
         .addJavadoc("Input index of each output's maximum, for the last forward pass.\n")
@@ -43,30 +50,57 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
     ctx.declareArray(c, "x", ctx.inputOf(layer.index()));
     ctx.declareArray(c, "z", n.z());
     ctx.declareArray(c, "a", n.act());
-    c.addStatement("int[] arg = $N", argmax);
+    if (argmax != null) {
+      c.addStatement("int[] arg = $N", argmax);
+    }
     loops.openOutputs(c);
     c.addStatement("int best = first");
     // The running maximum stays in a register: one load per window value.
     c.addStatement("$T max = x[first]", ctx.scalar());
-    loops.openWindow(c);
-    c.addStatement("$T v = x[at]", ctx.scalar());
-    // v > max without a branch (after relu, ties at 0 make one mispredict often: 35 -> 12 µs
-    // per example for the Fashion CNN's first pool): the sign bit of max - v, which is set
-    // exactly when v > max, except that ties of -0 before +0 and of equal infinities take the
-    // later value (their difference is -0 or NaN).
-    if (ctx.precision() == Precision.FLOAT) {
-      c.addStatement("int later = Float.floatToRawIntBits(max - v) >>> 31");
+    Optional<int[]> offsets = loops.windowOffsets();
+    if (offsets.isPresent()) {
+      // Unrolled: constant offsets, and the first value is not compared with itself.
+      int[] off = offsets.get();
+      for (int e = 1; e < off.length; e++) {
+        c.addStatement("$T v$L = x[first + $L]", ctx.scalar(), e, off[e]);
+        keepIfLarger(c, "v" + e, "first + " + off[e]);
+      }
     } else {
-      c.addStatement("int later = (int) (Double.doubleToRawLongBits(max - v) >>> 63)");
+      loops.openWindow(c);
+      c.addStatement("$T v = x[at]", ctx.scalar());
+      keepIfLarger(c, "v", "at");
+      loops.closeWindow(c);
     }
-    c.addStatement("best += later * (at - best)");
-    c.addStatement("max = Math.max(max, v)");
-    loops.closeWindow(c);
-    c.addStatement("arg[q] = best");
+    if (argmax != null) {
+      c.addStatement("arg[q] = best");
+    }
     c.addStatement("z[q] = max");
     c.addStatement("a[q] = max");
     loops.closeOutputs(c);
     return method(n.forward(), forwardDoc(", first maximum of each window."), c.build());
+  }
+
+  /**
+   * {@code value} at input {@code at} becomes the maximum if larger, without a branch: after
+   * relu, ties at 0 make a branch mispredict on every other window (the Fashion CNN's first pool
+   * took 37 µs per training example with one, 12 µs without; an exact form of the tests below,
+   * 30 µs). The value is {@code Math.max}, which keeps a NaN (the interpreter's and PyTorch's
+   * rule: a NaN window is NaN). The index moves by {@code later}, the sign of
+   * {@code max - value}: set exactly when value &gt; max, except for a tie of -0 before +0 or of
+   * equal infinities, and for NaN, where the interpreter keeps the first maximum or takes the
+   * last NaN; those windows may route their gradient to another position.
+   */
+  private void keepIfLarger(CodeBlock.Builder c, String value, String at) {
+    if (argmax != null) {
+      if (ctx.precision() == Precision.FLOAT) {
+        c.addStatement("best += (Float.floatToRawIntBits(max - $L) >>> 31) * ($L - best)", value,
+            at);
+      } else {
+        c.addStatement("best += (int) (Double.doubleToRawLongBits(max - $L) >>> 63) * ($L - best)",
+            value, at);
+      }
+    }
+    c.addStatement("max = Math.max(max, $L)", value);
   }
 
   @Override
@@ -76,11 +110,17 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
     declarePrevious(c);
     c.addStatement("int[] arg = $N", argmax);
     c.addStatement("$T.fill(g, $L)", Arrays.class, ctx.lit(0));
-    // Overlapping windows can pick one input twice: the deltas add up.
     c.beginControlFlow("for (int q = 0; q < $L; q++)", layer.outSize());
-    c.addStatement("g[arg[q]] += d[q]");
-    c.endControlFlow();
-    timesPreviousDerivative(c);
+    if (loops.overlaps()) {
+      // Overlapping windows can pick one input twice: the deltas add up before σ'.
+      c.addStatement("g[arg[q]] += d[q]");
+      c.endControlFlow();
+      timesPreviousDerivative(c);
+    } else {
+      c.addStatement("int at = arg[q]");
+      c.addStatement("g[at] = $L", timesPreviousDerivative("d[q]", "at"));
+      c.endControlFlow();
+    }
     return method(n.backprop(), "Layer " + Javadoc.escape(layer.name())
         + ": each output's delta to its window's maximum, times the previous activation's"
         + " derivative.", c.build());

@@ -52,7 +52,8 @@ final class Names {
       "go", "mt", "zv", "av", "end", "wbuf", "wv2", "gv", "mv", "vv", "bbuf", "wm", "wv", "bm",
       // shared vector tiles
       "xj", "wj", "wo", "dOff", "ldx", "ldd", "ldw", "ldg", "ldz", "len", "bOff", "wOff", "zOff",
-      "bv", "x0", "x1", "x2", "x3", "acc", "bound", "mf", "row", "best", "later", "gl", "FloatVector",
+      "bv", "x0", "x1", "x2", "x3", "acc", "bound", "mf", "row", "best", "later", "gl",
+      "FloatVector",
       "DoubleVector",
       "VectorSpecies", "VectorOperators",
       // simple names of referenced types (a field of that name would obscure the type)

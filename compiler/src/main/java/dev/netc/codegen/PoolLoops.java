@@ -3,6 +3,7 @@ package dev.netc.codegen;
 import com.palantir.javapoet.CodeBlock;
 import dev.netc.ir.Shape;
 import dev.netc.ir.Window;
+import java.util.Optional;
 
 /**
  * The loops of a pooling layer's generated kernels: over channel, output row and column, with
@@ -43,6 +44,34 @@ record PoolLoops(Shape.Image in, Shape.Image out, Window window) {
   void closeWindow(CodeBlock.Builder c) {
     c.endControlFlow();
     c.endControlFlow();
+  }
+
+  /** Windows of at most this many values are unrolled by {@link #windowOffsets}'s callers. */
+  static final int UNROLLED_AREA = 16;
+
+  /**
+   * The offsets from {@code first} of a window's values in row-major order, if the window is
+   * small enough to unroll ({@value #UNROLLED_AREA} values at most); otherwise empty.
+   */
+  Optional<int[]> windowOffsets() {
+    int kh = window.kernelHeight();
+    int kw = window.kernelWidth();
+    if (kh * kw > UNROLLED_AREA) {
+      return Optional.empty();
+    }
+    int[] offsets = new int[kh * kw];
+    for (int i = 0; i < kh; i++) {
+      for (int j = 0; j < kw; j++) {
+        offsets[i * kw + j] = i * in.width() + j;
+      }
+    }
+    return Optional.of(offsets);
+  }
+
+  /** True if windows share inputs (a stride below the kernel), so an input can get two deltas. */
+  boolean overlaps() {
+    return window.strideHeight() < window.kernelHeight()
+        || window.strideWidth() < window.kernelWidth();
   }
 
   /** Values per window, as a double literal. */

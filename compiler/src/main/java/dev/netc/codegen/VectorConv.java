@@ -4,6 +4,7 @@ import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
+import dev.netc.ir.Activation;
 import dev.netc.ir.Conv2d;
 import dev.netc.ir.Precision;
 import dev.netc.ir.Shape;
@@ -21,7 +22,8 @@ import javax.lang.model.element.Modifier;
  * <ul>
  *   <li>forward {@code z[o][p] = b[o] + Σ_k W[o][k] col[k][p]}: tiles of {@code rows} output
  *       channels × 4 vectors of positions in registers, one FMA per weight broadcast and column
- *       vector, over k;
+ *       vector, over k; for relu and identity the tile also stores the activations (relu as a
+ *       compare and blend, exact, NaN to 0), so no separate activation pass runs;
  *   <li>weight gradient {@code ∂W[o][k] += Σ_p δ[o][p] col[k][p]}: tiles of {@code rows} channels
  *       × up to 4 taps of vector dot products over p, reduced once per weight;
  *   <li>input delta {@code dcol[k][p] = Σ_o W[o][k] δ[o][p]} (tiles as forward, over o), then
@@ -39,6 +41,8 @@ import javax.lang.model.element.Modifier;
 final class VectorConv implements ConvKernels {
   /** Vectors of positions per forward and input-delta tile. */
   private static final int VECTORS = 4;
+  private static final ClassName OPERATORS =
+      ClassName.get("jdk.incubator.vector", "VectorOperators");
   /** The widest vector the pad allows for, in bits (AVX-512). */
   private static final int MAX_VECTOR_BITS = 512;
   /** The largest per-lane weight-gradient buffer, in values (16 MB of floats). */
@@ -68,6 +72,10 @@ final class VectorConv implements ConvKernels {
   private final String deltaPad;
   /** Where forward tiles store z: z itself when the rows need no padding. */
   private final String zPad;
+  /** True if forward tiles also store the activations (relu and identity: exact there). */
+  private final boolean activates;
+  /** Where forward tiles store the activations, like {@link #zPad}; null unless activates. */
+  private final String aPad;
   private final String forward4;
   private final String forward1;
   private final String gradientTile;
@@ -106,6 +114,9 @@ final class VectorConv implements ConvKernels {
     String base = conv.name();
     this.col = names.helper(base + "Col");
     this.zPad = stride == positions ? n.z() : names.helper(base + "ZPad");
+    Activation act = conv.activation();
+    this.activates = act instanceof Activation.Relu || act instanceof Activation.Identity;
+    this.aPad = !activates ? null : stride == positions ? n.act() : names.helper(base + "APad");
     this.forward4 = names.helper(base + "ForwardTile");
     this.forward1 = names.helper(base + "ForwardVector");
     boolean training = ctx.trainable();
@@ -159,6 +170,10 @@ final class VectorConv implements ConvKernels {
       f.add(Javadoc.on(ctx.buffer(zPad, out.channels() * stride), conv.name()
           + "'s z, rows padded to " + stride + " positions."));
     }
+    if (aPad != null && !aPad.equals(n.act())) {
+      f.add(Javadoc.on(ctx.buffer(aPad, out.channels() * stride), conv.name()
+          + "'s activations, rows padded to " + stride + " positions."));
+    }
     if (deltaPad != null) {
       f.add(Javadoc.on(ctx.buffer(deltaPad, out.channels() * stride), conv.name()
           + "'s delta, rows padded to " + stride + " positions (the padding stays zero)."));
@@ -189,11 +204,23 @@ final class VectorConv implements ConvKernels {
     tileLoops(c, out.channels(), rows, forward4, forward1);
     if (!zPad.equals(n.z())) {
       ctx.declareArray(c, "zp", zPad);
+      if (activates) {
+        ctx.declareArray(c, "ap", aPad);
+      }
       c.beginControlFlow("for (int o = 0; o < $L; o++)", out.channels());
       c.addStatement("$T.arraycopy(zp, o * $L, z, o * $L, $L)", System.class, stride, positions,
           positions);
+      if (activates) {
+        c.addStatement("$T.arraycopy(ap, o * $L, a, o * $L, $L)", System.class, stride,
+            positions, positions);
+      }
       c.endControlFlow();
     }
+  }
+
+  @Override
+  public boolean activates() {
+    return activates;
   }
 
   @Override
@@ -269,8 +296,9 @@ final class VectorConv implements ConvKernels {
     return axpyTile(name, vectors, rows, taps, n.weight(), r -> "(r + " + r + ") * " + taps
         + " + i", col,
         r -> CodeBlock.of("$T.broadcast(SPECIES, bias[r + $L])", loops.vectorType(), r), zPad,
-        r -> "(r + " + r + ") * " + stride,
-        "Layer " + conv.name() + " forward: z of " + rows + " channels from r, " + vectors
+        r -> "(r + " + r + ") * " + stride, aPad,
+        "Layer " + conv.name() + " forward: z" + (activates ? " and activations" : "") + " of "
+            + rows + " channels from r, " + vectors
             + " vectors of positions from p.");
   }
 
@@ -279,7 +307,7 @@ final class VectorConv implements ConvKernels {
     return axpyTile(name, vectors, tapRows, out.channels(), n.weight(), r -> "i * " + taps
         + " + r + " + r, deltaPad, r -> CodeBlock.of("$T.zero(SPECIES)", loops.vectorType()),
         dcol,
-        r -> "(r + " + r + ") * " + stride,
+        r -> "(r + " + r + ") * " + stride, null,
         "Layer " + conv.name() + ": dcol of " + tapRows + " taps from r, " + vectors
             + " vectors of positions from p.");
   }
@@ -287,11 +315,12 @@ final class VectorConv implements ConvKernels {
   /**
    * {@code tileRows × vectors} accumulators, each {@code init(row)} plus, for i below
    * {@code terms}, {@code a[aIndex(row)] · src[i][p + vector]}, stored at {@code dst[dstRow(row)
-   * + p + vector]}; a method {@code name(int r, int p)}.
+   * + p + vector]} and, unless {@code actDst} is null, their activation at the same index of
+   * {@code actDst}; a method {@code name(int r, int p)}.
    */
   private MethodSpec axpyTile(String name, int vectors, int tileRows, int terms, String a,
       IntFunction<String> aIndex, String src, IntFunction<CodeBlock> init, String dst,
-      IntFunction<String> dstRow, String doc) {
+      IntFunction<String> dstRow, String actDst, String doc) {
     ClassName v = loops.vectorType();
     CodeBlock.Builder c = CodeBlock.builder();
     ctx.declareArray(c, "a", a);
@@ -318,10 +347,24 @@ final class VectorConv implements ConvKernels {
       }
     }
     c.endControlFlow();
+    boolean relu = actDst != null && conv.activation() instanceof Activation.Relu;
+    if (actDst != null) {
+      ctx.declareArray(c, "act", actDst);
+    }
+    if (relu) {
+      c.addStatement("$T zero = $T.zero(SPECIES)", v, v);
+    }
     for (int r = 0; r < tileRows; r++) {
       for (int u = 0; u < vectors; u++) {
-        c.addStatement("acc$L$L.intoArray(dst, $L + p$L)", r, u, dstRow.apply(r),
-            u == 0 ? "" : " + " + u + " * LANES");
+        String at = dstRow.apply(r) + " + p" + (u == 0 ? "" : " + " + u + " * LANES");
+        c.addStatement("acc$L$L.intoArray(dst, $L)", r, u, at);
+        if (relu) {
+          // σ(z) = z > 0 ? z : 0 exactly, NaN included (max would keep a NaN).
+          c.addStatement("zero.blend(acc$L$L, acc$L$L.compare($T.GT, $L)).intoArray(act, $L)", r,
+              u, r, u, OPERATORS, ctx.lit(0), at);
+        } else if (actDst != null) {
+          c.addStatement("acc$L$L.intoArray(act, $L)", r, u, at);
+        }
       }
     }
     return tileMethod(name, doc, c.build(), "r");
@@ -333,15 +376,22 @@ final class VectorConv implements ConvKernels {
    */
   private MethodSpec gradientTile(String name, int tapCount) {
     ClassName v = loops.vectorType();
-    ClassName ops = ClassName.get("jdk.incubator.vector", "VectorOperators");
     CodeBlock.Builder c = CodeBlock.builder();
     ctx.declareArray(c, gradientLanes != null ? "gl" : "gw",
         gradientLanes != null ? gradientLanes : n.weightGrad());
     ctx.declareArray(c, "dp", deltaPad);
     ctx.declareArray(c, "col", col);
+    // With lane sums, the accumulators start from them and go back to them: a vector add
+    // instead would need FloatVector.add inlined, which C2 refuses once its JVM has compiled
+    // add on its own into a large method (the vectors are then boxed: AllocationTest).
     for (int r = 0; r < rows; r++) {
       for (int t = 0; t < tapCount; t++) {
-        c.addStatement("$T acc$L$L = $T.zero(SPECIES)", v, r, t, v);
+        if (gradientLanes != null) {
+          c.addStatement("$T acc$L$L = $T.fromArray(SPECIES, gl, ((o + $L) * $L + k + $L) * LANES)",
+              v, r, t, v, r, taps, t);
+        } else {
+          c.addStatement("$T acc$L$L = $T.zero(SPECIES)", v, r, t, v);
+        }
       }
     }
     c.beginControlFlow("for (int p = 0; p < $L; p += LANES)", stride);
@@ -360,12 +410,11 @@ final class VectorConv implements ConvKernels {
     for (int r = 0; r < rows; r++) {
       for (int t = 0; t < tapCount; t++) {
         if (gradientLanes != null) {
-          c.addStatement("acc$L$L.add($T.fromArray(SPECIES, gl, ((o + $L) * $L + k + $L) * LANES))"
-              + ".intoArray(gl, ((o + $L) * $L + k + $L) * LANES)", r, t, v, r, taps, t, r,
-              taps, t);
+          c.addStatement("acc$L$L.intoArray(gl, ((o + $L) * $L + k + $L) * LANES)", r, t, r, taps,
+              t);
         } else {
           c.addStatement("gw[(o + $L) * $L + k + $L] += acc$L$L.reduceLanes($T.ADD)", r, taps,
-              t, r, t, ops);
+              t, r, t, OPERATORS);
         }
       }
     }

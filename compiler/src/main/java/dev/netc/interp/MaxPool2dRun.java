@@ -31,7 +31,8 @@ final class MaxPool2dRun implements LayerRun {
           for (int i = 0; i < g.window().kernelHeight(); i++) {
             for (int j = 0; j < g.window().kernelWidth(); j++) {
               int at = g.at(first, i, j);
-              if (in[at] > in[best]) {
+              // PyTorch's rule: the first maximum, or the last NaN (a NaN window is NaN).
+              if (in[at] > in[best] || Double.isNaN(in[at])) {
                 best = at;
               }
             }

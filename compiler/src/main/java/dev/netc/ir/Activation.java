@@ -59,19 +59,10 @@ public sealed interface Activation {
   }
 
   /**
-   * σ(z) as a Java expression of the {@code precision} expression z that C2 compiles without a
-   * data-dependent branch, for the long activation passes over a convolution's output (a branch
-   * there mispredicts on about every other value); empty where {@link #javaValue} is used. Equal
-   * to {@link #value} except for NaN.
-   */
-  default Optional<String> javaBranchFreeValue(String z, Precision precision) {
-    return Optional.empty();
-  }
-
-  /**
-   * g · σ'(z) as such a branch-free expression of {@code precision} expressions g and z (each
-   * evaluated more than once, so plain array reads), for back-propagation into a convolution's
-   * or pooling layer's output; empty where {@link #javaDerivative} is used. Equal to the product
+   * g · σ'(z) as a Java expression of the {@code precision} expressions g and z (each evaluated
+   * more than once, so plain array reads) that C2 compiles without a data-dependent branch, for
+   * back-propagation into a convolution's output (a branch on the sign of z there mispredicts on
+   * about every other value); empty where {@link #javaDerivative} is used. Equal to the product
    * except for NaN and the sign of a zero.
    */
   default Optional<String> javaBranchFreeTimesDerivative(String g, String z,
@@ -188,12 +179,6 @@ public sealed interface Activation {
 
     public String javaDerivative(String z, String a) {
       return "(" + z + " > " + Decimals.of(0) + " ? " + Decimals.of(1) + " : " + Decimals.of(0) + ")";
-    }
-
-    /** {@code Math.max(z, 0)}: a vector max once C2 vectorizes the pass. */
-    @Override
-    public Optional<String> javaBranchFreeValue(String z, Precision precision) {
-      return Optional.of("Math.max(" + z + ", " + precision.literal(0) + ")");
     }
 
     /**
