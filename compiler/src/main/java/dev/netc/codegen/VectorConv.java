@@ -458,14 +458,18 @@ final class VectorConv implements ConvKernels {
     if (settle == null) {
       return null;
     }
-    ClassName v = loops.vectorType();
-    ClassName ops = ClassName.get("jdk.incubator.vector", "VectorOperators");
     int weights = out.channels() * taps;
     CodeBlock.Builder c = CodeBlock.builder();
     ctx.declareArray(c, "gw", n.weightGrad());
     ctx.declareArray(c, "gl", gradientLanes);
+    // Plain loops: called once per batch, this method may run for a long time before C2
+    // compiles it, and until then Vector API code allocates its vectors.
     c.beginControlFlow("for (int k = 0; k < $L; k++)", weights);
-    c.addStatement("gw[k] += $T.fromArray(SPECIES, gl, k * LANES).reduceLanes($T.ADD)", v, ops);
+    c.addStatement("$T s = $L", ctx.scalar(), ctx.lit(0));
+    c.beginControlFlow("for (int l = k * LANES, end = l + LANES; l < end; l++)");
+    c.addStatement("s += gl[l]");
+    c.endControlFlow();
+    c.addStatement("gw[k] += s");
     c.endControlFlow();
     c.addStatement("$T.fill(gl, 0, $L * LANES, $L)", java.util.Arrays.class, weights,
         ctx.lit(0));
