@@ -22,6 +22,12 @@ final class ConvGeometry {
    */
   static void taps(CodeBlock.Builder c, Shape.Image in, Shape.Image out, Window w,
       CodeBlock tap, CodeBlock row, CodeBlock columns) {
+    taps(c, in, out, w, tap, row, columns, CodeBlock.of(""));
+  }
+
+  /** {@link #taps}, with {@code afterRows} inside each tap after the loop over the rows. */
+  static void taps(CodeBlock.Builder c, Shape.Image in, Shape.Image out, Window w,
+      CodeBlock tap, CodeBlock row, CodeBlock columns, CodeBlock afterRows) {
     c.beginControlFlow("for (int ci = 0; ci < $L; ci++)", in.channels());
     c.beginControlFlow("for (int ki = 0; ki < $L; ki++)", w.kernelHeight());
     rowBounds(c, in, out, w);
@@ -33,6 +39,7 @@ final class ConvGeometry {
     inputRow(c, in, w);
     c.add(columns);
     c.endControlFlow();
+    c.add(afterRows);
     c.endControlFlow();
     c.endControlFlow();
     c.endControlFlow();
