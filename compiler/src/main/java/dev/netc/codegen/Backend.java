@@ -58,6 +58,13 @@ interface Backend {
   /** The body of {@code storeDelta(s)}: output delta {@code from} as example s of {@code to}. */
   void storeDelta(MethodSpec.Builder m, Layer output, String from, String to);
 
+  /**
+   * Whether a class that trains example by example adds large dense layers' weight gradients a
+   * chunk at a time with {@link #batchKernels} (their batch-major chunk layout takes one
+   * example's δ and input as rows).
+   */
+  boolean defersDenseGradients();
+
   /** The per-layer kernels of the mini-batch path. */
   BatchKernels batchKernels();
 

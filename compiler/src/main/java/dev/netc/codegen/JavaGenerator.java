@@ -207,6 +207,9 @@ public final class JavaGenerator {
     }
     if (batch != null) {
       t.addMethods(batch.methods());
+    } else {
+      // Tiles of the batched kernels a per-example class uses (DenseEmitter.DEFER_MIN_WEIGHTS).
+      t.addMethods(backend.batchKernels().sharedMethods());
     }
     t.addMethods(ctx.helpers().methods());
   }

@@ -176,6 +176,11 @@ final class ScalarBackend implements Backend {
   }
 
   @Override
+  public boolean defersDenseGradients() {
+    return false;
+  }
+
+  @Override
   public BatchKernels batchKernels() {
     return kernels;
   }

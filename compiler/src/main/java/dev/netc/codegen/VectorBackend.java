@@ -145,6 +145,11 @@ final class VectorBackend implements Backend {
   }
 
   @Override
+  public boolean defersDenseGradients() {
+    return true;
+  }
+
+  @Override
   public BatchKernels batchKernels() {
     return kernels;
   }
