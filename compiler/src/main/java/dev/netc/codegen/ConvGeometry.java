@@ -18,7 +18,7 @@ final class ConvGeometry {
    * inside, and within each over the output rows oy whose input row lies inside the image, with
    * {@code row} and then {@code columns} inside: the latter handles the output columns in
    * [x0, x1) (those whose input lies inside the image), {@code xr} being the input index of
-   * column 0.
+   * column 0 (declared where {@code columns} uses it).
    */
   static void taps(CodeBlock.Builder c, Shape.Image in, Shape.Image out, Window w,
       CodeBlock tap, CodeBlock row, CodeBlock columns) {
@@ -36,7 +36,9 @@ final class ConvGeometry {
     c.add(tap);
     c.beginControlFlow("for (int oy = y0; oy < y1; oy++)");
     c.add(row);
-    inputRow(c, in, w);
+    if (EmitContext.mentions(columns.toString(), "xr")) {
+      inputRow(c, in, w);
+    }
     c.add(columns);
     c.endControlFlow();
     c.add(afterRows);

@@ -45,6 +45,8 @@ final class TrainingEmitter {
   private final BatchEmitter batch;
   private final Backend backend;
   private final List<LayerEmitter> layers;
+  /** The layers' methods that settle gradient sums kept aside during a batch; often none. */
+  private final List<MethodSpec> settles;
 
   /** {@code batch} is the mini-batch path, or null when the network has none. */
   TrainingEmitter(EmitContext ctx, BatchEmitter batch, Backend backend,
@@ -52,6 +54,8 @@ final class TrainingEmitter {
     this.batch = batch;
     this.backend = backend;
     this.layers = layers;
+    this.settles = layers.stream().map(LayerEmitter::settleGradient).filter(Objects::nonNull)
+        .toList();
     this.ctx = ctx;
     this.loss = ctx.network().loss().orElseThrow();
     this.ce = loss instanceof Loss.CrossEntropy;
@@ -135,7 +139,7 @@ final class TrainingEmitter {
     m.add(losses.outputDelta());
     if (batch == null) {
       m.add(backward());
-      m.addAll(settles());
+      m.addAll(settles);
     }
     if (ce) {
       m.addAll(losses.labelChecks());
@@ -390,14 +394,9 @@ final class TrainingEmitter {
     return m.addCode(ctx.helpers().perLayer("backward", blocks)).build();
   }
 
-  /** The layers' methods that settle gradient sums kept aside during a batch; often none. */
-  private List<MethodSpec> settles() {
-    return layers.stream().map(LayerEmitter::settleGradient).filter(Objects::nonNull).toList();
-  }
-
   /** Calls of {@link #settles}, where a batch's per-example gradients are complete. */
   private void settleCalls(MethodSpec.Builder m) {
-    for (MethodSpec s : settles()) {
+    for (MethodSpec s : settles) {
       m.addStatement("$N()", s);
     }
   }
