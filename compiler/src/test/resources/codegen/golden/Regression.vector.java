@@ -97,6 +97,12 @@ public final class Regression implements TrainableDoubleNetwork {
   private static final int LANES = SPECIES.length();
 
   /**
+   * The bits of one vector of {@link #SPECIES}: a constant that lets the JIT drop the lane folds
+   * that do not apply.
+   */
+  private static final int VECTOR_BITS = SPECIES.vectorBitSize();
+
+  /**
    * Examples per batched pass: mini-batches are processed CHUNK at a time.
    */
   private static final int CHUNK = 64;
@@ -178,6 +184,10 @@ public final class Regression implements TrainableDoubleNetwork {
   private final double[] predictionBatchZ = new double[64];
 
   private final double[] predictionBatchDelta = new double[64];
+
+  private final double[] columnsIn = new double[2560];
+
+  private final double[] columnsZ = new double[2560];
 
   /**
    * Creates the network with the seed of the .net file, {@value #DEFAULT_SEED}.
@@ -347,10 +357,38 @@ public final class Regression implements TrainableDoubleNetwork {
         DoubleVector w3 = DoubleVector.fromArray(SPECIES, w, o * 20 + 60 + j);
         acc30 = w3.fma(x0, acc30);
       }
-      double s00 = acc00.reduceLanes(VectorOperators.ADD);
-      double s10 = acc10.reduceLanes(VectorOperators.ADD);
-      double s20 = acc20.reduceLanes(VectorOperators.ADD);
-      double s30 = acc30.reduceLanes(VectorOperators.ADD);
+      DoubleVector foldAcc00 = acc00;
+      if (VECTOR_BITS > 256) {
+        foldAcc00 = ((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_256, 0)).add((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_256, 1));
+      }
+      if (VECTOR_BITS > 128) {
+        foldAcc00 = ((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_128, 0)).add((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_128, 1));
+      }
+      double s00 = foldAcc00.reduceLanes(VectorOperators.ADD);
+      DoubleVector foldAcc10 = acc10;
+      if (VECTOR_BITS > 256) {
+        foldAcc10 = ((DoubleVector) foldAcc10.reinterpretShape(DoubleVector.SPECIES_256, 0)).add((DoubleVector) foldAcc10.reinterpretShape(DoubleVector.SPECIES_256, 1));
+      }
+      if (VECTOR_BITS > 128) {
+        foldAcc10 = ((DoubleVector) foldAcc10.reinterpretShape(DoubleVector.SPECIES_128, 0)).add((DoubleVector) foldAcc10.reinterpretShape(DoubleVector.SPECIES_128, 1));
+      }
+      double s10 = foldAcc10.reduceLanes(VectorOperators.ADD);
+      DoubleVector foldAcc20 = acc20;
+      if (VECTOR_BITS > 256) {
+        foldAcc20 = ((DoubleVector) foldAcc20.reinterpretShape(DoubleVector.SPECIES_256, 0)).add((DoubleVector) foldAcc20.reinterpretShape(DoubleVector.SPECIES_256, 1));
+      }
+      if (VECTOR_BITS > 128) {
+        foldAcc20 = ((DoubleVector) foldAcc20.reinterpretShape(DoubleVector.SPECIES_128, 0)).add((DoubleVector) foldAcc20.reinterpretShape(DoubleVector.SPECIES_128, 1));
+      }
+      double s20 = foldAcc20.reduceLanes(VectorOperators.ADD);
+      DoubleVector foldAcc30 = acc30;
+      if (VECTOR_BITS > 256) {
+        foldAcc30 = ((DoubleVector) foldAcc30.reinterpretShape(DoubleVector.SPECIES_256, 0)).add((DoubleVector) foldAcc30.reinterpretShape(DoubleVector.SPECIES_256, 1));
+      }
+      if (VECTOR_BITS > 128) {
+        foldAcc30 = ((DoubleVector) foldAcc30.reinterpretShape(DoubleVector.SPECIES_128, 0)).add((DoubleVector) foldAcc30.reinterpretShape(DoubleVector.SPECIES_128, 1));
+      }
+      double s30 = foldAcc30.reduceLanes(VectorOperators.ADD);
       for (; j < 20; j++) {
         double x0 = x[0 + j];
         double w0 = w[o * 20 + 0 + j];
@@ -392,7 +430,14 @@ public final class Regression implements TrainableDoubleNetwork {
         DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, o * 40 + 0 + j);
         acc00 = w0.fma(x0, acc00);
       }
-      double s00 = acc00.reduceLanes(VectorOperators.ADD);
+      DoubleVector foldAcc00 = acc00;
+      if (VECTOR_BITS > 256) {
+        foldAcc00 = ((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_256, 0)).add((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_256, 1));
+      }
+      if (VECTOR_BITS > 128) {
+        foldAcc00 = ((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_128, 0)).add((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_128, 1));
+      }
+      double s00 = foldAcc00.reduceLanes(VectorOperators.ADD);
       for (; j < 40; j++) {
         double x0 = x[0 + j];
         double w0 = w[o * 40 + 0 + j];
@@ -862,15 +907,47 @@ public final class Regression implements TrainableDoubleNetwork {
   private void featuresForwardBatch(double[] x, int xOff, int m) {
     double[] w = featuresWeight;
     double[] b = featuresBias;
-    int mt = m / 4 * 4;
-    for (int s0 = 0; s0 < mt; s0 += 4) {
-      for (int o = 0; o < 40; o += 4) {
-        forwardTile4x4(w, o * 20, x, xOff + s0 * 20, 20, b, o, featuresBatchAct, s0 * 40 + o, 40);
+    if (m >= LANES) {
+      int mp = (m + LANES - 1) / LANES * LANES;
+      double[] xt = columnsIn;
+      double[] zt = columnsZ;
+      for (int s = 0; s < m; s++) {
+        int xo = xOff + s * 20;
+        for (int i = 0; i < 20; i++) {
+          xt[i * mp + s] = x[xo + i];
+        }
       }
-    }
-    for (int s0 = mt; s0 < m; s0++) {
-      for (int o = 0; o < 40; o += 4) {
-        forwardTile4x1(w, o * 20, x, xOff + s0 * 20, 20, b, o, featuresBatchAct, s0 * 40 + o, 40);
+      for (int s = m; s < mp; s++) {
+        for (int i = 0; i < 20; i++) {
+          xt[i * mp + s] = 0.0;
+        }
+      }
+      int vt = mp / (2 * LANES) * (2 * LANES);
+      for (int o = 0; o < 40; o += 8) {
+        for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
+          columnTile8x2(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
+        }
+        for (int s0 = vt; s0 < mp; s0 += LANES) {
+          columnTile8x1(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
+        }
+      }
+      for (int s = 0; s < m; s++) {
+        int zo = s * 40;
+        for (int o = 0; o < 40; o++) {
+          featuresBatchAct[zo + o] = zt[o * mp + s];
+        }
+      }
+    } else {
+      int mt = m / 4 * 4;
+      for (int s0 = 0; s0 < mt; s0 += 4) {
+        for (int o = 0; o < 40; o += 4) {
+          forwardTile4x4(w, o * 20, x, xOff + s0 * 20, 20, b, o, featuresBatchAct, s0 * 40 + o, 40);
+        }
+      }
+      for (int s0 = mt; s0 < m; s0++) {
+        for (int o = 0; o < 40; o += 4) {
+          forwardTile4x1(w, o * 20, x, xOff + s0 * 20, 20, b, o, featuresBatchAct, s0 * 40 + o, 40);
+        }
       }
     }
     for (int j = 0, end = m * 40; j < end; j++) {
@@ -931,15 +1008,47 @@ public final class Regression implements TrainableDoubleNetwork {
   private void predictionForwardBatch(double[] x, int xOff, int m) {
     double[] w = predictionWeight;
     double[] b = predictionBias;
-    int mt = m / 4 * 4;
-    for (int s0 = 0; s0 < mt; s0 += 4) {
-      for (int o = 0; o < 1; o += 1) {
-        forwardTile1x4(w, o * 40, x, xOff + s0 * 40, 40, b, o, predictionBatchZ, s0 * 1 + o, 1);
+    if (m >= LANES) {
+      int mp = (m + LANES - 1) / LANES * LANES;
+      double[] xt = columnsIn;
+      double[] zt = columnsZ;
+      for (int s = 0; s < m; s++) {
+        int xo = xOff + s * 40;
+        for (int i = 0; i < 40; i++) {
+          xt[i * mp + s] = x[xo + i];
+        }
       }
-    }
-    for (int s0 = mt; s0 < m; s0++) {
+      for (int s = m; s < mp; s++) {
+        for (int i = 0; i < 40; i++) {
+          xt[i * mp + s] = 0.0;
+        }
+      }
+      int vt = mp / (2 * LANES) * (2 * LANES);
       for (int o = 0; o < 1; o += 1) {
-        forwardTile1x1(w, o * 40, x, xOff + s0 * 40, 40, b, o, predictionBatchZ, s0 * 1 + o, 1);
+        for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
+          columnTile1x2(w, o * 40, 40, xt, s0, mp, b, o, zt, o * mp + s0);
+        }
+        for (int s0 = vt; s0 < mp; s0 += LANES) {
+          columnTile1x1(w, o * 40, 40, xt, s0, mp, b, o, zt, o * mp + s0);
+        }
+      }
+      for (int s = 0; s < m; s++) {
+        int zo = s * 1;
+        for (int o = 0; o < 1; o++) {
+          predictionBatchZ[zo + o] = zt[o * mp + s];
+        }
+      }
+    } else {
+      int mt = m / 4 * 4;
+      for (int s0 = 0; s0 < mt; s0 += 4) {
+        for (int o = 0; o < 1; o += 1) {
+          forwardTile1x4(w, o * 40, x, xOff + s0 * 40, 40, b, o, predictionBatchZ, s0 * 1 + o, 1);
+        }
+      }
+      for (int s0 = mt; s0 < m; s0++) {
+        for (int o = 0; o < 1; o += 1) {
+          forwardTile1x1(w, o * 40, x, xOff + s0 * 40, 40, b, o, predictionBatchZ, s0 * 1 + o, 1);
+        }
       }
     }
     for (int j = 0, end = m * 1; j < end; j++) {
@@ -1037,6 +1146,135 @@ public final class Regression implements TrainableDoubleNetwork {
         g[go + 0 + j] = t0 * der[go + 0 + j];
       }
     }
+  }
+
+  /**
+   * 8 rows × 2 vectors of examples of a layer's z, feature-major: z[zOff + r * ldx + k] = b[bOff + r] +
+   * Σ_i w[wOff + r * len + i] · x[xOff + i * ldx + k] over i < len, summed in registers.
+   */
+  private static void columnTile8x2(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
+      double[] b, int bOff, double[] z, int zOff) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a01 = DoubleVector.zero(SPECIES);
+    DoubleVector a10 = DoubleVector.zero(SPECIES);
+    DoubleVector a11 = DoubleVector.zero(SPECIES);
+    DoubleVector a20 = DoubleVector.zero(SPECIES);
+    DoubleVector a21 = DoubleVector.zero(SPECIES);
+    DoubleVector a30 = DoubleVector.zero(SPECIES);
+    DoubleVector a31 = DoubleVector.zero(SPECIES);
+    DoubleVector a40 = DoubleVector.zero(SPECIES);
+    DoubleVector a41 = DoubleVector.zero(SPECIES);
+    DoubleVector a50 = DoubleVector.zero(SPECIES);
+    DoubleVector a51 = DoubleVector.zero(SPECIES);
+    DoubleVector a60 = DoubleVector.zero(SPECIES);
+    DoubleVector a61 = DoubleVector.zero(SPECIES);
+    DoubleVector a70 = DoubleVector.zero(SPECIES);
+    DoubleVector a71 = DoubleVector.zero(SPECIES);
+    for (int i = 0; i < len; i++) {
+      int xo = xOff + i * ldx;
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, w[wOff + i]);
+      a00 = x0.fma(d0, a00);
+      a01 = x1.fma(d0, a01);
+      DoubleVector d1 = DoubleVector.broadcast(SPECIES, w[wOff + 1 * len + i]);
+      a10 = x0.fma(d1, a10);
+      a11 = x1.fma(d1, a11);
+      DoubleVector d2 = DoubleVector.broadcast(SPECIES, w[wOff + 2 * len + i]);
+      a20 = x0.fma(d2, a20);
+      a21 = x1.fma(d2, a21);
+      DoubleVector d3 = DoubleVector.broadcast(SPECIES, w[wOff + 3 * len + i]);
+      a30 = x0.fma(d3, a30);
+      a31 = x1.fma(d3, a31);
+      DoubleVector d4 = DoubleVector.broadcast(SPECIES, w[wOff + 4 * len + i]);
+      a40 = x0.fma(d4, a40);
+      a41 = x1.fma(d4, a41);
+      DoubleVector d5 = DoubleVector.broadcast(SPECIES, w[wOff + 5 * len + i]);
+      a50 = x0.fma(d5, a50);
+      a51 = x1.fma(d5, a51);
+      DoubleVector d6 = DoubleVector.broadcast(SPECIES, w[wOff + 6 * len + i]);
+      a60 = x0.fma(d6, a60);
+      a61 = x1.fma(d6, a61);
+      DoubleVector d7 = DoubleVector.broadcast(SPECIES, w[wOff + 7 * len + i]);
+      a70 = x0.fma(d7, a70);
+      a71 = x1.fma(d7, a71);
+    }
+    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
+    a00.add(b0).intoArray(z, zOff + 0 * ldx);
+    a01.add(b0).intoArray(z, zOff + 0 * ldx + 1 * LANES);
+    DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
+    a10.add(b1).intoArray(z, zOff + 1 * ldx);
+    a11.add(b1).intoArray(z, zOff + 1 * ldx + 1 * LANES);
+    DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
+    a20.add(b2).intoArray(z, zOff + 2 * ldx);
+    a21.add(b2).intoArray(z, zOff + 2 * ldx + 1 * LANES);
+    DoubleVector b3 = DoubleVector.broadcast(SPECIES, b[bOff + 3]);
+    a30.add(b3).intoArray(z, zOff + 3 * ldx);
+    a31.add(b3).intoArray(z, zOff + 3 * ldx + 1 * LANES);
+    DoubleVector b4 = DoubleVector.broadcast(SPECIES, b[bOff + 4]);
+    a40.add(b4).intoArray(z, zOff + 4 * ldx);
+    a41.add(b4).intoArray(z, zOff + 4 * ldx + 1 * LANES);
+    DoubleVector b5 = DoubleVector.broadcast(SPECIES, b[bOff + 5]);
+    a50.add(b5).intoArray(z, zOff + 5 * ldx);
+    a51.add(b5).intoArray(z, zOff + 5 * ldx + 1 * LANES);
+    DoubleVector b6 = DoubleVector.broadcast(SPECIES, b[bOff + 6]);
+    a60.add(b6).intoArray(z, zOff + 6 * ldx);
+    a61.add(b6).intoArray(z, zOff + 6 * ldx + 1 * LANES);
+    DoubleVector b7 = DoubleVector.broadcast(SPECIES, b[bOff + 7]);
+    a70.add(b7).intoArray(z, zOff + 7 * ldx);
+    a71.add(b7).intoArray(z, zOff + 7 * ldx + 1 * LANES);
+  }
+
+  /**
+   * 8 rows × 1 vectors of examples of a layer's z, feature-major: z[zOff + r * ldx + k] = b[bOff + r] +
+   * Σ_i w[wOff + r * len + i] · x[xOff + i * ldx + k] over i < len, summed in registers.
+   */
+  private static void columnTile8x1(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
+      double[] b, int bOff, double[] z, int zOff) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a10 = DoubleVector.zero(SPECIES);
+    DoubleVector a20 = DoubleVector.zero(SPECIES);
+    DoubleVector a30 = DoubleVector.zero(SPECIES);
+    DoubleVector a40 = DoubleVector.zero(SPECIES);
+    DoubleVector a50 = DoubleVector.zero(SPECIES);
+    DoubleVector a60 = DoubleVector.zero(SPECIES);
+    DoubleVector a70 = DoubleVector.zero(SPECIES);
+    for (int i = 0; i < len; i++) {
+      int xo = xOff + i * ldx;
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, w[wOff + i]);
+      a00 = x0.fma(d0, a00);
+      DoubleVector d1 = DoubleVector.broadcast(SPECIES, w[wOff + 1 * len + i]);
+      a10 = x0.fma(d1, a10);
+      DoubleVector d2 = DoubleVector.broadcast(SPECIES, w[wOff + 2 * len + i]);
+      a20 = x0.fma(d2, a20);
+      DoubleVector d3 = DoubleVector.broadcast(SPECIES, w[wOff + 3 * len + i]);
+      a30 = x0.fma(d3, a30);
+      DoubleVector d4 = DoubleVector.broadcast(SPECIES, w[wOff + 4 * len + i]);
+      a40 = x0.fma(d4, a40);
+      DoubleVector d5 = DoubleVector.broadcast(SPECIES, w[wOff + 5 * len + i]);
+      a50 = x0.fma(d5, a50);
+      DoubleVector d6 = DoubleVector.broadcast(SPECIES, w[wOff + 6 * len + i]);
+      a60 = x0.fma(d6, a60);
+      DoubleVector d7 = DoubleVector.broadcast(SPECIES, w[wOff + 7 * len + i]);
+      a70 = x0.fma(d7, a70);
+    }
+    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
+    a00.add(b0).intoArray(z, zOff + 0 * ldx);
+    DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
+    a10.add(b1).intoArray(z, zOff + 1 * ldx);
+    DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
+    a20.add(b2).intoArray(z, zOff + 2 * ldx);
+    DoubleVector b3 = DoubleVector.broadcast(SPECIES, b[bOff + 3]);
+    a30.add(b3).intoArray(z, zOff + 3 * ldx);
+    DoubleVector b4 = DoubleVector.broadcast(SPECIES, b[bOff + 4]);
+    a40.add(b4).intoArray(z, zOff + 4 * ldx);
+    DoubleVector b5 = DoubleVector.broadcast(SPECIES, b[bOff + 5]);
+    a50.add(b5).intoArray(z, zOff + 5 * ldx);
+    DoubleVector b6 = DoubleVector.broadcast(SPECIES, b[bOff + 6]);
+    a60.add(b6).intoArray(z, zOff + 6 * ldx);
+    DoubleVector b7 = DoubleVector.broadcast(SPECIES, b[bOff + 7]);
+    a70.add(b7).intoArray(z, zOff + 7 * ldx);
   }
 
   /**
@@ -1172,10 +1410,38 @@ public final class Regression implements TrainableDoubleNetwork {
       DoubleVector w3 = DoubleVector.fromArray(SPECIES, w, wOff + 3 * len + j);
       acc30 = w3.fma(x0, acc30);
     }
-    double s00 = acc00.reduceLanes(VectorOperators.ADD);
-    double s10 = acc10.reduceLanes(VectorOperators.ADD);
-    double s20 = acc20.reduceLanes(VectorOperators.ADD);
-    double s30 = acc30.reduceLanes(VectorOperators.ADD);
+    DoubleVector foldAcc00 = acc00;
+    if (VECTOR_BITS > 256) {
+      foldAcc00 = ((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_256, 0)).add((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_256, 1));
+    }
+    if (VECTOR_BITS > 128) {
+      foldAcc00 = ((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_128, 0)).add((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_128, 1));
+    }
+    double s00 = foldAcc00.reduceLanes(VectorOperators.ADD);
+    DoubleVector foldAcc10 = acc10;
+    if (VECTOR_BITS > 256) {
+      foldAcc10 = ((DoubleVector) foldAcc10.reinterpretShape(DoubleVector.SPECIES_256, 0)).add((DoubleVector) foldAcc10.reinterpretShape(DoubleVector.SPECIES_256, 1));
+    }
+    if (VECTOR_BITS > 128) {
+      foldAcc10 = ((DoubleVector) foldAcc10.reinterpretShape(DoubleVector.SPECIES_128, 0)).add((DoubleVector) foldAcc10.reinterpretShape(DoubleVector.SPECIES_128, 1));
+    }
+    double s10 = foldAcc10.reduceLanes(VectorOperators.ADD);
+    DoubleVector foldAcc20 = acc20;
+    if (VECTOR_BITS > 256) {
+      foldAcc20 = ((DoubleVector) foldAcc20.reinterpretShape(DoubleVector.SPECIES_256, 0)).add((DoubleVector) foldAcc20.reinterpretShape(DoubleVector.SPECIES_256, 1));
+    }
+    if (VECTOR_BITS > 128) {
+      foldAcc20 = ((DoubleVector) foldAcc20.reinterpretShape(DoubleVector.SPECIES_128, 0)).add((DoubleVector) foldAcc20.reinterpretShape(DoubleVector.SPECIES_128, 1));
+    }
+    double s20 = foldAcc20.reduceLanes(VectorOperators.ADD);
+    DoubleVector foldAcc30 = acc30;
+    if (VECTOR_BITS > 256) {
+      foldAcc30 = ((DoubleVector) foldAcc30.reinterpretShape(DoubleVector.SPECIES_256, 0)).add((DoubleVector) foldAcc30.reinterpretShape(DoubleVector.SPECIES_256, 1));
+    }
+    if (VECTOR_BITS > 128) {
+      foldAcc30 = ((DoubleVector) foldAcc30.reinterpretShape(DoubleVector.SPECIES_128, 0)).add((DoubleVector) foldAcc30.reinterpretShape(DoubleVector.SPECIES_128, 1));
+    }
+    double s30 = foldAcc30.reduceLanes(VectorOperators.ADD);
     for (; j < len; j++) {
       double x0 = x[xOff + 0 * len + j];
       double w0 = w[wOff + 0 * len + j];
@@ -1291,6 +1557,44 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
+   * 1 rows × 2 vectors of examples of a layer's z, feature-major: z[zOff + r * ldx + k] = b[bOff + r] +
+   * Σ_i w[wOff + r * len + i] · x[xOff + i * ldx + k] over i < len, summed in registers.
+   */
+  private static void columnTile1x2(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
+      double[] b, int bOff, double[] z, int zOff) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a01 = DoubleVector.zero(SPECIES);
+    for (int i = 0; i < len; i++) {
+      int xo = xOff + i * ldx;
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, w[wOff + i]);
+      a00 = x0.fma(d0, a00);
+      a01 = x1.fma(d0, a01);
+    }
+    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
+    a00.add(b0).intoArray(z, zOff + 0 * ldx);
+    a01.add(b0).intoArray(z, zOff + 0 * ldx + 1 * LANES);
+  }
+
+  /**
+   * 1 rows × 1 vectors of examples of a layer's z, feature-major: z[zOff + r * ldx + k] = b[bOff + r] +
+   * Σ_i w[wOff + r * len + i] · x[xOff + i * ldx + k] over i < len, summed in registers.
+   */
+  private static void columnTile1x1(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
+      double[] b, int bOff, double[] z, int zOff) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    for (int i = 0; i < len; i++) {
+      int xo = xOff + i * ldx;
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, w[wOff + i]);
+      a00 = x0.fma(d0, a00);
+    }
+    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
+    a00.add(b0).intoArray(z, zOff + 0 * ldx);
+  }
+
+  /**
    * 1 rows × 4 examples of a layer's z: z[zOff + u * ldz + r] = w[wOff + r * len ..] · x[xOff + u * len ..]
    * + b[bOff + r], as vector dot products of length len.
    */
@@ -1348,7 +1652,14 @@ public final class Regression implements TrainableDoubleNetwork {
       DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wOff + 0 * len + j);
       acc00 = w0.fma(x0, acc00);
     }
-    double s00 = acc00.reduceLanes(VectorOperators.ADD);
+    DoubleVector foldAcc00 = acc00;
+    if (VECTOR_BITS > 256) {
+      foldAcc00 = ((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_256, 0)).add((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_256, 1));
+    }
+    if (VECTOR_BITS > 128) {
+      foldAcc00 = ((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_128, 0)).add((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_128, 1));
+    }
+    double s00 = foldAcc00.reduceLanes(VectorOperators.ADD);
     for (; j < len; j++) {
       double x0 = x[xOff + 0 * len + j];
       double w0 = w[wOff + 0 * len + j];

@@ -219,6 +219,27 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
   public static final int VECTOR_FORWARD_EXAMPLES = 4;
 
   /**
+   * Vector backend: whether the batched forward pass of {@code layer} runs with examples in the
+   * vector lanes ({@link #VECTOR_COLUMN_ROWS} rows × {@link #VECTOR_COLUMN_VECTORS} vectors of
+   * examples, one broadcast weight per row and input) instead of dot products along the inputs.
+   * A dot product ends in a reduction across the lanes, which JDK 17 sums one lane after another
+   * (15 dependent adds for 16 floats); the column tiles have no reduction but need the chunk's
+   * inputs transposed, feature-major, and their outputs transposed back.
+   */
+  public boolean columnForward(Layer layer) {
+    return layer.inSize() <= VECTOR_COLUMN_MAX_INPUTS;
+  }
+
+  /** The most inputs of a layer whose batched forward runs in column tiles. */
+  public static final int VECTOR_COLUMN_MAX_INPUTS = Integer.MAX_VALUE;
+
+  /** Vector backend: output rows of a column tile of the forward pass. */
+  public static final int VECTOR_COLUMN_ROWS = 8;
+
+  /** Vector backend: vectors of examples of a column tile of the forward pass. */
+  public static final int VECTOR_COLUMN_VECTORS = 2;
+
+  /**
    * Vector backend: rows of a backward register tile (weight rows for ∂W, examples for Δ_prev).
    * With {@link #VECTOR_TILE_VECTORS} vectors per row that is 16 accumulators, plus 4 loaded
    * vectors and a broadcast. Each tile sums over the whole chunk (examples for ∂W, output rows

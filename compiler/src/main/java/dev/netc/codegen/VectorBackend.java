@@ -111,7 +111,26 @@ final class VectorBackend implements Backend {
         }
       }
     }
+    int columnIn = 0;
+    int columnOut = 0;
+    for (Layer l : ctx.network().layers()) {
+      if (ctx.policy().columnForward(l)) {
+        columnIn = Math.max(columnIn, l.inSize());
+        columnOut = Math.max(columnOut, l.outSize());
+      }
+    }
+    if (columnIn > 0) {
+      // Rows of mp <= CHUNK rounded up to the widest vector's lanes: 512 bits.
+      int padded = (chunk + widestLanes() - 1) / widestLanes() * widestLanes();
+      f.add(ctx.buffer("columnsIn", columnIn * padded));
+      f.add(ctx.buffer("columnsZ", columnOut * padded));
+    }
     return f;
+  }
+
+  /** Lanes of a 512-bit vector of the network's precision: the widest species a plan picks. */
+  private int widestLanes() {
+    return ctx.precision() == dev.netc.ir.Precision.FLOAT ? 16 : 8;
   }
 
   @Override

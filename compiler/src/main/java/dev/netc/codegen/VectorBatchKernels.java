@@ -56,6 +56,21 @@ final class VectorBatchKernels implements BatchKernels {
   }
 
   private void vectorForward(CodeBlock.Builder c, int index, int in, int out) {
+    Layer layer = ctx.network().layers().get(index);
+    if (ctx.policy().columnForward(layer)) {
+      c.beginControlFlow("if (m >= LANES)");
+      columnForward(c, index, in, out);
+      c.nextControlFlow("else");
+      dotForward(c, index, in, out);
+      c.endControlFlow();
+    } else {
+      dotForward(c, index, in, out);
+    }
+    activationPass(c, index, out);
+  }
+
+  /** z of the chunk by dot-product tiles: rows × examples, each ending in a lane reduction. */
+  private void dotForward(CodeBlock.Builder c, int index, int in, int out) {
     int rows = ctx.policy().forwardRows(ctx.network().layers().get(index));
     int rowsTiled = out / rows * rows;
     int examples = CodegenPolicy.VECTOR_FORWARD_EXAMPLES;
@@ -66,7 +81,59 @@ final class VectorBatchKernels implements BatchKernels {
     c.beginControlFlow("for (int s0 = mt; s0 < m; s0++)");
     vectorRows(c, index, rows, rowsTiled, 1, in, out);
     c.endControlFlow();
-    activationPass(c, index, out);
+  }
+
+  /**
+   * z of the chunk by column tiles ({@link CodegenPolicy#columnForward}): the inputs transposed
+   * into {@code columnsIn} (feature-major, {@code mp} examples per row, the padding lanes zero),
+   * tiles of rows × vectors of examples into {@code columnsZ}, then z transposed back to the
+   * batch-major buffer the activation pass reads.
+   */
+  private void columnForward(CodeBlock.Builder c, int index, int in, int out) {
+    Names.BatchNames bn = ctx.names().batch(index);
+    String zs = ctx.isOutput(index) ? bn.z() : bn.act();
+    c.addStatement("int mp = (m + LANES - 1) / LANES * LANES");
+    c.addStatement("$T xt = columnsIn", ctx.array());
+    c.addStatement("$T zt = columnsZ", ctx.array());
+    c.beginControlFlow("for (int s = 0; s < m; s++)");
+    c.addStatement("int xo = xOff + s * $L", in);
+    c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
+    c.addStatement("xt[i * mp + s] = x[xo + i]");
+    c.endControlFlow();
+    c.endControlFlow();
+    c.beginControlFlow("for (int s = m; s < mp; s++)");
+    c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
+    c.addStatement("xt[i * mp + s] = $L", ctx.lit(0));
+    c.endControlFlow();
+    c.endControlFlow();
+    int vecs = CodegenPolicy.VECTOR_COLUMN_VECTORS;
+    c.addStatement("int vt = mp / ($L * LANES) * ($L * LANES)", vecs, vecs);
+    int rows = Math.min(CodegenPolicy.VECTOR_COLUMN_ROWS, out);
+    int rowsTiled = out / rows * rows;
+    columnRows(c, rows, 0, rowsTiled, in);
+    if (rowsTiled < out) {
+      columnRows(c, out - rowsTiled, rowsTiled, out, in);
+    }
+    c.beginControlFlow("for (int s = 0; s < m; s++)");
+    c.addStatement("int zo = s * $L", out);
+    c.beginControlFlow("for (int o = 0; o < $L; o++)", out);
+    c.addStatement("$N[zo + o] = zt[o * mp + s]", zs);
+    c.endControlFlow();
+    c.endControlFlow();
+  }
+
+  /** Column tiles of {@code rows} rows for the output rows {@code from} .. {@code to} - 1 (a multiple of rows apart). */
+  private void columnRows(CodeBlock.Builder c, int rows, int from, int to, int in) {
+    int vecs = CodegenPolicy.VECTOR_COLUMN_VECTORS;
+    String call = "$N(w, o * " + in + ", " + in + ", xt, s0, mp, b, o, zt, o * mp + s0)";
+    c.beginControlFlow("for (int o = $L; o < $L; o += $L)", from, to, rows);
+    c.beginControlFlow("for (int s0 = 0; s0 < vt; s0 += $L * LANES)", vecs);
+    c.addStatement(call, tiles.columns(rows, vecs));
+    c.endControlFlow();
+    c.beginControlFlow("for (int s0 = vt; s0 < mp; s0 += LANES)");
+    c.addStatement(call, tiles.columns(rows, 1));
+    c.endControlFlow();
+    c.endControlFlow();
   }
 
   private void vectorRows(CodeBlock.Builder c, int index, int rows, int rowsTiled, int cols,

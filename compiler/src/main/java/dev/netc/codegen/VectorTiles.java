@@ -66,6 +66,43 @@ final class VectorTiles {
   }
 
   /**
+   * The column tile of the forward pass: {@code rows} output rows × {@code vecs} vectors of
+   * examples, the inputs feature-major ({@code x[xOff + i * ldx + example]}), each weight
+   * broadcast once per tile; z (bias included) written feature-major with the same stride.
+   * Returns its method's name.
+   */
+  String columns(int rows, int vecs) {
+    return tile("columnTile" + rows + "x" + vecs, name -> {
+      CodeBlock.Builder c = CodeBlock.builder();
+      zeroAccumulators(c, rows, vecs);
+      c.beginControlFlow("for (int i = 0; i < len; i++)");
+      accumulate(c, rows, vecs, "x", "xOff + i * ldx", null,
+          r -> "w[wOff + " + (r == 0 ? "" : r + " * len + ") + "i]");
+      c.endControlFlow();
+      ClassName v = loops.vectorType();
+      for (int r = 0; r < rows; r++) {
+        c.addStatement("$T b$L = $T.broadcast(SPECIES, b[bOff + $L])", v, r, v, r);
+        for (int u = 0; u < vecs; u++) {
+          c.addStatement("a$L$L.add(b$L).intoArray(z, zOff + $L * ldx$L)", r, u, r, r, lanes(u));
+        }
+      }
+      return MethodSpec.methodBuilder(name)
+          .addJavadoc("$L rows × $L vectors of examples of a layer's z, feature-major: "
+              + "z[zOff + r * ldx + k] = b[bOff + r] +\nΣ_i w[wOff + r * len + i] · "
+              + "x[xOff + i * ldx + k] over i < len, summed in registers.\n", rows, vecs)
+          .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+          .addParameter(ctx.array(), "w").addParameter(TypeName.INT, "wOff")
+          .addParameter(TypeName.INT, "len")
+          .addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff")
+          .addParameter(TypeName.INT, "ldx")
+          .addParameter(ctx.array(), "b").addParameter(TypeName.INT, "bOff")
+          .addParameter(ctx.array(), "z").addParameter(TypeName.INT, "zOff")
+          .addCode(c.build())
+          .build();
+    });
+  }
+
+  /**
    * The ∂W tile of {@code rows} rows × {@code vecs} vectors: sums over the m examples in
    * registers, then adds to {@code gw} once. Returns its method's name.
    */
