@@ -164,6 +164,12 @@ public final class Iris implements TrainableFloatNetwork {
    */
   private double learningRate = LEARNING_RATE;
 
+  private final float[] rowW = new float[16];
+
+  private final float[] rowS1 = new float[16];
+
+  private final float[] rowS2 = new float[16];
+
   /**
    * Creates the network with the seed of the .net file, {@value #DEFAULT_SEED}.
    */
@@ -447,6 +453,16 @@ public final class Iris implements TrainableFloatNetwork {
    */
   @Override
   public float trainBatch(float[] xs, float[] targets, int n) {
+    if (n == 1) {
+      // One example: the online step, one pass over each layer's weights.
+      checkBatch(xs.length, n, INPUT_SIZE, "input");
+      checkBatch(targets.length, n, TARGET_WIDTH, "target");
+      checkLabels(targets, n);
+      int e = 0;
+      double scale = lossScale(1);
+      float total = trainOnline(xs, 0, (int) targets[e], scale);
+      return (float) (total * scale);
+    }
     float total = sumGradients(xs, targets, n);
     double scale = lossScale(n);
     step(scale);
@@ -538,6 +554,16 @@ public final class Iris implements TrainableFloatNetwork {
    * Allocates nothing.
    */
   public float trainBatch(float[] xs, int[] labels, int n) {
+    if (n == 1) {
+      // One example: the online step, one pass over each layer's weights.
+      checkBatch(xs.length, n, INPUT_SIZE, "input");
+      checkBatch(labels.length, n, 1, "label");
+      checkLabels(labels, n);
+      int e = 0;
+      double scale = lossScale(1);
+      float total = trainOnline(xs, 0, labels[e], scale);
+      return (float) (total * scale);
+    }
     float total = sumGradients(xs, labels, n);
     double scale = lossScale(n);
     step(scale);
@@ -551,9 +577,7 @@ public final class Iris implements TrainableFloatNetwork {
     checkLength(x.length, INPUT_SIZE, "input");
     checkLabel(label);
     double scale = lossScale(1);
-    zeroGradient();
-    float total = trainExample(x, 0, label);
-    step(scale);
+    float total = trainOnline(x, 0, label, scale);
     return (float) (total * scale);
   }
 
@@ -763,6 +787,294 @@ public final class Iris implements TrainableFloatNetwork {
   private float evalExample(float[] xs, int xOff, int label) {
     forward(xs, xOff);
     return exampleLoss(label);
+  }
+
+  /**
+   * One optimizer step on the example at {@code xs[xOff]}, its gradient times {@code scale}
+   * fused into the update; returns its unscaled loss.
+   */
+  private float trainOnline(float[] xs, int xOff, int label, double scale) {
+    forward(xs, xOff);
+    float total = exampleLoss(label);
+    outputDelta(label);
+    onlineStep(scale);
+    return total;
+  }
+
+  /**
+   * Back-propagates the current example's output delta and applies the optimizer with its gradient
+   * times {@code scale}, layer by layer, in one pass over each layer's weights.
+   */
+  private void onlineStep(double scale) {
+    stepCount++;
+    float stepSize = (float) (learningRate / (1.0 - Math.pow(0.9, stepCount)));
+    float bc2Sqrt = (float) (Math.sqrt(1.0 - Math.pow(0.999, stepCount)));
+    logitsOnline(scale, stepSize, bc2Sqrt);
+    hiddenOnline(scale, stepSize, bc2Sqrt);
+  }
+
+  /**
+   * Layer hidden, one example: gradient and optimizer update fused in one pass over the weights.
+   */
+  private void hiddenOnline(double scale, float stepSize, float bc2Sqrt) {
+    float[] w = hiddenWeight;
+    float[] b = hiddenBias;
+    float[] d = hiddenDelta;
+    float[] x = input;
+    float[] wbuf = hiddenWeightExpAvg;
+    float[] bbuf = hiddenBiasExpAvg;
+    float[] wv2 = hiddenWeightExpAvgSq;
+    float[] bv = hiddenBiasExpAvgSq;
+    float[] wr = rowW;
+    float[] br = rowS1;
+    float[] vr = rowS2;
+    for (int o = 0; o < 16; o++) {
+      float dk = d[o];
+      float ds = (float) (dk * scale);
+      float wi = b[o];
+      float gi = ds;
+      {
+        float mi = BETA1 * bbuf[o] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * bv[o] + ONE_MINUS_BETA2 * gi * gi;
+        bbuf[o] = mi;
+        bv[o] = vi;
+        b[o] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      int k = o * 4;
+      {
+        wi = w[k + 0];
+        gi = ds * x[0];
+        float mi = BETA1 * wbuf[k + 0] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 0] + ONE_MINUS_BETA2 * gi * gi;
+        wbuf[k + 0] = mi;
+        wv2[k + 0] = vi;
+        w[k + 0] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      {
+        wi = w[k + 1];
+        gi = ds * x[1];
+        float mi = BETA1 * wbuf[k + 1] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 1] + ONE_MINUS_BETA2 * gi * gi;
+        wbuf[k + 1] = mi;
+        wv2[k + 1] = vi;
+        w[k + 1] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      {
+        wi = w[k + 2];
+        gi = ds * x[2];
+        float mi = BETA1 * wbuf[k + 2] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 2] + ONE_MINUS_BETA2 * gi * gi;
+        wbuf[k + 2] = mi;
+        wv2[k + 2] = vi;
+        w[k + 2] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      {
+        wi = w[k + 3];
+        gi = ds * x[3];
+        float mi = BETA1 * wbuf[k + 3] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 3] + ONE_MINUS_BETA2 * gi * gi;
+        wbuf[k + 3] = mi;
+        wv2[k + 3] = vi;
+        w[k + 3] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+    }
+  }
+
+  /**
+   * Layer logits, one example: delta of the previous layer (old weights), gradient and optimizer update fused in one pass over the weights.
+   */
+  private void logitsOnline(double scale, float stepSize, float bc2Sqrt) {
+    float[] w = logitsWeight;
+    float[] b = logitsBias;
+    float[] d = logitsDelta;
+    float[] x = hiddenAct;
+    float[] wbuf = logitsWeightExpAvg;
+    float[] bbuf = logitsBiasExpAvg;
+    float[] wv2 = logitsWeightExpAvgSq;
+    float[] bv = logitsBiasExpAvgSq;
+    float[] wr = rowW;
+    float[] br = rowS1;
+    float[] vr = rowS2;
+    float[] g = hiddenDelta;
+    Arrays.fill(g, 0.0f);
+    for (int o = 0; o < 3; o++) {
+      float dk = d[o];
+      float ds = (float) (dk * scale);
+      float wi = b[o];
+      float gi = ds;
+      {
+        float mi = BETA1 * bbuf[o] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * bv[o] + ONE_MINUS_BETA2 * gi * gi;
+        bbuf[o] = mi;
+        bv[o] = vi;
+        b[o] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      int k = o * 16;
+      {
+        wi = w[k + 0];
+        g[0] += dk * wi;
+        gi = ds * x[0];
+        float mi = BETA1 * wbuf[k + 0] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 0] + ONE_MINUS_BETA2 * gi * gi;
+        wbuf[k + 0] = mi;
+        wv2[k + 0] = vi;
+        w[k + 0] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      {
+        wi = w[k + 1];
+        g[1] += dk * wi;
+        gi = ds * x[1];
+        float mi = BETA1 * wbuf[k + 1] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 1] + ONE_MINUS_BETA2 * gi * gi;
+        wbuf[k + 1] = mi;
+        wv2[k + 1] = vi;
+        w[k + 1] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      {
+        wi = w[k + 2];
+        g[2] += dk * wi;
+        gi = ds * x[2];
+        float mi = BETA1 * wbuf[k + 2] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 2] + ONE_MINUS_BETA2 * gi * gi;
+        wbuf[k + 2] = mi;
+        wv2[k + 2] = vi;
+        w[k + 2] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      {
+        wi = w[k + 3];
+        g[3] += dk * wi;
+        gi = ds * x[3];
+        float mi = BETA1 * wbuf[k + 3] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 3] + ONE_MINUS_BETA2 * gi * gi;
+        wbuf[k + 3] = mi;
+        wv2[k + 3] = vi;
+        w[k + 3] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      {
+        wi = w[k + 4];
+        g[4] += dk * wi;
+        gi = ds * x[4];
+        float mi = BETA1 * wbuf[k + 4] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 4] + ONE_MINUS_BETA2 * gi * gi;
+        wbuf[k + 4] = mi;
+        wv2[k + 4] = vi;
+        w[k + 4] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      {
+        wi = w[k + 5];
+        g[5] += dk * wi;
+        gi = ds * x[5];
+        float mi = BETA1 * wbuf[k + 5] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 5] + ONE_MINUS_BETA2 * gi * gi;
+        wbuf[k + 5] = mi;
+        wv2[k + 5] = vi;
+        w[k + 5] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      {
+        wi = w[k + 6];
+        g[6] += dk * wi;
+        gi = ds * x[6];
+        float mi = BETA1 * wbuf[k + 6] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 6] + ONE_MINUS_BETA2 * gi * gi;
+        wbuf[k + 6] = mi;
+        wv2[k + 6] = vi;
+        w[k + 6] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      {
+        wi = w[k + 7];
+        g[7] += dk * wi;
+        gi = ds * x[7];
+        float mi = BETA1 * wbuf[k + 7] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 7] + ONE_MINUS_BETA2 * gi * gi;
+        wbuf[k + 7] = mi;
+        wv2[k + 7] = vi;
+        w[k + 7] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      {
+        wi = w[k + 8];
+        g[8] += dk * wi;
+        gi = ds * x[8];
+        float mi = BETA1 * wbuf[k + 8] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 8] + ONE_MINUS_BETA2 * gi * gi;
+        wbuf[k + 8] = mi;
+        wv2[k + 8] = vi;
+        w[k + 8] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      {
+        wi = w[k + 9];
+        g[9] += dk * wi;
+        gi = ds * x[9];
+        float mi = BETA1 * wbuf[k + 9] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 9] + ONE_MINUS_BETA2 * gi * gi;
+        wbuf[k + 9] = mi;
+        wv2[k + 9] = vi;
+        w[k + 9] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      {
+        wi = w[k + 10];
+        g[10] += dk * wi;
+        gi = ds * x[10];
+        float mi = BETA1 * wbuf[k + 10] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 10] + ONE_MINUS_BETA2 * gi * gi;
+        wbuf[k + 10] = mi;
+        wv2[k + 10] = vi;
+        w[k + 10] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      {
+        wi = w[k + 11];
+        g[11] += dk * wi;
+        gi = ds * x[11];
+        float mi = BETA1 * wbuf[k + 11] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 11] + ONE_MINUS_BETA2 * gi * gi;
+        wbuf[k + 11] = mi;
+        wv2[k + 11] = vi;
+        w[k + 11] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      {
+        wi = w[k + 12];
+        g[12] += dk * wi;
+        gi = ds * x[12];
+        float mi = BETA1 * wbuf[k + 12] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 12] + ONE_MINUS_BETA2 * gi * gi;
+        wbuf[k + 12] = mi;
+        wv2[k + 12] = vi;
+        w[k + 12] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      {
+        wi = w[k + 13];
+        g[13] += dk * wi;
+        gi = ds * x[13];
+        float mi = BETA1 * wbuf[k + 13] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 13] + ONE_MINUS_BETA2 * gi * gi;
+        wbuf[k + 13] = mi;
+        wv2[k + 13] = vi;
+        w[k + 13] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      {
+        wi = w[k + 14];
+        g[14] += dk * wi;
+        gi = ds * x[14];
+        float mi = BETA1 * wbuf[k + 14] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 14] + ONE_MINUS_BETA2 * gi * gi;
+        wbuf[k + 14] = mi;
+        wv2[k + 14] = vi;
+        w[k + 14] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      {
+        wi = w[k + 15];
+        g[15] += dk * wi;
+        gi = ds * x[15];
+        float mi = BETA1 * wbuf[k + 15] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 15] + ONE_MINUS_BETA2 * gi * gi;
+        wbuf[k + 15] = mi;
+        wv2[k + 15] = vi;
+        w[k + 15] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+    }
+    float[] pz = hiddenZ;
+    for (int i = 0; i < 16; i++) {
+      g[i] *= (float) ((((double) pz[i]) > 0.0 ? 1.0 : 0.0));
+    }
   }
 
   /**

@@ -138,6 +138,10 @@ public final class Xor implements TrainableFloatNetwork {
    */
   private double learningRate = LEARNING_RATE;
 
+  private final float[] rowW = new float[4];
+
+  private final float[] rowS1 = new float[4];
+
   /**
    * Creates the network with the seed of the .net file, {@value #DEFAULT_SEED}.
    */
@@ -364,6 +368,15 @@ public final class Xor implements TrainableFloatNetwork {
    */
   @Override
   public float trainBatch(float[] xs, float[] targets, int n) {
+    if (n == 1) {
+      // One example: the online step, one pass over each layer's weights.
+      checkBatch(xs.length, n, INPUT_SIZE, "input");
+      checkBatch(targets.length, n, TARGET_WIDTH, "target");
+      int e = 0;
+      double scale = lossScale(1);
+      float total = trainOnline(xs, 0, targets, e * TARGET_WIDTH, scale);
+      return (float) (total * scale);
+    }
     float total = sumGradients(xs, targets, n);
     double scale = lossScale(n);
     step(scale);
@@ -570,6 +583,137 @@ public final class Xor implements TrainableFloatNetwork {
   private float evalExample(float[] xs, int xOff, float[] t, int tOff) {
     forward(xs, xOff);
     return exampleLoss(t, tOff);
+  }
+
+  /**
+   * One optimizer step on the example at {@code xs[xOff]}, its gradient times {@code scale}
+   * fused into the update; returns its unscaled loss.
+   */
+  private float trainOnline(float[] xs, int xOff, float[] t, int tOff, double scale) {
+    forward(xs, xOff);
+    float total = exampleLoss(t, tOff);
+    outputDelta(t, tOff);
+    onlineStep(scale);
+    return total;
+  }
+
+  /**
+   * Back-propagates the current example's output delta and applies the optimizer with its gradient
+   * times {@code scale}, layer by layer, in one pass over each layer's weights.
+   */
+  private void onlineStep(double scale) {
+    // torch.optim.SGD's buffer starts as the first gradient: MOMENTUM * 0 + g = g.
+    if (stepCount == 0) {
+      resetOptimizer();
+    }
+    stepCount++;
+    float lr = (float) (learningRate);
+    outOnline(scale, lr);
+    hiddenOnline(scale, lr);
+  }
+
+  /**
+   * Layer hidden, one example: gradient and optimizer update fused in one pass over the weights.
+   */
+  private void hiddenOnline(double scale, float lr) {
+    float[] w = hiddenWeight;
+    float[] b = hiddenBias;
+    float[] d = hiddenDelta;
+    float[] x = input;
+    float[] wbuf = hiddenWeightMomentum;
+    float[] bbuf = hiddenBiasMomentum;
+    float[] wr = rowW;
+    float[] br = rowS1;
+    for (int o = 0; o < 4; o++) {
+      float dk = d[o];
+      float ds = (float) (dk * scale);
+      float wi = b[o];
+      float gi = ds;
+      {
+        float bi = MOMENTUM * bbuf[o] + gi;
+        bbuf[o] = bi;
+        b[o] = wi - lr * bi;
+      }
+      int k = o * 2;
+      {
+        wi = w[k + 0];
+        gi = ds * x[0];
+        float bi = MOMENTUM * wbuf[k + 0] + gi;
+        wbuf[k + 0] = bi;
+        w[k + 0] = wi - lr * bi;
+      }
+      {
+        wi = w[k + 1];
+        gi = ds * x[1];
+        float bi = MOMENTUM * wbuf[k + 1] + gi;
+        wbuf[k + 1] = bi;
+        w[k + 1] = wi - lr * bi;
+      }
+    }
+  }
+
+  /**
+   * Layer out, one example: delta of the previous layer (old weights), gradient and optimizer update fused in one pass over the weights.
+   */
+  private void outOnline(double scale, float lr) {
+    float[] w = outWeight;
+    float[] b = outBias;
+    float[] d = outDelta;
+    float[] x = hiddenAct;
+    float[] wbuf = outWeightMomentum;
+    float[] bbuf = outBiasMomentum;
+    float[] wr = rowW;
+    float[] br = rowS1;
+    float[] g = hiddenDelta;
+    Arrays.fill(g, 0.0f);
+    for (int o = 0; o < 1; o++) {
+      float dk = d[o];
+      float ds = (float) (dk * scale);
+      float wi = b[o];
+      float gi = ds;
+      {
+        float bi = MOMENTUM * bbuf[o] + gi;
+        bbuf[o] = bi;
+        b[o] = wi - lr * bi;
+      }
+      int k = o * 4;
+      {
+        wi = w[k + 0];
+        g[0] += dk * wi;
+        gi = ds * x[0];
+        float bi = MOMENTUM * wbuf[k + 0] + gi;
+        wbuf[k + 0] = bi;
+        w[k + 0] = wi - lr * bi;
+      }
+      {
+        wi = w[k + 1];
+        g[1] += dk * wi;
+        gi = ds * x[1];
+        float bi = MOMENTUM * wbuf[k + 1] + gi;
+        wbuf[k + 1] = bi;
+        w[k + 1] = wi - lr * bi;
+      }
+      {
+        wi = w[k + 2];
+        g[2] += dk * wi;
+        gi = ds * x[2];
+        float bi = MOMENTUM * wbuf[k + 2] + gi;
+        wbuf[k + 2] = bi;
+        w[k + 2] = wi - lr * bi;
+      }
+      {
+        wi = w[k + 3];
+        g[3] += dk * wi;
+        gi = ds * x[3];
+        float bi = MOMENTUM * wbuf[k + 3] + gi;
+        wbuf[k + 3] = bi;
+        w[k + 3] = wi - lr * bi;
+      }
+    }
+    float[] pa = hiddenAct;
+    for (int i = 0; i < 4; i++) {
+      g[i] *= (float) ((1.0 - ((double) pa[i]) * ((double) pa[i])));
+    }
   }
 
   /**

@@ -71,14 +71,17 @@ final class DenseOnline {
     update(c, "b", "o", BIAS_STATE);
     c.unindent().add("}\n");
     c.addStatement("int k = o * $L", in);
-    backend.onlineRow(c, in, buffers, propagate, (array, at, state) -> {
-      c.addStatement("wi = $L[$L]", array, at);
-      if (propagate) {
-        c.addStatement("g[i] += dk * wi");
+    if (ctx.policy().kernel(layer) == CodegenPolicy.Kernel.UNROLLED) {
+      // A small layer (at most 32 inputs): the row written out, as its other kernels are.
+      for (int i = 0; i < in; i++) {
+        c.add("{\n").indent();
+        weight(c, "w", "k + " + i, String.valueOf(i), WEIGHT_STATE, propagate);
+        c.unindent().add("}\n");
       }
-      c.addStatement("gi = ds * x[i]");
-      update(c, array, at, state);
-    });
+    } else {
+      backend.onlineRow(c, in, buffers, propagate,
+          (array, at, state) -> weight(c, array, at, "i", state, propagate));
+    }
     c.endControlFlow();
     if (propagate) {
       Layer prev = ctx.network().layers().get(index - 1);
@@ -101,6 +104,20 @@ final class DenseOnline {
         .addParameters(parameters)
         .addCode(c.build())
         .build();
+  }
+
+  /**
+   * One weight {@code array[at]} of input {@code i}: its share of the previous layer's delta
+   * (old weight), its gradient and its optimizer update.
+   */
+  private void weight(CodeBlock.Builder c, String array, String at, String i, List<String> state,
+      boolean propagate) {
+    c.addStatement("wi = $L[$L]", array, at);
+    if (propagate) {
+      c.addStatement("g[$L] += dk * wi", i);
+    }
+    c.addStatement("gi = ds * x[$L]", i);
+    update(c, array, at, state);
   }
 
   /** The optimizer on {@code p[at]}, whose old value is in {@code wi}, with gradient {@code gi}. */

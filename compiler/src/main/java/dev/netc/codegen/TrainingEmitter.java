@@ -7,6 +7,7 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Layer;
+import dev.netc.ir.Dense;
 import dev.netc.ir.Loss;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,6 +48,13 @@ final class TrainingEmitter {
   private final List<LayerEmitter> layers;
   /** The layers' methods that settle gradient sums kept aside during a batch; often none. */
   private final List<MethodSpec> settles;
+  /**
+   * Whether one-example steps take the fused online step ({@link OnlineEmitter}): networks with a
+   * mini-batch path, and fully connected networks without one (tiny, unrolled ones), whose
+   * trainStep otherwise zeroes, accumulates and re-reads every gradient around a few hundred
+   * multiply-adds.
+   */
+  private final boolean online;
 
   /** {@code batch} is the mini-batch path, or null when the network has none. */
   TrainingEmitter(EmitContext ctx, BatchEmitter batch, Backend backend,
@@ -57,6 +65,8 @@ final class TrainingEmitter {
     this.settles = layers.stream().map(LayerEmitter::settleGradient).filter(Objects::nonNull)
         .toList();
     this.ctx = ctx;
+    this.online = batch != null
+        || ctx.network().layers().stream().allMatch(l -> l instanceof Dense);
     this.loss = ctx.network().loss().orElseThrow();
     this.ce = loss instanceof Loss.CrossEntropy;
     this.optimizer = new OptimizerEmitter(ctx);
@@ -89,7 +99,7 @@ final class TrainingEmitter {
       }
     }
     f.addAll(optimizer.fields());
-    if (batch != null) {
+    if (online) {
       f.addAll(onlineEmitter().fields());
     }
     return f;
@@ -131,7 +141,7 @@ final class TrainingEmitter {
     if (batch == null || ce) {
       m.add(example(false));
     }
-    if (batch != null) {
+    if (online) {
       m.add(online());
       m.addAll(onlineEmitter().methods());
     }
@@ -256,7 +266,7 @@ final class TrainingEmitter {
       m.addAnnotation(Override.class);
     }
     batchParameters(m, t);
-    if (batch != null) {
+    if (online) {
       m.beginControlFlow("if (n == 1)");
       m.addComment("One example: the online step, one pass over each layer's weights.");
       checks(m, t);
@@ -290,7 +300,7 @@ final class TrainingEmitter {
     m.addParameter(TypeName.INT, "label");
     m.addStatement("checkLabel(label)");
     m.addStatement("double scale = lossScale(1)");
-    if (train && batch != null) {
+    if (train && online) {
       m.addStatement("$T total = trainOnline(x, 0, label, scale)", ctx.scalar());
     } else if (train) {
       m.addStatement("zeroGradient()");
