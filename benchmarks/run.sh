@@ -10,6 +10,8 @@
 #                                (JMH and PyTorch; FANN, which has no CNN, is skipped)
 #
 # Extra JMH options can be passed in JMH_ARGS, e.g. JMH_ARGS='GeneratedBench' to run one class.
+# NETC_PLAN picks the generated vector classes' kernel plan (preferred, v256, v512, v256-dot,
+# v512-dot; default preferred), as -Dnetc.plan for the JMH forks; the table header names it.
 # Everything lands in benchmarks/target/results/: jmh.json, jmh.log, pytorch.txt, fann.txt,
 # flops.txt, sgemm.txt, table.md.
 set -euo pipefail
@@ -56,6 +58,7 @@ mkdir -p "$out"
 {
   echo "# nproc $(nproc); $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
   echo "# $(java -version 2>&1 | head -1)"
+  echo "# generated vector classes: kernel plan ${NETC_PLAN:-preferred}"
 } > "$out/machine.txt"
 
 # Other work on the machine skews every figure: sample the 1-minute load average (the suite itself
@@ -67,6 +70,7 @@ trap 'kill "$sampler" 2>/dev/null || true' EXIT
 echo "== jmh (generated, interpreter, Encog)" >&2
 # shellcheck disable=SC2086
 java -jar benchmarks/target/benchmarks.jar "${jmh_timing[@]}" -prof gc \
+  ${NETC_PLAN:+-jvmArgsAppend "-Dnetc.plan=$NETC_PLAN"} \
   -rf json -rff "$out/jmh.json" ${JMH_ARGS:-} ${only:+"$only"} > "$out/jmh.log"
 grep -E '^(Benchmark|[A-Za-z]+Bench\.)' "$out/jmh.log" | grep -v ':gc\.\(count\|time\)' >&2 || true
 

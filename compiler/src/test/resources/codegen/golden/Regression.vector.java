@@ -80,7 +80,7 @@ public final class Regression implements TrainableDoubleNetwork {
 
   /**
    * The kernel plan (vector width) this class runs: the system property {@code netc.plan.Regression}, else
-   * {@code netc.plan}, else {@code preferred}; one of preferred, v256, v512.
+   * {@code netc.plan}, else {@code preferred}; one of preferred, v256, v512, v256-dot, v512-dot.
    */
   public static final String KERNEL_PLAN = System.getProperty("netc.plan.Regression", System.getProperty("netc.plan", "preferred")).trim().toLowerCase(Locale.ROOT);
 
@@ -91,16 +91,24 @@ public final class Regression implements TrainableDoubleNetwork {
     case "preferred" -> DoubleVector.SPECIES_PREFERRED;
     case "v256" -> DoubleVector.SPECIES_256;
     case "v512" -> DoubleVector.SPECIES_512;
-    default -> throw new IllegalArgumentException("netc.plan: unknown kernel plan '" + KERNEL_PLAN + "'; expected preferred, v256, v512");
+    case "v256-dot" -> DoubleVector.SPECIES_256;
+    case "v512-dot" -> DoubleVector.SPECIES_512;
+    default -> throw new IllegalArgumentException("netc.plan: unknown kernel plan '" + KERNEL_PLAN + "'; expected preferred, v256, v512, v256-dot, v512-dot");
   };
 
   private static final int LANES = SPECIES.length();
 
   /**
-   * The bits of one vector of {@link #SPECIES}: a constant that lets the JIT drop the lane folds
-   * that do not apply.
+   * Whether {@link #KERNEL_PLAN} runs the batched forward pass in column tiles (else in dot products).
    */
-  private static final int VECTOR_BITS = SPECIES.vectorBitSize();
+  private static final boolean COLUMN_FORWARD = switch (KERNEL_PLAN) {
+    case "preferred" -> true;
+    case "v256" -> true;
+    case "v512" -> true;
+    case "v256-dot" -> false;
+    case "v512-dot" -> false;
+    default -> true;
+  };
 
   /**
    * Examples per batched pass: mini-batches are processed CHUNK at a time.
@@ -357,38 +365,10 @@ public final class Regression implements TrainableDoubleNetwork {
         DoubleVector w3 = DoubleVector.fromArray(SPECIES, w, o * 20 + 60 + j);
         acc30 = w3.fma(x0, acc30);
       }
-      DoubleVector foldAcc00 = acc00;
-      if (VECTOR_BITS > 256) {
-        foldAcc00 = ((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_256, 0)).add((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_256, 1));
-      }
-      if (VECTOR_BITS > 128) {
-        foldAcc00 = ((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_128, 0)).add((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_128, 1));
-      }
-      double s00 = foldAcc00.reduceLanes(VectorOperators.ADD);
-      DoubleVector foldAcc10 = acc10;
-      if (VECTOR_BITS > 256) {
-        foldAcc10 = ((DoubleVector) foldAcc10.reinterpretShape(DoubleVector.SPECIES_256, 0)).add((DoubleVector) foldAcc10.reinterpretShape(DoubleVector.SPECIES_256, 1));
-      }
-      if (VECTOR_BITS > 128) {
-        foldAcc10 = ((DoubleVector) foldAcc10.reinterpretShape(DoubleVector.SPECIES_128, 0)).add((DoubleVector) foldAcc10.reinterpretShape(DoubleVector.SPECIES_128, 1));
-      }
-      double s10 = foldAcc10.reduceLanes(VectorOperators.ADD);
-      DoubleVector foldAcc20 = acc20;
-      if (VECTOR_BITS > 256) {
-        foldAcc20 = ((DoubleVector) foldAcc20.reinterpretShape(DoubleVector.SPECIES_256, 0)).add((DoubleVector) foldAcc20.reinterpretShape(DoubleVector.SPECIES_256, 1));
-      }
-      if (VECTOR_BITS > 128) {
-        foldAcc20 = ((DoubleVector) foldAcc20.reinterpretShape(DoubleVector.SPECIES_128, 0)).add((DoubleVector) foldAcc20.reinterpretShape(DoubleVector.SPECIES_128, 1));
-      }
-      double s20 = foldAcc20.reduceLanes(VectorOperators.ADD);
-      DoubleVector foldAcc30 = acc30;
-      if (VECTOR_BITS > 256) {
-        foldAcc30 = ((DoubleVector) foldAcc30.reinterpretShape(DoubleVector.SPECIES_256, 0)).add((DoubleVector) foldAcc30.reinterpretShape(DoubleVector.SPECIES_256, 1));
-      }
-      if (VECTOR_BITS > 128) {
-        foldAcc30 = ((DoubleVector) foldAcc30.reinterpretShape(DoubleVector.SPECIES_128, 0)).add((DoubleVector) foldAcc30.reinterpretShape(DoubleVector.SPECIES_128, 1));
-      }
-      double s30 = foldAcc30.reduceLanes(VectorOperators.ADD);
+      double s00 = acc00.reduceLanes(VectorOperators.ADD);
+      double s10 = acc10.reduceLanes(VectorOperators.ADD);
+      double s20 = acc20.reduceLanes(VectorOperators.ADD);
+      double s30 = acc30.reduceLanes(VectorOperators.ADD);
       for (; j < 20; j++) {
         double x0 = x[0 + j];
         double w0 = w[o * 20 + 0 + j];
@@ -430,14 +410,7 @@ public final class Regression implements TrainableDoubleNetwork {
         DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, o * 40 + 0 + j);
         acc00 = w0.fma(x0, acc00);
       }
-      DoubleVector foldAcc00 = acc00;
-      if (VECTOR_BITS > 256) {
-        foldAcc00 = ((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_256, 0)).add((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_256, 1));
-      }
-      if (VECTOR_BITS > 128) {
-        foldAcc00 = ((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_128, 0)).add((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_128, 1));
-      }
-      double s00 = foldAcc00.reduceLanes(VectorOperators.ADD);
+      double s00 = acc00.reduceLanes(VectorOperators.ADD);
       for (; j < 40; j++) {
         double x0 = x[0 + j];
         double w0 = w[o * 40 + 0 + j];
@@ -907,7 +880,7 @@ public final class Regression implements TrainableDoubleNetwork {
   private void featuresForwardBatch(double[] x, int xOff, int m) {
     double[] w = featuresWeight;
     double[] b = featuresBias;
-    if (m >= LANES) {
+    if (COLUMN_FORWARD && m >= LANES) {
       int mp = (m + LANES - 1) / LANES * LANES;
       double[] xt = columnsIn;
       double[] zt = columnsZ;
@@ -1008,7 +981,7 @@ public final class Regression implements TrainableDoubleNetwork {
   private void predictionForwardBatch(double[] x, int xOff, int m) {
     double[] w = predictionWeight;
     double[] b = predictionBias;
-    if (m >= LANES) {
+    if (COLUMN_FORWARD && m >= LANES) {
       int mp = (m + LANES - 1) / LANES * LANES;
       double[] xt = columnsIn;
       double[] zt = columnsZ;
@@ -1410,38 +1383,10 @@ public final class Regression implements TrainableDoubleNetwork {
       DoubleVector w3 = DoubleVector.fromArray(SPECIES, w, wOff + 3 * len + j);
       acc30 = w3.fma(x0, acc30);
     }
-    DoubleVector foldAcc00 = acc00;
-    if (VECTOR_BITS > 256) {
-      foldAcc00 = ((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_256, 0)).add((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_256, 1));
-    }
-    if (VECTOR_BITS > 128) {
-      foldAcc00 = ((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_128, 0)).add((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_128, 1));
-    }
-    double s00 = foldAcc00.reduceLanes(VectorOperators.ADD);
-    DoubleVector foldAcc10 = acc10;
-    if (VECTOR_BITS > 256) {
-      foldAcc10 = ((DoubleVector) foldAcc10.reinterpretShape(DoubleVector.SPECIES_256, 0)).add((DoubleVector) foldAcc10.reinterpretShape(DoubleVector.SPECIES_256, 1));
-    }
-    if (VECTOR_BITS > 128) {
-      foldAcc10 = ((DoubleVector) foldAcc10.reinterpretShape(DoubleVector.SPECIES_128, 0)).add((DoubleVector) foldAcc10.reinterpretShape(DoubleVector.SPECIES_128, 1));
-    }
-    double s10 = foldAcc10.reduceLanes(VectorOperators.ADD);
-    DoubleVector foldAcc20 = acc20;
-    if (VECTOR_BITS > 256) {
-      foldAcc20 = ((DoubleVector) foldAcc20.reinterpretShape(DoubleVector.SPECIES_256, 0)).add((DoubleVector) foldAcc20.reinterpretShape(DoubleVector.SPECIES_256, 1));
-    }
-    if (VECTOR_BITS > 128) {
-      foldAcc20 = ((DoubleVector) foldAcc20.reinterpretShape(DoubleVector.SPECIES_128, 0)).add((DoubleVector) foldAcc20.reinterpretShape(DoubleVector.SPECIES_128, 1));
-    }
-    double s20 = foldAcc20.reduceLanes(VectorOperators.ADD);
-    DoubleVector foldAcc30 = acc30;
-    if (VECTOR_BITS > 256) {
-      foldAcc30 = ((DoubleVector) foldAcc30.reinterpretShape(DoubleVector.SPECIES_256, 0)).add((DoubleVector) foldAcc30.reinterpretShape(DoubleVector.SPECIES_256, 1));
-    }
-    if (VECTOR_BITS > 128) {
-      foldAcc30 = ((DoubleVector) foldAcc30.reinterpretShape(DoubleVector.SPECIES_128, 0)).add((DoubleVector) foldAcc30.reinterpretShape(DoubleVector.SPECIES_128, 1));
-    }
-    double s30 = foldAcc30.reduceLanes(VectorOperators.ADD);
+    double s00 = acc00.reduceLanes(VectorOperators.ADD);
+    double s10 = acc10.reduceLanes(VectorOperators.ADD);
+    double s20 = acc20.reduceLanes(VectorOperators.ADD);
+    double s30 = acc30.reduceLanes(VectorOperators.ADD);
     for (; j < len; j++) {
       double x0 = x[xOff + 0 * len + j];
       double w0 = w[wOff + 0 * len + j];
@@ -1652,14 +1597,7 @@ public final class Regression implements TrainableDoubleNetwork {
       DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wOff + 0 * len + j);
       acc00 = w0.fma(x0, acc00);
     }
-    DoubleVector foldAcc00 = acc00;
-    if (VECTOR_BITS > 256) {
-      foldAcc00 = ((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_256, 0)).add((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_256, 1));
-    }
-    if (VECTOR_BITS > 128) {
-      foldAcc00 = ((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_128, 0)).add((DoubleVector) foldAcc00.reinterpretShape(DoubleVector.SPECIES_128, 1));
-    }
-    double s00 = foldAcc00.reduceLanes(VectorOperators.ADD);
+    double s00 = acc00.reduceLanes(VectorOperators.ADD);
     for (; j < len; j++) {
       double x0 = x[xOff + 0 * len + j];
       double w0 = w[wOff + 0 * len + j];

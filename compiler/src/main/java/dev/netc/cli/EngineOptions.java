@@ -17,8 +17,10 @@ final class EngineOptions {
           + "scalar).")
   String backend;
 
-  @Option(names = "--plan", paramLabel = "auto|preferred|v256|v512", defaultValue = "auto",
-      description = "Vector kernel plan, the vector width (default: ${DEFAULT-VALUE}: the plan "
+  @Option(names = "--plan", paramLabel = "auto|preferred|v256|v512|v256-dot|v512-dot",
+      defaultValue = "auto",
+      description = "Vector kernel plan: the vector width, and -dot for a batched forward pass "
+          + "in dot products instead of column tiles (default: ${DEFAULT-VALUE}: the plan "
           + "netc tune or an earlier netc train chose for this network on this CPU; else train "
           + "plans while it warms up, and the others use preferred).")
   String plan;

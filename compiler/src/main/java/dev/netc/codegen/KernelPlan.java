@@ -5,7 +5,10 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * A kernel variant of the vector backend: the vector shape its dense kernels are written with.
+ * A kernel variant of the vector backend: the vector shape its dense kernels are written with,
+ * and the form of the batched forward pass: column tiles (examples in the vector lanes, the
+ * default) or dot products along the inputs (the {@code -dot} plans; see {@link
+ * CodegenPolicy#columnForward}).
  *
  * <p>Every variant runs the same generated code; a vector class picks the species once, at class
  * initialization, from the system property {@code netc.plan.CLASSNAME} (the class's simple
@@ -21,18 +24,24 @@ import java.util.stream.Collectors;
  */
 public enum KernelPlan {
   /** The JDK's preferred species for this CPU (the widest it reports). */
-  PREFERRED("preferred", "SPECIES_PREFERRED"),
+  PREFERRED("preferred", "SPECIES_PREFERRED", true),
   /** 256-bit vectors (8 floats, 4 doubles). */
-  V256("v256", "SPECIES_256"),
+  V256("v256", "SPECIES_256", true),
   /** 512-bit vectors (16 floats, 8 doubles). */
-  V512("v512", "SPECIES_512");
+  V512("v512", "SPECIES_512", true),
+  /** 256-bit vectors, the batched forward pass in dot products. */
+  V256_DOT("v256-dot", "SPECIES_256", false),
+  /** 512-bit vectors, the batched forward pass in dot products. */
+  V512_DOT("v512-dot", "SPECIES_512", false);
 
   private final String id;
   private final String species;
+  private final boolean columnForward;
 
-  KernelPlan(String id, String species) {
+  KernelPlan(String id, String species, boolean columnForward) {
     this.id = id;
     this.species = species;
+    this.columnForward = columnForward;
   }
 
   /** The plan's name, as given to {@code netc.plan} and written in plan files. */
@@ -45,9 +54,17 @@ public enum KernelPlan {
     return species;
   }
 
-  /** The variants a planner times: every explicit width. */
+  /**
+   * Whether the batched forward pass runs in column tiles (else in dot products), for the layers
+   * {@link CodegenPolicy#columnForward} allows.
+   */
+  public boolean columnForward() {
+    return columnForward;
+  }
+
+  /** The variants a planner times: every explicit width, with each form of the forward pass. */
   public static List<KernelPlan> candidates() {
-    return List.of(V256, V512);
+    return List.of(V256, V512, V256_DOT, V512_DOT);
   }
 
   /** The plan called {@code name}, ignoring case; an error naming the valid plans otherwise. */

@@ -53,7 +53,7 @@ final class Names {
       // shared vector tiles
       "xj", "wj", "wo", "dOff", "ldx", "ldd", "ldw", "ldg", "ldz", "len", "bOff", "wOff", "zOff",
       "bv", "x0", "x1", "x2", "x3", "acc", "bound", "mf", "row", "best", "later", "gl",
-      "VECTOR_BITS", "columnsIn", "columnsZ", "mp", "vt",
+      "COLUMN_FORWARD", "columnsIn", "columnsZ", "mp", "vt",
       "FloatVector",
       "DoubleVector",
       "VectorSpecies", "VectorOperators",

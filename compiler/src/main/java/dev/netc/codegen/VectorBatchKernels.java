@@ -58,7 +58,7 @@ final class VectorBatchKernels implements BatchKernels {
   private void vectorForward(CodeBlock.Builder c, int index, int in, int out) {
     Layer layer = ctx.network().layers().get(index);
     if (ctx.policy().columnForward(layer)) {
-      c.beginControlFlow("if (m >= LANES)");
+      c.beginControlFlow("if (COLUMN_FORWARD && m >= LANES)");
       columnForward(c, index, in, out);
       c.nextControlFlow("else");
       dotForward(c, index, in, out);

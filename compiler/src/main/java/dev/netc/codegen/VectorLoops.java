@@ -59,36 +59,23 @@ final class VectorLoops {
                 Modifier.FINAL)
             .initializer("SPECIES.length()")
             .build(),
-        FieldSpec.builder(TypeName.INT, "VECTOR_BITS", Modifier.PRIVATE, Modifier.STATIC,
+        FieldSpec.builder(TypeName.BOOLEAN, "COLUMN_FORWARD", Modifier.PRIVATE, Modifier.STATIC,
                 Modifier.FINAL)
-            .addJavadoc("The bits of one vector of {@link #SPECIES}: a constant that lets the JIT "
-                + "drop the lane folds\nthat do not apply.\n")
-            .initializer("SPECIES.vectorBitSize()")
+            .addJavadoc("Whether {@link #KERNEL_PLAN} runs the batched forward pass in column "
+                + "tiles (else in dot products).\n")
+            .initializer(columnSwitch())
             .build());
   }
 
-  /**
-   * Declares {@code target} (a scalar local) as the sum of the lanes of the vector local
-   * {@code vector}. A vector wider than 128 bits is first folded in halves (512 → 256 → 128 bits:
-   * one extract and one add each), and only the last 128 bits are reduced lane by lane: JDK 17
-   * reduces every lane of a vector one after another (15 dependent adds for 16 floats), which
-   * made the reductions of a batched forward tile cost as much as its multiply-adds on layers of
-   * 128 to 256 inputs; the folds halve a reduction's time (3.9 → 1.9 ns in a micro-benchmark on
-   * Zen 4). The folds are guarded by the constant {@code VECTOR_BITS}, so the JIT keeps only the
-   * ones of the class's plan.
-   */
-  void sumLanes(CodeBlock.Builder c, String vector, String target) {
-    ClassName v = vectorType();
-    String f = "fold" + Character.toUpperCase(vector.charAt(0)) + vector.substring(1);
-    c.addStatement("$T $L = $L", v, f, vector);
-    for (int bits : new int[] {256, 128}) {
-      c.beginControlFlow("if (VECTOR_BITS > $L)", bits);
-      c.addStatement("$L = (($T) $L.reinterpretShape($T.SPECIES_$L, 0)).add(($T) "
-          + "$L.reinterpretShape($T.SPECIES_$L, 1))", f, v, f, v, bits, v, f, v, bits);
-      c.endControlFlow();
+  /** A switch from the plan name to its form of the forward pass (column tiles or not). */
+  private static CodeBlock columnSwitch() {
+    CodeBlock.Builder c = CodeBlock.builder().add("switch (KERNEL_PLAN) {\n$>");
+    for (KernelPlan p : KernelPlan.values()) {
+      c.add("case $S -> $L;\n", p.id(), p.columnForward());
     }
-    c.addStatement("$T $L = $L.reduceLanes($T.ADD)", ctx.scalar(), target, f,
-        ClassName.get(VECTOR_PACKAGE, "VectorOperators"));
+    // SPECIES (initialized first) has already rejected any other name.
+    c.add("default -> true;\n");
+    return c.add("$<}").build();
   }
 
   /** A switch from the plan name to its species; an unknown name fails class initialization. */
@@ -110,15 +97,6 @@ final class VectorLoops {
    */
   void dotTile(CodeBlock.Builder c, int rows, int cols, String w, IntFunction<String> wOff,
       String x, IntFunction<String> xOff, String len) {
-    dotTile(c, rows, cols, w, wOff, x, xOff, len, cols == 1);
-  }
-
-  /**
-   * {@link #dotTile}, reducing the accumulators with {@link #sumLanes} if {@code fold}, else with
-   * {@code reduceLanes} alone.
-   */
-  void dotTile(CodeBlock.Builder c, int rows, int cols, String w, IntFunction<String> wOff,
-      String x, IntFunction<String> xOff, String len, boolean fold) {
     TypeName t = ctx.scalar();
     ClassName v = vectorType();
     for (int r = 0; r < rows; r++) {
@@ -139,14 +117,10 @@ final class VectorLoops {
       }
     }
     c.endControlFlow();
+    ClassName ops = ClassName.get(VECTOR_PACKAGE, "VectorOperators");
     for (int r = 0; r < rows; r++) {
       for (int u = 0; u < cols; u++) {
-        if (fold) {
-          sumLanes(c, "acc" + r + u, "s" + r + u);
-        } else {
-          c.addStatement("$T s$L$L = acc$L$L.reduceLanes($T.ADD)", t, r, u, r, u,
-              ClassName.get(VECTOR_PACKAGE, "VectorOperators"));
-        }
+        c.addStatement("$T s$L$L = acc$L$L.reduceLanes($T.ADD)", t, r, u, r, u, ops);
       }
     }
     c.beginControlFlow("for (; j < $L; j++)", len);

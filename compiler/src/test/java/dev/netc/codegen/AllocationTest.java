@@ -40,7 +40,8 @@ class AllocationTest {
    * ChildJvm}), which an app running one plan never does.
    */
   @ParameterizedTest
-  @CsvSource({"SCALAR, PREFERRED", "VECTOR, V256", "VECTOR, V512"})
+  @CsvSource({"SCALAR, PREFERRED", "VECTOR, V256", "VECTOR, V512", "VECTOR, V256_DOT",
+      "VECTOR, V512_DOT"})
   void hotPathsAllocateNothing(CodegenPolicy.Backend backend, KernelPlan plan)
       throws IOException, InterruptedException {
     ChildJvm.Outcome o = ChildJvm.run(AllocationTest.class.getName(),
@@ -64,7 +65,7 @@ class AllocationTest {
   static List<String> failures(CodegenPolicy.Backend backend, KernelPlan plan)
       throws ReflectiveOperationException, InterruptedException {
     String pkg = "gen.alloc." + backend.name().toLowerCase(java.util.Locale.ROOT) + "."
-        + plan.id();
+        + plan.id().replace("-", "");
     CodegenPolicy policy = CodegenPolicy.defaults().withBackend(backend).withPlan(plan);
     List<Network> nets = List.of(SampleNetworks.xor(), SampleNetworks.iris(),
         SampleNetworks.regression(), SampleNetworks.inferenceOnly(), SampleNetworks.cnn());

@@ -105,9 +105,10 @@ class CodegenPropertyTest {
 
   /** Every kernel variant a planner can pick ({@link KernelPlan#candidates}) is checked. */
   @ParameterizedTest
-  @EnumSource(value = KernelPlan.class, names = {"V256", "V512"})
+  @EnumSource(value = KernelPlan.class, names = {"V256", "V512", "V256_DOT", "V512_DOT"})
   void vectorBackendMatchesInterpreter(KernelPlan plan) {
-    assertEquals(KernelPlan.candidates(), List.of(KernelPlan.V256, KernelPlan.V512));
+    assertEquals(KernelPlan.candidates(), List.of(KernelPlan.V256, KernelPlan.V512,
+        KernelPlan.V256_DOT, KernelPlan.V512_DOT));
     CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)
         .withPlan(plan);
     Set<String> seen = run("vector " + plan + ", wide", WIDE, vector, seeds(BASE + 4_000_000, 60));

@@ -85,7 +85,7 @@ class KernelPlanTest {
       InMemoryCompiler.Compiled c = compiled(net, KernelPlan.V256);
       ExceptionInInitializerError e = assertThrows(ExceptionInInitializerError.class,
           () -> c.load("gen.plan.PlanUnknown"));
-      assertEquals("netc.plan: unknown kernel plan 'v1024'; expected preferred, v256, v512",
+      assertEquals("netc.plan: unknown kernel plan 'v1024'; expected preferred, v256, v512, v256-dot, v512-dot",
           e.getCause().getMessage());
     } finally {
       System.clearProperty("netc.plan.PlanUnknown");
@@ -99,11 +99,11 @@ class KernelPlanTest {
     }
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> KernelPlan.parse("v128"));
-    assertEquals("unknown kernel plan 'v128'; expected preferred, v256, v512", e.getMessage());
+    assertEquals("unknown kernel plan 'v128'; expected preferred, v256, v512, v256-dot, v512-dot", e.getMessage());
   }
 
   private static Generated compile(Network net, KernelPlan plan) {
-    return Generated.compile(List.of(net), "gen.plan." + plan.id(), policy(plan)).get(0);
+    return Generated.compile(List.of(net), "gen.plan." + plan.id().replace("-", ""), policy(plan)).get(0);
   }
 
   private static InMemoryCompiler.Compiled compiled(Network net, KernelPlan plan) {
