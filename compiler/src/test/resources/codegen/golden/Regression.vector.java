@@ -875,7 +875,8 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * Layer features forward over m examples, batch-major: tiles of 4 rows × 4 examples of vector dot products.
+   * Layer features forward over m examples, batch-major: column tiles of 8 rows × 2 vectors of examples,
+   * or tiles of 4 rows × 4 examples of vector dot products (COLUMN_FORWARD false, or m < LANES).
    */
   private void featuresForwardBatch(double[] x, int xOff, int m) {
     double[] w = featuresWeight;
@@ -976,7 +977,8 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * Layer prediction forward over m examples, batch-major: tiles of 1 rows × 4 examples of vector dot products.
+   * Layer prediction forward over m examples, batch-major: column tiles of 8 rows × 2 vectors of examples,
+   * or tiles of 1 rows × 4 examples of vector dot products (COLUMN_FORWARD false, or m < LANES).
    */
   private void predictionForwardBatch(double[] x, int xOff, int m) {
     double[] w = predictionWeight;

@@ -40,6 +40,14 @@ interface Backend {
   void axpy(CodeBlock.Builder c, int len, String dst, String dstOff, String scale, String src,
       String srcOff);
 
+  /**
+   * One example's {@code g = Wᵀ d} (before σ') for a looped layer of {@code in} inputs and
+   * {@code out} outputs, over the locals {@code w, d, g}: the scalar backend adds the weight
+   * rows to {@code g} one after another ({@link #axpy}), the vector backend sums each block of
+   * {@code g} in registers over all the rows and stores it once.
+   */
+  void deltaRows(CodeBlock.Builder c, int in, int out);
+
   /** How one example's convolutions of {@code conv} are computed. */
   ConvKernels convKernels(Conv2d conv);
 

@@ -219,21 +219,14 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
   public static final int VECTOR_FORWARD_EXAMPLES = 4;
 
   /**
-   * Vector backend: whether the batched forward pass of {@code layer} runs with examples in the
-   * vector lanes ({@link #VECTOR_COLUMN_ROWS} rows × {@link #VECTOR_COLUMN_VECTORS} vectors of
-   * examples, one broadcast weight per row and input) instead of dot products along the inputs.
-   * A dot product ends in a reduction across the lanes, which JDK 17 sums one lane after another
-   * (15 dependent adds for 16 floats); the column tiles have no reduction but need the chunk's
-   * inputs transposed, feature-major, and their outputs transposed back.
+   * Vector backend: the batched forward pass runs in column tiles, examples in the vector lanes
+   * (this many output rows × {@link #VECTOR_COLUMN_VECTORS} vectors of examples, one broadcast
+   * weight per row and input), unless the class's {@link KernelPlan} asks for dot products along
+   * the inputs or the chunk is narrower than a vector. A dot product ends in a reduction across
+   * the lanes, which JDK 17 sums one lane after another (15 dependent adds for 16 floats); the
+   * column tiles have no reduction but need the chunk's inputs transposed feature-major and
+   * their outputs transposed back.
    */
-  public boolean columnForward(Layer layer) {
-    return layer.inSize() <= VECTOR_COLUMN_MAX_INPUTS;
-  }
-
-  /** The most inputs of a layer whose batched forward runs in column tiles. */
-  public static final int VECTOR_COLUMN_MAX_INPUTS = Integer.MAX_VALUE;
-
-  /** Vector backend: output rows of a column tile of the forward pass. */
   public static final int VECTOR_COLUMN_ROWS = 8;
 
   /** Vector backend: vectors of examples of a column tile of the forward pass. */

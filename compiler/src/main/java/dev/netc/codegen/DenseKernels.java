@@ -4,7 +4,6 @@ import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Layer;
-import java.util.Arrays;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -130,12 +129,7 @@ final class DenseKernels {
         c.addStatement(sum.build());
       }
     } else {
-      c.addStatement("$T.fill(g, $L)", Arrays.class, ctx.lit(0));
-      c.beginControlFlow("for (int o = 0; o < $L; o++)", out);
-      c.addStatement("$T dk = d[o]", ctx.scalar());
-      c.addStatement("int k = o * $L", in);
-      backend.axpy(c, in, "g", "", "dk", "w", "k");
-      c.endControlFlow();
+      backend.deltaRows(c, in, out);
       if (!identity) {
         c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
         c.addStatement("g[i] *= $L", ctx.derivative(pact, "pz[i]", "pa[i]"));

@@ -8,6 +8,7 @@ import dev.netc.ir.Activation;
 import dev.netc.ir.Conv2d;
 import dev.netc.ir.Layer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -88,6 +89,16 @@ final class ScalarBackend implements Backend {
       String src, String srcOff) {
     c.beginControlFlow("for (int i = 0; i < $L; i++)", len);
     c.addStatement("$L[$L] += $L * $L[$L]", dst, at(dstOff), scale, src, at(srcOff));
+    c.endControlFlow();
+  }
+
+  @Override
+  public void deltaRows(CodeBlock.Builder c, int in, int out) {
+    c.addStatement("$T.fill(g, $L)", Arrays.class, ctx.lit(0));
+    c.beginControlFlow("for (int o = 0; o < $L; o++)", out);
+    c.addStatement("$T dk = d[o]", ctx.scalar());
+    c.addStatement("int k = o * $L", in);
+    axpy(c, in, "g", "", "dk", "w", "k");
     c.endControlFlow();
   }
 

@@ -7,6 +7,7 @@ import com.palantir.javapoet.MethodSpec;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Conv2d;
 import dev.netc.ir.Layer;
+import dev.netc.ir.Precision;
 import dev.netc.ir.Optimizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,26 +112,23 @@ final class VectorBackend implements Backend {
         }
       }
     }
+    // The column forward's scratch (VectorBatchKernels.columnForward): the chunk's inputs and
+    // z feature-major, rows of mp <= CHUNK examples rounded up to the widest vector's lanes.
     int columnIn = 0;
     int columnOut = 0;
     for (Layer l : ctx.network().layers()) {
-      if (ctx.policy().columnForward(l)) {
-        columnIn = Math.max(columnIn, l.inSize());
-        columnOut = Math.max(columnOut, l.outSize());
-      }
+      columnIn = Math.max(columnIn, l.inSize());
+      columnOut = Math.max(columnOut, l.outSize());
     }
-    if (columnIn > 0) {
-      // Rows of mp <= CHUNK rounded up to the widest vector's lanes: 512 bits.
-      int padded = (chunk + widestLanes() - 1) / widestLanes() * widestLanes();
-      f.add(ctx.buffer("columnsIn", columnIn * padded));
-      f.add(ctx.buffer("columnsZ", columnOut * padded));
-    }
+    int padded = (chunk + widestLanes() - 1) / widestLanes() * widestLanes();
+    f.add(ctx.buffer("columnsIn", columnIn * padded));
+    f.add(ctx.buffer("columnsZ", columnOut * padded));
     return f;
   }
 
   /** Lanes of a 512-bit vector of the network's precision: the widest species a plan picks. */
   private int widestLanes() {
-    return ctx.precision() == dev.netc.ir.Precision.FLOAT ? 16 : 8;
+    return ctx.precision() == Precision.FLOAT ? 16 : 8;
   }
 
   @Override
@@ -166,6 +164,17 @@ final class VectorBackend implements Backend {
   @Override
   public boolean defersDenseGradients() {
     return true;
+  }
+
+  /**
+   * The batched back-propagation tiles with one example: each block of 4 vectors (then 1) of
+   * {@code g} is summed over all the rows in registers and stored once. Adding row after row
+   * into {@code g} in memory, as the scalar backend does, loaded and stored every vector of
+   * {@code g} once per row: LeNet-5's 256-wide flatten delta took 2.2 µs per example that way.
+   */
+  @Override
+  public void deltaRows(CodeBlock.Builder c, int in, int out) {
+    kernels.deltaRows(c, in, out);
   }
 
   @Override

@@ -11,7 +11,8 @@ import javax.lang.model.element.Modifier;
 /**
  * Emits the Vector API backend's three per-layer methods of the mini-batch path (the scalar
  * backend's are {@link ScalarBatchKernels}), each over a chunk of {@code m <= CHUNK} examples,
- * batch-major: forward ({@code Z = W X + b}, then activation and derivative in one pass),
+ * batch-major: forward ({@code Z = W X + b} in column tiles over a feature-major copy of the
+ * inputs, or in dot products; then activation and derivative in one pass),
  * weight gradient ({@code ∂W += Δ Xᵀ}, {@code ∂b += Σ Δ}) and back-propagation ({@code Δ_prev =
  * (Δ W) ⊙ σ'}). Layouts and tile sizes come from {@link CodegenPolicy}; the register
  * tiles from {@link VectorTiles}.
@@ -32,8 +33,9 @@ final class VectorBatchKernels implements BatchKernels {
   }
 
   /**
-   * Forward pass of layer {@code index} over {@code m} examples: dot-product tiles read {@code x}
-   * at {@code xOff} (the caller's array for layer 0).
+   * Forward pass of layer {@code index} over {@code m} examples, reading {@code x} at
+   * {@code xOff} (the caller's array for layer 0): column tiles, or dot-product tiles under a
+   * {@code -dot} plan and for chunks narrower than a vector.
    */
   @Override
   public MethodSpec forward(int index) {
@@ -48,24 +50,21 @@ final class VectorBatchKernels implements BatchKernels {
     MethodSpec.Builder m = MethodSpec.methodBuilder(bn.forward())
         .addModifiers(Modifier.PRIVATE);
     m.addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff");
-    m.addJavadoc("Layer $L forward over m examples, batch-major: tiles of $L rows × $L examples "
-        + "of vector dot products.\n", Javadoc.escape(layer.name()),
+    m.addJavadoc("Layer $L forward over m examples, batch-major: column tiles of $L rows × $L "
+        + "vectors of examples,\nor tiles of $L rows × $L examples of vector dot products "
+        + "(COLUMN_FORWARD false, or m < LANES).\n", Javadoc.escape(layer.name()),
+        CodegenPolicy.VECTOR_COLUMN_ROWS, CodegenPolicy.VECTOR_COLUMN_VECTORS,
         ctx.policy().forwardRows(layer), CodegenPolicy.VECTOR_FORWARD_EXAMPLES);
     vectorForward(c, index, in, out);
     return m.addParameter(TypeName.INT, "m").addCode(c.build()).build();
   }
 
   private void vectorForward(CodeBlock.Builder c, int index, int in, int out) {
-    Layer layer = ctx.network().layers().get(index);
-    if (ctx.policy().columnForward(layer)) {
-      c.beginControlFlow("if (COLUMN_FORWARD && m >= LANES)");
-      columnForward(c, index, in, out);
-      c.nextControlFlow("else");
-      dotForward(c, index, in, out);
-      c.endControlFlow();
-    } else {
-      dotForward(c, index, in, out);
-    }
+    c.beginControlFlow("if (COLUMN_FORWARD && m >= LANES)");
+    columnForward(c, index, in, out);
+    c.nextControlFlow("else");
+    dotForward(c, index, in, out);
+    c.endControlFlow();
     activationPass(c, index, out);
   }
 
@@ -84,7 +83,7 @@ final class VectorBatchKernels implements BatchKernels {
   }
 
   /**
-   * z of the chunk by column tiles ({@link CodegenPolicy#columnForward}): the inputs transposed
+   * z of the chunk by column tiles ({@link CodegenPolicy#VECTOR_COLUMN_ROWS}): the inputs transposed
    * into {@code columnsIn} (feature-major, {@code mp} examples per row, the padding lanes zero),
    * tiles of rows × vectors of examples into {@code columnsZ}, then z transposed back to the
    * batch-major buffer the activation pass reads.
@@ -122,7 +121,7 @@ final class VectorBatchKernels implements BatchKernels {
     c.endControlFlow();
   }
 
-  /** Column tiles of {@code rows} rows for the output rows {@code from} .. {@code to} - 1 (a multiple of rows apart). */
+  /** Column tiles of {@code rows} rows for the output rows {@code from} to {@code to} - 1. */
   private void columnRows(CodeBlock.Builder c, int rows, int from, int to, int in) {
     int vecs = CodegenPolicy.VECTOR_COLUMN_VECTORS;
     String call = "$N(w, o * " + in + ", " + in + ", xt, s0, mp, b, o, zt, o * mp + s0)";
@@ -283,6 +282,16 @@ final class VectorBatchKernels implements BatchKernels {
         .addParameter(TypeName.INT, "m")
         .addCode(c.build())
         .build();
+  }
+
+  /**
+   * One example's {@code g = Wᵀ d} (before σ') over the locals {@code w, d, g}: the
+   * back-propagation tiles of this class with one example ({@link Backend#deltaRows}).
+   */
+  void deltaRows(CodeBlock.Builder c, int in, int out) {
+    c.addStatement("int bound = SPECIES.loopBound($L)", in);
+    c.addStatement("int s = 0");
+    backpropRows(c, 1, in, out, false);
   }
 
   /** Examples s .. s + rows - 1 of Δ_prev: vector tiles, then a scalar tail over the inputs. */
