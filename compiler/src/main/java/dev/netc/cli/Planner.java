@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,7 +40,7 @@ final class Planner {
    * What the planner chose ({@link #plan}, the fastest) from the {@code timings} of each variant
    * at batch size {@code batch}.
    */
-  record Result(KernelPlan plan, List<Timing> timings, int batch) {
+  record Result(KernelPlan plan, List<Timing> timings, int batch, int rounds) {
 
     /** The timings as {@code v256 0.612 ms/step, v512 0.801 ms/step}. */
     String timingList() {
@@ -56,6 +57,7 @@ final class Planner {
     Map<String, String> notes() {
       Map<String, String> m = new LinkedHashMap<>();
       m.put("batch", Integer.toString(batch));
+      m.put("rounds", Integer.toString(rounds));
       m.put("timings", timingList());
       return m;
     }
@@ -82,33 +84,42 @@ final class Planner {
   /**
    * Times every candidate plan for network {@code net} of {@code model} at {@code batch}
    * examples, each in its own JVM ({@link ChildJvm}: running two widths in one JVM slows the
-   * second); keeps the fastest. A variant whose JVM fails is left out; if all fail, an error.
+   * second), in {@code rounds} rounds, every other round in reverse order; each plan's time is
+   * its fastest round, and the fastest plan is kept. One JVM's compiled code can be 10–15 %
+   * faster or slower than the next one's for the same plan, so more rounds make the choice less
+   * a matter of one JVM's luck. A variant whose JVMs all fail is left out; if all fail, an error.
    */
-  static Result plan(Path model, Network net, int batch) {
-    List<Timing> timings = new ArrayList<>();
+  static Result plan(Path model, Network net, int batch, int rounds) {
+    Map<KernelPlan, Double> best = new LinkedHashMap<>();
     List<String> problems = new ArrayList<>();
-    for (KernelPlan p : KernelPlan.candidates()) {
-      try {
-        ChildJvm.Outcome o = ChildJvm.run(Probe.class.getName(), List.of(model.toString(),
-            net.name(), p.id(), Integer.toString(batch)), CHILD_SECONDS);
-        String last = o.out().strip();
-        if (o.exitCode() != 0 || !last.startsWith(Probe.PREFIX)) {
-          problems.add(p + ": " + (o.err().isBlank() ? "exit code " + o.exitCode()
-              : o.err().strip().lines().reduce((a, b) -> b).orElse("")));
-          continue;
+    List<KernelPlan> order = new ArrayList<>(KernelPlan.candidates());
+    for (int round = 0; round < rounds; round++) {
+      for (KernelPlan p : order) {
+        try {
+          ChildJvm.Outcome o = ChildJvm.run(Probe.class.getName(), List.of(model.toString(),
+              net.name(), p.id(), Integer.toString(batch)), CHILD_SECONDS);
+          String last = o.out().strip();
+          if (o.exitCode() != 0 || !last.startsWith(Probe.PREFIX)) {
+            problems.add(p + ": " + (o.err().isBlank() ? "exit code " + o.exitCode()
+                : o.err().strip().lines().reduce((a, b) -> b).orElse("")));
+            continue;
+          }
+          best.merge(p, Double.parseDouble(last.substring(Probe.PREFIX.length())), Math::min);
+        } catch (IOException | RuntimeException e) {
+          problems.add(p + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new UserException("planning interrupted");
         }
-        timings.add(new Timing(p, Double.parseDouble(last.substring(Probe.PREFIX.length()))));
-      } catch (IOException | RuntimeException e) {
-        problems.add(p + ": " + e.getMessage());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new UserException("planning interrupted");
       }
+      Collections.reverse(order);
     }
-    Timing best = timings.stream().min(Comparator.comparingDouble(Timing::nanosPerStep))
+    List<Timing> timings = KernelPlan.candidates().stream().filter(best::containsKey)
+        .map(p -> new Timing(p, best.get(p))).toList();
+    Timing fastest = timings.stream().min(Comparator.comparingDouble(Timing::nanosPerStep))
         .orElseThrow(() -> new UserException("cannot time the kernel plans: "
             + String.join("; ", problems)));
-    return new Result(best.plan(), List.copyOf(timings), batch);
+    return new Result(fastest.plan(), timings, batch, rounds);
   }
 
   /** Longest a variant's JVM may take (start, compile, warm up, time). */

@@ -319,7 +319,7 @@ final class TrainCommand implements Callable<Integer> {
     long start = System.nanoTime();
     Planner.Result r;
     try {
-      r = Planner.plan(model.model, net, examples);
+      r = Planner.plan(model.model, net, examples, 1);
     } catch (UserException e) {
       return "; " + e.getMessage() + ", so kernel plan " + KernelPlan.PREFERRED;
     }

@@ -16,8 +16,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "tune",
     mixinStandardHelpOptions = true,
-    description = "Times each vector kernel plan (vector width) on this machine for the "
-        + "network and caches the fastest, which train, eval and predict then use.")
+    description = "Times each vector kernel plan (vector width, forward form) on this machine "
+        + "for the network and caches the fastest, which train, eval and predict then use.")
 final class TuneCommand implements Callable<Integer> {
   @Spec CommandLine.Model.CommandSpec spec;
 
@@ -27,11 +27,20 @@ final class TuneCommand implements Callable<Integer> {
       description = "Mini-batch size to time training steps at (default: ${DEFAULT-VALUE}).")
   int batch;
 
+  @Option(names = "--rounds", paramLabel = "R", defaultValue = "2",
+      description = "Times each plan in R JVMs, in alternating order, and keeps its fastest "
+          + "(default: ${DEFAULT-VALUE}; netc train plans with 1).")
+  int rounds;
+
   @Override
   public Integer call() {
     if (batch < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--batch must be at least 1, not " + batch);
+    }
+    if (rounds < 1 || rounds > 10) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--rounds must be between 1 and 10, not " + rounds);
     }
     Network net = model.load(spec.commandLine().getErr());
     PrintWriter out = spec.commandLine().getOut();
@@ -40,10 +49,11 @@ final class TuneCommand implements Callable<Integer> {
           + "every plan: nothing to tune");
       return 0;
     }
-    out.printf(Locale.ROOT, "tuning %s on %s, batch %d, 1 thread, each plan in its own JVM%n",
-        net.name(), PlanCache.cpuModel(), batch);
+    out.printf(Locale.ROOT, "tuning %s on %s, batch %d, 1 thread, each plan in its own JVM, "
+        + "%d round%s (the fastest of each plan's)%n", net.name(), PlanCache.cpuModel(), batch,
+        rounds, rounds == 1 ? "" : "s");
     out.flush();
-    Planner.Result r = Planner.plan(model.model, net, batch);
+    Planner.Result r = Planner.plan(model.model, net, batch, rounds);
     double worst = 0;
     for (Planner.Timing t : r.timings()) {
       worst = Math.max(worst, t.nanosPerStep());

@@ -94,6 +94,7 @@ class PlanCliTest {
   void tuneTimesEveryPlanWritesTheFastestAndTrainUsesIt() throws IOException {
     CliRunner r = CliRunner.run("tune", model().toString(), "--batch", "16");
     assertEquals(0, r.exitCode(), r::toString);
+    assertTrue(r.out().contains("2 rounds (the fastest of each plan's)"), r::toString);
     for (KernelPlan p : KernelPlan.candidates()) {
       assertTrue(r.out().contains("  " + p.id() + " "), r::toString);
     }
@@ -129,13 +130,21 @@ class PlanCliTest {
     // too, which permissions would not stop).
     Path blocked = Files.writeString(dir.resolve("not-a-dir"), "x");
     System.setProperty("netc.cacheDir", blocked.toString());
-    CliRunner r = CliRunner.run("tune", model().toString(), "--batch", "8");
+    CliRunner r = CliRunner.run("tune", model().toString(), "--batch", "8", "--rounds", "1");
     assertEquals(0, r.exitCode(), r::toString);
+    assertTrue(r.out().contains("1 round (the fastest"), r::toString);
     assertTrue(r.out().contains("cannot write to " + blocked.resolve("plans")), r::toString);
     CliRunner t = train();
     assertEquals(0, t.exitCode(), t::toString);
     assertTrue(t.out().contains("after kernel plan v"), t::toString);
     assertTrue(t.out().contains("not cached"), t::toString);
+  }
+
+  @Test
+  void tuneRoundsOutOfRangeIsAUsageError() throws IOException {
+    CliRunner r = CliRunner.run("tune", model().toString(), "--rounds", "0");
+    assertEquals(2, r.exitCode(), r::toString);
+    assertTrue(r.err().contains("--rounds must be between 1 and 10, not 0"), r::toString);
   }
 
   @Test
