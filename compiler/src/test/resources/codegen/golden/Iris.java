@@ -825,9 +825,6 @@ public final class Iris implements TrainableFloatNetwork {
     float[] bbuf = hiddenBiasExpAvg;
     float[] wv2 = hiddenWeightExpAvgSq;
     float[] bv = hiddenBiasExpAvgSq;
-    float[] wr = rowW;
-    float[] br = rowS1;
-    float[] vr = rowS2;
     for (int o = 0; o < 16; o++) {
       float dk = d[o];
       float ds = (float) (dk * scale);
@@ -892,9 +889,6 @@ public final class Iris implements TrainableFloatNetwork {
     float[] bbuf = logitsBiasExpAvg;
     float[] wv2 = logitsWeightExpAvgSq;
     float[] bv = logitsBiasExpAvgSq;
-    float[] wr = rowW;
-    float[] br = rowS1;
-    float[] vr = rowS2;
     float[] g = hiddenDelta;
     Arrays.fill(g, 0.0f);
     for (int o = 0; o < 3; o++) {

@@ -622,8 +622,6 @@ public final class Xor implements TrainableFloatNetwork {
     float[] x = input;
     float[] wbuf = hiddenWeightMomentum;
     float[] bbuf = hiddenBiasMomentum;
-    float[] wr = rowW;
-    float[] br = rowS1;
     for (int o = 0; o < 4; o++) {
       float dk = d[o];
       float ds = (float) (dk * scale);
@@ -662,8 +660,6 @@ public final class Xor implements TrainableFloatNetwork {
     float[] x = hiddenAct;
     float[] wbuf = outWeightMomentum;
     float[] bbuf = outBiasMomentum;
-    float[] wr = rowW;
-    float[] br = rowS1;
     float[] g = hiddenDelta;
     Arrays.fill(g, 0.0f);
     for (int o = 0; o < 1; o++) {

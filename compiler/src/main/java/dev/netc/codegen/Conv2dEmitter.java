@@ -30,7 +30,7 @@ final class Conv2dEmitter extends PerExampleEmitter {
 
   @Override
   public MethodSpec settleGradient() {
-    return ctx.trainable() ? kernels.settle() : null;
+    return kernels.settle();
   }
 
   @Override

@@ -56,7 +56,10 @@ final class DenseOnline {
       ctx.declareArray(c, WEIGHT_STATE.get(k), optimizer.weightState(index).get(k));
       ctx.declareArray(c, BIAS_STATE.get(k), optimizer.biasState(index).get(k));
     }
-    backend.onlineLocals(c, buffers);
+    boolean unrolled = ctx.policy().kernel(layer) == CodegenPolicy.Kernel.UNROLLED;
+    if (!unrolled) {
+      backend.onlineLocals(c, buffers);
+    }
     boolean propagate = index > 0;
     if (propagate) {
       ctx.declareArray(c, "g", ctx.names().layer(index - 1).delta());
@@ -71,7 +74,7 @@ final class DenseOnline {
     update(c, "b", "o", BIAS_STATE);
     c.unindent().add("}\n");
     c.addStatement("int k = o * $L", in);
-    if (ctx.policy().kernel(layer) == CodegenPolicy.Kernel.UNROLLED) {
+    if (unrolled) {
       // A small layer (at most 32 inputs): the row written out, as its other kernels are.
       for (int i = 0; i < in; i++) {
         c.add("{\n").indent();

@@ -15,10 +15,9 @@ import javax.lang.model.element.Modifier;
 /**
  * A maxpool layer's per-example methods. Forward keeps the first maximum of each window in
  * row-major order, a NaN if the window has one (PyTorch's rules, as the interpreter), and, in a
- * trainable class, remembers its
- * input index, so backward adds each output's delta to that input alone. When windows do not
- * overlap, backward writes δ·σ' of the previous layer there directly instead of making a second
- * pass over every input; the inputs no window picked stay 0 (the interpreter's 0·σ', which is
+ * trainable class, remembers its input index, so backward adds each output's delta to that
+ * input alone. When windows do not overlap, backward writes δ·σ' of the previous layer there
+ * directly instead of making a second pass over every input; the inputs no window picked stay 0 (the interpreter's 0·σ', which is
  * NaN only where σ' is not finite).
  */
 final class MaxPool2dEmitter extends PerExampleEmitter {
