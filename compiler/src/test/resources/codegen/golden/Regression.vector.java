@@ -79,10 +79,23 @@ public final class Regression implements TrainableDoubleNetwork {
     new TensorSpec("prediction.bias.momentum_buffer", new int[] {1}, 880));
 
   /**
-   * The kernel plan (vector width) this class runs: the system property {@code netc.plan.Regression}, else
-   * {@code netc.plan}, else {@code preferred}; one of preferred, v256, v512, v256-dot, v512-dot.
+   * The kernel plan asked for: the system property {@code netc.plan.Regression}, else {@code netc.plan},
+   * else {@code preferred}; one of preferred, v256, v512, v256-dot, v512-dot, preferred-dot.
    */
-  public static final String KERNEL_PLAN = System.getProperty("netc.plan.Regression", System.getProperty("netc.plan", "preferred")).trim().toLowerCase(Locale.ROOT);
+  private static final String REQUESTED_PLAN = System.getProperty("netc.plan.Regression", System.getProperty("netc.plan", "preferred")).trim().toLowerCase(Locale.ROOT);
+
+  /**
+   * The kernel plan this class runs: {@link #REQUESTED_PLAN}, or the preferred species with the same
+   * forward form where this CPU's vectors are narrower than the plan's (a wider species would run
+   * the Vector API's slow Java fallback).
+   */
+  public static final String KERNEL_PLAN = switch (REQUESTED_PLAN) {
+    case "v256" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 256 ? "v256" : "preferred";
+    case "v512" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? "v512" : "preferred";
+    case "v256-dot" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 256 ? "v256-dot" : "preferred-dot";
+    case "v512-dot" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? "v512-dot" : "preferred-dot";
+    default -> REQUESTED_PLAN;
+  };
 
   /**
    * The vector shape of {@link #KERNEL_PLAN}: a constant to the JIT.
@@ -93,7 +106,8 @@ public final class Regression implements TrainableDoubleNetwork {
     case "v512" -> DoubleVector.SPECIES_512;
     case "v256-dot" -> DoubleVector.SPECIES_256;
     case "v512-dot" -> DoubleVector.SPECIES_512;
-    default -> throw new IllegalArgumentException("netc.plan: unknown kernel plan '" + KERNEL_PLAN + "'; expected preferred, v256, v512, v256-dot, v512-dot");
+    case "preferred-dot" -> DoubleVector.SPECIES_PREFERRED;
+    default -> throw new IllegalArgumentException("netc.plan: unknown kernel plan '" + KERNEL_PLAN + "'; expected preferred, v256, v512, v256-dot, v512-dot, preferred-dot");
   };
 
   private static final int LANES = SPECIES.length();
@@ -107,6 +121,7 @@ public final class Regression implements TrainableDoubleNetwork {
     case "v512" -> true;
     case "v256-dot" -> false;
     case "v512-dot" -> false;
+    case "preferred-dot" -> false;
     default -> true;
   };
 

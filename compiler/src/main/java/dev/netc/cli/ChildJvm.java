@@ -25,6 +25,12 @@ public final class ChildJvm {
   /** Runs {@code mainClass} with {@code args}; fails if it takes longer than {@code seconds}. */
   public static Outcome run(String mainClass, List<String> args, long seconds)
       throws IOException, InterruptedException {
+    return run(List.of(), mainClass, args, seconds);
+  }
+
+  /** Like {@link #run(String, List, long)} with extra JVM options after this JVM's. */
+  public static Outcome run(List<String> jvmOptions, String mainClass, List<String> args,
+      long seconds) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command()
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -36,6 +42,7 @@ public final class ChildJvm {
       }
     }
     cmd.add("--add-modules=jdk.incubator.vector");
+    cmd.addAll(jvmOptions);
     String cacheDir = System.getProperty("netc.cacheDir");
     if (cacheDir != null) {
       cmd.add("-Dnetc.cacheDir=" + cacheDir);

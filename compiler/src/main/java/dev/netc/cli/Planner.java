@@ -40,12 +40,23 @@ final class Planner {
    * What the planner chose ({@link #plan}, the fastest) from the {@code timings} of each variant
    * at batch size {@code batch}.
    */
-  record Result(KernelPlan plan, List<Timing> timings, int batch, int rounds) {
+  record Result(KernelPlan plan, List<Timing> timings, int batch, int rounds,
+      Map<KernelPlan, KernelPlan> narrowed) {
 
-    /** The timings as {@code v256 0.612 ms/step, v512 0.801 ms/step}. */
+    /**
+     * The timings as {@code v256 0.612 ms/step, v512 0.801 ms/step}, then the plans this CPU
+     * narrows and so were not timed.
+     */
     String timingList() {
       return timings.stream().map(t -> String.format(Locale.ROOT, "%s %.3f ms/step",
-          t.plan(), t.nanosPerStep() / 1e6)).collect(Collectors.joining(", "));
+          t.plan(), t.nanosPerStep() / 1e6)).collect(Collectors.joining(", "))
+          + (narrowed.isEmpty() ? "" : "; " + narrowedList());
+    }
+
+    /** The plans not timed, as {@code v512, v512-dot: wider than this CPU's vectors}. */
+    String narrowedList() {
+      return narrowed.keySet().stream().map(KernelPlan::id).collect(Collectors.joining(", "))
+          + ": wider than this CPU's vectors, not timed";
     }
 
     /** One line: the plan and why. */
@@ -88,17 +99,27 @@ final class Planner {
    * its fastest round, and the fastest plan is kept. One JVM's compiled code can be 10–15 %
    * faster or slower than the next one's for the same plan, so more rounds make the choice less
    * a matter of one JVM's luck. A variant whose JVMs all fail is left out; if all fail, an error.
+   * A variant wider than this CPU's vectors is not timed: its class would run a narrower plan
+   * ({@link KernelPlan#narrowedTo}), which is a candidate of its own.
    */
   static Result plan(Path model, Network net, int batch, int rounds) {
     Map<KernelPlan, Double> best = new LinkedHashMap<>();
+    Map<KernelPlan, KernelPlan> narrowed = new LinkedHashMap<>();
     List<String> problems = new ArrayList<>();
     List<KernelPlan> order = new ArrayList<>(KernelPlan.candidates());
     for (int round = 0; round < rounds; round++) {
       for (KernelPlan p : order) {
+        if (narrowed.containsKey(p)) {
+          continue;
+        }
         try {
           ChildJvm.Outcome o = ChildJvm.run(Probe.class.getName(), List.of(model.toString(),
               net.name(), p.id(), Integer.toString(batch)), CHILD_SECONDS);
           String last = o.out().strip();
+          if (o.exitCode() == 0 && last.startsWith(Probe.NARROWED)) {
+            narrowed.put(p, KernelPlan.parse(last.substring(Probe.NARROWED.length())));
+            continue;
+          }
           if (o.exitCode() != 0 || !last.startsWith(Probe.PREFIX)) {
             problems.add(p + ": " + (o.err().isBlank() ? "exit code " + o.exitCode()
                 : o.err().strip().lines().reduce((a, b) -> b).orElse("")));
@@ -119,7 +140,7 @@ final class Planner {
     Timing fastest = timings.stream().min(Comparator.comparingDouble(Timing::nanosPerStep))
         .orElseThrow(() -> new UserException("cannot time the kernel plans: "
             + String.join("; ", problems)));
-    return new Result(fastest.plan(), timings, batch, rounds);
+    return new Result(fastest.plan(), timings, batch, rounds, narrowed);
   }
 
   /** Longest a variant's JVM may take (start, compile, warm up, time). */
@@ -129,6 +150,8 @@ final class Planner {
   static final class Probe {
     /** What the time per step follows on the last line of output. */
     static final String PREFIX = "nanos per step: ";
+    /** What the plan a class runs instead of the one asked for follows (not timed). */
+    static final String NARROWED = "narrowed to: ";
 
     private Probe() {}
 
@@ -140,6 +163,11 @@ final class Planner {
         KernelPlan plan = KernelPlan.parse(args[2]);
         int batch = Integer.parseInt(args[3]);
         Object instance = Backends.instantiate(net, CodegenPolicy.Backend.VECTOR, plan);
+        String running = Backends.runningPlan(instance);
+        if (!plan.id().equals(running)) {
+          System.out.println(NARROWED + running);
+          return;
+        }
         System.out.println(PREFIX + time(step(instance, batch, new Random(net.seed()))));
       } catch (RuntimeException e) {
         System.err.println(e.getMessage());

@@ -60,6 +60,9 @@ final class TuneCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "  %-9s %8.3f ms/step %10.0f samples/s%n", t.plan(),
           t.nanosPerStep() / 1e6, batch / (t.nanosPerStep() / 1e9));
     }
+    if (!r.narrowed().isEmpty()) {
+      out.println("  " + r.narrowedList());
+    }
     double best = r.timings().stream().mapToDouble(Planner.Timing::nanosPerStep).min()
         .orElseThrow();
     out.printf(Locale.ROOT, "chose %s: the fastest, %.2fx the slowest%n", r.plan(),

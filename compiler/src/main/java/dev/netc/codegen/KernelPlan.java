@@ -14,9 +14,12 @@ import java.util.stream.Collectors;
  * initialization, from the system property {@code netc.plan.CLASSNAME} (the class's simple
  * name), else {@code netc.plan}, else the plan it was generated with ({@link
  * CodegenPolicy#plan}). The species is then a constant to C2, so each variant compiles to
- * straight vector code of its width. Width matters per microarchitecture: Zen 4 executes a
- * 512-bit operation as two 256-bit halves and ran the batch-32 MLP step 29 % faster with 256-bit
- * vectors, while Zen 5 prefers 512.
+ * straight vector code of its width. A plan wider than the CPU's vectors (v512 on an AVX2-only
+ * Zen 3, say) would run the Vector API's Java fallback, hundreds of times slower and allocating
+ * on every call, so the class narrows it to the widest width there is ({@link #narrowedTo}) and
+ * its {@code KERNEL_PLAN} names the plan it really runs. Width matters per microarchitecture:
+ * Zen 4 executes a 512-bit operation as two 256-bit halves and ran the batch-32 MLP step 29 %
+ * faster with 256-bit vectors, while Zen 5 prefers 512.
  *
  * <p>Results differ between variants only by summation order: a dot product is summed in
  * {@code lanes} partial sums reduced at the end, so sums of {@code n} terms agree to within about
@@ -32,7 +35,12 @@ public enum KernelPlan {
   /** 256-bit vectors, the batched forward pass in dot products. */
   V256_DOT("v256-dot", "SPECIES_256", false),
   /** 512-bit vectors, the batched forward pass in dot products. */
-  V512_DOT("v512-dot", "SPECIES_512", false);
+  V512_DOT("v512-dot", "SPECIES_512", false),
+  /**
+   * The preferred species, the batched forward pass in dot products: what {@code v256-dot} and
+   * {@code v512-dot} narrow to on a CPU whose vectors are narrower.
+   */
+  PREFERRED_DOT("preferred-dot", "SPECIES_PREFERRED", false);
 
   private final String id;
   private final String species;
@@ -42,6 +50,26 @@ public enum KernelPlan {
     this.id = id;
     this.species = species;
     this.columnForward = columnForward;
+  }
+
+  /** The vector width the plan names, in bits; 0 for the preferred (the CPU's widest). */
+  public int bits() {
+    return switch (species) {
+      case "SPECIES_256" -> 256;
+      case "SPECIES_512" -> 512;
+      default -> 0;
+    };
+  }
+
+  /**
+   * The plan a class runs for this one on a CPU whose widest vectors have {@code cpuBits} bits:
+   * this plan if it fits, else the preferred species with the same forward form.
+   */
+  public KernelPlan narrowedTo(int cpuBits) {
+    if (bits() <= cpuBits) {
+      return this;
+    }
+    return columnForward ? PREFERRED : PREFERRED_DOT;
   }
 
   /** The plan's name, as given to {@code netc.plan} and written in plan files. */
@@ -62,7 +90,10 @@ public enum KernelPlan {
     return columnForward;
   }
 
-  /** The variants a planner times: every explicit width, with each form of the forward pass. */
+  /**
+   * The variants a planner times: every explicit width, with each form of the forward pass (a
+   * width the CPU lacks is left out when its class narrows it, {@link #narrowedTo}).
+   */
   public static List<KernelPlan> candidates() {
     return List.of(V256, V512, V256_DOT, V512_DOT);
   }

@@ -41,15 +41,23 @@ final class VectorLoops {
     TypeName species = ParameterizedTypeName.get(
         ClassName.get(VECTOR_PACKAGE, "VectorSpecies"), boxed);
     return List.of(
-        FieldSpec.builder(String.class, "KERNEL_PLAN", Modifier.PUBLIC, Modifier.STATIC,
+        FieldSpec.builder(String.class, "REQUESTED_PLAN", Modifier.PRIVATE, Modifier.STATIC,
                 Modifier.FINAL)
-            .addJavadoc("The kernel plan (vector width) this class runs: the system property "
-                + "{@code netc.plan.$L}, else\n{@code netc.plan}, else {@code $L}; one of $L.\n",
+            .addJavadoc("The kernel plan asked for: the system property {@code netc.plan.$L}, "
+                + "else {@code netc.plan},\nelse {@code $L}; one of $L.\n",
                 ctx.network().name(), ctx.policy().plan().id(), KernelPlan.names())
             .initializer("System.getProperty($S, System.getProperty($S, $S))"
                 + ".trim().toLowerCase($T.ROOT)",
                 "netc.plan." + ctx.network().name(), "netc.plan", ctx.policy().plan().id(),
                 Locale.class)
+            .build(),
+        FieldSpec.builder(String.class, "KERNEL_PLAN", Modifier.PUBLIC, Modifier.STATIC,
+                Modifier.FINAL)
+            .addJavadoc("The kernel plan this class runs: {@link #REQUESTED_PLAN}, or the "
+                + "preferred species with the same\nforward form where this CPU's vectors are "
+                + "narrower than the plan's (a wider species would run\nthe Vector API's slow "
+                + "Java fallback).\n")
+            .initializer(narrowingSwitch())
             .build(),
         FieldSpec.builder(species, "SPECIES", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
             .addJavadoc("The vector shape of {@link #KERNEL_PLAN}: a constant to the JIT.\n")
@@ -65,6 +73,24 @@ final class VectorLoops {
                 + "tiles (else in dot products).\n")
             .initializer(columnSwitch())
             .build());
+  }
+
+  /**
+   * A switch from the requested plan to the one this CPU runs: a plan of an explicit width keeps
+   * it if the CPU's widest vectors ({@code SPECIES_PREFERRED}) are as wide, else narrows to the
+   * preferred species ({@link KernelPlan#narrowedTo}).
+   */
+  private CodeBlock narrowingSwitch() {
+    CodeBlock.Builder c = CodeBlock.builder().add("switch (REQUESTED_PLAN) {\n$>");
+    for (KernelPlan p : KernelPlan.values()) {
+      if (p.bits() > 0) {
+        c.add("case $S -> $T.SPECIES_PREFERRED.vectorBitSize() >= $L ? $S : $S;\n", p.id(),
+            vectorType(), p.bits(), p.id(), p.narrowedTo(0).id());
+      }
+    }
+    // The preferred plans, and unknown names, which SPECIES rejects.
+    c.add("default -> REQUESTED_PLAN;\n");
+    return c.add("$<}").build();
   }
 
   /** A switch from the plan name to its form of the forward pass (column tiles or not). */

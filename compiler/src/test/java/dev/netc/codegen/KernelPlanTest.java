@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.netc.cli.ChildJvm;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
@@ -85,10 +86,59 @@ class KernelPlanTest {
       InMemoryCompiler.Compiled c = compiled(net, KernelPlan.V256);
       ExceptionInInitializerError e = assertThrows(ExceptionInInitializerError.class,
           () -> c.load("gen.plan.PlanUnknown"));
-      assertEquals("netc.plan: unknown kernel plan 'v1024'; expected preferred, v256, v512, v256-dot, v512-dot",
+      assertEquals("netc.plan: unknown kernel plan 'v1024'; expected preferred, v256, v512, v256-dot, v512-dot, preferred-dot",
           e.getCause().getMessage());
     } finally {
       System.clearProperty("netc.plan.PlanUnknown");
+    }
+  }
+
+  /**
+   * On a CPU whose vectors are narrower than a plan's, the class runs the preferred species with
+   * the plan's forward form, and says so in {@code KERNEL_PLAN}: a JVM limited to 128-bit vectors
+   * ({@code -XX:MaxVectorSize=16}) stands in for such a CPU. Each narrowed class computes exactly
+   * what the plan it narrows to computes.
+   */
+  @Test
+  void aPlanWiderThanTheCpuRunsThePreferredSpecies() throws Exception {
+    ChildJvm.Outcome o = ChildJvm.run(List.of("-XX:MaxVectorSize=16"),
+        KernelPlanTest.class.getName(), List.of(), 300);
+    assertEquals(0, o.exitCode(), o.out() + o.err());
+    assertEquals("""
+        preferred -> preferred
+        v256 -> preferred
+        v512 -> preferred
+        v256-dot -> preferred-dot
+        v512-dot -> preferred-dot
+        preferred-dot -> preferred-dot
+        """, o.out());
+  }
+
+  /** In a JVM with narrow vectors: each plan, the plan its class runs, as {@code v512 -> x}. */
+  public static void main(String[] args) throws ReflectiveOperationException {
+    if (CpuVectors.bits() != 128) {
+      throw new IllegalStateException("run with -XX:MaxVectorSize=16");
+    }
+    Network net = MethodSizeTest.network("Narrow", Precision.FLOAT, new int[] {40, 30, 3},
+        new Activation.Tanh(), new Loss.CrossEntropy(LossReduction.MEAN),
+        new Optimizer.Sgd(0.01, 0.9, false, 0));
+    float[] xs = new float[5 * 40];
+    for (int i = 0; i < xs.length; i++) {
+      xs[i] = (float) Math.sin(i);
+    }
+    java.util.Map<String, float[]> outputs = new java.util.HashMap<>();
+    for (KernelPlan p : KernelPlan.values()) {
+      Class<?> type = compiled(net, p).load("gen.plan.Narrow");
+      String running = (String) type.getField("KERNEL_PLAN").get(null);
+      dev.netc.runtime.FloatNetwork f =
+          (dev.netc.runtime.FloatNetwork) type.getConstructor().newInstance();
+      float[] out = new float[5 * 3];
+      f.predictBatch(xs, out, 5);
+      float[] same = outputs.putIfAbsent(running, out);
+      if (same != null && !java.util.Arrays.equals(same, out)) {
+        throw new AssertionError(p + " computes other outputs than " + running);
+      }
+      System.out.println(p + " -> " + running);
     }
   }
 
@@ -99,7 +149,7 @@ class KernelPlanTest {
     }
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> KernelPlan.parse("v128"));
-    assertEquals("unknown kernel plan 'v128'; expected preferred, v256, v512, v256-dot, v512-dot", e.getMessage());
+    assertEquals("unknown kernel plan 'v128'; expected preferred, v256, v512, v256-dot, v512-dot, preferred-dot", e.getMessage());
   }
 
   private static Generated compile(Network net, KernelPlan plan) {
