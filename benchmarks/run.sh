@@ -11,7 +11,8 @@
 #
 # Extra JMH options can be passed in JMH_ARGS, e.g. JMH_ARGS='GeneratedBench' to run one class.
 # NETC_PLAN picks the generated vector classes' kernel plan (preferred, v256, v512, v256-dot,
-# v512-dot; default preferred), as -Dnetc.plan for the JMH forks; the table header names it.
+# v512-dot, preferred-dot; default preferred; a width the CPU lacks runs preferred), as -Dnetc.plan
+# for the JMH forks; the table header names it.
 # Everything lands in benchmarks/target/results/: jmh.json, jmh.log, pytorch.txt, fann.txt,
 # flops.txt, sgemm.txt, table.md.
 set -euo pipefail

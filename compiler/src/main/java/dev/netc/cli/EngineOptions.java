@@ -17,12 +17,14 @@ final class EngineOptions {
           + "scalar).")
   String backend;
 
-  @Option(names = "--plan", paramLabel = "auto|preferred|v256|v512|v256-dot|v512-dot",
+  @Option(names = "--plan",
+      paramLabel = "auto|preferred|v256|v512|v256-dot|v512-dot|preferred-dot",
       defaultValue = "auto",
       description = "Vector kernel plan: the vector width, and -dot for a batched forward pass "
-          + "in dot products instead of column tiles (default: ${DEFAULT-VALUE}: the plan "
-          + "netc tune or an earlier netc train chose for this network on this CPU; else train "
-          + "plans while it warms up, and the others use preferred).")
+          + "in dot products instead of column tiles; a width the CPU lacks runs the preferred "
+          + "species (default: ${DEFAULT-VALUE}: the plan netc tune or an earlier netc train "
+          + "chose for this network on this CPU; else train plans while it warms up, and the "
+          + "others use preferred).")
   String plan;
 
   /** The parsed backend ({@code auto} resolved for this JVM), or a user error for a bad name. */
