@@ -900,7 +900,21 @@ public final class Regression implements TrainableDoubleNetwork {
       int mp = (m + LANES - 1) / LANES * LANES;
       double[] xt = columnsIn;
       double[] zt = columnsZ;
-      for (int s = 0; s < m; s++) {
+      int sb = m / 8 * 8;
+      for (int s0 = 0; s0 < sb; s0 += 8) {
+        int xo = xOff + s0 * 20;
+        for (int i = 0, t = s0; i < 20; i++, t += mp) {
+          xt[t] = x[xo + i];
+          xt[t + 1] = x[xo + 20 + i];
+          xt[t + 2] = x[xo + 40 + i];
+          xt[t + 3] = x[xo + 60 + i];
+          xt[t + 4] = x[xo + 80 + i];
+          xt[t + 5] = x[xo + 100 + i];
+          xt[t + 6] = x[xo + 120 + i];
+          xt[t + 7] = x[xo + 140 + i];
+        }
+      }
+      for (int s = sb; s < m; s++) {
         int xo = xOff + s * 20;
         for (int i = 0; i < 20; i++) {
           xt[i * mp + s] = x[xo + i];
@@ -1002,7 +1016,21 @@ public final class Regression implements TrainableDoubleNetwork {
       int mp = (m + LANES - 1) / LANES * LANES;
       double[] xt = columnsIn;
       double[] zt = columnsZ;
-      for (int s = 0; s < m; s++) {
+      int sb = m / 8 * 8;
+      for (int s0 = 0; s0 < sb; s0 += 8) {
+        int xo = xOff + s0 * 40;
+        for (int i = 0, t = s0; i < 40; i++, t += mp) {
+          xt[t] = x[xo + i];
+          xt[t + 1] = x[xo + 40 + i];
+          xt[t + 2] = x[xo + 80 + i];
+          xt[t + 3] = x[xo + 120 + i];
+          xt[t + 4] = x[xo + 160 + i];
+          xt[t + 5] = x[xo + 200 + i];
+          xt[t + 6] = x[xo + 240 + i];
+          xt[t + 7] = x[xo + 280 + i];
+        }
+      }
+      for (int s = sb; s < m; s++) {
         int xo = xOff + s * 40;
         for (int i = 0; i < 40; i++) {
           xt[i * mp + s] = x[xo + i];

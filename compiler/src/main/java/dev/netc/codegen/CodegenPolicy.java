@@ -229,6 +229,12 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
    */
   public static final int VECTOR_COLUMN_ROWS = 8;
 
+  /**
+   * Vector backend: examples transposed together into the column tiles' feature-major input
+   * buffer, each input's values of these examples written side by side.
+   */
+  public static final int VECTOR_TRANSPOSE_EXAMPLES = 8;
+
   /** Vector backend: vectors of examples of a column tile of the forward pass. */
   public static final int VECTOR_COLUMN_VECTORS = 2;
 

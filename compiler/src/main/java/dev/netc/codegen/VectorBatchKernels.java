@@ -84,7 +84,9 @@ final class VectorBatchKernels implements BatchKernels {
 
   /**
    * z of the chunk by column tiles ({@link CodegenPolicy#VECTOR_COLUMN_ROWS}): the inputs transposed
-   * into {@code columnsIn} (feature-major, {@code mp} examples per row, the padding lanes zero),
+   * into {@code columnsIn} (feature-major, {@code mp} examples per row, the padding lanes zero;
+   * {@link CodegenPolicy#VECTOR_TRANSPOSE_EXAMPLES} examples at a time, so that each input's
+   * values land side by side rather than one store per cache line),
    * tiles of rows × vectors of examples into {@code columnsZ}, then z transposed back to the
    * batch-major buffer the activation pass reads.
    */
@@ -94,7 +96,18 @@ final class VectorBatchKernels implements BatchKernels {
     c.addStatement("int mp = (m + LANES - 1) / LANES * LANES");
     c.addStatement("$T xt = columnsIn", ctx.array());
     c.addStatement("$T zt = columnsZ", ctx.array());
-    c.beginControlFlow("for (int s = 0; s < m; s++)");
+    int block = CodegenPolicy.VECTOR_TRANSPOSE_EXAMPLES;
+    c.addStatement("int sb = m / $L * $L", block, block);
+    c.beginControlFlow("for (int s0 = 0; s0 < sb; s0 += $L)", block);
+    c.addStatement("int xo = xOff + s0 * $L", in);
+    c.beginControlFlow("for (int i = 0, t = s0; i < $L; i++, t += mp)", in);
+    c.addStatement("xt[t] = x[xo + i]");
+    for (int e = 1; e < block; e++) {
+      c.addStatement("xt[t + $L] = x[xo + $L + i]", e, e * in);
+    }
+    c.endControlFlow();
+    c.endControlFlow();
+    c.beginControlFlow("for (int s = sb; s < m; s++)");
     c.addStatement("int xo = xOff + s * $L", in);
     c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
     c.addStatement("xt[i * mp + s] = x[xo + i]");
