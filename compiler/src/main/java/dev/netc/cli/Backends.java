@@ -36,30 +36,17 @@ final class Backends {
       return new DoubleEngine(net, new Interpreter(net), "interpreter");
     }
     Object instance = instantiate(net, backend, plan);
-    String running = backend == CodegenPolicy.Backend.VECTOR ? runningPlan(instance) : plan.id();
-    String name = "generated code (" + backend.name().toLowerCase(Locale.ROOT)
-        + (backend == CodegenPolicy.Backend.VECTOR && !why.isEmpty()
-            ? ", kernel plan " + running + ": " + why
-                + (running.equals(plan.id()) ? ""
-                    : "; " + plan + " is wider than this CPU's vectors")
-            : "")
-        + ")";
+    String planNote = "";
+    if (backend == CodegenPolicy.Backend.VECTOR && !why.isEmpty()) {
+      KernelPlan running = KernelPlan.running(instance.getClass());
+      planNote = ", kernel plan " + running + ": " + why
+          + (running == plan ? "" : "; " + plan + " is wider than this CPU's vectors");
+    }
+    String name = "generated code (" + backend.name().toLowerCase(Locale.ROOT) + planNote + ")";
     if (instance instanceof FloatNetwork f) {
       return new FloatEngine(net, f, name);
     }
     return new DoubleEngine(net, (DoubleNetwork) instance, name);
-  }
-
-  /**
-   * The plan vector class instance {@code instance} runs (its {@code KERNEL_PLAN}): the one it
-   * was given, or a narrower one on a CPU whose vectors are narrower than the plan's.
-   */
-  static String runningPlan(Object instance) {
-    try {
-      return (String) instance.getClass().getField("KERNEL_PLAN").get(null);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("a vector class without KERNEL_PLAN", e);
-    }
   }
 
   /** The backend named by a {@code --backend} option, or a user error. */

@@ -14,10 +14,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -41,7 +43,7 @@ final class Planner {
    * at batch size {@code batch}.
    */
   record Result(KernelPlan plan, List<Timing> timings, int batch, int rounds,
-      Map<KernelPlan, KernelPlan> narrowed) {
+      Set<KernelPlan> narrowed) {
 
     /**
      * The timings as {@code v256 0.612 ms/step, v512 0.801 ms/step}, then the plans this CPU
@@ -55,7 +57,7 @@ final class Planner {
 
     /** The plans not timed, as {@code v512, v512-dot: wider than this CPU's vectors}. */
     String narrowedList() {
-      return narrowed.keySet().stream().map(KernelPlan::id).collect(Collectors.joining(", "))
+      return narrowed.stream().map(KernelPlan::id).collect(Collectors.joining(", "))
           + ": wider than this CPU's vectors, not timed";
     }
 
@@ -104,12 +106,12 @@ final class Planner {
    */
   static Result plan(Path model, Network net, int batch, int rounds) {
     Map<KernelPlan, Double> best = new LinkedHashMap<>();
-    Map<KernelPlan, KernelPlan> narrowed = new LinkedHashMap<>();
+    Set<KernelPlan> narrowed = new LinkedHashSet<>();
     List<String> problems = new ArrayList<>();
     List<KernelPlan> order = new ArrayList<>(KernelPlan.candidates());
     for (int round = 0; round < rounds; round++) {
       for (KernelPlan p : order) {
-        if (narrowed.containsKey(p)) {
+        if (narrowed.contains(p)) {
           continue;
         }
         try {
@@ -117,7 +119,7 @@ final class Planner {
               net.name(), p.id(), Integer.toString(batch)), CHILD_SECONDS);
           String last = o.out().strip();
           if (o.exitCode() == 0 && last.startsWith(Probe.NARROWED)) {
-            narrowed.put(p, KernelPlan.parse(last.substring(Probe.NARROWED.length())));
+            narrowed.add(p);
             continue;
           }
           if (o.exitCode() != 0 || !last.startsWith(Probe.PREFIX)) {
@@ -163,8 +165,8 @@ final class Planner {
         KernelPlan plan = KernelPlan.parse(args[2]);
         int batch = Integer.parseInt(args[3]);
         Object instance = Backends.instantiate(net, CodegenPolicy.Backend.VECTOR, plan);
-        String running = Backends.runningPlan(instance);
-        if (!plan.id().equals(running)) {
+        KernelPlan running = KernelPlan.running(instance.getClass());
+        if (running != plan) {
           System.out.println(NARROWED + running);
           return;
         }

@@ -72,6 +72,18 @@ public enum KernelPlan {
     return columnForward ? PREFERRED : PREFERRED_DOT;
   }
 
+  /**
+   * The plan a generated vector class runs (its {@code KERNEL_PLAN}): the one it was given, or
+   * its narrowing on a CPU whose vectors are narrower than the plan's.
+   */
+  public static KernelPlan running(Class<?> vectorClass) {
+    try {
+      return parse((String) vectorClass.getField("KERNEL_PLAN").get(null));
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(vectorClass.getName() + " has no KERNEL_PLAN", e);
+    }
+  }
+
   /** The plan's name, as given to {@code netc.plan} and written in plan files. */
   public String id() {
     return id;

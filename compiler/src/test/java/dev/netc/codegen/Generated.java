@@ -61,14 +61,10 @@ final class Generated {
    */
   static void checkPlan(Class<?> type, KernelPlan plan) {
     KernelPlan expected = plan.narrowedTo(CpuVectors.bits());
-    try {
-      Object picked = type.getField("KERNEL_PLAN").get(null);
-      if (!expected.id().equals(picked)) {
-        throw new AssertionError(type.getSimpleName() + " runs plan " + picked + ", not "
-            + expected);
-      }
-    } catch (ReflectiveOperationException e) {
-      throw new AssertionError(e);
+    KernelPlan picked = KernelPlan.running(type);
+    if (picked != expected) {
+      throw new AssertionError(type.getSimpleName() + " runs plan " + picked + ", not "
+          + expected);
     }
   }
 

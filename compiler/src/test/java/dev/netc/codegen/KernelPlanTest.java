@@ -129,7 +129,7 @@ class KernelPlanTest {
     java.util.Map<String, float[]> outputs = new java.util.HashMap<>();
     for (KernelPlan p : KernelPlan.values()) {
       Class<?> type = compiled(net, p).load("gen.plan.Narrow");
-      String running = (String) type.getField("KERNEL_PLAN").get(null);
+      String running = KernelPlan.running(type).id();
       dev.netc.runtime.FloatNetwork f =
           (dev.netc.runtime.FloatNetwork) type.getConstructor().newInstance();
       float[] out = new float[5 * 3];
