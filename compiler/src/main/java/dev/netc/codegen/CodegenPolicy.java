@@ -71,9 +71,32 @@ import dev.netc.ir.Network;
  * @param backend scalar Java (default, dependency-free) or the Vector API
  * @param plan the vector backend's kernel variant when the app names none at run time (see
  *     {@link KernelPlan}); the scalar backend ignores it
+ * @param convTiles the vector backend's convolution tiles: as wide as the CPU's register file
+ *     allows (picked at class initialization), or always wide or narrow (to test both anywhere)
  */
 public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unrollMaxFanOut,
-    int accumulators, int layersPerMethod, int chunk, Backend backend, KernelPlan plan) {
+    int accumulators, int layersPerMethod, int chunk, Backend backend, KernelPlan plan,
+    ConvTiles convTiles) {
+
+  /**
+   * Vectors of output positions per register tile of the vector backend's convolution forward
+   * and input-delta GEMMs ({@code VectorConv}), times up to 4 rows of accumulators.
+   */
+  public enum ConvTiles {
+    /**
+     * {@link #WIDE} where the CPU has AVX-512's 32 vector registers (its preferred species is
+     * 512 bits wide), else {@link #NARROW}.
+     */
+    AUTO,
+    /** 4 vectors: 16 accumulators, 4 column vectors and a broadcast weight. */
+    WIDE,
+    /**
+     * 2 vectors: 8 accumulators, which with 2 column vectors and the broadcast fit AVX2's 16
+     * registers (4 × 4 spilled there: the Small CNN's predict ran at 8.5k against 10.1k images/s
+     * on a Zen 3 host).
+     */
+    NARROW
+  }
 
   /** How one layer's forward and backward arithmetic is emitted. */
   public enum Kernel {
@@ -122,8 +145,8 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
     if (chunk != 0 && (chunk < 4 || chunk > 256)) {
       throw new IllegalArgumentException("chunk must be 0 or in [4, 256]");
     }
-    if (backend == null || plan == null) {
-      throw new IllegalArgumentException("backend and plan must not be null");
+    if (backend == null || plan == null || convTiles == null) {
+      throw new IllegalArgumentException("backend, plan and convTiles must not be null");
     }
   }
 
@@ -131,7 +154,7 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
   public CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unrollMaxFanOut,
       int accumulators, int layersPerMethod) {
     this(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators, layersPerMethod, 64,
-        Backend.SCALAR, KernelPlan.PREFERRED);
+        Backend.SCALAR, KernelPlan.PREFERRED, ConvTiles.AUTO);
   }
 
   /**
@@ -151,25 +174,31 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
   /** This policy with another number of layers per method (to test deep-network splitting). */
   public CodegenPolicy withLayersPerMethod(int layers) {
     return new CodegenPolicy(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators,
-        layers, chunk, backend, plan);
+        layers, chunk, backend, plan, convTiles);
   }
 
   /** This policy with another batch chunk (0: examples one by one, the reference order). */
   public CodegenPolicy withChunk(int examples) {
     return new CodegenPolicy(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators,
-        layersPerMethod, examples, backend, plan);
+        layersPerMethod, examples, backend, plan, convTiles);
   }
 
   /** This policy with another backend. */
   public CodegenPolicy withBackend(Backend b) {
     return new CodegenPolicy(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators,
-        layersPerMethod, chunk, b, plan);
+        layersPerMethod, chunk, b, plan, convTiles);
   }
 
   /** This policy with another default kernel plan for the vector backend. */
   public CodegenPolicy withPlan(KernelPlan p) {
     return new CodegenPolicy(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators,
-        layersPerMethod, chunk, backend, p);
+        layersPerMethod, chunk, backend, p, convTiles);
+  }
+
+  /** This policy with other convolution tiles for the vector backend. */
+  public CodegenPolicy withConvTiles(ConvTiles tiles) {
+    return new CodegenPolicy(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators,
+        layersPerMethod, chunk, backend, plan, tiles);
   }
 
   /**

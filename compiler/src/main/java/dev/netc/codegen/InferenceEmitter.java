@@ -14,16 +14,22 @@ import javax.lang.model.element.Modifier;
 
 /**
  * Emits what every network has: sizes, the parameter layout and get/set, {@code predict},
- * {@code predictBatch}, the forward driver, and the cheap argument checks.
+ * {@code predictBatch}, the forward driver (and predict's own, where a layer has a forward for
+ * predict alone), and the cheap argument checks.
  */
 final class InferenceEmitter {
   private final EmitContext ctx;
   private final BatchEmitter batch;
+  private final List<LayerEmitter> layers;
+  /** True if some layer's predict runs a forward of its own: predict then has its driver. */
+  private final boolean predictDriver;
 
   /** {@code batch} is the mini-batch path, or null when the network has none. */
-  InferenceEmitter(EmitContext ctx, BatchEmitter batch) {
+  InferenceEmitter(EmitContext ctx, BatchEmitter batch, List<LayerEmitter> layers) {
     this.ctx = ctx;
     this.batch = batch;
+    this.layers = layers;
+    this.predictDriver = layers.stream().anyMatch(l -> l.predictForward() != null);
   }
 
   /** The methods, in source order. */
@@ -39,7 +45,10 @@ final class InferenceEmitter {
     m.add(predict());
     m.add(predictAllocating());
     m.add(predictBatch());
-    m.add(forward());
+    m.add(forward("forward", false));
+    if (predictDriver) {
+      m.add(forward(PREDICT_FORWARD, true));
+    }
     m.add(checkLength());
     m.add(checkBatch());
     return m;
@@ -97,7 +106,7 @@ final class InferenceEmitter {
         .addParameter(ctx.array(), "out")
         .addStatement("checkLength(x.length, INPUT_SIZE, $S)", "input")
         .addStatement("checkBatch(out.length, 1, OUTPUT_SIZE, $S)", "output")
-        .addStatement("forward(x, 0)")
+        .addStatement("$N(x, 0)", predictForward())
         .addStatement("$T.arraycopy($N, 0, out, 0, OUTPUT_SIZE)", System.class,
             ctx.outputNames().act())
         .build();
@@ -131,26 +140,43 @@ final class InferenceEmitter {
       return m.build();
     }
     return m.beginControlFlow("for (int e = 0; e < n; e++)")
-        .addStatement("forward(xs, e * INPUT_SIZE)")
+        .addStatement("$N(xs, e * INPUT_SIZE)", predictForward())
         .addStatement("$T.arraycopy($N, 0, out, e * OUTPUT_SIZE, OUTPUT_SIZE)", System.class,
             ctx.outputNames().act())
         .endControlFlow()
         .build();
   }
 
-  private MethodSpec forward() {
-    MethodSpec.Builder m = MethodSpec.methodBuilder("forward")
-        .addJavadoc("Forward pass of the example at {@code xs[xOff]}; every layer keeps its z "
-            + "and activations.\n")
+  /** The name of predict's forward driver. */
+  private static final String PREDICT_FORWARD = "predictForward";
+
+  /** The forward driver predict runs. */
+  private String predictForward() {
+    return predictDriver ? PREDICT_FORWARD : "forward";
+  }
+
+  /**
+   * The forward driver {@code name}: each layer's forward, or with {@code predict} its forward
+   * for predict alone where it has one.
+   */
+  private MethodSpec forward(String name, boolean predict) {
+    MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+        .addJavadoc(predict
+            ? "Forward pass of the example at {@code xs[xOff]} for predict: as forward, without"
+                + " what only training reads.\n"
+            : "Forward pass of the example at {@code xs[xOff]}; every layer keeps its z "
+                + "and activations.\n")
         .addModifiers(Modifier.PRIVATE)
         .addParameter(ctx.array(), "xs")
         .addParameter(TypeName.INT, "xOff")
         .addStatement("$T.arraycopy(xs, xOff, input, 0, INPUT_SIZE)", System.class);
     List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
-      blocks.add(CodeBlock.of("$N();\n", ctx.names().layer(l.index()).forward()));
+      MethodSpec own = predict ? layers.get(l.index()).predictForward() : null;
+      String method = own != null ? own.name() : ctx.names().layer(l.index()).forward();
+      blocks.add(CodeBlock.of("$N();\n", method));
     }
-    return m.addCode(ctx.helpers().perLayer("forward", blocks)).build();
+    return m.addCode(ctx.helpers().perLayer(name, blocks)).build();
   }
 
   private static MethodSpec checkLength() {

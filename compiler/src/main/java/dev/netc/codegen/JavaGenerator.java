@@ -189,9 +189,13 @@ public final class JavaGenerator {
       copy.addAnnotation(Override.class);
     }
     t.addMethod(copy.build());
-    t.addMethods(new InferenceEmitter(ctx, batch).methods());
+    t.addMethods(new InferenceEmitter(ctx, batch, layers).methods());
     for (LayerEmitter l : layers) {
       t.addMethod(l.forward());
+      MethodSpec predictForward = l.predictForward();
+      if (predictForward != null) {
+        t.addMethod(predictForward);
+      }
     }
     if (training != null) {
       t.addMethods(training.methods());

@@ -63,6 +63,14 @@ interface LayerEmitter {
   /** One example forward: the layer's z and activations from its input. */
   MethodSpec forward();
 
+  /**
+   * A forward method {@code predict} runs instead of {@link #forward} when it can skip state
+   * only training needs (a trainable max pool's argmax), or null: then predict runs forward.
+   */
+  default MethodSpec predictForward() {
+    return null;
+  }
+
   /** One example: adds the parameters' gradient (classes without a mini-batch path). */
   MethodSpec gradient();
 

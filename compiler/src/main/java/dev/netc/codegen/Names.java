@@ -26,9 +26,9 @@ final class Names {
       "inputSize", "outputSize", "parameterCount", "targetWidth", "parameterLayout",
       "getParameters", "setParameters", "predict", "predictBatch", "copy", "loss", "gradient",
       "trainBatch", "trainStep", "resetOptimizer", "zeroGradient", "accumulateGradient",
-      "optimizerStep", "getGradient", "forward", "backward", "exampleLoss", "outputDelta",
-      "trainExample", "evalExample", "label", "checkBatch", "checkLabels", "checkLabel",
-      "checkLength", "update", "step", "layout", "specs", "lossScale", "sumGradients",
+      "optimizerStep", "getGradient", "forward", "predictForward", "backward", "exampleLoss",
+      "outputDelta", "trainExample", "evalExample", "label", "checkBatch", "checkLabels",
+      "checkLabel", "checkLength", "update", "step", "layout", "specs", "lossScale", "sumGradients",
       "copyScaled", "addScaled", "setLearningRate", "optimizerStateLayout", "getOptimizerState",
       "setOptimizerState", "optimizerStepCount", "setOptimizerStepCount", "checkStateLength",
       "stateLayout",
@@ -47,8 +47,8 @@ final class Names {
       // batched and online kernels
       "xT", "rowW", "rowS1", "rowS2", "wr", "br", "vr", "xRows", "rowAcc", "storeDelta", "zr", "gr",
       "dr", "xr", "c0", "c1", "c2", "c3", "d0", "d1", "d2", "d3", "e0", "xOff0", "S", "CHUNK",
-      "SPECIES", "LANES", "KERNEL_PLAN", "REQUESTED_PLAN", "batchForward", "batchBackward", "sb",
-      "outputRow", "trainOnline",
+      "SPECIES", "LANES", "KERNEL_PLAN", "REQUESTED_PLAN", "WIDE_CONV_TILES", "batchForward",
+      "batchBackward", "sb", "outputRow", "trainOnline",
       "onlineUpdate", "ds", "wi", "xt", "zt", "at", "der", "dd", "gg", "onlineStep", "zo", "xo",
       "go", "mt", "zv", "av", "end", "wbuf", "wv2", "gv", "mv", "vv", "bbuf", "wm", "wv", "bm",
       // shared vector tiles

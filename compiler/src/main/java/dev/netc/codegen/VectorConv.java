@@ -21,7 +21,8 @@ import javax.lang.model.element.Modifier;
  *
  * <ul>
  *   <li>forward {@code z[o][p] = b[o] + Σ_k W[o][k] col[k][p]}: tiles of {@code rows} output
- *       channels × 4 vectors of positions in registers, one FMA per weight broadcast and column
+ *       channels × 4 vectors of positions (2 on a CPU with 16 vector registers, see {@link
+ *       CodegenPolicy.ConvTiles}) in registers, one FMA per weight broadcast and column
  *       vector, over k; for relu and identity the tile also stores the activations (relu as a
  *       compare and blend, exact, NaN to 0), so no separate activation pass runs;
  *   <li>weight gradient {@code ∂W[o][k] += Σ_p δ[o][p] col[k][p]}: tiles of {@code rows} channels
@@ -39,8 +40,15 @@ import javax.lang.model.element.Modifier;
  * (a few hundred bytes, so one compilation unit never holds many vector accumulators).
  */
 final class VectorConv implements ConvKernels {
-  /** Vectors of positions per forward and input-delta tile. */
-  private static final int VECTORS = 4;
+  /** Vectors of positions per wide forward and input-delta tile. */
+  private static final int WIDE_VECTORS = 4;
+  /** Vectors of positions per narrow forward and input-delta tile. */
+  private static final int NARROW_VECTORS = 2;
+  /**
+   * The class constant that picks wide or narrow tiles at class initialization ({@link
+   * CodegenPolicy.ConvTiles#AUTO}).
+   */
+  static final String WIDE_TILES = "WIDE_CONV_TILES";
   private static final ClassName OPERATORS =
       ClassName.get("jdk.incubator.vector", "VectorOperators");
   /** The widest vector the pad allows for, in bits (AVX-512). */
@@ -76,12 +84,17 @@ final class VectorConv implements ConvKernels {
   private final boolean activates;
   /** Where forward tiles store the activations, like {@link #zPad}; null unless activates. */
   private final String aPad;
-  private final String forward4;
+  private final CodegenPolicy.ConvTiles tiles;
+  /** The forward tile of 4 vectors (null if the policy's tiles are narrow). */
+  private final String forwardWide;
+  /** The forward tile of 2 vectors (null if the policy's tiles are wide). */
+  private final String forwardNarrow;
   private final String forward1;
   private final String gradientTile;
   /** The single-tap weight-gradient tile, or null when the 4-tap tiles cover every tap. */
   private final String gradientRest;
-  private final String delta4;
+  private final String deltaWide;
+  private final String deltaNarrow;
   private final String delta1;
   /**
    * The weight gradient's sums per vector lane, [weight][lane] (null when the layer is too large
@@ -117,7 +130,11 @@ final class VectorConv implements ConvKernels {
     Activation act = conv.activation();
     this.activates = act instanceof Activation.Relu || act instanceof Activation.Identity;
     this.aPad = !activates ? null : stride == positions ? n.act() : names.helper(base + "APad");
-    this.forward4 = names.helper(base + "ForwardTile");
+    this.tiles = ctx.policy().convTiles();
+    boolean wide = tiles != CodegenPolicy.ConvTiles.NARROW;
+    boolean narrow = tiles != CodegenPolicy.ConvTiles.WIDE;
+    this.forwardWide = wide ? names.helper(base + "ForwardTile") : null;
+    this.forwardNarrow = narrow ? names.helper(base + "ForwardTile2") : null;
     this.forward1 = names.helper(base + "ForwardVector");
     boolean training = ctx.trainable();
     boolean propagates = training && conv.index() > 0;
@@ -126,7 +143,8 @@ final class VectorConv implements ConvKernels {
     this.gradientRest = training && taps % gradientTaps != 0
         ? names.helper(base + "GradientTap") : null;
     this.dcol = propagates ? names.helper(base + "Dcol") : null;
-    this.delta4 = propagates ? names.helper(base + "DeltaTile") : null;
+    this.deltaWide = propagates && wide ? names.helper(base + "DeltaTile") : null;
+    this.deltaNarrow = propagates && narrow ? names.helper(base + "DeltaTile2") : null;
     this.delta1 = propagates ? names.helper(base + "DeltaVector") : null;
     this.maxLanes = unit;
     boolean lanes = training && (long) out.channels() * taps * unit <= MAX_LANE_VALUES;
@@ -147,7 +165,12 @@ final class VectorConv implements ConvKernels {
 
   private void registerTiles(boolean training, boolean propagates) {
     Helpers h = ctx.helpers();
-    h.add(forwardTile(forward4, VECTORS));
+    if (forwardWide != null) {
+      h.add(forwardTile(forwardWide, WIDE_VECTORS));
+    }
+    if (forwardNarrow != null) {
+      h.add(forwardTile(forwardNarrow, NARROW_VECTORS));
+    }
     h.add(forwardTile(forward1, 1));
     if (training) {
       h.add(gradientTile(gradientTile, gradientTaps));
@@ -155,8 +178,13 @@ final class VectorConv implements ConvKernels {
     if (gradientRest != null) {
       h.add(gradientTile(gradientRest, 1));
     }
+    if (deltaWide != null) {
+      h.add(deltaTile(deltaWide, WIDE_VECTORS));
+    }
+    if (deltaNarrow != null) {
+      h.add(deltaTile(deltaNarrow, NARROW_VECTORS));
+    }
     if (propagates) {
-      h.add(deltaTile(delta4, VECTORS));
       h.add(deltaTile(delta1, 1));
     }
   }
@@ -203,7 +231,7 @@ final class VectorConv implements ConvKernels {
     } else {
       taps(c, ConvGeometry.columns(win, "col[kr + ox] = x[xr + ox * $L]"));
     }
-    tileLoops(c, out.channels(), rows, forward4, forward1);
+    tileLoops(c, out.channels(), rows, forwardWide, forwardNarrow, forward1);
     if (!zPad.equals(n.z())) {
       ctx.declareArray(c, "zp", zPad);
       if (activates) {
@@ -266,7 +294,7 @@ final class VectorConv implements ConvKernels {
   @Override
   public void inputDelta(CodeBlock.Builder c) {
     padDelta(c);
-    tileLoops(c, taps, tapRows, delta4, delta1);
+    tileLoops(c, taps, tapRows, deltaWide, deltaNarrow, delta1);
     ctx.declareArray(c, "dc", dcol);
     c.addStatement("$T.fill(g, $L)", java.util.Arrays.class, ctx.lit(0));
     if (flat()) {
@@ -332,20 +360,37 @@ final class VectorConv implements ConvKernels {
   }
 
   /**
-   * Calls {@code tile4(r, p)} over {@code count} destination rows, {@code step} at a time, and
-   * 4 vectors of positions, then {@code tile1} for the vectors left.
+   * Calls the wide or the narrow tile (whichever the policy has, or the one {@link #WIDE_TILES}
+   * picks) over {@code count} destination rows, {@code step} at a time, and its vectors of
+   * positions, then {@code tile1} for the vectors left.
    */
-  private void tileLoops(CodeBlock.Builder c, int count, int step, String tile4, String tile1) {
+  private void tileLoops(CodeBlock.Builder c, int count, int step, String wide, String narrow,
+      String tile1) {
     c.addStatement("int pos = 0");
-    c.beginControlFlow("for (; pos <= $L - $L * LANES; pos += $L * LANES)", stride, VECTORS,
-        VECTORS);
-    c.beginControlFlow("for (int r = 0; r < $L; r += $L)", count, step);
-    c.addStatement("$N(r, pos)", tile4);
-    c.endControlFlow();
-    c.endControlFlow();
+    switch (tiles) {
+      case WIDE -> tileLoop(c, count, step, wide, WIDE_VECTORS);
+      case NARROW -> tileLoop(c, count, step, narrow, NARROW_VECTORS);
+      case AUTO -> {
+        c.beginControlFlow("if ($L)", WIDE_TILES);
+        tileLoop(c, count, step, wide, WIDE_VECTORS);
+        c.nextControlFlow("else");
+        tileLoop(c, count, step, narrow, NARROW_VECTORS);
+        c.endControlFlow();
+      }
+    }
     c.beginControlFlow("for (; pos < $L; pos += LANES)", stride);
     c.beginControlFlow("for (int r = 0; r < $L; r += $L)", count, step);
     c.addStatement("$N(r, pos)", tile1);
+    c.endControlFlow();
+    c.endControlFlow();
+  }
+
+  /** Calls {@code tile(r, pos)} over the rows and {@code vectors} vectors of positions. */
+  private void tileLoop(CodeBlock.Builder c, int count, int step, String tile, int vectors) {
+    c.beginControlFlow("for (; pos <= $L - $L * LANES; pos += $L * LANES)", stride, vectors,
+        vectors);
+    c.beginControlFlow("for (int r = 0; r < $L; r += $L)", count, step);
+    c.addStatement("$N(r, pos)", tile);
     c.endControlFlow();
     c.endControlFlow();
   }

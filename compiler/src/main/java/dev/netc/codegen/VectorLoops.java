@@ -5,7 +5,9 @@ import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
+import dev.netc.ir.Conv2d;
 import dev.netc.ir.Precision;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.IntFunction;
@@ -33,14 +35,15 @@ final class VectorLoops {
 
   /**
    * The species constants of a vector class: {@code KERNEL_PLAN} (the plan picked at class
-   * initialization, see {@link KernelPlan}), its {@code SPECIES} and {@code LANES}.
+   * initialization, see {@link KernelPlan}), its {@code SPECIES} and {@code LANES}, and, for a
+   * network with convolutions, the width of their tiles ({@link CodegenPolicy.ConvTiles}).
    */
   List<FieldSpec> constants() {
     TypeName boxed = ctx.precision() == Precision.FLOAT ? ClassName.get(Float.class)
         : ClassName.get(Double.class);
     TypeName species = ParameterizedTypeName.get(
         ClassName.get(VECTOR_PACKAGE, "VectorSpecies"), boxed);
-    return List.of(
+    List<FieldSpec> fields = new ArrayList<>(List.of(
         FieldSpec.builder(String.class, "REQUESTED_PLAN", Modifier.PRIVATE, Modifier.STATIC,
                 Modifier.FINAL)
             .addJavadoc("The kernel plan asked for: the system property {@code netc.plan.$L}, "
@@ -72,7 +75,18 @@ final class VectorLoops {
             .addJavadoc("Whether {@link #KERNEL_PLAN} runs the batched forward pass in column "
                 + "tiles (else in dot products).\n")
             .initializer(columnSwitch())
-            .build());
+            .build()));
+    boolean convolves = ctx.network().layers().stream().anyMatch(l -> l instanceof Conv2d);
+    if (convolves && ctx.policy().convTiles() == CodegenPolicy.ConvTiles.AUTO) {
+      fields.add(FieldSpec.builder(TypeName.BOOLEAN, VectorConv.WIDE_TILES, Modifier.PRIVATE,
+              Modifier.STATIC, Modifier.FINAL)
+          .addJavadoc("Whether convolution tiles hold 4 vectors of positions (else 2): where the"
+              + " CPU has AVX-512's 32 vector\nregisters; AVX2's 16 hold 4 × 2 accumulators,"
+              + " their operands and no more.\n")
+          .initializer("$T.SPECIES_PREFERRED.vectorBitSize() >= 512", vectorType())
+          .build());
+    }
+    return fields;
   }
 
   /**

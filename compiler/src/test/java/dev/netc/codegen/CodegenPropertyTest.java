@@ -121,14 +121,17 @@ class CodegenPropertyTest {
 
   /**
    * CNNs (conv2d, max/avg pooling, flatten, then dense layers), 160 with the scalar backend and
-   * 60 with the vector one; their mini-batches train example by example.
+   * 60 with the vector one, half with wide convolution tiles and half with narrow ones (the two
+   * a class can pick at initialization); their mini-batches train example by example.
    */
   @Test
   void cnnsMatchInterpreter() {
     Set<String> seen = run("cnn", CNN, CodegenPolicy.defaults(), seeds(BASE + 6_000_000, 160));
-    seen.addAll(run("cnn, vector", CNN,
-        CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR),
-        seeds(BASE + 7_000_000, 60)));
+    CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
+    seen.addAll(run("cnn, vector, wide tiles", CNN,
+        vector.withConvTiles(CodegenPolicy.ConvTiles.WIDE), seeds(BASE + 7_000_000, 30)));
+    seen.addAll(run("cnn, vector, narrow tiles", CNN,
+        vector.withConvTiles(CodegenPolicy.ConvTiles.NARROW), seeds(BASE + 7_000_030, 30)));
     assertEquals(Set.of(), difference(Set.of("conv2d", "maxpool", "avgpool", "flatten", "float",
         "double", "adam", "momentum", "cross_entropy", "mse", "relu", "tanh"), seen));
   }
