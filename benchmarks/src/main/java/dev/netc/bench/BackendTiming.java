@@ -33,9 +33,9 @@ import java.util.Random;
  * {@code cnn rounds seconds [--layers] FILE.net...} first it times convolutional networks
  * instead (float, random inputs and labels, distinct in every call of a cycle of 64 batches, as
  * the PyTorch peer's pool): training at batch 32, inference of one example and, with
- * {@code --layers}, each per-example layer method of the generated class on its own (in
- * microseconds per call; on one example's state again and again, which hides the branch
- * mispredictions of real data).
+ * {@code --layers}, each per-example layer method of the generated class on its own, predict's
+ * own forward methods too (in microseconds per call; on one example's state again and again,
+ * which hides the branch mispredictions of real data).
  */
 public final class BackendTiming {
   private BackendTiming() {}
@@ -193,7 +193,7 @@ public final class BackendTiming {
     }
     // Per-example layer methods, on the state one training example leaves behind.
     net.trainBatch(x1, Arrays.copyOf(labels, 1), 1);
-    Pattern layerMethod = Pattern.compile("(forward|gradient|backprop)[A-Z].*");
+    Pattern layerMethod = Pattern.compile("(forward|predict|gradient|backprop)[A-Z].*");
     for (Method m : type.getDeclaredMethods()) {
       if (m.getParameterCount() != 0 || !layerMethod.matcher(m.getName()).matches()) {
         continue;
