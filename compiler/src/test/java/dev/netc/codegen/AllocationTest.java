@@ -68,7 +68,8 @@ class AllocationTest {
         + plan.id().replace("-", "");
     CodegenPolicy policy = CodegenPolicy.defaults().withBackend(backend).withPlan(plan);
     List<Network> nets = List.of(SampleNetworks.xor(), SampleNetworks.iris(),
-        SampleNetworks.regression(), SampleNetworks.inferenceOnly(), SampleNetworks.cnn());
+        SampleNetworks.regression(), SampleNetworks.inferenceOnly(), SampleNetworks.cnn(),
+        SampleNetworks.validCnn());
     List<JavaFile> files = new ArrayList<>();
     List<String> drivers = new ArrayList<>();
     for (Network n : nets) {

@@ -136,6 +136,41 @@ class CodegenPropertyTest {
         "double", "adam", "momentum", "cross_entropy", "mse", "relu", "tanh"), seen));
   }
 
+  /**
+   * Stride-1 convolutions on rows wider than a 512-bit vector (the random CNNs above are at most
+   * 12 wide): the vector backend copies im2col rows and adds col2im rows as whole vectors, then
+   * value by value, so both parts run on every host; padding 0–2, so most are not `same`.
+   */
+  @Test
+  void wideRowCnnsMatchInterpreter() {
+    Set<String> seen = new TreeSet<>();
+    for (CodegenPolicy.Backend b : CodegenPolicy.Backend.values()) {
+      seen.addAll(run("cnn, rows 17-40 wide, " + b.name().toLowerCase(Locale.ROOT),
+          CodegenPropertyTest::wideRowCnn, CodegenPolicy.defaults().withBackend(b),
+          seeds(BASE + 8_000_000, 12)));
+    }
+    assertEquals(Set.of(), difference(Set.of("conv2d", "float", "double"), seen));
+  }
+
+  /** Two stride-1 convolutions on an input 17–40 wide, then a softmax layer. */
+  private static Network wideRowCnn(Random rnd, String name) {
+    int h = 3 + rnd.nextInt(5);
+    int w = 17 + rnd.nextInt(24);
+    StringBuilder src = new StringBuilder("network " + name + " {\n  input "
+        + (1 + rnd.nextInt(3)) + "x" + h + "x" + w + "\n");
+    for (String act : List.of("relu", "tanh")) {
+      int k = 1 + rnd.nextInt(Math.min(5, h));
+      int pad = rnd.nextInt(3);
+      src.append("  conv2d ").append(1 + rnd.nextInt(6)).append(' ').append(k).append('x')
+          .append(k).append(" (padding = ").append(pad).append(") ").append(act).append('\n');
+      h = h + 2 * pad - k + 1;
+      w = w + 2 * pad - k + 1;
+    }
+    src.append("  dense 3 softmax\n  loss cross_entropy\n  optimizer sgd(lr = 0.01, momentum"
+        + " = 0.9)\n  precision ").append(rnd.nextBoolean() ? "float" : "double").append("\n}\n");
+    return dev.netc.Frontend.compile(name + ".net", src.toString()).networks().get(0);
+  }
+
   private static List<Long> seeds(long base, int n) {
     List<Long> s = new ArrayList<>();
     for (int i = 0; i < n; i++) {

@@ -68,6 +68,24 @@ final class SampleNetworks {
    * 2x2, conv2d 6 2x2 (stride 2) tanh, avgpool 2x1 (stride 1), flatten, dense 3 softmax,
    * cross-entropy, SGD with momentum.
    */
+  /**
+   * Two stride-1 convolutions without padding (narrower outputs than inputs, so not the `flat`
+   * im2col), the second's rows 16 wide: its input delta adds whole vectors in col2im.
+   */
+  static Network validCnn() {
+    Shape.Image in = new Shape.Image(1, 6, 20);
+    Conv2d conv1 = new Conv2d("conv1", 0, in, 2, new Window(3, 3, 1, 1, 0, 0),
+        new Activation.Relu(), HE);
+    Conv2d conv2 = new Conv2d("conv2", 1, conv1.outputShape(), 2, new Window(3, 3, 1, 1, 0, 0),
+        new Activation.Relu(), HE);
+    Flatten flat = new Flatten("flatten1", 2, conv2.outputShape());
+    return new Network("ValidCnn", "valid.net", in,
+        List.of(conv1, conv2, flat,
+            new Dense("logits", 3, flat.outSize(), 3, new Activation.Softmax(), XAVIER)),
+        Optional.of(new Loss.CrossEntropy(LossReduction.MEAN)),
+        new Optimizer.Sgd(0.01, 0.9, false, 0), 5, Precision.FLOAT);
+  }
+
   static Network cnn() {
     Shape.Image in = new Shape.Image(2, 8, 8);
     Conv2d conv1 = new Conv2d("conv1", 0, in, 4, new Window(3, 3, 1, 1, 1, 1),
