@@ -1,16 +1,12 @@
 package dev.netc.codegen;
 
 import com.palantir.javapoet.ArrayTypeName;
-import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.MaxPool2d;
 import dev.netc.ir.Precision;
-import dev.netc.ir.Shape;
-import dev.netc.ir.Window;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -35,11 +31,6 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
   private final String argmax;
   /** The forward method {@code predict} runs (maxima only); null if untrainable. */
   private final String predictForward;
-  /**
-   * The vector backend's buffer of one output row's column maxima (the maximum over the window's
-   * rows of every input column), for the forward without argmax; null in the scalar backend.
-   */
-  private final String columnMaxima;
 
   MaxPool2dEmitter(MaxPool2d pool, EmitContext ctx) {
     super(pool, ctx);
@@ -47,100 +38,28 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
     this.argmax = ctx.trainable() ? ctx.names().helper(pool.name() + "Argmax") : null;
     this.predictForward = ctx.trainable()
         ? ctx.names().helper("predict" + n.forward().substring("forward".length())) : null;
-    this.columnMaxima = ctx.policy().backend() == CodegenPolicy.Backend.VECTOR
-        ? ctx.names().helper(pool.name() + "ColumnMaxima") : null;
   }
 
   @Override
   public List<FieldSpec> fields() {
-    List<FieldSpec> f = new ArrayList<>();
-    if (argmax != null) {
-      f.add(FieldSpec.builder(ArrayTypeName.of(TypeName.INT), argmax, Modifier.PRIVATE,
-              Modifier.FINAL)
-          .addJavadoc("Input index of each output's maximum, for the last forward pass.\n")
-          .initializer("new int[$L]", layer.outSize())
-          .build());
+    if (argmax == null) {
+      return List.of();
     }
-    if (columnMaxima != null) {
-      f.add(Javadoc.on(ctx.buffer(columnMaxima, loops.in().width()), layer.name()
-          + ": each input column's maximum over one output row's window rows."));
-    }
-    return f;
+    return List.of(FieldSpec.builder(ArrayTypeName.of(TypeName.INT), argmax, Modifier.PRIVATE,
+            Modifier.FINAL)
+        .addJavadoc("Input index of each output's maximum, for the last forward pass.\n")
+        .initializer("new int[$L]", layer.outSize())
+        .build());
   }
 
   @Override
   public MethodSpec forward() {
-    if (argmax == null && columnMaxima != null) {
-      return vectorMaxima(n.forward());
-    }
     return maxima(n.forward(), argmax != null);
   }
 
   @Override
   public MethodSpec predictForward() {
-    if (predictForward == null) {
-      return null;
-    }
-    return columnMaxima != null ? vectorMaxima(predictForward) : maxima(predictForward, false);
-  }
-
-  /**
-   * The method {@code name} of the vector backend, maxima only: per output row, the maxima over
-   * the window's rows of every input column it reads, as whole vectors (contiguous in a row),
-   * then each output's maximum over its window's columns of those. The maximum is the same in
-   * any order ({@code max} keeps a NaN, as {@code Math.max}). The Fashion CNN's first pool (2×2
-   * windows on 28 columns): 10–11 µs per image in the loops of {@link #maxima}, 6 in this form,
-   * in a standalone copy on a Zen 3 host.
-   */
-  private MethodSpec vectorMaxima(String name) {
-    Shape.Image in = loops.in();
-    Shape.Image out = loops.out();
-    Window w = loops.window();
-    int columns = (out.width() - 1) * w.strideWidth() + w.kernelWidth();
-    ClassName v = new VectorLoops(ctx).vectorType();
-    CodeBlock.Builder c = CodeBlock.builder();
-    ctx.declareArray(c, "x", ctx.inputOf(layer.index()));
-    ctx.declareArray(c, "a", n.act());
-    ctx.declareArray(c, "t", columnMaxima);
-    c.addStatement("int q = 0");
-    c.beginControlFlow("for (int ch = 0; ch < $L; ch++)", out.channels());
-    c.beginControlFlow("for (int oy = 0; oy < $L; oy++)", out.height());
-    c.addStatement("int row = (ch * $L + oy * $L) * $L", in.height(), w.strideHeight(),
-        in.width());
-    c.addStatement("int j = 0");
-    c.beginControlFlow("for (; j <= $L - LANES; j += LANES)", columns);
-    StringBuilder vertical = new StringBuilder("$T.fromArray(SPECIES, x, row + j)");
-    StringBuilder scalar = new StringBuilder("x[row + j]");
-    for (int i = 1; i < w.kernelHeight(); i++) {
-      vertical.append(".max($T.fromArray(SPECIES, x, row + ").append(i * in.width())
-          .append(" + j))");
-      scalar.insert(0, "Math.max(").append(", x[row + ").append(i * in.width()).append(" + j])");
-    }
-    Object[] types = new Object[w.kernelHeight()];
-    java.util.Arrays.fill(types, v);
-    c.addStatement(vertical + ".intoArray(t, j)", types);
-    c.endControlFlow();
-    c.beginControlFlow("for (; j < $L; j++)", columns);
-    c.addStatement("t[j] = $L", scalar);
-    c.endControlFlow();
-    c.beginControlFlow("for (int ox = 0; ox < $L; ox++, q++)", out.width());
-    c.addStatement("int first = ox * $L", w.strideWidth());
-    c.addStatement("$T max = t[first]", ctx.scalar());
-    if (w.kernelWidth() <= PoolLoops.UNROLLED_AREA) {
-      for (int j = 1; j < w.kernelWidth(); j++) {
-        c.addStatement("max = Math.max(max, t[first + $L])", j);
-      }
-    } else {
-      c.beginControlFlow("for (int j2 = 1; j2 < $L; j2++)", w.kernelWidth());
-      c.addStatement("max = Math.max(max, t[first + j2])");
-      c.endControlFlow();
-    }
-    c.addStatement("a[q] = max");
-    c.endControlFlow();
-    c.endControlFlow();
-    c.endControlFlow();
-    return method(name, forwardDoc(", first maximum of each window (values only; column maxima"
-        + " as vectors)."), c.build());
+    return predictForward == null ? null : maxima(predictForward, false);
   }
 
   /**

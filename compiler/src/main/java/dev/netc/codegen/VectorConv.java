@@ -224,7 +224,10 @@ final class VectorConv implements ConvKernels {
     if (flat()) {
       flatIm2col(c);
     } else if (win.strideWidth() == 1) {
-      taps(c, vectorRowCopy());
+      // A tap column can lie wholly in the padding (x1 <= x0): nothing to copy then.
+      taps(c, CodeBlock.builder().beginControlFlow("if (x0 < x1)")
+          .addStatement("$T.arraycopy(x, xr + x0, col, kr + x0, x1 - x0)", System.class)
+          .endControlFlow().build());
     } else {
       taps(c, ConvGeometry.columns(win, "col[kr + ox] = x[xr + ox * $L]"));
     }
@@ -296,8 +299,6 @@ final class VectorConv implements ConvKernels {
     c.addStatement("$T.fill(g, $L)", java.util.Arrays.class, ctx.lit(0));
     if (flat()) {
       flatCol2im(c);
-    } else if (win.strideWidth() == 1) {
-      taps(c, vectorRowAdd());
     } else {
       taps(c, ConvGeometry.columns(win, "g[xr + ox * $L] += dc[kr + ox]"));
     }
@@ -331,46 +332,6 @@ final class VectorConv implements ConvKernels {
             .addStatement("g[p + shift] += dc[p]")
             .endControlFlow()
             .build());
-  }
-
-  /**
-   * im2col of one tap's row at output row oy, stride 1: the input row's columns [x0, x1) copied
-   * into col as whole vectors, then one by one for the rest (none where the tap's column lies
-   * wholly in the padding, x1 &lt;= x0). A {@code System.arraycopy} per row cost more than the
-   * copy: LeNet-5's conv2 makes 1,200 of 8 values per example.
-   */
-  private CodeBlock vectorRowCopy() {
-    ClassName v = loops.vectorType();
-    return CodeBlock.builder()
-        .addStatement("int ox = x0")
-        .beginControlFlow("for (; ox <= x1 - LANES; ox += LANES)")
-        .addStatement("$T.fromArray(SPECIES, x, xr + ox).intoArray(col, kr + ox)", v)
-        .endControlFlow()
-        .beginControlFlow("for (; ox < x1; ox++)")
-        .addStatement("col[kr + ox] = x[xr + ox]")
-        .endControlFlow()
-        .build();
-  }
-
-  /**
-   * col2im of one tap's row at output row oy, stride 1: dcol's columns [x0, x1) added to the
-   * input delta's row as whole vectors, then one by one for the rest. Rows are as short as the
-   * output is wide: LeNet-5's conv2 added 9,600 values in 1,200 loops of 8, which C2 runs as
-   * scalar pre and post loops (8.6 µs per example on a Zen 3 host; vectors: 2.3–4.2 µs in a
-   * standalone copy).
-   */
-  private CodeBlock vectorRowAdd() {
-    ClassName v = loops.vectorType();
-    return CodeBlock.builder()
-        .addStatement("int ox = x0")
-        .beginControlFlow("for (; ox <= x1 - LANES; ox += LANES)")
-        .addStatement("$T.fromArray(SPECIES, g, xr + ox).add($T.fromArray(SPECIES, dc, kr + ox))"
-            + ".intoArray(g, xr + ox)", v, v)
-        .endControlFlow()
-        .beginControlFlow("for (; ox < x1; ox++)")
-        .addStatement("g[xr + ox] += dc[kr + ox]")
-        .endControlFlow()
-        .build();
   }
 
   /** Sets row kr's columns outside [x0, x1) of {@code array} to zero. */
