@@ -10,6 +10,7 @@ import dev.netc.ir.Network;
 import dev.netc.runtime.TensorSpec;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -20,16 +21,20 @@ import javax.lang.model.element.Modifier;
 final class InferenceEmitter {
   private final EmitContext ctx;
   private final BatchEmitter batch;
-  private final List<LayerEmitter> layers;
+  /** Per layer index, the forward predict runs instead of forward, where a layer has one. */
+  private final Map<Integer, MethodSpec> predictForwards;
   /** True if some layer's predict runs a forward of its own: predict then has its driver. */
   private final boolean predictDriver;
 
-  /** {@code batch} is the mini-batch path, or null when the network has none. */
-  InferenceEmitter(EmitContext ctx, BatchEmitter batch, List<LayerEmitter> layers) {
+  /**
+   * {@code batch} is the mini-batch path, or null when the network has none;
+   * {@code predictForwards} maps a layer's index to its {@link LayerEmitter#predictForward}.
+   */
+  InferenceEmitter(EmitContext ctx, BatchEmitter batch, Map<Integer, MethodSpec> predictForwards) {
     this.ctx = ctx;
     this.batch = batch;
-    this.layers = layers;
-    this.predictDriver = layers.stream().anyMatch(l -> l.predictForward() != null);
+    this.predictForwards = Map.copyOf(predictForwards);
+    this.predictDriver = !predictForwards.isEmpty();
   }
 
   /** The methods, in source order. */
@@ -172,7 +177,7 @@ final class InferenceEmitter {
         .addStatement("$T.arraycopy(xs, xOff, input, 0, INPUT_SIZE)", System.class);
     List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
-      MethodSpec own = predict ? layers.get(l.index()).predictForward() : null;
+      MethodSpec own = predict ? predictForwards.get(l.index()) : null;
       String method = own != null ? own.name() : ctx.names().layer(l.index()).forward();
       blocks.add(CodeBlock.of("$N();\n", method));
     }

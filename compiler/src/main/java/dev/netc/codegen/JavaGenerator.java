@@ -20,7 +20,9 @@ import dev.netc.runtime.TrainableDoubleNetwork;
 import dev.netc.runtime.TrainableFloatNetwork;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import javax.lang.model.SourceVersion;
 import javax.lang.model.element.Modifier;
@@ -189,12 +191,19 @@ public final class JavaGenerator {
       copy.addAnnotation(Override.class);
     }
     t.addMethod(copy.build());
-    t.addMethods(new InferenceEmitter(ctx, batch, layers).methods());
-    for (LayerEmitter l : layers) {
-      t.addMethod(l.forward());
-      MethodSpec predictForward = l.predictForward();
+    // Built once: predict's driver names them, and the class holds them.
+    Map<Integer, MethodSpec> predictForwards = new LinkedHashMap<>();
+    for (int i = 0; i < layers.size(); i++) {
+      MethodSpec predictForward = layers.get(i).predictForward();
       if (predictForward != null) {
-        t.addMethod(predictForward);
+        predictForwards.put(i, predictForward);
+      }
+    }
+    t.addMethods(new InferenceEmitter(ctx, batch, predictForwards).methods());
+    for (int i = 0; i < layers.size(); i++) {
+      t.addMethod(layers.get(i).forward());
+      if (predictForwards.containsKey(i)) {
+        t.addMethod(predictForwards.get(i));
       }
     }
     if (training != null) {

@@ -36,8 +36,7 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
     super(pool, ctx);
     this.loops = new PoolLoops(pool.inputShape(), pool.outputShape(), pool.window());
     this.argmax = ctx.trainable() ? ctx.names().helper(pool.name() + "Argmax") : null;
-    this.predictForward = ctx.trainable()
-        ? ctx.names().helper("predict" + n.forward().substring("forward".length())) : null;
+    this.predictForward = ctx.trainable() ? n.predict() : null;
   }
 
   @Override

@@ -81,10 +81,13 @@ final class Names {
    * @param forward method computing z and act
    * @param gradient method accumulating weightGrad and biasGrad
    * @param backprop method computing the previous layer's delta
+   * @param predict forward method of predict alone, for a layer whose forward keeps what only
+   *     training reads (a trainable max pool's argmax)
    */
   record LayerNames(String weight, String bias, String z, String act, String delta,
       String weightGrad, String biasGrad, String weightState1, String weightState2,
-      String biasState1, String biasState2, String forward, String gradient, String backprop) {}
+      String biasState1, String biasState2, String forward, String gradient, String backprop,
+      String predict) {}
 
   /**
    * The identifiers of one layer's mini-batch buffers, each holding a chunk of examples.
@@ -125,7 +128,8 @@ final class Names {
           fresh(alloc, n + "BiasGrad"), fresh(alloc, n + "Weight" + state1Suffix),
           fresh(alloc, n + "Weight" + state2Suffix), fresh(alloc, n + "Bias" + state1Suffix),
           fresh(alloc, n + "Bias" + state2Suffix), fresh(alloc, "forward" + cap),
-          fresh(alloc, "gradient" + cap), fresh(alloc, "backprop" + cap)));
+          fresh(alloc, "gradient" + cap), fresh(alloc, "backprop" + cap),
+          fresh(alloc, "predict" + cap)));
     }
     this.layers = List.copyOf(list);
     List<BatchNames> b = new ArrayList<>();
