@@ -126,6 +126,13 @@ public final class Regression implements TrainableDoubleNetwork {
   };
 
   /**
+   * Whether the register tiles are the wide ones, for AVX-512's 32 vector registers (else those that fit
+   * AVX2's 16): convolution tiles of 4 vectors of positions (else 2), batched dense tiles of
+   * 4 rows × 4 vectors (else 6 × 2).
+   */
+  private static final boolean WIDE_TILES = DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+
+  /**
    * Examples per batched pass: mini-batches are processed CHUNK at a time.
    */
   private static final int CHUNK = 64;
@@ -890,7 +897,7 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * Layer features forward over m examples, batch-major: column tiles of 8 rows × 2 vectors of examples,
+   * Layer features forward over m examples, batch-major: column tiles of rows × vectors of examples,
    * or tiles of 4 rows × 4 examples of vector dot products (COLUMN_FORWARD false, or m < LANES).
    */
   private void featuresForwardBatch(double[] x, int xOff, int m) {
@@ -925,13 +932,33 @@ public final class Regression implements TrainableDoubleNetwork {
           xt[i * mp + s] = 0.0;
         }
       }
-      int vt = mp / (2 * LANES) * (2 * LANES);
-      for (int o = 0; o < 40; o += 8) {
-        for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
-          columnTile8x2(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
+      if (WIDE_TILES) {
+        int vt = mp / (2 * LANES) * (2 * LANES);
+        for (int o = 0; o < 40; o += 8) {
+          for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
+            columnTile8x2(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
+          }
+          for (int s0 = vt; s0 < mp; s0 += LANES) {
+            columnTile8x1(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
+          }
         }
-        for (int s0 = vt; s0 < mp; s0 += LANES) {
-          columnTile8x1(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
+      } else {
+        int vt = mp / (2 * LANES) * (2 * LANES);
+        for (int o = 0; o < 36; o += 6) {
+          for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
+            columnTile6x2(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
+          }
+          for (int s0 = vt; s0 < mp; s0 += LANES) {
+            columnTile6x1(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
+          }
+        }
+        for (int o = 36; o < 40; o += 4) {
+          for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
+            columnTile4x2(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
+          }
+          for (int s0 = vt; s0 < mp; s0 += LANES) {
+            columnTile4x1(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
+          }
         }
       }
       for (int s = 0; s < m; s++) {
@@ -962,7 +989,7 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * Layer features: adds the chunk's delta^T x to the weight gradient, register tiles of 4 rows × 4 vectors
+   * Layer features: adds the chunk's delta^T x to the weight gradient, register tiles of rows × vectors
    * summed over the chunk's examples.
    */
   private void featuresGradientBatch(double[] x, int xOff, int m) {
@@ -970,43 +997,108 @@ public final class Regression implements TrainableDoubleNetwork {
     double[] gb = featuresBiasGrad;
     double[] d = featuresBatchDelta;
     int bound = SPECIES.loopBound(20);
-    for (int o = 0; o < 40; o += 4) {
-      int go = o * 20;
-      int j = 0;
-      for (; j + 4 * LANES <= bound; j += 4 * LANES) {
-        gradientTile4x4(x, xOff + j, 20, d, o, 40, gw, go + j, 20, m);
-      }
-      for (; j < bound; j += LANES) {
-        gradientTile4x1(x, xOff + j, 20, d, o, 40, gw, go + j, 20, m);
-      }
-      for (; j < 20; j++) {
-        double t0 = 0.0;
-        double t1 = 0.0;
-        double t2 = 0.0;
-        double t3 = 0.0;
-        for (int s = 0; s < m; s++) {
-          double xj = x[xOff + s * 20 + j];
-          t0 += d[s * 40 + o + 0] * xj;
-          t1 += d[s * 40 + o + 1] * xj;
-          t2 += d[s * 40 + o + 2] * xj;
-          t3 += d[s * 40 + o + 3] * xj;
+    if (WIDE_TILES) {
+      for (int o = 0; o < 40; o += 4) {
+        int go = o * 20;
+        int j = 0;
+        for (; j + 4 * LANES <= bound; j += 4 * LANES) {
+          gradientTile4x4(x, xOff + j, 20, d, o, 40, gw, go + j, 20, m);
         }
-        gw[go + 0 + j] += t0;
-        gw[go + 20 + j] += t1;
-        gw[go + 40 + j] += t2;
-        gw[go + 60 + j] += t3;
+        for (; j < bound; j += LANES) {
+          gradientTile4x1(x, xOff + j, 20, d, o, 40, gw, go + j, 20, m);
+        }
+        for (; j < 20; j++) {
+          double t0 = 0.0;
+          double t1 = 0.0;
+          double t2 = 0.0;
+          double t3 = 0.0;
+          for (int s = 0; s < m; s++) {
+            double xj = x[xOff + s * 20 + j];
+            t0 += d[s * 40 + o + 0] * xj;
+            t1 += d[s * 40 + o + 1] * xj;
+            t2 += d[s * 40 + o + 2] * xj;
+            t3 += d[s * 40 + o + 3] * xj;
+          }
+          gw[go + 0 + j] += t0;
+          gw[go + 20 + j] += t1;
+          gw[go + 40 + j] += t2;
+          gw[go + 60 + j] += t3;
+        }
+        for (int s = 0; s < m; s++) {
+          gb[o + 0] += d[s * 40 + o + 0];
+          gb[o + 1] += d[s * 40 + o + 1];
+          gb[o + 2] += d[s * 40 + o + 2];
+          gb[o + 3] += d[s * 40 + o + 3];
+        }
       }
-      for (int s = 0; s < m; s++) {
-        gb[o + 0] += d[s * 40 + o + 0];
-        gb[o + 1] += d[s * 40 + o + 1];
-        gb[o + 2] += d[s * 40 + o + 2];
-        gb[o + 3] += d[s * 40 + o + 3];
+    } else {
+      for (int o = 0; o < 36; o += 6) {
+        int go = o * 20;
+        int j = 0;
+        for (; j + 2 * LANES <= bound; j += 2 * LANES) {
+          gradientTile6x2(x, xOff + j, 20, d, o, 40, gw, go + j, 20, m);
+        }
+        for (; j < bound; j += LANES) {
+          gradientTile6x1(x, xOff + j, 20, d, o, 40, gw, go + j, 20, m);
+        }
+        for (; j < 20; j++) {
+          double t0 = 0.0;
+          double t1 = 0.0;
+          double t2 = 0.0;
+          double t3 = 0.0;
+          double t4 = 0.0;
+          double t5 = 0.0;
+          for (int s = 0; s < m; s++) {
+            double xj = x[xOff + s * 20 + j];
+            t0 += d[s * 40 + o + 0] * xj;
+            t1 += d[s * 40 + o + 1] * xj;
+            t2 += d[s * 40 + o + 2] * xj;
+            t3 += d[s * 40 + o + 3] * xj;
+            t4 += d[s * 40 + o + 4] * xj;
+            t5 += d[s * 40 + o + 5] * xj;
+          }
+          gw[go + 0 + j] += t0;
+          gw[go + 20 + j] += t1;
+          gw[go + 40 + j] += t2;
+          gw[go + 60 + j] += t3;
+          gw[go + 80 + j] += t4;
+          gw[go + 100 + j] += t5;
+        }
+        for (int s = 0; s < m; s++) {
+          gb[o + 0] += d[s * 40 + o + 0];
+          gb[o + 1] += d[s * 40 + o + 1];
+          gb[o + 2] += d[s * 40 + o + 2];
+          gb[o + 3] += d[s * 40 + o + 3];
+          gb[o + 4] += d[s * 40 + o + 4];
+          gb[o + 5] += d[s * 40 + o + 5];
+        }
+      }
+      for (int o = 36; o < 40; o++) {
+        int go = o * 20;
+        int j = 0;
+        for (; j + 2 * LANES <= bound; j += 2 * LANES) {
+          gradientTile1x2(x, xOff + j, 20, d, o, 40, gw, go + j, 20, m);
+        }
+        for (; j < bound; j += LANES) {
+          gradientTile1x1(x, xOff + j, 20, d, o, 40, gw, go + j, 20, m);
+        }
+        for (; j < 20; j++) {
+          double t0 = 0.0;
+          for (int s = 0; s < m; s++) {
+            double xj = x[xOff + s * 20 + j];
+            t0 += d[s * 40 + o + 0] * xj;
+          }
+          gw[go + 0 + j] += t0;
+        }
+        for (int s = 0; s < m; s++) {
+          gb[o + 0] += d[s * 40 + o + 0];
+        }
       }
     }
   }
 
   /**
-   * Layer prediction forward over m examples, batch-major: column tiles of 8 rows × 2 vectors of examples,
+   * Layer prediction forward over m examples, batch-major: column tiles of rows × vectors of examples,
    * or tiles of 1 rows × 4 examples of vector dot products (COLUMN_FORWARD false, or m < LANES).
    */
   private void predictionForwardBatch(double[] x, int xOff, int m) {
@@ -1041,13 +1133,25 @@ public final class Regression implements TrainableDoubleNetwork {
           xt[i * mp + s] = 0.0;
         }
       }
-      int vt = mp / (2 * LANES) * (2 * LANES);
-      for (int o = 0; o < 1; o += 1) {
-        for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
-          columnTile1x2(w, o * 40, 40, xt, s0, mp, b, o, zt, o * mp + s0);
+      if (WIDE_TILES) {
+        int vt = mp / (2 * LANES) * (2 * LANES);
+        for (int o = 0; o < 1; o += 1) {
+          for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
+            columnTile1x2(w, o * 40, 40, xt, s0, mp, b, o, zt, o * mp + s0);
+          }
+          for (int s0 = vt; s0 < mp; s0 += LANES) {
+            columnTile1x1(w, o * 40, 40, xt, s0, mp, b, o, zt, o * mp + s0);
+          }
         }
-        for (int s0 = vt; s0 < mp; s0 += LANES) {
-          columnTile1x1(w, o * 40, 40, xt, s0, mp, b, o, zt, o * mp + s0);
+      } else {
+        int vt = mp / (2 * LANES) * (2 * LANES);
+        for (int o = 0; o < 1; o += 1) {
+          for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
+            columnTile1x2(w, o * 40, 40, xt, s0, mp, b, o, zt, o * mp + s0);
+          }
+          for (int s0 = vt; s0 < mp; s0 += LANES) {
+            columnTile1x1(w, o * 40, 40, xt, s0, mp, b, o, zt, o * mp + s0);
+          }
         }
       }
       for (int s = 0; s < m; s++) {
@@ -1077,7 +1181,7 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * Layer prediction: adds the chunk's delta^T x to the weight gradient, register tiles of 1 rows × 4 vectors
+   * Layer prediction: adds the chunk's delta^T x to the weight gradient, register tiles of rows × vectors
    * summed over the chunk's examples.
    */
   private void predictionGradientBatch(double[] x, int xOff, int m) {
@@ -1085,31 +1189,55 @@ public final class Regression implements TrainableDoubleNetwork {
     double[] gb = predictionBiasGrad;
     double[] d = predictionBatchDelta;
     int bound = SPECIES.loopBound(40);
-    for (int o = 0; o < 1; o += 1) {
-      int go = o * 40;
-      int j = 0;
-      for (; j + 4 * LANES <= bound; j += 4 * LANES) {
-        gradientTile1x4(x, xOff + j, 40, d, o, 1, gw, go + j, 40, m);
-      }
-      for (; j < bound; j += LANES) {
-        gradientTile1x1(x, xOff + j, 40, d, o, 1, gw, go + j, 40, m);
-      }
-      for (; j < 40; j++) {
-        double t0 = 0.0;
-        for (int s = 0; s < m; s++) {
-          double xj = x[xOff + s * 40 + j];
-          t0 += d[s * 1 + o + 0] * xj;
+    if (WIDE_TILES) {
+      for (int o = 0; o < 1; o += 1) {
+        int go = o * 40;
+        int j = 0;
+        for (; j + 4 * LANES <= bound; j += 4 * LANES) {
+          gradientTile1x4(x, xOff + j, 40, d, o, 1, gw, go + j, 40, m);
         }
-        gw[go + 0 + j] += t0;
+        for (; j < bound; j += LANES) {
+          gradientTile1x1(x, xOff + j, 40, d, o, 1, gw, go + j, 40, m);
+        }
+        for (; j < 40; j++) {
+          double t0 = 0.0;
+          for (int s = 0; s < m; s++) {
+            double xj = x[xOff + s * 40 + j];
+            t0 += d[s * 1 + o + 0] * xj;
+          }
+          gw[go + 0 + j] += t0;
+        }
+        for (int s = 0; s < m; s++) {
+          gb[o + 0] += d[s * 1 + o + 0];
+        }
       }
-      for (int s = 0; s < m; s++) {
-        gb[o + 0] += d[s * 1 + o + 0];
+    } else {
+      for (int o = 0; o < 1; o += 1) {
+        int go = o * 40;
+        int j = 0;
+        for (; j + 2 * LANES <= bound; j += 2 * LANES) {
+          gradientTile1x2(x, xOff + j, 40, d, o, 1, gw, go + j, 40, m);
+        }
+        for (; j < bound; j += LANES) {
+          gradientTile1x1(x, xOff + j, 40, d, o, 1, gw, go + j, 40, m);
+        }
+        for (; j < 40; j++) {
+          double t0 = 0.0;
+          for (int s = 0; s < m; s++) {
+            double xj = x[xOff + s * 40 + j];
+            t0 += d[s * 1 + o + 0] * xj;
+          }
+          gw[go + 0 + j] += t0;
+        }
+        for (int s = 0; s < m; s++) {
+          gb[o + 0] += d[s * 1 + o + 0];
+        }
       }
     }
   }
 
   /**
-   * Layer prediction: delta of layer features over the chunk, register tiles of 4 examples × 4 vectors
+   * Layer prediction: delta of layer features over the chunk, register tiles of examples × vectors
    * summed over this layer's outputs.
    */
   private void predictionBackpropBatch(int m) {
@@ -1118,50 +1246,105 @@ public final class Regression implements TrainableDoubleNetwork {
     double[] g = featuresBatchDelta;
     double[] der = featuresBatchDer;
     int bound = SPECIES.loopBound(40);
-    int mt = m / 4 * 4;
-    for (int s = 0; s < mt; s += 4) {
-      int go = s * 40;
-      int j = 0;
-      for (; j + 4 * LANES <= bound; j += 4 * LANES) {
-        backpropTile4x4(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
-      }
-      for (; j < bound; j += LANES) {
-        backpropTile4x1(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
-      }
-      for (; j < 40; j++) {
-        double t0 = 0.0;
-        double t1 = 0.0;
-        double t2 = 0.0;
-        double t3 = 0.0;
-        for (int o = 0; o < 1; o++) {
-          double wj = w[o * 40 + j];
-          t0 += d[(s + 0) * 1 + o] * wj;
-          t1 += d[(s + 1) * 1 + o] * wj;
-          t2 += d[(s + 2) * 1 + o] * wj;
-          t3 += d[(s + 3) * 1 + o] * wj;
+    if (WIDE_TILES) {
+      int mt = m / 4 * 4;
+      for (int s = 0; s < mt; s += 4) {
+        int go = s * 40;
+        int j = 0;
+        for (; j + 4 * LANES <= bound; j += 4 * LANES) {
+          backpropTile4x4(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
         }
-        g[go + 0 + j] = t0 * der[go + 0 + j];
-        g[go + 40 + j] = t1 * der[go + 40 + j];
-        g[go + 80 + j] = t2 * der[go + 80 + j];
-        g[go + 120 + j] = t3 * der[go + 120 + j];
-      }
-    }
-    for (int s = mt; s < m; s++) {
-      int go = s * 40;
-      int j = 0;
-      for (; j + 4 * LANES <= bound; j += 4 * LANES) {
-        backpropTile1x4(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
-      }
-      for (; j < bound; j += LANES) {
-        backpropTile1x1(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
-      }
-      for (; j < 40; j++) {
-        double t0 = 0.0;
-        for (int o = 0; o < 1; o++) {
-          double wj = w[o * 40 + j];
-          t0 += d[(s + 0) * 1 + o] * wj;
+        for (; j < bound; j += LANES) {
+          backpropTile4x1(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
         }
-        g[go + 0 + j] = t0 * der[go + 0 + j];
+        for (; j < 40; j++) {
+          double t0 = 0.0;
+          double t1 = 0.0;
+          double t2 = 0.0;
+          double t3 = 0.0;
+          for (int o = 0; o < 1; o++) {
+            double wj = w[o * 40 + j];
+            t0 += d[(s + 0) * 1 + o] * wj;
+            t1 += d[(s + 1) * 1 + o] * wj;
+            t2 += d[(s + 2) * 1 + o] * wj;
+            t3 += d[(s + 3) * 1 + o] * wj;
+          }
+          g[go + 0 + j] = t0 * der[go + 0 + j];
+          g[go + 40 + j] = t1 * der[go + 40 + j];
+          g[go + 80 + j] = t2 * der[go + 80 + j];
+          g[go + 120 + j] = t3 * der[go + 120 + j];
+        }
+      }
+      for (int s = mt; s < m; s++) {
+        int go = s * 40;
+        int j = 0;
+        for (; j + 4 * LANES <= bound; j += 4 * LANES) {
+          backpropTile1x4(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+        }
+        for (; j < bound; j += LANES) {
+          backpropTile1x1(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+        }
+        for (; j < 40; j++) {
+          double t0 = 0.0;
+          for (int o = 0; o < 1; o++) {
+            double wj = w[o * 40 + j];
+            t0 += d[(s + 0) * 1 + o] * wj;
+          }
+          g[go + 0 + j] = t0 * der[go + 0 + j];
+        }
+      }
+    } else {
+      int mt = m / 6 * 6;
+      for (int s = 0; s < mt; s += 6) {
+        int go = s * 40;
+        int j = 0;
+        for (; j + 2 * LANES <= bound; j += 2 * LANES) {
+          backpropTile6x2(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+        }
+        for (; j < bound; j += LANES) {
+          backpropTile6x1(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+        }
+        for (; j < 40; j++) {
+          double t0 = 0.0;
+          double t1 = 0.0;
+          double t2 = 0.0;
+          double t3 = 0.0;
+          double t4 = 0.0;
+          double t5 = 0.0;
+          for (int o = 0; o < 1; o++) {
+            double wj = w[o * 40 + j];
+            t0 += d[(s + 0) * 1 + o] * wj;
+            t1 += d[(s + 1) * 1 + o] * wj;
+            t2 += d[(s + 2) * 1 + o] * wj;
+            t3 += d[(s + 3) * 1 + o] * wj;
+            t4 += d[(s + 4) * 1 + o] * wj;
+            t5 += d[(s + 5) * 1 + o] * wj;
+          }
+          g[go + 0 + j] = t0 * der[go + 0 + j];
+          g[go + 40 + j] = t1 * der[go + 40 + j];
+          g[go + 80 + j] = t2 * der[go + 80 + j];
+          g[go + 120 + j] = t3 * der[go + 120 + j];
+          g[go + 160 + j] = t4 * der[go + 160 + j];
+          g[go + 200 + j] = t5 * der[go + 200 + j];
+        }
+      }
+      for (int s = mt; s < m; s++) {
+        int go = s * 40;
+        int j = 0;
+        for (; j + 2 * LANES <= bound; j += 2 * LANES) {
+          backpropTile1x2(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+        }
+        for (; j < bound; j += LANES) {
+          backpropTile1x1(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+        }
+        for (; j < 40; j++) {
+          double t0 = 0.0;
+          for (int o = 0; o < 1; o++) {
+            double wj = w[o * 40 + j];
+            t0 += d[(s + 0) * 1 + o] * wj;
+          }
+          g[go + 0 + j] = t0 * der[go + 0 + j];
+        }
       }
     }
   }
@@ -1293,6 +1476,186 @@ public final class Regression implements TrainableDoubleNetwork {
     a60.add(b6).intoArray(z, zOff + 6 * ldx);
     DoubleVector b7 = DoubleVector.broadcast(SPECIES, b[bOff + 7]);
     a70.add(b7).intoArray(z, zOff + 7 * ldx);
+  }
+
+  /**
+   * 6 rows × 2 vectors of examples of a layer's z, feature-major: z[zOff + r * ldx + k] = b[bOff + r] +
+   * Σ_i w[wOff + r * len + i] · x[xOff + i * ldx + k] over i < len, summed in registers.
+   */
+  private static void columnTile6x2(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
+      double[] b, int bOff, double[] z, int zOff) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a01 = DoubleVector.zero(SPECIES);
+    DoubleVector a10 = DoubleVector.zero(SPECIES);
+    DoubleVector a11 = DoubleVector.zero(SPECIES);
+    DoubleVector a20 = DoubleVector.zero(SPECIES);
+    DoubleVector a21 = DoubleVector.zero(SPECIES);
+    DoubleVector a30 = DoubleVector.zero(SPECIES);
+    DoubleVector a31 = DoubleVector.zero(SPECIES);
+    DoubleVector a40 = DoubleVector.zero(SPECIES);
+    DoubleVector a41 = DoubleVector.zero(SPECIES);
+    DoubleVector a50 = DoubleVector.zero(SPECIES);
+    DoubleVector a51 = DoubleVector.zero(SPECIES);
+    for (int i = 0; i < len; i++) {
+      int xo = xOff + i * ldx;
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, w[wOff + i]);
+      a00 = x0.fma(d0, a00);
+      a01 = x1.fma(d0, a01);
+      DoubleVector d1 = DoubleVector.broadcast(SPECIES, w[wOff + 1 * len + i]);
+      a10 = x0.fma(d1, a10);
+      a11 = x1.fma(d1, a11);
+      DoubleVector d2 = DoubleVector.broadcast(SPECIES, w[wOff + 2 * len + i]);
+      a20 = x0.fma(d2, a20);
+      a21 = x1.fma(d2, a21);
+      DoubleVector d3 = DoubleVector.broadcast(SPECIES, w[wOff + 3 * len + i]);
+      a30 = x0.fma(d3, a30);
+      a31 = x1.fma(d3, a31);
+      DoubleVector d4 = DoubleVector.broadcast(SPECIES, w[wOff + 4 * len + i]);
+      a40 = x0.fma(d4, a40);
+      a41 = x1.fma(d4, a41);
+      DoubleVector d5 = DoubleVector.broadcast(SPECIES, w[wOff + 5 * len + i]);
+      a50 = x0.fma(d5, a50);
+      a51 = x1.fma(d5, a51);
+    }
+    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
+    a00.add(b0).intoArray(z, zOff + 0 * ldx);
+    a01.add(b0).intoArray(z, zOff + 0 * ldx + 1 * LANES);
+    DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
+    a10.add(b1).intoArray(z, zOff + 1 * ldx);
+    a11.add(b1).intoArray(z, zOff + 1 * ldx + 1 * LANES);
+    DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
+    a20.add(b2).intoArray(z, zOff + 2 * ldx);
+    a21.add(b2).intoArray(z, zOff + 2 * ldx + 1 * LANES);
+    DoubleVector b3 = DoubleVector.broadcast(SPECIES, b[bOff + 3]);
+    a30.add(b3).intoArray(z, zOff + 3 * ldx);
+    a31.add(b3).intoArray(z, zOff + 3 * ldx + 1 * LANES);
+    DoubleVector b4 = DoubleVector.broadcast(SPECIES, b[bOff + 4]);
+    a40.add(b4).intoArray(z, zOff + 4 * ldx);
+    a41.add(b4).intoArray(z, zOff + 4 * ldx + 1 * LANES);
+    DoubleVector b5 = DoubleVector.broadcast(SPECIES, b[bOff + 5]);
+    a50.add(b5).intoArray(z, zOff + 5 * ldx);
+    a51.add(b5).intoArray(z, zOff + 5 * ldx + 1 * LANES);
+  }
+
+  /**
+   * 6 rows × 1 vectors of examples of a layer's z, feature-major: z[zOff + r * ldx + k] = b[bOff + r] +
+   * Σ_i w[wOff + r * len + i] · x[xOff + i * ldx + k] over i < len, summed in registers.
+   */
+  private static void columnTile6x1(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
+      double[] b, int bOff, double[] z, int zOff) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a10 = DoubleVector.zero(SPECIES);
+    DoubleVector a20 = DoubleVector.zero(SPECIES);
+    DoubleVector a30 = DoubleVector.zero(SPECIES);
+    DoubleVector a40 = DoubleVector.zero(SPECIES);
+    DoubleVector a50 = DoubleVector.zero(SPECIES);
+    for (int i = 0; i < len; i++) {
+      int xo = xOff + i * ldx;
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, w[wOff + i]);
+      a00 = x0.fma(d0, a00);
+      DoubleVector d1 = DoubleVector.broadcast(SPECIES, w[wOff + 1 * len + i]);
+      a10 = x0.fma(d1, a10);
+      DoubleVector d2 = DoubleVector.broadcast(SPECIES, w[wOff + 2 * len + i]);
+      a20 = x0.fma(d2, a20);
+      DoubleVector d3 = DoubleVector.broadcast(SPECIES, w[wOff + 3 * len + i]);
+      a30 = x0.fma(d3, a30);
+      DoubleVector d4 = DoubleVector.broadcast(SPECIES, w[wOff + 4 * len + i]);
+      a40 = x0.fma(d4, a40);
+      DoubleVector d5 = DoubleVector.broadcast(SPECIES, w[wOff + 5 * len + i]);
+      a50 = x0.fma(d5, a50);
+    }
+    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
+    a00.add(b0).intoArray(z, zOff + 0 * ldx);
+    DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
+    a10.add(b1).intoArray(z, zOff + 1 * ldx);
+    DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
+    a20.add(b2).intoArray(z, zOff + 2 * ldx);
+    DoubleVector b3 = DoubleVector.broadcast(SPECIES, b[bOff + 3]);
+    a30.add(b3).intoArray(z, zOff + 3 * ldx);
+    DoubleVector b4 = DoubleVector.broadcast(SPECIES, b[bOff + 4]);
+    a40.add(b4).intoArray(z, zOff + 4 * ldx);
+    DoubleVector b5 = DoubleVector.broadcast(SPECIES, b[bOff + 5]);
+    a50.add(b5).intoArray(z, zOff + 5 * ldx);
+  }
+
+  /**
+   * 4 rows × 2 vectors of examples of a layer's z, feature-major: z[zOff + r * ldx + k] = b[bOff + r] +
+   * Σ_i w[wOff + r * len + i] · x[xOff + i * ldx + k] over i < len, summed in registers.
+   */
+  private static void columnTile4x2(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
+      double[] b, int bOff, double[] z, int zOff) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a01 = DoubleVector.zero(SPECIES);
+    DoubleVector a10 = DoubleVector.zero(SPECIES);
+    DoubleVector a11 = DoubleVector.zero(SPECIES);
+    DoubleVector a20 = DoubleVector.zero(SPECIES);
+    DoubleVector a21 = DoubleVector.zero(SPECIES);
+    DoubleVector a30 = DoubleVector.zero(SPECIES);
+    DoubleVector a31 = DoubleVector.zero(SPECIES);
+    for (int i = 0; i < len; i++) {
+      int xo = xOff + i * ldx;
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, w[wOff + i]);
+      a00 = x0.fma(d0, a00);
+      a01 = x1.fma(d0, a01);
+      DoubleVector d1 = DoubleVector.broadcast(SPECIES, w[wOff + 1 * len + i]);
+      a10 = x0.fma(d1, a10);
+      a11 = x1.fma(d1, a11);
+      DoubleVector d2 = DoubleVector.broadcast(SPECIES, w[wOff + 2 * len + i]);
+      a20 = x0.fma(d2, a20);
+      a21 = x1.fma(d2, a21);
+      DoubleVector d3 = DoubleVector.broadcast(SPECIES, w[wOff + 3 * len + i]);
+      a30 = x0.fma(d3, a30);
+      a31 = x1.fma(d3, a31);
+    }
+    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
+    a00.add(b0).intoArray(z, zOff + 0 * ldx);
+    a01.add(b0).intoArray(z, zOff + 0 * ldx + 1 * LANES);
+    DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
+    a10.add(b1).intoArray(z, zOff + 1 * ldx);
+    a11.add(b1).intoArray(z, zOff + 1 * ldx + 1 * LANES);
+    DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
+    a20.add(b2).intoArray(z, zOff + 2 * ldx);
+    a21.add(b2).intoArray(z, zOff + 2 * ldx + 1 * LANES);
+    DoubleVector b3 = DoubleVector.broadcast(SPECIES, b[bOff + 3]);
+    a30.add(b3).intoArray(z, zOff + 3 * ldx);
+    a31.add(b3).intoArray(z, zOff + 3 * ldx + 1 * LANES);
+  }
+
+  /**
+   * 4 rows × 1 vectors of examples of a layer's z, feature-major: z[zOff + r * ldx + k] = b[bOff + r] +
+   * Σ_i w[wOff + r * len + i] · x[xOff + i * ldx + k] over i < len, summed in registers.
+   */
+  private static void columnTile4x1(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
+      double[] b, int bOff, double[] z, int zOff) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a10 = DoubleVector.zero(SPECIES);
+    DoubleVector a20 = DoubleVector.zero(SPECIES);
+    DoubleVector a30 = DoubleVector.zero(SPECIES);
+    for (int i = 0; i < len; i++) {
+      int xo = xOff + i * ldx;
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, w[wOff + i]);
+      a00 = x0.fma(d0, a00);
+      DoubleVector d1 = DoubleVector.broadcast(SPECIES, w[wOff + 1 * len + i]);
+      a10 = x0.fma(d1, a10);
+      DoubleVector d2 = DoubleVector.broadcast(SPECIES, w[wOff + 2 * len + i]);
+      a20 = x0.fma(d2, a20);
+      DoubleVector d3 = DoubleVector.broadcast(SPECIES, w[wOff + 3 * len + i]);
+      a30 = x0.fma(d3, a30);
+    }
+    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
+    a00.add(b0).intoArray(z, zOff + 0 * ldx);
+    DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
+    a10.add(b1).intoArray(z, zOff + 1 * ldx);
+    DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
+    a20.add(b2).intoArray(z, zOff + 2 * ldx);
+    DoubleVector b3 = DoubleVector.broadcast(SPECIES, b[bOff + 3]);
+    a30.add(b3).intoArray(z, zOff + 3 * ldx);
   }
 
   /**
@@ -1547,6 +1910,137 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
+   * 6 rows × 2 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
+   * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
+   */
+  private static void gradientTile6x2(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
+      double[] gw, int gOff, int ldw, int m) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a01 = DoubleVector.zero(SPECIES);
+    DoubleVector a10 = DoubleVector.zero(SPECIES);
+    DoubleVector a11 = DoubleVector.zero(SPECIES);
+    DoubleVector a20 = DoubleVector.zero(SPECIES);
+    DoubleVector a21 = DoubleVector.zero(SPECIES);
+    DoubleVector a30 = DoubleVector.zero(SPECIES);
+    DoubleVector a31 = DoubleVector.zero(SPECIES);
+    DoubleVector a40 = DoubleVector.zero(SPECIES);
+    DoubleVector a41 = DoubleVector.zero(SPECIES);
+    DoubleVector a50 = DoubleVector.zero(SPECIES);
+    DoubleVector a51 = DoubleVector.zero(SPECIES);
+    for (int s = 0; s < m; s++) {
+      int xo = xOff + s * ldx;
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
+      int ds = dOff + s * ldd;
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
+      a00 = x0.fma(d0, a00);
+      a01 = x1.fma(d0, a01);
+      DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[ds + 1]);
+      a10 = x0.fma(d1, a10);
+      a11 = x1.fma(d1, a11);
+      DoubleVector d2 = DoubleVector.broadcast(SPECIES, d[ds + 2]);
+      a20 = x0.fma(d2, a20);
+      a21 = x1.fma(d2, a21);
+      DoubleVector d3 = DoubleVector.broadcast(SPECIES, d[ds + 3]);
+      a30 = x0.fma(d3, a30);
+      a31 = x1.fma(d3, a31);
+      DoubleVector d4 = DoubleVector.broadcast(SPECIES, d[ds + 4]);
+      a40 = x0.fma(d4, a40);
+      a41 = x1.fma(d4, a41);
+      DoubleVector d5 = DoubleVector.broadcast(SPECIES, d[ds + 5]);
+      a50 = x0.fma(d5, a50);
+      a51 = x1.fma(d5, a51);
+    }
+    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw).add(a00).intoArray(gw, gOff + 0 * ldw);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES).add(a01).intoArray(gw, gOff + 0 * ldw + 1 * LANES);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw).add(a10).intoArray(gw, gOff + 1 * ldw);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw + 1 * LANES).add(a11).intoArray(gw, gOff + 1 * ldw + 1 * LANES);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw).add(a20).intoArray(gw, gOff + 2 * ldw);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw + 1 * LANES).add(a21).intoArray(gw, gOff + 2 * ldw + 1 * LANES);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw).add(a30).intoArray(gw, gOff + 3 * ldw);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw + 1 * LANES).add(a31).intoArray(gw, gOff + 3 * ldw + 1 * LANES);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 4 * ldw).add(a40).intoArray(gw, gOff + 4 * ldw);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 4 * ldw + 1 * LANES).add(a41).intoArray(gw, gOff + 4 * ldw + 1 * LANES);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 5 * ldw).add(a50).intoArray(gw, gOff + 5 * ldw);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 5 * ldw + 1 * LANES).add(a51).intoArray(gw, gOff + 5 * ldw + 1 * LANES);
+  }
+
+  /**
+   * 6 rows × 1 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
+   * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
+   */
+  private static void gradientTile6x1(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
+      double[] gw, int gOff, int ldw, int m) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a10 = DoubleVector.zero(SPECIES);
+    DoubleVector a20 = DoubleVector.zero(SPECIES);
+    DoubleVector a30 = DoubleVector.zero(SPECIES);
+    DoubleVector a40 = DoubleVector.zero(SPECIES);
+    DoubleVector a50 = DoubleVector.zero(SPECIES);
+    for (int s = 0; s < m; s++) {
+      int xo = xOff + s * ldx;
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      int ds = dOff + s * ldd;
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
+      a00 = x0.fma(d0, a00);
+      DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[ds + 1]);
+      a10 = x0.fma(d1, a10);
+      DoubleVector d2 = DoubleVector.broadcast(SPECIES, d[ds + 2]);
+      a20 = x0.fma(d2, a20);
+      DoubleVector d3 = DoubleVector.broadcast(SPECIES, d[ds + 3]);
+      a30 = x0.fma(d3, a30);
+      DoubleVector d4 = DoubleVector.broadcast(SPECIES, d[ds + 4]);
+      a40 = x0.fma(d4, a40);
+      DoubleVector d5 = DoubleVector.broadcast(SPECIES, d[ds + 5]);
+      a50 = x0.fma(d5, a50);
+    }
+    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw).add(a00).intoArray(gw, gOff + 0 * ldw);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw).add(a10).intoArray(gw, gOff + 1 * ldw);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw).add(a20).intoArray(gw, gOff + 2 * ldw);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw).add(a30).intoArray(gw, gOff + 3 * ldw);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 4 * ldw).add(a40).intoArray(gw, gOff + 4 * ldw);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 5 * ldw).add(a50).intoArray(gw, gOff + 5 * ldw);
+  }
+
+  /**
+   * 1 rows × 2 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
+   * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
+   */
+  private static void gradientTile1x2(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
+      double[] gw, int gOff, int ldw, int m) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a01 = DoubleVector.zero(SPECIES);
+    for (int s = 0; s < m; s++) {
+      int xo = xOff + s * ldx;
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
+      int ds = dOff + s * ldd;
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
+      a00 = x0.fma(d0, a00);
+      a01 = x1.fma(d0, a01);
+    }
+    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw).add(a00).intoArray(gw, gOff + 0 * ldw);
+    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES).add(a01).intoArray(gw, gOff + 0 * ldw + 1 * LANES);
+  }
+
+  /**
+   * 1 rows × 1 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
+   * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
+   */
+  private static void gradientTile1x1(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
+      double[] gw, int gOff, int ldw, int m) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    for (int s = 0; s < m; s++) {
+      int xo = xOff + s * ldx;
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      int ds = dOff + s * ldd;
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
+      a00 = x0.fma(d0, a00);
+    }
+    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw).add(a00).intoArray(gw, gOff + 0 * ldw);
+  }
+
+  /**
    * 1 rows × 2 vectors of examples of a layer's z, feature-major: z[zOff + r * ldx + k] = b[bOff + r] +
    * Σ_i w[wOff + r * len + i] · x[xOff + i * ldx + k] over i < len, summed in registers.
    */
@@ -1678,23 +2172,6 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES).add(a01).intoArray(gw, gOff + 0 * ldw + 1 * LANES);
     DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 2 * LANES).add(a02).intoArray(gw, gOff + 0 * ldw + 2 * LANES);
     DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 3 * LANES).add(a03).intoArray(gw, gOff + 0 * ldw + 3 * LANES);
-  }
-
-  /**
-   * 1 rows × 1 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
-   * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
-   */
-  private static void gradientTile1x1(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
-      double[] gw, int gOff, int ldw, int m) {
-    DoubleVector a00 = DoubleVector.zero(SPECIES);
-    for (int s = 0; s < m; s++) {
-      int xo = xOff + s * ldx;
-      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
-      int ds = dOff + s * ldd;
-      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
-      a00 = x0.fma(d0, a00);
-    }
-    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw).add(a00).intoArray(gw, gOff + 0 * ldw);
   }
 
   /**
@@ -1834,5 +2311,116 @@ public final class Regression implements TrainableDoubleNetwork {
       a00 = w0.fma(d0, a00);
     }
     a00.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg)).intoArray(g, gOff + 0 * ldg);
+  }
+
+  /**
+   * 6 examples × 2 vectors of a back-propagated delta: g[gOff + r * ldg + k] = Σ_o d[dOff + r * ldd + o] ·
+   * w[wOff + o * ldw + k] over o < n, times der[gOff + r * ldg + k], summed in registers (k within the tile's vectors).
+   */
+  private static void backpropTile6x2(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
+      int n, double[] g, double[] der, int gOff, int ldg) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a01 = DoubleVector.zero(SPECIES);
+    DoubleVector a10 = DoubleVector.zero(SPECIES);
+    DoubleVector a11 = DoubleVector.zero(SPECIES);
+    DoubleVector a20 = DoubleVector.zero(SPECIES);
+    DoubleVector a21 = DoubleVector.zero(SPECIES);
+    DoubleVector a30 = DoubleVector.zero(SPECIES);
+    DoubleVector a31 = DoubleVector.zero(SPECIES);
+    DoubleVector a40 = DoubleVector.zero(SPECIES);
+    DoubleVector a41 = DoubleVector.zero(SPECIES);
+    DoubleVector a50 = DoubleVector.zero(SPECIES);
+    DoubleVector a51 = DoubleVector.zero(SPECIES);
+    for (int o = 0; o < n; o++) {
+      int wo = wOff + o * ldw;
+      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
+      DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, wo + 1 * LANES);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
+      a00 = w0.fma(d0, a00);
+      a01 = w1.fma(d0, a01);
+      DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[dOff + 1 * ldd + o]);
+      a10 = w0.fma(d1, a10);
+      a11 = w1.fma(d1, a11);
+      DoubleVector d2 = DoubleVector.broadcast(SPECIES, d[dOff + 2 * ldd + o]);
+      a20 = w0.fma(d2, a20);
+      a21 = w1.fma(d2, a21);
+      DoubleVector d3 = DoubleVector.broadcast(SPECIES, d[dOff + 3 * ldd + o]);
+      a30 = w0.fma(d3, a30);
+      a31 = w1.fma(d3, a31);
+      DoubleVector d4 = DoubleVector.broadcast(SPECIES, d[dOff + 4 * ldd + o]);
+      a40 = w0.fma(d4, a40);
+      a41 = w1.fma(d4, a41);
+      DoubleVector d5 = DoubleVector.broadcast(SPECIES, d[dOff + 5 * ldd + o]);
+      a50 = w0.fma(d5, a50);
+      a51 = w1.fma(d5, a51);
+    }
+    a00.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg)).intoArray(g, gOff + 0 * ldg);
+    a01.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES)).intoArray(g, gOff + 0 * ldg + 1 * LANES);
+    a10.mul(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg)).intoArray(g, gOff + 1 * ldg);
+    a11.mul(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg + 1 * LANES)).intoArray(g, gOff + 1 * ldg + 1 * LANES);
+    a20.mul(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg)).intoArray(g, gOff + 2 * ldg);
+    a21.mul(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg + 1 * LANES)).intoArray(g, gOff + 2 * ldg + 1 * LANES);
+    a30.mul(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg)).intoArray(g, gOff + 3 * ldg);
+    a31.mul(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg + 1 * LANES)).intoArray(g, gOff + 3 * ldg + 1 * LANES);
+    a40.mul(DoubleVector.fromArray(SPECIES, der, gOff + 4 * ldg)).intoArray(g, gOff + 4 * ldg);
+    a41.mul(DoubleVector.fromArray(SPECIES, der, gOff + 4 * ldg + 1 * LANES)).intoArray(g, gOff + 4 * ldg + 1 * LANES);
+    a50.mul(DoubleVector.fromArray(SPECIES, der, gOff + 5 * ldg)).intoArray(g, gOff + 5 * ldg);
+    a51.mul(DoubleVector.fromArray(SPECIES, der, gOff + 5 * ldg + 1 * LANES)).intoArray(g, gOff + 5 * ldg + 1 * LANES);
+  }
+
+  /**
+   * 6 examples × 1 vectors of a back-propagated delta: g[gOff + r * ldg + k] = Σ_o d[dOff + r * ldd + o] ·
+   * w[wOff + o * ldw + k] over o < n, times der[gOff + r * ldg + k], summed in registers (k within the tile's vectors).
+   */
+  private static void backpropTile6x1(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
+      int n, double[] g, double[] der, int gOff, int ldg) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a10 = DoubleVector.zero(SPECIES);
+    DoubleVector a20 = DoubleVector.zero(SPECIES);
+    DoubleVector a30 = DoubleVector.zero(SPECIES);
+    DoubleVector a40 = DoubleVector.zero(SPECIES);
+    DoubleVector a50 = DoubleVector.zero(SPECIES);
+    for (int o = 0; o < n; o++) {
+      int wo = wOff + o * ldw;
+      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
+      a00 = w0.fma(d0, a00);
+      DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[dOff + 1 * ldd + o]);
+      a10 = w0.fma(d1, a10);
+      DoubleVector d2 = DoubleVector.broadcast(SPECIES, d[dOff + 2 * ldd + o]);
+      a20 = w0.fma(d2, a20);
+      DoubleVector d3 = DoubleVector.broadcast(SPECIES, d[dOff + 3 * ldd + o]);
+      a30 = w0.fma(d3, a30);
+      DoubleVector d4 = DoubleVector.broadcast(SPECIES, d[dOff + 4 * ldd + o]);
+      a40 = w0.fma(d4, a40);
+      DoubleVector d5 = DoubleVector.broadcast(SPECIES, d[dOff + 5 * ldd + o]);
+      a50 = w0.fma(d5, a50);
+    }
+    a00.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg)).intoArray(g, gOff + 0 * ldg);
+    a10.mul(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg)).intoArray(g, gOff + 1 * ldg);
+    a20.mul(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg)).intoArray(g, gOff + 2 * ldg);
+    a30.mul(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg)).intoArray(g, gOff + 3 * ldg);
+    a40.mul(DoubleVector.fromArray(SPECIES, der, gOff + 4 * ldg)).intoArray(g, gOff + 4 * ldg);
+    a50.mul(DoubleVector.fromArray(SPECIES, der, gOff + 5 * ldg)).intoArray(g, gOff + 5 * ldg);
+  }
+
+  /**
+   * 1 examples × 2 vectors of a back-propagated delta: g[gOff + r * ldg + k] = Σ_o d[dOff + r * ldd + o] ·
+   * w[wOff + o * ldw + k] over o < n, times der[gOff + r * ldg + k], summed in registers (k within the tile's vectors).
+   */
+  private static void backpropTile1x2(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
+      int n, double[] g, double[] der, int gOff, int ldg) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a01 = DoubleVector.zero(SPECIES);
+    for (int o = 0; o < n; o++) {
+      int wo = wOff + o * ldw;
+      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
+      DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, wo + 1 * LANES);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
+      a00 = w0.fma(d0, a00);
+      a01 = w1.fma(d0, a01);
+    }
+    a00.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg)).intoArray(g, gOff + 0 * ldg);
+    a01.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES)).intoArray(g, gOff + 0 * ldg + 1 * LANES);
   }
 }

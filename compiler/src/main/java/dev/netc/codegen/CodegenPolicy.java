@@ -62,7 +62,7 @@ import dev.netc.ir.Network;
  * <p>With the {@link Backend#VECTOR} backend the same loops are written with
  * {@code jdk.incubator.vector}: batch-major everywhere, forward as register-tiled dot products
  * (vector accumulators reduced once per output), backward as register tiles that sum a whole
- * chunk before touching their destination ({@link #VECTOR_TILE_ROWS}).
+ * chunk before touching their destination ({@link RegisterTiles}).
  *
  * @param accumulators output rows computed together, as independent sums, by a looped forward
  *     pass of one example (1 to 8)
@@ -71,31 +71,73 @@ import dev.netc.ir.Network;
  * @param backend scalar Java (default, dependency-free) or the Vector API
  * @param plan the vector backend's kernel variant when the app names none at run time (see
  *     {@link KernelPlan}); the scalar backend ignores it
- * @param convTiles the vector backend's convolution tiles: as wide as the CPU's register file
- *     allows (picked at class initialization), or always wide or narrow (to test both anywhere)
+ * @param registerTiles the vector backend's register tiles (convolution GEMMs and the batched
+ *     dense kernels): sized for the CPU's register file (picked at class initialization), or
+ *     always wide or narrow (to test both anywhere)
  */
 public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unrollMaxFanOut,
     int accumulators, int layersPerMethod, int chunk, Backend backend, KernelPlan plan,
-    ConvTiles convTiles) {
+    RegisterTiles registerTiles) {
 
   /**
-   * Vectors of output positions per register tile of the vector backend's convolution forward
-   * and input-delta GEMMs ({@code VectorConv}), times up to 4 rows of accumulators.
+   * The shapes of the vector backend's register tiles: accumulators, the vectors they multiply
+   * and a broadcast must fit the CPU's vector registers, or the tile spills on every step.
    */
-  public enum ConvTiles {
+  public enum RegisterTiles {
     /**
      * {@link #WIDE} where the CPU has AVX-512's 32 vector registers (its preferred species is
      * 512 bits wide), else {@link #NARROW}.
      */
     AUTO,
-    /** 4 vectors: 16 accumulators, 4 column vectors and a broadcast weight. */
+    /**
+     * For 32 registers. Convolution forward and input-delta tiles of up to 4 rows × 4 vectors
+     * of positions (16 accumulators, 4 column vectors, a broadcast weight); batched dense
+     * kernels: forward column tiles of 8 rows × 2 vectors of examples, weight-gradient and
+     * back-propagation tiles of 4 rows × 4 vectors.
+     */
     WIDE,
     /**
-     * 2 vectors: 8 accumulators, which with 2 column vectors and the broadcast fit AVX2's 16
-     * registers (4 × 4 spilled there: the Small CNN's predict ran at 8.5k against 10.1k images/s
-     * on a Zen 3 host).
+     * For AVX2's 16 registers. Convolution tiles of up to 4 rows × 2 vectors (4 × 4 spilled:
+     * the Small CNN's predict ran at 8.5k against 10.1k images/s on a Zen 3 host); batched dense
+     * kernels: column tiles of 6 × 2 and gradient and back-propagation tiles of 6 rows × 2
+     * vectors (12 accumulators, 2 loaded vectors, a broadcast: 15 registers; the Fashion MLP's
+     * batch-32 step 17–29 % faster than with the wide tiles on the same host).
      */
-    NARROW
+    NARROW;
+
+    /**
+     * Rows of a batched forward column tile: the batched forward pass runs in column tiles,
+     * examples in the vector lanes ({@link #columnVectors} vectors of examples, one broadcast
+     * weight per row and input), unless the class's {@link KernelPlan} asks for dot products
+     * along the inputs or the chunk is narrower than a vector. A dot product ends in a reduction
+     * across the lanes, which JDK 17 sums one lane after another (15 dependent adds for 16
+     * floats); the column tiles have no reduction but need the chunk's inputs transposed
+     * feature-major and their outputs transposed back.
+     */
+    int columnRows() {
+      return this == WIDE ? 8 : 6;
+    }
+
+    /** Vectors of examples of a batched forward column tile. */
+    int columnVectors() {
+      return 2;
+    }
+
+    /**
+     * Rows of a batched backward register tile (weight rows for ∂W, examples for Δ_prev). Each
+     * tile sums over the whole chunk (examples for ∂W, output rows for Δ_prev) in registers and
+     * touches its destination once: the earlier tiles of 2 rows × 4 terms loaded and stored ∂W
+     * once per 4 examples, and ∂W of a 784×256 layer (800 KB) does not stay in L1, so that kernel
+     * was bound by the cache, not by the multiply-adds (315 → 246 µs).
+     */
+    int tileRows() {
+      return this == WIDE ? 4 : 6;
+    }
+
+    /** Vectors per row of a batched weight-gradient or back-propagation tile. */
+    int tileVectors() {
+      return this == WIDE ? 4 : 2;
+    }
   }
 
   /** How one layer's forward and backward arithmetic is emitted. */
@@ -145,8 +187,8 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
     if (chunk != 0 && (chunk < 4 || chunk > 256)) {
       throw new IllegalArgumentException("chunk must be 0 or in [4, 256]");
     }
-    if (backend == null || plan == null || convTiles == null) {
-      throw new IllegalArgumentException("backend, plan and convTiles must not be null");
+    if (backend == null || plan == null || registerTiles == null) {
+      throw new IllegalArgumentException("backend, plan and registerTiles must not be null");
     }
   }
 
@@ -154,7 +196,7 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
   public CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unrollMaxFanOut,
       int accumulators, int layersPerMethod) {
     this(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators, layersPerMethod, 64,
-        Backend.SCALAR, KernelPlan.PREFERRED, ConvTiles.AUTO);
+        Backend.SCALAR, KernelPlan.PREFERRED, RegisterTiles.AUTO);
   }
 
   /**
@@ -174,29 +216,29 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
   /** This policy with another number of layers per method (to test deep-network splitting). */
   public CodegenPolicy withLayersPerMethod(int layers) {
     return new CodegenPolicy(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators,
-        layers, chunk, backend, plan, convTiles);
+        layers, chunk, backend, plan, registerTiles);
   }
 
   /** This policy with another batch chunk (0: examples one by one, the reference order). */
   public CodegenPolicy withChunk(int examples) {
     return new CodegenPolicy(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators,
-        layersPerMethod, examples, backend, plan, convTiles);
+        layersPerMethod, examples, backend, plan, registerTiles);
   }
 
   /** This policy with another backend. */
   public CodegenPolicy withBackend(Backend b) {
     return new CodegenPolicy(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators,
-        layersPerMethod, chunk, b, plan, convTiles);
+        layersPerMethod, chunk, b, plan, registerTiles);
   }
 
   /** This policy with another default kernel plan for the vector backend. */
   public CodegenPolicy withPlan(KernelPlan p) {
     return new CodegenPolicy(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators,
-        layersPerMethod, chunk, backend, p, convTiles);
+        layersPerMethod, chunk, backend, p, registerTiles);
   }
 
-  /** This policy with other convolution tiles for the vector backend. */
-  public CodegenPolicy withConvTiles(ConvTiles tiles) {
+  /** This policy with other register tiles for the vector backend. */
+  public CodegenPolicy withRegisterTiles(RegisterTiles tiles) {
     return new CodegenPolicy(unrollMaxWeights, unrollMaxFanIn, unrollMaxFanOut, accumulators,
         layersPerMethod, chunk, backend, plan, tiles);
   }
@@ -248,37 +290,11 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
   public static final int VECTOR_FORWARD_EXAMPLES = 4;
 
   /**
-   * Vector backend: the batched forward pass runs in column tiles, examples in the vector lanes
-   * (this many output rows × {@link #VECTOR_COLUMN_VECTORS} vectors of examples, one broadcast
-   * weight per row and input), unless the class's {@link KernelPlan} asks for dot products along
-   * the inputs or the chunk is narrower than a vector. A dot product ends in a reduction across
-   * the lanes, which JDK 17 sums one lane after another (15 dependent adds for 16 floats); the
-   * column tiles have no reduction but need the chunk's inputs transposed feature-major and
-   * their outputs transposed back.
-   */
-  public static final int VECTOR_COLUMN_ROWS = 8;
-
-  /**
    * Vector backend: examples transposed together into the column tiles' feature-major input
    * buffer, each input's values of these examples written side by side.
    */
   public static final int VECTOR_TRANSPOSE_EXAMPLES = 8;
 
-  /** Vector backend: vectors of examples of a column tile of the forward pass. */
-  public static final int VECTOR_COLUMN_VECTORS = 2;
-
-  /**
-   * Vector backend: rows of a backward register tile (weight rows for ∂W, examples for Δ_prev).
-   * With {@link #VECTOR_TILE_VECTORS} vectors per row that is 16 accumulators, plus 4 loaded
-   * vectors and a broadcast. Each tile sums over the whole chunk (examples for ∂W, output rows
-   * for Δ_prev) in registers and touches its destination once: the earlier tiles of 2 rows × 4
-   * terms loaded and stored ∂W once per 4 examples, and ∂W of a 784×256 layer (800 KB) does not
-   * stay in L1, so that kernel was bound by the cache, not by the multiply-adds (315 → 246 µs).
-   */
-  public static final int VECTOR_TILE_ROWS = 4;
-
-  /** Vector backend: vectors per row of a backward register tile; see {@link #VECTOR_TILE_ROWS}. */
-  public static final int VECTOR_TILE_VECTORS = 4;
 
   /** The kernel used for {@code layer}. */
   public Kernel kernel(Layer layer) {

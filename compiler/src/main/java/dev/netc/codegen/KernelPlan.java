@@ -8,7 +8,7 @@ import java.util.stream.Collectors;
  * A kernel variant of the vector backend: the vector shape its dense kernels are written with,
  * and the form of the batched forward pass: column tiles (examples in the vector lanes, the
  * default) or dot products along the inputs (the {@code -dot} plans; see {@link
- * CodegenPolicy#VECTOR_COLUMN_ROWS}).
+ * CodegenPolicy.RegisterTiles#columnRows}).
  *
  * <p>Every variant runs the same generated code; a vector class picks the species once, at class
  * initialization, from the system property {@code netc.plan.CLASSNAME} (the class's simple
@@ -96,7 +96,7 @@ public enum KernelPlan {
 
   /**
    * Whether the batched forward pass runs in column tiles (else in dot products); see {@link
-   * CodegenPolicy#VECTOR_COLUMN_ROWS}.
+   * CodegenPolicy.RegisterTiles#columnRows}.
    */
   public boolean columnForward() {
     return columnForward;

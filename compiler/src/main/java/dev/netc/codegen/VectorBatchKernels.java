@@ -19,10 +19,12 @@ import javax.lang.model.element.Modifier;
  */
 final class VectorBatchKernels implements BatchKernels {
   private final EmitContext ctx;
+  private final VectorLoops loops;
   private final VectorTiles tiles;
 
   VectorBatchKernels(EmitContext ctx, VectorLoops loops) {
     this.ctx = ctx;
+    this.loops = loops;
     this.tiles = new VectorTiles(ctx, loops);
   }
 
@@ -50,10 +52,9 @@ final class VectorBatchKernels implements BatchKernels {
     MethodSpec.Builder m = MethodSpec.methodBuilder(bn.forward())
         .addModifiers(Modifier.PRIVATE);
     m.addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff");
-    m.addJavadoc("Layer $L forward over m examples, batch-major: column tiles of $L rows × $L "
-        + "vectors of examples,\nor tiles of $L rows × $L examples of vector dot products "
+    m.addJavadoc("Layer $L forward over m examples, batch-major: column tiles of rows × vectors "
+        + "of examples,\nor tiles of $L rows × $L examples of vector dot products "
         + "(COLUMN_FORWARD false, or m < LANES).\n", Javadoc.escape(layer.name()),
-        CodegenPolicy.VECTOR_COLUMN_ROWS, CodegenPolicy.VECTOR_COLUMN_VECTORS,
         ctx.policy().forwardRows(layer), CodegenPolicy.VECTOR_FORWARD_EXAMPLES);
     vectorForward(c, index, in, out);
     return m.addParameter(TypeName.INT, "m").addCode(c.build()).build();
@@ -83,7 +84,7 @@ final class VectorBatchKernels implements BatchKernels {
   }
 
   /**
-   * z of the chunk by column tiles ({@link CodegenPolicy#VECTOR_COLUMN_ROWS}): the inputs transposed
+   * z of the chunk by column tiles ({@link CodegenPolicy.RegisterTiles#columnRows}): the inputs transposed
    * into {@code columnsIn} (feature-major, {@code mp} examples per row, the padding lanes zero;
    * {@link CodegenPolicy#VECTOR_TRANSPOSE_EXAMPLES} examples at a time, so that each input's
    * values land side by side rather than one store per cache line),
@@ -118,14 +119,16 @@ final class VectorBatchKernels implements BatchKernels {
     c.addStatement("xt[i * mp + s] = $L", ctx.lit(0));
     c.endControlFlow();
     c.endControlFlow();
-    int vecs = CodegenPolicy.VECTOR_COLUMN_VECTORS;
-    c.addStatement("int vt = mp / ($L * LANES) * ($L * LANES)", vecs, vecs);
-    int rows = Math.min(CodegenPolicy.VECTOR_COLUMN_ROWS, out);
-    int rowsTiled = out / rows * rows;
-    columnRows(c, rows, 0, rowsTiled, in);
-    if (rowsTiled < out) {
-      columnRows(c, out - rowsTiled, rowsTiled, out, in);
-    }
+    loops.byRegisterTiles(c, t -> {
+      int vecs = t.columnVectors();
+      c.addStatement("int vt = mp / ($L * LANES) * ($L * LANES)", vecs, vecs);
+      int rows = Math.min(t.columnRows(), out);
+      int rowsTiled = out / rows * rows;
+      columnRows(c, rows, vecs, 0, rowsTiled, in);
+      if (rowsTiled < out) {
+        columnRows(c, out - rowsTiled, vecs, rowsTiled, out, in);
+      }
+    });
     c.beginControlFlow("for (int s = 0; s < m; s++)");
     c.addStatement("int zo = s * $L", out);
     c.beginControlFlow("for (int o = 0; o < $L; o++)", out);
@@ -134,9 +137,11 @@ final class VectorBatchKernels implements BatchKernels {
     c.endControlFlow();
   }
 
-  /** Column tiles of {@code rows} rows for the output rows {@code from} to {@code to} - 1. */
-  private void columnRows(CodeBlock.Builder c, int rows, int from, int to, int in) {
-    int vecs = CodegenPolicy.VECTOR_COLUMN_VECTORS;
+  /**
+   * Column tiles of {@code rows} rows × {@code vecs} vectors for the output rows {@code from} to
+   * {@code to} - 1.
+   */
+  private void columnRows(CodeBlock.Builder c, int rows, int vecs, int from, int to, int in) {
     String call = "$N(w, o * " + in + ", " + in + ", xt, s0, mp, b, o, zt, o * mp + s0)";
     c.beginControlFlow("for (int o = $L; o < $L; o += $L)", from, to, rows);
     c.beginControlFlow("for (int s0 = 0; s0 < vt; s0 += $L * LANES)", vecs);
@@ -198,25 +203,27 @@ final class VectorBatchKernels implements BatchKernels {
     Names.LayerNames n = ctx.names().layer(index);
     int in = layer.inSize();
     int out = layer.outSize();
-    int rows = Math.min(CodegenPolicy.VECTOR_TILE_ROWS, out);
     CodeBlock.Builder c = CodeBlock.builder();
     ctx.declareArray(c, "gw", n.weightGrad());
     ctx.declareArray(c, "gb", n.biasGrad());
     ctx.declareArray(c, "d", ctx.names().batch(index).delta());
     c.addStatement("int bound = SPECIES.loopBound($L)", in);
-    int rowsTiled = out / rows * rows;
-    c.beginControlFlow("for (int o = 0; o < $L; o += $L)", rowsTiled, rows);
-    gradientRows(c, rows, in, out);
-    c.endControlFlow();
-    if (rowsTiled < out) {
-      c.beginControlFlow("for (int o = $L; o < $L; o++)", rowsTiled, out);
-      gradientRows(c, 1, in, out);
+    loops.byRegisterTiles(c, t -> {
+      int rows = Math.min(t.tileRows(), out);
+      int rowsTiled = out / rows * rows;
+      c.beginControlFlow("for (int o = 0; o < $L; o += $L)", rowsTiled, rows);
+      gradientRows(c, rows, t.tileVectors(), in, out);
       c.endControlFlow();
-    }
+      if (rowsTiled < out) {
+        c.beginControlFlow("for (int o = $L; o < $L; o++)", rowsTiled, out);
+        gradientRows(c, 1, t.tileVectors(), in, out);
+        c.endControlFlow();
+      }
+    });
     return MethodSpec.methodBuilder(ctx.names().batch(index).gradient())
         .addJavadoc("Layer $L: adds the chunk's delta^T x to the weight gradient, register tiles "
-            + "of $L rows × $L vectors\nsummed over the chunk's examples.\n",
-            Javadoc.escape(layer.name()), rows, CodegenPolicy.VECTOR_TILE_VECTORS)
+            + "of rows × vectors\nsummed over the chunk's examples.\n",
+            Javadoc.escape(layer.name()))
         .addModifiers(Modifier.PRIVATE)
         .addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff")
         .addParameter(TypeName.INT, "m")
@@ -224,11 +231,13 @@ final class VectorBatchKernels implements BatchKernels {
         .build();
   }
 
-  /** Rows o .. o + rows - 1 of ∂W and ∂b: vector tiles, then a scalar tail over the inputs. */
-  private void gradientRows(CodeBlock.Builder c, int rows, int in, int out) {
+  /**
+   * Rows o .. o + rows - 1 of ∂W and ∂b: vector tiles of {@code vecs} vectors, then a scalar tail
+   * over the inputs.
+   */
+  private void gradientRows(CodeBlock.Builder c, int rows, int vecs, int in, int out) {
     c.addStatement("int go = o * $L", in);
     c.addStatement("int j = 0");
-    int vecs = CodegenPolicy.VECTOR_TILE_VECTORS;
     c.beginControlFlow("for (; j + $L * LANES <= bound; j += $L * LANES)", vecs, vecs);
     c.addStatement("$N(x, xOff + j, $L, d, o, $L, gw, go + j, $L, m)",
         tiles.gradient(rows, vecs), in, out, in);
@@ -279,18 +288,20 @@ final class VectorBatchKernels implements BatchKernels {
       ctx.declareArray(c, "der", pb.der());
     }
     c.addStatement("int bound = SPECIES.loopBound($L)", in);
-    int rows = CodegenPolicy.VECTOR_TILE_ROWS;
-    c.addStatement("int mt = m / $L * $L", rows, rows);
-    c.beginControlFlow("for (int s = 0; s < mt; s += $L)", rows);
-    backpropRows(c, rows, in, out, derivative);
-    c.endControlFlow();
-    c.beginControlFlow("for (int s = mt; s < m; s++)");
-    backpropRows(c, 1, in, out, derivative);
-    c.endControlFlow();
+    loops.byRegisterTiles(c, t -> {
+      int rows = t.tileRows();
+      c.addStatement("int mt = m / $L * $L", rows, rows);
+      c.beginControlFlow("for (int s = 0; s < mt; s += $L)", rows);
+      backpropRows(c, rows, t.tileVectors(), in, out, derivative);
+      c.endControlFlow();
+      c.beginControlFlow("for (int s = mt; s < m; s++)");
+      backpropRows(c, 1, t.tileVectors(), in, out, derivative);
+      c.endControlFlow();
+    });
     return MethodSpec.methodBuilder(ctx.names().batch(index).backprop())
-        .addJavadoc("Layer $L: delta of layer $L over the chunk, register tiles of $L examples × "
-            + "$L vectors\nsummed over this layer's outputs.\n", Javadoc.escape(layer.name()),
-            Javadoc.escape(prev.name()), rows, CodegenPolicy.VECTOR_TILE_VECTORS)
+        .addJavadoc("Layer $L: delta of layer $L over the chunk, register tiles of examples × "
+            + "vectors\nsummed over this layer's outputs.\n", Javadoc.escape(layer.name()),
+            Javadoc.escape(prev.name()))
         .addModifiers(Modifier.PRIVATE)
         .addParameter(TypeName.INT, "m")
         .addCode(c.build())
@@ -304,16 +315,19 @@ final class VectorBatchKernels implements BatchKernels {
   void deltaRows(CodeBlock.Builder c, int in, int out) {
     c.addStatement("int bound = SPECIES.loopBound($L)", in);
     c.addStatement("int s = 0");
-    backpropRows(c, 1, in, out, false);
+    // One row of 4 vectors: 4 accumulators, 4 loaded vectors and a broadcast fit any register file.
+    backpropRows(c, 1, 4, in, out, false);
   }
 
-  /** Examples s .. s + rows - 1 of Δ_prev: vector tiles, then a scalar tail over the inputs. */
-  private void backpropRows(CodeBlock.Builder c, int rows, int in, int out,
+  /**
+   * Examples s .. s + rows - 1 of Δ_prev: vector tiles of {@code vecs} vectors, then a scalar tail
+   * over the inputs.
+   */
+  private void backpropRows(CodeBlock.Builder c, int rows, int vecs, int in, int out,
       boolean derivative) {
     String der = derivative ? "der" : "null";
     c.addStatement("int go = s * $L", in);
     c.addStatement("int j = 0");
-    int vecs = CodegenPolicy.VECTOR_TILE_VECTORS;
     c.beginControlFlow("for (; j + $L * LANES <= bound; j += $L * LANES)", vecs, vecs);
     c.addStatement("$N(w, j, $L, d, s * $L, $L, $L, g, $L, go + j, $L)",
         tiles.backprop(rows, vecs, derivative), in, out, out, out, der, in);

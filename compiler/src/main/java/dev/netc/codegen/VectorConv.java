@@ -22,7 +22,7 @@ import javax.lang.model.element.Modifier;
  * <ul>
  *   <li>forward {@code z[o][p] = b[o] + Σ_k W[o][k] col[k][p]}: tiles of {@code rows} output
  *       channels × 4 vectors of positions (2 on a CPU with 16 vector registers, see {@link
- *       CodegenPolicy.ConvTiles}) in registers, one FMA per weight broadcast and column
+ *       CodegenPolicy.RegisterTiles}) in registers, one FMA per weight broadcast and column
  *       vector, over k; for relu and identity the tile also stores the activations (relu as a
  *       compare and blend, exact, NaN to 0), so no separate activation pass runs;
  *   <li>weight gradient {@code ∂W[o][k] += Σ_p δ[o][p] col[k][p]}: tiles of {@code rows} channels
@@ -44,11 +44,6 @@ final class VectorConv implements ConvKernels {
   private static final int WIDE_VECTORS = 4;
   /** Vectors of positions per narrow forward and input-delta tile. */
   private static final int NARROW_VECTORS = 2;
-  /**
-   * The class constant that picks wide or narrow tiles at class initialization ({@link
-   * CodegenPolicy.ConvTiles#AUTO}).
-   */
-  static final String WIDE_TILES = "WIDE_CONV_TILES";
   private static final ClassName OPERATORS =
       ClassName.get("jdk.incubator.vector", "VectorOperators");
   /** The widest vector the pad allows for, in bits (AVX-512). */
@@ -84,7 +79,7 @@ final class VectorConv implements ConvKernels {
   private final boolean activates;
   /** Where forward tiles store the activations, like {@link #zPad}; null unless activates. */
   private final String aPad;
-  private final CodegenPolicy.ConvTiles tiles;
+  private final CodegenPolicy.RegisterTiles tiles;
   /** The forward tile of 4 vectors (null if the policy's tiles are narrow). */
   private final String forwardWide;
   /** The forward tile of 2 vectors (null if the policy's tiles are wide). */
@@ -130,9 +125,9 @@ final class VectorConv implements ConvKernels {
     Activation act = conv.activation();
     this.activates = act instanceof Activation.Relu || act instanceof Activation.Identity;
     this.aPad = !activates ? null : stride == positions ? n.act() : names.helper(base + "APad");
-    this.tiles = ctx.policy().convTiles();
-    boolean wide = tiles != CodegenPolicy.ConvTiles.NARROW;
-    boolean narrow = tiles != CodegenPolicy.ConvTiles.WIDE;
+    this.tiles = ctx.policy().registerTiles();
+    boolean wide = tiles != CodegenPolicy.RegisterTiles.NARROW;
+    boolean narrow = tiles != CodegenPolicy.RegisterTiles.WIDE;
     this.forwardWide = wide ? names.helper(base + "ForwardTile") : null;
     this.forwardNarrow = narrow ? names.helper(base + "ForwardTile2") : null;
     this.forward1 = names.helper(base + "ForwardVector");
@@ -360,24 +355,17 @@ final class VectorConv implements ConvKernels {
   }
 
   /**
-   * Calls the wide or the narrow tile (whichever the policy has, or the one {@link #WIDE_TILES}
-   * picks) over {@code count} destination rows, {@code step} at a time, and its vectors of
+   * Calls the wide or the narrow tile (whichever the policy has, or the one {@link
+   * VectorLoops#WIDE_TILES} picks) over {@code count} destination rows, {@code step} at a time, and its vectors of
    * positions, then {@code tile1} for the vectors left.
    */
   private void tileLoops(CodeBlock.Builder c, int count, int step, String wide, String narrow,
       String tile1) {
     c.addStatement("int pos = 0");
-    switch (tiles) {
-      case WIDE -> tileLoop(c, count, step, wide, WIDE_VECTORS);
-      case NARROW -> tileLoop(c, count, step, narrow, NARROW_VECTORS);
-      case AUTO -> {
-        c.beginControlFlow("if ($L)", WIDE_TILES);
-        tileLoop(c, count, step, wide, WIDE_VECTORS);
-        c.nextControlFlow("else");
-        tileLoop(c, count, step, narrow, NARROW_VECTORS);
-        c.endControlFlow();
-      }
-    }
+    loops.byRegisterTiles(c, t -> {
+      boolean isWide = t == CodegenPolicy.RegisterTiles.WIDE;
+      tileLoop(c, count, step, isWide ? wide : narrow, isWide ? WIDE_VECTORS : NARROW_VECTORS);
+    });
     c.beginControlFlow("for (; pos < $L; pos += LANES)", stride);
     c.beginControlFlow("for (int r = 0; r < $L; r += $L)", count, step);
     c.addStatement("$N(r, pos)", tile1);

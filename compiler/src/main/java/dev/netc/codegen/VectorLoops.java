@@ -10,6 +10,7 @@ import dev.netc.ir.Precision;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import javax.lang.model.element.Modifier;
 
@@ -20,6 +21,11 @@ import javax.lang.model.element.Modifier;
  */
 final class VectorLoops {
   private static final String VECTOR_PACKAGE = "jdk.incubator.vector";
+  /**
+   * The class constant that picks wide or narrow register tiles at class initialization ({@link
+   * CodegenPolicy.RegisterTiles#AUTO}).
+   */
+  static final String WIDE_TILES = "WIDE_TILES";
 
   private final EmitContext ctx;
 
@@ -36,7 +42,8 @@ final class VectorLoops {
   /**
    * The species constants of a vector class: {@code KERNEL_PLAN} (the plan picked at class
    * initialization, see {@link KernelPlan}), its {@code SPECIES} and {@code LANES}, and, for a
-   * network with convolutions, the width of their tiles ({@link CodegenPolicy.ConvTiles}).
+   * network with convolutions or batched kernels, the shape of their register tiles ({@link
+   * CodegenPolicy.RegisterTiles}).
    */
   List<FieldSpec> constants() {
     TypeName boxed = ctx.precision() == Precision.FLOAT ? ClassName.get(Float.class)
@@ -77,12 +84,13 @@ final class VectorLoops {
             .initializer(columnSwitch())
             .build()));
     boolean convolves = ctx.network().layers().stream().anyMatch(l -> l instanceof Conv2d);
-    if (convolves && ctx.policy().convTiles() == CodegenPolicy.ConvTiles.AUTO) {
-      fields.add(FieldSpec.builder(TypeName.BOOLEAN, VectorConv.WIDE_TILES, Modifier.PRIVATE,
+    boolean tiled = convolves || ctx.policy().batched(ctx.network());
+    if (tiled && ctx.policy().registerTiles() == CodegenPolicy.RegisterTiles.AUTO) {
+      fields.add(FieldSpec.builder(TypeName.BOOLEAN, WIDE_TILES, Modifier.PRIVATE,
               Modifier.STATIC, Modifier.FINAL)
-          .addJavadoc("Whether convolution tiles hold 4 vectors of positions (else 2): where the"
-              + " CPU has AVX-512's 32 vector\nregisters; AVX2's 16 hold 4 × 2 accumulators,"
-              + " their operands and no more.\n")
+          .addJavadoc("Whether the register tiles are the wide ones, for AVX-512's 32 vector "
+              + "registers (else those that fit\nAVX2's 16): convolution tiles of 4 vectors of "
+              + "positions (else 2), batched dense tiles of\n4 rows × 4 vectors (else 6 × 2).\n")
           .initializer("$T.SPECIES_PREFERRED.vectorBitSize() >= 512", vectorType())
           .build());
     }
@@ -173,6 +181,23 @@ final class VectorLoops {
         c.addStatement("s$L$L += w$L * x$L", r, u, r, u);
       }
     }
+    c.endControlFlow();
+  }
+
+  /**
+   * Emits {@code body} for the policy's register tiles: for one shape, or for AUTO both, behind
+   * {@link #WIDE_TILES}.
+   */
+  void byRegisterTiles(CodeBlock.Builder c, Consumer<CodegenPolicy.RegisterTiles> body) {
+    CodegenPolicy.RegisterTiles tiles = ctx.policy().registerTiles();
+    if (tiles != CodegenPolicy.RegisterTiles.AUTO) {
+      body.accept(tiles);
+      return;
+    }
+    c.beginControlFlow("if ($L)", WIDE_TILES);
+    body.accept(CodegenPolicy.RegisterTiles.WIDE);
+    c.nextControlFlow("else");
+    body.accept(CodegenPolicy.RegisterTiles.NARROW);
     c.endControlFlow();
   }
 }

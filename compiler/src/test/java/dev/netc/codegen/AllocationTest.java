@@ -40,33 +40,38 @@ class AllocationTest {
    * ChildJvm}), which an app running one plan never does.
    */
   @ParameterizedTest
-  @CsvSource({"SCALAR, PREFERRED", "VECTOR, V256", "VECTOR, V512", "VECTOR, V256_DOT",
-      "VECTOR, V512_DOT"})
-  void hotPathsAllocateNothing(CodegenPolicy.Backend backend, KernelPlan plan)
-      throws IOException, InterruptedException {
+  @CsvSource({"SCALAR, PREFERRED, AUTO", "VECTOR, V256, NARROW", "VECTOR, V512, WIDE",
+      "VECTOR, V256_DOT, WIDE", "VECTOR, V512_DOT, NARROW"})
+  void hotPathsAllocateNothing(CodegenPolicy.Backend backend, KernelPlan plan,
+      CodegenPolicy.RegisterTiles tiles) throws IOException, InterruptedException {
     ChildJvm.Outcome o = ChildJvm.run(AllocationTest.class.getName(),
-        List.of(backend.name(), plan.name()), 600);
+        List.of(backend.name(), plan.name(), tiles.name()), 600);
     System.out.print(o.out());
     assertEquals(0, o.exitCode(), o.out() + o.err());
   }
 
-  /** Runs the check for backend {@code args[0]} and plan {@code args[1]}; exit code 1 if any. */
+  /**
+   * Runs the check for backend {@code args[0]}, plan {@code args[1]} and register tiles {@code
+   * args[2]}; exit code 1 if any.
+   */
   public static void main(String[] args) throws ReflectiveOperationException,
       InterruptedException {
     List<String> failures = failures(CodegenPolicy.Backend.valueOf(args[0]),
-        KernelPlan.valueOf(args[1]));
+        KernelPlan.valueOf(args[1]), CodegenPolicy.RegisterTiles.valueOf(args[2]));
     if (!failures.isEmpty()) {
       System.out.println("FAILED: " + failures);
       System.exit(1);
     }
   }
 
-  /** The call sites of {@code backend} and {@code plan} that allocate. */
-  static List<String> failures(CodegenPolicy.Backend backend, KernelPlan plan)
-      throws ReflectiveOperationException, InterruptedException {
+  /** The call sites of {@code backend}, {@code plan} and {@code tiles} that allocate. */
+  static List<String> failures(CodegenPolicy.Backend backend, KernelPlan plan,
+      CodegenPolicy.RegisterTiles tiles) throws ReflectiveOperationException,
+      InterruptedException {
     String pkg = "gen.alloc." + backend.name().toLowerCase(java.util.Locale.ROOT) + "."
-        + plan.id().replace("-", "");
-    CodegenPolicy policy = CodegenPolicy.defaults().withBackend(backend).withPlan(plan);
+        + plan.id().replace("-", "") + "." + tiles.name().toLowerCase(java.util.Locale.ROOT);
+    CodegenPolicy policy = CodegenPolicy.defaults().withBackend(backend).withPlan(plan)
+        .withRegisterTiles(tiles);
     List<Network> nets = List.of(SampleNetworks.xor(), SampleNetworks.iris(),
         SampleNetworks.regression(), SampleNetworks.inferenceOnly(), SampleNetworks.cnn(),
         SampleNetworks.validCnn());
@@ -88,7 +93,8 @@ class AllocationTest {
       measure(bean, nothing); // the first calls of the MXBean path allocate once
     }
     long overhead = measure(bean, nothing);
-    System.out.println("allocation test (" + backend + " " + plan + "): " + drivers.size()
+    System.out.println("allocation test (" + backend + " " + plan + ", " + tiles + " tiles): "
+        + drivers.size()
         + " call sites, empty-loop overhead "
         + overhead + " bytes");
     List<String> failures = new ArrayList<>();

@@ -103,25 +103,37 @@ class CodegenPropertyTest {
     assertEquals(Set.of(), difference(Set.of("adam", "momentum", "cross_entropy"), seen));
   }
 
-  /** Every kernel variant a planner can pick ({@link KernelPlan#candidates}) is checked. */
+  /**
+   * Every kernel variant a planner can pick ({@link KernelPlan#candidates}) is checked, half the
+   * networks with the wide register tiles and half with the narrow ones (a class picks one at
+   * initialization by the CPU's registers, so each host would run only one).
+   */
   @ParameterizedTest
   @EnumSource(value = KernelPlan.class, names = {"V256", "V512", "V256_DOT", "V512_DOT"})
   void vectorBackendMatchesInterpreter(KernelPlan plan) {
     assertEquals(KernelPlan.candidates(), List.of(KernelPlan.V256, KernelPlan.V512,
         KernelPlan.V256_DOT, KernelPlan.V512_DOT));
-    CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)
-        .withPlan(plan);
-    Set<String> seen = run("vector " + plan + ", wide", WIDE, vector, seeds(BASE + 4_000_000, 60));
-    seen.addAll(run("vector " + plan + ", narrow, always looped", NARROW,
-        CodegenPolicy.alwaysLooped().withBackend(CodegenPolicy.Backend.VECTOR).withPlan(plan),
-        seeds(BASE + 5_000_000, 40)));
+    Set<String> seen = new TreeSet<>();
+    int i = 0;
+    for (CodegenPolicy.RegisterTiles tiles : List.of(CodegenPolicy.RegisterTiles.WIDE,
+        CodegenPolicy.RegisterTiles.NARROW)) {
+      CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)
+          .withPlan(plan).withRegisterTiles(tiles);
+      seen.addAll(run("vector " + plan + ", " + tiles + " tiles, wide", WIDE, vector,
+          seeds(BASE + 4_000_000 + 30 * i, 30)));
+      seen.addAll(run("vector " + plan + ", " + tiles + " tiles, narrow, always looped", NARROW,
+          CodegenPolicy.alwaysLooped().withBackend(CodegenPolicy.Backend.VECTOR).withPlan(plan)
+              .withRegisterTiles(tiles),
+          seeds(BASE + 5_000_000 + 20 * i, 20)));
+      i++;
+    }
     assertEquals(Set.of(), difference(Set.of("float", "double", "LOOPED relu", "adam",
         "momentum", "cross_entropy", "mse"), seen));
   }
 
   /**
    * CNNs (conv2d, max/avg pooling, flatten, then dense layers), 160 with the scalar backend and
-   * 60 with the vector one, half with wide convolution tiles and half with narrow ones (the two
+   * 60 with the vector one, half with wide register tiles and half with narrow ones (the two
    * a class can pick at initialization); their mini-batches train example by example.
    */
   @Test
@@ -129,9 +141,9 @@ class CodegenPropertyTest {
     Set<String> seen = run("cnn", CNN, CodegenPolicy.defaults(), seeds(BASE + 6_000_000, 160));
     CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
     seen.addAll(run("cnn, vector, wide tiles", CNN,
-        vector.withConvTiles(CodegenPolicy.ConvTiles.WIDE), seeds(BASE + 7_000_000, 30)));
+        vector.withRegisterTiles(CodegenPolicy.RegisterTiles.WIDE), seeds(BASE + 7_000_000, 30)));
     seen.addAll(run("cnn, vector, narrow tiles", CNN,
-        vector.withConvTiles(CodegenPolicy.ConvTiles.NARROW), seeds(BASE + 7_000_030, 30)));
+        vector.withRegisterTiles(CodegenPolicy.RegisterTiles.NARROW), seeds(BASE + 7_000_030, 30)));
     assertEquals(Set.of(), difference(Set.of("conv2d", "maxpool", "avgpool", "flatten", "float",
         "double", "adam", "momentum", "cross_entropy", "mse", "relu", "tanh"), seen));
   }
