@@ -86,7 +86,9 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
   public enum RegisterTiles {
     /**
      * {@link #WIDE} where the CPU has AVX-512's 32 vector registers (its preferred species is
-     * 512 bits wide), else {@link #NARROW}.
+     * 512 bits wide), else {@link #NARROW}. The JVM's preferred species decides, so an AVX-512
+     * CPU whose JVM is limited to 256-bit vectors ({@code -XX:MaxVectorSize=32}) gets the narrow
+     * tiles, which fit there too.
      */
     AUTO,
     /**
