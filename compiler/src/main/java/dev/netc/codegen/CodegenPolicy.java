@@ -120,6 +120,11 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
       return this == WIDE ? 8 : 6;
     }
 
+    /** Vectors of output positions of a convolution forward or input-delta tile. */
+    int convVectors() {
+      return this == WIDE ? 4 : 2;
+    }
+
     /** Vectors of examples of a batched forward column tile. */
     int columnVectors() {
       return 2;

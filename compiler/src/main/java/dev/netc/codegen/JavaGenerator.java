@@ -202,8 +202,9 @@ public final class JavaGenerator {
     t.addMethods(new InferenceEmitter(ctx, batch, predictForwards).methods());
     for (int i = 0; i < layers.size(); i++) {
       t.addMethod(layers.get(i).forward());
-      if (predictForwards.containsKey(i)) {
-        t.addMethod(predictForwards.get(i));
+      MethodSpec predictForward = predictForwards.get(i);
+      if (predictForward != null) {
+        t.addMethod(predictForward);
       }
     }
     if (training != null) {

@@ -1,5 +1,8 @@
 package dev.netc.codegen;
 
+import static dev.netc.codegen.CodegenPolicy.RegisterTiles.NARROW;
+import static dev.netc.codegen.CodegenPolicy.RegisterTiles.WIDE;
+
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
@@ -40,10 +43,6 @@ import javax.lang.model.element.Modifier;
  * (a few hundred bytes, so one compilation unit never holds many vector accumulators).
  */
 final class VectorConv implements ConvKernels {
-  /** Vectors of positions per wide forward and input-delta tile. */
-  private static final int WIDE_VECTORS = 4;
-  /** Vectors of positions per narrow forward and input-delta tile. */
-  private static final int NARROW_VECTORS = 2;
   private static final ClassName OPERATORS =
       ClassName.get("jdk.incubator.vector", "VectorOperators");
   /** The widest vector the pad allows for, in bits (AVX-512). */
@@ -79,7 +78,6 @@ final class VectorConv implements ConvKernels {
   private final boolean activates;
   /** Where forward tiles store the activations, like {@link #zPad}; null unless activates. */
   private final String aPad;
-  private final CodegenPolicy.RegisterTiles tiles;
   /** The forward tile of 4 vectors (null if the policy's tiles are narrow). */
   private final String forwardWide;
   /** The forward tile of 2 vectors (null if the policy's tiles are wide). */
@@ -125,9 +123,9 @@ final class VectorConv implements ConvKernels {
     Activation act = conv.activation();
     this.activates = act instanceof Activation.Relu || act instanceof Activation.Identity;
     this.aPad = !activates ? null : stride == positions ? n.act() : names.helper(base + "APad");
-    this.tiles = ctx.policy().registerTiles();
-    boolean wide = tiles != CodegenPolicy.RegisterTiles.NARROW;
-    boolean narrow = tiles != CodegenPolicy.RegisterTiles.WIDE;
+    CodegenPolicy.RegisterTiles tiles = ctx.policy().registerTiles();
+    boolean wide = tiles != NARROW;
+    boolean narrow = tiles != WIDE;
     this.forwardWide = wide ? names.helper(base + "ForwardTile") : null;
     this.forwardNarrow = narrow ? names.helper(base + "ForwardTile2") : null;
     this.forward1 = names.helper(base + "ForwardVector");
@@ -161,10 +159,10 @@ final class VectorConv implements ConvKernels {
   private void registerTiles(boolean training, boolean propagates) {
     Helpers h = ctx.helpers();
     if (forwardWide != null) {
-      h.add(forwardTile(forwardWide, WIDE_VECTORS));
+      h.add(forwardTile(forwardWide, WIDE.convVectors()));
     }
     if (forwardNarrow != null) {
-      h.add(forwardTile(forwardNarrow, NARROW_VECTORS));
+      h.add(forwardTile(forwardNarrow, NARROW.convVectors()));
     }
     h.add(forwardTile(forward1, 1));
     if (training) {
@@ -174,10 +172,10 @@ final class VectorConv implements ConvKernels {
       h.add(gradientTile(gradientRest, 1));
     }
     if (deltaWide != null) {
-      h.add(deltaTile(deltaWide, WIDE_VECTORS));
+      h.add(deltaTile(deltaWide, WIDE.convVectors()));
     }
     if (deltaNarrow != null) {
-      h.add(deltaTile(deltaNarrow, NARROW_VECTORS));
+      h.add(deltaTile(deltaNarrow, NARROW.convVectors()));
     }
     if (propagates) {
       h.add(deltaTile(delta1, 1));
@@ -356,16 +354,14 @@ final class VectorConv implements ConvKernels {
 
   /**
    * Calls the wide or the narrow tile (whichever the policy has, or the one {@link
-   * VectorLoops#WIDE_TILES} picks) over {@code count} destination rows, {@code step} at a time, and its vectors of
-   * positions, then {@code tile1} for the vectors left.
+   * VectorLoops#WIDE_TILES} picks) over {@code count} destination rows, {@code step} at a time,
+   * and its vectors of positions, then {@code tile1} for the vectors left.
    */
   private void tileLoops(CodeBlock.Builder c, int count, int step, String wide, String narrow,
       String tile1) {
     c.addStatement("int pos = 0");
-    loops.byRegisterTiles(c, t -> {
-      boolean isWide = t == CodegenPolicy.RegisterTiles.WIDE;
-      tileLoop(c, count, step, isWide ? wide : narrow, isWide ? WIDE_VECTORS : NARROW_VECTORS);
-    });
+    loops.byRegisterTiles(c, t -> tileLoop(c, count, step, t == WIDE ? wide : narrow,
+        t.convVectors()));
     c.beginControlFlow("for (; pos < $L; pos += LANES)", stride);
     c.beginControlFlow("for (int r = 0; r < $L; r += $L)", count, step);
     c.addStatement("$N(r, pos)", tile1);
