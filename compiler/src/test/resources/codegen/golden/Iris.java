@@ -664,6 +664,8 @@ public final class Iris implements TrainableFloatNetwork {
       float gi = g[gOff + i] * scale;
       float mi = BETA1 * s0[i] + ONE_MINUS_BETA1 * gi;
       float vi = BETA2 * s1[i] + ONE_MINUS_BETA2 * gi * gi;
+      mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+      vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
       s0[i] = mi;
       s1[i] = vi;
       p[i] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -833,6 +835,8 @@ public final class Iris implements TrainableFloatNetwork {
       {
         float mi = BETA1 * bbuf[o] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * bv[o] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         bbuf[o] = mi;
         bv[o] = vi;
         b[o] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -843,6 +847,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[0];
         float mi = BETA1 * wbuf[k + 0] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 0] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         wbuf[k + 0] = mi;
         wv2[k + 0] = vi;
         w[k + 0] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -852,6 +858,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[1];
         float mi = BETA1 * wbuf[k + 1] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 1] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         wbuf[k + 1] = mi;
         wv2[k + 1] = vi;
         w[k + 1] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -861,6 +869,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[2];
         float mi = BETA1 * wbuf[k + 2] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 2] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         wbuf[k + 2] = mi;
         wv2[k + 2] = vi;
         w[k + 2] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -870,6 +880,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[3];
         float mi = BETA1 * wbuf[k + 3] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 3] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         wbuf[k + 3] = mi;
         wv2[k + 3] = vi;
         w[k + 3] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -899,6 +911,8 @@ public final class Iris implements TrainableFloatNetwork {
       {
         float mi = BETA1 * bbuf[o] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * bv[o] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         bbuf[o] = mi;
         bv[o] = vi;
         b[o] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -910,6 +924,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[0];
         float mi = BETA1 * wbuf[k + 0] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 0] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         wbuf[k + 0] = mi;
         wv2[k + 0] = vi;
         w[k + 0] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -920,6 +936,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[1];
         float mi = BETA1 * wbuf[k + 1] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 1] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         wbuf[k + 1] = mi;
         wv2[k + 1] = vi;
         w[k + 1] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -930,6 +948,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[2];
         float mi = BETA1 * wbuf[k + 2] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 2] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         wbuf[k + 2] = mi;
         wv2[k + 2] = vi;
         w[k + 2] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -940,6 +960,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[3];
         float mi = BETA1 * wbuf[k + 3] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 3] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         wbuf[k + 3] = mi;
         wv2[k + 3] = vi;
         w[k + 3] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -950,6 +972,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[4];
         float mi = BETA1 * wbuf[k + 4] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 4] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         wbuf[k + 4] = mi;
         wv2[k + 4] = vi;
         w[k + 4] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -960,6 +984,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[5];
         float mi = BETA1 * wbuf[k + 5] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 5] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         wbuf[k + 5] = mi;
         wv2[k + 5] = vi;
         w[k + 5] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -970,6 +996,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[6];
         float mi = BETA1 * wbuf[k + 6] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 6] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         wbuf[k + 6] = mi;
         wv2[k + 6] = vi;
         w[k + 6] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -980,6 +1008,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[7];
         float mi = BETA1 * wbuf[k + 7] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 7] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         wbuf[k + 7] = mi;
         wv2[k + 7] = vi;
         w[k + 7] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -990,6 +1020,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[8];
         float mi = BETA1 * wbuf[k + 8] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 8] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         wbuf[k + 8] = mi;
         wv2[k + 8] = vi;
         w[k + 8] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1000,6 +1032,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[9];
         float mi = BETA1 * wbuf[k + 9] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 9] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         wbuf[k + 9] = mi;
         wv2[k + 9] = vi;
         w[k + 9] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1010,6 +1044,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[10];
         float mi = BETA1 * wbuf[k + 10] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 10] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         wbuf[k + 10] = mi;
         wv2[k + 10] = vi;
         w[k + 10] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1020,6 +1056,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[11];
         float mi = BETA1 * wbuf[k + 11] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 11] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         wbuf[k + 11] = mi;
         wv2[k + 11] = vi;
         w[k + 11] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1030,6 +1068,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[12];
         float mi = BETA1 * wbuf[k + 12] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 12] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         wbuf[k + 12] = mi;
         wv2[k + 12] = vi;
         w[k + 12] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1040,6 +1080,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[13];
         float mi = BETA1 * wbuf[k + 13] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 13] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         wbuf[k + 13] = mi;
         wv2[k + 13] = vi;
         w[k + 13] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1050,6 +1092,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[14];
         float mi = BETA1 * wbuf[k + 14] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 14] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         wbuf[k + 14] = mi;
         wv2[k + 14] = vi;
         w[k + 14] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1060,6 +1104,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[15];
         float mi = BETA1 * wbuf[k + 15] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 15] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
         wbuf[k + 15] = mi;
         wv2[k + 15] = vi;
         w[k + 15] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));

@@ -542,6 +542,7 @@ public final class Regression implements TrainableDoubleNetwork {
       double gi = g[gOff + i] * scale;
       gi += WEIGHT_DECAY * wi;
       double bi = first ? gi : MOMENTUM * s0[i] + gi;
+      bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
       s0[i] = bi;
       p[i] = wi - lr * (gi + MOMENTUM * bi);
     }
@@ -685,6 +686,7 @@ public final class Regression implements TrainableDoubleNetwork {
       {
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * bbuf[o] + gi;
+        bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
         bbuf[o] = bi;
         b[o] = wi - lr * (gi + MOMENTUM * bi);
       }
@@ -696,6 +698,7 @@ public final class Regression implements TrainableDoubleNetwork {
         gi = ds * x[i];
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * br[i] + gi;
+        bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
         br[i] = bi;
         wr[i] = wi - lr * (gi + MOMENTUM * bi);
       }
@@ -726,6 +729,7 @@ public final class Regression implements TrainableDoubleNetwork {
       {
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * bbuf[o] + gi;
+        bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
         bbuf[o] = bi;
         b[o] = wi - lr * (gi + MOMENTUM * bi);
       }
@@ -738,6 +742,7 @@ public final class Regression implements TrainableDoubleNetwork {
         gi = ds * x[i];
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * br[i] + gi;
+        bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
         br[i] = bi;
         wr[i] = wi - lr * (gi + MOMENTUM * bi);
       }

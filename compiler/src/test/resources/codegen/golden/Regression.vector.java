@@ -614,11 +614,24 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private static void update(double[] p, double[] g, int gOff, double scale, double[] s0,
       boolean first, double lr) {
-    for (int i = 0; i < p.length; i++) {
+    int i = 0;
+    if (!first) {
+      for (int bound = SPECIES.loopBound(p.length); i < bound; i += LANES) {
+        DoubleVector wv = DoubleVector.fromArray(SPECIES, p, i);
+        DoubleVector gv = DoubleVector.fromArray(SPECIES, g, gOff + i).mul(scale);
+        gv = wv.mul(WEIGHT_DECAY).add(gv);
+        DoubleVector bv = DoubleVector.fromArray(SPECIES, s0, i).mul(MOMENTUM).add(gv);
+        bv = bv.blend(0.0, bv.abs().lt(Double.MIN_NORMAL));
+        bv.intoArray(s0, i);
+        wv.sub(bv.mul(MOMENTUM).add(gv).mul(lr)).intoArray(p, i);
+      }
+    }
+    for (; i < p.length; i++) {
       double wi = p[i];
       double gi = g[gOff + i] * scale;
       gi += WEIGHT_DECAY * wi;
       double bi = first ? gi : MOMENTUM * s0[i] + gi;
+      bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
       s0[i] = bi;
       p[i] = wi - lr * (gi + MOMENTUM * bi);
     }
@@ -760,6 +773,7 @@ public final class Regression implements TrainableDoubleNetwork {
       {
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * bbuf[o] + gi;
+        bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
         bbuf[o] = bi;
         b[o] = wi - lr * (gi + MOMENTUM * bi);
       }
@@ -771,6 +785,7 @@ public final class Regression implements TrainableDoubleNetwork {
         DoubleVector gv = DoubleVector.fromArray(SPECIES, x, i).mul(ds);
         gv = wv.mul(WEIGHT_DECAY).add(gv);
         DoubleVector bv = DoubleVector.fromArray(SPECIES, wbuf, k + i).mul(MOMENTUM).add(gv);
+        bv = bv.blend(0.0, bv.abs().lt(Double.MIN_NORMAL));
         bv.intoArray(wbuf, k + i);
         wv.sub(bv.mul(MOMENTUM).add(gv).mul(lr)).intoArray(w, k + i);
       }
@@ -779,6 +794,7 @@ public final class Regression implements TrainableDoubleNetwork {
         gi = ds * x[i];
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * wbuf[k + i] + gi;
+        bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
         wbuf[k + i] = bi;
         w[k + i] = wi - lr * (gi + MOMENTUM * bi);
       }
@@ -805,6 +821,7 @@ public final class Regression implements TrainableDoubleNetwork {
       {
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * bbuf[o] + gi;
+        bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
         bbuf[o] = bi;
         b[o] = wi - lr * (gi + MOMENTUM * bi);
       }
@@ -817,6 +834,7 @@ public final class Regression implements TrainableDoubleNetwork {
         DoubleVector gv = DoubleVector.fromArray(SPECIES, x, i).mul(ds);
         gv = wv.mul(WEIGHT_DECAY).add(gv);
         DoubleVector bv = DoubleVector.fromArray(SPECIES, wbuf, k + i).mul(MOMENTUM).add(gv);
+        bv = bv.blend(0.0, bv.abs().lt(Double.MIN_NORMAL));
         bv.intoArray(wbuf, k + i);
         wv.sub(bv.mul(MOMENTUM).add(gv).mul(lr)).intoArray(w, k + i);
       }
@@ -826,6 +844,7 @@ public final class Regression implements TrainableDoubleNetwork {
         gi = ds * x[i];
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * wbuf[k + i] + gi;
+        bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
         wbuf[k + i] = bi;
         w[k + i] = wi - lr * (gi + MOMENTUM * bi);
       }

@@ -469,6 +469,7 @@ public final class Xor implements TrainableFloatNetwork {
       float wi = p[i];
       float gi = g[gOff + i] * scale;
       float bi = first ? gi : MOMENTUM * s0[i] + gi;
+      bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
       s0[i] = bi;
       p[i] = wi - lr * bi;
     }
@@ -629,6 +630,7 @@ public final class Xor implements TrainableFloatNetwork {
       float gi = ds;
       {
         float bi = MOMENTUM * bbuf[o] + gi;
+        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
         bbuf[o] = bi;
         b[o] = wi - lr * bi;
       }
@@ -637,6 +639,7 @@ public final class Xor implements TrainableFloatNetwork {
         wi = w[k + 0];
         gi = ds * x[0];
         float bi = MOMENTUM * wbuf[k + 0] + gi;
+        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
         wbuf[k + 0] = bi;
         w[k + 0] = wi - lr * bi;
       }
@@ -644,6 +647,7 @@ public final class Xor implements TrainableFloatNetwork {
         wi = w[k + 1];
         gi = ds * x[1];
         float bi = MOMENTUM * wbuf[k + 1] + gi;
+        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
         wbuf[k + 1] = bi;
         w[k + 1] = wi - lr * bi;
       }
@@ -669,6 +673,7 @@ public final class Xor implements TrainableFloatNetwork {
       float gi = ds;
       {
         float bi = MOMENTUM * bbuf[o] + gi;
+        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
         bbuf[o] = bi;
         b[o] = wi - lr * bi;
       }
@@ -678,6 +683,7 @@ public final class Xor implements TrainableFloatNetwork {
         g[0] += dk * wi;
         gi = ds * x[0];
         float bi = MOMENTUM * wbuf[k + 0] + gi;
+        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
         wbuf[k + 0] = bi;
         w[k + 0] = wi - lr * bi;
       }
@@ -686,6 +692,7 @@ public final class Xor implements TrainableFloatNetwork {
         g[1] += dk * wi;
         gi = ds * x[1];
         float bi = MOMENTUM * wbuf[k + 1] + gi;
+        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
         wbuf[k + 1] = bi;
         w[k + 1] = wi - lr * bi;
       }
@@ -694,6 +701,7 @@ public final class Xor implements TrainableFloatNetwork {
         g[2] += dk * wi;
         gi = ds * x[2];
         float bi = MOMENTUM * wbuf[k + 2] + gi;
+        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
         wbuf[k + 2] = bi;
         w[k + 2] = wi - lr * bi;
       }
@@ -702,6 +710,7 @@ public final class Xor implements TrainableFloatNetwork {
         g[3] += dk * wi;
         gi = ds * x[3];
         float bi = MOMENTUM * wbuf[k + 3] + gi;
+        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
         wbuf[k + 3] = bi;
         w[k + 3] = wi - lr * bi;
       }

@@ -38,7 +38,7 @@ final class DenseOnline {
     this.ctx = ctx;
     this.backend = backend;
     this.opt = ctx.network().optimizer();
-    this.optimizer = new OptimizerEmitter(ctx);
+    this.optimizer = new OptimizerEmitter(ctx, backend);
     this.buffers = opt.stateBuffers().size();
   }
 

@@ -22,10 +22,12 @@ import javax.lang.model.element.Modifier;
 final class OptimizerEmitter {
   private final EmitContext ctx;
   private final Optimizer opt;
+  private final Backend backend;
 
-  OptimizerEmitter(EmitContext ctx) {
+  OptimizerEmitter(EmitContext ctx, Backend backend) {
     this.ctx = ctx;
     this.opt = ctx.network().optimizer();
+    this.backend = backend;
   }
 
   /** The learning rate of the .net file, then the hyperparameter constants of the templates. */
@@ -228,15 +230,15 @@ final class OptimizerEmitter {
       m.addParameter(TypeName.BOOLEAN, "first");
     }
     m.addParameters(stepParameters());
-    m.beginControlFlow("for (int i = 0; i < p.length; i++)");
-    m.addStatement("$T wi = p[i]", ctx.scalar());
-    m.addStatement("$T gi = g[gOff + i] * scale", ctx.scalar());
     String first = opt.firstStepRule() ? "first" : null;
-    for (String s : opt.javaUpdate(ctx.scalar().toString(), "p[i]", elements, first,
-        ctx.precision())) {
-      m.addStatement("$L", s);
-    }
-    m.endControlFlow();
+    List<String> element = new ArrayList<>();
+    element.add(ctx.scalar() + " wi = p[i]");
+    element.add(ctx.scalar() + " gi = g[gOff + i] * scale");
+    element.addAll(opt.javaUpdate(ctx.scalar().toString(), "p[i]", elements, first,
+        ctx.precision()));
+    CodeBlock.Builder loop = CodeBlock.builder();
+    backend.updateLoop(loop, buffers, first, element);
+    m.addCode(loop.build());
     return m.build();
   }
 

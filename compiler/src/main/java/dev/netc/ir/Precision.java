@@ -26,6 +26,21 @@ public enum Precision {
     return this == FLOAT ? (float) v : v;
   }
 
+  /** The smallest positive normal value of this type ({@code Float.MIN_NORMAL} or Double's). */
+  public double minNormal() {
+    return this == FLOAT ? Float.MIN_NORMAL : Double.MIN_NORMAL;
+  }
+
+  /** The Java constant naming {@link #minNormal()}. */
+  public String minNormalConstant() {
+    return this == FLOAT ? "Float.MIN_NORMAL" : "Double.MIN_NORMAL";
+  }
+
+  /** {@code v}, or zero if it is subnormal in this type (see {@code Optimizer}'s state rule). */
+  public double flushSubnormal(double v) {
+    return Math.abs(v) < minNormal() ? 0 : v;
+  }
+
   /** A Java literal of this type for {@code v}, e.g. {@code 0.5f} or {@code 0.5}. */
   public String literal(double v) {
     if (Double.isNaN(v) || Double.isInfinite(v)) {

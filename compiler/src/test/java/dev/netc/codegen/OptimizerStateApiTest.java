@@ -176,6 +176,58 @@ class OptimizerStateApiTest {
     assertFalse(java.util.Arrays.equals(unchanged.parameters(), gen.parameters()));
   }
 
+  /**
+   * A buffer whose parameter gets no gradient decays into the subnormal range: the rule flushes
+   * it to exactly zero (Intel cores take a microcode assist per subnormal operand), while a small
+   * normal value decays as usual. The hidden weights are zero and so are the inputs, so their
+   * gradient is zero even with weight decay.
+   */
+  @ParameterizedTest(name = "{0}, batch {1}")
+  @MethodSource("cases")
+  void subnormalStateFlushesToZero(Case c, int batch) {
+    Trainer t = c.fresh().get();
+    List<TensorSpec> state = t.layout();
+    if (state.isEmpty()) {
+      return;
+    }
+    double tiny = c.net().precision() == Precision.FLOAT ? 1e-39 : 1e-310;
+    double small = c.net().precision() == Precision.FLOAT ? 1e-30 : 1e-300;
+    double[] params = t.parameters();
+    TensorSpec weight = c.net().parameterLayout().get(0);
+    java.util.Arrays.fill(params, weight.offset(), weight.offset() + weight.size(), 0);
+    t.setParameters(params);
+    double[] s = t.state();
+    for (TensorSpec spec : state) {
+      if (spec.name().startsWith("hidden.weight.")) {
+        for (int i = spec.offset(); i < spec.offset() + spec.size(); i++) {
+          // Every other element subnormal, the rest small but normal.
+          s[i] = i % 2 == 0 ? tiny : small;
+        }
+      }
+    }
+    t.setState(s);
+    t.setOptimizerStepCount(3);
+    t.trainBatch(new double[batch * IN], labels(batch, 0), batch);
+    double[] after = t.state();
+    for (TensorSpec spec : state) {
+      if (!spec.name().startsWith("hidden.weight.")) {
+        continue;
+      }
+      for (int i = spec.offset(); i < spec.offset() + spec.size(); i++) {
+        if (i % 2 == 0) {
+          assertEquals(0.0, after[i], c.label() + " " + spec.name() + "[" + i + "]");
+        } else {
+          assertTrue(after[i] > 0 && after[i] <= small, c.label() + " " + spec.name() + "[" + i
+              + "] = " + after[i]);
+        }
+      }
+    }
+    double[] p = t.parameters();
+    for (int i = weight.offset(); i < weight.offset() + weight.size(); i++) {
+      assertEquals(0.0, Math.abs(p[i]) < 1e-20 ? 0.0 : p[i], c.label() + " weight " + i);
+    }
+  }
+
   @ParameterizedTest(name = "{0}, batch {1}")
   @MethodSource("cases")
   void layoutNamesTorchBuffersAndLengthsAreChecked(Case c, int batch) {
