@@ -80,7 +80,7 @@ public final class Regression implements TrainableDoubleNetwork {
 
   /**
    * The kernel plan asked for: the system property {@code netc.plan.Regression}, else {@code netc.plan},
-   * else {@code preferred}; one of preferred, v256, v512, v256-dot, v512-dot, preferred-dot.
+   * else {@code preferred}; one of preferred, v256, v512, v256-dot, v512-dot, preferred-dot, v256-wide, v256-narrow, v512-wide, v512-narrow, v256-dot-wide, v256-dot-narrow, v512-dot-wide, v512-dot-narrow.
    */
   private static final String REQUESTED_PLAN = System.getProperty("netc.plan.Regression", System.getProperty("netc.plan", "preferred")).trim().toLowerCase(Locale.ROOT);
 
@@ -94,6 +94,14 @@ public final class Regression implements TrainableDoubleNetwork {
     case "v512" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? "v512" : "preferred";
     case "v256-dot" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 256 ? "v256-dot" : "preferred-dot";
     case "v512-dot" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? "v512-dot" : "preferred-dot";
+    case "v256-wide" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 256 ? "v256-wide" : "preferred";
+    case "v256-narrow" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 256 ? "v256-narrow" : "preferred";
+    case "v512-wide" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? "v512-wide" : "preferred";
+    case "v512-narrow" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? "v512-narrow" : "preferred";
+    case "v256-dot-wide" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 256 ? "v256-dot-wide" : "preferred-dot";
+    case "v256-dot-narrow" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 256 ? "v256-dot-narrow" : "preferred-dot";
+    case "v512-dot-wide" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? "v512-dot-wide" : "preferred-dot";
+    case "v512-dot-narrow" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? "v512-dot-narrow" : "preferred-dot";
     default -> REQUESTED_PLAN;
   };
 
@@ -107,7 +115,15 @@ public final class Regression implements TrainableDoubleNetwork {
     case "v256-dot" -> DoubleVector.SPECIES_256;
     case "v512-dot" -> DoubleVector.SPECIES_512;
     case "preferred-dot" -> DoubleVector.SPECIES_PREFERRED;
-    default -> throw new IllegalArgumentException("netc.plan: unknown kernel plan '" + KERNEL_PLAN + "'; expected preferred, v256, v512, v256-dot, v512-dot, preferred-dot");
+    case "v256-wide" -> DoubleVector.SPECIES_256;
+    case "v256-narrow" -> DoubleVector.SPECIES_256;
+    case "v512-wide" -> DoubleVector.SPECIES_512;
+    case "v512-narrow" -> DoubleVector.SPECIES_512;
+    case "v256-dot-wide" -> DoubleVector.SPECIES_256;
+    case "v256-dot-narrow" -> DoubleVector.SPECIES_256;
+    case "v512-dot-wide" -> DoubleVector.SPECIES_512;
+    case "v512-dot-narrow" -> DoubleVector.SPECIES_512;
+    default -> throw new IllegalArgumentException("netc.plan: unknown kernel plan '" + KERNEL_PLAN + "'; expected preferred, v256, v512, v256-dot, v512-dot, preferred-dot, v256-wide, v256-narrow, v512-wide, v512-narrow, v256-dot-wide, v256-dot-narrow, v512-dot-wide, v512-dot-narrow");
   };
 
   private static final int LANES = SPECIES.length();
@@ -122,15 +138,34 @@ public final class Regression implements TrainableDoubleNetwork {
     case "v256-dot" -> false;
     case "v512-dot" -> false;
     case "preferred-dot" -> false;
+    case "v256-wide" -> true;
+    case "v256-narrow" -> true;
+    case "v512-wide" -> true;
+    case "v512-narrow" -> true;
+    case "v256-dot-wide" -> false;
+    case "v256-dot-narrow" -> false;
+    case "v512-dot-wide" -> false;
+    case "v512-dot-narrow" -> false;
     default -> true;
   };
 
   /**
    * Whether the register tiles are the wide ones, for AVX-512's 32 vector registers (else those that fit
    * AVX2's 16): convolution tiles of 4 vectors of positions (else 2), batched dense tiles of
-   * 4 rows × 4 vectors (else 6 × 2).
+   * 4 rows × 4 vectors (else 6 × 2). As {@link #KERNEL_PLAN} says ({@code -wide}, {@code -narrow}), else
+   * wide where the CPU's preferred vectors have 512 bits.
    */
-  private static final boolean WIDE_TILES = DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+  private static final boolean WIDE_TILES = switch (KERNEL_PLAN) {
+    case "v256-wide" -> true;
+    case "v256-narrow" -> false;
+    case "v512-wide" -> true;
+    case "v512-narrow" -> false;
+    case "v256-dot-wide" -> true;
+    case "v256-dot-narrow" -> false;
+    case "v512-dot-wide" -> true;
+    case "v512-dot-narrow" -> false;
+    default -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+  };
 
   /**
    * Examples per batched pass: mini-batches are processed CHUNK at a time.

@@ -20,8 +20,9 @@ final class EngineOptions {
   @Option(names = "--plan",
       paramLabel = "auto|preferred|v256|v512|v256-dot|v512-dot|preferred-dot",
       defaultValue = "auto",
-      description = "Vector kernel plan: the vector width, and -dot for a batched forward pass "
-          + "in dot products instead of column tiles; a width the CPU lacks runs the preferred "
+      description = "Vector kernel plan: the vector width, -dot for a batched forward pass "
+          + "in dot products instead of column tiles, and -wide or -narrow to fix the register "
+          + "tiles (e.g. v512-dot-narrow); a width the CPU lacks runs the preferred "
           + "species (default: ${DEFAULT-VALUE}: the plan netc tune or an earlier netc train "
           + "chose for this network on this CPU; else train plans while it warms up, and the "
           + "others use preferred).")

@@ -98,17 +98,43 @@ final class Planner {
    * Times every candidate plan for network {@code net} of {@code model} at {@code batch}
    * examples, each in its own JVM ({@link ChildJvm}: running two widths in one JVM slows the
    * second), in {@code rounds} rounds, every other round in reverse order; each plan's time is
-   * its fastest round, and the fastest plan is kept. One JVM's compiled code can be 10–15 %
-   * faster or slower than the next one's for the same plan, so more rounds make the choice less
-   * a matter of one JVM's luck. A variant whose JVMs all fail is left out; if all fail, an error.
-   * A variant wider than this CPU's vectors is not timed: its class would run a narrower plan
-   * ({@link KernelPlan#narrowedTo}), which is a candidate of its own.
+   * its fastest round. First the widths and forward forms ({@link KernelPlan#candidates}, tiles
+   * by the register count), then both register tile shapes of the fastest ({@link
+   * KernelPlan#tilings}, one of which repeats it); the fastest plan of all is kept. One JVM's
+   * compiled code can be 10–15 % faster or slower than the next one's for the same plan, so
+   * more rounds make the choice less a matter of one JVM's luck. A variant whose JVMs all fail
+   * is left out; if all fail, an error. A variant wider than this CPU's vectors is not timed:
+   * its class would run a narrower plan ({@link KernelPlan#narrowedTo}), which is a candidate of
+   * its own.
    */
   static Result plan(Path model, Network net, int batch, int rounds) {
     Map<KernelPlan, Double> best = new LinkedHashMap<>();
     Set<KernelPlan> narrowed = new LinkedHashSet<>();
     List<String> problems = new ArrayList<>();
-    List<KernelPlan> order = new ArrayList<>(KernelPlan.candidates());
+    time(KernelPlan.candidates(), model, net, batch, rounds, best, narrowed, problems);
+    KernelPlan shape = fastest(best, problems).plan();
+    time(shape.tilings(), model, net, batch, rounds, best, narrowed, problems);
+    List<Timing> timings = best.entrySet().stream()
+        .map(e -> new Timing(e.getKey(), e.getValue())).toList();
+    return new Result(fastest(best, problems).plan(), timings, batch, rounds, narrowed);
+  }
+
+  /** The fastest plan timed so far; an error naming the problems if none was. */
+  private static Timing fastest(Map<KernelPlan, Double> best, List<String> problems) {
+    return best.entrySet().stream().map(e -> new Timing(e.getKey(), e.getValue()))
+        .min(Comparator.comparingDouble(Timing::nanosPerStep))
+        .orElseThrow(() -> new UserException("cannot time the kernel plans: "
+            + String.join("; ", problems)));
+  }
+
+  /**
+   * Times each of {@code plans} in {@code rounds} rounds, into {@code best} (the fastest time
+   * per plan), {@code narrowed} (plans this CPU narrows) and {@code problems}.
+   */
+  private static void time(List<KernelPlan> plans, Path model, Network net, int batch,
+      int rounds, Map<KernelPlan, Double> best, Set<KernelPlan> narrowed,
+      List<String> problems) {
+    List<KernelPlan> order = new ArrayList<>(plans);
     for (int round = 0; round < rounds; round++) {
       for (KernelPlan p : order) {
         if (narrowed.contains(p)) {
@@ -137,12 +163,6 @@ final class Planner {
       }
       Collections.reverse(order);
     }
-    List<Timing> timings = KernelPlan.candidates().stream().filter(best::containsKey)
-        .map(p -> new Timing(p, best.get(p))).toList();
-    Timing fastest = timings.stream().min(Comparator.comparingDouble(Timing::nanosPerStep))
-        .orElseThrow(() -> new UserException("cannot time the kernel plans: "
-            + String.join("; ", problems)));
-    return new Result(fastest.plan(), timings, batch, rounds, narrowed);
   }
 
   /** Longest a variant's JVM may take (start, compile, warm up, time). */

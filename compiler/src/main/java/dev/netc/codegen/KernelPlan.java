@@ -1,14 +1,16 @@
 package dev.netc.codegen;
 
+import dev.netc.codegen.CodegenPolicy.RegisterTiles;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
 /**
  * A kernel variant of the vector backend: the vector shape its dense kernels are written with,
- * and the form of the batched forward pass: column tiles (examples in the vector lanes, the
+ * the form of the batched forward pass: column tiles (examples in the vector lanes, the
  * default) or dot products along the inputs (the {@code -dot} plans; see {@link
- * CodegenPolicy.RegisterTiles#columnRows}).
+ * CodegenPolicy.RegisterTiles#columnRows}), and the register tiles of the batched kernels (the
+ * {@code -wide} and {@code -narrow} plans; by the CPU's register count otherwise).
  *
  * <p>Every variant runs the same generated code; a vector class picks the species once, at class
  * initialization, from the system property {@code netc.plan.CLASSNAME} (the class's simple
@@ -17,7 +19,8 @@ import java.util.stream.Collectors;
  * straight vector code of its width. A plan wider than the CPU's vectors (v512 on an AVX2-only
  * Zen 3, say) would run the Vector API's Java fallback, hundreds of times slower and allocating
  * on every call, so the class narrows it to the widest width there is ({@link #narrowedTo}) and
- * its {@code KERNEL_PLAN} names the plan it really runs. Width matters per microarchitecture:
+ * its {@code KERNEL_PLAN} names the plan it really runs (with the tiles of the CPU's register
+ * count). Width matters per microarchitecture:
  * Zen 4 executes a 512-bit operation as two 256-bit halves and ran the batch-32 MLP step 29 %
  * faster with 256-bit vectors, while Zen 5 prefers 512.
  *
@@ -27,29 +30,47 @@ import java.util.stream.Collectors;
  */
 public enum KernelPlan {
   /** The JDK's preferred species for this CPU (the widest it reports). */
-  PREFERRED("preferred", "SPECIES_PREFERRED", true),
+  PREFERRED("preferred", "SPECIES_PREFERRED", true, RegisterTiles.AUTO),
   /** 256-bit vectors (8 floats, 4 doubles). */
-  V256("v256", "SPECIES_256", true),
+  V256("v256", "SPECIES_256", true, RegisterTiles.AUTO),
   /** 512-bit vectors (16 floats, 8 doubles). */
-  V512("v512", "SPECIES_512", true),
+  V512("v512", "SPECIES_512", true, RegisterTiles.AUTO),
   /** 256-bit vectors, the batched forward pass in dot products. */
-  V256_DOT("v256-dot", "SPECIES_256", false),
+  V256_DOT("v256-dot", "SPECIES_256", false, RegisterTiles.AUTO),
   /** 512-bit vectors, the batched forward pass in dot products. */
-  V512_DOT("v512-dot", "SPECIES_512", false),
+  V512_DOT("v512-dot", "SPECIES_512", false, RegisterTiles.AUTO),
   /**
    * The preferred species, the batched forward pass in dot products: what {@code v256-dot} and
    * {@code v512-dot} narrow to on a CPU whose vectors are narrower.
    */
-  PREFERRED_DOT("preferred-dot", "SPECIES_PREFERRED", false);
+  PREFERRED_DOT("preferred-dot", "SPECIES_PREFERRED", false, RegisterTiles.AUTO),
+  /** {@link #V256} with the wide register tiles. */
+  V256_WIDE("v256-wide", "SPECIES_256", true, RegisterTiles.WIDE),
+  /** {@link #V256} with the narrow register tiles. */
+  V256_NARROW("v256-narrow", "SPECIES_256", true, RegisterTiles.NARROW),
+  /** {@link #V512} with the wide register tiles. */
+  V512_WIDE("v512-wide", "SPECIES_512", true, RegisterTiles.WIDE),
+  /** {@link #V512} with the narrow register tiles. */
+  V512_NARROW("v512-narrow", "SPECIES_512", true, RegisterTiles.NARROW),
+  /** {@link #V256_DOT} with the wide register tiles. */
+  V256_DOT_WIDE("v256-dot-wide", "SPECIES_256", false, RegisterTiles.WIDE),
+  /** {@link #V256_DOT} with the narrow register tiles. */
+  V256_DOT_NARROW("v256-dot-narrow", "SPECIES_256", false, RegisterTiles.NARROW),
+  /** {@link #V512_DOT} with the wide register tiles. */
+  V512_DOT_WIDE("v512-dot-wide", "SPECIES_512", false, RegisterTiles.WIDE),
+  /** {@link #V512_DOT} with the narrow register tiles. */
+  V512_DOT_NARROW("v512-dot-narrow", "SPECIES_512", false, RegisterTiles.NARROW);
 
   private final String id;
   private final String species;
   private final boolean columnForward;
+  private final RegisterTiles tiles;
 
-  KernelPlan(String id, String species, boolean columnForward) {
+  KernelPlan(String id, String species, boolean columnForward, RegisterTiles tiles) {
     this.id = id;
     this.species = species;
     this.columnForward = columnForward;
+    this.tiles = tiles;
   }
 
   /** The vector width the plan names, in bits; 0 for the preferred (the CPU's widest). */
@@ -103,8 +124,30 @@ public enum KernelPlan {
   }
 
   /**
-   * The variants a planner times: every explicit width, with each form of the forward pass (a
-   * width the CPU lacks is left out when its class narrows it, {@link #narrowedTo}).
+   * The register tiles of the plan's batched kernels: {@link RegisterTiles#AUTO} (wide where the
+   * CPU's preferred vectors have 512 bits) for the plans without a {@code -wide} or {@code
+   * -narrow} suffix. A class generated with explicit tiles ({@link
+   * CodegenPolicy#withRegisterTiles}) ignores this.
+   */
+  public RegisterTiles tiles() {
+    return tiles;
+  }
+
+  /**
+   * The plans of this one's width and forward form with each explicit tile shape, wide then
+   * narrow: what a planner times once it has chosen width and form.
+   */
+  public List<KernelPlan> tilings() {
+    return Arrays.stream(values())
+        .filter(p -> p.species.equals(species) && p.columnForward == columnForward
+            && p.tiles != RegisterTiles.AUTO)
+        .toList();
+  }
+
+  /**
+   * The variants a planner times first: every explicit width, with each form of the forward
+   * pass, tiles chosen by the register count (a width the CPU lacks is left out when its class
+   * narrows it, {@link #narrowedTo}); then it times the winner's {@link #tilings}.
    */
   public static List<KernelPlan> candidates() {
     return List.of(V256, V512, V256_DOT, V512_DOT);

@@ -90,8 +90,10 @@ final class VectorLoops {
               Modifier.STATIC, Modifier.FINAL)
           .addJavadoc("Whether the register tiles are the wide ones, for AVX-512's 32 vector "
               + "registers (else those that fit\nAVX2's 16): convolution tiles of 4 vectors of "
-              + "positions (else 2), batched dense tiles of\n4 rows × 4 vectors (else 6 × 2).\n")
-          .initializer("$T.SPECIES_PREFERRED.vectorBitSize() >= 512", vectorType())
+              + "positions (else 2), batched dense tiles of\n4 rows × 4 vectors (else 6 × 2). "
+              + "As {@link #KERNEL_PLAN} says ({@code -wide}, {@code -narrow}), else\nwide where "
+              + "the CPU's preferred vectors have 512 bits.\n")
+          .initializer(tilesSwitch())
           .build());
     }
     return fields;
@@ -112,6 +114,18 @@ final class VectorLoops {
     }
     // The preferred plans, and unknown names, which SPECIES rejects.
     c.add("default -> REQUESTED_PLAN;\n");
+    return c.add("$<}").build();
+  }
+
+  /** A switch from the plan name to its register tiles ({@link KernelPlan#tiles}). */
+  private CodeBlock tilesSwitch() {
+    CodeBlock.Builder c = CodeBlock.builder().add("switch (KERNEL_PLAN) {\n$>");
+    for (KernelPlan p : KernelPlan.values()) {
+      if (p.tiles() != CodegenPolicy.RegisterTiles.AUTO) {
+        c.add("case $S -> $L;\n", p.id(), p.tiles() == CodegenPolicy.RegisterTiles.WIDE);
+      }
+    }
+    c.add("default -> $T.SPECIES_PREFERRED.vectorBitSize() >= 512;\n", vectorType());
     return c.add("$<}").build();
   }
 

@@ -104,6 +104,8 @@ class PlanCliTest {
             && l.endsWith(": wider than this CPU's vectors, not timed")), r::toString);
       }
     }
+    // Then both register tile shapes of the fastest width and form.
+    assertTrue(r.out().contains("-wide ") && r.out().contains("-narrow "), r::toString);
     assertTrue(r.out().contains("chose v"), r::toString);
     List<Path> files = planFiles(dir.resolve("cache"));
     assertEquals(1, files.size(), r::toString);

@@ -33,8 +33,33 @@ class KernelPlanTest {
     Network net = MethodSizeTest.network("Agree" + p.name(), p, new int[] {70, 45, 33, 10},
         new Activation.Tanh(), new Loss.CrossEntropy(LossReduction.MEAN),
         new Optimizer.Adam(0.01, 0.9, 0.999, 1e-8, 0));
-    Generated a = compile(net, KernelPlan.V256);
-    Generated b = compile(net, KernelPlan.V512);
+    agree(net, KernelPlan.V256, KernelPlan.V512);
+  }
+
+  /**
+   * The {@code -wide} and {@code -narrow} plans set the class's register tiles, whatever the
+   * CPU's register count, and agree with each other as the widths do.
+   */
+  @ParameterizedTest
+  @EnumSource(Precision.class)
+  void registerTilesFollowThePlan(Precision p) throws ReflectiveOperationException {
+    Network net = MethodSizeTest.network("Tiles" + p.name(), p, new int[] {70, 45, 33, 10},
+        new Activation.Tanh(), new Loss.CrossEntropy(LossReduction.MEAN),
+        new Optimizer.Sgd(0.01, 0.9, false, 0));
+    for (KernelPlan plan : KernelPlan.V256.tilings()) {
+      Class<?> type = compiled(net, plan).load("gen.plan." + net.name());
+      java.lang.reflect.Field wide = type.getDeclaredField("WIDE_TILES");
+      wide.setAccessible(true);
+      assertEquals(plan.tiles() == CodegenPolicy.RegisterTiles.WIDE, wide.get(null), plan.id());
+    }
+    agree(net, KernelPlan.V256_WIDE, KernelPlan.V256_NARROW);
+  }
+
+  /** Plans {@code pa} and {@code pb} of {@code net} compute the same within {@link Tolerance}. */
+  private static void agree(Network net, KernelPlan pa, KernelPlan pb) {
+    Precision p = net.precision();
+    Generated a = compile(net, pa);
+    Generated b = compile(net, pb);
     assertArrayEquals(a.parameters(), b.parameters());
     Random rnd = new Random(15);
     int n = 19;
@@ -86,7 +111,7 @@ class KernelPlanTest {
       InMemoryCompiler.Compiled c = compiled(net, KernelPlan.V256);
       ExceptionInInitializerError e = assertThrows(ExceptionInInitializerError.class,
           () -> c.load("gen.plan.PlanUnknown"));
-      assertEquals("netc.plan: unknown kernel plan 'v1024'; expected preferred, v256, v512, v256-dot, v512-dot, preferred-dot",
+      assertEquals("netc.plan: unknown kernel plan 'v1024'; expected preferred, v256, v512, v256-dot, v512-dot, preferred-dot, v256-wide, v256-narrow, v512-wide, v512-narrow, v256-dot-wide, v256-dot-narrow, v512-dot-wide, v512-dot-narrow",
           e.getCause().getMessage());
     } finally {
       System.clearProperty("netc.plan.PlanUnknown");
@@ -111,6 +136,14 @@ class KernelPlanTest {
         v256-dot -> preferred-dot
         v512-dot -> preferred-dot
         preferred-dot -> preferred-dot
+        v256-wide -> preferred
+        v256-narrow -> preferred
+        v512-wide -> preferred
+        v512-narrow -> preferred
+        v256-dot-wide -> preferred-dot
+        v256-dot-narrow -> preferred-dot
+        v512-dot-wide -> preferred-dot
+        v512-dot-narrow -> preferred-dot
         """, o.out());
   }
 
@@ -149,7 +182,7 @@ class KernelPlanTest {
     }
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> KernelPlan.parse("v128"));
-    assertEquals("unknown kernel plan 'v128'; expected preferred, v256, v512, v256-dot, v512-dot, preferred-dot", e.getMessage());
+    assertEquals("unknown kernel plan 'v128'; expected preferred, v256, v512, v256-dot, v512-dot, preferred-dot, v256-wide, v256-narrow, v512-wide, v512-narrow, v256-dot-wide, v256-dot-narrow, v512-dot-wide, v512-dot-narrow", e.getMessage());
   }
 
   private static Generated compile(Network net, KernelPlan plan) {
