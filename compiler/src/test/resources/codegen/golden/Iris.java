@@ -618,10 +618,14 @@ public final class Iris implements TrainableFloatNetwork {
     stepCount++;
     float stepSize = (float) (learningRate / (1.0 - Math.pow(0.9, stepCount)));
     float bc2Sqrt = (float) (Math.sqrt(1.0 - Math.pow(0.999, stepCount)));
-    update(hiddenWeight, grad, 0, 1.0f, hiddenWeightExpAvg, hiddenWeightExpAvgSq, stepSize, bc2Sqrt);
-    update(hiddenBias, grad, 64, 1.0f, hiddenBiasExpAvg, hiddenBiasExpAvgSq, stepSize, bc2Sqrt);
-    update(logitsWeight, grad, 80, 1.0f, logitsWeightExpAvg, logitsWeightExpAvgSq, stepSize, bc2Sqrt);
-    update(logitsBias, grad, 128, 1.0f, logitsBiasExpAvg, logitsBiasExpAvgSq, stepSize, bc2Sqrt);
+    System.arraycopy(grad, 0, hiddenWeightGrad, 0, 64);
+    System.arraycopy(grad, 64, hiddenBiasGrad, 0, 16);
+    update(hiddenWeight, hiddenWeightGrad, 1.0f, hiddenWeightExpAvg, hiddenWeightExpAvgSq, stepSize, bc2Sqrt);
+    update(hiddenBias, hiddenBiasGrad, 1.0f, hiddenBiasExpAvg, hiddenBiasExpAvgSq, stepSize, bc2Sqrt);
+    System.arraycopy(grad, 80, logitsWeightGrad, 0, 48);
+    System.arraycopy(grad, 128, logitsBiasGrad, 0, 3);
+    update(logitsWeight, logitsWeightGrad, 1.0f, logitsWeightExpAvg, logitsWeightExpAvgSq, stepSize, bc2Sqrt);
+    update(logitsBias, logitsBiasGrad, 1.0f, logitsBiasExpAvg, logitsBiasExpAvgSq, stepSize, bc2Sqrt);
   }
 
   /**
@@ -631,10 +635,10 @@ public final class Iris implements TrainableFloatNetwork {
     stepCount++;
     float stepSize = (float) (learningRate / (1.0 - Math.pow(0.9, stepCount)));
     float bc2Sqrt = (float) (Math.sqrt(1.0 - Math.pow(0.999, stepCount)));
-    update(hiddenWeight, hiddenWeightGrad, 0, (float) (scale), hiddenWeightExpAvg, hiddenWeightExpAvgSq, stepSize, bc2Sqrt);
-    update(hiddenBias, hiddenBiasGrad, 0, (float) (scale), hiddenBiasExpAvg, hiddenBiasExpAvgSq, stepSize, bc2Sqrt);
-    update(logitsWeight, logitsWeightGrad, 0, (float) (scale), logitsWeightExpAvg, logitsWeightExpAvgSq, stepSize, bc2Sqrt);
-    update(logitsBias, logitsBiasGrad, 0, (float) (scale), logitsBiasExpAvg, logitsBiasExpAvgSq, stepSize, bc2Sqrt);
+    update(hiddenWeight, hiddenWeightGrad, (float) (scale), hiddenWeightExpAvg, hiddenWeightExpAvgSq, stepSize, bc2Sqrt);
+    update(hiddenBias, hiddenBiasGrad, (float) (scale), hiddenBiasExpAvg, hiddenBiasExpAvgSq, stepSize, bc2Sqrt);
+    update(logitsWeight, logitsWeightGrad, (float) (scale), logitsWeightExpAvg, logitsWeightExpAvgSq, stepSize, bc2Sqrt);
+    update(logitsBias, logitsBiasGrad, (float) (scale), logitsBiasExpAvg, logitsBiasExpAvgSq, stepSize, bc2Sqrt);
   }
 
   /**
@@ -657,15 +661,15 @@ public final class Iris implements TrainableFloatNetwork {
    * One optimizer step on one parameter array and its state buffers:
    * adam(lr = 0.01, beta1 = 0.9, beta2 = 0.999, eps = 1.0E-8, weight_decay = 0.0).
    */
-  private static void update(float[] p, float[] g, int gOff, float scale, float[] s0, float[] s1,
+  private static void update(float[] p, float[] g, float scale, float[] s0, float[] s1,
       float stepSize, float bc2Sqrt) {
     for (int i = 0; i < p.length; i++) {
       float wi = p[i];
-      float gi = g[gOff + i] * scale;
+      float gi = g[i] * scale;
       float mi = BETA1 * s0[i] + ONE_MINUS_BETA1 * gi;
       float vi = BETA2 * s1[i] + ONE_MINUS_BETA2 * gi * gi;
-      mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-      vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+      mi = mi * Math.min(1.0f, (Math.abs(mi) + 0x1.000002p-102f - 0x1.000002p-102f) * 0x1p126f);
+      vi = vi * Math.min(1.0f, (Math.abs(vi) + 0x1.000002p-102f - 0x1.000002p-102f) * 0x1p126f);
       s0[i] = mi;
       s1[i] = vi;
       p[i] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));

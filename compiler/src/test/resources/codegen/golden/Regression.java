@@ -499,10 +499,14 @@ public final class Regression implements TrainableDoubleNetwork {
     boolean first = stepCount == 0;
     stepCount++;
     double lr = learningRate;
-    update(featuresWeight, grad, 0, 1.0, featuresWeightMomentum, first, lr);
-    update(featuresBias, grad, 800, 1.0, featuresBiasMomentum, first, lr);
-    update(predictionWeight, grad, 840, 1.0, predictionWeightMomentum, first, lr);
-    update(predictionBias, grad, 880, 1.0, predictionBiasMomentum, first, lr);
+    System.arraycopy(grad, 0, featuresWeightGrad, 0, 800);
+    System.arraycopy(grad, 800, featuresBiasGrad, 0, 40);
+    update(featuresWeight, featuresWeightGrad, 1.0, featuresWeightMomentum, first, lr);
+    update(featuresBias, featuresBiasGrad, 1.0, featuresBiasMomentum, first, lr);
+    System.arraycopy(grad, 840, predictionWeightGrad, 0, 40);
+    System.arraycopy(grad, 880, predictionBiasGrad, 0, 1);
+    update(predictionWeight, predictionWeightGrad, 1.0, predictionWeightMomentum, first, lr);
+    update(predictionBias, predictionBiasGrad, 1.0, predictionBiasMomentum, first, lr);
   }
 
   /**
@@ -513,10 +517,10 @@ public final class Regression implements TrainableDoubleNetwork {
     boolean first = stepCount == 0;
     stepCount++;
     double lr = learningRate;
-    update(featuresWeight, featuresWeightGrad, 0, scale, featuresWeightMomentum, first, lr);
-    update(featuresBias, featuresBiasGrad, 0, scale, featuresBiasMomentum, first, lr);
-    update(predictionWeight, predictionWeightGrad, 0, scale, predictionWeightMomentum, first, lr);
-    update(predictionBias, predictionBiasGrad, 0, scale, predictionBiasMomentum, first, lr);
+    update(featuresWeight, featuresWeightGrad, scale, featuresWeightMomentum, first, lr);
+    update(featuresBias, featuresBiasGrad, scale, featuresBiasMomentum, first, lr);
+    update(predictionWeight, predictionWeightGrad, scale, predictionWeightMomentum, first, lr);
+    update(predictionBias, predictionBiasGrad, scale, predictionBiasMomentum, first, lr);
   }
 
   /**
@@ -535,14 +539,14 @@ public final class Regression implements TrainableDoubleNetwork {
    * One optimizer step on one parameter array and its state buffers:
    * sgd(lr = 0.01, momentum = 0.9, nesterov = true, weight_decay = 1.0E-4).
    */
-  private static void update(double[] p, double[] g, int gOff, double scale, double[] s0,
-      boolean first, double lr) {
+  private static void update(double[] p, double[] g, double scale, double[] s0, boolean first,
+      double lr) {
     for (int i = 0; i < p.length; i++) {
       double wi = p[i];
-      double gi = g[gOff + i] * scale;
+      double gi = g[i] * scale;
       gi += WEIGHT_DECAY * wi;
       double bi = first ? gi : MOMENTUM * s0[i] + gi;
-      bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
+      bi = bi * Math.min(1.0, (Math.abs(bi) + 0x1.0000000000001p-969 - 0x1.0000000000001p-969) * 0x1p1022);
       s0[i] = bi;
       p[i] = wi - lr * (gi + MOMENTUM * bi);
     }
@@ -698,7 +702,7 @@ public final class Regression implements TrainableDoubleNetwork {
         gi = ds * x[i];
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * br[i] + gi;
-        bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
+        bi = bi * Math.min(1.0, (Math.abs(bi) + 0x1.0000000000001p-969 - 0x1.0000000000001p-969) * 0x1p1022);
         br[i] = bi;
         wr[i] = wi - lr * (gi + MOMENTUM * bi);
       }
@@ -742,7 +746,7 @@ public final class Regression implements TrainableDoubleNetwork {
         gi = ds * x[i];
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * br[i] + gi;
-        bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
+        bi = bi * Math.min(1.0, (Math.abs(bi) + 0x1.0000000000001p-969 - 0x1.0000000000001p-969) * 0x1p1022);
         br[i] = bi;
         wr[i] = wi - lr * (gi + MOMENTUM * bi);
       }

@@ -611,10 +611,14 @@ public final class Regression implements TrainableDoubleNetwork {
     boolean first = stepCount == 0;
     stepCount++;
     double lr = learningRate;
-    update(featuresWeight, grad, 0, 1.0, featuresWeightMomentum, first, lr);
-    update(featuresBias, grad, 800, 1.0, featuresBiasMomentum, first, lr);
-    update(predictionWeight, grad, 840, 1.0, predictionWeightMomentum, first, lr);
-    update(predictionBias, grad, 880, 1.0, predictionBiasMomentum, first, lr);
+    System.arraycopy(grad, 0, featuresWeightGrad, 0, 800);
+    System.arraycopy(grad, 800, featuresBiasGrad, 0, 40);
+    update(featuresWeight, featuresWeightGrad, 1.0, featuresWeightMomentum, first, lr);
+    update(featuresBias, featuresBiasGrad, 1.0, featuresBiasMomentum, first, lr);
+    System.arraycopy(grad, 840, predictionWeightGrad, 0, 40);
+    System.arraycopy(grad, 880, predictionBiasGrad, 0, 1);
+    update(predictionWeight, predictionWeightGrad, 1.0, predictionWeightMomentum, first, lr);
+    update(predictionBias, predictionBiasGrad, 1.0, predictionBiasMomentum, first, lr);
   }
 
   /**
@@ -625,10 +629,10 @@ public final class Regression implements TrainableDoubleNetwork {
     boolean first = stepCount == 0;
     stepCount++;
     double lr = learningRate;
-    update(featuresWeight, featuresWeightGrad, 0, scale, featuresWeightMomentum, first, lr);
-    update(featuresBias, featuresBiasGrad, 0, scale, featuresBiasMomentum, first, lr);
-    update(predictionWeight, predictionWeightGrad, 0, scale, predictionWeightMomentum, first, lr);
-    update(predictionBias, predictionBiasGrad, 0, scale, predictionBiasMomentum, first, lr);
+    update(featuresWeight, featuresWeightGrad, scale, featuresWeightMomentum, first, lr);
+    update(featuresBias, featuresBiasGrad, scale, featuresBiasMomentum, first, lr);
+    update(predictionWeight, predictionWeightGrad, scale, predictionWeightMomentum, first, lr);
+    update(predictionBias, predictionBiasGrad, scale, predictionBiasMomentum, first, lr);
   }
 
   /**
@@ -647,26 +651,14 @@ public final class Regression implements TrainableDoubleNetwork {
    * One optimizer step on one parameter array and its state buffers:
    * sgd(lr = 0.01, momentum = 0.9, nesterov = true, weight_decay = 1.0E-4).
    */
-  private static void update(double[] p, double[] g, int gOff, double scale, double[] s0,
-      boolean first, double lr) {
-    int i = 0;
-    if (!first) {
-      for (int bound = SPECIES.loopBound(p.length); i < bound; i += LANES) {
-        DoubleVector wv = DoubleVector.fromArray(SPECIES, p, i);
-        DoubleVector gv = DoubleVector.fromArray(SPECIES, g, gOff + i).mul(scale);
-        gv = wv.mul(WEIGHT_DECAY).add(gv);
-        DoubleVector bv = DoubleVector.fromArray(SPECIES, s0, i).mul(MOMENTUM).add(gv);
-        bv = bv.blend(0.0, bv.abs().lt(Double.MIN_NORMAL));
-        bv.intoArray(s0, i);
-        wv.sub(bv.mul(MOMENTUM).add(gv).mul(lr)).intoArray(p, i);
-      }
-    }
-    for (; i < p.length; i++) {
+  private static void update(double[] p, double[] g, double scale, double[] s0, boolean first,
+      double lr) {
+    for (int i = 0; i < p.length; i++) {
       double wi = p[i];
-      double gi = g[gOff + i] * scale;
+      double gi = g[i] * scale;
       gi += WEIGHT_DECAY * wi;
       double bi = first ? gi : MOMENTUM * s0[i] + gi;
-      bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
+      bi = bi * Math.min(1.0, (Math.abs(bi) + 0x1.0000000000001p-969 - 0x1.0000000000001p-969) * 0x1p1022);
       s0[i] = bi;
       p[i] = wi - lr * (gi + MOMENTUM * bi);
     }
@@ -829,7 +821,7 @@ public final class Regression implements TrainableDoubleNetwork {
         gi = ds * x[i];
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * wbuf[k + i] + gi;
-        bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
+        bi = bi * Math.min(1.0, (Math.abs(bi) + 0x1.0000000000001p-969 - 0x1.0000000000001p-969) * 0x1p1022);
         wbuf[k + i] = bi;
         w[k + i] = wi - lr * (gi + MOMENTUM * bi);
       }
@@ -879,7 +871,7 @@ public final class Regression implements TrainableDoubleNetwork {
         gi = ds * x[i];
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * wbuf[k + i] + gi;
-        bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
+        bi = bi * Math.min(1.0, (Math.abs(bi) + 0x1.0000000000001p-969 - 0x1.0000000000001p-969) * 0x1p1022);
         wbuf[k + i] = bi;
         w[k + i] = wi - lr * (gi + MOMENTUM * bi);
       }

@@ -427,10 +427,14 @@ public final class Xor implements TrainableFloatNetwork {
     boolean first = stepCount == 0;
     stepCount++;
     float lr = (float) (learningRate);
-    update(hiddenWeight, grad, 0, 1.0f, hiddenWeightMomentum, first, lr);
-    update(hiddenBias, grad, 8, 1.0f, hiddenBiasMomentum, first, lr);
-    update(outWeight, grad, 12, 1.0f, outWeightMomentum, first, lr);
-    update(outBias, grad, 16, 1.0f, outBiasMomentum, first, lr);
+    System.arraycopy(grad, 0, hiddenWeightGrad, 0, 8);
+    System.arraycopy(grad, 8, hiddenBiasGrad, 0, 4);
+    update(hiddenWeight, hiddenWeightGrad, 1.0f, hiddenWeightMomentum, first, lr);
+    update(hiddenBias, hiddenBiasGrad, 1.0f, hiddenBiasMomentum, first, lr);
+    System.arraycopy(grad, 12, outWeightGrad, 0, 4);
+    System.arraycopy(grad, 16, outBiasGrad, 0, 1);
+    update(outWeight, outWeightGrad, 1.0f, outWeightMomentum, first, lr);
+    update(outBias, outBiasGrad, 1.0f, outBiasMomentum, first, lr);
   }
 
   /**
@@ -441,10 +445,10 @@ public final class Xor implements TrainableFloatNetwork {
     boolean first = stepCount == 0;
     stepCount++;
     float lr = (float) (learningRate);
-    update(hiddenWeight, hiddenWeightGrad, 0, (float) (scale), hiddenWeightMomentum, first, lr);
-    update(hiddenBias, hiddenBiasGrad, 0, (float) (scale), hiddenBiasMomentum, first, lr);
-    update(outWeight, outWeightGrad, 0, (float) (scale), outWeightMomentum, first, lr);
-    update(outBias, outBiasGrad, 0, (float) (scale), outBiasMomentum, first, lr);
+    update(hiddenWeight, hiddenWeightGrad, (float) (scale), hiddenWeightMomentum, first, lr);
+    update(hiddenBias, hiddenBiasGrad, (float) (scale), hiddenBiasMomentum, first, lr);
+    update(outWeight, outWeightGrad, (float) (scale), outWeightMomentum, first, lr);
+    update(outBias, outBiasGrad, (float) (scale), outBiasMomentum, first, lr);
   }
 
   /**
@@ -463,13 +467,13 @@ public final class Xor implements TrainableFloatNetwork {
    * One optimizer step on one parameter array and its state buffers:
    * sgd(lr = 0.5, momentum = 0.9, nesterov = false, weight_decay = 0.0).
    */
-  private static void update(float[] p, float[] g, int gOff, float scale, float[] s0, boolean first,
+  private static void update(float[] p, float[] g, float scale, float[] s0, boolean first,
       float lr) {
     for (int i = 0; i < p.length; i++) {
       float wi = p[i];
-      float gi = g[gOff + i] * scale;
+      float gi = g[i] * scale;
       float bi = first ? gi : MOMENTUM * s0[i] + gi;
-      bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
+      bi = bi * Math.min(1.0f, (Math.abs(bi) + 0x1.000002p-102f - 0x1.000002p-102f) * 0x1p126f);
       s0[i] = bi;
       p[i] = wi - lr * bi;
     }

@@ -29,7 +29,8 @@ import java.util.Random;
  * the JMH suite uses ({@link BenchNetworks}).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
- * dev.netc.bench.BackendTiming [rounds] [seconds]}; prints the median of the rounds. With
+ * dev.netc.bench.BackendTiming [rounds] [seconds]}; prints the median of the rounds (MLP
+ * training cycles through a pool of 1024 random examples, as the PyTorch peer does). With
  * {@code cnn rounds seconds [--layers] FILE.net...} first it times convolutional networks
  * instead (float, random inputs and labels, distinct in every call of a cycle of 64 batches, as
  * the PyTorch peer's pool): training at batch 32, inference of one example and, with
@@ -79,12 +80,15 @@ public final class BackendTiming {
         (TrainableFloatNetwork) c.load("timing.Mlp").getConstructor().newInstance();
     TrainableFloatNetwork small =
         (TrainableFloatNetwork) c.load("timing.Tiny").getConstructor().newInstance();
+    // A pool of POOL examples (inputs uniform, random labels), cycled batch by batch as the
+    // PyTorch peer does: one batch again and again would be learned by heart, and its saturated
+    // softmax is not what training on real data computes.
     Random rnd = new Random(1);
-    float[] xs = new float[784 * 128];
+    float[] xs = new float[784 * POOL];
     for (int i = 0; i < xs.length; i++) {
       xs[i] = rnd.nextFloat();
     }
-    float[] labels = new float[128];
+    float[] labels = new float[POOL];
     for (int i = 0; i < labels.length; i++) {
       labels[i] = rnd.nextInt(10);
     }
@@ -95,18 +99,27 @@ public final class BackendTiming {
     double trainFlop = Flops.training(mlp);
     double forwardFlop = Flops.forward(mlp);
     for (int batch : new int[] {1, 32, 128}) {
-      float[] bx = Arrays.copyOf(xs, 784 * batch);
-      float[] bl = Arrays.copyOf(labels, batch);
-      report(name, "MLP training, batch " + batch, batch, trainFlop,
-          () -> net.trainBatch(bx, bl, batch), rounds, seconds);
+      int batches = POOL / batch;
+      float[][] bx = new float[batches][];
+      float[][] bl = new float[batches][];
+      for (int b = 0; b < batches; b++) {
+        bx[b] = Arrays.copyOfRange(xs, 784 * batch * b, 784 * batch * (b + 1));
+        bl[b] = Arrays.copyOfRange(labels, batch * b, batch * (b + 1));
+      }
+      int[] call = {0};
+      report(name, "MLP training, batch " + batch, batch, trainFlop, () -> {
+        int b = call[0]++ % batches;
+        return net.trainBatch(bx[b], bl[b], batch);
+      }, rounds, seconds);
     }
     float[] x1 = Arrays.copyOf(xs, 784);
+    float[] first128 = Arrays.copyOf(xs, 784 * 128);
     report(name, "MLP inference, batch 1", 1, forwardFlop, () -> {
       net.predict(x1, out);
       return out[0];
     }, rounds, seconds);
     report(name, "MLP inference, batch 128", 128, forwardFlop, () -> {
-      net.predictBatch(xs, out, 128);
+      net.predictBatch(first128, out, 128);
       return out[0];
     }, rounds, seconds);
     report(name, "tiny 4-16-3 training steps", 1, 0, () -> small.trainBatch(tx, tl, 1), rounds,
@@ -143,6 +156,9 @@ public final class BackendTiming {
       System.out.printf(Locale.ROOT, "| %s | %s | %s | %s |%n", (Object[]) row);
     }
   }
+
+  /** Examples the MLP's training steps cycle through, as the PyTorch peer's pool. */
+  private static final int POOL = 1024;
 
   /** Distinct training batches of 32 per measuring cycle (and 32 times as many images). */
   private static final int BATCHES = 64;

@@ -90,14 +90,4 @@ interface Backend {
    */
   void onlineRow(CodeBlock.Builder c, int in, int buffers, boolean propagate,
       DenseOnline.Element element);
-
-  /**
-   * The loop of the static {@code update(p, g, gOff, scale, buffers…)} over every element of
-   * {@code p}: {@code element} holds the statements for element {@code i} (its locals {@code wi}
-   * and {@code gi}, then the optimizer's rule). The scalar backend runs them for every element
-   * (C2 cannot vectorize the rule's subnormal flush, a conditional); the vector backend runs the
-   * rule on whole vectors first and the element statements on the tail, and on the whole array
-   * in the step whose flag {@code first} (when not null) is set.
-   */
-  void updateLoop(CodeBlock.Builder c, List<String> buffers, String first, List<String> element);
 }

@@ -38,7 +38,7 @@ final class DenseOnline {
     this.ctx = ctx;
     this.backend = backend;
     this.opt = ctx.network().optimizer();
-    this.optimizer = new OptimizerEmitter(ctx, backend);
+    this.optimizer = new OptimizerEmitter(ctx);
     this.buffers = opt.stateBuffers().size();
   }
 
@@ -71,19 +71,19 @@ final class DenseOnline {
     c.addStatement("$T wi = b[o]", ctx.scalar());
     c.addStatement("$T gi = ds", ctx.scalar());
     c.add("{\n").indent();
-    update(c, "b", "o", BIAS_STATE);
+    update(c, "b", "o", BIAS_STATE, false);
     c.unindent().add("}\n");
     c.addStatement("int k = o * $L", in);
     if (unrolled) {
       // A small layer (at most 32 inputs): the row written out, as its other kernels are.
       for (int i = 0; i < in; i++) {
         c.add("{\n").indent();
-        weight(c, "w", "k + " + i, String.valueOf(i), WEIGHT_STATE, propagate);
+        weight(c, "w", "k + " + i, String.valueOf(i), WEIGHT_STATE, propagate, false);
         c.unindent().add("}\n");
       }
     } else {
       backend.onlineRow(c, in, buffers, propagate,
-          (array, at, state) -> weight(c, array, at, "i", state, propagate));
+          (array, at, state) -> weight(c, array, at, "i", state, propagate, true));
     }
     c.endControlFlow();
     if (propagate) {
@@ -111,26 +111,33 @@ final class DenseOnline {
 
   /**
    * One weight {@code array[at]} of input {@code i}: its share of the previous layer's delta
-   * (old weight), its gradient and its optimizer update.
+   * (old weight), its gradient and its optimizer update; {@code looped}: in a loop over the
+   * inputs (else written out), where the optimizer's subnormal flush goes without a branch (the
+   * scalar backend's batch-1 MLP step ran at 5.3k samples/s against 2.8k with a conditional,
+   * AVX-512 Xeon).
    */
   private void weight(CodeBlock.Builder c, String array, String at, String i, List<String> state,
-      boolean propagate) {
+      boolean propagate, boolean looped) {
     c.addStatement("wi = $L[$L]", array, at);
     if (propagate) {
       c.addStatement("g[$L] += dk * wi", i);
     }
     c.addStatement("gi = ds * x[$L]", i);
-    update(c, array, at, state);
+    update(c, array, at, state, looped);
   }
 
-  /** The optimizer on {@code p[at]}, whose old value is in {@code wi}, with gradient {@code gi}. */
-  private void update(CodeBlock.Builder c, String p, String at, List<String> state) {
+  /**
+   * The optimizer on {@code p[at]}, whose old value is in {@code wi}, with gradient {@code gi}
+   * ({@code looped}: in a loop over the elements).
+   */
+  private void update(CodeBlock.Builder c, String p, String at, List<String> state,
+      boolean looped) {
     List<String> elements = new ArrayList<>();
     for (String s : state.subList(0, buffers)) {
       elements.add(s + "[" + at + "]");
     }
     for (String statement : opt.javaUpdate(ctx.scalar().toString(), p + "[" + at + "]",
-        elements, null, ctx.precision())) {
+        elements, null, ctx.precision(), looped)) {
       c.addStatement("$L", statement);
     }
   }

@@ -241,14 +241,4 @@ final class ScalarBackend implements Backend {
       }
     }
   }
-
-  @Override
-  public void updateLoop(CodeBlock.Builder c, List<String> buffers, String first,
-      List<String> element) {
-    c.beginControlFlow("for (int i = 0; i < p.length; i++)");
-    for (String s : element) {
-      c.addStatement("$L", s);
-    }
-    c.endControlFlow();
-  }
 }

@@ -69,7 +69,7 @@ final class TrainingEmitter {
         || ctx.network().layers().stream().allMatch(l -> l instanceof Dense);
     this.loss = ctx.network().loss().orElseThrow();
     this.ce = loss instanceof Loss.CrossEntropy;
-    this.optimizer = new OptimizerEmitter(ctx, backend);
+    this.optimizer = new OptimizerEmitter(ctx);
     this.optimizerState = new OptimizerStateEmitter(ctx, optimizer);
     this.losses = new LossEmitter(ctx);
   }

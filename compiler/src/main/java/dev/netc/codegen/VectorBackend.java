@@ -215,31 +215,4 @@ final class VectorBackend implements Backend {
     element.emit("w", "k + i", DenseOnline.WEIGHT_STATE);
     c.endControlFlow();
   }
-
-  @Override
-  public void updateLoop(CodeBlock.Builder c, List<String> buffers, String first,
-      List<String> element) {
-    ClassName v = loops.vectorType();
-    c.addStatement("int i = 0");
-    if (first != null) {
-      // The first step (once per training) keeps to the element loop with its flag.
-      c.beginControlFlow("if (!$L)", first);
-    }
-    c.beginControlFlow("for (int bound = SPECIES.loopBound(p.length); i < bound; i += LANES)");
-    c.addStatement("$T wv = $T.fromArray(SPECIES, p, i)", v, v);
-    c.addStatement("$T gv = $T.fromArray(SPECIES, g, gOff + i).mul(scale)", v, v);
-    for (String statement : ctx.network().optimizer().javaVectorUpdate(v.simpleName(), "p",
-        buffers, "i", ctx.precision())) {
-      c.addStatement("$L", statement);
-    }
-    c.endControlFlow();
-    if (first != null) {
-      c.endControlFlow();
-    }
-    c.beginControlFlow("for (; i < p.length; i++)");
-    for (String s : element) {
-      c.addStatement("$L", s);
-    }
-    c.endControlFlow();
-  }
 }

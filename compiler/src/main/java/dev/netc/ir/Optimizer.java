@@ -75,21 +75,24 @@ public sealed interface Optimizer {
    * Statements updating one element: {@code param} is the element, {@code state} its buffers (in
    * {@link #stateBuffers()} order), {@code type} the network's scalar type; {@code first}, when not
    * null, is true on the first step (SGD's buffer then starts as the gradient; pass null where the
-   * buffers are known to be zero on the first step, so that {@code μ·0 + g = g} does the same).
+   * buffers are known to be zero on the first step, so that {@code μ·0 + g = g} does the same);
+   * {@code branchFree} writes the subnormal flush without a branch ({@link
+   * Precision#flushStatement}; else {@link Precision#branchingFlushStatement}), whichever
+   * measured faster where the statements go.
    */
   default List<String> javaUpdate(String type, String param, List<String> state, String first,
-      Precision p) {
+      Precision p, boolean branchFree) {
     List<String> s = new ArrayList<>();
     if (weightDecay() != 0) {
       s.add("gi += WEIGHT_DECAY * wi");
     }
-    s.addAll(javaRule(type, param, state, first, p));
+    s.addAll(javaRule(type, param, state, first, p, branchFree));
     return s;
   }
 
   /** {@link #javaUpdate} after the weight decay term: the optimizer's own rule. */
   List<String> javaRule(String type, String param, List<String> state, String first,
-      Precision p);
+      Precision p, boolean branchFree);
 
   /**
    * Vector API statements updating the elements {@code [at, at + LANES)} of {@code param} and of
@@ -110,15 +113,13 @@ public sealed interface Optimizer {
       Precision p);
 
   /** The statement flushing the state local {@code x} to zero when it is subnormal. */
-  private static String flush(String x, Precision p) {
-    return x + " = Math.abs(" + x + ") < " + p.minNormalConstant() + " ? " + p.literal(0)
-        + " : " + x;
+  private static String flush(String x, Precision p, boolean branchFree) {
+    return branchFree ? p.flushStatement(x) : p.branchingFlushStatement(x);
   }
 
   /** {@link #flush} for the state vector {@code x}. */
   private static String vectorFlush(String x, Precision p) {
-    return x + " = " + x + ".blend(" + p.literal(0) + ", " + x + ".abs().lt("
-        + p.minNormalConstant() + "))";
+    return p.vectorFlushStatement(x);
   }
 
   /**
@@ -202,7 +203,7 @@ public sealed interface Optimizer {
 
     @Override
     public List<String> javaRule(String type, String param, List<String> state, String first,
-        Precision p) {
+        Precision p, boolean branchFree) {
       List<String> s = new ArrayList<>();
       if (momentum == 0) {
         s.add(param + " = wi - lr * gi");
@@ -211,7 +212,7 @@ public sealed interface Optimizer {
       String buf = state.get(0);
       s.add(type + " bi = " + (first != null ? first + " ? gi : " : "") + "MOMENTUM * " + buf
           + " + gi");
-      s.add(flush("bi", p));
+      s.add(flush("bi", p, branchFree));
       s.add(buf + " = bi");
       s.add(param + (nesterov ? " = wi - lr * (gi + MOMENTUM * bi)" : " = wi - lr * bi"));
       return s;
@@ -325,14 +326,14 @@ public sealed interface Optimizer {
 
     @Override
     public List<String> javaRule(String type, String param, List<String> state, String first,
-        Precision p) {
+        Precision p, boolean branchFree) {
       List<String> s = new ArrayList<>();
       String m = state.get(0);
       String v = state.get(1);
       s.add(type + " mi = BETA1 * " + m + " + ONE_MINUS_BETA1 * gi");
       s.add(type + " vi = BETA2 * " + v + " + ONE_MINUS_BETA2 * gi * gi");
-      s.add(flush("mi", p));
-      s.add(flush("vi", p));
+      s.add(flush("mi", p, branchFree));
+      s.add(flush("vi", p, branchFree));
       s.add(m + " = mi");
       s.add(v + " = vi");
       s.add(param + " = wi - stepSize * (mi / (" + p.cast("Math.sqrt(vi)")
