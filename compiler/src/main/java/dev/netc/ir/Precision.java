@@ -44,11 +44,13 @@ public enum Precision {
   /**
    * A Java statement doing {@link #flushSubnormal} to the local {@code x} of this type without
    * a branch (in the scalar backend's one-example rows, whose loops C2 vectorizes, the batch-1
-   * MLP step ran 1.9× as fast as with a conditional): adding and subtracting B, the number just
-   * above 2^-102 (float; 2^-969 double), whose half ulp is the smallest normal number, leaves exactly
-   * 0 of a subnormal |x| and at least twice the smallest normal of any larger one, which 2^126
-   * (2^1022) scales to at least 1; x times min(1, that) is x, or ±0 for a subnormal x (NaN and
-   * infinities stay). {@code SubnormalFlushTest} checks it against {@link #flushSubnormal}.
+   * MLP step ran 1.9× as fast as with a conditional). B, the number just above 2^-102 (float;
+   * 2^-969 double), has the smallest normal number as its half ulp, so |x| + B rounds to B for
+   * a subnormal |x| and to at least B plus twice the smallest normal for any larger |x| (the
+   * smallest normal itself is a tie, which rounds away from B's odd last bit); subtracting B
+   * leaves 0 or at least that, which 2^126 (2^1022) scales to at least 1, and x times min(1,
+   * that) is x, or ±0 for a subnormal x (NaN and infinities stay). {@code SubnormalFlushTest}
+   * checks it against {@link #flushSubnormal}.
    */
   public String flushStatement(String x) {
     return x + " = " + x + " * Math.min(" + literal(1) + ", (Math.abs(" + x + ") + "
