@@ -2,6 +2,8 @@ package dev.netc.cli;
 
 import dev.netc.codegen.CodegenPolicy;
 import dev.netc.codegen.KernelPlan;
+import dev.netc.ir.Conv2d;
+import dev.netc.ir.Dense;
 import dev.netc.ir.Network;
 import dev.netc.runtime.DoubleNetwork;
 import dev.netc.runtime.FloatNetwork;
@@ -79,11 +81,14 @@ final class Planner {
   private Planner() {}
 
   /**
-   * True if plans differ for {@code net}: it has a looped layer. Unrolled layers are
-   * straight-line scalar code, the same under every plan.
+   * True if plans differ for {@code net}: it has a convolution or a looped dense layer, whose
+   * kernels are written in the plan's vectors and tiles. Unrolled layers are straight-line
+   * scalar code, the same under every plan, and so are pools.
    */
   static boolean matters(Network net) {
-    return CodegenPolicy.defaults().batched(net);
+    CodegenPolicy policy = CodegenPolicy.defaults();
+    return net.layers().stream().anyMatch(l -> l instanceof Conv2d
+        || l instanceof Dense && policy.kernel(l) == CodegenPolicy.Kernel.LOOPED);
   }
 
   /**

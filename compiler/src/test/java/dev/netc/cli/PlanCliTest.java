@@ -179,6 +179,23 @@ class PlanCliTest {
     assertTrue(PlanCache.cpuModel().length() > 0);
   }
 
+  /** A convolution's kernels are written in the plan's vectors and tiles: a CNN is tuned. */
+  @Test
+  void convolutionalNetworkIsTuned() throws IOException {
+    Path cnn = Files.writeString(dir.resolve("cnn.net"), """
+        network TinyCnn {
+          input 1x8x8
+          conv2d 4 3x3 relu
+          dense 3 softmax
+          loss cross_entropy
+        }
+        """);
+    CliRunner r = CliRunner.run("tune", cnn.toString(), "--batch", "4", "--rounds", "1");
+    assertEquals(0, r.exitCode(), r::toString);
+    assertTrue(r.out().contains("chose v"), r::toString);
+    assertFalse(r.out().contains("nothing to tune"), r::toString);
+  }
+
   @Test
   void networkWithoutLoopedLayersHasNothingToTune() throws IOException {
     Path xor = Files.writeString(dir.resolve("xor.net"), """
