@@ -117,11 +117,6 @@ public sealed interface Optimizer {
     return branchFree ? p.flushStatement(x) : p.branchingFlushStatement(x);
   }
 
-  /** {@link #flush} for the state vector {@code x}. */
-  private static String vectorFlush(String x, Precision p) {
-    return p.vectorFlushStatement(x);
-  }
-
   /**
    * {@code torch.optim.SGD} without dampening: g += wd θ; buf = g on the first step, else
    * buf = μ buf + g; g = nesterov ? g + μ buf : buf (when μ ≠ 0); θ -= η g.
@@ -229,7 +224,7 @@ public sealed interface Optimizer {
       String buf = state.get(0);
       s.add(vector + " bv = " + vector + ".fromArray(SPECIES, " + buf + ", " + at
           + ").mul(MOMENTUM).add(gv)");
-      s.add(vectorFlush("bv", p));
+      s.add(p.vectorFlushStatement("bv"));
       s.add("bv.intoArray(" + buf + ", " + at + ")");
       s.add((nesterov ? "wv.sub(bv.mul(MOMENTUM).add(gv).mul(lr))" : "wv.sub(bv.mul(lr))")
           + ".intoArray(" + param + ", " + at + ")");
@@ -351,8 +346,8 @@ public sealed interface Optimizer {
           + ").mul(BETA1).add(gv.mul(ONE_MINUS_BETA1))");
       s.add(vector + " vv = " + vector + ".fromArray(SPECIES, " + v + ", " + at
           + ").mul(BETA2).add(gv.mul(gv).mul(ONE_MINUS_BETA2))");
-      s.add(vectorFlush("mv", p));
-      s.add(vectorFlush("vv", p));
+      s.add(p.vectorFlushStatement("mv"));
+      s.add(p.vectorFlushStatement("vv"));
       s.add("mv.intoArray(" + m + ", " + at + ")");
       s.add("vv.intoArray(" + v + ", " + at + ")");
       s.add("wv.sub(mv.div(vv.sqrt().div(bc2Sqrt).add(EPSILON)).mul(stepSize)).intoArray("
