@@ -1401,22 +1401,30 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private static void columnTile8x2(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
       double[] b, int bOff, double[] z, int zOff) {
-    DoubleVector a00 = DoubleVector.zero(SPECIES);
-    DoubleVector a01 = DoubleVector.zero(SPECIES);
-    DoubleVector a10 = DoubleVector.zero(SPECIES);
-    DoubleVector a11 = DoubleVector.zero(SPECIES);
-    DoubleVector a20 = DoubleVector.zero(SPECIES);
-    DoubleVector a21 = DoubleVector.zero(SPECIES);
-    DoubleVector a30 = DoubleVector.zero(SPECIES);
-    DoubleVector a31 = DoubleVector.zero(SPECIES);
-    DoubleVector a40 = DoubleVector.zero(SPECIES);
-    DoubleVector a41 = DoubleVector.zero(SPECIES);
-    DoubleVector a50 = DoubleVector.zero(SPECIES);
-    DoubleVector a51 = DoubleVector.zero(SPECIES);
-    DoubleVector a60 = DoubleVector.zero(SPECIES);
-    DoubleVector a61 = DoubleVector.zero(SPECIES);
-    DoubleVector a70 = DoubleVector.zero(SPECIES);
-    DoubleVector a71 = DoubleVector.zero(SPECIES);
+    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
+    DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
+    DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
+    DoubleVector b3 = DoubleVector.broadcast(SPECIES, b[bOff + 3]);
+    DoubleVector b4 = DoubleVector.broadcast(SPECIES, b[bOff + 4]);
+    DoubleVector b5 = DoubleVector.broadcast(SPECIES, b[bOff + 5]);
+    DoubleVector b6 = DoubleVector.broadcast(SPECIES, b[bOff + 6]);
+    DoubleVector b7 = DoubleVector.broadcast(SPECIES, b[bOff + 7]);
+    DoubleVector a00 = b0;
+    DoubleVector a01 = b0;
+    DoubleVector a10 = b1;
+    DoubleVector a11 = b1;
+    DoubleVector a20 = b2;
+    DoubleVector a21 = b2;
+    DoubleVector a30 = b3;
+    DoubleVector a31 = b3;
+    DoubleVector a40 = b4;
+    DoubleVector a41 = b4;
+    DoubleVector a50 = b5;
+    DoubleVector a51 = b5;
+    DoubleVector a60 = b6;
+    DoubleVector a61 = b6;
+    DoubleVector a70 = b7;
+    DoubleVector a71 = b7;
     for (int i = 0; i < len; i++) {
       int xo = xOff + i * ldx;
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
@@ -1446,30 +1454,22 @@ public final class Regression implements TrainableDoubleNetwork {
       a70 = x0.fma(d7, a70);
       a71 = x1.fma(d7, a71);
     }
-    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
-    a00.add(b0).intoArray(z, zOff + 0 * ldx);
-    a01.add(b0).intoArray(z, zOff + 0 * ldx + 1 * LANES);
-    DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
-    a10.add(b1).intoArray(z, zOff + 1 * ldx);
-    a11.add(b1).intoArray(z, zOff + 1 * ldx + 1 * LANES);
-    DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
-    a20.add(b2).intoArray(z, zOff + 2 * ldx);
-    a21.add(b2).intoArray(z, zOff + 2 * ldx + 1 * LANES);
-    DoubleVector b3 = DoubleVector.broadcast(SPECIES, b[bOff + 3]);
-    a30.add(b3).intoArray(z, zOff + 3 * ldx);
-    a31.add(b3).intoArray(z, zOff + 3 * ldx + 1 * LANES);
-    DoubleVector b4 = DoubleVector.broadcast(SPECIES, b[bOff + 4]);
-    a40.add(b4).intoArray(z, zOff + 4 * ldx);
-    a41.add(b4).intoArray(z, zOff + 4 * ldx + 1 * LANES);
-    DoubleVector b5 = DoubleVector.broadcast(SPECIES, b[bOff + 5]);
-    a50.add(b5).intoArray(z, zOff + 5 * ldx);
-    a51.add(b5).intoArray(z, zOff + 5 * ldx + 1 * LANES);
-    DoubleVector b6 = DoubleVector.broadcast(SPECIES, b[bOff + 6]);
-    a60.add(b6).intoArray(z, zOff + 6 * ldx);
-    a61.add(b6).intoArray(z, zOff + 6 * ldx + 1 * LANES);
-    DoubleVector b7 = DoubleVector.broadcast(SPECIES, b[bOff + 7]);
-    a70.add(b7).intoArray(z, zOff + 7 * ldx);
-    a71.add(b7).intoArray(z, zOff + 7 * ldx + 1 * LANES);
+    a00.intoArray(z, zOff + 0 * ldx);
+    a01.intoArray(z, zOff + 0 * ldx + 1 * LANES);
+    a10.intoArray(z, zOff + 1 * ldx);
+    a11.intoArray(z, zOff + 1 * ldx + 1 * LANES);
+    a20.intoArray(z, zOff + 2 * ldx);
+    a21.intoArray(z, zOff + 2 * ldx + 1 * LANES);
+    a30.intoArray(z, zOff + 3 * ldx);
+    a31.intoArray(z, zOff + 3 * ldx + 1 * LANES);
+    a40.intoArray(z, zOff + 4 * ldx);
+    a41.intoArray(z, zOff + 4 * ldx + 1 * LANES);
+    a50.intoArray(z, zOff + 5 * ldx);
+    a51.intoArray(z, zOff + 5 * ldx + 1 * LANES);
+    a60.intoArray(z, zOff + 6 * ldx);
+    a61.intoArray(z, zOff + 6 * ldx + 1 * LANES);
+    a70.intoArray(z, zOff + 7 * ldx);
+    a71.intoArray(z, zOff + 7 * ldx + 1 * LANES);
   }
 
   /**
@@ -1478,14 +1478,22 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private static void columnTile8x1(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
       double[] b, int bOff, double[] z, int zOff) {
-    DoubleVector a00 = DoubleVector.zero(SPECIES);
-    DoubleVector a10 = DoubleVector.zero(SPECIES);
-    DoubleVector a20 = DoubleVector.zero(SPECIES);
-    DoubleVector a30 = DoubleVector.zero(SPECIES);
-    DoubleVector a40 = DoubleVector.zero(SPECIES);
-    DoubleVector a50 = DoubleVector.zero(SPECIES);
-    DoubleVector a60 = DoubleVector.zero(SPECIES);
-    DoubleVector a70 = DoubleVector.zero(SPECIES);
+    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
+    DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
+    DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
+    DoubleVector b3 = DoubleVector.broadcast(SPECIES, b[bOff + 3]);
+    DoubleVector b4 = DoubleVector.broadcast(SPECIES, b[bOff + 4]);
+    DoubleVector b5 = DoubleVector.broadcast(SPECIES, b[bOff + 5]);
+    DoubleVector b6 = DoubleVector.broadcast(SPECIES, b[bOff + 6]);
+    DoubleVector b7 = DoubleVector.broadcast(SPECIES, b[bOff + 7]);
+    DoubleVector a00 = b0;
+    DoubleVector a10 = b1;
+    DoubleVector a20 = b2;
+    DoubleVector a30 = b3;
+    DoubleVector a40 = b4;
+    DoubleVector a50 = b5;
+    DoubleVector a60 = b6;
+    DoubleVector a70 = b7;
     for (int i = 0; i < len; i++) {
       int xo = xOff + i * ldx;
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
@@ -1506,22 +1514,14 @@ public final class Regression implements TrainableDoubleNetwork {
       DoubleVector d7 = DoubleVector.broadcast(SPECIES, w[wOff + 7 * len + i]);
       a70 = x0.fma(d7, a70);
     }
-    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
-    a00.add(b0).intoArray(z, zOff + 0 * ldx);
-    DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
-    a10.add(b1).intoArray(z, zOff + 1 * ldx);
-    DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
-    a20.add(b2).intoArray(z, zOff + 2 * ldx);
-    DoubleVector b3 = DoubleVector.broadcast(SPECIES, b[bOff + 3]);
-    a30.add(b3).intoArray(z, zOff + 3 * ldx);
-    DoubleVector b4 = DoubleVector.broadcast(SPECIES, b[bOff + 4]);
-    a40.add(b4).intoArray(z, zOff + 4 * ldx);
-    DoubleVector b5 = DoubleVector.broadcast(SPECIES, b[bOff + 5]);
-    a50.add(b5).intoArray(z, zOff + 5 * ldx);
-    DoubleVector b6 = DoubleVector.broadcast(SPECIES, b[bOff + 6]);
-    a60.add(b6).intoArray(z, zOff + 6 * ldx);
-    DoubleVector b7 = DoubleVector.broadcast(SPECIES, b[bOff + 7]);
-    a70.add(b7).intoArray(z, zOff + 7 * ldx);
+    a00.intoArray(z, zOff + 0 * ldx);
+    a10.intoArray(z, zOff + 1 * ldx);
+    a20.intoArray(z, zOff + 2 * ldx);
+    a30.intoArray(z, zOff + 3 * ldx);
+    a40.intoArray(z, zOff + 4 * ldx);
+    a50.intoArray(z, zOff + 5 * ldx);
+    a60.intoArray(z, zOff + 6 * ldx);
+    a70.intoArray(z, zOff + 7 * ldx);
   }
 
   /**
@@ -1530,18 +1530,24 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private static void columnTile6x2(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
       double[] b, int bOff, double[] z, int zOff) {
-    DoubleVector a00 = DoubleVector.zero(SPECIES);
-    DoubleVector a01 = DoubleVector.zero(SPECIES);
-    DoubleVector a10 = DoubleVector.zero(SPECIES);
-    DoubleVector a11 = DoubleVector.zero(SPECIES);
-    DoubleVector a20 = DoubleVector.zero(SPECIES);
-    DoubleVector a21 = DoubleVector.zero(SPECIES);
-    DoubleVector a30 = DoubleVector.zero(SPECIES);
-    DoubleVector a31 = DoubleVector.zero(SPECIES);
-    DoubleVector a40 = DoubleVector.zero(SPECIES);
-    DoubleVector a41 = DoubleVector.zero(SPECIES);
-    DoubleVector a50 = DoubleVector.zero(SPECIES);
-    DoubleVector a51 = DoubleVector.zero(SPECIES);
+    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
+    DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
+    DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
+    DoubleVector b3 = DoubleVector.broadcast(SPECIES, b[bOff + 3]);
+    DoubleVector b4 = DoubleVector.broadcast(SPECIES, b[bOff + 4]);
+    DoubleVector b5 = DoubleVector.broadcast(SPECIES, b[bOff + 5]);
+    DoubleVector a00 = b0;
+    DoubleVector a01 = b0;
+    DoubleVector a10 = b1;
+    DoubleVector a11 = b1;
+    DoubleVector a20 = b2;
+    DoubleVector a21 = b2;
+    DoubleVector a30 = b3;
+    DoubleVector a31 = b3;
+    DoubleVector a40 = b4;
+    DoubleVector a41 = b4;
+    DoubleVector a50 = b5;
+    DoubleVector a51 = b5;
     for (int i = 0; i < len; i++) {
       int xo = xOff + i * ldx;
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
@@ -1565,24 +1571,18 @@ public final class Regression implements TrainableDoubleNetwork {
       a50 = x0.fma(d5, a50);
       a51 = x1.fma(d5, a51);
     }
-    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
-    a00.add(b0).intoArray(z, zOff + 0 * ldx);
-    a01.add(b0).intoArray(z, zOff + 0 * ldx + 1 * LANES);
-    DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
-    a10.add(b1).intoArray(z, zOff + 1 * ldx);
-    a11.add(b1).intoArray(z, zOff + 1 * ldx + 1 * LANES);
-    DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
-    a20.add(b2).intoArray(z, zOff + 2 * ldx);
-    a21.add(b2).intoArray(z, zOff + 2 * ldx + 1 * LANES);
-    DoubleVector b3 = DoubleVector.broadcast(SPECIES, b[bOff + 3]);
-    a30.add(b3).intoArray(z, zOff + 3 * ldx);
-    a31.add(b3).intoArray(z, zOff + 3 * ldx + 1 * LANES);
-    DoubleVector b4 = DoubleVector.broadcast(SPECIES, b[bOff + 4]);
-    a40.add(b4).intoArray(z, zOff + 4 * ldx);
-    a41.add(b4).intoArray(z, zOff + 4 * ldx + 1 * LANES);
-    DoubleVector b5 = DoubleVector.broadcast(SPECIES, b[bOff + 5]);
-    a50.add(b5).intoArray(z, zOff + 5 * ldx);
-    a51.add(b5).intoArray(z, zOff + 5 * ldx + 1 * LANES);
+    a00.intoArray(z, zOff + 0 * ldx);
+    a01.intoArray(z, zOff + 0 * ldx + 1 * LANES);
+    a10.intoArray(z, zOff + 1 * ldx);
+    a11.intoArray(z, zOff + 1 * ldx + 1 * LANES);
+    a20.intoArray(z, zOff + 2 * ldx);
+    a21.intoArray(z, zOff + 2 * ldx + 1 * LANES);
+    a30.intoArray(z, zOff + 3 * ldx);
+    a31.intoArray(z, zOff + 3 * ldx + 1 * LANES);
+    a40.intoArray(z, zOff + 4 * ldx);
+    a41.intoArray(z, zOff + 4 * ldx + 1 * LANES);
+    a50.intoArray(z, zOff + 5 * ldx);
+    a51.intoArray(z, zOff + 5 * ldx + 1 * LANES);
   }
 
   /**
@@ -1591,12 +1591,18 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private static void columnTile6x1(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
       double[] b, int bOff, double[] z, int zOff) {
-    DoubleVector a00 = DoubleVector.zero(SPECIES);
-    DoubleVector a10 = DoubleVector.zero(SPECIES);
-    DoubleVector a20 = DoubleVector.zero(SPECIES);
-    DoubleVector a30 = DoubleVector.zero(SPECIES);
-    DoubleVector a40 = DoubleVector.zero(SPECIES);
-    DoubleVector a50 = DoubleVector.zero(SPECIES);
+    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
+    DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
+    DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
+    DoubleVector b3 = DoubleVector.broadcast(SPECIES, b[bOff + 3]);
+    DoubleVector b4 = DoubleVector.broadcast(SPECIES, b[bOff + 4]);
+    DoubleVector b5 = DoubleVector.broadcast(SPECIES, b[bOff + 5]);
+    DoubleVector a00 = b0;
+    DoubleVector a10 = b1;
+    DoubleVector a20 = b2;
+    DoubleVector a30 = b3;
+    DoubleVector a40 = b4;
+    DoubleVector a50 = b5;
     for (int i = 0; i < len; i++) {
       int xo = xOff + i * ldx;
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
@@ -1613,18 +1619,12 @@ public final class Regression implements TrainableDoubleNetwork {
       DoubleVector d5 = DoubleVector.broadcast(SPECIES, w[wOff + 5 * len + i]);
       a50 = x0.fma(d5, a50);
     }
-    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
-    a00.add(b0).intoArray(z, zOff + 0 * ldx);
-    DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
-    a10.add(b1).intoArray(z, zOff + 1 * ldx);
-    DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
-    a20.add(b2).intoArray(z, zOff + 2 * ldx);
-    DoubleVector b3 = DoubleVector.broadcast(SPECIES, b[bOff + 3]);
-    a30.add(b3).intoArray(z, zOff + 3 * ldx);
-    DoubleVector b4 = DoubleVector.broadcast(SPECIES, b[bOff + 4]);
-    a40.add(b4).intoArray(z, zOff + 4 * ldx);
-    DoubleVector b5 = DoubleVector.broadcast(SPECIES, b[bOff + 5]);
-    a50.add(b5).intoArray(z, zOff + 5 * ldx);
+    a00.intoArray(z, zOff + 0 * ldx);
+    a10.intoArray(z, zOff + 1 * ldx);
+    a20.intoArray(z, zOff + 2 * ldx);
+    a30.intoArray(z, zOff + 3 * ldx);
+    a40.intoArray(z, zOff + 4 * ldx);
+    a50.intoArray(z, zOff + 5 * ldx);
   }
 
   /**
@@ -1633,14 +1633,18 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private static void columnTile4x2(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
       double[] b, int bOff, double[] z, int zOff) {
-    DoubleVector a00 = DoubleVector.zero(SPECIES);
-    DoubleVector a01 = DoubleVector.zero(SPECIES);
-    DoubleVector a10 = DoubleVector.zero(SPECIES);
-    DoubleVector a11 = DoubleVector.zero(SPECIES);
-    DoubleVector a20 = DoubleVector.zero(SPECIES);
-    DoubleVector a21 = DoubleVector.zero(SPECIES);
-    DoubleVector a30 = DoubleVector.zero(SPECIES);
-    DoubleVector a31 = DoubleVector.zero(SPECIES);
+    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
+    DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
+    DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
+    DoubleVector b3 = DoubleVector.broadcast(SPECIES, b[bOff + 3]);
+    DoubleVector a00 = b0;
+    DoubleVector a01 = b0;
+    DoubleVector a10 = b1;
+    DoubleVector a11 = b1;
+    DoubleVector a20 = b2;
+    DoubleVector a21 = b2;
+    DoubleVector a30 = b3;
+    DoubleVector a31 = b3;
     for (int i = 0; i < len; i++) {
       int xo = xOff + i * ldx;
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
@@ -1658,18 +1662,14 @@ public final class Regression implements TrainableDoubleNetwork {
       a30 = x0.fma(d3, a30);
       a31 = x1.fma(d3, a31);
     }
-    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
-    a00.add(b0).intoArray(z, zOff + 0 * ldx);
-    a01.add(b0).intoArray(z, zOff + 0 * ldx + 1 * LANES);
-    DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
-    a10.add(b1).intoArray(z, zOff + 1 * ldx);
-    a11.add(b1).intoArray(z, zOff + 1 * ldx + 1 * LANES);
-    DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
-    a20.add(b2).intoArray(z, zOff + 2 * ldx);
-    a21.add(b2).intoArray(z, zOff + 2 * ldx + 1 * LANES);
-    DoubleVector b3 = DoubleVector.broadcast(SPECIES, b[bOff + 3]);
-    a30.add(b3).intoArray(z, zOff + 3 * ldx);
-    a31.add(b3).intoArray(z, zOff + 3 * ldx + 1 * LANES);
+    a00.intoArray(z, zOff + 0 * ldx);
+    a01.intoArray(z, zOff + 0 * ldx + 1 * LANES);
+    a10.intoArray(z, zOff + 1 * ldx);
+    a11.intoArray(z, zOff + 1 * ldx + 1 * LANES);
+    a20.intoArray(z, zOff + 2 * ldx);
+    a21.intoArray(z, zOff + 2 * ldx + 1 * LANES);
+    a30.intoArray(z, zOff + 3 * ldx);
+    a31.intoArray(z, zOff + 3 * ldx + 1 * LANES);
   }
 
   /**
@@ -1678,10 +1678,14 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private static void columnTile4x1(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
       double[] b, int bOff, double[] z, int zOff) {
-    DoubleVector a00 = DoubleVector.zero(SPECIES);
-    DoubleVector a10 = DoubleVector.zero(SPECIES);
-    DoubleVector a20 = DoubleVector.zero(SPECIES);
-    DoubleVector a30 = DoubleVector.zero(SPECIES);
+    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
+    DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
+    DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
+    DoubleVector b3 = DoubleVector.broadcast(SPECIES, b[bOff + 3]);
+    DoubleVector a00 = b0;
+    DoubleVector a10 = b1;
+    DoubleVector a20 = b2;
+    DoubleVector a30 = b3;
     for (int i = 0; i < len; i++) {
       int xo = xOff + i * ldx;
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
@@ -1694,14 +1698,10 @@ public final class Regression implements TrainableDoubleNetwork {
       DoubleVector d3 = DoubleVector.broadcast(SPECIES, w[wOff + 3 * len + i]);
       a30 = x0.fma(d3, a30);
     }
-    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
-    a00.add(b0).intoArray(z, zOff + 0 * ldx);
-    DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
-    a10.add(b1).intoArray(z, zOff + 1 * ldx);
-    DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
-    a20.add(b2).intoArray(z, zOff + 2 * ldx);
-    DoubleVector b3 = DoubleVector.broadcast(SPECIES, b[bOff + 3]);
-    a30.add(b3).intoArray(z, zOff + 3 * ldx);
+    a00.intoArray(z, zOff + 0 * ldx);
+    a10.intoArray(z, zOff + 1 * ldx);
+    a20.intoArray(z, zOff + 2 * ldx);
+    a30.intoArray(z, zOff + 3 * ldx);
   }
 
   /**
@@ -1864,22 +1864,22 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private static void gradientTile4x4(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
       double[] gw, int gOff, int ldw, int m) {
-    DoubleVector a00 = DoubleVector.zero(SPECIES);
-    DoubleVector a01 = DoubleVector.zero(SPECIES);
-    DoubleVector a02 = DoubleVector.zero(SPECIES);
-    DoubleVector a03 = DoubleVector.zero(SPECIES);
-    DoubleVector a10 = DoubleVector.zero(SPECIES);
-    DoubleVector a11 = DoubleVector.zero(SPECIES);
-    DoubleVector a12 = DoubleVector.zero(SPECIES);
-    DoubleVector a13 = DoubleVector.zero(SPECIES);
-    DoubleVector a20 = DoubleVector.zero(SPECIES);
-    DoubleVector a21 = DoubleVector.zero(SPECIES);
-    DoubleVector a22 = DoubleVector.zero(SPECIES);
-    DoubleVector a23 = DoubleVector.zero(SPECIES);
-    DoubleVector a30 = DoubleVector.zero(SPECIES);
-    DoubleVector a31 = DoubleVector.zero(SPECIES);
-    DoubleVector a32 = DoubleVector.zero(SPECIES);
-    DoubleVector a33 = DoubleVector.zero(SPECIES);
+    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw);
+    DoubleVector a01 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES);
+    DoubleVector a02 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 2 * LANES);
+    DoubleVector a03 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 3 * LANES);
+    DoubleVector a10 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw);
+    DoubleVector a11 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw + 1 * LANES);
+    DoubleVector a12 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw + 2 * LANES);
+    DoubleVector a13 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw + 3 * LANES);
+    DoubleVector a20 = DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw);
+    DoubleVector a21 = DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw + 1 * LANES);
+    DoubleVector a22 = DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw + 2 * LANES);
+    DoubleVector a23 = DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw + 3 * LANES);
+    DoubleVector a30 = DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw);
+    DoubleVector a31 = DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw + 1 * LANES);
+    DoubleVector a32 = DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw + 2 * LANES);
+    DoubleVector a33 = DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw + 3 * LANES);
     for (int s = 0; s < m; s++) {
       int xo = xOff + s * ldx;
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
@@ -1908,22 +1908,22 @@ public final class Regression implements TrainableDoubleNetwork {
       a32 = x2.fma(d3, a32);
       a33 = x3.fma(d3, a33);
     }
-    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw).add(a00).intoArray(gw, gOff + 0 * ldw);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES).add(a01).intoArray(gw, gOff + 0 * ldw + 1 * LANES);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 2 * LANES).add(a02).intoArray(gw, gOff + 0 * ldw + 2 * LANES);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 3 * LANES).add(a03).intoArray(gw, gOff + 0 * ldw + 3 * LANES);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw).add(a10).intoArray(gw, gOff + 1 * ldw);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw + 1 * LANES).add(a11).intoArray(gw, gOff + 1 * ldw + 1 * LANES);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw + 2 * LANES).add(a12).intoArray(gw, gOff + 1 * ldw + 2 * LANES);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw + 3 * LANES).add(a13).intoArray(gw, gOff + 1 * ldw + 3 * LANES);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw).add(a20).intoArray(gw, gOff + 2 * ldw);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw + 1 * LANES).add(a21).intoArray(gw, gOff + 2 * ldw + 1 * LANES);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw + 2 * LANES).add(a22).intoArray(gw, gOff + 2 * ldw + 2 * LANES);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw + 3 * LANES).add(a23).intoArray(gw, gOff + 2 * ldw + 3 * LANES);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw).add(a30).intoArray(gw, gOff + 3 * ldw);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw + 1 * LANES).add(a31).intoArray(gw, gOff + 3 * ldw + 1 * LANES);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw + 2 * LANES).add(a32).intoArray(gw, gOff + 3 * ldw + 2 * LANES);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw + 3 * LANES).add(a33).intoArray(gw, gOff + 3 * ldw + 3 * LANES);
+    a00.intoArray(gw, gOff + 0 * ldw);
+    a01.intoArray(gw, gOff + 0 * ldw + 1 * LANES);
+    a02.intoArray(gw, gOff + 0 * ldw + 2 * LANES);
+    a03.intoArray(gw, gOff + 0 * ldw + 3 * LANES);
+    a10.intoArray(gw, gOff + 1 * ldw);
+    a11.intoArray(gw, gOff + 1 * ldw + 1 * LANES);
+    a12.intoArray(gw, gOff + 1 * ldw + 2 * LANES);
+    a13.intoArray(gw, gOff + 1 * ldw + 3 * LANES);
+    a20.intoArray(gw, gOff + 2 * ldw);
+    a21.intoArray(gw, gOff + 2 * ldw + 1 * LANES);
+    a22.intoArray(gw, gOff + 2 * ldw + 2 * LANES);
+    a23.intoArray(gw, gOff + 2 * ldw + 3 * LANES);
+    a30.intoArray(gw, gOff + 3 * ldw);
+    a31.intoArray(gw, gOff + 3 * ldw + 1 * LANES);
+    a32.intoArray(gw, gOff + 3 * ldw + 2 * LANES);
+    a33.intoArray(gw, gOff + 3 * ldw + 3 * LANES);
   }
 
   /**
@@ -1932,10 +1932,10 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private static void gradientTile4x1(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
       double[] gw, int gOff, int ldw, int m) {
-    DoubleVector a00 = DoubleVector.zero(SPECIES);
-    DoubleVector a10 = DoubleVector.zero(SPECIES);
-    DoubleVector a20 = DoubleVector.zero(SPECIES);
-    DoubleVector a30 = DoubleVector.zero(SPECIES);
+    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw);
+    DoubleVector a10 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw);
+    DoubleVector a20 = DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw);
+    DoubleVector a30 = DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw);
     for (int s = 0; s < m; s++) {
       int xo = xOff + s * ldx;
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
@@ -1949,10 +1949,10 @@ public final class Regression implements TrainableDoubleNetwork {
       DoubleVector d3 = DoubleVector.broadcast(SPECIES, d[ds + 3]);
       a30 = x0.fma(d3, a30);
     }
-    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw).add(a00).intoArray(gw, gOff + 0 * ldw);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw).add(a10).intoArray(gw, gOff + 1 * ldw);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw).add(a20).intoArray(gw, gOff + 2 * ldw);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw).add(a30).intoArray(gw, gOff + 3 * ldw);
+    a00.intoArray(gw, gOff + 0 * ldw);
+    a10.intoArray(gw, gOff + 1 * ldw);
+    a20.intoArray(gw, gOff + 2 * ldw);
+    a30.intoArray(gw, gOff + 3 * ldw);
   }
 
   /**
@@ -1961,18 +1961,18 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private static void gradientTile6x2(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
       double[] gw, int gOff, int ldw, int m) {
-    DoubleVector a00 = DoubleVector.zero(SPECIES);
-    DoubleVector a01 = DoubleVector.zero(SPECIES);
-    DoubleVector a10 = DoubleVector.zero(SPECIES);
-    DoubleVector a11 = DoubleVector.zero(SPECIES);
-    DoubleVector a20 = DoubleVector.zero(SPECIES);
-    DoubleVector a21 = DoubleVector.zero(SPECIES);
-    DoubleVector a30 = DoubleVector.zero(SPECIES);
-    DoubleVector a31 = DoubleVector.zero(SPECIES);
-    DoubleVector a40 = DoubleVector.zero(SPECIES);
-    DoubleVector a41 = DoubleVector.zero(SPECIES);
-    DoubleVector a50 = DoubleVector.zero(SPECIES);
-    DoubleVector a51 = DoubleVector.zero(SPECIES);
+    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw);
+    DoubleVector a01 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES);
+    DoubleVector a10 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw);
+    DoubleVector a11 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw + 1 * LANES);
+    DoubleVector a20 = DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw);
+    DoubleVector a21 = DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw + 1 * LANES);
+    DoubleVector a30 = DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw);
+    DoubleVector a31 = DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw + 1 * LANES);
+    DoubleVector a40 = DoubleVector.fromArray(SPECIES, gw, gOff + 4 * ldw);
+    DoubleVector a41 = DoubleVector.fromArray(SPECIES, gw, gOff + 4 * ldw + 1 * LANES);
+    DoubleVector a50 = DoubleVector.fromArray(SPECIES, gw, gOff + 5 * ldw);
+    DoubleVector a51 = DoubleVector.fromArray(SPECIES, gw, gOff + 5 * ldw + 1 * LANES);
     for (int s = 0; s < m; s++) {
       int xo = xOff + s * ldx;
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
@@ -1997,18 +1997,18 @@ public final class Regression implements TrainableDoubleNetwork {
       a50 = x0.fma(d5, a50);
       a51 = x1.fma(d5, a51);
     }
-    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw).add(a00).intoArray(gw, gOff + 0 * ldw);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES).add(a01).intoArray(gw, gOff + 0 * ldw + 1 * LANES);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw).add(a10).intoArray(gw, gOff + 1 * ldw);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw + 1 * LANES).add(a11).intoArray(gw, gOff + 1 * ldw + 1 * LANES);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw).add(a20).intoArray(gw, gOff + 2 * ldw);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw + 1 * LANES).add(a21).intoArray(gw, gOff + 2 * ldw + 1 * LANES);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw).add(a30).intoArray(gw, gOff + 3 * ldw);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw + 1 * LANES).add(a31).intoArray(gw, gOff + 3 * ldw + 1 * LANES);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 4 * ldw).add(a40).intoArray(gw, gOff + 4 * ldw);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 4 * ldw + 1 * LANES).add(a41).intoArray(gw, gOff + 4 * ldw + 1 * LANES);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 5 * ldw).add(a50).intoArray(gw, gOff + 5 * ldw);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 5 * ldw + 1 * LANES).add(a51).intoArray(gw, gOff + 5 * ldw + 1 * LANES);
+    a00.intoArray(gw, gOff + 0 * ldw);
+    a01.intoArray(gw, gOff + 0 * ldw + 1 * LANES);
+    a10.intoArray(gw, gOff + 1 * ldw);
+    a11.intoArray(gw, gOff + 1 * ldw + 1 * LANES);
+    a20.intoArray(gw, gOff + 2 * ldw);
+    a21.intoArray(gw, gOff + 2 * ldw + 1 * LANES);
+    a30.intoArray(gw, gOff + 3 * ldw);
+    a31.intoArray(gw, gOff + 3 * ldw + 1 * LANES);
+    a40.intoArray(gw, gOff + 4 * ldw);
+    a41.intoArray(gw, gOff + 4 * ldw + 1 * LANES);
+    a50.intoArray(gw, gOff + 5 * ldw);
+    a51.intoArray(gw, gOff + 5 * ldw + 1 * LANES);
   }
 
   /**
@@ -2017,12 +2017,12 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private static void gradientTile6x1(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
       double[] gw, int gOff, int ldw, int m) {
-    DoubleVector a00 = DoubleVector.zero(SPECIES);
-    DoubleVector a10 = DoubleVector.zero(SPECIES);
-    DoubleVector a20 = DoubleVector.zero(SPECIES);
-    DoubleVector a30 = DoubleVector.zero(SPECIES);
-    DoubleVector a40 = DoubleVector.zero(SPECIES);
-    DoubleVector a50 = DoubleVector.zero(SPECIES);
+    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw);
+    DoubleVector a10 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw);
+    DoubleVector a20 = DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw);
+    DoubleVector a30 = DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw);
+    DoubleVector a40 = DoubleVector.fromArray(SPECIES, gw, gOff + 4 * ldw);
+    DoubleVector a50 = DoubleVector.fromArray(SPECIES, gw, gOff + 5 * ldw);
     for (int s = 0; s < m; s++) {
       int xo = xOff + s * ldx;
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
@@ -2040,12 +2040,12 @@ public final class Regression implements TrainableDoubleNetwork {
       DoubleVector d5 = DoubleVector.broadcast(SPECIES, d[ds + 5]);
       a50 = x0.fma(d5, a50);
     }
-    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw).add(a00).intoArray(gw, gOff + 0 * ldw);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw).add(a10).intoArray(gw, gOff + 1 * ldw);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw).add(a20).intoArray(gw, gOff + 2 * ldw);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw).add(a30).intoArray(gw, gOff + 3 * ldw);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 4 * ldw).add(a40).intoArray(gw, gOff + 4 * ldw);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 5 * ldw).add(a50).intoArray(gw, gOff + 5 * ldw);
+    a00.intoArray(gw, gOff + 0 * ldw);
+    a10.intoArray(gw, gOff + 1 * ldw);
+    a20.intoArray(gw, gOff + 2 * ldw);
+    a30.intoArray(gw, gOff + 3 * ldw);
+    a40.intoArray(gw, gOff + 4 * ldw);
+    a50.intoArray(gw, gOff + 5 * ldw);
   }
 
   /**
@@ -2054,8 +2054,8 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private static void gradientTile1x2(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
       double[] gw, int gOff, int ldw, int m) {
-    DoubleVector a00 = DoubleVector.zero(SPECIES);
-    DoubleVector a01 = DoubleVector.zero(SPECIES);
+    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw);
+    DoubleVector a01 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES);
     for (int s = 0; s < m; s++) {
       int xo = xOff + s * ldx;
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
@@ -2065,8 +2065,8 @@ public final class Regression implements TrainableDoubleNetwork {
       a00 = x0.fma(d0, a00);
       a01 = x1.fma(d0, a01);
     }
-    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw).add(a00).intoArray(gw, gOff + 0 * ldw);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES).add(a01).intoArray(gw, gOff + 0 * ldw + 1 * LANES);
+    a00.intoArray(gw, gOff + 0 * ldw);
+    a01.intoArray(gw, gOff + 0 * ldw + 1 * LANES);
   }
 
   /**
@@ -2075,7 +2075,7 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private static void gradientTile1x1(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
       double[] gw, int gOff, int ldw, int m) {
-    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw);
     for (int s = 0; s < m; s++) {
       int xo = xOff + s * ldx;
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
@@ -2083,7 +2083,7 @@ public final class Regression implements TrainableDoubleNetwork {
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
       a00 = x0.fma(d0, a00);
     }
-    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw).add(a00).intoArray(gw, gOff + 0 * ldw);
+    a00.intoArray(gw, gOff + 0 * ldw);
   }
 
   /**
@@ -2092,8 +2092,9 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private static void columnTile1x2(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
       double[] b, int bOff, double[] z, int zOff) {
-    DoubleVector a00 = DoubleVector.zero(SPECIES);
-    DoubleVector a01 = DoubleVector.zero(SPECIES);
+    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
+    DoubleVector a00 = b0;
+    DoubleVector a01 = b0;
     for (int i = 0; i < len; i++) {
       int xo = xOff + i * ldx;
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
@@ -2102,9 +2103,8 @@ public final class Regression implements TrainableDoubleNetwork {
       a00 = x0.fma(d0, a00);
       a01 = x1.fma(d0, a01);
     }
-    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
-    a00.add(b0).intoArray(z, zOff + 0 * ldx);
-    a01.add(b0).intoArray(z, zOff + 0 * ldx + 1 * LANES);
+    a00.intoArray(z, zOff + 0 * ldx);
+    a01.intoArray(z, zOff + 0 * ldx + 1 * LANES);
   }
 
   /**
@@ -2113,15 +2113,15 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private static void columnTile1x1(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
       double[] b, int bOff, double[] z, int zOff) {
-    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
+    DoubleVector a00 = b0;
     for (int i = 0; i < len; i++) {
       int xo = xOff + i * ldx;
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, w[wOff + i]);
       a00 = x0.fma(d0, a00);
     }
-    DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
-    a00.add(b0).intoArray(z, zOff + 0 * ldx);
+    a00.intoArray(z, zOff + 0 * ldx);
   }
 
   /**
@@ -2197,10 +2197,10 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private static void gradientTile1x4(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
       double[] gw, int gOff, int ldw, int m) {
-    DoubleVector a00 = DoubleVector.zero(SPECIES);
-    DoubleVector a01 = DoubleVector.zero(SPECIES);
-    DoubleVector a02 = DoubleVector.zero(SPECIES);
-    DoubleVector a03 = DoubleVector.zero(SPECIES);
+    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw);
+    DoubleVector a01 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES);
+    DoubleVector a02 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 2 * LANES);
+    DoubleVector a03 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 3 * LANES);
     for (int s = 0; s < m; s++) {
       int xo = xOff + s * ldx;
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
@@ -2214,10 +2214,10 @@ public final class Regression implements TrainableDoubleNetwork {
       a02 = x2.fma(d0, a02);
       a03 = x3.fma(d0, a03);
     }
-    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw).add(a00).intoArray(gw, gOff + 0 * ldw);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES).add(a01).intoArray(gw, gOff + 0 * ldw + 1 * LANES);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 2 * LANES).add(a02).intoArray(gw, gOff + 0 * ldw + 2 * LANES);
-    DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 3 * LANES).add(a03).intoArray(gw, gOff + 0 * ldw + 3 * LANES);
+    a00.intoArray(gw, gOff + 0 * ldw);
+    a01.intoArray(gw, gOff + 0 * ldw + 1 * LANES);
+    a02.intoArray(gw, gOff + 0 * ldw + 2 * LANES);
+    a03.intoArray(gw, gOff + 0 * ldw + 3 * LANES);
   }
 
   /**
@@ -2269,22 +2269,23 @@ public final class Regression implements TrainableDoubleNetwork {
       a32 = w2.fma(d3, a32);
       a33 = w3.fma(d3, a33);
     }
-    a00.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg)).intoArray(g, gOff + 0 * ldg);
-    a01.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES)).intoArray(g, gOff + 0 * ldg + 1 * LANES);
-    a02.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 2 * LANES)).intoArray(g, gOff + 0 * ldg + 2 * LANES);
-    a03.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 3 * LANES)).intoArray(g, gOff + 0 * ldg + 3 * LANES);
-    a10.mul(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg)).intoArray(g, gOff + 1 * ldg);
-    a11.mul(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg + 1 * LANES)).intoArray(g, gOff + 1 * ldg + 1 * LANES);
-    a12.mul(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg + 2 * LANES)).intoArray(g, gOff + 1 * ldg + 2 * LANES);
-    a13.mul(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg + 3 * LANES)).intoArray(g, gOff + 1 * ldg + 3 * LANES);
-    a20.mul(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg)).intoArray(g, gOff + 2 * ldg);
-    a21.mul(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg + 1 * LANES)).intoArray(g, gOff + 2 * ldg + 1 * LANES);
-    a22.mul(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg + 2 * LANES)).intoArray(g, gOff + 2 * ldg + 2 * LANES);
-    a23.mul(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg + 3 * LANES)).intoArray(g, gOff + 2 * ldg + 3 * LANES);
-    a30.mul(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg)).intoArray(g, gOff + 3 * ldg);
-    a31.mul(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg + 1 * LANES)).intoArray(g, gOff + 3 * ldg + 1 * LANES);
-    a32.mul(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg + 2 * LANES)).intoArray(g, gOff + 3 * ldg + 2 * LANES);
-    a33.mul(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg + 3 * LANES)).intoArray(g, gOff + 3 * ldg + 3 * LANES);
+    DoubleVector zero = DoubleVector.zero(SPECIES);
+    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg), zero).intoArray(g, gOff + 0 * ldg);
+    a01.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES), zero).intoArray(g, gOff + 0 * ldg + 1 * LANES);
+    a02.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 2 * LANES), zero).intoArray(g, gOff + 0 * ldg + 2 * LANES);
+    a03.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 3 * LANES), zero).intoArray(g, gOff + 0 * ldg + 3 * LANES);
+    a10.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg), zero).intoArray(g, gOff + 1 * ldg);
+    a11.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg + 1 * LANES), zero).intoArray(g, gOff + 1 * ldg + 1 * LANES);
+    a12.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg + 2 * LANES), zero).intoArray(g, gOff + 1 * ldg + 2 * LANES);
+    a13.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg + 3 * LANES), zero).intoArray(g, gOff + 1 * ldg + 3 * LANES);
+    a20.fma(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg), zero).intoArray(g, gOff + 2 * ldg);
+    a21.fma(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg + 1 * LANES), zero).intoArray(g, gOff + 2 * ldg + 1 * LANES);
+    a22.fma(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg + 2 * LANES), zero).intoArray(g, gOff + 2 * ldg + 2 * LANES);
+    a23.fma(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg + 3 * LANES), zero).intoArray(g, gOff + 2 * ldg + 3 * LANES);
+    a30.fma(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg), zero).intoArray(g, gOff + 3 * ldg);
+    a31.fma(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg + 1 * LANES), zero).intoArray(g, gOff + 3 * ldg + 1 * LANES);
+    a32.fma(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg + 2 * LANES), zero).intoArray(g, gOff + 3 * ldg + 2 * LANES);
+    a33.fma(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg + 3 * LANES), zero).intoArray(g, gOff + 3 * ldg + 3 * LANES);
   }
 
   /**
@@ -2309,10 +2310,11 @@ public final class Regression implements TrainableDoubleNetwork {
       DoubleVector d3 = DoubleVector.broadcast(SPECIES, d[dOff + 3 * ldd + o]);
       a30 = w0.fma(d3, a30);
     }
-    a00.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg)).intoArray(g, gOff + 0 * ldg);
-    a10.mul(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg)).intoArray(g, gOff + 1 * ldg);
-    a20.mul(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg)).intoArray(g, gOff + 2 * ldg);
-    a30.mul(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg)).intoArray(g, gOff + 3 * ldg);
+    DoubleVector zero = DoubleVector.zero(SPECIES);
+    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg), zero).intoArray(g, gOff + 0 * ldg);
+    a10.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg), zero).intoArray(g, gOff + 1 * ldg);
+    a20.fma(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg), zero).intoArray(g, gOff + 2 * ldg);
+    a30.fma(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg), zero).intoArray(g, gOff + 3 * ldg);
   }
 
   /**
@@ -2337,10 +2339,11 @@ public final class Regression implements TrainableDoubleNetwork {
       a02 = w2.fma(d0, a02);
       a03 = w3.fma(d0, a03);
     }
-    a00.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg)).intoArray(g, gOff + 0 * ldg);
-    a01.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES)).intoArray(g, gOff + 0 * ldg + 1 * LANES);
-    a02.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 2 * LANES)).intoArray(g, gOff + 0 * ldg + 2 * LANES);
-    a03.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 3 * LANES)).intoArray(g, gOff + 0 * ldg + 3 * LANES);
+    DoubleVector zero = DoubleVector.zero(SPECIES);
+    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg), zero).intoArray(g, gOff + 0 * ldg);
+    a01.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES), zero).intoArray(g, gOff + 0 * ldg + 1 * LANES);
+    a02.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 2 * LANES), zero).intoArray(g, gOff + 0 * ldg + 2 * LANES);
+    a03.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 3 * LANES), zero).intoArray(g, gOff + 0 * ldg + 3 * LANES);
   }
 
   /**
@@ -2356,7 +2359,8 @@ public final class Regression implements TrainableDoubleNetwork {
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
       a00 = w0.fma(d0, a00);
     }
-    a00.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg)).intoArray(g, gOff + 0 * ldg);
+    DoubleVector zero = DoubleVector.zero(SPECIES);
+    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg), zero).intoArray(g, gOff + 0 * ldg);
   }
 
   /**
@@ -2400,18 +2404,19 @@ public final class Regression implements TrainableDoubleNetwork {
       a50 = w0.fma(d5, a50);
       a51 = w1.fma(d5, a51);
     }
-    a00.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg)).intoArray(g, gOff + 0 * ldg);
-    a01.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES)).intoArray(g, gOff + 0 * ldg + 1 * LANES);
-    a10.mul(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg)).intoArray(g, gOff + 1 * ldg);
-    a11.mul(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg + 1 * LANES)).intoArray(g, gOff + 1 * ldg + 1 * LANES);
-    a20.mul(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg)).intoArray(g, gOff + 2 * ldg);
-    a21.mul(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg + 1 * LANES)).intoArray(g, gOff + 2 * ldg + 1 * LANES);
-    a30.mul(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg)).intoArray(g, gOff + 3 * ldg);
-    a31.mul(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg + 1 * LANES)).intoArray(g, gOff + 3 * ldg + 1 * LANES);
-    a40.mul(DoubleVector.fromArray(SPECIES, der, gOff + 4 * ldg)).intoArray(g, gOff + 4 * ldg);
-    a41.mul(DoubleVector.fromArray(SPECIES, der, gOff + 4 * ldg + 1 * LANES)).intoArray(g, gOff + 4 * ldg + 1 * LANES);
-    a50.mul(DoubleVector.fromArray(SPECIES, der, gOff + 5 * ldg)).intoArray(g, gOff + 5 * ldg);
-    a51.mul(DoubleVector.fromArray(SPECIES, der, gOff + 5 * ldg + 1 * LANES)).intoArray(g, gOff + 5 * ldg + 1 * LANES);
+    DoubleVector zero = DoubleVector.zero(SPECIES);
+    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg), zero).intoArray(g, gOff + 0 * ldg);
+    a01.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES), zero).intoArray(g, gOff + 0 * ldg + 1 * LANES);
+    a10.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg), zero).intoArray(g, gOff + 1 * ldg);
+    a11.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg + 1 * LANES), zero).intoArray(g, gOff + 1 * ldg + 1 * LANES);
+    a20.fma(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg), zero).intoArray(g, gOff + 2 * ldg);
+    a21.fma(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg + 1 * LANES), zero).intoArray(g, gOff + 2 * ldg + 1 * LANES);
+    a30.fma(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg), zero).intoArray(g, gOff + 3 * ldg);
+    a31.fma(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg + 1 * LANES), zero).intoArray(g, gOff + 3 * ldg + 1 * LANES);
+    a40.fma(DoubleVector.fromArray(SPECIES, der, gOff + 4 * ldg), zero).intoArray(g, gOff + 4 * ldg);
+    a41.fma(DoubleVector.fromArray(SPECIES, der, gOff + 4 * ldg + 1 * LANES), zero).intoArray(g, gOff + 4 * ldg + 1 * LANES);
+    a50.fma(DoubleVector.fromArray(SPECIES, der, gOff + 5 * ldg), zero).intoArray(g, gOff + 5 * ldg);
+    a51.fma(DoubleVector.fromArray(SPECIES, der, gOff + 5 * ldg + 1 * LANES), zero).intoArray(g, gOff + 5 * ldg + 1 * LANES);
   }
 
   /**
@@ -2442,12 +2447,13 @@ public final class Regression implements TrainableDoubleNetwork {
       DoubleVector d5 = DoubleVector.broadcast(SPECIES, d[dOff + 5 * ldd + o]);
       a50 = w0.fma(d5, a50);
     }
-    a00.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg)).intoArray(g, gOff + 0 * ldg);
-    a10.mul(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg)).intoArray(g, gOff + 1 * ldg);
-    a20.mul(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg)).intoArray(g, gOff + 2 * ldg);
-    a30.mul(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg)).intoArray(g, gOff + 3 * ldg);
-    a40.mul(DoubleVector.fromArray(SPECIES, der, gOff + 4 * ldg)).intoArray(g, gOff + 4 * ldg);
-    a50.mul(DoubleVector.fromArray(SPECIES, der, gOff + 5 * ldg)).intoArray(g, gOff + 5 * ldg);
+    DoubleVector zero = DoubleVector.zero(SPECIES);
+    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg), zero).intoArray(g, gOff + 0 * ldg);
+    a10.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg), zero).intoArray(g, gOff + 1 * ldg);
+    a20.fma(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg), zero).intoArray(g, gOff + 2 * ldg);
+    a30.fma(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg), zero).intoArray(g, gOff + 3 * ldg);
+    a40.fma(DoubleVector.fromArray(SPECIES, der, gOff + 4 * ldg), zero).intoArray(g, gOff + 4 * ldg);
+    a50.fma(DoubleVector.fromArray(SPECIES, der, gOff + 5 * ldg), zero).intoArray(g, gOff + 5 * ldg);
   }
 
   /**
@@ -2466,7 +2472,8 @@ public final class Regression implements TrainableDoubleNetwork {
       a00 = w0.fma(d0, a00);
       a01 = w1.fma(d0, a01);
     }
-    a00.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg)).intoArray(g, gOff + 0 * ldg);
-    a01.mul(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES)).intoArray(g, gOff + 0 * ldg + 1 * LANES);
+    DoubleVector zero = DoubleVector.zero(SPECIES);
+    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg), zero).intoArray(g, gOff + 0 * ldg);
+    a01.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES), zero).intoArray(g, gOff + 0 * ldg + 1 * LANES);
   }
 }

@@ -2,11 +2,14 @@ package dev.netc.codegen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.palantir.javapoet.JavaFile;
 import dev.netc.ir.Network;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -39,6 +42,44 @@ class GeneratedSourceTest {
             c.load(pkg + "." + nets.get(i).name())));
       }
     }
+    assertEquals(List.of(), problems);
+  }
+
+  /**
+   * The vector tiles carry no binary lanewise operation ({@code add}, {@code mul}, …): each one
+   * C2 inlines brings class-check traps recorded in the Vector API's shared code, and past JDK
+   * 17's per-compilation limit the tile's stores box (see {@code VectorTiles.initAccumulators}).
+   */
+  @Test
+  void vectorTilesHaveNoBinaryLanewiseOperations() {
+    List<String> problems = new ArrayList<>();
+    Pattern tile = Pattern.compile("private (?:static )?void (\\w*Tile\\w*)\\(");
+    Pattern binary = Pattern.compile("(?<!Math)\\.(add|sub|mul|div|min|max|lanewise)\\(");
+    int tiles = 0;
+    for (Network n : List.of(SampleNetworks.regression(), SampleNetworks.iris(),
+        SampleNetworks.cnn(), SampleNetworks.validCnn())) {
+      for (CodegenPolicy policy : List.of(CodegenPolicy.defaults(),
+          CodegenPolicy.alwaysLooped())) {
+        String source = JavaGenerator.generate(n, "gen.tiles",
+            policy.withBackend(CodegenPolicy.Backend.VECTOR)).toString();
+        Matcher m = tile.matcher(source);
+        while (m.find()) {
+          tiles++;
+          int open = source.indexOf('{', m.end());
+          int depth = 0;
+          int at = open;
+          do {
+            char ch = source.charAt(at++);
+            depth += ch == '{' ? 1 : ch == '}' ? -1 : 0;
+          } while (depth > 0);
+          Matcher op = binary.matcher(source.substring(open, at));
+          if (op.find()) {
+            problems.add(n.name() + "." + m.group(1) + " calls " + op.group(1));
+          }
+        }
+      }
+    }
+    assertTrue(tiles > 20, "found only " + tiles + " tiles");
     assertEquals(List.of(), problems);
   }
 

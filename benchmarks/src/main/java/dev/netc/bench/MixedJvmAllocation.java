@@ -1,0 +1,89 @@
+package dev.netc.bench;
+
+import java.lang.management.ManagementFactory;
+
+/**
+ * Whether the generated vector classes still allocate nothing when several of them share one
+ * JVM: LeNet-5 and the Small CNN are trained and predicted first, then the MLP, each hot path
+ * run in rounds until one round allocates no byte (at most 300 rounds). JDK 17's C2 can stop
+ * inlining the Vector API into one class's kernels after other classes warmed up (the trap
+ * budget, docs/performance.md), and then a step boxes its vectors in every round. The outcome
+ * varies from JVM to JVM: run it several times.
+ *
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
+ * dev.netc.bench.MixedJvmAllocation [runs]}, which starts {@code runs} (default 1) child JVMs
+ * in turn and prints one line per hot path and run.
+ */
+public final class MixedJvmAllocation {
+  private static final com.sun.management.ThreadMXBean THREADS =
+      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+  private static final int ROUNDS = 300;
+
+  private MixedJvmAllocation() {}
+
+  /** With "--child", runs the sequence here; otherwise starts that many child JVMs. */
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("--child")) {
+      sequence();
+      return;
+    }
+    int runs = args.length > 0 ? Integer.parseInt(args[0]) : 1;
+    String java = ProcessHandle.current().info().command().orElse("java");
+    for (int run = 1; run <= runs; run++) {
+      System.out.println("run " + run + ":");
+      Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector",
+          "-cp", System.getProperty("java.class.path"), MixedJvmAllocation.class.getName(),
+          "--child")
+          .redirectErrorStream(true)
+          .start();
+      try (var out = p.inputReader()) {
+        out.lines().filter(l -> !l.startsWith("WARNING")).forEach(l -> System.out.println("  " + l));
+      }
+      p.waitFor();
+    }
+  }
+
+  private static void sequence() {
+    GeneratedBench bench = new GeneratedBench();
+    GeneratedBench.LeNet5State lenet = ready(new GeneratedBench.LeNet5State());
+    report("lenet5TrainB32", () -> bench.lenet5TrainB32(lenet), 5);
+    report("lenet5PredictB1", () -> bench.lenet5PredictB1(lenet), 20);
+    GeneratedBench.SmallCnnState small = ready(new GeneratedBench.SmallCnnState());
+    report("smallCnnTrainB32", () -> bench.smallCnnTrainB32(small), 1);
+    report("smallCnnPredictB1", () -> bench.smallCnnPredictB1(small), 20);
+    GeneratedBench.MlpState mlp = new GeneratedBench.MlpState();
+    mlp.backend = "vector";
+    mlp.setUp();
+    mlp.reset();
+    report("mlpTrainB1", () -> bench.mlpTrainB1(mlp), 100);
+    report("mlpTrainB32", () -> bench.mlpTrainB32(mlp), 100);
+    report("mlpPredictB1", () -> bench.mlpPredictB1(mlp), 100);
+  }
+
+  private static <S extends GeneratedBench.Cnn> S ready(S state) {
+    state.backend = "vector";
+    state.setUp();
+    state.reset();
+    return state;
+  }
+
+  /** Runs {@code op} in rounds of {@code calls} until a round allocates nothing; prints which. */
+  private static void report(String name, Runnable op, int calls) {
+    op.run();
+    long bytes = -1;
+    int round = 0;
+    for (; round < ROUNDS; round++) {
+      long id = Thread.currentThread().getId();
+      long before = THREADS.getThreadAllocatedBytes(id);
+      for (int i = 0; i < calls; i++) {
+        op.run();
+      }
+      bytes = THREADS.getThreadAllocatedBytes(id) - before;
+      if (bytes == 0) {
+        break;
+      }
+    }
+    System.out.println(name + ": " + (bytes == 0 ? "clean after " + round + " rounds"
+        : "ALLOCATES " + bytes + " bytes per " + calls + " calls after " + ROUNDS + " rounds"));
+  }
+}
