@@ -5,7 +5,9 @@ import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import dev.netc.ir.Conv2d;
 import dev.netc.ir.Layer;
+import dev.netc.ir.MaxPool2d;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * How a generated class writes its looped kernels: plain Java loops shaped for C2's
@@ -47,6 +49,26 @@ interface Backend {
    * {@code g} in registers over all the rows and stores it once.
    */
   void deltaRows(CodeBlock.Builder c, int in, int out);
+
+  /**
+   * A kernel of this backend's own for a maxpool layer's forward pass, with the same results as
+   * the emitter's scalar loops; empty if it has none for this window. Its fields are the layer's
+   * (scratch buffers) and its indices are kept only if {@code trainable}.
+   */
+  Optional<PoolKernel> maxPoolKernel(MaxPool2d pool, boolean trainable);
+
+  /**
+   * A maxpool kernel: code over the locals {@code x} and {@code a}, and {@code arg} (each
+   * output's input index) in the indexed form, that runs where the class constant expression
+   * {@code guard} is true, else the emitter's loops run.
+   *
+   * @param fields scratch fields the code uses
+   * @param guard a constant expression, so the JIT keeps one of the two
+   * @param indexed the code that keeps each output's index, or null in an untrainable class
+   * @param valuesOnly the code that keeps the maxima only
+   */
+  record PoolKernel(List<FieldSpec> fields, String guard, CodeBlock indexed,
+      CodeBlock valuesOnly) {}
 
   /** How one example's convolutions of {@code conv} are computed. */
   ConvKernels convKernels(Conv2d conv);

@@ -37,7 +37,7 @@ interface LayerEmitter {
     } else if (layer instanceof Conv2d c) {
       return new Conv2dEmitter(c, ctx, backend);
     } else if (layer instanceof MaxPool2d m) {
-      return new MaxPool2dEmitter(m, ctx);
+      return new MaxPool2dEmitter(m, ctx, backend);
     } else if (layer instanceof AvgPool2d a) {
       return new AvgPool2dEmitter(a, ctx);
     } else if (layer instanceof Flatten f) {

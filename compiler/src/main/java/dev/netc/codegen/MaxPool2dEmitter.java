@@ -7,6 +7,7 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.MaxPool2d;
 import dev.netc.ir.Precision;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -20,6 +21,10 @@ import javax.lang.model.element.Modifier;
  * directly instead of making a second pass over every input; the inputs no window picked stay 0
  * (the interpreter's 0·σ', which is NaN only where σ' is not finite).
  *
+ * <p>The forward pass runs the backend's kernel where it has one ({@link
+ * Backend#maxPoolKernel}: the vector backend's {@link VectorPools}, for windows 2 columns wide),
+ * and these scalar loops elsewhere.
+ *
  * <p>{@code predict} of a trainable class runs a forward of its own that keeps only the maxima:
  * remembering the index took half the time of the Fashion CNN's first pool (19–24 against 8–11
  * µs per image on a Zen 3 host), and finding it again in backward instead (from the layer's
@@ -27,13 +32,16 @@ import javax.lang.model.element.Modifier;
  */
 final class MaxPool2dEmitter extends PerExampleEmitter {
   private final PoolLoops loops;
+  /** The backend's kernel of the layer's forward pass, if it has one. */
+  private final Optional<Backend.PoolKernel> kernel;
   /** The field of each output's argmax, for the example forward saw last; null if untrainable. */
   private final String argmax;
   /** The forward method {@code predict} runs (maxima only); null if untrainable. */
   private final String predictForward;
 
-  MaxPool2dEmitter(MaxPool2d pool, EmitContext ctx) {
+  MaxPool2dEmitter(MaxPool2d pool, EmitContext ctx, Backend backend) {
     super(pool, ctx);
+    this.kernel = backend.maxPoolKernel(pool, ctx.trainable());
     this.loops = new PoolLoops(pool.inputShape(), pool.outputShape(), pool.window());
     this.argmax = ctx.trainable() ? ctx.names().helper(pool.name() + "Argmax") : null;
     this.predictForward = ctx.trainable() ? n.predict() : null;
@@ -41,14 +49,16 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
 
   @Override
   public List<FieldSpec> fields() {
-    if (argmax == null) {
-      return List.of();
+    List<FieldSpec> fields = new ArrayList<>();
+    if (argmax != null) {
+      fields.add(FieldSpec.builder(ArrayTypeName.of(TypeName.INT), argmax, Modifier.PRIVATE,
+              Modifier.FINAL)
+          .addJavadoc("Input index of each output's maximum, for the last forward pass.\n")
+          .initializer("new int[$L]", layer.outSize())
+          .build());
     }
-    return List.of(FieldSpec.builder(ArrayTypeName.of(TypeName.INT), argmax, Modifier.PRIVATE,
-            Modifier.FINAL)
-        .addJavadoc("Input index of each output's maximum, for the last forward pass.\n")
-        .initializer("new int[$L]", layer.outSize())
-        .build());
+    kernel.ifPresent(k -> fields.addAll(k.fields()));
+    return fields;
   }
 
   @Override
@@ -73,6 +83,21 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
     if (remember) {
       c.addStatement("int[] arg = $N", argmax);
     }
+    String how = remember ? ", first maximum of each window"
+        : ", first maximum of each window (values only)";
+    if (kernel.isPresent()) {
+      c.beginControlFlow("if ($L)", kernel.get().guard());
+      c.add(remember ? kernel.get().indexed() : kernel.get().valuesOnly());
+      c.addStatement("return");
+      c.endControlFlow();
+      how += "; vector passes over column pairs, then rows, where the input has a vector of pairs";
+    }
+    scalarMaxima(c, remember);
+    return method(name, forwardDoc(how + "."), c.build());
+  }
+
+  /** The scalar loops of {@link #maxima}. */
+  private void scalarMaxima(CodeBlock.Builder c, boolean remember) {
     loops.openOutputs(c);
     if (remember) {
       c.addStatement("int best = first");
@@ -98,8 +123,6 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
     }
     c.addStatement("a[q] = max");
     loops.closeOutputs(c);
-    return method(name, forwardDoc(remember ? ", first maximum of each window."
-        : ", first maximum of each window (values only)."), c.build());
   }
 
   /**

@@ -7,9 +7,11 @@ import com.palantir.javapoet.MethodSpec;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Conv2d;
 import dev.netc.ir.Layer;
+import dev.netc.ir.MaxPool2d;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The scalar backend: plain Java loops shaped for C2's auto-vectorizer, no dependency beyond
@@ -105,6 +107,12 @@ final class ScalarBackend implements Backend {
   /** The index {@code offset + i}, or {@code i} for an empty offset. */
   static String at(String offset) {
     return offset.isEmpty() ? "i" : offset + " + i";
+  }
+
+  /** The emitter's loops are this backend's: C2 does not vectorize their strided loads. */
+  @Override
+  public Optional<PoolKernel> maxPoolKernel(MaxPool2d pool, boolean trainable) {
+    return Optional.empty();
   }
 
   @Override

@@ -7,10 +7,12 @@ import com.palantir.javapoet.MethodSpec;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Conv2d;
 import dev.netc.ir.Layer;
+import dev.netc.ir.MaxPool2d;
 import dev.netc.ir.Precision;
 import dev.netc.ir.Optimizer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The Vector API backend ({@code jdk.incubator.vector}, preferred species, FMA): batch-major chunk
@@ -30,7 +32,9 @@ final class VectorBackend implements Backend {
 
   @Override
   public List<FieldSpec> constants() {
-    return loops.constants();
+    List<FieldSpec> fields = new ArrayList<>(loops.constants());
+    fields.addAll(VectorPools.constants(ctx.network()));
+    return fields;
   }
 
   @Override
@@ -85,6 +89,12 @@ final class VectorBackend implements Backend {
     c.beginControlFlow("for (; i < $L; i++)", len);
     c.addStatement("$L[$L] += $L * $L[$L]", dst, d, scale, src, s);
     c.endControlFlow();
+  }
+
+  @Override
+  public Optional<PoolKernel> maxPoolKernel(MaxPool2d pool, boolean trainable) {
+    return VectorPools.applies(pool, ctx.precision())
+        ? Optional.of(VectorPools.kernel(pool, ctx, trainable)) : Optional.empty();
   }
 
   @Override

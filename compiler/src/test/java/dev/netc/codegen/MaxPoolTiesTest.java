@@ -73,6 +73,26 @@ class MaxPoolTiesTest {
   }
 
   /**
+   * Images large enough for the vector backend's pair kernel (at least one vector of column
+   * pairs), with values 0, 1 or 2 per channel so that most windows tie; windows 2 and 3 rows
+   * high, apart and overlapping, on an even width, and an odd width the kernel leaves to the
+   * scalar loops.
+   */
+  @ParameterizedTest
+  @EnumSource(CodegenPolicy.Backend.class)
+  void pairKernelRoutesDeltasLikeTheInterpreter(CodegenPolicy.Backend backend) {
+    for (int size : new int[] {14, 9}) {
+      Random rnd = new Random(size);
+      double[] xs = new double[2 * 2 * size * size];
+      for (int i = 0; i < xs.length; i++) {
+        xs[i] = rnd.nextInt(3);
+      }
+      check(backend, size, "maxpool 2x2", xs);
+      check(backend, size, "maxpool 3x2 (stride = 2)", xs);
+    }
+  }
+
+  /**
    * Generated gradients of two examples {@code xs} against the interpreter's, with the mixing
    * weights 1 and 1, in both precisions.
    */
