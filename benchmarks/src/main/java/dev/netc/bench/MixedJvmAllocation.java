@@ -37,7 +37,8 @@ public final class MixedJvmAllocation {
           .redirectErrorStream(true)
           .start();
       try (var out = p.inputReader()) {
-        out.lines().filter(l -> !l.startsWith("WARNING")).forEach(l -> System.out.println("  " + l));
+        out.lines().filter(l -> !l.startsWith("WARNING"))
+            .forEach(l -> System.out.println("  " + l));
       }
       p.waitFor();
     }

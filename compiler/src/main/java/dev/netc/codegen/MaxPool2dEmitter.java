@@ -90,7 +90,8 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
       c.add(remember ? kernel.get().indexed() : kernel.get().valuesOnly());
       c.addStatement("return");
       c.endControlFlow();
-      how += "; vector passes over column pairs, then rows, where the input has a vector of pairs";
+      how += "; vector passes over column pairs, then rows, where the input has a vector of"
+          + " pairs";
     }
     scalarMaxima(c, remember);
     return method(name, forwardDoc(how + "."), c.build());
