@@ -107,8 +107,9 @@ final class VectorTiles {
   }
 
   /**
-   * The ∂W tile of {@code rows} rows × {@code vecs} vectors: sums over the m examples in
-   * registers, then adds to {@code gw} once. Returns its method's name.
+   * The ∂W tile of {@code rows} rows × {@code vecs} vectors: loads its block of {@code gw},
+   * adds the m examples' products to it in registers, and stores it once. Returns its method's
+   * name.
    */
   String gradient(int rows, int vecs) {
     return tile("gradientTile" + rows + "x" + vecs, name -> {
