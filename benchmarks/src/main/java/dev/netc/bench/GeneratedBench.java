@@ -130,6 +130,14 @@ public class GeneratedBench {
       b1 = BenchData.mlp(1);
       b32 = BenchData.mlp(32);
     }
+
+    /** {@code state} set up for {@code backend} outside JMH (tests, harnesses), reset. */
+    static <S extends Cnn> S ready(S state, String backend) {
+      state.backend = backend;
+      state.setUp();
+      state.reset();
+      return state;
+    }
   }
 
   /** Issue 14's LeNet-5 (examples/lenet5.net). */

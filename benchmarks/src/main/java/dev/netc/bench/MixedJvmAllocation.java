@@ -46,10 +46,10 @@ public final class MixedJvmAllocation {
 
   private static void sequence() {
     GeneratedBench bench = new GeneratedBench();
-    GeneratedBench.LeNet5State lenet = ready(new GeneratedBench.LeNet5State());
+    var lenet = GeneratedBench.Cnn.ready(new GeneratedBench.LeNet5State(), "vector");
     report("lenet5TrainB32", () -> bench.lenet5TrainB32(lenet), 5);
     report("lenet5PredictB1", () -> bench.lenet5PredictB1(lenet), 20);
-    GeneratedBench.SmallCnnState small = ready(new GeneratedBench.SmallCnnState());
+    var small = GeneratedBench.Cnn.ready(new GeneratedBench.SmallCnnState(), "vector");
     report("smallCnnTrainB32", () -> bench.smallCnnTrainB32(small), 1);
     report("smallCnnPredictB1", () -> bench.smallCnnPredictB1(small), 20);
     GeneratedBench.MlpState mlp = new GeneratedBench.MlpState();
@@ -61,12 +61,6 @@ public final class MixedJvmAllocation {
     report("mlpPredictB1", () -> bench.mlpPredictB1(mlp), 100);
   }
 
-  private static <S extends GeneratedBench.Cnn> S ready(S state) {
-    state.backend = "vector";
-    state.setUp();
-    state.reset();
-    return state;
-  }
 
   /** Runs {@code op} in rounds of {@code calls} until a round allocates nothing; prints which. */
   private static void report(String name, Runnable op, int calls) {

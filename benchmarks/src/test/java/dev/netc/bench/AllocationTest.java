@@ -78,10 +78,10 @@ class AllocationTest {
   void generatedCnnBenchmarksAllocateNothing(String backend) {
     // Fewer calls per round: a batch-32 step of the per-example conv kernels takes milliseconds.
     GeneratedBench bench = new GeneratedBench();
-    var lenet = BenchmarksTest.ready(new GeneratedBench.LeNet5State(), backend);
+    var lenet = GeneratedBench.Cnn.ready(new GeneratedBench.LeNet5State(), backend);
     assertAllocatesNothing("lenet5TrainB32", () -> bench.lenet5TrainB32(lenet), 5);
     assertAllocatesNothing("lenet5PredictB1", () -> bench.lenet5PredictB1(lenet), 20);
-    var small = BenchmarksTest.ready(new GeneratedBench.SmallCnnState(), backend);
+    var small = GeneratedBench.Cnn.ready(new GeneratedBench.SmallCnnState(), backend);
     assertAllocatesNothing("smallCnnTrainB32", () -> bench.smallCnnTrainB32(small), 1);
     assertAllocatesNothing("smallCnnPredictB1", () -> bench.smallCnnPredictB1(small), 20);
   }

@@ -53,22 +53,14 @@ class BenchmarksTest {
   @ValueSource(strings = {"scalar", "vector"})
   void generatedCnnBenchmarksRunAndTrain(String backend) {
     GeneratedBench bench = new GeneratedBench();
-    GeneratedBench.LeNet5State lenet = ready(new GeneratedBench.LeNet5State(), backend);
+    var lenet = GeneratedBench.Cnn.ready(new GeneratedBench.LeNet5State(), backend);
     assertRuns("lenet5PredictB1", () -> bench.lenet5PredictB1(lenet));
     assertRuns("lenet5TrainB32", () -> bench.lenet5TrainB32(lenet));
     assertTrained(lenet);
-    GeneratedBench.SmallCnnState small = ready(new GeneratedBench.SmallCnnState(), backend);
+    var small = GeneratedBench.Cnn.ready(new GeneratedBench.SmallCnnState(), backend);
     assertRuns("smallCnnPredictB1", () -> bench.smallCnnPredictB1(small));
     assertRuns("smallCnnTrainB32", () -> bench.smallCnnTrainB32(small));
     assertTrained(small);
-  }
-
-  /** {@code s} set up for {@code backend} and reset, as JMH prepares it. */
-  static <S extends GeneratedBench.Cnn> S ready(S s, String backend) {
-    s.backend = backend;
-    s.setUp();
-    s.reset();
-    return s;
   }
 
   /** Training changed the parameters and {@code reset} restores them. */
@@ -175,9 +167,9 @@ class BenchmarksTest {
     mlp.backend = backend;
     mlp.setUp();
     assertPredictsAsInterpreter(mlp, BenchNetworks.mlp(), mlp.b1);
-    GeneratedBench.LeNet5State lenet = ready(new GeneratedBench.LeNet5State(), backend);
+    var lenet = GeneratedBench.Cnn.ready(new GeneratedBench.LeNet5State(), backend);
     assertPredictsAsInterpreter(lenet, BenchNetworks.lenet5(), lenet.b1);
-    GeneratedBench.SmallCnnState small = ready(new GeneratedBench.SmallCnnState(), backend);
+    var small = GeneratedBench.Cnn.ready(new GeneratedBench.SmallCnnState(), backend);
     assertPredictsAsInterpreter(small, BenchNetworks.smallCnn(), small.b1);
   }
 

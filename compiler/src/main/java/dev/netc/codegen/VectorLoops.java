@@ -20,7 +20,8 @@ import javax.lang.model.element.Modifier;
  * and a scalar tail).
  */
 final class VectorLoops {
-  private static final String VECTOR_PACKAGE = "jdk.incubator.vector";
+  /** The Vector API's package, for every vector type the generated code names. */
+  static final String VECTOR_PACKAGE = "jdk.incubator.vector";
   /**
    * The class constant that picks wide or narrow register tiles at class initialization ({@link
    * CodegenPolicy.RegisterTiles#AUTO}).

@@ -1,5 +1,7 @@
 package dev.netc.codegen;
 
+import static dev.netc.codegen.VectorLoops.VECTOR_PACKAGE;
+
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
@@ -64,7 +66,6 @@ import javax.lang.model.element.Modifier;
  * took 11.3 µs.
  */
 final class VectorPools {
-  private static final String VECTOR_PACKAGE = "jdk.incubator.vector";
   private static final ClassName FLOAT_VECTOR = ClassName.get(VECTOR_PACKAGE, "FloatVector");
   private static final ClassName OPERATORS = ClassName.get(VECTOR_PACKAGE, "VectorOperators");
   private static final TypeName FLOAT_MASK = ParameterizedTypeName.get(
