@@ -83,6 +83,23 @@ class GeneratedSourceTest {
     assertEquals(List.of(), problems);
   }
 
+  /**
+   * The vector backend's input delta of a stride-1 convolution is the flipped-kernel convolution
+   * of the zero-bordered δ (no dcol, no col2im); a strided one keeps im2col's transpose. The
+   * property tests check both against the interpreter; this pins which one each layer gets.
+   */
+  @Test
+  void strideOneConvolutionsPropagateThroughTheFlippedKernels() {
+    String valid = JavaGenerator.generate(SampleNetworks.validCnn(), "gen.flip",
+        CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)).toString();
+    assertTrue(valid.contains("conv2DeltaBorder"), "stride 1: the bordered delta");
+    assertFalse(valid.contains("conv2Dcol"), "stride 1: no dcol");
+    String strided = JavaGenerator.generate(SampleNetworks.cnn(), "gen.flip",
+        CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)).toString();
+    assertTrue(strided.contains("conv2Dcol"), "stride 2: dcol and col2im");
+    assertFalse(strided.contains("conv2DeltaBorder"), "stride 2: no bordered delta");
+  }
+
   @Test
   void theCheckFindsAnUncalledPrivateMethodAndAMissingOverride() {
     String source = "class A implements Runnable {\n"
