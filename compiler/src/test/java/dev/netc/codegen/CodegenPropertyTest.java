@@ -20,6 +20,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -181,6 +182,55 @@ class CodegenPropertyTest {
     src.append("  dense 3 softmax\n  loss cross_entropy\n  optimizer sgd(lr = 0.01, momentum"
         + " = 0.9)\n  precision ").append(rnd.nextBoolean() ? "float" : "double").append("\n}\n");
     return dev.netc.Frontend.compile(name + ".net", src.toString()).networks().get(0);
+  }
+
+  /**
+   * The vector backend's convolution forms for wider layers: a second convolution of 8, 16 or 32
+   * channels over 4–8 input channels, so its weight gradient runs transposed (channels a multiple
+   * of 512 bits of values, at least 32 taps) in most float cases and all double ones, and at
+   * stride 1 with padding below the kernel its input delta runs through the flipped kernels.
+   * Both forms are drawn (checked on the generated sources), with both register tiles.
+   */
+  @Test
+  void wideChannelCnnsMatchInterpreter() {
+    Set<String> forms = new TreeSet<>();
+    for (int seed = 0; seed < 24; seed++) {
+      Network net = wideChannelCnn(new Random(BASE + 9_000_000 + seed), "Forms");
+      String source = JavaGenerator.generate(net, "gen.forms",
+          CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)).toString();
+      forms.add(Pattern.compile("conv2GradientT\\b").matcher(source).find()
+          ? "transposed gradient" : "lane gradient");
+      forms.add(source.contains("conv2DeltaBorder") ? "flipped delta" : "col2im delta");
+    }
+    assertEquals(Set.of("transposed gradient", "lane gradient", "flipped delta", "col2im delta"),
+        forms);
+    CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
+    Set<String> seen = new TreeSet<>();
+    seen.addAll(run("cnn, 8-32 channels, vector, wide tiles", CodegenPropertyTest::wideChannelCnn,
+        vector.withRegisterTiles(CodegenPolicy.RegisterTiles.WIDE), seeds(BASE + 9_000_000, 12)));
+    seen.addAll(run("cnn, 8-32 channels, vector, narrow tiles",
+        CodegenPropertyTest::wideChannelCnn,
+        vector.withRegisterTiles(CodegenPolicy.RegisterTiles.NARROW),
+        seeds(BASE + 9_000_012, 12)));
+    seen.addAll(run("cnn, 8-32 channels, vector v256", CodegenPropertyTest::wideChannelCnn,
+        vector.withPlan(KernelPlan.V256), seeds(BASE + 9_000_024, 8)));
+    assertEquals(Set.of(), difference(Set.of("conv2d", "float", "double"), seen));
+  }
+
+  /** conv2d (4–8 channels) and conv2d (8, 16 or 32 channels, 1–3 wide, stride 1–2), dense. */
+  private static Network wideChannelCnn(Random rnd, String name) {
+    int h = 5 + rnd.nextInt(6);
+    int w = 5 + rnd.nextInt(12);
+    int k = 1 + rnd.nextInt(3);
+    int pad = rnd.nextInt(3);
+    int stride = 1 + rnd.nextInt(2);
+    String src = "network " + name + " {\n  input " + (1 + rnd.nextInt(2)) + "x" + h + "x" + w
+        + "\n  conv2d " + (4 + rnd.nextInt(5)) + " 3x3 (padding = same) relu\n"
+        + "  conv2d " + (8 << rnd.nextInt(3)) + " " + k + "x" + k + " (stride = " + stride
+        + ", padding = " + pad + ") " + (rnd.nextBoolean() ? "relu" : "tanh") + "\n"
+        + "  dense 3 softmax\n  loss cross_entropy\n  optimizer sgd(lr = 0.01, momentum = 0.9)\n"
+        + "  precision " + (rnd.nextBoolean() ? "float" : "double") + "\n}\n";
+    return dev.netc.Frontend.compile(name + ".net", src).networks().get(0);
   }
 
   private static List<Long> seeds(long base, int n) {
