@@ -49,6 +49,29 @@ final class Conv2dEmitter extends PerExampleEmitter {
         + ", " + kernels.description() + "."), c.build());
   }
 
+  /**
+   * predict's own forward pass where the kernels have one and the class trains (a class that
+   * does not train runs it as its forward pass).
+   */
+  @Override
+  public MethodSpec predictForward() {
+    if (!kernels.predictsInPlace() || !ctx.trainable()) {
+      return null;
+    }
+    CodeBlock.Builder c = CodeBlock.builder();
+    ctx.declareArray(c, "w", n.weight());
+    ctx.declareArray(c, "b", n.bias());
+    ctx.declareArray(c, "x", ctx.inputOf(layer.index()));
+    ctx.declareArray(c, "z", n.z());
+    ctx.declareArray(c, "a", n.act());
+    kernels.predictForward(c);
+    if (!kernels.activates()) {
+      activate(c, layer.outSize());
+    }
+    return method(n.predict(), forwardDoc(", " + Javadoc.escape(layer.activation().describe())
+        + ", the input read in place (predict)."), c.build());
+  }
+
   @Override
   public MethodSpec gradient() {
     CodeBlock.Builder c = CodeBlock.builder();

@@ -28,6 +28,19 @@ interface ConvKernels {
     return false;
   }
 
+  /**
+   * True if predict runs its own forward pass ({@link #predictForward}) instead of {@link
+   * #forward}, whose buffers training needs.
+   */
+  default boolean predictsInPlace() {
+    return false;
+  }
+
+  /** The forward pass of predict, when {@link #predictsInPlace}: as {@link #forward}. */
+  default void predictForward(CodeBlock.Builder c) {
+    throw new UnsupportedOperationException("no forward pass of predict's own");
+  }
+
   /** Adds the correlation of the input with δ to the weight gradient: locals {@code gw, d, x}. */
   void weightGradient(CodeBlock.Builder c);
 

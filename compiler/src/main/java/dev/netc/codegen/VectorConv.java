@@ -121,6 +121,26 @@ final class VectorConv implements ConvKernels {
   /** Lanes of the widest vector (512 bits) of the precision. */
   private final int maxLanes;
   /**
+   * True if predict reads the input in place ({@link #predictForward}); for a class that does
+   * not train, forward too. Null names below unless so.
+   */
+  private final boolean inPlace;
+  /** The input with a zero border of the padding, {@link #placeWidth} values per row. */
+  private final String border;
+  /** Where tap k = (ci, ki, kj) starts in {@link #border}: ci · plane + ki · row + kj. */
+  private final String borderTaps;
+  /** Values per row of {@link #border} and of the in-place z: W + 2P. */
+  private final int placeWidth;
+  /** Values per channel of {@link #border}: (H + 2P) · {@link #placeWidth}. */
+  private final int placePlane;
+  /** Values per row of the in-place z and activations: OH · W', rounded up to 512 bits. */
+  private final int placeStride;
+  private final String placeZ;
+  private final String placeAct;
+  private final String placeWide;
+  private final String placeNarrow;
+  private final String place1;
+  /**
    * True if the input delta is the convolution of δ, zero-bordered, with the flipped kernels
    * ({@link #flippedDelta}) instead of dcol and col2im: stride 1 and padding below the kernel.
    */
@@ -192,6 +212,24 @@ final class VectorConv implements ConvKernels {
     this.deltaNarrow = propagates && narrow ? names.helper(base + "DeltaTile2") : null;
     this.delta1 = propagates ? names.helper(base + "DeltaVector") : null;
     this.maxLanes = unit;
+    // Measured per layer (docs/performance.md): in place wins where im2col copies short rows
+    // (LeNet-5's conv1 4.9 → 3.4 µs, conv2 6.7 → 4.7) or where its output needs a copy out of
+    // padded rows anyway (the Fashion CNN's conv2, 24.5 → 20.6); it loses where im2col is one
+    // copy per tap into rows that fill whole vectors (the Fashion CNN's conv1, 4.2 → 8.5: the
+    // junk columns and the copy out are all the in-place form adds there).
+    this.inPlace = win.strideHeight() == 1 && win.strideWidth() == 1
+        && win.padHeight() < win.kernelHeight() && win.padWidth() < win.kernelWidth()
+        && (!flat() || stride != positions);
+    this.placeWidth = in.width() + 2 * win.padWidth();
+    this.placePlane = (in.height() + 2 * win.padHeight()) * placeWidth;
+    this.placeStride = (out.height() * placeWidth + unit - 1) / unit * unit;
+    this.border = inPlace ? names.helper(base + "Border") : null;
+    this.borderTaps = inPlace ? names.helper(base + "BorderTaps") : null;
+    this.placeZ = inPlace ? names.helper(base + "PlaceZ") : null;
+    this.placeAct = inPlace && activates ? names.helper(base + "PlaceAct") : null;
+    this.placeWide = inPlace && wide ? names.helper(base + "PlaceTile") : null;
+    this.placeNarrow = inPlace && narrow ? names.helper(base + "PlaceTile2") : null;
+    this.place1 = inPlace ? names.helper(base + "PlaceVector") : null;
     boolean lanes = training && !transposed
         && (long) out.channels() * taps * unit <= MAX_LANE_VALUES;
     this.gradientLanes = lanes ? names.helper(base + "GradientLanes") : null;
@@ -216,6 +254,18 @@ final class VectorConv implements ConvKernels {
 
   private void registerTiles(boolean training, boolean propagates) {
     Helpers h = ctx.helpers();
+    if (placeWide != null) {
+      h.add(placeTile(placeWide, WIDE.convVectors()));
+    }
+    if (placeNarrow != null) {
+      h.add(placeTile(placeNarrow, NARROW.convVectors()));
+    }
+    if (place1 != null) {
+      h.add(placeTile(place1, 1));
+    }
+    if (inPlace && !training) {
+      return;
+    }
     if (forwardWide != null) {
       h.add(forwardTile(forwardWide, WIDE.convVectors()));
     }
@@ -248,13 +298,16 @@ final class VectorConv implements ConvKernels {
   @Override
   public List<FieldSpec> fields() {
     List<FieldSpec> f = new ArrayList<>();
-    f.add(Javadoc.on(ctx.buffer(col, taps * stride), "im2col of " + conv.name()
-        + "'s input for the last forward pass: [tap][position], " + stride + " per row."));
-    if (!zPad.equals(n.z())) {
+    boolean im2col = !inPlace || ctx.trainable();
+    if (im2col) {
+      f.add(Javadoc.on(ctx.buffer(col, taps * stride), "im2col of " + conv.name()
+          + "'s input for the last forward pass: [tap][position], " + stride + " per row."));
+    }
+    if (im2col && !zPad.equals(n.z())) {
       f.add(Javadoc.on(ctx.buffer(zPad, out.channels() * stride), conv.name()
           + "'s z, rows padded to " + stride + " positions."));
     }
-    if (aPad != null && !aPad.equals(n.act())) {
+    if (im2col && aPad != null && !aPad.equals(n.act())) {
       f.add(Javadoc.on(ctx.buffer(aPad, out.channels() * stride), conv.name()
           + "'s activations, rows padded to " + stride + " positions."));
     }
@@ -277,6 +330,32 @@ final class VectorConv implements ConvKernels {
     if (dcol != null) {
       f.add(Javadoc.on(ctx.buffer(dcol, taps * stride), "The input delta's columns of "
           + conv.name() + " before col2im: [tap][position]."));
+    }
+    if (inPlace) {
+      int length = (in.channels() - 1) * placePlane + (win.kernelHeight() - 1) * placeWidth
+          + win.kernelWidth() - 1 + placeStride;
+      f.add(Javadoc.on(ctx.buffer(border, length), conv.name() + "'s input with a zero border"
+          + " of its padding for predict, " + placePlane + " values per channel, " + placeWidth
+          + " per row (the border and the tail stay zero)."));
+      // Computed at class initialization: as a literal, a layer of many input channels would
+      // make <clinit> too large (4 bytes of bytecode and more per entry).
+      int kh = win.kernelHeight();
+      int kw = win.kernelWidth();
+      f.add(FieldSpec.builder(int[].class, borderTaps, Modifier.PRIVATE, Modifier.STATIC,
+              Modifier.FINAL)
+          .addJavadoc("Where tap k = (ci, ki, kj) of $L reads its bordered input at position 0.\n",
+              conv.name())
+          .initializer("$T.range(0, $L).map(k -> k / $L * $L + k / $L % $L * $L + k % $L)"
+              + ".toArray()", java.util.stream.IntStream.class, taps, kh * kw, placePlane, kw,
+              kh, placeWidth, kw)
+          .build());
+      f.add(Javadoc.on(ctx.buffer(placeZ, out.channels() * placeStride), conv.name()
+          + "'s z in predict, " + placeWidth + " values per row of which the first "
+          + out.width() + " are real."));
+      if (placeAct != null) {
+        f.add(Javadoc.on(ctx.buffer(placeAct, out.channels() * placeStride), conv.name()
+            + "'s activations in predict, rows as its z's."));
+      }
     }
     if (flipped) {
       int length = (out.channels() - 1) * borderPlane + inStride
@@ -306,6 +385,10 @@ final class VectorConv implements ConvKernels {
 
   @Override
   public void forward(CodeBlock.Builder c) {
+    if (inPlace && !ctx.trainable()) {
+      predictForward(c);
+      return;
+    }
     ctx.declareArray(c, "col", col);
     if (flat()) {
       flatIm2col(c);
@@ -332,6 +415,57 @@ final class VectorConv implements ConvKernels {
       }
       c.endControlFlow();
     }
+  }
+
+  @Override
+  public boolean predictsInPlace() {
+    return inPlace;
+  }
+
+  /**
+   * The forward pass reading the input in place: copied into a buffer with a zero border of the
+   * padding ({@link #border}), output position q = oy · B + ox (B = W + 2P; the last KW − 1
+   * columns of each row are junk) of tap (ci, ki, kj) reads the bordered input at q plus the
+   * tap's offset ({@link #borderTaps}), so the tiles read whole vectors at constant offsets and
+   * no im2col runs; then each output row is copied out without its junk columns. Training keeps
+   * im2col: its weight gradient reads col, and over the bordered rows it did KW − 1 of every B
+   * multiply-adds more (the Fashion CNN's conv2 gradient 16.2 → 19.0 µs).
+   */
+  @Override
+  public void predictForward(CodeBlock.Builder c) {
+    ctx.declareArray(c, "xb", border);
+    c.beginControlFlow("for (int ci = 0; ci < $L; ci++)", in.channels());
+    c.beginControlFlow("for (int y = 0; y < $L; y++)", in.height());
+    c.addStatement("$T.arraycopy(x, (ci * $L + y) * $L, xb, ci * $L + (y + $L) * $L + $L, $L)",
+        System.class, in.height(), in.width(), placePlane, win.padHeight(), placeWidth,
+        win.padWidth(), in.width());
+    c.endControlFlow();
+    c.endControlFlow();
+    tileLoops(c, out.channels(), rows, placeStride, placeWide, placeNarrow, place1);
+    ctx.declareArray(c, "zp", placeZ);
+    if (placeAct != null) {
+      ctx.declareArray(c, "ap", placeAct);
+    }
+    c.beginControlFlow("for (int o = 0; o < $L; o++)", out.channels());
+    c.beginControlFlow("for (int oy = 0; oy < $L; oy++)", out.height());
+    c.addStatement("$T.arraycopy(zp, o * $L + oy * $L, z, (o * $L + oy) * $L, $L)",
+        System.class, placeStride, placeWidth, out.height(), out.width(), out.width());
+    if (placeAct != null) {
+      c.addStatement("$T.arraycopy(ap, o * $L + oy * $L, a, (o * $L + oy) * $L, $L)",
+          System.class, placeStride, placeWidth, out.height(), out.width(), out.width());
+    }
+    c.endControlFlow();
+    c.endControlFlow();
+  }
+
+  /** In-place forward tile: z rows r .. r + rows - 1, {@code vectors} vectors from q = p. */
+  private MethodSpec placeTile(String name, int vectors) {
+    return axpyTile(name, vectors, rows, taps, n.weight(), r -> "(r + " + r + ") * " + taps
+        + " + i", border, borderTaps + "[i]",
+        r -> CodeBlock.of("$T.broadcast(SPECIES, bias[r + $L])", loops.vectorType(), r), placeZ,
+        r -> "(r + " + r + ") * " + placeStride, placeAct,
+        "Layer " + conv.name() + " forward in place: z" + (activates ? " and activations" : "")
+            + " of " + rows + " channels from r, " + vectors + " vectors of positions from p.");
   }
 
   /**
@@ -666,7 +800,7 @@ final class VectorConv implements ConvKernels {
   /** Forward tile: z rows r .. r + rows - 1, {@code vectors} vectors from position p. */
   private MethodSpec forwardTile(String name, int vectors) {
     return axpyTile(name, vectors, rows, taps, n.weight(), r -> "(r + " + r + ") * " + taps
-        + " + i", col,
+        + " + i", col, "i * " + stride,
         r -> CodeBlock.of("$T.broadcast(SPECIES, bias[r + $L])", loops.vectorType(), r), zPad,
         r -> "(r + " + r + ") * " + stride, aPad,
         "Layer " + conv.name() + " forward: z" + (activates ? " and activations" : "") + " of "
@@ -677,8 +811,8 @@ final class VectorConv implements ConvKernels {
   /** Input-delta tile: dcol rows (taps) r .. r + tapRows - 1, vectors from position p. */
   private MethodSpec deltaTile(String name, int vectors) {
     return axpyTile(name, vectors, tapRows, out.channels(), n.weight(), r -> "i * " + taps
-        + " + r + " + r, deltaPad, r -> CodeBlock.of("$T.zero(SPECIES)", loops.vectorType()),
-        dcol,
+        + " + r + " + r, deltaPad, "i * " + stride,
+        r -> CodeBlock.of("$T.zero(SPECIES)", loops.vectorType()), dcol,
         r -> "(r + " + r + ") * " + stride, null,
         "Layer " + conv.name() + ": dcol of " + tapRows + " taps from r, " + vectors
             + " vectors of positions from p.");
@@ -686,13 +820,14 @@ final class VectorConv implements ConvKernels {
 
   /**
    * {@code tileRows × vectors} accumulators, each {@code init(row)} plus, for i below
-   * {@code terms}, {@code a[aIndex(row)] · src[i][p + vector]}, stored at {@code dst[dstRow(row)
+   * {@code terms}, {@code a[aIndex(row)] · src[srcRow + p + vector]} (srcRow an expression of
+   * i), stored at {@code dst[dstRow(row)
    * + p + vector]} and, unless {@code actDst} is null, their activation at the same index of
    * {@code actDst}; a method {@code name(int r, int p)}.
    */
   private MethodSpec axpyTile(String name, int vectors, int tileRows, int terms, String a,
-      IntFunction<String> aIndex, String src, IntFunction<CodeBlock> init, String dst,
-      IntFunction<String> dstRow, String actDst, String doc) {
+      IntFunction<String> aIndex, String src, String srcRow, IntFunction<CodeBlock> init,
+      String dst, IntFunction<String> dstRow, String actDst, String doc) {
     ClassName v = loops.vectorType();
     CodeBlock.Builder c = CodeBlock.builder();
     ctx.declareArray(c, "a", a);
@@ -707,7 +842,7 @@ final class VectorConv implements ConvKernels {
       }
     }
     c.beginControlFlow("for (int i = 0; i < $L; i++)", terms);
-    c.addStatement("int s = i * $L + p", stride);
+    c.addStatement("int s = $L + p", srcRow);
     for (int u = 0; u < vectors; u++) {
       c.addStatement("$T x$L = $T.fromArray(SPECIES, src, s$L)", v, u, v,
           u == 0 ? "" : " + " + u + " * LANES");
