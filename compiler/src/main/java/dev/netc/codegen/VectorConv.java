@@ -29,7 +29,10 @@ import javax.lang.model.element.Modifier;
  *       vector, over k; for relu and identity the tile also stores the activations (relu as a
  *       compare and blend, exact, NaN to 0), so no separate activation pass runs;
  *   <li>weight gradient {@code ∂W[o][k] += Σ_p δ[o][p] col[k][p]}: tiles of {@code rows} channels
- *       × up to 4 taps of vector dot products over p, reduced once per weight;
+ *       × up to 4 taps of vector dot products over p, their lanes summed once per batch; or,
+ *       where the channels fill 512-bit vectors, transposed ({@link #transposedGradient});
+ *   <li>predict's forward pass of a stride-1 layer, where measured faster, reads the input in
+ *       place from a zero-bordered copy instead of col ({@link #predictForward});
  *   <li>input delta of a stride-1 layer with padding below the kernel: δ set into a buffer with
  *       a zero border, then convolved with the flipped kernels by tiles of input channels ×
  *       vectors of positions, over (o, ki, kj) ({@link #flippedDelta}); of any other layer
