@@ -5,6 +5,7 @@ import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import dev.netc.ir.Conv2d;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A conv2d layer's per-example methods: the backend's {@link ConvKernels} do the convolutions;
@@ -35,18 +36,7 @@ final class Conv2dEmitter extends PerExampleEmitter {
 
   @Override
   public MethodSpec forward() {
-    CodeBlock.Builder c = CodeBlock.builder();
-    ctx.declareArray(c, "w", n.weight());
-    ctx.declareArray(c, "b", n.bias());
-    ctx.declareArray(c, "x", ctx.inputOf(layer.index()));
-    ctx.declareArray(c, "z", n.z());
-    ctx.declareArray(c, "a", n.act());
-    kernels.forward(c);
-    if (!kernels.activates()) {
-      activate(c, layer.outSize());
-    }
-    return method(n.forward(), forwardDoc(", " + Javadoc.escape(layer.activation().describe())
-        + ", " + kernels.description() + "."), c.build());
+    return forwardMethod(n.forward(), kernels::forward, kernels.description());
   }
 
   /**
@@ -58,18 +48,24 @@ final class Conv2dEmitter extends PerExampleEmitter {
     if (!kernels.predictsInPlace() || !ctx.trainable()) {
       return null;
     }
+    return forwardMethod(n.predict(), kernels::predictForward,
+        "the input read in place (predict)");
+  }
+
+  /** A forward method: {@code body} over the locals w, b, x, z, a, then the activation. */
+  private MethodSpec forwardMethod(String name, Consumer<CodeBlock.Builder> body, String how) {
     CodeBlock.Builder c = CodeBlock.builder();
     ctx.declareArray(c, "w", n.weight());
     ctx.declareArray(c, "b", n.bias());
     ctx.declareArray(c, "x", ctx.inputOf(layer.index()));
     ctx.declareArray(c, "z", n.z());
     ctx.declareArray(c, "a", n.act());
-    kernels.predictForward(c);
+    body.accept(c);
     if (!kernels.activates()) {
       activate(c, layer.outSize());
     }
-    return method(n.predict(), forwardDoc(", " + Javadoc.escape(layer.activation().describe())
-        + ", the input read in place (predict)."), c.build());
+    return method(name, forwardDoc(", " + Javadoc.escape(layer.activation().describe())
+        + ", " + how + "."), c.build());
   }
 
   @Override
