@@ -136,7 +136,7 @@ final class VectorConv implements ConvKernels {
   private final int placeWidth;
   /** Values per channel of {@link #border}: (H + 2P) · {@link #placeWidth}. */
   private final int placePlane;
-  /** Values per row of the in-place z and activations: OH · W', rounded up to 512 bits. */
+  /** Values per row of the in-place z and activations: OH · placeWidth, to 512 bits. */
   private final int placeStride;
   private final String placeZ;
   private final String placeAct;
@@ -194,8 +194,7 @@ final class VectorConv implements ConvKernels {
     this.forwardNarrow = narrow ? names.helper(base + "ForwardTile2") : null;
     this.forward1 = names.helper(base + "ForwardVector");
     boolean propagates = training && conv.index() > 0;
-    boolean flippable = win.strideHeight() == 1 && win.strideWidth() == 1
-        && win.padHeight() < win.kernelHeight() && win.padWidth() < win.kernelWidth();
+    boolean flippable = borderable();
     this.deltaPad = training && (!transposed || propagates && !flippable)
         ? names.helper(base + "DeltaPad") : null;
     this.gradientTile = training ? names.helper(base + "GradientTile") : null;
@@ -220,9 +219,7 @@ final class VectorConv implements ConvKernels {
     // padded rows anyway (the Fashion CNN's conv2, 24.5 → 20.6); it loses where im2col is one
     // copy per tap into rows that fill whole vectors (the Fashion CNN's conv1, 4.2 → 8.5: the
     // junk columns and the copy out are all the in-place form adds there).
-    this.inPlace = win.strideHeight() == 1 && win.strideWidth() == 1
-        && win.padHeight() < win.kernelHeight() && win.padWidth() < win.kernelWidth()
-        && (!flat() || stride != positions);
+    this.inPlace = borderable() && (!flat() || stride != positions);
     this.placeWidth = in.width() + 2 * win.padWidth();
     this.placePlane = (in.height() + 2 * win.padHeight()) * placeWidth;
     this.placeStride = (out.height() * placeWidth + unit - 1) / unit * unit;
@@ -549,6 +546,16 @@ final class VectorConv implements ConvKernels {
    */
   private boolean flat() {
     return win.strideWidth() == 1 && win.strideHeight() == 1 && out.width() == in.width();
+  }
+
+  /**
+   * Whether the layer can be computed over a zero-bordered input or δ, every output position
+   * at one constant offset per tap: stride 1 and padding below the kernel on both axes (the
+   * border of the flipped delta is KH − 1 − P rows and KW − 1 − P columns).
+   */
+  private boolean borderable() {
+    return win.strideHeight() == 1 && win.strideWidth() == 1
+        && win.padHeight() < win.kernelHeight() && win.padWidth() < win.kernelWidth();
   }
 
   /**
