@@ -217,6 +217,24 @@ class CodegenPropertyTest {
     assertEquals(Set.of(), difference(Set.of("conv2d", "float", "double"), seen));
   }
 
+  /**
+   * A CNN's dense layer of more than 256 KB of weights, whose one-example back-propagation the
+   * vector backend runs row-grouped (`VectorBatchKernels.deltaRows`): 6 cases, float and double.
+   */
+  @Test
+  void largeDenseLayersAfterConvolutionsMatchInterpreter() {
+    Set<String> seen = run("cnn, dense layer over 256 KB, vector", (rnd, name) -> {
+      int side = 12 + rnd.nextInt(5);
+      String src = "network " + name + " {\n  input 1x" + side + "x" + side
+          + "\n  conv2d 8 3x3 (padding = same) relu\n  dense " + (61 + rnd.nextInt(8))
+          + " relu\n  dense 3 softmax\n  loss cross_entropy\n  optimizer sgd(lr = 0.01,"
+          + " momentum = 0.9)\n  precision " + (rnd.nextBoolean() ? "float" : "double") + "\n}\n";
+      return dev.netc.Frontend.compile(name + ".net", src).networks().get(0);
+    }, CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR),
+        seeds(BASE + 9_100_000, 6));
+    assertEquals(Set.of(), difference(Set.of("conv2d", "dense", "float", "double"), seen));
+  }
+
   /** conv2d (4–8 channels) and conv2d (8, 16 or 32 channels, 1–3 wide, stride 1–2), dense. */
   private static Network wideChannelCnn(Random rnd, String name) {
     int h = 5 + rnd.nextInt(6);
