@@ -19,6 +19,17 @@ import javax.lang.model.element.Modifier;
  * tiles from {@link VectorTiles}.
  */
 final class VectorBatchKernels implements BatchKernels {
+  /** Weight rows per pass of the grouped one-example Δ_prev ({@link #deltaRows}). */
+  private static final int GROUPED_ROWS = 4;
+
+  /**
+   * Weights (bytes) above which the one-example Δ_prev runs row-grouped: 256 KB. Measured on
+   * the Intel Xeon host (`BackendTiming cnn --layers`): the Fashion CNN's 1568 × 128 layer (800
+   * KB) 13.4 → 11.0 µs per example; LeNet-5's 400 × 120 layer (192 KB, read from L2 either
+   * way) 1.64 → 1.72, so it keeps the tiles.
+   */
+  private static final long GROUPED_ROWS_MIN_BYTES = 256 * 1024;
+
   private final EmitContext ctx;
   private final VectorLoops loops;
   private final VectorTiles tiles;
@@ -342,17 +353,6 @@ final class VectorBatchKernels implements BatchKernels {
     c.addStatement("g[j] = t");
     c.endControlFlow();
   }
-
-  /** Weight rows per pass of the grouped one-example Δ_prev ({@link #deltaRows}). */
-  private static final int GROUPED_ROWS = 4;
-
-  /**
-   * Weights (bytes) above which the one-example Δ_prev runs row-grouped: 256 KB. Measured on
-   * the Intel Xeon host (`BackendTiming cnn --layers`): the Fashion CNN's 1568 × 128 layer (800
-   * KB) 13.4 → 11.0 µs per example; LeNet-5's 400 × 120 layer (192 KB, read from L2 either
-   * way) 1.64 → 1.72, so it keeps the tiles.
-   */
-  private static final long GROUPED_ROWS_MIN_BYTES = 256 * 1024;
 
   /**
    * Examples s .. s + rows - 1 of Δ_prev: vector tiles of {@code vecs} vectors, then a scalar tail
