@@ -218,6 +218,25 @@ class CodegenPropertyTest {
   }
 
   /**
+   * CNNs without a loss: their vector classes run the in-place forward pass as forward itself
+   * and have no im2col buffer (`VectorConv.predictForward`); predictions only, 8 cases.
+   */
+  @Test
+  void cnnsWithoutLossPredictLikeTheInterpreter() {
+    Set<String> seen = run("cnn without loss, vector", (rnd, name) -> {
+      String src = "network " + name + " {\n  input " + (1 + rnd.nextInt(3)) + "x"
+          + (6 + rnd.nextInt(8)) + "x" + (6 + rnd.nextInt(12)) + "\n  conv2d "
+          + (2 + rnd.nextInt(15)) + " 3x3 (padding = same) relu\n  conv2d "
+          + (1 + rnd.nextInt(16)) + " " + (1 + rnd.nextInt(3)) + "x" + (1 + rnd.nextInt(3))
+          + " (padding = " + rnd.nextInt(2) + ") tanh\n  dense 3 softmax\n  precision "
+          + (rnd.nextBoolean() ? "float" : "double") + "\n}\n";
+      return dev.netc.Frontend.compile(name + ".net", src).networks().get(0);
+    }, CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR),
+        seeds(BASE + 9_200_000, 8));
+    assertEquals(Set.of(), difference(Set.of("conv2d", "no loss", "float", "double"), seen));
+  }
+
+  /**
    * A CNN's dense layer of more than 256 KB of weights, whose one-example back-propagation the
    * vector backend runs row-grouped (`VectorBatchKernels.deltaRows`): 6 cases, float and double.
    */
