@@ -337,18 +337,11 @@ final class VectorConv implements ConvKernels {
       f.add(Javadoc.on(ctx.buffer(border, length), conv.name() + "'s input with a zero border"
           + " of its padding for predict, " + placePlane + " values per channel, " + placeWidth
           + " per row (the border and the tail stay zero)."));
-      // Computed at class initialization: as a literal, a layer of many input channels would
-      // make <clinit> too large (4 bytes of bytecode and more per entry).
       int kh = win.kernelHeight();
       int kw = win.kernelWidth();
-      f.add(FieldSpec.builder(int[].class, borderTaps, Modifier.PRIVATE, Modifier.STATIC,
-              Modifier.FINAL)
-          .addJavadoc("Where tap k = (ci, ki, kj) of $L reads its bordered input at position 0.\n",
-              conv.name())
-          .initializer("$T.range(0, $L).map(k -> k / $L * $L + k / $L % $L * $L + k % $L)"
-              + ".toArray()", java.util.stream.IntStream.class, taps, kh * kw, placePlane, kw,
-              kh, placeWidth, kw)
-          .build());
+      f.add(offsetTable(borderTaps, "Where tap k = (ci, ki, kj) of " + conv.name() + " reads"
+          + " its bordered input at position 0.", taps, CodeBlock.of("k / $L * $L + k / $L % $L"
+          + " * $L + k % $L", kh * kw, placePlane, kw, kh, placeWidth, kw)));
       f.add(Javadoc.on(ctx.buffer(placeZ, out.channels() * placeStride), conv.name()
           + "'s z in predict, " + placeWidth + " values per row of which the first "
           + out.width() + " are real."));
@@ -363,24 +356,62 @@ final class VectorConv implements ConvKernels {
       f.add(Javadoc.on(ctx.buffer(deltaBorder, length), conv.name() + "'s delta with a zero"
           + " border, " + borderPlane + " values per channel, " + borderWidth + " per row (the"
           + " border and the tail stay zero)."));
-      CodeBlock.Builder offsets = CodeBlock.builder().add("{");
-      for (int ki = 0; ki < win.kernelHeight(); ki++) {
-        for (int kj = 0; kj < win.kernelWidth(); kj++) {
-          offsets.add("$L$L", ki + kj == 0 ? "" : ", ",
-              (win.kernelHeight() - 1 - ki) * borderWidth + win.kernelWidth() - 1 - kj);
-        }
-      }
-      f.add(FieldSpec.builder(int[].class, borderOffsets, Modifier.PRIVATE, Modifier.STATIC,
-              Modifier.FINAL)
-          .addJavadoc("Where term (ki, kj) of $L's flipped kernels reads its bordered delta.\n",
-              conv.name())
-          .initializer(offsets.add("}").build())
-          .build());
+      int kh = win.kernelHeight();
+      int kw = win.kernelWidth();
+      f.add(offsetTable(borderOffsets, "Where term k = (ki, kj) of " + conv.name() + "'s"
+          + " flipped kernels reads its bordered delta.", kh * kw, CodeBlock.of("($L - k / $L)"
+          + " * $L + $L - k % $L", kh - 1, kw, borderWidth, kw - 1, kw)));
       f.add(Javadoc.on(ctx.buffer(deltaIn, in.channels() * inStride), "The input delta of "
           + conv.name() + " before σ', " + borderWidth + " values per row of which the first "
           + in.width() + " are real."));
     }
     return f;
+  }
+
+  /**
+   * A static table {@code name} of {@code count} offsets, entry k the int expression {@code
+   * offset} of k, computed at class initialization: as a literal, a layer of many input channels
+   * would make {@code <clinit>} too large (4 bytes of bytecode and more per entry).
+   */
+  private static FieldSpec offsetTable(String name, String doc, int count, CodeBlock offset) {
+    return FieldSpec.builder(int[].class, name, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        .addJavadoc("$L\n", Javadoc.escape(doc))
+        .initializer("$T.range(0, $L).map(k -> $L).toArray()", java.util.stream.IntStream.class,
+            count, offset)
+        .build();
+  }
+
+  /**
+   * Copies {@code channels} planes of {@code height} rows of {@code width} values from the
+   * compact array {@code src} into the bordered array {@code dst} ({@code plane} values per
+   * channel, {@code rowWidth} per row), leaving {@code top} rows and {@code left} columns of
+   * border before each plane's and row's values.
+   */
+  private static void intoBorder(CodeBlock.Builder c, String src, String dst, int channels,
+      int height, int width, int plane, int rowWidth, int top, int left) {
+    c.beginControlFlow("for (int ch = 0; ch < $L; ch++)", channels);
+    c.beginControlFlow("for (int y = 0; y < $L; y++)", height);
+    c.addStatement("$T.arraycopy($L, (ch * $L + y) * $L, $L, ch * $L + (y + $L) * $L + $L, $L)",
+        System.class, src, height, width, dst, plane, top, rowWidth, left, width);
+    c.endControlFlow();
+    c.endControlFlow();
+  }
+
+  /**
+   * Copies {@code channels} planes of {@code height} rows of {@code width} values out of each
+   * bordered array of {@code from} ({@code stride} values per channel, {@code rowWidth} per row,
+   * the rest junk) into the compact array at the same position of {@code to}.
+   */
+  private static void outOfBorder(CodeBlock.Builder c, List<String> from, List<String> to,
+      int channels, int height, int width, int stride, int rowWidth) {
+    c.beginControlFlow("for (int ch = 0; ch < $L; ch++)", channels);
+    c.beginControlFlow("for (int y = 0; y < $L; y++)", height);
+    for (int i = 0; i < from.size(); i++) {
+      c.addStatement("$T.arraycopy($L, ch * $L + y * $L, $L, (ch * $L + y) * $L, $L)",
+          System.class, from.get(i), stride, rowWidth, to.get(i), height, width, width);
+    }
+    c.endControlFlow();
+    c.endControlFlow();
   }
 
   @Override
@@ -434,28 +465,16 @@ final class VectorConv implements ConvKernels {
   @Override
   public void predictForward(CodeBlock.Builder c) {
     ctx.declareArray(c, "xb", border);
-    c.beginControlFlow("for (int ci = 0; ci < $L; ci++)", in.channels());
-    c.beginControlFlow("for (int y = 0; y < $L; y++)", in.height());
-    c.addStatement("$T.arraycopy(x, (ci * $L + y) * $L, xb, ci * $L + (y + $L) * $L + $L, $L)",
-        System.class, in.height(), in.width(), placePlane, win.padHeight(), placeWidth,
-        win.padWidth(), in.width());
-    c.endControlFlow();
-    c.endControlFlow();
+    intoBorder(c, "x", "xb", in.channels(), in.height(), in.width(), placePlane, placeWidth,
+        win.padHeight(), win.padWidth());
     tileLoops(c, out.channels(), rows, placeStride, placeWide, placeNarrow, place1);
     ctx.declareArray(c, "zp", placeZ);
     if (placeAct != null) {
       ctx.declareArray(c, "ap", placeAct);
     }
-    c.beginControlFlow("for (int o = 0; o < $L; o++)", out.channels());
-    c.beginControlFlow("for (int oy = 0; oy < $L; oy++)", out.height());
-    c.addStatement("$T.arraycopy(zp, o * $L + oy * $L, z, (o * $L + oy) * $L, $L)",
-        System.class, placeStride, placeWidth, out.height(), out.width(), out.width());
-    if (placeAct != null) {
-      c.addStatement("$T.arraycopy(ap, o * $L + oy * $L, a, (o * $L + oy) * $L, $L)",
-          System.class, placeStride, placeWidth, out.height(), out.width(), out.width());
-    }
-    c.endControlFlow();
-    c.endControlFlow();
+    outOfBorder(c, placeAct != null ? List.of("zp", "ap") : List.of("zp"),
+        placeAct != null ? List.of("z", "a") : List.of("z"), out.channels(), out.height(),
+        out.width(), placeStride, placeWidth);
   }
 
   /** In-place forward tile: z rows r .. r + rows - 1, {@code vectors} vectors from q = p. */
@@ -605,20 +624,12 @@ final class VectorConv implements ConvKernels {
     int bh = win.kernelHeight() - 1 - win.padHeight();
     int bw = win.kernelWidth() - 1 - win.padWidth();
     ctx.declareArray(c, "db", deltaBorder);
-    c.beginControlFlow("for (int o = 0; o < $L; o++)", out.channels());
-    c.beginControlFlow("for (int oy = 0; oy < $L; oy++)", out.height());
-    c.addStatement("$T.arraycopy(d, (o * $L + oy) * $L, db, o * $L + (oy + $L) * $L + $L, $L)",
-        System.class, out.height(), out.width(), borderPlane, bh, borderWidth, bw, out.width());
-    c.endControlFlow();
-    c.endControlFlow();
+    intoBorder(c, "d", "db", out.channels(), out.height(), out.width(), borderPlane, borderWidth,
+        bh, bw);
     tileLoops(c, in.channels(), channelRows, inStride, deltaWide, deltaNarrow, delta1);
     ctx.declareArray(c, "di", deltaIn);
-    c.beginControlFlow("for (int ci = 0; ci < $L; ci++)", in.channels());
-    c.beginControlFlow("for (int y = 0; y < $L; y++)", in.height());
-    c.addStatement("$T.arraycopy(di, ci * $L + y * $L, g, (ci * $L + y) * $L, $L)", System.class,
-        inStride, borderWidth, in.height(), in.width(), in.width());
-    c.endControlFlow();
-    c.endControlFlow();
+    outOfBorder(c, List.of("di"), List.of("g"), in.channels(), in.height(), in.width(), inStride,
+        borderWidth);
   }
 
   /**
@@ -745,14 +756,9 @@ final class VectorConv implements ConvKernels {
             u == 0 ? "" : " + " + u + " * LANES");
       }
     }
-    MethodSpec.Builder m = MethodSpec.methodBuilder(name)
-        .addJavadoc("Layer $L: adds the transposed weight gradient of $L taps from k and $L"
-            + " vectors of channels from ob.\n", Javadoc.escape(conv.name()), gradientTaps,
-            vectors)
-        .addModifiers(Modifier.PRIVATE)
-        .addParameter(int.class, "k")
-        .addParameter(int.class, "ob");
-    return m.addCode(c.build()).build();
+    return tileMethod(name, "Layer " + conv.name() + ": adds the transposed weight gradient of "
+        + gradientTaps + " taps from k and " + vectors + " vectors of channels from ob.",
+        c.build(), "k", "ob");
   }
 
   @Override
