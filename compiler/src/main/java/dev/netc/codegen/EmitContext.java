@@ -8,8 +8,11 @@ import dev.netc.ir.Activation;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
+import dev.netc.ir.Shape;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import javax.lang.model.element.Modifier;
 
@@ -21,15 +24,40 @@ import javax.lang.model.element.Modifier;
  * @param names every identifier of the class
  * @param helpers where methods that grow with depth are split
  * @param allocations statements that allocate the buffers, when {@link #deep()}
+ * @param predictInputs the layers whose forward pass of predict reads another array than the
+ *     previous layer's activations ({@link #predictInputOf}), by index
  */
 record EmitContext(Network network, CodegenPolicy policy, Names names, Helpers helpers,
-    List<CodeBlock> allocations) {
+    List<CodeBlock> allocations, Map<Integer, PredictInput> predictInputs) {
 
   static EmitContext of(Network network, CodegenPolicy policy) {
     boolean adam = network.optimizer() instanceof Optimizer.Adam;
     Names names = new Names(network, adam ? "ExpAvg" : "Momentum", adam ? "ExpAvgSq" : "Unused");
     return new EmitContext(network, policy, names,
-        new Helpers(names, policy.layersPerMethod()), new ArrayList<>());
+        new Helpers(names, policy.layersPerMethod()), new ArrayList<>(), new HashMap<>());
+  }
+
+  /**
+   * What a layer's forward pass of predict reads instead of the previous layer's activations:
+   * {@code array}, laid out as {@code shape} with {@code plane} values per channel, whose rows may
+   * be wider than the previous layer's output (the columns past it are junk), and its channels
+   * further apart than their rows (junk again). A convolution whose predict reads its input in
+   * place hands its bordered rows to a max pool this way, which saves copying them out.
+   */
+  record PredictInput(String array, Shape.Image shape, int plane) {}
+
+  /**
+   * Declares that layer {@code index}'s forward pass of predict (and its forward pass, in a class
+   * that does not train) reads {@code input}; the previous layer's emitter calls this while it is
+   * built, before layer {@code index}'s.
+   */
+  void handPredictInput(int index, PredictInput input) {
+    predictInputs.put(index, input);
+  }
+
+  /** What layer {@code index}'s forward pass of predict reads, if not its input's activations. */
+  Optional<PredictInput> predictInputOf(int index) {
+    return Optional.ofNullable(predictInputs.get(index));
   }
 
   /**

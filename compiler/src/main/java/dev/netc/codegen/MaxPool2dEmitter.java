@@ -78,7 +78,12 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
    */
   private MethodSpec maxima(String name, boolean remember) {
     CodeBlock.Builder c = CodeBlock.builder();
-    ctx.declareArray(c, "x", ctx.inputOf(layer.index()));
+    // Without indices this is predict's pass (or the forward pass of a class that does not
+    // train), which reads what the previous layer hands it, if anything: its bordered rows.
+    Optional<EmitContext.PredictInput> handed = remember ? Optional.empty()
+        : ctx.predictInputOf(layer.index());
+    ctx.declareArray(c, "x", handed.map(EmitContext.PredictInput::array)
+        .orElse(ctx.inputOf(layer.index())));
     ctx.declareArray(c, "a", n.act());
     if (remember) {
       c.addStatement("int[] arg = $N", argmax);
@@ -93,12 +98,16 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
       how += "; vector passes over column pairs, then rows, where the input has a vector of"
           + " pairs";
     }
-    scalarMaxima(c, remember);
+    if (handed.isPresent()) {
+      how += "; the input read in the previous layer's rows of " + handed.get().shape().width();
+    }
+    scalarMaxima(c, remember, handed.map(h -> new PoolLoops(h.shape(), loops.out(),
+        loops.window(), h.plane())).orElse(loops));
     return method(name, forwardDoc(how + "."), c.build());
   }
 
-  /** The scalar loops of {@link #maxima}. */
-  private void scalarMaxima(CodeBlock.Builder c, boolean remember) {
+  /** The scalar loops of {@link #maxima}, over an input laid out as {@code loops} says. */
+  private void scalarMaxima(CodeBlock.Builder c, boolean remember, PoolLoops loops) {
     loops.openOutputs(c);
     if (remember) {
       c.addStatement("int best = first");

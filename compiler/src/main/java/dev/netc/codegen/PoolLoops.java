@@ -10,18 +10,25 @@ import java.util.Optional;
  * {@code q} the output's index and {@code first} the input index of its window's top-left value;
  * within them, over the window in row-major order with {@code at} the input index.
  *
- * @param in the layer's input shape
+ * @param in the layer's input shape, as laid out: rows of {@code in.width()} values
  * @param out the layer's output shape
+ * @param plane values per input channel: {@code in.height() * in.width()} unless the input has
+ *     padding between its channels
  */
-record PoolLoops(Shape.Image in, Shape.Image out, Window window) {
+record PoolLoops(Shape.Image in, Shape.Image out, Window window, int plane) {
+
+  /** Loops over a compact input. */
+  PoolLoops(Shape.Image in, Shape.Image out, Window window) {
+    this(in, out, window, in.height() * in.width());
+  }
 
   /** Opens the loops over the outputs (close with {@link #closeOutputs}). */
   void openOutputs(CodeBlock.Builder c) {
     c.addStatement("int q = 0");
     c.beginControlFlow("for (int ch = 0; ch < $L; ch++)", out.channels());
     c.beginControlFlow("for (int oy = 0; oy < $L; oy++)", out.height());
-    c.addStatement("int row = (ch * $L + oy * $L) * $L", in.height(), window.strideHeight(),
-        in.width());
+    c.addStatement("int row = ch * $L + oy * $L", plane,
+        window.strideHeight() * in.width());
     c.beginControlFlow("for (int ox = 0; ox < $L; ox++, q++)", out.width());
     c.addStatement("int first = row + ox * $L", window.strideWidth());
   }

@@ -9,6 +9,8 @@ import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Conv2d;
+import dev.netc.ir.Layer;
+import dev.netc.ir.MaxPool2d;
 import dev.netc.ir.Precision;
 import dev.netc.ir.Shape;
 import dev.netc.ir.Window;
@@ -136,10 +138,18 @@ final class VectorConv implements ConvKernels {
   private final int placeWidth;
   /** Values per channel of {@link #border}: (H + 2P) · {@link #placeWidth}. */
   private final int placePlane;
-  /** Values per row of the in-place z and activations: OH · placeWidth, to 512 bits. */
+  /** Values per channel of the in-place z or activations: OH · placeWidth, to 512 bits. */
   private final int placeStride;
+  /** predict's z in place, where an activation pass follows the kernels; else null. */
   private final String placeZ;
+  /** predict's activations in place, where the kernels activate (relu, identity); else null. */
   private final String placeAct;
+  /**
+   * True if predict leaves its activations in {@link #placeAct}'s bordered rows for the next
+   * layer, a max pool, to read there ({@link EmitContext#handPredictInput}) instead of copying
+   * them out.
+   */
+  private final boolean handsOn;
   private final String placeWide;
   private final String placeNarrow;
   private final String place1;
@@ -219,17 +229,32 @@ final class VectorConv implements ConvKernels {
     // padded rows anyway (the Fashion CNN's conv2, 24.5 → 20.6); it loses where im2col is one
     // copy per tap into rows that fill whole vectors (the Fashion CNN's conv1, 4.2 → 8.5: the
     // junk columns and the copy out are all the in-place form adds there).
-    this.inPlace = borderable() && (!flat() || stride != positions);
+    //
+    // The copy out took 3.4 of the Fashion CNN conv2's 21 µs per image (Intel Xeon host). A max
+    // pool reads the bordered rows as well as compact ones, as a wider image whose last columns
+    // it never picks; the junk columns must come in pairs so that a 2-wide pool's column pairs
+    // fall where they do in the compact rows. Without the copy out, the in-place form wins for
+    // the Fashion CNN's conv1 too: 4.35 → 2.9 µs, its pool reading 30-wide rows 3.05 → 3.5.
+    List<Layer> layers = ctx.network().layers();
+    int next = conv.index() + 1;
+    boolean pooled = activates && next < layers.size() && layers.get(next) instanceof MaxPool2d
+        && (in.width() + 2 * win.padWidth() - out.width()) % 2 == 0;
+    this.inPlace = borderable() && (!flat() || stride != positions || pooled);
+    this.handsOn = inPlace && pooled;
     this.placeWidth = in.width() + 2 * win.padWidth();
     this.placePlane = (in.height() + 2 * win.padHeight()) * placeWidth;
     this.placeStride = (out.height() * placeWidth + unit - 1) / unit * unit;
     this.border = inPlace ? names.helper(base + "Border") : null;
     this.borderTaps = inPlace ? names.helper(base + "BorderTaps") : null;
-    this.placeZ = inPlace ? names.helper(base + "PlaceZ") : null;
+    this.placeZ = inPlace && !activates ? names.helper(base + "PlaceZ") : null;
     this.placeAct = inPlace && activates ? names.helper(base + "PlaceAct") : null;
     this.placeWide = inPlace && wide ? names.helper(base + "PlaceTile") : null;
     this.placeNarrow = inPlace && narrow ? names.helper(base + "PlaceTile2") : null;
     this.place1 = inPlace ? names.helper(base + "PlaceVector") : null;
+    if (handsOn) {
+      ctx.handPredictInput(next, new EmitContext.PredictInput(placeAct,
+          new Shape.Image(out.channels(), out.height(), placeWidth), placeStride));
+    }
     boolean lanes = training && !transposed
         && (long) out.channels() * taps * unit <= MAX_LANE_VALUES;
     this.gradientLanes = lanes ? names.helper(base + "GradientLanes") : null;
@@ -342,13 +367,11 @@ final class VectorConv implements ConvKernels {
       f.add(offsetTable(borderTaps, "Where tap k = (ci, ki, kj) of " + conv.name() + " reads"
           + " its bordered input at position 0.", taps, CodeBlock.of("k / $L * $L + k / $L % $L"
           + " * $L + k % $L", kh * kw, placePlane, kw, kh, placeWidth, kw)));
-      f.add(Javadoc.on(ctx.buffer(placeZ, out.channels() * placeStride), conv.name()
-          + "'s z in predict, " + placeWidth + " values per row of which the first "
-          + out.width() + " are real."));
-      if (placeAct != null) {
-        f.add(Javadoc.on(ctx.buffer(placeAct, out.channels() * placeStride), conv.name()
-            + "'s activations in predict, rows as its z's."));
-      }
+      // predict needs z only where the activation pass after the kernels reads it.
+      f.add(Javadoc.on(ctx.buffer(placeAct != null ? placeAct : placeZ,
+          out.channels() * placeStride), conv.name() + "'s " + (placeAct != null
+          ? "activations" : "z") + " in predict, " + placeWidth + " values per row of which the"
+          + " first " + out.width() + " are real."));
     }
     if (flipped) {
       int length = (out.channels() - 1) * borderPlane + inStride
@@ -458,7 +481,8 @@ final class VectorConv implements ConvKernels {
    * padding ({@link #border}), output position q = oy · B + ox (B = W + 2P; the last KW − 1
    * columns of each row are junk) of tap (ci, ki, kj) reads the bordered input at q plus the
    * tap's offset ({@link #borderTaps}), so the tiles read whole vectors at constant offsets and
-   * no im2col runs; then each output row is copied out without its junk columns. Training keeps
+   * no im2col runs; then each output row is copied out without its junk columns, unless the next
+   * layer reads them where they are ({@link #handsOn}). Training keeps
    * im2col: its weight gradient reads col, and over the bordered rows it did KW − 1 of every B
    * multiply-adds more (the Fashion CNN's conv2 gradient 16.2 → 19.0 µs).
    */
@@ -468,22 +492,24 @@ final class VectorConv implements ConvKernels {
     intoBorder(c, "x", "xb", in.channels(), in.height(), in.width(), placePlane, placeWidth,
         win.padHeight(), win.padWidth());
     tileLoops(c, out.channels(), rows, placeStride, placeWide, placeNarrow, place1);
-    ctx.declareArray(c, "zp", placeZ);
-    if (placeAct != null) {
-      ctx.declareArray(c, "ap", placeAct);
+    if (handsOn) {
+      return;
     }
-    outOfBorder(c, placeAct != null ? List.of("zp", "ap") : List.of("zp"),
-        placeAct != null ? List.of("z", "a") : List.of("z"), out.channels(), out.height(),
-        out.width(), placeStride, placeWidth);
+    ctx.declareArray(c, "placed", placeAct != null ? placeAct : placeZ);
+    outOfBorder(c, List.of("placed"), List.of(placeAct != null ? "a" : "z"), out.channels(),
+        out.height(), out.width(), placeStride, placeWidth);
   }
 
-  /** In-place forward tile: z rows r .. r + rows - 1, {@code vectors} vectors from q = p. */
+  /**
+   * In-place forward tile: rows r .. r + rows - 1 of the activations, or of z where the
+   * activation is a pass of its own, {@code vectors} vectors from q = p.
+   */
   private MethodSpec placeTile(String name, int vectors) {
     return axpyTile(name, vectors, rows, taps, n.weight(), r -> "(r + " + r + ") * " + taps
         + " + i", border, borderTaps + "[i]",
         r -> CodeBlock.of("$T.broadcast(SPECIES, bias[r + $L])", loops.vectorType(), r), placeZ,
         r -> "(r + " + r + ") * " + placeStride, placeAct,
-        "Layer " + conv.name() + " forward in place: z" + (activates ? " and activations" : "")
+        "Layer " + conv.name() + " forward in place: " + (activates ? "activations" : "z")
             + " of " + rows + " channels from r, " + vectors + " vectors of positions from p.");
   }
 
@@ -777,13 +803,21 @@ final class VectorConv implements ConvKernels {
   /**
    * Calls the wide or the narrow tile (whichever the policy has, or the one {@link
    * VectorLoops#WIDE_TILES} picks) over {@code count} destination rows, {@code step} at a time,
-   * and its vectors of positions, then {@code tile1} for the vectors left.
+   * and its vectors of positions, then the narrow tile where the wide one leaves enough (if the
+   * class has both), then {@code tile1} for the vectors left: a one-vector tile loads a weight
+   * per FMA, so the Fashion CNN's conv2 in place (14 vectors of positions) ran 4 + 4 + 4 + 1 + 1
+   * vectors in 17.0 µs per image and 4 + 4 + 4 + 2 in 16.4 µs (LeNet-5's conv2: 4.25 → 3.63 µs;
+   * the Fashion CNN's conv2 input delta, 13 vectors: 21.2 → 19.3 µs), Intel Xeon host.
    */
   private void tileLoops(CodeBlock.Builder c, int count, int step, int positions, String wide,
       String narrow, String tile1) {
     c.addStatement("int pos = 0");
-    loops.byRegisterTiles(c, t -> tileLoop(c, count, step, positions,
-        t == WIDE ? wide : narrow, t.convVectors()));
+    loops.byRegisterTiles(c, t -> {
+      tileLoop(c, count, step, positions, t == WIDE ? wide : narrow, t.convVectors());
+      if (t == WIDE && narrow != null) {
+        tileLoop(c, count, step, positions, narrow, NARROW.convVectors());
+      }
+    });
     c.beginControlFlow("for (; pos < $L; pos += LANES)", positions);
     c.beginControlFlow("for (int r = 0; r < $L; r += $L)", count, step);
     c.addStatement("$N(r, pos)", tile1);
@@ -837,9 +871,9 @@ final class VectorConv implements ConvKernels {
   /**
    * {@code tileRows × vectors} accumulators, each {@code init(row)} plus, for i below
    * {@code terms}, {@code a[aIndex(row)] · src[srcRow + p + vector]} (srcRow an expression of
-   * i), stored at {@code dst[dstRow(row)
-   * + p + vector]} and, unless {@code actDst} is null, their activation at the same index of
-   * {@code actDst}; a method {@code name(int r, int p)}.
+   * i), stored at {@code dst[dstRow(row) + p + vector]} unless {@code dst} is null and, unless
+   * {@code actDst} is null, their activation at the same index of {@code actDst}; a method
+   * {@code name(int r, int p)}.
    */
   private MethodSpec axpyTile(String name, int vectors, int tileRows, int terms, String a,
       IntFunction<String> aIndex, String src, String srcRow, IntFunction<CodeBlock> init,
@@ -848,7 +882,9 @@ final class VectorConv implements ConvKernels {
     CodeBlock.Builder c = CodeBlock.builder();
     ctx.declareArray(c, "a", a);
     ctx.declareArray(c, "src", src);
-    ctx.declareArray(c, "dst", dst);
+    if (dst != null) {
+      ctx.declareArray(c, "dst", dst);
+    }
     if (init.apply(0).toString().contains("bias")) {
       ctx.declareArray(c, "bias", n.bias());
     }
@@ -880,7 +916,9 @@ final class VectorConv implements ConvKernels {
     for (int r = 0; r < tileRows; r++) {
       for (int u = 0; u < vectors; u++) {
         String at = dstRow.apply(r) + " + p" + (u == 0 ? "" : " + " + u + " * LANES");
-        c.addStatement("acc$L$L.intoArray(dst, $L)", r, u, at);
+        if (dst != null) {
+          c.addStatement("acc$L$L.intoArray(dst, $L)", r, u, at);
+        }
         if (relu) {
           // σ(z) = z > 0 ? z : 0 exactly, NaN included (max would keep a NaN).
           c.addStatement("zero.blend(acc$L$L, acc$L$L.compare($T.GT, $L)).intoArray(act, $L)", r,

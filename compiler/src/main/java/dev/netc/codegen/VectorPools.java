@@ -122,46 +122,62 @@ final class VectorPools {
    * only if {@code trainable}.
    */
   static Backend.PoolKernel kernel(MaxPool2d pool, EmitContext ctx, boolean trainable) {
-    Shape.Image in = pool.inputShape();
-    int count = in.channels() * in.height() * (in.width() / 2);
+    PoolLoops compact = new PoolLoops(pool.inputShape(), pool.outputShape(), pool.window());
+    // The values-only form reads what predict hands it, possibly rows and channels further apart
+    // than the input's (both by an even number of values: the pairs stay aligned).
+    PoolLoops handed = ctx.predictInputOf(pool.index())
+        .map(h -> new PoolLoops(h.shape(), pool.outputShape(), pool.window(), h.plane()))
+        .orElse(compact);
+    int count = pairCount(compact);
+    int valuesCount = pairCount(handed);
     String pairs = ctx.names().helper(pool.name() + "Pairs");
     List<FieldSpec> fields = new ArrayList<>();
-    fields.add(ctx.buffer(pairs, count));
+    fields.add(ctx.buffer(pairs, Math.max(count, valuesCount)));
     CodeBlock indexed = null;
     if (trainable) {
       Scratch indices = new Scratch(ctx.names().helper(pool.name() + "PairIndex"),
           ctx.names().helper(pool.name() + "OutIndex"));
       fields.add(ctx.buffer(indices.pairs(), count));
       fields.add(ctx.buffer(indices.outputs(), pool.outSize()));
-      indexed = loops(pool, ctx, pairs, indices, count);
+      indexed = loops(pool, compact, ctx, pairs, indices);
     }
+    // The guard of the smaller form (valuesCount >= count) serves both.
     return new Backend.PoolKernel(fields, "LANES <= " + count, indexed,
-        loops(pool, ctx, pairs, null, count));
+        loops(pool, handed, ctx, pairs, null));
+  }
+
+  /** Column pairs of the input laid out as {@code layout} says, junk included. */
+  private static int pairCount(PoolLoops layout) {
+    if (layout.plane() % 2 != 0 || layout.in().width() % 2 != 0) {
+      throw new IllegalArgumentException("odd rows or planes: " + layout);
+    }
+    return layout.in().channels() * (layout.plane() / 2);
   }
 
   /** The float index buffers: of each pair's larger value, of each output's maximum. */
   private record Scratch(String pairs, String outputs) {}
 
   /**
-   * Both passes over the locals {@code x} and {@code a} (and {@code arg} if indexed): loops that
+   * Both passes over the locals {@code x}, laid out as {@code layout} says, and {@code a} (and
+   * {@code arg} if indexed): loops that
    * call a helper method per vector block. The blocks are methods of their own, as the
    * convolution tiles are, so that each C2 compilation inlines few Vector API calls: with the
    * blocks inline, LeNet-5's {@code predict} boxed its pools' vectors (215 KB per image) once
    * its training had run (C2's trap budget, see docs/performance.md).
    */
-  private static CodeBlock loops(MaxPool2d pool, EmitContext ctx, String pairs,
-      Scratch indices, int count) {
+  private static CodeBlock loops(MaxPool2d pool, PoolLoops layout, EmitContext ctx, String pairs,
+      Scratch indices) {
+    int pairWidth = layout.in().width() / 2;
+    int count = pairCount(layout);
     boolean remember = indices != null;
     String suffix = remember ? "" : "Values";
     String pairBlock = ctx.names().helper(pool.name() + "PairBlock" + suffix);
     String rowBlocks = ctx.names().helper(pool.name() + "RowBlocks" + suffix);
     ctx.helpers().add(pairBlock(pool, pairBlock, remember));
-    ctx.helpers().add(rowBlocks(pool, rowBlocks, remember));
+    ctx.helpers().add(rowBlocks(pool, pairWidth, rowBlocks, remember));
     String indexArg = remember ? ", hi" : "";
-    Shape.Image in = pool.inputShape();
     Shape.Image out = pool.outputShape();
     Window w = pool.window();
-    int pairWidth = in.width() / 2;
     int outSize = pool.outSize();
     CodeBlock.Builder c = CodeBlock.builder();
     c.addStatement("float[] h = $N", pairs);
@@ -177,7 +193,8 @@ final class VectorPools {
     c.addStatement("int span = ($L + LANES - 1) / LANES * LANES", out.width());
     c.beginControlFlow("for (int ch = 0; ch < $L; ch++)", out.channels());
     c.beginControlFlow("for (int oy = 0; oy < $L; oy++)", out.height());
-    c.addStatement("int top = (ch * $L + oy * $L) * $L", in.height(), w.strideHeight(), pairWidth);
+    c.addStatement("int top = ch * $L + oy * $L", layout.plane() / 2,
+        w.strideHeight() * pairWidth);
     c.addStatement("int q = (ch * $L + oy) * $L", out.height(), out.width());
     int lastRow = (w.kernelHeight() - 1) * pairWidth;
     c.beginControlFlow("if (q + span <= $L && top + $L + span <= $L)", outSize, lastRow, count);
@@ -250,11 +267,12 @@ final class VectorPools {
   }
 
   /**
-   * The helper that merges one output row's window rows of pairs (from {@code top}) into
-   * {@code a} (and {@code arg}) from {@code q}, whole vectors at a time.
+   * The helper that merges one output row's window rows of pairs (from {@code top}, {@code
+   * pairWidth} pairs per row) into {@code a} (and {@code arg}) from {@code q}, whole vectors at a
+   * time.
    */
-  private static MethodSpec rowBlocks(MaxPool2d pool, String name, boolean remember) {
-    int pairWidth = pool.inputShape().width() / 2;
+  private static MethodSpec rowBlocks(MaxPool2d pool, int pairWidth, String name,
+      boolean remember) {
     Window w = pool.window();
     MethodSpec.Builder m = MethodSpec.methodBuilder(name)
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)

@@ -237,6 +237,56 @@ class CodegenPropertyTest {
   }
 
   /**
+   * Stride-1 convolutions followed by a max pool: the vector class's predict leaves the
+   * convolution's activations in its bordered rows and the pool reads them there
+   * (`EmitContext.PredictInput`), through the vector kernel (2-wide windows of stride 2) or the
+   * scalar loops (other windows, double), with and without junk between the channels; trainable
+   * (predict's own forward) and without a loss (the forward itself), 32 cases. Checked on the
+   * generated sources that every form is drawn.
+   */
+  @Test
+  void convolutionsHandTheirRowsToMaxPools() {
+    Draw draw = (rnd, name) -> {
+      int h = 4 + rnd.nextInt(9);
+      int w = 4 + rnd.nextInt(13);
+      int k = 1 + rnd.nextInt(3);
+      int pad = rnd.nextInt(3);
+      String padding = pad == 1 && k == 3 && rnd.nextBoolean() ? "same" : String.valueOf(pad);
+      int oh = h + 2 * pad - k + 1;
+      int ow = w + 2 * pad - k + 1;
+      String pool = rnd.nextInt(3) > 0 ? "2x2"
+          : Math.min(oh, ow) >= 3 && rnd.nextBoolean() ? "3x3 (stride = 2)" : "2x2 (stride = 1)";
+      boolean trains = rnd.nextInt(4) > 0;
+      String src = "network " + name + " {\n  input " + (1 + rnd.nextInt(3)) + "x" + h + "x" + w
+          + "\n  conv2d " + (1 + rnd.nextInt(12)) + " " + k + "x" + k + " (padding = " + padding
+          + ") " + (rnd.nextInt(4) > 0 ? "relu" : "identity") + "\n  maxpool " + pool
+          + "\n  dense 3 softmax\n" + (trains ? "  loss cross_entropy\n  optimizer sgd(lr = "
+          + "0.01, momentum = 0.9)\n" : "") + "  precision "
+          + (rnd.nextInt(4) > 0 ? "float" : "double") + "\n}\n";
+      return dev.netc.Frontend.compile(name + ".net", src).networks().get(0);
+    };
+    CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
+    List<Long> seeds = seeds(BASE + 9_300_000, 32);
+    Set<String> forms = new TreeSet<>();
+    for (long seed : seeds) {
+      Network net = draw.network(new Random(seed), "Handed");
+      String source = JavaGenerator.generate(net, "gen.handed", vector).toString();
+      if (source.contains("x = conv1PlaceAct;")) {
+        forms.add(source.contains("maxpool1PairBlockValues") ? "vector pool" : "scalar pool");
+        dev.netc.ir.Conv2d conv = (dev.netc.ir.Conv2d) net.layers().get(0);
+        int values = conv.outputShape().height()
+            * (conv.inputShape().width() + 2 * conv.window().padWidth());
+        forms.add(values % (net.precision() == Precision.FLOAT ? 16 : 8) == 0
+            ? "channels adjacent" : "junk between channels");
+      }
+    }
+    Set<String> seen = run("cnn, conv then maxpool, vector", draw, vector, seeds);
+    assertEquals(Set.of("vector pool", "scalar pool", "channels adjacent",
+        "junk between channels"), forms);
+    assertEquals(Set.of(), difference(Set.of("conv2d", "maxpool", "float", "double"), seen));
+  }
+
+  /**
    * A CNN's dense layer of more than 256 KB of weights, whose one-example back-propagation the
    * vector backend runs row-grouped (`VectorBatchKernels.deltaRows`): 6 cases, float and double.
    */
