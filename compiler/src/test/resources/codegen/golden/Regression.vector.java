@@ -449,7 +449,7 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * Layer prediction forward: 40 inputs, 1 outputs, identity, vector dot products, 4 rows at a time.
+   * Layer prediction forward: 40 inputs, 1 outputs, identity, vector dot products, one row at a time.
    */
   private void forwardPrediction() {
     double[] w = predictionWeight;
