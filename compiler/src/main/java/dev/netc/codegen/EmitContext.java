@@ -115,6 +115,11 @@ record EmitContext(Network network, CodegenPolicy policy, Names names, Helpers h
     return precision() == Precision.FLOAT ? TypeName.FLOAT : TypeName.DOUBLE;
   }
 
+  /** Bytes of one value of the network's precision. */
+  int scalarBytes() {
+    return precision() == Precision.FLOAT ? Float.BYTES : Double.BYTES;
+  }
+
   /** {@code float[]} or {@code double[]}. */
   ArrayTypeName array() {
     return ArrayTypeName.of(scalar());

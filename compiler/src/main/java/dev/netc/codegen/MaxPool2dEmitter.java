@@ -32,6 +32,8 @@ import javax.lang.model.element.Modifier;
  */
 final class MaxPool2dEmitter extends PerExampleEmitter {
   private final PoolLoops loops;
+  /** The loops of the values-only pass: over what predict hands the layer, if anything. */
+  private final PoolLoops predictLoops;
   /** The backend's kernel of the layer's forward pass, if it has one. */
   private final Optional<Backend.PoolKernel> kernel;
   /** The field of each output's argmax, for the example forward saw last; null if untrainable. */
@@ -43,6 +45,7 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
     super(pool, ctx);
     this.kernel = backend.maxPoolKernel(pool, ctx.trainable());
     this.loops = new PoolLoops(pool.inputShape(), pool.outputShape(), pool.window());
+    this.predictLoops = PoolLoops.inPredict(pool, ctx);
     this.argmax = ctx.trainable() ? ctx.names().helper(pool.name() + "Argmax") : null;
     this.predictForward = ctx.trainable() ? n.predict() : null;
   }
@@ -101,8 +104,7 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
     if (handed.isPresent()) {
       how += "; the input read in the previous layer's rows of " + handed.get().shape().width();
     }
-    scalarMaxima(c, remember, handed.map(h -> new PoolLoops(h.shape(), loops.out(),
-        loops.window(), h.plane())).orElse(loops));
+    scalarMaxima(c, remember, remember ? loops : predictLoops);
     return method(name, forwardDoc(how + "."), c.build());
   }
 

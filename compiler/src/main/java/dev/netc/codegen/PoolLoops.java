@@ -1,6 +1,7 @@
 package dev.netc.codegen;
 
 import com.palantir.javapoet.CodeBlock;
+import dev.netc.ir.MaxPool2d;
 import dev.netc.ir.Shape;
 import dev.netc.ir.Window;
 import java.util.Optional;
@@ -20,6 +21,16 @@ record PoolLoops(Shape.Image in, Shape.Image out, Window window, int plane) {
   /** Loops over a compact input. */
   PoolLoops(Shape.Image in, Shape.Image out, Window window) {
     this(in, out, window, in.height() * in.width());
+  }
+
+  /**
+   * Loops of {@code pool}'s forward pass in predict: over what the previous layer hands it
+   * ({@link EmitContext#predictInputOf}), else over its input.
+   */
+  static PoolLoops inPredict(MaxPool2d pool, EmitContext ctx) {
+    return ctx.predictInputOf(pool.index())
+        .map(h -> new PoolLoops(h.shape(), pool.outputShape(), pool.window(), h.plane()))
+        .orElseGet(() -> new PoolLoops(pool.inputShape(), pool.outputShape(), pool.window()));
   }
 
   /** Opens the loops over the outputs (close with {@link #closeOutputs}). */

@@ -5,7 +5,6 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Layer;
-import dev.netc.ir.Precision;
 import java.util.List;
 import javax.lang.model.element.Modifier;
 
@@ -326,8 +325,7 @@ final class VectorBatchKernels implements BatchKernels {
    */
   void deltaRows(CodeBlock.Builder c, int in, int out) {
     c.addStatement("int bound = SPECIES.loopBound($L)", in);
-    int bytes = ctx.precision() == Precision.FLOAT ? Float.BYTES : Double.BYTES;
-    if ((long) in * out * bytes <= GROUPED_ROWS_MIN_BYTES) {
+    if ((long) in * out * ctx.scalarBytes() <= GROUPED_ROWS_MIN_BYTES) {
       c.addStatement("int s = 0");
       // One row of 4 vectors: 4 accumulators, 4 loaded vectors and a broadcast fit any register
       // file.

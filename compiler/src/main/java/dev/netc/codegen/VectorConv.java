@@ -140,12 +140,13 @@ final class VectorConv implements ConvKernels {
   private final int placePlane;
   /** Values per channel of the in-place z or activations: OH · placeWidth, to 512 bits. */
   private final int placeStride;
-  /** predict's z in place, where an activation pass follows the kernels; else null. */
-  private final String placeZ;
-  /** predict's activations in place, where the kernels activate (relu, identity); else null. */
-  private final String placeAct;
   /**
-   * True if predict leaves its activations in {@link #placeAct}'s bordered rows for the next
+   * predict's output in place: its activations where the kernels activate (relu, identity),
+   * else z, which the activation pass after them reads; null unless {@link #inPlace}.
+   */
+  private final String placed;
+  /**
+   * True if predict leaves its activations in {@link #placed}'s bordered rows for the next
    * layer, a max pool, to read there ({@link EmitContext#handPredictInput}) instead of copying
    * them out.
    */
@@ -246,13 +247,12 @@ final class VectorConv implements ConvKernels {
     this.placeStride = (out.height() * placeWidth + unit - 1) / unit * unit;
     this.border = inPlace ? names.helper(base + "Border") : null;
     this.borderTaps = inPlace ? names.helper(base + "BorderTaps") : null;
-    this.placeZ = inPlace && !activates ? names.helper(base + "PlaceZ") : null;
-    this.placeAct = inPlace && activates ? names.helper(base + "PlaceAct") : null;
+    this.placed = !inPlace ? null : names.helper(base + (activates ? "PlaceAct" : "PlaceZ"));
     this.placeWide = inPlace && wide ? names.helper(base + "PlaceTile") : null;
     this.placeNarrow = inPlace && narrow ? names.helper(base + "PlaceTile2") : null;
     this.place1 = inPlace ? names.helper(base + "PlaceVector") : null;
     if (handsOn) {
-      ctx.handPredictInput(next, new EmitContext.PredictInput(placeAct,
+      ctx.handPredictInput(next, new EmitContext.PredictInput(placed,
           new Shape.Image(out.channels(), out.height(), placeWidth), placeStride));
     }
     boolean lanes = training && !transposed
@@ -368,10 +368,9 @@ final class VectorConv implements ConvKernels {
           + " its bordered input at position 0.", taps, CodeBlock.of("k / $L * $L + k / $L % $L"
           + " * $L + k % $L", kh * kw, placePlane, kw, kh, placeWidth, kw)));
       // predict needs z only where the activation pass after the kernels reads it.
-      f.add(Javadoc.on(ctx.buffer(placeAct != null ? placeAct : placeZ,
-          out.channels() * placeStride), conv.name() + "'s " + (placeAct != null
-          ? "activations" : "z") + " in predict, " + placeWidth + " values per row of which the"
-          + " first " + out.width() + " are real."));
+      f.add(Javadoc.on(ctx.buffer(placed, out.channels() * placeStride), conv.name() + "'s "
+          + (activates ? "activations" : "z") + " in predict, " + placeWidth + " values per row"
+          + " of which the first " + out.width() + " are real."));
     }
     if (flipped) {
       int length = (out.channels() - 1) * borderPlane + inStride
@@ -495,8 +494,8 @@ final class VectorConv implements ConvKernels {
     if (handsOn) {
       return;
     }
-    ctx.declareArray(c, "placed", placeAct != null ? placeAct : placeZ);
-    outOfBorder(c, List.of("placed"), List.of(placeAct != null ? "a" : "z"), out.channels(),
+    ctx.declareArray(c, "placed", placed);
+    outOfBorder(c, List.of("placed"), List.of(activates ? "a" : "z"), out.channels(),
         out.height(), out.width(), placeStride, placeWidth);
   }
 
@@ -507,8 +506,9 @@ final class VectorConv implements ConvKernels {
   private MethodSpec placeTile(String name, int vectors) {
     return axpyTile(name, vectors, rows, taps, n.weight(), r -> "(r + " + r + ") * " + taps
         + " + i", border, borderTaps + "[i]",
-        r -> CodeBlock.of("$T.broadcast(SPECIES, bias[r + $L])", loops.vectorType(), r), placeZ,
-        r -> "(r + " + r + ") * " + placeStride, placeAct,
+        r -> CodeBlock.of("$T.broadcast(SPECIES, bias[r + $L])", loops.vectorType(), r),
+        activates ? null : placed, r -> "(r + " + r + ") * " + placeStride,
+        activates ? placed : null,
         "Layer " + conv.name() + " forward in place: " + (activates ? "activations" : "z")
             + " of " + rows + " channels from r, " + vectors + " vectors of positions from p.");
   }

@@ -125,9 +125,7 @@ final class VectorPools {
     PoolLoops compact = new PoolLoops(pool.inputShape(), pool.outputShape(), pool.window());
     // The values-only form reads what predict hands it, possibly rows and channels further apart
     // than the input's (both by an even number of values: the pairs stay aligned).
-    PoolLoops handed = ctx.predictInputOf(pool.index())
-        .map(h -> new PoolLoops(h.shape(), pool.outputShape(), pool.window(), h.plane()))
-        .orElse(compact);
+    PoolLoops handed = PoolLoops.inPredict(pool, ctx);
     int count = pairCount(compact);
     int valuesCount = pairCount(handed);
     String pairs = ctx.names().helper(pool.name() + "Pairs");
