@@ -98,8 +98,8 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
       c.add(remember ? kernel.get().indexed() : kernel.get().valuesOnly());
       c.addStatement("return");
       c.endControlFlow();
-      how += "; vector passes over column pairs, then rows, where the input has a vector of"
-          + " pairs";
+      how += "; one vector pass over the output rows, each input row's column pairs first,"
+          + " where the input has a vector of values";
     }
     if (handed.isPresent()) {
       how += "; the input read in the previous layer's rows of " + handed.get().shape().width();

@@ -21,20 +21,17 @@ import javax.lang.model.element.Modifier;
 /**
  * The Vector API kernel of a float maxpool layer whose windows are 2 columns wide with column
  * stride 2 on an even input width (2x2 pools, the common case; any window height and row
- * stride). Two passes:
- * <ol>
- *   <li>pairs: the whole input, read as one run of column pairs (rows have an even width, so no
- *       pair straddles two rows), 2·LANES inputs at a time split into even and odd columns by two
- *       shuffles and a blend, the larger of each pair kept, with its index, in scratch buffers of
- *       one value per pair;
- *   <li>rows: each output row merges its window's rows of pairs top to bottom, LANES outputs at a
- *       time.
- * </ol>
- * Taking the later value where it is larger, and again where it is a NaN, is the interpreter's
- * (and PyTorch's) rule applied in row-major window order, so the maximum and its index are
- * exactly the interpreter's, ties and NaNs included. Indices ride along as float values (exact
- * below 2^24, which {@link #applies} requires) so that the same masks blend them; a plain loop,
- * which C2 vectorizes, converts them to the layer's int argmax at the end.
+ * stride). One pass over the output rows: each output row reads its window's input rows, LANES
+ * outputs (2·LANES inputs) at a time, splits each input row into its even and odd columns by two
+ * shuffles and a blend (one shuffle each where a row has at most LANES / 2 outputs: then one
+ * vector holds its inputs), keeps the larger of each column pair, then merges the rows top to
+ * bottom, all in registers.
+ *
+ * <p>Taking the later value where it is larger, and again where it is a NaN, in both steps is
+ * the interpreter's (and PyTorch's) rule applied in row-major window order, so the maximum and
+ * its index are exactly the interpreter's, ties and NaNs included. Indices ride along as float
+ * values (exact below 2^24, which {@link #applies} requires) so that the same masks blend them; a
+ * plain loop, which C2 vectorizes, converts them to the layer's int argmax at the end.
  *
  * <p>Robustness to C2 shaped every choice here, because a vector kernel that boxes is slower than
  * the scalar loops, and can make other classes' kernels box too:
@@ -50,20 +47,21 @@ import javax.lang.model.element.Modifier;
  *       MLP, one JVM), before the tiles lost their binary operations, the MLP's batch-32 step
  *       boxed in 2 of 2 runs with int index vectors and a mask {@code or}, in 2 of 10 with this
  *       form, and in 3 of 10 without these kernels;
- *   <li>each vector block is a small method of its own, as the convolution tiles are: with the
- *       blocks inline, LeNet-5's {@code predict} boxed its pools' vectors (215 KB per image) once
- *       its training had run.
+ *   <li>the vector code is a method of its own, as the convolution tiles are: with the blocks
+ *       inline, LeNet-5's {@code predict} boxed its pools' vectors (215 KB per image) once its
+ *       training had run.
  * </ul>
- * Because a row of outputs is often shorter than a vector (14 outputs, 16 lanes), the row pass
- * stores whole vectors: the lanes past a row's end land on the next row's outputs, which are
- * written after them. Rows whose whole vectors would run past the end of an array are merged by a
- * scalar loop.
+ * Because a row of outputs is often shorter than a vector (14 outputs, 16 lanes), whole vectors
+ * are stored: the lanes past a row's end land on the next row's outputs, which are written after
+ * them. Rows whose whole vectors would run past the end of an array are merged by a scalar loop.
  *
  * <p>Why: the scalar loop's {@code Math.max} chains (with a branch-free index) took 17.8 µs for
- * the Fashion CNN's first pool (16x28x28, with the argmax) on an Intel Xeon host, this kernel
- * 5.6 µs (values only: 11.8 and 3.1 µs). Comparing each value with its right neighbour through
- * a second load at offset 1 instead of shuffles, then packing the even columns in a scalar loop,
- * took 11.3 µs.
+ * the Fashion CNN's first pool (16x28x28, with the argmax) on an Intel Xeon host; two vector
+ * passes, column pairs into a scratch buffer and then rows, 5.6 µs (values only: 11.8 and
+ * 3.1 µs); comparing each value with its right neighbour through a second load at offset 1
+ * instead of shuffles, then packing the even columns in a scalar loop, 11.3 µs. One pass in
+ * registers took predict's two pools from 3.7 to 2.65 µs and from 2.4 to 2.0 µs (the second's
+ * rows of 7 outputs in one vector each).
  */
 final class VectorPools {
   private static final ClassName FLOAT_VECTOR = ClassName.get(VECTOR_PACKAGE, "FloatVector");
@@ -122,109 +120,86 @@ final class VectorPools {
    * only if {@code trainable}.
    */
   static Backend.PoolKernel kernel(MaxPool2d pool, EmitContext ctx, boolean trainable) {
-    PoolLoops compact = new PoolLoops(pool.inputShape(), pool.outputShape(), pool.window());
-    // The values-only form reads what predict hands it, possibly rows and channels further apart
-    // than the input's (both by an even number of values: the pairs stay aligned).
-    PoolLoops handed = PoolLoops.inPredict(pool, ctx);
-    int count = pairCount(compact);
-    int valuesCount = pairCount(handed);
-    String pairs = ctx.names().helper(pool.name() + "Pairs");
     List<FieldSpec> fields = new ArrayList<>();
-    fields.add(ctx.buffer(pairs, Math.max(count, valuesCount)));
     CodeBlock indexed = null;
     if (trainable) {
-      Scratch indices = new Scratch(ctx.names().helper(pool.name() + "PairIndex"),
-          ctx.names().helper(pool.name() + "OutIndex"));
-      fields.add(ctx.buffer(indices.pairs(), count));
-      fields.add(ctx.buffer(indices.outputs(), pool.outSize()));
-      indexed = loops(pool, compact, ctx, pairs, indices);
+      String outIndex = ctx.names().helper(pool.name() + "OutIndex");
+      fields.add(ctx.buffer(outIndex, pool.outSize()));
+      PoolLoops compact = new PoolLoops(pool.inputShape(), pool.outputShape(), pool.window());
+      indexed = rows(pool, compact, ctx, outIndex);
     }
-    // The guard of the smaller form (valuesCount >= count) serves both.
-    return new Backend.PoolKernel(fields, "LANES <= " + count, indexed,
-        loops(pool, handed, ctx, pairs, null));
+    // The values-only form reads what predict hands it, possibly rows and channels further apart
+    // than the input's (both by an even number of values: the pairs stay aligned).
+    return new Backend.PoolKernel(fields, "LANES <= " + pool.inSize(), indexed,
+        rows(pool, PoolLoops.inPredict(pool, ctx), ctx, null));
   }
-
-  /** Column pairs of the input laid out as {@code layout} says, junk included. */
-  private static int pairCount(PoolLoops layout) {
-    if (layout.plane() % 2 != 0 || layout.in().width() % 2 != 0) {
-      throw new IllegalArgumentException("odd rows or planes: " + layout);
-    }
-    return layout.in().channels() * (layout.plane() / 2);
-  }
-
-  /** The float index buffers: of each pair's larger value, of each output's maximum. */
-  private record Scratch(String pairs, String outputs) {}
 
   /**
-   * Both passes over the locals {@code x}, laid out as {@code layout} says, and {@code a} (and
-   * {@code arg} if indexed): loops that
-   * call a helper method per vector block. The blocks are methods of their own, as the
-   * convolution tiles are, so that each C2 compilation inlines few Vector API calls: with the
-   * blocks inline, LeNet-5's {@code predict} boxed its pools' vectors (215 KB per image) once
-   * its training had run (C2's trap budget, see docs/performance.md).
+   * The loops over the local {@code x}, laid out as {@code layout} says, into {@code a}, and
+   * into {@code arg} through the float scratch buffer {@code outIndex} unless it is null (the
+   * values-only form): per channel, one call of the row method for the rows whose vectors stay
+   * inside both arrays, then a scalar loop for the rest (the last few rows of the last
+   * channels).
    */
-  private static CodeBlock loops(MaxPool2d pool, PoolLoops layout, EmitContext ctx, String pairs,
-      Scratch indices) {
-    int pairWidth = layout.in().width() / 2;
-    int count = pairCount(layout);
-    boolean remember = indices != null;
-    String suffix = remember ? "" : "Values";
-    String pairBlock = ctx.names().helper(pool.name() + "PairBlock" + suffix);
-    String rowBlocks = ctx.names().helper(pool.name() + "RowBlocks" + suffix);
-    ctx.helpers().add(pairBlock(pool, pairBlock, remember));
-    ctx.helpers().add(rowBlocks(pool, pairWidth, rowBlocks, remember));
-    String indexArg = remember ? ", hi" : "";
+  private static CodeBlock rows(MaxPool2d pool, PoolLoops layout, EmitContext ctx,
+      String outIndex) {
+    boolean indexed = outIndex != null;
     Shape.Image out = pool.outputShape();
     Window w = pool.window();
-    int outSize = pool.outSize();
+    int width = layout.in().width();
+    String method = ctx.names().helper(pool.name() + (indexed ? "Rows" : "RowValues"));
+    ctx.helpers().add(rowMethod(pool, width, method, indexed));
+    int inLength = layout.in().channels() * layout.plane();
+    int lastRow = (w.kernelHeight() - 1) * width;
+    int rowStep = w.strideHeight() * width;
+    String at = indexed ? ", at" : "";
     CodeBlock.Builder c = CodeBlock.builder();
-    c.addStatement("float[] h = $N", pairs);
-    if (remember) {
-      c.addStatement("float[] hi = $N", indices.pairs());
-      c.addStatement("float[] at = $N", indices.outputs());
+    if (indexed) {
+      c.addStatement("float[] at = $N", outIndex);
     }
-    c.add("// Pairs: the last block ends at the last pair, recomputing a few.\n");
-    c.beginControlFlow("for (int k = 0; k < $L; k += LANES)", count);
-    c.addStatement("$N(x, h$L, Math.min(k, $L - LANES))", pairBlock, indexArg, count);
-    c.endControlFlow();
-    c.add("// Rows: whole vectors, the lanes past a row's end written again by the next row.\n");
     c.addStatement("int span = ($L + LANES - 1) / LANES * LANES", out.width());
     c.beginControlFlow("for (int ch = 0; ch < $L; ch++)", out.channels());
-    c.beginControlFlow("for (int oy = 0; oy < $L; oy++)", out.height());
-    c.addStatement("int top = ch * $L + oy * $L", layout.plane() / 2,
-        w.strideHeight() * pairWidth);
+    c.add("// The rows whose vectors stay inside both arrays: all but the last few.\n");
+    c.addStatement("int rows = $L", out.height());
+    c.beginControlFlow("while (rows > 0 && ((ch * $L + rows) * $L - $L + span > $L"
+        + " || ch * $L + (rows - 1) * $L + $L + 2 * span > $L))", out.height(), out.width(),
+        out.width(), pool.outSize(), layout.plane(), rowStep, lastRow, inLength);
+    c.addStatement("rows--");
+    c.endControlFlow();
+    c.addStatement("$N(x, a$L, ch * $L, ch * $L, rows)", method, at, layout.plane(),
+        out.height() * out.width());
+    c.beginControlFlow("for (int oy = rows; oy < $L; oy++)", out.height());
+    c.addStatement("int top = ch * $L + oy * $L", layout.plane(), rowStep);
     c.addStatement("int q = (ch * $L + oy) * $L", out.height(), out.width());
-    int lastRow = (w.kernelHeight() - 1) * pairWidth;
-    c.beginControlFlow("if (q + span <= $L && top + $L + span <= $L)", outSize, lastRow, count);
-    c.addStatement("$N(h$L, a$L, top, q)", rowBlocks, indexArg, remember ? ", at" : "");
-    c.nextControlFlow("else");
-    c.add("// The last rows: one output at a time.\n");
+    c.add("// The last rows: one output at a time, the window in row-major order.\n");
     c.beginControlFlow("for (int t = 0; t < $L; t++)", out.width());
-    c.addStatement("float max = h[top + t]");
-    if (remember) {
-      c.addStatement("float best = hi[top + t]");
+    c.addStatement("float max = x[top + 2 * t]");
+    if (indexed) {
+      c.addStatement("int best = top + 2 * t");
     }
-    for (int i = 1; i < w.kernelHeight(); i++) {
-      int off = i * pairWidth;
-      c.addStatement("float v$L = h[top + $L + t]", i, off);
-      c.beginControlFlow("if (v$L > max || v$L != v$L)", i, i, i);
-      c.addStatement("max = v$L", i);
-      if (remember) {
-        c.addStatement("best = hi[top + $L + t]", off);
+    for (int i = 0; i < w.kernelHeight(); i++) {
+      for (int j = i == 0 ? 1 : 0; j < 2; j++) {
+        int off = i * width + j;
+        String v = "v" + (2 * i + j);
+        c.addStatement("float $L = x[top + $L + 2 * t]", v, off);
+        c.beginControlFlow("if ($L > max || $L != $L)", v, v, v);
+        c.addStatement("max = $L", v);
+        if (indexed) {
+          c.addStatement("best = top + $L + 2 * t", off);
+        }
+        c.endControlFlow();
       }
-      c.endControlFlow();
     }
     c.addStatement("a[q + t] = max");
-    if (remember) {
+    if (indexed) {
       c.addStatement("at[q + t] = best");
     }
     c.endControlFlow();
     c.endControlFlow();
     c.endControlFlow();
-    c.endControlFlow();
-    if (remember) {
+    if (indexed) {
       c.add("// A plain loop, which C2 vectorizes.\n");
-      c.beginControlFlow("for (int i = 0; i < $L; i++)", outSize);
+      c.beginControlFlow("for (int i = 0; i < $L; i++)", pool.outSize());
       c.addStatement("arg[i] = (int) at[i]");
       c.endControlFlow();
     }
@@ -232,83 +207,101 @@ final class VectorPools {
   }
 
   /**
-   * The helper that fills {@code h[k, k + LANES)} (and {@code hi}) with the larger value of each
-   * column pair of {@code x[2k, 2k + 2·LANES)}: the first if equal, the second if a NaN.
+   * The row method of {@link #rows}: {@code rows} output rows of one channel into {@code a} (and
+   * their input indices into {@code at}, if {@code indexed}) from {@code q}, the first window's
+   * top input row starting at {@code top} of {@code x}. For each input row of a window, the
+   * larger value of each column pair; then the rows merged top to bottom. Both steps take the
+   * later value where it is larger or a NaN: the window in row-major order, the interpreter's
+   * rule.
    */
-  private static MethodSpec pairBlock(MaxPool2d pool, String name, boolean remember) {
+  private static MethodSpec rowMethod(MaxPool2d pool, int width, String name, boolean indexed) {
+    Window w = pool.window();
     MethodSpec.Builder m = MethodSpec.methodBuilder(name)
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addJavadoc("Layer $L: the larger value of each column pair of x from 2k into h from k, "
-            + "for one vector.\n", Javadoc.escape(pool.name()))
+        .addJavadoc("Layer $L: output rows of one channel$L from their windows' input rows, "
+            + "column pairs first, then the rows top to bottom.\n", Javadoc.escape(pool.name()),
+            indexed ? ", with each maximum's input index" : " (values only)")
         .addParameter(float[].class, "x")
-        .addParameter(float[].class, "h");
-    if (remember) {
-      m.addParameter(float[].class, "hi");
+        .addParameter(float[].class, "a");
+    if (indexed) {
+      m.addParameter(float[].class, "at");
     }
-    m.addParameter(int.class, "k");
-    m.addStatement("$T left = $T.fromArray(SPECIES, x, 2 * k)", FLOAT_VECTOR, FLOAT_VECTOR);
-    m.addStatement("$T right = $T.fromArray(SPECIES, x, 2 * k + LANES)", FLOAT_VECTOR,
-        FLOAT_VECTOR);
-    m.addStatement("$T even = left.rearrange(EVENS).blend(right.rearrange(EVENS), UPPER_HALF)",
-        FLOAT_VECTOR);
-    m.addStatement("$T odd = left.rearrange(ODDS).blend(right.rearrange(ODDS), UPPER_HALF)",
-        FLOAT_VECTOR);
-    m.addStatement("$T later = odd.compare($T.GT, even)", FLOAT_MASK, OPERATORS);
-    m.addStatement("$T nan = odd.compare($T.NE, odd)", FLOAT_MASK, OPERATORS);
-    m.addStatement("even.blend(odd, later).blend(odd, nan).intoArray(h, k)");
-    if (remember) {
-      m.addStatement("$T first = EVEN_INDEX.add(2 * k)", FLOAT_VECTOR);
-      m.addStatement("$T second = first.add(1)", FLOAT_VECTOR);
-      m.addStatement("first.blend(second, later).blend(second, nan).intoArray(hi, k)");
+    m.addParameter(int.class, "top")
+        .addParameter(int.class, "q")
+        .addParameter(int.class, "rows");
+    int outWidth = pool.outputShape().width();
+    m.beginControlFlow("for (int r = 0; r < rows; r++, top += $L, q += $L)",
+        w.strideHeight() * width, outWidth);
+    m.addComment("A row of at most LANES / 2 outputs takes one vector of inputs per input row.");
+    m.beginControlFlow("if ($L <= LANES / 2)", outWidth);
+    for (int i = 0; i < w.kernelHeight(); i++) {
+      String from = i == 0 ? "top" : "top + " + i * width;
+      m.addStatement("$T in$L = $T.fromArray(SPECIES, x, $L)", FLOAT_VECTOR, i, FLOAT_VECTOR,
+          from);
+      m.addStatement("$T even$L = in$L.rearrange(EVENS)", FLOAT_VECTOR, i, i);
+      m.addStatement("$T odd$L = in$L.rearrange(ODDS)", FLOAT_VECTOR, i, i);
+      mergePairs(m, i, indexed ? from : null);
     }
+    store(m, "q", indexed);
+    m.nextControlFlow("else");
+    m.beginControlFlow("for (int t = 0; t < $L; t += LANES)", outWidth);
+    for (int i = 0; i < w.kernelHeight(); i++) {
+      String from = i == 0 ? "top + 2 * t" : "top + " + i * width + " + 2 * t";
+      m.addStatement("$T left$L = $T.fromArray(SPECIES, x, $L)", FLOAT_VECTOR, i, FLOAT_VECTOR,
+          from);
+      m.addStatement("$T right$L = $T.fromArray(SPECIES, x, $L + LANES)", FLOAT_VECTOR, i,
+          FLOAT_VECTOR, from);
+      m.addStatement(
+          "$T even$L = left$L.rearrange(EVENS).blend(right$L.rearrange(EVENS), UPPER_HALF)",
+          FLOAT_VECTOR, i, i, i);
+      m.addStatement(
+          "$T odd$L = left$L.rearrange(ODDS).blend(right$L.rearrange(ODDS), UPPER_HALF)",
+          FLOAT_VECTOR, i, i, i);
+      mergePairs(m, i, indexed ? from : null);
+    }
+    store(m, "q + t", indexed);
+    m.endControlFlow();
+    m.endControlFlow();
+    m.endControlFlow();
     return m.build();
   }
 
   /**
-   * The helper that merges one output row's window rows of pairs (from {@code top}, {@code
-   * pairWidth} pairs per row) into {@code a} (and {@code arg}) from {@code q}, whole vectors at a
-   * time.
+   * The statements that take the larger of input row i's {@code even$i} and {@code odd$i} (the
+   * later where it is larger or a NaN) and merge it into {@code max} the same way: the first
+   * input row starts it. With {@code from}, the expression of the row's first input index, the
+   * index of each maximum rides along in {@code best}: lane l's even input is {@code from + 2l}.
    */
-  private static MethodSpec rowBlocks(MaxPool2d pool, int pairWidth, String name,
-      boolean remember) {
-    Window w = pool.window();
-    MethodSpec.Builder m = MethodSpec.methodBuilder(name)
-        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addJavadoc("Layer $L: one output row from its window's rows of pairs, top to bottom.\n",
-            Javadoc.escape(pool.name()))
-        .addParameter(float[].class, "h");
-    if (remember) {
-      m.addParameter(float[].class, "hi");
+  private static void mergePairs(MethodSpec.Builder m, int i, String from) {
+    boolean indexed = from != null;
+    String row = i == 0 ? "max" : "row" + i;
+    m.addStatement("$T later$L = odd$L.compare($T.GT, even$L)", FLOAT_MASK, i, i, OPERATORS, i);
+    m.addStatement("$T nan$L = odd$L.compare($T.NE, odd$L)", FLOAT_MASK, i, i, OPERATORS, i);
+    m.addStatement("$T $L = even$L.blend(odd$L, later$L).blend(odd$L, nan$L)", FLOAT_VECTOR, row,
+        i, i, i, i, i);
+    String rowBest = i == 0 ? "best" : "rowBest" + i;
+    if (indexed) {
+      m.addStatement("$T first$L = EVEN_INDEX.add($L)", FLOAT_VECTOR, i, from);
+      m.addStatement("$T second$L = first$L.add(1)", FLOAT_VECTOR, i, i);
+      m.addStatement("$T $L = first$L.blend(second$L, later$L).blend(second$L, nan$L)",
+          FLOAT_VECTOR, rowBest, i, i, i, i, i);
     }
-    m.addParameter(float[].class, "a");
-    if (remember) {
-      m.addParameter(float[].class, "at");
-    }
-    m.addParameter(int.class, "top").addParameter(int.class, "q");
-    m.beginControlFlow("for (int t = 0; t < $L; t += LANES)", pool.outputShape().width());
-    m.addStatement("$T max = $T.fromArray(SPECIES, h, top + t)", FLOAT_VECTOR, FLOAT_VECTOR);
-    if (remember) {
-      m.addStatement("$T best = $T.fromArray(SPECIES, hi, top + t)", FLOAT_VECTOR, FLOAT_VECTOR);
-    }
-    for (int i = 1; i < w.kernelHeight(); i++) {
-      int off = i * pairWidth;
-      m.addStatement("$T row$L = $T.fromArray(SPECIES, h, top + $L + t)", FLOAT_VECTOR, i,
-          FLOAT_VECTOR, off);
-      m.addStatement("$T lower$L = row$L.compare($T.GT, max)", FLOAT_MASK, i, i, OPERATORS);
-      m.addStatement("$T nan$L = row$L.compare($T.NE, row$L)", FLOAT_MASK, i, i, OPERATORS, i);
-      m.addStatement("max = max.blend(row$L, lower$L).blend(row$L, nan$L)", i, i, i, i);
-      if (remember) {
-        m.addStatement("$T rowBest$L = $T.fromArray(SPECIES, hi, top + $L + t)", FLOAT_VECTOR, i,
-            FLOAT_VECTOR, off);
-        m.addStatement("best = best.blend(rowBest$L, lower$L).blend(rowBest$L, nan$L)", i, i, i,
+    if (i > 0) {
+      m.addStatement("$T lower$L = $L.compare($T.GT, max)", FLOAT_MASK, i, row, OPERATORS);
+      m.addStatement("$T rowNan$L = $L.compare($T.NE, $L)", FLOAT_MASK, i, row, OPERATORS, row);
+      m.addStatement("max = max.blend($L, lower$L).blend($L, rowNan$L)", row, i, row, i);
+      if (indexed) {
+        m.addStatement("best = best.blend($L, lower$L).blend($L, rowNan$L)", rowBest, i, rowBest,
             i);
       }
     }
-    m.addStatement("max.intoArray(a, q + t)");
-    if (remember) {
-      m.addStatement("best.intoArray(at, q + t)");
+  }
+
+  /** Stores {@code max} (and {@code best}, if {@code indexed}) at output {@code q}. */
+  private static void store(MethodSpec.Builder m, String q, boolean indexed) {
+    m.addStatement("max.intoArray(a, $L)", q);
+    if (indexed) {
+      m.addStatement("best.intoArray(at, $L)", q);
     }
-    m.endControlFlow();
-    return m.build();
   }
 }

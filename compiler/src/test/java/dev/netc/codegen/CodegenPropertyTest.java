@@ -1,6 +1,7 @@
 package dev.netc.codegen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.netc.interp.Interpreter;
@@ -9,6 +10,7 @@ import dev.netc.ir.Layer;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
+import dev.netc.ir.Shape;
 import dev.netc.testing.RandomNetworks;
 import dev.netc.testing.RandomNetworks.LossKind;
 import dev.netc.testing.RandomNetworks.OptimizerKind;
@@ -248,14 +250,20 @@ class CodegenPropertyTest {
   void convolutionsHandTheirRowsToMaxPools() {
     Draw draw = (rnd, name) -> {
       int h = 4 + rnd.nextInt(9);
-      int w = 4 + rnd.nextInt(13);
-      int k = 1 + rnd.nextInt(3);
+      // Some rows of more than 8 pooled outputs: the vector pool's rows of several vectors.
+      int wide = rnd.nextInt(4);
+      int w = wide == 0 ? 19 + rnd.nextInt(14) : wide == 1 ? 34 + rnd.nextInt(11)
+          : 4 + rnd.nextInt(13);
+      // The widest rows with 3x3 kernels, which the in-place forward takes with any padding.
+      int k = wide == 1 ? 3 : 1 + rnd.nextInt(3);
       int pad = rnd.nextInt(3);
       String padding = pad == 1 && k == 3 && rnd.nextBoolean() ? "same" : String.valueOf(pad);
       int oh = h + 2 * pad - k + 1;
       int ow = w + 2 * pad - k + 1;
-      String pool = rnd.nextInt(3) > 0 ? "2x2"
-          : Math.min(oh, ow) >= 3 && rnd.nextBoolean() ? "3x3 (stride = 2)" : "2x2 (stride = 1)";
+      int kind = rnd.nextInt(6);
+      String pool = kind < 3 ? "2x2"
+          : kind == 3 ? (oh >= 3 ? "3x2 (stride = 2)" : "1x2")
+          : Math.min(oh, ow) >= 3 && kind == 4 ? "3x3 (stride = 2)" : "2x2 (stride = 1)";
       boolean trains = rnd.nextInt(4) > 0;
       String src = "network " + name + " {\n  input " + (1 + rnd.nextInt(3)) + "x" + h + "x" + w
           + "\n  conv2d " + (1 + rnd.nextInt(12)) + " " + k + "x" + k + " (padding = " + padding
@@ -272,7 +280,13 @@ class CodegenPropertyTest {
       Network net = draw.network(new Random(seed), "Handed");
       String source = JavaGenerator.generate(net, "gen.handed", vector).toString();
       if (source.contains("x = conv1PlaceAct;")) {
-        forms.add(source.contains("maxpool1PairBlockValues") ? "vector pool" : "scalar pool");
+        boolean vectorPool = source.contains("maxpool1RowValues");
+        forms.add(vectorPool ? "vector pool" : "scalar pool");
+        int pooled = net.layers().get(1).outputShape() instanceof Shape.Image img ? img.width() : 0;
+        if (vectorPool) {
+          forms.add(pooled <= 4 ? "rows of one vector" : pooled > 16 ? "rows of several vectors"
+              : pooled > 8 ? "rows of vectors" : "rows");
+        }
         dev.netc.ir.Conv2d conv = (dev.netc.ir.Conv2d) net.layers().get(0);
         int values = conv.outputShape().height()
             * (conv.inputShape().width() + 2 * conv.window().padWidth());
@@ -281,8 +295,9 @@ class CodegenPropertyTest {
       }
     }
     Set<String> seen = run("cnn, conv then maxpool, vector", draw, vector, seeds);
-    assertEquals(Set.of("vector pool", "scalar pool", "channels adjacent",
-        "junk between channels"), forms);
+    assertTrue(forms.containsAll(Set.of("vector pool", "scalar pool", "channels adjacent",
+        "junk between channels", "rows of one vector", "rows of vectors",
+        "rows of several vectors")), forms::toString);
     assertEquals(Set.of(), difference(Set.of("conv2d", "maxpool", "float", "double"), seen));
   }
 
