@@ -60,6 +60,11 @@ final class VectorConv implements ConvKernels {
    * multiply-adds are taps × channels × positions, the transposition channels × positions.
    */
   private static final int MIN_TRANSPOSED_TAPS = 32;
+  /**
+   * The fewest terms per sum for which a wide register tile takes 8 rows of 3 vectors ({@link
+   * #tall}): LeNet-5's conv2 (150 taps) gains, the Fashion CNN's conv1 (9 taps) loses.
+   */
+  private static final int MIN_TALL_TERMS = 32;
   /** The largest per-lane weight-gradient buffer, in values (16 MB of floats). */
   private static final long MAX_LANE_VALUES = 1L << 22;
 
@@ -277,27 +282,65 @@ final class VectorConv implements ConvKernels {
     return 1;
   }
 
+  /**
+   * Destination rows of a wide register tile over {@code count} rows of {@code terms} terms,
+   * whose narrow tiles take {@code rows}: 8 where {@code count} divides by 8 and the sums are
+   * long (with {@link #wideVectors} 3 vectors: 24
+   * accumulators of AVX-512's 32 registers, 8 weight broadcasts and 3 loads per 24 multiply-adds),
+   * else {@code rows} (with 4 vectors). The Fashion CNN's conv2 in place (32 channels, 14 vectors
+   * of positions, 144 taps) alone: 14.75 µs per image in 4 × 4 tiles, 12.7 in 8 × 3 (Intel Xeon
+   * host); in the generated class its training forward 25.7 → 22.2 µs and its input delta
+   * (flipped, 288 terms) 20.3 → 14.2 µs.
+   */
+  private static int wideRows(int count, int rows, int terms) {
+    return tall(count, terms) ? 8 : rows;
+  }
+
+  /**
+   * Vectors of positions of a wide register tile over {@code count} rows of {@code terms} terms:
+   * see {@link #wideRows}.
+   */
+  private static int wideVectors(int count, int terms) {
+    return tall(count, terms) ? 3 : WIDE.convVectors();
+  }
+
+  /**
+   * True if a wide tile over {@code count} rows of {@code terms} terms takes 8 rows: where the
+   * sum is short, 8 × 3 tiles measured slower (the Fashion CNN's conv1 forward, 9 taps: 4.5 →
+   * 5.1 µs).
+   */
+  private static boolean tall(int count, int terms) {
+    return count % 8 == 0 && terms >= MIN_TALL_TERMS;
+  }
+
+  /** Terms of each flipped input-delta sum: every output channel's window. */
+  private int flippedTerms() {
+    return out.channels() * win.kernelHeight() * win.kernelWidth();
+  }
+
   private void registerTiles(boolean training, boolean propagates) {
     Helpers h = ctx.helpers();
     if (placeWide != null) {
-      h.add(placeTile(placeWide, WIDE.convVectors()));
+      h.add(placeTile(placeWide, wideRows(out.channels(), rows, taps),
+          wideVectors(out.channels(), taps)));
     }
     if (placeNarrow != null) {
-      h.add(placeTile(placeNarrow, NARROW.convVectors()));
+      h.add(placeTile(placeNarrow, rows, NARROW.convVectors()));
     }
     if (place1 != null) {
-      h.add(placeTile(place1, 1));
+      h.add(placeTile(place1, rows, 1));
     }
     if (inPlace && !training) {
       return;
     }
     if (forwardWide != null) {
-      h.add(forwardTile(forwardWide, WIDE.convVectors()));
+      h.add(forwardTile(forwardWide, wideRows(out.channels(), rows, taps),
+          wideVectors(out.channels(), taps)));
     }
     if (forwardNarrow != null) {
-      h.add(forwardTile(forwardNarrow, NARROW.convVectors()));
+      h.add(forwardTile(forwardNarrow, rows, NARROW.convVectors()));
     }
-    h.add(forwardTile(forward1, 1));
+    h.add(forwardTile(forward1, rows, 1));
     if (transposed) {
       h.add(transposedGradientTile(gradientTile, 2));
       h.add(transposedGradientTile(gradientRest, 1));
@@ -308,15 +351,18 @@ final class VectorConv implements ConvKernels {
       h.add(gradientTile(gradientRest, 1));
     }
     if (deltaWide != null) {
-      h.add(flipped ? flippedTile(deltaWide, WIDE.convVectors())
-          : deltaTile(deltaWide, WIDE.convVectors()));
+      h.add(flipped
+          ? flippedTile(deltaWide, wideRows(in.channels(), channelRows, flippedTerms()),
+              wideVectors(in.channels(), flippedTerms()))
+          : deltaTile(deltaWide, wideRows(taps, tapRows, out.channels()),
+              wideVectors(taps, out.channels())));
     }
     if (deltaNarrow != null) {
-      h.add(flipped ? flippedTile(deltaNarrow, NARROW.convVectors())
-          : deltaTile(deltaNarrow, NARROW.convVectors()));
+      h.add(flipped ? flippedTile(deltaNarrow, channelRows, NARROW.convVectors())
+          : deltaTile(deltaNarrow, tapRows, NARROW.convVectors()));
     }
     if (propagates) {
-      h.add(flipped ? flippedTile(delta1, 1) : deltaTile(delta1, 1));
+      h.add(flipped ? flippedTile(delta1, channelRows, 1) : deltaTile(delta1, tapRows, 1));
     }
   }
 
@@ -453,7 +499,7 @@ final class VectorConv implements ConvKernels {
     } else {
       taps(c, ConvGeometry.columns(win, "col[kr + ox] = x[xr + ox * $L]"));
     }
-    tileLoops(c, out.channels(), rows, stride, forwardWide, forwardNarrow, forward1);
+    tileLoops(c, out.channels(), rows, taps, stride, forwardWide, forwardNarrow, forward1);
     if (!zPad.equals(n.z())) {
       ctx.declareArray(c, "zp", zPad);
       if (activates) {
@@ -490,7 +536,7 @@ final class VectorConv implements ConvKernels {
     ctx.declareArray(c, "xb", border);
     intoBorder(c, "x", "xb", in.channels(), in.height(), in.width(), placePlane, placeWidth,
         win.padHeight(), win.padWidth());
-    tileLoops(c, out.channels(), rows, placeStride, placeWide, placeNarrow, place1);
+    tileLoops(c, out.channels(), rows, taps, placeStride, placeWide, placeNarrow, place1);
     if (handsOn) {
       return;
     }
@@ -503,14 +549,15 @@ final class VectorConv implements ConvKernels {
    * In-place forward tile: rows r .. r + rows - 1 of the activations, or of z where the
    * activation is a pass of its own, {@code vectors} vectors from q = p.
    */
-  private MethodSpec placeTile(String name, int vectors) {
-    return axpyTile(name, vectors, rows, taps, n.weight(), r -> "(r + " + r + ") * " + taps
+  private MethodSpec placeTile(String name, int tileRows, int vectors) {
+    return axpyTile(name, vectors, tileRows, taps, n.weight(), r -> "(r + " + r + ") * " + taps
         + " + i", border, borderTaps + "[i]",
         r -> CodeBlock.of("$T.broadcast(SPECIES, bias[r + $L])", loops.vectorType(), r),
         activates ? null : placed, r -> "(r + " + r + ") * " + placeStride,
         activates ? placed : null,
         "Layer " + conv.name() + " forward in place: " + (activates ? "activations" : "z")
-            + " of " + rows + " channels from r, " + vectors + " vectors of positions from p.");
+            + " of " + tileRows + " channels from r, " + vectors
+            + " vectors of positions from p.");
   }
 
   /**
@@ -575,7 +622,7 @@ final class VectorConv implements ConvKernels {
       return;
     }
     padDelta(c);
-    tileLoops(c, taps, tapRows, stride, deltaWide, deltaNarrow, delta1);
+    tileLoops(c, taps, tapRows, out.channels(), stride, deltaWide, deltaNarrow, delta1);
     ctx.declareArray(c, "dc", dcol);
     c.addStatement("$T.fill(g, $L)", java.util.Arrays.class, ctx.lit(0));
     if (flat()) {
@@ -652,7 +699,8 @@ final class VectorConv implements ConvKernels {
     ctx.declareArray(c, "db", deltaBorder);
     intoBorder(c, "d", "db", out.channels(), out.height(), out.width(), borderPlane, borderWidth,
         bh, bw);
-    tileLoops(c, in.channels(), channelRows, inStride, deltaWide, deltaNarrow, delta1);
+    tileLoops(c, in.channels(), channelRows, flippedTerms(), inStride, deltaWide, deltaNarrow,
+        delta1);
     ctx.declareArray(c, "di", deltaIn);
     outOfBorder(c, List.of("di"), List.of("g"), in.channels(), in.height(), in.width(), inStride,
         borderWidth);
@@ -660,9 +708,10 @@ final class VectorConv implements ConvKernels {
 
   /**
    * One term of a flipped tile: {@code vectors} vectors of bordered δ from {@code at}, times the
-   * weights of the tile's channels from {@code weight}.
+   * weights of the tile's {@code channelRows} channels from {@code weight}.
    */
-  private void flippedTerm(CodeBlock.Builder c, int vectors, String at, String weight) {
+  private void flippedTerm(CodeBlock.Builder c, int channelRows, int vectors, String at,
+      String weight) {
     ClassName v = loops.vectorType();
     for (int u = 0; u < vectors; u++) {
       c.addStatement("$T x$L = $T.fromArray(SPECIES, src, $L$L)", v, u, v, at,
@@ -682,7 +731,7 @@ final class VectorConv implements ConvKernels {
    * Flipped input-delta tile ({@link #flippedDelta}): input channels r .. r + channelRows − 1,
    * {@code vectors} vectors of positions from p, a sum over (o, ki, kj).
    */
-  private MethodSpec flippedTile(String name, int vectors) {
+  private MethodSpec flippedTile(String name, int channelRows, int vectors) {
     ClassName v = loops.vectorType();
     int kh = win.kernelHeight();
     int kw = win.kernelWidth();
@@ -703,7 +752,7 @@ final class VectorConv implements ConvKernels {
     c.addStatement("int sb = o * $L + p", borderPlane);
     c.addStatement("int tb = (o * $L + r) * $L", in.channels(), kh * kw);
     c.beginControlFlow("for (int kk = 0; kk < $L; kk++)", kh * kw);
-    flippedTerm(c, vectors, "sb + " + borderOffsets + "[kk]", "tb + kk");
+    flippedTerm(c, channelRows, vectors, "sb + " + borderOffsets + "[kk]", "tb + kk");
     c.endControlFlow();
     c.endControlFlow();
     for (int r = 0; r < channelRows; r++) {
@@ -809,11 +858,16 @@ final class VectorConv implements ConvKernels {
    * vectors in 17.0 µs per image and 4 + 4 + 4 + 2 in 16.4 µs (LeNet-5's conv2: 4.25 → 3.63 µs;
    * the Fashion CNN's conv2 input delta, 13 vectors: 21.2 → 19.3 µs), Intel Xeon host.
    */
-  private void tileLoops(CodeBlock.Builder c, int count, int step, int positions, String wide,
-      String narrow, String tile1) {
+  private void tileLoops(CodeBlock.Builder c, int count, int step, int terms, int positions,
+      String wide, String narrow, String tile1) {
     c.addStatement("int pos = 0");
     loops.byRegisterTiles(c, t -> {
-      tileLoop(c, count, step, positions, t == WIDE ? wide : narrow, t.convVectors());
+      if (t == WIDE) {
+        tileLoop(c, count, wideRows(count, step, terms), positions, wide,
+            wideVectors(count, terms));
+      } else {
+        tileLoop(c, count, step, positions, narrow, t.convVectors());
+      }
       if (t == WIDE && narrow != null) {
         tileLoop(c, count, step, positions, narrow, NARROW.convVectors());
       }
@@ -848,23 +902,23 @@ final class VectorConv implements ConvKernels {
   }
 
   /** Forward tile: z rows r .. r + rows - 1, {@code vectors} vectors from position p. */
-  private MethodSpec forwardTile(String name, int vectors) {
-    return axpyTile(name, vectors, rows, taps, n.weight(), r -> "(r + " + r + ") * " + taps
+  private MethodSpec forwardTile(String name, int tileRows, int vectors) {
+    return axpyTile(name, vectors, tileRows, taps, n.weight(), r -> "(r + " + r + ") * " + taps
         + " + i", col, "i * " + stride,
         r -> CodeBlock.of("$T.broadcast(SPECIES, bias[r + $L])", loops.vectorType(), r), zPad,
         r -> "(r + " + r + ") * " + stride, aPad,
         "Layer " + conv.name() + " forward: z" + (activates ? " and activations" : "") + " of "
-            + rows + " channels from r, " + vectors
+            + tileRows + " channels from r, " + vectors
             + " vectors of positions from p.");
   }
 
   /** Input-delta tile: dcol rows (taps) r .. r + tapRows - 1, vectors from position p. */
-  private MethodSpec deltaTile(String name, int vectors) {
-    return axpyTile(name, vectors, tapRows, out.channels(), n.weight(), r -> "i * " + taps
+  private MethodSpec deltaTile(String name, int tileRows, int vectors) {
+    return axpyTile(name, vectors, tileRows, out.channels(), n.weight(), r -> "i * " + taps
         + " + r + " + r, deltaPad, "i * " + stride,
         r -> CodeBlock.of("$T.zero(SPECIES)", loops.vectorType()), dcol,
         r -> "(r + " + r + ") * " + stride, null,
-        "Layer " + conv.name() + ": dcol of " + tapRows + " taps from r, " + vectors
+        "Layer " + conv.name() + ": dcol of " + tileRows + " taps from r, " + vectors
             + " vectors of positions from p.");
   }
 
