@@ -151,8 +151,8 @@ public final class Regression implements TrainableDoubleNetwork {
 
   /**
    * Whether the register tiles are the wide ones, for AVX-512's 32 vector registers (else those that fit
-   * AVX2's 16): convolution tiles of 4 vectors of positions (else 2), batched dense tiles of
-   * 4 rows × 4 vectors (else 6 × 2). As {@link #KERNEL_PLAN} says ({@code -wide}, {@code -narrow}), else
+   * AVX2's 16): convolution tiles of 8 rows × 3 vectors of positions or 4 × 4 (else 4 × 2),
+   * batched dense tiles of 8 rows × 3 vectors (else 6 × 2). As {@link #KERNEL_PLAN} says ({@code -wide}, {@code -narrow}), else
    * wide where the CPU's preferred vectors have 512 bits.
    */
   private static final boolean WIDE_TILES = switch (KERNEL_PLAN) {
@@ -1044,37 +1044,53 @@ public final class Regression implements TrainableDoubleNetwork {
     double[] d = featuresBatchDelta;
     int bound = SPECIES.loopBound(20);
     if (WIDE_TILES) {
-      for (int o = 0; o < 40; o += 4) {
+      for (int o = 0; o < 40; o += 8) {
         int go = o * 20;
         int j = 0;
-        for (; j + 4 * LANES <= bound; j += 4 * LANES) {
-          gradientTile4x4(x, xOff + j, 20, d, o, 40, gw, go + j, 20, m);
+        for (; j + 3 * LANES <= bound; j += 3 * LANES) {
+          gradientTile8x3(x, xOff + j, 20, d, o, 40, gw, go + j, 20, m);
         }
         for (; j < bound; j += LANES) {
-          gradientTile4x1(x, xOff + j, 20, d, o, 40, gw, go + j, 20, m);
+          gradientTile8x1(x, xOff + j, 20, d, o, 40, gw, go + j, 20, m);
         }
         for (; j < 20; j++) {
           double t0 = 0.0;
           double t1 = 0.0;
           double t2 = 0.0;
           double t3 = 0.0;
+          double t4 = 0.0;
+          double t5 = 0.0;
+          double t6 = 0.0;
+          double t7 = 0.0;
           for (int s = 0; s < m; s++) {
             double xj = x[xOff + s * 20 + j];
             t0 += d[s * 40 + o + 0] * xj;
             t1 += d[s * 40 + o + 1] * xj;
             t2 += d[s * 40 + o + 2] * xj;
             t3 += d[s * 40 + o + 3] * xj;
+            t4 += d[s * 40 + o + 4] * xj;
+            t5 += d[s * 40 + o + 5] * xj;
+            t6 += d[s * 40 + o + 6] * xj;
+            t7 += d[s * 40 + o + 7] * xj;
           }
           gw[go + 0 + j] += t0;
           gw[go + 20 + j] += t1;
           gw[go + 40 + j] += t2;
           gw[go + 60 + j] += t3;
+          gw[go + 80 + j] += t4;
+          gw[go + 100 + j] += t5;
+          gw[go + 120 + j] += t6;
+          gw[go + 140 + j] += t7;
         }
         for (int s = 0; s < m; s++) {
           gb[o + 0] += d[s * 40 + o + 0];
           gb[o + 1] += d[s * 40 + o + 1];
           gb[o + 2] += d[s * 40 + o + 2];
           gb[o + 3] += d[s * 40 + o + 3];
+          gb[o + 4] += d[s * 40 + o + 4];
+          gb[o + 5] += d[s * 40 + o + 5];
+          gb[o + 6] += d[s * 40 + o + 6];
+          gb[o + 7] += d[s * 40 + o + 7];
         }
       }
     } else {
@@ -1239,8 +1255,8 @@ public final class Regression implements TrainableDoubleNetwork {
       for (int o = 0; o < 1; o += 1) {
         int go = o * 40;
         int j = 0;
-        for (; j + 4 * LANES <= bound; j += 4 * LANES) {
-          gradientTile1x4(x, xOff + j, 40, d, o, 1, gw, go + j, 40, m);
+        for (; j + 3 * LANES <= bound; j += 3 * LANES) {
+          gradientTile1x3(x, xOff + j, 40, d, o, 1, gw, go + j, 40, m);
         }
         for (; j < bound; j += LANES) {
           gradientTile1x1(x, xOff + j, 40, d, o, 1, gw, go + j, 40, m);
@@ -1293,39 +1309,51 @@ public final class Regression implements TrainableDoubleNetwork {
     double[] der = featuresBatchDer;
     int bound = SPECIES.loopBound(40);
     if (WIDE_TILES) {
-      int mt = m / 4 * 4;
-      for (int s = 0; s < mt; s += 4) {
+      int mt = m / 8 * 8;
+      for (int s = 0; s < mt; s += 8) {
         int go = s * 40;
         int j = 0;
-        for (; j + 4 * LANES <= bound; j += 4 * LANES) {
-          backpropTile4x4(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+        for (; j + 3 * LANES <= bound; j += 3 * LANES) {
+          backpropTile8x3(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
         }
         for (; j < bound; j += LANES) {
-          backpropTile4x1(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+          backpropTile8x1(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
         }
         for (; j < 40; j++) {
           double t0 = 0.0;
           double t1 = 0.0;
           double t2 = 0.0;
           double t3 = 0.0;
+          double t4 = 0.0;
+          double t5 = 0.0;
+          double t6 = 0.0;
+          double t7 = 0.0;
           for (int o = 0; o < 1; o++) {
             double wj = w[o * 40 + j];
             t0 += d[(s + 0) * 1 + o] * wj;
             t1 += d[(s + 1) * 1 + o] * wj;
             t2 += d[(s + 2) * 1 + o] * wj;
             t3 += d[(s + 3) * 1 + o] * wj;
+            t4 += d[(s + 4) * 1 + o] * wj;
+            t5 += d[(s + 5) * 1 + o] * wj;
+            t6 += d[(s + 6) * 1 + o] * wj;
+            t7 += d[(s + 7) * 1 + o] * wj;
           }
           g[go + 0 + j] = t0 * der[go + 0 + j];
           g[go + 40 + j] = t1 * der[go + 40 + j];
           g[go + 80 + j] = t2 * der[go + 80 + j];
           g[go + 120 + j] = t3 * der[go + 120 + j];
+          g[go + 160 + j] = t4 * der[go + 160 + j];
+          g[go + 200 + j] = t5 * der[go + 200 + j];
+          g[go + 240 + j] = t6 * der[go + 240 + j];
+          g[go + 280 + j] = t7 * der[go + 280 + j];
         }
       }
       for (int s = mt; s < m; s++) {
         int go = s * 40;
         int j = 0;
-        for (; j + 4 * LANES <= bound; j += 4 * LANES) {
-          backpropTile1x4(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+        for (; j + 3 * LANES <= bound; j += 3 * LANES) {
+          backpropTile1x3(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
         }
         for (; j < bound; j += LANES) {
           backpropTile1x1(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
@@ -1859,83 +1887,114 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * 4 rows × 4 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
+   * 8 rows × 3 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
    * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
    */
-  private static void gradientTile4x4(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
+  private static void gradientTile8x3(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
       double[] gw, int gOff, int ldw, int m) {
     DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw);
     DoubleVector a01 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES);
     DoubleVector a02 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 2 * LANES);
-    DoubleVector a03 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 3 * LANES);
     DoubleVector a10 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw);
     DoubleVector a11 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw + 1 * LANES);
     DoubleVector a12 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw + 2 * LANES);
-    DoubleVector a13 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw + 3 * LANES);
     DoubleVector a20 = DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw);
     DoubleVector a21 = DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw + 1 * LANES);
     DoubleVector a22 = DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw + 2 * LANES);
-    DoubleVector a23 = DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw + 3 * LANES);
     DoubleVector a30 = DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw);
     DoubleVector a31 = DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw + 1 * LANES);
     DoubleVector a32 = DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw + 2 * LANES);
-    DoubleVector a33 = DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw + 3 * LANES);
+    DoubleVector a40 = DoubleVector.fromArray(SPECIES, gw, gOff + 4 * ldw);
+    DoubleVector a41 = DoubleVector.fromArray(SPECIES, gw, gOff + 4 * ldw + 1 * LANES);
+    DoubleVector a42 = DoubleVector.fromArray(SPECIES, gw, gOff + 4 * ldw + 2 * LANES);
+    DoubleVector a50 = DoubleVector.fromArray(SPECIES, gw, gOff + 5 * ldw);
+    DoubleVector a51 = DoubleVector.fromArray(SPECIES, gw, gOff + 5 * ldw + 1 * LANES);
+    DoubleVector a52 = DoubleVector.fromArray(SPECIES, gw, gOff + 5 * ldw + 2 * LANES);
+    DoubleVector a60 = DoubleVector.fromArray(SPECIES, gw, gOff + 6 * ldw);
+    DoubleVector a61 = DoubleVector.fromArray(SPECIES, gw, gOff + 6 * ldw + 1 * LANES);
+    DoubleVector a62 = DoubleVector.fromArray(SPECIES, gw, gOff + 6 * ldw + 2 * LANES);
+    DoubleVector a70 = DoubleVector.fromArray(SPECIES, gw, gOff + 7 * ldw);
+    DoubleVector a71 = DoubleVector.fromArray(SPECIES, gw, gOff + 7 * ldw + 1 * LANES);
+    DoubleVector a72 = DoubleVector.fromArray(SPECIES, gw, gOff + 7 * ldw + 2 * LANES);
     for (int s = 0; s < m; s++) {
       int xo = xOff + s * ldx;
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
       DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xo + 2 * LANES);
-      DoubleVector x3 = DoubleVector.fromArray(SPECIES, x, xo + 3 * LANES);
       int ds = dOff + s * ldd;
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
       a00 = x0.fma(d0, a00);
       a01 = x1.fma(d0, a01);
       a02 = x2.fma(d0, a02);
-      a03 = x3.fma(d0, a03);
       DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[ds + 1]);
       a10 = x0.fma(d1, a10);
       a11 = x1.fma(d1, a11);
       a12 = x2.fma(d1, a12);
-      a13 = x3.fma(d1, a13);
       DoubleVector d2 = DoubleVector.broadcast(SPECIES, d[ds + 2]);
       a20 = x0.fma(d2, a20);
       a21 = x1.fma(d2, a21);
       a22 = x2.fma(d2, a22);
-      a23 = x3.fma(d2, a23);
       DoubleVector d3 = DoubleVector.broadcast(SPECIES, d[ds + 3]);
       a30 = x0.fma(d3, a30);
       a31 = x1.fma(d3, a31);
       a32 = x2.fma(d3, a32);
-      a33 = x3.fma(d3, a33);
+      DoubleVector d4 = DoubleVector.broadcast(SPECIES, d[ds + 4]);
+      a40 = x0.fma(d4, a40);
+      a41 = x1.fma(d4, a41);
+      a42 = x2.fma(d4, a42);
+      DoubleVector d5 = DoubleVector.broadcast(SPECIES, d[ds + 5]);
+      a50 = x0.fma(d5, a50);
+      a51 = x1.fma(d5, a51);
+      a52 = x2.fma(d5, a52);
+      DoubleVector d6 = DoubleVector.broadcast(SPECIES, d[ds + 6]);
+      a60 = x0.fma(d6, a60);
+      a61 = x1.fma(d6, a61);
+      a62 = x2.fma(d6, a62);
+      DoubleVector d7 = DoubleVector.broadcast(SPECIES, d[ds + 7]);
+      a70 = x0.fma(d7, a70);
+      a71 = x1.fma(d7, a71);
+      a72 = x2.fma(d7, a72);
     }
     a00.intoArray(gw, gOff + 0 * ldw);
     a01.intoArray(gw, gOff + 0 * ldw + 1 * LANES);
     a02.intoArray(gw, gOff + 0 * ldw + 2 * LANES);
-    a03.intoArray(gw, gOff + 0 * ldw + 3 * LANES);
     a10.intoArray(gw, gOff + 1 * ldw);
     a11.intoArray(gw, gOff + 1 * ldw + 1 * LANES);
     a12.intoArray(gw, gOff + 1 * ldw + 2 * LANES);
-    a13.intoArray(gw, gOff + 1 * ldw + 3 * LANES);
     a20.intoArray(gw, gOff + 2 * ldw);
     a21.intoArray(gw, gOff + 2 * ldw + 1 * LANES);
     a22.intoArray(gw, gOff + 2 * ldw + 2 * LANES);
-    a23.intoArray(gw, gOff + 2 * ldw + 3 * LANES);
     a30.intoArray(gw, gOff + 3 * ldw);
     a31.intoArray(gw, gOff + 3 * ldw + 1 * LANES);
     a32.intoArray(gw, gOff + 3 * ldw + 2 * LANES);
-    a33.intoArray(gw, gOff + 3 * ldw + 3 * LANES);
+    a40.intoArray(gw, gOff + 4 * ldw);
+    a41.intoArray(gw, gOff + 4 * ldw + 1 * LANES);
+    a42.intoArray(gw, gOff + 4 * ldw + 2 * LANES);
+    a50.intoArray(gw, gOff + 5 * ldw);
+    a51.intoArray(gw, gOff + 5 * ldw + 1 * LANES);
+    a52.intoArray(gw, gOff + 5 * ldw + 2 * LANES);
+    a60.intoArray(gw, gOff + 6 * ldw);
+    a61.intoArray(gw, gOff + 6 * ldw + 1 * LANES);
+    a62.intoArray(gw, gOff + 6 * ldw + 2 * LANES);
+    a70.intoArray(gw, gOff + 7 * ldw);
+    a71.intoArray(gw, gOff + 7 * ldw + 1 * LANES);
+    a72.intoArray(gw, gOff + 7 * ldw + 2 * LANES);
   }
 
   /**
-   * 4 rows × 1 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
+   * 8 rows × 1 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
    * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
    */
-  private static void gradientTile4x1(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
+  private static void gradientTile8x1(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
       double[] gw, int gOff, int ldw, int m) {
     DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw);
     DoubleVector a10 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw);
     DoubleVector a20 = DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw);
     DoubleVector a30 = DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw);
+    DoubleVector a40 = DoubleVector.fromArray(SPECIES, gw, gOff + 4 * ldw);
+    DoubleVector a50 = DoubleVector.fromArray(SPECIES, gw, gOff + 5 * ldw);
+    DoubleVector a60 = DoubleVector.fromArray(SPECIES, gw, gOff + 6 * ldw);
+    DoubleVector a70 = DoubleVector.fromArray(SPECIES, gw, gOff + 7 * ldw);
     for (int s = 0; s < m; s++) {
       int xo = xOff + s * ldx;
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
@@ -1948,11 +2007,23 @@ public final class Regression implements TrainableDoubleNetwork {
       a20 = x0.fma(d2, a20);
       DoubleVector d3 = DoubleVector.broadcast(SPECIES, d[ds + 3]);
       a30 = x0.fma(d3, a30);
+      DoubleVector d4 = DoubleVector.broadcast(SPECIES, d[ds + 4]);
+      a40 = x0.fma(d4, a40);
+      DoubleVector d5 = DoubleVector.broadcast(SPECIES, d[ds + 5]);
+      a50 = x0.fma(d5, a50);
+      DoubleVector d6 = DoubleVector.broadcast(SPECIES, d[ds + 6]);
+      a60 = x0.fma(d6, a60);
+      DoubleVector d7 = DoubleVector.broadcast(SPECIES, d[ds + 7]);
+      a70 = x0.fma(d7, a70);
     }
     a00.intoArray(gw, gOff + 0 * ldw);
     a10.intoArray(gw, gOff + 1 * ldw);
     a20.intoArray(gw, gOff + 2 * ldw);
     a30.intoArray(gw, gOff + 3 * ldw);
+    a40.intoArray(gw, gOff + 4 * ldw);
+    a50.intoArray(gw, gOff + 5 * ldw);
+    a60.intoArray(gw, gOff + 6 * ldw);
+    a70.intoArray(gw, gOff + 7 * ldw);
   }
 
   /**
@@ -2192,112 +2263,139 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * 1 rows × 4 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
+   * 1 rows × 3 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
    * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
    */
-  private static void gradientTile1x4(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
+  private static void gradientTile1x3(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
       double[] gw, int gOff, int ldw, int m) {
     DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw);
     DoubleVector a01 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES);
     DoubleVector a02 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 2 * LANES);
-    DoubleVector a03 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 3 * LANES);
     for (int s = 0; s < m; s++) {
       int xo = xOff + s * ldx;
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
       DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xo + 2 * LANES);
-      DoubleVector x3 = DoubleVector.fromArray(SPECIES, x, xo + 3 * LANES);
       int ds = dOff + s * ldd;
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
       a00 = x0.fma(d0, a00);
       a01 = x1.fma(d0, a01);
       a02 = x2.fma(d0, a02);
-      a03 = x3.fma(d0, a03);
     }
     a00.intoArray(gw, gOff + 0 * ldw);
     a01.intoArray(gw, gOff + 0 * ldw + 1 * LANES);
     a02.intoArray(gw, gOff + 0 * ldw + 2 * LANES);
-    a03.intoArray(gw, gOff + 0 * ldw + 3 * LANES);
   }
 
   /**
-   * 4 examples × 4 vectors of a back-propagated delta: g[gOff + r * ldg + k] = Σ_o d[dOff + r * ldd + o] ·
+   * 8 examples × 3 vectors of a back-propagated delta: g[gOff + r * ldg + k] = Σ_o d[dOff + r * ldd + o] ·
    * w[wOff + o * ldw + k] over o < n, times der[gOff + r * ldg + k], summed in registers (k within the tile's vectors).
    */
-  private static void backpropTile4x4(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
+  private static void backpropTile8x3(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
       int n, double[] g, double[] der, int gOff, int ldg) {
     DoubleVector a00 = DoubleVector.zero(SPECIES);
     DoubleVector a01 = DoubleVector.zero(SPECIES);
     DoubleVector a02 = DoubleVector.zero(SPECIES);
-    DoubleVector a03 = DoubleVector.zero(SPECIES);
     DoubleVector a10 = DoubleVector.zero(SPECIES);
     DoubleVector a11 = DoubleVector.zero(SPECIES);
     DoubleVector a12 = DoubleVector.zero(SPECIES);
-    DoubleVector a13 = DoubleVector.zero(SPECIES);
     DoubleVector a20 = DoubleVector.zero(SPECIES);
     DoubleVector a21 = DoubleVector.zero(SPECIES);
     DoubleVector a22 = DoubleVector.zero(SPECIES);
-    DoubleVector a23 = DoubleVector.zero(SPECIES);
     DoubleVector a30 = DoubleVector.zero(SPECIES);
     DoubleVector a31 = DoubleVector.zero(SPECIES);
     DoubleVector a32 = DoubleVector.zero(SPECIES);
-    DoubleVector a33 = DoubleVector.zero(SPECIES);
+    DoubleVector a40 = DoubleVector.zero(SPECIES);
+    DoubleVector a41 = DoubleVector.zero(SPECIES);
+    DoubleVector a42 = DoubleVector.zero(SPECIES);
+    DoubleVector a50 = DoubleVector.zero(SPECIES);
+    DoubleVector a51 = DoubleVector.zero(SPECIES);
+    DoubleVector a52 = DoubleVector.zero(SPECIES);
+    DoubleVector a60 = DoubleVector.zero(SPECIES);
+    DoubleVector a61 = DoubleVector.zero(SPECIES);
+    DoubleVector a62 = DoubleVector.zero(SPECIES);
+    DoubleVector a70 = DoubleVector.zero(SPECIES);
+    DoubleVector a71 = DoubleVector.zero(SPECIES);
+    DoubleVector a72 = DoubleVector.zero(SPECIES);
     for (int o = 0; o < n; o++) {
       int wo = wOff + o * ldw;
       DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
       DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, wo + 1 * LANES);
       DoubleVector w2 = DoubleVector.fromArray(SPECIES, w, wo + 2 * LANES);
-      DoubleVector w3 = DoubleVector.fromArray(SPECIES, w, wo + 3 * LANES);
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
       a00 = w0.fma(d0, a00);
       a01 = w1.fma(d0, a01);
       a02 = w2.fma(d0, a02);
-      a03 = w3.fma(d0, a03);
       DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[dOff + 1 * ldd + o]);
       a10 = w0.fma(d1, a10);
       a11 = w1.fma(d1, a11);
       a12 = w2.fma(d1, a12);
-      a13 = w3.fma(d1, a13);
       DoubleVector d2 = DoubleVector.broadcast(SPECIES, d[dOff + 2 * ldd + o]);
       a20 = w0.fma(d2, a20);
       a21 = w1.fma(d2, a21);
       a22 = w2.fma(d2, a22);
-      a23 = w3.fma(d2, a23);
       DoubleVector d3 = DoubleVector.broadcast(SPECIES, d[dOff + 3 * ldd + o]);
       a30 = w0.fma(d3, a30);
       a31 = w1.fma(d3, a31);
       a32 = w2.fma(d3, a32);
-      a33 = w3.fma(d3, a33);
+      DoubleVector d4 = DoubleVector.broadcast(SPECIES, d[dOff + 4 * ldd + o]);
+      a40 = w0.fma(d4, a40);
+      a41 = w1.fma(d4, a41);
+      a42 = w2.fma(d4, a42);
+      DoubleVector d5 = DoubleVector.broadcast(SPECIES, d[dOff + 5 * ldd + o]);
+      a50 = w0.fma(d5, a50);
+      a51 = w1.fma(d5, a51);
+      a52 = w2.fma(d5, a52);
+      DoubleVector d6 = DoubleVector.broadcast(SPECIES, d[dOff + 6 * ldd + o]);
+      a60 = w0.fma(d6, a60);
+      a61 = w1.fma(d6, a61);
+      a62 = w2.fma(d6, a62);
+      DoubleVector d7 = DoubleVector.broadcast(SPECIES, d[dOff + 7 * ldd + o]);
+      a70 = w0.fma(d7, a70);
+      a71 = w1.fma(d7, a71);
+      a72 = w2.fma(d7, a72);
     }
     DoubleVector zero = DoubleVector.zero(SPECIES);
     a00.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg), zero).intoArray(g, gOff + 0 * ldg);
     a01.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES), zero).intoArray(g, gOff + 0 * ldg + 1 * LANES);
     a02.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 2 * LANES), zero).intoArray(g, gOff + 0 * ldg + 2 * LANES);
-    a03.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 3 * LANES), zero).intoArray(g, gOff + 0 * ldg + 3 * LANES);
     a10.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg), zero).intoArray(g, gOff + 1 * ldg);
     a11.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg + 1 * LANES), zero).intoArray(g, gOff + 1 * ldg + 1 * LANES);
     a12.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg + 2 * LANES), zero).intoArray(g, gOff + 1 * ldg + 2 * LANES);
-    a13.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg + 3 * LANES), zero).intoArray(g, gOff + 1 * ldg + 3 * LANES);
     a20.fma(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg), zero).intoArray(g, gOff + 2 * ldg);
     a21.fma(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg + 1 * LANES), zero).intoArray(g, gOff + 2 * ldg + 1 * LANES);
     a22.fma(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg + 2 * LANES), zero).intoArray(g, gOff + 2 * ldg + 2 * LANES);
-    a23.fma(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg + 3 * LANES), zero).intoArray(g, gOff + 2 * ldg + 3 * LANES);
     a30.fma(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg), zero).intoArray(g, gOff + 3 * ldg);
     a31.fma(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg + 1 * LANES), zero).intoArray(g, gOff + 3 * ldg + 1 * LANES);
     a32.fma(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg + 2 * LANES), zero).intoArray(g, gOff + 3 * ldg + 2 * LANES);
-    a33.fma(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg + 3 * LANES), zero).intoArray(g, gOff + 3 * ldg + 3 * LANES);
+    a40.fma(DoubleVector.fromArray(SPECIES, der, gOff + 4 * ldg), zero).intoArray(g, gOff + 4 * ldg);
+    a41.fma(DoubleVector.fromArray(SPECIES, der, gOff + 4 * ldg + 1 * LANES), zero).intoArray(g, gOff + 4 * ldg + 1 * LANES);
+    a42.fma(DoubleVector.fromArray(SPECIES, der, gOff + 4 * ldg + 2 * LANES), zero).intoArray(g, gOff + 4 * ldg + 2 * LANES);
+    a50.fma(DoubleVector.fromArray(SPECIES, der, gOff + 5 * ldg), zero).intoArray(g, gOff + 5 * ldg);
+    a51.fma(DoubleVector.fromArray(SPECIES, der, gOff + 5 * ldg + 1 * LANES), zero).intoArray(g, gOff + 5 * ldg + 1 * LANES);
+    a52.fma(DoubleVector.fromArray(SPECIES, der, gOff + 5 * ldg + 2 * LANES), zero).intoArray(g, gOff + 5 * ldg + 2 * LANES);
+    a60.fma(DoubleVector.fromArray(SPECIES, der, gOff + 6 * ldg), zero).intoArray(g, gOff + 6 * ldg);
+    a61.fma(DoubleVector.fromArray(SPECIES, der, gOff + 6 * ldg + 1 * LANES), zero).intoArray(g, gOff + 6 * ldg + 1 * LANES);
+    a62.fma(DoubleVector.fromArray(SPECIES, der, gOff + 6 * ldg + 2 * LANES), zero).intoArray(g, gOff + 6 * ldg + 2 * LANES);
+    a70.fma(DoubleVector.fromArray(SPECIES, der, gOff + 7 * ldg), zero).intoArray(g, gOff + 7 * ldg);
+    a71.fma(DoubleVector.fromArray(SPECIES, der, gOff + 7 * ldg + 1 * LANES), zero).intoArray(g, gOff + 7 * ldg + 1 * LANES);
+    a72.fma(DoubleVector.fromArray(SPECIES, der, gOff + 7 * ldg + 2 * LANES), zero).intoArray(g, gOff + 7 * ldg + 2 * LANES);
   }
 
   /**
-   * 4 examples × 1 vectors of a back-propagated delta: g[gOff + r * ldg + k] = Σ_o d[dOff + r * ldd + o] ·
+   * 8 examples × 1 vectors of a back-propagated delta: g[gOff + r * ldg + k] = Σ_o d[dOff + r * ldd + o] ·
    * w[wOff + o * ldw + k] over o < n, times der[gOff + r * ldg + k], summed in registers (k within the tile's vectors).
    */
-  private static void backpropTile4x1(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
+  private static void backpropTile8x1(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
       int n, double[] g, double[] der, int gOff, int ldg) {
     DoubleVector a00 = DoubleVector.zero(SPECIES);
     DoubleVector a10 = DoubleVector.zero(SPECIES);
     DoubleVector a20 = DoubleVector.zero(SPECIES);
     DoubleVector a30 = DoubleVector.zero(SPECIES);
+    DoubleVector a40 = DoubleVector.zero(SPECIES);
+    DoubleVector a50 = DoubleVector.zero(SPECIES);
+    DoubleVector a60 = DoubleVector.zero(SPECIES);
+    DoubleVector a70 = DoubleVector.zero(SPECIES);
     for (int o = 0; o < n; o++) {
       int wo = wOff + o * ldw;
       DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
@@ -2309,41 +2407,49 @@ public final class Regression implements TrainableDoubleNetwork {
       a20 = w0.fma(d2, a20);
       DoubleVector d3 = DoubleVector.broadcast(SPECIES, d[dOff + 3 * ldd + o]);
       a30 = w0.fma(d3, a30);
+      DoubleVector d4 = DoubleVector.broadcast(SPECIES, d[dOff + 4 * ldd + o]);
+      a40 = w0.fma(d4, a40);
+      DoubleVector d5 = DoubleVector.broadcast(SPECIES, d[dOff + 5 * ldd + o]);
+      a50 = w0.fma(d5, a50);
+      DoubleVector d6 = DoubleVector.broadcast(SPECIES, d[dOff + 6 * ldd + o]);
+      a60 = w0.fma(d6, a60);
+      DoubleVector d7 = DoubleVector.broadcast(SPECIES, d[dOff + 7 * ldd + o]);
+      a70 = w0.fma(d7, a70);
     }
     DoubleVector zero = DoubleVector.zero(SPECIES);
     a00.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg), zero).intoArray(g, gOff + 0 * ldg);
     a10.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg), zero).intoArray(g, gOff + 1 * ldg);
     a20.fma(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg), zero).intoArray(g, gOff + 2 * ldg);
     a30.fma(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg), zero).intoArray(g, gOff + 3 * ldg);
+    a40.fma(DoubleVector.fromArray(SPECIES, der, gOff + 4 * ldg), zero).intoArray(g, gOff + 4 * ldg);
+    a50.fma(DoubleVector.fromArray(SPECIES, der, gOff + 5 * ldg), zero).intoArray(g, gOff + 5 * ldg);
+    a60.fma(DoubleVector.fromArray(SPECIES, der, gOff + 6 * ldg), zero).intoArray(g, gOff + 6 * ldg);
+    a70.fma(DoubleVector.fromArray(SPECIES, der, gOff + 7 * ldg), zero).intoArray(g, gOff + 7 * ldg);
   }
 
   /**
-   * 1 examples × 4 vectors of a back-propagated delta: g[gOff + r * ldg + k] = Σ_o d[dOff + r * ldd + o] ·
+   * 1 examples × 3 vectors of a back-propagated delta: g[gOff + r * ldg + k] = Σ_o d[dOff + r * ldd + o] ·
    * w[wOff + o * ldw + k] over o < n, times der[gOff + r * ldg + k], summed in registers (k within the tile's vectors).
    */
-  private static void backpropTile1x4(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
+  private static void backpropTile1x3(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
       int n, double[] g, double[] der, int gOff, int ldg) {
     DoubleVector a00 = DoubleVector.zero(SPECIES);
     DoubleVector a01 = DoubleVector.zero(SPECIES);
     DoubleVector a02 = DoubleVector.zero(SPECIES);
-    DoubleVector a03 = DoubleVector.zero(SPECIES);
     for (int o = 0; o < n; o++) {
       int wo = wOff + o * ldw;
       DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
       DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, wo + 1 * LANES);
       DoubleVector w2 = DoubleVector.fromArray(SPECIES, w, wo + 2 * LANES);
-      DoubleVector w3 = DoubleVector.fromArray(SPECIES, w, wo + 3 * LANES);
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
       a00 = w0.fma(d0, a00);
       a01 = w1.fma(d0, a01);
       a02 = w2.fma(d0, a02);
-      a03 = w3.fma(d0, a03);
     }
     DoubleVector zero = DoubleVector.zero(SPECIES);
     a00.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg), zero).intoArray(g, gOff + 0 * ldg);
     a01.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES), zero).intoArray(g, gOff + 0 * ldg + 1 * LANES);
     a02.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 2 * LANES), zero).intoArray(g, gOff + 0 * ldg + 2 * LANES);
-    a03.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 3 * LANES), zero).intoArray(g, gOff + 0 * ldg + 3 * LANES);
   }
 
   /**
