@@ -129,7 +129,7 @@ final class VectorPools {
       indexed = rows(pool, compact, ctx, outIndex);
     }
     // The values-only form reads what predict hands it, possibly rows and channels further apart
-    // than the input's (both by an even number of values: the pairs stay aligned).
+    // than the input's: each row's pairs start at the row's first value.
     return new Backend.PoolKernel(fields, "LANES <= " + pool.inSize(), indexed,
         rows(pool, PoolLoops.inPredict(pool, ctx), ctx, null));
   }
