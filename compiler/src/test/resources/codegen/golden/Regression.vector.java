@@ -152,8 +152,9 @@ public final class Regression implements TrainableDoubleNetwork {
   /**
    * Whether the register tiles are the wide ones, for AVX-512's 32 vector registers (else those that fit
    * AVX2's 16): convolution tiles of 8 rows × 3 vectors of positions or 4 × 4 (else 4 × 2),
-   * batched dense tiles of 8 rows × 3 vectors (else 6 × 2). As {@link #KERNEL_PLAN} says ({@code -wide}, {@code -narrow}), else
-   * wide where the CPU's preferred vectors have 512 bits.
+   * batched dense tiles of 8 rows × 3 vectors (else 6 × 2).
+   * As {@link #KERNEL_PLAN} says ({@code -wide}, {@code -narrow}), else wide
+   * where the CPU's preferred vectors have 512 bits.
    */
   private static final boolean WIDE_TILES = switch (KERNEL_PLAN) {
     case "v256-wide" -> true;

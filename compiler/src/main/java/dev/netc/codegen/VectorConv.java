@@ -61,8 +61,9 @@ final class VectorConv implements ConvKernels {
    */
   private static final int MIN_TRANSPOSED_TAPS = 32;
   /**
-   * The fewest terms per sum for which a wide register tile takes 8 rows of 3 vectors ({@link
-   * #tall}): LeNet-5's conv2 (150 taps) gains, the Fashion CNN's conv1 (9 taps) loses.
+   * The fewest terms per sum for which a wide register tile holds 24 accumulators ({@link
+   * #wideRows}): the Fashion CNN's conv2 (144 taps) gains, its conv1 (9 taps) loses (training
+   * forward 4.5 → 5.1 µs in 8 × 3 tiles).
    */
   private static final int MIN_TALL_TERMS = 32;
   /** The largest per-lane weight-gradient buffer, in values (16 MB of floats). */
@@ -284,33 +285,29 @@ final class VectorConv implements ConvKernels {
 
   /**
    * Destination rows of a wide register tile over {@code count} rows of {@code terms} terms,
-   * whose narrow tiles take {@code rows}: 8 where {@code count} divides by 8 and the sums are
-   * long (with {@link #wideVectors} 3 vectors: 24
-   * accumulators of AVX-512's 32 registers, 8 weight broadcasts and 3 loads per 24 multiply-adds),
-   * else {@code rows} (with 4 vectors). The Fashion CNN's conv2 in place (32 channels, 14 vectors
-   * of positions, 144 taps) alone: 14.75 µs per image in 4 × 4 tiles, 12.7 in 8 × 3 (Intel Xeon
-   * host); in the generated class its training forward 25.7 → 22.2 µs and its input delta
-   * (flipped, 288 terms) 20.3 → 14.2 µs.
+   * whose narrow tiles take {@code rows}. Where the sums are long ({@value #MIN_TALL_TERMS} terms
+   * or more), 24 of AVX-512's 32 registers hold accumulators: 8 rows × 3 vectors where {@code
+   * count} divides by 8 (8 weight broadcasts and 3 loads per 24 multiply-adds), else 6 rows × 4
+   * vectors where it divides by 6; otherwise {@code rows} × 4 vectors (16 accumulators). The
+   * Fashion CNN's conv2 in place (32 channels, 14 vectors of positions, 144 taps) alone: 14.75
+   * µs per image in 4 × 4 tiles, 12.7 in 8 × 3 (Intel Xeon host); in the generated class its
+   * training forward 24.8 → 21.2 µs and its input delta (flipped, 288 terms) 20.7 → 13.8 µs;
+   * LeNet-5's conv2 input delta (6 input channels, 400 terms) 8.06 → 6.64 µs in 6 × 4 tiles
+   * (3 × 4 before).
    */
   private static int wideRows(int count, int rows, int terms) {
-    return tall(count, terms) ? 8 : rows;
+    if (terms < MIN_TALL_TERMS) {
+      return rows;
+    }
+    return count % 8 == 0 ? 8 : count % 6 == 0 ? 6 : rows;
   }
 
   /**
    * Vectors of positions of a wide register tile over {@code count} rows of {@code terms} terms:
-   * see {@link #wideRows}.
+   * 3 in a tile of 8 rows, else 4 (see {@link #wideRows}).
    */
   private static int wideVectors(int count, int terms) {
-    return tall(count, terms) ? 3 : WIDE.convVectors();
-  }
-
-  /**
-   * True if a wide tile over {@code count} rows of {@code terms} terms takes 8 rows: where the
-   * sum is short, 8 × 3 tiles measured slower (the Fashion CNN's conv1 forward, 9 taps: 4.5 →
-   * 5.1 µs).
-   */
-  private static boolean tall(int count, int terms) {
-    return count % 8 == 0 && terms >= MIN_TALL_TERMS;
+    return wideRows(count, 1, terms) == 8 ? 3 : WIDE.convVectors();
   }
 
   /** Terms of each flipped input-delta sum: every output channel's window. */

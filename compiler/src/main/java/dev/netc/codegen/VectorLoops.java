@@ -92,9 +92,9 @@ final class VectorLoops {
           .addJavadoc("Whether the register tiles are the wide ones, for AVX-512's 32 vector "
               + "registers (else those that fit\nAVX2's 16): convolution tiles of 8 rows × 3 "
               + "vectors of positions or 4 × 4 (else 4 × 2),\nbatched dense tiles of 8 rows × 3 "
-              + "vectors (else 6 × 2). "
-              + "As {@link #KERNEL_PLAN} says ({@code -wide}, {@code -narrow}), else\nwide where "
-              + "the CPU's preferred vectors have 512 bits.\n")
+              + "vectors (else 6 × 2).\n"
+              + "As {@link #KERNEL_PLAN} says ({@code -wide}, {@code -narrow}), else wide\n"
+              + "where the CPU's preferred vectors have 512 bits.\n")
           .initializer(tilesSwitch())
           .build());
     }
