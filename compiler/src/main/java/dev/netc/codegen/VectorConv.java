@@ -26,8 +26,9 @@ import javax.lang.model.element.Modifier;
  *
  * <ul>
  *   <li>forward {@code z[o][p] = b[o] + Σ_k W[o][k] col[k][p]}: tiles of {@code rows} output
- *       channels × 4 vectors of positions (2 on a CPU with 16 vector registers, see {@link
- *       CodegenPolicy.RegisterTiles}) in registers, one FMA per weight broadcast and column
+ *       channels × 4 vectors of positions, or 8 × 3 or 6 × 4 where the channels allow and the
+ *       sums are long ({@link #wideRows}; {@code rows} × 2 on a CPU with 16 vector registers, see
+ *       {@link CodegenPolicy.RegisterTiles}) in registers, one FMA per weight broadcast and column
  *       vector, over k; for relu and identity the tile also stores the activations (relu as a
  *       compare and blend, exact, NaN to 0), so no separate activation pass runs;
  *   <li>weight gradient {@code ∂W[o][k] += Σ_p δ[o][p] col[k][p]}: tiles of {@code rows} channels
@@ -848,8 +849,9 @@ final class VectorConv implements ConvKernels {
 
   /**
    * Calls the wide or the narrow tile (whichever the policy has, or the one {@link
-   * VectorLoops#WIDE_TILES} picks) over {@code count} destination rows, {@code step} at a time,
-   * and its vectors of positions, then the narrow tile where the wide one leaves enough (if the
+   * VectorLoops#WIDE_TILES} picks) over {@code count} destination rows, {@code step} at a time
+   * (the wide tile: {@link #wideRows} of sums of {@code terms} terms), and its vectors of
+   * positions, then the narrow tile where the wide one leaves enough (if the
    * class has both), then {@code tile1} for the vectors left: a one-vector tile loads a weight
    * per FMA, so the Fashion CNN's conv2 in place (14 vectors of positions) ran 4 + 4 + 4 + 1 + 1
    * vectors in 17.0 µs per image and 4 + 4 + 4 + 2 in 16.4 µs (LeNet-5's conv2: 4.25 → 3.63 µs;
