@@ -89,6 +89,10 @@ final class VectorConv implements ConvKernels {
   private final int tapRows;
   /** Input channels per flipped input-delta tile: the largest of 4, 3, 2, 1 dividing them. */
   private final int channelRows;
+  /** Output channels per wide forward (and in-place) tile: see {@link #wideRows}. */
+  private final int forwardWideRows;
+  /** Rows per wide input-delta tile (input channels if flipped, else taps): {@link #wideRows}. */
+  private final int deltaWideRows;
   /** Taps per weight-gradient tile: 4 (fewer taps: all); single taps finish the rest. */
   private final int gradientTaps;
   private final String col;
@@ -221,6 +225,9 @@ final class VectorConv implements ConvKernels {
     this.deltaT = transposed ? names.helper(base + "DeltaT") : null;
     this.gradientT = transposed ? names.helper(base + "GradientT") : null;
     this.flipped = propagates && flippable;
+    this.forwardWideRows = wideRows(out.channels(), rows, taps);
+    this.deltaWideRows = flipped ? wideRows(in.channels(), channelRows, flippedTerms())
+        : wideRows(taps, tapRows, out.channels());
     this.borderWidth = in.width() + win.kernelWidth() - 1;
     this.borderPlane = (in.height() + win.kernelHeight() - 1) * borderWidth;
     this.inStride = (in.height() * borderWidth + unit - 1) / unit * unit;
@@ -303,12 +310,9 @@ final class VectorConv implements ConvKernels {
     return count % 8 == 0 ? 8 : count % 6 == 0 ? 6 : rows;
   }
 
-  /**
-   * Vectors of positions of a wide register tile over {@code count} rows of {@code terms} terms:
-   * 3 in a tile of 8 rows, else 4 (see {@link #wideRows}).
-   */
-  private static int wideVectors(int count, int terms) {
-    return wideRows(count, 1, terms) == 8 ? 3 : WIDE.convVectors();
+  /** Vectors of positions of a wide register tile of {@code wideRows} rows ({@link #wideRows}). */
+  private static int wideVectors(int wideRows) {
+    return wideRows == 8 ? 3 : WIDE.convVectors();
   }
 
   /** Terms of each flipped input-delta sum: every output channel's window. */
@@ -319,8 +323,7 @@ final class VectorConv implements ConvKernels {
   private void registerTiles(boolean training, boolean propagates) {
     Helpers h = ctx.helpers();
     if (placeWide != null) {
-      h.add(placeTile(placeWide, wideRows(out.channels(), rows, taps),
-          wideVectors(out.channels(), taps)));
+      h.add(placeTile(placeWide, forwardWideRows, wideVectors(forwardWideRows)));
     }
     if (placeNarrow != null) {
       h.add(placeTile(placeNarrow, rows, NARROW.convVectors()));
@@ -332,8 +335,7 @@ final class VectorConv implements ConvKernels {
       return;
     }
     if (forwardWide != null) {
-      h.add(forwardTile(forwardWide, wideRows(out.channels(), rows, taps),
-          wideVectors(out.channels(), taps)));
+      h.add(forwardTile(forwardWide, forwardWideRows, wideVectors(forwardWideRows)));
     }
     if (forwardNarrow != null) {
       h.add(forwardTile(forwardNarrow, rows, NARROW.convVectors()));
@@ -349,11 +351,8 @@ final class VectorConv implements ConvKernels {
       h.add(gradientTile(gradientRest, 1));
     }
     if (deltaWide != null) {
-      h.add(flipped
-          ? flippedTile(deltaWide, wideRows(in.channels(), channelRows, flippedTerms()),
-              wideVectors(in.channels(), flippedTerms()))
-          : deltaTile(deltaWide, wideRows(taps, tapRows, out.channels()),
-              wideVectors(taps, out.channels())));
+      h.add(flipped ? flippedTile(deltaWide, deltaWideRows, wideVectors(deltaWideRows))
+          : deltaTile(deltaWide, deltaWideRows, wideVectors(deltaWideRows)));
     }
     if (deltaNarrow != null) {
       h.add(flipped ? flippedTile(deltaNarrow, channelRows, NARROW.convVectors())
@@ -497,7 +496,8 @@ final class VectorConv implements ConvKernels {
     } else {
       taps(c, ConvGeometry.columns(win, "col[kr + ox] = x[xr + ox * $L]"));
     }
-    tileLoops(c, out.channels(), rows, taps, stride, forwardWide, forwardNarrow, forward1);
+    tileLoops(c, out.channels(), rows, forwardWideRows, stride, forwardWide, forwardNarrow,
+        forward1);
     if (!zPad.equals(n.z())) {
       ctx.declareArray(c, "zp", zPad);
       if (activates) {
@@ -534,7 +534,8 @@ final class VectorConv implements ConvKernels {
     ctx.declareArray(c, "xb", border);
     intoBorder(c, "x", "xb", in.channels(), in.height(), in.width(), placePlane, placeWidth,
         win.padHeight(), win.padWidth());
-    tileLoops(c, out.channels(), rows, taps, placeStride, placeWide, placeNarrow, place1);
+    tileLoops(c, out.channels(), rows, forwardWideRows, placeStride, placeWide, placeNarrow,
+        place1);
     if (handsOn) {
       return;
     }
@@ -620,7 +621,7 @@ final class VectorConv implements ConvKernels {
       return;
     }
     padDelta(c);
-    tileLoops(c, taps, tapRows, out.channels(), stride, deltaWide, deltaNarrow, delta1);
+    tileLoops(c, taps, tapRows, deltaWideRows, stride, deltaWide, deltaNarrow, delta1);
     ctx.declareArray(c, "dc", dcol);
     c.addStatement("$T.fill(g, $L)", java.util.Arrays.class, ctx.lit(0));
     if (flat()) {
@@ -697,7 +698,7 @@ final class VectorConv implements ConvKernels {
     ctx.declareArray(c, "db", deltaBorder);
     intoBorder(c, "d", "db", out.channels(), out.height(), out.width(), borderPlane, borderWidth,
         bh, bw);
-    tileLoops(c, in.channels(), channelRows, flippedTerms(), inStride, deltaWide, deltaNarrow,
+    tileLoops(c, in.channels(), channelRows, deltaWideRows, inStride, deltaWide, deltaNarrow,
         delta1);
     ctx.declareArray(c, "di", deltaIn);
     outOfBorder(c, List.of("di"), List.of("g"), in.channels(), in.height(), in.width(), inStride,
@@ -850,20 +851,19 @@ final class VectorConv implements ConvKernels {
   /**
    * Calls the wide or the narrow tile (whichever the policy has, or the one {@link
    * VectorLoops#WIDE_TILES} picks) over {@code count} destination rows, {@code step} at a time
-   * (the wide tile: {@link #wideRows} of sums of {@code terms} terms), and its vectors of
-   * positions, then the narrow tile where the wide one leaves enough (if the
-   * class has both), then {@code tile1} for the vectors left: a one-vector tile loads a weight
-   * per FMA, so the Fashion CNN's conv2 in place (14 vectors of positions) ran 4 + 4 + 4 + 1 + 1
-   * vectors in 17.0 µs per image and 4 + 4 + 4 + 2 in 16.4 µs (LeNet-5's conv2: 4.25 → 3.63 µs;
-   * the Fashion CNN's conv2 input delta, 13 vectors: 21.2 → 19.3 µs), Intel Xeon host.
+   * ({@code wideStep} for the wide tile), and its vectors of positions, then the narrow tile where
+   * the wide one leaves enough (if the class has both), then {@code tile1} for the vectors left: a
+   * one-vector tile loads a weight per FMA, so the Fashion CNN's conv2 in place (14 vectors of
+   * positions) ran 4 + 4 + 4 + 1 + 1 vectors in 17.0 µs per image and 4 + 4 + 4 + 2 in 16.4 µs
+   * (LeNet-5's conv2: 4.25 → 3.63 µs; the Fashion CNN's conv2 input delta, 13 vectors: 21.2 → 19.3
+   * µs), Intel Xeon host.
    */
-  private void tileLoops(CodeBlock.Builder c, int count, int step, int terms, int positions,
-      String wide, String narrow, String tile1) {
+  private void tileLoops(CodeBlock.Builder c, int count, int step, int wideStep,
+      int positions, String wide, String narrow, String tile1) {
     c.addStatement("int pos = 0");
     loops.byRegisterTiles(c, t -> {
       if (t == WIDE) {
-        tileLoop(c, count, wideRows(count, step, terms), positions, wide,
-            wideVectors(count, terms));
+        tileLoop(c, count, wideStep, positions, wide, wideVectors(wideStep));
       } else {
         tileLoop(c, count, step, positions, narrow, t.convVectors());
       }
