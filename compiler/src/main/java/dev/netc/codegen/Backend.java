@@ -3,6 +3,7 @@ package dev.netc.codegen;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
+import dev.netc.ir.Activation;
 import dev.netc.ir.Conv2d;
 import dev.netc.ir.Layer;
 import dev.netc.ir.MaxPool2d;
@@ -34,6 +35,18 @@ interface Backend {
 
   /** How {@link #forwardRows} is shaped, for the method's javadoc. */
   String forwardDescription(Layer layer);
+
+  /**
+   * {@code a[aOff + i] = σ(z[zOff + i])} for {@code i < count} (an expression of at most {@code
+   * maxCount}) in a kernel of this backend's own, the same bits as σ value by value; empty if it
+   * has none for σ or so few values, and the caller writes σ value by value. The vector backend
+   * has one for tanh in float ({@link VectorTanh}). a and z may be the same range.
+   */
+  Optional<CodeBlock> activateRange(Activation act, String z, String zOff, String a, String aOff,
+      String count, int maxCount);
+
+  /** Instance fields the backend's own kernels use (scratch), possibly none. */
+  List<FieldSpec> fields();
 
   /**
    * {@code dst[dstOff + i] += scale * src[srcOff + i]} for i below {@code len}: one weight row of

@@ -16,9 +16,11 @@ final class Conv2dEmitter extends PerExampleEmitter {
   private final int channels;
   private final int plane;
   private final ConvKernels kernels;
+  private final Backend backend;
 
   Conv2dEmitter(Conv2d conv, EmitContext ctx, Backend backend) {
     super(conv, ctx);
+    this.backend = backend;
     this.channels = conv.outputShape().channels();
     this.plane = conv.outputShape().height() * conv.outputShape().width();
     this.kernels = backend.convKernels(conv);
@@ -62,7 +64,9 @@ final class Conv2dEmitter extends PerExampleEmitter {
     ctx.declareArray(c, "a", n.act());
     body.accept(c);
     if (!kernels.activates()) {
-      activate(c, layer.outSize());
+      int size = layer.outSize();
+      backend.activateRange(layer.activation(), "z", "0", "a", "0", String.valueOf(size), size)
+          .ifPresentOrElse(c::add, () -> activate(c, size));
     }
     return method(name, forwardDoc(", " + Javadoc.escape(layer.activation().describe())
         + ", " + how + "."), c.build());

@@ -4,6 +4,7 @@ import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Layer;
+import java.util.Optional;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -34,16 +35,19 @@ final class DenseKernels {
     ctx.declareArray(c, "a", n.act());
     Activation act = layer.activation();
     if (ctx.policy().kernel(layer) == CodegenPolicy.Kernel.UNROLLED) {
+      Optional<CodeBlock> range = backend.activateRange(act, "z", "0", "a", "0",
+          String.valueOf(out), out);
       for (int o = 0; o < out; o++) {
         CodeBlock.Builder sum = CodeBlock.builder().add("z[$L] =", o);
         for (int i = 0; i < in; i++) {
           sum.add(i == 0 ? " w[$L] * x[$L]" : "$W+ w[$L] * x[$L]", o * in + i, i);
         }
         c.addStatement(sum.add("$W+ b[$L]", o).build());
-        if (act.isElementwise()) {
+        if (act.isElementwise() && range.isEmpty()) {
           c.addStatement("a[$L] = $L", o, ctx.value(act, "z[" + o + "]"));
         }
       }
+      range.ifPresent(c::add);
     } else {
       backend.forwardRows(c, layer);
     }

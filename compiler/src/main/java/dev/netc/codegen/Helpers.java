@@ -63,6 +63,13 @@ final class Helpers {
     methods.add(method);
   }
 
+  /** {@link #add}, unless a helper of the same name is there already. */
+  void addOnce(MethodSpec method) {
+    if (methods.stream().noneMatch(m -> m.name().equals(method.name()))) {
+      methods.add(method);
+    }
+  }
+
   /** The helper methods created so far, in creation order. */
   List<MethodSpec> methods() {
     return List.copyOf(methods);

@@ -142,6 +142,7 @@ public final class JavaGenerator {
           .addJavadoc("$L.bias, [$L].\n", Javadoc.escape(l.name()), l.biasCount())
           .build());
     }
+    t.addFields(backend.fields());
     t.addField(ctx.buffer("input", net.inputSize()));
     for (Layer l : net.layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());

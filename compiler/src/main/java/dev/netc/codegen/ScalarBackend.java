@@ -81,6 +81,18 @@ final class ScalarBackend implements Backend {
     }
   }
 
+  /** None: plain loops write σ value by value. */
+  @Override
+  public Optional<CodeBlock> activateRange(Activation act, String z, String zOff, String a,
+      String aOff, String count, int maxCount) {
+    return Optional.empty();
+  }
+
+  @Override
+  public List<FieldSpec> fields() {
+    return List.of();
+  }
+
   @Override
   public String forwardDescription(Layer layer) {
     return "looped, " + ctx.policy().accumulatorsFor(layer.outSize()) + " rows at a time";

@@ -34,35 +34,57 @@ final class VectorBackend implements Backend {
   public List<FieldSpec> constants() {
     List<FieldSpec> fields = new ArrayList<>(loops.constants());
     fields.addAll(VectorPools.constants(ctx.network()));
+    if (VectorTanh.used(ctx)) {
+      fields.addAll(VectorTanh.constants());
+      fields.addAll(VectorTanh.doubleConstants());
+    }
     return fields;
+  }
+
+  @Override
+  public List<FieldSpec> fields() {
+    return VectorTanh.used(ctx) ? List.of(VectorTanh.scratch()) : List.of();
+  }
+
+  /** tanh in float: {@link VectorTanh}. */
+  @Override
+  public Optional<CodeBlock> activateRange(Activation act, String z, String zOff, String a,
+      String aOff, String count, int maxCount) {
+    return VectorTanh.range(ctx, act, z, zOff, a, aOff, count, maxCount);
   }
 
   @Override
   public void forwardRows(CodeBlock.Builder c, Layer layer) {
     int in = layer.inSize();
     int out = layer.outSize();
+    Optional<CodeBlock> range = activateRange(layer.activation(), "z", "0", "a", "0",
+        String.valueOf(out), out);
+    // With a range kernel for σ, the rows write z only and σ runs over all of them after.
     Activation act = layer.activation();
+    boolean perRow = act.isElementwise() && range.isEmpty();
     int rows = rowsPerTile(layer);
     if (doubles(layer)) {
       // 32 vector registers (AVX-512's) hold twice the rows: 1568 -> 128 9.5-10.1 -> 9.0-9.7 µs
       // per example in flow, 10.4 -> 9.5 stand-alone; 16 rows would spill on AVX2's 16.
-      loops.byRegisterTiles(c, t -> rowTiles(c, act, in, out,
+      loops.byRegisterTiles(c, t -> rowTiles(c, act, perRow, in, out,
           t == CodegenPolicy.RegisterTiles.WIDE ? 2 * WIDE_ROWS : WIDE_ROWS));
-      return;
+    } else {
+      rowTiles(c, act, perRow, in, out, rows);
     }
-    rowTiles(c, act, in, out, rows);
+    range.ifPresent(c::add);
   }
 
-  /** The forward rows in tiles of {@code rows}, then one at a time. */
-  private void rowTiles(CodeBlock.Builder c, Activation act, int in, int out, int rows) {
+  /** The forward rows in tiles of {@code rows}, then one at a time; σ per row if {@code perRow}. */
+  private void rowTiles(CodeBlock.Builder c, Activation act, boolean perRow, int in, int out,
+      int rows) {
     int tiled = out / rows * rows;
     c.add("// $L rows at a time: vector dot products, reduced once per row.\n", rows);
     c.beginControlFlow("for (int o = 0; o < $L; o += $L)", tiled, rows);
-    vectorRows(c, act, in, rows);
+    vectorRows(c, act, perRow, in, rows);
     c.endControlFlow();
     if (tiled < out) {
       c.beginControlFlow("for (int o = $L; o < $L; o++)", tiled, out);
-      vectorRows(c, act, in, 1);
+      vectorRows(c, act, perRow, in, 1);
       c.endControlFlow();
     }
   }
@@ -99,13 +121,14 @@ final class VectorBackend implements Backend {
   }
 
   /** Vector dot products of {@code rows} consecutive weight rows starting at row {@code o}. */
-  private void vectorRows(CodeBlock.Builder c, Activation act, int in, int rows) {
+  private void vectorRows(CodeBlock.Builder c, Activation act, boolean perRow, int in,
+      int rows) {
     loops.dotTile(c, rows, 1, "w", r -> "o * " + in + " + " + r * in, "x", u -> "0",
         String.valueOf(in));
     for (int r = 0; r < rows; r++) {
       String j = r == 0 ? "o" : "o + " + r;
       c.addStatement("z[$L] = s$L0 + b[$L]", j, r, j);
-      if (act.isElementwise()) {
+      if (perRow) {
         c.addStatement("a[$L] = $L", j, ctx.value(act, "z[" + j + "]"));
       }
     }

@@ -6,6 +6,7 @@ import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Layer;
 import java.util.List;
+import java.util.Optional;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -197,6 +198,19 @@ final class VectorBatchKernels implements BatchKernels {
       return;
     }
     String zs = ctx.isOutput(index) ? bn.z() : bn.act();
+    Optional<CodeBlock> range = VectorTanh.range(ctx, act, zs, "0", bn.act(), "0", "m * " + out,
+        ctx.policy().chunk() * out);
+    if (range.isPresent()) {
+      // σ in vectors over the chunk, then σ', which needs only a (tanh's 1 - a²).
+      c.add(range.get());
+      if (derivative) {
+        c.beginControlFlow("for (int j = 0, end = m * $L; j < end; j++)", out);
+        c.addStatement("$T av = $N[j]", ctx.scalar(), bn.act());
+        c.addStatement("$N[j] = $L", bn.der(), ctx.derivative(act, "zv", "av"));
+        c.endControlFlow();
+      }
+      return;
+    }
     c.beginControlFlow("for (int j = 0, end = m * $L; j < end; j++)", out);
     c.addStatement("$T zv = $N[j]", ctx.scalar(), zs);
     c.addStatement("$T av = $L", ctx.scalar(), ctx.value(act, "zv"));

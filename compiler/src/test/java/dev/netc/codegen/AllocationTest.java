@@ -74,7 +74,7 @@ class AllocationTest {
         .withRegisterTiles(tiles);
     List<Network> nets = List.of(SampleNetworks.xor(), SampleNetworks.iris(),
         SampleNetworks.regression(), SampleNetworks.inferenceOnly(), SampleNetworks.cnn(),
-        SampleNetworks.validCnn());
+        SampleNetworks.validCnn(), SampleNetworks.wideTanh());
     List<JavaFile> files = new ArrayList<>();
     List<String> drivers = new ArrayList<>();
     for (Network n : nets) {

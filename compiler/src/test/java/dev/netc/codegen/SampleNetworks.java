@@ -55,6 +55,18 @@ final class SampleNetworks {
         new Optimizer.Sgd(0.01, 0.9, true, 1e-4), 3, Precision.DOUBLE);
   }
 
+  /**
+   * 12-70-3, tanh then softmax, float: the hidden layer's 70 values take the vector backend's
+   * tanh ({@code VectorTanh}) in a block of 64, then a vector of 8 or a scalar tail.
+   */
+  static Network wideTanh() {
+    return new Network("WideTanh", "wide-tanh.net", 12,
+        List.of(new Dense("hidden", 0, 12, 70, new Activation.Tanh(), XAVIER),
+            new Dense("logits", 1, 70, 3, new Activation.Softmax(), XAVIER)),
+        Optional.of(new Loss.CrossEntropy(LossReduction.MEAN)),
+        new Optimizer.Sgd(0.01, 0.9, false, 0), 11, Precision.FLOAT);
+  }
+
   /** An inference-only float network, 8-6-2 leaky relu then softplus. */
   static Network inferenceOnly() {
     return new Network("Scorer", "scorer.net", 8,
