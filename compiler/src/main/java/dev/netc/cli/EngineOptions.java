@@ -3,6 +3,8 @@ package dev.netc.cli;
 import dev.netc.codegen.CodegenPolicy;
 import dev.netc.codegen.KernelPlan;
 import dev.netc.ir.Network;
+import dev.netc.ir.Precision;
+import dev.netc.runtime.io.Dataset;
 import java.util.Optional;
 import picocli.CommandLine.Option;
 
@@ -57,6 +59,15 @@ final class EngineOptions {
   boolean unplanned(Network net) {
     return !interpret && backend() == CodegenPolicy.Backend.VECTOR && Planner.matters(net)
         && explicitPlan().isEmpty() && cached(net).isEmpty();
+  }
+
+  /**
+   * The element type {@link #create}'s engine reads datasets in, known before it exists: the
+   * interpreter and double networks read doubles, the generated class of a float network floats.
+   */
+  Dataset.Type dataType(Network net) {
+    return interpret || net.precision() == Precision.DOUBLE ? Dataset.Type.DOUBLE
+        : Dataset.Type.FLOAT;
   }
 
   /** An engine for {@code net}: the interpreter, or its generated class compiled in memory. */

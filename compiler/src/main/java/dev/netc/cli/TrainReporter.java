@@ -28,6 +28,10 @@ final class TrainReporter implements TrainingListener {
   private final List<Double> testLosses = new ArrayList<>();
   private final List<Double> testAccuracies = new ArrayList<>();
   private String pending;
+  /** The metrics of the last epoch's line, of the dataset {@link #lastEvaluated}. */
+  private Metrics lastMetrics;
+  private Dataset lastEvaluated;
+  private int lastEpoch;
 
   TrainReporter(Engine engine, Dataset test, Dataset train, PrintWriter out, boolean quiet,
       boolean terminal) {
@@ -58,7 +62,11 @@ final class TrainReporter implements TrainingListener {
       line.append(r.best() ? " *" : "");
     }
     if (test != null || !r.hasValidation()) {
-      Metrics last = Metrics.of(engine, test != null ? test : train);
+      Dataset evaluated = test != null ? test : train;
+      Metrics last = Metrics.of(engine, evaluated);
+      lastMetrics = last;
+      lastEvaluated = evaluated;
+      lastEpoch = r.epoch();
       if (!Double.isFinite(last.loss())) {
         throw new UserException("training diverged in epoch " + r.epoch() + ": the parameters "
             + "are no longer finite; nothing was written");
@@ -97,6 +105,14 @@ final class TrainReporter implements TrainingListener {
       out.println(text);
       out.flush();
     }
+  }
+
+  /**
+   * The metrics an epoch line measured on {@code data} after epoch {@code epoch}, or null if the
+   * line measured other data or another epoch.
+   */
+  Metrics lastMetrics(Dataset data, int epoch) {
+    return data == lastEvaluated && epoch == lastEpoch ? lastMetrics : null;
   }
 
   /** Test loss per epoch of this run (empty without test data). */
