@@ -44,6 +44,12 @@ interface ConvKernels {
   /** Adds the correlation of the input with δ to the weight gradient: locals {@code gw, d, x}. */
   void weightGradient(CodeBlock.Builder c);
 
+  /**
+   * Adds δ's sum over each of {@code channels} planes of {@code plane} values to the bias
+   * gradient, over the locals {@code gb, d}.
+   */
+  void biasGradient(CodeBlock.Builder c, int channels, int plane);
+
   /** The previous layer's δ before its σ', over the locals {@code w, d, g}. */
   void inputDelta(CodeBlock.Builder c);
 

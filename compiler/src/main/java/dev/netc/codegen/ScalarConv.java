@@ -112,6 +112,31 @@ final class ScalarConv implements ConvKernels {
     c.endControlFlow();
   }
 
+  /**
+   * δ's sum per channel in 8 independent partial sums: one running sum is a chain of dependent
+   * adds, 12,544 long for the Fashion CNN's conv1 (≈ 12 µs per example).
+   */
+  @Override
+  public void biasGradient(CodeBlock.Builder c, int channels, int plane) {
+    int sums = 8;
+    int chunked = plane / sums * sums;
+    c.beginControlFlow("for (int o = 0; o < $L; o++)", channels);
+    for (int k = 0; k < sums; k++) {
+      c.addStatement("$T s$L = $L", ctx.scalar(), k, ctx.lit(0));
+    }
+    c.addStatement("int p = o * $L", plane);
+    c.beginControlFlow("for (int end = p + $L; p < end; p += $L)", chunked, sums);
+    for (int k = 0; k < sums; k++) {
+      c.addStatement("s$L += d[p + $L]", k, k);
+    }
+    c.endControlFlow();
+    c.beginControlFlow("for (int end = (o + 1) * $L; p < end; p++)", plane);
+    c.addStatement("s0 += d[p]");
+    c.endControlFlow();
+    c.addStatement("gb[o] += ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))");
+    c.endControlFlow();
+  }
+
   @Override
   public void weightGradient(CodeBlock.Builder c) {
     ArrayTypeName matrix = ArrayTypeName.of(ctx.array());

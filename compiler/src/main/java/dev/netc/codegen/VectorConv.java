@@ -586,6 +586,37 @@ final class VectorConv implements ConvKernels {
     return activates;
   }
 
+  /**
+   * δ's sum per channel in two vectors of partial sums, reduced once per channel, then the
+   * values after the last whole vector. Eight scalar partial sums (the scalar backend's) took
+   * the Fashion CNN's conv1 (16 planes of 784) about 2.6 µs per example: 12,544 adds at two per
+   * cycle.
+   */
+  @Override
+  public void biasGradient(CodeBlock.Builder c, int channels, int plane) {
+    ClassName v = loops.vectorType();
+    c.beginControlFlow("for (int o = 0; o < $L; o++)", channels);
+    c.addStatement("int p = o * $L", plane);
+    c.addStatement("$T s0 = $T.zero(SPECIES)", v, v);
+    c.addStatement("$T s1 = $T.zero(SPECIES)", v, v);
+    c.addStatement("int i = 0");
+    c.addStatement("int bound = SPECIES.loopBound($L)", plane);
+    c.beginControlFlow("for (; i <= bound - 2 * LANES; i += 2 * LANES)");
+    c.addStatement("s0 = s0.add($T.fromArray(SPECIES, d, p + i))", v);
+    c.addStatement("s1 = s1.add($T.fromArray(SPECIES, d, p + i + LANES))", v);
+    c.endControlFlow();
+    c.beginControlFlow("for (; i < bound; i += LANES)");
+    c.addStatement("s0 = s0.add($T.fromArray(SPECIES, d, p + i))", v);
+    c.endControlFlow();
+    c.addStatement("$T s = s0.add(s1).reduceLanes($T.ADD)", ctx.scalar(),
+        ClassName.get(VectorLoops.VECTOR_PACKAGE, "VectorOperators"));
+    c.beginControlFlow("for (; i < $L; i++)", plane);
+    c.addStatement("s += d[p + i]");
+    c.endControlFlow();
+    c.addStatement("gb[o] += s");
+    c.endControlFlow();
+  }
+
   @Override
   public void weightGradient(CodeBlock.Builder c) {
     if (transposed) {
