@@ -97,6 +97,7 @@ final class VectorConv implements ConvKernels {
   private final int gradientTaps;
   private final String col;
   private final String dcol;
+  /** δ in rows of {@link #stride} positions: δ itself where the stride is the positions. */
   private final String deltaPad;
   /** Where forward tiles store z: z itself when the rows need no padding. */
   private final String zPad;
@@ -217,8 +218,9 @@ final class VectorConv implements ConvKernels {
     this.forward1 = names.helper(base + "ForwardVector");
     boolean propagates = training && conv.index() > 0;
     boolean flippable = borderable();
+    // Where the rows need no padding (positions a multiple of 512 bits), the kernels read δ.
     this.deltaPad = training && (!transposed || propagates && !flippable)
-        ? names.helper(base + "DeltaPad") : null;
+        ? stride == positions ? n.delta() : names.helper(base + "DeltaPad") : null;
     this.gradientTile = training ? names.helper(base + "GradientTile") : null;
     this.gradientRest = transposed ? names.helper(base + "GradientTile1")
         : training && taps % gradientTaps != 0 ? names.helper(base + "GradientTap") : null;
@@ -379,7 +381,7 @@ final class VectorConv implements ConvKernels {
       f.add(Javadoc.on(ctx.buffer(aPad, out.channels() * stride), conv.name()
           + "'s activations, rows padded to " + stride + " positions."));
     }
-    if (deltaPad != null) {
+    if (deltaPad != null && !deltaPad.equals(n.delta())) {
       f.add(Javadoc.on(ctx.buffer(deltaPad, out.channels() * stride), conv.name()
           + "'s delta, rows padded to " + stride + " positions (the padding stays zero)."));
     }
@@ -871,8 +873,11 @@ final class VectorConv implements ConvKernels {
     return "im2col and register-tiled vector GEMMs";
   }
 
-  /** Copies δ into the padded rows (whose padding stays zero). */
+  /** Copies δ into the padded rows (whose padding stays zero), unless the rows need none. */
   private void padDelta(CodeBlock.Builder c) {
+    if (deltaPad.equals(n.delta())) {
+      return;
+    }
     c.beginControlFlow("for (int o = 0; o < $L; o++)", out.channels());
     c.addStatement("$T.arraycopy(d, o * $L, $N, o * $L, $L)", System.class, positions, deltaPad,
         stride, positions);
