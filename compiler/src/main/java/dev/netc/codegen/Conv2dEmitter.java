@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * A conv2d layer's per-example methods: the backend's {@link ConvKernels} do the convolutions;
- * this class adds the activation, the bias gradient (δ's sums per channel) and the previous
+ * A conv2d layer's per-example methods: the backend's {@link ConvKernels} do the convolutions
+ * and the bias gradient (δ's sums per channel); this class adds the activation and the previous
  * layer's σ'.
  */
 final class Conv2dEmitter extends PerExampleEmitter {

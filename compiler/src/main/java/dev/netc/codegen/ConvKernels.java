@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * How a backend computes one conv2d layer's arithmetic for one example, inside the methods of
- * {@link Conv2dEmitter} (which adds the bias gradient, the activation and σ' of the previous
- * layer): im2col and GEMMs either way, as rows shaped for C2 ({@link ScalarConv}) or as
+ * {@link Conv2dEmitter} (which adds the activation and σ' of the previous layer), the bias
+ * gradient's sums per channel included: im2col and GEMMs either way, as rows shaped for C2 ({@link ScalarConv}) or as
  * register-tiled Vector API kernels ({@link VectorConv}). A direct convolution (the first
  * version) was slower on every layer measured, on both backends (docs/performance.md).
  */
