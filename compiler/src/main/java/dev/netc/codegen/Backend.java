@@ -45,8 +45,11 @@ interface Backend {
   Optional<CodeBlock> activateRange(Activation act, String z, String zOff, String a, String aOff,
       String count, int maxCount);
 
-  /** Instance fields the backend's own kernels use (scratch), possibly none. */
-  List<FieldSpec> fields();
+  /**
+   * Fields (constants, scratch) of the helper methods the backend's kernels added to the class
+   * (through {@link EmitContext#helpers}), possibly none: asked once every method is built.
+   */
+  List<FieldSpec> helperFields();
 
   /**
    * {@code dst[dstOff + i] += scale * src[srcOff + i]} for i below {@code len}: one weight row of

@@ -63,11 +63,9 @@ final class Helpers {
     methods.add(method);
   }
 
-  /** {@link #add}, unless a helper of the same name is there already. */
-  void addOnce(MethodSpec method) {
-    if (methods.stream().noneMatch(m -> m.name().equals(method.name()))) {
-      methods.add(method);
-    }
+  /** True if a helper of this name was added. */
+  boolean has(String name) {
+    return methods.stream().anyMatch(m -> m.name().equals(name));
   }
 
   /** The helper methods created so far, in creation order. */

@@ -142,7 +142,6 @@ public final class JavaGenerator {
           .addJavadoc("$L.bias, [$L].\n", Javadoc.escape(l.name()), l.biasCount())
           .build());
     }
-    t.addFields(backend.fields());
     t.addField(ctx.buffer("input", net.inputSize()));
     for (Layer l : net.layers()) {
       Names.LayerNames n = ctx.names().layer(l.index());
@@ -227,6 +226,9 @@ public final class JavaGenerator {
       t.addMethods(backend.batchKernels().sharedMethods());
     }
     t.addMethods(ctx.helpers().methods());
+    // Known only now that the kernels have asked for their helpers; JavaPoet still writes
+    // fields before methods, and these static ones after SPECIES, which they read.
+    t.addFields(backend.helperFields());
   }
 
   /** In a deep network, the statements (or helper calls) that allocate the buffers. */

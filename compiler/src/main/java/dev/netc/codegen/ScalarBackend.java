@@ -89,7 +89,7 @@ final class ScalarBackend implements Backend {
   }
 
   @Override
-  public List<FieldSpec> fields() {
+  public List<FieldSpec> helperFields() {
     return List.of();
   }
 

@@ -34,16 +34,13 @@ final class VectorBackend implements Backend {
   public List<FieldSpec> constants() {
     List<FieldSpec> fields = new ArrayList<>(loops.constants());
     fields.addAll(VectorPools.constants(ctx.network()));
-    if (VectorTanh.used(ctx)) {
-      fields.addAll(VectorTanh.constants());
-      fields.addAll(VectorTanh.doubleConstants());
-    }
     return fields;
   }
 
+  /** The vector tanh's, if a kernel called it ({@link VectorTanh#fields}). */
   @Override
-  public List<FieldSpec> fields() {
-    return VectorTanh.used(ctx) ? List.of(VectorTanh.scratch()) : List.of();
+  public List<FieldSpec> helperFields() {
+    return VectorTanh.fields(ctx);
   }
 
   /** tanh in float: {@link VectorTanh}. */

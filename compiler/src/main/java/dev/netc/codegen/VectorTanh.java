@@ -9,8 +9,8 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
-import dev.netc.ir.Layer;
 import dev.netc.ir.Precision;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import javax.lang.model.element.Modifier;
@@ -63,38 +63,44 @@ final class VectorTanh {
 
   private VectorTanh() {}
 
-  /** True if {@code ctx}'s class computes tanh in vectors: a float vector class with a tanh. */
-  static boolean used(EmitContext ctx) {
-    if (ctx.policy().backend() != CodegenPolicy.Backend.VECTOR
-        || ctx.precision() != Precision.FLOAT) {
-      return false;
-    }
-    for (Layer l : ctx.network().layers()) {
-      if (l.activation() instanceof Activation.Tanh) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   /**
    * The call that sets {@code a[aOff + i] = tanh(z[zOff + i])} for {@code i < count} (an
-   * expression of at most {@code maxCount}), adding the method to the class once; empty unless
-   * {@code act} is tanh in a class that {@link #used uses} this and {@code maxCount} reaches
+   * expression of at most {@code maxCount}), adding the method to the class on the first call;
+   * empty unless {@code act} is tanh in a float vector class and {@code maxCount} reaches
    * {@link #MIN_COUNT}. a and z may be the same range.
    */
   static Optional<CodeBlock> range(EmitContext ctx, Activation act, String z, String zOff,
       String a, String aOff, String count, int maxCount) {
-    if (!(act instanceof Activation.Tanh) || !used(ctx) || maxCount < MIN_COUNT) {
+    if (!(act instanceof Activation.Tanh) || ctx.precision() != Precision.FLOAT
+        || ctx.policy().backend() != CodegenPolicy.Backend.VECTOR || maxCount < MIN_COUNT) {
       return Optional.empty();
     }
-    ctx.helpers().addOnce(method());
+    if (!ctx.helpers().has(METHOD)) {
+      ctx.helpers().add(method());
+    }
     return Optional.of(CodeBlock.of("$L($L, $L, $L, $L, $L);\n", METHOD, z, zOff, a, aOff,
         count));
   }
 
+  /**
+   * The constants and the scratch of the method, for a class that has it ({@link #range} added
+   * it): the double species of the class's vector shape, its lane count, the rounding constants.
+   */
+  static List<FieldSpec> fields(EmitContext ctx) {
+    if (!ctx.helpers().has(METHOD)) {
+      return List.of();
+    }
+    List<FieldSpec> f = new ArrayList<>(constants());
+    f.add(doubleConstant("TANH_ROUNDING", "0x1.8p52", "Adding and subtracting it rounds a "
+        + "double below 2^51 to an integer."));
+    f.add(doubleConstant("TANH_ROUNDING_BITS", "0x1p52", "A double in [2^52, 2^53) holds its "
+        + "integer part in its mantissa bits."));
+    f.add(scratch());
+    return f;
+  }
+
   /** The double species of the class's vector shape and its lane count. */
-  static List<FieldSpec> constants() {
+  private static List<FieldSpec> constants() {
     TypeName species = ParameterizedTypeName.get(
         ClassName.get(VECTOR_PACKAGE, "VectorSpecies"), ClassName.get(Double.class));
     return List.of(
@@ -111,7 +117,7 @@ final class VectorTanh {
   }
 
   /** The per-instance scratch of one block (instances train on threads of their own). */
-  static FieldSpec scratch() {
+  private static FieldSpec scratch() {
     return FieldSpec.builder(double[].class, SCRATCH, Modifier.PRIVATE, Modifier.FINAL)
         .addJavadoc("One block of doubles: tanh's inputs, then its results.\n")
         .initializer("new double[$L]", BLOCK)
@@ -135,10 +141,10 @@ final class VectorTanh {
     c.addStatement("$T ax = x.abs()", DOUBLE_VECTOR);
     c.add("// NetcMath.expOfNonNegative(2|x|), k = (int) (y log2(e) + 0.5) as a floor in doubles.\n");
     c.addStatement("$T y = ax.add(ax)", DOUBLE_VECTOR);
-    c.addStatement("$T t5 = y.mul(TANH_LOG2_E).add(0.5)", DOUBLE_VECTOR);
+    c.addStatement("$T t5 = y.mul($T.LOG2_E).add(0.5)", DOUBLE_VECTOR, NETC_MATH);
     c.addStatement("$T k = t5.add(TANH_ROUNDING).sub(TANH_ROUNDING)", DOUBLE_VECTOR);
     c.addStatement("k = k.blend(k.sub(1.0), k.compare($T.GT, t5))", OPERATORS);
-    c.addStatement("$T r = y.sub(k.mul(TANH_LN_2))", DOUBLE_VECTOR);
+    c.addStatement("$T r = y.sub(k.mul($T.LN_2))", DOUBLE_VECTOR, NETC_MATH);
     c.addStatement("$T p = $T.broadcast(DOUBLE_SPECIES, 1.0 / 40320)", DOUBLE_VECTOR,
         DOUBLE_VECTOR);
     for (String coefficient : List.of("1.0 / 5040", "1.0 / 720", "1.0 / 120", "1.0 / 24",
@@ -156,9 +162,9 @@ final class VectorTanh {
             ClassName.get(Double.class)), OPERATORS);
     c.add("// copySign: m > 0 here. Then |x| < 2^-12 keeps x, |x| >= 9.1 gives ±1, NaN stays NaN.\n");
     c.addStatement("m = m.blend(m.neg(), negative)");
-    c.addStatement("m = m.blend(x, ax.compare($T.LT, TANH_LINEAR))", OPERATORS);
+    c.addStatement("m = m.blend(x, ax.compare($T.LT, $T.TANH_LINEAR))", OPERATORS, NETC_MATH);
     c.addStatement("m = m.blend(ones.blend(ones.neg(), negative), ax.compare($T.GE, "
-        + "TANH_SATURATION))", OPERATORS);
+        + "$T.TANH_SATURATION))", OPERATORS, NETC_MATH);
     c.addStatement("m.intoArray(t, l)");
     c.endControlFlow();
     c.beginControlFlow("for (int l = 0; l < n; l++)");
@@ -181,21 +187,6 @@ final class VectorTanh {
         .addParameter(TypeName.INT, "count")
         .addCode(c.build())
         .build();
-  }
-
-  /** The double constants of {@code NetcMath.tanh} the method uses. */
-  static List<FieldSpec> doubleConstants() {
-    return List.of(
-        doubleConstant("TANH_LOG2_E", "1.4426950408889634", "log2(e), as NetcMath has it."),
-        doubleConstant("TANH_LN_2", "0.6931471805599453", "ln(2), as NetcMath has it."),
-        doubleConstant("TANH_ROUNDING", "0x1.8p52", "Adding and subtracting it rounds a double below "
-            + "2^51 to an integer."),
-        doubleConstant("TANH_ROUNDING_BITS", "0x1p52", "A double in [2^52, 2^53) holds its integer "
-            + "part in its mantissa bits."),
-        doubleConstant("TANH_LINEAR", "0x1p-12f", "Below this |x|, tanh x rounds to x in "
-            + "float (NetcMath)."),
-        doubleConstant("TANH_SATURATION", "9.1f", "From this |x| on, tanh x rounds to ±1 in "
-            + "float (NetcMath)."));
   }
 
   private static FieldSpec doubleConstant(String name, String value, String doc) {

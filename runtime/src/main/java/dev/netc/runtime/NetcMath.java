@@ -11,11 +11,13 @@ package dev.netc.runtime;
  */
 public final class NetcMath {
   /** Above this |x|, tanh x rounds to ±1 in float (1 − tanh x &lt; 2<sup>−25</sup> from 9.01 on). */
-  private static final float TANH_SATURATION = 9.1f;
+  public static final float TANH_SATURATION = 9.1f;
   /** Below this |x|, tanh x = x (1 − x²/3 + …) rounds to x in float. */
-  private static final float TANH_LINEAR = 0x1p-12f;
-  private static final double LOG2_E = 1.4426950408889634;
-  private static final double LN_2 = 0.6931471805599453;
+  public static final float TANH_LINEAR = 0x1p-12f;
+  /** log2(e) of the exponential's range reduction (public for the vector backend's tanh). */
+  public static final double LOG2_E = 1.4426950408889634;
+  /** ln(2) of the exponential's range reduction (public for the vector backend's tanh). */
+  public static final double LN_2 = 0.6931471805599453;
 
   private NetcMath() {}
 
