@@ -239,6 +239,12 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private double learningRate = LEARNING_RATE;
 
+  /**
+   * True while every gradient buffer holds zeros (a fused step of {@code trainBatch} left them so):
+   * the next batch need not zero them.
+   */
+  private boolean gradientZeroed;
+
   private final double[] featuresBatchAct = new double[2560];
 
   private final double[] featuresBatchDelta = new double[2560];
@@ -553,9 +559,32 @@ public final class Regression implements TrainableDoubleNetwork {
       double total = trainOnline(xs, 0, targets, e * TARGET_WIDTH, scale);
       return total * scale;
     }
-    double total = sumGradients(xs, targets, n);
+    checkBatch(xs.length, n, INPUT_SIZE, "input");
+    checkBatch(targets.length, n, TARGET_WIDTH, "target");
     double scale = lossScale(n);
-    step(scale);
+    // torch.optim.SGD: the momentum buffer starts as the first gradient.
+    boolean first = stepCount == 0;
+    stepCount++;
+    double lr = learningRate;
+    zeroGradient();
+    double total = 0.0;
+    for (int e0 = 0; e0 < n; e0 += CHUNK) {
+      int m = Math.min(CHUNK, n - e0);
+      batchForward(xs, e0, m);
+      for (int s = 0; s < m; s++) {
+        int e = e0 + s;
+        outputRow(s);
+        total += exampleLoss(targets, e * TARGET_WIDTH);
+        outputDelta(targets, e * TARGET_WIDTH);
+        storeDelta(s);
+      }
+      if (e0 + m < n) {
+        batchBackward(xs, e0, m);
+      } else {
+        batchBackwardStep(xs, e0, m, scale, first, lr);
+      }
+    }
+    gradientZeroed = true;
     return total * scale;
   }
 
@@ -620,20 +649,7 @@ public final class Regression implements TrainableDoubleNetwork {
     System.arraycopy(grad, 880, predictionBiasGrad, 0, 1);
     update(predictionWeight, predictionWeightGrad, 1.0, predictionWeightMomentum, first, lr);
     update(predictionBias, predictionBiasGrad, 1.0, predictionBiasMomentum, first, lr);
-  }
-
-  /**
-   * Applies one optimizer step with the gradient buffers times {@code scale}.
-   */
-  private void step(double scale) {
-    // torch.optim.SGD: the momentum buffer starts as the first gradient.
-    boolean first = stepCount == 0;
-    stepCount++;
-    double lr = learningRate;
-    update(featuresWeight, featuresWeightGrad, scale, featuresWeightMomentum, first, lr);
-    update(featuresBias, featuresBiasGrad, scale, featuresBiasMomentum, first, lr);
-    update(predictionWeight, predictionWeightGrad, scale, predictionWeightMomentum, first, lr);
-    update(predictionBias, predictionBiasGrad, scale, predictionBiasMomentum, first, lr);
+    gradientZeroed = false;
   }
 
   /**
@@ -663,6 +679,39 @@ public final class Regression implements TrainableDoubleNetwork {
       s0[i] = bi;
       p[i] = wi - lr * (gi + MOMENTUM * bi);
     }
+  }
+
+  /**
+   * One optimizer step on one parameter array and its state buffers, leaving the gradient zero:
+   * sgd(lr = 0.01, momentum = 0.9, nesterov = true, weight_decay = 1.0E-4).
+   */
+  private static void updateAndClear(double[] p, double[] g, double scale, double[] s0,
+      boolean first, double lr) {
+    for (int i = 0; i < p.length; i++) {
+      double wi = p[i];
+      double gi = g[i] * scale;
+      g[i] = 0.0;
+      gi += WEIGHT_DECAY * wi;
+      double bi = first ? gi : MOMENTUM * s0[i] + gi;
+      bi = bi * Math.min(1.0, (Math.abs(bi) + 0x1.0000000000001p-969 - 0x1.0000000000001p-969) * 0x1p1022);
+      s0[i] = bi;
+      p[i] = wi - lr * (gi + MOMENTUM * bi);
+    }
+  }
+
+  /**
+   * Back-propagates the last chunk's output deltas and applies the optimizer step, layer by layer,
+   * with the gradient buffers times {@code scale}; leaves the buffers zero.
+   */
+  private void batchBackwardStep(double[] xs, int e0, int m, double scale, boolean first,
+      double lr) {
+    predictionBackpropBatch(m);
+    predictionGradientBatch(featuresBatchAct, 0, m);
+    updateAndClear(predictionWeight, predictionWeightGrad, scale, predictionWeightMomentum, first, lr);
+    updateAndClear(predictionBias, predictionBiasGrad, scale, predictionBiasMomentum, first, lr);
+    featuresGradientBatch(xs, e0 * INPUT_SIZE, m);
+    updateAndClear(featuresWeight, featuresWeightGrad, scale, featuresWeightMomentum, first, lr);
+    updateAndClear(featuresBias, featuresBiasGrad, scale, featuresBiasMomentum, first, lr);
   }
 
   @Override
@@ -729,9 +778,13 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * Sets the gradient buffers to zero before a new batch.
+   * Sets the gradient buffers to zero before a new batch (unless a fused step left them so).
    */
   private void zeroGradient() {
+    if (gradientZeroed) {
+      gradientZeroed = false;
+      return;
+    }
     Arrays.fill(featuresWeightGrad, 0.0);
     Arrays.fill(featuresBiasGrad, 0.0);
     Arrays.fill(predictionWeightGrad, 0.0);

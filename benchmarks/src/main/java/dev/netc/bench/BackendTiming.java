@@ -36,7 +36,8 @@ import java.util.Random;
  * the PyTorch peer's pool): training at batch 32, inference of one example and, with
  * {@code --layers}, each per-example layer method of the generated class on its own, predict's
  * own forward methods too (in microseconds per call; on one example's state again and again,
- * which hides the branch mispredictions of real data).
+ * which hides the branch mispredictions of real data). {@code -Dnetc.bench.backend=vector} (or
+ * {@code scalar}) times one backend only, e.g. under a profiler.
  */
 public final class BackendTiming {
   private BackendTiming() {}
@@ -64,7 +65,9 @@ public final class BackendTiming {
         System.out.println("| vector | (needs --add-modules jdk.incubator.vector) | | | |");
         continue;
       }
-      run(b, rounds, seconds);
+      if (wanted(b)) {
+        run(b, rounds, seconds);
+      }
     }
   }
 
@@ -140,7 +143,7 @@ public final class BackendTiming {
       }
       Network net = fr.networks().get(0);
       for (CodegenPolicy.Backend b : CodegenPolicy.Backend.values()) {
-        if (b == CodegenPolicy.Backend.VECTOR && !vector) {
+        if (b == CodegenPolicy.Backend.VECTOR && !vector || !wanted(b)) {
           continue;
         }
         cnn(net, b, rounds, seconds, layers ? layerRows : null);
@@ -155,6 +158,15 @@ public final class BackendTiming {
     for (String[] row : layerRows) {
       System.out.printf(Locale.ROOT, "| %s | %s | %s | %s |%n", (Object[]) row);
     }
+  }
+
+  /**
+   * False if the system property {@code netc.bench.backend} names another backend (e.g.
+   * {@code -Dnetc.bench.backend=vector} to profile the vector classes alone).
+   */
+  private static boolean wanted(CodegenPolicy.Backend b) {
+    String only = System.getProperty("netc.bench.backend", "");
+    return only.isEmpty() || only.equalsIgnoreCase(b.name());
   }
 
   /** Examples the MLP's training steps cycle through, as the PyTorch peer's pool. */

@@ -98,8 +98,11 @@ interface Backend {
   /** The call of layer {@code index}'s batched forward method in {@code batchForward}. */
   CodeBlock forwardCall(int index);
 
-  /** The calls of layer {@code index}'s batched gradient (and back-propagation) methods. */
-  CodeBlock backwardCalls(int index);
+  /** The call of layer {@code index}'s batched weight-gradient method. */
+  CodeBlock gradientCall(int index);
+
+  /** The call of layer {@code index}'s batched back-propagation method ({@code index > 0}). */
+  CodeBlock backpropCall(int index);
 
   /** The body of {@code storeDelta(s)}: output delta {@code from} as example s of {@code to}. */
   void storeDelta(MethodSpec.Builder m, Layer output, String from, String to);

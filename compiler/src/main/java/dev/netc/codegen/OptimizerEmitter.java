@@ -98,9 +98,54 @@ final class OptimizerEmitter {
     return blocks;
   }
 
-  /** optimizerStep (public, from a caller's gradient), step (internal), reset, update. */
-  List<MethodSpec> methods() {
-    return List.of(step(true), step(false), reset(), update());
+  /**
+   * optimizerStep (public, from a caller's gradient), reset, update and either step (internal,
+   * from the gradient buffers) or, for a class whose mini-batches step fused ({@link
+   * #fusedParameters}), updateAndClear.
+   */
+  List<MethodSpec> methods(boolean fused) {
+    if (fused) {
+      return List.of(step(true, true), reset(), update(false), update(true));
+    }
+    return List.of(step(true, false), step(false, false), reset(), update(false));
+  }
+
+  /**
+   * Starts a step whose updates run later, layer by layer (the fused step of a mini-batch): the
+   * locals {@code first} (if the rule has one) and the per-step scalars, which {@link
+   * #fusedParameters} names.
+   */
+  void beginFusedStep(MethodSpec.Builder m) {
+    if (opt.firstStepRule()) {
+      m.addComment("torch.optim.SGD: the momentum buffer starts as the first gradient.");
+      m.addStatement("boolean first = stepCount == 0");
+    }
+    beginStep(m);
+  }
+
+  /** The locals of {@link #beginFusedStep} as parameters, after {@code scale}. */
+  List<ParameterSpec> fusedParameters() {
+    List<ParameterSpec> p = new ArrayList<>();
+    p.add(ParameterSpec.builder(ctx.scalar(), "scale").build());
+    if (opt.firstStepRule()) {
+      p.add(ParameterSpec.builder(TypeName.BOOLEAN, "first").build());
+    }
+    p.addAll(stepParameters());
+    return p;
+  }
+
+  /**
+   * Layer {@code index}'s update in a fused step: its weights and bias from their gradient
+   * buffers times the local {@code scale}, which it leaves zero for the next batch.
+   */
+  CodeBlock fusedUpdate(int index) {
+    Names.LayerNames n = ctx.names().layer(index);
+    return CodeBlock.builder()
+        .addStatement("updateAndClear($L)", updateArgs(n.weight(),
+            CodeBlock.of("$N, scale", n.weightGrad()), weightState(index)))
+        .addStatement("updateAndClear($L)", updateArgs(n.bias(),
+            CodeBlock.of("$N, scale", n.biasGrad()), biasState(index)))
+        .build();
   }
 
   /**
@@ -127,7 +172,7 @@ final class OptimizerEmitter {
     return String.join(", ", opt.javaStepScalars(ctx.precision()).keySet());
   }
 
-  private MethodSpec step(boolean external) {
+  private MethodSpec step(boolean external, boolean fused) {
     MethodSpec.Builder m;
     if (external) {
       m = MethodSpec.methodBuilder("optimizerStep")
@@ -182,6 +227,9 @@ final class OptimizerEmitter {
     }
     m.addCode(ctx.helpers().perLayer(external ? "optimizerStep" : "step", false, params,
         blocks));
+    if (external && fused) {
+      m.addStatement("gradientZeroed = false");
+    }
     return m.build();
   }
 
@@ -216,11 +264,17 @@ final class OptimizerEmitter {
     return m.build();
   }
 
-  private MethodSpec update() {
+  /**
+   * update, or with {@code clear} updateAndClear, which also sets each gradient value to zero
+   * once read: the next batch's kernels then add to zeros without a pass of their own over the
+   * buffers.
+   */
+  private MethodSpec update(boolean clear) {
     List<String> buffers = List.of("s0", "s1").subList(0, opt.stateBuffers().size());
-    MethodSpec.Builder m = MethodSpec.methodBuilder("update")
-        .addJavadoc("One optimizer step on one parameter array$L:\n$L.\n",
-            buffers.isEmpty() ? "" : " and its state buffers", Javadoc.escape(opt.describe()))
+    MethodSpec.Builder m = MethodSpec.methodBuilder(clear ? "updateAndClear" : "update")
+        .addJavadoc("One optimizer step on one parameter array$L$L:\n$L.\n",
+            buffers.isEmpty() ? "" : " and its state buffers",
+            clear ? ", leaving the gradient zero" : "", Javadoc.escape(opt.describe()))
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
         .addParameter(ctx.array(), "p")
         .addParameter(ctx.array(), "g")
@@ -242,6 +296,9 @@ final class OptimizerEmitter {
     m.beginControlFlow("for (int i = 0; i < p.length; i++)");
     m.addStatement("$T wi = p[i]", ctx.scalar());
     m.addStatement("$T gi = g[i] * scale", ctx.scalar());
+    if (clear) {
+      m.addStatement("g[i] = $L", ctx.lit(0));
+    }
     for (String s : opt.javaUpdate(ctx.scalar().toString(), "p[i]", elements, first,
         ctx.precision(), true)) {
       m.addStatement("$L", s);

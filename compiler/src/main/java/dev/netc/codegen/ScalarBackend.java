@@ -189,13 +189,13 @@ final class ScalarBackend implements Backend {
   }
 
   @Override
-  public CodeBlock backwardCalls(int index) {
-    Names.BatchNames b = ctx.names().batch(index);
-    CodeBlock.Builder c = CodeBlock.builder().addStatement("$N(m)", b.gradient());
-    if (index > 0) {
-      c.addStatement("$N(m)", b.backprop());
-    }
-    return c.build();
+  public CodeBlock gradientCall(int index) {
+    return CodeBlock.of("$N(m);\n", ctx.names().batch(index).gradient());
+  }
+
+  @Override
+  public CodeBlock backpropCall(int index) {
+    return CodeBlock.of("$N(m);\n", ctx.names().batch(index).backprop());
   }
 
   @Override

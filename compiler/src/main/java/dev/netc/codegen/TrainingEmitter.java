@@ -99,6 +99,12 @@ final class TrainingEmitter {
       }
     }
     f.addAll(optimizer.fields());
+    if (batch != null) {
+      f.add(FieldSpec.builder(TypeName.BOOLEAN, "gradientZeroed", Modifier.PRIVATE)
+          .addJavadoc("True while every gradient buffer holds zeros (a fused step of {@code "
+              + "trainBatch} left them so):\nthe next batch need not zero them.\n")
+          .build());
+    }
     if (online) {
       f.addAll(onlineEmitter().fields());
     }
@@ -129,7 +135,10 @@ final class TrainingEmitter {
       m.add(single(t, false));
       m.add(sumGradients(t));
     }
-    m.addAll(optimizer.methods());
+    m.addAll(optimizer.methods(batch != null));
+    if (batch != null) {
+      m.add(batch.backwardStep(optimizer));
+    }
     m.addAll(optimizerState.methods());
     m.add(losses.lossScale());
     m.add(zeroGradient());
@@ -276,9 +285,36 @@ final class TrainingEmitter {
       m.addStatement("return $L", ctx.precision().cast("total * scale"));
       m.endControlFlow();
     }
-    m.addStatement("$T total = sumGradients(xs, $L, n)", ctx.scalar(), targetsArg(t));
+    if (batch == null) {
+      m.addStatement("$T total = sumGradients(xs, $L, n)", ctx.scalar(), targetsArg(t));
+      m.addStatement("double scale = lossScale(n)");
+      m.addStatement("step(scale)");
+      m.addStatement("return $L", ctx.precision().cast("total * scale"));
+      return m.build();
+    }
+    // sumGradients then step(scale), with the step fused into the last chunk's backward pass
+    // (BatchEmitter.backwardStep): the same operations in the same order.
+    checks(m, t);
     m.addStatement("double scale = lossScale(n)");
-    m.addStatement("step(scale)");
+    optimizer.beginFusedStep(m);
+    m.addStatement("zeroGradient()");
+    m.addStatement("$T total = $L", ctx.scalar(), ctx.lit(0));
+    String stepArgs = optimizer.fusedParameters().stream().skip(1)
+        .map(p -> ", " + p.name()).collect(java.util.stream.Collectors.joining());
+    batch.chunks(m, CodeBlock.builder()
+            .addStatement("total += exampleLoss($L)", exampleTarget(t))
+            .addStatement("outputDelta($L)", exampleTarget(t))
+            .addStatement("storeDelta(s)")
+            .build(),
+        CodeBlock.builder()
+            .beginControlFlow("if (e0 + m < n)")
+            .addStatement("batchBackward(xs, e0, m)")
+            .nextControlFlow("else")
+            .addStatement("batchBackwardStep(xs, e0, m, $L$L)", ctx.precision().cast("scale"),
+                stepArgs)
+            .endControlFlow()
+            .build());
+    m.addStatement("gradientZeroed = true");
     m.addStatement("return $L", ctx.precision().cast("total * scale"));
     return m.build();
   }
@@ -330,8 +366,15 @@ final class TrainingEmitter {
 
   private MethodSpec zeroGradient() {
     MethodSpec.Builder m = MethodSpec.methodBuilder("zeroGradient")
-        .addJavadoc("Sets the gradient buffers to zero before a new batch.\n")
+        .addJavadoc("Sets the gradient buffers to zero before a new batch$L.\n",
+            batch != null ? " (unless a fused step left them so)" : "")
         .addModifiers(Modifier.PRIVATE);
+    if (batch != null) {
+      m.beginControlFlow("if (gradientZeroed)");
+      m.addStatement("gradientZeroed = false");
+      m.addStatement("return");
+      m.endControlFlow();
+    }
     List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
       if (!l.hasParameters()) {

@@ -219,15 +219,17 @@ final class VectorBackend implements Backend {
   }
 
   @Override
-  public CodeBlock backwardCalls(int index) {
+  public CodeBlock gradientCall(int index) {
     Names.BatchNames b = ctx.names().batch(index);
     if (index == 0) {
       return CodeBlock.of("$N(xs, e0 * INPUT_SIZE, m);\n", b.gradient());
     }
-    return CodeBlock.builder()
-        .addStatement("$N($N, 0, m)", b.gradient(), ctx.names().batch(index - 1).act())
-        .addStatement("$N(m)", b.backprop())
-        .build();
+    return CodeBlock.of("$N($N, 0, m);\n", b.gradient(), ctx.names().batch(index - 1).act());
+  }
+
+  @Override
+  public CodeBlock backpropCall(int index) {
+    return CodeBlock.of("$N(m);\n", ctx.names().batch(index).backprop());
   }
 
   @Override
