@@ -1080,7 +1080,8 @@ public final class Regression implements TrainableDoubleNetwork {
         }
       }
     }
-    for (int j = 0, end = m * 40; j < end; j++) {
+    int j = 0;
+    for (int end = m * 40; j < end; j++) {
       double zv = featuresBatchAct[j];
       double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
       featuresBatchAct[j] = av;
@@ -1289,7 +1290,8 @@ public final class Regression implements TrainableDoubleNetwork {
         }
       }
     }
-    for (int j = 0, end = m * 1; j < end; j++) {
+    int j = 0;
+    for (int end = m * 1; j < end; j++) {
       double zv = predictionBatchZ[j];
       double av = zv;
       predictionBatchAct[j] = av;

@@ -1,7 +1,9 @@
 package dev.netc.codegen;
 
+import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Layer;
@@ -211,7 +213,29 @@ final class VectorBatchKernels implements BatchKernels {
       }
       return;
     }
-    c.beginControlFlow("for (int j = 0, end = m * $L; j < end; j++)", out);
+    c.addStatement("int j = 0");
+    if (act instanceof Activation.Relu) {
+      // σ(z) = z > 0 ? z : 0 and σ' = z > 0 ? 1 : 0 (NaN: 0, as the scalar form) by a mask: the
+      // scalar loop branched on the sign of z, which random data mispredicts about every other
+      // value (6.5 % of the Fashion MLP's batch-128 step).
+      ClassName v = loops.vectorType();
+      c.addStatement("$T zero = $T.zero(SPECIES)", v, v);
+      if (derivative) {
+        c.addStatement("$T one = $T.broadcast(SPECIES, $L)", v, v, ctx.lit(1));
+      }
+      c.beginControlFlow("for (int end = SPECIES.loopBound(m * $L); j < end; j += LANES)", out);
+      c.addStatement("$T zv = $T.fromArray(SPECIES, $N, j)", v, v, zs);
+      c.addStatement("$T pos = zv.compare($T.GT, $L)",
+          ParameterizedTypeName.get(ClassName.get(VectorLoops.VECTOR_PACKAGE, "VectorMask"),
+              ctx.scalar().box()),
+          ClassName.get(VectorLoops.VECTOR_PACKAGE, "VectorOperators"), ctx.lit(0));
+      c.addStatement("zero.blend(zv, pos).intoArray($N, j)", bn.act());
+      if (derivative) {
+        c.addStatement("zero.blend(one, pos).intoArray($N, j)", bn.der());
+      }
+      c.endControlFlow();
+    }
+    c.beginControlFlow("for (int end = m * $L; j < end; j++)", out);
     c.addStatement("$T zv = $N[j]", ctx.scalar(), zs);
     c.addStatement("$T av = $L", ctx.scalar(), ctx.value(act, "zv"));
     c.addStatement("$N[j] = av", bn.act());
