@@ -1080,8 +1080,7 @@ public final class Regression implements TrainableDoubleNetwork {
         }
       }
     }
-    int j = 0;
-    for (int end = m * 40; j < end; j++) {
+    for (int j = 0, end = m * 40; j < end; j++) {
       double zv = featuresBatchAct[j];
       double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
       featuresBatchAct[j] = av;
@@ -1290,8 +1289,7 @@ public final class Regression implements TrainableDoubleNetwork {
         }
       }
     }
-    int j = 0;
-    for (int end = m * 1; j < end; j++) {
+    for (int j = 0, end = m * 1; j < end; j++) {
       double zv = predictionBatchZ[j];
       double av = zv;
       predictionBatchAct[j] = av;
