@@ -190,17 +190,17 @@ final class VectorTiles {
   }
 
   /**
-   * The one-example Δ_prev pass over {@code rows} weight rows: g[k] += Σ_o d[o] · w[o * ldw + k]
-   * for o from o0, in order, over every k < bound (g in L1, the rows streamed once). Returns its
-   * method's name.
+   * The one-example Δ_prev pass over {@code rows} weight rows r0, r1, …: g[k] += Σ d[r] · w[r *
+   * ldw + k] over the rows in order, for every k < bound (g in L1, the rows streamed once).
+   * Returns its method's name.
    */
   String deltaRowGroup(int rows) {
     return tile("deltaRows" + rows, name -> {
       ClassName v = loops.vectorType();
       CodeBlock.Builder c = CodeBlock.builder();
       for (int r = 0; r < rows; r++) {
-        c.addStatement("$T d$L = $T.broadcast(SPECIES, d[o0 + $L])", v, r, v, r);
-        c.addStatement("int w$L = (o0 + $L) * ldw", r, r);
+        c.addStatement("$T d$L = $T.broadcast(SPECIES, d[r$L])", v, r, v, r);
+        c.addStatement("int w$L = r$L * ldw", r, r);
       }
       c.beginControlFlow("for (int k = 0; k < bound; k += LANES)");
       c.addStatement("$T a = $T.fromArray(SPECIES, g, k)", v, v);
@@ -209,12 +209,15 @@ final class VectorTiles {
       }
       c.addStatement("a.intoArray(g, k)");
       c.endControlFlow();
-      return MethodSpec.methodBuilder(name)
-          .addJavadoc("Adds the products of $L weight rows from o0 with their deltas to g[k], k <"
-              + " bound, row after row.\n", rows)
+      MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+          .addJavadoc("Adds the products of $L weight rows with their deltas to g[k], k < bound, "
+              + "row after row.\n", rows)
           .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-          .addParameter(ctx.array(), "w").addParameter(TypeName.INT, "o0")
-          .addParameter(TypeName.INT, "ldw").addParameter(ctx.array(), "d")
+          .addParameter(ctx.array(), "w");
+      for (int r = 0; r < rows; r++) {
+        m.addParameter(TypeName.INT, "r" + r);
+      }
+      return m.addParameter(TypeName.INT, "ldw").addParameter(ctx.array(), "d")
           .addParameter(ctx.array(), "g").addParameter(TypeName.INT, "bound")
           .addCode(c.build())
           .build();

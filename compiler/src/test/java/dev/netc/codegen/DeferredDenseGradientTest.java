@@ -36,12 +36,45 @@ class DeferredDenseGradientTest {
       }
       """;
 
+  /**
+   * A dense layer after a conv layer whose weights exceed {@link
+   * VectorBatchKernels#GROUPED_ROWS_MIN_BYTES}: its one-example Δ_prev streams 4 weight rows at a
+   * time and leaves out the rows whose delta is zero (about half, behind the relu).
+   */
+  private static final String GROUPED = """
+      network Grouped {
+        input 1x8x8
+        conv2d 32 3x3 (padding = same) relu
+        dense 40 relu as wide
+        dense 3 softmax
+        loss cross_entropy
+        optimizer sgd(lr = 0.05, momentum = 0.9)
+        init he(seed = 7)
+        precision %s
+      }
+      """;
+
   @ParameterizedTest
   @EnumSource(Precision.class)
   void deferredGradientsEqualTheInterpreter(Precision precision) {
     Network net = Frontend.compile("deferred.net",
         SOURCE.formatted(precision.javaType())).networks().get(0);
     assertTrue(net.layers().get(2).weightCount() >= DenseEmitter.DEFER_MIN_WEIGHTS);
+    check(net, precision);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Precision.class)
+  void groupedDeltaRowsEqualTheInterpreter(Precision precision) {
+    Network net = Frontend.compile("grouped.net",
+        GROUPED.formatted(precision.javaType())).networks().get(0);
+    assertTrue((long) net.layers().get(1).weightCount() * (precision == Precision.FLOAT ? 4 : 8)
+        > VectorBatchKernels.GROUPED_ROWS_MIN_BYTES);
+    check(net, precision);
+  }
+
+  /** Gradients, losses and parameters after training steps, against the interpreter. */
+  private static void check(Network net, Precision precision) {
     for (CodegenPolicy.Backend backend : CodegenPolicy.Backend.values()) {
       Generated gen = Generated.compile(List.of(net), "gen.deferred",
           CodegenPolicy.defaults().withBackend(backend)).get(0);
