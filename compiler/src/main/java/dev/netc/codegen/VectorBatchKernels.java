@@ -21,9 +21,6 @@ import javax.lang.model.element.Modifier;
  * tiles from {@link VectorTiles}.
  */
 final class VectorBatchKernels implements BatchKernels {
-  /** Weight rows per pass of the grouped one-example Δ_prev ({@link #deltaRows}). */
-  private static final int GROUPED_ROWS = 4;
-
   /**
    * Weights (bytes) above which the one-example Δ_prev runs row-grouped: 256 KB. Measured on
    * the Intel Xeon host (`BackendTiming cnn --layers`): the Fashion CNN's 1568 × 128 layer (800
@@ -372,7 +369,7 @@ final class VectorBatchKernels implements BatchKernels {
       backpropRows(c, 1, 4, in, out, false);
       return;
     }
-    // Large weights: 4 rows at a time over all of g (which stays in L1), each row streamed once,
+    // Large weights: 4 rows at a time (the live rows r0, r1, r2 and o) over all of g (which stays in L1), each row streamed once,
     // instead of a block of 4 vectors of every row per tile (a column of `out` strided
     // streams). The sums run over o in the same order, so the results are the same bits. Rows
     // whose delta is zero are left out: adding 0 · w changes no sum (but the sign of a zero, or
@@ -392,8 +389,7 @@ final class VectorBatchKernels implements BatchKernels {
     c.addStatement("case 1 -> r1 = o");
     c.addStatement("case 2 -> r2 = o");
     c.beginControlFlow("default ->");
-    c.addStatement("$N(w, r0, r1, r2, o, $L, d, g, bound)", tiles.deltaRowGroup(GROUPED_ROWS),
-        in);
+    c.addStatement("$N(w, r0, r1, r2, o, $L, d, g, bound)", tiles.deltaRowGroup(4), in);
     c.addStatement("live = 0");
     c.endControlFlow();
     c.endControlFlow();
