@@ -29,9 +29,11 @@ interface Backend {
 
   /**
    * The looped forward pass of one example through {@code layer}: {@code z = W x + b}, and
-   * {@code a = σ(z)} for an elementwise σ, over the locals {@code w, b, x, z, a}.
+   * {@code a = σ(z)} for an elementwise σ, over the locals {@code w, b, x, z, a}; the weights'
+   * rows start at {@code w[weightBase + 0]} ({@code weightBase} empty or an expression ending in
+   * {@code " + "}).
    */
-  void forwardRows(CodeBlock.Builder c, Layer layer);
+  void forwardRows(CodeBlock.Builder c, Layer layer, String weightBase);
 
   /** How {@link #forwardRows} is shaped, for the method's javadoc. */
   String forwardDescription(Layer layer);

@@ -93,6 +93,11 @@ final class DenseEmitter implements LayerEmitter {
   }
 
   @Override
+  public MethodSpec alignedForward() {
+    return ctx.aligned().covers(index) ? kernels.forward(index, true) : null;
+  }
+
+  @Override
   public MethodSpec gradient() {
     if (!deferred) {
       return kernels.gradient(index);

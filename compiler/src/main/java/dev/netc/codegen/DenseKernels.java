@@ -23,12 +23,27 @@ final class DenseKernels {
 
   /** The forward method of layer {@code index}: reads the previous activations, writes z, act. */
   MethodSpec forward(int index) {
+    return forward(index, false);
+  }
+
+  /**
+   * The forward method of layer {@code index}, or with {@code aligned} predict's, which reads
+   * the aligned copy of the weights from its start ({@link AlignedWeights}).
+   */
+  MethodSpec forward(int index, boolean aligned) {
     Layer layer = ctx.network().layers().get(index);
     Names.LayerNames n = ctx.names().layer(index);
     int in = layer.inSize();
     int out = layer.outSize();
     CodeBlock.Builder c = CodeBlock.builder();
-    ctx.declareArray(c, "w", n.weight());
+    String weightBase = "";
+    if (aligned) {
+      ctx.declareArray(c, "w", ctx.aligned().copy(index));
+      c.addStatement("int ws = $N", ctx.aligned().start(index));
+      weightBase = "ws + ";
+    } else {
+      ctx.declareArray(c, "w", n.weight());
+    }
     ctx.declareArray(c, "b", n.bias());
     ctx.declareArray(c, "x", ctx.inputOf(index));
     ctx.declareArray(c, "z", n.z());
@@ -49,15 +64,16 @@ final class DenseKernels {
       }
       range.ifPresent(c::add);
     } else {
-      backend.forwardRows(c, layer);
+      backend.forwardRows(c, layer, weightBase);
     }
     if (!act.isElementwise()) {
       softmax(c, out);
     }
-    return MethodSpec.methodBuilder(n.forward())
-        .addJavadoc("Layer $L forward: $L inputs, $L outputs, $L, $L.\n",
-            Javadoc.escape(layer.name()), in, out, Javadoc.escape(act.describe()),
-            kernelDescription(layer))
+    return MethodSpec.methodBuilder(aligned ? ctx.aligned().forwardMethod(index) : n.forward())
+        .addJavadoc("Layer $L forward$L: $L inputs, $L outputs, $L, $L.\n",
+            Javadoc.escape(layer.name()),
+            aligned ? " for predict, over the aligned copy of the weights" : "", in, out,
+            Javadoc.escape(act.describe()), kernelDescription(layer))
         .addModifiers(Modifier.PRIVATE)
         .addCode(c.build())
         .build();

@@ -26,15 +26,18 @@ import javax.lang.model.element.Modifier;
  * @param allocations statements that allocate the buffers, when {@link #deep()}
  * @param predictInputs the layers whose forward pass of predict reads another array than the
  *     previous layer's activations ({@link #predictInputOf}), by index
+ * @param aligned predict's 64-byte aligned copies of the large dense weights
  */
 record EmitContext(Network network, CodegenPolicy policy, Names names, Helpers helpers,
-    List<CodeBlock> allocations, Map<Integer, PredictInput> predictInputs) {
+    List<CodeBlock> allocations, Map<Integer, PredictInput> predictInputs,
+    AlignedWeights aligned) {
 
   static EmitContext of(Network network, CodegenPolicy policy) {
     boolean adam = network.optimizer() instanceof Optimizer.Adam;
     Names names = new Names(network, adam ? "ExpAvg" : "Momentum", adam ? "ExpAvgSq" : "Unused");
     return new EmitContext(network, policy, names,
-        new Helpers(names, policy.layersPerMethod()), new ArrayList<>(), new HashMap<>());
+        new Helpers(names, policy.layersPerMethod()), new ArrayList<>(), new HashMap<>(),
+        new AlignedWeights(network, policy, names));
   }
 
   /**

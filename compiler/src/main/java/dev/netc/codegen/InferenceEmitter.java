@@ -54,6 +54,10 @@ final class InferenceEmitter {
     if (predictDriver) {
       m.add(forward(PREDICT_FORWARD, true));
     }
+    if (ctx.aligned().any()) {
+      m.add(forward(ctx.aligned().forwardDriver(), true));
+      m.add(ctx.aligned().readyMethodSpec());
+    }
     m.add(checkLength());
     m.add(checkBatch());
     return m;
@@ -78,6 +82,7 @@ final class InferenceEmitter {
         .addStatement("checkLength($N.length, PARAMETER_COUNT, $S)", arg, "parameter");
     if (!get) {
       m.addComment("Optimizer state is kept: call resetOptimizer() to start training afresh.");
+      m.addCode(ctx.aligned().weightsWritten());
     }
     List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : net.layers()) {
@@ -104,15 +109,25 @@ final class InferenceEmitter {
   }
 
   private MethodSpec predict() {
-    return MethodSpec.methodBuilder("predict")
+    MethodSpec.Builder m = MethodSpec.methodBuilder("predict")
         .addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC)
         .addParameter(ctx.array(), "x")
         .addParameter(ctx.array(), "out")
         .addStatement("checkLength(x.length, INPUT_SIZE, $S)", "input")
-        .addStatement("checkBatch(out.length, 1, OUTPUT_SIZE, $S)", "output")
-        .addStatement("$N(x, 0)", predictForward())
-        .addStatement("$T.arraycopy($N, 0, out, 0, OUTPUT_SIZE)", System.class,
+        .addStatement("checkBatch(out.length, 1, OUTPUT_SIZE, $S)", "output");
+    AlignedWeights aligned = ctx.aligned();
+    if (aligned.any()) {
+      m.addComment("The same kernels over aligned copies of the weights: the same bits, sooner.")
+          .beginControlFlow("if ($N())", aligned.readyMethod())
+          .addStatement("$N(x, 0)", aligned.forwardDriver())
+          .nextControlFlow("else")
+          .addStatement("$N(x, 0)", predictForward())
+          .endControlFlow();
+    } else {
+      m.addStatement("$N(x, 0)", predictForward());
+    }
+    return m.addStatement("$T.arraycopy($N, 0, out, 0, OUTPUT_SIZE)", System.class,
             ctx.outputNames().act())
         .build();
   }
@@ -165,8 +180,12 @@ final class InferenceEmitter {
    * for predict alone where it has one.
    */
   private MethodSpec forward(String name, boolean predict) {
+    boolean aligned = name.equals(ctx.aligned().forwardDriver());
     MethodSpec.Builder m = MethodSpec.methodBuilder(name)
-        .addJavadoc(predict
+        .addJavadoc(aligned
+            ? "Forward pass of the example at {@code xs[xOff]} for predict, over the aligned "
+                + "copies of the\nweights where a layer has one.\n"
+            : predict
             ? "Forward pass of the example at {@code xs[xOff]} for predict: as forward, without"
                 + " what only training reads.\n"
             : "Forward pass of the example at {@code xs[xOff]}; every layer keeps its z "
@@ -179,6 +198,9 @@ final class InferenceEmitter {
     for (Layer l : ctx.network().layers()) {
       MethodSpec own = predict ? predictForwards.get(l.index()) : null;
       String method = own != null ? own.name() : ctx.names().layer(l.index()).forward();
+      if (aligned && ctx.aligned().covers(l.index())) {
+        method = ctx.aligned().forwardMethod(l.index());
+      }
       blocks.add(CodeBlock.of("$N();\n", method));
     }
     return m.addCode(ctx.helpers().perLayer(name, blocks)).build();

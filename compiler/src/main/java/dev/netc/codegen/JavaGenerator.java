@@ -160,6 +160,7 @@ public final class JavaGenerator {
     for (LayerEmitter l : layers) {
       t.addFields(l.fields());
     }
+    t.addFields(ctx.aligned().fields());
     if (training != null) {
       t.addFields(training.fields());
     }
@@ -205,6 +206,10 @@ public final class JavaGenerator {
       MethodSpec predictForward = predictForwards.get(i);
       if (predictForward != null) {
         t.addMethod(predictForward);
+      }
+      MethodSpec alignedForward = layers.get(i).alignedForward();
+      if (alignedForward != null) {
+        t.addMethod(alignedForward);
       }
     }
     if (training != null) {

@@ -71,6 +71,14 @@ interface LayerEmitter {
     return null;
   }
 
+  /**
+   * The forward method predict runs over the aligned copy of the layer's weights ({@link
+   * AlignedWeights}), or null where the layer has none.
+   */
+  default MethodSpec alignedForward() {
+    return null;
+  }
+
   /** One example: adds the parameters' gradient (classes without a mini-batch path). */
   MethodSpec gradient();
 

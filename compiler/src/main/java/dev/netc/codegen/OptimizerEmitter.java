@@ -182,7 +182,8 @@ final class OptimizerEmitter {
               + "$L.\n", Javadoc.escape(opt.describe()))
           .addModifiers(Modifier.PUBLIC)
           .addParameter(ctx.array(), "grad")
-          .addStatement("checkLength(grad.length, PARAMETER_COUNT, $S)", "gradient");
+          .addStatement("checkLength(grad.length, PARAMETER_COUNT, $S)", "gradient")
+          .addCode(ctx.aligned().weightsWritten());
     } else {
       m = MethodSpec.methodBuilder("step")
           .addJavadoc("Applies one optimizer step with the gradient buffers times {@code "

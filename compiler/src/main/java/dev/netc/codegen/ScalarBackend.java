@@ -37,7 +37,7 @@ final class ScalarBackend implements Backend {
   }
 
   @Override
-  public void forwardRows(CodeBlock.Builder c, Layer layer) {
+  public void forwardRows(CodeBlock.Builder c, Layer layer, String weightBase) {
     int in = layer.inSize();
     int out = layer.outSize();
     Activation act = layer.activation();
@@ -46,19 +46,20 @@ final class ScalarBackend implements Backend {
     if (tiled > 0) {
       c.add("// $L rows at a time: independent sums, each over i in ascending order.\n", rows);
       c.beginControlFlow("for (int o = 0; o < $L; o += $L)", tiled, rows);
-      rowTile(c, act, in, rows);
+      rowTile(c, act, in, rows, weightBase);
       c.endControlFlow();
     }
     if (tiled < out) {
       c.beginControlFlow("for (int o = $L; o < $L; o++)", tiled, out);
-      rowTile(c, act, in, 1);
+      rowTile(c, act, in, 1, weightBase);
       c.endControlFlow();
     }
   }
 
   /** Dot products of {@code rows} consecutive weight rows starting at row {@code o}. */
-  private void rowTile(CodeBlock.Builder c, Activation act, int in, int rows) {
-    c.addStatement("int k = o * $L", in);
+  private void rowTile(CodeBlock.Builder c, Activation act, int in, int rows,
+      String weightBase) {
+    c.addStatement("int k = $Lo * $L", weightBase, in);
     for (int r = 0; r < rows; r++) {
       c.addStatement("$T s$L = $L", ctx.scalar(), r, ctx.lit(0));
     }

@@ -275,6 +275,7 @@ final class TrainingEmitter {
       m.addAnnotation(Override.class);
     }
     batchParameters(m, t);
+    m.addCode(ctx.aligned().weightsWritten());
     if (online) {
       m.beginControlFlow("if (n == 1)");
       m.addComment("One example: the online step, one pass over each layer's weights.");
@@ -335,6 +336,9 @@ final class TrainingEmitter {
     }
     m.addParameter(TypeName.INT, "label");
     m.addStatement("checkLabel(label)");
+    if (train) {
+      m.addCode(ctx.aligned().weightsWritten());
+    }
     m.addStatement("double scale = lossScale(1)");
     if (train && online) {
       m.addStatement("$T total = trainOnline(x, 0, label, scale)", ctx.scalar());

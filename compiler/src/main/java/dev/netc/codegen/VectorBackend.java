@@ -51,7 +51,7 @@ final class VectorBackend implements Backend {
   }
 
   @Override
-  public void forwardRows(CodeBlock.Builder c, Layer layer) {
+  public void forwardRows(CodeBlock.Builder c, Layer layer, String weightBase) {
     int in = layer.inSize();
     int out = layer.outSize();
     Optional<CodeBlock> range = activateRange(layer.activation(), "z", "0", "a", "0",
@@ -64,24 +64,24 @@ final class VectorBackend implements Backend {
       // 32 vector registers (AVX-512's) hold twice the rows: 1568 -> 128 9.5-10.1 -> 9.0-9.7 µs
       // per example in flow, 10.4 -> 9.5 stand-alone; 16 rows would spill on AVX2's 16.
       loops.byRegisterTiles(c, t -> rowTiles(c, act, perRow, in, out,
-          t == CodegenPolicy.RegisterTiles.WIDE ? 2 * WIDE_ROWS : WIDE_ROWS));
+          t == CodegenPolicy.RegisterTiles.WIDE ? 2 * WIDE_ROWS : WIDE_ROWS, weightBase));
     } else {
-      rowTiles(c, act, perRow, in, out, rows);
+      rowTiles(c, act, perRow, in, out, rows, weightBase);
     }
     range.ifPresent(c::add);
   }
 
   /** The forward rows in tiles of {@code rows}, then one at a time; σ per row if {@code perRow}. */
   private void rowTiles(CodeBlock.Builder c, Activation act, boolean perRow, int in, int out,
-      int rows) {
+      int rows, String weightBase) {
     int tiled = out / rows * rows;
     c.add("// $L rows at a time: vector dot products, reduced once per row.\n", rows);
     c.beginControlFlow("for (int o = 0; o < $L; o += $L)", tiled, rows);
-    vectorRows(c, act, perRow, in, rows);
+    vectorRows(c, act, perRow, in, rows, weightBase);
     c.endControlFlow();
     if (tiled < out) {
       c.beginControlFlow("for (int o = $L; o < $L; o++)", tiled, out);
-      vectorRows(c, act, perRow, in, 1);
+      vectorRows(c, act, perRow, in, 1, weightBase);
       c.endControlFlow();
     }
   }
@@ -119,8 +119,8 @@ final class VectorBackend implements Backend {
 
   /** Vector dot products of {@code rows} consecutive weight rows starting at row {@code o}. */
   private void vectorRows(CodeBlock.Builder c, Activation act, boolean perRow, int in,
-      int rows) {
-    loops.dotTile(c, rows, 1, "w", r -> "o * " + in + " + " + r * in, "x", u -> "0",
+      int rows, String weightBase) {
+    loops.dotTile(c, rows, 1, "w", r -> weightBase + "o * " + in + " + " + r * in, "x", u -> "0",
         String.valueOf(in));
     for (int r = 0; r < rows; r++) {
       String j = r == 0 ? "o" : "o + " + r;

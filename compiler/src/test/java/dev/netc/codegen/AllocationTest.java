@@ -80,7 +80,8 @@ class AllocationTest {
     List<Network> networks() {
       return this == MLP
           ? List.of(SampleNetworks.xor(), SampleNetworks.iris(), SampleNetworks.regression(),
-              SampleNetworks.inferenceOnly(), SampleNetworks.wideTanh())
+              SampleNetworks.inferenceOnly(), SampleNetworks.wideTanh(),
+              SampleNetworks.alignedDense())
           : List.of(SampleNetworks.cnn(), SampleNetworks.validCnn());
     }
   }

@@ -67,6 +67,18 @@ final class SampleNetworks {
         new Optimizer.Sgd(0.01, 0.9, false, 0), 11, Precision.FLOAT);
   }
 
+  /**
+   * A float network whose first layer (64 → 256, 64 KB of weights) has predict's aligned copy
+   * under the vector backend ({@link AlignedWeights}).
+   */
+  static Network alignedDense() {
+    return new Network("AlignedDense", "aligned-dense.net", 64,
+        List.of(new Dense("hidden", 0, 64, 256, new Activation.Relu(), HE),
+            new Dense("logits", 1, 256, 3, new Activation.Softmax(), XAVIER)),
+        Optional.of(new Loss.CrossEntropy(LossReduction.MEAN)),
+        new Optimizer.Sgd(0.01, 0.9, false, 0), 12, Precision.FLOAT);
+  }
+
   /** An inference-only float network, 8-6-2 leaky relu then softplus. */
   static Network inferenceOnly() {
     return new Network("Scorer", "scorer.net", 8,

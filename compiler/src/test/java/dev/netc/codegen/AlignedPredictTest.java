@@ -1,0 +1,260 @@
+package dev.netc.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.netc.Frontend;
+import dev.netc.ir.Network;
+import dev.netc.ir.Precision;
+import dev.netc.runtime.Alignment;
+import dev.netc.runtime.TrainableDoubleNetwork;
+import dev.netc.runtime.TrainableFloatNetwork;
+import java.lang.reflect.Field;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code predict} of a vector class runs over 64-byte aligned copies of its large dense weights
+ * once they are current ({@link AlignedWeights}). The copies must never be stale and must not
+ * change a bit: a class is driven through every public method that writes weights (both
+ * {@code trainStep} and both {@code trainBatch} forms, {@code optimizerStep}, {@code
+ * setParameters}) and through garbage collections that may move the copies, and after each its
+ * predictions, before and after the copies are refreshed, must equal bit for bit those of a twin
+ * that is only ever asked once after each write (so it always runs the plain kernels). The
+ * copies must also really be in use and really aligned.
+ */
+class AlignedPredictTest {
+
+  private static final String MLP = """
+      network AlignedMlp {
+        input 64
+        dense 256 relu
+        dense 128 tanh
+        dense 5 softmax
+        loss cross_entropy
+        optimizer sgd(lr = 0.05, momentum = 0.9)
+        init he(seed = 3)
+        precision float
+      }
+      """;
+
+  private static final String DOUBLE_MLP = """
+      network AlignedDouble {
+        input 32
+        dense 256 tanh
+        dense 3 softmax
+        loss cross_entropy
+        optimizer adam(lr = 0.01)
+        init xavier(seed = 4)
+        precision double
+      }
+      """;
+
+  private static final String CNN = """
+      network AlignedCnn {
+        input 1x16x16
+        conv2d 8 3x3 (padding = same) relu
+        dense 16 relu
+        dense 4 softmax
+        loss cross_entropy
+        optimizer sgd(lr = 0.02, momentum = 0.9)
+        init he(seed = 6)
+        precision float
+      }
+      """;
+
+  @ParameterizedTest
+  @ValueSource(strings = {"mlp", "wide", "cnn"})
+  void predictOverAlignedCopiesIsNeverStaleAndChangesNoBit(String which) throws Exception {
+    String source = switch (which) {
+      case "mlp" -> MLP;
+      case "wide" -> DOUBLE_MLP;
+      default -> CNN;
+    };
+    Network net = Frontend.compile(which + ".net", source).networks().get(0);
+    CodegenPolicy policy = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
+    List<Generated> pair =
+        Generated.compile(List.of(net, net.withName("Twin")), "gen.aligned." + which, policy);
+    Net a = new Net(pair.get(0).instance());
+    Net b = new Net(pair.get(1).instance());
+    assertNotNull(a.field("alignedWeightsReady", true),
+        "the test network must have aligned copies");
+    Random rnd = new Random(21);
+    int in = net.inputSize();
+    int classes = net.outputSize();
+    int p = net.parameterCount();
+    String[] writes = {"none", "trainStep", "trainBatch", "trainStepLabel", "trainBatchLabels",
+        "optimizerStep", "gc", "setParameters", "trainBatch", "gc", "trainStepLabel"};
+    for (String write : writes) {
+      double[] xs = random(rnd, 6 * in, 1);
+      double[] labels = new double[6];
+      int[] ints = new int[6];
+      for (int i = 0; i < 6; i++) {
+        ints[i] = rnd.nextInt(classes);
+        labels[i] = ints[i];
+      }
+      double[] g = random(rnd, p, 0.01);
+      double[] params = random(rnd, p, 0.1);
+      for (Net n : List.of(a, b)) {
+        switch (write) {
+          case "none" -> { }
+          case "trainStep" -> n.trainStep(java.util.Arrays.copyOf(xs, in), labels[0]);
+          case "trainBatch" -> n.trainBatch(xs, labels, 6);
+          case "trainStepLabel" -> n.trainStepLabel(java.util.Arrays.copyOf(xs, in), ints[0]);
+          case "trainBatchLabels" -> n.trainBatchLabels(xs, ints, 6);
+          case "optimizerStep" -> n.optimizerStep(g);
+          case "setParameters" -> n.setParameters(params);
+          case "gc" -> {
+            for (int k = 0; k < 3; k++) {
+              System.gc();
+            }
+          }
+          default -> throw new AssertionError(write);
+        }
+      }
+      double[] x = random(rnd, in, 1);
+      double[] want = b.predict(x, classes);
+      // Past the refresh: the first predicts run the plain kernels, the later the copies.
+      for (int k = 0; k < AlignedWeights.PREDICTS_BEFORE_COPY + 4; k++) {
+        double[] got = a.predict(x, classes);
+        for (int o = 0; o < classes; o++) {
+          assertEquals(Double.doubleToRawLongBits(want[o]), Double.doubleToRawLongBits(got[o]),
+              "after " + write + ", predict " + k + ", output " + o + ": " + got[o]
+                  + " against " + want[o]);
+        }
+      }
+      assertEquals(Boolean.TRUE, a.field("alignedCurrent", false), "after " + write);
+      if (Alignment.available()) {
+        a.assertCopiesAligned(net.precision());
+      }
+    }
+  }
+
+  private static double[] random(Random rnd, int n, double scale) {
+    double[] v = new double[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (rnd.nextDouble() * 2 - 1) * scale;
+    }
+    return v;
+  }
+
+  /** One generated class through its float or double interface, in doubles. */
+  private record Net(Object instance) {
+    boolean isFloat() {
+      return instance instanceof TrainableFloatNetwork;
+    }
+
+    double[] predict(double[] x, int outputs) {
+      if (isFloat()) {
+        float[] out = new float[outputs];
+        ((TrainableFloatNetwork) instance).predict(Generated.narrow(x), out);
+        return Generated.widen(out);
+      }
+      double[] out = new double[outputs];
+      ((TrainableDoubleNetwork) instance).predict(x, out);
+      return out;
+    }
+
+    void trainStep(double[] x, double label) {
+      invoke("trainStep", x, new double[] {label});
+    }
+
+    void trainBatch(double[] xs, double[] labels, int n) {
+      if (isFloat()) {
+        ((TrainableFloatNetwork) instance).trainBatch(Generated.narrow(xs),
+            Generated.narrow(labels), n);
+      } else {
+        ((TrainableDoubleNetwork) instance).trainBatch(xs, labels, n);
+      }
+    }
+
+    void trainStepLabel(double[] x, int label) {
+      try {
+        Class<?> array = isFloat() ? float[].class : double[].class;
+        instance.getClass().getMethod("trainStep", array, int.class)
+            .invoke(instance, isFloat() ? Generated.narrow(x) : x, label);
+      } catch (ReflectiveOperationException e) {
+        throw new AssertionError(e);
+      }
+    }
+
+    void trainBatchLabels(double[] xs, int[] labels, int n) {
+      try {
+        Class<?> array = isFloat() ? float[].class : double[].class;
+        instance.getClass().getMethod("trainBatch", array, int[].class, int.class)
+            .invoke(instance, isFloat() ? Generated.narrow(xs) : xs, labels, n);
+      } catch (ReflectiveOperationException e) {
+        throw new AssertionError(e);
+      }
+    }
+
+    void optimizerStep(double[] g) {
+      if (isFloat()) {
+        ((TrainableFloatNetwork) instance).optimizerStep(Generated.narrow(g));
+      } else {
+        ((TrainableDoubleNetwork) instance).optimizerStep(g);
+      }
+    }
+
+    void setParameters(double[] p) {
+      if (isFloat()) {
+        ((TrainableFloatNetwork) instance).setParameters(Generated.narrow(p));
+      } else {
+        ((TrainableDoubleNetwork) instance).setParameters(p);
+      }
+    }
+
+    private void invoke(String name, double[] x, double[] target) {
+      try {
+        Class<?> array = isFloat() ? float[].class : double[].class;
+        instance.getClass().getMethod(name, array, array).invoke(instance,
+            isFloat() ? Generated.narrow(x) : x, isFloat() ? Generated.narrow(target) : target);
+      } catch (ReflectiveOperationException e) {
+        throw new AssertionError(e);
+      }
+    }
+
+    /** The value of field {@code name}, or with {@code method} whether that method exists. */
+    Object field(String name, boolean method) throws IllegalAccessException {
+      if (method) {
+        for (java.lang.reflect.Method m : instance.getClass().getDeclaredMethods()) {
+          if (m.getName().equals(name)) {
+            return m;
+          }
+        }
+        return null;
+      }
+      Field f;
+      try {
+        f = instance.getClass().getDeclaredField(name);
+      } catch (NoSuchFieldException e) {
+        throw new AssertionError(e);
+      }
+      f.setAccessible(true);
+      return f.get(instance);
+    }
+
+    /** Each copy's rows start where its array now meets a 64-byte line. */
+    void assertCopiesAligned(Precision precision) throws IllegalAccessException {
+      int copies = 0;
+      for (Field f : instance.getClass().getDeclaredFields()) {
+        if (!f.getName().endsWith("WeightAligned")) {
+          continue;
+        }
+        f.setAccessible(true);
+        Object copy = f.get(instance);
+        assertNotNull(copy, f.getName());
+        int start = (int) field(f.getName() + "Start", false);
+        int now = precision == Precision.FLOAT
+            ? Alignment.floatStart((float[]) copy, new Object[1])
+            : Alignment.doubleStart((double[]) copy, new Object[1]);
+        assertEquals(now, start, f.getName() + " starts off its line");
+        copies++;
+      }
+      assertTrue(copies > 0, "no aligned copies");
+    }
+  }
+}

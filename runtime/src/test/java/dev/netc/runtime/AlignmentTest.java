@@ -1,0 +1,64 @@
+package dev.netc.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Alignment} reads where arrays lie. Two arrays allocated one after the other in a
+ * thread's allocation buffer lie one after the other in memory, so the second's start follows
+ * from the first's and the first's size; a wrong address, shift or base offset would break that
+ * for some sizes. (A collection between the two allocations could too, so each size may try a
+ * few times.)
+ */
+class AlignmentTest {
+
+  @Test
+  void startsAgreeWithConsecutiveAllocations() {
+    assertTrue(Alignment.available(), "HotSpot on a 64-bit JDK has addresses");
+    Object[] probe = new Object[1];
+    int checked = 0;
+    for (int len = 1; len <= 40; len++) {
+      boolean agreed = false;
+      for (int attempt = 0; attempt < 5 && !agreed; attempt++) {
+        float[] first = new float[len];
+        float[] second = new float[64];
+        int a = Alignment.floatStart(first, probe);
+        int b = Alignment.floatStart(second, probe);
+        // Object sizes round up to 8 bytes: header 16 + 4 per float.
+        int firstBytes = (16 + 4 * len + 7) / 8 * 8;
+        int expected = Math.floorMod(a - firstBytes / 4, 16);
+        agreed = b == expected;
+      }
+      assertTrue(agreed, "floats, first array of " + len);
+      checked++;
+    }
+    for (int len = 1; len <= 16; len++) {
+      boolean agreed = false;
+      for (int attempt = 0; attempt < 5 && !agreed; attempt++) {
+        double[] first = new double[len];
+        double[] second = new double[32];
+        int a = Alignment.doubleStart(first, probe);
+        int b = Alignment.doubleStart(second, probe);
+        int firstBytes = 16 + 8 * len;
+        agreed = b == Math.floorMod(a - firstBytes / 8, 8);
+      }
+      assertTrue(agreed, "doubles, first array of " + len);
+      checked++;
+    }
+    assertEquals(56, checked);
+    assertEquals(null, probe[0], "the probe is left empty");
+  }
+
+  @Test
+  void startsAreInRange() {
+    Object[] probe = new Object[1];
+    for (int i = 0; i < 100; i++) {
+      int f = Alignment.floatStart(new float[i + 1], probe);
+      int d = Alignment.doubleStart(new double[i + 1], probe);
+      assertTrue(f >= 0 && f < 16, "float start " + f);
+      assertTrue(d >= 0 && d < 8, "double start " + d);
+    }
+  }
+}
