@@ -26,7 +26,8 @@ import javax.lang.model.element.Modifier;
  * ({@link #weightsWritten}); {@code predict} refreshes them only after {@link #PREDICTS_BEFORE_COPY}
  * calls in a row with unchanged weights (the copy costs about as much as that many aligned
  * predicts save), so a loop that alternates training and predict never pays for them. A copy the
- * garbage collector moved is shifted back onto a line where it lies.
+ * garbage collector moved is shifted back onto a line where it lies. Where {@code Alignment}
+ * knows no addresses (JDK 24 and later, see there) there are no copies at all.
  *
  * <p>Vector backend only: its kernels load whole lines' worth of lanes. A layer qualifies with
  * at least {@link #MIN_BYTES} of weights (smaller ones stay in L1, where a split load is cheap)
@@ -155,6 +156,10 @@ final class AlignedWeights {
     String startOf = floats ? "floatStart" : "doubleStart";
     int pad = 64 / (floats ? Float.BYTES : Double.BYTES);
     CodeBlock.Builder c = CodeBlock.builder();
+    c.beginControlFlow("if (!$T.available())", ALIGNMENT);
+    c.addComment("No addresses here (e.g. JDK 24 and later): no copies, the plain kernels.");
+    c.addStatement("return false");
+    c.endControlFlow();
     c.beginControlFlow("if (!$N)", current);
     c.beginControlFlow("if (++$N < $L)", predicts, PREDICTS_BEFORE_COPY);
     c.addStatement("return false");

@@ -15,9 +15,14 @@ import java.lang.management.ManagementFactory;
  * <p>The address comes from {@code sun.misc.Unsafe} (module {@code jdk.unsupported}, open to
  * class-path code), through method handles so that nothing here is linked against it. Where it
  * is missing or the heap layout is unknown, every start is 0: the kernels then run as
- * before, never wrong, only not aligned.
+ * before, never wrong, only not aligned. From JDK 24 on, the JVM warns on stderr the first time
+ * code reads memory through {@code sun.misc.Unsafe} (JEP 498), so there every start is 0 too:
+ * an app's output is not ours to clutter.
  */
 public final class Alignment {
+  /** The first JDK that warns when sun.misc.Unsafe reads memory (JEP 498). */
+  static final int FIRST_WARNING_JDK = 24;
+
   /** The cache line the starts align to, in bytes. */
   public static final int LINE = 64;
 
@@ -38,6 +43,9 @@ public final class Alignment {
     long doubles = 0;
     int shift = -1;
     try {
+      if (Runtime.version().feature() >= FIRST_WARNING_JDK) {
+        throw new UnsupportedOperationException("sun.misc.Unsafe warns on this JDK");
+      }
       Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
       java.lang.reflect.Field f = unsafeClass.getDeclaredField("theUnsafe");
       f.setAccessible(true);
