@@ -152,46 +152,50 @@ final class AlignedWeights {
    * after {@link #PREDICTS_BEFORE_COPY} predicts without a write, and re-aligns where a
    * collection moved them.
    */
-  MethodSpec readyMethodSpec() {
+  MethodSpec readyMethodSpec(Helpers helpers) {
     String startOf = floats ? "floatStart" : "doubleStart";
     int pad = 64 / (floats ? Float.BYTES : Double.BYTES);
+    // Per layer, split into helpers in a deep network (each block is some 50 bytes of bytecode).
+    List<CodeBlock> refresh = new java.util.ArrayList<>();
+    List<CodeBlock> realign = new java.util.ArrayList<>();
+    for (Map.Entry<Integer, String[]> e : copies.entrySet()) {
+      Layer l = network.layers().get(e.getKey());
+      String w = e.getValue()[0];
+      String s = e.getValue()[1];
+      String weight = e.getValue()[2];
+      CodeBlock.Builder r = CodeBlock.builder();
+      r.beginControlFlow("if ($N == null)", w);
+      r.addStatement("$N = new $T[$L]", w, floats ? TypeName.FLOAT : TypeName.DOUBLE,
+          l.weightCount() + pad);
+      r.endControlFlow();
+      r.addStatement("$N = $T.$L($N, $N)", s, ALIGNMENT, startOf, w, probe);
+      r.addStatement("$T.arraycopy($N, 0, $N, $N, $L)", System.class, weight, w, s,
+          l.weightCount());
+      refresh.add(r.build());
+      CodeBlock.Builder m = CodeBlock.builder();
+      m.addStatement("int $NNow = $T.$L($N, $N)", s, ALIGNMENT, startOf, w, probe);
+      m.beginControlFlow("if ($NNow != $N)", s, s);
+      m.addStatement("$T.arraycopy($N, $N, $N, $NNow, $L)", System.class, w, s, w, s,
+          l.weightCount());
+      m.addStatement("$N = $NNow", s, s);
+      m.endControlFlow();
+      realign.add(m.build());
+    }
     CodeBlock.Builder c = CodeBlock.builder();
     c.beginControlFlow("if (!$T.available())", ALIGNMENT);
-    c.addComment("No addresses here (e.g. JDK 24 and later): no copies, the plain kernels.");
+    c.add("// No addresses here (e.g. JDK 24 and later): no copies, the plain kernels.\n");
     c.addStatement("return false");
     c.endControlFlow();
     c.beginControlFlow("if (!$N)", current);
     c.beginControlFlow("if (++$N < $L)", predicts, PREDICTS_BEFORE_COPY);
     c.addStatement("return false");
     c.endControlFlow();
-    for (Map.Entry<Integer, String[]> e : copies.entrySet()) {
-      Layer l = network.layers().get(e.getKey());
-      String w = e.getValue()[0];
-      String s = e.getValue()[1];
-      String weight = e.getValue()[2];
-      c.beginControlFlow("if ($N == null)", w);
-      c.addStatement("$N = new $T[$L]", w, floats ? TypeName.FLOAT : TypeName.DOUBLE,
-          l.weightCount() + pad);
-      c.endControlFlow();
-      c.addStatement("$N = $T.$L($N, $N)", s, ALIGNMENT, startOf, w, probe);
-      c.addStatement("$T.arraycopy($L, 0, $N, $N, $L)", System.class, weight, w, s,
-          l.weightCount());
-    }
+    c.add(helpers.perLayer(ready + "Refresh", refresh));
     c.addStatement("$N = true", current);
     c.addStatement("return true");
     c.endControlFlow();
     c.add("// A collection may have moved a copy: put its rows back on a line (the same values).\n");
-    for (Map.Entry<Integer, String[]> e : copies.entrySet()) {
-      Layer l = network.layers().get(e.getKey());
-      String w = e.getValue()[0];
-      String s = e.getValue()[1];
-      c.addStatement("int $NNow = $T.$L($N, $N)", s, ALIGNMENT, startOf, w, probe);
-      c.beginControlFlow("if ($NNow != $N)", s, s);
-      c.addStatement("$T.arraycopy($N, $N, $N, $NNow, $L)", System.class, w, s, w, s,
-          l.weightCount());
-      c.addStatement("$N = $NNow", s, s);
-      c.endControlFlow();
-    }
+    c.add(helpers.perLayer(ready + "Realign", realign));
     c.addStatement("return true");
     return MethodSpec.methodBuilder(ready)
         .addJavadoc("True if predict may run over the aligned copies of the weights: they hold "

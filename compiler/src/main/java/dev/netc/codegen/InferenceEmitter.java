@@ -56,7 +56,7 @@ final class InferenceEmitter {
     }
     if (ctx.aligned().any()) {
       m.add(forward(ctx.aligned().forwardDriver(), true));
-      m.add(ctx.aligned().readyMethodSpec());
+      m.add(ctx.aligned().readyMethodSpec(ctx.helpers()));
     }
     m.add(checkLength());
     m.add(checkBatch());

@@ -90,7 +90,10 @@ class MethodSizeTest {
         network("Deep", Precision.FLOAT, sizes, new Activation.Tanh(),
             new Loss.CrossEntropy(LossReduction.SUM), adam()),
         network("DeepSgd", Precision.DOUBLE, sizes, new Activation.Relu(),
-            new Loss.Mse(LossReduction.MEAN), sgd()));
+            new Loss.Mse(LossReduction.MEAN), sgd()),
+        // 200 layers of 64 KB each: predict's aligned copies (vector backend) for every one.
+        network("DeepAligned", Precision.FLOAT, deepAligned(), new Activation.Relu(),
+            new Loss.CrossEntropy(LossReduction.MEAN), sgd()));
     Map.Entry<String, Integer> worst = compileAndMeasure(nets);
     System.out.printf(Locale.ROOT, "largest method with 300 layers: %s, %d bytes%n",
         worst.getKey(), worst.getValue());
@@ -149,6 +152,13 @@ class MethodSizeTest {
     }
     return new Network(name, name + ".net", sizes[0], layers, Optional.ofNullable(loss), opt, 1,
         p);
+  }
+
+  private static int[] deepAligned() {
+    int[] sizes = new int[202];
+    java.util.Arrays.fill(sizes, 128);
+    sizes[201] = 10;
+    return sizes;
   }
 
   private static Optimizer adam() {
