@@ -30,7 +30,8 @@ import javax.lang.model.element.Modifier;
  * knows no addresses (JDK 24 and later, see there) there are no copies at all.
  *
  * <p>Vector backend only: its kernels load whole lines' worth of lanes. A layer qualifies with
- * at least {@link #MIN_BYTES} of weights (smaller ones stay in L1, where a split load is cheap)
+ * at least {@link #MIN_BYTES} of weights (a threshold set, not measured: smaller weights sit in
+ * L1 or close to it, where a split load costs less, and the copy would cost memory for little)
  * and rows a whole number of lines long (else only every few rows would start aligned).
  */
 final class AlignedWeights {
@@ -44,10 +45,17 @@ final class AlignedWeights {
   private final Network network;
   private final boolean floats;
   /**
-   * Per qualifying layer index: the copy's field, its start's field, the weights' field and the
-   * forward method over the copy.
+   * One qualifying layer's names.
+   *
+   * @param copy the field of the aligned copy
+   * @param start the field holding where the copy's rows start
+   * @param weights the field of the layer's weights
+   * @param forward the forward method over the copy
    */
-  private final Map<Integer, String[]> copies = new LinkedHashMap<>();
+  private record Copy(String copy, String start, String weights, String forward) {}
+
+  /** Per qualifying layer index, its names. */
+  private final Map<Integer, Copy> copies = new LinkedHashMap<>();
   private final String current;
   private final String predicts;
   private final String probe;
@@ -64,9 +72,9 @@ final class AlignedWeights {
             && l.inSize() % (64 / bytes) == 0
             && policy.kernel(l) != CodegenPolicy.Kernel.UNROLLED) {
           String w = names.layer(l.index()).weight();
-          copies.put(l.index(), new String[] {names.helper(w + "Aligned"),
+          copies.put(l.index(), new Copy(names.helper(w + "Aligned"),
               names.helper(w + "AlignedStart"), w,
-              names.helper(names.layer(l.index()).forward() + "Aligned")});
+              names.helper(names.layer(l.index()).forward() + "Aligned")));
         }
       }
     }
@@ -90,17 +98,17 @@ final class AlignedWeights {
 
   /** The field of layer {@code index}'s copy. */
   String copy(int index) {
-    return copies.get(index)[0];
+    return copies.get(index).copy();
   }
 
   /** The field holding where layer {@code index}'s rows start in its copy. */
   String start(int index) {
-    return copies.get(index)[1];
+    return copies.get(index).start();
   }
 
   /** The name of layer {@code index}'s forward method over its copy. */
   String forwardMethod(int index) {
-    return copies.get(index)[3];
+    return copies.get(index).forward();
   }
 
   /** The name of predict's forward driver over the copies. */
@@ -130,13 +138,14 @@ final class AlignedWeights {
     }
     TypeName array = floats ? TypeName.get(float[].class) : TypeName.get(double[].class);
     List<FieldSpec> f = new java.util.ArrayList<>();
-    for (Map.Entry<Integer, String[]> e : copies.entrySet()) {
+    for (Map.Entry<Integer, Copy> e : copies.entrySet()) {
       Layer l = network.layers().get(e.getKey());
-      f.add(FieldSpec.builder(array, e.getValue()[0], Modifier.PRIVATE)
+      Copy c = e.getValue();
+      f.add(FieldSpec.builder(array, c.copy(), Modifier.PRIVATE)
           .addJavadoc("$L.weight for predict, from {@link #$N} on (allocated on first use).\n",
-              Javadoc.escape(l.name()), e.getValue()[1])
+              Javadoc.escape(l.name()), c.start())
           .build());
-      f.add(FieldSpec.builder(TypeName.INT, e.getValue()[1], Modifier.PRIVATE).build());
+      f.add(FieldSpec.builder(TypeName.INT, c.start(), Modifier.PRIVATE).build());
     }
     f.add(FieldSpec.builder(TypeName.BOOLEAN, current, Modifier.PRIVATE)
         .addJavadoc("True while the aligned copies hold the current weights.\n").build());
@@ -158,11 +167,11 @@ final class AlignedWeights {
     // Per layer, split into helpers in a deep network (each block is some 50 bytes of bytecode).
     List<CodeBlock> refresh = new java.util.ArrayList<>();
     List<CodeBlock> realign = new java.util.ArrayList<>();
-    for (Map.Entry<Integer, String[]> e : copies.entrySet()) {
+    for (Map.Entry<Integer, Copy> e : copies.entrySet()) {
       Layer l = network.layers().get(e.getKey());
-      String w = e.getValue()[0];
-      String s = e.getValue()[1];
-      String weight = e.getValue()[2];
+      String w = e.getValue().copy();
+      String s = e.getValue().start();
+      String weight = e.getValue().weights();
       CodeBlock.Builder r = CodeBlock.builder();
       r.beginControlFlow("if ($N == null)", w);
       r.addStatement("$N = new $T[$L]", w, floats ? TypeName.FLOAT : TypeName.DOUBLE,
