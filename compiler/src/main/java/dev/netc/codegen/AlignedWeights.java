@@ -23,8 +23,8 @@ import javax.lang.model.element.Modifier;
  * one (docs/performance.md). Where the copy is current, {@code predict} runs the same kernels over
  * it from an aligned start ({@code dev.netc.runtime.Alignment}): the same terms in the same order,
  * so the same bits. Every public method that writes weights marks the copies stale
- * ({@link #weightsWritten}); {@code predict} refreshes them only after {@link #PREDICTS_BEFORE_COPY}
- * calls in a row with unchanged weights (the copy costs about as much as that many aligned
+ * ({@link #weightsWritten}); {@code predict} refreshes them only after {@link
+ * #PREDICTS_BEFORE_COPY} calls in a row with unchanged weights (the copy costs about as much as that many aligned
  * predicts save), so a loop that alternates training and predict never pays for them. A copy the
  * garbage collector moved is shifted back onto a line where it lies. Where {@code Alignment}
  * knows no addresses (JDK 24 and later, see there) there are no copies at all.
@@ -204,7 +204,7 @@ final class AlignedWeights {
     c.addStatement("$N = true", current);
     c.addStatement("return true");
     c.endControlFlow();
-    c.add("// A collection may have moved a copy: put its rows back on a line (the same values).\n");
+    c.add("// A collection may have moved a copy: its rows back on a line (the same values).\n");
     c.add(helpers.perLayer(ready + "Realign", realign));
     c.addStatement("return true");
     return MethodSpec.methodBuilder(ready)

@@ -369,9 +369,9 @@ final class VectorBatchKernels implements BatchKernels {
       backpropRows(c, 1, 4, in, out, false);
       return;
     }
-    // Large weights: 4 rows at a time (the live rows r0, r1, r2 and o) over all of g (which stays in L1), each row streamed once,
-    // instead of a block of 4 vectors of every row per tile (a column of `out` strided
-    // streams). The sums run over o in the same order, so the results are the same bits. Rows
+    // Large weights: 4 rows at a time (the live rows r0, r1, r2 and o) over all of g (which
+    // stays in L1), each row streamed once, instead of a block of 4 vectors of every row per
+    // tile (a column of `out` strided streams). The sums run over o in the same order, so the results are the same bits. Rows
     // whose delta is zero are left out: adding 0 · w changes no sum (but the sign of a zero, or
     // a NaN where w is not finite), and behind a relu about half the deltas are zero, which
     // halves the weight rows read (the Fashion CNN's 800 KB hidden layer, per example).
