@@ -3,7 +3,6 @@ package dev.netc.runtime;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.lang.management.ManagementFactory;
 
 /**
  * Where an array's elements meet a 64-byte cache line, so that a kernel can start its rows
@@ -62,14 +61,14 @@ public final class Alignment {
       int refScale = (int) scale.invokeExact((Class<?>) Object[].class);
       floats = (int) base.invokeExact((Class<?>) float[].class);
       doubles = (int) base.invokeExact((Class<?>) double[].class);
+      refs = (int) base.invokeExact((Class<?>) Object[].class);
       if (refScale == 4) {
-        // Compressed references: address = heap base (page-aligned) + (reference << shift),
-        // where 1 << shift is the object alignment.
-        shift = Integer.numberOfTrailingZeros(objectAlignment());
+        // Compressed references: address = heap base (page-aligned) + (reference << shift).
+        // The shift is 0 for a heap below 4 GB (unscaled), else log2 of the object alignment.
+        shift = compressedShift(getInt, refs);
       } else if (refScale != 8) {
         throw new IllegalStateException("reference size " + refScale);
       }
-      refs = (int) base.invokeExact((Class<?>) Object[].class);
     } catch (Throwable e) {
       // No Unsafe, another JVM or a layout this does not know: every start is 0.
       refs = -1;
@@ -84,15 +83,29 @@ public final class Alignment {
 
   private Alignment() {}
 
-  /** HotSpot's ObjectAlignmentInBytes (8 unless set), by its management bean. */
-  private static int objectAlignment() {
-    try {
-      com.sun.management.HotSpotDiagnosticMXBean bean = ManagementFactory.getPlatformMXBean(
-          com.sun.management.HotSpotDiagnosticMXBean.class);
-      return Integer.parseInt(bean.getVMOption("ObjectAlignmentInBytes").getValue());
-    } catch (RuntimeException | LinkageError e) {
-      return 8;
+  /**
+   * The shift of a compressed reference, read off two objects of 256 bytes allocated one after
+   * the other: their references differ by 256 >> shift (any object alignment up to 256 bytes
+   * divides 256). Asked a few times, since a new allocation buffer can come between the two;
+   * the same answer twice in a row is taken.
+   */
+  private static int compressedShift(MethodHandle getInt, long refs) throws Throwable {
+    Object[] pair = new Object[2];
+    int last = -1;
+    for (int attempt = 0; attempt < 16; attempt++) {
+      pair[0] = new long[30]; // 16 bytes of header + 240: 256 bytes
+      pair[1] = new long[30];
+      long a = (int) getInt.invokeExact((Object) pair, refs) & 0xFFFF_FFFFL;
+      long b = (int) getInt.invokeExact((Object) pair, refs + 4) & 0xFFFF_FFFFL;
+      long diff = b - a;
+      int shift = diff > 0 && Long.bitCount(diff) == 1 && diff <= 256
+          ? 8 - Long.numberOfTrailingZeros(diff) : -1;
+      if (shift >= 0 && shift == last) {
+        return shift;
+      }
+      last = shift;
     }
+    throw new IllegalStateException("no consistent reference shift");
   }
 
   /** True if the starts are known; false if every start is 0 for want of addresses. */

@@ -3,6 +3,9 @@ package dev.netc.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +23,58 @@ class AlignmentTest {
     org.junit.jupiter.api.Assumptions.assumeTrue(
         Runtime.version().feature() < Alignment.FIRST_WARNING_JDK);
     assertTrue(Alignment.available(), "HotSpot on a 64-bit JDK 17-23 has addresses");
+    assertEquals(56, checkConsecutive());
+  }
+
+  /**
+   * The same in JVMs whose references are laid out otherwise: a heap under 4 GB (compressed
+   * references unshifted), uncompressed references, and 32-byte object alignment.
+   */
+  @Test
+  void startsAgreeInOtherHeapLayouts() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Runtime.version().feature() < Alignment.FIRST_WARNING_JDK);
+    String launcher = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    for (String option : List.of("-Xmx256m", "-XX:-UseCompressedOops",
+        "-XX:ObjectAlignmentInBytes=32")) {
+      Process p = new ProcessBuilder(launcher, option, "-cp",
+          System.getProperty("java.class.path"), Consecutive.class.getName())
+          .redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertEquals(0, p.waitFor(), option + ": " + out);
+    }
+  }
+
+  /** Exits 0 if the starts agree with consecutive allocations in this JVM. */
+  public static final class Consecutive {
+    public static void main(String[] args) {
+      int align = objectAlignment();
+      try {
+        assertTrue(Alignment.available(), "no addresses");
+        assertEquals(56, checkConsecutive(align));
+      } catch (AssertionError e) {
+        System.out.println(e.getMessage());
+        System.exit(1);
+      }
+    }
+
+    private static int objectAlignment() {
+      for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean()
+          .getInputArguments()) {
+        if (a.startsWith("-XX:ObjectAlignmentInBytes=")) {
+          return Integer.parseInt(a.substring(a.indexOf('=') + 1));
+        }
+      }
+      return 8;
+    }
+  }
+
+  private static int checkConsecutive() {
+    return checkConsecutive(8);
+  }
+
+  /** The sizes checked (56), with objects rounded up to {@code align} bytes. */
+  private static int checkConsecutive(int align) {
     Object[] probe = new Object[1];
     int checked = 0;
     for (int len = 1; len <= 40; len++) {
@@ -29,8 +84,8 @@ class AlignmentTest {
         float[] second = new float[64];
         int a = Alignment.floatStart(first, probe);
         int b = Alignment.floatStart(second, probe);
-        // Object sizes round up to 8 bytes: header 16 + 4 per float.
-        int firstBytes = (16 + 4 * len + 7) / 8 * 8;
+        // Object sizes round up to the object alignment: header 16 + 4 per float.
+        int firstBytes = (16 + 4 * len + align - 1) / align * align;
         int expected = Math.floorMod(a - firstBytes / 4, 16);
         agreed = b == expected;
       }
@@ -44,14 +99,14 @@ class AlignmentTest {
         double[] second = new double[32];
         int a = Alignment.doubleStart(first, probe);
         int b = Alignment.doubleStart(second, probe);
-        int firstBytes = 16 + 8 * len;
+        int firstBytes = (16 + 8 * len + align - 1) / align * align;
         agreed = b == Math.floorMod(a - firstBytes / 8, 8);
       }
       assertTrue(agreed, "doubles, first array of " + len);
       checked++;
     }
-    assertEquals(56, checked);
     assertEquals(null, probe[0], "the probe is left empty");
+    return checked;
   }
 
   @Test
