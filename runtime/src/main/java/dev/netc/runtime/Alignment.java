@@ -16,9 +16,15 @@ import java.lang.invoke.MethodType;
  * is missing or the heap layout is unknown, every start is 0: the kernels then run as
  * before, never wrong, only not aligned. From JDK 24 on, the JVM warns on stderr the first time
  * code reads memory through {@code sun.misc.Unsafe} (JEP 498), so there every start is 0 too:
- * an app's output is not ours to clutter.
+ * an app's output is not ours to clutter. {@code -Dnetc.alignment=off} turns it off anywhere.
  */
 public final class Alignment {
+  /**
+   * The system property that turns this off ({@code -Dnetc.alignment=off}): every start is 0,
+   * and generated classes keep no aligned copies (for an app short of memory, say).
+   */
+  public static final String PROPERTY = "netc.alignment";
+
   /** The first JDK that warns when sun.misc.Unsafe reads memory (JEP 498). */
   static final int FIRST_WARNING_JDK = 24;
 
@@ -44,6 +50,9 @@ public final class Alignment {
     try {
       if (Runtime.version().feature() >= FIRST_WARNING_JDK) {
         throw new UnsupportedOperationException("sun.misc.Unsafe warns on this JDK");
+      }
+      if ("off".equals(System.getProperty(PROPERTY))) {
+        throw new UnsupportedOperationException(PROPERTY + "=off");
       }
       Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
       java.lang.reflect.Field f = unsafeClass.getDeclaredField("theUnsafe");

@@ -45,6 +45,29 @@ class AlignmentTest {
     }
   }
 
+  /** {@code -Dnetc.alignment=off}: no addresses, every start 0. */
+  @Test
+  void turnedOff() throws Exception {
+    String launcher = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(launcher, "-D" + Alignment.PROPERTY + "=off", "-cp",
+        System.getProperty("java.class.path"), Off.class.getName())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), out);
+  }
+
+  /** Exits 0 if this JVM's Alignment knows no addresses and starts everything at 0. */
+  public static final class Off {
+    public static void main(String[] args) {
+      boolean ok = !Alignment.available();
+      Object[] probe = new Object[1];
+      for (int i = 0; i < 20; i++) {
+        ok &= Alignment.floatStart(new float[i + 1], probe) == 0;
+      }
+      System.exit(ok ? 0 : 1);
+    }
+  }
+
   /** Exits 0 if the starts agree with consecutive allocations in this JVM. */
   public static final class Consecutive {
     public static void main(String[] args) {
