@@ -9,6 +9,7 @@ import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Network;
 import dev.netc.ir.Precision;
+import dev.netc.runtime.Alignment;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +71,7 @@ final class AlignedWeights {
     if (policy.backend() == CodegenPolicy.Backend.VECTOR) {
       for (Layer l : network.layers()) {
         if (l instanceof Dense && (long) l.weightCount() * bytes >= MIN_BYTES
-            && l.inSize() % (64 / bytes) == 0
+            && l.inSize() % (Alignment.LINE / bytes) == 0
             && policy.kernel(l) != CodegenPolicy.Kernel.UNROLLED) {
           String w = names.layer(l.index()).weight();
           copies.put(l.index(), new Copy(names.helper(w + "Aligned"),
@@ -164,7 +165,7 @@ final class AlignedWeights {
    */
   MethodSpec readyMethodSpec(Helpers helpers) {
     String startOf = floats ? "floatStart" : "doubleStart";
-    int pad = 64 / (floats ? Float.BYTES : Double.BYTES);
+    int pad = Alignment.LINE / (floats ? Float.BYTES : Double.BYTES);
     // Per layer, split into helpers in a deep network (each block is some 50 bytes of bytecode).
     List<CodeBlock> refresh = new java.util.ArrayList<>();
     List<CodeBlock> realign = new java.util.ArrayList<>();

@@ -50,12 +50,12 @@ final class InferenceEmitter {
     m.add(predict());
     m.add(predictAllocating());
     m.add(predictBatch());
-    m.add(forward("forward", false));
+    m.add(forward("forward", false, false));
     if (predictDriver) {
-      m.add(forward(PREDICT_FORWARD, true));
+      m.add(forward(PREDICT_FORWARD, true, false));
     }
     if (ctx.aligned().any()) {
-      m.add(forward(ctx.aligned().forwardDriver(), true));
+      m.add(forward(ctx.aligned().forwardDriver(), true, true));
       m.add(ctx.aligned().readyMethodSpec(ctx.helpers()));
     }
     m.add(checkLength());
@@ -177,10 +177,10 @@ final class InferenceEmitter {
 
   /**
    * The forward driver {@code name}: each layer's forward, or with {@code predict} its forward
-   * for predict alone where it has one.
+   * for predict alone where it has one, and with {@code aligned} its forward over the aligned
+   * copy of its weights where it has one ({@link AlignedWeights}).
    */
-  private MethodSpec forward(String name, boolean predict) {
-    boolean aligned = name.equals(ctx.aligned().forwardDriver());
+  private MethodSpec forward(String name, boolean predict, boolean aligned) {
     MethodSpec.Builder m = MethodSpec.methodBuilder(name)
         .addJavadoc(aligned
             ? "Forward pass of the example at {@code xs[xOff]} for predict, over the aligned "

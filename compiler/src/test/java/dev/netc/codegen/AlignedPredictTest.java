@@ -78,8 +78,8 @@ class AlignedPredictTest {
     CodegenPolicy policy = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
     List<Generated> pair =
         Generated.compile(List.of(net, net.withName("Twin")), "gen.aligned." + which, policy);
-    Net a = new Net(pair.get(0).instance());
-    Net b = new Net(pair.get(1).instance());
+    Net a = new Net(pair.get(0));
+    Net b = new Net(pair.get(1));
     assertNotNull(a.field("alignedWeightsReady", true),
         "the test network must have aligned copies");
     Random rnd = new Random(21);
@@ -102,11 +102,11 @@ class AlignedPredictTest {
         switch (write) {
           case "none" -> { }
           case "trainStep" -> n.trainStep(java.util.Arrays.copyOf(xs, in), labels[0]);
-          case "trainBatch" -> n.trainBatch(xs, labels, 6);
+          case "trainBatch" -> n.generated().trainBatch(xs, labels, 6);
           case "trainStepLabel" -> n.trainStepLabel(java.util.Arrays.copyOf(xs, in), ints[0]);
           case "trainBatchLabels" -> n.trainBatchLabels(xs, ints, 6);
           case "optimizerStep" -> n.optimizerStep(g);
-          case "setParameters" -> n.setParameters(params);
+          case "setParameters" -> n.generated().setParameters(params);
           case "gc" -> {
             for (int k = 0; k < 3; k++) {
               System.gc();
@@ -141,77 +141,61 @@ class AlignedPredictTest {
     return v;
   }
 
-  /** One generated class through its float or double interface, in doubles. */
-  private record Net(Object instance) {
+  /**
+   * One generated class, in doubles: {@link Generated} where it has the call, else the float or
+   * double interface, or the label overloads by reflection.
+   */
+  private record Net(Generated generated) {
+    Object instance() {
+      return generated.instance();
+    }
+
     boolean isFloat() {
-      return instance instanceof TrainableFloatNetwork;
+      return instance() instanceof TrainableFloatNetwork;
     }
 
     double[] predict(double[] x, int outputs) {
       if (isFloat()) {
         float[] out = new float[outputs];
-        ((TrainableFloatNetwork) instance).predict(Generated.narrow(x), out);
+        ((TrainableFloatNetwork) instance()).predict(Generated.narrow(x), out);
         return Generated.widen(out);
       }
       double[] out = new double[outputs];
-      ((TrainableDoubleNetwork) instance).predict(x, out);
+      ((TrainableDoubleNetwork) instance()).predict(x, out);
       return out;
     }
 
     void trainStep(double[] x, double label) {
-      invoke("trainStep", x, new double[] {label});
-    }
-
-    void trainBatch(double[] xs, double[] labels, int n) {
-      if (isFloat()) {
-        ((TrainableFloatNetwork) instance).trainBatch(Generated.narrow(xs),
-            Generated.narrow(labels), n);
-      } else {
-        ((TrainableDoubleNetwork) instance).trainBatch(xs, labels, n);
-      }
+      call("trainStep", x, new double[] {label});
     }
 
     void trainStepLabel(double[] x, int label) {
-      try {
-        Class<?> array = isFloat() ? float[].class : double[].class;
-        instance.getClass().getMethod("trainStep", array, int.class)
-            .invoke(instance, isFloat() ? Generated.narrow(x) : x, label);
-      } catch (ReflectiveOperationException e) {
-        throw new AssertionError(e);
-      }
+      call("trainStep", x, label);
     }
 
     void trainBatchLabels(double[] xs, int[] labels, int n) {
-      try {
-        Class<?> array = isFloat() ? float[].class : double[].class;
-        instance.getClass().getMethod("trainBatch", array, int[].class, int.class)
-            .invoke(instance, isFloat() ? Generated.narrow(xs) : xs, labels, n);
-      } catch (ReflectiveOperationException e) {
-        throw new AssertionError(e);
-      }
+      call("trainBatch", xs, labels, n);
     }
 
     void optimizerStep(double[] g) {
-      if (isFloat()) {
-        ((TrainableFloatNetwork) instance).optimizerStep(Generated.narrow(g));
-      } else {
-        ((TrainableDoubleNetwork) instance).optimizerStep(g);
-      }
+      call("optimizerStep", g);
     }
 
-    void setParameters(double[] p) {
-      if (isFloat()) {
-        ((TrainableFloatNetwork) instance).setParameters(Generated.narrow(p));
-      } else {
-        ((TrainableDoubleNetwork) instance).setParameters(p);
+    /**
+     * Calls the public method {@code name} with {@code args}, double arrays narrowed for a float
+     * class; ints and int arrays passed as they are.
+     */
+    private void call(String name, Object... args) {
+      Class<?> array = isFloat() ? float[].class : double[].class;
+      Class<?>[] types = new Class<?>[args.length];
+      Object[] values = new Object[args.length];
+      for (int k = 0; k < args.length; k++) {
+        Object v = args[k];
+        types[k] = v instanceof double[] ? array : v instanceof int[] ? int[].class : int.class;
+        values[k] = v instanceof double[] d && isFloat() ? Generated.narrow(d) : v;
       }
-    }
-
-    private void invoke(String name, double[] x, double[] target) {
       try {
-        Class<?> array = isFloat() ? float[].class : double[].class;
-        instance.getClass().getMethod(name, array, array).invoke(instance,
-            isFloat() ? Generated.narrow(x) : x, isFloat() ? Generated.narrow(target) : target);
+        instance().getClass().getMethod(name, types).invoke(instance(), values);
       } catch (ReflectiveOperationException e) {
         throw new AssertionError(e);
       }
@@ -220,7 +204,7 @@ class AlignedPredictTest {
     /** The value of field {@code name}, or with {@code method} whether that method exists. */
     Object field(String name, boolean method) throws IllegalAccessException {
       if (method) {
-        for (java.lang.reflect.Method m : instance.getClass().getDeclaredMethods()) {
+        for (java.lang.reflect.Method m : instance().getClass().getDeclaredMethods()) {
           if (m.getName().equals(name)) {
             return m;
           }
@@ -229,23 +213,23 @@ class AlignedPredictTest {
       }
       Field f;
       try {
-        f = instance.getClass().getDeclaredField(name);
+        f = instance().getClass().getDeclaredField(name);
       } catch (NoSuchFieldException e) {
         throw new AssertionError(e);
       }
       f.setAccessible(true);
-      return f.get(instance);
+      return f.get(instance());
     }
 
     /** Each copy's rows start where its array now meets a 64-byte line. */
     void assertCopiesAligned(Precision precision) throws IllegalAccessException {
       int copies = 0;
-      for (Field f : instance.getClass().getDeclaredFields()) {
+      for (Field f : instance().getClass().getDeclaredFields()) {
         if (!f.getName().endsWith("WeightAligned")) {
           continue;
         }
         f.setAccessible(true);
-        Object copy = f.get(instance);
+        Object copy = f.get(instance());
         assertNotNull(copy, f.getName());
         int start = (int) field(f.getName() + "Start", false);
         int now = precision == Precision.FLOAT

@@ -176,20 +176,13 @@ class AllocationTest {
   private static String jitEvents(jdk.jfr.Recording jit) {
     StringBuilder report = new StringBuilder("allocation test: the JIT on generated code:");
     try {
-      java.nio.file.Path file = java.nio.file.Files.createTempFile("netc-jit", ".jfr");
-      jit.stop();
-      jit.dump(file);
-      for (jdk.jfr.consumer.RecordedEvent e : jdk.jfr.consumer.RecordingFile.readAllEvents(
-          file)) {
-        String type = e.getEventType().getName();
+      for (jdk.jfr.consumer.RecordedEvent e : events(jit, "jdk.Deoptimization",
+          "jdk.CompilationFailure")) {
         String text = e.toString().replaceAll("\\s+", " ");
-        // Only these two types: a recording also receives the events other recordings enable.
-        if ((type.equals("jdk.Deoptimization") || type.equals("jdk.CompilationFailure"))
-            && text.contains("gen.alloc")) {
+        if (text.contains("gen.alloc")) {
           report.append("\n  ").append(text, 0, Math.min(400, text.length()));
         }
       }
-      java.nio.file.Files.deleteIfExists(file);
     } catch (IOException | RuntimeException e) {
       report.append(" (no JFR report: ").append(e).append(')');
     }
@@ -203,19 +196,14 @@ class AllocationTest {
    */
   private static String whereItAllocates(String driver, IntConsumer run) {
     StringBuilder report = new StringBuilder("allocation test: " + driver + " allocates in:");
-    try {
-      java.nio.file.Path file = java.nio.file.Files.createTempFile("netc-alloc", ".jfr");
-      try (jdk.jfr.Recording r = new jdk.jfr.Recording()) {
-        r.enable("jdk.ObjectAllocationInNewTLAB").withStackTrace();
-        r.enable("jdk.ObjectAllocationOutsideTLAB").withStackTrace();
-        r.start();
-        run.accept(CALLS);
-        r.stop();
-        r.dump(file);
-      }
+    try (jdk.jfr.Recording r = new jdk.jfr.Recording()) {
+      r.enable("jdk.ObjectAllocationInNewTLAB").withStackTrace();
+      r.enable("jdk.ObjectAllocationOutsideTLAB").withStackTrace();
+      r.start();
+      run.accept(CALLS);
       java.util.Map<String, Integer> sites = new java.util.TreeMap<>();
-      for (jdk.jfr.consumer.RecordedEvent e : jdk.jfr.consumer.RecordingFile.readAllEvents(
-          file)) {
+      for (jdk.jfr.consumer.RecordedEvent e : events(r, "jdk.ObjectAllocationInNewTLAB",
+          "jdk.ObjectAllocationOutsideTLAB")) {
         if (e.getStackTrace() == null) {
           continue;
         }
@@ -227,7 +215,6 @@ class AllocationTest {
         sites.merge(e.getClass("objectClass").getName() + " at " + top + " in " + generated, 1,
             Integer::sum);
       }
-      java.nio.file.Files.deleteIfExists(file);
       sites.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(8)
           .forEach(s -> report.append("\n  ").append(s.getValue()).append("x ")
               .append(s.getKey()));
@@ -235,6 +222,24 @@ class AllocationTest {
       report.append(" (no JFR report: ").append(e).append(')');
     }
     return report.toString();
+  }
+
+  /**
+   * Stops {@code recording} and returns its events of the given types: a recording also
+   * receives the events that other recordings running at the same time enable.
+   */
+  private static List<jdk.jfr.consumer.RecordedEvent> events(jdk.jfr.Recording recording,
+      String... types) throws IOException {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("netc-alloc", ".jfr");
+    try {
+      recording.stop();
+      recording.dump(file);
+      List<String> wanted = List.of(types);
+      return jdk.jfr.consumer.RecordingFile.readAllEvents(file).stream()
+          .filter(e -> wanted.contains(e.getEventType().getName())).toList();
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+    }
   }
 
   private static String frame(jdk.jfr.consumer.RecordedFrame f) {

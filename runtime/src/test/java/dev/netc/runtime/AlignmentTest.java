@@ -34,26 +34,25 @@ class AlignmentTest {
   void startsAgreeInOtherHeapLayouts() throws Exception {
     org.junit.jupiter.api.Assumptions.assumeTrue(
         Runtime.version().feature() < Alignment.FIRST_WARNING_JDK);
-    String launcher = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     for (String option : List.of("-Xmx256m", "-XX:-UseCompressedOops",
         "-XX:ObjectAlignmentInBytes=32")) {
-      Process p = new ProcessBuilder(launcher, option, "-cp",
-          System.getProperty("java.class.path"), Consecutive.class.getName())
-          .redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertEquals(0, p.waitFor(), option + ": " + out);
+      runInChild(option, Consecutive.class);
     }
+  }
+
+  /** Runs {@code main} in a JVM like this one with {@code option}; it must exit 0. */
+  private static void runInChild(String option, Class<?> main) throws Exception {
+    String launcher = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(launcher, option, "-cp", System.getProperty("java.class.path"),
+        main.getName()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), option + ": " + out);
   }
 
   /** {@code -Dnetc.alignment=off}: no addresses, every start 0. */
   @Test
   void turnedOff() throws Exception {
-    String launcher = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(launcher, "-D" + Alignment.PROPERTY + "=off", "-cp",
-        System.getProperty("java.class.path"), Off.class.getName())
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, p.waitFor(), out);
+    runInChild("-D" + Alignment.PROPERTY + "=off", Off.class);
   }
 
   /** Exits 0 if this JVM's Alignment knows no addresses and starts everything at 0. */
