@@ -64,9 +64,10 @@ interface Backend {
    * One example's {@code g = Wᵀ d} (before σ') for a looped layer of {@code in} inputs and
    * {@code out} outputs, over the locals {@code w, d, g}: the scalar backend adds the weight
    * rows to {@code g} one after another ({@link #axpy}), the vector backend sums each block of
-   * {@code g} in registers over all the rows and stores it once.
+   * {@code g} in registers over all the rows and stores it once. The weights' rows start at
+   * {@code w[weightBase + 0]}, as in {@link #forwardRows}.
    */
-  void deltaRows(CodeBlock.Builder c, int in, int out);
+  void deltaRows(CodeBlock.Builder c, int in, int out, String weightBase);
 
   /**
    * A kernel of this backend's own for a maxpool layer's forward pass, with the same results as

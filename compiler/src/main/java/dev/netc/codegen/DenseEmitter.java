@@ -130,6 +130,11 @@ final class DenseEmitter implements LayerEmitter {
   }
 
   @Override
+  public MethodSpec alignedBackprop() {
+    return ctx.aligned().backpropMethod(index) != null ? kernels.backprop(index, true) : null;
+  }
+
+  @Override
   public MethodSpec batchForward() {
     return batch.forward(index);
   }

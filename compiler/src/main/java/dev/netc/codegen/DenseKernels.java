@@ -36,14 +36,7 @@ final class DenseKernels {
     int in = layer.inSize();
     int out = layer.outSize();
     CodeBlock.Builder c = CodeBlock.builder();
-    String weightBase = "";
-    if (aligned) {
-      ctx.declareArray(c, "w", ctx.aligned().copy(index));
-      c.addStatement("int ws = $N", ctx.aligned().start(index));
-      weightBase = "ws + ";
-    } else {
-      ctx.declareArray(c, "w", n.weight());
-    }
+    String weightBase = declareWeights(c, index, aligned);
     ctx.declareArray(c, "b", n.bias());
     ctx.declareArray(c, "x", ctx.inputOf(index));
     ctx.declareArray(c, "z", n.z());
@@ -77,6 +70,21 @@ final class DenseKernels {
         .addModifiers(Modifier.PRIVATE)
         .addCode(c.build())
         .build();
+  }
+
+  /**
+   * Declares the local {@code w}: layer {@code index}'s weights, or with {@code aligned} their
+   * aligned copy and its start {@code ws}; returns the base of the rows in {@code w} for the
+   * backend ({@code ""} or {@code "ws + "}).
+   */
+  private String declareWeights(CodeBlock.Builder c, int index, boolean aligned) {
+    if (!aligned) {
+      ctx.declareArray(c, "w", ctx.names().layer(index).weight());
+      return "";
+    }
+    ctx.declareArray(c, "w", ctx.aligned().copy(index));
+    c.addStatement("int ws = $N", ctx.aligned().start(index));
+    return "ws + ";
   }
 
   /** The method that adds this example's dC/dW and dC/db of layer {@code index} to the sums. */
@@ -115,6 +123,15 @@ final class DenseKernels {
 
   /** The method that computes the previous layer's δ from layer {@code index} (index ≥ 1). */
   MethodSpec backprop(int index) {
+    return backprop(index, false);
+  }
+
+  /**
+   * The method that computes the previous layer's δ from layer {@code index} (index ≥ 1), or
+   * with {@code aligned} per-example training's, which reads the aligned copy of the weights
+   * from its start ({@link AlignedWeights}).
+   */
+  MethodSpec backprop(int index, boolean aligned) {
     Layer layer = ctx.network().layers().get(index);
     Layer prev = ctx.network().layers().get(index - 1);
     Names.LayerNames n = ctx.names().layer(index);
@@ -124,7 +141,7 @@ final class DenseKernels {
     Activation pact = prev.activation();
     boolean identity = pact instanceof Activation.Identity;
     CodeBlock.Builder c = CodeBlock.builder();
-    ctx.declareArray(c, "w", n.weight());
+    String weightBase = declareWeights(c, index, aligned);
     ctx.declareArray(c, "d", n.delta());
     ctx.declareArray(c, "g", pn.delta());
     if (!identity) {
@@ -149,17 +166,18 @@ final class DenseKernels {
         c.addStatement(sum.build());
       }
     } else {
-      backend.deltaRows(c, in, out);
+      backend.deltaRows(c, in, out, weightBase);
       if (!identity) {
         c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
         c.addStatement("g[i] *= $L", ctx.derivative(pact, "pz[i]", "pa[i]"));
         c.endControlFlow();
       }
     }
-    return MethodSpec.methodBuilder(n.backprop())
-        .addJavadoc("Layer $L: delta of layer $L = (W^T delta) * $L'(z), elementwise.\n",
+    return MethodSpec.methodBuilder(aligned ? ctx.aligned().backpropMethod(index) : n.backprop())
+        .addJavadoc("Layer $L: delta of layer $L = (W^T delta) * $L'(z), elementwise$L.\n",
             Javadoc.escape(layer.name()), Javadoc.escape(prev.name()),
-            Javadoc.escape(pact.describe()))
+            Javadoc.escape(pact.describe()),
+            aligned ? ", over the aligned copy of the weights" : "")
         .addModifiers(Modifier.PRIVATE)
         .addCode(c.build())
         .build();

@@ -58,6 +58,9 @@ final class InferenceEmitter {
       m.add(forward(ctx.aligned().forwardDriver(), true, true));
       m.add(ctx.aligned().readyMethodSpec(ctx.helpers()));
     }
+    if (ctx.aligned().trains()) {
+      m.add(forward(ctx.aligned().trainForwardDriver(), false, true));
+    }
     m.add(checkLength());
     m.add(checkBatch());
     return m;
@@ -182,9 +185,13 @@ final class InferenceEmitter {
    */
   private MethodSpec forward(String name, boolean predict, boolean aligned) {
     MethodSpec.Builder m = MethodSpec.methodBuilder(name)
-        .addJavadoc(aligned
+        .addJavadoc(aligned && predict
             ? "Forward pass of the example at {@code xs[xOff]} for predict, over the aligned "
                 + "copies of the\nweights where a layer has one.\n"
+            : aligned
+            ? "Forward pass of the example at {@code xs[xOff]} for training, over the aligned "
+                + "copies of the\nweights where a layer has one; every layer keeps its z and "
+                + "activations.\n"
             : predict
             ? "Forward pass of the example at {@code xs[xOff]} for predict: as forward, without"
                 + " what only training reads.\n"

@@ -221,6 +221,10 @@ public final class JavaGenerator {
         t.addMethod(layers.get(i).gradient());
         if (i > 0) {
           t.addMethod(layers.get(i).backprop());
+          MethodSpec alignedBackprop = layers.get(i).alignedBackprop();
+          if (alignedBackprop != null) {
+            t.addMethod(alignedBackprop);
+          }
         }
       }
     }

@@ -85,6 +85,14 @@ interface LayerEmitter {
   /** One example: the previous layer's delta (not for the first layer). */
   MethodSpec backprop();
 
+  /**
+   * {@link #backprop} over the aligned copy of the layer's weights, for a class that trains
+   * example by example ({@link AlignedWeights}), or null where the layer has none.
+   */
+  default MethodSpec alignedBackprop() {
+    return null;
+  }
+
   /** The chunk's forward pass. */
   MethodSpec batchForward();
 

@@ -108,11 +108,11 @@ final class ScalarBackend implements Backend {
   }
 
   @Override
-  public void deltaRows(CodeBlock.Builder c, int in, int out) {
+  public void deltaRows(CodeBlock.Builder c, int in, int out, String weightBase) {
     c.addStatement("$T.fill(g, $L)", Arrays.class, ctx.lit(0));
     c.beginControlFlow("for (int o = 0; o < $L; o++)", out);
     c.addStatement("$T dk = d[o]", ctx.scalar());
-    c.addStatement("int k = o * $L", in);
+    c.addStatement("int k = $Lo * $L", weightBase, in);
     axpy(c, in, "g", "", "dk", "w", "k");
     c.endControlFlow();
   }

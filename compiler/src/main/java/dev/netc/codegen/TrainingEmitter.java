@@ -157,7 +157,11 @@ final class TrainingEmitter {
     m.add(losses.exampleLoss());
     m.add(losses.outputDelta());
     if (batch == null) {
-      m.add(backward());
+      m.add(backward(false));
+      if (ctx.aligned().trains()) {
+        m.add(backward(true));
+        m.add(ctx.aligned().trainingMethodSpec(ctx.helpers()));
+      }
       m.addAll(settles);
     }
     if (ce) {
@@ -205,8 +209,13 @@ final class TrainingEmitter {
               .build(),
           CodeBlock.of("batchBackward(xs, e0, m);\n"));
     } else {
+      boolean aligned = ctx.aligned().trains();
+      if (aligned) {
+        m.addStatement("boolean aligned = $N(n)", ctx.aligned().trainingMethod());
+      }
       m.beginControlFlow("for (int e = 0; e < n; e++)");
-      m.addStatement("total += trainExample(xs, e * INPUT_SIZE, $L)", exampleTarget(t));
+      m.addStatement("total += trainExample(xs, e * INPUT_SIZE, $L$L)", exampleTarget(t),
+          aligned ? ", aligned" : "");
       m.endControlFlow();
       settleCalls(m);
     }
@@ -344,7 +353,8 @@ final class TrainingEmitter {
       m.addStatement("$T total = trainOnline(x, 0, label, scale)", ctx.scalar());
     } else if (train) {
       m.addStatement("zeroGradient()");
-      m.addStatement("$T total = trainExample(x, 0, label)", ctx.scalar());
+      m.addStatement("$T total = trainExample(x, 0, label$L)", ctx.scalar(),
+          ctx.aligned().trains() ? ", false" : "");
       settleCalls(m);
       m.addStatement("step(scale)");
     } else {
@@ -406,16 +416,38 @@ final class TrainingEmitter {
         .addModifiers(Modifier.PRIVATE).returns(ctx.scalar())
         .addParameter(ctx.array(), "xs").addParameter(TypeName.INT, "xOff");
     String target = targetParameters(m);
-    m.addStatement("forward(xs, xOff)");
+    boolean aligned = train && ctx.aligned().trains();
+    if (aligned) {
+      // The batch's weights on 64-byte lines, where it refreshed the copies (AlignedWeights).
+      m.addParameter(TypeName.BOOLEAN, "aligned");
+    }
+    driverCall(m, aligned, "forward", ctx.aligned().trainForwardDriver(), "xs, xOff");
     if (!train) {
       m.addStatement("return exampleLoss($L)", target);
       return m.build();
     }
     m.addStatement("$T total = exampleLoss($L)", ctx.scalar(), target);
     m.addStatement("outputDelta($L)", target);
-    m.addStatement("backward()");
+    driverCall(m, aligned, "backward", ctx.aligned().trainBackwardDriver(), "");
     m.addStatement("return total");
     return m.build();
+  }
+
+  /**
+   * Calls driver {@code plain} with {@code args}, or with {@code aligned} calls {@code
+   * overCopies} instead where the local {@code aligned} is true.
+   */
+  private static void driverCall(MethodSpec.Builder m, boolean aligned, String plain,
+      String overCopies, String args) {
+    if (!aligned) {
+      m.addStatement("$N($L)", plain, args);
+      return;
+    }
+    m.beginControlFlow("if (aligned)");
+    m.addStatement("$N($L)", overCopies, args);
+    m.nextControlFlow("else");
+    m.addStatement("$N($L)", plain, args);
+    m.endControlFlow();
   }
 
   private MethodSpec online() {
@@ -434,21 +466,28 @@ final class TrainingEmitter {
     return m.build();
   }
 
-  private MethodSpec backward() {
-    MethodSpec.Builder m = MethodSpec.methodBuilder("backward")
+  /**
+   * The backward driver, or with {@code aligned} the one that back-propagates through the
+   * aligned copies of the weights where a layer has one ({@link AlignedWeights}).
+   */
+  private MethodSpec backward(boolean aligned) {
+    String name = aligned ? ctx.aligned().trainBackwardDriver() : "backward";
+    MethodSpec.Builder m = MethodSpec.methodBuilder(name)
         .addJavadoc("Back-propagates the output delta through every layer, accumulating "
-            + "gradients.\n")
+            + "gradients$L.\n", aligned ? ", over the aligned copies of the weights where a "
+            + "layer has one" : "")
         .addModifiers(Modifier.PRIVATE);
     List<CodeBlock> blocks = new ArrayList<>();
     for (int i = ctx.network().layers().size() - 1; i >= 0; i--) {
       Names.LayerNames n = ctx.names().layer(i);
       CodeBlock.Builder b = CodeBlock.builder().addStatement("$N()", n.gradient());
       if (i > 0) {
-        b.addStatement("$N()", n.backprop());
+        String over = aligned ? ctx.aligned().backpropMethod(i) : null;
+        b.addStatement("$N()", over != null ? over : n.backprop());
       }
       blocks.add(b.build());
     }
-    return m.addCode(ctx.helpers().perLayer("backward", blocks)).build();
+    return m.addCode(ctx.helpers().perLayer(name, blocks)).build();
   }
 
   /** Calls of {@link #settles}, where a batch's per-example gradients are complete. */

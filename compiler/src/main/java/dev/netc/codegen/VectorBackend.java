@@ -250,8 +250,8 @@ final class VectorBackend implements Backend {
    * {@code g} once per row: LeNet-5's 256-wide flatten delta took 2.2 µs per example that way.
    */
   @Override
-  public void deltaRows(CodeBlock.Builder c, int in, int out) {
-    kernels.deltaRows(c, in, out);
+  public void deltaRows(CodeBlock.Builder c, int in, int out, String weightBase) {
+    kernels.deltaRows(c, in, out, weightBase);
   }
 
   @Override

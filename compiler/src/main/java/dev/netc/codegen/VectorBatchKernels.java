@@ -340,10 +340,10 @@ final class VectorBatchKernels implements BatchKernels {
       int rows = t.tileRows();
       c.addStatement("int mt = m / $L * $L", rows, rows);
       c.beginControlFlow("for (int s = 0; s < mt; s += $L)", rows);
-      backpropRows(c, rows, t.tileVectors(), in, out, derivative);
+      backpropRows(c, rows, t.tileVectors(), in, out, derivative, "");
       c.endControlFlow();
       c.beginControlFlow("for (int s = mt; s < m; s++)");
-      backpropRows(c, 1, t.tileVectors(), in, out, derivative);
+      backpropRows(c, 1, t.tileVectors(), in, out, derivative, "");
       c.endControlFlow();
     });
     return MethodSpec.methodBuilder(ctx.names().batch(index).backprop())
@@ -357,16 +357,17 @@ final class VectorBatchKernels implements BatchKernels {
   }
 
   /**
-   * One example's {@code g = Wᵀ d} (before σ') over the locals {@code w, d, g}: the
-   * back-propagation tiles of this class with one example ({@link Backend#deltaRows}).
+   * One example's {@code g = Wᵀ d} (before σ') over the locals {@code w, d, g}, the weights'
+   * rows from {@code w[weightBase + 0]}: the back-propagation tiles of this class with one
+   * example ({@link Backend#deltaRows}).
    */
-  void deltaRows(CodeBlock.Builder c, int in, int out) {
+  void deltaRows(CodeBlock.Builder c, int in, int out, String weightBase) {
     c.addStatement("int bound = SPECIES.loopBound($L)", in);
     if ((long) in * out * ctx.scalarBytes() <= GROUPED_ROWS_MIN_BYTES) {
       c.addStatement("int s = 0");
       // One row of 4 vectors: 4 accumulators, 4 loaded vectors and a broadcast fit any register
       // file.
-      backpropRows(c, 1, 4, in, out, false);
+      backpropRows(c, 1, 4, in, out, false, weightBase);
       return;
     }
     // Large weights: 4 rows at a time (the live rows r0, r1, r2 and o) over all of g (which
@@ -389,25 +390,27 @@ final class VectorBatchKernels implements BatchKernels {
     c.addStatement("case 1 -> r1 = o");
     c.addStatement("case 2 -> r2 = o");
     c.beginControlFlow("default ->");
-    c.addStatement("$N(w, r0, r1, r2, o, $L, d, g, bound)", tiles.deltaRowGroup(4), in);
+    String base = weightBase + "0";
+    c.addStatement("$N(w, $L, r0, r1, r2, o, $L, d, g, bound)", tiles.deltaRowGroup(4), base,
+        in);
     c.addStatement("live = 0");
     c.endControlFlow();
     c.endControlFlow();
     c.endControlFlow();
     String single = tiles.deltaRowGroup(1);
     c.beginControlFlow("if (live > 0)");
-    c.addStatement("$N(w, r0, $L, d, g, bound)", single, in);
+    c.addStatement("$N(w, $L, r0, $L, d, g, bound)", single, base, in);
     c.endControlFlow();
     c.beginControlFlow("if (live > 1)");
-    c.addStatement("$N(w, r1, $L, d, g, bound)", single, in);
+    c.addStatement("$N(w, $L, r1, $L, d, g, bound)", single, base, in);
     c.endControlFlow();
     c.beginControlFlow("if (live > 2)");
-    c.addStatement("$N(w, r2, $L, d, g, bound)", single, in);
+    c.addStatement("$N(w, $L, r2, $L, d, g, bound)", single, base, in);
     c.endControlFlow();
     c.beginControlFlow("for (int j = bound; j < $L; j++)", in);
     c.addStatement("$T t = $L", ctx.scalar(), ctx.lit(0));
     c.beginControlFlow("for (int k = 0; k < $L; k++)", out);
-    c.addStatement("t += d[k] * w[k * $L + j]", in);
+    c.addStatement("t += d[k] * w[$Lk * $L + j]", weightBase, in);
     c.endControlFlow();
     c.addStatement("g[j] = t");
     c.endControlFlow();
@@ -415,27 +418,27 @@ final class VectorBatchKernels implements BatchKernels {
 
   /**
    * Examples s .. s + rows - 1 of Δ_prev: vector tiles of {@code vecs} vectors, then a scalar tail
-   * over the inputs.
+   * over the inputs; the weights' rows from {@code w[weightBase + 0]}.
    */
   private void backpropRows(CodeBlock.Builder c, int rows, int vecs, int in, int out,
-      boolean derivative) {
+      boolean derivative, String weightBase) {
     String der = derivative ? "der" : "null";
     c.addStatement("int go = s * $L", in);
     c.addStatement("int j = 0");
     c.beginControlFlow("for (; j + $L * LANES <= bound; j += $L * LANES)", vecs, vecs);
-    c.addStatement("$N(w, j, $L, d, s * $L, $L, $L, g, $L, go + j, $L)",
-        tiles.backprop(rows, vecs, derivative), in, out, out, out, der, in);
+    c.addStatement("$N(w, $Lj, $L, d, s * $L, $L, $L, g, $L, go + j, $L)",
+        tiles.backprop(rows, vecs, derivative), weightBase, in, out, out, out, der, in);
     c.endControlFlow();
     c.beginControlFlow("for (; j < bound; j += LANES)");
-    c.addStatement("$N(w, j, $L, d, s * $L, $L, $L, g, $L, go + j, $L)",
-        tiles.backprop(rows, 1, derivative), in, out, out, out, der, in);
+    c.addStatement("$N(w, $Lj, $L, d, s * $L, $L, $L, g, $L, go + j, $L)",
+        tiles.backprop(rows, 1, derivative), weightBase, in, out, out, out, der, in);
     c.endControlFlow();
     c.beginControlFlow("for (; j < $L; j++)", in);
     for (int r = 0; r < rows; r++) {
       c.addStatement("$T t$L = $L", ctx.scalar(), r, ctx.lit(0));
     }
     c.beginControlFlow("for (int o = 0; o < $L; o++)", out);
-    c.addStatement("$T wj = w[o * $L + j]", ctx.scalar(), in);
+    c.addStatement("$T wj = w[$Lo * $L + j]", ctx.scalar(), weightBase, in);
     for (int r = 0; r < rows; r++) {
       c.addStatement("t$L += d[(s + $L) * $L + o] * wj", r, r, out);
     }

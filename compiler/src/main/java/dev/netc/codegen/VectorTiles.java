@@ -190,8 +190,8 @@ final class VectorTiles {
   }
 
   /**
-   * The one-example Δ_prev pass over {@code rows} weight rows r0, r1, …: g[k] += Σ d[r] · w[r *
-   * ldw + k] over the rows in order, for every k < bound (g in L1, the rows streamed once).
+   * The one-example Δ_prev pass over {@code rows} weight rows r0, r1, …: g[k] += Σ d[r] · w[wOff
+   * + r * ldw + k] over the rows in order, for every k < bound (g in L1, the rows streamed once).
    * Returns its method's name.
    */
   String deltaRowGroup(int rows) {
@@ -200,7 +200,7 @@ final class VectorTiles {
       CodeBlock.Builder c = CodeBlock.builder();
       for (int r = 0; r < rows; r++) {
         c.addStatement("$T d$L = $T.broadcast(SPECIES, d[r$L])", v, r, v, r);
-        c.addStatement("int w$L = r$L * ldw", r, r);
+        c.addStatement("int w$L = wOff + r$L * ldw", r, r);
       }
       c.beginControlFlow("for (int k = 0; k < bound; k += LANES)");
       c.addStatement("$T a = $T.fromArray(SPECIES, g, k)", v, v);
@@ -213,7 +213,7 @@ final class VectorTiles {
           .addJavadoc("Adds the products of $L weight rows with their deltas to g[k], k < bound, "
               + "row after row.\n", rows)
           .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-          .addParameter(ctx.array(), "w");
+          .addParameter(ctx.array(), "w").addParameter(TypeName.INT, "wOff");
       for (int r = 0; r < rows; r++) {
         m.addParameter(TypeName.INT, "r" + r);
       }

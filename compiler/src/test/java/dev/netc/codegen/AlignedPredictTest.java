@@ -53,7 +53,8 @@ class AlignedPredictTest {
       }
       """;
 
-  private static final String CNN = """
+  /** A 2048 → 16 dense layer (128 KB) after a convolution (also {@link AlignedTrainingTest}'s). */
+  static final String CNN = """
       network AlignedCnn {
         input 1x16x16
         conv2d 8 3x3 (padding = same) relu
@@ -128,9 +129,27 @@ class AlignedPredictTest {
       }
       assertEquals(Boolean.TRUE, a.field("alignedCurrent", false), "after " + write);
       if (Alignment.available()) {
-        a.assertCopiesAligned(net.precision());
+        // A collection between the predict (which re-aligns) and the check may move a copy:
+        // the check counts only after a predict that no collection followed.
+        boolean checked = false;
+        for (int k = 0; k < 5 && !checked; k++) {
+          long collections = collections();
+          a.predict(x, classes);
+          String off = a.copyOffItsLine(net.precision());
+          if (collections() == collections) {
+            assertEquals(null, off, "after " + write);
+            checked = true;
+          }
+        }
+        assertTrue(checked, "after " + write + ": a collection after every predict");
       }
     }
+  }
+
+  /** Collections so far, of every collector. */
+  static long collections() {
+    return java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+        .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionCount).sum();
   }
 
   private static double[] random(Random rnd, int n, double scale) {
@@ -221,8 +240,11 @@ class AlignedPredictTest {
       return f.get(instance());
     }
 
-    /** Each copy's rows start where its array now meets a 64-byte line. */
-    void assertCopiesAligned(Precision precision) throws IllegalAccessException {
+    /**
+     * Null if each copy's rows start where its array now meets a 64-byte line, else what is
+     * off.
+     */
+    String copyOffItsLine(Precision precision) throws IllegalAccessException {
       int copies = 0;
       for (Field f : instance().getClass().getDeclaredFields()) {
         if (!f.getName().endsWith("WeightAligned")) {
@@ -235,10 +257,13 @@ class AlignedPredictTest {
         int now = precision == Precision.FLOAT
             ? Alignment.floatStart((float[]) copy, new Object[1])
             : Alignment.doubleStart((double[]) copy, new Object[1]);
-        assertEquals(now, start, f.getName() + " starts off its line");
+        if (now != start) {
+          return f.getName() + " starts at " + start + ", its line at " + now;
+        }
         copies++;
       }
       assertTrue(copies > 0, "no aligned copies");
+      return null;
     }
   }
 }

@@ -82,7 +82,7 @@ class AllocationTest {
           ? List.of(SampleNetworks.xor(), SampleNetworks.iris(), SampleNetworks.regression(),
               SampleNetworks.inferenceOnly(), SampleNetworks.wideTanh(),
               SampleNetworks.alignedDense())
-          : List.of(SampleNetworks.cnn(), SampleNetworks.validCnn());
+          : List.of(SampleNetworks.cnn(), SampleNetworks.validCnn(), SampleNetworks.alignedCnn());
     }
   }
 
@@ -254,6 +254,9 @@ class AllocationTest {
     return bean.getCurrentThreadAllocatedBytes() - before;
   }
 
+  /** Examples of the longest batch a driver trains: long enough for aligned copies. */
+  private static final int LONG_BATCH = AlignedWeights.MIN_TRAINING_EXAMPLES;
+
   /** The calls to measure for {@code n}, as Java statements over {@code net, x, t, out, g}. */
   private static List<String> calls(Network n) {
     List<String> calls = new ArrayList<>(List.of("net.predict(x, out)",
@@ -264,6 +267,10 @@ class AllocationTest {
           "net.optimizerStep(g)", "net.loss(xs, ts, 4)"));
       if (n.targetWidth() == 1 && n.outputLayer().activation().keyword().equals("softmax")) {
         calls.addAll(List.of("net.trainStep(x, 1)", "net.trainBatch(xs, labels, 4)"));
+      }
+      if (n.layers().stream().anyMatch(l -> !(l instanceof dev.netc.ir.Dense))) {
+        // A per-example class's long batches run over aligned copies (AlignedWeights).
+        calls.add("net.trainBatch(xs, ts, " + LONG_BATCH + ")");
       }
     }
     return calls;
@@ -277,9 +284,9 @@ class AllocationTest {
     // Targets 0 or 1: valid class indices, binary labels and regression values alike.
     CodeBlock init = CodeBlock.builder()
         .addStatement("x = new $T[$L]", scalar, n.inputSize())
-        .addStatement("xs = new $T[$L]", scalar, 4 * n.inputSize())
+        .addStatement("xs = new $T[$L]", scalar, LONG_BATCH * n.inputSize())
         .addStatement("t = new $T[$L]", scalar, width)
-        .addStatement("ts = new $T[$L]", scalar, 4 * width)
+        .addStatement("ts = new $T[$L]", scalar, LONG_BATCH * width)
         .addStatement("out = new $T[$L]", scalar, n.outputSize())
         .addStatement("outs = new $T[$L]", scalar, 4 * n.outputSize())
         .addStatement("g = new $T[$L]", scalar, n.parameterCount())

@@ -343,7 +343,9 @@ class CodegenPropertyTest {
 
   /**
    * A CNN's dense layer of more than 256 KB of weights, whose one-example back-propagation the
-   * vector backend runs row-grouped (`VectorBatchKernels.deltaRows`): 6 cases, float and double.
+   * vector backend runs row-grouped (`VectorBatchKernels.deltaRows`): 6 cases, float and double;
+   * batches of 16 to 31 examples, which train over the aligned copies of those weights
+   * ({@link AlignedWeights#MIN_TRAINING_EXAMPLES}).
    */
   @Test
   void largeDenseLayersAfterConvolutionsMatchInterpreter() {
@@ -355,7 +357,7 @@ class CodegenPropertyTest {
           + " momentum = 0.9)\n  precision " + (rnd.nextBoolean() ? "float" : "double") + "\n}\n";
       return dev.netc.Frontend.compile(name + ".net", src).networks().get(0);
     }, CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR),
-        seeds(BASE + 9_100_000, 6));
+        seeds(BASE + 9_100_000, 6), AlignedWeights.MIN_TRAINING_EXAMPLES);
     assertEquals(Set.of(), difference(Set.of("conv2d", "dense", "float", "double"), seen));
   }
 
@@ -398,11 +400,20 @@ class CodegenPropertyTest {
   /** Runs the cases drawn by {@code draw}; returns the features they covered. */
   private static Set<String> run(String suite, Draw draw, CodegenPolicy policy,
       List<Long> seeds) {
+    return run(suite, draw, policy, seeds, 1);
+  }
+
+  /**
+   * Runs the cases drawn by {@code draw}, in batches of {@code minBatch} to {@code minBatch} +
+   * 15 examples; returns the features they covered.
+   */
+  private static Set<String> run(String suite, Draw draw, CodegenPolicy policy,
+      List<Long> seeds, int minBatch) {
     List<Case> cases = new ArrayList<>();
     for (long seed : seeds) {
       Random rnd = new Random(seed);
       Network net = draw.network(rnd, "Net" + Long.toHexString(seed).toUpperCase(Locale.ROOT));
-      cases.add(new Case(seed, net, 1 + rnd.nextInt(16), rnd));
+      cases.add(new Case(seed, net, minBatch + rnd.nextInt(16), rnd));
     }
     List<String> failures = new ArrayList<>();
     Agreement agreement = new Agreement();

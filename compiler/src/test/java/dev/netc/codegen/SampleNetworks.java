@@ -127,4 +127,21 @@ final class SampleNetworks {
         Optional.of(new Loss.CrossEntropy(LossReduction.MEAN)),
         new Optimizer.Sgd(0.01, 0.9, false, 0), 5, Precision.FLOAT);
   }
+
+  /**
+   * A float CNN whose 2048 → 16 dense layer (128 KB) a training batch of at least {@link
+   * AlignedWeights#MIN_TRAINING_EXAMPLES} runs over aligned copies: 1x16x16, conv2d 8 3x3
+   * (padding 1) relu, flatten, dense 16 relu, dense 3 softmax.
+   */
+  static Network alignedCnn() {
+    Shape.Image in = new Shape.Image(1, 16, 16);
+    Conv2d conv1 = new Conv2d("conv1", 0, in, 8, new Window(3, 3, 1, 1, 1, 1),
+        new Activation.Relu(), HE);
+    Flatten flat = new Flatten("flatten1", 1, conv1.outputShape());
+    return new Network("AlignedCnn", "aligned-cnn.net", in,
+        List.of(conv1, flat, new Dense("hidden", 2, flat.outSize(), 16, new Activation.Relu(), HE),
+            new Dense("logits", 3, 16, 3, new Activation.Softmax(), XAVIER)),
+        Optional.of(new Loss.CrossEntropy(LossReduction.MEAN)),
+        new Optimizer.Sgd(0.01, 0.9, false, 0), 9, Precision.FLOAT);
+  }
 }

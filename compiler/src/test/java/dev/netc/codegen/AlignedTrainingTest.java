@@ -1,0 +1,175 @@
+package dev.netc.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.netc.Frontend;
+import dev.netc.ir.Network;
+import dev.netc.runtime.Alignment;
+import java.lang.reflect.Field;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A class that trains example by example (a CNN's) runs the forward pass and back-propagation
+ * of its large dense layers over 64-byte aligned copies of their weights in every batch of at
+ * least {@link AlignedWeights#MIN_TRAINING_EXAMPLES} examples. That must change no bit: the same
+ * training (batches above and below the threshold, both target forms, {@code gradient}, a single
+ * step, collections between them) runs here, with the copies, and in a child JVM with {@code
+ * -Dnetc.alignment=off}, where the class never makes them; the losses and the parameters must be
+ * equal bit for bit. Here the copies must also really be used and really be aligned. The float
+ * network is {@link AlignedPredictTest#CNN} (back-propagation by register tiles).
+ */
+class AlignedTrainingTest {
+
+  /**
+   * A 2048 → 32 layer (512 KB of doubles: back-propagation row by row, the zero deltas skipped)
+   * and a 32 → 256 layer (64 KB) after it, whose copy back-propagates through the tiles.
+   */
+  private static final String DOUBLE_CNN = """
+      network AlignedTrainDouble {
+        input 1x16x16
+        conv2d 8 3x3 (padding = same) relu
+        dense 32 tanh
+        dense 256 relu
+        dense 3 softmax
+        loss cross_entropy
+        optimizer adam(lr = 0.01)
+        init xavier(seed = 4)
+        precision double
+      }
+      """;
+
+  @ParameterizedTest
+  @ValueSource(strings = {"float", "double"})
+  void trainingOverAlignedCopiesChangesNoBit(String which) throws Exception {
+    assumeTrue(Alignment.available(), "this JVM gives no addresses: there are no copies");
+    String here = run(which, true);
+    String launcher = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(launcher, "--add-modules", "jdk.incubator.vector",
+        "-D" + Alignment.PROPERTY + "=off", "-cp", System.getProperty("java.class.path"),
+        Child.class.getName(), which).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), out);
+    String child = out.lines().filter(l -> l.startsWith("digest ")).findFirst()
+        .orElseThrow(() -> new AssertionError("no digest from the child JVM: " + out));
+    assertEquals(here, child.substring("digest ".length()),
+        "the same training with and without aligned copies");
+  }
+
+  /** Runs the training in a JVM without addresses (no copies) and prints its digest. */
+  public static final class Child {
+    public static void main(String[] args) throws Exception {
+      System.out.println("digest " + run(args[0], false));
+    }
+  }
+
+  /**
+   * Trains a fresh class of network {@code which}; returns the bits of every loss and of the
+   * final parameters. With {@code copies}, checks after each long batch that the copies were
+   * made and lie on a line; without, that there are none.
+   */
+  static String run(String which, boolean copies) throws Exception {
+    Network net = Frontend.compile(which + ".net",
+        which.equals("float") ? AlignedPredictTest.CNN : DOUBLE_CNN)
+        .networks().get(0);
+    CodegenPolicy policy = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
+    Generated g = Generated.compile(List.of(net), "gen.alignedtrain." + net.name().toLowerCase(
+        java.util.Locale.ROOT), policy).get(0);
+    Object instance = g.instance();
+    boolean floats = which.equals("float");
+    Random rnd = new Random(33);
+    int in = net.inputSize();
+    int classes = net.outputSize();
+    StringBuilder digest = new StringBuilder();
+    // Batch sizes on either side of the threshold; every fourth with the int-label overload.
+    int[] sizes = {16, 5, 32, AlignedWeights.MIN_TRAINING_EXAMPLES - 1, 20, 40, 1, 17};
+    for (int step = 0; step < sizes.length; step++) {
+      int n = sizes[step];
+      double[] xs = new double[n * in];
+      for (int i = 0; i < xs.length; i++) {
+        xs[i] = rnd.nextDouble();
+      }
+      int[] labels = new int[n];
+      double[] targets = new double[n];
+      for (int i = 0; i < n; i++) {
+        labels[i] = rnd.nextInt(classes);
+        targets[i] = labels[i];
+      }
+      long collections = AlignedPredictTest.collections();
+      double loss;
+      if (step % 4 == 3) {
+        Object x = floats ? Generated.narrow(xs) : xs;
+        Object l = instance.getClass().getMethod("trainBatch", x.getClass(), int[].class,
+            int.class).invoke(instance, x, labels, n);
+        loss = ((Number) l).doubleValue();
+      } else {
+        loss = g.trainBatch(xs, targets, n);
+      }
+      digest.append(Long.toHexString(Double.doubleToRawLongBits(loss))).append(' ');
+      if (step == 2) {
+        double[] grad = new double[net.parameterCount()];
+        double gl = g.gradient(xs, targets, n, grad);
+        digest.append(Long.toHexString(Double.doubleToRawLongBits(gl))).append(' ')
+            .append(bits(grad)).append(' ');
+      }
+      if (n >= AlignedWeights.MIN_TRAINING_EXAMPLES) {
+        checkCopies(instance, copies, collections == AlignedPredictTest.collections());
+      }
+      if (step % 3 == 1) {
+        for (int k = 0; k < 2; k++) {
+          System.gc();
+        }
+      }
+    }
+    return digest.append(bits(g.parameters())).toString();
+  }
+
+  /** A hash of the bits of {@code v}, in hex. */
+  private static String bits(double[] v) {
+    long h = 1;
+    for (double d : v) {
+      h = 31 * h + Double.doubleToRawLongBits(d);
+    }
+    return Long.toHexString(h);
+  }
+
+  /**
+   * With {@code copies}: every copy made and, if no collection ran since it was ({@code
+   * unmoved}), on its line; without: none made.
+   */
+  private static void checkCopies(Object instance, boolean copies, boolean unmoved)
+      throws Exception {
+    int seen = 0;
+    for (Field f : instance.getClass().getDeclaredFields()) {
+      if (!f.getName().endsWith("WeightAligned")) {
+        continue;
+      }
+      f.setAccessible(true);
+      Object copy = f.get(instance);
+      seen++;
+      if (!copies) {
+        assertNull(copy, f.getName() + " made without addresses");
+        continue;
+      }
+      assertNotNull(copy, f.getName() + " not made for a long batch");
+      Field startField = instance.getClass().getDeclaredField(f.getName() + "Start");
+      startField.setAccessible(true);
+      int start = startField.getInt(instance);
+      Object[] probe = new Object[1];
+      int now = copy instanceof float[] fs ? Alignment.floatStart(fs, probe)
+          : Alignment.doubleStart((double[]) copy, probe);
+      if (unmoved) {
+        assertEquals(now, start, f.getName() + " starts off its line");
+      }
+    }
+    assertTrue(seen > 0, "the test network must have aligned copies");
+  }
+}
