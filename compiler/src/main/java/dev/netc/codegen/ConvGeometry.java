@@ -32,7 +32,10 @@ final class ConvGeometry {
     c.beginControlFlow("for (int ki = 0; ki < $L; ki++)", w.kernelHeight());
     rowBounds(c, in, out, w);
     c.beginControlFlow("for (int kj = 0; kj < $L; kj++)", w.kernelWidth());
-    columnBounds(c, in, out, w);
+    String body = tap.toString() + row + columns + afterRows;
+    if (EmitContext.mentions(body, "x0") || EmitContext.mentions(body, "x1")) {
+      columnBounds(c, in, out, w);
+    }
     c.add(tap);
     c.beginControlFlow("for (int oy = y0; oy < y1; oy++)");
     c.add(row);
