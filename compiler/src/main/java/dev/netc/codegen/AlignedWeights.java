@@ -16,7 +16,8 @@ import java.util.Map;
 import javax.lang.model.element.Modifier;
 
 /**
- * Predict's copies of the large dense weights, each starting on a 64-byte line.
+ * Copies of the large dense weights, each starting on a 64-byte line, for predict and for the
+ * long batches of a class that trains example by example.
  *
  * <p>Java aligns arrays to 8 bytes, so a weight array's rows begin anywhere in a cache line, and
  * then every vector load of a one-example forward pass straddles two lines: on the Intel Xeon
@@ -201,7 +202,8 @@ final class AlignedWeights {
       Layer l = network.layers().get(e.getKey());
       Copy c = e.getValue();
       f.add(FieldSpec.builder(array, c.copy(), Modifier.PRIVATE)
-          .addJavadoc("$L.weight for predict, from {@link #$N} on (allocated on first use).\n",
+          .addJavadoc("$L.weight on a 64-byte line, from {@link #$N} on (allocated on first use)"
+              + ".\n",
               Javadoc.escape(l.name()), c.start())
           .build());
       f.add(FieldSpec.builder(TypeName.INT, c.start(), Modifier.PRIVATE).build());

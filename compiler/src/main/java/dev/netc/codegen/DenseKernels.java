@@ -27,8 +27,9 @@ final class DenseKernels {
   }
 
   /**
-   * The forward method of layer {@code index}, or with {@code aligned} predict's, which reads
-   * the aligned copy of the weights from its start ({@link AlignedWeights}).
+   * The forward method of layer {@code index}, or with {@code aligned} the one that reads the
+   * aligned copy of the weights from its start ({@link AlignedWeights}: predict's, and a
+   * per-example class's training over long batches).
    */
   MethodSpec forward(int index, boolean aligned) {
     Layer layer = ctx.network().layers().get(index);
@@ -65,7 +66,7 @@ final class DenseKernels {
     return MethodSpec.methodBuilder(aligned ? ctx.aligned().forwardMethod(index) : n.forward())
         .addJavadoc("Layer $L forward$L: $L inputs, $L outputs, $L, $L.\n",
             Javadoc.escape(layer.name()),
-            aligned ? " for predict, over the aligned copy of the weights" : "", in, out,
+            aligned ? " over the aligned copy of the weights" : "", in, out,
             Javadoc.escape(act.describe()), kernelDescription(layer))
         .addModifiers(Modifier.PRIVATE)
         .addCode(c.build())

@@ -113,8 +113,18 @@ final class VectorBackend implements Backend {
    * tiles ({@link VectorLoops#byRegisterTiles}).
    */
   private boolean doubles(Layer layer) {
-    return rowsPerTile(layer) == WIDE_ROWS && layer.outSize() % (2 * WIDE_ROWS) == 0
-        && ctx.policy().registerTiles() != CodegenPolicy.RegisterTiles.NARROW;
+    return widensForward(layer, ctx.policy(), ctx.scalarBytes());
+  }
+
+  /**
+   * {@link #doubles} for a looped dense layer of a class under {@code policy} with scalars of
+   * {@code scalarBytes}: whether its one-example forward pass asks for the register tiles
+   * ({@link VectorLoops} declares the switch for them then).
+   */
+  static boolean widensForward(Layer layer, CodegenPolicy policy, int scalarBytes) {
+    long bytes = (long) layer.inSize() * layer.outSize() * scalarBytes;
+    return bytes >= WIDE_ROWS_MIN_BYTES && layer.outSize() % (2 * WIDE_ROWS) == 0
+        && policy.registerTiles() != CodegenPolicy.RegisterTiles.NARROW;
   }
 
   /** Vector dot products of {@code rows} consecutive weight rows starting at row {@code o}. */

@@ -85,7 +85,12 @@ final class VectorLoops {
             .initializer(columnSwitch())
             .build()));
     boolean convolves = ctx.network().layers().stream().anyMatch(l -> l instanceof Conv2d);
-    boolean tiled = convolves || ctx.policy().batched(ctx.network());
+    // A large dense layer's one-example forward pass picks its tile height by the switch too,
+    // also in a class without a mini-batch path (chunk 0).
+    boolean tiled = convolves || ctx.policy().batched(ctx.network())
+        || ctx.network().layers().stream().anyMatch(l -> l instanceof dev.netc.ir.Dense
+            && ctx.policy().kernel(l) == CodegenPolicy.Kernel.LOOPED
+            && VectorBackend.widensForward(l, ctx.policy(), ctx.scalarBytes()));
     if (tiled && ctx.policy().registerTiles() == CodegenPolicy.RegisterTiles.AUTO) {
       fields.add(FieldSpec.builder(TypeName.BOOLEAN, WIDE_TILES, Modifier.PRIVATE,
               Modifier.STATIC, Modifier.FINAL)

@@ -114,7 +114,14 @@ class AlignedTrainingTest {
         loss = g.trainBatch(xs, targets, n);
       }
       digest.append(Long.toHexString(Double.doubleToRawLongBits(loss))).append(' ');
-      if (step == 2) {
+      if (step == 1 || step == 5) {
+        // Enough predicts in a row that predict refreshes the copies too (alignedCurrent).
+        double[] x = java.util.Arrays.copyOf(xs, in);
+        for (int k = 0; k < AlignedWeights.PREDICTS_BEFORE_COPY + 2; k++) {
+          digest.append(bits(predict(instance, x, classes))).append(' ');
+        }
+      }
+      if (step == 2 || step == 6) {
         double[] grad = new double[net.parameterCount()];
         double gl = g.gradient(xs, targets, n, grad);
         digest.append(Long.toHexString(Double.doubleToRawLongBits(gl))).append(' ')
@@ -129,7 +136,101 @@ class AlignedTrainingTest {
         }
       }
     }
+    if (copies) {
+      assertDriversReadTheCopies(instance, floats, in);
+    }
     return digest.append(bits(g.parameters())).toString();
+  }
+
+  /**
+   * The training drivers over the copies really read them: with every copy set to NaN, an example
+   * run as part of a long batch ({@code trainExample(..., true)}) makes a delta NaN, and {@code
+   * alignedForward} a covered layer's z, where plain passes left them all finite.
+   */
+  private static void assertDriversReadTheCopies(Object instance, boolean floats, int in)
+      throws Exception {
+    Class<?> type = instance.getClass();
+    Class<?> array = floats ? float[].class : double[].class;
+    Object x = java.lang.reflect.Array.newInstance(array.getComponentType(), in);
+    for (int i = 0; i < in; i++) {
+      java.lang.reflect.Array.set(x, i, floats ? (Object) 0.5f : (Object) 0.5);
+    }
+    java.lang.reflect.Method example = type.getDeclaredMethod("trainExample", array, int.class,
+        int.class, boolean.class);
+    example.setAccessible(true);
+    double plain = ((Number) example.invoke(instance, x, 0, 1, false)).doubleValue();
+    assertTrue(Double.isFinite(plain), "plain example loss " + plain);
+    List<Field> deltas = new java.util.ArrayList<>();
+    for (Field f : type.getDeclaredFields()) {
+      if (f.getName().endsWith("Delta") && f.getType() == array) {
+        f.setAccessible(true);
+        deltas.add(f);
+      }
+    }
+    for (Field f : deltas) {
+      assertTrue(!hasNaN(f.get(instance)), f.getName() + " NaN after the plain pass");
+    }
+    for (Field f : type.getDeclaredFields()) {
+      if (f.getName().endsWith("WeightAligned")) {
+        f.setAccessible(true);
+        Object copy = f.get(instance);
+        if (copy instanceof float[] fs) {
+          java.util.Arrays.fill(fs, Float.NaN);
+        } else {
+          java.util.Arrays.fill((double[]) copy, Double.NaN);
+        }
+      }
+    }
+    // An example told that its batch runs over the copies runs the drivers over them.
+    example.invoke(instance, x, 0, 1, true);
+    assertTrue(deltas.stream().anyMatch(f -> hasNaN(fieldValue(f, instance))),
+        "trainExample(..., true) did not back-propagate over the copies");
+    // Each layer's z (a relu after a covered layer turns NaN into 0, so not the outputs).
+    List<Field> zs = java.util.Arrays.stream(type.getDeclaredFields())
+        .filter(f -> f.getName().endsWith("Z") && f.getType() == array).toList();
+    java.lang.reflect.Method plainForward = type.getDeclaredMethod("forward", array, int.class);
+    plainForward.setAccessible(true);
+    plainForward.invoke(instance, x, 0);
+    for (Field f : zs) {
+      assertTrue(!hasNaN(fieldValue(f, instance)), f.getName() + " NaN after a plain forward");
+    }
+    java.lang.reflect.Method forward = type.getDeclaredMethod("alignedForward", array,
+        int.class);
+    forward.setAccessible(true);
+    forward.invoke(instance, x, 0);
+    assertTrue(zs.stream().anyMatch(f -> hasNaN(fieldValue(f, instance))),
+        "alignedForward did not read the copies");
+  }
+
+  /** {@code predict} of one example (the method that runs over predict's aligned copies). */
+  private static double[] predict(Object instance, double[] x, int classes) {
+    if (instance instanceof dev.netc.runtime.FloatNetwork f) {
+      float[] out = new float[classes];
+      f.predict(Generated.narrow(x), out);
+      return Generated.widen(out);
+    }
+    double[] out = new double[classes];
+    ((dev.netc.runtime.DoubleNetwork) instance).predict(x, out);
+    return out;
+  }
+
+  private static Object fieldValue(Field f, Object instance) {
+    try {
+      f.setAccessible(true);
+      return f.get(instance);
+    } catch (IllegalAccessException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static boolean hasNaN(Object array) {
+    int n = java.lang.reflect.Array.getLength(array);
+    for (int i = 0; i < n; i++) {
+      if (Double.isNaN(((Number) java.lang.reflect.Array.get(array, i)).doubleValue())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A hash of the bits of {@code v}, in hex. */

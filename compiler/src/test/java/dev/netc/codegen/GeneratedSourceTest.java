@@ -28,7 +28,7 @@ class GeneratedSourceTest {
         CodegenPolicy.alwaysLooped(), CodegenPolicy.defaults().withChunk(0),
         CodegenPolicy.alwaysLooped().withLayersPerMethod(1));
     List<Network> nets = List.of(SampleNetworks.xor(), SampleNetworks.iris(),
-        SampleNetworks.regression(), SampleNetworks.inferenceOnly());
+        SampleNetworks.regression(), SampleNetworks.inferenceOnly(), SampleNetworks.largeDense());
     List<String> problems = new ArrayList<>();
     for (int p = 0; p < policies.size(); p++) {
       String pkg = "gen.source." + backend.name().toLowerCase(java.util.Locale.ROOT) + p;

@@ -79,6 +79,19 @@ final class SampleNetworks {
         new Optimizer.Sgd(0.01, 0.9, false, 0), 12, Precision.FLOAT);
   }
 
+  /**
+   * A float 1024-128-3 network whose first layer (512 KB) takes the vector backend's tall
+   * one-example forward tiles: the register-tile switch must exist even without a mini-batch
+   * path (chunk 0).
+   */
+  static Network largeDense() {
+    return new Network("LargeDense", "large-dense.net", 1024,
+        List.of(new Dense("hidden", 0, 1024, 128, new Activation.Relu(), HE),
+            new Dense("logits", 1, 128, 3, new Activation.Softmax(), XAVIER)),
+        Optional.of(new Loss.CrossEntropy(LossReduction.MEAN)),
+        new Optimizer.Sgd(0.01, 0.9, false, 0), 13, Precision.FLOAT);
+  }
+
   /** An inference-only float network, 8-6-2 leaky relu then softplus. */
   static Network inferenceOnly() {
     return new Network("Scorer", "scorer.net", 8,
