@@ -81,8 +81,7 @@ final class AlignedWeights {
   private final String probe;
   private final String ready;
   private final String forward;
-  /** True if the class trains example by example over the copies too. */
-  private final boolean trains;
+  /** Training's refresh method, null unless the class trains example by example over copies. */
   private final String training;
   private final String trainForward;
   private final String trainBackward;
@@ -111,7 +110,7 @@ final class AlignedWeights {
     this.probe = any ? names.helper("alignmentProbe") : null;
     this.ready = any ? names.helper("alignedWeightsReady") : null;
     this.forward = any ? names.helper("predictAlignedForward") : null;
-    this.trains = any && perExample;
+    boolean trains = any && perExample;
     this.training = trains ? names.helper("alignedWeightsForTraining") : null;
     this.trainForward = trains ? names.helper("alignedForward") : null;
     this.trainBackward = trains ? names.helper("alignedBackward") : null;
@@ -149,7 +148,7 @@ final class AlignedWeights {
 
   /** True if the class trains example by example over the copies too (see the class comment). */
   boolean trains() {
-    return trains;
+    return training != null;
   }
 
   /**

@@ -164,7 +164,7 @@ class AlignedPredictTest {
    * One generated class, in doubles: {@link Generated} where it has the call, else the float or
    * double interface, or the label overloads by reflection.
    */
-  private record Net(Generated generated) {
+  record Net(Generated generated) {
     Object instance() {
       return generated.instance();
     }
@@ -192,8 +192,9 @@ class AlignedPredictTest {
       call("trainStep", x, label);
     }
 
-    void trainBatchLabels(double[] xs, int[] labels, int n) {
-      call("trainBatch", xs, labels, n);
+    /** {@code trainBatch(xs, labels, n)}; returns its loss. */
+    double trainBatchLabels(double[] xs, int[] labels, int n) {
+      return ((Number) call("trainBatch", xs, labels, n)).doubleValue();
     }
 
     void optimizerStep(double[] g) {
@@ -202,9 +203,9 @@ class AlignedPredictTest {
 
     /**
      * Calls the public method {@code name} with {@code args}, double arrays narrowed for a float
-     * class; ints and int arrays passed as they are.
+     * class; ints and int arrays passed as they are; returns what it returns.
      */
-    private void call(String name, Object... args) {
+    private Object call(String name, Object... args) {
       Class<?> array = isFloat() ? float[].class : double[].class;
       Class<?>[] types = new Class<?>[args.length];
       Object[] values = new Object[args.length];
@@ -214,7 +215,7 @@ class AlignedPredictTest {
         values[k] = v instanceof double[] d && isFloat() ? Generated.narrow(d) : v;
       }
       try {
-        instance().getClass().getMethod(name, types).invoke(instance(), values);
+        return instance().getClass().getMethod(name, types).invoke(instance(), values);
       } catch (ReflectiveOperationException e) {
         throw new AssertionError(e);
       }

@@ -1,7 +1,6 @@
 package dev.netc.codegen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -72,8 +71,8 @@ class AlignedTrainingTest {
   }
 
   /**
-   * Trains a fresh class of network {@code which}; returns the bits of every loss and of the
-   * final parameters. With {@code copies}, checks after each long batch that the copies were
+   * Trains a fresh class of network {@code which}; returns the bits of every loss, of the
+   * predictions and gradients taken between the batches, and of the final parameters. With {@code copies}, checks after each long batch that the copies were
    * made and lie on a line; without, that there are none.
    */
   static String run(String which, boolean copies) throws Exception {
@@ -84,6 +83,7 @@ class AlignedTrainingTest {
     Generated g = Generated.compile(List.of(net), "gen.alignedtrain." + net.name().toLowerCase(
         java.util.Locale.ROOT), policy).get(0);
     Object instance = g.instance();
+    AlignedPredictTest.Net calls = new AlignedPredictTest.Net(g);
     boolean floats = which.equals("float");
     Random rnd = new Random(33);
     int in = net.inputSize();
@@ -104,21 +104,14 @@ class AlignedTrainingTest {
         targets[i] = labels[i];
       }
       long collections = AlignedPredictTest.collections();
-      double loss;
-      if (step % 4 == 3) {
-        Object x = floats ? Generated.narrow(xs) : xs;
-        Object l = instance.getClass().getMethod("trainBatch", x.getClass(), int[].class,
-            int.class).invoke(instance, x, labels, n);
-        loss = ((Number) l).doubleValue();
-      } else {
-        loss = g.trainBatch(xs, targets, n);
-      }
+      double loss = step % 4 == 3 ? calls.trainBatchLabels(xs, labels, n)
+          : g.trainBatch(xs, targets, n);
       digest.append(Long.toHexString(Double.doubleToRawLongBits(loss))).append(' ');
       if (step == 1 || step == 5) {
         // Enough predicts in a row that predict refreshes the copies too (alignedCurrent).
         double[] x = java.util.Arrays.copyOf(xs, in);
         for (int k = 0; k < AlignedWeights.PREDICTS_BEFORE_COPY + 2; k++) {
-          digest.append(bits(predict(instance, x, classes))).append(' ');
+          digest.append(bits(calls.predict(x, classes))).append(' ');
         }
       }
       if (step == 2 || step == 6) {
@@ -128,7 +121,7 @@ class AlignedTrainingTest {
             .append(bits(grad)).append(' ');
       }
       if (n >= AlignedWeights.MIN_TRAINING_EXAMPLES) {
-        checkCopies(instance, copies, collections == AlignedPredictTest.collections());
+        checkCopies(calls, net, copies, collections == AlignedPredictTest.collections());
       }
       if (step % 3 == 1) {
         for (int k = 0; k < 2; k++) {
@@ -202,18 +195,6 @@ class AlignedTrainingTest {
         "alignedForward did not read the copies");
   }
 
-  /** {@code predict} of one example (the method that runs over predict's aligned copies). */
-  private static double[] predict(Object instance, double[] x, int classes) {
-    if (instance instanceof dev.netc.runtime.FloatNetwork f) {
-      float[] out = new float[classes];
-      f.predict(Generated.narrow(x), out);
-      return Generated.widen(out);
-    }
-    double[] out = new double[classes];
-    ((dev.netc.runtime.DoubleNetwork) instance).predict(x, out);
-    return out;
-  }
-
   private static Object fieldValue(Field f, Object instance) {
     try {
       f.setAccessible(true);
@@ -244,31 +225,23 @@ class AlignedTrainingTest {
 
   /**
    * With {@code copies}: every copy made and, if no collection ran since it was ({@code
-   * unmoved}), on its line; without: none made.
+   * unmoved}), on its line ({@link AlignedPredictTest.Net#copyOffItsLine}, which also fails for
+   * a copy not made); without: none made.
    */
-  private static void checkCopies(Object instance, boolean copies, boolean unmoved)
-      throws Exception {
-    int seen = 0;
-    for (Field f : instance.getClass().getDeclaredFields()) {
-      if (!f.getName().endsWith("WeightAligned")) {
-        continue;
-      }
-      f.setAccessible(true);
-      Object copy = f.get(instance);
-      seen++;
-      if (!copies) {
-        assertNull(copy, f.getName() + " made without addresses");
-        continue;
-      }
-      assertNotNull(copy, f.getName() + " not made for a long batch");
-      Field startField = instance.getClass().getDeclaredField(f.getName() + "Start");
-      startField.setAccessible(true);
-      int start = startField.getInt(instance);
-      Object[] probe = new Object[1];
-      int now = copy instanceof float[] fs ? Alignment.floatStart(fs, probe)
-          : Alignment.doubleStart((double[]) copy, probe);
+  private static void checkCopies(AlignedPredictTest.Net calls, Network net, boolean copies,
+      boolean unmoved) throws Exception {
+    if (copies) {
+      String off = calls.copyOffItsLine(net.precision());
       if (unmoved) {
-        assertEquals(now, start, f.getName() + " starts off its line");
+        assertNull(off);
+      }
+      return;
+    }
+    int seen = 0;
+    for (Field f : calls.instance().getClass().getDeclaredFields()) {
+      if (f.getName().endsWith("WeightAligned")) {
+        seen++;
+        assertNull(fieldValue(f, calls.instance()), f.getName() + " made without addresses");
       }
     }
     assertTrue(seen > 0, "the test network must have aligned copies");
