@@ -1,13 +1,16 @@
 #!/usr/bin/python3
-"""One epoch of the Fashion-MNIST MLP in PyTorch, on the same settings as `netc train`.
+"""Epochs of a Fashion-MNIST network in PyTorch, on the same settings as `netc train`.
 
-784-256-128-10 relu, softmax + cross-entropy (nn.CrossEntropyLoss, mean), SGD lr 0.01 momentum 0.9,
-float32, batch B, shuffled, He-uniform init as netc's `init he` (kaiming_uniform_, relu gain, biases
-0). Reads the IDX .gz files with gzip + numpy; images scaled to [0,1]. Prints the epoch's wall time
+--model mlp (default): 784-256-128-10 relu (examples/fashion.net); lenet5: issue 14's LeNet-5
+(examples/lenet5.net); small-cnn: issue 14's Small CNN (examples/fashion-cnn.net). Softmax +
+cross-entropy (nn.CrossEntropyLoss, mean), SGD lr 0.01 momentum 0.9, float32, batch B, shuffled,
+He-uniform init as netc's `init he` (kaiming_uniform_, relu gain, biases 0), NCHW images for the
+CNNs. Reads the IDX .gz files with gzip + numpy; images scaled to [0,1]. Prints the epoch's wall time
 (training loop only, like netc's "training time"), samples/s and the test accuracy.
 torch.set_flush_denormal(True) unless --keep-denormals.
 
-Usage: torch_fashion_epoch.py [--threads T] [--batch B] [--epochs E] [--data DIR]
+Usage: torch_fashion_epoch.py [--model mlp|lenet5|small-cnn] [--threads T] [--batch B]
+       [--epochs E] [--data DIR]
 (Debian: apt-get install python3-torch dataset-fashion-mnist; run with /usr/bin/python3.)
 """
 import argparse
@@ -38,8 +41,25 @@ def load(data_dir, prefix):
     return x, y
 
 
+def model_named(name):
+    if name == "mlp":
+        return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+                             nn.Linear(128, 10))
+    if name == "lenet5":
+        return nn.Sequential(nn.Unflatten(1, (1, 28, 28)),
+                             nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                             nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                             nn.Linear(84, 10))
+    return nn.Sequential(nn.Unflatten(1, (1, 28, 28)),
+                         nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(1568, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--model", choices=["mlp", "lenet5", "small-cnn"], default="mlp")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--epochs", type=int, default=1)
@@ -56,10 +76,9 @@ def main():
     torch.manual_seed(args.seed)
     x, y = load(args.data, "train")
     tx, ty = load(args.data, "t10k")
-    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
-                          nn.Linear(128, 10))
+    model = model_named(args.model)
     for m in model:
-        if isinstance(m, nn.Linear):
+        if isinstance(m, (nn.Linear, nn.Conv2d)):
             nn.init.kaiming_uniform_(m.weight, nonlinearity="relu")
             nn.init.zeros_(m.bias)
     loss_fn = nn.CrossEntropyLoss()
@@ -83,7 +102,8 @@ def main():
             acc = (model(tx).argmax(1) == ty).float().mean().item()
         print(f"epoch {epoch}/{args.epochs}  loss {running / n:.6f}  test acc {100 * acc:.2f}%  "
               f"{seconds:.1f} s  {n / seconds:.0f} samples/s")
-    print(f"final: torch {torch.__version__}, {args.threads} thread(s), batch {args.batch}: "
+    print(f"final: torch {torch.__version__}, {args.model}, {args.threads} thread(s), "
+          f"batch {args.batch}: "
           f"test accuracy {100 * acc:.2f}%; training time {total:.1f} s, "
           f"{n * args.epochs / total:.0f} samples/s")
 

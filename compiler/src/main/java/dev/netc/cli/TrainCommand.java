@@ -118,21 +118,29 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--threads", paramLabel = "T",
       description = "Threads for data-parallel mini-batches (default: at most one per core, "
-          + "with at least " + MIN_SHARD_EXAMPLES + " examples and " + MIN_SHARD_WORK
-          + " parameter-examples each). Results are bit-identical run to run for a given T.")
+          + "each shard with at least " + MIN_SHARD_WORK + " multiply-adds and "
+          + MIN_SHARD_EXAMPLES + " times as many as the network has parameters: 32 examples of "
+          + "an MLP, fewer of a CNN). Results are bit-identical run to run for a given T.")
   Integer threads;
 
   /**
-   * The smallest shard, in examples, that the default thread count gives a thread. Below it the
-   * per-step meetings, the gradient copy and reduction and the second optimizer step cost more
-   * than the smaller shard saves: on the Fashion-MNIST MLP (2 cores, vector backend) batch 32
+   * The smallest shard that the default thread count gives a thread, in forward multiply-adds
+   * per parameter of the network: a thread pays for the per-step meetings, the gradient copy and
+   * reduction and a second optimizer step (all as long as the parameter count) only with this
+   * much work of its own. For an MLP a forward pass takes one multiply-add per parameter, so this
+   * is its examples per shard: on the Fashion-MNIST MLP (2 cores, vector backend) batch 32
    * trained at 103k samples/s on one thread and 93k on two, batch 128 at 109k and 136k
-   * ({@code benchmarks/fashion_epoch.sh}, epochs after the first).
+   * ({@code benchmarks/fashion_epoch.sh}, epochs after the first). A convolution reuses each
+   * weight at every output position, so a CNN reaches it with fewer examples: at batch 32 (16
+   * examples a shard, 95 and 102 multiply-adds per parameter) the Small CNN of {@code
+   * examples/fashion-cnn.net} trained at 12.3k samples/s on one thread and 20.2k on two, LeNet-5
+   * at 31.0k and 57.7k ({@code netc train --epochs 2}, second epoch, Intel Xeon host, 2 cores).
    */
   static final int MIN_SHARD_EXAMPLES = 32;
 
   /**
-   * The smallest shard, in parameters × examples, that the default gives a thread. Measured with
+   * The smallest shard, in forward multiply-adds (parameters × examples for an MLP), that the
+   * default gives a thread. Measured with
    * {@code netc train} at batch 32 (10 epochs, 2 cores, with the kernels of that day): 4-16-3 ran
    * at 3.4M samples/s on one thread and 1.4M on two, 64-64-10 (4.8k parameters) at 337k and 305k,
    * 64-256-10 (19k) at 184k and 217k.
@@ -200,7 +208,8 @@ final class TrainCommand implements Callable<Integer> {
     boolean warm = warmUp != null ? warmUp : (long) steps * epochs >= WARM_UP_MIN_STEPS;
     String planned = warm ? plan(net, Math.min(batch, train.count())) : "";
     int threadCount = threads != null ? threads
-        : defaultThreads(Math.min(batch, train.count()), net.parameterCount());
+        : defaultThreads(Math.min(batch, train.count()), net.parameterCount(),
+            net.multiplyAdds());
     TrainReporter reporter = new TrainReporter(engine, testSet, train,
         spec.commandLine().getOut(), quiet, System.console() != null);
     reporter.println(String.format(Locale.ROOT, "training %s (%s, %d parameters) with %s%n  on "
@@ -316,12 +325,17 @@ final class TrainCommand implements Callable<Integer> {
     reporter.println("wrote " + out + " and " + plotPath());
   }
 
-  /** Threads for a batch of {@code examples}: see {@link #MIN_SHARD_WORK}. */
-  static int defaultThreads(int examples, long parameters) {
-    long byExamples = examples / MIN_SHARD_EXAMPLES;
-    long byWork = examples * parameters / MIN_SHARD_WORK;
+  /**
+   * Threads for a batch of {@code examples} of a network with {@code parameters} parameters and
+   * {@code multiplyAdds} forward multiply-adds per example: see {@link #MIN_SHARD_EXAMPLES} and
+   * {@link #MIN_SHARD_WORK}.
+   */
+  static int defaultThreads(int examples, long parameters, long multiplyAdds) {
+    double work = (double) examples * multiplyAdds;
+    long byParameters = (long) (work / ((double) MIN_SHARD_EXAMPLES * Math.max(1, parameters)));
+    long byWork = (long) (work / MIN_SHARD_WORK);
     long cores = Runtime.getRuntime().availableProcessors();
-    return (int) Math.max(1, Math.min(cores, Math.min(byExamples, byWork)));
+    return (int) Math.max(1, Math.min(cores, Math.min(byParameters, byWork)));
   }
 
   /**

@@ -76,6 +76,12 @@ public record Conv2d(
     return weightCount() + outChannels;
   }
 
+  /** Per output value, one per kernel weight (in · KH · KW) and one for the bias. */
+  @Override
+  public long multiplyAdds() {
+    return (long) outputShape().size() * (kernelSize() + 1);
+  }
+
   /** PyTorch's: in · KH · KW. */
   @Override
   public int fanIn() {

@@ -60,6 +60,12 @@ public record Dense(
     return outSize * inSize;
   }
 
+  /** One per weight and one per bias: its parameter count. */
+  @Override
+  public long multiplyAdds() {
+    return parameterCount();
+  }
+
   /** Number of parameters: weights plus biases. */
   @Override
   public int parameterCount() {

@@ -43,6 +43,13 @@ public sealed interface Layer permits Dense, Conv2d, ParameterFree {
   /** Number of parameters of all tensors. */
   int parameterCount();
 
+  /**
+   * Multiply-adds of one example's forward pass, a bias add counting as one (so a dense layer's
+   * equals its parameter count): what sizes the work of a training step, as the default thread
+   * count weighs it against the parameters each step reduces. 0 for a kind without weights.
+   */
+  long multiplyAdds();
+
   /** Number of biases (the second parameter tensor): 0 for a layer without parameters. */
   default int biasCount() {
     return parameterCount() - weightCount();

@@ -121,6 +121,15 @@ public record Network(
     return n;
   }
 
+  /** Multiply-adds of one example's forward pass (see {@link Layer#multiplyAdds()}). */
+  public long multiplyAdds() {
+    long n = 0;
+    for (Layer l : layers) {
+      n += l.multiplyAdds();
+    }
+    return n;
+  }
+
   /** Offset of layer {@code i}'s first parameter (its weight) in the flat parameter layout. */
   public int weightOffset(int i) {
     int off = 0;

@@ -28,6 +28,12 @@ public sealed interface ParameterFree extends Layer permits MaxPool2d, AvgPool2d
     return List.of();
   }
 
+  /** None: pools compare or add, a flatten copies. */
+  @Override
+  default long multiplyAdds() {
+    return 0;
+  }
+
   @Override
   default int weightCount() {
     return 0;

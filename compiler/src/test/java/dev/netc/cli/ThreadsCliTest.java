@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.netc.Frontend;
+import dev.netc.FrontendResult;
+import dev.netc.ir.Network;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,11 +79,28 @@ class ThreadsCliTest {
     Path model = Files.writeString(dir.resolve("blobs.net"), BLOBS);
     Path data = blobs();
     // Blobs has 51 parameters: too little work per example for a second thread.
-    assertEquals(1, TrainCommand.defaultThreads(64, 51));
-    assertEquals(1, TrainCommand.defaultThreads(32, 235_146));
+    assertEquals(1, TrainCommand.defaultThreads(64, 51, 51));
+    // An MLP (one multiply-add per parameter) gets a thread per 32 examples.
+    assertEquals(1, TrainCommand.defaultThreads(32, 235_146, 235_146));
     int cores = Runtime.getRuntime().availableProcessors();
-    assertEquals(Math.min(cores, 2), TrainCommand.defaultThreads(64, 235_146));
-    assertEquals(Math.min(cores, 4), TrainCommand.defaultThreads(128, 235_146));
+    assertEquals(Math.min(cores, 2), TrainCommand.defaultThreads(64, 235_146, 235_146));
+    assertEquals(Math.min(cores, 4), TrainCommand.defaultThreads(128, 235_146, 235_146));
+    // A CNN reuses its weights at every position: the Small CNN and LeNet-5 take two threads at
+    // batch 32 (16 examples of 95 and 102 multiply-adds per parameter a shard), not at batch 4.
+    Network smallCnn = example("fashion-cnn.net");
+    Network lenet = example("lenet5.net");
+    assertEquals(206_922, smallCnn.parameterCount());
+    // conv1 784 * 16 * (9 + 1), conv2 196 * 32 * (144 + 1), dense 1568 * 128 + 128, 128 * 10 + 10
+    assertEquals(125_440 + 909_440 + 200_832 + 1_290, smallCnn.multiplyAdds());
+    assertEquals(Math.min(cores, 2), TrainCommand.defaultThreads(32, smallCnn.parameterCount(),
+        smallCnn.multiplyAdds()));
+    assertEquals(1, TrainCommand.defaultThreads(4, smallCnn.parameterCount(),
+        smallCnn.multiplyAdds()));
+    assertEquals(44_426, lenet.parameterCount());
+    // conv1 576 * 6 * 26, conv2 64 * 16 * 151, dense 256 * 120 + 120, 120 * 84 + 84, 84 * 10 + 10
+    assertEquals(89_856 + 154_624 + 30_840 + 10_164 + 850, lenet.multiplyAdds());
+    assertEquals(Math.min(cores, 2), TrainCommand.defaultThreads(32, lenet.parameterCount(),
+        lenet.multiplyAdds()));
     int expected = 1;
     CliRunner run = CliRunner.run("train", model.toString(), "--data", data.toString(),
         "--epochs", "2", "--batch", "64", "--out", dir.resolve("auto.safetensors").toString());
@@ -92,6 +112,12 @@ class ThreadsCliTest {
         dir.resolve("scalar.safetensors").toString());
     assertEquals(0, small.exitCode(), small::toString);
     assertTrue(small.out().contains("generated code (scalar), 1 thread\n"), small::toString);
+  }
+
+  private static Network example(String name) throws IOException {
+    FrontendResult r = Frontend.compile(name, Files.readString(Path.of("..", "examples", name)));
+    assertTrue(!r.hasErrors(), r.renderDiagnostics());
+    return r.networks().get(0);
   }
 
   @Test
