@@ -7,9 +7,13 @@
 # time, the mean time of the later epochs, the training loop (as both tools report them: without
 # start-up, data loading, warm-up or evaluation) and the wall time of the whole command.
 #
+# MODEL=lenet5 or MODEL=small-cnn runs issue 14's CNNs instead (examples/lenet5.net and
+# examples/fashion-cnn.net, the same models in PyTorch), with netc's defaults, its vector backend
+# on 1 and 2 threads, and PyTorch on 1 and 2 threads.
+#
 # Usage: benchmarks/fashion_epoch.sh [REPEAT]     (needs dataset-fashion-mnist, python3-torch)
 # Env:   DATA=/usr/share/datasets/fashion-mnist  PYTHON=/usr/bin/python3  BATCHES="32 128"
-#        EPOCHS=3
+#        EPOCHS=3  MODEL=mlp|lenet5|small-cnn
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 repeat="${1:-3}"
@@ -17,6 +21,14 @@ data="${DATA:-/usr/share/datasets/fashion-mnist}"
 python="${PYTHON:-/usr/bin/python3}"
 batches="${BATCHES:-32 128}"
 epochs="${EPOCHS:-3}"
+model="${MODEL:-mlp}"
+case "$model" in
+  mlp) net="fashion.net"; configs="netc:default|netc:scalar 1|netc:vector 1|torch:1|torch:2" ;;
+  lenet5) net="lenet5.net"; configs="netc:default|netc:vector 1|netc:vector 2|torch:1|torch:2" ;;
+  small-cnn) net="fashion-cnn.net"
+    configs="netc:default|netc:vector 1|netc:vector 2|torch:1|torch:2" ;;
+  *) echo "fashion_epoch.sh: MODEL must be mlp, lenet5 or small-cnn, not '$model'" >&2; exit 2 ;;
+esac
 if [ "$epochs" -lt 2 ]; then
   echo "fashion_epoch.sh: EPOCHS must be at least 2 (the later epochs are reported apart)" >&2
   exit 2
@@ -55,23 +67,24 @@ netc_run() { # "default" | "BACKEND THREADS", batch
     read -r backend threads <<< "$1"
     extra=(--backend "$backend" --threads "$threads")
   fi
-  "$root/bin/netc" train "$root/examples/fashion.net" --data "$data/train-images-idx3-ubyte.gz" \
+  "$root/bin/netc" train "$root/examples/$net" --data "$data/train-images-idx3-ubyte.gz" \
     --test "$data/t10k-images-idx3-ubyte.gz" --epochs "$epochs" --batch "$2" "${extra[@]}" \
     --out "$tmp/w.safetensors" 2>/dev/null | tee "$tmp/last.log" | summarize
 }
 
 torch_run() { # threads, batch
   "$python" "$root/benchmarks/peers/torch_fashion_epoch.py" --data "$data" --batch "$2" \
-    --threads "$1" --epochs "$epochs" | sed 's/test accuracy/accuracy/' | summarize
+    --threads "$1" --epochs "$epochs" --model "$model" | sed 's/test accuracy/accuracy/' | summarize
 }
 
-echo "Fashion-MNIST, $epochs epochs of 60000 images per run; medians of $repeat runs;" \
+echo "Fashion-MNIST, examples/$net, $epochs epochs of 60000 images per run; medians of $repeat runs;" \
   "$(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| tool | configuration | batch | warm-up s | epoch 1 s | later epochs s (samples/s) | $epochs epochs s | command wall s | test acc % |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for batch in $batches; do
-  for config in "netc:default" "netc:scalar 1" "netc:vector 1" "torch:1" "torch:2"; do
+  IFS='|' read -r -a config_list <<< "$configs"
+  for config in "${config_list[@]}"; do
     tool="${config%%:*}"
     arg="${config#*:}"
     : > "$tmp/runs"

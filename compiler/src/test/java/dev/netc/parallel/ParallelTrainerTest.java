@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.palantir.javapoet.JavaFile;
 import dev.netc.Frontend;
 import dev.netc.FrontendResult;
+import dev.netc.codegen.CodegenPolicy;
 import dev.netc.codegen.InMemoryCompiler;
 import dev.netc.codegen.JavaGenerator;
 import dev.netc.interp.Interpreter;
@@ -92,6 +93,73 @@ class ParallelTrainerTest {
     float[] p = new float[net.parameterCount()];
     net.getParameters(p);
     return p;
+  }
+
+  /** A CNN whose 2048 → 16 dense layer (128 KB) trains over aligned copies from 16 examples. */
+  private static final String CNN = """
+      network Cnn {
+        input 1x16x16
+        conv2d 8 3x3 (padding = 1) relu
+        dense 16 relu
+        dense 3 softmax
+        loss cross_entropy
+        optimizer sgd(lr = 0.05, momentum = 0.9)
+        init he(seed = 3)
+        precision float
+      }
+      """;
+
+  @Test
+  void aCnnOnTwoThreadsStepsWithTheWeightedSumOfItsShardsGradients()
+      throws ReflectiveOperationException {
+    // netc train's default runs CNNs on every core. The vector class's large dense layer trains
+    // over 64-byte-aligned copies in shards of 16 examples or more, and every replica keeps
+    // copies of its own, refreshed after each optimizer step: the trainer must step exactly as
+    // one network stepping with the shard-weighted sum of the shards' gradients, bit for bit,
+    // with shards above and below that threshold in turn.
+    Network net = network(CNN);
+    JavaFile file = JavaGenerator.generate(net, "parallel.cnn",
+        CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR));
+    TrainableFloatNetwork parallel = (TrainableFloatNetwork) InMemoryCompiler
+        .compile(List.of(file)).load("parallel.cnn.Cnn").getConstructor().newInstance();
+    TrainableFloatNetwork reference = parallel.copy();
+    int in = net.inputSize();
+    int p = net.parameterCount();
+    Random rnd = new Random(21);
+    try (ParallelFloatTrainer t = ParallelTrainer.of(parallel, LossReduction.MEAN, 2)) {
+      // Shards of 19 + 18, 10 + 10, 20 + 20, 19 + 18 rows (the first n mod T get one more).
+      for (int n : new int[] {37, 20, 40, 37}) {
+        float[] xs = new float[n * in];
+        float[] ts = new float[n];
+        for (int i = 0; i < xs.length; i++) {
+          xs[i] = (float) rnd.nextGaussian();
+        }
+        for (int e = 0; e < n; e++) {
+          ts[e] = rnd.nextInt(3);
+        }
+        float[] combined = new float[p];
+        float expectedLoss = 0;
+        int[] sizes = {(n + 1) / 2, n / 2};
+        for (int k = 0, start = 0; k < 2; start += sizes[k], k++) {
+          float[] g = new float[p];
+          float loss = reference.gradient(
+              java.util.Arrays.copyOfRange(xs, start * in, (start + sizes[k]) * in),
+              java.util.Arrays.copyOfRange(ts, start, start + sizes[k]), sizes[k], g);
+          float w = (float) LossReduction.MEAN.shardWeight(sizes[k], n);
+          for (int i = 0; i < p; i++) {
+            combined[i] = k == 0 ? w * g[i] : combined[i] + w * g[i];
+          }
+          expectedLoss += w * loss;
+        }
+        reference.optimizerStep(combined);
+        assertEquals(expectedLoss, t.trainBatch(xs, ts, n), 0f, "loss of batch " + n);
+        float[] expected = new float[p];
+        float[] actual = new float[p];
+        reference.getParameters(expected);
+        parallel.getParameters(actual);
+        assertArrayEquals(expected, actual, "parameters after the batch of " + n);
+      }
+    }
   }
 
   @Test
