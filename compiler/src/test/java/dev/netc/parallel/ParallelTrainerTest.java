@@ -163,6 +163,76 @@ class ParallelTrainerTest {
   }
 
   @Test
+  void rowsThatEachThreadCopiesTrainAsRowsInOneArray() {
+    // Rows gathered by each thread for its own shard (netc train's shuffled batches), out of a
+    // permuted store: the same steps, bit for bit, as the gathered batch in one array.
+    float[][] data = classData();
+    int[] order = new int[60];
+    for (int i = 0; i < 60; i++) {
+      order[i] = (i * 37) % 60;
+    }
+    for (int threads : new int[] {1, 2, 3}) {
+      TrainableFloatNetwork inArray = prototype.copy();
+      TrainableFloatNetwork inRows = prototype.copy();
+      try (ParallelFloatTrainer a = ParallelTrainer.of(inArray, LossReduction.MEAN, threads);
+          ParallelFloatTrainer b = ParallelTrainer.of(inRows, LossReduction.MEAN, threads)) {
+        for (int from = 0; from < 60; from += 7) {
+          int n = Math.min(7, 60 - from);
+          int first = from;
+          float[] xs = new float[n * 12];
+          float[] ts = new float[n];
+          for (int e = 0; e < n; e++) {
+            System.arraycopy(data[0], order[first + e] * 12, xs, e * 12, 12);
+            ts[e] = data[1][order[first + e]];
+          }
+          float expected = a.trainBatch(xs, ts, n);
+          float actual = b.trainBatch((start, size, bx, bt) -> {
+            for (int e = 0; e < size; e++) {
+              System.arraycopy(data[0], order[first + start + e] * 12, bx, e * 12, 12);
+              bt[e] = data[1][order[first + start + e]];
+            }
+          }, n);
+          assertEquals(expected, actual, 0f, threads + " threads, rows from " + from);
+        }
+      }
+      float[] p = new float[inArray.parameterCount()];
+      float[] q = new float[p.length];
+      inArray.getParameters(p);
+      inRows.getParameters(q);
+      assertArrayEquals(p, q, threads + " threads");
+    }
+    // The double trainer too (the interpreter), on 2 threads.
+    Network net = network(doubleNet("mse", "identity", "sgd(lr = 0.05, momentum = 0.9)"));
+    Interpreter inArray = new Interpreter(net);
+    Interpreter inRows = inArray.copy();
+    Random rnd = new Random(8);
+    double[] xs = new double[9 * 5];
+    double[] ts = new double[9 * 3];
+    try (ParallelDoubleTrainer a = ParallelTrainer.of(inArray, LossReduction.MEAN, 2);
+        ParallelDoubleTrainer b = ParallelTrainer.of(inRows, LossReduction.MEAN, 2)) {
+      for (int step = 0; step < 4; step++) {
+        for (int i = 0; i < xs.length; i++) {
+          xs[i] = rnd.nextGaussian();
+        }
+        for (int i = 0; i < ts.length; i++) {
+          ts[i] = rnd.nextDouble();
+        }
+        double expected = a.trainBatch(xs, ts, 9);
+        double actual = b.trainBatch((start, size, bx, bt) -> {
+          System.arraycopy(xs, start * 5, bx, 0, size * 5);
+          System.arraycopy(ts, start * 3, bt, 0, size * 3);
+        }, 9);
+        assertEquals(expected, actual, 0.0, "double, step " + step);
+      }
+    }
+    double[] p = new double[inArray.parameterCount()];
+    double[] q = new double[p.length];
+    inArray.getParameters(p);
+    inRows.getParameters(q);
+    assertArrayEquals(p, q);
+  }
+
+  @Test
   void twoAndThreeThreadsGiveBitIdenticalResultsOnEveryRun() {
     for (int threads : new int[] {2, 3}) {
       // batch 7 leaves a last batch of 4 rows and uneven shards
@@ -336,6 +406,11 @@ class ParallelTrainerTest {
     com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean)
         java.lang.management.ManagementFactory.getThreadMXBean();
     float[][] data = classData();
+    // Rows that each thread copies for itself, from a reused callback (as netc train's).
+    ParallelFloatTrainer.Rows rows = (from, size, xs, ts) -> {
+      System.arraycopy(data[0], from * 12, xs, 0, size * 12);
+      System.arraycopy(data[1], from, ts, 0, size);
+    };
     try (ParallelFloatTrainer t = ParallelTrainer.of(prototype.copy(), LossReduction.MEAN, 3)) {
       long[] ids = Thread.getAllStackTraces().keySet().stream()
           .filter(th -> th.getName().startsWith("netc-trainer-") || th == Thread.currentThread())
@@ -347,6 +422,7 @@ class ParallelTrainerTest {
         long before = allocated(bean, ids);
         for (int step = 0; step < 200; step++) {
           t.trainBatch(data[0], data[1], 10 + step % 3);
+          t.trainBatch(rows, 10 + step % 3);
         }
         long after = allocated(bean, ids);
         if (window > 0) {

@@ -15,6 +15,7 @@ public final class ParallelDoubleTrainer extends ParallelTrainer {
   private final double[][] shardXs;
   private final double[][] shardTargets;
   private double[] xs;
+  private Rows rows;
   private double[] targets;
 
   ParallelDoubleTrainer(TrainableDoubleNetwork master, LossReduction reduction, int threads) {
@@ -67,9 +68,62 @@ public final class ParallelDoubleTrainer extends ParallelTrainer {
     return loss;
   }
 
+  /**
+   * Where the rows of a batch come from when they are not in one array (as the shuffled rows of a
+   * dataset): copies rows {@code from} to {@code from + size - 1} of the batch to {@code xs} and
+   * {@code targets}, from index 0. Called by each thread for the rows of its own shard, at once,
+   * so it must only read what it copies from.
+   */
+  @FunctionalInterface
+  public interface Rows {
+    /** Copies {@code size} rows of the batch, from row {@code from} on, to the arrays' start. */
+    void copy(int from, int size, double[] xs, double[] targets);
+  }
+
+  /**
+   * One optimizer step on a batch of {@code n} rows that {@code rows} copies, each thread its own
+   * shard's rows (so the copy runs in parallel with the other shards' copies): the same step,
+   * bit for bit, as {@link #trainBatch(double[], double[], int)} on the same rows in one array.
+   */
+  public double trainBatch(Rows rows, int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("batch size " + n + " is not positive");
+    }
+    this.rows = java.util.Objects.requireNonNull(rows, "rows");
+    try {
+      if (threads == 1) {
+        ensureShardArrays(0, n);
+        rows.copy(0, n, shardXs[0], shardTargets[0]);
+        return master.trainBatch(shardXs[0], shardTargets[0], n);
+      }
+      runStep(n);
+    } finally {
+      this.rows = null;
+    }
+    double loss = 0;
+    for (int k = 0; k < activeShards; k++) {
+      loss += shardWeight[k] * losses[k];
+    }
+    return loss;
+  }
+
+  /** Grows shard {@code k}'s arrays to hold {@code size} rows (never shrinks them). */
+  private void ensureShardArrays(int k, int size) {
+    if (shardXs[k].length < size * master.inputSize()) {
+      shardXs[k] = new double[size * master.inputSize()];
+      shardTargets[k] = new double[size * master.targetWidth()];
+    }
+  }
+
   @Override
   void computeShard(int k) {
     int size = shardSize[k];
+    if (rows != null) {
+      ensureShardArrays(k, size);
+      rows.copy(shardStart[k], size, shardXs[k], shardTargets[k]);
+      losses[k] = replicas[k].gradient(shardXs[k], shardTargets[k], size, grads[k]);
+      return;
+    }
     if (k == 0) {
       // Shard 0 starts at row 0, so the master reads the caller's arrays in place.
       losses[0] = master.gradient(xs, targets, size, grads[0]);
@@ -77,10 +131,7 @@ public final class ParallelDoubleTrainer extends ParallelTrainer {
     }
     int in = master.inputSize();
     int tw = master.targetWidth();
-    if (shardXs[k].length < size * in) {
-      shardXs[k] = new double[size * in];
-      shardTargets[k] = new double[size * tw];
-    }
+    ensureShardArrays(k, size);
     System.arraycopy(xs, shardStart[k] * in, shardXs[k], 0, size * in);
     System.arraycopy(targets, shardStart[k] * tw, shardTargets[k], 0, size * tw);
     losses[k] = replicas[k].gradient(shardXs[k], shardTargets[k], size, grads[k]);

@@ -18,6 +18,7 @@ import java.util.Map;
 final class DoubleLearner extends Learner {
   private final DoubleNetwork net;
   private ParallelDoubleTrainer trainer;
+  private final ShuffledRows rows = new ShuffledRows();
   private double[] xs = new double[0];
   private double[] ts = new double[0];
   private double[] out = new double[0];
@@ -71,10 +72,33 @@ final class DoubleLearner extends Learner {
 
   @Override
   public double trainBatch(Dataset data, int[] order, int from, int size) {
+    if (trainer != null && trainer.threads() > 1) {
+      // Each thread gathers its own shard's rows: the gather runs in parallel too.
+      rows.set(data, order, from);
+      return trainer.trainBatch(rows, size);
+    }
     ensure(data, size);
     data.gather(order, from, size, xs, ts);
     return trainer != null ? trainer.trainBatch(xs, ts, size)
         : trainable().trainBatch(xs, ts, size);
+  }
+
+  /** Rows {@code order[from]}, {@code order[from + 1]}, … of a dataset; reused every step. */
+  private static final class ShuffledRows implements ParallelDoubleTrainer.Rows {
+    private Dataset data;
+    private int[] order;
+    private int from;
+
+    void set(Dataset data, int[] order, int from) {
+      this.data = data;
+      this.order = order;
+      this.from = from;
+    }
+
+    @Override
+    public void copy(int start, int size, double[] xs, double[] targets) {
+      data.gather(order, from + start, size, xs, targets);
+    }
   }
 
   @Override
