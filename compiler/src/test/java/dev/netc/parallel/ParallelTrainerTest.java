@@ -342,6 +342,20 @@ class ParallelTrainerTest {
       float[] after = new float[before.length];
       net.getParameters(after);
       assertArrayEquals(before, after);
+      // Rows that fail to copy on the worker (a bad row of a dataset) change nothing either.
+      IllegalStateException copy = assertThrows(IllegalStateException.class,
+          () -> t.trainBatch((from, size, bx, bt) -> {
+            if (from > 0) {
+              throw new IllegalStateException("row " + from + " is unreadable");
+            }
+            System.arraycopy(xs, 0, bx, 0, size * 12);
+            System.arraycopy(ts, 0, bt, 0, size);
+          }, 10));
+      assertEquals("row 5 is unreadable", copy.getMessage());
+      net.getParameters(after);
+      assertArrayEquals(before, after);
+      assertThrows(IllegalArgumentException.class,
+          () -> t.trainBatch((from, size, bx, bt) -> { }, 0));
       ts[9] = 3;
       t.trainBatch(xs, ts, 10);
     }
