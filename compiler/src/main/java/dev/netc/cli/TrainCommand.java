@@ -119,7 +119,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--threads", paramLabel = "T",
       description = "Threads for data-parallel mini-batches (default: at most one per core, "
           + "each shard with at least " + MIN_SHARD_WORK + " multiply-adds and "
-          + MIN_SHARD_EXAMPLES + " times as many as the network has parameters: 32 examples of "
+          + MIN_SHARD_WORK_PER_PARAMETER + " times as many as the network has parameters: 32 examples of "
           + "an MLP, fewer of a CNN). Results are bit-identical run to run for a given T.")
   Integer threads;
 
@@ -132,11 +132,11 @@ final class TrainCommand implements Callable<Integer> {
    * trained at 103k samples/s on one thread and 93k on two, batch 128 at 109k and 136k
    * ({@code benchmarks/fashion_epoch.sh}, epochs after the first). A convolution reuses each
    * weight at every output position, so a CNN reaches it with fewer examples: at batch 32 (16
-   * examples a shard, 95 and 102 multiply-adds per parameter) the Small CNN of {@code
+   * examples a shard, 96 and 103 multiply-adds per parameter) the Small CNN of {@code
    * examples/fashion-cnn.net} trained at 12.3k samples/s on one thread and 20.2k on two, LeNet-5
    * at 31.0k and 57.7k ({@code netc train --epochs 2}, second epoch, Intel Xeon host, 2 cores).
    */
-  static final int MIN_SHARD_EXAMPLES = 32;
+  static final int MIN_SHARD_WORK_PER_PARAMETER = 32;
 
   /**
    * The smallest shard, in forward multiply-adds (parameters × examples for an MLP), that the
@@ -327,12 +327,12 @@ final class TrainCommand implements Callable<Integer> {
 
   /**
    * Threads for a batch of {@code examples} of a network with {@code parameters} parameters and
-   * {@code multiplyAdds} forward multiply-adds per example: see {@link #MIN_SHARD_EXAMPLES} and
+   * {@code multiplyAdds} forward multiply-adds per example: see {@link #MIN_SHARD_WORK_PER_PARAMETER} and
    * {@link #MIN_SHARD_WORK}.
    */
   static int defaultThreads(int examples, long parameters, long multiplyAdds) {
     double work = (double) examples * multiplyAdds;
-    long byParameters = (long) (work / ((double) MIN_SHARD_EXAMPLES * Math.max(1, parameters)));
+    long byParameters = (long) (work / ((double) MIN_SHARD_WORK_PER_PARAMETER * Math.max(1, parameters)));
     long byWork = (long) (work / MIN_SHARD_WORK);
     long cores = Runtime.getRuntime().availableProcessors();
     return (int) Math.max(1, Math.min(cores, Math.min(byParameters, byWork)));

@@ -72,33 +72,13 @@ final class DoubleLearner extends Learner {
 
   @Override
   public double trainBatch(Dataset data, int[] order, int from, int size) {
-    if (trainer != null && trainer.threads() > 1) {
-      // Each thread gathers its own shard's rows: the gather runs in parallel too.
-      rows.set(data, order, from);
-      return trainer.trainBatch(rows, size);
+    if (trainer != null) {
+      // Each of the trainer's threads gathers its own shard's rows, in parallel.
+      return trainer.trainBatch(rows.of(data, order, from), size);
     }
     ensure(data, size);
     data.gather(order, from, size, xs, ts);
-    return trainer != null ? trainer.trainBatch(xs, ts, size)
-        : trainable().trainBatch(xs, ts, size);
-  }
-
-  /** Rows {@code order[from]}, {@code order[from + 1]}, … of a dataset; reused every step. */
-  private static final class ShuffledRows implements ParallelDoubleTrainer.Rows {
-    private Dataset data;
-    private int[] order;
-    private int from;
-
-    void set(Dataset data, int[] order, int from) {
-      this.data = data;
-      this.order = order;
-      this.from = from;
-    }
-
-    @Override
-    public void copy(int start, int size, double[] xs, double[] targets) {
-      data.gather(order, from + start, size, xs, targets);
-    }
+    return trainable().trainBatch(xs, ts, size);
   }
 
   @Override
