@@ -34,13 +34,7 @@ public final class ChildJvm {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command()
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      // Not the options that make this JVM write files or attach agents at exit.
-      if (!a.startsWith("-XX:ArchiveClassesAtExit") && !a.startsWith("-javaagent")
-          && !a.startsWith("-agentlib") && !a.startsWith("-Xrunjdwp")) {
-        cmd.add(a);
-      }
-    }
+    cmd.addAll(inherited(ManagementFactory.getRuntimeMXBean().getInputArguments()));
     cmd.add("--add-modules=jdk.incubator.vector");
     cmd.addAll(jvmOptions);
     String cacheDir = System.getProperty("netc.cacheDir");
@@ -63,6 +57,24 @@ public final class ChildJvm {
     }
     t.join();
     return new Outcome(p.exitValue(), out, err.toString());
+  }
+
+  /**
+   * The options of this JVM that a child gets: all but those that write files (a class-data
+   * archive, a flight recording or a log: each child would overwrite this JVM's file), print
+   * logs among its output, or attach agents and debuggers.
+   */
+  static List<String> inherited(List<String> options) {
+    List<String> kept = new ArrayList<>();
+    for (String a : options) {
+      if (!a.startsWith("-XX:ArchiveClassesAtExit") && !a.startsWith("-XX:StartFlightRecording")
+          && !a.startsWith("-XX:FlightRecorderOptions") && !a.startsWith("-Xlog")
+          && !a.startsWith("-verbose") && !a.startsWith("-javaagent")
+          && !a.startsWith("-agentlib") && !a.startsWith("-Xrunjdwp")) {
+        kept.add(a);
+      }
+    }
+    return kept;
   }
 
   private static String read(java.io.InputStream in) {

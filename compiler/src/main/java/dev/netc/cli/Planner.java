@@ -148,14 +148,13 @@ final class Planner {
         try {
           ChildJvm.Outcome o = ChildJvm.run(Probe.class.getName(), List.of(model.toString(),
               net.name(), p.id(), Integer.toString(batch)), CHILD_SECONDS);
-          String last = o.out().strip();
+          String last = resultLine(o.out());
           if (o.exitCode() == 0 && last.startsWith(Probe.NARROWED)) {
             narrowed.add(p);
             continue;
           }
           if (o.exitCode() != 0 || !last.startsWith(Probe.PREFIX)) {
-            problems.add(p + ": " + (o.err().isBlank() ? "exit code " + o.exitCode()
-                : o.err().strip().lines().reduce((a, b) -> b).orElse("")));
+            problems.add(p + ": " + failure(o));
             continue;
           }
           best.merge(p, Double.parseDouble(last.substring(Probe.PREFIX.length())), Math::min);
@@ -169,6 +168,34 @@ final class Planner {
       Collections.reverse(order);
     }
   }
+
+  /**
+   * The probe's result line: the last line of {@code out} that holds a time or a narrowed plan
+   * (a JVM option of the user's may make the JVM print more after it), else the last line.
+   */
+  static String resultLine(String out) {
+    List<String> lines = out.strip().lines().toList();
+    for (int i = lines.size() - 1; i >= 0; i--) {
+      if (lines.get(i).startsWith(Probe.PREFIX) || lines.get(i).startsWith(Probe.NARROWED)) {
+        return lines.get(i);
+      }
+    }
+    return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+  }
+
+  /**
+   * Why a variant's JVM gave no time: the last line it printed on stderr other than the JVM's
+   * notice that the Vector API is an incubator module (which says nothing), else its exit code.
+   */
+  static String failure(ChildJvm.Outcome o) {
+    return o.err().lines().map(String::strip)
+        .filter(l -> !l.isEmpty() && !l.startsWith(INCUBATOR_WARNING))
+        .reduce((a, b) -> b)
+        .orElse(o.exitCode() == 0 ? "printed no time per step" : "exit code " + o.exitCode());
+  }
+
+  /** How the JVM's notice on stderr that it runs an incubator module begins. */
+  static final String INCUBATOR_WARNING = "WARNING: Using incubator modules";
 
   /** Longest a variant's JVM may take (start, compile, warm up, time). */
   static final long CHILD_SECONDS = 60;
