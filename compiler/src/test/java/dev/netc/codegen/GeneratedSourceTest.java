@@ -101,6 +101,29 @@ class GeneratedSourceTest {
   }
 
   @Test
+  void flippedDeltaTilesSkipBorderRowsOnlyWhereManyAre() {
+    // validCnn's conv2: 4 input rows, 3 x 3, no padding: 6 of its 12 (row, ki) pairs read only
+    // the zero border, so its tiles run a range of window rows.
+    String valid = JavaGenerator.generate(SampleNetworks.validCnn(), "gen.flip",
+        CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)).toString();
+    assertTrue(valid.contains("int kkLo = Math.min(2, Math.max(0, p / 20 - 1)) * 3;"), valid);
+    // 14 rows, 3 x 3, padding 1 (the Small CNN's conv2): 2 of 42, so the whole window.
+    String same = JavaGenerator.generate(dev.netc.Frontend.compile("same.net", """
+        network Same {
+          input 2x14x14
+          conv2d 3 3x3 (padding = same) relu
+          conv2d 4 3x3 (padding = same) relu
+          dense 3 softmax
+          loss cross_entropy
+          optimizer sgd(lr = 0.01)
+        }
+        """).networks().get(0), "gen.flip",
+        CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)).toString();
+    assertTrue(same.contains("conv2DeltaBorder"), "stride 1: the bordered delta");
+    assertFalse(same.contains("kkLo"), "every window row is read somewhere");
+  }
+
+  @Test
   void theCheckFindsAnUncalledPrivateMethodAndAMissingOverride() {
     String source = "class A implements Runnable {\n"
         + "  public void run() {\n  }\n\n"
