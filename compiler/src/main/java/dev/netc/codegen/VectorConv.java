@@ -171,6 +171,8 @@ final class VectorConv implements ConvKernels {
    * ({@link #flippedDelta}) instead of dcol and col2im: stride 1 and padding below the kernel.
    */
   private final boolean flipped;
+  /** True if the flipped tiles skip the window rows that read only δ's border. */
+  private final boolean bordersSkipped;
   /** δ with a zero border of KH − 1 − P rows and KW − 1 − P columns per channel (flipped). */
   private final String deltaBorder;
   /** The flipped tiles' output, [input channel][y · {@link #borderWidth} + x] (flipped). */
@@ -227,6 +229,7 @@ final class VectorConv implements ConvKernels {
     this.deltaT = transposed ? names.helper(base + "DeltaT") : null;
     this.gradientT = transposed ? names.helper(base + "GradientT") : null;
     this.flipped = propagates && flippable;
+    this.bordersSkipped = flipped && skipsBorderRows(in, out, win);
     this.forwardWideRows = wideRows(out.channels(), rows, taps);
     this.deltaWideRows = flipped ? wideRows(in.channels(), channelRows, flippedTerms())
         : wideRows(taps, tapRows, out.channels());
@@ -771,7 +774,7 @@ final class VectorConv implements ConvKernels {
    * input delta went 15.1–18.6 → 11.1–11.4 µs on the Zen 3 host; the Small CNN's conv2 (14 rows,
    * 3 × 3, padding 1) would skip 2 of 42 and measured 32–33 → 34–38 µs with the variable range.
    */
-  private boolean bordersSkipped() {
+  private static boolean skipsBorderRows(Shape.Image in, Shape.Image out, Window win) {
     int kh = win.kernelHeight();
     int pairs = 0;
     for (int y = 0; y < in.height(); y++) {
@@ -806,7 +809,7 @@ final class VectorConv implements ConvKernels {
     // CNN's conv2 against 15.4 with loops over ki and kj (their index arithmetic ran beside every
     // 16 multiply-adds). Writing the 9 terms out measured 12.0 µs alone but boxed its vectors in
     // the generated class: 144 fma call sites in one method are past what C2 inlines.
-    if (bordersSkipped()) {
+    if (bordersSkipped) {
       // Only the window rows ki whose δ row y + P − ki lies inside δ for one of the tile's rows
       // y: the others read the zero border alone. A skipped term would add w · 0: no sum changes
       // (but for the sign of a zero). The range always holds a term (kkLo is at most the last
@@ -822,7 +825,7 @@ final class VectorConv implements ConvKernels {
     c.beginControlFlow("for (int o = 0; o < $L; o++)", out.channels());
     c.addStatement("int sb = o * $L + p", borderPlane);
     c.addStatement("int tb = (o * $L + r) * $L", in.channels(), kh * kw);
-    if (bordersSkipped()) {
+    if (bordersSkipped) {
       c.addStatement("int kk = kkLo");
       c.add("do {\n$>");
       flippedTerm(c, channelRows, vectors, "sb + " + borderOffsets + "[kk]", "tb + kk");
