@@ -40,7 +40,7 @@ final class Backends {
     if (backend == CodegenPolicy.Backend.VECTOR && !why.isEmpty()) {
       KernelPlan running = KernelPlan.running(instance.getClass());
       planNote = ", kernel plan " + running + ": " + why
-          + (running == plan ? "" : "; " + plan + " is wider than this CPU's vectors");
+          + (running.equals(plan) ? "" : "; " + plan + " is wider than this CPU's vectors");
     }
     String name = "generated code (" + backend.name().toLowerCase(Locale.ROOT) + planNote + ")";
     if (instance instanceof FloatNetwork f) {

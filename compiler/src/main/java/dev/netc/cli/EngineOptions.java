@@ -24,7 +24,8 @@ final class EngineOptions {
       defaultValue = "auto",
       description = "Vector kernel plan: the vector width, -dot for a batched forward pass "
           + "in dot products instead of column tiles, and -wide or -narrow to fix the register "
-          + "tiles (e.g. v512-dot-narrow); a width the CPU lacks runs the preferred "
+          + "tiles (e.g. v512-dot-narrow), then -cN for N examples per batched pass (4 to 64; "
+          + "e.g. v256-wide-c32); a width the CPU lacks runs the preferred "
           + "species (default: ${DEFAULT-VALUE}: the plan netc tune or an earlier netc train "
           + "chose for this network on this CPU; else train plans while it warms up, and the "
           + "others use preferred).")
@@ -44,11 +45,19 @@ final class EngineOptions {
     if (plan.equalsIgnoreCase("auto")) {
       return Optional.empty();
     }
+    KernelPlan parsed;
     try {
-      return Optional.of(KernelPlan.parse(plan));
+      parsed = KernelPlan.parse(plan);
     } catch (IllegalArgumentException e) {
-      throw new UserException("--plan: " + e.getMessage() + " or auto");
+      throw new UserException("--plan: " + e.getMessage()
+          + (e.getMessage().startsWith("unknown") ? " or auto" : ""));
     }
+    int capacity = CodegenPolicy.defaults().chunk();
+    if (parsed.chunk() > capacity) {
+      throw new UserException("--plan " + plan + ": at most " + capacity
+          + " examples per batched pass (-c" + capacity + ")");
+    }
+    return Optional.of(parsed);
   }
 
   /**

@@ -105,7 +105,9 @@ final class Planner {
    * second), in {@code rounds} rounds, every other round in reverse order; each plan's time is
    * its fastest round. First the widths and forward forms ({@link KernelPlan#candidates}, tiles
    * by the register count), then both register tile shapes of the fastest ({@link
-   * KernelPlan#tilings}, one of which repeats it); the fastest plan of all is kept. One JVM's
+   * KernelPlan#tilings}, one of which repeats it), and for a network of batched kernels at a
+   * batch of more than 32 the fastest with a chunk of 32 examples ({@link
+   * KernelPlan#chunkings}); the fastest plan of all is kept. One JVM's
    * compiled code can be 10–15 % faster or slower than the next one's for the same plan, so
    * more rounds make the choice less a matter of one JVM's luck. A variant whose JVMs all fail
    * is left out; if all fail, an error. A variant wider than this CPU's vectors is not timed:
@@ -119,6 +121,12 @@ final class Planner {
     time(KernelPlan.candidates(), model, net, batch, rounds, best, narrowed, problems);
     KernelPlan shape = fastest(best, problems).plan();
     time(shape.tilings(), model, net, batch, rounds, best, narrowed, problems);
+    CodegenPolicy policy = CodegenPolicy.defaults();
+    if (policy.batched(net)) {
+      KernelPlan tiled = fastest(best, problems).plan();
+      time(tiled.chunkings(policy.chunk(), batch), model, net, batch, rounds, best, narrowed,
+          problems);
+    }
     List<Timing> timings = best.entrySet().stream()
         .map(e -> new Timing(e.getKey(), e.getValue())).toList();
     return new Result(fastest(best, problems).plan(), timings, batch, rounds, narrowed);
@@ -218,7 +226,7 @@ final class Planner {
         int batch = Integer.parseInt(args[3]);
         Object instance = Backends.instantiate(net, CodegenPolicy.Backend.VECTOR, plan);
         KernelPlan running = KernelPlan.running(instance.getClass());
-        if (running != plan) {
+        if (!running.equals(plan)) {
           System.out.println(NARROWED + running);
           return;
         }

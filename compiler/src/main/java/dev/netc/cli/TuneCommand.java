@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
     name = "tune",
     mixinStandardHelpOptions = true,
     description = "Times each vector kernel plan (vector width and forward form, then the "
-        + "register tiles of the fastest) on this machine for the network and caches the "
+        + "register tiles of the fastest, then, for a fully connected network at a batch above "
+        + "32, a chunk of 32 examples) on this machine for the network and caches the "
         + "fastest, which train, eval and predict then use.")
 final class TuneCommand implements Callable<Integer> {
   @Spec CommandLine.Model.CommandSpec spec;
@@ -58,7 +59,7 @@ final class TuneCommand implements Callable<Integer> {
     double worst = 0;
     for (Planner.Timing t : r.timings()) {
       worst = Math.max(worst, t.nanosPerStep());
-      out.printf(Locale.ROOT, "  %-15s %8.3f ms/step %10.0f samples/s%n", t.plan(),
+      out.printf(Locale.ROOT, "  %-19s %8.3f ms/step %10.0f samples/s%n", t.plan(),
           t.nanosPerStep() / 1e6, batch / (t.nanosPerStep() / 1e9));
     }
     if (!r.narrowed().isEmpty()) {

@@ -28,6 +28,13 @@ interface Backend {
   List<FieldSpec> constants();
 
   /**
+   * The initializer of the batched path's {@code CHUNK} (examples per batched pass) for chunk
+   * buffers of {@code capacity} examples: the capacity itself, or a chunk the class's kernel
+   * plan names (at most the capacity).
+   */
+  CodeBlock chunkInitializer(int capacity);
+
+  /**
    * The looped forward pass of one example through {@code layer}: {@code z = W x + b}, and
    * {@code a = σ(z)} for an elementwise σ, over the locals {@code w, b, x, z, a}; the weights'
    * rows start at {@code w[weightBase + 0]} ({@code weightBase} empty or an expression ending in

@@ -29,12 +29,16 @@ final class BatchEmitter {
     this.chunk = ctx.policy().chunk();
   }
 
-  /** The CHUNK constant. */
+  /**
+   * The CHUNK constant: the chunk buffers hold {@code ctx.policy().chunk()} examples; a vector
+   * class's kernel plan may ask for fewer ({@link Backend#chunkInitializer}).
+   */
   FieldSpec constant() {
     return FieldSpec.builder(TypeName.INT, "CHUNK", Modifier.PRIVATE, Modifier.STATIC,
             Modifier.FINAL)
-        .addJavadoc("Examples per batched pass: mini-batches are processed CHUNK at a time.\n")
-        .initializer("$L", chunk)
+        .addJavadoc("Examples per batched pass: mini-batches are processed CHUNK at a time (the "
+            + "buffers hold $L).\n", chunk)
+        .initializer(backend.chunkInitializer(chunk))
         .build();
   }
 

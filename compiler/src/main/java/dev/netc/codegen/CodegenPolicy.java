@@ -199,6 +199,10 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
     if (backend == null || plan == null || registerTiles == null) {
       throw new IllegalArgumentException("backend, plan and registerTiles must not be null");
     }
+    if (chunk != 0 && plan.chunk() > chunk) {
+      throw new IllegalArgumentException("kernel plan " + plan + " asks for more examples per "
+          + "batched pass than the chunk of " + chunk);
+    }
   }
 
   /** A scalar policy with the default chunk of 64 examples. */

@@ -47,7 +47,8 @@ final class Names {
       // batched and online kernels
       "xT", "rowW", "rowS1", "rowS2", "wr", "br", "vr", "xRows", "rowAcc", "storeDelta", "zr", "gr",
       "dr", "xr", "c0", "c1", "c2", "c3", "d0", "d1", "d2", "d3", "e0", "xOff0", "S", "CHUNK",
-      "SPECIES", "LANES", "KERNEL_PLAN", "REQUESTED_PLAN", "WIDE_TILES", "batchForward",
+      "SPECIES", "LANES", "KERNEL_PLAN", "REQUESTED_PLAN",
+      "KERNEL_SHAPE", "REQUESTED_SHAPE", "CHUNK_SUFFIX", "planChunk", "WIDE_TILES", "batchForward",
       "batchBackward", "sb", "outputRow", "trainOnline",
       "onlineUpdate", "ds", "wi", "xt", "zt", "at", "der", "dd", "gg", "onlineStep", "zo", "xo",
       "go", "mt", "zv", "av", "end", "wbuf", "wv2", "gv", "mv", "vv", "bbuf", "wm", "wv", "bm",

@@ -32,6 +32,11 @@ final class ScalarBackend implements Backend {
   }
 
   @Override
+  public CodeBlock chunkInitializer(int capacity) {
+    return CodeBlock.of("$L", capacity);
+  }
+
+  @Override
   public List<FieldSpec> constants() {
     return List.of();
   }

@@ -4,6 +4,7 @@ import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Conv2d;
 import dev.netc.ir.Layer;
@@ -13,6 +14,7 @@ import dev.netc.ir.Optimizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import javax.lang.model.element.Modifier;
 
 /**
  * The Vector API backend ({@code jdk.incubator.vector}, preferred species, FMA): batch-major chunk
@@ -28,6 +30,34 @@ final class VectorBackend implements Backend {
     this.ctx = ctx;
     this.loops = new VectorLoops(ctx);
     this.kernels = new VectorBatchKernels(ctx, loops);
+  }
+
+  /**
+   * The chunk the kernel plan names ({@link KernelPlan#chunk}: its {@code -cN} suffix), else
+   * {@code capacity}; a chunk outside [{@value KernelPlan#MIN_CHUNK}, capacity] fails class
+   * initialization with a message that says so. A constant to C2 either way.
+   */
+  @Override
+  public CodeBlock chunkInitializer(int capacity) {
+    ctx.helpers().add(MethodSpec.methodBuilder("planChunk")
+        .addJavadoc("The examples per batched pass {@code suffix} ({@code -cN} or empty) asks "
+            + "for; {@code capacity} if none.\n")
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .returns(TypeName.INT)
+        .addParameter(String.class, "suffix")
+        .addParameter(TypeName.INT, "capacity")
+        .beginControlFlow("if (suffix.isEmpty())")
+        .addStatement("return capacity")
+        .endControlFlow()
+        .addStatement("int chunk = Integer.parseInt(suffix.substring(2))")
+        .beginControlFlow("if (chunk < $L || chunk > capacity)", KernelPlan.MIN_CHUNK)
+        .addStatement("throw new IllegalArgumentException($S + KERNEL_PLAN + $S + capacity + $S)",
+            "netc.plan: kernel plan '", "' asks for a chunk outside this class's [" 
+                + KernelPlan.MIN_CHUNK + ", ", "] examples")
+        .endControlFlow()
+        .addStatement("return chunk")
+        .build());
+    return CodeBlock.of("planChunk(CHUNK_SUFFIX, $L)", capacity);
   }
 
   @Override

@@ -62,13 +62,31 @@ final class VectorLoops {
                 "netc.plan." + ctx.network().name(), "netc.plan", ctx.policy().plan().id(),
                 Locale.class)
             .build(),
+        FieldSpec.builder(String.class, "CHUNK_SUFFIX", Modifier.PRIVATE, Modifier.STATIC,
+                Modifier.FINAL)
+            .addJavadoc("The chunk {@link #REQUESTED_PLAN} names ({@code -cN}: N examples per "
+                + "batched pass), or \"\".\n")
+            .initializer("REQUESTED_PLAN.matches($S)\n? REQUESTED_PLAN.substring("
+                + "REQUESTED_PLAN.lastIndexOf($S)) : $S", ".*-c[0-9]{1,9}", "-c", "")
+            .build(),
+        FieldSpec.builder(String.class, "REQUESTED_SHAPE", Modifier.PRIVATE, Modifier.STATIC,
+                Modifier.FINAL)
+            .addJavadoc("{@link #REQUESTED_PLAN} without its chunk.\n")
+            .initializer("REQUESTED_PLAN.substring(0, REQUESTED_PLAN.length() - "
+                + "CHUNK_SUFFIX.length())")
+            .build(),
+        FieldSpec.builder(String.class, "KERNEL_SHAPE", Modifier.PRIVATE, Modifier.STATIC,
+                Modifier.FINAL)
+            .addJavadoc("The vector shape this class runs: that of {@link #REQUESTED_PLAN}, or "
+                + "the preferred species with the\nsame forward form where this CPU's vectors "
+                + "are narrower than the plan's (a wider species would run\nthe Vector API's "
+                + "slow Java fallback).\n")
+            .initializer(narrowingSwitch())
+            .build(),
         FieldSpec.builder(String.class, "KERNEL_PLAN", Modifier.PUBLIC, Modifier.STATIC,
                 Modifier.FINAL)
-            .addJavadoc("The kernel plan this class runs: {@link #REQUESTED_PLAN}, or the "
-                + "preferred species with the same\nforward form where this CPU's vectors are "
-                + "narrower than the plan's (a wider species would run\nthe Vector API's slow "
-                + "Java fallback).\n")
-            .initializer(narrowingSwitch())
+            .addJavadoc("The kernel plan this class runs: its shape and the chunk asked for.\n")
+            .initializer("KERNEL_SHAPE + CHUNK_SUFFIX")
             .build(),
         FieldSpec.builder(species, "SPECIES", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
             .addJavadoc("The vector shape of {@link #KERNEL_PLAN}: a constant to the JIT.\n")
@@ -107,27 +125,27 @@ final class VectorLoops {
   }
 
   /**
-   * A switch from the requested plan to the one this CPU runs: a plan of an explicit width keeps
-   * it if the CPU's widest vectors ({@code SPECIES_PREFERRED}) are as wide, else narrows to the
-   * preferred species ({@link KernelPlan#narrowedTo}).
+   * A switch from the requested shape to the one this CPU runs: a shape of an explicit width
+   * keeps it if the CPU's widest vectors ({@code SPECIES_PREFERRED}) are as wide, else narrows to
+   * the preferred species ({@link KernelPlan#narrowedTo}).
    */
   private CodeBlock narrowingSwitch() {
-    CodeBlock.Builder c = CodeBlock.builder().add("switch (REQUESTED_PLAN) {\n$>");
-    for (KernelPlan p : KernelPlan.values()) {
+    CodeBlock.Builder c = CodeBlock.builder().add("switch (REQUESTED_SHAPE) {\n$>");
+    for (KernelPlan.Shape p : KernelPlan.Shape.values()) {
       if (p.bits() > 0) {
         c.add("case $S -> $T.SPECIES_PREFERRED.vectorBitSize() >= $L ? $S : $S;\n", p.id(),
             vectorType(), p.bits(), p.id(), p.narrowedTo(0).id());
       }
     }
-    // The preferred plans, and unknown names, which SPECIES rejects.
-    c.add("default -> REQUESTED_PLAN;\n");
+    // The preferred shapes, and unknown names, which SPECIES rejects.
+    c.add("default -> REQUESTED_SHAPE;\n");
     return c.add("$<}").build();
   }
 
   /** A switch from the plan name to its register tiles ({@link KernelPlan#tiles}). */
   private CodeBlock tilesSwitch() {
-    CodeBlock.Builder c = CodeBlock.builder().add("switch (KERNEL_PLAN) {\n$>");
-    for (KernelPlan p : KernelPlan.values()) {
+    CodeBlock.Builder c = CodeBlock.builder().add("switch (KERNEL_SHAPE) {\n$>");
+    for (KernelPlan.Shape p : KernelPlan.Shape.values()) {
       if (p.tiles() != CodegenPolicy.RegisterTiles.AUTO) {
         c.add("case $S -> $L;\n", p.id(), p.tiles() == CodegenPolicy.RegisterTiles.WIDE);
       }
@@ -138,8 +156,8 @@ final class VectorLoops {
 
   /** A switch from the plan name to its form of the forward pass (column tiles or not). */
   private static CodeBlock columnSwitch() {
-    CodeBlock.Builder c = CodeBlock.builder().add("switch (KERNEL_PLAN) {\n$>");
-    for (KernelPlan p : KernelPlan.values()) {
+    CodeBlock.Builder c = CodeBlock.builder().add("switch (KERNEL_SHAPE) {\n$>");
+    for (KernelPlan.Shape p : KernelPlan.Shape.values()) {
       c.add("case $S -> $L;\n", p.id(), p.columnForward());
     }
     // SPECIES (initialized first) has already rejected any other name.
@@ -149,8 +167,8 @@ final class VectorLoops {
 
   /** A switch from the plan name to its species; an unknown name fails class initialization. */
   private CodeBlock speciesSwitch() {
-    CodeBlock.Builder c = CodeBlock.builder().add("switch (KERNEL_PLAN) {\n$>");
-    for (KernelPlan p : KernelPlan.values()) {
+    CodeBlock.Builder c = CodeBlock.builder().add("switch (KERNEL_SHAPE) {\n$>");
+    for (KernelPlan.Shape p : KernelPlan.Shape.values()) {
       c.add("case $S -> $T.$L;\n", p.id(), vectorType(), p.speciesConstant());
     }
     c.add("default -> throw new IllegalArgumentException($S + KERNEL_PLAN + $S);\n",

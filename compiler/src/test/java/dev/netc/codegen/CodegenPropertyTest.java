@@ -109,17 +109,23 @@ class CodegenPropertyTest {
   /**
    * Every kernel variant a planner can pick ({@link KernelPlan#candidates}) is checked, half the
    * networks with the wide register tiles and half with the narrow ones (a class picks one at
-   * initialization by the CPU's registers, so each host would run only one).
+   * initialization by the CPU's registers, so each host would run only one) and a chunk of 8
+   * examples ({@link KernelPlan#chunk}).
    */
   @ParameterizedTest
-  @EnumSource(value = KernelPlan.class, names = {"V256", "V512", "V256_DOT", "V512_DOT"})
-  void vectorBackendMatchesInterpreter(KernelPlan plan) {
+  @EnumSource(value = KernelPlan.Shape.class, names = {"V256", "V512", "V256_DOT", "V512_DOT"})
+  void vectorBackendMatchesInterpreter(KernelPlan.Shape shape) {
+    KernelPlan plan = KernelPlan.of(shape);
     assertEquals(KernelPlan.candidates(), List.of(KernelPlan.V256, KernelPlan.V512,
         KernelPlan.V256_DOT, KernelPlan.V512_DOT));
     Set<String> seen = new TreeSet<>();
     int i = 0;
     for (CodegenPolicy.RegisterTiles tiles : List.of(CodegenPolicy.RegisterTiles.WIDE,
         CodegenPolicy.RegisterTiles.NARROW)) {
+      // The narrow half with a chunk of 8 examples, so that batches of 9-16 take two passes.
+      if (tiles == CodegenPolicy.RegisterTiles.NARROW) {
+        plan = plan.withChunk(8);
+      }
       CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)
           .withPlan(plan).withRegisterTiles(tiles);
       seen.addAll(run("vector " + plan + ", " + tiles + " tiles, wide", WIDE, vector,

@@ -62,7 +62,7 @@ final class Generated {
   static void checkPlan(Class<?> type, KernelPlan plan) {
     KernelPlan expected = plan.narrowedTo(CpuVectors.bits());
     KernelPlan picked = KernelPlan.running(type);
-    if (picked != expected) {
+    if (!picked.equals(expected)) {
       throw new AssertionError(type.getSimpleName() + " runs plan " + picked + ", not "
           + expected);
     }

@@ -55,6 +55,68 @@ class KernelPlanTest {
     agree(net, KernelPlan.V256_WIDE, KernelPlan.V256_NARROW);
   }
 
+  /**
+   * A plan's chunk ({@code -cN}) sets the class's examples per batched pass, and changes the
+   * results only by summation order (the weight gradient's tiles sum a chunk's examples in
+   * vector lanes before they add them to the buffer): 19 examples go through in passes of 8,
+   * 8 and 3 against one of 19.
+   */
+  @ParameterizedTest
+  @EnumSource(Precision.class)
+  void aPlansChunkSplitsBatchesDifferingOnlyBySummationOrder(Precision p)
+      throws ReflectiveOperationException {
+    Network net = MethodSizeTest.network("Chunk" + p.name(), p, new int[] {70, 45, 33, 10},
+        new Activation.Tanh(), new Loss.CrossEntropy(LossReduction.MEAN),
+        new Optimizer.Sgd(0.01, 0.9, true, 1e-3));
+    for (KernelPlan plan : List.of(KernelPlan.V256, KernelPlan.V256.withChunk(8))) {
+      java.lang.reflect.Field chunk = compiled(net, plan).load("gen.plan." + net.name())
+          .getDeclaredField("CHUNK");
+      chunk.setAccessible(true);
+      assertEquals(plan.chunk() == 0 ? 64 : plan.chunk(), chunk.get(null), plan.id());
+    }
+    agree(net, KernelPlan.V256, KernelPlan.V256.withChunk(8));
+  }
+
+  /** A planner times half the chunk only where a batch holds more than that. */
+  @Test
+  void aPlannerTimesHalfTheChunkAtLargerBatches() {
+    assertEquals(List.of(), KernelPlan.V256_WIDE.chunkings(64, 32));
+    assertEquals(List.of(KernelPlan.V256_WIDE.withChunk(32)),
+        KernelPlan.V256_WIDE.chunkings(64, 33));
+    assertEquals(List.of(KernelPlan.V512_DOT.withChunk(32)),
+        KernelPlan.V512_DOT.chunkings(64, 128));
+    assertEquals(List.of(), KernelPlan.V256.chunkings(6, 128));
+  }
+
+  /**
+   * A chunk larger than the class's buffers fails class initialization saying so; one below the
+   * minimum is no plan at all; a policy cannot ask for more than its buffers hold.
+   */
+  @Test
+  void aChunkOutsideTheBuffersIsRefused() {
+    Network net = MethodSizeTest.network("PlanChunkTooBig", Precision.FLOAT,
+        new int[] {40, 30, 3}, new Activation.Relu(), null,
+        new Optimizer.Sgd(0.01, 0, false, 0));
+    System.setProperty("netc.plan.PlanChunkTooBig", "v256-c128");
+    try {
+      InMemoryCompiler.Compiled c = compiled(net, KernelPlan.V256);
+      ExceptionInInitializerError e = assertThrows(ExceptionInInitializerError.class,
+          () -> c.load("gen.plan.PlanChunkTooBig"));
+      assertEquals("netc.plan: kernel plan 'v256-c128' asks for a chunk outside this class's "
+          + "[4, 64] examples", e.getCause().getMessage());
+    } finally {
+      System.clearProperty("netc.plan.PlanChunkTooBig");
+    }
+    assertEquals("kernel plan 'v256-c2': the chunk (-c2) must be at least 4 examples",
+        assertThrows(IllegalArgumentException.class, () -> KernelPlan.parse("v256-c2"))
+            .getMessage());
+    assertThrows(IllegalArgumentException.class, () -> KernelPlan.parse("v256-c"));
+    assertThrows(IllegalArgumentException.class, () -> KernelPlan.parse("-c32"));
+    assertEquals("kernel plan v256-c128 asks for more examples per batched pass than the chunk "
+        + "of 64", assertThrows(IllegalArgumentException.class,
+            () -> policy(KernelPlan.V256.withChunk(128))).getMessage());
+  }
+
   /** Plans {@code pa} and {@code pb} of {@code net} compute the same within {@link Tolerance}. */
   private static void agree(Network net, KernelPlan pa, KernelPlan pb) {
     Precision p = net.precision();
@@ -111,7 +173,7 @@ class KernelPlanTest {
       InMemoryCompiler.Compiled c = compiled(net, KernelPlan.V256);
       ExceptionInInitializerError e = assertThrows(ExceptionInInitializerError.class,
           () -> c.load("gen.plan.PlanUnknown"));
-      assertEquals("netc.plan: unknown kernel plan 'v1024'; expected preferred, v256, v512, v256-dot, v512-dot, preferred-dot, v256-wide, v256-narrow, v512-wide, v512-narrow, v256-dot-wide, v256-dot-narrow, v512-dot-wide, v512-dot-narrow",
+      assertEquals("netc.plan: unknown kernel plan 'v1024'; expected preferred, v256, v512, v256-dot, v512-dot, preferred-dot, v256-wide, v256-narrow, v512-wide, v512-narrow, v256-dot-wide, v256-dot-narrow, v512-dot-wide, v512-dot-narrow (each optionally followed by -cN: N examples per batched pass)",
           e.getCause().getMessage());
     } finally {
       System.clearProperty("netc.plan.PlanUnknown");
@@ -144,6 +206,7 @@ class KernelPlanTest {
         v256-dot-narrow -> preferred-dot
         v512-dot-wide -> preferred-dot
         v512-dot-narrow -> preferred-dot
+        v512-dot-c16 -> preferred-dot-c16
         """, o.out());
   }
 
@@ -160,7 +223,10 @@ class KernelPlanTest {
       xs[i] = (float) Math.sin(i);
     }
     java.util.Map<String, float[]> outputs = new java.util.HashMap<>();
-    for (KernelPlan p : KernelPlan.values()) {
+    List<KernelPlan> plans = new java.util.ArrayList<>(
+        java.util.Arrays.stream(KernelPlan.Shape.values()).map(KernelPlan::of).toList());
+    plans.add(KernelPlan.V512_DOT.withChunk(16));
+    for (KernelPlan p : plans) {
       Class<?> type = compiled(net, p).load("gen.plan.Narrow");
       String running = KernelPlan.running(type).id();
       dev.netc.runtime.FloatNetwork f =
@@ -177,12 +243,16 @@ class KernelPlanTest {
 
   @Test
   void parseAcceptsEveryNameAndRejectsOthers() {
-    for (KernelPlan p : KernelPlan.values()) {
-      assertEquals(p, KernelPlan.parse(p.id().toUpperCase(java.util.Locale.ROOT)));
+    for (KernelPlan.Shape shape : KernelPlan.Shape.values()) {
+      for (KernelPlan p : List.of(KernelPlan.of(shape), KernelPlan.of(shape).withChunk(32))) {
+        assertEquals(p, KernelPlan.parse(p.id().toUpperCase(java.util.Locale.ROOT)));
+      }
     }
+    assertEquals(new KernelPlan(KernelPlan.Shape.V512_DOT_WIDE, 16),
+        KernelPlan.parse(" v512-dot-wide-c16 "));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> KernelPlan.parse("v128"));
-    assertEquals("unknown kernel plan 'v128'; expected preferred, v256, v512, v256-dot, v512-dot, preferred-dot, v256-wide, v256-narrow, v512-wide, v512-narrow, v256-dot-wide, v256-dot-narrow, v512-dot-wide, v512-dot-narrow", e.getMessage());
+    assertEquals("unknown kernel plan 'v128'; expected preferred, v256, v512, v256-dot, v512-dot, preferred-dot, v256-wide, v256-narrow, v512-wide, v512-narrow, v256-dot-wide, v256-dot-narrow, v512-dot-wide, v512-dot-narrow (each optionally followed by -cN: N examples per batched pass)", e.getMessage());
   }
 
   private static Generated compile(Network net, KernelPlan plan) {

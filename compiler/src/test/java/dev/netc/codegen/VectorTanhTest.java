@@ -22,8 +22,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class VectorTanhTest {
   @ParameterizedTest
-  @EnumSource(value = KernelPlan.class, names = {"V256", "V512"})
-  void vectorTanhIsNetcMathTanhBitForBit(KernelPlan plan) throws ReflectiveOperationException {
+  @EnumSource(value = KernelPlan.Shape.class, names = {"V256", "V512"})
+  void vectorTanhIsNetcMathTanhBitForBit(KernelPlan.Shape shape)
+      throws ReflectiveOperationException {
+    KernelPlan plan = KernelPlan.of(shape);
     CodegenPolicy policy = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)
         .withPlan(plan);
     JavaFile file = JavaGenerator.generate(SampleNetworks.wideTanh(), "gen.tanh." + plan.id(), policy);
