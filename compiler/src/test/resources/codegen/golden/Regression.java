@@ -75,7 +75,7 @@ public final class Regression implements TrainableDoubleNetwork {
     new TensorSpec("prediction.bias.momentum_buffer", new int[] {1}, 880));
 
   /**
-   * Examples per batched pass: mini-batches are processed CHUNK at a time.
+   * Examples per batched pass: mini-batches are processed CHUNK at a time (the buffers hold 64).
    */
   private static final int CHUNK = 64;
 

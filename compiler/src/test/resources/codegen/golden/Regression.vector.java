@@ -80,16 +80,26 @@ public final class Regression implements TrainableDoubleNetwork {
 
   /**
    * The kernel plan asked for: the system property {@code netc.plan.Regression}, else {@code netc.plan},
-   * else {@code preferred}; one of preferred, v256, v512, v256-dot, v512-dot, preferred-dot, v256-wide, v256-narrow, v512-wide, v512-narrow, v256-dot-wide, v256-dot-narrow, v512-dot-wide, v512-dot-narrow.
+   * else {@code preferred}; one of preferred, v256, v512, v256-dot, v512-dot, preferred-dot, v256-wide, v256-narrow, v512-wide, v512-narrow, v256-dot-wide, v256-dot-narrow, v512-dot-wide, v512-dot-narrow (each optionally followed by -cN: N examples per batched pass).
    */
   private static final String REQUESTED_PLAN = System.getProperty("netc.plan.Regression", System.getProperty("netc.plan", "preferred")).trim().toLowerCase(Locale.ROOT);
 
   /**
-   * The kernel plan this class runs: {@link #REQUESTED_PLAN}, or the preferred species with the same
-   * forward form where this CPU's vectors are narrower than the plan's (a wider species would run
+   * The chunk {@link #REQUESTED_PLAN} names ({@code -cN}: N examples per batched pass), or "".
+   */
+  private static final String CHUNK_SUFFIX = REQUESTED_PLAN.matches(".*-c[0-9]{1,9}") ? REQUESTED_PLAN.substring(REQUESTED_PLAN.lastIndexOf("-c")) : "";
+
+  /**
+   * {@link #REQUESTED_PLAN} without its chunk.
+   */
+  private static final String REQUESTED_SHAPE = REQUESTED_PLAN.substring(0, REQUESTED_PLAN.length() - CHUNK_SUFFIX.length());
+
+  /**
+   * The vector shape this class runs: that of {@link #REQUESTED_PLAN}, or the preferred species with the
+   * same forward form where this CPU's vectors are narrower than the plan's (a wider species would run
    * the Vector API's slow Java fallback).
    */
-  public static final String KERNEL_PLAN = switch (REQUESTED_PLAN) {
+  private static final String KERNEL_SHAPE = switch (REQUESTED_SHAPE) {
     case "v256" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 256 ? "v256" : "preferred";
     case "v512" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? "v512" : "preferred";
     case "v256-dot" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 256 ? "v256-dot" : "preferred-dot";
@@ -102,13 +112,18 @@ public final class Regression implements TrainableDoubleNetwork {
     case "v256-dot-narrow" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 256 ? "v256-dot-narrow" : "preferred-dot";
     case "v512-dot-wide" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? "v512-dot-wide" : "preferred-dot";
     case "v512-dot-narrow" -> DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? "v512-dot-narrow" : "preferred-dot";
-    default -> REQUESTED_PLAN;
+    default -> REQUESTED_SHAPE;
   };
+
+  /**
+   * The kernel plan this class runs: its shape and the chunk asked for.
+   */
+  public static final String KERNEL_PLAN = KERNEL_SHAPE + CHUNK_SUFFIX;
 
   /**
    * The vector shape of {@link #KERNEL_PLAN}: a constant to the JIT.
    */
-  private static final VectorSpecies<Double> SPECIES = switch (KERNEL_PLAN) {
+  private static final VectorSpecies<Double> SPECIES = switch (KERNEL_SHAPE) {
     case "preferred" -> DoubleVector.SPECIES_PREFERRED;
     case "v256" -> DoubleVector.SPECIES_256;
     case "v512" -> DoubleVector.SPECIES_512;
@@ -123,7 +138,7 @@ public final class Regression implements TrainableDoubleNetwork {
     case "v256-dot-narrow" -> DoubleVector.SPECIES_256;
     case "v512-dot-wide" -> DoubleVector.SPECIES_512;
     case "v512-dot-narrow" -> DoubleVector.SPECIES_512;
-    default -> throw new IllegalArgumentException("netc.plan: unknown kernel plan '" + KERNEL_PLAN + "'; expected preferred, v256, v512, v256-dot, v512-dot, preferred-dot, v256-wide, v256-narrow, v512-wide, v512-narrow, v256-dot-wide, v256-dot-narrow, v512-dot-wide, v512-dot-narrow");
+    default -> throw new IllegalArgumentException("netc.plan: unknown kernel plan '" + KERNEL_PLAN + "'; expected preferred, v256, v512, v256-dot, v512-dot, preferred-dot, v256-wide, v256-narrow, v512-wide, v512-narrow, v256-dot-wide, v256-dot-narrow, v512-dot-wide, v512-dot-narrow (each optionally followed by -cN: N examples per batched pass)");
   };
 
   private static final int LANES = SPECIES.length();
@@ -131,7 +146,7 @@ public final class Regression implements TrainableDoubleNetwork {
   /**
    * Whether {@link #KERNEL_PLAN} runs the batched forward pass in column tiles (else in dot products).
    */
-  private static final boolean COLUMN_FORWARD = switch (KERNEL_PLAN) {
+  private static final boolean COLUMN_FORWARD = switch (KERNEL_SHAPE) {
     case "preferred" -> true;
     case "v256" -> true;
     case "v512" -> true;
@@ -156,7 +171,7 @@ public final class Regression implements TrainableDoubleNetwork {
    * As {@link #KERNEL_PLAN} says ({@code -wide}, {@code -narrow}), else wide
    * where the CPU's preferred vectors have 512 bits.
    */
-  private static final boolean WIDE_TILES = switch (KERNEL_PLAN) {
+  private static final boolean WIDE_TILES = switch (KERNEL_SHAPE) {
     case "v256-wide" -> true;
     case "v256-narrow" -> false;
     case "v512-wide" -> true;
@@ -169,9 +184,9 @@ public final class Regression implements TrainableDoubleNetwork {
   };
 
   /**
-   * Examples per batched pass: mini-batches are processed CHUNK at a time.
+   * Examples per batched pass: mini-batches are processed CHUNK at a time (the buffers hold 64).
    */
-  private static final int CHUNK = 64;
+  private static final int CHUNK = planChunk(CHUNK_SUFFIX, 64);
 
   private static final List<TensorSpec> LAYOUT = List.of(
     new TensorSpec("features.weight", new int[] {40, 20}, 0),
@@ -2635,5 +2650,19 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector zero = DoubleVector.zero(SPECIES);
     a00.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg), zero).intoArray(g, gOff + 0 * ldg);
     a01.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES), zero).intoArray(g, gOff + 0 * ldg + 1 * LANES);
+  }
+
+  /**
+   * The examples per batched pass {@code suffix} ({@code -cN} or empty) asks for; {@code capacity} if none.
+   */
+  private static int planChunk(String suffix, int capacity) {
+    if (suffix.isEmpty()) {
+      return capacity;
+    }
+    int chunk = Integer.parseInt(suffix.substring(2));
+    if (chunk < 4 || chunk > capacity) {
+      throw new IllegalArgumentException("netc.plan: kernel plan '" + KERNEL_PLAN + "' asks for a chunk outside this class's [4, " + capacity + "] examples");
+    }
+    return chunk;
   }
 }

@@ -66,7 +66,7 @@ final class VectorLoops {
                 Modifier.FINAL)
             .addJavadoc("The chunk {@link #REQUESTED_PLAN} names ({@code -cN}: N examples per "
                 + "batched pass), or \"\".\n")
-            .initializer("REQUESTED_PLAN.matches($S)\n? REQUESTED_PLAN.substring("
+            .initializer("REQUESTED_PLAN.matches($S) ? REQUESTED_PLAN.substring("
                 + "REQUESTED_PLAN.lastIndexOf($S)) : $S", ".*-c[0-9]{1,9}", "-c", "")
             .build(),
         FieldSpec.builder(String.class, "REQUESTED_SHAPE", Modifier.PRIVATE, Modifier.STATIC,
