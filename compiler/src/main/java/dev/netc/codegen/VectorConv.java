@@ -494,10 +494,14 @@ final class VectorConv implements ConvKernels {
     if (flat()) {
       flatIm2col(c);
     } else if (win.strideWidth() == 1 && win.padWidth() == 0) {
-      // Without column padding every tap copies whole output rows, [0, OW): a constant length,
-      // which C2 copies inline where it is short (LeNet-5's conv2, rows of 8: its training
-      // forward pass 5.6 → 4.9 µs per example; 1,200 stub calls of a length known at run time).
-      taps(c, CodeBlock.of("$T.arraycopy(x, xr, col, kr, $L);\n", System.class, out.width()));
+      // Without column padding every tap copies whole output rows, [0, OW), in vectors: rows
+      // of at least one vector as whole vectors, the last one ending at OW (overlapping the one
+      // before where OW is no multiple of the lanes), shorter rows value by value. With
+      // System.arraycopy of the constant length (which C2 copies inline, value by value),
+      // LeNet-5's training forward passes took 8.8 µs (conv2, 1,200 rows of 8) and 7.6 µs
+      // (conv1, 600 rows of 24) per example on the Zen 3 host; in 256-bit vectors 5.8 and
+      // 6.7 µs (docs/performance.md).
+      taps(c, rowCopy(out.width()));
     } else if (win.strideWidth() == 1) {
       // A tap column can lie wholly in the padding (x1 <= x0): nothing to copy then.
       taps(c, CodeBlock.builder().beginControlFlow("if (x0 < x1)")
@@ -984,6 +988,28 @@ final class VectorConv implements ConvKernels {
         CodeBlock.of("int k = (ci * $L + ki) * $L + kj;\n", win.kernelHeight(),
             win.kernelWidth()),
         CodeBlock.of("int kr = k * $L + oy * $L;\n", stride, out.width()), columns);
+  }
+
+  /**
+   * Copies {@code width} values from {@code x[xr]} to {@code col[kr]}: whole vectors where the
+   * row holds one (the last ending at the row's end), else value by value. Both branches test
+   * constants (LANES is one to C2), so a class runs one.
+   */
+  private CodeBlock rowCopy(int width) {
+    ClassName v = loops.vectorType();
+    return CodeBlock.builder()
+        .beginControlFlow("if ($L >= LANES)", width)
+        .beginControlFlow("for (int j = 0; j < $L - LANES; j += LANES)", width)
+        .addStatement("$T.fromArray(SPECIES, x, xr + j).intoArray(col, kr + j)", v)
+        .endControlFlow()
+        .addStatement("$T.fromArray(SPECIES, x, xr + $L - LANES).intoArray(col, kr + $L - LANES)",
+            v, width, width)
+        .nextControlFlow("else")
+        .beginControlFlow("for (int j = 0; j < $L; j++)", width)
+        .addStatement("col[kr + j] = x[xr + j]")
+        .endControlFlow()
+        .endControlFlow()
+        .build();
   }
 
   /** Forward tile: z rows r .. r + rows - 1, {@code vectors} vectors from position p. */
