@@ -457,12 +457,13 @@ final class VectorConv implements ConvKernels {
    * channel, {@code rowWidth} per row), leaving {@code top} rows and {@code left} columns of
    * border before each plane's and row's values.
    */
-  private static void intoBorder(CodeBlock.Builder c, String src, String dst, int channels,
-      int height, int width, int plane, int rowWidth, int top, int left) {
+  private void intoBorder(CodeBlock.Builder c, String src, String dst, int channels,
+      int height, int width, int plane, int rowWidth, int top, int left, boolean vectors) {
     c.beginControlFlow("for (int ch = 0; ch < $L; ch++)", channels);
     c.beginControlFlow("for (int y = 0; y < $L; y++)", height);
-    c.addStatement("$T.arraycopy($L, (ch * $L + y) * $L, $L, ch * $L + (y + $L) * $L + $L, $L)",
-        System.class, src, height, width, dst, plane, top, rowWidth, left, width);
+    c.add(rowCopy(src, CodeBlock.of("(ch * $L + y) * $L", height, width), dst,
+        CodeBlock.of("ch * $L + (y + $L) * $L + $L", plane, top, rowWidth, left), width,
+        vectors));
     c.endControlFlow();
     c.endControlFlow();
   }
@@ -472,13 +473,13 @@ final class VectorConv implements ConvKernels {
    * bordered array of {@code from} ({@code stride} values per channel, {@code rowWidth} per row,
    * the rest junk) into the compact array at the same position of {@code to}.
    */
-  private static void outOfBorder(CodeBlock.Builder c, List<String> from, List<String> to,
-      int channels, int height, int width, int stride, int rowWidth) {
+  private void outOfBorder(CodeBlock.Builder c, List<String> from, List<String> to,
+      int channels, int height, int width, int stride, int rowWidth, boolean vectors) {
     c.beginControlFlow("for (int ch = 0; ch < $L; ch++)", channels);
     c.beginControlFlow("for (int y = 0; y < $L; y++)", height);
     for (int i = 0; i < from.size(); i++) {
-      c.addStatement("$T.arraycopy($L, ch * $L + y * $L, $L, (ch * $L + y) * $L, $L)",
-          System.class, from.get(i), stride, rowWidth, to.get(i), height, width, width);
+      c.add(rowCopy(from.get(i), CodeBlock.of("ch * $L + y * $L", stride, rowWidth), to.get(i),
+          CodeBlock.of("(ch * $L + y) * $L", height, width), width, vectors));
     }
     c.endControlFlow();
     c.endControlFlow();
@@ -501,7 +502,7 @@ final class VectorConv implements ConvKernels {
       // LeNet-5's training forward passes took 8.8 µs (conv2, 1,200 rows of 8) and 7.6 µs
       // (conv1, 600 rows of 24) per example on the Zen 3 host; in 256-bit vectors 5.8 and
       // 6.7 µs (docs/performance.md).
-      taps(c, rowCopy(out.width()));
+      taps(c, rowCopy("x", CodeBlock.of("xr"), "col", CodeBlock.of("kr"), out.width(), true));
     } else if (win.strideWidth() == 1) {
       // A tap column can lie wholly in the padding (x1 <= x0): nothing to copy then.
       taps(c, CodeBlock.builder().beginControlFlow("if (x0 < x1)")
@@ -546,8 +547,10 @@ final class VectorConv implements ConvKernels {
   @Override
   public void predictForward(CodeBlock.Builder c) {
     ctx.declareArray(c, "xb", border);
+    // The rows go in and out by System.arraycopy: in vectors, the Fashion CNN's conv2 predict
+    // measured 25 → 28–30 µs (Zen 3), although the input delta's copies gain that way.
     intoBorder(c, "x", "xb", in.channels(), in.height(), in.width(), placePlane, placeWidth,
-        win.padHeight(), win.padWidth());
+        win.padHeight(), win.padWidth(), false);
     tileLoops(c, out.channels(), rows, forwardWideRows, placeStride, placeWide, placeNarrow,
         place1);
     if (handsOn) {
@@ -555,7 +558,7 @@ final class VectorConv implements ConvKernels {
     }
     ctx.declareArray(c, "placed", placed);
     outOfBorder(c, List.of("placed"), List.of(activates ? "a" : "z"), out.channels(),
-        out.height(), out.width(), placeStride, placeWidth);
+        out.height(), out.width(), placeStride, placeWidth, false);
   }
 
   /**
@@ -742,12 +745,12 @@ final class VectorConv implements ConvKernels {
     int bw = win.kernelWidth() - 1 - win.padWidth();
     ctx.declareArray(c, "db", deltaBorder);
     intoBorder(c, "d", "db", out.channels(), out.height(), out.width(), borderPlane, borderWidth,
-        bh, bw);
+        bh, bw, true);
     tileLoops(c, in.channels(), channelRows, deltaWideRows, inStride, deltaWide, deltaNarrow,
         delta1);
     ctx.declareArray(c, "di", deltaIn);
     outOfBorder(c, List.of("di"), List.of("g"), in.channels(), in.height(), in.width(), inStride,
-        borderWidth);
+        borderWidth, true);
   }
 
   /**
@@ -991,22 +994,31 @@ final class VectorConv implements ConvKernels {
   }
 
   /**
-   * Copies {@code width} values from {@code x[xr]} to {@code col[kr]}: whole vectors where the
-   * row holds one (the last ending at the row's end), else value by value. Both branches test
-   * constants (LANES is one to C2), so a class runs one.
+   * Copies {@code width} values from {@code src[srcOff]} to {@code dst[dstOff]}, for the short
+   * rows of im2col and of the bordered buffers: whole vectors where the row holds one (the last
+   * ending at the row's end, overlapping the one before where the width is no multiple of the
+   * lanes), else value by value. Both branches test constants (LANES is one to C2), so a class
+   * runs one. {@code System.arraycopy} of such a row is a stub call, or, for 8 values or fewer,
+   * one load and store per value: that, if {@code vectors} is false.
    */
-  private CodeBlock rowCopy(int width) {
+  private CodeBlock rowCopy(String src, CodeBlock srcOff, String dst, CodeBlock dstOff,
+      int width, boolean vectors) {
+    if (!vectors) {
+      return CodeBlock.of("$T.arraycopy($L, $L, $L, $L, $L);\n", System.class, src, srcOff, dst,
+          dstOff, width);
+    }
     ClassName v = loops.vectorType();
     return CodeBlock.builder()
         .beginControlFlow("if ($L >= LANES)", width)
         .beginControlFlow("for (int j = 0; j < $L - LANES; j += LANES)", width)
-        .addStatement("$T.fromArray(SPECIES, x, xr + j).intoArray(col, kr + j)", v)
+        .addStatement("$T.fromArray(SPECIES, $L, $L + j).intoArray($L, $L + j)", v, src, srcOff,
+            dst, dstOff)
         .endControlFlow()
-        .addStatement("$T.fromArray(SPECIES, x, xr + $L - LANES).intoArray(col, kr + $L - LANES)",
-            v, width, width)
+        .addStatement("$T.fromArray(SPECIES, $L, $L + $L - LANES).intoArray($L, $L + $L - LANES)",
+            v, src, srcOff, width, dst, dstOff, width)
         .nextControlFlow("else")
         .beginControlFlow("for (int j = 0; j < $L; j++)", width)
-        .addStatement("col[kr + j] = x[xr + j]")
+        .addStatement("$L[$L + j] = $L[$L + j]", dst, dstOff, src, srcOff)
         .endControlFlow()
         .endControlFlow()
         .build();
