@@ -62,12 +62,14 @@ final class EngineOptions {
 
   /**
    * True if {@code net} runs on the vector backend with neither {@code --plan} nor a cached
-   * plan, and has a looped layer (the only kernels a plan changes): a command that warms up may
-   * plan it ({@link Planner}).
+   * plan that serves batches of {@code batch} ({@link Planner#covers}), and has a looped layer
+   * (the only kernels a plan changes): a command that warms up may plan it ({@link Planner}).
    */
-  boolean unplanned(Network net) {
+  boolean unplanned(Network net, int batch) {
     return !interpret && backend() == CodegenPolicy.Backend.VECTOR && Planner.matters(net)
-        && explicitPlan().isEmpty() && cached(net).isEmpty();
+        && explicitPlan().isEmpty() && PlanCache.open()
+            .flatMap(c -> c.entry(Planner.source(net)))
+            .filter(e -> Planner.covers(net, e.plan(), e.batch(), batch)).isEmpty();
   }
 
   /**

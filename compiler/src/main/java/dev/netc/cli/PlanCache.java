@@ -61,13 +61,30 @@ final class PlanCache {
     return directory.resolve(HexFormat.of().formatHex(sha.digest(), 0, 16) + ".plan");
   }
 
+  /** A stored plan and the batch size it was timed at (0 where the file does not say). */
+  record Entry(KernelPlan plan, int batch) {}
+
   /** The plan stored for {@code source}, if a readable file names a known one. */
   Optional<KernelPlan> read(String source) {
+    return entry(source).map(Entry::plan);
+  }
+
+  /** The plan stored for {@code source} and its batch, if a readable file names a known plan. */
+  Optional<Entry> entry(String source) {
     try {
       Properties p = new Properties();
       p.load(new StringReader(Files.readString(file(source), StandardCharsets.UTF_8)));
       String plan = p.getProperty("plan");
-      return plan == null ? Optional.empty() : Optional.of(KernelPlan.parse(plan));
+      if (plan == null) {
+        return Optional.empty();
+      }
+      int batch;
+      try {
+        batch = Math.max(0, Integer.parseInt(p.getProperty("batch", "0").trim()));
+      } catch (NumberFormatException e) {
+        batch = 0;
+      }
+      return Optional.of(new Entry(KernelPlan.parse(plan), batch));
     } catch (IOException | IllegalArgumentException e) {
       return Optional.empty();
     }

@@ -362,7 +362,7 @@ final class TrainCommand implements Callable<Integer> {
    * caches it and rebuilds the engine with it; returns what to add to the warm-up line.
    */
   private String plan(Network net, int examples) {
-    if (!engineOptions.unplanned(net)) {
+    if (!engineOptions.unplanned(net, examples)) {
       return "";
     }
     long start = System.nanoTime();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netc.codegen.CpuVectors;
 import dev.netc.codegen.KernelPlan;
+import dev.netc.ir.Network;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,8 +75,12 @@ class PlanCliTest {
   }
 
   private CliRunner train(String... extra) throws IOException {
+    return trainAt("16", extra);
+  }
+
+  private CliRunner trainAt(String batch, String... extra) throws IOException {
     List<String> args = new java.util.ArrayList<>(List.of("train", model().toString(), "--data",
-        data().toString(), "--batch", "16", "--epochs", "1", "--warm-up", "--backend",
+        data().toString(), "--batch", batch, "--epochs", "1", "--warm-up", "--backend",
         "vector", "--out", dir.resolve("w.safetensors").toString()));
     args.addAll(List.of(extra));
     return CliRunner.run(args.toArray(String[]::new));
@@ -168,6 +173,42 @@ class PlanCliTest {
     assertTrue(bad.err().contains("--plan: unknown kernel plan 'v1024'"), bad::toString);
   }
 
+  /**
+   * A plan timed at batch 32 never tried the chunk of 32 (one chunk either way there): training
+   * a fully connected network at a larger batch plans it again, once; the new plan, timed at
+   * that batch, then serves every batch.
+   */
+  @Test
+  void aPlanTimedAtASmallBatchIsRetimedForALargerOne() throws IOException {
+    Path file = new PlanCache(dir.resolve("cache").resolve("plans"))
+        .file(Planner.source(ModelFile.load(model(), new java.io.PrintWriter(System.err)).select(null)));
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, "plan=v256\nbatch=32\n");
+    CliRunner same = trainAt("32");
+    assertEquals(0, same.exitCode(), same::toString);
+    assertTrue(same.out().contains("kernel plan v256: cached"), same::toString);
+    assertFalse(same.out().contains("after kernel plan"), same::toString);
+    CliRunner larger = trainAt("40");
+    assertEquals(0, larger.exitCode(), larger::toString);
+    assertTrue(larger.out().contains("after kernel plan v"), larger::toString);
+    assertTrue(larger.out().lines().anyMatch(l -> l.contains("-c32 ")), larger::toString);
+    assertTrue(Files.readString(file).contains("batch=40"), Files.readString(file));
+    for (String batch : List.of("40", "16")) {
+      CliRunner again = trainAt(batch);
+      assertFalse(again.out().contains("after kernel plan"), again::toString);
+    }
+  }
+
+  @Test
+  void coversTellsWhichBatchesACachedPlanServes() throws IOException {
+    Network mlp = ModelFile.load(model(), new java.io.PrintWriter(System.err)).select(null);
+    assertTrue(Planner.covers(mlp, KernelPlan.V256, 32, 32));
+    assertFalse(Planner.covers(mlp, KernelPlan.V256, 32, 128));
+    assertFalse(Planner.covers(mlp, KernelPlan.V256, 0, 128));
+    assertTrue(Planner.covers(mlp, KernelPlan.V256, 128, 32));
+    assertTrue(Planner.covers(mlp, KernelPlan.V256.withChunk(32), 32, 128));
+  }
+
   @Test
   void planCacheRoundTripsAndIgnoresUnknownPlans() throws IOException {
     PlanCache cache = new PlanCache(dir.resolve("plans"));
@@ -175,6 +216,7 @@ class PlanCliTest {
     Optional<Path> written = cache.write("source", KernelPlan.V256, Map.of("batch", "32"));
     assertTrue(written.isPresent());
     assertEquals(Optional.of(KernelPlan.V256), cache.read("source"));
+    assertEquals(Optional.of(new PlanCache.Entry(KernelPlan.V256, 32)), cache.entry("source"));
     assertEquals(Optional.empty(), cache.read("other source"));
     Files.writeString(written.get(), "plan=\n");
     assertEquals(Optional.empty(), cache.read("source"));
