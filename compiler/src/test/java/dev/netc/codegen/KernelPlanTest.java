@@ -94,19 +94,8 @@ class KernelPlanTest {
    */
   @Test
   void aChunkOutsideTheBuffersIsRefused() {
-    Network net = MethodSizeTest.network("PlanChunkTooBig", Precision.FLOAT,
-        new int[] {40, 30, 3}, new Activation.Relu(), null,
-        new Optimizer.Sgd(0.01, 0, false, 0));
-    System.setProperty("netc.plan.PlanChunkTooBig", "v256-c128");
-    try {
-      InMemoryCompiler.Compiled c = compiled(net, KernelPlan.V256);
-      ExceptionInInitializerError e = assertThrows(ExceptionInInitializerError.class,
-          () -> c.load("gen.plan.PlanChunkTooBig"));
-      assertEquals("netc.plan: kernel plan 'v256-c128' asks for a chunk outside this class's "
-          + "[4, 64] examples", e.getCause().getMessage());
-    } finally {
-      System.clearProperty("netc.plan.PlanChunkTooBig");
-    }
+    assertEquals("netc.plan: kernel plan 'v256-c128' asks for a chunk outside this class's "
+        + "[4, 64] examples", initializationError("PlanChunkTooBig", "v256-c128"));
     assertEquals("kernel plan 'v256-c2': the chunk (-c2) must be at least 4 examples",
         assertThrows(IllegalArgumentException.class, () -> KernelPlan.parse("v256-c2"))
             .getMessage());
@@ -165,18 +154,24 @@ class KernelPlanTest {
 
   @Test
   void unknownPlanFailsClassInitializationNamingTheChoices() {
-    Network net = MethodSizeTest.network("PlanUnknown", Precision.FLOAT,
-        new int[] {40, 30, 3}, new Activation.Relu(), null,
-        new Optimizer.Sgd(0.01, 0, false, 0));
-    System.setProperty("netc.plan.PlanUnknown", "v1024");
+    assertEquals("netc.plan: unknown kernel plan 'v1024'; expected preferred, v256, v512, v256-dot, v512-dot, preferred-dot, v256-wide, v256-narrow, v512-wide, v512-narrow, v256-dot-wide, v256-dot-narrow, v512-dot-wide, v512-dot-narrow (each optionally followed by -cN: N examples per batched pass)",
+        initializationError("PlanUnknown", "v1024"));
+  }
+
+  /**
+   * The message with which a class {@code name} (a small MLP) given {@code plan} through its
+   * system property fails to initialize.
+   */
+  private static String initializationError(String name, String plan) {
+    Network net = MethodSizeTest.network(name, Precision.FLOAT, new int[] {40, 30, 3},
+        new Activation.Relu(), null, new Optimizer.Sgd(0.01, 0, false, 0));
+    System.setProperty("netc.plan." + name, plan);
     try {
       InMemoryCompiler.Compiled c = compiled(net, KernelPlan.V256);
-      ExceptionInInitializerError e = assertThrows(ExceptionInInitializerError.class,
-          () -> c.load("gen.plan.PlanUnknown"));
-      assertEquals("netc.plan: unknown kernel plan 'v1024'; expected preferred, v256, v512, v256-dot, v512-dot, preferred-dot, v256-wide, v256-narrow, v512-wide, v512-narrow, v256-dot-wide, v256-dot-narrow, v512-dot-wide, v512-dot-narrow (each optionally followed by -cN: N examples per batched pass)",
-          e.getCause().getMessage());
+      return assertThrows(ExceptionInInitializerError.class, () -> c.load("gen.plan." + name))
+          .getCause().getMessage();
     } finally {
-      System.clearProperty("netc.plan.PlanUnknown");
+      System.clearProperty("netc.plan." + name);
     }
   }
 
