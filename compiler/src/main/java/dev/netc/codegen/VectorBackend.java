@@ -52,7 +52,7 @@ final class VectorBackend implements Backend {
         .addStatement("int chunk = Integer.parseInt(suffix.substring(2))")
         .beginControlFlow("if (chunk < $L || chunk > capacity)", KernelPlan.MIN_CHUNK)
         .addStatement("throw new IllegalArgumentException($S + KERNEL_PLAN + $S + capacity + $S)",
-            "netc.plan: kernel plan '", "' asks for a chunk outside this class's [" 
+            "netc.plan: kernel plan '", "' asks for a chunk outside this class's ["
                 + KernelPlan.MIN_CHUNK + ", ", "] examples")
         .endControlFlow()
         .addStatement("return chunk")
