@@ -87,7 +87,7 @@ public final class Regression implements TrainableDoubleNetwork {
   /**
    * The chunk {@link #REQUESTED_PLAN} names ({@code -cN}: N examples per batched pass), or "".
    */
-  private static final String CHUNK_SUFFIX = REQUESTED_PLAN.matches(".*-c[0-9]{1,9}") ? REQUESTED_PLAN.substring(REQUESTED_PLAN.lastIndexOf("-c")) : "";
+  private static final String CHUNK_SUFFIX = REQUESTED_PLAN.matches(".*-c([0-9]{1,9})") ? REQUESTED_PLAN.substring(REQUESTED_PLAN.lastIndexOf("-c")) : "";
 
   /**
    * {@link #REQUESTED_PLAN} without its chunk.

@@ -67,9 +67,8 @@ final class EngineOptions {
    */
   boolean unplanned(Network net, int batch) {
     return !interpret && backend() == CodegenPolicy.Backend.VECTOR && Planner.matters(net)
-        && explicitPlan().isEmpty() && PlanCache.open()
-            .flatMap(c -> c.entry(Planner.source(net)))
-            .filter(e -> Planner.covers(net, e.plan(), e.batch(), batch)).isEmpty();
+        && explicitPlan().isEmpty()
+        && cached(net).filter(e -> Planner.covers(net, e.plan(), e.batch(), batch)).isEmpty();
   }
 
   /**
@@ -90,7 +89,7 @@ final class EngineOptions {
     if (given.isPresent()) {
       return create(net, given.get(), "--plan");
     }
-    Optional<KernelPlan> cached = cached(net);
+    Optional<KernelPlan> cached = cached(net).map(PlanCache.Entry::plan);
     return cached.isPresent() ? create(net, cached.get(), "cached")
         : create(net, KernelPlan.PREFERRED, "not planned");
   }
@@ -100,7 +99,8 @@ final class EngineOptions {
     return Backends.create(net, interpret, backend(), plan, why);
   }
 
-  private static Optional<KernelPlan> cached(Network net) {
-    return PlanCache.open().flatMap(c -> c.read(Planner.source(net)));
+  /** The plan cached for {@code net} on this CPU, with the batch it was timed at. */
+  private static Optional<PlanCache.Entry> cached(Network net) {
+    return PlanCache.open().flatMap(c -> c.entry(Planner.source(net)));
   }
 }

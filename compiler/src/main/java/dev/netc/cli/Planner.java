@@ -99,10 +99,17 @@ final class Planner {
    * of 32 (on the Zen 3 host +7 % at batch 128).
    */
   static boolean covers(Network net, KernelPlan plan, int planned, int batch) {
+    return plan.chunk() != 0 || chunkings(net, plan, batch).isEmpty()
+        || planned > 0 && !chunkings(net, plan, planned).isEmpty();
+  }
+
+  /**
+   * The chunks of {@code plan} a planner times for {@code net} at {@code batch} ({@link
+   * KernelPlan#chunkings}): none unless the network runs batched kernels.
+   */
+  private static List<KernelPlan> chunkings(Network net, KernelPlan plan, int batch) {
     CodegenPolicy policy = CodegenPolicy.defaults();
-    return !policy.batched(net) || plan.chunk() != 0
-        || plan.chunkings(policy.chunk(), batch).isEmpty()
-        || planned > 0 && !plan.chunkings(policy.chunk(), planned).isEmpty();
+    return policy.batched(net) ? plan.chunkings(policy.chunk(), batch) : List.of();
   }
 
   /**
@@ -135,12 +142,8 @@ final class Planner {
     time(KernelPlan.candidates(), model, net, batch, rounds, best, narrowed, problems);
     KernelPlan shape = fastest(best, problems).plan();
     time(shape.tilings(), model, net, batch, rounds, best, narrowed, problems);
-    CodegenPolicy policy = CodegenPolicy.defaults();
-    if (policy.batched(net)) {
-      KernelPlan tiled = fastest(best, problems).plan();
-      time(tiled.chunkings(policy.chunk(), batch), model, net, batch, rounds, best, narrowed,
-          problems);
-    }
+    time(chunkings(net, fastest(best, problems).plan(), batch), model, net, batch, rounds, best,
+        narrowed, problems);
     List<Timing> timings = best.entrySet().stream()
         .map(e -> new Timing(e.getKey(), e.getValue())).toList();
     return new Result(fastest(best, problems).plan(), timings, batch, rounds, narrowed);

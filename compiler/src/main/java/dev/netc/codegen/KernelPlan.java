@@ -63,8 +63,13 @@ public record KernelPlan(Shape shape, int chunk) {
   /** The smallest chunk a plan may name (as {@link CodegenPolicy#chunk}). */
   public static final int MIN_CHUNK = 4;
 
-  /** The suffix naming a chunk: {@code -c} and its examples. */
-  private static final Pattern CHUNK_SUFFIX = Pattern.compile("-c([0-9]{1,9})$");
+  /**
+   * The suffix naming a chunk, {@code -c} and its examples, as a regular expression: parsed here
+   * and, by the same text, by a generated class at initialization.
+   */
+  static final String CHUNK_SUFFIX_REGEX = "-c([0-9]{1,9})";
+
+  private static final Pattern CHUNK_SUFFIX = Pattern.compile(CHUNK_SUFFIX_REGEX + "$");
 
   public KernelPlan {
     if (shape == null) {
@@ -173,11 +178,6 @@ public record KernelPlan(Shape shape, int chunk) {
     }
   }
 
-  /** The vector width the plan names, in bits; 0 for the preferred (the CPU's widest). */
-  public int bits() {
-    return shape.bits();
-  }
-
   /**
    * The plan a class runs for this one on a CPU whose widest vectors have {@code cpuBits} bits:
    * this plan if it fits, else the preferred species with the same forward form (and chunk).
@@ -201,19 +201,6 @@ public record KernelPlan(Shape shape, int chunk) {
   /** The plan's name, as given to {@code netc.plan} and written in plan files. */
   public String id() {
     return chunk == 0 ? shape.id() : shape.id() + "-c" + chunk;
-  }
-
-  /** The {@code FloatVector}/{@code DoubleVector} constant of the plan's species. */
-  String speciesConstant() {
-    return shape.speciesConstant();
-  }
-
-  /**
-   * Whether the batched forward pass runs in column tiles (else in dot products); see {@link
-   * CodegenPolicy.RegisterTiles#columnRows}.
-   */
-  public boolean columnForward() {
-    return shape.columnForward();
   }
 
   /**

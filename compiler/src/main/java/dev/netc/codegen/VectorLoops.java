@@ -67,7 +67,7 @@ final class VectorLoops {
             .addJavadoc("The chunk {@link #REQUESTED_PLAN} names ({@code -cN}: N examples per "
                 + "batched pass), or \"\".\n")
             .initializer("REQUESTED_PLAN.matches($S) ? REQUESTED_PLAN.substring("
-                + "REQUESTED_PLAN.lastIndexOf($S)) : $S", ".*-c[0-9]{1,9}", "-c", "")
+                + "REQUESTED_PLAN.lastIndexOf($S)) : $S", ".*" + KernelPlan.CHUNK_SUFFIX_REGEX, "-c", "")
             .build(),
         FieldSpec.builder(String.class, "REQUESTED_SHAPE", Modifier.PRIVATE, Modifier.STATIC,
                 Modifier.FINAL)
