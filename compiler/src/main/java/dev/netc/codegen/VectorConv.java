@@ -122,6 +122,11 @@ final class VectorConv implements ConvKernels {
   private final TransposedTiles narrowGradient;
   private final String deltaWide;
   private final String deltaNarrow;
+  /**
+   * The flipped input-delta tile of {@link #TALL_ROWS} input channels × 2 vectors, or null
+   * ({@link #tallSplit}).
+   */
+  private final String deltaTall;
   private final String delta1;
   /**
    * The weight gradient's sums per vector lane, [weight][lane] (null when the layer is too large
@@ -252,7 +257,12 @@ final class VectorConv implements ConvKernels {
     this.borderOffsets = flipped ? names.helper(base + "BorderOffsets") : null;
     this.dcol = propagates && !flipped ? names.helper(base + "Dcol") : null;
     this.deltaWide = propagates && wide ? names.helper(base + "DeltaTile") : null;
-    this.deltaNarrow = propagates && narrow ? names.helper(base + "DeltaTile2") : null;
+    int tallSplit = flipped && narrow ? tallSplit(in.channels(), channelRows, flippedTerms()) : 0;
+    this.deltaTall = tallSplit > 0 ? names.helper(base + "DeltaTile6x2") : null;
+    // The narrow tile runs where the tall ones leave rows, and after wide tiles on the vectors
+    // they leave.
+    this.deltaNarrow = propagates && narrow && (wide || tallSplit < in.channels())
+        ? names.helper(base + "DeltaTile2") : null;
     this.delta1 = propagates ? names.helper(base + "DeltaVector") : null;
     this.maxLanes = unit;
     // Measured per layer (docs/performance.md): in place wins where im2col copies short rows
@@ -377,6 +387,9 @@ final class VectorConv implements ConvKernels {
     if (deltaNarrow != null) {
       h.add(flipped ? flippedTile(deltaNarrow, channelRows, NARROW.convVectors())
           : deltaTile(deltaNarrow, tapRows, NARROW.convVectors()));
+    }
+    if (deltaTall != null) {
+      h.add(flippedTile(deltaTall, TALL_ROWS, NARROW.convVectors()));
     }
     if (propagates) {
       h.add(flipped ? flippedTile(delta1, channelRows, 1) : deltaTile(delta1, tapRows, 1));
@@ -761,8 +774,9 @@ final class VectorConv implements ConvKernels {
     ctx.declareArray(c, "db", deltaBorder);
     intoBorder(c, "d", "db", out.channels(), out.height(), out.width(), borderPlane, borderWidth,
         bh, bw, true);
+    int split = deltaTall == null ? 0 : tallSplit(in.channels(), channelRows, flippedTerms());
     tileLoops(c, in.channels(), channelRows, deltaWideRows, inStride, deltaWide, deltaNarrow,
-        delta1);
+        deltaTall, split, delta1);
     ctx.declareArray(c, "di", deltaIn);
     outOfBorder(c, List.of("di"), List.of("g"), in.channels(), in.height(), in.width(), inStride,
         borderWidth, true);
@@ -1001,10 +1015,21 @@ final class VectorConv implements ConvKernels {
    */
   private void tileLoops(CodeBlock.Builder c, int count, int step, int wideStep,
       int positions, String wide, String narrow, String tile1) {
+    tileLoops(c, count, step, wideStep, positions, wide, narrow, null, 0, tile1);
+  }
+
+  /**
+   * {@link #tileLoops} where the narrow tiles start with {@code tall} ones ({@link #TALL_ROWS}
+   * rows) over the first {@code split} rows, unless tall is null.
+   */
+  private void tileLoops(CodeBlock.Builder c, int count, int step, int wideStep,
+      int positions, String wide, String narrow, String tall, int split, String tile1) {
     c.addStatement("int pos = 0");
     loops.byRegisterTiles(c, t -> {
       if (t == WIDE) {
         tileLoop(c, count, wideStep, positions, wide, wideVectors(wideStep));
+      } else if (tall != null) {
+        tallTileLoop(c, count, step, split, positions, tall, narrow);
       } else {
         tileLoop(c, count, step, positions, narrow, t.convVectors());
       }
@@ -1016,6 +1041,56 @@ final class VectorConv implements ConvKernels {
     c.beginControlFlow("for (int r = 0; r < $L; r += $L)", count, step);
     c.addStatement("$N(r, pos)", tile1);
     c.endControlFlow();
+    c.endControlFlow();
+  }
+
+  /**
+   * Rows of the tall narrow tiles, which only the flipped input delta has: 6 input channels × 2
+   * vectors hold 12 accumulators, and with 2 source vectors and a broadcast 15 of AVX2's 16
+   * registers (4 × 3 spilled: the Fashion CNN's conv2 forward 30 → 55 µs per example). On the
+   * AMD Zen 3 host the input delta of the Fashion CNN's conv2 (16 input channels: 12 in tall
+   * tiles, 4 in one narrow) went 29–32 → 26–29 µs per example and LeNet-5's (6 input channels)
+   * 10.1–10.5 → 6.8–7.2 µs. The forward tiles stay 4 rows tall: 6 × 2 measured 28–30 → 48 µs
+   * for the Fashion CNN's conv2 training forward and erratic for its predict (24–45 µs).
+   */
+  static final int TALL_ROWS = 6;
+
+  /**
+   * The rows that tall narrow tiles ({@link #TALL_ROWS} rows) cover of {@code count} rows whose
+   * narrow tiles take {@code step}: the most, a multiple of 6, that leaves a multiple of step
+   * (the Fashion CNN's conv2, 16 input channels: 12, then one tile of 4), or 0 where step is 6
+   * already, the sums are short (below {@value #MIN_TALL_TERMS} terms, as for the wide tiles) or
+   * none fits.
+   */
+  private static int tallSplit(int count, int step, int terms) {
+    if (step >= TALL_ROWS || terms < MIN_TALL_TERMS) {
+      return 0;
+    }
+    for (int split = count / TALL_ROWS * TALL_ROWS; split > 0; split -= TALL_ROWS) {
+      if ((count - split) % step == 0) {
+        return split;
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * The narrow tiles' loop with tall tiles: over 2 vectors of positions at a time, {@code tall}
+   * on the first {@code split} rows, 6 at a time, then {@code narrow} on the rest.
+   */
+  private void tallTileLoop(CodeBlock.Builder c, int count, int step, int split, int positions,
+      String tall, String narrow) {
+    int vectors = NARROW.convVectors();
+    c.beginControlFlow("for (; pos <= $L - $L * LANES; pos += $L * LANES)", positions, vectors,
+        vectors);
+    c.beginControlFlow("for (int r = 0; r < $L; r += $L)", split, TALL_ROWS);
+    c.addStatement("$N(r, pos)", tall);
+    c.endControlFlow();
+    if (split < count) {
+      c.beginControlFlow("for (int r = $L; r < $L; r += $L)", split, count, step);
+      c.addStatement("$N(r, pos)", narrow);
+      c.endControlFlow();
+    }
     c.endControlFlow();
   }
 
