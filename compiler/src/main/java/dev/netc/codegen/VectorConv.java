@@ -127,6 +127,8 @@ final class VectorConv implements ConvKernels {
    * ({@link #tallSplit}).
    */
   private final String deltaTall;
+  /** The input channels that {@link #deltaTall} tiles cover, from the first; 0 without them. */
+  private final int deltaTallRows;
   private final String delta1;
   /**
    * The weight gradient's sums per vector lane, [weight][lane] (null when the layer is too large
@@ -257,11 +259,12 @@ final class VectorConv implements ConvKernels {
     this.borderOffsets = flipped ? names.helper(base + "BorderOffsets") : null;
     this.dcol = propagates && !flipped ? names.helper(base + "Dcol") : null;
     this.deltaWide = propagates && wide ? names.helper(base + "DeltaTile") : null;
-    int tallSplit = flipped && narrow ? tallSplit(in.channels(), channelRows, flippedTerms()) : 0;
-    this.deltaTall = tallSplit > 0 ? names.helper(base + "DeltaTile6x2") : null;
+    this.deltaTallRows =
+        flipped && narrow ? tallSplit(in.channels(), channelRows, flippedTerms()) : 0;
+    this.deltaTall = deltaTallRows > 0 ? names.helper(base + "DeltaTile6x2") : null;
     // The narrow tile runs where the tall ones leave rows, and after wide tiles on the vectors
     // they leave.
-    this.deltaNarrow = propagates && narrow && (wide || tallSplit < in.channels())
+    this.deltaNarrow = propagates && narrow && (wide || deltaTallRows < in.channels())
         ? names.helper(base + "DeltaTile2") : null;
     this.delta1 = propagates ? names.helper(base + "DeltaVector") : null;
     this.maxLanes = unit;
@@ -774,9 +777,8 @@ final class VectorConv implements ConvKernels {
     ctx.declareArray(c, "db", deltaBorder);
     intoBorder(c, "d", "db", out.channels(), out.height(), out.width(), borderPlane, borderWidth,
         bh, bw, true);
-    int split = deltaTall == null ? 0 : tallSplit(in.channels(), channelRows, flippedTerms());
     tileLoops(c, in.channels(), channelRows, deltaWideRows, inStride, deltaWide, deltaNarrow,
-        deltaTall, split, delta1);
+        deltaTall, deltaTallRows, delta1);
     ctx.declareArray(c, "di", deltaIn);
     outOfBorder(c, List.of("di"), List.of("g"), in.channels(), in.height(), in.width(), inStride,
         borderWidth, true);
