@@ -125,12 +125,17 @@ class PlanCliTest {
     assertFalse(t.out().contains("after kernel plan"), t::toString);
   }
 
-  @Test
-  void corruptPlanFileIsIgnoredAndReplanned() throws IOException {
+  /** Writes {@code content} as the cached plan file of the test's model; returns its path. */
+  private Path writePlanFile(String content) throws IOException {
     Path file = new PlanCache(dir.resolve("cache").resolve("plans"))
         .file(Planner.source(ModelFile.load(model(), new java.io.PrintWriter(System.err)).select(null)));
     Files.createDirectories(file.getParent());
-    Files.writeString(file, "plan=v9999\n\u0000garbage");
+    return Files.writeString(file, content);
+  }
+
+  @Test
+  void corruptPlanFileIsIgnoredAndReplanned() throws IOException {
+    Path file = writePlanFile("plan=v9999\n\u0000garbage");
     CliRunner t = train();
     assertEquals(0, t.exitCode(), t::toString);
     assertTrue(t.out().contains("after kernel plan v"), t::toString);
@@ -180,10 +185,7 @@ class PlanCliTest {
    */
   @Test
   void aPlanTimedAtASmallBatchIsRetimedForALargerOne() throws IOException {
-    Path file = new PlanCache(dir.resolve("cache").resolve("plans"))
-        .file(Planner.source(ModelFile.load(model(), new java.io.PrintWriter(System.err)).select(null)));
-    Files.createDirectories(file.getParent());
-    Files.writeString(file, "plan=v256\nbatch=32\n");
+    Path file = writePlanFile("plan=v256\nbatch=32\n");
     CliRunner same = trainAt("32");
     assertEquals(0, same.exitCode(), same::toString);
     assertTrue(same.out().contains("kernel plan v256: cached"), same::toString);
