@@ -45,9 +45,10 @@ import javax.lang.model.element.Modifier;
  *
  * <p>The rows of col, dcol and the padded δ hold {@code stride} values, the positions rounded up
  * to 512 bits, so every tile reads whole vectors; the padding columns of col and of the padded
- * δ are zero forever (nothing writes them), which keeps them out of every sum. Entries of col
- * that read the image's zero padding are never written either, so im2col copies only real
- * input values. col stays valid from forward to the weight gradient, as the per-example
+ * δ are zero forever (nothing writes them, except the masked im2col of a layer as wide as its
+ * input, which writes them zero), which keeps them out of every sum. Entries of col that read
+ * the image's zero padding are zero too: never written, or written zero by that im2col
+ * ({@link #maskedIm2col}). col stays valid from forward to the weight gradient, as the per-example
  * training path runs every layer forward before any backward. Each tile is a method of its own
  * (a few hundred bytes, so one compilation unit never holds many vector accumulators).
  */
@@ -96,6 +97,19 @@ final class VectorConv implements ConvKernels {
   /** Taps per weight-gradient tile (not transposed): 4 (fewer taps: all); single taps finish. */
   private final int gradientTaps;
   private final String col;
+  /**
+   * The input with {@link #guard} values before it (and enough after it) for the masked im2col of
+   * a {@link #flat} layer: every tap reads a whole row of col from it at one offset; null for
+   * other layers.
+   */
+  private final String guarded;
+  /**
+   * Which entries of a {@link #flat} layer's col rows are real input values: [ki · KW + kj]
+   * [position], 1 or 0 ({@link #validTable}); null for other layers.
+   */
+  private final String valid;
+  /** Values before the input in {@link #guarded}: the most any tap reads before it, P·W + P. */
+  private final int guard;
   private final String dcol;
   /** δ in rows of {@link #stride} positions: δ itself where the stride is the positions. */
   private final String deltaPad;
@@ -294,6 +308,11 @@ final class VectorConv implements ConvKernels {
     this.placeWide = inPlace && wide ? names.helper(base + "PlaceTile") : null;
     this.placeNarrow = inPlace && narrow ? names.helper(base + "PlaceTile2") : null;
     this.place1 = inPlace ? names.helper(base + "PlaceVector") : null;
+    // forward's im2col runs wherever predict does not read the input in place.
+    boolean masked = flat() && (training || !inPlace);
+    this.guarded = masked ? names.helper(base + "Guarded") : null;
+    this.valid = masked ? names.helper(base + "Valid") : null;
+    this.guard = win.padHeight() * in.width() + win.padWidth();
     if (handsOn) {
       ctx.handPredictInput(next, new EmitContext.PredictInput(placed,
           new Shape.Image(out.channels(), out.height(), placeWidth), placeStride));
@@ -351,6 +370,9 @@ final class VectorConv implements ConvKernels {
 
   private void registerTiles(boolean training, boolean propagates) {
     Helpers h = ctx.helpers();
+    if (valid != null) {
+      h.add(validTable());
+    }
     if (placeWide != null) {
       h.add(placeTile(placeWide, forwardWideRows, wideVectors(forwardWideRows)));
     }
@@ -406,6 +428,22 @@ final class VectorConv implements ConvKernels {
     if (im2col) {
       f.add(Javadoc.on(ctx.buffer(col, taps * stride), "im2col of " + conv.name()
           + "'s input for the last forward pass: [tap][position], " + stride + " per row."));
+    }
+    if (guarded != null) {
+      // Tap (ci, ki, kj) reads from guard + ci·H·W + (ki − P)·W + kj − P on, a row of col long.
+      int last = (in.channels() - 1) * in.height() * in.width()
+          + (win.kernelHeight() - 1 - win.padHeight()) * in.width()
+          + win.kernelWidth() - 1 - win.padWidth();
+      f.add(Javadoc.on(ctx.buffer(guarded, guard + last + stride), conv.name()
+          + "'s input from index " + guard + " on, for the masked im2col (what lies around it"
+          + " is never used)."));
+      f.add(FieldSpec.builder(ctx.array(), valid, Modifier.PRIVATE, Modifier.STATIC,
+              Modifier.FINAL)
+          .addJavadoc("$L\n", Javadoc.escape("Which entries of a row of " + conv.name()
+              + "'s col are input values (1) and which lie in the padding or past the "
+              + positions + " positions (0): [ki * " + win.kernelWidth() + " + kj][position]."))
+          .initializer("$N()", valid + "Table")
+          .build());
     }
     if (im2col && !zPad.equals(n.z())) {
       f.add(Javadoc.on(ctx.buffer(zPad, out.channels() * stride), conv.name()
@@ -524,7 +562,7 @@ final class VectorConv implements ConvKernels {
     }
     ctx.declareArray(c, "col", col);
     if (flat()) {
-      flatIm2col(c);
+      maskedIm2col(c);
     } else if (win.strideWidth() == 1 && win.padWidth() == 0) {
       // Without column padding every tap copies whole output rows, [0, OW), in vectors: rows
       // of at least one vector as whole vectors, the last one ending at OW (overlapping the one
@@ -608,25 +646,59 @@ final class VectorConv implements ConvKernels {
   }
 
   /**
-   * im2col of a stride-1 convolution as wide as its input (`same` padding along the rows): then
-   * position p = oy·W + ox of tap (ci, ki, kj) reads input p + d for one offset d, so a tap's
-   * row of col is one copy from its first to its last valid position (the Fashion CNN's conv2:
-   * 144 copies instead of 2,016 of 14 values); the copy also writes the columns that lie in the
-   * padding, with the neighbouring rows' values, which the loop after it sets back to zero.
+   * im2col of a {@link #flat} convolution (stride 1, as wide as its input: `same` padding along
+   * the rows): position p = oy·W + ox of tap (ci, ki, kj) reads input p + d for one offset d, so
+   * each tap's row of col is one run of vectors from the input at d, each blended with zero where
+   * {@link #valid} says the tap reads the padding (or p is past the positions). The input goes
+   * first into {@link #guarded}, with room before and after it, so that no read leaves the array.
+   * With one {@code System.arraycopy} per tap and then the padding columns set back to zero row
+   * by row, the Fashion CNN's conv2 im2col (144 taps of 14 × 14 positions) took 5.4 µs per
+   * example on the Zen 3 host, this way 3.5 (docs/performance.md).
    */
-  private void flatIm2col(CodeBlock.Builder c) {
+  private void maskedIm2col(CodeBlock.Builder c) {
+    ClassName v = loops.vectorType();
+    int kh = win.kernelHeight();
+    int kw = win.kernelWidth();
+    int plane = in.height() * in.width();
+    ctx.declareArray(c, "xg", guarded);
+    c.addStatement("$T.arraycopy(x, 0, xg, $L, $L)", System.class, guard,
+        in.channels() * plane);
+    c.addStatement("$T zero = $T.zero(SPECIES)", v, v);
+    c.beginControlFlow("for (int ci = 0; ci < $L; ci++)", in.channels());
+    c.beginControlFlow("for (int kk = 0; kk < $L; kk++)", kh * kw);
+    c.addStatement("int from = ci * $L + kk / $L * $L + kk % $L", plane, kw, in.width(), kw);
+    c.addStatement("int row = (ci * $L + kk) * $L", kh * kw, stride);
+    c.addStatement("int mask = kk * $L", stride);
+    c.beginControlFlow("for (int p = 0; p < $L; p += LANES)", stride);
+    c.addStatement("$T in = $T.fromArray(SPECIES, xg, from + p)", v, v);
+    c.addStatement("zero.blend(in, $T.fromArray(SPECIES, $N, mask + p).compare($T.NE, $L))"
+        + ".intoArray(col, row + p)", v, valid, OPERATORS, ctx.lit(0));
+    c.endControlFlow();
+    c.endControlFlow();
+    c.endControlFlow();
+  }
+
+  /** The static method that computes {@link #valid}: 1 where tap (ki, kj) reads the input. */
+  private MethodSpec validTable() {
+    int kw = win.kernelWidth();
     int w = in.width();
-    ConvGeometry.taps(c, in, out, win, CodeBlock.builder()
-        .addStatement("int k = (ci * $L + ki) * $L + kj", win.kernelHeight(), win.kernelWidth())
-        .addStatement("int from = y0 * $L + x0", w)
-        .addStatement("int to = (y1 - 1) * $L + x1", w)
-        .beginControlFlow("if (from < to)")
-        .addStatement("$T.arraycopy(x, from + (ci * $L - $L + ki) * $L - $L + kj, col, k * $L"
-            + " + from, to - from)", System.class, in.height(), win.padHeight(), w,
-            win.padWidth(), stride)
+    return MethodSpec.methodBuilder(valid + "Table")
+        .addJavadoc("The entries of {@code $L}.\n", valid)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .returns(ctx.array())
+        .addStatement("$T t = new $T[$L]", ctx.array(), ctx.scalar(),
+            win.kernelHeight() * kw * stride)
+        .beginControlFlow("for (int kk = 0; kk < $L; kk++)", win.kernelHeight() * kw)
+        .beginControlFlow("for (int p = 0; p < $L; p++)", positions)
+        .addStatement("int iy = p / $L + kk / $L - $L", w, kw, win.padHeight())
+        .addStatement("int ix = p % $L + kk % $L - $L", w, kw, win.padWidth())
+        .beginControlFlow("if (iy >= 0 && iy < $L && ix >= 0 && ix < $L)", in.height(), w)
+        .addStatement("t[kk * $L + p] = $L", stride, ctx.lit(1))
         .endControlFlow()
-        .build(), CodeBlock.of("int kr = k * $L + oy * $L;\n", stride, w),
-        paddingColumnsToZero("col", w));
+        .endControlFlow()
+        .endControlFlow()
+        .addStatement("return t")
+        .build();
   }
 
   @Override
