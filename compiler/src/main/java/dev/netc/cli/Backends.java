@@ -79,11 +79,13 @@ final class Backends {
           + InMemoryCompiler.VECTOR_MODULE + " (bin/netc adds it for train, eval and predict, and "
           + "whenever --backend vector is given)");
     }
-    JavaFile file = generate(net, backend);
+    // The recipe names all the generator reads (records print every component), so a second
+    // run from the same jar finds the class without generating its source.
+    String recipe = recipe(net, backend);
     InMemoryCompiler.Compiled compiled = ClassCache.defaultDirectory()
-        .map(dir -> new ClassCache(dir).compile(List.of(file)))
-        .orElseGet(() -> InMemoryCompiler.compile(List.of(file)));
-    Class<?> type = load(compiled, PACKAGE + "." + file.typeSpec().name(), plan);
+        .map(dir -> new ClassCache(dir).compile(recipe, () -> List.of(generate(net, backend))))
+        .orElseGet(() -> InMemoryCompiler.compile(List.of(generate(net, backend))));
+    Class<?> type = load(compiled, PACKAGE + "." + net.name(), plan);
     try {
       return type.getConstructor().newInstance();
     } catch (InvocationTargetException e) {
@@ -95,7 +97,19 @@ final class Backends {
 
   /** The class the CLI generates for {@code net} with {@code backend}. */
   static JavaFile generate(Network net, CodegenPolicy.Backend backend) {
-    return JavaGenerator.generate(net, PACKAGE, CodegenPolicy.defaults().withBackend(backend));
+    return JavaGenerator.generate(net, PACKAGE, policy(backend));
+  }
+
+  /**
+   * Everything {@link #generate} reads, as text: the package, the policy and the network (records
+   * print every component), for the class cache's recipe index.
+   */
+  static String recipe(Network net, CodegenPolicy.Backend backend) {
+    return PACKAGE + "\n" + policy(backend) + "\n" + net;
+  }
+
+  private static CodegenPolicy policy(CodegenPolicy.Backend backend) {
+    return CodegenPolicy.defaults().withBackend(backend);
   }
 
   /** Loads and initializes {@code name} with its plan property set to {@code plan}. */

@@ -1,5 +1,6 @@
 package dev.netc.cli;
 
+import dev.netc.codegen.ClassCache;
 import dev.netc.codegen.CodegenPolicy;
 import dev.netc.codegen.KernelPlan;
 import dev.netc.ir.Conv2d;
@@ -18,6 +19,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
@@ -113,11 +115,19 @@ final class Planner {
   }
 
   /**
-   * The source a plan is keyed by: the network's vector class (the same for every plan), with
-   * seed 0, since the seed changes the class but not its kernels.
+   * What a plan is keyed by: the SHA-256 of the network's vector class (the same for every plan),
+   * with seed 0, since the seed changes the class but not its kernels. From the class cache's
+   * recipe index where it has it ({@link ClassCache#sourceDigest}), so that looking up a cached
+   * plan does not generate the class again.
    */
   static String source(Network net) {
-    return Backends.generate(net.withSeed(0), CodegenPolicy.Backend.VECTOR).toString();
+    Network unseeded = net.withSeed(0);
+    Supplier<String> source =
+        () -> Backends.generate(unseeded, CodegenPolicy.Backend.VECTOR).toString();
+    return ClassCache.defaultDirectory()
+        .map(dir -> new ClassCache(dir).sourceDigest(
+            Backends.recipe(unseeded, CodegenPolicy.Backend.VECTOR), source))
+        .orElseGet(() -> ClassCache.digest(source.get()));
   }
 
   /**

@@ -24,11 +24,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Class files of generated sources kept on disk, keyed by a hash of the sources, netc's version
  * and the JDK, so that a second {@code netc train} of the same {@code .net} file skips javac
  * (about half a second of a short run).
+ *
+ * <p>A caller that can name everything its sources are generated from (a recipe: the network,
+ * the package, the policy) can skip generating them too ({@link #compile(String, Supplier)}): a
+ * small index file maps the recipe, with this build of netc, to the entry of the sources it
+ * gave last time. Generating the Fashion-MNIST MLP's class took 0.8 s of a cold JVM's start,
+ * beside the loading of the data it then slowed down (docs/performance.md).
  *
  * <p>The cache is an optimization only: an entry that cannot be read, fails its checksum or
  * cannot be written is ignored and the sources are compiled as if it were not there. Each entry
@@ -42,11 +49,65 @@ public final class ClassCache {
   private static final int MAX_ENTRIES = 64;
 
   private final Path directory;
+  /** What identifies this build of the generator in recipe keys; empty: no recipe index. */
+  private final Optional<String> build;
   private int hits;
 
   /** A cache in {@code directory} (created when the first entry is written). */
   public ClassCache(Path directory) {
+    this(directory, jarBuild());
+  }
+
+  /** A cache whose recipe keys name the generator's build as {@code build} (tests). */
+  ClassCache(Path directory, Optional<String> build) {
     this.directory = directory;
+    this.build = build;
+  }
+
+  /**
+   * The jar netc's generator runs from, as its path, size and modification time: a rebuilt jar is
+   * another build. Empty when the classes come from anything else (a build's class directories,
+   * whose files can change under one name): recipes are then not indexed.
+   */
+  private static Optional<String> jarBuild() {
+    try {
+      Path where = Path.of(ClassCache.class.getProtectionDomain().getCodeSource().getLocation()
+          .toURI());
+      if (!Files.isRegularFile(where)) {
+        return Optional.empty();
+      }
+      return Optional.of(where.toAbsolutePath() + "|" + Files.size(where) + "|"
+          + Files.getLastModifiedTime(where).toMillis());
+    } catch (Exception e) {
+      return Optional.empty(); // no code source, a URI that is no path, an unreadable jar
+    }
+  }
+
+  /**
+   * The compiled classes of the sources {@code generate} makes from {@code recipe}, which must
+   * name every input of the generator (the sources are a function of it and of netc's build):
+   * when an earlier run of this build indexed the recipe and its entry is intact, from the cache
+   * without calling {@code generate}; else as {@link #compile(List)} of what it returns, and the
+   * recipe indexed.
+   */
+  public InMemoryCompiler.Compiled compile(String recipe, Supplier<List<JavaFile>> generate) {
+    if (build.isEmpty()) {
+      return compile(generate.get());
+    }
+    Path index = directory.resolve("recipes").resolve(recipeKey(recipe, build.get()) + ".key");
+    Optional<Path> entry = readIndex(index)
+        .map(key -> directory.resolve("classes").resolve(key + ".bin"));
+    Optional<Map<String, byte[]>> cached = entry.flatMap(ClassCache::read);
+    if (cached.isPresent()) {
+      hits++;
+      touch(entry.get());
+      touch(index);
+      return InMemoryCompiler.Compiled.of(cached.get(), List.of());
+    }
+    List<JavaFile> files = generate.get();
+    InMemoryCompiler.Compiled compiled = compile(files);
+    writeIndex(index, key(files.stream().map(JavaFile::toString).toList()));
+    return compiled;
   }
 
   /**
@@ -86,6 +147,65 @@ public final class ClassCache {
   /** How many {@link #compile} calls this instance answered from the cache. */
   public int hits() {
     return hits;
+  }
+
+  /**
+   * The SHA-256, in hex, of the source {@code source} makes from {@code recipe} (which must name
+   * every input of it, as for {@link #compile(String, Supplier)}): from the recipe index when an
+   * earlier run of this build indexed it, else computed and indexed. What a cache keyed by a
+   * generated source (the kernel plans) can use without generating it.
+   */
+  public String sourceDigest(String recipe, Supplier<String> source) {
+    if (build.isEmpty()) {
+      return digest(source.get());
+    }
+    Path index = directory.resolve("recipes")
+        .resolve(recipeKey("source digest\n" + recipe, build.get()) + ".key");
+    Optional<String> indexed = readIndex(index);
+    if (indexed.isPresent()) {
+      touch(index);
+      return indexed.get();
+    }
+    String d = digest(source.get());
+    writeIndex(index, d);
+    return d;
+  }
+
+  /** The SHA-256 of {@code text} (UTF-8), in hex. */
+  public static String digest(String text) {
+    return HexFormat.of().formatHex(sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static String recipeKey(String recipe, String build) {
+    MessageDigest sha = sha256();
+    update(sha, FORMAT);
+    update(sha, "recipe");
+    update(sha, Version.get());
+    update(sha, System.getProperty("java.vm.vendor", ""));
+    update(sha, System.getProperty("java.vm.version", ""));
+    update(sha, build);
+    update(sha, recipe);
+    return HexFormat.of().formatHex(sha.digest());
+  }
+
+  /** The source key an index file holds: 64 hex digits, or empty if it holds anything else. */
+  private static Optional<String> readIndex(Path index) {
+    try {
+      String key = Files.readString(index, StandardCharsets.US_ASCII);
+      return key.matches("[0-9a-f]{64}") ? Optional.of(key) : Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty(); // missing or unreadable: generate instead
+    }
+  }
+
+  private static void writeIndex(Path index, String key) {
+    try {
+      Files.createDirectories(index.getParent());
+      AtomicFile.write(index, key.getBytes(StandardCharsets.US_ASCII));
+      evictOldEntries(index.getParent(), "*.key");
+    } catch (IOException | RuntimeException e) {
+      // Only the next run's generation is not skipped.
+    }
   }
 
   private static String key(List<String> sources) {
@@ -160,7 +280,7 @@ public final class ClassCache {
       buffer.write(sha256().digest(body));
       Files.createDirectories(entry.getParent());
       AtomicFile.write(entry, buffer.toByteArray());
-      evictOldEntries(entry.getParent());
+      evictOldEntries(entry.getParent(), "*.bin");
     } catch (IOException | RuntimeException e) {
       // A cache that cannot be written only costs the next run a javac call.
     }
@@ -174,9 +294,9 @@ public final class ClassCache {
     }
   }
 
-  private static void evictOldEntries(Path dir) throws IOException {
+  private static void evictOldEntries(Path dir, String glob) throws IOException {
     List<Path> entries = new ArrayList<>();
-    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*.bin")) {
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, glob)) {
       stream.forEach(entries::add);
     }
     if (entries.size() <= MAX_ENTRIES) {
