@@ -94,9 +94,8 @@ public final class ClassCache {
     if (build.isEmpty()) {
       return compile(generate.get());
     }
-    Path index = directory.resolve("recipes").resolve(recipeKey(recipe, build.get()) + ".key");
-    Optional<Path> entry = readIndex(index)
-        .map(key -> directory.resolve("classes").resolve(key + ".bin"));
+    Path index = indexFile(recipe, build.get());
+    Optional<Path> entry = readIndex(index).map(this::entry);
     Optional<Map<String, byte[]>> cached = entry.flatMap(ClassCache::read);
     if (cached.isPresent()) {
       hits++;
@@ -105,8 +104,9 @@ public final class ClassCache {
       return InMemoryCompiler.Compiled.of(cached.get(), List.of());
     }
     List<JavaFile> files = generate.get();
-    InMemoryCompiler.Compiled compiled = compile(files);
-    writeIndex(index, key(files.stream().map(JavaFile::toString).toList()));
+    String key = sourceKey(files);
+    InMemoryCompiler.Compiled compiled = compile(files, key);
+    writeIndex(index, key);
     return compiled;
   }
 
@@ -131,8 +131,12 @@ public final class ClassCache {
 
   /** The compiled classes of {@code files}: from the cache when present, else from javac. */
   public InMemoryCompiler.Compiled compile(List<JavaFile> files) {
-    List<String> sources = files.stream().map(JavaFile::toString).toList();
-    Path entry = directory.resolve("classes").resolve(key(sources) + ".bin");
+    return compile(files, sourceKey(files));
+  }
+
+  /** {@link #compile(List)} with the files' {@link #sourceKey}, which the caller has. */
+  private InMemoryCompiler.Compiled compile(List<JavaFile> files, String key) {
+    Path entry = entry(key);
     Optional<Map<String, byte[]>> cached = read(entry);
     if (cached.isPresent()) {
       hits++;
@@ -159,8 +163,7 @@ public final class ClassCache {
     if (build.isEmpty()) {
       return digest(source.get());
     }
-    Path index = directory.resolve("recipes")
-        .resolve(recipeKey("source digest\n" + recipe, build.get()) + ".key");
+    Path index = indexFile("source digest\n" + recipe, build.get());
     Optional<String> indexed = readIndex(index);
     if (indexed.isPresent()) {
       touch(index);
@@ -174,6 +177,21 @@ public final class ClassCache {
   /** The SHA-256 of {@code text} (UTF-8), in hex. */
   public static String digest(String text) {
     return HexFormat.of().formatHex(sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** The file of class entry {@code key}. */
+  private Path entry(String key) {
+    return directory.resolve("classes").resolve(key + ".bin");
+  }
+
+  /** The index file of {@code recipe} made by {@code build}. */
+  private Path indexFile(String recipe, String build) {
+    return directory.resolve("recipes").resolve(recipeKey(recipe, build) + ".key");
+  }
+
+  /** The key of the class entry of {@code files}: their sources, netc's version, the JVM. */
+  private static String sourceKey(List<JavaFile> files) {
+    return key(files.stream().map(JavaFile::toString).toList());
   }
 
   private static String recipeKey(String recipe, String build) {

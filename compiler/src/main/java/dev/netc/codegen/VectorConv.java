@@ -98,7 +98,7 @@ final class VectorConv implements ConvKernels {
   private final int gradientTaps;
   private final String col;
   /**
-   * The input with {@link #guard} values before it (and enough after it) for the masked im2col of
+   * The input with {@link #guard()} values before it (and enough after it) for the masked im2col of
    * a {@link #flat} layer: every tap reads a whole row of col from it at one offset; null for
    * other layers.
    */
@@ -108,8 +108,6 @@ final class VectorConv implements ConvKernels {
    * [position], 1 or 0 ({@link #validTable}); null for other layers.
    */
   private final String valid;
-  /** Values before the input in {@link #guarded}: the most any tap reads before it, P·W + P. */
-  private final int guard;
   private final String dcol;
   /** δ in rows of {@link #stride} positions: δ itself where the stride is the positions. */
   private final String deltaPad;
@@ -312,7 +310,6 @@ final class VectorConv implements ConvKernels {
     boolean masked = flat() && (training || !inPlace);
     this.guarded = masked ? names.helper(base + "Guarded") : null;
     this.valid = masked ? names.helper(base + "Valid") : null;
-    this.guard = win.padHeight() * in.width() + win.padWidth();
     if (handsOn) {
       ctx.handPredictInput(next, new EmitContext.PredictInput(placed,
           new Shape.Image(out.channels(), out.height(), placeWidth), placeStride));
@@ -434,8 +431,8 @@ final class VectorConv implements ConvKernels {
       int last = (in.channels() - 1) * in.height() * in.width()
           + (win.kernelHeight() - 1 - win.padHeight()) * in.width()
           + win.kernelWidth() - 1 - win.padWidth();
-      f.add(Javadoc.on(ctx.buffer(guarded, guard + last + stride), conv.name()
-          + "'s input from index " + guard + " on, for the masked im2col (what lies around it"
+      f.add(Javadoc.on(ctx.buffer(guarded, guard() + last + stride), conv.name()
+          + "'s input from index " + guard() + " on, for the masked im2col (what lies around it"
           + " is never used)."));
       f.add(FieldSpec.builder(ctx.array(), valid, Modifier.PRIVATE, Modifier.STATIC,
               Modifier.FINAL)
@@ -661,7 +658,7 @@ final class VectorConv implements ConvKernels {
     int kw = win.kernelWidth();
     int plane = in.height() * in.width();
     ctx.declareArray(c, "xg", guarded);
-    c.addStatement("$T.arraycopy(x, 0, xg, $L, $L)", System.class, guard,
+    c.addStatement("$T.arraycopy(x, 0, xg, $L, $L)", System.class, guard(),
         in.channels() * plane);
     c.addStatement("$T zero = $T.zero(SPECIES)", v, v);
     c.beginControlFlow("for (int ci = 0; ci < $L; ci++)", in.channels());
@@ -676,6 +673,11 @@ final class VectorConv implements ConvKernels {
     c.endControlFlow();
     c.endControlFlow();
     c.endControlFlow();
+  }
+
+  /** Values before the input in {@link #guarded}: the most any tap reads before it, P·W + P. */
+  private int guard() {
+    return win.padHeight() * in.width() + win.padWidth();
   }
 
   /** The static method that computes {@link #valid}: 1 where tap (ki, kj) reads the input. */
