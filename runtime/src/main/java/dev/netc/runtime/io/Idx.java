@@ -13,7 +13,8 @@ import java.util.zip.ZipException;
 /**
  * Reads IDX files, the format of MNIST and Fashion-MNIST, plain or gzip-compressed (detected by
  * the gzip magic bytes, not the file name). Only unsigned-byte data is supported: image pixels
- * are scaled to [0, 1], labels become class indices.
+ * are scaled to [0, 1] (b / 255, kept as bytes until used: {@link Dataset#ofUnitBytes}), labels
+ * become class indices.
  */
 public final class Idx {
 
@@ -66,26 +67,20 @@ public final class Idx {
             + " is out of range 0 to " + (classCount - 1));
       }
     }
+    // The pixels stay bytes: the dataset converts them as rows are gathered, so no float array
+    // of 4 bytes per pixel is allocated and filled (0.2 s of Fashion-MNIST's 0.5 s of loading).
     if (type == Dataset.Type.FLOAT) {
-      float[] xs = new float[x.data.length];
-      for (int i = 0; i < xs.length; i++) {
-        xs[i] = (x.data[i] & 0xff) / 255f;
-      }
       float[] ts = new float[count];
       for (int i = 0; i < count; i++) {
         ts[i] = y.data[i] & 0xff;
       }
-      return Dataset.ofFloats(xs, ts, inputSize, 1, classCount);
-    }
-    double[] xs = new double[x.data.length];
-    for (int i = 0; i < xs.length; i++) {
-      xs[i] = (x.data[i] & 0xff) / 255.0;
+      return Dataset.ofUnitBytes(x.data, ts, inputSize, 1, classCount);
     }
     double[] ts = new double[count];
     for (int i = 0; i < count; i++) {
       ts[i] = y.data[i] & 0xff;
     }
-    return Dataset.ofDoubles(xs, ts, inputSize, 1, classCount);
+    return Dataset.ofUnitBytes(x.data, ts, inputSize, 1, classCount);
   }
 
   /** Whether {@code file} starts like a gzip stream or an unsigned-byte IDX file. */

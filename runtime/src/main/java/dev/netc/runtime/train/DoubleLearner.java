@@ -62,14 +62,6 @@ final class DoubleLearner extends Learner {
     }
   }
 
-  /** Copies the contiguous rows [from, from+size) into the scratch arrays. */
-  private void copyRows(Dataset data, int from, int size) {
-    int in = net.inputSize();
-    int tw = data.targetWidth();
-    System.arraycopy(data.doubleInputs(), from * in, xs, 0, size * in);
-    System.arraycopy(data.doubleTargets(), from * tw, ts, 0, size * tw);
-  }
-
   @Override
   public double trainBatch(Dataset data, int[] order, int from, int size) {
     if (trainer != null) {
@@ -84,14 +76,14 @@ final class DoubleLearner extends Learner {
   @Override
   public double chunkLoss(Dataset data, int from, int size) {
     ensure(data, size);
-    copyRows(data, from, size);
+    data.copyRows(from, size, xs, ts);
     return trainable().loss(xs, ts, size);
   }
 
   @Override
   public void chunkPredict(Dataset data, int from, int size, double[] result) {
     ensure(data, size);
-    copyRows(data, from, size);
+    data.copyRows(from, size, xs, ts);
     net.predictBatch(xs, out, size);
     System.arraycopy(out, 0, result, 0, size * net.outputSize());
   }

@@ -62,14 +62,6 @@ final class FloatLearner extends Learner {
     }
   }
 
-  /** Copies the contiguous rows [from, from+size) into the scratch arrays. */
-  private void copyRows(Dataset data, int from, int size) {
-    int in = net.inputSize();
-    int tw = data.targetWidth();
-    System.arraycopy(data.floatInputs(), from * in, xs, 0, size * in);
-    System.arraycopy(data.floatTargets(), from * tw, ts, 0, size * tw);
-  }
-
   @Override
   public double trainBatch(Dataset data, int[] order, int from, int size) {
     if (trainer != null) {
@@ -84,14 +76,14 @@ final class FloatLearner extends Learner {
   @Override
   public double chunkLoss(Dataset data, int from, int size) {
     ensure(data, size);
-    copyRows(data, from, size);
+    data.copyRows(from, size, xs, ts);
     return trainable().loss(xs, ts, size);
   }
 
   @Override
   public void chunkPredict(Dataset data, int from, int size, double[] result) {
     ensure(data, size);
-    copyRows(data, from, size);
+    data.copyRows(from, size, xs, ts);
     net.predictBatch(xs, out, size);
     for (int i = 0; i < size * net.outputSize(); i++) {
       result[i] = out[i];
