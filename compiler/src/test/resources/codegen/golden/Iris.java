@@ -170,6 +170,16 @@ public final class Iris implements TrainableFloatNetwork {
 
   private final float[] rowS2 = new float[16];
 
+  private boolean deferredUpdate;
+
+  private double deferredScale;
+
+  private float deferredStepSize;
+
+  private float deferredBc2Sqrt;
+
+  private final float[] nextInput = new float[4];
+
   /**
    * Creates the network with the seed of the .net file, {@value #DEFAULT_SEED}.
    */
@@ -218,6 +228,7 @@ public final class Iris implements TrainableFloatNetwork {
    */
   @Override
   public Iris copy() {
+    settleUpdate();
     return new Iris(this);
   }
 
@@ -244,6 +255,7 @@ public final class Iris implements TrainableFloatNetwork {
   @Override
   public void getParameters(float[] dst) {
     checkLength(dst.length, PARAMETER_COUNT, "parameter");
+    settleUpdate();
     System.arraycopy(hiddenWeight, 0, dst, 0, 64);
     System.arraycopy(hiddenBias, 0, dst, 64, 16);
     System.arraycopy(logitsWeight, 0, dst, 80, 48);
@@ -253,6 +265,7 @@ public final class Iris implements TrainableFloatNetwork {
   @Override
   public void setParameters(float[] src) {
     checkLength(src.length, PARAMETER_COUNT, "parameter");
+    settleUpdate();
     // Optimizer state is kept: call resetOptimizer() to start training afresh.
     System.arraycopy(src, 0, hiddenWeight, 0, 64);
     System.arraycopy(src, 64, hiddenBias, 0, 16);
@@ -264,6 +277,7 @@ public final class Iris implements TrainableFloatNetwork {
   public void predict(float[] x, float[] out) {
     checkLength(x.length, INPUT_SIZE, "input");
     checkBatch(out.length, 1, OUTPUT_SIZE, "output");
+    settleUpdate();
     forward(x, 0);
     System.arraycopy(logitsAct, 0, out, 0, OUTPUT_SIZE);
   }
@@ -281,6 +295,7 @@ public final class Iris implements TrainableFloatNetwork {
   public void predictBatch(float[] xs, float[] out, int n) {
     checkBatch(xs.length, n, INPUT_SIZE, "input");
     checkBatch(out.length, n, OUTPUT_SIZE, "output");
+    settleUpdate();
     for (int e = 0; e < n; e++) {
       forward(xs, e * INPUT_SIZE);
       System.arraycopy(logitsAct, 0, out, e * OUTPUT_SIZE, OUTPUT_SIZE);
@@ -406,6 +421,7 @@ public final class Iris implements TrainableFloatNetwork {
     checkBatch(xs.length, n, INPUT_SIZE, "input");
     checkBatch(targets.length, n, TARGET_WIDTH, "target");
     checkLabels(targets, n);
+    settleUpdate();
     float total = 0.0f;
     for (int e = 0; e < n; e++) {
       total += evalExample(xs, e * INPUT_SIZE, (int) targets[e]);
@@ -420,6 +436,7 @@ public final class Iris implements TrainableFloatNetwork {
   @Override
   public float gradient(float[] xs, float[] targets, int n, float[] grad) {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
+    settleUpdate();
     float total = sumGradients(xs, targets, n);
     double scale = lossScale(n);
     copyScaled(hiddenWeightGrad, grad, 0, (float) (scale));
@@ -438,6 +455,7 @@ public final class Iris implements TrainableFloatNetwork {
   @Override
   public float accumulateGradient(float[] xs, float[] targets, int n, float[] grad) {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
+    settleUpdate();
     float total = sumGradients(xs, targets, n);
     double scale = lossScale(n);
     addScaled(hiddenWeightGrad, grad, 0, (float) (scale));
@@ -463,6 +481,7 @@ public final class Iris implements TrainableFloatNetwork {
       float total = trainOnline(xs, 0, (int) targets[e], scale);
       return (float) (total * scale);
     }
+    settleUpdate();
     float total = sumGradients(xs, targets, n);
     double scale = lossScale(n);
     step(scale);
@@ -510,6 +529,7 @@ public final class Iris implements TrainableFloatNetwork {
     checkBatch(xs.length, n, INPUT_SIZE, "input");
     checkBatch(labels.length, n, 1, "label");
     checkLabels(labels, n);
+    settleUpdate();
     float total = 0.0f;
     for (int e = 0; e < n; e++) {
       total += evalExample(xs, e * INPUT_SIZE, labels[e]);
@@ -523,6 +543,7 @@ public final class Iris implements TrainableFloatNetwork {
    */
   public float gradient(float[] xs, int[] labels, int n, float[] grad) {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
+    settleUpdate();
     float total = sumGradients(xs, labels, n);
     double scale = lossScale(n);
     copyScaled(hiddenWeightGrad, grad, 0, (float) (scale));
@@ -540,6 +561,7 @@ public final class Iris implements TrainableFloatNetwork {
    */
   public float accumulateGradient(float[] xs, int[] labels, int n, float[] grad) {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
+    settleUpdate();
     float total = sumGradients(xs, labels, n);
     double scale = lossScale(n);
     addScaled(hiddenWeightGrad, grad, 0, (float) (scale));
@@ -564,6 +586,7 @@ public final class Iris implements TrainableFloatNetwork {
       float total = trainOnline(xs, 0, labels[e], scale);
       return (float) (total * scale);
     }
+    settleUpdate();
     float total = sumGradients(xs, labels, n);
     double scale = lossScale(n);
     step(scale);
@@ -587,6 +610,7 @@ public final class Iris implements TrainableFloatNetwork {
   public float loss(float[] x, int label) {
     checkLength(x.length, INPUT_SIZE, "input");
     checkLabel(label);
+    settleUpdate();
     double scale = lossScale(1);
     float total = evalExample(x, 0, label);
     return (float) (total * scale);
@@ -615,6 +639,7 @@ public final class Iris implements TrainableFloatNetwork {
   @Override
   public void optimizerStep(float[] grad) {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
+    settleUpdate();
     stepCount++;
     float stepSize = (float) (learningRate / (1.0 - Math.pow(0.9, stepCount)));
     float bc2Sqrt = (float) (Math.sqrt(1.0 - Math.pow(0.999, stepCount)));
@@ -646,6 +671,7 @@ public final class Iris implements TrainableFloatNetwork {
    */
   @Override
   public void resetOptimizer() {
+    settleUpdate();
     Arrays.fill(hiddenWeightExpAvg, 0.0f);
     Arrays.fill(hiddenBiasExpAvg, 0.0f);
     Arrays.fill(hiddenWeightExpAvgSq, 0.0f);
@@ -697,6 +723,7 @@ public final class Iris implements TrainableFloatNetwork {
   @Override
   public void getOptimizerState(float[] state) {
     checkStateLength(state.length);
+    settleUpdate();
     System.arraycopy(hiddenWeightExpAvg, 0, state, 0, 64);
     System.arraycopy(hiddenWeightExpAvgSq, 0, state, 64, 64);
     System.arraycopy(hiddenBiasExpAvg, 0, state, 128, 16);
@@ -710,6 +737,7 @@ public final class Iris implements TrainableFloatNetwork {
   @Override
   public void setOptimizerState(float[] state) {
     checkStateLength(state.length);
+    settleUpdate();
     System.arraycopy(state, 0, hiddenWeightExpAvg, 0, 64);
     System.arraycopy(state, 64, hiddenWeightExpAvgSq, 0, 64);
     System.arraycopy(state, 128, hiddenBiasExpAvg, 0, 16);
@@ -730,6 +758,7 @@ public final class Iris implements TrainableFloatNetwork {
     if (steps < 0) {
       throw new IllegalArgumentException("optimizer step count " + steps + " is negative");
     }
+    settleUpdate();
     stepCount = steps;
   }
 
@@ -800,7 +829,11 @@ public final class Iris implements TrainableFloatNetwork {
    * fused into the update; returns its unscaled loss.
    */
   private float trainOnline(float[] xs, int xOff, int label, double scale) {
-    forward(xs, xOff);
+    if (deferredUpdate) {
+      forwardAfterUpdate(xs, xOff);
+    } else {
+      forward(xs, xOff);
+    }
     float total = exampleLoss(label);
     outputDelta(label);
     onlineStep(scale);
@@ -816,7 +849,10 @@ public final class Iris implements TrainableFloatNetwork {
     float stepSize = (float) (learningRate / (1.0 - Math.pow(0.9, stepCount)));
     float bc2Sqrt = (float) (Math.sqrt(1.0 - Math.pow(0.999, stepCount)));
     logitsOnline(scale, stepSize, bc2Sqrt);
-    hiddenOnline(scale, stepSize, bc2Sqrt);
+    deferredScale = scale;
+    deferredStepSize = stepSize;
+    deferredBc2Sqrt = bc2Sqrt;
+    deferredUpdate = true;
   }
 
   /**
@@ -1118,6 +1154,115 @@ public final class Iris implements TrainableFloatNetwork {
     float[] pz = hiddenZ;
     for (int i = 0; i < 16; i++) {
       g[i] *= (float) ((((double) pz[i]) > 0.0 ? 1.0 : 0.0));
+    }
+  }
+
+  /**
+   * Applies the first layer's update that the last one-example step left pending, if any.
+   */
+  private void settleUpdate() {
+    if (deferredUpdate) {
+      deferredUpdate = false;
+      hiddenOnline(deferredScale, deferredStepSize, deferredBc2Sqrt);
+    }
+  }
+
+  /**
+   * The forward pass of the example at {@code xs[xOff]}, the first layer's pending update made
+   * in the same pass over its weights.
+   */
+  private void forwardAfterUpdate(float[] xs, int xOff) {
+    System.arraycopy(xs, xOff, nextInput, 0, INPUT_SIZE);
+    deferredUpdate = false;
+    updateFirstAndForward(deferredScale, deferredStepSize, deferredBc2Sqrt);
+    System.arraycopy(nextInput, 0, input, 0, INPUT_SIZE);
+    forwardLogits();
+  }
+
+  /**
+   * Layer hidden, one example: gradient and optimizer update fused in one pass over the weights,
+   * then each updated row times the next example in {@code nextInput}: its z and activation.
+   */
+  private void updateFirstAndForward(double scale, float stepSize, float bc2Sqrt) {
+    float[] w = hiddenWeight;
+    float[] b = hiddenBias;
+    float[] d = hiddenDelta;
+    float[] x = input;
+    float[] xn = nextInput;
+    float[] z = hiddenZ;
+    float[] wbuf = hiddenWeightExpAvg;
+    float[] bbuf = hiddenBiasExpAvg;
+    float[] wv2 = hiddenWeightExpAvgSq;
+    float[] bv = hiddenBiasExpAvgSq;
+    for (int o = 0; o < 16; o++) {
+      float dk = d[o];
+      float ds = (float) (dk * scale);
+      float wi = b[o];
+      float gi = ds;
+      {
+        float mi = BETA1 * bbuf[o] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * bv[o] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        bbuf[o] = mi;
+        bv[o] = vi;
+        b[o] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+      }
+      int k = o * 4;
+      float zn = 0.0f;
+      {
+        wi = w[k + 0];
+        gi = ds * x[0];
+        float mi = BETA1 * wbuf[k + 0] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 0] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        wbuf[k + 0] = mi;
+        wv2[k + 0] = vi;
+        w[k + 0] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+        zn += w[k + 0] * xn[0];
+      }
+      {
+        wi = w[k + 1];
+        gi = ds * x[1];
+        float mi = BETA1 * wbuf[k + 1] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 1] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        wbuf[k + 1] = mi;
+        wv2[k + 1] = vi;
+        w[k + 1] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+        zn += w[k + 1] * xn[1];
+      }
+      {
+        wi = w[k + 2];
+        gi = ds * x[2];
+        float mi = BETA1 * wbuf[k + 2] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 2] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        wbuf[k + 2] = mi;
+        wv2[k + 2] = vi;
+        w[k + 2] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+        zn += w[k + 2] * xn[2];
+      }
+      {
+        wi = w[k + 3];
+        gi = ds * x[3];
+        float mi = BETA1 * wbuf[k + 3] + ONE_MINUS_BETA1 * gi;
+        float vi = BETA2 * wv2[k + 3] + ONE_MINUS_BETA2 * gi * gi;
+        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
+        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        wbuf[k + 3] = mi;
+        wv2[k + 3] = vi;
+        w[k + 3] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
+        zn += w[k + 3] * xn[3];
+      }
+      z[o] = zn + b[o];
+    }
+    float[] a = hiddenAct;
+    for (int o = 0; o < 16; o++) {
+      a[o] = (float) ((((double) z[o]) > 0.0 ? ((double) z[o]) : 0.0));
     }
   }
 

@@ -260,6 +260,14 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private boolean gradientZeroed;
 
+  private boolean deferredUpdate;
+
+  private double deferredScale;
+
+  private double deferredLr;
+
+  private final double[] nextInput = new double[20];
+
   private final double[] featuresBatchAct = new double[2560];
 
   private final double[] featuresBatchDelta = new double[2560];
@@ -316,6 +324,7 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   @Override
   public Regression copy() {
+    settleUpdate();
     return new Regression(this);
   }
 
@@ -342,6 +351,7 @@ public final class Regression implements TrainableDoubleNetwork {
   @Override
   public void getParameters(double[] dst) {
     checkLength(dst.length, PARAMETER_COUNT, "parameter");
+    settleUpdate();
     System.arraycopy(featuresWeight, 0, dst, 0, 800);
     System.arraycopy(featuresBias, 0, dst, 800, 40);
     System.arraycopy(predictionWeight, 0, dst, 840, 40);
@@ -351,6 +361,7 @@ public final class Regression implements TrainableDoubleNetwork {
   @Override
   public void setParameters(double[] src) {
     checkLength(src.length, PARAMETER_COUNT, "parameter");
+    settleUpdate();
     // Optimizer state is kept: call resetOptimizer() to start training afresh.
     System.arraycopy(src, 0, featuresWeight, 0, 800);
     System.arraycopy(src, 800, featuresBias, 0, 40);
@@ -362,6 +373,7 @@ public final class Regression implements TrainableDoubleNetwork {
   public void predict(double[] x, double[] out) {
     checkLength(x.length, INPUT_SIZE, "input");
     checkBatch(out.length, 1, OUTPUT_SIZE, "output");
+    settleUpdate();
     forward(x, 0);
     System.arraycopy(predictionAct, 0, out, 0, OUTPUT_SIZE);
   }
@@ -379,6 +391,7 @@ public final class Regression implements TrainableDoubleNetwork {
   public void predictBatch(double[] xs, double[] out, int n) {
     checkBatch(xs.length, n, INPUT_SIZE, "input");
     checkBatch(out.length, n, OUTPUT_SIZE, "output");
+    settleUpdate();
     for (int e0 = 0; e0 < n; e0 += CHUNK) {
       int m = Math.min(CHUNK, n - e0);
       batchForward(xs, e0, m);
@@ -512,6 +525,7 @@ public final class Regression implements TrainableDoubleNetwork {
   public double loss(double[] xs, double[] targets, int n) {
     checkBatch(xs.length, n, INPUT_SIZE, "input");
     checkBatch(targets.length, n, TARGET_WIDTH, "target");
+    settleUpdate();
     double total = 0.0;
     for (int e0 = 0; e0 < n; e0 += CHUNK) {
       int m = Math.min(CHUNK, n - e0);
@@ -532,6 +546,7 @@ public final class Regression implements TrainableDoubleNetwork {
   @Override
   public double gradient(double[] xs, double[] targets, int n, double[] grad) {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
+    settleUpdate();
     double total = sumGradients(xs, targets, n);
     double scale = lossScale(n);
     copyScaled(featuresWeightGrad, grad, 0, scale);
@@ -550,6 +565,7 @@ public final class Regression implements TrainableDoubleNetwork {
   @Override
   public double accumulateGradient(double[] xs, double[] targets, int n, double[] grad) {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
+    settleUpdate();
     double total = sumGradients(xs, targets, n);
     double scale = lossScale(n);
     addScaled(featuresWeightGrad, grad, 0, scale);
@@ -574,6 +590,7 @@ public final class Regression implements TrainableDoubleNetwork {
       double total = trainOnline(xs, 0, targets, e * TARGET_WIDTH, scale);
       return total * scale;
     }
+    settleUpdate();
     checkBatch(xs.length, n, INPUT_SIZE, "input");
     checkBatch(targets.length, n, TARGET_WIDTH, "target");
     double scale = lossScale(n);
@@ -652,6 +669,7 @@ public final class Regression implements TrainableDoubleNetwork {
   @Override
   public void optimizerStep(double[] grad) {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
+    settleUpdate();
     // torch.optim.SGD: the momentum buffer starts as the first gradient.
     boolean first = stepCount == 0;
     stepCount++;
@@ -672,6 +690,7 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   @Override
   public void resetOptimizer() {
+    settleUpdate();
     Arrays.fill(featuresWeightMomentum, 0.0);
     Arrays.fill(featuresBiasMomentum, 0.0);
     Arrays.fill(predictionWeightMomentum, 0.0);
@@ -750,6 +769,7 @@ public final class Regression implements TrainableDoubleNetwork {
   @Override
   public void getOptimizerState(double[] state) {
     checkStateLength(state.length);
+    settleUpdate();
     System.arraycopy(featuresWeightMomentum, 0, state, 0, 800);
     System.arraycopy(featuresBiasMomentum, 0, state, 800, 40);
     System.arraycopy(predictionWeightMomentum, 0, state, 840, 40);
@@ -759,6 +779,7 @@ public final class Regression implements TrainableDoubleNetwork {
   @Override
   public void setOptimizerState(double[] state) {
     checkStateLength(state.length);
+    settleUpdate();
     System.arraycopy(state, 0, featuresWeightMomentum, 0, 800);
     System.arraycopy(state, 800, featuresBiasMomentum, 0, 40);
     System.arraycopy(state, 840, predictionWeightMomentum, 0, 40);
@@ -775,6 +796,7 @@ public final class Regression implements TrainableDoubleNetwork {
     if (steps < 0) {
       throw new IllegalArgumentException("optimizer step count " + steps + " is negative");
     }
+    settleUpdate();
     stepCount = steps;
   }
 
@@ -829,7 +851,11 @@ public final class Regression implements TrainableDoubleNetwork {
    * fused into the update; returns its unscaled loss.
    */
   private double trainOnline(double[] xs, int xOff, double[] t, int tOff, double scale) {
-    forward(xs, xOff);
+    if (deferredUpdate) {
+      forwardAfterUpdate(xs, xOff);
+    } else {
+      forward(xs, xOff);
+    }
     double total = exampleLoss(t, tOff);
     outputDelta(t, tOff);
     onlineStep(scale);
@@ -848,7 +874,9 @@ public final class Regression implements TrainableDoubleNetwork {
     stepCount++;
     double lr = learningRate;
     predictionOnline(scale, lr);
-    featuresOnline(scale, lr);
+    deferredScale = scale;
+    deferredLr = lr;
+    deferredUpdate = true;
   }
 
   /**
@@ -949,6 +977,87 @@ public final class Regression implements TrainableDoubleNetwork {
     double[] pa = featuresAct;
     for (int i = 0; i < 40; i++) {
       g[i] *= (pz[i] > 0.0 ? 1.0 : pa[i] + 1.0);
+    }
+  }
+
+  /**
+   * Applies the first layer's update that the last one-example step left pending, if any.
+   */
+  private void settleUpdate() {
+    if (deferredUpdate) {
+      deferredUpdate = false;
+      featuresOnline(deferredScale, deferredLr);
+    }
+  }
+
+  /**
+   * The forward pass of the example at {@code xs[xOff]}, the first layer's pending update made
+   * in the same pass over its weights.
+   */
+  private void forwardAfterUpdate(double[] xs, int xOff) {
+    System.arraycopy(xs, xOff, nextInput, 0, INPUT_SIZE);
+    deferredUpdate = false;
+    updateFirstAndForward(deferredScale, deferredLr);
+    System.arraycopy(nextInput, 0, input, 0, INPUT_SIZE);
+    forwardPrediction();
+  }
+
+  /**
+   * Layer features, one example: gradient and optimizer update fused in one pass over the weights,
+   * then each updated row times the next example in {@code nextInput}: its z and activation.
+   */
+  private void updateFirstAndForward(double scale, double lr) {
+    double[] w = featuresWeight;
+    double[] b = featuresBias;
+    double[] d = featuresDelta;
+    double[] x = input;
+    double[] xn = nextInput;
+    double[] z = featuresZ;
+    double[] wbuf = featuresWeightMomentum;
+    double[] bbuf = featuresBiasMomentum;
+    for (int o = 0; o < 40; o++) {
+      double dk = d[o];
+      double ds = dk * scale;
+      double wi = b[o];
+      double gi = ds;
+      {
+        gi += WEIGHT_DECAY * wi;
+        double bi = MOMENTUM * bbuf[o] + gi;
+        bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
+        bbuf[o] = bi;
+        b[o] = wi - lr * (gi + MOMENTUM * bi);
+      }
+      int k = o * 20;
+      double zn = 0.0;
+      int i = 0;
+      DoubleVector znv = DoubleVector.zero(SPECIES);
+      int bound = SPECIES.loopBound(20);
+      for (; i < bound; i += LANES) {
+        DoubleVector wv = DoubleVector.fromArray(SPECIES, w, k + i);
+        DoubleVector gv = DoubleVector.fromArray(SPECIES, x, i).mul(ds);
+        gv = wv.mul(WEIGHT_DECAY).add(gv);
+        DoubleVector bv = DoubleVector.fromArray(SPECIES, wbuf, k + i).mul(MOMENTUM).add(gv);
+        bv = bv.blend(0.0, bv.abs().lt(Double.MIN_NORMAL));
+        bv.intoArray(wbuf, k + i);
+        wv.sub(bv.mul(MOMENTUM).add(gv).mul(lr)).intoArray(w, k + i);
+        znv = DoubleVector.fromArray(SPECIES, w, k + i).fma(DoubleVector.fromArray(SPECIES, xn, i), znv);
+      }
+      zn = znv.reduceLanes(VectorOperators.ADD);
+      for (; i < 20; i++) {
+        wi = w[k + i];
+        gi = ds * x[i];
+        gi += WEIGHT_DECAY * wi;
+        double bi = MOMENTUM * wbuf[k + i] + gi;
+        bi = bi * Math.min(1.0, (Math.abs(bi) + 0x1.0000000000001p-969 - 0x1.0000000000001p-969) * 0x1p1022);
+        wbuf[k + i] = bi;
+        w[k + i] = wi - lr * (gi + MOMENTUM * bi);
+        zn += w[k + i] * xn[i];
+      }
+      z[o] = zn + b[o];
+    }
+    double[] a = featuresAct;
+    for (int o = 0; o < 40; o++) {
+      a[o] = (z[o] > 0.0 ? z[o] : 1.0 * Math.expm1(z[o]));
     }
   }
 

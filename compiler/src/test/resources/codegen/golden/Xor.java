@@ -142,6 +142,14 @@ public final class Xor implements TrainableFloatNetwork {
 
   private final float[] rowS1 = new float[4];
 
+  private boolean deferredUpdate;
+
+  private double deferredScale;
+
+  private float deferredLr;
+
+  private final float[] nextInput = new float[2];
+
   /**
    * Creates the network with the seed of the .net file, {@value #DEFAULT_SEED}.
    */
@@ -182,6 +190,7 @@ public final class Xor implements TrainableFloatNetwork {
    */
   @Override
   public Xor copy() {
+    settleUpdate();
     return new Xor(this);
   }
 
@@ -208,6 +217,7 @@ public final class Xor implements TrainableFloatNetwork {
   @Override
   public void getParameters(float[] dst) {
     checkLength(dst.length, PARAMETER_COUNT, "parameter");
+    settleUpdate();
     System.arraycopy(hiddenWeight, 0, dst, 0, 8);
     System.arraycopy(hiddenBias, 0, dst, 8, 4);
     System.arraycopy(outWeight, 0, dst, 12, 4);
@@ -217,6 +227,7 @@ public final class Xor implements TrainableFloatNetwork {
   @Override
   public void setParameters(float[] src) {
     checkLength(src.length, PARAMETER_COUNT, "parameter");
+    settleUpdate();
     // Optimizer state is kept: call resetOptimizer() to start training afresh.
     System.arraycopy(src, 0, hiddenWeight, 0, 8);
     System.arraycopy(src, 8, hiddenBias, 0, 4);
@@ -228,6 +239,7 @@ public final class Xor implements TrainableFloatNetwork {
   public void predict(float[] x, float[] out) {
     checkLength(x.length, INPUT_SIZE, "input");
     checkBatch(out.length, 1, OUTPUT_SIZE, "output");
+    settleUpdate();
     forward(x, 0);
     System.arraycopy(outAct, 0, out, 0, OUTPUT_SIZE);
   }
@@ -245,6 +257,7 @@ public final class Xor implements TrainableFloatNetwork {
   public void predictBatch(float[] xs, float[] out, int n) {
     checkBatch(xs.length, n, INPUT_SIZE, "input");
     checkBatch(out.length, n, OUTPUT_SIZE, "output");
+    settleUpdate();
     for (int e = 0; e < n; e++) {
       forward(xs, e * INPUT_SIZE);
       System.arraycopy(outAct, 0, out, e * OUTPUT_SIZE, OUTPUT_SIZE);
@@ -321,6 +334,7 @@ public final class Xor implements TrainableFloatNetwork {
   public float loss(float[] xs, float[] targets, int n) {
     checkBatch(xs.length, n, INPUT_SIZE, "input");
     checkBatch(targets.length, n, TARGET_WIDTH, "target");
+    settleUpdate();
     float total = 0.0f;
     for (int e = 0; e < n; e++) {
       total += evalExample(xs, e * INPUT_SIZE, targets, e * TARGET_WIDTH);
@@ -335,6 +349,7 @@ public final class Xor implements TrainableFloatNetwork {
   @Override
   public float gradient(float[] xs, float[] targets, int n, float[] grad) {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
+    settleUpdate();
     float total = sumGradients(xs, targets, n);
     double scale = lossScale(n);
     copyScaled(hiddenWeightGrad, grad, 0, (float) (scale));
@@ -353,6 +368,7 @@ public final class Xor implements TrainableFloatNetwork {
   @Override
   public float accumulateGradient(float[] xs, float[] targets, int n, float[] grad) {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
+    settleUpdate();
     float total = sumGradients(xs, targets, n);
     double scale = lossScale(n);
     addScaled(hiddenWeightGrad, grad, 0, (float) (scale));
@@ -377,6 +393,7 @@ public final class Xor implements TrainableFloatNetwork {
       float total = trainOnline(xs, 0, targets, e * TARGET_WIDTH, scale);
       return (float) (total * scale);
     }
+    settleUpdate();
     float total = sumGradients(xs, targets, n);
     double scale = lossScale(n);
     step(scale);
@@ -423,6 +440,7 @@ public final class Xor implements TrainableFloatNetwork {
   @Override
   public void optimizerStep(float[] grad) {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
+    settleUpdate();
     // torch.optim.SGD: the momentum buffer starts as the first gradient.
     boolean first = stepCount == 0;
     stepCount++;
@@ -456,6 +474,7 @@ public final class Xor implements TrainableFloatNetwork {
    */
   @Override
   public void resetOptimizer() {
+    settleUpdate();
     Arrays.fill(hiddenWeightMomentum, 0.0f);
     Arrays.fill(hiddenBiasMomentum, 0.0f);
     Arrays.fill(outWeightMomentum, 0.0f);
@@ -500,6 +519,7 @@ public final class Xor implements TrainableFloatNetwork {
   @Override
   public void getOptimizerState(float[] state) {
     checkStateLength(state.length);
+    settleUpdate();
     System.arraycopy(hiddenWeightMomentum, 0, state, 0, 8);
     System.arraycopy(hiddenBiasMomentum, 0, state, 8, 4);
     System.arraycopy(outWeightMomentum, 0, state, 12, 4);
@@ -509,6 +529,7 @@ public final class Xor implements TrainableFloatNetwork {
   @Override
   public void setOptimizerState(float[] state) {
     checkStateLength(state.length);
+    settleUpdate();
     System.arraycopy(state, 0, hiddenWeightMomentum, 0, 8);
     System.arraycopy(state, 8, hiddenBiasMomentum, 0, 4);
     System.arraycopy(state, 12, outWeightMomentum, 0, 4);
@@ -525,6 +546,7 @@ public final class Xor implements TrainableFloatNetwork {
     if (steps < 0) {
       throw new IllegalArgumentException("optimizer step count " + steps + " is negative");
     }
+    settleUpdate();
     stepCount = steps;
   }
 
@@ -595,7 +617,11 @@ public final class Xor implements TrainableFloatNetwork {
    * fused into the update; returns its unscaled loss.
    */
   private float trainOnline(float[] xs, int xOff, float[] t, int tOff, double scale) {
-    forward(xs, xOff);
+    if (deferredUpdate) {
+      forwardAfterUpdate(xs, xOff);
+    } else {
+      forward(xs, xOff);
+    }
     float total = exampleLoss(t, tOff);
     outputDelta(t, tOff);
     onlineStep(scale);
@@ -614,7 +640,9 @@ public final class Xor implements TrainableFloatNetwork {
     stepCount++;
     float lr = (float) (learningRate);
     outOnline(scale, lr);
-    hiddenOnline(scale, lr);
+    deferredScale = scale;
+    deferredLr = lr;
+    deferredUpdate = true;
   }
 
   /**
@@ -722,6 +750,80 @@ public final class Xor implements TrainableFloatNetwork {
     float[] pa = hiddenAct;
     for (int i = 0; i < 4; i++) {
       g[i] *= (float) ((1.0 - ((double) pa[i]) * ((double) pa[i])));
+    }
+  }
+
+  /**
+   * Applies the first layer's update that the last one-example step left pending, if any.
+   */
+  private void settleUpdate() {
+    if (deferredUpdate) {
+      deferredUpdate = false;
+      hiddenOnline(deferredScale, deferredLr);
+    }
+  }
+
+  /**
+   * The forward pass of the example at {@code xs[xOff]}, the first layer's pending update made
+   * in the same pass over its weights.
+   */
+  private void forwardAfterUpdate(float[] xs, int xOff) {
+    System.arraycopy(xs, xOff, nextInput, 0, INPUT_SIZE);
+    deferredUpdate = false;
+    updateFirstAndForward(deferredScale, deferredLr);
+    System.arraycopy(nextInput, 0, input, 0, INPUT_SIZE);
+    forwardOut();
+  }
+
+  /**
+   * Layer hidden, one example: gradient and optimizer update fused in one pass over the weights,
+   * then each updated row times the next example in {@code nextInput}: its z and activation.
+   */
+  private void updateFirstAndForward(double scale, float lr) {
+    float[] w = hiddenWeight;
+    float[] b = hiddenBias;
+    float[] d = hiddenDelta;
+    float[] x = input;
+    float[] xn = nextInput;
+    float[] z = hiddenZ;
+    float[] wbuf = hiddenWeightMomentum;
+    float[] bbuf = hiddenBiasMomentum;
+    for (int o = 0; o < 4; o++) {
+      float dk = d[o];
+      float ds = (float) (dk * scale);
+      float wi = b[o];
+      float gi = ds;
+      {
+        float bi = MOMENTUM * bbuf[o] + gi;
+        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
+        bbuf[o] = bi;
+        b[o] = wi - lr * bi;
+      }
+      int k = o * 2;
+      float zn = 0.0f;
+      {
+        wi = w[k + 0];
+        gi = ds * x[0];
+        float bi = MOMENTUM * wbuf[k + 0] + gi;
+        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
+        wbuf[k + 0] = bi;
+        w[k + 0] = wi - lr * bi;
+        zn += w[k + 0] * xn[0];
+      }
+      {
+        wi = w[k + 1];
+        gi = ds * x[1];
+        float bi = MOMENTUM * wbuf[k + 1] + gi;
+        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
+        wbuf[k + 1] = bi;
+        w[k + 1] = wi - lr * bi;
+        zn += w[k + 1] * xn[1];
+      }
+      z[o] = zn + b[o];
+    }
+    float[] a = hiddenAct;
+    for (int o = 0; o < 4; o++) {
+      a[o] = dev.netc.runtime.NetcMath.tanh(z[o]);
     }
   }
 

@@ -137,8 +137,10 @@ interface Backend {
    * The one-example step's pass over weight row {@code o} (from {@code k = o * in}): for every
    * input i, propagate the delta with the old weight, form the gradient and update the weight and
    * its buffers ({@code WEIGHT_STATE} of {@link DenseOnline}); {@code element} emits that for
-   * one element the backend does not handle itself.
+   * one element the backend does not handle itself. With {@code next} (else null), the pass
+   * also adds each updated weight times {@code next[i]} to the local {@code zn}, in the order
+   * of the backend's forward kernel for one row.
    */
-  void onlineRow(CodeBlock.Builder c, int in, int buffers, boolean propagate,
+  void onlineRow(CodeBlock.Builder c, int in, int buffers, boolean propagate, String next,
       DenseOnline.Element element);
 }

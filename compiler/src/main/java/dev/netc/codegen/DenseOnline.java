@@ -18,6 +18,9 @@ import javax.lang.model.element.Modifier;
  * each weight and its buffers in place. The loop over a row is the {@link Backend}'s.
  */
 final class DenseOnline {
+  /** The first layer's pass that also makes the next example's forward pass. */
+  static final String UPDATE_AND_FORWARD = "updateFirstAndForward";
+
   /** Locals of a layer's state buffers, in {@link Optimizer#stateBuffers()} order. */
   static final List<String> WEIGHT_STATE = List.of("wbuf", "wv2");
   private static final List<String> BIAS_STATE = List.of("bbuf", "bv");
@@ -44,6 +47,19 @@ final class DenseOnline {
 
   /** Layer {@code index}'s fused method, taking {@code parameters} (scale, step scalars). */
   MethodSpec method(int index, List<ParameterSpec> parameters) {
+    return method(index, parameters, null);
+  }
+
+  /**
+   * The first layer's fused method that, after updating each weight row, multiplies it with
+   * the next example in {@code next} (the forward pass, in the order of the layer's forward
+   * kernel: one sum per row, then the bias) and applies the activation.
+   */
+  MethodSpec updateAndForward(List<ParameterSpec> parameters, String next) {
+    return method(0, parameters, next);
+  }
+
+  private MethodSpec method(int index, List<ParameterSpec> parameters, String next) {
     Layer layer = ctx.network().layers().get(index);
     Names.LayerNames n = ctx.names().layer(index);
     int in = layer.inSize();
@@ -52,6 +68,11 @@ final class DenseOnline {
     ctx.declareArray(c, "b", n.bias());
     ctx.declareArray(c, "d", n.delta());
     ctx.declareArray(c, "x", ctx.inputOf(index));
+    boolean forward = next != null;
+    if (forward) {
+      ctx.declareArray(c, "xn", next);
+      ctx.declareArray(c, "z", n.z());
+    }
     for (int k = 0; k < buffers; k++) {
       ctx.declareArray(c, WEIGHT_STATE.get(k), optimizer.weightState(index).get(k));
       ctx.declareArray(c, BIAS_STATE.get(k), optimizer.biasState(index).get(k));
@@ -74,18 +95,39 @@ final class DenseOnline {
     update(c, "b", "o", BIAS_STATE, false);
     c.unindent().add("}\n");
     c.addStatement("int k = o * $L", in);
+    if (forward) {
+      c.addStatement("$T zn = $L", ctx.scalar(), ctx.lit(0));
+    }
     if (unrolled) {
       // A small layer (at most 32 inputs): the row written out, as its other kernels are.
       for (int i = 0; i < in; i++) {
         c.add("{\n").indent();
         weight(c, "w", "k + " + i, String.valueOf(i), WEIGHT_STATE, propagate, false);
+        if (forward) {
+          c.addStatement("zn += w[k + $L] * xn[$L]", i, i);
+        }
         c.unindent().add("}\n");
       }
     } else {
-      backend.onlineRow(c, in, buffers, propagate,
+      backend.onlineRow(c, in, buffers, propagate, forward ? "xn" : null,
           (array, at, state) -> weight(c, array, at, "i", state, propagate, true));
     }
+    if (forward) {
+      c.addStatement("z[o] = zn + b[o]");
+    }
     c.endControlFlow();
+    if (forward) {
+      // σ as the forward kernel applies it: the backend's range kernel (float tanh in vectors)
+      // where it has one, else elementwise.
+      ctx.declareArray(c, "a", n.act());
+      int out = layer.outSize();
+      c.add(backend.activateRange(layer.activation(), "z", "0", "a", "0", String.valueOf(out),
+          out).orElseGet(() -> CodeBlock.builder()
+              .beginControlFlow("for (int o = 0; o < $L; o++)", out)
+              .addStatement("a[o] = $L", ctx.value(layer.activation(), "z[o]"))
+              .endControlFlow()
+              .build()));
+    }
     if (propagate) {
       Layer prev = ctx.network().layers().get(index - 1);
       Activation pact = prev.activation();
@@ -99,10 +141,12 @@ final class DenseOnline {
         c.endControlFlow();
       }
     }
-    return MethodSpec.methodBuilder(ctx.names().batch(index).online())
+    return MethodSpec.methodBuilder(forward ? UPDATE_AND_FORWARD : ctx.names().batch(index).online())
         .addJavadoc("Layer $L, one example: $Lgradient and optimizer update fused in one pass "
-            + "over the weights.\n", Javadoc.escape(layer.name()),
-            propagate ? "delta of the previous layer (old weights), " : "")
+            + "over the weights$L.\n", Javadoc.escape(layer.name()),
+            propagate ? "delta of the previous layer (old weights), " : "",
+            forward ? ",\nthen each updated row times the next example in {@code " + next
+                + "}: its z and activation" : "")
         .addModifiers(Modifier.PRIVATE)
         .addParameters(parameters)
         .addCode(c.build())

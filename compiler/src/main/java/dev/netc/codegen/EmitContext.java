@@ -5,6 +5,8 @@ import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
+import dev.netc.ir.Dense;
+import dev.netc.ir.Layer;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
@@ -136,6 +138,28 @@ record EmitContext(Network network, CodegenPolicy policy, Names names, Helpers h
   /** True if the network has a loss and therefore training methods. */
   boolean trainable() {
     return network.loss().isPresent();
+  }
+
+  /**
+   * Whether the one-example training step leaves the first layer's update pending and applies
+   * it in the next step's forward pass, in the same pass over the weights
+   * ({@link OnlineEmitter}): multi-layer perceptrons whose first layer is not the output layer.
+   */
+  boolean defersFirstUpdate() {
+    List<Layer> layers = network.layers();
+    return trainable() && layers.size() >= 2
+        && layers.stream().allMatch(l -> l instanceof Dense)
+        && layers.get(0).activation().isElementwise();
+  }
+
+  /**
+   * The call that applies a pending first-layer update ({@link #defersFirstUpdate()}), which
+   * every public method that reads or writes the parameters, the optimizer state or the
+   * layers' buffers makes first; empty in a class that defers none.
+   */
+  CodeBlock settleDeferred() {
+    return defersFirstUpdate() ? CodeBlock.of("$N();\n", OnlineEmitter.SETTLE)
+        : CodeBlock.of("");
   }
 
   /** {@code operand} as a double expression: a parenthesized cast for float networks. */

@@ -82,7 +82,8 @@ final class InferenceEmitter {
         .addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC)
         .addParameter(ctx.array(), arg)
-        .addStatement("checkLength($N.length, PARAMETER_COUNT, $S)", arg, "parameter");
+        .addStatement("checkLength($N.length, PARAMETER_COUNT, $S)", arg, "parameter")
+        .addCode(ctx.settleDeferred());
     if (!get) {
       m.addComment("Optimizer state is kept: call resetOptimizer() to start training afresh.");
       m.addCode(ctx.aligned().weightsWritten());
@@ -118,7 +119,8 @@ final class InferenceEmitter {
         .addParameter(ctx.array(), "x")
         .addParameter(ctx.array(), "out")
         .addStatement("checkLength(x.length, INPUT_SIZE, $S)", "input")
-        .addStatement("checkBatch(out.length, 1, OUTPUT_SIZE, $S)", "output");
+        .addStatement("checkBatch(out.length, 1, OUTPUT_SIZE, $S)", "output")
+        .addCode(ctx.settleDeferred());
     AlignedWeights aligned = ctx.aligned();
     if (aligned.any()) {
       m.addComment("The same kernels over aligned copies of the weights: the same bits, sooner.")
@@ -156,7 +158,8 @@ final class InferenceEmitter {
         .addParameter(ctx.array(), "out")
         .addParameter(TypeName.INT, "n")
         .addStatement("checkBatch(xs.length, n, INPUT_SIZE, $S)", "input")
-        .addStatement("checkBatch(out.length, n, OUTPUT_SIZE, $S)", "output");
+        .addStatement("checkBatch(out.length, n, OUTPUT_SIZE, $S)", "output")
+        .addCode(ctx.settleDeferred());
     if (batch != null) {
       batch.chunks(m, CodeBlock.of("$T.arraycopy($N, 0, out, e * OUTPUT_SIZE, OUTPUT_SIZE);\n",
           System.class, ctx.outputNames().act()), CodeBlock.of(""));

@@ -187,6 +187,7 @@ public final class JavaGenerator {
             + "thread.\n")
         .addModifiers(Modifier.PUBLIC)
         .returns(self)
+        .addCode(ctx.settleDeferred())
         .addStatement("return new $T(this)", self);
     if (training != null) {
       copy.addAnnotation(Override.class);

@@ -50,7 +50,9 @@ final class Names {
       "SPECIES", "LANES", "KERNEL_PLAN", "REQUESTED_PLAN",
       "KERNEL_SHAPE", "REQUESTED_SHAPE", "CHUNK_SUFFIX", "planChunk", "WIDE_TILES", "batchForward",
       "batchBackward", "sb", "outputRow", "trainOnline",
-      "onlineUpdate", "ds", "wi", "xt", "zt", "at", "der", "dd", "gg", "onlineStep", "zo", "xo",
+      "onlineUpdate", "settleUpdate", "forwardAfterUpdate", "updateFirstAndForward",
+      "deferredUpdate", "deferredScale", "deferredLr", "deferredStepSize", "deferredBc2Sqrt",
+      "nextInput", "xn", "zn", "znv", "ds", "wi", "xt", "zt", "at", "der", "dd", "gg", "onlineStep", "zo", "xo",
       "go", "mt", "zv", "av", "end", "wbuf", "wv2", "gv", "mv", "vv", "bbuf", "wm", "wv", "bm",
       // shared vector tiles
       "xj", "wj", "wo", "dOff", "ldx", "ldd", "ldw", "ldg", "ldz", "len", "bOff", "wOff", "zOff",

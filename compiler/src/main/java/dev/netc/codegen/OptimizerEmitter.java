@@ -183,6 +183,7 @@ final class OptimizerEmitter {
           .addModifiers(Modifier.PUBLIC)
           .addParameter(ctx.array(), "grad")
           .addStatement("checkLength(grad.length, PARAMETER_COUNT, $S)", "gradient")
+          .addCode(ctx.settleDeferred())
           .addCode(ctx.aligned().weightsWritten());
     } else {
       m = MethodSpec.methodBuilder("step")
@@ -251,7 +252,8 @@ final class OptimizerEmitter {
         .addJavadoc("Forgets the optimizer state (the step count$L); the learning rate stays.\n",
             opt.stateBuffers().isEmpty() ? "" : " and the buffers "
                 + String.join(", ", opt.stateBuffers()))
-        .addModifiers(Modifier.PUBLIC);
+        .addModifiers(Modifier.PUBLIC)
+        .addCode(ctx.settleDeferred());
     List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
       CodeBlock.Builder c = CodeBlock.builder();

@@ -68,6 +68,7 @@ final class OptimizerStateEmitter {
         .addStatement("throw new $T($S + steps + $S)", IllegalArgumentException.class,
             "optimizer step count ", " is negative")
         .endControlFlow()
+        .addCode(ctx.settleDeferred())
         .addStatement("stepCount = steps").build());
     m.add(MethodSpec.methodBuilder("checkStateLength")
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC).addParameter(TypeName.INT, "length")
@@ -85,7 +86,8 @@ final class OptimizerStateEmitter {
         .addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC)
         .addParameter(ctx.array(), "state")
-        .addStatement("checkStateLength(state.length)");
+        .addStatement("checkStateLength(state.length)")
+        .addCode(ctx.settleDeferred());
     List<CodeBlock> blocks = new ArrayList<>();
     int off = 0;
     for (Layer l : ctx.network().layers()) {

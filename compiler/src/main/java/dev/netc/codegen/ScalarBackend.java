@@ -242,11 +242,15 @@ final class ScalarBackend implements Backend {
   }
 
   @Override
-  public void onlineRow(CodeBlock.Builder c, int in, int buffers, boolean propagate,
+  public void onlineRow(CodeBlock.Builder c, int in, int buffers, boolean propagate, String next,
       DenseOnline.Element element) {
     rowCopies(c, in, buffers, true);
     c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
     element.emit("wr", "i", ROW_STATE);
+    if (next != null) {
+      // The forward kernel's order: one sum per row, over i ascending.
+      c.addStatement("zn += wr[i] * $L[i]", next);
+    }
     c.endControlFlow();
     rowCopies(c, in, buffers, false);
   }

@@ -179,6 +179,7 @@ final class TrainingEmitter {
     }
     batchParameters(m, t);
     checks(m, t);
+    m.addCode(ctx.settleDeferred());
     m.addStatement("$T total = $L", ctx.scalar(), ctx.lit(0));
     if (batch != null) {
       batch.chunks(m, CodeBlock.of("total += exampleLoss($L);\n", exampleTarget(t)),
@@ -252,6 +253,7 @@ final class TrainingEmitter {
     batchParameters(m, t);
     m.addParameter(ctx.array(), "grad");
     m.addStatement("checkLength(grad.length, PARAMETER_COUNT, $S)", "gradient");
+    m.addCode(ctx.settleDeferred());
     m.addStatement("$T total = sumGradients(xs, $L, n)", ctx.scalar(), targetsArg(t));
     m.addStatement("double scale = lossScale(n)");
     List<CodeBlock> blocks = new ArrayList<>();
@@ -295,6 +297,7 @@ final class TrainingEmitter {
       m.addStatement("return $L", ctx.precision().cast("total * scale"));
       m.endControlFlow();
     }
+    m.addCode(ctx.settleDeferred());
     if (batch == null) {
       m.addStatement("$T total = sumGradients(xs, $L, n)", ctx.scalar(), targetsArg(t));
       m.addStatement("double scale = lossScale(n)");
@@ -347,6 +350,9 @@ final class TrainingEmitter {
     m.addStatement("checkLabel(label)");
     if (train) {
       m.addCode(ctx.aligned().weightsWritten());
+    }
+    if (!train || !online) {
+      m.addCode(ctx.settleDeferred());
     }
     m.addStatement("double scale = lossScale(1)");
     if (train && online) {
@@ -458,7 +464,7 @@ final class TrainingEmitter {
         .addParameter(ctx.array(), "xs").addParameter(TypeName.INT, "xOff");
     String target = targetParameters(m);
     m.addParameter(TypeName.DOUBLE, "scale");
-    m.addStatement("forward(xs, xOff)");
+    m.addCode(onlineEmitter().forward("xs", "xOff"));
     m.addStatement("$T total = exampleLoss($L)", ctx.scalar(), target);
     m.addStatement("outputDelta($L)", target);
     m.addStatement("onlineStep(scale)");

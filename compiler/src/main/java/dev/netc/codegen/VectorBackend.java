@@ -311,10 +311,13 @@ final class VectorBackend implements Backend {
 
   /** The vector loop over one weight row; the scalar loop after it finishes the tail. */
   @Override
-  public void onlineRow(CodeBlock.Builder c, int in, int buffers, boolean propagate,
+  public void onlineRow(CodeBlock.Builder c, int in, int buffers, boolean propagate, String next,
       DenseOnline.Element element) {
     c.addStatement("int i = 0");
     ClassName v = loops.vectorType();
+    if (next != null) {
+      c.addStatement("$T znv = $T.zero(SPECIES)", v, v);
+    }
     c.addStatement("int bound = SPECIES.loopBound($L)", in);
     c.beginControlFlow("for (; i < bound; i += LANES)");
     c.addStatement("$T wv = $T.fromArray(SPECIES, w, k + i)", v, v);
@@ -327,9 +330,21 @@ final class VectorBackend implements Backend {
         DenseOnline.WEIGHT_STATE.subList(0, buffers), "k + i", ctx.precision())) {
       c.addStatement("$L", statement);
     }
+    if (next != null) {
+      // The forward kernel's order: lanes summed with fma, reduced once, then the tail.
+      c.addStatement("znv = $T.fromArray(SPECIES, w, k + i).fma($T.fromArray(SPECIES, $L, i), "
+          + "znv)", v, v, next);
+    }
     c.endControlFlow();
+    if (next != null) {
+      c.addStatement("zn = znv.reduceLanes($T.ADD)",
+          ClassName.get(VectorLoops.VECTOR_PACKAGE, "VectorOperators"));
+    }
     c.beginControlFlow("for (; i < $L; i++)", in);
     element.emit("w", "k + i", DenseOnline.WEIGHT_STATE);
+    if (next != null) {
+      c.addStatement("zn += w[k + i] * $L[i]", next);
+    }
     c.endControlFlow();
   }
 }

@@ -1,0 +1,177 @@
+package dev.netc.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.netc.Frontend;
+import dev.netc.ir.Network;
+import dev.netc.ir.Precision;
+import dev.netc.runtime.TrainableDoubleNetwork;
+import dev.netc.runtime.TrainableFloatNetwork;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A multi-layer perceptron's one-example step leaves its first layer's update pending and makes
+ * it in the next step's forward pass, in the same pass over the weights
+ * ({@code OnlineEmitter}). Here a class is stepped one example at a time, with every other
+ * public method called in between at random (each must settle the pending update first),
+ * against a twin of the same source that reads its parameters after every step, so that it
+ * never takes the fused forward pass. Losses, predictions, parameters and optimizer state must
+ * agree bit for bit: the fused pass sums each row in the forward kernel's order.
+ */
+class DeferredFirstUpdateTest {
+
+  private static final String MLP = """
+      network Deferred {
+        input 37
+        dense 21 ACTIVATION
+        dense 12 relu
+        dense 3 softmax
+        loss cross_entropy
+        optimizer OPTIMIZER
+        init he(seed = 3)
+        precision PRECISION
+      }
+      """;
+
+  /** Small enough that the first layer's rows are written out (unrolled). */
+  private static final String TINY = """
+      network Deferred {
+        input 4
+        dense 16 ACTIVATION
+        dense 3 sigmoid
+        loss mse
+        optimizer OPTIMIZER
+        init xavier(seed = 3)
+        precision PRECISION
+      }
+      """;
+
+  @ParameterizedTest
+  @CsvSource({
+      "SCALAR, MLP, relu, 'sgd(lr = 0.05, momentum = 0.9)', float",
+      "VECTOR, MLP, relu, 'sgd(lr = 0.05, momentum = 0.9)', float",
+      "VECTOR, MLP, tanh, 'sgd(lr = 0.05, momentum = 0.8, nesterov = true, weight_decay = 0.001)', float",
+      "SCALAR, MLP, sigmoid, 'adam(lr = 0.01, weight_decay = 0.01)', float",
+      "VECTOR, MLP, leaky_relu, 'adam(lr = 0.01)', float",
+      "VECTOR, MLP, relu, 'sgd(lr = 0.1)', double",
+      "SCALAR, MLP, tanh, 'adam(lr = 0.01)', double",
+      "SCALAR, TINY, tanh, 'sgd(lr = 0.1, momentum = 0.9)', float",
+      "VECTOR, TINY, tanh, 'sgd(lr = 0.1, momentum = 0.9)', float",
+      "VECTOR, TINY, relu, 'adam(lr = 0.01)', double"})
+  void pendingUpdatesGiveTheBitsOfUpdatingAtOnce(CodegenPolicy.Backend backend, String shape,
+      String activation, String optimizer, String precision) {
+    String source = (shape.equals("TINY") ? TINY : MLP).replace("ACTIVATION", activation)
+        .replace("OPTIMIZER", optimizer).replace("PRECISION", precision);
+    Network net = Frontend.compile("deferred.net", source).networks().get(0);
+    CodegenPolicy policy = CodegenPolicy.defaults().withBackend(backend);
+    assertTrue(EmitContext.of(net, policy).defersFirstUpdate(), "the test network defers");
+    List<Generated> pair =
+        Generated.compile(List.of(net, net.withName("Twin")), "gen.deferred", policy);
+    Object deferred = pair.get(0).instance();
+    Object twin = pair.get(1).instance();
+    boolean labels = net.loss().orElseThrow().toString().contains("CrossEntropy");
+    int in = net.inputSize();
+    int width = labels ? 1 : net.outputSize();
+    Random rnd = new Random(11);
+    for (int k = 0; k < 60; k++) {
+      double[] x = new double[in];
+      for (int i = 0; i < in; i++) {
+        x[i] = (float) (rnd.nextDouble() * 2 - 1);
+      }
+      double[] t = new double[width];
+      for (int i = 0; i < width; i++) {
+        t[i] = labels ? rnd.nextInt(net.outputSize()) : (float) rnd.nextDouble();
+      }
+      String where = " at step " + k + " (" + source.lines().filter(l -> l.contains("dense"))
+          .findFirst().orElse("") + ", " + optimizer + ", " + backend + ", " + precision + ")";
+      // Between steps, sometimes another public method: each settles the pending update.
+      switch (rnd.nextInt(12)) {
+        case 0 -> assertArrayEquals(predict(twin, x), predict(deferred, x), "predict" + where);
+        case 1 -> assertEquals(loss(twin, x, t), loss(deferred, x, t), "loss" + where);
+        case 2 -> assertArrayEquals(parameters(twin), parameters(deferred), "parameters" + where);
+        case 3 -> assertArrayEquals(state(twin), state(deferred), "state" + where);
+        case 4 -> deferred = copy(deferred);
+        case 5 -> {
+          // A schedule's new rate: the pending update keeps the rate of its own step.
+          double lr = 0.001 + rnd.nextDouble() * 0.05;
+          setLearningRate(twin, lr);
+          setLearningRate(deferred, lr);
+        }
+        default -> { }
+      }
+      double want = step(twin, x, t);
+      parameters(twin); // settles: the twin never takes the fused forward pass
+      assertEquals(want, step(deferred, x, t), "loss of the step" + where);
+    }
+    assertArrayEquals(parameters(twin), parameters(deferred), "parameters at the end");
+    assertArrayEquals(state(twin), state(deferred), "optimizer state at the end");
+  }
+
+  private static double step(Object net, double[] x, double[] t) {
+    if (net instanceof TrainableFloatNetwork f) {
+      return f.trainBatch(Generated.narrow(x), Generated.narrow(t), 1);
+    }
+    return ((TrainableDoubleNetwork) net).trainBatch(x, t, 1);
+  }
+
+  private static double loss(Object net, double[] x, double[] t) {
+    if (net instanceof TrainableFloatNetwork f) {
+      return f.loss(Generated.narrow(x), Generated.narrow(t), 1);
+    }
+    return ((TrainableDoubleNetwork) net).loss(x, t, 1);
+  }
+
+  private static double[] predict(Object net, double[] x) {
+    if (net instanceof TrainableFloatNetwork f) {
+      float[] out = new float[f.outputSize()];
+      f.predict(Generated.narrow(x), out);
+      return Generated.widen(out);
+    }
+    TrainableDoubleNetwork d = (TrainableDoubleNetwork) net;
+    double[] out = new double[d.outputSize()];
+    d.predict(x, out);
+    return out;
+  }
+
+  private static double[] parameters(Object net) {
+    return new Generated(net, precision(net)).parameters();
+  }
+
+  private static double[] state(Object net) {
+    if (net instanceof TrainableFloatNetwork f) {
+      float[] s = new float[size(f.optimizerStateLayout())];
+      f.getOptimizerState(s);
+      return Generated.widen(s);
+    }
+    TrainableDoubleNetwork d = (TrainableDoubleNetwork) net;
+    double[] s = new double[size(d.optimizerStateLayout())];
+    d.getOptimizerState(s);
+    return s;
+  }
+
+  private static int size(List<dev.netc.runtime.TensorSpec> layout) {
+    return layout.stream().mapToInt(dev.netc.runtime.TensorSpec::size).sum();
+  }
+
+  private static Object copy(Object net) {
+    return net instanceof TrainableFloatNetwork f ? f.copy()
+        : ((TrainableDoubleNetwork) net).copy();
+  }
+
+  private static void setLearningRate(Object net, double lr) {
+    if (net instanceof TrainableFloatNetwork f) {
+      f.setLearningRate(lr);
+    } else {
+      ((TrainableDoubleNetwork) net).setLearningRate(lr);
+    }
+  }
+
+  private static Precision precision(Object net) {
+    return net instanceof TrainableFloatNetwork ? Precision.FLOAT : Precision.DOUBLE;
+  }
+}
