@@ -155,14 +155,6 @@ public final class Regression implements TrainableDoubleNetwork {
 
   private final double[] rowS1 = new double[40];
 
-  private boolean deferredUpdate;
-
-  private double deferredScale;
-
-  private double deferredLr;
-
-  private final double[] nextInput = new double[20];
-
   private final double[][] xT = new double[20][64];
 
   private final double[][] xRows = new double[64][20];
@@ -225,7 +217,6 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   @Override
   public Regression copy() {
-    settleUpdate();
     return new Regression(this);
   }
 
@@ -252,7 +243,6 @@ public final class Regression implements TrainableDoubleNetwork {
   @Override
   public void getParameters(double[] dst) {
     checkLength(dst.length, PARAMETER_COUNT, "parameter");
-    settleUpdate();
     System.arraycopy(featuresWeight, 0, dst, 0, 800);
     System.arraycopy(featuresBias, 0, dst, 800, 40);
     System.arraycopy(predictionWeight, 0, dst, 840, 40);
@@ -262,7 +252,6 @@ public final class Regression implements TrainableDoubleNetwork {
   @Override
   public void setParameters(double[] src) {
     checkLength(src.length, PARAMETER_COUNT, "parameter");
-    settleUpdate();
     // Optimizer state is kept: call resetOptimizer() to start training afresh.
     System.arraycopy(src, 0, featuresWeight, 0, 800);
     System.arraycopy(src, 800, featuresBias, 0, 40);
@@ -274,7 +263,6 @@ public final class Regression implements TrainableDoubleNetwork {
   public void predict(double[] x, double[] out) {
     checkLength(x.length, INPUT_SIZE, "input");
     checkBatch(out.length, 1, OUTPUT_SIZE, "output");
-    settleUpdate();
     forward(x, 0);
     System.arraycopy(predictionAct, 0, out, 0, OUTPUT_SIZE);
   }
@@ -292,7 +280,6 @@ public final class Regression implements TrainableDoubleNetwork {
   public void predictBatch(double[] xs, double[] out, int n) {
     checkBatch(xs.length, n, INPUT_SIZE, "input");
     checkBatch(out.length, n, OUTPUT_SIZE, "output");
-    settleUpdate();
     for (int e0 = 0; e0 < n; e0 += CHUNK) {
       int m = Math.min(CHUNK, n - e0);
       batchForward(xs, e0, m);
@@ -397,7 +384,6 @@ public final class Regression implements TrainableDoubleNetwork {
   public double loss(double[] xs, double[] targets, int n) {
     checkBatch(xs.length, n, INPUT_SIZE, "input");
     checkBatch(targets.length, n, TARGET_WIDTH, "target");
-    settleUpdate();
     double total = 0.0;
     for (int e0 = 0; e0 < n; e0 += CHUNK) {
       int m = Math.min(CHUNK, n - e0);
@@ -418,7 +404,6 @@ public final class Regression implements TrainableDoubleNetwork {
   @Override
   public double gradient(double[] xs, double[] targets, int n, double[] grad) {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
-    settleUpdate();
     double total = sumGradients(xs, targets, n);
     double scale = lossScale(n);
     copyScaled(featuresWeightGrad, grad, 0, scale);
@@ -437,7 +422,6 @@ public final class Regression implements TrainableDoubleNetwork {
   @Override
   public double accumulateGradient(double[] xs, double[] targets, int n, double[] grad) {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
-    settleUpdate();
     double total = sumGradients(xs, targets, n);
     double scale = lossScale(n);
     addScaled(featuresWeightGrad, grad, 0, scale);
@@ -462,7 +446,6 @@ public final class Regression implements TrainableDoubleNetwork {
       double total = trainOnline(xs, 0, targets, e * TARGET_WIDTH, scale);
       return total * scale;
     }
-    settleUpdate();
     checkBatch(xs.length, n, INPUT_SIZE, "input");
     checkBatch(targets.length, n, TARGET_WIDTH, "target");
     double scale = lossScale(n);
@@ -541,7 +524,6 @@ public final class Regression implements TrainableDoubleNetwork {
   @Override
   public void optimizerStep(double[] grad) {
     checkLength(grad.length, PARAMETER_COUNT, "gradient");
-    settleUpdate();
     // torch.optim.SGD: the momentum buffer starts as the first gradient.
     boolean first = stepCount == 0;
     stepCount++;
@@ -562,7 +544,6 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   @Override
   public void resetOptimizer() {
-    settleUpdate();
     Arrays.fill(featuresWeightMomentum, 0.0);
     Arrays.fill(featuresBiasMomentum, 0.0);
     Arrays.fill(predictionWeightMomentum, 0.0);
@@ -641,7 +622,6 @@ public final class Regression implements TrainableDoubleNetwork {
   @Override
   public void getOptimizerState(double[] state) {
     checkStateLength(state.length);
-    settleUpdate();
     System.arraycopy(featuresWeightMomentum, 0, state, 0, 800);
     System.arraycopy(featuresBiasMomentum, 0, state, 800, 40);
     System.arraycopy(predictionWeightMomentum, 0, state, 840, 40);
@@ -651,7 +631,6 @@ public final class Regression implements TrainableDoubleNetwork {
   @Override
   public void setOptimizerState(double[] state) {
     checkStateLength(state.length);
-    settleUpdate();
     System.arraycopy(state, 0, featuresWeightMomentum, 0, 800);
     System.arraycopy(state, 800, featuresBiasMomentum, 0, 40);
     System.arraycopy(state, 840, predictionWeightMomentum, 0, 40);
@@ -668,7 +647,6 @@ public final class Regression implements TrainableDoubleNetwork {
     if (steps < 0) {
       throw new IllegalArgumentException("optimizer step count " + steps + " is negative");
     }
-    settleUpdate();
     stepCount = steps;
   }
 
@@ -723,11 +701,7 @@ public final class Regression implements TrainableDoubleNetwork {
    * fused into the update; returns its unscaled loss.
    */
   private double trainOnline(double[] xs, int xOff, double[] t, int tOff, double scale) {
-    if (deferredUpdate) {
-      forwardAfterUpdate(xs, xOff);
-    } else {
-      forward(xs, xOff);
-    }
+    forward(xs, xOff);
     double total = exampleLoss(t, tOff);
     outputDelta(t, tOff);
     onlineStep(scale);
@@ -746,9 +720,7 @@ public final class Regression implements TrainableDoubleNetwork {
     stepCount++;
     double lr = learningRate;
     predictionOnline(scale, lr);
-    deferredScale = scale;
-    deferredLr = lr;
-    deferredUpdate = true;
+    featuresOnline(scale, lr);
   }
 
   /**
@@ -838,79 +810,6 @@ public final class Regression implements TrainableDoubleNetwork {
     double[] pa = featuresAct;
     for (int i = 0; i < 40; i++) {
       g[i] *= (pz[i] > 0.0 ? 1.0 : pa[i] + 1.0);
-    }
-  }
-
-  /**
-   * Applies the first layer's update that the last one-example step left pending, if any.
-   */
-  private void settleUpdate() {
-    if (deferredUpdate) {
-      deferredUpdate = false;
-      featuresOnline(deferredScale, deferredLr);
-    }
-  }
-
-  /**
-   * The forward pass of the example at {@code xs[xOff]}, the first layer's pending update made
-   * in the same pass over its weights.
-   */
-  private void forwardAfterUpdate(double[] xs, int xOff) {
-    System.arraycopy(xs, xOff, nextInput, 0, INPUT_SIZE);
-    deferredUpdate = false;
-    updateFirstAndForward(deferredScale, deferredLr);
-    System.arraycopy(nextInput, 0, input, 0, INPUT_SIZE);
-    forwardPrediction();
-  }
-
-  /**
-   * Layer features, one example: gradient and optimizer update fused in one pass over the weights,
-   * then each updated row times the next example in {@code nextInput}: its z and activation.
-   */
-  private void updateFirstAndForward(double scale, double lr) {
-    double[] w = featuresWeight;
-    double[] b = featuresBias;
-    double[] d = featuresDelta;
-    double[] x = input;
-    double[] xn = nextInput;
-    double[] z = featuresZ;
-    double[] wbuf = featuresWeightMomentum;
-    double[] bbuf = featuresBiasMomentum;
-    double[] wr = rowW;
-    double[] br = rowS1;
-    for (int o = 0; o < 40; o++) {
-      double dk = d[o];
-      double ds = dk * scale;
-      double wi = b[o];
-      double gi = ds;
-      {
-        gi += WEIGHT_DECAY * wi;
-        double bi = MOMENTUM * bbuf[o] + gi;
-        bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
-        bbuf[o] = bi;
-        b[o] = wi - lr * (gi + MOMENTUM * bi);
-      }
-      int k = o * 20;
-      double zn = 0.0;
-      System.arraycopy(w, k, wr, 0, 20);
-      System.arraycopy(wbuf, k, br, 0, 20);
-      for (int i = 0; i < 20; i++) {
-        wi = wr[i];
-        gi = ds * x[i];
-        gi += WEIGHT_DECAY * wi;
-        double bi = MOMENTUM * br[i] + gi;
-        bi = bi * Math.min(1.0, (Math.abs(bi) + 0x1.0000000000001p-969 - 0x1.0000000000001p-969) * 0x1p1022);
-        br[i] = bi;
-        wr[i] = wi - lr * (gi + MOMENTUM * bi);
-        zn += wr[i] * xn[i];
-      }
-      System.arraycopy(wr, 0, w, k, 20);
-      System.arraycopy(br, 0, wbuf, k, 20);
-      z[o] = zn + b[o];
-    }
-    double[] a = featuresAct;
-    for (int o = 0; o < 40; o++) {
-      a[o] = (z[o] > 0.0 ? z[o] : 1.0 * Math.expm1(z[o]));
     }
   }
 

@@ -143,13 +143,17 @@ record EmitContext(Network network, CodegenPolicy policy, Names names, Helpers h
   /**
    * Whether the one-example training step leaves the first layer's update pending and applies
    * it in the next step's forward pass, in the same pass over the weights
-   * ({@link OnlineEmitter}): multi-layer perceptrons whose first layer is not the output layer.
+   * ({@link OnlineEmitter}): multi-layer perceptrons whose first layer is not the output layer,
+   * where that layer's rows are written out or the backend sums in its row loop
+   * ({@link Backend#sumsNextForwardInRow}).
    */
   boolean defersFirstUpdate() {
     List<Layer> layers = network.layers();
     return trainable() && layers.size() >= 2
         && layers.stream().allMatch(l -> l instanceof Dense)
-        && layers.get(0).activation().isElementwise();
+        && layers.get(0).activation().isElementwise()
+        && (policy.kernel(layers.get(0)) == CodegenPolicy.Kernel.UNROLLED
+            || Backend.sumsNextForwardInRow(policy));
   }
 
   /**

@@ -2,7 +2,6 @@ package dev.netc.codegen;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netc.Frontend;
 import dev.netc.ir.Network;
@@ -53,23 +52,26 @@ class DeferredFirstUpdateTest {
 
   @ParameterizedTest
   @CsvSource({
-      "SCALAR, MLP, relu, 'sgd(lr = 0.05, momentum = 0.9)', float",
-      "VECTOR, MLP, relu, 'sgd(lr = 0.05, momentum = 0.9)', float",
-      "VECTOR, MLP, tanh, 'sgd(lr = 0.05, momentum = 0.8, nesterov = true, weight_decay = 0.001)', float",
-      "SCALAR, MLP, sigmoid, 'adam(lr = 0.01, weight_decay = 0.01)', float",
-      "VECTOR, MLP, leaky_relu, 'adam(lr = 0.01)', float",
-      "VECTOR, MLP, relu, 'sgd(lr = 0.1)', double",
-      "SCALAR, MLP, tanh, 'adam(lr = 0.01)', double",
-      "SCALAR, TINY, tanh, 'sgd(lr = 0.1, momentum = 0.9)', float",
-      "VECTOR, TINY, tanh, 'sgd(lr = 0.1, momentum = 0.9)', float",
-      "VECTOR, TINY, relu, 'adam(lr = 0.01)', double"})
+      "VECTOR, MLP, relu, 'sgd(lr = 0.05, momentum = 0.9)', float, true",
+      "VECTOR, MLP, tanh, 'sgd(lr = 0.05, momentum = 0.8, nesterov = true, weight_decay = 0.001)', float, true",
+      "VECTOR, MLP, sigmoid, 'adam(lr = 0.01, weight_decay = 0.01)', float, true",
+      "VECTOR, MLP, leaky_relu, 'adam(lr = 0.01)', float, true",
+      "VECTOR, MLP, relu, 'sgd(lr = 0.1)', double, true",
+      "VECTOR, MLP, tanh, 'adam(lr = 0.01)', double, true",
+      "SCALAR, MLP, relu, 'sgd(lr = 0.05, momentum = 0.9)', float, false",
+      "SCALAR, TINY, tanh, 'sgd(lr = 0.1, momentum = 0.9)', float, true",
+      "SCALAR, TINY, sigmoid, 'adam(lr = 0.01)', double, true",
+      "VECTOR, TINY, tanh, 'sgd(lr = 0.1, momentum = 0.9)', float, true",
+      "VECTOR, TINY, relu, 'adam(lr = 0.01)', double, true"})
   void pendingUpdatesGiveTheBitsOfUpdatingAtOnce(CodegenPolicy.Backend backend, String shape,
-      String activation, String optimizer, String precision) {
+      String activation, String optimizer, String precision, boolean defers) {
     String source = (shape.equals("TINY") ? TINY : MLP).replace("ACTIVATION", activation)
         .replace("OPTIMIZER", optimizer).replace("PRECISION", precision);
     Network net = Frontend.compile("deferred.net", source).networks().get(0);
     CodegenPolicy policy = CodegenPolicy.defaults().withBackend(backend);
-    assertTrue(EmitContext.of(net, policy).defersFirstUpdate(), "the test network defers");
+    // The scalar backend defers only a first layer it writes out (its row loop is C2's to
+    // vectorize); that case checks that a class that does not defer passes the same test.
+    assertEquals(defers, EmitContext.of(net, policy).defersFirstUpdate(), "defers");
     List<Generated> pair =
         Generated.compile(List.of(net, net.withName("Twin")), "gen.deferred", policy);
     Object deferred = pair.get(0).instance();
