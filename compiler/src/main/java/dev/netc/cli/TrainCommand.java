@@ -125,6 +125,15 @@ final class TrainCommand implements Callable<Integer> {
   Integer threads;
 
   /**
+   * From this many epochs on, images stored as bytes (IDX files: {@link Dataset#widenInputs()})
+   * are converted to floats once while loading rather than row by row in every epoch's gathers.
+   * On the Fashion-MNIST MLP at batch 32 (Zen 3), converting once costs 0.15–0.2 s of loading
+   * and converting in the gathers 0.02–0.04 s per epoch; converting in a background thread
+   * during the epoch slowed the epoch by more (the two share the L3 cache).
+   */
+  static final int WIDEN_MIN_EPOCHS = 5;
+
+  /**
    * The smallest shard that the default thread count gives a thread, in forward multiply-adds
    * per parameter of the network: a thread pays for the per-step meetings, the gradient copy and
    * reduction and a second optimizer step (all as long as the parameter count) only with this
@@ -137,15 +146,6 @@ final class TrainCommand implements Callable<Integer> {
    * examples/fashion-cnn.net} trained at 12.3k samples/s on one thread and 20.2k on two, LeNet-5
    * at 31.0k and 57.7k ({@code netc train --epochs 2}, second epoch, Intel Xeon host, 2 cores).
    */
-  /**
-   * From this many epochs on, images stored as bytes (IDX files: {@link Dataset#widenInputs()})
-   * are converted to floats once while loading rather than row by row in every epoch's gathers.
-   * On the Fashion-MNIST MLP at batch 32 (Zen 3), converting once costs 0.15–0.2 s of loading
-   * and converting in the gathers 0.03–0.04 s per epoch; converting in a background thread
-   * during the epoch slowed the epoch by more (the two share the L3 cache).
-   */
-  static final int WIDEN_MIN_EPOCHS = 5;
-
   static final int MIN_SHARD_WORK_PER_PARAMETER = 32;
 
   /**

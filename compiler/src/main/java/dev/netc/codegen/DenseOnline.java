@@ -141,7 +141,8 @@ final class DenseOnline {
         c.endControlFlow();
       }
     }
-    return MethodSpec.methodBuilder(forward ? UPDATE_AND_FORWARD : ctx.names().batch(index).online())
+    String name = forward ? UPDATE_AND_FORWARD : ctx.names().batch(index).online();
+    return MethodSpec.methodBuilder(name)
         .addJavadoc("Layer $L, one example: $Lgradient and optimizer update fused in one pass "
             + "over the weights$L.\n", Javadoc.escape(layer.name()),
             propagate ? "delta of the previous layer (old weights), " : "",

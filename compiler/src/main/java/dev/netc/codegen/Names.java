@@ -52,7 +52,8 @@ final class Names {
       "batchBackward", "sb", "outputRow", "trainOnline",
       "onlineUpdate", "settleUpdate", "forwardAfterUpdate", "updateFirstAndForward",
       "deferredUpdate", "deferredScale", "deferredLr", "deferredStepSize", "deferredBc2Sqrt",
-      "nextInput", "xn", "zn", "znv", "ds", "wi", "xt", "zt", "at", "der", "dd", "gg", "onlineStep", "zo", "xo",
+      "nextInput", "xn", "zn", "znv",
+      "ds", "wi", "xt", "zt", "at", "der", "dd", "gg", "onlineStep", "zo", "xo",
       "go", "mt", "zv", "av", "end", "wbuf", "wv2", "gv", "mv", "vv", "bbuf", "wm", "wv", "bm",
       // shared vector tiles
       "xj", "wj", "wo", "dOff", "ldx", "ldd", "ldw", "ldg", "ldz", "len", "bOff", "wOff", "zOff",

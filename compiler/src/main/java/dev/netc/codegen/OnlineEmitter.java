@@ -142,7 +142,8 @@ final class OnlineEmitter {
         .addStatement("$T.arraycopy(xs, xOff, $N, 0, INPUT_SIZE)", System.class, NEXT_INPUT)
         .addStatement("$N = false", PENDING)
         .addStatement("$N($L)", DenseOnline.UPDATE_AND_FORWARD, pendingArguments())
-        // The update read the previous example from input; the later layers' steps read this one.
+        // The update read the previous example in input; now this one's place, for the later
+        // layers' steps and this step's own pending update.
         .addStatement("$T.arraycopy($N, 0, input, 0, INPUT_SIZE)", System.class, NEXT_INPUT);
     List<CodeBlock> blocks = new ArrayList<>();
     for (int i = 1; i < ctx.network().layers().size(); i++) {

@@ -53,7 +53,8 @@ class DeferredFirstUpdateTest {
   @ParameterizedTest
   @CsvSource({
       "VECTOR, MLP, relu, 'sgd(lr = 0.05, momentum = 0.9)', float, true",
-      "VECTOR, MLP, tanh, 'sgd(lr = 0.05, momentum = 0.8, nesterov = true, weight_decay = 0.001)', float, true",
+      "VECTOR, MLP, tanh, 'sgd(lr = 0.05, momentum = 0.8, nesterov = true, "
+          + "weight_decay = 0.001)', float, true",
       "VECTOR, MLP, sigmoid, 'adam(lr = 0.01, weight_decay = 0.01)', float, true",
       "VECTOR, MLP, leaky_relu, 'adam(lr = 0.01)', float, true",
       "VECTOR, MLP, relu, 'sgd(lr = 0.1)', double, true",
