@@ -181,15 +181,11 @@ public final class Dataset {
     }
     if (type == Type.FLOAT) {
       float[] x = new float[byteInputs.length];
-      for (int i = 0; i < x.length; i++) {
-        x[i] = FLOAT_OF_BYTE[byteInputs[i] & 0xff];
-      }
+      convert(byteInputs, 0, x, 0, x.length);
       floatInputs = x;
     } else {
       double[] x = new double[byteInputs.length];
-      for (int i = 0; i < x.length; i++) {
-        x[i] = DOUBLE_OF_BYTE[byteInputs[i] & 0xff];
-      }
+      convert(byteInputs, 0, x, 0, x.length);
       doubleInputs = x;
     }
   }
@@ -329,10 +325,7 @@ public final class Dataset {
       System.arraycopy(x, at, xs, to, inputSize);
       return;
     }
-    byte[] bytes = byteInputs;
-    for (int i = 0; i < inputSize; i++) {
-      xs[to + i] = FLOAT_OF_BYTE[bytes[at + i] & 0xff];
-    }
+    convert(byteInputs, at, xs, to, inputSize);
   }
 
   private void copyRow(int row, double[] xs, int slot) {
@@ -343,8 +336,19 @@ public final class Dataset {
       System.arraycopy(x, at, xs, to, inputSize);
       return;
     }
-    byte[] bytes = byteInputs;
-    for (int i = 0; i < inputSize; i++) {
+    convert(byteInputs, at, xs, to, inputSize);
+  }
+
+  /** {@code n} unit bytes from {@code bytes[at]} into {@code xs[to]} as {@code b / 255f}. */
+  private static void convert(byte[] bytes, int at, float[] xs, int to, int n) {
+    for (int i = 0; i < n; i++) {
+      xs[to + i] = FLOAT_OF_BYTE[bytes[at + i] & 0xff];
+    }
+  }
+
+  /** {@code n} unit bytes from {@code bytes[at]} into {@code xs[to]} as {@code b / 255.0}. */
+  private static void convert(byte[] bytes, int at, double[] xs, int to, int n) {
+    for (int i = 0; i < n; i++) {
       xs[to + i] = DOUBLE_OF_BYTE[bytes[at + i] & 0xff];
     }
   }
