@@ -7,6 +7,7 @@ import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
+import dev.netc.ir.MaxPool2d;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
@@ -29,17 +30,27 @@ import javax.lang.model.element.Modifier;
  * @param predictInputs the layers whose forward pass of predict reads another array than the
  *     previous layer's activations ({@link #predictInputOf}), by index
  * @param aligned predict's 64-byte aligned copies of the large dense weights
+ * @param argmaxes the fields of the max pools' argmax, by layer index ({@link #argmaxOf})
  */
 record EmitContext(Network network, CodegenPolicy policy, Names names, Helpers helpers,
     List<CodeBlock> allocations, Map<Integer, PredictInput> predictInputs,
-    AlignedWeights aligned) {
+    AlignedWeights aligned, Map<Integer, String> argmaxes) {
 
   static EmitContext of(Network network, CodegenPolicy policy) {
     boolean adam = network.optimizer() instanceof Optimizer.Adam;
     Names names = new Names(network, adam ? "ExpAvg" : "Momentum", adam ? "ExpAvgSq" : "Unused");
     return new EmitContext(network, policy, names,
         new Helpers(names, policy.layersPerMethod()), new ArrayList<>(), new HashMap<>(),
-        new AlignedWeights(network, policy, names));
+        new AlignedWeights(network, policy, names), new HashMap<>());
+  }
+
+  /**
+   * The field that holds the input index of each output's maximum of {@code pool}, for the
+   * example forward saw last: named once, for the pool's emitter and for the convolution before
+   * it, whose backward pass reads it ({@link PooledConvBackward}).
+   */
+  String argmaxOf(MaxPool2d pool) {
+    return argmaxes.computeIfAbsent(pool.index(), i -> names.helper(pool.name() + "Argmax"));
   }
 
   /**

@@ -46,7 +46,7 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
     this.kernel = backend.maxPoolKernel(pool, ctx.trainable());
     this.loops = new PoolLoops(pool.inputShape(), pool.outputShape(), pool.window());
     this.predictLoops = PoolLoops.inPredict(pool, ctx);
-    this.argmax = ctx.trainable() ? ctx.names().helper(pool.name() + "Argmax") : null;
+    this.argmax = ctx.trainable() ? ctx.argmaxOf(pool) : null;
     this.predictForward = ctx.trainable() ? n.predict() : null;
   }
 

@@ -211,6 +211,11 @@ final class VectorConv implements ConvKernels {
   private final int borderPlane;
   /** Values per channel of {@link #deltaIn}: H · {@link #borderWidth} rounded up to 512 bits. */
   private final int inStride;
+  /**
+   * The backward pass over the maxima of the max pool after the layer, where it applies
+   * ({@link PooledConvBackward#applies}); null where the dense kernels compute it.
+   */
+  private final PooledConvBackward pooled;
 
   VectorConv(Conv2d conv, EmitContext ctx, VectorLoops loops) {
     this.conv = conv;
@@ -228,7 +233,11 @@ final class VectorConv implements ConvKernels {
     this.tapRows = divisor(taps);
     this.channelRows = divisor(in.channels());
     boolean training = ctx.trainable();
-    this.transposed = training && out.channels() % unit == 0 && taps >= MIN_TRANSPOSED_TAPS
+    this.pooled = PooledConvBackward.applies(conv, ctx)
+        ? new PooledConvBackward(conv, ctx, loops) : null;
+    // The dense backward kernels: everywhere but over a max pool's maxima.
+    boolean dense = training && pooled == null;
+    this.transposed = dense && out.channels() % unit == 0 && taps >= MIN_TRANSPOSED_TAPS
         && (long) positions * out.channels() <= MAX_LANE_VALUES;
     this.gradientTaps = Math.min(4, taps);
     Names names = ctx.names();
@@ -244,13 +253,13 @@ final class VectorConv implements ConvKernels {
     this.forwardWide = wide ? names.helper(base + "ForwardTile") : null;
     this.forwardNarrow = narrow ? names.helper(base + "ForwardTile2") : null;
     this.forward1 = names.helper(base + "ForwardVector");
-    boolean propagates = training && conv.index() > 0;
+    boolean propagates = dense && conv.index() > 0;
     boolean flippable = borderable();
     // Where the rows need no padding (positions a multiple of 512 bits), the kernels read δ.
-    this.deltaPad = training && (!transposed || propagates && !flippable)
+    this.deltaPad = dense && (!transposed || propagates && !flippable)
         ? stride == positions ? n.delta() : names.helper(base + "DeltaPad") : null;
-    this.gradientTile = training && !transposed ? names.helper(base + "GradientTile") : null;
-    this.gradientRest = training && !transposed && taps % gradientTaps != 0
+    this.gradientTile = dense && !transposed ? names.helper(base + "GradientTile") : null;
+    this.gradientRest = dense && !transposed && taps % gradientTaps != 0
         ? names.helper(base + "GradientTap") : null;
     this.wideGradient = transposed && wide ? transposedTiles(names, base, WIDE) : null;
     this.narrowGradient = !transposed || !narrow ? null
@@ -314,7 +323,7 @@ final class VectorConv implements ConvKernels {
       ctx.handPredictInput(next, new EmitContext.PredictInput(placed,
           new Shape.Image(out.channels(), out.height(), placeWidth), placeStride));
     }
-    boolean lanes = training && !transposed
+    boolean lanes = dense && !transposed
         && (long) out.channels() * taps * unit <= MAX_LANE_VALUES;
     this.gradientLanes = lanes ? names.helper(base + "GradientLanes") : null;
     this.settle = lanes || transposed ? names.helper(base + "SettleGradient") : null;
@@ -396,7 +405,7 @@ final class VectorConv implements ConvKernels {
       if (narrowGradient != null && narrowGradient != wideGradient) {
         registerTransposedTiles(h, narrowGradient);
       }
-    } else if (training) {
+    } else if (gradientTile != null) {
       h.add(gradientTile(gradientTile, gradientTaps));
     }
     if (gradientRest != null && !transposed) {
@@ -500,6 +509,9 @@ final class VectorConv implements ConvKernels {
       f.add(Javadoc.on(ctx.buffer(deltaIn, in.channels() * inStride), "The input delta of "
           + conv.name() + " before σ', " + borderWidth + " values per row of which the first "
           + in.width() + " are real."));
+    }
+    if (pooled != null) {
+      f.addAll(pooled.fields());
     }
     return f;
   }
@@ -741,6 +753,10 @@ final class VectorConv implements ConvKernels {
 
   @Override
   public void weightGradient(CodeBlock.Builder c) {
+    if (pooled != null) {
+      pooled.weightGradient(c);
+      return;
+    }
     if (transposed) {
       transposedGradient(c);
       return;
@@ -769,6 +785,10 @@ final class VectorConv implements ConvKernels {
 
   @Override
   public void inputDelta(CodeBlock.Builder c) {
+    if (pooled != null) {
+      pooled.inputDelta(c);
+      return;
+    }
     if (flipped) {
       flippedDelta(c);
       return;
@@ -1361,6 +1381,9 @@ final class VectorConv implements ConvKernels {
 
   @Override
   public MethodSpec settle() {
+    if (pooled != null) {
+      return pooled.settle();
+    }
     if (settle == null) {
       return null;
     }

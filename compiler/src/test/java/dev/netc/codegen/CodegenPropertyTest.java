@@ -1,6 +1,7 @@
 package dev.netc.codegen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -304,6 +305,85 @@ class CodegenPropertyTest {
     assertTrue(forms.containsAll(Set.of("vector pool", "scalar pool", "channels adjacent",
         "junk between channels", "rows of one vector", "rows of vectors",
         "rows of several vectors")), forms::toString);
+    assertEquals(Set.of(), difference(Set.of("conv2d", "maxpool", "float", "double"), seen));
+  }
+
+  /**
+   * Convolutions followed by a max pool whose windows do not overlap, with kernel rows of a whole
+   * number of 512-bit vectors (KW · C a multiple of 16 floats or 8 doubles): the vector class
+   * computes their weight gradient and input delta over the pool's maxima
+   * (`PooledConvBackward`), in tiles of whole kernel rows or of pieces of one (rows of more than
+   * 12 vectors); first layers (no input delta) and second ones; relu (many zero δ skipped),
+   * tanh and identity; strides 1–2, padding 0–2 or same; float and double; the default plan and
+   * both register tiles; 30 cases. Checked on the generated sources that every form is drawn,
+   * and that an overlapping pool keeps the dense kernels.
+   */
+  @Test
+  void convolutionsBeforeMaxPoolsBackpropagateOverTheMaxima() {
+    Draw draw = (rnd, name) -> {
+      boolean dbl = rnd.nextInt(3) == 0;
+      int lanes = dbl ? 8 : 16;
+      // Input channels and kernel widths whose product fills whole 512-bit vectors.
+      int[][] forms = {{16, 3}, {16, 1}, {8, 2}, {lanes == 16 ? 4 : 8, 4}, {32, 5}, {16, 2}};
+      int[] form = forms[rnd.nextInt(forms.length)];
+      int cin = form[0];
+      int kw = form[1];
+      int kh = 1 + rnd.nextInt(3);
+      boolean second = rnd.nextBoolean();
+      int h = 5 + rnd.nextInt(6);
+      int w = 5 + rnd.nextInt(6);
+      int stride = rnd.nextInt(4) == 0 ? 2 : 1;
+      int pad = rnd.nextInt(3);
+      String padding = stride == 1 && kh % 2 == 1 && kw % 2 == 1 && kh == kw && rnd.nextBoolean()
+          ? "same" : String.valueOf(pad);
+      String[] acts = {"relu", "relu", "tanh", "identity"};
+      String[] pools = {"2x2", "2x2", "2x2 (stride = 3)", "1x2", "2x1 (stride = 2)"};
+      StringBuilder src = new StringBuilder("network " + name + " {\n  input ");
+      if (second) {
+        src.append(1 + rnd.nextInt(3)).append("x").append(h).append("x").append(w)
+            .append("\n  conv2d ").append(cin).append(" 3x3 (padding = same) ")
+            .append(acts[rnd.nextInt(acts.length)]).append("\n");
+      } else {
+        src.append(cin).append("x").append(h).append("x").append(w).append("\n");
+      }
+      src.append("  conv2d ").append(1 + rnd.nextInt(12)).append(" ").append(kh).append("x")
+          .append(kw).append(" (stride = ").append(stride).append(", padding = ")
+          .append(padding).append(") ").append(acts[rnd.nextInt(acts.length)])
+          .append("\n  maxpool ").append(pools[rnd.nextInt(pools.length)])
+          .append("\n  dense 3 softmax\n  loss cross_entropy\n  optimizer sgd(lr = 0.01,"
+              + " momentum = 0.9)\n  precision ").append(dbl ? "double" : "float")
+          .append("\n}\n");
+      return dev.netc.Frontend.compile(name + ".net", src.toString()).networks().get(0);
+    };
+    CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
+    List<Long> seeds = seeds(BASE + 9_400_000, 30);
+    Set<String> forms = new TreeSet<>();
+    for (long seed : seeds) {
+      Network net = draw.network(new Random(seed), "Maxima");
+      String source = JavaGenerator.generate(net, "gen.maxima", vector).toString();
+      boolean second = net.layers().get(0) instanceof dev.netc.ir.Conv2d
+          && net.layers().get(1) instanceof dev.netc.ir.Conv2d;
+      String pooled = second ? "conv2" : "conv1";
+      assertTrue(source.contains(pooled + "MaxGradientTile"), "no pooled backward: " + net);
+      forms.add(second ? "second layer" : "first layer");
+      forms.add(Pattern.compile(pooled + "MaxDeltaTile\\d+x\\d+\\(lb").matcher(source).find()
+          ? "input delta over the maxima" : "no input delta");
+      forms.add(source.contains(pooled + "MaxGradientTile1x12(") ? "pieces of a kernel row"
+          : "whole kernel rows");
+    }
+    assertEquals(Set.of("first layer", "second layer", "input delta over the maxima",
+        "no input delta", "pieces of a kernel row", "whole kernel rows"), forms);
+    Network overlapping = dev.netc.Frontend.compile("Overlap.net", "network Overlap {\n  input"
+        + " 16x6x6\n  conv2d 4 3x3 relu\n  maxpool 2x2 (stride = 1)\n  dense 3 softmax\n"
+        + "  loss cross_entropy\n  optimizer sgd(lr = 0.01)\n}\n").networks().get(0);
+    assertFalse(JavaGenerator.generate(overlapping, "gen.maxima", vector).toString()
+        .contains("MaxGradientTile"));
+    Set<String> seen = new TreeSet<>();
+    seen.addAll(run("cnn, conv before a max pool, vector", draw, vector, seeds.subList(0, 14)));
+    seen.addAll(run("cnn, conv before a max pool, vector, wide tiles", draw,
+        vector.withRegisterTiles(CodegenPolicy.RegisterTiles.WIDE), seeds.subList(14, 22)));
+    seen.addAll(run("cnn, conv before a max pool, vector, narrow tiles", draw,
+        vector.withRegisterTiles(CodegenPolicy.RegisterTiles.NARROW), seeds.subList(22, 30)));
     assertEquals(Set.of(), difference(Set.of("conv2d", "maxpool", "float", "double"), seen));
   }
 

@@ -1,0 +1,476 @@
+package dev.netc.codegen;
+
+import com.palantir.javapoet.ArrayTypeName;
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
+import dev.netc.ir.Conv2d;
+import dev.netc.ir.Layer;
+import dev.netc.ir.MaxPool2d;
+import dev.netc.ir.Precision;
+import dev.netc.ir.Shape;
+import dev.netc.ir.Window;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.lang.model.element.Modifier;
+
+/**
+ * The backward pass of a convolution followed by a max pool whose windows do not overlap,
+ * over the pool's maxima only (vector backend). Such a pool sends each output's δ to one input,
+ * its window's maximum, so at most one of every window's positions has a δ that is not zero:
+ * for the Fashion CNN's conv2 (2 × 2 windows) one position in four, fewer behind a relu. The
+ * dense kernels ({@link VectorConv}) multiply every zero; these visit the maxima (the pool's
+ * argmax), skipping the zero δ among them:
+ *
+ * <ul>
+ *   <li>weight gradient: for each output channel o and each of its maxima p with δ ≠ 0,
+ *       {@code ∂W[o][ki][kj][ci] += δ · x[ci][oy·S + ki − P][ox·S + kj − P]}. In a copy of the
+ *       input laid out row by row with the channels innermost and a zero border of the padding
+ *       ({@code H × W × C}, "HWC"), the KW · C values of one kernel row are one run, so each
+ *       maximum adds whole vectors to accumulators in registers. The gradient of a batch is kept
+ *       in that [o][ki][kj][ci] order and added to the weight gradient once per batch;
+ *   <li>input delta: for each position, the maxima of every channel there (a list built from
+ *       the argmax), {@code Σ_o δ[o][p] · W[o][ki][kj][ci]} summed in registers over a copy of
+ *       the weights in the same order, then added to the input delta's runs in HWC, which is
+ *       copied out into the channel-planes layout at the end.
+ * </ul>
+ *
+ * <p>Every kernel row's run is a whole number of vectors at every vector width (KW · C a
+ * multiple of 512 bits of values: {@link #applies}), so no vector reads past its run. Tiles of
+ * up to {@value #ACCUMULATORS} accumulators (kernel rows × vectors of one row, whichever fill
+ * them) are written out for 512- and 256-bit vectors; other widths run one-vector tiles in a
+ * loop. Measured on the Zen 3 host (docs/performance.md): the Fashion CNN's conv2 weight
+ * gradient and input delta took 59 µs per example dense; in a stand-alone copy of these loops
+ * 21 µs with half the maxima zero.
+ */
+final class PooledConvBackward {
+  /** Accumulators per tile: 12 of AVX2's 16 registers, leaving a broadcast and a load. */
+  private static final int ACCUMULATORS = 12;
+
+  private final Conv2d conv;
+  private final EmitContext ctx;
+  private final ClassName vector;
+  private final String argmax;
+  private final int inChannels;
+  private final int kh;
+  private final int kw;
+  private final int padH;
+  private final int padW;
+  private final int inH;
+  private final int inW;
+  private final int outChannels;
+  private final int positions;
+  /** Maxima per output channel: the pool's output plane. */
+  private final int maxima;
+  /** Values per padded input row in HWC: (W + 2P) · C. */
+  private final int row;
+  /** Values per kernel row's run: KW · C. */
+  private final int run;
+  private final int hwcSize;
+  private final String hwcInput;
+  private final String hwcDelta;
+  private final String weightsT;
+  private final String gradientT;
+  private final String offsets;
+  private final String deltas;
+  private final String counts;
+  private final String listOffsets;
+  private final String listDeltas;
+  private final String positionOffsets;
+  private final String settle;
+  /** True if the layer has an input delta to compute: not the first layer. */
+  private final boolean propagates;
+  /** {@link #positionOffsets}: a table computed at class initialization. */
+  private final FieldSpec positionTable;
+  /** Tile methods by shape: rows × vectors. */
+  private final Map<List<Integer>, String[]> tiles = new LinkedHashMap<>();
+
+  /**
+   * True if {@code conv} trains and the next layer is a max pool whose windows do not overlap,
+   * with kernel rows of a whole number of 512-bit vectors.
+   */
+  static boolean applies(Conv2d conv, EmitContext ctx) {
+    List<Layer> layers = ctx.network().layers();
+    int next = conv.index() + 1;
+    if (!ctx.trainable() || next >= layers.size()
+        || !(layers.get(next) instanceof MaxPool2d pool)) {
+      return false;
+    }
+    Window w = pool.window();
+    int lanes = ctx.precision() == Precision.FLOAT ? 16 : 8;
+    return w.strideHeight() >= w.kernelHeight() && w.strideWidth() >= w.kernelWidth()
+        && conv.window().kernelWidth() * conv.inputShape().channels() % lanes == 0;
+  }
+
+  PooledConvBackward(Conv2d conv, EmitContext ctx, VectorLoops loops) {
+    this.conv = conv;
+    this.ctx = ctx;
+    this.vector = loops.vectorType();
+    MaxPool2d pool = (MaxPool2d) ctx.network().layers().get(conv.index() + 1);
+    this.argmax = ctx.argmaxOf(pool);
+    Shape.Image in = conv.inputShape();
+    Shape.Image out = conv.outputShape();
+    Window win = conv.window();
+    this.inChannels = in.channels();
+    this.inH = in.height();
+    this.inW = in.width();
+    this.kh = win.kernelHeight();
+    this.kw = win.kernelWidth();
+    this.padH = win.padHeight();
+    this.padW = win.padWidth();
+    this.outChannels = out.channels();
+    this.propagates = conv.index() > 0;
+    this.positions = out.height() * out.width();
+    Shape.Image pooled = pool.outputShape();
+    this.maxima = pooled.height() * pooled.width();
+    this.row = (inW + 2 * padW) * inChannels;
+    this.run = kw * inChannels;
+    this.hwcSize = (inH + 2 * padH) * row;
+    Names names = ctx.names();
+    String base = conv.name();
+    this.hwcInput = names.helper(base + "InputHwc");
+    this.hwcDelta = names.helper(base + "InputDeltaHwc");
+    this.weightsT = names.helper(base + "WeightHwc");
+    this.gradientT = names.helper(base + "GradientHwc");
+    this.offsets = names.helper(base + "MaxOffsets");
+    this.deltas = names.helper(base + "MaxDeltas");
+    this.counts = names.helper(base + "MaxCounts");
+    this.listOffsets = names.helper(base + "MaxWeightOffsets");
+    this.listDeltas = names.helper(base + "MaxListDeltas");
+    this.positionOffsets = names.helper(base + "PositionOffsets");
+    this.settle = names.helper(base + "SettleGradient");
+    int strideH = win.strideHeight();
+    int strideW = win.strideWidth();
+    int ow = out.width();
+    this.positionTable = FieldSpec.builder(int[].class, positionOffsets, Modifier.PRIVATE,
+            Modifier.STATIC, Modifier.FINAL)
+        .addJavadoc("$L\n", Javadoc.escape("Where the window of " + conv.name() + "'s position"
+            + " p = oy · " + ow + " + ox starts in its HWC input: oy · " + strideH + " · " + row
+            + " + ox · " + strideW + " · " + inChannels + "."))
+        .initializer("$T.range(0, $L).map(p -> p / $L * $L + p % $L * $L).toArray()",
+            java.util.stream.IntStream.class, positions, ow, strideH * row, ow,
+            strideW * inChannels)
+        .build();
+    int scalarLanes256 = ctx.precision() == Precision.FLOAT ? 8 : 4;
+    for (int lanes : new int[] {2 * scalarLanes256, scalarLanes256}) {
+      for (int[] t : plan(lanes)) {
+        shape(t[1], t[3]);
+      }
+    }
+    shape(1, 1);
+  }
+
+  /**
+   * The tiles for {@code lanes} lanes: {ki0, rows, c0 (vector), vectors}. Whole kernel rows
+   * where they fit the accumulators, else each row in pieces.
+   */
+  private List<int[]> plan(int lanes) {
+    int perRow = run / lanes;
+    List<int[]> plan = new ArrayList<>();
+    if (perRow <= ACCUMULATORS) {
+      int rows = Math.min(kh, ACCUMULATORS / perRow);
+      for (int ki = 0; ki < kh; ki += rows) {
+        plan.add(new int[] {ki, Math.min(rows, kh - ki), 0, perRow});
+      }
+    } else {
+      for (int ki = 0; ki < kh; ki++) {
+        for (int c = 0; c < perRow; c += ACCUMULATORS) {
+          plan.add(new int[] {ki, 1, c, Math.min(ACCUMULATORS, perRow - c)});
+        }
+      }
+    }
+    return plan;
+  }
+
+  private void shape(int rows, int vectors) {
+    tiles.computeIfAbsent(List.of(rows, vectors), k -> {
+      String g = ctx.names().helper(conv.name() + "MaxGradientTile" + rows + "x" + vectors);
+      String d = ctx.names().helper(conv.name() + "MaxDeltaTile" + rows + "x" + vectors);
+      ctx.helpers().add(gradientTile(g, rows, vectors));
+      if (propagates) {
+        ctx.helpers().add(deltaTile(d, rows, vectors));
+      }
+      return new String[] {g, d};
+    });
+  }
+
+  List<FieldSpec> fields() {
+    List<FieldSpec> f = new ArrayList<>();
+    f.add(Javadoc.on(ctx.buffer(hwcInput, hwcSize), conv.name() + "'s input of the example,"
+        + " rows of " + row + " values with the channels innermost and a zero border of the"
+        + " padding (the border stays zero)."));
+    f.add(Javadoc.on(ctx.buffer(gradientT, outChannels * kh * run), conv.name() + "'s weight"
+        + " gradient of this batch as [o][ki][kj][ci]; zero between batches."));
+    f.add(intBuffer(offsets, maxima, "Where the windows of one channel's maxima with a δ"
+        + " start in " + hwcInput + "."));
+    f.add(Javadoc.on(ctx.buffer(deltas, maxima), "The δ of those maxima."));
+    f.add(positionTable);
+    if (!propagates) {
+      return f;
+    }
+    f.add(Javadoc.on(ctx.buffer(hwcDelta, hwcSize), "The input delta of " + conv.name()
+        + " before σ', laid out as " + hwcInput + "."));
+    f.add(Javadoc.on(ctx.buffer(weightsT, outChannels * kh * run), conv.name() + "'s weights"
+        + " as [o][ki][kj][ci], copied for each example's input delta."));
+    f.add(intBuffer(counts, positions, "How many channels have their maximum, with a δ, at"
+        + " each position of " + conv.name() + "."));
+    f.add(intBuffer(listOffsets, positions * outChannels, "Per position, where the weights of"
+        + " each of those channels start in " + weightsT + "."));
+    f.add(Javadoc.on(ctx.buffer(listDeltas, positions * outChannels), "Per position, the δ of"
+        + " those channels."));
+    return f;
+  }
+
+  private FieldSpec intBuffer(String name, int size, String doc) {
+    ArrayTypeName type = ArrayTypeName.of(TypeName.INT);
+    FieldSpec.Builder b = FieldSpec.builder(type, name, ctx.assignedField())
+        .addJavadoc("$L\n", Javadoc.escape(doc));
+    if (ctx.deep()) {
+      ctx.allocations().add(CodeBlock.of("this.$N = new int[$L];\n", name, size));
+    } else {
+      b.initializer("new int[$L]", size);
+    }
+    return b.build();
+  }
+
+  /** The weight gradient over the locals {@code d} (the layer's δ) and {@code x}. */
+  void weightGradient(CodeBlock.Builder c) {
+    ctx.declareArray(c, "xh", hwcInput);
+    c.beginControlFlow("for (int ci = 0; ci < $L; ci++)", inChannels);
+    c.beginControlFlow("for (int y = 0; y < $L; y++)", inH);
+    c.addStatement("int from = (ci * $L + y) * $L", inH, inW);
+    c.addStatement("int to = (y + $L) * $L + $L + ci", padH, row, padW * inChannels);
+    c.beginControlFlow("for (int i = 0; i < $L; i++)", inW);
+    c.addStatement("xh[to + i * $L] = x[from + i]", inChannels);
+    c.endControlFlow();
+    c.endControlFlow();
+    c.endControlFlow();
+    c.addStatement("int[] arg = $N", argmax);
+    c.addStatement("int[] offs = $N", offsets);
+    ctx.declareArray(c, "ds", deltas);
+    c.beginControlFlow("for (int o = 0; o < $L; o++)", outChannels);
+    c.addStatement("int n = 0");
+    c.beginControlFlow("for (int q = o * $L, end = q + $L; q < end; q++)", maxima, maxima);
+    c.addStatement("int at = arg[q]");
+    c.addStatement("$T v = d[at]", ctx.scalar());
+    c.addStatement("offs[n] = $N[at - o * $L]", positionOffsets, positions);
+    c.addStatement("ds[n] = v");
+    c.add("// Branch-free: the next maximum overwrites this one if its δ is zero.\n");
+    c.addStatement("n += v != 0 ? 1 : 0");
+    c.endControlFlow();
+    c.beginControlFlow("if (n > 0)");
+    tileCalls(c, (t, lanesExpr) -> CodeBlock.of("$N(n, $L, o * $L + $L)", t[0],
+        lanesExpr[0], kh * run, lanesExpr[1]));
+    c.endControlFlow();
+    c.endControlFlow();
+  }
+
+  /** The input delta before σ' over the locals {@code w, d, g}. */
+  void inputDelta(CodeBlock.Builder c) {
+    ctx.declareArray(c, "wt", weightsT);
+    c.beginControlFlow("for (int o = 0; o < $L; o++)", outChannels);
+    c.beginControlFlow("for (int ci = 0; ci < $L; ci++)", inChannels);
+    c.beginControlFlow("for (int ki = 0; ki < $L; ki++)", kh);
+    c.beginControlFlow("for (int kj = 0; kj < $L; kj++)", kw);
+    c.addStatement("wt[(o * $L + ki) * $L + kj * $L + ci] = w[((o * $L + ci) * $L + ki) * $L + kj]",
+        kh, run, inChannels, inChannels, kh, kw);
+    c.endControlFlow();
+    c.endControlFlow();
+    c.endControlFlow();
+    c.endControlFlow();
+    c.addStatement("int[] arg = $N", argmax);
+    c.addStatement("int[] counts = $N", counts);
+    c.addStatement("int[] lo = $N", listOffsets);
+    ctx.declareArray(c, "ld", listDeltas);
+    c.addStatement("$T.fill(counts, 0)", java.util.Arrays.class);
+    c.beginControlFlow("for (int o = 0; o < $L; o++)", outChannels);
+    c.beginControlFlow("for (int q = o * $L, end = q + $L; q < end; q++)", maxima, maxima);
+    c.addStatement("int at = arg[q]");
+    c.addStatement("int p = at - o * $L", positions);
+    c.addStatement("$T v = d[at]", ctx.scalar());
+    c.addStatement("int k = counts[p]");
+    c.addStatement("lo[p * $L + k] = o * $L", outChannels, kh * run);
+    c.addStatement("ld[p * $L + k] = v", outChannels);
+    c.addStatement("counts[p] = k + (v != 0 ? 1 : 0)");
+    c.endControlFlow();
+    c.endControlFlow();
+    ctx.declareArray(c, "dh", hwcDelta);
+    c.addStatement("$T.fill(dh, $L)", java.util.Arrays.class, ctx.lit(0));
+    c.beginControlFlow("for (int p = 0; p < $L; p++)", positions);
+    c.addStatement("int n = counts[p]");
+    c.beginControlFlow("if (n > 0)");
+    c.addStatement("int lb = p * $L", outChannels);
+    c.addStatement("int xo = $N[p]", positionOffsets);
+    tileCalls(c, (t, lanesExpr) -> CodeBlock.of("$N(lb, n, $L, xo + $L)", t[1],
+        lanesExpr[1], lanesExpr[0]));
+    c.endControlFlow();
+    c.endControlFlow();
+    c.beginControlFlow("for (int ci = 0; ci < $L; ci++)", inChannels);
+    c.beginControlFlow("for (int y = 0; y < $L; y++)", inH);
+    c.addStatement("int to = (ci * $L + y) * $L", inH, inW);
+    c.addStatement("int from = (y + $L) * $L + $L + ci", padH, row, padW * inChannels);
+    c.beginControlFlow("for (int i = 0; i < $L; i++)", inW);
+    c.addStatement("g[to + i] = dh[from + i * $L]", inChannels);
+    c.endControlFlow();
+    c.endControlFlow();
+    c.endControlFlow();
+  }
+
+  private interface Call {
+    /** The call of tile {@code names} given {offset in the HWC rows, offset in a kernel}. */
+    CodeBlock of(String[] names, String[] offsets);
+  }
+
+  /**
+   * The tile calls over one kernel: written out for 512- and 256-bit vectors, otherwise a loop
+   * of one-vector tiles.
+   */
+  private void tileCalls(CodeBlock.Builder c, Call call) {
+    int lanes256 = ctx.precision() == Precision.FLOAT ? 8 : 4;
+    boolean first = true;
+    for (int lanes : new int[] {2 * lanes256, lanes256}) {
+      if (first) {
+        c.beginControlFlow("if (LANES == $L)", lanes);
+        first = false;
+      } else {
+        c.nextControlFlow("else if (LANES == $L)", lanes);
+      }
+      for (int[] t : plan(lanes)) {
+        String[] names = tiles.get(List.of(t[1], t[3]));
+        String hwc = String.valueOf(t[0] * row + t[2] * lanes);
+        String kernel = String.valueOf(t[0] * run + t[2] * lanes);
+        c.addStatement(call.of(names, new String[] {hwc, kernel}));
+      }
+    }
+    c.nextControlFlow("else");
+    String[] one = tiles.get(List.of(1, 1));
+    c.beginControlFlow("for (int ki = 0; ki < $L; ki++)", kh);
+    c.beginControlFlow("for (int j = 0; j < $L; j += LANES)", run);
+    c.addStatement(call.of(one, new String[] {"ki * " + row + " + j", "ki * " + run + " + j"}));
+    c.endControlFlow();
+    c.endControlFlow();
+    c.endControlFlow();
+  }
+
+  /**
+   * Weight-gradient tile: {@code rows} kernel rows × {@code vectors} vectors of each, over the
+   * first {@code n} maxima listed in {@link #offsets} and {@link #deltas}, reading the HWC input
+   * from {@code xo} past each window's start and adding to the gradient at {@code go}.
+   */
+  private MethodSpec gradientTile(String name, int rows, int vectors) {
+    CodeBlock.Builder c = CodeBlock.builder();
+    ctx.declareArray(c, "xh", hwcInput);
+    ctx.declareArray(c, "gt", gradientT);
+    c.addStatement("int[] offs = $N", offsets);
+    ctx.declareArray(c, "ds", deltas);
+    declareAccumulators(c, rows, vectors);
+    c.beginControlFlow("for (int i = 0; i < n; i++)");
+    c.addStatement("$T dv = $T.broadcast(SPECIES, ds[i])", vector, vector);
+    c.addStatement("int at = offs[i] + xo");
+    for (int r = 0; r < rows; r++) {
+      for (int v = 0; v < vectors; v++) {
+        c.addStatement("a$L_$L = $T.fromArray(SPECIES, xh, at + $L).fma(dv, a$L_$L)", r, v,
+            vector, offset(r, v, row), r, v);
+      }
+    }
+    c.endControlFlow();
+    for (int r = 0; r < rows; r++) {
+      for (int v = 0; v < vectors; v++) {
+        String at = "go + " + offset(r, v, run);
+        c.addStatement("a$L_$L.add($T.fromArray(SPECIES, gt, $L)).intoArray(gt, $L)", r, v,
+            vector, at, at);
+      }
+    }
+    return MethodSpec.methodBuilder(name)
+        .addJavadoc("Layer $L: weight gradient over the maxima, $L kernel rows × $L vectors.\n",
+            conv.name(), rows, vectors)
+        .addModifiers(Modifier.PRIVATE)
+        .addParameter(int.class, "n")
+        .addParameter(int.class, "xo")
+        .addParameter(int.class, "go")
+        .addCode(c.build())
+        .build();
+  }
+
+  /**
+   * Input-delta tile: the sums over the {@code n} channels listed from {@code lb} for one
+   * position, {@code rows} kernel rows × {@code vectors} vectors from {@code wo} into each
+   * window's weights, added to the HWC input delta at {@code xo}.
+   */
+  private MethodSpec deltaTile(String name, int rows, int vectors) {
+    CodeBlock.Builder c = CodeBlock.builder();
+    ctx.declareArray(c, "wt", weightsT);
+    ctx.declareArray(c, "dh", hwcDelta);
+    c.addStatement("int[] lo = $N", listOffsets);
+    ctx.declareArray(c, "ld", listDeltas);
+    declareAccumulators(c, rows, vectors);
+    c.beginControlFlow("for (int i = lb, end = lb + n; i < end; i++)");
+    c.addStatement("$T dv = $T.broadcast(SPECIES, ld[i])", vector, vector);
+    c.addStatement("int at = lo[i] + wo");
+    for (int r = 0; r < rows; r++) {
+      for (int v = 0; v < vectors; v++) {
+        c.addStatement("a$L_$L = $T.fromArray(SPECIES, wt, at + $L).fma(dv, a$L_$L)", r, v,
+            vector, offset(r, v, run), r, v);
+      }
+    }
+    c.endControlFlow();
+    for (int r = 0; r < rows; r++) {
+      for (int v = 0; v < vectors; v++) {
+        String at = "xo + " + offset(r, v, row);
+        c.addStatement("a$L_$L.add($T.fromArray(SPECIES, dh, $L)).intoArray(dh, $L)", r, v,
+            vector, at, at);
+      }
+    }
+    return MethodSpec.methodBuilder(name)
+        .addJavadoc("Layer $L: input delta at one position, $L kernel rows × $L vectors.\n",
+            conv.name(), rows, vectors)
+        .addModifiers(Modifier.PRIVATE)
+        .addParameter(int.class, "lb")
+        .addParameter(int.class, "n")
+        .addParameter(int.class, "wo")
+        .addParameter(int.class, "xo")
+        .addCode(c.build())
+        .build();
+  }
+
+  private static String offset(int r, int v, int rowLength) {
+    return r * rowLength + " + " + v + " * LANES";
+  }
+
+  private void declareAccumulators(CodeBlock.Builder c, int rows, int vectors) {
+    for (int r = 0; r < rows; r++) {
+      for (int v = 0; v < vectors; v++) {
+        c.addStatement("$T a$L_$L = $T.zero(SPECIES)", vector, r, v, vector);
+      }
+    }
+  }
+
+  /** Adds the batch's gradient, kept as [o][ki][kj][ci], to the weight gradient. */
+  MethodSpec settle() {
+    CodeBlock.Builder c = CodeBlock.builder();
+    ctx.declareArray(c, "gw", ctx.names().layer(conv.index()).weightGrad());
+    ctx.declareArray(c, "gt", gradientT);
+    // Plain loops: called once per batch (see VectorConv's settle).
+    c.beginControlFlow("for (int o = 0; o < $L; o++)", outChannels);
+    c.beginControlFlow("for (int ci = 0; ci < $L; ci++)", inChannels);
+    c.beginControlFlow("for (int ki = 0; ki < $L; ki++)", kh);
+    c.beginControlFlow("for (int kj = 0; kj < $L; kj++)", kw);
+    c.addStatement("gw[((o * $L + ci) * $L + ki) * $L + kj] += gt[(o * $L + ki) * $L + kj * $L"
+        + " + ci]", inChannels, kh, kw, kh, run, inChannels);
+    c.endControlFlow();
+    c.endControlFlow();
+    c.endControlFlow();
+    c.endControlFlow();
+    c.addStatement("$T.fill(gt, $L)", java.util.Arrays.class, ctx.lit(0));
+    return MethodSpec.methodBuilder(settle)
+        .addJavadoc("Layer $L: adds this batch's weight gradient, kept as [o][ki][kj][ci], to"
+            + " the gradient and clears it.\n", conv.name())
+        .addModifiers(Modifier.PRIVATE)
+        .addCode(c.build())
+        .build();
+  }
+}
