@@ -39,8 +39,12 @@ import javax.lang.model.element.Modifier;
  *       copied out into the channel-planes layout at the end.
  * </ul>
  *
- * <p>Every kernel row's run is a whole number of vectors at every vector width (KW · C a
- * multiple of 512 bits of values: {@link #applies}), so no vector reads past its run. Tiles of
+ * <p>Every kernel row's run is taken as a whole number of vectors at every vector width: KW · C
+ * values rounded up to 512 bits ({@link #run}; where that adds more than a quarter, the dense
+ * kernels stay: {@link #applies}). The values past a run belong to the next pixel (or to a tail
+ * of zeros past the buffers): the gradient's sums for them land in slots that the once-per-batch
+ * settle never reads, and the input delta adds them times the weight copy's zero padding, so
+ * nothing changes. Tiles of
  * up to {@value #ACCUMULATORS} accumulators (kernel rows × vectors of one row, whichever fill
  * them) are written out for 512- and 256-bit vectors; other widths run one-vector tiles in a
  * loop. Measured on the Zen 3 host (docs/performance.md): the Fashion CNN's conv2 weight
@@ -68,8 +72,13 @@ final class PooledConvBackward {
   private final int maxima;
   /** Values per padded input row in HWC: (W + 2P) · C. */
   private final int row;
-  /** Values per kernel row's run: KW · C. */
+  /**
+   * Values per kernel row's run as the tiles take it: KW · C rounded up to 512 bits; the rows
+   * of the weight and gradient copies are this long.
+   */
   private final int run;
+  /** Values past the HWC buffers, zero, that the last window's runs read. */
+  private final int tail;
   private final int hwcSize;
   private final String hwcInput;
   private final String hwcDelta;
@@ -91,7 +100,8 @@ final class PooledConvBackward {
 
   /**
    * True if {@code conv} trains and the next layer is a max pool whose windows do not overlap,
-   * with kernel rows of a whole number of 512-bit vectors.
+   * with kernel rows (KW · C values) that 512-bit vectors fill at least four fifths of: the
+   * values past a row are work for nothing.
    */
   static boolean applies(Conv2d conv, EmitContext ctx) {
     List<Layer> layers = ctx.network().layers();
@@ -101,9 +111,15 @@ final class PooledConvBackward {
       return false;
     }
     Window w = pool.window();
-    int lanes = ctx.precision() == Precision.FLOAT ? 16 : 8;
+    int values = conv.window().kernelWidth() * conv.inputShape().channels();
     return w.strideHeight() >= w.kernelHeight() && w.strideWidth() >= w.kernelWidth()
-        && conv.window().kernelWidth() * conv.inputShape().channels() % lanes == 0;
+        && 4 * span(values, ctx) <= 5 * values;
+  }
+
+  /** {@code values} rounded up to a whole number of 512-bit vectors. */
+  private static int span(int values, EmitContext ctx) {
+    int lanes = ctx.precision() == Precision.FLOAT ? 16 : 8;
+    return (values + lanes - 1) / lanes * lanes;
   }
 
   PooledConvBackward(Conv2d conv, EmitContext ctx, VectorLoops loops) {
@@ -128,7 +144,8 @@ final class PooledConvBackward {
     Shape.Image pooled = pool.outputShape();
     this.maxima = pooled.height() * pooled.width();
     this.row = (inW + 2 * padW) * inChannels;
-    this.run = kw * inChannels;
+    this.run = span(kw * inChannels, ctx);
+    this.tail = run - kw * inChannels;
     this.hwcSize = (inH + 2 * padH) * row;
     Names names = ctx.names();
     String base = conv.name();
@@ -200,7 +217,7 @@ final class PooledConvBackward {
 
   List<FieldSpec> fields() {
     List<FieldSpec> f = new ArrayList<>();
-    f.add(Javadoc.on(ctx.buffer(hwcInput, hwcSize), conv.name() + "'s input of the example,"
+    f.add(Javadoc.on(ctx.buffer(hwcInput, hwcSize + tail), conv.name() + "'s input of the example,"
         + " rows of " + row + " values with the channels innermost and a zero border of the"
         + " padding (the border stays zero)."));
     f.add(Javadoc.on(ctx.buffer(gradientT, outChannels * kh * run), conv.name() + "'s weight"
@@ -212,7 +229,7 @@ final class PooledConvBackward {
     if (!propagates) {
       return f;
     }
-    f.add(Javadoc.on(ctx.buffer(hwcDelta, hwcSize), "The input delta of " + conv.name()
+    f.add(Javadoc.on(ctx.buffer(hwcDelta, hwcSize + tail), "The input delta of " + conv.name()
         + " before σ', laid out as " + hwcInput + "."));
     f.add(Javadoc.on(ctx.buffer(weightsT, outChannels * kh * run), conv.name() + "'s weights"
         + " as [o][ki][kj][ci], copied for each example's input delta."));

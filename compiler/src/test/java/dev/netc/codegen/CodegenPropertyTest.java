@@ -309,8 +309,9 @@ class CodegenPropertyTest {
   }
 
   /**
-   * Convolutions followed by a max pool whose windows do not overlap, with kernel rows of a whole
-   * number of 512-bit vectors (KW · C a multiple of 16 floats or 8 doubles): the vector class
+   * Convolutions followed by a max pool whose windows do not overlap, with kernel rows that fill
+   * whole 512-bit vectors (KW · C a multiple of 16 floats or 8 doubles) or four fifths of them
+   * (the vectors then read past each row): the vector class
    * computes their weight gradient and input delta over the pool's maxima
    * (`PooledConvBackward`), in tiles of whole kernel rows or of pieces of one (rows of more than
    * 12 vectors); first layers (no input delta) and second ones; relu (many zero δ skipped),
@@ -323,15 +324,17 @@ class CodegenPropertyTest {
     Draw draw = (rnd, name) -> {
       boolean dbl = rnd.nextInt(3) == 0;
       int lanes = dbl ? 8 : 16;
-      // Input channels and kernel widths whose product fills whole 512-bit vectors.
-      int[][] forms = {{16, 3}, {16, 1}, {8, 2}, {lanes == 16 ? 4 : 8, 4}, {32, 5}, {16, 2}};
+      // Input channels and kernel widths whose product fills whole 512-bit vectors, or four
+      // fifths of them or more (LeNet-5's conv2: 6 channels, 5 wide).
+      int[][] forms = {{16, 3}, {16, 1}, {8, 2}, {lanes == 16 ? 4 : 8, 4}, {32, 5}, {16, 2},
+          {6, 5}, {10, 3}};
       int[] form = forms[rnd.nextInt(forms.length)];
       int cin = form[0];
       int kw = form[1];
       int kh = 1 + rnd.nextInt(3);
       boolean second = rnd.nextBoolean();
       int h = 5 + rnd.nextInt(6);
-      int w = 5 + rnd.nextInt(6);
+      int w = 8 + rnd.nextInt(5);
       int stride = rnd.nextInt(4) == 0 ? 2 : 1;
       int pad = rnd.nextInt(3);
       String padding = stride == 1 && kh % 2 == 1 && kw % 2 == 1 && kh == kw && rnd.nextBoolean()
@@ -370,9 +373,14 @@ class CodegenPropertyTest {
           ? "input delta over the maxima" : "no input delta");
       forms.add(source.contains(pooled + "MaxGradientTile1x12(") ? "pieces of a kernel row"
           : "whole kernel rows");
+      dev.netc.ir.Conv2d conv = (dev.netc.ir.Conv2d) net.layers().get(second ? 1 : 0);
+      int values = conv.window().kernelWidth() * conv.inputShape().channels();
+      forms.add(values % (net.precision() == Precision.FLOAT ? 16 : 8) == 0
+          ? "rows of whole vectors" : "vectors past a row");
     }
     assertEquals(Set.of("first layer", "second layer", "input delta over the maxima",
-        "no input delta", "pieces of a kernel row", "whole kernel rows"), forms);
+        "no input delta", "pieces of a kernel row", "whole kernel rows", "rows of whole vectors",
+        "vectors past a row"), forms);
     Network overlapping = dev.netc.Frontend.compile("Overlap.net", "network Overlap {\n  input"
         + " 16x6x6\n  conv2d 4 3x3 relu\n  maxpool 2x2 (stride = 1)\n  dense 3 softmax\n"
         + "  loss cross_entropy\n  optimizer sgd(lr = 0.01)\n}\n").networks().get(0);
