@@ -384,24 +384,8 @@ final class PooledConvBackward {
     ctx.declareArray(c, "gt", gradientT);
     c.addStatement("int[] offs = $N", offsets);
     ctx.declareArray(c, "ds", deltas);
-    declareAccumulators(c, rows, vectors);
-    c.beginControlFlow("for (int i = 0; i < n; i++)");
-    c.addStatement("$T dv = $T.broadcast(SPECIES, ds[i])", vector, vector);
-    c.addStatement("int at = offs[i] + xo");
-    for (int r = 0; r < rows; r++) {
-      for (int v = 0; v < vectors; v++) {
-        c.addStatement("a$L_$L = $T.fromArray(SPECIES, xh, at + $L).fma(dv, a$L_$L)", r, v,
-            vector, offset(r, v, row), r, v);
-      }
-    }
-    c.endControlFlow();
-    for (int r = 0; r < rows; r++) {
-      for (int v = 0; v < vectors; v++) {
-        String at = "go + " + offset(r, v, run);
-        c.addStatement("a$L_$L.add($T.fromArray(SPECIES, gt, $L)).intoArray(gt, $L)", r, v,
-            vector, at, at);
-      }
-    }
+    sums(c, rows, vectors, "int i = 0; i < n; i++", "ds[i]", "offs[i] + xo", "xh", row, "gt",
+        "go", run);
     return MethodSpec.methodBuilder(name)
         .addJavadoc("Layer $L: weight gradient over the maxima, $L kernel rows × $L vectors.\n",
             conv.name(), rows, vectors)
@@ -424,24 +408,8 @@ final class PooledConvBackward {
     ctx.declareArray(c, "dh", hwcDelta);
     c.addStatement("int[] lo = $N", listOffsets);
     ctx.declareArray(c, "ld", listDeltas);
-    declareAccumulators(c, rows, vectors);
-    c.beginControlFlow("for (int i = lb, end = lb + n; i < end; i++)");
-    c.addStatement("$T dv = $T.broadcast(SPECIES, ld[i])", vector, vector);
-    c.addStatement("int at = lo[i] + wo");
-    for (int r = 0; r < rows; r++) {
-      for (int v = 0; v < vectors; v++) {
-        c.addStatement("a$L_$L = $T.fromArray(SPECIES, wt, at + $L).fma(dv, a$L_$L)", r, v,
-            vector, offset(r, v, run), r, v);
-      }
-    }
-    c.endControlFlow();
-    for (int r = 0; r < rows; r++) {
-      for (int v = 0; v < vectors; v++) {
-        String at = "xo + " + offset(r, v, row);
-        c.addStatement("a$L_$L.add($T.fromArray(SPECIES, dh, $L)).intoArray(dh, $L)", r, v,
-            vector, at, at);
-      }
-    }
+    sums(c, rows, vectors, "int i = lb, end = lb + n; i < end; i++", "ld[i]", "lo[i] + wo", "wt",
+        run, "dh", "xo", row);
     return MethodSpec.methodBuilder(name)
         .addJavadoc("Layer $L: input delta at one position, $L kernel rows × $L vectors.\n",
             conv.name(), rows, vectors)
@@ -454,17 +422,42 @@ final class PooledConvBackward {
         .build();
   }
 
-  private static String offset(int r, int v, int rowLength) {
-    return r * rowLength + " + " + v + " * LANES";
-  }
-
-  private void declareAccumulators(CodeBlock.Builder c, int rows, int vectors) {
+  /**
+   * The body of a tile: {@code rows} × {@code vectors} accumulators, each iteration of {@code
+   * loop} adding the broadcast {@code delta} times the vectors of {@code from} at {@code base}
+   * (rows {@code fromRow} apart); then the accumulators added into {@code to} at {@code toBase}
+   * (rows {@code toRow} apart).
+   */
+  private void sums(CodeBlock.Builder c, int rows, int vectors, String loop, String delta,
+      String base, String from, int fromRow, String to, String toBase, int toRow) {
     for (int r = 0; r < rows; r++) {
       for (int v = 0; v < vectors; v++) {
         c.addStatement("$T a$L_$L = $T.zero(SPECIES)", vector, r, v, vector);
       }
     }
+    c.beginControlFlow("for ($L)", loop);
+    c.addStatement("$T dv = $T.broadcast(SPECIES, $L)", vector, vector, delta);
+    c.addStatement("int at = $L", base);
+    for (int r = 0; r < rows; r++) {
+      for (int v = 0; v < vectors; v++) {
+        c.addStatement("a$L_$L = $T.fromArray(SPECIES, $L, at + $L).fma(dv, a$L_$L)", r, v,
+            vector, from, offset(r, v, fromRow), r, v);
+      }
+    }
+    c.endControlFlow();
+    for (int r = 0; r < rows; r++) {
+      for (int v = 0; v < vectors; v++) {
+        String at = toBase + " + " + offset(r, v, toRow);
+        c.addStatement("a$L_$L.add($T.fromArray(SPECIES, $L, $L)).intoArray($L, $L)", r, v,
+            vector, to, at, to, at);
+      }
+    }
   }
+
+  private static String offset(int r, int v, int rowLength) {
+    return r * rowLength + " + " + v + " * LANES";
+  }
+
 
   /** Adds the batch's gradient, kept as [o][ki][kj][ci], to the weight gradient. */
   MethodSpec settle() {
