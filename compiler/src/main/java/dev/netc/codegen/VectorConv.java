@@ -40,7 +40,9 @@ import javax.lang.model.element.Modifier;
  *       a zero border, then convolved with the flipped kernels by tiles of input channels ×
  *       vectors of positions, over (o, ki, kj) ({@link #flippedDelta}); of any other layer
  *       {@code dcol[k][p] = Σ_o W[o][k] δ[o][p]} (tiles as forward, over o), then col2im: each
- *       {@code dcol[k][p]} added to the input value it came from.
+ *       {@code dcol[k][p]} added to the input value it came from;
+ *   <li>weight gradient and input delta of a layer before a max pool whose windows do not
+ *       overlap, where most δ are zero: over the pool's maxima only ({@link PooledConvBackward}).
  * </ul>
  *
  * <p>The rows of col, dcol and the padded δ hold {@code stride} values, the positions rounded up
