@@ -98,6 +98,18 @@ record EmitContext(Network network, CodegenPolicy policy, Names names, Helpers h
     return FieldSpec.builder(array(), name, Modifier.PRIVATE).build();
   }
 
+  /** As {@link #buffer}, an {@code int[]} of {@code size} elements, documented by {@code doc}. */
+  FieldSpec intBuffer(String name, int size, String doc) {
+    FieldSpec.Builder b = FieldSpec.builder(ArrayTypeName.of(TypeName.INT), name, assignedField())
+        .addJavadoc("$L\n", Javadoc.escape(doc));
+    if (deep()) {
+      allocations.add(CodeBlock.of("this.$N = new int[$L];\n", name, size));
+    } else {
+      b.initializer("new int[$L]", size);
+    }
+    return b.build();
+  }
+
   /**
    * A private {@code rows × cols} matrix of separate row arrays, zero-initialized, like
    * {@link #buffer}. Row arrays let the scalar batched kernels index every operand of an inner

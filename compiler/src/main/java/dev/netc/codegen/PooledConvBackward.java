@@ -1,11 +1,9 @@
 package dev.netc.codegen;
 
-import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
-import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Conv2d;
 import dev.netc.ir.Layer;
 import dev.netc.ir.MaxPool2d;
@@ -96,7 +94,10 @@ final class PooledConvBackward {
   /** {@link #positionOffsets}: a table computed at class initialization. */
   private final FieldSpec positionTable;
   /** Tile methods by shape: rows × vectors. */
-  private final Map<List<Integer>, String[]> tiles = new LinkedHashMap<>();
+  private final Map<List<Integer>, Tiles> tiles = new LinkedHashMap<>();
+
+  /** The two tile methods of one shape; {@code delta} null where the layer has no input delta. */
+  private record Tiles(String gradient, String delta) {}
 
   /**
    * True if {@code conv} trains and the next layer is a max pool whose windows do not overlap,
@@ -211,7 +212,7 @@ final class PooledConvBackward {
       if (propagates) {
         ctx.helpers().add(deltaTile(d, rows, vectors));
       }
-      return new String[] {g, d};
+      return new Tiles(g, propagates ? d : null);
     });
   }
 
@@ -222,7 +223,7 @@ final class PooledConvBackward {
         + " padding (the border stays zero)."));
     f.add(Javadoc.on(ctx.buffer(gradientT, outChannels * kh * run), conv.name() + "'s weight"
         + " gradient of this batch as [o][ki][kj][ci]; zero between batches."));
-    f.add(intBuffer(offsets, maxima, "Where the windows of one channel's maxima with a δ"
+    f.add(ctx.intBuffer(offsets, maxima, "Where the windows of one channel's maxima with a δ"
         + " start in " + hwcInput + "."));
     f.add(Javadoc.on(ctx.buffer(deltas, maxima), "The δ of those maxima."));
     f.add(positionTable);
@@ -233,39 +234,19 @@ final class PooledConvBackward {
         + " before σ', laid out as " + hwcInput + "."));
     f.add(Javadoc.on(ctx.buffer(weightsT, outChannels * kh * run), conv.name() + "'s weights"
         + " as [o][ki][kj][ci], copied for each example's input delta."));
-    f.add(intBuffer(counts, positions, "How many channels have their maximum, with a δ, at"
+    f.add(ctx.intBuffer(counts, positions, "How many channels have their maximum, with a δ, at"
         + " each position of " + conv.name() + "."));
-    f.add(intBuffer(listOffsets, positions * outChannels, "Per position, where the weights of"
+    f.add(ctx.intBuffer(listOffsets, positions * outChannels, "Per position, where the weights of"
         + " each of those channels start in " + weightsT + "."));
     f.add(Javadoc.on(ctx.buffer(listDeltas, positions * outChannels), "Per position, the δ of"
         + " those channels."));
     return f;
   }
 
-  private FieldSpec intBuffer(String name, int size, String doc) {
-    ArrayTypeName type = ArrayTypeName.of(TypeName.INT);
-    FieldSpec.Builder b = FieldSpec.builder(type, name, ctx.assignedField())
-        .addJavadoc("$L\n", Javadoc.escape(doc));
-    if (ctx.deep()) {
-      ctx.allocations().add(CodeBlock.of("this.$N = new int[$L];\n", name, size));
-    } else {
-      b.initializer("new int[$L]", size);
-    }
-    return b.build();
-  }
-
   /** The weight gradient over the locals {@code d} (the layer's δ) and {@code x}. */
   void weightGradient(CodeBlock.Builder c) {
     ctx.declareArray(c, "xh", hwcInput);
-    c.beginControlFlow("for (int ci = 0; ci < $L; ci++)", inChannels);
-    c.beginControlFlow("for (int y = 0; y < $L; y++)", inH);
-    c.addStatement("int from = (ci * $L + y) * $L", inH, inW);
-    c.addStatement("int to = (y + $L) * $L + $L + ci", padH, row, padW * inChannels);
-    c.beginControlFlow("for (int i = 0; i < $L; i++)", inW);
-    c.addStatement("xh[to + i * $L] = x[from + i]", inChannels);
-    c.endControlFlow();
-    c.endControlFlow();
-    c.endControlFlow();
+    eachInputValue(c, "xh[hwc] = x[plane]");
     c.addStatement("int[] arg = $N", argmax);
     c.addStatement("int[] offs = $N", offsets);
     ctx.declareArray(c, "ds", deltas);
@@ -280,8 +261,8 @@ final class PooledConvBackward {
     c.addStatement("n += v != 0 ? 1 : 0");
     c.endControlFlow();
     c.beginControlFlow("if (n > 0)");
-    tileCalls(c, (t, lanesExpr) -> CodeBlock.of("$N(n, $L, o * $L + $L)", t[0],
-        lanesExpr[0], kh * run, lanesExpr[1]));
+    tileCalls(c, Tiles::gradient, (tile, hwc, kernel) -> CodeBlock.of("$N(n, $L, o * $L + $L)",
+        tile, hwc, kh * run, kernel));
     c.endControlFlow();
     c.endControlFlow();
   }
@@ -289,16 +270,7 @@ final class PooledConvBackward {
   /** The input delta before σ' over the locals {@code w, d, g}. */
   void inputDelta(CodeBlock.Builder c) {
     ctx.declareArray(c, "wt", weightsT);
-    c.beginControlFlow("for (int o = 0; o < $L; o++)", outChannels);
-    c.beginControlFlow("for (int ci = 0; ci < $L; ci++)", inChannels);
-    c.beginControlFlow("for (int ki = 0; ki < $L; ki++)", kh);
-    c.beginControlFlow("for (int kj = 0; kj < $L; kj++)", kw);
-    c.addStatement("wt[(o * $L + ki) * $L + kj * $L + ci] = w[((o * $L + ci) * $L + ki) * $L + kj]",
-        kh, run, inChannels, inChannels, kh, kw);
-    c.endControlFlow();
-    c.endControlFlow();
-    c.endControlFlow();
-    c.endControlFlow();
+    eachWeight(c, "wt[t] = w[k]");
     c.addStatement("int[] arg = $N", argmax);
     c.addStatement("int[] counts = $N", counts);
     c.addStatement("int[] lo = $N", listOffsets);
@@ -322,31 +294,64 @@ final class PooledConvBackward {
     c.beginControlFlow("if (n > 0)");
     c.addStatement("int lb = p * $L", outChannels);
     c.addStatement("int xo = $N[p]", positionOffsets);
-    tileCalls(c, (t, lanesExpr) -> CodeBlock.of("$N(lb, n, $L, xo + $L)", t[1],
-        lanesExpr[1], lanesExpr[0]));
+    tileCalls(c, Tiles::delta, (tile, hwc, kernel) -> CodeBlock.of("$N(lb, n, $L, xo + $L)",
+        tile, kernel, hwc));
     c.endControlFlow();
     c.endControlFlow();
+    eachInputValue(c, "g[plane] = dh[hwc]");
+  }
+
+  /**
+   * Loops over the layer's input values, {@code statement} run with the locals {@code plane}
+   * (the value's index in channel planes) and {@code hwc} (its index in the HWC buffers).
+   */
+  private void eachInputValue(CodeBlock.Builder c, String statement) {
     c.beginControlFlow("for (int ci = 0; ci < $L; ci++)", inChannels);
     c.beginControlFlow("for (int y = 0; y < $L; y++)", inH);
-    c.addStatement("int to = (ci * $L + y) * $L", inH, inW);
-    c.addStatement("int from = (y + $L) * $L + $L + ci", padH, row, padW * inChannels);
+    c.addStatement("int planeRow = (ci * $L + y) * $L", inH, inW);
+    c.addStatement("int hwcRow = (y + $L) * $L + $L + ci", padH, row, padW * inChannels);
     c.beginControlFlow("for (int i = 0; i < $L; i++)", inW);
-    c.addStatement("g[to + i] = dh[from + i * $L]", inChannels);
+    c.addStatement("int plane = planeRow + i");
+    c.addStatement("int hwc = hwcRow + i * $L", inChannels);
+    c.addStatement(statement);
+    c.endControlFlow();
+    c.endControlFlow();
+    c.endControlFlow();
+  }
+
+  /**
+   * Loops over the layer's weights, {@code statement} run with the locals {@code k} (the
+   * weight's index as [o][ci][ki][kj]) and {@code t} (its index as [o][ki][kj][ci], rows of
+   * {@link #run}).
+   */
+  private void eachWeight(CodeBlock.Builder c, String statement) {
+    c.beginControlFlow("for (int o = 0; o < $L; o++)", outChannels);
+    c.beginControlFlow("for (int ci = 0; ci < $L; ci++)", inChannels);
+    c.beginControlFlow("for (int ki = 0; ki < $L; ki++)", kh);
+    c.beginControlFlow("for (int kj = 0; kj < $L; kj++)", kw);
+    c.addStatement("int k = ((o * $L + ci) * $L + ki) * $L + kj", inChannels, kh, kw);
+    c.addStatement("int t = (o * $L + ki) * $L + kj * $L + ci", kh, run, inChannels);
+    c.addStatement(statement);
+    c.endControlFlow();
     c.endControlFlow();
     c.endControlFlow();
     c.endControlFlow();
   }
 
   private interface Call {
-    /** The call of tile {@code names} given {offset in the HWC rows, offset in a kernel}. */
-    CodeBlock of(String[] names, String[] offsets);
+    /**
+     * The call of {@code tile} for the piece that starts {@code hwc} past a window's start in the
+     * HWC rows and {@code kernel} past a kernel's start in the weight and gradient copies.
+     */
+    CodeBlock of(String tile, String hwc, String kernel);
   }
 
   /**
    * The tile calls over one kernel: written out for 512- and 256-bit vectors, otherwise a loop
    * of one-vector tiles.
    */
-  private void tileCalls(CodeBlock.Builder c, Call call) {
+  private void tileCalls(CodeBlock.Builder c, java.util.function.Function<Tiles, String> which,
+      Call call) {
     int lanes256 = ctx.precision() == Precision.FLOAT ? 8 : 4;
     boolean first = true;
     for (int lanes : new int[] {2 * lanes256, lanes256}) {
@@ -357,17 +362,17 @@ final class PooledConvBackward {
         c.nextControlFlow("else if (LANES == $L)", lanes);
       }
       for (int[] t : plan(lanes)) {
-        String[] names = tiles.get(List.of(t[1], t[3]));
+        String tile = which.apply(tiles.get(List.of(t[1], t[3])));
         String hwc = String.valueOf(t[0] * row + t[2] * lanes);
         String kernel = String.valueOf(t[0] * run + t[2] * lanes);
-        c.addStatement(call.of(names, new String[] {hwc, kernel}));
+        c.addStatement(call.of(tile, hwc, kernel));
       }
     }
     c.nextControlFlow("else");
-    String[] one = tiles.get(List.of(1, 1));
+    String one = which.apply(tiles.get(List.of(1, 1)));
     c.beginControlFlow("for (int ki = 0; ki < $L; ki++)", kh);
     c.beginControlFlow("for (int j = 0; j < $L; j += LANES)", run);
-    c.addStatement(call.of(one, new String[] {"ki * " + row + " + j", "ki * " + run + " + j"}));
+    c.addStatement(call.of(one, "ki * " + row + " + j", "ki * " + run + " + j"));
     c.endControlFlow();
     c.endControlFlow();
     c.endControlFlow();
@@ -458,23 +463,13 @@ final class PooledConvBackward {
     return r * rowLength + " + " + v + " * LANES";
   }
 
-
   /** Adds the batch's gradient, kept as [o][ki][kj][ci], to the weight gradient. */
   MethodSpec settle() {
     CodeBlock.Builder c = CodeBlock.builder();
     ctx.declareArray(c, "gw", ctx.names().layer(conv.index()).weightGrad());
     ctx.declareArray(c, "gt", gradientT);
     // Plain loops: called once per batch (see VectorConv's settle).
-    c.beginControlFlow("for (int o = 0; o < $L; o++)", outChannels);
-    c.beginControlFlow("for (int ci = 0; ci < $L; ci++)", inChannels);
-    c.beginControlFlow("for (int ki = 0; ki < $L; ki++)", kh);
-    c.beginControlFlow("for (int kj = 0; kj < $L; kj++)", kw);
-    c.addStatement("gw[((o * $L + ci) * $L + ki) * $L + kj] += gt[(o * $L + ki) * $L + kj * $L"
-        + " + ci]", inChannels, kh, kw, kh, run, inChannels);
-    c.endControlFlow();
-    c.endControlFlow();
-    c.endControlFlow();
-    c.endControlFlow();
+    eachWeight(c, "gw[k] += gt[t]");
     c.addStatement("$T.fill(gt, $L)", java.util.Arrays.class, ctx.lit(0));
     return MethodSpec.methodBuilder(settle)
         .addJavadoc("Layer $L: adds this batch's weight gradient, kept as [o][ki][kj][ci], to"
