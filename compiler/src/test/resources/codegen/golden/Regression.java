@@ -571,10 +571,11 @@ public final class Regression implements TrainableDoubleNetwork {
   /**
    * One optimizer step on one parameter array and its state buffers, leaving the gradient zero:
    * sgd(lr = 0.01, momentum = 0.9, nesterov = true, weight_decay = 1.0E-4).
+   * Values {@code from} to {@code to} - 1 (parts of a step split over a team).
    */
   private static void updateAndClear(double[] p, double[] g, double scale, double[] s0,
-      boolean first, double lr) {
-    for (int i = 0; i < p.length; i++) {
+      boolean first, double lr, int from, int to) {
+    for (int i = from; i < to; i++) {
       double wi = p[i];
       double gi = g[i] * scale;
       g[i] = 0.0;
@@ -594,11 +595,11 @@ public final class Regression implements TrainableDoubleNetwork {
       double lr) {
     predictionBackpropBatch(m);
     predictionGradientBatch(m);
-    updateAndClear(predictionWeight, predictionWeightGrad, scale, predictionWeightMomentum, first, lr);
-    updateAndClear(predictionBias, predictionBiasGrad, scale, predictionBiasMomentum, first, lr);
+    updateAndClear(predictionWeight, predictionWeightGrad, scale, predictionWeightMomentum, first, lr, 0, predictionWeight.length);
+    updateAndClear(predictionBias, predictionBiasGrad, scale, predictionBiasMomentum, first, lr, 0, predictionBias.length);
     featuresGradientBatch(m);
-    updateAndClear(featuresWeight, featuresWeightGrad, scale, featuresWeightMomentum, first, lr);
-    updateAndClear(featuresBias, featuresBiasGrad, scale, featuresBiasMomentum, first, lr);
+    updateAndClear(featuresWeight, featuresWeightGrad, scale, featuresWeightMomentum, first, lr, 0, featuresWeight.length);
+    updateAndClear(featuresBias, featuresBiasGrad, scale, featuresBiasMomentum, first, lr, 0, featuresBias.length);
   }
 
   @Override

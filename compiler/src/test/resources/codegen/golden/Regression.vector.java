@@ -1,6 +1,7 @@
 package golden;
 
 import dev.netc.runtime.Init;
+import dev.netc.runtime.StepTeam;
 import dev.netc.runtime.TensorSpec;
 import dev.netc.runtime.TrainableDoubleNetwork;
 import java.util.Arrays;
@@ -259,6 +260,28 @@ public final class Regression implements TrainableDoubleNetwork {
    * the next batch need not zero them.
    */
   private boolean gradientZeroed;
+
+  /**
+   * The threads that share this network's steps (useStepTeam), or null.
+   */
+  private StepTeam team;
+
+  private final StepTeam.Phases phases = (phase, part, parts) -> runPhase(phase, part, parts);
+
+  /**
+   * The arguments of the step the team is running (for runPhase).
+   */
+  private double[] splitXs;
+
+  private int splitE0;
+
+  private int splitM;
+
+  private double splitScale;
+
+  private boolean splitFirst;
+
+  private double splitLr;
 
   private boolean deferredUpdate;
 
@@ -600,6 +623,39 @@ public final class Regression implements TrainableDoubleNetwork {
     double lr = learningRate;
     zeroGradient();
     double total = 0.0;
+    if (team != null) {
+      splitXs = xs;
+      splitScale = scale;
+      splitFirst = first;
+      splitLr = lr;
+      for (int e0 = 0; e0 < n; e0 += CHUNK) {
+        int m = Math.min(CHUNK, n - e0);
+        splitE0 = e0;
+        splitM = m;
+        team.run(phases, 0);
+        team.run(phases, 1);
+        team.run(phases, 2);
+        team.run(phases, 3);
+        for (int s = 0; s < m; s++) {
+          int e = e0 + s;
+          outputRow(s);
+          total += exampleLoss(targets, e * TARGET_WIDTH);
+          outputDelta(targets, e * TARGET_WIDTH);
+          storeDelta(s);
+        }
+        if (e0 + m < n) {
+          team.run(phases, 5);
+          team.run(phases, 4);
+        } else {
+          team.run(phases, 7);
+          team.run(phases, 6);
+          team.run(phases, 8);
+        }
+      }
+      splitXs = null;
+      gradientZeroed = true;
+      return total * scale;
+    }
     for (int e0 = 0; e0 < n; e0 += CHUNK) {
       int m = Math.min(CHUNK, n - e0);
       batchForward(xs, e0, m);
@@ -718,10 +774,11 @@ public final class Regression implements TrainableDoubleNetwork {
   /**
    * One optimizer step on one parameter array and its state buffers, leaving the gradient zero:
    * sgd(lr = 0.01, momentum = 0.9, nesterov = true, weight_decay = 1.0E-4).
+   * Values {@code from} to {@code to} - 1 (parts of a step split over a team).
    */
   private static void updateAndClear(double[] p, double[] g, double scale, double[] s0,
-      boolean first, double lr) {
-    for (int i = 0; i < p.length; i++) {
+      boolean first, double lr, int from, int to) {
+    for (int i = from; i < to; i++) {
       double wi = p[i];
       double gi = g[i] * scale;
       g[i] = 0.0;
@@ -739,13 +796,67 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private void batchBackwardStep(double[] xs, int e0, int m, double scale, boolean first,
       double lr) {
-    predictionBackpropBatch(m);
-    predictionGradientBatch(featuresBatchAct, 0, m);
-    updateAndClear(predictionWeight, predictionWeightGrad, scale, predictionWeightMomentum, first, lr);
-    updateAndClear(predictionBias, predictionBiasGrad, scale, predictionBiasMomentum, first, lr);
-    featuresGradientBatch(xs, e0 * INPUT_SIZE, m);
-    updateAndClear(featuresWeight, featuresWeightGrad, scale, featuresWeightMomentum, first, lr);
-    updateAndClear(featuresBias, featuresBiasGrad, scale, featuresBiasMomentum, first, lr);
+    predictionBackpropBatch(m, 0, 1);
+    predictionGradientBatch(featuresBatchAct, 0, m, 0, 1);
+    updateAndClear(predictionWeight, predictionWeightGrad, scale, predictionWeightMomentum, first, lr, 0, predictionWeight.length);
+    updateAndClear(predictionBias, predictionBiasGrad, scale, predictionBiasMomentum, first, lr, 0, predictionBias.length);
+    featuresGradientBatch(xs, e0 * INPUT_SIZE, m, 0, 1);
+    updateAndClear(featuresWeight, featuresWeightGrad, scale, featuresWeightMomentum, first, lr, 0, featuresWeight.length);
+    updateAndClear(featuresBias, featuresBiasGrad, scale, featuresBiasMomentum, first, lr, 0, featuresBias.length);
+  }
+
+  /**
+   * Part {@code part} of {@code parts} of phase {@code phase} of a split step (see trainBatch).
+   */
+  private void runPhase(int phase, int part, int parts) {
+    double[] xs = splitXs;
+    int e0 = splitE0;
+    int m = splitM;
+    double scale = splitScale;
+    boolean first = splitFirst;
+    double lr = splitLr;
+    switch (phase) {
+      case 0 -> featuresTransposeBatch(xs, e0 * INPUT_SIZE, m, part, parts);
+      case 1 -> featuresForwardBatch(xs, e0 * INPUT_SIZE, m, part, parts);
+      case 2 -> predictionTransposeBatch(featuresBatchAct, 0, m, part, parts);
+      case 3 -> predictionForwardBatch(featuresBatchAct, 0, m, part, parts);
+      case 4 -> {
+        featuresGradientBatch(xs, e0 * INPUT_SIZE, m, part, parts);
+      }
+      case 5 -> {
+        predictionBackpropBatch(m, part, parts);
+        predictionGradientBatch(featuresBatchAct, 0, m, part, parts);
+      }
+      case 6 -> {
+        updateAndClear(predictionWeight, predictionWeightGrad, scale, predictionWeightMomentum, first, lr, partStart(predictionWeight.length, 16, part, parts), partStart(predictionWeight.length, 16, part + 1, parts));
+        updateAndClear(predictionBias, predictionBiasGrad, scale, predictionBiasMomentum, first, lr, partStart(predictionBias.length, 16, part, parts), partStart(predictionBias.length, 16, part + 1, parts));
+        featuresGradientBatch(xs, e0 * INPUT_SIZE, m, part, parts);
+      }
+      case 7 -> {
+        predictionBackpropBatch(m, part, parts);
+        predictionGradientBatch(featuresBatchAct, 0, m, part, parts);
+      }
+      case 8 -> {
+        updateAndClear(featuresWeight, featuresWeightGrad, scale, featuresWeightMomentum, first, lr, partStart(featuresWeight.length, 16, part, parts), partStart(featuresWeight.length, 16, part + 1, parts));
+        updateAndClear(featuresBias, featuresBiasGrad, scale, featuresBiasMomentum, first, lr, partStart(featuresBias.length, 16, part, parts), partStart(featuresBias.length, 16, part + 1, parts));
+      }
+      default -> throw new IllegalArgumentException("no phase " + phase);
+    }
+  }
+
+  @Override
+  public boolean splitsSteps() {
+    return true;
+  }
+
+  /**
+   * Runs later mini-batch steps over {@code team}'s threads (null: on the calling thread alone),
+   * with the same results; the team stays the caller's to close.
+   */
+  @Override
+  public boolean useStepTeam(StepTeam team) {
+    this.team = team;
+    return true;
   }
 
   @Override
@@ -1092,8 +1203,10 @@ public final class Regression implements TrainableDoubleNetwork {
    * Forward pass of examples e0 .. e0 + m - 1 (m <= CHUNK) of {@code xs}.
    */
   private void batchForward(double[] xs, int e0, int m) {
-    featuresForwardBatch(xs, e0 * INPUT_SIZE, m);
-    predictionForwardBatch(featuresBatchAct, 0, m);
+    featuresTransposeBatch(xs, e0 * INPUT_SIZE, m, 0, 1);
+    featuresForwardBatch(xs, e0 * INPUT_SIZE, m, 0, 1);
+    predictionTransposeBatch(featuresBatchAct, 0, m, 0, 1);
+    predictionForwardBatch(featuresBatchAct, 0, m, 0, 1);
   }
 
   /**
@@ -1108,9 +1221,9 @@ public final class Regression implements TrainableDoubleNetwork {
    * Back-propagates the chunk's output deltas, adding its gradient to the buffers.
    */
   private void batchBackward(double[] xs, int e0, int m) {
-    predictionGradientBatch(featuresBatchAct, 0, m);
-    predictionBackpropBatch(m);
-    featuresGradientBatch(xs, e0 * INPUT_SIZE, m);
+    predictionGradientBatch(featuresBatchAct, 0, m, 0, 1);
+    predictionBackpropBatch(m, 0, 1);
+    featuresGradientBatch(xs, e0 * INPUT_SIZE, m, 0, 1);
   }
 
   /**
@@ -1121,44 +1234,63 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * Layer features forward over m examples, batch-major: column tiles of rows × vectors of examples,
+   * Layer features's inputs of the chunk into {@code columnsIn}, feature-major, for the column forward
+   * (the inputs of part {@code part} of {@code parts}); nothing unless COLUMN_FORWARD and m >= LANES.
+   */
+  private void featuresTransposeBatch(double[] x, int xOff, int m, int part, int parts) {
+    if (!COLUMN_FORWARD || m < LANES) {
+      return;
+    }
+    int mp = (m + LANES - 1) / LANES * LANES;
+    double[] xt = columnsIn;
+    int from = partStart(20, 1, part, parts);
+    int to = partStart(20, 1, part + 1, parts);
+    int sb = m / 8 * 8;
+    for (int s0 = 0; s0 < sb; s0 += 8) {
+      int xo = xOff + s0 * 20;
+      for (int i = from, t = s0 + from * mp; i < to; i++, t += mp) {
+        xt[t] = x[xo + i];
+        xt[t + 1] = x[xo + 20 + i];
+        xt[t + 2] = x[xo + 40 + i];
+        xt[t + 3] = x[xo + 60 + i];
+        xt[t + 4] = x[xo + 80 + i];
+        xt[t + 5] = x[xo + 100 + i];
+        xt[t + 6] = x[xo + 120 + i];
+        xt[t + 7] = x[xo + 140 + i];
+      }
+    }
+    for (int s = sb; s < m; s++) {
+      int xo = xOff + s * 20;
+      for (int i = from; i < to; i++) {
+        xt[i * mp + s] = x[xo + i];
+      }
+    }
+    for (int s = m; s < mp; s++) {
+      for (int i = from; i < to; i++) {
+        xt[i * mp + s] = 0.0;
+      }
+    }
+  }
+
+  /**
+   * Layer features forward over m examples, batch-major, its output rows of part {@code part} of {@code parts}:
+   * column tiles of rows × vectors of examples over the inputs that {@code featuresTransposeBatch} transposed,
    * or tiles of 4 rows × 4 examples of vector dot products (COLUMN_FORWARD false, or m < LANES).
    */
-  private void featuresForwardBatch(double[] x, int xOff, int m) {
+  private void featuresForwardBatch(double[] x, int xOff, int m, int part, int parts) {
     double[] w = featuresWeight;
     double[] b = featuresBias;
+    int from = 0;
+    int to = 0;
     if (COLUMN_FORWARD && m >= LANES) {
       int mp = (m + LANES - 1) / LANES * LANES;
       double[] xt = columnsIn;
       double[] zt = columnsZ;
-      int sb = m / 8 * 8;
-      for (int s0 = 0; s0 < sb; s0 += 8) {
-        int xo = xOff + s0 * 20;
-        for (int i = 0, t = s0; i < 20; i++, t += mp) {
-          xt[t] = x[xo + i];
-          xt[t + 1] = x[xo + 20 + i];
-          xt[t + 2] = x[xo + 40 + i];
-          xt[t + 3] = x[xo + 60 + i];
-          xt[t + 4] = x[xo + 80 + i];
-          xt[t + 5] = x[xo + 100 + i];
-          xt[t + 6] = x[xo + 120 + i];
-          xt[t + 7] = x[xo + 140 + i];
-        }
-      }
-      for (int s = sb; s < m; s++) {
-        int xo = xOff + s * 20;
-        for (int i = 0; i < 20; i++) {
-          xt[i * mp + s] = x[xo + i];
-        }
-      }
-      for (int s = m; s < mp; s++) {
-        for (int i = 0; i < 20; i++) {
-          xt[i * mp + s] = 0.0;
-        }
-      }
       if (WIDE_TILES) {
         int vt = mp / (2 * LANES) * (2 * LANES);
-        for (int o = 0; o < 40; o += 8) {
+        from = partStart(40, 8, part, parts);
+        to = partStart(40, 8, part + 1, parts);
+        for (int o = from, end = Math.min(to, 40); o < end; o += 8) {
           for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
             columnTile8x2(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
           }
@@ -1168,7 +1300,9 @@ public final class Regression implements TrainableDoubleNetwork {
         }
       } else {
         int vt = mp / (2 * LANES) * (2 * LANES);
-        for (int o = 0; o < 36; o += 6) {
+        from = partStart(40, 6, part, parts);
+        to = partStart(40, 6, part + 1, parts);
+        for (int o = from, end = Math.min(to, 36); o < end; o += 6) {
           for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
             columnTile6x2(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
           }
@@ -1176,53 +1310,70 @@ public final class Regression implements TrainableDoubleNetwork {
             columnTile6x1(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
           }
         }
-        for (int o = 36; o < 40; o += 4) {
-          for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
-            columnTile4x2(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
-          }
-          for (int s0 = vt; s0 < mp; s0 += LANES) {
-            columnTile4x1(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
+        if (to > 36) {
+          for (int o = 36, end = 40; o < end; o += 4) {
+            for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
+              columnTile4x2(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
+            }
+            for (int s0 = vt; s0 < mp; s0 += LANES) {
+              columnTile4x1(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
+            }
           }
         }
       }
       for (int s = 0; s < m; s++) {
         int zo = s * 40;
-        for (int o = 0; o < 40; o++) {
+        for (int o = from; o < to; o++) {
           featuresBatchAct[zo + o] = zt[o * mp + s];
         }
       }
     } else {
+      from = partStart(40, 4, part, parts);
+      to = partStart(40, 4, part + 1, parts);
       int mt = m / 4 * 4;
       for (int s0 = 0; s0 < mt; s0 += 4) {
-        for (int o = 0; o < 40; o += 4) {
+        for (int o = from, end = Math.min(to, 40); o < end; o += 4) {
           forwardTile4x4(w, o * 20, x, xOff + s0 * 20, 20, b, o, featuresBatchAct, s0 * 40 + o, 40);
         }
       }
       for (int s0 = mt; s0 < m; s0++) {
-        for (int o = 0; o < 40; o += 4) {
+        for (int o = from, end = Math.min(to, 40); o < end; o += 4) {
           forwardTile4x1(w, o * 20, x, xOff + s0 * 20, 20, b, o, featuresBatchAct, s0 * 40 + o, 40);
         }
       }
     }
-    for (int j = 0, end = m * 40; j < end; j++) {
-      double zv = featuresBatchAct[j];
-      double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
-      featuresBatchAct[j] = av;
-      featuresBatchDer[j] = (zv > 0.0 ? 1.0 : av + 1.0);
+    if (from == 0 && to == 40) {
+      for (int j = 0, end = m * 40; j < end; j++) {
+        double zv = featuresBatchAct[j];
+        double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+        featuresBatchAct[j] = av;
+        featuresBatchDer[j] = (zv > 0.0 ? 1.0 : av + 1.0);
+      }
+    } else {
+      for (int s = 0; s < m; s++) {
+        for (int j = s * 40 + from, end = s * 40 + to; j < end; j++) {
+          double zv = featuresBatchAct[j];
+          double av = (zv > 0.0 ? zv : 1.0 * Math.expm1(zv));
+          featuresBatchAct[j] = av;
+          featuresBatchDer[j] = (zv > 0.0 ? 1.0 : av + 1.0);
+        }
+      }
     }
   }
 
   /**
    * Layer features: adds the chunk's delta^T x to the weight gradient, register tiles of rows × vectors
-   * summed over the chunk's examples.
+   * summed over the chunk's examples (the rows of part {@code part} of {@code parts}).
    */
-  private void featuresGradientBatch(double[] x, int xOff, int m) {
+  private void featuresGradientBatch(double[] x, int xOff, int m, int part, int parts) {
     double[] gw = featuresWeightGrad;
     double[] gb = featuresBiasGrad;
     double[] d = featuresBatchDelta;
     int bound = SPECIES.loopBound(20);
     if (WIDE_TILES) {
-      for (int o = 0; o < 40; o += 8) {
+      int from = partStart(40, 8, part, parts);
+      int to = partStart(40, 8, part + 1, parts);
+      for (int o = from, end = Math.min(to, 40); o < end; o += 8) {
         int go = o * 20;
         int j = 0;
         for (; j + 3 * LANES <= bound; j += 3 * LANES) {
@@ -1272,7 +1423,9 @@ public final class Regression implements TrainableDoubleNetwork {
         }
       }
     } else {
-      for (int o = 0; o < 36; o += 6) {
+      int from = partStart(40, 6, part, parts);
+      int to = partStart(40, 6, part + 1, parts);
+      for (int o = from, end = Math.min(to, 36); o < end; o += 6) {
         int go = o * 20;
         int j = 0;
         for (; j + 2 * LANES <= bound; j += 2 * LANES) {
@@ -1313,7 +1466,7 @@ public final class Regression implements TrainableDoubleNetwork {
           gb[o + 5] += d[s * 40 + o + 5];
         }
       }
-      for (int o = 36; o < 40; o++) {
+      for (int o = 36; o < to; o++) {
         int go = o * 20;
         int j = 0;
         for (; j + 2 * LANES <= bound; j += 2 * LANES) {
@@ -1338,44 +1491,63 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * Layer prediction forward over m examples, batch-major: column tiles of rows × vectors of examples,
+   * Layer prediction's inputs of the chunk into {@code columnsIn}, feature-major, for the column forward
+   * (the inputs of part {@code part} of {@code parts}); nothing unless COLUMN_FORWARD and m >= LANES.
+   */
+  private void predictionTransposeBatch(double[] x, int xOff, int m, int part, int parts) {
+    if (!COLUMN_FORWARD || m < LANES) {
+      return;
+    }
+    int mp = (m + LANES - 1) / LANES * LANES;
+    double[] xt = columnsIn;
+    int from = partStart(40, 1, part, parts);
+    int to = partStart(40, 1, part + 1, parts);
+    int sb = m / 8 * 8;
+    for (int s0 = 0; s0 < sb; s0 += 8) {
+      int xo = xOff + s0 * 40;
+      for (int i = from, t = s0 + from * mp; i < to; i++, t += mp) {
+        xt[t] = x[xo + i];
+        xt[t + 1] = x[xo + 40 + i];
+        xt[t + 2] = x[xo + 80 + i];
+        xt[t + 3] = x[xo + 120 + i];
+        xt[t + 4] = x[xo + 160 + i];
+        xt[t + 5] = x[xo + 200 + i];
+        xt[t + 6] = x[xo + 240 + i];
+        xt[t + 7] = x[xo + 280 + i];
+      }
+    }
+    for (int s = sb; s < m; s++) {
+      int xo = xOff + s * 40;
+      for (int i = from; i < to; i++) {
+        xt[i * mp + s] = x[xo + i];
+      }
+    }
+    for (int s = m; s < mp; s++) {
+      for (int i = from; i < to; i++) {
+        xt[i * mp + s] = 0.0;
+      }
+    }
+  }
+
+  /**
+   * Layer prediction forward over m examples, batch-major, its output rows of part {@code part} of {@code parts}:
+   * column tiles of rows × vectors of examples over the inputs that {@code predictionTransposeBatch} transposed,
    * or tiles of 1 rows × 4 examples of vector dot products (COLUMN_FORWARD false, or m < LANES).
    */
-  private void predictionForwardBatch(double[] x, int xOff, int m) {
+  private void predictionForwardBatch(double[] x, int xOff, int m, int part, int parts) {
     double[] w = predictionWeight;
     double[] b = predictionBias;
+    int from = 0;
+    int to = 0;
     if (COLUMN_FORWARD && m >= LANES) {
       int mp = (m + LANES - 1) / LANES * LANES;
       double[] xt = columnsIn;
       double[] zt = columnsZ;
-      int sb = m / 8 * 8;
-      for (int s0 = 0; s0 < sb; s0 += 8) {
-        int xo = xOff + s0 * 40;
-        for (int i = 0, t = s0; i < 40; i++, t += mp) {
-          xt[t] = x[xo + i];
-          xt[t + 1] = x[xo + 40 + i];
-          xt[t + 2] = x[xo + 80 + i];
-          xt[t + 3] = x[xo + 120 + i];
-          xt[t + 4] = x[xo + 160 + i];
-          xt[t + 5] = x[xo + 200 + i];
-          xt[t + 6] = x[xo + 240 + i];
-          xt[t + 7] = x[xo + 280 + i];
-        }
-      }
-      for (int s = sb; s < m; s++) {
-        int xo = xOff + s * 40;
-        for (int i = 0; i < 40; i++) {
-          xt[i * mp + s] = x[xo + i];
-        }
-      }
-      for (int s = m; s < mp; s++) {
-        for (int i = 0; i < 40; i++) {
-          xt[i * mp + s] = 0.0;
-        }
-      }
       if (WIDE_TILES) {
         int vt = mp / (2 * LANES) * (2 * LANES);
-        for (int o = 0; o < 1; o += 1) {
+        from = partStart(1, 1, part, parts);
+        to = partStart(1, 1, part + 1, parts);
+        for (int o = from, end = Math.min(to, 1); o < end; o += 1) {
           for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
             columnTile1x2(w, o * 40, 40, xt, s0, mp, b, o, zt, o * mp + s0);
           }
@@ -1385,7 +1557,9 @@ public final class Regression implements TrainableDoubleNetwork {
         }
       } else {
         int vt = mp / (2 * LANES) * (2 * LANES);
-        for (int o = 0; o < 1; o += 1) {
+        from = partStart(1, 1, part, parts);
+        to = partStart(1, 1, part + 1, parts);
+        for (int o = from, end = Math.min(to, 1); o < end; o += 1) {
           for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
             columnTile1x2(w, o * 40, 40, xt, s0, mp, b, o, zt, o * mp + s0);
           }
@@ -1396,41 +1570,55 @@ public final class Regression implements TrainableDoubleNetwork {
       }
       for (int s = 0; s < m; s++) {
         int zo = s * 1;
-        for (int o = 0; o < 1; o++) {
+        for (int o = from; o < to; o++) {
           predictionBatchZ[zo + o] = zt[o * mp + s];
         }
       }
     } else {
+      from = partStart(1, 1, part, parts);
+      to = partStart(1, 1, part + 1, parts);
       int mt = m / 4 * 4;
       for (int s0 = 0; s0 < mt; s0 += 4) {
-        for (int o = 0; o < 1; o += 1) {
+        for (int o = from, end = Math.min(to, 1); o < end; o += 1) {
           forwardTile1x4(w, o * 40, x, xOff + s0 * 40, 40, b, o, predictionBatchZ, s0 * 1 + o, 1);
         }
       }
       for (int s0 = mt; s0 < m; s0++) {
-        for (int o = 0; o < 1; o += 1) {
+        for (int o = from, end = Math.min(to, 1); o < end; o += 1) {
           forwardTile1x1(w, o * 40, x, xOff + s0 * 40, 40, b, o, predictionBatchZ, s0 * 1 + o, 1);
         }
       }
     }
-    for (int j = 0, end = m * 1; j < end; j++) {
-      double zv = predictionBatchZ[j];
-      double av = zv;
-      predictionBatchAct[j] = av;
+    if (from == 0 && to == 1) {
+      for (int j = 0, end = m * 1; j < end; j++) {
+        double zv = predictionBatchZ[j];
+        double av = zv;
+        predictionBatchAct[j] = av;
+      }
+    } else {
+      for (int s = 0; s < m; s++) {
+        for (int j = s * 1 + from, end = s * 1 + to; j < end; j++) {
+          double zv = predictionBatchZ[j];
+          double av = zv;
+          predictionBatchAct[j] = av;
+        }
+      }
     }
   }
 
   /**
    * Layer prediction: adds the chunk's delta^T x to the weight gradient, register tiles of rows × vectors
-   * summed over the chunk's examples.
+   * summed over the chunk's examples (the rows of part {@code part} of {@code parts}).
    */
-  private void predictionGradientBatch(double[] x, int xOff, int m) {
+  private void predictionGradientBatch(double[] x, int xOff, int m, int part, int parts) {
     double[] gw = predictionWeightGrad;
     double[] gb = predictionBiasGrad;
     double[] d = predictionBatchDelta;
     int bound = SPECIES.loopBound(40);
     if (WIDE_TILES) {
-      for (int o = 0; o < 1; o += 1) {
+      int from = partStart(1, 1, part, parts);
+      int to = partStart(1, 1, part + 1, parts);
+      for (int o = from, end = Math.min(to, 1); o < end; o += 1) {
         int go = o * 40;
         int j = 0;
         for (; j + 3 * LANES <= bound; j += 3 * LANES) {
@@ -1452,7 +1640,9 @@ public final class Regression implements TrainableDoubleNetwork {
         }
       }
     } else {
-      for (int o = 0; o < 1; o += 1) {
+      int from = partStart(1, 1, part, parts);
+      int to = partStart(1, 1, part + 1, parts);
+      for (int o = from, end = Math.min(to, 1); o < end; o += 1) {
         int go = o * 40;
         int j = 0;
         for (; j + 2 * LANES <= bound; j += 2 * LANES) {
@@ -1478,9 +1668,9 @@ public final class Regression implements TrainableDoubleNetwork {
 
   /**
    * Layer prediction: delta of layer features over the chunk, register tiles of examples × vectors
-   * summed over this layer's outputs.
+   * summed over this layer's outputs (the examples of part {@code part} of {@code parts}).
    */
-  private void predictionBackpropBatch(int m) {
+  private void predictionBackpropBatch(int m, int part, int parts) {
     double[] w = predictionWeight;
     double[] d = predictionBatchDelta;
     double[] g = featuresBatchDelta;
@@ -1488,7 +1678,9 @@ public final class Regression implements TrainableDoubleNetwork {
     int bound = SPECIES.loopBound(40);
     if (WIDE_TILES) {
       int mt = m / 8 * 8;
-      for (int s = 0; s < mt; s += 8) {
+      int from = partStart(m, 8, part, parts);
+      int to = partStart(m, 8, part + 1, parts);
+      for (int s = from, end = Math.min(to, mt); s < end; s += 8) {
         int go = s * 40;
         int j = 0;
         for (; j + 3 * LANES <= bound; j += 3 * LANES) {
@@ -1527,7 +1719,7 @@ public final class Regression implements TrainableDoubleNetwork {
           g[go + 280 + j] = t7 * der[go + 280 + j];
         }
       }
-      for (int s = mt; s < m; s++) {
+      for (int s = mt; s < to; s++) {
         int go = s * 40;
         int j = 0;
         for (; j + 3 * LANES <= bound; j += 3 * LANES) {
@@ -1547,7 +1739,9 @@ public final class Regression implements TrainableDoubleNetwork {
       }
     } else {
       int mt = m / 6 * 6;
-      for (int s = 0; s < mt; s += 6) {
+      int from = partStart(m, 6, part, parts);
+      int to = partStart(m, 6, part + 1, parts);
+      for (int s = from, end = Math.min(to, mt); s < end; s += 6) {
         int go = s * 40;
         int j = 0;
         for (; j + 2 * LANES <= bound; j += 2 * LANES) {
@@ -1580,7 +1774,7 @@ public final class Regression implements TrainableDoubleNetwork {
           g[go + 200 + j] = t5 * der[go + 200 + j];
         }
       }
-      for (int s = mt; s < m; s++) {
+      for (int s = mt; s < to; s++) {
         int go = s * 40;
         int j = 0;
         for (; j + 2 * LANES <= bound; j += 2 * LANES) {
@@ -2773,5 +2967,12 @@ public final class Regression implements TrainableDoubleNetwork {
       throw new IllegalArgumentException("netc.plan: kernel plan '" + KERNEL_PLAN + "' asks for a chunk outside this class's [4, " + capacity + "] examples");
     }
     return chunk;
+  }
+
+  /**
+   * Where part k of {@code parts} of n items starts (n for k = parts), a multiple of align.
+   */
+  private static int partStart(int n, int align, int k, int parts) {
+    return k >= parts ? n : (int) ((long) n * k / parts) / align * align;
   }
 }

@@ -124,6 +124,32 @@ interface Backend {
   /** The call of layer {@code index}'s batched back-propagation method ({@code index > 0}). */
   CodeBlock backpropCall(int index);
 
+  /**
+   * The calls of the batched kernels by parts, for a backend whose kernels split over a {@link
+   * dev.netc.runtime.StepTeam} ({@link BatchEmitter#split}); empty if they do not.
+   */
+  default Optional<SplitCalls> splitCalls() {
+    return Optional.empty();
+  }
+
+  /**
+   * Calls of layer {@code index}'s batched kernels for part {@code split} ("part, parts"; "0, 1"
+   * is all of the work), over the chunk {@code e0 .. e0 + m - 1}.
+   */
+  interface SplitCalls {
+    /** Brings the layer's inputs into its forward's layout (a phase of its own before it). */
+    CodeBlock transpose(int index, String split);
+
+    /** The forward pass: z, activation and σ'. */
+    CodeBlock forward(int index, String split);
+
+    /** ∂W += Δᵀ X, ∂b += Σ Δ. */
+    CodeBlock gradient(int index, String split);
+
+    /** Δ of layer index - 1 ({@code index > 0}). */
+    CodeBlock backprop(int index, String split);
+  }
+
   /** The body of {@code storeDelta(s)}: output delta {@code from} as example s of {@code to}. */
   void storeDelta(MethodSpec.Builder m, Layer output, String from, String to);
 

@@ -81,7 +81,8 @@ final class DenseEmitter implements LayerEmitter {
             Javadoc.escape(layer.name()))
         .addModifiers(Modifier.PRIVATE)
         .beginControlFlow("if ($N > 0)", pending)
-        .addStatement("$N($N, 0, $N)", ctx.names().batch(index).gradient(), keptInputs, pending)
+        .addStatement("$N($N, 0, $N$L)", ctx.names().batch(index).gradient(), keptInputs, pending,
+            backend.splitCalls().isPresent() ? ", 0, 1" : "")
         .addStatement("$N = 0", pending)
         .endControlFlow()
         .build();

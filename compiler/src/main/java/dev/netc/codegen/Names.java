@@ -50,6 +50,10 @@ final class Names {
       "SPECIES", "LANES", "KERNEL_PLAN", "REQUESTED_PLAN",
       "KERNEL_SHAPE", "REQUESTED_SHAPE", "CHUNK_SUFFIX", "planChunk", "WIDE_TILES", "batchForward",
       "batchBackward", "sb", "outputRow", "trainOnline",
+      // steps split over a StepTeam (BatchEmitter.split)
+      "team", "phases", "runPhase", "part", "parts", "partStart", "from", "to", "splitXs",
+      "splitE0", "splitM", "useStepTeam", "splitsSteps", "splitScale", "splitFirst", "splitLr",
+      "splitStepSize", "splitBc2Sqrt", "MAX_SPLIT_LAYERS",
       "onlineUpdate", "settleUpdate", "forwardAfterUpdate", "updateFirstAndForward",
       "deferredUpdate", "deferredScale", "deferredLr", "deferredStepSize", "deferredBc2Sqrt",
       "nextInput", "xn", "zn", "znv",
@@ -105,9 +109,10 @@ final class Names {
    * @param gradient the batched weight-gradient method
    * @param backprop the batched back-propagation method
    * @param online the one-example method fusing back-propagation, gradient and update
+   * @param transpose the batched method that lays out the inputs for the forward method
    */
   record BatchNames(String act, String actT, String der, String delta, String z, String forward,
-      String gradient, String backprop, String online) {}
+      String gradient, String backprop, String online, String transpose) {}
 
   private final List<LayerNames> layers;
   private final List<BatchNames> batch;
@@ -143,7 +148,7 @@ final class Names {
           fresh(alloc, n + "BatchDer"), fresh(alloc, n + "BatchDelta"),
           fresh(alloc, n + "BatchZ"), fresh(alloc, n + "ForwardBatch"),
           fresh(alloc, n + "GradientBatch"), fresh(alloc, n + "BackpropBatch"),
-          fresh(alloc, n + "Online")));
+          fresh(alloc, n + "Online"), fresh(alloc, n + "TransposeBatch")));
     }
     this.batch = List.copyOf(b);
   }

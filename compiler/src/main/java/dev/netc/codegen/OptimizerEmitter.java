@@ -141,11 +141,29 @@ final class OptimizerEmitter {
   CodeBlock fusedUpdate(int index) {
     Names.LayerNames n = ctx.names().layer(index);
     return CodeBlock.builder()
-        .addStatement("updateAndClear($L)", updateArgs(n.weight(),
-            CodeBlock.of("$N, scale", n.weightGrad()), weightState(index)))
-        .addStatement("updateAndClear($L)", updateArgs(n.bias(),
-            CodeBlock.of("$N, scale", n.biasGrad()), biasState(index)))
+        .addStatement("updateAndClear($L, 0, $N.length)", updateArgs(n.weight(),
+            CodeBlock.of("$N, scale", n.weightGrad()), weightState(index)), n.weight())
+        .addStatement("updateAndClear($L, 0, $N.length)", updateArgs(n.bias(),
+            CodeBlock.of("$N, scale", n.biasGrad()), biasState(index)), n.bias())
         .build();
+  }
+
+  /**
+   * {@link #fusedUpdate} of part {@code part} of {@code parts} of the layer's parameters: slices
+   * of whole cache lines (16 values), so that threads updating side by side share none but at
+   * the ends of the arrays.
+   */
+  CodeBlock fusedUpdatePart(int index) {
+    Names.LayerNames n = ctx.names().layer(index);
+    VectorBatchKernels.partStart(ctx);
+    CodeBlock.Builder c = CodeBlock.builder();
+    for (String[] p : new String[][] {{n.weight(), n.weightGrad()}, {n.bias(), n.biasGrad()}}) {
+      List<String> state = p[0].equals(n.weight()) ? weightState(index) : biasState(index);
+      c.addStatement("updateAndClear($L, partStart($N.length, 16, part, parts), "
+              + "partStart($N.length, 16, part + 1, parts))",
+          updateArgs(p[0], CodeBlock.of("$N, scale", p[1]), state), p[0], p[0]);
+    }
+    return c.build();
   }
 
   /**
@@ -292,11 +310,16 @@ final class OptimizerEmitter {
       m.addParameter(TypeName.BOOLEAN, "first");
     }
     m.addParameters(stepParameters());
+    if (clear) {
+      m.addJavadoc("Values {@code from} to {@code to} - 1 (parts of a step split over a team).\n");
+      m.addParameter(TypeName.INT, "from").addParameter(TypeName.INT, "to");
+    }
     String first = opt.firstStepRule() ? "first" : null;
     // A plain loop for both backends, which C2 vectorizes, the subnormal flush included
     // (without a branch). Vector API code here, inlined into every step, made C2 box the
     // vectors of whole training steps in AllocationTest under load (JDK 17).
-    m.beginControlFlow("for (int i = 0; i < p.length; i++)");
+    m.beginControlFlow(clear ? "for (int i = from; i < to; i++)"
+        : "for (int i = 0; i < p.length; i++)");
     m.addStatement("$T wi = p[i]", ctx.scalar());
     m.addStatement("$T gi = g[i] * scale", ctx.scalar());
     if (clear) {

@@ -104,6 +104,9 @@ final class TrainingEmitter {
           .addJavadoc("True while every gradient buffer holds zeros (a fused step of {@code "
               + "trainBatch} left them so):\nthe next batch need not zero them.\n")
           .build());
+      if (batch.splits()) {
+        f.addAll(batch.splitFields(optimizer));
+      }
     }
     if (online) {
       f.addAll(onlineEmitter().fields());
@@ -138,6 +141,9 @@ final class TrainingEmitter {
     m.addAll(optimizer.methods(batch != null));
     if (batch != null) {
       m.add(batch.backwardStep(optimizer));
+      if (batch.splits()) {
+        m.addAll(batch.splitMethods(optimizer));
+      }
     }
     m.addAll(optimizerState.methods());
     m.add(losses.lossScale());
@@ -314,11 +320,20 @@ final class TrainingEmitter {
     m.addStatement("$T total = $L", ctx.scalar(), ctx.lit(0));
     String stepArgs = optimizer.fusedParameters().stream().skip(1)
         .map(p -> ", " + p.name()).collect(java.util.stream.Collectors.joining());
-    batch.chunks(m, CodeBlock.builder()
-            .addStatement("total += exampleLoss($L)", exampleTarget(t))
-            .addStatement("outputDelta($L)", exampleTarget(t))
-            .addStatement("storeDelta(s)")
-            .build(),
+    CodeBlock perExample = CodeBlock.builder()
+        .addStatement("total += exampleLoss($L)", exampleTarget(t))
+        .addStatement("outputDelta($L)", exampleTarget(t))
+        .addStatement("storeDelta(s)")
+        .build();
+    if (batch.splits()) {
+      // The same step with its phases split over the team's threads: the same bits.
+      m.beginControlFlow("if (team != null)");
+      batch.splitChunks(m, perExample, optimizer);
+      m.addStatement("gradientZeroed = true");
+      m.addStatement("return $L", ctx.precision().cast("total * scale"));
+      m.endControlFlow();
+    }
+    batch.chunks(m, perExample,
         CodeBlock.builder()
             .beginControlFlow("if (e0 + m < n)")
             .addStatement("batchBackward(xs, e0, m)")

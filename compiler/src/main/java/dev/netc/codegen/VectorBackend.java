@@ -253,24 +253,55 @@ final class VectorBackend implements Backend {
 
   @Override
   public CodeBlock forwardCall(int index) {
-    Names.BatchNames b = ctx.names().batch(index);
-    return index == 0 ? CodeBlock.of("$N(xs, e0 * INPUT_SIZE, m);\n", b.forward())
-        : CodeBlock.of("$N($N, 0, m);\n", b.forward(), ctx.names().batch(index - 1).act());
+    return CodeBlock.builder().add(split.transpose(index, "0, 1"))
+        .add(split.forward(index, "0, 1")).build();
   }
 
   @Override
   public CodeBlock gradientCall(int index) {
-    Names.BatchNames b = ctx.names().batch(index);
-    if (index == 0) {
-      return CodeBlock.of("$N(xs, e0 * INPUT_SIZE, m);\n", b.gradient());
-    }
-    return CodeBlock.of("$N($N, 0, m);\n", b.gradient(), ctx.names().batch(index - 1).act());
+    return split.gradient(index, "0, 1");
   }
 
   @Override
   public CodeBlock backpropCall(int index) {
-    return CodeBlock.of("$N(m);\n", ctx.names().batch(index).backprop());
+    return split.backprop(index, "0, 1");
   }
+
+  @Override
+  public Optional<SplitCalls> splitCalls() {
+    return Optional.of(split);
+  }
+
+  /** The batched kernels' calls: each layer's inputs are the previous layer's activations. */
+  private final SplitCalls split = new SplitCalls() {
+    private CodeBlock inputs(int index) {
+      return index == 0 ? CodeBlock.of("xs, e0 * INPUT_SIZE")
+          : CodeBlock.of("$N, 0", ctx.names().batch(index - 1).act());
+    }
+
+    @Override
+    public CodeBlock transpose(int index, String part) {
+      return CodeBlock.of("$N($L, m, $L);\n",
+          ctx.names().batch(index).transpose(), inputs(index), part);
+    }
+
+    @Override
+    public CodeBlock forward(int index, String part) {
+      return CodeBlock.of("$N($L, m, $L);\n", ctx.names().batch(index).forward(), inputs(index),
+          part);
+    }
+
+    @Override
+    public CodeBlock gradient(int index, String part) {
+      return CodeBlock.of("$N($L, m, $L);\n", ctx.names().batch(index).gradient(), inputs(index),
+          part);
+    }
+
+    @Override
+    public CodeBlock backprop(int index, String part) {
+      return CodeBlock.of("$N(m, $L);\n", ctx.names().batch(index).backprop(), part);
+    }
+  };
 
   @Override
   public void storeDelta(MethodSpec.Builder m, Layer output, String from, String to) {

@@ -3,6 +3,7 @@ package dev.netc.codegen;
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
@@ -63,15 +64,64 @@ final class VectorBatchKernels implements BatchKernels {
     MethodSpec.Builder m = MethodSpec.methodBuilder(bn.forward())
         .addModifiers(Modifier.PRIVATE);
     m.addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff");
-    m.addJavadoc("Layer $L forward over m examples, batch-major: column tiles of rows × vectors "
-        + "of examples,\nor tiles of $L rows × $L examples of vector dot products "
+    m.addJavadoc("Layer $L forward over m examples, batch-major, its output rows of part {@code "
+        + "part} of {@code parts}:\ncolumn tiles of rows × vectors of examples over the inputs "
+        + "that {@code $N} transposed,\nor tiles of $L rows × $L examples of vector dot products "
         + "(COLUMN_FORWARD false, or m < LANES).\n", Javadoc.escape(layer.name()),
+        ctx.names().batch(index).transpose(),
         ctx.policy().forwardRows(layer), CodegenPolicy.VECTOR_FORWARD_EXAMPLES);
     vectorForward(c, index, in, out);
-    return m.addParameter(TypeName.INT, "m").addCode(c.build()).build();
+    return m.addParameter(TypeName.INT, "m").addParameters(SPLIT).addCode(c.build()).build();
+  }
+
+  /**
+   * The {@code (part, parts)} parameters of every batched kernel: the kernel does part {@code
+   * part} of {@code parts} of its work (rows of a layer, examples of the chunk, inputs), so that
+   * a {@link dev.netc.runtime.StepTeam} runs the parts side by side ({@link BatchEmitter#split});
+   * {@code 0, 1} is all of it. Parts start at {@code partStart}, a multiple of the tile height,
+   * so that only the last part has the tail rows that the whole would have: every value is
+   * computed by the same operations in the same order either way.
+   */
+  static final List<ParameterSpec> SPLIT = List.of(
+      ParameterSpec.builder(TypeName.INT, "part").build(),
+      ParameterSpec.builder(TypeName.INT, "parts").build());
+
+  /**
+   * partStart(n, align, k, parts): where part k of parts of n items starts (n for k = parts),
+   * rounded down to a multiple of align; added to the class on first use.
+   */
+  static String partStart(EmitContext ctx) {
+    if (!ctx.helpers().has("partStart")) {
+      ctx.helpers().add(partStartMethod());
+    }
+    return "partStart";
+  }
+
+  private static MethodSpec partStartMethod() {
+    return MethodSpec.methodBuilder("partStart")
+        .addJavadoc("Where part k of {@code parts} of n items starts (n for k = parts), a multiple "
+            + "of align.\n")
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .returns(TypeName.INT)
+        .addParameter(TypeName.INT, "n")
+        .addParameter(TypeName.INT, "align")
+        .addParameter(TypeName.INT, "k")
+        .addParameter(TypeName.INT, "parts")
+        .addStatement("return k >= parts ? n : (int) ((long) n * k / parts) / align * align")
+        .build();
+  }
+
+  /** {@code from} and {@code to}: this part's share of n items in multiples of align. */
+  private void partRange(CodeBlock.Builder c, String n, int align) {
+    partStart(ctx);
+    c.addStatement("from = partStart($L, $L, part, parts)", n, align);
+    c.addStatement("to = partStart($L, $L, part + 1, parts)", n, align);
   }
 
   private void vectorForward(CodeBlock.Builder c, int index, int in, int out) {
+    // This part's rows; each tile form below sets them in multiples of its own height.
+    c.addStatement("int from = 0");
+    c.addStatement("int to = 0");
     c.beginControlFlow("if (COLUMN_FORWARD && m >= LANES)");
     columnForward(c, index, in, out);
     c.nextControlFlow("else");
@@ -80,11 +130,67 @@ final class VectorBatchKernels implements BatchKernels {
     activationPass(c, index, out);
   }
 
+  /**
+   * Layer {@code index}'s inputs of the chunk transposed into {@code columnsIn} for the column
+   * forward (feature-major, {@code mp} examples per row, the padding lanes zero; {@link
+   * CodegenPolicy#VECTOR_TRANSPOSE_EXAMPLES} examples at a time, so that each input's values land
+   * side by side rather than one store per cache line), the inputs of part {@code part} of
+   * {@code parts}: parts of whole rows, which threads write without sharing a cache line but at
+   * the ends; nothing unless COLUMN_FORWARD and m ≥ LANES.
+   */
+  @Override
+  public Optional<MethodSpec> transpose(int index) {
+    Layer layer = ctx.network().layers().get(index);
+    int in = layer.inSize();
+    CodeBlock.Builder c = CodeBlock.builder();
+    c.beginControlFlow("if (!COLUMN_FORWARD || m < LANES)");
+    c.addStatement("return");
+    c.endControlFlow();
+    c.addStatement("int mp = (m + LANES - 1) / LANES * LANES");
+    c.addStatement("$T xt = columnsIn", ctx.array());
+    partStart(ctx);
+    c.addStatement("int from = partStart($L, 1, part, parts)", in);
+    c.addStatement("int to = partStart($L, 1, part + 1, parts)", in);
+    int block = CodegenPolicy.VECTOR_TRANSPOSE_EXAMPLES;
+    c.addStatement("int sb = m / $L * $L", block, block);
+    c.beginControlFlow("for (int s0 = 0; s0 < sb; s0 += $L)", block);
+    c.addStatement("int xo = xOff + s0 * $L", in);
+    c.beginControlFlow("for (int i = from, t = s0 + from * mp; i < to; i++, t += mp)");
+    c.addStatement("xt[t] = x[xo + i]");
+    for (int e = 1; e < block; e++) {
+      c.addStatement("xt[t + $L] = x[xo + $L + i]", e, e * in);
+    }
+    c.endControlFlow();
+    c.endControlFlow();
+    c.beginControlFlow("for (int s = sb; s < m; s++)");
+    c.addStatement("int xo = xOff + s * $L", in);
+    c.beginControlFlow("for (int i = from; i < to; i++)");
+    c.addStatement("xt[i * mp + s] = x[xo + i]");
+    c.endControlFlow();
+    c.endControlFlow();
+    c.beginControlFlow("for (int s = m; s < mp; s++)");
+    c.beginControlFlow("for (int i = from; i < to; i++)");
+    c.addStatement("xt[i * mp + s] = $L", ctx.lit(0));
+    c.endControlFlow();
+    c.endControlFlow();
+    return Optional.of(MethodSpec.methodBuilder(
+            ctx.names().batch(index).transpose())
+        .addJavadoc("Layer $L's inputs of the chunk into {@code columnsIn}, feature-major, for "
+            + "the column forward\n(the inputs of part {@code part} of {@code parts}); nothing "
+            + "unless COLUMN_FORWARD and m >= LANES.\n", Javadoc.escape(layer.name()))
+        .addModifiers(Modifier.PRIVATE)
+        .addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff")
+        .addParameter(TypeName.INT, "m").addParameters(SPLIT)
+        .addCode(c.build())
+        .build());
+  }
+
   /** z of the chunk by dot-product tiles: rows × examples, each ending in a lane reduction. */
   private void dotForward(CodeBlock.Builder c, int index, int in, int out) {
     int rows = ctx.policy().forwardRows(ctx.network().layers().get(index));
     int rowsTiled = out / rows * rows;
     int examples = CodegenPolicy.VECTOR_FORWARD_EXAMPLES;
+    partRange(c, String.valueOf(out), rows);
     c.addStatement("int mt = m / $L * $L", examples, examples);
     c.beginControlFlow("for (int s0 = 0; s0 < mt; s0 += $L)", examples);
     vectorRows(c, index, rows, rowsTiled, examples, in, out);
@@ -95,12 +201,10 @@ final class VectorBatchKernels implements BatchKernels {
   }
 
   /**
-   * z of the chunk by column tiles ({@link CodegenPolicy.RegisterTiles#columnRows}): the inputs transposed
-   * into {@code columnsIn} (feature-major, {@code mp} examples per row, the padding lanes zero;
-   * {@link CodegenPolicy#VECTOR_TRANSPOSE_EXAMPLES} examples at a time, so that each input's
-   * values land side by side rather than one store per cache line),
-   * tiles of rows × vectors of examples into {@code columnsZ}, then z transposed back to the
-   * batch-major buffer the activation pass reads.
+   * z of the chunk by column tiles ({@link CodegenPolicy.RegisterTiles#columnRows}) over the
+   * inputs that {@link #transpose} put into {@code columnsIn}: tiles of rows × vectors of
+   * examples into {@code columnsZ}, then z transposed back to the batch-major buffer the
+   * activation pass reads (this part's rows).
    */
   private void columnForward(CodeBlock.Builder c, int index, int in, int out) {
     Names.BatchNames bn = ctx.names().batch(index);
@@ -108,41 +212,23 @@ final class VectorBatchKernels implements BatchKernels {
     c.addStatement("int mp = (m + LANES - 1) / LANES * LANES");
     c.addStatement("$T xt = columnsIn", ctx.array());
     c.addStatement("$T zt = columnsZ", ctx.array());
-    int block = CodegenPolicy.VECTOR_TRANSPOSE_EXAMPLES;
-    c.addStatement("int sb = m / $L * $L", block, block);
-    c.beginControlFlow("for (int s0 = 0; s0 < sb; s0 += $L)", block);
-    c.addStatement("int xo = xOff + s0 * $L", in);
-    c.beginControlFlow("for (int i = 0, t = s0; i < $L; i++, t += mp)", in);
-    c.addStatement("xt[t] = x[xo + i]");
-    for (int e = 1; e < block; e++) {
-      c.addStatement("xt[t + $L] = x[xo + $L + i]", e, e * in);
-    }
-    c.endControlFlow();
-    c.endControlFlow();
-    c.beginControlFlow("for (int s = sb; s < m; s++)");
-    c.addStatement("int xo = xOff + s * $L", in);
-    c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
-    c.addStatement("xt[i * mp + s] = x[xo + i]");
-    c.endControlFlow();
-    c.endControlFlow();
-    c.beginControlFlow("for (int s = m; s < mp; s++)");
-    c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
-    c.addStatement("xt[i * mp + s] = $L", ctx.lit(0));
-    c.endControlFlow();
-    c.endControlFlow();
     loops.byRegisterTiles(c, t -> {
       int vecs = t.columnVectors();
       c.addStatement("int vt = mp / ($L * LANES) * ($L * LANES)", vecs, vecs);
       int rows = Math.min(t.columnRows(), out);
       int rowsTiled = out / rows * rows;
-      columnRows(c, rows, vecs, 0, rowsTiled, in);
+      partRange(c, String.valueOf(out), rows);
+      columnRows(c, rows, vecs, "from", "Math.min(to, " + rowsTiled + ")", in);
       if (rowsTiled < out) {
-        columnRows(c, out - rowsTiled, vecs, rowsTiled, out, in);
+        // The tail rows, in one tile: only the last part reaches them.
+        c.beginControlFlow("if (to > $L)", rowsTiled);
+        columnRows(c, out - rowsTiled, vecs, String.valueOf(rowsTiled), String.valueOf(out), in);
+        c.endControlFlow();
       }
     });
     c.beginControlFlow("for (int s = 0; s < m; s++)");
     c.addStatement("int zo = s * $L", out);
-    c.beginControlFlow("for (int o = 0; o < $L; o++)", out);
+    c.beginControlFlow("for (int o = from; o < to; o++)");
     c.addStatement("$N[zo + o] = zt[o * mp + s]", zs);
     c.endControlFlow();
     c.endControlFlow();
@@ -152,9 +238,10 @@ final class VectorBatchKernels implements BatchKernels {
    * Column tiles of {@code rows} rows × {@code vecs} vectors for the output rows {@code from} to
    * {@code to} - 1.
    */
-  private void columnRows(CodeBlock.Builder c, int rows, int vecs, int from, int to, int in) {
+  private void columnRows(CodeBlock.Builder c, int rows, int vecs, String from, String to,
+      int in) {
     String call = "$N(w, o * " + in + ", " + in + ", xt, s0, mp, b, o, zt, o * mp + s0)";
-    c.beginControlFlow("for (int o = $L; o < $L; o += $L)", from, to, rows);
+    c.beginControlFlow("for (int o = $L, end = $L; o < end; o += $L)", from, to, rows);
     c.beginControlFlow("for (int s0 = 0; s0 < vt; s0 += $L * LANES)", vecs);
     c.addStatement(call, tiles.columns(rows, vecs));
     c.endControlFlow();
@@ -170,11 +257,12 @@ final class VectorBatchKernels implements BatchKernels {
     String zs = ctx.isOutput(index) ? bn.z() : bn.act();
     String call = "$N(w, o * " + in + ", x, xOff + s0 * " + in + ", " + in + ", b, o, " + zs
         + ", s0 * " + out + " + o, " + out + ")";
-    c.beginControlFlow("for (int o = 0; o < $L; o += $L)", rowsTiled, rows);
+    c.beginControlFlow("for (int o = from, end = Math.min(to, $L); o < end; o += $L)", rowsTiled,
+        rows);
     c.addStatement(call, tiles.forward(rows, cols));
     c.endControlFlow();
     if (rowsTiled < out) {
-      c.beginControlFlow("for (int o = $L; o < $L; o++)", rowsTiled, out);
+      c.beginControlFlow("for (int o = $L; o < to; o++)", rowsTiled);
       c.addStatement(call, tiles.forward(1, cols));
       c.endControlFlow();
     }
@@ -189,16 +277,35 @@ final class VectorBatchKernels implements BatchKernels {
    */
   private void activationPass(CodeBlock.Builder c, int index, int out) {
     Layer layer = ctx.network().layers().get(index);
+    Activation act = layer.activation();
+    if (ctx.isOutput(index) ? !act.isElementwise() : act instanceof Activation.Identity) {
+      return;
+    }
+    // All rows (one thread): one pass over the chunk. A part of the rows: its span of each
+    // example's row, in the scalar form for tanh (the vector form's scratch is per instance;
+    // both give the same bits).
+    c.beginControlFlow("if (from == 0 && to == $L)", out);
+    activationSpan(c, index, out, "0", "m * " + out, true);
+    c.nextControlFlow("else");
+    c.beginControlFlow("for (int s = 0; s < m; s++)");
+    activationSpan(c, index, out, "s * " + out + " + from", "s * " + out + " + to", false);
+    c.endControlFlow();
+    c.endControlFlow();
+  }
+
+  /** The activation pass over the values {@code start} to {@code end} - 1 of the chunk. */
+  private void activationSpan(CodeBlock.Builder c, int index, int out, String start, String end,
+      boolean shareable) {
+    Layer layer = ctx.network().layers().get(index);
     Names.BatchNames bn = ctx.names().batch(index);
     Activation act = layer.activation();
     boolean derivative = ctx.trainable() && !ctx.isOutput(index)
         && !(act instanceof Activation.Identity);
-    if (ctx.isOutput(index) ? !act.isElementwise() : act instanceof Activation.Identity) {
-      return;
-    }
     String zs = ctx.isOutput(index) ? bn.z() : bn.act();
-    Optional<CodeBlock> range = VectorTanh.range(ctx, act, zs, "0", bn.act(), "0", "m * " + out,
-        ctx.policy().chunk() * out);
+    Optional<CodeBlock> range = shareable
+        ? VectorTanh.range(ctx, act, zs, "0", bn.act(), "0", "m * " + out,
+            ctx.policy().chunk() * out)
+        : Optional.empty();
     if (range.isPresent()) {
       // σ in vectors over the chunk, then σ', which needs only a (tanh's 1 - a²).
       c.add(range.get());
@@ -212,7 +319,7 @@ final class VectorBatchKernels implements BatchKernels {
     }
     boolean relu = act instanceof Activation.Relu;
     if (relu) {
-      c.addStatement("int j = 0");
+      c.addStatement("int j = $L", start);
       // σ(z) = z > 0 ? z : 0 and σ' = z > 0 ? 1 : 0 (NaN: 0, as the scalar form) by a mask: the
       // scalar loop branched on the sign of z, which random data mispredicts about every other
       // value (6.5 % of the Fashion MLP's batch-128 step).
@@ -221,7 +328,8 @@ final class VectorBatchKernels implements BatchKernels {
       if (derivative) {
         c.addStatement("$T one = $T.broadcast(SPECIES, $L)", v, v, ctx.lit(1));
       }
-      c.beginControlFlow("for (int end = SPECIES.loopBound(m * $L); j < end; j += LANES)", out);
+      c.beginControlFlow("for (int end = j + SPECIES.loopBound($L - j); j < end; j += LANES)",
+          end);
       c.addStatement("$T zv = $T.fromArray(SPECIES, $N, j)", v, v, zs);
       c.addStatement("$T pos = zv.compare($T.GT, $L)",
           ParameterizedTypeName.get(ClassName.get(VectorLoops.VECTOR_PACKAGE, "VectorMask"),
@@ -233,8 +341,8 @@ final class VectorBatchKernels implements BatchKernels {
       }
       c.endControlFlow();
     }
-    c.beginControlFlow(relu ? "for (int end = m * $L; j < end; j++)"
-        : "for (int j = 0, end = m * $L; j < end; j++)", out);
+    c.beginControlFlow(relu ? "for (int end = $L; j < end; j++)"
+        : "for (int j = " + start + ", end = $L; j < end; j++)", end);
     c.addStatement("$T zv = $N[j]", ctx.scalar(), zs);
     c.addStatement("$T av = $L", ctx.scalar(), ctx.value(act, "zv"));
     c.addStatement("$N[j] = av", bn.act());
@@ -259,22 +367,26 @@ final class VectorBatchKernels implements BatchKernels {
     loops.byRegisterTiles(c, t -> {
       int rows = Math.min(t.tileRows(), out);
       int rowsTiled = out / rows * rows;
-      c.beginControlFlow("for (int o = 0; o < $L; o += $L)", rowsTiled, rows);
+      partStart(ctx);
+      c.addStatement("int from = partStart($L, $L, part, parts)", out, rows);
+      c.addStatement("int to = partStart($L, $L, part + 1, parts)", out, rows);
+      c.beginControlFlow("for (int o = from, end = Math.min(to, $L); o < end; o += $L)",
+          rowsTiled, rows);
       gradientRows(c, rows, t.tileVectors(), in, out);
       c.endControlFlow();
       if (rowsTiled < out) {
-        c.beginControlFlow("for (int o = $L; o < $L; o++)", rowsTiled, out);
+        c.beginControlFlow("for (int o = $L; o < to; o++)", rowsTiled);
         gradientRows(c, 1, t.tileVectors(), in, out);
         c.endControlFlow();
       }
     });
     return MethodSpec.methodBuilder(ctx.names().batch(index).gradient())
         .addJavadoc("Layer $L: adds the chunk's delta^T x to the weight gradient, register tiles "
-            + "of rows × vectors\nsummed over the chunk's examples.\n",
-            Javadoc.escape(layer.name()))
+            + "of rows × vectors\nsummed over the chunk's examples (the rows of part {@code "
+            + "part} of {@code parts}).\n", Javadoc.escape(layer.name()))
         .addModifiers(Modifier.PRIVATE)
         .addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff")
-        .addParameter(TypeName.INT, "m")
+        .addParameter(TypeName.INT, "m").addParameters(SPLIT)
         .addCode(c.build())
         .build();
   }
@@ -339,19 +451,22 @@ final class VectorBatchKernels implements BatchKernels {
     loops.byRegisterTiles(c, t -> {
       int rows = t.tileRows();
       c.addStatement("int mt = m / $L * $L", rows, rows);
-      c.beginControlFlow("for (int s = 0; s < mt; s += $L)", rows);
+      partStart(ctx);
+      c.addStatement("int from = partStart(m, $L, part, parts)", rows);
+      c.addStatement("int to = partStart(m, $L, part + 1, parts)", rows);
+      c.beginControlFlow("for (int s = from, end = Math.min(to, mt); s < end; s += $L)", rows);
       backpropRows(c, rows, t.tileVectors(), in, out, derivative, "");
       c.endControlFlow();
-      c.beginControlFlow("for (int s = mt; s < m; s++)");
+      c.beginControlFlow("for (int s = mt; s < to; s++)");
       backpropRows(c, 1, t.tileVectors(), in, out, derivative, "");
       c.endControlFlow();
     });
     return MethodSpec.methodBuilder(ctx.names().batch(index).backprop())
         .addJavadoc("Layer $L: delta of layer $L over the chunk, register tiles of examples × "
-            + "vectors\nsummed over this layer's outputs.\n", Javadoc.escape(layer.name()),
-            Javadoc.escape(prev.name()))
+            + "vectors\nsummed over this layer's outputs (the examples of part {@code part} of "
+            + "{@code parts}).\n", Javadoc.escape(layer.name()), Javadoc.escape(prev.name()))
         .addModifiers(Modifier.PRIVATE)
-        .addParameter(TypeName.INT, "m")
+        .addParameter(TypeName.INT, "m").addParameters(SPLIT)
         .addCode(c.build())
         .build();
   }

@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The hot paths allocate nothing: {@code trainBatch}, {@code trainStep} (values and int
  * labels), {@code gradient}, {@code accumulateGradient}, {@code optimizerStep}, {@code predict}
- * and {@code predictBatch} are each called 10⁴ times after a warm-up, and the thread's
+ * and {@code predictBatch} are each called 10⁴ times after a warm-up (and a vector MLP's
+ * {@code trainBatch} split over a {@code StepTeam} of two too), and the thread's
  * allocated bytes ({@code com.sun.management.ThreadMXBean}) must not move, with no slack, in at
  * least one window of 20 s of them, in one of at most three fresh JVMs. Both backends are
  * tested, on MLPs and CNNs, the vector one with each kernel plan. Each call site is compiled
@@ -33,6 +34,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class AllocationTest {
   private static final int WARM_UP = 20_000;
   private static final int CALLS = 10_000;
+  /** Marks a call made with the network's steps split over a team of two threads. */
+  private static final String SPLIT = "split:";
 
   /**
    * The scalar backend, and the vector backend with each plan a planner can pick (two of them
@@ -115,7 +118,7 @@ class AllocationTest {
     List<String> drivers = new ArrayList<>();
     for (Network n : nets) {
       files.add(JavaGenerator.generate(n, pkg, policy));
-      for (String call : calls(n)) {
+      for (String call : calls(n, policy)) {
         String name = n.name() + "Driver" + drivers.size();
         files.add(driver(pkg, n, name, call));
         drivers.add(name);
@@ -259,7 +262,7 @@ class AllocationTest {
   private static final int LONG_BATCH = AlignedWeights.MIN_TRAINING_EXAMPLES;
 
   /** The calls to measure for {@code n}, as Java statements over {@code net, x, t, out, g}. */
-  private static List<String> calls(Network n) {
+  private static List<String> calls(Network n, CodegenPolicy policy) {
     List<String> calls = new ArrayList<>(List.of("net.predict(x, out)",
         "net.predictBatch(xs, outs, 4)"));
     if (n.loss().isPresent()) {
@@ -272,6 +275,12 @@ class AllocationTest {
       if (n.layers().stream().anyMatch(l -> !(l instanceof dev.netc.ir.Dense))) {
         // A per-example class's long batches run over aligned copies (AlignedWeights).
         calls.add("net.trainBatch(xs, ts, " + LONG_BATCH + ")");
+      }
+      if (policy.backend() == CodegenPolicy.Backend.VECTOR && policy.batched(n)) {
+        // Steps split over a team of two (the calling thread's bytes are measured), of one
+        // chunk and of several.
+        calls.add(SPLIT + "net.trainBatch(xs, ts, 4)");
+        calls.add(SPLIT + "net.trainBatch(xs, ts, " + LONG_BATCH + ")");
       }
     }
     return calls;
@@ -308,8 +317,13 @@ class AllocationTest {
           Modifier.FINAL);
     }
     t.addField(int[].class, "labels", Modifier.PRIVATE, Modifier.FINAL);
-    t.addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PUBLIC).addCode(init)
-        .build());
+    MethodSpec.Builder constructor = MethodSpec.constructorBuilder()
+        .addModifiers(Modifier.PUBLIC).addCode(init);
+    if (call.startsWith(SPLIT)) {
+      call = call.substring(SPLIT.length());
+      constructor.addStatement("net.useStepTeam($T.of(2))", dev.netc.runtime.StepTeam.class);
+    }
+    t.addMethod(constructor.build());
     t.addMethod(MethodSpec.methodBuilder("accept").addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC).addParameter(TypeName.INT, "n")
         .beginControlFlow("for (int i = 0; i < n; i++)")

@@ -258,7 +258,7 @@ public abstract sealed class ParallelTrainer implements AutoCloseable
     }
   }
 
-  private static long micros(String property, long defaultMicros) {
+  static long micros(String property, long defaultMicros) {
     return Math.max(0, Long.getLong(property, defaultMicros)) * 1000;
   }
 

@@ -80,4 +80,23 @@ public interface TrainableDoubleNetwork extends DoubleNetwork {
    * @throws IllegalArgumentException if steps &lt; 0
    */
   void setOptimizerStepCount(long steps);
+
+  /**
+   * Whether this class can split its mini-batch steps over a {@link StepTeam} ({@link
+   * #useStepTeam}). Classes that cannot train only on the calling thread (or on replicas, with
+   * {@link ParallelTrainer}).
+   */
+  default boolean splitsSteps() {
+    return false;
+  }
+
+  /**
+   * Runs the phases of each later mini-batch step ({@code trainBatch} of two or more examples)
+   * over {@code team}'s threads, or, with {@code null}, on the calling thread alone. The results
+   * are the same bits either way. The team is not copied by {@link #copy()} and stays open: the
+   * caller closes it. Returns false (and changes nothing) if this class cannot split its steps.
+   */
+  default boolean useStepTeam(StepTeam team) {
+    return false;
+  }
 }

@@ -5,6 +5,7 @@ import dev.netc.runtime.LossReduction;
 import dev.netc.runtime.OptimizerLayout;
 import dev.netc.runtime.ParallelDoubleTrainer;
 import dev.netc.runtime.ParallelTrainer;
+import dev.netc.runtime.StepTeam;
 import dev.netc.runtime.TensorSpec;
 import dev.netc.runtime.TrainableDoubleNetwork;
 import dev.netc.runtime.io.Dataset;
@@ -18,6 +19,7 @@ import java.util.Map;
 final class DoubleLearner extends Learner {
   private final DoubleNetwork net;
   private ParallelDoubleTrainer trainer;
+  private StepTeam team;
   private final ShuffledRows rows = new ShuffledRows();
   private double[] xs = new double[0];
   private double[] ts = new double[0];
@@ -91,7 +93,17 @@ final class DoubleLearner extends Learner {
   @Override
   public void useThreads(int threads) {
     close();
+    if (threads > 1 && splitsSteps()) {
+      team = StepTeam.of(threads);
+      trainable().useStepTeam(team);
+      return;
+    }
     trainer = ParallelTrainer.of(trainable(), reduction(), threads);
+  }
+
+  @Override
+  public boolean splitsSteps() {
+    return SPLIT_STEPS && net instanceof TrainableDoubleNetwork t && t.splitsSteps();
   }
 
   @Override
@@ -163,6 +175,11 @@ final class DoubleLearner extends Learner {
 
   @Override
   public void close() {
+    if (team != null) {
+      trainable().useStepTeam(null);
+      team.close();
+      team = null;
+    }
     if (trainer != null) {
       trainer.close();
       trainer = null;

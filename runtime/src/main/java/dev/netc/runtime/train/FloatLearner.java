@@ -5,6 +5,7 @@ import dev.netc.runtime.LossReduction;
 import dev.netc.runtime.OptimizerLayout;
 import dev.netc.runtime.ParallelFloatTrainer;
 import dev.netc.runtime.ParallelTrainer;
+import dev.netc.runtime.StepTeam;
 import dev.netc.runtime.TensorSpec;
 import dev.netc.runtime.TrainableFloatNetwork;
 import dev.netc.runtime.io.Dataset;
@@ -18,6 +19,7 @@ import java.util.Map;
 final class FloatLearner extends Learner {
   private final FloatNetwork net;
   private ParallelFloatTrainer trainer;
+  private StepTeam team;
   private final ShuffledRows rows = new ShuffledRows();
   private float[] xs = new float[0];
   private float[] ts = new float[0];
@@ -93,7 +95,17 @@ final class FloatLearner extends Learner {
   @Override
   public void useThreads(int threads) {
     close();
+    if (threads > 1 && splitsSteps()) {
+      team = StepTeam.of(threads);
+      trainable().useStepTeam(team);
+      return;
+    }
     trainer = ParallelTrainer.of(trainable(), reduction(), threads);
+  }
+
+  @Override
+  public boolean splitsSteps() {
+    return SPLIT_STEPS && net instanceof TrainableFloatNetwork t && t.splitsSteps();
   }
 
   @Override
@@ -169,6 +181,11 @@ final class FloatLearner extends Learner {
 
   @Override
   public void close() {
+    if (team != null) {
+      trainable().useStepTeam(null);
+      team.close();
+      team = null;
+    }
     if (trainer != null) {
       trainer.close();
       trainer = null;

@@ -76,8 +76,24 @@ public abstract sealed class Learner implements AutoCloseable permits FloatLearn
   public abstract void chunkPredict(Dataset data, int from, int size, double[] out);
 
   /**
-   * From now on, trains data-parallel on {@code threads} threads (see
-   * {@link dev.netc.runtime.ParallelTrainer}); 1 trains on the caller's thread alone.
+   * Whether threads would split this network's steps ({@link #useThreads}): its class can
+   * ({@code splitsSteps()} of the generated class), and {@code -Dnetc.splitSteps=false} did not
+   * turn that off (to compare with the replicas).
+   */
+  public abstract boolean splitsSteps();
+
+  /**
+   * Whether {@link #splitsSteps} may split: the system property {@code netc.splitSteps}, true
+   * unless set to false.
+   */
+  static final boolean SPLIT_STEPS =
+      !"false".equalsIgnoreCase(System.getProperty("netc.splitSteps", "true"));
+
+  /**
+   * From now on, trains on {@code threads} threads; 1 trains on the caller's thread alone. A
+   * network whose class splits its steps ({@link #splitsSteps}) runs each step's phases over a
+   * {@link dev.netc.runtime.StepTeam} (the same bits as one thread); any other trains
+   * data-parallel on replicas (see {@link dev.netc.runtime.ParallelTrainer}).
    */
   public abstract void useThreads(int threads);
 

@@ -1,0 +1,174 @@
+package dev.netc.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.netc.ir.Network;
+import dev.netc.ir.Precision;
+import dev.netc.runtime.StepTeam;
+import dev.netc.runtime.TensorSpec;
+import dev.netc.runtime.TrainableDoubleNetwork;
+import dev.netc.runtime.TrainableFloatNetwork;
+import dev.netc.testing.RandomNetworks;
+import dev.netc.testing.RandomNetworks.LossKind;
+import dev.netc.testing.RandomNetworks.OptimizerKind;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A vector class's training steps split over a {@link StepTeam} ({@code BatchEmitter.split})
+ * against the same class stepping on one thread: the losses, parameters and optimizer state
+ * must be the same bits after every step, for random multi-layer perceptrons (depth 1–5, widths
+ * 1–300 and 1–20, every activation, loss and optimizer, both precisions), every kernel plan a
+ * planner can pick and both register tiles, teams of 2 and 3 threads, batches of 2–40 examples
+ * in chunks of 8 or of the plan's size (so steps of one chunk and of several). A part that
+ * computed a row another part also computes, or missed one, or an update that ran before the
+ * last read of its weights, shows as a difference.
+ */
+class SplitStepTest {
+  private static final long BASE = 20261205L;
+  private static final RandomNetworks WIDE = new RandomNetworks(1, 5, 1, 300,
+      List.of(Precision.FLOAT, Precision.DOUBLE),
+      List.of(LossKind.MSE, LossKind.BCE, LossKind.CROSS_ENTROPY),
+      List.of(OptimizerKind.SGD, OptimizerKind.ADAM));
+  private static final RandomNetworks NARROW = WIDE.withWidth(1, 20);
+
+  @ParameterizedTest
+  @EnumSource(value = KernelPlan.Shape.class, names = {"V256", "V512", "V256_DOT", "V512_DOT"})
+  void splitStepsAreTheSameBitsAsOneThread(KernelPlan.Shape shape) {
+    int i = 0;
+    for (CodegenPolicy.RegisterTiles tiles : List.of(CodegenPolicy.RegisterTiles.WIDE,
+        CodegenPolicy.RegisterTiles.NARROW)) {
+      KernelPlan plan = KernelPlan.of(shape);
+      if (tiles == CodegenPolicy.RegisterTiles.NARROW) {
+        plan = plan.withChunk(8);
+      }
+      CodegenPolicy policy = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)
+          .withPlan(plan).withRegisterTiles(tiles);
+      check(policy, WIDE, BASE + 1000L * shape.ordinal() + 100L * i, 6);
+      check(CodegenPolicy.alwaysLooped().withBackend(CodegenPolicy.Backend.VECTOR)
+          .withPlan(plan).withRegisterTiles(tiles), NARROW,
+          BASE + 1000L * shape.ordinal() + 100L * i + 50, 6);
+      i++;
+    }
+  }
+
+  @Test
+  void theFashionMlpSplitsLikeOneThread() throws Exception {
+    Network net = dev.netc.Frontend.compile("fashion.net", java.nio.file.Files.readString(
+        java.nio.file.Path.of("..", "examples", "fashion.net"))).networks().get(0);
+    CodegenPolicy policy = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
+    assertTrue(policy.batched(net));
+    List<Generated> pair = Generated.compile(List.of(net, net.withName("FashionTwin")),
+        "gen.split.fashion", policy);
+    compare(net, policy, pair.get(0), pair.get(1), new Random(3),
+        new int[] {32, 32, 128, 5, 64, 1, 33});
+  }
+
+  @Test
+  void scalarClassesDoNotSplit() {
+    Network net = NARROW.withLosses(LossKind.MSE).network(new Random(1), "Scalar");
+    Generated g = Generated.compile(List.of(net), "gen.split.scalar",
+        CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.SCALAR)).get(0);
+    try (StepTeam team = StepTeam.of(2)) {
+      if (g.instance() instanceof TrainableFloatNetwork f) {
+        assertFalse(f.splitsSteps());
+        assertFalse(f.useStepTeam(team));
+      } else {
+        TrainableDoubleNetwork d = (TrainableDoubleNetwork) g.instance();
+        assertFalse(d.splitsSteps());
+        assertFalse(d.useStepTeam(team));
+      }
+    }
+  }
+
+  private static void check(CodegenPolicy policy, RandomNetworks draw, long seed, int count) {
+    List<Network> nets = new ArrayList<>();
+    for (int k = 0; k < count; k++) {
+      Network net = draw.network(new Random(seed + k), "Split" + k);
+      if (policy.batched(net)) {
+        nets.add(net); // else all of its layers are unrolled: its batches go example by example
+      }
+    }
+    assertTrue(nets.size() >= count / 2, "only " + nets.size() + " of " + count + " batched");
+    List<Network> pairs = new ArrayList<>();
+    for (Network net : nets) {
+      pairs.add(net);
+      pairs.add(net.withName(net.name() + "Twin"));
+    }
+    List<Generated> classes = Generated.compile(pairs, "gen.split", policy);
+    for (int k = 0; k < nets.size(); k++) {
+      Random rnd = new Random(seed + 7 * k);
+      int[] batches = new int[4];
+      for (int s = 0; s < batches.length; s++) {
+        batches[s] = 2 + rnd.nextInt(39);
+      }
+      compare(nets.get(k), policy, classes.get(2 * k), classes.get(2 * k + 1), rnd, batches);
+    }
+  }
+
+  /**
+   * Steps two instances of {@code net}'s class, {@code split} over a team of 2 or 3 and {@code
+   * alone} on this thread, with the same batches, and compares them bit for bit after each.
+   */
+  private static void compare(Network net, CodegenPolicy policy, Generated split,
+      Generated alone, Random rnd, int[] batches) {
+    int threads = 2 + rnd.nextInt(2);
+    String what = net + " under " + policy + ", " + threads + " threads";
+    try (StepTeam team = StepTeam.of(threads)) {
+      assertTrue(useTeam(split.instance(), team), what);
+      for (int s = 0; s < batches.length; s++) {
+        int n = batches[s];
+        double[] xs = RandomNetworks.inputs(rnd, net, n);
+        double[] ts = RandomNetworks.targets(rnd, net, n);
+        double got = split.trainBatch(xs, ts, n);
+        double want = alone.trainBatch(xs, ts, n);
+        String step = what + ", step " + s + " of batch " + n;
+        assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(got), step);
+        assertTrue(Arrays.equals(alone.parameters(), split.parameters()),
+            step + ": parameters differ");
+        assertTrue(Arrays.equals(state(alone.instance()), state(split.instance())),
+            step + ": optimizer state differs");
+      }
+      // Detached, it steps on the calling thread again (the same bits still).
+      assertTrue(useTeam(split.instance(), null), what);
+      double[] xs = RandomNetworks.inputs(rnd, net, 3);
+      double[] ts = RandomNetworks.targets(rnd, net, 3);
+      split.trainBatch(xs, ts, 3);
+      alone.trainBatch(xs, ts, 3);
+      assertTrue(Arrays.equals(alone.parameters(), split.parameters()), what);
+    }
+  }
+
+  private static boolean useTeam(Object net, StepTeam team) {
+    if (net instanceof TrainableFloatNetwork f) {
+      assertTrue(f.splitsSteps());
+      return f.useStepTeam(team);
+    }
+    TrainableDoubleNetwork d = (TrainableDoubleNetwork) net;
+    assertTrue(d.splitsSteps());
+    return d.useStepTeam(team);
+  }
+
+  private static double[] state(Object net) {
+    if (net instanceof TrainableFloatNetwork f) {
+      float[] s = new float[size(f.optimizerStateLayout())];
+      f.getOptimizerState(s);
+      return Generated.widen(s);
+    }
+    TrainableDoubleNetwork d = (TrainableDoubleNetwork) net;
+    double[] s = new double[size(d.optimizerStateLayout())];
+    d.getOptimizerState(s);
+    return s;
+  }
+
+  private static int size(List<TensorSpec> layout) {
+    return layout.stream().mapToInt(TensorSpec::size).sum();
+  }
+}

@@ -1,0 +1,179 @@
+package dev.netc.runtime;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Threads that share the work of one training step of one network: the calling thread and
+ * {@code threads() - 1} helpers run each phase of the step side by side, each on its own part
+ * (rows of a layer, examples of a chunk, a slice of the parameters), and meet after it.
+ *
+ * <p>Unlike {@link ParallelTrainer}, which trains a replica per thread on a shard of the batch
+ * and then sums the shards' gradients, a team splits the step itself: there is one copy of the
+ * parameters and of the gradient, no reduction, and every value is computed by the same
+ * operations in the same order as on one thread, so the results are the same bits whatever the
+ * team's size. A generated class that can split its steps says so ({@link
+ * TrainableFloatNetwork#splitsSteps()}) and takes a team with {@code useStepTeam}.
+ *
+ * <p>Phases are short (tens of µs), so a helper spins between them, then parks after
+ * {@code netc.team.spinMicros} (default 200 µs) without work, so that an idle team costs no CPU;
+ * the caller wakes it with the next phase. Not thread-safe: one caller at a time. The helpers are
+ * daemons; {@link #close()} stops them.
+ */
+public final class StepTeam implements AutoCloseable {
+
+  /** The phases of a step: phase {@code phase}'s part {@code part} of {@code parts}. */
+  @FunctionalInterface
+  public interface Phases {
+    void run(int phase, int part, int parts);
+  }
+
+  /** How long a helper spins for the next phase before it parks. */
+  static final long SPIN_NANOS = ParallelTrainer.micros("netc.team.spinMicros", 200);
+
+  private final int threads;
+  private final Helper[] helpers;
+  // Written by the caller before it publishes a phase (the volatile write of posted).
+  private Phases work;
+  private int phase;
+  private volatile long posted;
+  private volatile boolean closed;
+
+  private StepTeam(int threads) {
+    this.threads = threads;
+    this.helpers = new Helper[threads - 1];
+    for (int k = 1; k < threads; k++) {
+      helpers[k - 1] = new Helper(k);
+    }
+    for (Helper h : helpers) {
+      h.thread.start();
+    }
+  }
+
+  /** A team of {@code threads} threads in all, the caller included (1 to 256). */
+  public static StepTeam of(int threads) {
+    if (threads < 1 || threads > 256) {
+      throw new IllegalArgumentException("threads must be between 1 and 256, not " + threads);
+    }
+    return new StepTeam(threads);
+  }
+
+  /** Threads in the team, the caller included. */
+  public int threads() {
+    return threads;
+  }
+
+  /**
+   * Runs part 0 of {@code phase} on the calling thread and the other parts on the helpers;
+   * returns when all are done. A part that throws is rethrown here (after the others finished).
+   */
+  public void run(Phases work, int phase) {
+    if (closed) {
+      throw new IllegalStateException("the team is closed");
+    }
+    if (helpers.length == 0) {
+      work.run(phase, 0, 1);
+      return;
+    }
+    this.work = work;
+    this.phase = phase;
+    long token = posted + 1;
+    posted = token;
+    for (Helper h : helpers) {
+      if (h.parked) {
+        LockSupport.unpark(h.thread);
+      }
+    }
+    Throwable failure = null;
+    try {
+      work.run(phase, 0, threads);
+    } catch (Throwable t) {
+      failure = t;
+    }
+    for (Helper h : helpers) {
+      int spins = 0;
+      while (h.finished != token) {
+        if (++spins < 1 << 16) {
+          Thread.onSpinWait();
+        } else {
+          // The helper lost its core (a busy machine): let it have ours.
+          Thread.yield();
+        }
+      }
+      if (h.failure != null && failure == null) {
+        failure = h.failure;
+        h.failure = null;
+      }
+    }
+    this.work = null;
+    if (failure instanceof RuntimeException e) {
+      throw e;
+    }
+    if (failure instanceof Error e) {
+      throw e;
+    }
+    if (failure != null) {
+      throw new IllegalStateException(failure);
+    }
+  }
+
+  /** Stops the helpers; the team cannot run phases afterwards. */
+  @Override
+  public void close() {
+    closed = true;
+    for (Helper h : helpers) {
+      LockSupport.unpark(h.thread);
+    }
+  }
+
+  private final class Helper implements Runnable {
+    final int part;
+    final Thread thread;
+    volatile long finished;
+    volatile boolean parked;
+    // Written before finished, read by the caller after it.
+    Throwable failure;
+
+    Helper(int part) {
+      this.part = part;
+      this.thread = new Thread(this, "netc-team-" + part);
+      thread.setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      long seen = 0;
+      while (!closed) {
+        long token = posted;
+        if (token == seen) {
+          waitForWork(seen);
+          continue;
+        }
+        seen = token;
+        try {
+          work.run(phase, part, threads);
+        } catch (Throwable t) {
+          failure = t;
+        }
+        finished = token;
+      }
+    }
+
+    /** Spins for the next phase, then parks until the caller posts one (or closes the team). */
+    private void waitForWork(long seen) {
+      long start = System.nanoTime();
+      while (posted == seen && !closed) {
+        if (System.nanoTime() - start < SPIN_NANOS) {
+          Thread.onSpinWait();
+          continue;
+        }
+        // The caller reads parked after it writes posted, this thread posted after parked:
+        // one of the two sees the other's write, so a phase never waits for a parked helper.
+        parked = true;
+        if (posted == seen && !closed) {
+          LockSupport.park(this);
+        }
+        parked = false;
+      }
+    }
+  }
+}
