@@ -118,10 +118,14 @@ final class TrainCommand implements Callable<Integer> {
   boolean quiet;
 
   @Option(names = "--threads", paramLabel = "T",
-      description = "Threads for data-parallel mini-batches (default: at most one per core, "
-          + "each shard with at least " + MIN_SHARD_WORK + " multiply-adds and "
-          + MIN_SHARD_WORK_PER_PARAMETER + " times as many as the network has parameters: 32 examples of "
-          + "an MLP, fewer of a CNN). Results are bit-identical run to run for a given T.")
+      description = "Threads for mini-batches. A multi-layer perceptron on the vector backend "
+          + "splits each step over them (rows of each layer; the same results as one thread; "
+          + "default: one per core, each with at least " + MIN_SPLIT_WORK + " multiply-adds of "
+          + "a batch's forward pass: 2 examples of the Fashion MLP); other networks train "
+          + "data-parallel (default: at most one per core, each shard with at least "
+          + MIN_SHARD_WORK + " multiply-adds and " + MIN_SHARD_WORK_PER_PARAMETER
+          + " times as many as the network has parameters: fewer than 32 examples of a CNN). "
+          + "Results are bit-identical run to run for a given T.")
   Integer threads;
 
   /**
@@ -156,6 +160,16 @@ final class TrainCommand implements Callable<Integer> {
    * 64-256-10 (19k) at 184k and 217k.
    */
   static final long MIN_SHARD_WORK = 300_000;
+
+  /**
+   * The smallest share of a batch's forward multiply-adds that the default gives each thread of
+   * a step split over a {@link dev.netc.runtime.StepTeam} ({@code Learner.splitsSteps}). A split
+   * step meets about four times per layer, each meeting a few µs of the threads' time, where a
+   * replica's meetings are three per step; but it sums nothing. The Fashion MLP (235k
+   * multiply-adds per example; Zen 3, one JVM each, same minute) ran its batch-2 step in 112 µs
+   * on two threads against 187 on one, batch 8 in 157 against 273, batch 32 in 358 against 605.
+   */
+  static final long MIN_SPLIT_WORK = 200_000;
 
   @Option(names = "--warm-up", negatable = true,
       description = "Before the first epoch, train a throwaway copy until the JIT has compiled "
@@ -223,14 +237,15 @@ final class TrainCommand implements Callable<Integer> {
     String planned = warm ? plan(net, Math.min(batch, train.count())) : "";
     int threadCount = threads != null ? threads
         : defaultThreads(Math.min(batch, train.count()), net.parameterCount(),
-            net.multiplyAdds());
+            net.multiplyAdds(), engine.learner().splitsSteps());
     TrainReporter reporter = new TrainReporter(engine, testSet, train,
         spec.commandLine().getOut(), quiet, System.console() != null);
     reporter.println(String.format(Locale.ROOT, "training %s (%s, %d parameters) with %s%n  on "
             + "%d examples%s, batch %d, %d epochs, %s, %d thread%s", net.name(), shape(net),
         net.parameterCount(), net.optimizer().describe(), train.count(),
         validationSet == null ? "" : " (" + validationSet.count() + " for validation)", batch,
-        epochs, engine.backend, threadCount, threadCount == 1 ? "" : "s"));
+        epochs, engine.backend, threadCount, threadCount == 1 ? ""
+            : engine.learner().splitsSteps() ? "s (each step split)" : "s (data-parallel)"));
     if (warm) {
       warmUp(reporter, train, threadCount, planned);
     }
@@ -363,9 +378,20 @@ final class TrainCommand implements Callable<Integer> {
 
   /**
    * Threads for a batch of {@code examples} of a network with {@code parameters} parameters and
-   * {@code multiplyAdds} forward multiply-adds per example: see {@link #MIN_SHARD_WORK_PER_PARAMETER} and
-   * {@link #MIN_SHARD_WORK}.
+   * {@code multiplyAdds} forward multiply-adds per example, whose class splits its steps
+   * ({@code splits}: see {@link #MIN_SPLIT_WORK}) or trains on replicas (see {@link
+   * #MIN_SHARD_WORK_PER_PARAMETER} and {@link #MIN_SHARD_WORK}).
    */
+  static int defaultThreads(int examples, long parameters, long multiplyAdds, boolean splits) {
+    if (!splits) {
+      return defaultThreads(examples, parameters, multiplyAdds);
+    }
+    long byWork = (long) ((double) examples * multiplyAdds / MIN_SPLIT_WORK);
+    long cores = Runtime.getRuntime().availableProcessors();
+    return (int) Math.max(1, Math.min(cores, byWork));
+  }
+
+  /** {@link #defaultThreads(int, long, long, boolean)} for a network trained on replicas. */
   static int defaultThreads(int examples, long parameters, long multiplyAdds) {
     double work = (double) examples * multiplyAdds;
     long byParameters = (long) (work / ((double) MIN_SHARD_WORK_PER_PARAMETER * Math.max(1, parameters)));

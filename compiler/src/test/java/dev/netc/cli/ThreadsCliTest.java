@@ -74,6 +74,30 @@ class ThreadsCliTest {
   }
 
   @Test
+  void aVectorMlpSplitsItsStepsAndGetsTheBitsOfOneThread() throws IOException {
+    // 40 hidden units: a looped layer, so that the class has the mini-batch path (Blobs' layers
+    // are all written out and train example by example).
+    Path model = Files.writeString(dir.resolve("wide.net"), BLOBS.replace("dense 8", "dense 40"));
+    Path data = blobs();
+    CliRunner one = train(model, data, "1", "one.safetensors", "--backend", "vector");
+    assertEquals(0, one.exitCode(), one::toString);
+    for (String threads : new String[] {"2", "3"}) {
+      CliRunner split = train(model, data, threads, "split" + threads + ".safetensors",
+          "--backend", "vector");
+      assertEquals(0, split.exitCode(), split::toString);
+      assertTrue(split.out().contains(", " + threads + " threads (each step split)"),
+          split::toString);
+      // Split steps compute every value as one thread does: the same weights, byte for byte.
+      assertArrayEquals(Files.readAllBytes(dir.resolve("one.safetensors")),
+          Files.readAllBytes(dir.resolve("split" + threads + ".safetensors")), threads);
+    }
+    // The scalar backend's classes do not split: replicas, as before.
+    CliRunner scalar = train(model, data, "2", "scalar.safetensors", "--backend", "scalar");
+    assertEquals(0, scalar.exitCode(), scalar::toString);
+    assertTrue(scalar.out().contains(", 2 threads (data-parallel)"), scalar::toString);
+  }
+
+  @Test
   void trainDefaultsToTheVectorBackendAndThreadsByWorkPerShard() throws IOException {
     // The test JVM has jdk.incubator.vector (as bin/netc gives train), so auto picks vector.
     Path model = Files.writeString(dir.resolve("blobs.net"), BLOBS);
@@ -85,6 +109,13 @@ class ThreadsCliTest {
     int cores = Runtime.getRuntime().availableProcessors();
     assertEquals(Math.min(cores, 2), TrainCommand.defaultThreads(64, 235_146, 235_146));
     assertEquals(Math.min(cores, 4), TrainCommand.defaultThreads(128, 235_146, 235_146));
+    // A class that splits its steps: a thread per 200k multiply-adds of a batch's forward pass,
+    // so the Fashion MLP takes two from batch 2 on; Blobs keeps one.
+    assertEquals(1, TrainCommand.defaultThreads(1, 235_146, 235_146, true));
+    assertEquals(Math.min(cores, 2), TrainCommand.defaultThreads(2, 235_146, 235_146, true));
+    assertEquals(Math.min(cores, 2), TrainCommand.defaultThreads(32, 235_146, 235_146, true));
+    assertEquals(1, TrainCommand.defaultThreads(64, 51, 51, true));
+    assertEquals(1, TrainCommand.defaultThreads(32, 235_146, 235_146, false));
     // A CNN reuses its weights at every position: the Small CNN and LeNet-5 take two threads at
     // batch 32 (16 examples of 95 and 102 multiply-adds per parameter a shard), not at batch 4.
     Network smallCnn = example("fashion-cnn.net");
