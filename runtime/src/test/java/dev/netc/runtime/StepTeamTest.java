@@ -1,0 +1,84 @@
+package dev.netc.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** {@link StepTeam}: every part of every phase runs once, on its own thread, in phase order. */
+class StepTeamTest {
+
+  @Test
+  @Timeout(60)
+  void everyPartOfEveryPhaseRunsOnceAndPhasesDoNotOverlap() throws InterruptedException {
+    for (int threads = 1; threads <= 4; threads++) {
+      int phases = 2_000;
+      AtomicIntegerArray runs = new AtomicIntegerArray(phases * threads);
+      int[] sums = new int[threads];
+      long[] seenPhase = new long[threads];
+      try (StepTeam team = StepTeam.of(threads)) {
+        assertEquals(threads, team.threads());
+        StepTeam.Phases work = (phase, part, parts) -> {
+          runs.incrementAndGet(phase * parts + part);
+          // Phases in order on every thread: a part never sees a later phase's writes early.
+          assertTrue(seenPhase[part] <= phase);
+          seenPhase[part] = phase;
+          sums[part] += phase;
+        };
+        for (int p = 0; p < phases; p++) {
+          team.run(work, p);
+          if (p % 500 == 499) {
+            Thread.sleep(2); // long enough for the helpers to park: they must wake up
+          }
+        }
+      }
+      for (int i = 0; i < runs.length(); i++) {
+        assertEquals(1, runs.get(i), threads + " threads, slot " + i);
+      }
+      int[] want = new int[threads];
+      java.util.Arrays.fill(want, phases * (phases - 1) / 2);
+      // The sums were written by the helpers and read here after the phases: visible.
+      assertArrayEquals(want, sums);
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void aFailingPartIsRethrownToTheCallerAfterTheOthersFinished() {
+    try (StepTeam team = StepTeam.of(3)) {
+      IllegalStateException boom = new IllegalStateException("part 2 failed");
+      int[] done = new int[3];
+      StepTeam.Phases work = (phase, part, parts) -> {
+        if (part == 2) {
+          throw boom;
+        }
+        done[part]++;
+      };
+      assertSame(boom, assertThrows(IllegalStateException.class, () -> team.run(work, 0)));
+      assertEquals(1, done[0]);
+      assertEquals(1, done[1]);
+      // The team still works.
+      int[] count = new int[1];
+      team.run((phase, part, parts) -> {
+        if (part == 0) {
+          count[0]++;
+        }
+      }, 1);
+      assertEquals(1, count[0]);
+    }
+  }
+
+  @Test
+  void aClosedTeamRunsNothingAndTheSizeIsChecked() {
+    StepTeam team = StepTeam.of(2);
+    team.close();
+    assertThrows(IllegalStateException.class, () -> team.run((phase, part, parts) -> { }, 0));
+    assertThrows(IllegalArgumentException.class, () -> StepTeam.of(0));
+    assertThrows(IllegalArgumentException.class, () -> StepTeam.of(257));
+  }
+}
