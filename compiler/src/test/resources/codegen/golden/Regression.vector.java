@@ -816,9 +816,9 @@ public final class Regression implements TrainableDoubleNetwork {
     boolean first = splitFirst;
     double lr = splitLr;
     switch (phase) {
-      case 0 -> featuresTransposeBatch(xs, e0 * INPUT_SIZE, m, part, parts);
+      case 0 -> transposeColumns(xs, e0 * INPUT_SIZE, 20, m, part, parts);
       case 1 -> featuresForwardBatch(xs, e0 * INPUT_SIZE, m, part, parts);
-      case 2 -> predictionTransposeBatch(featuresBatchAct, 0, m, part, parts);
+      case 2 -> transposeColumns(featuresBatchAct, 0, 40, m, part, parts);
       case 3 -> predictionForwardBatch(featuresBatchAct, 0, m, part, parts);
       case 4 -> {
         featuresGradientBatch(xs, e0 * INPUT_SIZE, m, part, parts);
@@ -1203,9 +1203,9 @@ public final class Regression implements TrainableDoubleNetwork {
    * Forward pass of examples e0 .. e0 + m - 1 (m <= CHUNK) of {@code xs}.
    */
   private void batchForward(double[] xs, int e0, int m) {
-    featuresTransposeBatch(xs, e0 * INPUT_SIZE, m, 0, 1);
+    transposeColumns(xs, e0 * INPUT_SIZE, 20, m, 0, 1);
     featuresForwardBatch(xs, e0 * INPUT_SIZE, m, 0, 1);
-    predictionTransposeBatch(featuresBatchAct, 0, m, 0, 1);
+    transposeColumns(featuresBatchAct, 0, 40, m, 0, 1);
     predictionForwardBatch(featuresBatchAct, 0, m, 0, 1);
   }
 
@@ -1234,47 +1234,8 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * Layer features's inputs of the chunk into {@code columnsIn}, feature-major, for the column forward
-   * (the inputs of part {@code part} of {@code parts}); nothing unless COLUMN_FORWARD and m >= LANES.
-   */
-  private void featuresTransposeBatch(double[] x, int xOff, int m, int part, int parts) {
-    if (!COLUMN_FORWARD || m < LANES) {
-      return;
-    }
-    int mp = (m + LANES - 1) / LANES * LANES;
-    double[] xt = columnsIn;
-    int from = partStart(20, 1, part, parts);
-    int to = partStart(20, 1, part + 1, parts);
-    int sb = m / 8 * 8;
-    for (int s0 = 0; s0 < sb; s0 += 8) {
-      int xo = xOff + s0 * 20;
-      for (int i = from, t = s0 + from * mp; i < to; i++, t += mp) {
-        xt[t] = x[xo + i];
-        xt[t + 1] = x[xo + 20 + i];
-        xt[t + 2] = x[xo + 40 + i];
-        xt[t + 3] = x[xo + 60 + i];
-        xt[t + 4] = x[xo + 80 + i];
-        xt[t + 5] = x[xo + 100 + i];
-        xt[t + 6] = x[xo + 120 + i];
-        xt[t + 7] = x[xo + 140 + i];
-      }
-    }
-    for (int s = sb; s < m; s++) {
-      int xo = xOff + s * 20;
-      for (int i = from; i < to; i++) {
-        xt[i * mp + s] = x[xo + i];
-      }
-    }
-    for (int s = m; s < mp; s++) {
-      for (int i = from; i < to; i++) {
-        xt[i * mp + s] = 0.0;
-      }
-    }
-  }
-
-  /**
    * Layer features forward over m examples, batch-major, its output rows of part {@code part} of {@code parts}:
-   * column tiles of rows × vectors of examples over the inputs that {@code featuresTransposeBatch} transposed,
+   * column tiles of rows × vectors of examples over the inputs that {@code transposeColumns} laid out,
    * or tiles of 4 rows × 4 examples of vector dot products (COLUMN_FORWARD false, or m < LANES).
    */
   private void featuresForwardBatch(double[] x, int xOff, int m, int part, int parts) {
@@ -1491,47 +1452,8 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * Layer prediction's inputs of the chunk into {@code columnsIn}, feature-major, for the column forward
-   * (the inputs of part {@code part} of {@code parts}); nothing unless COLUMN_FORWARD and m >= LANES.
-   */
-  private void predictionTransposeBatch(double[] x, int xOff, int m, int part, int parts) {
-    if (!COLUMN_FORWARD || m < LANES) {
-      return;
-    }
-    int mp = (m + LANES - 1) / LANES * LANES;
-    double[] xt = columnsIn;
-    int from = partStart(40, 1, part, parts);
-    int to = partStart(40, 1, part + 1, parts);
-    int sb = m / 8 * 8;
-    for (int s0 = 0; s0 < sb; s0 += 8) {
-      int xo = xOff + s0 * 40;
-      for (int i = from, t = s0 + from * mp; i < to; i++, t += mp) {
-        xt[t] = x[xo + i];
-        xt[t + 1] = x[xo + 40 + i];
-        xt[t + 2] = x[xo + 80 + i];
-        xt[t + 3] = x[xo + 120 + i];
-        xt[t + 4] = x[xo + 160 + i];
-        xt[t + 5] = x[xo + 200 + i];
-        xt[t + 6] = x[xo + 240 + i];
-        xt[t + 7] = x[xo + 280 + i];
-      }
-    }
-    for (int s = sb; s < m; s++) {
-      int xo = xOff + s * 40;
-      for (int i = from; i < to; i++) {
-        xt[i * mp + s] = x[xo + i];
-      }
-    }
-    for (int s = m; s < mp; s++) {
-      for (int i = from; i < to; i++) {
-        xt[i * mp + s] = 0.0;
-      }
-    }
-  }
-
-  /**
    * Layer prediction forward over m examples, batch-major, its output rows of part {@code part} of {@code parts}:
-   * column tiles of rows × vectors of examples over the inputs that {@code predictionTransposeBatch} transposed,
+   * column tiles of rows × vectors of examples over the inputs that {@code transposeColumns} laid out,
    * or tiles of 1 rows × 4 examples of vector dot products (COLUMN_FORWARD false, or m < LANES).
    */
   private void predictionForwardBatch(double[] x, int xOff, int m, int part, int parts) {
@@ -2974,5 +2896,44 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private static int partStart(int n, int align, int k, int parts) {
     return k >= parts ? n : (int) ((long) n * k / parts) / align * align;
+  }
+
+  /**
+   * A layer's inputs of the chunk ({@code width} each) into {@code columnsIn}, feature-major, for the
+   * column forward (the inputs of part {@code part} of {@code parts}); nothing unless COLUMN_FORWARD and m >= LANES.
+   */
+  private void transposeColumns(double[] x, int xOff, int width, int m, int part, int parts) {
+    if (!COLUMN_FORWARD || m < LANES) {
+      return;
+    }
+    int mp = (m + LANES - 1) / LANES * LANES;
+    double[] xt = columnsIn;
+    int from = partStart(width, 1, part, parts);
+    int to = partStart(width, 1, part + 1, parts);
+    int sb = m / 8 * 8;
+    for (int s0 = 0; s0 < sb; s0 += 8) {
+      int xo = xOff + s0 * width;
+      for (int i = from, t = s0 + from * mp; i < to; i++, t += mp) {
+        xt[t] = x[xo + i];
+        xt[t + 1] = x[xo + 1 * width + i];
+        xt[t + 2] = x[xo + 2 * width + i];
+        xt[t + 3] = x[xo + 3 * width + i];
+        xt[t + 4] = x[xo + 4 * width + i];
+        xt[t + 5] = x[xo + 5 * width + i];
+        xt[t + 6] = x[xo + 6 * width + i];
+        xt[t + 7] = x[xo + 7 * width + i];
+      }
+    }
+    for (int s = sb; s < m; s++) {
+      int xo = xOff + s * width;
+      for (int i = from; i < to; i++) {
+        xt[i * mp + s] = x[xo + i];
+      }
+    }
+    for (int s = m; s < mp; s++) {
+      for (int i = from; i < to; i++) {
+        xt[i * mp + s] = 0.0;
+      }
+    }
   }
 }

@@ -61,7 +61,6 @@ final class BatchEmitter {
       m.add(storeDelta());
     }
     for (int i = 0; i < layers.size(); i++) {
-      backend.batchKernels().transpose(i).ifPresent(m::add);
       m.add(layers.get(i).batchForward());
       if (ctx.trainable()) {
         m.add(layers.get(i).batchGradient());

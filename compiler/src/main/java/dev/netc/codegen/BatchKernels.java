@@ -2,7 +2,6 @@ package dev.netc.codegen;
 
 import com.palantir.javapoet.MethodSpec;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * A backend's per-layer methods of the mini-batch path, each over a chunk of {@code m <= CHUNK}
@@ -18,14 +17,6 @@ interface BatchKernels {
 
   /** Layer {@code index}'s batched back-propagation method ({@code index > 0}). */
   MethodSpec backprop(int index);
-
-  /**
-   * Layer {@code index}'s method that brings the chunk's inputs into the layout its forward
-   * method reads, if the forward does not read them in place (called before it).
-   */
-  default Optional<MethodSpec> transpose(int index) {
-    return Optional.empty();
-  }
 
   /** Methods the layers' kernels share (emitted once each), asked for after those kernels. */
   default List<MethodSpec> sharedMethods() {

@@ -53,7 +53,7 @@ final class Names {
       // steps split over a StepTeam (BatchEmitter.split)
       "team", "phases", "runPhase", "part", "parts", "partStart", "from", "to", "splitXs",
       "splitE0", "splitM", "useStepTeam", "splitsSteps", "splitScale", "splitFirst", "splitLr",
-      "splitStepSize", "splitBc2Sqrt", "MAX_SPLIT_LAYERS",
+      "splitStepSize", "splitBc2Sqrt", "MAX_SPLIT_LAYERS", "transposeColumns",
       "onlineUpdate", "settleUpdate", "forwardAfterUpdate", "updateFirstAndForward",
       "deferredUpdate", "deferredScale", "deferredLr", "deferredStepSize", "deferredBc2Sqrt",
       "nextInput", "xn", "zn", "znv",
@@ -109,10 +109,9 @@ final class Names {
    * @param gradient the batched weight-gradient method
    * @param backprop the batched back-propagation method
    * @param online the one-example method fusing back-propagation, gradient and update
-   * @param transpose the batched method that lays out the inputs for the forward method
    */
   record BatchNames(String act, String actT, String der, String delta, String z, String forward,
-      String gradient, String backprop, String online, String transpose) {}
+      String gradient, String backprop, String online) {}
 
   private final List<LayerNames> layers;
   private final List<BatchNames> batch;
@@ -148,7 +147,7 @@ final class Names {
           fresh(alloc, n + "BatchDer"), fresh(alloc, n + "BatchDelta"),
           fresh(alloc, n + "BatchZ"), fresh(alloc, n + "ForwardBatch"),
           fresh(alloc, n + "GradientBatch"), fresh(alloc, n + "BackpropBatch"),
-          fresh(alloc, n + "Online"), fresh(alloc, n + "TransposeBatch")));
+          fresh(alloc, n + "Online")));
     }
     this.batch = List.copyOf(b);
   }

@@ -281,8 +281,8 @@ final class VectorBackend implements Backend {
 
     @Override
     public CodeBlock transpose(int index, String part) {
-      return CodeBlock.of("$N($L, m, $L);\n",
-          ctx.names().batch(index).transpose(), inputs(index), part);
+      return CodeBlock.of("$N($L, $L, m, $L);\n", kernels.transposeColumns(), inputs(index),
+          ctx.network().layers().get(index).inSize(), part);
     }
 
     @Override

@@ -66,9 +66,8 @@ final class VectorBatchKernels implements BatchKernels {
     m.addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff");
     m.addJavadoc("Layer $L forward over m examples, batch-major, its output rows of part {@code "
         + "part} of {@code parts}:\ncolumn tiles of rows × vectors of examples over the inputs "
-        + "that {@code $N} transposed,\nor tiles of $L rows × $L examples of vector dot products "
-        + "(COLUMN_FORWARD false, or m < LANES).\n", Javadoc.escape(layer.name()),
-        ctx.names().batch(index).transpose(),
+        + "that {@code $N} laid out,\nor tiles of $L rows × $L examples of vector dot products "
+        + "(COLUMN_FORWARD false, or m < LANES).\n", Javadoc.escape(layer.name()), TRANSPOSE,
         ctx.policy().forwardRows(layer), CodegenPolicy.VECTOR_FORWARD_EXAMPLES);
     vectorForward(c, index, in, out);
     return m.addParameter(TypeName.INT, "m").addParameters(SPLIT).addCode(c.build()).build();
@@ -130,40 +129,45 @@ final class VectorBatchKernels implements BatchKernels {
     activationPass(c, index, out);
   }
 
+  /** The shared method that lays out a layer's inputs for the column forward. */
+  static final String TRANSPOSE = "transposeColumns";
+
   /**
-   * Layer {@code index}'s inputs of the chunk transposed into {@code columnsIn} for the column
-   * forward (feature-major, {@code mp} examples per row, the padding lanes zero; {@link
-   * CodegenPolicy#VECTOR_TRANSPOSE_EXAMPLES} examples at a time, so that each input's values land
-   * side by side rather than one store per cache line), the inputs of part {@code part} of
-   * {@code parts}: parts of whole rows, which threads write without sharing a cache line but at
-   * the ends; nothing unless COLUMN_FORWARD and m ≥ LANES.
+   * The name of the method that transposes a layer's inputs of the chunk into {@code columnsIn}
+   * for the column forward, adding it to the class on first use: {@code transposeColumns(x,
+   * xOff, width, m, part, parts)} writes them feature-major ({@code mp} examples per row, the
+   * padding lanes zero; {@link CodegenPolicy#VECTOR_TRANSPOSE_EXAMPLES} examples at a time, so
+   * that each input's values land side by side rather than one store per cache line), the inputs
+   * of part {@code part} of {@code parts}: parts of whole rows, which threads write without
+   * sharing a cache line but at the ends (split by examples instead, two threads wrote the same
+   * lines, and the phase took 57 µs instead of 8); nothing unless COLUMN_FORWARD and m ≥ LANES.
+   * One method for all layers: the width as a parameter ran as fast as a constant.
    */
-  @Override
-  public Optional<MethodSpec> transpose(int index) {
-    Layer layer = ctx.network().layers().get(index);
-    int in = layer.inSize();
+  String transposeColumns() {
+    if (ctx.helpers().has(TRANSPOSE)) {
+      return TRANSPOSE;
+    }
     CodeBlock.Builder c = CodeBlock.builder();
     c.beginControlFlow("if (!COLUMN_FORWARD || m < LANES)");
     c.addStatement("return");
     c.endControlFlow();
     c.addStatement("int mp = (m + LANES - 1) / LANES * LANES");
     c.addStatement("$T xt = columnsIn", ctx.array());
-    partStart(ctx);
-    c.addStatement("int from = partStart($L, 1, part, parts)", in);
-    c.addStatement("int to = partStart($L, 1, part + 1, parts)", in);
+    c.addStatement("int from = $N(width, 1, part, parts)", partStart(ctx));
+    c.addStatement("int to = partStart(width, 1, part + 1, parts)");
     int block = CodegenPolicy.VECTOR_TRANSPOSE_EXAMPLES;
     c.addStatement("int sb = m / $L * $L", block, block);
     c.beginControlFlow("for (int s0 = 0; s0 < sb; s0 += $L)", block);
-    c.addStatement("int xo = xOff + s0 * $L", in);
+    c.addStatement("int xo = xOff + s0 * width");
     c.beginControlFlow("for (int i = from, t = s0 + from * mp; i < to; i++, t += mp)");
     c.addStatement("xt[t] = x[xo + i]");
     for (int e = 1; e < block; e++) {
-      c.addStatement("xt[t + $L] = x[xo + $L + i]", e, e * in);
+      c.addStatement("xt[t + $L] = x[xo + $L * width + i]", e, e);
     }
     c.endControlFlow();
     c.endControlFlow();
     c.beginControlFlow("for (int s = sb; s < m; s++)");
-    c.addStatement("int xo = xOff + s * $L", in);
+    c.addStatement("int xo = xOff + s * width");
     c.beginControlFlow("for (int i = from; i < to; i++)");
     c.addStatement("xt[i * mp + s] = x[xo + i]");
     c.endControlFlow();
@@ -173,16 +177,17 @@ final class VectorBatchKernels implements BatchKernels {
     c.addStatement("xt[i * mp + s] = $L", ctx.lit(0));
     c.endControlFlow();
     c.endControlFlow();
-    return Optional.of(MethodSpec.methodBuilder(
-            ctx.names().batch(index).transpose())
-        .addJavadoc("Layer $L's inputs of the chunk into {@code columnsIn}, feature-major, for "
-            + "the column forward\n(the inputs of part {@code part} of {@code parts}); nothing "
-            + "unless COLUMN_FORWARD and m >= LANES.\n", Javadoc.escape(layer.name()))
+    ctx.helpers().add(MethodSpec.methodBuilder(TRANSPOSE)
+        .addJavadoc("A layer's inputs of the chunk ({@code width} each) into {@code columnsIn}, "
+            + "feature-major, for the\ncolumn forward (the inputs of part {@code part} of {@code "
+            + "parts}); nothing unless COLUMN_FORWARD and m >= LANES.\n")
         .addModifiers(Modifier.PRIVATE)
         .addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff")
-        .addParameter(TypeName.INT, "m").addParameters(SPLIT)
+        .addParameter(TypeName.INT, "width").addParameter(TypeName.INT, "m")
+        .addParameters(SPLIT)
         .addCode(c.build())
         .build());
+    return TRANSPOSE;
   }
 
   /** z of the chunk by dot-product tiles: rows × examples, each ending in a lane reduction. */
@@ -202,7 +207,7 @@ final class VectorBatchKernels implements BatchKernels {
 
   /**
    * z of the chunk by column tiles ({@link CodegenPolicy.RegisterTiles#columnRows}) over the
-   * inputs that {@link #transpose} put into {@code columnsIn}: tiles of rows × vectors of
+   * inputs that {@link #transposeColumns} put into {@code columnsIn}: tiles of rows × vectors of
    * examples into {@code columnsZ}, then z transposed back to the batch-major buffer the
    * activation pass reads (this part's rows).
    */

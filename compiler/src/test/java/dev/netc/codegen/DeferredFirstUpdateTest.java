@@ -151,19 +151,7 @@ class DeferredFirstUpdateTest {
   }
 
   private static double[] state(Object net) {
-    if (net instanceof TrainableFloatNetwork f) {
-      float[] s = new float[size(f.optimizerStateLayout())];
-      f.getOptimizerState(s);
-      return Generated.widen(s);
-    }
-    TrainableDoubleNetwork d = (TrainableDoubleNetwork) net;
-    double[] s = new double[size(d.optimizerStateLayout())];
-    d.getOptimizerState(s);
-    return s;
-  }
-
-  private static int size(List<dev.netc.runtime.TensorSpec> layout) {
-    return layout.stream().mapToInt(dev.netc.runtime.TensorSpec::size).sum();
+    return new Generated(net, precision(net)).optimizerState();
   }
 
   private static Object copy(Object net) {

@@ -98,6 +98,24 @@ final class Generated {
     return p;
   }
 
+  /** The optimizer's state buffers in {@code optimizerStateLayout()} order, widened. */
+  double[] optimizerState() {
+    if (isFloat()) {
+      TrainableFloatNetwork f = (TrainableFloatNetwork) instance;
+      float[] s = new float[stateSize(f.optimizerStateLayout())];
+      f.getOptimizerState(s);
+      return widen(s);
+    }
+    TrainableDoubleNetwork d = (TrainableDoubleNetwork) instance;
+    double[] s = new double[stateSize(d.optimizerStateLayout())];
+    d.getOptimizerState(s);
+    return s;
+  }
+
+  private static int stateSize(List<dev.netc.runtime.TensorSpec> layout) {
+    return layout.stream().mapToInt(dev.netc.runtime.TensorSpec::size).sum();
+  }
+
   void setParameters(double[] p) {
     if (isFloat()) {
       ((FloatNetwork) instance).setParameters(narrow(p));
