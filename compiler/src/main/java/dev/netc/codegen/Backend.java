@@ -126,7 +126,7 @@ interface Backend {
 
   /**
    * The calls of the batched kernels by parts, for a backend whose kernels split over a {@link
-   * dev.netc.runtime.StepTeam} ({@link BatchEmitter#split}); empty if they do not.
+   * dev.netc.runtime.StepTeam} ({@link BatchEmitter#splitMethods}); empty if they do not.
    */
   default Optional<SplitCalls> splitCalls() {
     return Optional.empty();

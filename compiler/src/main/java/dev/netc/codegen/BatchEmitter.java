@@ -166,10 +166,11 @@ final class BatchEmitter {
   }
 
   /**
-   * Layers above which a class does not split its steps: its phase method ({@link #split})
-   * has three cases per layer and must stay below HotSpot's 8000-byte limit.
+   * Layers above which a class does not split its steps: its phase method ({@link
+   * #splitMethods}) has four cases per layer, up to about 160 bytes of bytecode with two update
+   * calls, and must stay below HotSpot's 8000-byte limit ({@code MethodSizeTest}).
    */
-  static final int MAX_SPLIT_LAYERS = 64;
+  static final int MAX_SPLIT_LAYERS = 32;
 
   /**
    * Whether this class splits its training steps over a {@link StepTeam}: a trainable class of

@@ -50,7 +50,7 @@ final class Names {
       "SPECIES", "LANES", "KERNEL_PLAN", "REQUESTED_PLAN",
       "KERNEL_SHAPE", "REQUESTED_SHAPE", "CHUNK_SUFFIX", "planChunk", "WIDE_TILES", "batchForward",
       "batchBackward", "sb", "outputRow", "trainOnline",
-      // steps split over a StepTeam (BatchEmitter.split)
+      // steps split over a StepTeam (BatchEmitter.splitMethods)
       "team", "phases", "runPhase", "part", "parts", "partStart", "from", "to", "splitXs",
       "splitE0", "splitM", "useStepTeam", "splitsSteps", "splitScale", "splitFirst", "splitLr",
       "splitStepSize", "splitBc2Sqrt", "MAX_SPLIT_LAYERS", "transposeColumns",

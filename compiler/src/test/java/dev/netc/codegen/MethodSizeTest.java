@@ -51,6 +51,33 @@ class MethodSizeTest {
         worst.getKey(), worst.getValue());
   }
 
+  /**
+   * The deepest network whose steps split over a team ({@link BatchEmitter#MAX_SPLIT_LAYERS}
+   * layers, Adam's long update calls): its phase method {@code runPhase}, four cases a layer,
+   * stays below the limit; one layer more and the class does not split.
+   */
+  @Test
+  void theDeepestSplitNetworkStaysBelowHugeMethodLimit() {
+    int[] sizes = new int[BatchEmitter.MAX_SPLIT_LAYERS + 1];
+    java.util.Arrays.fill(sizes, 40);
+    sizes[sizes.length - 1] = 10;
+    Network deep = network("DeepSplit", Precision.FLOAT, sizes, new Activation.Tanh(),
+        new Loss.CrossEntropy(LossReduction.MEAN), adam());
+    Map.Entry<String, Integer> worst = compileAndMeasure(List.of(deep));
+    System.out.printf(Locale.ROOT, "largest method of a %d-layer split network: %s, %d bytes%n",
+        BatchEmitter.MAX_SPLIT_LAYERS, worst.getKey(), worst.getValue());
+    CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
+    assertTrue(JavaGenerator.generate(deep, "gen.size.vector", vector).toString()
+        .contains("private void runPhase("));
+    int[] deeper = java.util.Arrays.copyOf(sizes, sizes.length + 1);
+    deeper[sizes.length - 1] = 40;
+    deeper[sizes.length] = 10;
+    Network tooDeep = network("TooDeep", Precision.FLOAT, deeper, new Activation.Tanh(),
+        new Loss.CrossEntropy(LossReduction.MEAN), adam());
+    assertTrue(!JavaGenerator.generate(tooDeep, "gen.size.vector", vector).toString()
+        .contains("runPhase"));
+  }
+
   @Test
   void largestUnrolledLayersStayBelowHugeMethodLimit() {
     CodegenPolicy policy = CodegenPolicy.defaults();

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * A vector class's training steps split over a {@link StepTeam} ({@code BatchEmitter.split})
+ * A vector class's training steps split over a {@link StepTeam} ({@code BatchEmitter.splitMethods})
  * against the same class stepping on one thread: the losses, parameters and optimizer state
  * must be the same bits after every step, for random multi-layer perceptrons (depth 1–5, widths
  * 1–300 and 1–20, every activation, loss and optimizer, both precisions), every kernel plan a
