@@ -647,9 +647,9 @@ public final class Regression implements TrainableDoubleNetwork {
           team.run(phases, 5);
           team.run(phases, 4);
         } else {
+          team.run(phases, 8);
           team.run(phases, 7);
           team.run(phases, 6);
-          team.run(phases, 8);
         }
       }
       splitXs = null;
@@ -812,9 +812,18 @@ public final class Regression implements TrainableDoubleNetwork {
     double[] xs = splitXs;
     int e0 = splitE0;
     int m = splitM;
-    double scale = splitScale;
-    boolean first = splitFirst;
-    double lr = splitLr;
+    if (phase >= 6) {
+      // The chunk that ends the step: the update of the layer above (whose weights
+      // every part has read), then this layer's backward phase.
+      int above = phase - 6;
+      if (above < 2) {
+        updatePart(above, part, parts);
+      }
+      if (above == 0) {
+        return;
+      }
+      phase = 4 + above - 1;
+    }
     switch (phase) {
       case 0 -> transposeColumns(xs, e0 * INPUT_SIZE, 20, m, part, parts);
       case 1 -> featuresForwardBatch(xs, e0 * INPUT_SIZE, m, part, parts);
@@ -827,20 +836,27 @@ public final class Regression implements TrainableDoubleNetwork {
         predictionBackpropBatch(m, part, parts);
         predictionGradientBatch(featuresBatchAct, 0, m, part, parts);
       }
-      case 6 -> {
-        updateAndClear(predictionWeight, predictionWeightGrad, scale, predictionWeightMomentum, first, lr, partStart(predictionWeight.length, 16, part, parts), partStart(predictionWeight.length, 16, part + 1, parts));
-        updateAndClear(predictionBias, predictionBiasGrad, scale, predictionBiasMomentum, first, lr, partStart(predictionBias.length, 16, part, parts), partStart(predictionBias.length, 16, part + 1, parts));
-        featuresGradientBatch(xs, e0 * INPUT_SIZE, m, part, parts);
-      }
-      case 7 -> {
-        predictionBackpropBatch(m, part, parts);
-        predictionGradientBatch(featuresBatchAct, 0, m, part, parts);
-      }
-      case 8 -> {
+      default -> throw new IllegalArgumentException("no phase " + phase);
+    }
+  }
+
+  /**
+   * Part {@code part} of {@code parts} of layer {@code layer}'s update in a split step.
+   */
+  private void updatePart(int layer, int part, int parts) {
+    double scale = splitScale;
+    boolean first = splitFirst;
+    double lr = splitLr;
+    switch (layer) {
+      case 0 -> {
         updateAndClear(featuresWeight, featuresWeightGrad, scale, featuresWeightMomentum, first, lr, partStart(featuresWeight.length, 16, part, parts), partStart(featuresWeight.length, 16, part + 1, parts));
         updateAndClear(featuresBias, featuresBiasGrad, scale, featuresBiasMomentum, first, lr, partStart(featuresBias.length, 16, part, parts), partStart(featuresBias.length, 16, part + 1, parts));
       }
-      default -> throw new IllegalArgumentException("no phase " + phase);
+      case 1 -> {
+        updateAndClear(predictionWeight, predictionWeightGrad, scale, predictionWeightMomentum, first, lr, partStart(predictionWeight.length, 16, part, parts), partStart(predictionWeight.length, 16, part + 1, parts));
+        updateAndClear(predictionBias, predictionBiasGrad, scale, predictionBiasMomentum, first, lr, partStart(predictionBias.length, 16, part, parts), partStart(predictionBias.length, 16, part + 1, parts));
+      }
+      default -> throw new IllegalArgumentException("no layer " + layer);
     }
   }
 

@@ -166,9 +166,10 @@ final class BatchEmitter {
   }
 
   /**
-   * Layers above which a class does not split its steps: its phase method ({@link
-   * #splitMethods}) has four cases per layer, up to about 160 bytes of bytecode with two update
-   * calls, and must stay below HotSpot's 8000-byte limit ({@code MethodSizeTest}).
+   * Layers above which a class does not split its steps: its phase methods ({@link
+   * #splitMethods}) have a case per layer and phase ({@code updatePart}: about 110 bytes of
+   * bytecode a layer with Adam's two update calls, 3,535 for 32 layers) and must stay below
+   * HotSpot's 8000-byte limit ({@code MethodSizeTest}).
    */
   static final int MAX_SPLIT_LAYERS = 32;
 
@@ -227,7 +228,7 @@ final class BatchEmitter {
     return "split" + Character.toUpperCase(p.name().charAt(0)) + p.name().substring(1);
   }
 
-  /** runPhase, splitsSteps and useStepTeam. */
+  /** runPhase, updatePart, splitsSteps and useStepTeam. */
   List<MethodSpec> splitMethods(OptimizerEmitter optimizer) {
     Backend.SplitCalls calls = backend.splitCalls().orElseThrow();
     int n = ctx.network().layers().size();
@@ -240,9 +241,18 @@ final class BatchEmitter {
     m.addStatement("$T xs = splitXs", ctx.array());
     m.addStatement("int e0 = splitE0");
     m.addStatement("int m = splitM");
-    for (ParameterSpec p : optimizer.fusedParameters()) {
-      m.addStatement("$T $N = $N", p.type(), p.name(), splitField(p));
-    }
+    m.beginControlFlow("if (phase >= $L)", stepPhase(-1));
+    m.addComment("The chunk that ends the step: the update of the layer above (whose weights");
+    m.addComment("every part has read), then this layer's backward phase.");
+    m.addStatement("int above = phase - $L", stepPhase(-1));
+    m.beginControlFlow("if (above < $L)", n);
+    m.addStatement("updatePart(above, part, parts)");
+    m.endControlFlow();
+    m.beginControlFlow("if (above == 0)");
+    m.addStatement("return");
+    m.endControlFlow();
+    m.addStatement("phase = $L + above - 1", backwardPhase(0));
+    m.endControlFlow();
     m.beginControlFlow("switch (phase)");
     for (int i = 0; i < n; i++) {
       m.addCode("case $L -> $L", transposePhase(i), calls.transpose(i, "part, parts"));
@@ -256,25 +266,30 @@ final class BatchEmitter {
       m.addCode(calls.gradient(i, "part, parts"));
       m.addCode("$<}\n");
     }
-    for (int i = 0; i < n; i++) {
-      m.addCode("case $L -> {\n$>", stepPhase(i));
-      if (i + 1 < n) {
-        m.addCode(optimizer.fusedUpdatePart(i + 1));
-      }
-      if (i > 0) {
-        m.addCode(calls.backprop(i, "part, parts"));
-      }
-      m.addCode(calls.gradient(i, "part, parts"));
-      m.addCode("$<}\n");
-    }
-    m.addCode("case $L -> {\n$>", lastPhase());
-    m.addCode(optimizer.fusedUpdatePart(0));
-    m.addCode("$<}\n");
     m.addStatement("default -> throw new $T($S + phase)", IllegalArgumentException.class,
         "no phase ");
     m.endControlFlow();
+    MethodSpec.Builder u = MethodSpec.methodBuilder("updatePart")
+        .addJavadoc("Part {@code part} of {@code parts} of layer {@code layer}'s update in a split "
+            + "step.\n")
+        .addModifiers(Modifier.PRIVATE)
+        .addParameter(TypeName.INT, "layer")
+        .addParameters(VectorBatchKernels.SPLIT);
+    for (ParameterSpec p : optimizer.fusedParameters()) {
+      u.addStatement("$T $N = $N", p.type(), p.name(), splitField(p));
+    }
+    u.beginControlFlow("switch (layer)");
+    for (int i = 0; i < n; i++) {
+      u.addCode("case $L -> {\n$>", i);
+      u.addCode(optimizer.fusedUpdatePart(i));
+      u.addCode("$<}\n");
+    }
+    u.addStatement("default -> throw new $T($S + layer)", IllegalArgumentException.class,
+        "no layer ");
+    u.endControlFlow();
     List<MethodSpec> methods = new ArrayList<>();
     methods.add(m.build());
+    methods.add(u.build());
     methods.add(MethodSpec.methodBuilder("splitsSteps")
         .addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC)
@@ -306,12 +321,12 @@ final class BatchEmitter {
     return 2 * ctx.network().layers().size() + layer;
   }
 
+  /**
+   * The phase of the step's last chunk for layer {@code layer} (-1 to n - 1): the update of
+   * layer + 1 (if any), then layer's backward phase (if any).
+   */
   private int stepPhase(int layer) {
-    return 3 * ctx.network().layers().size() + layer;
-  }
-
-  private int lastPhase() {
-    return 4 * ctx.network().layers().size();
+    return 3 * ctx.network().layers().size() + layer + 1;
   }
 
   /**
@@ -348,7 +363,7 @@ final class BatchEmitter {
     for (int i = n - 1; i >= 0; i--) {
       m.addStatement("team.run(phases, $L)", stepPhase(i));
     }
-    m.addStatement("team.run(phases, $L)", lastPhase());
+    m.addStatement("team.run(phases, $L)", stepPhase(-1));
     m.endControlFlow();
     m.endControlFlow();
     // The caller's array is not kept past the step.

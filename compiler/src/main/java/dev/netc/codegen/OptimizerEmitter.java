@@ -139,13 +139,7 @@ final class OptimizerEmitter {
    * buffers times the local {@code scale}, which it leaves zero for the next batch.
    */
   CodeBlock fusedUpdate(int index) {
-    Names.LayerNames n = ctx.names().layer(index);
-    return CodeBlock.builder()
-        .addStatement("updateAndClear($L, 0, $N.length)", updateArgs(n.weight(),
-            CodeBlock.of("$N, scale", n.weightGrad()), weightState(index)), n.weight())
-        .addStatement("updateAndClear($L, 0, $N.length)", updateArgs(n.bias(),
-            CodeBlock.of("$N, scale", n.biasGrad()), biasState(index)), n.bias())
-        .build();
+    return fusedUpdate(index, a -> CodeBlock.of("0"), a -> CodeBlock.of("$N.length", a));
   }
 
   /**
@@ -154,14 +148,21 @@ final class OptimizerEmitter {
    * the ends of the arrays.
    */
   CodeBlock fusedUpdatePart(int index) {
-    Names.LayerNames n = ctx.names().layer(index);
     VectorBatchKernels.partStart(ctx);
+    return fusedUpdate(index, a -> CodeBlock.of("partStart($N.length, 16, part, parts)", a),
+        a -> CodeBlock.of("partStart($N.length, 16, part + 1, parts)", a));
+  }
+
+  /** updateAndClear of the layer's weights, then bias, over [from(array), to(array)). */
+  private CodeBlock fusedUpdate(int index, java.util.function.Function<String, CodeBlock> from,
+      java.util.function.Function<String, CodeBlock> to) {
+    Names.LayerNames n = ctx.names().layer(index);
     CodeBlock.Builder c = CodeBlock.builder();
     for (String[] p : new String[][] {{n.weight(), n.weightGrad()}, {n.bias(), n.biasGrad()}}) {
       List<String> state = p[0].equals(n.weight()) ? weightState(index) : biasState(index);
-      c.addStatement("updateAndClear($L, partStart($N.length, 16, part, parts), "
-              + "partStart($N.length, 16, part + 1, parts))",
-          updateArgs(p[0], CodeBlock.of("$N, scale", p[1]), state), p[0], p[0]);
+      c.addStatement("updateAndClear($L, $L, $L)",
+          updateArgs(p[0], CodeBlock.of("$N, scale", p[1]), state), from.apply(p[0]),
+          to.apply(p[0]));
     }
     return c.build();
   }

@@ -53,8 +53,9 @@ class MethodSizeTest {
 
   /**
    * The deepest network whose steps split over a team ({@link BatchEmitter#MAX_SPLIT_LAYERS}
-   * layers, Adam's long update calls): its phase method {@code runPhase}, four cases a layer,
-   * stays below the limit; one layer more and the class does not split.
+   * layers, Adam's long update calls): its phase methods {@code runPhase} and {@code
+   * updatePart}, a case per layer and phase, stay below the limit; one layer more and the class
+   * does not split.
    */
   @Test
   void theDeepestSplitNetworkStaysBelowHugeMethodLimit() {
