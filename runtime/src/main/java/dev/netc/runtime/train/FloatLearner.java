@@ -93,10 +93,10 @@ final class FloatLearner extends Learner {
   }
 
   @Override
-  public void useThreads(int threads) {
+  public void useThreads(int threads, boolean oneCore) {
     close();
     if (threads > 1 && splitsSteps()) {
-      team = StepTeam.of(threads);
+      team = oneCore ? StepTeam.rehearsal(threads) : StepTeam.of(threads);
       trainable().useStepTeam(team);
       return;
     }

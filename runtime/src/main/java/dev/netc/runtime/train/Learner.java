@@ -95,7 +95,17 @@ public abstract sealed class Learner implements AutoCloseable permits FloatLearn
    * {@link dev.netc.runtime.StepTeam} (the same bits as one thread); any other trains
    * data-parallel on replicas (see {@link dev.netc.runtime.ParallelTrainer}).
    */
-  public abstract void useThreads(int threads);
+  public void useThreads(int threads) {
+    useThreads(threads, false);
+  }
+
+  /**
+   * As {@link #useThreads(int)}, but with {@code oneCore} a network that splits its steps runs
+   * their parts one after another on the calling thread ({@link
+   * dev.netc.runtime.StepTeam#rehearsal}): the code a team runs, warmed up without taking the
+   * cores the JIT compiles it on. Data-parallel training ignores {@code oneCore}.
+   */
+  public abstract void useThreads(int threads, boolean oneCore);
 
   /** An independent learner over a copy of this one's network (parameters, optimizer state). */
   public abstract Learner copy();
