@@ -518,6 +518,29 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
+   * The loss over a mini-batch, as loss returns it, and its outputs, as predictBatch writes them,
+   * from one forward pass.
+   */
+  @Override
+  public double evaluate(double[] xs, double[] targets, int n, double[] out) {
+    checkBatch(xs.length, n, INPUT_SIZE, "input");
+    checkBatch(targets.length, n, TARGET_WIDTH, "target");
+    checkBatch(out.length, n, OUTPUT_SIZE, "output");
+    double total = 0.0;
+    for (int e0 = 0; e0 < n; e0 += CHUNK) {
+      int m = Math.min(CHUNK, n - e0);
+      batchForward(xs, e0, m);
+      for (int s = 0; s < m; s++) {
+        int e = e0 + s;
+        outputRow(s);
+        System.arraycopy(predictionAct, 0, out, e * OUTPUT_SIZE, OUTPUT_SIZE);
+        total += exampleLoss(targets, e * TARGET_WIDTH);
+      }
+    }
+    return total * lossScale(n);
+  }
+
+  /**
    * Applies one optimizer step with the gradient {@code grad}, in {@link #parameterLayout()} order
    * (e.g. summed with {@link #accumulateGradient}): sgd(lr = 0.01, momentum = 0.9, nesterov = true, weight_decay = 1.0E-4).
    */

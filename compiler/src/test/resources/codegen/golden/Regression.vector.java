@@ -417,13 +417,19 @@ public final class Regression implements TrainableDoubleNetwork {
     settleUpdate();
     for (int e0 = 0; e0 < n; e0 += CHUNK) {
       int m = Math.min(CHUNK, n - e0);
-      batchForward(xs, e0, m);
+      if (team != null) {
+        splitForward(xs, e0, m);
+      } else {
+        batchForward(xs, e0, m);
+      }
       for (int s = 0; s < m; s++) {
         int e = e0 + s;
         outputRow(s);
         System.arraycopy(predictionAct, 0, out, e * OUTPUT_SIZE, OUTPUT_SIZE);
       }
     }
+    // The caller's array is not kept past the call.
+    splitXs = null;
   }
 
   /**
@@ -552,13 +558,19 @@ public final class Regression implements TrainableDoubleNetwork {
     double total = 0.0;
     for (int e0 = 0; e0 < n; e0 += CHUNK) {
       int m = Math.min(CHUNK, n - e0);
-      batchForward(xs, e0, m);
+      if (team != null) {
+        splitForward(xs, e0, m);
+      } else {
+        batchForward(xs, e0, m);
+      }
       for (int s = 0; s < m; s++) {
         int e = e0 + s;
         outputRow(s);
         total += exampleLoss(targets, e * TARGET_WIDTH);
       }
     }
+    // The caller's array is not kept past the call.
+    splitXs = null;
     return total * lossScale(n);
   }
 
@@ -624,18 +636,12 @@ public final class Regression implements TrainableDoubleNetwork {
     zeroGradient();
     double total = 0.0;
     if (team != null) {
-      splitXs = xs;
       splitScale = scale;
       splitFirst = first;
       splitLr = lr;
       for (int e0 = 0; e0 < n; e0 += CHUNK) {
         int m = Math.min(CHUNK, n - e0);
-        splitE0 = e0;
-        splitM = m;
-        team.run(phases, 0);
-        team.run(phases, 1);
-        team.run(phases, 2);
-        team.run(phases, 3);
+        splitForward(xs, e0, m);
         for (int s = 0; s < m; s++) {
           int e = e0 + s;
           outputRow(s);
@@ -705,7 +711,11 @@ public final class Regression implements TrainableDoubleNetwork {
     double total = 0.0;
     for (int e0 = 0; e0 < n; e0 += CHUNK) {
       int m = Math.min(CHUNK, n - e0);
-      batchForward(xs, e0, m);
+      if (team != null) {
+        splitForward(xs, e0, m);
+      } else {
+        batchForward(xs, e0, m);
+      }
       for (int s = 0; s < m; s++) {
         int e = e0 + s;
         outputRow(s);
@@ -715,7 +725,39 @@ public final class Regression implements TrainableDoubleNetwork {
       }
       batchBackward(xs, e0, m);
     }
+    // The caller's array is not kept past the call.
+    splitXs = null;
     return total;
+  }
+
+  /**
+   * The loss over a mini-batch, as loss returns it, and its outputs, as predictBatch writes them,
+   * from one forward pass.
+   */
+  @Override
+  public double evaluate(double[] xs, double[] targets, int n, double[] out) {
+    checkBatch(xs.length, n, INPUT_SIZE, "input");
+    checkBatch(targets.length, n, TARGET_WIDTH, "target");
+    checkBatch(out.length, n, OUTPUT_SIZE, "output");
+    settleUpdate();
+    double total = 0.0;
+    for (int e0 = 0; e0 < n; e0 += CHUNK) {
+      int m = Math.min(CHUNK, n - e0);
+      if (team != null) {
+        splitForward(xs, e0, m);
+      } else {
+        batchForward(xs, e0, m);
+      }
+      for (int s = 0; s < m; s++) {
+        int e = e0 + s;
+        outputRow(s);
+        System.arraycopy(predictionAct, 0, out, e * OUTPUT_SIZE, OUTPUT_SIZE);
+        total += exampleLoss(targets, e * TARGET_WIDTH);
+      }
+    }
+    // The caller's array is not kept past the call.
+    splitXs = null;
+    return total * lossScale(n);
   }
 
   /**
@@ -858,6 +900,20 @@ public final class Regression implements TrainableDoubleNetwork {
       }
       default -> throw new IllegalArgumentException("no layer " + layer);
     }
+  }
+
+  /**
+   * The forward pass of examples e0 .. e0 + m - 1 of {@code xs} over the team: each layer's
+   * inputs transposed, then its rows, in phases.
+   */
+  private void splitForward(double[] xs, int e0, int m) {
+    splitXs = xs;
+    splitE0 = e0;
+    splitM = m;
+    team.run(phases, 0);
+    team.run(phases, 1);
+    team.run(phases, 2);
+    team.run(phases, 3);
   }
 
   @Override

@@ -59,10 +59,10 @@ abstract sealed class Engine implements AutoCloseable permits FloatEngine, Doubl
         + "' has no loss statement; training and evaluation need one"));
   }
 
-  /** The loss over the whole dataset with the network's reduction, evaluated in chunks. */
-  double datasetLoss(Dataset data) {
+  /** The dataset's loss and its rows' predictions, from one forward pass over it. */
+  Learner.Evaluation evaluate(Dataset data) {
     loss();
-    return learner().loss(data);
+    return learner().evaluate(data);
   }
 
   /** Predictions of every row, row-major. */

@@ -4,6 +4,7 @@ import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.runtime.io.Dataset;
 import dev.netc.runtime.train.Accuracy;
+import dev.netc.runtime.train.Learner;
 
 /**
  * Loss, accuracy and (for softmax classifiers) the confusion matrix of a network on a dataset.
@@ -17,8 +18,9 @@ record Metrics(double loss, double accuracy, long[][] confusion) {
   static Metrics of(Engine engine, Dataset data) {
     Network net = engine.network;
     Loss loss = engine.loss();
-    double value = engine.datasetLoss(data);
-    double[] out = engine.predictAll(data);
+    Learner.Evaluation scored = engine.evaluate(data);
+    double value = scored.loss();
+    double[] out = scored.predictions();
     int outputs = net.outputSize();
     long[][] confusion = null;
     if (loss instanceof Loss.CrossEntropy) {

@@ -287,9 +287,22 @@ final class BatchEmitter {
     u.addStatement("default -> throw new $T($S + layer)", IllegalArgumentException.class,
         "no layer ");
     u.endControlFlow();
+    MethodSpec.Builder f = MethodSpec.methodBuilder("splitForward")
+        .addJavadoc("The forward pass of examples e0 .. e0 + m - 1 of {@code xs} over the team: "
+            + "each layer's\ninputs transposed, then its rows, in phases.\n")
+        .addModifiers(Modifier.PRIVATE)
+        .addParameters(chunkParameters())
+        .addStatement("splitXs = xs")
+        .addStatement("splitE0 = e0")
+        .addStatement("splitM = m");
+    for (int i = 0; i < n; i++) {
+      f.addStatement("team.run(phases, $L)", transposePhase(i));
+      f.addStatement("team.run(phases, $L)", forwardPhase(i));
+    }
     List<MethodSpec> methods = new ArrayList<>();
     methods.add(m.build());
     methods.add(u.build());
+    methods.add(f.build());
     methods.add(MethodSpec.methodBuilder("splitsSteps")
         .addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC)
@@ -337,19 +350,13 @@ final class BatchEmitter {
    */
   void splitChunks(MethodSpec.Builder m, CodeBlock body, OptimizerEmitter optimizer) {
     int n = ctx.network().layers().size();
-    m.addStatement("splitXs = xs");
     for (ParameterSpec p : optimizer.fusedParameters()) {
       m.addStatement("$N = $L", splitField(p), p.name().equals("scale")
           ? ctx.precision().cast("scale") : p.name());
     }
     m.beginControlFlow("for (int e0 = 0; e0 < n; e0 += CHUNK)");
     m.addStatement("int m = Math.min(CHUNK, n - e0)");
-    m.addStatement("splitE0 = e0");
-    m.addStatement("splitM = m");
-    for (int i = 0; i < n; i++) {
-      m.addStatement("team.run(phases, $L)", transposePhase(i));
-      m.addStatement("team.run(phases, $L)", forwardPhase(i));
-    }
+    m.addStatement("splitForward(xs, e0, m)");
     m.beginControlFlow("for (int s = 0; s < m; s++)");
     m.addStatement("int e = e0 + s");
     m.addStatement("outputRow(s)");
@@ -385,12 +392,31 @@ final class BatchEmitter {
 
   /**
    * The loop over chunks: {@code body} runs once per example {@code e = e0 + s} of the chunk after
-   * its forward pass and output row; {@code after} once per chunk.
+   * its forward pass (over the team, if the class splits and one is set) and output row; {@code
+   * after} once per chunk.
    */
   void chunks(MethodSpec.Builder m, CodeBlock body, CodeBlock after) {
+    chunks(m, body, after, splits());
+  }
+
+  /**
+   * As {@link #chunks(MethodSpec.Builder, CodeBlock, CodeBlock)}; with {@code overTeam}, the
+   * forward passes run over the team where one is set ({@code splitForward}).
+   */
+  void chunks(MethodSpec.Builder m, CodeBlock body, CodeBlock after, boolean overTeam) {
     m.beginControlFlow("for (int e0 = 0; e0 < n; e0 += CHUNK)");
     m.addStatement("int m = Math.min(CHUNK, n - e0)");
-    m.addStatement("batchForward(xs, e0, m)");
+    if (overTeam) {
+      // With a team, the forward pass is split as a step's is (the same bits): the test pass
+      // of `netc train` ran on one core while the other idled.
+      m.beginControlFlow("if (team != null)");
+      m.addStatement("splitForward(xs, e0, m)");
+      m.nextControlFlow("else");
+      m.addStatement("batchForward(xs, e0, m)");
+      m.endControlFlow();
+    } else {
+      m.addStatement("batchForward(xs, e0, m)");
+    }
     m.beginControlFlow("for (int s = 0; s < m; s++)");
     m.addStatement("int e = e0 + s");
     m.addStatement("outputRow(s)");
@@ -398,5 +424,9 @@ final class BatchEmitter {
     m.endControlFlow();
     m.addCode(after);
     m.endControlFlow();
+    if (overTeam) {
+      m.addComment("The caller's array is not kept past the call.");
+      m.addStatement("splitXs = null");
+    }
   }
 }

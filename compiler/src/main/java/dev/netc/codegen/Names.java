@@ -24,7 +24,8 @@ final class Names {
       "STATE_SIZE", "STATE_LAYOUT", "softmaxExp", "softmaxMax", "softmaxSum",
       // public and private methods
       "inputSize", "outputSize", "parameterCount", "targetWidth", "parameterLayout",
-      "getParameters", "setParameters", "predict", "predictBatch", "copy", "loss", "gradient",
+      "getParameters", "setParameters", "predict", "predictBatch", "copy", "loss", "evaluate",
+      "gradient",
       "trainBatch", "trainStep", "resetOptimizer", "zeroGradient", "accumulateGradient",
       "optimizerStep", "getGradient", "forward", "predictForward", "backward", "exampleLoss",
       "outputDelta", "trainExample", "evalExample", "label", "checkBatch", "checkLabels",
@@ -51,8 +52,8 @@ final class Names {
       "KERNEL_SHAPE", "REQUESTED_SHAPE", "CHUNK_SUFFIX", "planChunk", "WIDE_TILES", "batchForward",
       "batchBackward", "sb", "outputRow", "trainOnline",
       // steps split over a StepTeam (BatchEmitter.splitMethods)
-      "team", "phases", "runPhase", "part", "parts", "partStart", "from", "to", "splitXs",
-      "splitE0", "splitM", "useStepTeam", "splitsSteps", "splitScale", "splitFirst", "splitLr",
+      "team", "phases", "runPhase", "splitForward", "part", "parts", "partStart", "from", "to",
+      "splitXs", "splitE0", "splitM", "useStepTeam", "splitsSteps", "splitScale", "splitFirst", "splitLr",
       "splitStepSize", "splitBc2Sqrt", "MAX_SPLIT_LAYERS", "transposeColumns", "updatePart",
       "above", "layer",
       "onlineUpdate", "settleUpdate", "forwardAfterUpdate", "updateFirstAndForward",

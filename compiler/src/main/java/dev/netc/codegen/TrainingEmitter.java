@@ -138,6 +138,9 @@ final class TrainingEmitter {
       m.add(single(t, false));
       m.add(sumGradients(t));
     }
+    if (batch != null) {
+      m.add(evaluate());
+    }
     m.addAll(optimizer.methods(batch != null));
     if (batch != null) {
       m.add(batch.backwardStep(optimizer));
@@ -195,6 +198,31 @@ final class TrainingEmitter {
       m.addStatement("total += evalExample(xs, e * INPUT_SIZE, $L)", exampleTarget(t));
       m.endControlFlow();
     }
+    m.addStatement("return $L", ctx.precision().cast("total * lossScale(n)"));
+    return m.build();
+  }
+
+  /**
+   * evaluate: loss and predictBatch in one forward pass (the interface's default runs two), for
+   * the mini-batch path, where both run the same chunk forward and output row.
+   */
+  private MethodSpec evaluate() {
+    MethodSpec.Builder m = MethodSpec.methodBuilder("evaluate")
+        .addJavadoc("The loss over a mini-batch, as loss returns it, and its outputs, as "
+            + "predictBatch writes them,\nfrom one forward pass.\n")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PUBLIC).returns(ctx.scalar());
+    batchParameters(m, Targets.VALUES);
+    m.addParameter(ctx.array(), "out");
+    checks(m, Targets.VALUES);
+    m.addStatement("checkBatch(out.length, n, OUTPUT_SIZE, $S)", "output");
+    m.addCode(ctx.settleDeferred());
+    m.addStatement("$T total = $L", ctx.scalar(), ctx.lit(0));
+    batch.chunks(m, CodeBlock.builder()
+        .addStatement("$T.arraycopy($N, 0, out, e * OUTPUT_SIZE, OUTPUT_SIZE)", System.class,
+            ctx.outputNames().act())
+        .addStatement("total += exampleLoss($L)", exampleTarget(Targets.VALUES))
+        .build(), CodeBlock.of(""));
     m.addStatement("return $L", ctx.precision().cast("total * lossScale(n)"));
     return m.build();
   }
@@ -341,7 +369,7 @@ final class TrainingEmitter {
             .addStatement("batchBackwardStep(xs, e0, m, $L$L)", ctx.precision().cast("scale"),
                 stepArgs)
             .endControlFlow()
-            .build());
+            .build(), false);
     m.addStatement("gradientZeroed = true");
     m.addStatement("return $L", ctx.precision().cast("total * scale"));
     return m.build();

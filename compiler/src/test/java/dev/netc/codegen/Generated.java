@@ -140,6 +140,17 @@ final class Generated {
         : ((TrainableDoubleNetwork) instance).loss(xs, ts, n);
   }
 
+  /** evaluate: the loss, with the outputs written to {@code out}. */
+  double evaluate(double[] xs, double[] ts, int n, double[] out) {
+    if (isFloat()) {
+      float[] o = new float[out.length];
+      float l = ((TrainableFloatNetwork) instance).evaluate(narrow(xs), narrow(ts), n, o);
+      System.arraycopy(widen(o), 0, out, 0, o.length);
+      return l;
+    }
+    return ((TrainableDoubleNetwork) instance).evaluate(xs, ts, n, out);
+  }
+
   double gradient(double[] xs, double[] ts, int n, double[] grad) {
     if (isFloat()) {
       float[] g = new float[grad.length];

@@ -120,7 +120,8 @@ class SplitStepTest {
   private static void compare(Network net, CodegenPolicy policy, Generated split,
       Generated alone, Random rnd, int[] batches) {
     int threads = 2 + rnd.nextInt(3);
-    String what = net + " under " + policy + ", " + threads + (threads == 4 ? " parts" : " threads");
+    String what = net + " under " + policy + ", " + threads
+        + (threads == 4 ? " parts" : " threads");
     try (StepTeam team = threads == 4 ? StepTeam.rehearsal(threads) : StepTeam.of(threads)) {
       assertTrue(useTeam(split.instance(), team), what);
       for (int s = 0; s < batches.length; s++) {
@@ -136,6 +137,15 @@ class SplitStepTest {
         assertTrue(Arrays.equals(alone.optimizerState(), split.optimizerState()),
             step + ": optimizer state differs");
       }
+      // Predictions and losses over the team (splitForward): the same bits as on one thread.
+      int n = 1 + rnd.nextInt(90);
+      double[] px = RandomNetworks.inputs(rnd, net, n);
+      double[] pt = RandomNetworks.targets(rnd, net, n);
+      int outputs = net.outputSize();
+      assertTrue(Arrays.equals(alone.predictBatch(px, n, outputs),
+          split.predictBatch(px, n, outputs)), what + ": predictions differ");
+      assertEquals(Double.doubleToLongBits(alone.loss(px, pt, n)),
+          Double.doubleToLongBits(split.loss(px, pt, n)), what + ": losses differ");
       // Detached, it steps on the calling thread again (the same bits still).
       assertTrue(useTeam(split.instance(), null), what);
       double[] xs = RandomNetworks.inputs(rnd, net, 3);

@@ -14,6 +14,17 @@ public interface TrainableDoubleNetwork extends DoubleNetwork {
   double loss(double[] xs, double[] targets, int batchSize);
 
   /**
+   * The loss of a mini-batch, as {@link #loss} returns it, with its outputs written to {@code
+   * out} as {@link #predictBatch} writes them (the same values). A generated class with the
+   * mini-batch path overrides this with one forward pass instead of two: {@code netc train}
+   * scores its test set each epoch with it.
+   */
+  default double evaluate(double[] xs, double[] targets, int batchSize, double[] out) {
+    predictBatch(xs, out, batchSize);
+    return loss(xs, targets, batchSize);
+  }
+
+  /**
    * Writes d(loss)/d(parameters) for the mini-batch, with the network's reduction, into
    * {@code grad} in {@link #parameterLayout()} order, and returns the loss. Does not change the
    * parameters or the optimizer state.

@@ -91,6 +91,15 @@ final class DoubleLearner extends Learner {
   }
 
   @Override
+  public double chunkEvaluate(Dataset data, int from, int size, double[] result) {
+    ensure(data, size);
+    data.copyRows(from, size, xs, ts);
+    double loss = trainable().evaluate(xs, ts, size, out);
+    System.arraycopy(out, 0, result, 0, size * net.outputSize());
+    return loss;
+  }
+
+  @Override
   public void useThreads(int threads, boolean oneCore) {
     close();
     if (threads > 1 && splitsSteps()) {

@@ -93,6 +93,17 @@ final class FloatLearner extends Learner {
   }
 
   @Override
+  public double chunkEvaluate(Dataset data, int from, int size, double[] result) {
+    ensure(data, size);
+    data.copyRows(from, size, xs, ts);
+    float loss = trainable().evaluate(xs, ts, size, out);
+    for (int i = 0; i < size * net.outputSize(); i++) {
+      result[i] = out[i];
+    }
+    return loss;
+  }
+
+  @Override
   public void useThreads(int threads, boolean oneCore) {
     close();
     if (threads > 1 && splitsSteps()) {

@@ -76,6 +76,13 @@ public abstract sealed class Learner implements AutoCloseable permits FloatLearn
   public abstract void chunkPredict(Dataset data, int from, int size, double[] out);
 
   /**
+   * The reduced loss of rows [from, from+size), as {@link #chunkLoss}, and their outputs, as
+   * {@link #chunkPredict}: from one forward pass where the generated class has the mini-batch
+   * path ({@code evaluate}), else from two.
+   */
+  public abstract double chunkEvaluate(Dataset data, int from, int size, double[] out);
+
+  /**
    * Whether threads would split this network's steps ({@link #useThreads}): its class can
    * ({@code splitsSteps()} of the generated class), and {@code -Dnetc.splitSteps=false} did not
    * turn that off (to compare with the replicas).
@@ -145,6 +152,30 @@ public abstract sealed class Learner implements AutoCloseable permits FloatLearn
       total += reduction == LossReduction.MEAN ? chunk * size : chunk;
     }
     return reduction == LossReduction.MEAN ? total / data.count() : total;
+  }
+
+  /**
+   * A dataset's loss (as {@link #loss}) and the predictions of its rows (as {@link #predictAll},
+   * row-major; the array is the caller's).
+   */
+  public record Evaluation(double loss, double[] predictions) {}
+
+  /**
+   * {@link #loss} and {@link #predictAll} of {@code data} with one forward pass over it instead
+   * of two (the same values): how {@link Trainer} scores its validation data each epoch.
+   */
+  public Evaluation evaluate(Dataset data) {
+    int outputs = outputSize();
+    double[] all = new double[Math.multiplyExact(data.count(), outputs)];
+    double[] chunk = new double[EVAL_CHUNK * outputs];
+    double total = 0;
+    for (int from = 0; from < data.count(); from += EVAL_CHUNK) {
+      int size = Math.min(EVAL_CHUNK, data.count() - from);
+      double loss = chunkEvaluate(data, from, size, chunk);
+      total += reduction == LossReduction.MEAN ? loss * size : loss;
+      System.arraycopy(chunk, 0, all, from * outputs, size * outputs);
+    }
+    return new Evaluation(reduction == LossReduction.MEAN ? total / data.count() : total, all);
   }
 
   /** Predictions of every row, row-major. */

@@ -132,14 +132,15 @@ public final class Trainer {
     double valLoss = Double.NaN;
     double valAccuracy = Double.NaN;
     if (validation != null) {
-      valLoss = learner.loss(validation);
+      // One forward pass for the loss and the predictions the accuracy scores.
+      Learner.Evaluation scored = b.accuracy != Accuracy.NONE ? learner.evaluate(validation) : null;
+      valLoss = scored != null ? scored.loss() : learner.loss(validation);
       if (!Double.isFinite(valLoss)) {
         throw new TrainingDivergedException("training diverged in epoch " + epoch
             + ": the validation loss is " + valLoss);
       }
-      if (b.accuracy != Accuracy.NONE) {
-        valAccuracy = b.accuracy.of(learner.predictAll(validation), learner.outputSize(),
-            validation);
+      if (scored != null) {
+        valAccuracy = b.accuracy.of(scored.predictions(), learner.outputSize(), validation);
       }
     }
     boolean best = validation != null && valLoss < run.bestLoss;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.netc.runtime.LossReduction;
 import dev.netc.runtime.SplitMix64;
 import dev.netc.runtime.io.Dataset;
 import dev.netc.runtime.io.Safetensors;
@@ -54,6 +55,21 @@ class TrainerTest {
     assertTrue(r.history().get(0).trainLoss() > 10 * r.last().trainLoss());
     assertEquals(2, params(net)[0], 0.05);
     assertFalse(r.stoppedEarly());
+  }
+
+  @Test
+  void evaluateIsTheLossAndThePredictionsOfEveryRow() {
+    LinearNet net = new LinearNet(2, 1, 0.05, 0.9, 1);
+    Trainer.builder().epochs(3).batchSize(8).seed(3).build().fit(net, linear(100, 1, 5));
+    // 600 rows: chunks of Learner.EVAL_CHUNK and a short last one, sum and mean reductions.
+    Dataset data = linear(600, -1, 9);
+    for (LossReduction reduction : LossReduction.values()) {
+      try (Learner learner = Learner.of(net, reduction)) {
+        Learner.Evaluation e = learner.evaluate(data);
+        assertEquals(learner.loss(data), e.loss(), 0.0, reduction::toString);
+        assertArrayEquals(learner.predictAll(data), e.predictions(), 0.0);
+      }
+    }
   }
 
   @Test
