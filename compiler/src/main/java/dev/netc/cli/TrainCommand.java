@@ -394,7 +394,8 @@ final class TrainCommand implements Callable<Integer> {
   /** {@link #defaultThreads(int, long, long, boolean)} for a network trained on replicas. */
   static int defaultThreads(int examples, long parameters, long multiplyAdds) {
     double work = (double) examples * multiplyAdds;
-    long byParameters = (long) (work / ((double) MIN_SHARD_WORK_PER_PARAMETER * Math.max(1, parameters)));
+    long byParameters =
+        (long) (work / ((double) MIN_SHARD_WORK_PER_PARAMETER * Math.max(1, parameters)));
     long byWork = (long) (work / MIN_SHARD_WORK);
     long cores = Runtime.getRuntime().availableProcessors();
     return (int) Math.max(1, Math.min(cores, Math.min(byParameters, byWork)));

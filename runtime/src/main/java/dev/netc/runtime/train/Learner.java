@@ -162,7 +162,8 @@ public abstract sealed class Learner implements AutoCloseable permits FloatLearn
 
   /**
    * {@link #loss} and {@link #predictAll} of {@code data} with one forward pass over it instead
-   * of two (the same values): how {@link Trainer} scores its validation data each epoch.
+   * of two (the same values): how {@link Trainer} scores its validation data each epoch when
+   * it reports an accuracy.
    */
   public Evaluation evaluate(Dataset data) {
     int outputs = outputSize();
