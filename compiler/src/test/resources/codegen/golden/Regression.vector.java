@@ -1819,8 +1819,8 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a61 = b6;
     DoubleVector a70 = b7;
     DoubleVector a71 = b7;
-    for (int i = 0; i < len; i++) {
-      int xo = xOff + i * ldx;
+    int xo = xOff;
+    for (int i = 0; i < len; i++, xo += ldx) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, w[wOff + i]);
@@ -1888,8 +1888,8 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a50 = b5;
     DoubleVector a60 = b6;
     DoubleVector a70 = b7;
-    for (int i = 0; i < len; i++) {
-      int xo = xOff + i * ldx;
+    int xo = xOff;
+    for (int i = 0; i < len; i++, xo += ldx) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, w[wOff + i]);
       a00 = x0.fma(d0, a00);
@@ -1942,8 +1942,8 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a41 = b4;
     DoubleVector a50 = b5;
     DoubleVector a51 = b5;
-    for (int i = 0; i < len; i++) {
-      int xo = xOff + i * ldx;
+    int xo = xOff;
+    for (int i = 0; i < len; i++, xo += ldx) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, w[wOff + i]);
@@ -1997,8 +1997,8 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a30 = b3;
     DoubleVector a40 = b4;
     DoubleVector a50 = b5;
-    for (int i = 0; i < len; i++) {
-      int xo = xOff + i * ldx;
+    int xo = xOff;
+    for (int i = 0; i < len; i++, xo += ldx) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, w[wOff + i]);
       a00 = x0.fma(d0, a00);
@@ -2039,8 +2039,8 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a21 = b2;
     DoubleVector a30 = b3;
     DoubleVector a31 = b3;
-    for (int i = 0; i < len; i++) {
-      int xo = xOff + i * ldx;
+    int xo = xOff;
+    for (int i = 0; i < len; i++, xo += ldx) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, w[wOff + i]);
@@ -2080,8 +2080,8 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a10 = b1;
     DoubleVector a20 = b2;
     DoubleVector a30 = b3;
-    for (int i = 0; i < len; i++) {
-      int xo = xOff + i * ldx;
+    int xo = xOff;
+    for (int i = 0; i < len; i++, xo += ldx) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, w[wOff + i]);
       a00 = x0.fma(d0, a00);
@@ -2282,12 +2282,12 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a70 = DoubleVector.fromArray(SPECIES, gw, gOff + 7 * ldw);
     DoubleVector a71 = DoubleVector.fromArray(SPECIES, gw, gOff + 7 * ldw + 1 * LANES);
     DoubleVector a72 = DoubleVector.fromArray(SPECIES, gw, gOff + 7 * ldw + 2 * LANES);
-    for (int s = 0; s < m; s++) {
-      int xo = xOff + s * ldx;
+    int xo = xOff;
+    int ds = dOff;
+    for (int s = 0; s < m; s++, xo += ldx, ds += ldd) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
       DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xo + 2 * LANES);
-      int ds = dOff + s * ldd;
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
       a00 = x0.fma(d0, a00);
       a01 = x1.fma(d0, a01);
@@ -2361,10 +2361,10 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a50 = DoubleVector.fromArray(SPECIES, gw, gOff + 5 * ldw);
     DoubleVector a60 = DoubleVector.fromArray(SPECIES, gw, gOff + 6 * ldw);
     DoubleVector a70 = DoubleVector.fromArray(SPECIES, gw, gOff + 7 * ldw);
-    for (int s = 0; s < m; s++) {
-      int xo = xOff + s * ldx;
+    int xo = xOff;
+    int ds = dOff;
+    for (int s = 0; s < m; s++, xo += ldx, ds += ldd) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
-      int ds = dOff + s * ldd;
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
       a00 = x0.fma(d0, a00);
       DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[ds + 1]);
@@ -2410,11 +2410,11 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a41 = DoubleVector.fromArray(SPECIES, gw, gOff + 4 * ldw + 1 * LANES);
     DoubleVector a50 = DoubleVector.fromArray(SPECIES, gw, gOff + 5 * ldw);
     DoubleVector a51 = DoubleVector.fromArray(SPECIES, gw, gOff + 5 * ldw + 1 * LANES);
-    for (int s = 0; s < m; s++) {
-      int xo = xOff + s * ldx;
+    int xo = xOff;
+    int ds = dOff;
+    for (int s = 0; s < m; s++, xo += ldx, ds += ldd) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
-      int ds = dOff + s * ldd;
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
       a00 = x0.fma(d0, a00);
       a01 = x1.fma(d0, a01);
@@ -2460,10 +2460,10 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a30 = DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw);
     DoubleVector a40 = DoubleVector.fromArray(SPECIES, gw, gOff + 4 * ldw);
     DoubleVector a50 = DoubleVector.fromArray(SPECIES, gw, gOff + 5 * ldw);
-    for (int s = 0; s < m; s++) {
-      int xo = xOff + s * ldx;
+    int xo = xOff;
+    int ds = dOff;
+    for (int s = 0; s < m; s++, xo += ldx, ds += ldd) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
-      int ds = dOff + s * ldd;
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
       a00 = x0.fma(d0, a00);
       DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[ds + 1]);
@@ -2493,11 +2493,11 @@ public final class Regression implements TrainableDoubleNetwork {
       double[] gw, int gOff, int ldw, int m) {
     DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw);
     DoubleVector a01 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES);
-    for (int s = 0; s < m; s++) {
-      int xo = xOff + s * ldx;
+    int xo = xOff;
+    int ds = dOff;
+    for (int s = 0; s < m; s++, xo += ldx, ds += ldd) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
-      int ds = dOff + s * ldd;
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
       a00 = x0.fma(d0, a00);
       a01 = x1.fma(d0, a01);
@@ -2513,10 +2513,10 @@ public final class Regression implements TrainableDoubleNetwork {
   private static void gradientTile1x1(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
       double[] gw, int gOff, int ldw, int m) {
     DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw);
-    for (int s = 0; s < m; s++) {
-      int xo = xOff + s * ldx;
+    int xo = xOff;
+    int ds = dOff;
+    for (int s = 0; s < m; s++, xo += ldx, ds += ldd) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
-      int ds = dOff + s * ldd;
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
       a00 = x0.fma(d0, a00);
     }
@@ -2532,8 +2532,8 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
     DoubleVector a00 = b0;
     DoubleVector a01 = b0;
-    for (int i = 0; i < len; i++) {
-      int xo = xOff + i * ldx;
+    int xo = xOff;
+    for (int i = 0; i < len; i++, xo += ldx) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, w[wOff + i]);
@@ -2552,8 +2552,8 @@ public final class Regression implements TrainableDoubleNetwork {
       double[] b, int bOff, double[] z, int zOff) {
     DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
     DoubleVector a00 = b0;
-    for (int i = 0; i < len; i++) {
-      int xo = xOff + i * ldx;
+    int xo = xOff;
+    for (int i = 0; i < len; i++, xo += ldx) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, w[wOff + i]);
       a00 = x0.fma(d0, a00);
@@ -2637,12 +2637,12 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw);
     DoubleVector a01 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES);
     DoubleVector a02 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 2 * LANES);
-    for (int s = 0; s < m; s++) {
-      int xo = xOff + s * ldx;
+    int xo = xOff;
+    int ds = dOff;
+    for (int s = 0; s < m; s++, xo += ldx, ds += ldd) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
       DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xo + 2 * LANES);
-      int ds = dOff + s * ldd;
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
       a00 = x0.fma(d0, a00);
       a01 = x1.fma(d0, a01);
@@ -2683,8 +2683,8 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a70 = DoubleVector.zero(SPECIES);
     DoubleVector a71 = DoubleVector.zero(SPECIES);
     DoubleVector a72 = DoubleVector.zero(SPECIES);
-    for (int o = 0; o < n; o++) {
-      int wo = wOff + o * ldw;
+    int wo = wOff;
+    for (int o = 0; o < n; o++, wo += ldw) {
       DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
       DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, wo + 1 * LANES);
       DoubleVector w2 = DoubleVector.fromArray(SPECIES, w, wo + 2 * LANES);
@@ -2762,8 +2762,8 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a50 = DoubleVector.zero(SPECIES);
     DoubleVector a60 = DoubleVector.zero(SPECIES);
     DoubleVector a70 = DoubleVector.zero(SPECIES);
-    for (int o = 0; o < n; o++) {
-      int wo = wOff + o * ldw;
+    int wo = wOff;
+    for (int o = 0; o < n; o++, wo += ldw) {
       DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
       a00 = w0.fma(d0, a00);
@@ -2802,8 +2802,8 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a00 = DoubleVector.zero(SPECIES);
     DoubleVector a01 = DoubleVector.zero(SPECIES);
     DoubleVector a02 = DoubleVector.zero(SPECIES);
-    for (int o = 0; o < n; o++) {
-      int wo = wOff + o * ldw;
+    int wo = wOff;
+    for (int o = 0; o < n; o++, wo += ldw) {
       DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
       DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, wo + 1 * LANES);
       DoubleVector w2 = DoubleVector.fromArray(SPECIES, w, wo + 2 * LANES);
@@ -2825,8 +2825,8 @@ public final class Regression implements TrainableDoubleNetwork {
   private static void backpropTile1x1(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
       int n, double[] g, double[] der, int gOff, int ldg) {
     DoubleVector a00 = DoubleVector.zero(SPECIES);
-    for (int o = 0; o < n; o++) {
-      int wo = wOff + o * ldw;
+    int wo = wOff;
+    for (int o = 0; o < n; o++, wo += ldw) {
       DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
       a00 = w0.fma(d0, a00);
@@ -2853,8 +2853,8 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a41 = DoubleVector.zero(SPECIES);
     DoubleVector a50 = DoubleVector.zero(SPECIES);
     DoubleVector a51 = DoubleVector.zero(SPECIES);
-    for (int o = 0; o < n; o++) {
-      int wo = wOff + o * ldw;
+    int wo = wOff;
+    for (int o = 0; o < n; o++, wo += ldw) {
       DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
       DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, wo + 1 * LANES);
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
@@ -2903,8 +2903,8 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a30 = DoubleVector.zero(SPECIES);
     DoubleVector a40 = DoubleVector.zero(SPECIES);
     DoubleVector a50 = DoubleVector.zero(SPECIES);
-    for (int o = 0; o < n; o++) {
-      int wo = wOff + o * ldw;
+    int wo = wOff;
+    for (int o = 0; o < n; o++, wo += ldw) {
       DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
       a00 = w0.fma(d0, a00);
@@ -2936,8 +2936,8 @@ public final class Regression implements TrainableDoubleNetwork {
       int n, double[] g, double[] der, int gOff, int ldg) {
     DoubleVector a00 = DoubleVector.zero(SPECIES);
     DoubleVector a01 = DoubleVector.zero(SPECIES);
-    for (int o = 0; o < n; o++) {
-      int wo = wOff + o * ldw;
+    int wo = wOff;
+    for (int o = 0; o < n; o++, wo += ldw) {
       DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
       DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, wo + 1 * LANES);
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);

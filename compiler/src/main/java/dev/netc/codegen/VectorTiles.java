@@ -81,8 +81,10 @@ final class VectorTiles {
         c.addStatement("$T b$L = $T.broadcast(SPECIES, b[bOff + $L])", v, r, v, r);
       }
       initAccumulators(c, rows, vecs, (r, u) -> CodeBlock.of("b$L", r));
-      c.beginControlFlow("for (int i = 0; i < len; i++)");
-      accumulate(c, rows, vecs, "x", "xOff + i * ldx", null,
+      // Offsets stepped by their strides, not products of the index (see gradient).
+      c.addStatement("int xo = xOff");
+      c.beginControlFlow("for (int i = 0; i < len; i++, xo += ldx)");
+      accumulate(c, rows, vecs, "x",
           r -> "w[wOff + " + (r == 0 ? "" : r + " * len + ") + "i]");
       c.endControlFlow();
       for (int r = 0; r < rows; r++) {
@@ -118,9 +120,13 @@ final class VectorTiles {
       // The sums start from the gradient so far: no add at the end (see initAccumulators).
       initAccumulators(c, rows, vecs, (r, u) -> CodeBlock.of("$T.fromArray(SPECIES, gw, gOff + "
           + "$L * ldw$L)", v, r, lanes(u)));
-      c.beginControlFlow("for (int s = 0; s < m; s++)");
-      accumulate(c, rows, vecs, "x", "xOff + s * ldx", "int ds = dOff + s * ldd",
-          r -> "d[ds + " + r + "]");
+      // The offsets step by their strides: as products of the example index (the strides are
+      // arguments, the tile serves every layer) C2 kept two imuls and stack reloads in the loop
+      // (about 40 instructions for 12 FMAs): the first layer's tiles 48-63 → 54-69 GFLOP/s.
+      c.addStatement("int xo = xOff");
+      c.addStatement("int ds = dOff");
+      c.beginControlFlow("for (int s = 0; s < m; s++, xo += ldx, ds += ldd)");
+      accumulate(c, rows, vecs, "x", r -> "d[ds + " + r + "]");
       c.endControlFlow();
       for (int r = 0; r < rows; r++) {
         for (int u = 0; u < vecs; u++) {
@@ -152,9 +158,10 @@ final class VectorTiles {
     return tile("backpropTile" + rows + "x" + vecs + (derivative ? "" : "Linear"), name -> {
       CodeBlock.Builder c = CodeBlock.builder();
       zeroAccumulators(c, rows, vecs);
-      c.beginControlFlow("for (int o = 0; o < n; o++)");
-      accumulate(c, rows, vecs, "w", "wOff + o * ldw", null,
-          r -> "d[dOff + " + r + " * ldd + o]");
+      // Offsets stepped by their strides, not products of the index (see gradient).
+      c.addStatement("int wo = wOff");
+      c.beginControlFlow("for (int o = 0; o < n; o++, wo += ldw)");
+      accumulate(c, rows, vecs, "w", r -> "d[dOff + " + r + " * ldd + o]");
       c.endControlFlow();
       ClassName v = loops.vectorType();
       if (derivative) {
@@ -261,21 +268,16 @@ final class VectorTiles {
   }
 
   /**
-   * One term of a tile's sum: loads {@code vecs} vectors of {@code array} at {@code base} (into
-   * locals named after the array: {@code x0, x1, …}), runs {@code setup} (a statement, or null),
-   * then for each row broadcasts {@code coef(r)} into {@code dR} and adds its products to the
-   * row's accumulators.
+   * One term of a tile's sum: loads {@code vecs} vectors of {@code array} at the caller's offset
+   * {@code <array>o} (into locals named after the array: {@code x0, x1, …}), then for each row
+   * broadcasts {@code coef(r)} into {@code dR} and adds its products to the row's accumulators.
    */
-  private void accumulate(CodeBlock.Builder c, int rows, int vecs, String array, String base,
-      String setup, IntFunction<String> coef) {
+  private void accumulate(CodeBlock.Builder c, int rows, int vecs, String array,
+      IntFunction<String> coef) {
     ClassName v = loops.vectorType();
-    c.addStatement("int $Lo = $L", array, base);
     for (int u = 0; u < vecs; u++) {
       c.addStatement("$T $L$L = $T.fromArray(SPECIES, $L, $Lo$L)", v, array, u, v, array, array,
           lanes(u));
-    }
-    if (setup != null) {
-      c.addStatement(setup);
     }
     for (int r = 0; r < rows; r++) {
       c.addStatement("$T d$L = $T.broadcast(SPECIES, $L)", v, r, v, coef.apply(r));
