@@ -228,8 +228,33 @@ final class BatchEmitter {
     return "split" + Character.toUpperCase(p.name().charAt(0)) + p.name().substring(1);
   }
 
-  /** runPhase, updatePart, splitsSteps and useStepTeam. */
+  /** runPhase, updatePart, splitForward, splitsSteps and useStepTeam. */
   List<MethodSpec> splitMethods(OptimizerEmitter optimizer) {
+    List<MethodSpec> methods = new ArrayList<>();
+    methods.add(runPhase());
+    methods.add(updatePart(optimizer));
+    methods.add(splitForward());
+    methods.add(MethodSpec.methodBuilder("splitsSteps")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PUBLIC)
+        .returns(TypeName.BOOLEAN)
+        .addStatement("return true")
+        .build());
+    methods.add(MethodSpec.methodBuilder("useStepTeam")
+        .addJavadoc("Runs later mini-batch steps over {@code team}'s threads (null: on the calling "
+            + "thread alone),\nwith the same results; the team stays the caller's to close.\n")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PUBLIC)
+        .returns(TypeName.BOOLEAN)
+        .addParameter(ClassName.get(StepTeam.class), "team")
+        .addStatement("this.team = team")
+        .addStatement("return true")
+        .build());
+    return methods;
+  }
+
+  /** runPhase(phase, part, parts): part of one phase of a split step. */
+  private MethodSpec runPhase() {
     Backend.SplitCalls calls = backend.splitCalls().orElseThrow();
     int n = ctx.network().layers().size();
     MethodSpec.Builder m = MethodSpec.methodBuilder("runPhase")
@@ -269,6 +294,12 @@ final class BatchEmitter {
     m.addStatement("default -> throw new $T($S + phase)", IllegalArgumentException.class,
         "no phase ");
     m.endControlFlow();
+    return m.build();
+  }
+
+  /** updatePart(layer, part, parts): a slice of one layer's update. */
+  private MethodSpec updatePart(OptimizerEmitter optimizer) {
+    int n = ctx.network().layers().size();
     MethodSpec.Builder u = MethodSpec.methodBuilder("updatePart")
         .addJavadoc("Part {@code part} of {@code parts} of layer {@code layer}'s update in a split "
             + "step.\n")
@@ -287,6 +318,12 @@ final class BatchEmitter {
     u.addStatement("default -> throw new $T($S + layer)", IllegalArgumentException.class,
         "no layer ");
     u.endControlFlow();
+    return u.build();
+  }
+
+  /** splitForward(xs, e0, m): a chunk's forward phases over the team. */
+  private MethodSpec splitForward() {
+    int n = ctx.network().layers().size();
     MethodSpec.Builder f = MethodSpec.methodBuilder("splitForward")
         .addJavadoc("The forward pass of examples e0 .. e0 + m - 1 of {@code xs} over the team: "
             + "each layer's\ninputs transposed, then its rows, in phases.\n")
@@ -299,27 +336,7 @@ final class BatchEmitter {
       f.addStatement("team.run(phases, $L)", transposePhase(i));
       f.addStatement("team.run(phases, $L)", forwardPhase(i));
     }
-    List<MethodSpec> methods = new ArrayList<>();
-    methods.add(m.build());
-    methods.add(u.build());
-    methods.add(f.build());
-    methods.add(MethodSpec.methodBuilder("splitsSteps")
-        .addAnnotation(Override.class)
-        .addModifiers(Modifier.PUBLIC)
-        .returns(TypeName.BOOLEAN)
-        .addStatement("return true")
-        .build());
-    methods.add(MethodSpec.methodBuilder("useStepTeam")
-        .addJavadoc("Runs later mini-batch steps over {@code team}'s threads (null: on the calling "
-            + "thread alone),\nwith the same results; the team stays the caller's to close.\n")
-        .addAnnotation(Override.class)
-        .addModifiers(Modifier.PUBLIC)
-        .returns(TypeName.BOOLEAN)
-        .addParameter(ClassName.get(StepTeam.class), "team")
-        .addStatement("this.team = team")
-        .addStatement("return true")
-        .build());
-    return methods;
+    return f.build();
   }
 
   private int transposePhase(int layer) {

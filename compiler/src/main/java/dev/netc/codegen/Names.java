@@ -54,8 +54,8 @@ final class Names {
       // steps split over a StepTeam (BatchEmitter.splitMethods)
       "team", "phases", "runPhase", "splitForward", "part", "parts", "partStart", "from", "to",
       "splitXs", "splitE0", "splitM", "useStepTeam", "splitsSteps", "splitScale", "splitFirst",
-      "splitLr", "splitStepSize", "splitBc2Sqrt", "MAX_SPLIT_LAYERS", "transposeColumns", "updatePart",
-      "above", "layer",
+      "splitLr", "splitStepSize", "splitBc2Sqrt", "MAX_SPLIT_LAYERS", "transposeColumns",
+      "updatePart", "above", "layer",
       "onlineUpdate", "settleUpdate", "forwardAfterUpdate", "updateFirstAndForward",
       "deferredUpdate", "deferredScale", "deferredLr", "deferredStepSize", "deferredBc2Sqrt",
       "nextInput", "xn", "zn", "znv",

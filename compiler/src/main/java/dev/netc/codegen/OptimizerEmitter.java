@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -154,8 +155,8 @@ final class OptimizerEmitter {
   }
 
   /** updateAndClear of the layer's weights, then bias, over [from(array), to(array)). */
-  private CodeBlock fusedUpdate(int index, java.util.function.Function<String, CodeBlock> from,
-      java.util.function.Function<String, CodeBlock> to) {
+  private CodeBlock fusedUpdate(int index, Function<String, CodeBlock> from,
+      Function<String, CodeBlock> to) {
     Names.LayerNames n = ctx.names().layer(index);
     CodeBlock.Builder c = CodeBlock.builder();
     for (String[] p : new String[][] {{n.weight(), n.weightGrad()}, {n.bias(), n.biasGrad()}}) {

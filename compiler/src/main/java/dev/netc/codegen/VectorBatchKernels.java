@@ -76,7 +76,8 @@ final class VectorBatchKernels implements BatchKernels {
   /**
    * The {@code (part, parts)} parameters of every batched kernel: the kernel does part {@code
    * part} of {@code parts} of its work (rows of a layer, examples of the chunk, inputs), so that
-   * a {@link dev.netc.runtime.StepTeam} runs the parts side by side ({@link BatchEmitter#splitMethods});
+   * a {@link dev.netc.runtime.StepTeam} runs the parts side by side ({@link
+   * BatchEmitter#splitMethods});
    * {@code 0, 1} is all of it. Parts start at {@code partStart}, a multiple of the tile height,
    * so that only the last part has the tail rows that the whole would have: every value is
    * computed by the same operations in the same order either way.

@@ -87,6 +87,11 @@ final class FloatLearner extends Learner {
     ensure(data, size);
     data.copyRows(from, size, xs, ts);
     net.predictBatch(xs, out, size);
+    widenOutputs(size, result);
+  }
+
+  /** The first {@code size} rows of {@code out} into {@code result}, widened to double. */
+  private void widenOutputs(int size, double[] result) {
     for (int i = 0; i < size * net.outputSize(); i++) {
       result[i] = out[i];
     }
@@ -97,9 +102,7 @@ final class FloatLearner extends Learner {
     ensure(data, size);
     data.copyRows(from, size, xs, ts);
     float loss = trainable().evaluate(xs, ts, size, out);
-    for (int i = 0; i < size * net.outputSize(); i++) {
-      result[i] = out[i];
-    }
+    widenOutputs(size, result);
     return loss;
   }
 
