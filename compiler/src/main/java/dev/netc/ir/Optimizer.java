@@ -344,8 +344,9 @@ public sealed interface Optimizer {
       String v = state.get(1);
       s.add(vector + " mv = " + vector + ".fromArray(SPECIES, " + m + ", " + at
           + ").mul(BETA1).add(gv.mul(ONE_MINUS_BETA1))");
+      // (1 - β2) g · g multiplied in javaRule's order: both backends step to the same bits.
       s.add(vector + " vv = " + vector + ".fromArray(SPECIES, " + v + ", " + at
-          + ").mul(BETA2).add(gv.mul(gv).mul(ONE_MINUS_BETA2))");
+          + ").mul(BETA2).add(gv.mul(ONE_MINUS_BETA2).mul(gv))");
       s.add(p.vectorFlushStatement("mv"));
       s.add(p.vectorFlushStatement("vv"));
       s.add("mv.intoArray(" + m + ", " + at + ")");

@@ -1,0 +1,88 @@
+package dev.netc.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.netc.Frontend;
+import dev.netc.ir.Network;
+import dev.netc.runtime.TrainableDoubleNetwork;
+import dev.netc.runtime.TrainableFloatNetwork;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The vector backend's one-example step updates a first dense layer of 1, 2, 4 or 8 inputs in
+ * flat vectors of whole rows ({@code VectorBackend.onlineFirstRows}), the other rows one at a
+ * time. In networks whose every layer is written out (so the rest of the two classes is the same
+ * code), the vector class must train to the scalar class's bits: the loss of every step, the
+ * parameters and the optimizer state, through the fused forward pass of the next example (two
+ * layers) and without it (one layer), with rows left to the row loop (20 outputs) or none.
+ */
+class FirstRowsInVectorsTest {
+
+  private static final String SOURCE = """
+      network First {
+        input IN
+        LAYERS
+        optimizer OPTIMIZER
+        init xavier(seed = 5)
+        precision PRECISION
+      }
+      """;
+
+  @ParameterizedTest
+  @CsvSource({
+      "4, 'dense 16 tanh\ndense 3 softmax\nloss cross_entropy', 'sgd(lr = 0.1, momentum = 0.9)', "
+          + "float",
+      "1, 'dense 16 relu\ndense 3 softmax\nloss cross_entropy', 'sgd(lr = 0.05)', float",
+      "2, 'dense 16 sigmoid\ndense 2 sigmoid\nloss mse', "
+          + "'sgd(lr = 0.1, momentum = 0.8, nesterov = true, weight_decay = 0.01)', float",
+      "8, 'dense 16 tanh\ndense 3 softmax\nloss cross_entropy', "
+          + "'adam(lr = 0.01, weight_decay = 0.001)', float",
+      "4, 'dense 20 sigmoid\nloss mse', 'sgd(lr = 0.2, momentum = 0.9)', float",
+      "8, 'dense 32 tanh\nloss mse', 'adam(lr = 0.01)', float",
+      "2, 'dense 16 tanh\ndense 3 softmax\nloss cross_entropy', 'sgd(lr = 0.1, momentum = 0.9)', "
+          + "double",
+      "4, 'dense 20 sigmoid\nloss mse', 'adam(lr = 0.01, weight_decay = 0.01)', double"})
+  void vectorClassTrainsToTheScalarBits(int in, String layers, String optimizer,
+      String precision) {
+    String source = SOURCE.replace("IN", String.valueOf(in)).replace("LAYERS", layers)
+        .replace("OPTIMIZER", optimizer).replace("PRECISION", precision);
+    Network net = Frontend.compile("first.net", source).networks().get(0);
+    CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
+    net.layers().forEach(l -> assertEquals(CodegenPolicy.Kernel.UNROLLED, vector.kernel(l),
+        "every layer written out, so that only the first layer's step differs"));
+    assertTrue(JavaGenerator.generate(net, "gen.first", vector).toString()
+        .contains("FIRST_FLAT_ROWS"), "the vector class has the flat rows");
+    Generated scalar = Generated.compile(List.of(net), "gen.first.s",
+        CodegenPolicy.defaults()).get(0);
+    Generated vectorNet = Generated.compile(List.of(net), "gen.first.v", vector).get(0);
+    boolean labels = source.contains("cross_entropy");
+    int width = labels ? 1 : net.outputSize();
+    Random rnd = new Random(17);
+    for (int k = 0; k < 80; k++) {
+      double[] x = new double[in];
+      for (int i = 0; i < in; i++) {
+        x[i] = (float) (rnd.nextDouble() * 4 - 2);
+      }
+      double[] t = new double[width];
+      for (int i = 0; i < width; i++) {
+        t[i] = labels ? rnd.nextInt(net.outputSize()) : (float) rnd.nextDouble();
+      }
+      assertEquals(step(scalar.instance(), x, t), step(vectorNet.instance(), x, t),
+          "loss of step " + k);
+    }
+    assertArrayEquals(scalar.parameters(), vectorNet.parameters(), "parameters");
+    assertArrayEquals(scalar.optimizerState(), vectorNet.optimizerState(), "optimizer state");
+  }
+
+  private static double step(Object net, double[] x, double[] t) {
+    if (net instanceof TrainableFloatNetwork f) {
+      return f.trainBatch(Generated.narrow(x), Generated.narrow(t), 1);
+    }
+    return ((TrainableDoubleNetwork) net).trainBatch(x, t, 1);
+  }
+}
