@@ -394,8 +394,8 @@ final class VectorBackend implements Backend {
    * from a shuffle of them and its input from one gather of {@code x} (the same for every
    * vector); the optimizer's vector rule does the rest, operation for operation the rows'
    * scalar one, so the bits are the same. Why: the 4-16-3 network's rows of 4 were written out
-   * one weight at a time, a third of its step; with this the step ran 2.60M-2.79M steps/s
-   * against 2.36M-2.38M (Intel Xeon, each JVM loading both classes, alternated). Which rows, if
+   * one weight at a time; with this the step ran 2.59M-2.88M steps/s against 2.35M-2.49M
+   * (Intel Xeon, each JVM loading both classes, alternated). Which rows, if
    * any, is decided at class initialization ({@code FIRST_FLAT_ROWS}: the lane count is the
    * plan's); the row loop updates the others.
    */
