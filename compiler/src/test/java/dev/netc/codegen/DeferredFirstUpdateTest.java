@@ -50,6 +50,22 @@ class DeferredFirstUpdateTest {
       }
       """;
 
+  /**
+   * A looped first layer of 4 inputs: the vector class updates its rows in vectors of whole
+   * rows ({@code VectorBackend.onlineFirstRows}) and sums the next example's rows after them.
+   */
+  private static final String WIDE4 = """
+      network Deferred {
+        input 4
+        dense 100 ACTIVATION
+        dense 3 softmax
+        loss cross_entropy
+        optimizer OPTIMIZER
+        init he(seed = 3)
+        precision PRECISION
+      }
+      """;
+
   @ParameterizedTest
   @CsvSource({
       "VECTOR, MLP, relu, 'sgd(lr = 0.05, momentum = 0.9)', float, true",
@@ -64,10 +80,13 @@ class DeferredFirstUpdateTest {
       "SCALAR, TINY, tanh, 'sgd(lr = 0.1, momentum = 0.9)', float, true",
       "SCALAR, TINY, sigmoid, 'adam(lr = 0.01)', double, true",
       "VECTOR, TINY, tanh, 'sgd(lr = 0.1, momentum = 0.9)', float, true",
-      "VECTOR, TINY, relu, 'adam(lr = 0.01)', double, true"})
+      "VECTOR, TINY, relu, 'adam(lr = 0.01)', double, true",
+      "VECTOR, WIDE4, tanh, 'sgd(lr = 0.05, momentum = 0.9, weight_decay = 0.001)', float, true",
+      "VECTOR, WIDE4, relu, 'adam(lr = 0.01)', double, true"})
   void pendingUpdatesGiveTheBitsOfUpdatingAtOnce(CodegenPolicy.Backend backend, String shape,
       String activation, String optimizer, String precision, boolean defers) {
-    String source = (shape.equals("TINY") ? TINY : MLP).replace("ACTIVATION", activation)
+    String source = (shape.equals("TINY") ? TINY : shape.equals("WIDE4") ? WIDE4 : MLP)
+        .replace("ACTIVATION", activation)
         .replace("OPTIMIZER", optimizer).replace("PRECISION", precision);
     Network net = Frontend.compile("deferred.net", source).networks().get(0);
     CodegenPolicy policy = CodegenPolicy.defaults().withBackend(backend);
