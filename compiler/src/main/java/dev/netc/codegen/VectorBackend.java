@@ -13,7 +13,6 @@ import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.MaxPool2d;
 import dev.netc.ir.Precision;
-import dev.netc.ir.Optimizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -350,8 +349,6 @@ final class VectorBackend implements Backend {
     }
     int in = first.get().inSize();
     int out = first.get().outSize();
-    TypeName boxed = ctx.precision() == Precision.FLOAT ? ClassName.get(Float.class)
-        : ClassName.get(Double.class);
     List<FieldSpec> fields = new ArrayList<>(List.of(
         FieldSpec.builder(TypeName.INT, FIRST_FLAT_ROWS, Modifier.PRIVATE, Modifier.STATIC,
                 Modifier.FINAL)
@@ -375,7 +372,7 @@ final class VectorBackend implements Backend {
             .build()));
     for (int j = 0; in > 1 && j < in; j++) {
       fields.add(FieldSpec.builder(ParameterizedTypeName.get(
-              ClassName.get(VectorLoops.VECTOR_PACKAGE, "VectorShuffle"), boxed),
+              ClassName.get(VectorLoops.VECTOR_PACKAGE, "VectorShuffle"), loops.elementType()),
               FIRST_ROW_LANES + "_" + j, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
           .addJavadoc("Lane l of weight vector $L of LANES rows of the first layer is in "
               + "their row $L * LANES / $L + l / $L.\n", j, j, in, in)
@@ -387,8 +384,8 @@ final class VectorBackend implements Backend {
   }
 
   /**
-   * Flat blocks for a first dense layer of 1, 2, 4 or 8 inputs, whose rows are shorter than a
-   * vector: its weights are contiguous, so LANES rows' weights are {@code in} whole vectors. For
+   * Flat blocks for a first dense layer of 1, 2, 4 or 8 inputs (1, 2 or 4 in doubles), whose
+   * rows are shorter than a vector: its weights are contiguous, so LANES rows' weights are {@code in} whole vectors. For
    * each LANES rows the step loads their scales {@code ds[o]} once (one vector: their biases'
    * gradient), and each weight vector's gradient {@code ds[o] * x[i]} takes the lane's row scale
    * from a shuffle of them and its input from one gather of {@code x} (the same for every
@@ -401,7 +398,7 @@ final class VectorBackend implements Backend {
    */
   @Override
   public Optional<String> onlineFirstRows(CodeBlock.Builder c, Layer first, int buffers) {
-    if (flatFirstLayer().filter(l -> l == first).isEmpty()) {
+    if (flatFirstLayer().isEmpty()) {
       return Optional.empty();
     }
     int in = first.inSize();
@@ -449,12 +446,15 @@ final class VectorBackend implements Backend {
     }
   }
 
-  /** The first layer, if it is dense with 1, 2, 4 or 8 inputs ({@link #onlineFirstRows}). */
+  /**
+   * The first layer, if it is dense with rows that divide the widest vector (1, 2, 4 or 8
+   * floats; 1, 2 or 4 doubles: {@link #onlineFirstRows}).
+   */
   private Optional<Layer> flatFirstLayer() {
     Layer first = ctx.network().layers().get(0);
     int in = first.inSize();
-    return first instanceof Dense && in < 16 && 16 % in == 0 ? Optional.of(first)
-        : Optional.empty();
+    return first instanceof Dense && in < widestLanes() && widestLanes() % in == 0
+        ? Optional.of(first) : Optional.empty();
   }
 
   @Override
@@ -478,11 +478,7 @@ final class VectorBackend implements Backend {
       c.addStatement("wv.mul(dk).add($T.fromArray(SPECIES, g, i)).intoArray(g, i)", v);
     }
     c.addStatement("$T gv = $T.fromArray(SPECIES, x, i).mul(ds)", v, v);
-    Optimizer opt = ctx.network().optimizer();
-    for (String statement : opt.javaVectorUpdate(v.simpleName(), "w",
-        DenseOnline.WEIGHT_STATE.subList(0, buffers), "k + i", ctx.precision())) {
-      c.addStatement("$L", statement);
-    }
+    vectorUpdate(c, "w", DenseOnline.WEIGHT_STATE, "k + i", buffers);
     if (next != null) {
       // The forward kernel's order: lanes summed with fma, reduced once, then the tail.
       c.addStatement("znv = $T.fromArray(SPECIES, w, k + i).fma($T.fromArray(SPECIES, $L, i), "
