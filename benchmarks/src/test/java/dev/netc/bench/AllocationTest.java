@@ -36,32 +36,23 @@ class AllocationTest {
    * Passes if some round of {@code calls} calls allocates no byte. A real allocation on the hot
    * path shows in every round; a one-off (class initialization, a JIT transition) shows in one
    * round only. Vector API code allocates its vector objects until C2 has compiled it (escape
-   * analysis then removes them), which takes longer than scalar code: hence at least 300
-   * rounds and {@link #JIT_SECONDS} seconds, stopping at the first clean one. On a busy machine
-   * C2 compiles later: the tiny network's vector step, whose first layer updates in vectors,
-   * still allocated after 300 rounds in CI while other work ran, and in one run of two beside
-   * two busy processes on 2 cores; with the time allowed it never did.
+   * analysis then removes them), which takes longer than scalar code: hence up to 300 rounds,
+   * stopping at the first clean one.
    */
   private static void assertAllocatesNothing(String name, Runnable op, int calls) {
     op.run();
-    long start = System.nanoTime();
-    long[] last = new long[5];
-    long fewest = Long.MAX_VALUE;
-    for (int r = 0; r < 300 || System.nanoTime() - start < JIT_SECONDS * 1_000_000_000L; r++) {
+    long[] rounds = new long[300];
+    for (int r = 0; r < rounds.length; r++) {
       // The counter's own calls allocate nothing, but subtract their cost in case a JDK does.
-      long bytes = allocated(op, calls) - allocated(() -> { }, 0);
-      if (bytes == 0) {
+      rounds[r] = allocated(op, calls) - allocated(() -> { }, 0);
+      if (rounds[r] == 0) {
         return;
       }
-      last[r % last.length] = bytes;
-      fewest = Math.min(fewest, bytes);
     }
-    assertEquals(0, fewest, name + " allocated in every round of " + calls + " calls, last "
-        + "rounds (in some order): " + Arrays.toString(last));
+    assertEquals(0, Arrays.stream(rounds).min().getAsLong(),
+        name + " allocated in every round of " + calls + " calls, last rounds: "
+            + Arrays.toString(Arrays.copyOfRange(rounds, rounds.length - 5, rounds.length)));
   }
-
-  /** Seconds the rounds of {@link #assertAllocatesNothing} may take to find a clean one. */
-  private static final long JIT_SECONDS = 20;
 
   @ParameterizedTest
   @ValueSource(strings = {"scalar", "vector"})

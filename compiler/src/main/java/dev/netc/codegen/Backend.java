@@ -179,16 +179,4 @@ interface Backend {
    */
   void onlineRow(CodeBlock.Builder c, int in, int buffers, boolean propagate, String next,
       DenseOnline.Element element);
-
-  /**
-   * The first layer's weight updates of the one-example step in flat blocks of vectors, where
-   * its rows are shorter than a vector: code before the loop over the output rows (over the
-   * locals {@code w, d, x} and {@code WEIGHT_STATE}, the scalars {@code scale} and the
-   * optimizer's), and the constant expression of the rows it updated, from row 0, which the
-   * row loop then leaves to it; empty if the backend has none for the layer (the first layer
-   * propagates no delta, so only it can take this form).
-   */
-  default Optional<String> onlineFirstRows(CodeBlock.Builder c, Layer first, int buffers) {
-    return Optional.empty();
-  }
 }

@@ -9,7 +9,6 @@ import dev.netc.ir.Optimizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -24,7 +23,7 @@ final class DenseOnline {
 
   /** Locals of a layer's state buffers, in {@link Optimizer#stateBuffers()} order. */
   static final List<String> WEIGHT_STATE = List.of("wbuf", "wv2");
-  static final List<String> BIAS_STATE = List.of("bbuf", "bv");
+  private static final List<String> BIAS_STATE = List.of("bbuf", "bv");
 
   /** Emits the step of one weight, whose old value is {@code array[at]}, in a row loop over i. */
   interface Element {
@@ -87,21 +86,7 @@ final class DenseOnline {
       ctx.declareArray(c, "g", ctx.names().layer(index - 1).delta());
       c.addStatement("$T.fill(g, $L)", Arrays.class, ctx.lit(0));
     }
-    // Rows the backend updates in vectors of whole rows before the loop (first layer only).
-    Optional<String> flatRows = propagate ? Optional.empty()
-        : backend.onlineFirstRows(c, layer, buffers);
-    if (flatRows.isPresent() && forward) {
-      // Rows updated already: their sums, each in the order of the row pass below.
-      c.beginControlFlow("for (int o = 0; o < $L; o++)", flatRows.get());
-      c.addStatement("int k = o * $L", in);
-      c.addStatement("$T zn = $L", ctx.scalar(), ctx.lit(0));
-      c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
-      c.addStatement("zn += w[k + i] * xn[i]");
-      c.endControlFlow();
-      c.addStatement("z[o] = zn + b[o]");
-      c.endControlFlow();
-    }
-    c.beginControlFlow("for (int o = $L; o < $L; o++)", flatRows.orElse("0"), layer.outSize());
+    c.beginControlFlow("for (int o = 0; o < $L; o++)", layer.outSize());
     c.addStatement("$T dk = d[o]", ctx.scalar());
     c.addStatement("$T ds = $L", ctx.scalar(), ctx.precision().cast("dk * scale"));
     c.addStatement("$T wi = b[o]", ctx.scalar());

@@ -61,17 +61,13 @@ final class Names {
       "nextInput", "xn", "zn", "znv",
       "ds", "wi", "xt", "zt", "at", "der", "dd", "gg", "onlineStep", "zo", "xo",
       "go", "mt", "zv", "av", "end", "wbuf", "wv2", "gv", "mv", "vv", "bbuf", "wm", "wv", "bm",
-      // the first layer's rows in vectors (VectorBackend.onlineFirstRows)
-      "FIRST_FLAT_ROWS", "FIRST_INPUT_LANES", "FIRST_ROW_LANES_0", "FIRST_ROW_LANES_1",
-      "FIRST_ROW_LANES_2", "FIRST_ROW_LANES_3", "FIRST_ROW_LANES_4", "FIRST_ROW_LANES_5",
-      "FIRST_ROW_LANES_6", "FIRST_ROW_LANES_7", "firstRowScales", "rowScales", "rs",
       // shared vector tiles
       "xj", "wj", "wo", "dOff", "ldx", "ldd", "ldw", "ldg", "ldz", "len", "bOff", "wOff", "zOff",
       "bv", "x0", "x1", "x2", "x3", "acc", "bound", "mf", "row", "best", "later", "gl",
       "COLUMN_FORWARD", "columnsIn", "columnsZ", "mp", "vt",
       "FloatVector",
       "DoubleVector",
-      "VectorSpecies", "VectorOperators", "VectorShuffle", "IntStream",
+      "VectorSpecies", "VectorOperators",
       // simple names of referenced types (a field of that name would obscure the type)
       "Math", "System", "Arrays", "Locale", "List", "Init", "Scheme", "TensorSpec", "Object", "String",
       "Float", "Double", "Integer", "Long", "IllegalArgumentException", "IllegalStateException",

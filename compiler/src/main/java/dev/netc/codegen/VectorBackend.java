@@ -1,18 +1,16 @@
 package dev.netc.codegen;
 
-import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
-import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Conv2d;
-import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.MaxPool2d;
 import dev.netc.ir.Precision;
+import dev.netc.ir.Optimizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -24,11 +22,6 @@ import javax.lang.model.element.Modifier;
  * row in the one-example step. javac and java need {@code --add-modules jdk.incubator.vector}.
  */
 final class VectorBackend implements Backend {
-  private static final String FIRST_FLAT_ROWS = "FIRST_FLAT_ROWS";
-  private static final String FIRST_ROW_LANES = "FIRST_ROW_LANES";
-  private static final String FIRST_INPUT_LANES = "FIRST_INPUT_LANES";
-  private static final String FIRST_ROW_SCALES = "firstRowScales";
-
   private final EmitContext ctx;
   private final VectorLoops loops;
   private final VectorBatchKernels kernels;
@@ -337,124 +330,9 @@ final class VectorBackend implements Backend {
     return kernels;
   }
 
-  /**
-   * The first layer's constants and row-scale scratch for {@link #onlineFirstRows}, if it can
-   * take that form.
-   */
   @Override
   public List<FieldSpec> onlineFields(int buffers) {
-    Optional<Layer> first = flatFirstLayer();
-    if (first.isEmpty()) {
-      return List.of();
-    }
-    int in = first.get().inSize();
-    int out = first.get().outSize();
-    List<FieldSpec> fields = new ArrayList<>(List.of(
-        FieldSpec.builder(TypeName.INT, FIRST_FLAT_ROWS, Modifier.PRIVATE, Modifier.STATIC,
-                Modifier.FINAL)
-            .addJavadoc("Rows of the first layer, from row 0, that the one-example step updates "
-                + "in flat blocks of\n{@code LANES} weights and biases: as many as fill whole "
-                + "vectors of biases where a vector\nholds whole rows, else none.\n")
-            .initializer("LANES % $L == 0 && LANES > $L ? $L / LANES * LANES : 0", in, in, out)
-            .build(),
-        FieldSpec.builder(int[].class, FIRST_INPUT_LANES, Modifier.PRIVATE, Modifier.STATIC,
-                Modifier.FINAL)
-            .addJavadoc("Lane l of a flat block of the first layer's weights multiplies input "
-                + "l % $L.\n", in)
-            .initializer("$T.range(0, LANES).map(l -> l % $L).toArray()",
-                ClassName.get("java.util.stream", "IntStream"), in)
-            .build(),
-        FieldSpec.builder(ArrayTypeName.of(ctx.scalar()), FIRST_ROW_SCALES, Modifier.PRIVATE,
-                Modifier.FINAL)
-            .addJavadoc("The first layer's row scales of a one-example step, read a vector at a "
-                + "time from any row.\n")
-            .initializer("new $T[$L + LANES]", ctx.scalar(), out)
-            .build()));
-    for (int j = 0; in > 1 && j < in; j++) {
-      fields.add(FieldSpec.builder(ParameterizedTypeName.get(
-              ClassName.get(VectorLoops.VECTOR_PACKAGE, "VectorShuffle"), loops.elementType()),
-              FIRST_ROW_LANES + "_" + j, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-          .addJavadoc("Lane l of weight vector $L of LANES rows of the first layer is in "
-              + "their row $L * LANES / $L + l / $L.\n", j, j, in, in)
-          .initializer("$T.fromOp(SPECIES, l -> $L * LANES / $L + l / $L)",
-              ClassName.get(VectorLoops.VECTOR_PACKAGE, "VectorShuffle"), j, in, in)
-          .build());
-    }
-    return fields;
-  }
-
-  /**
-   * Flat blocks for a first dense layer of 1, 2, 4 or 8 inputs (1, 2 or 4 in doubles), whose
-   * rows are shorter than a vector: its weights are contiguous, so LANES rows' weights are {@code in} whole vectors. For
-   * each LANES rows the step loads their scales {@code ds[o]} once (one vector: their biases'
-   * gradient), and each weight vector's gradient {@code ds[o] * x[i]} takes the lane's row scale
-   * from a shuffle of them and its input from one gather of {@code x} (the same for every
-   * vector); the optimizer's vector rule does the rest, operation for operation the rows'
-   * scalar one, so the bits are the same. Why: the 4-16-3 network's rows of 4 were written out
-   * one weight at a time; with this the step ran 2.59M-2.88M steps/s against 2.35M-2.49M
-   * (Intel Xeon, each JVM loading both classes, alternated). Which rows, if
-   * any, is decided at class initialization ({@code FIRST_FLAT_ROWS}: the lane count is the
-   * plan's); the row loop updates the others.
-   */
-  @Override
-  public Optional<String> onlineFirstRows(CodeBlock.Builder c, Layer first, int buffers) {
-    if (flatFirstLayer().isEmpty()) {
-      return Optional.empty();
-    }
-    int in = first.inSize();
-    ClassName v = loops.vectorType();
-    c.add("// Rows shorter than a vector: whole vectors of weights, each lane's row scale put in "
-        + "place\n// by a shuffle of LANES rows' scales and its input by one gather.\n");
-    c.beginControlFlow("if ($L > 0)", FIRST_FLAT_ROWS);
-    c.addStatement("$T[] rowScales = $L", ctx.scalar(), FIRST_ROW_SCALES);
-    c.beginControlFlow("for (int o = 0; o < $L; o++)", FIRST_FLAT_ROWS);
-    c.addStatement("rowScales[o] = $L", ctx.precision().cast("d[o] * scale"));
-    c.endControlFlow();
-    c.addStatement("$T xr = $T.fromArray(SPECIES, x, 0, $L, 0)", v, v, FIRST_INPUT_LANES);
-    c.add("// LANES rows at a time: their biases, then their weights, $L vectors.\n", in);
-    c.beginControlFlow("for (int o = 0; o < $L; o += LANES)", FIRST_FLAT_ROWS);
-    c.addStatement("$T rs = $T.fromArray(SPECIES, rowScales, o)", v, v);
-    c.add("{\n").indent();
-    c.addStatement("$T wv = $T.fromArray(SPECIES, b, o)", v, v);
-    c.addStatement("$T gv = rs", v);
-    vectorUpdate(c, "b", DenseOnline.BIAS_STATE, "o", buffers);
-    c.unindent().add("}\n");
-    for (int j = 0; j < in; j++) {
-      c.add("{\n").indent();
-      c.addStatement("int k = o * $L + $L", in, j == 0 ? "0" : j + " * LANES");
-      c.addStatement("$T wv = $T.fromArray(SPECIES, w, k)", v, v);
-      c.addStatement("$T gv = rs$L.mul(xr)", v,
-          in == 1 ? "" : ".rearrange(" + FIRST_ROW_LANES + "_" + j + ")");
-      vectorUpdate(c, "w", DenseOnline.WEIGHT_STATE, "k", buffers);
-      c.unindent().add("}\n");
-    }
-    c.endControlFlow();
-    c.endControlFlow();
-    return Optional.of(FIRST_FLAT_ROWS);
-  }
-
-  /**
-   * The optimizer's vector rule on {@code param[at ..]} with the locals {@code wv} (its old
-   * values) and {@code gv} (its gradient), its buffers the arrays {@code state}.
-   */
-  private void vectorUpdate(CodeBlock.Builder c, String param, List<String> state, String at,
-      int buffers) {
-    for (String statement : ctx.network().optimizer().javaVectorUpdate(
-        loops.vectorType().simpleName(), param, state.subList(0, buffers), at,
-        ctx.precision())) {
-      c.addStatement("$L", statement);
-    }
-  }
-
-  /**
-   * The first layer, if it is dense with rows that divide the widest vector (1, 2, 4 or 8
-   * floats; 1, 2 or 4 doubles: {@link #onlineFirstRows}).
-   */
-  private Optional<Layer> flatFirstLayer() {
-    Layer first = ctx.network().layers().get(0);
-    int in = first.inSize();
-    return first instanceof Dense && in < widestLanes() && widestLanes() % in == 0
-        ? Optional.of(first) : Optional.empty();
+    return List.of();
   }
 
   @Override
@@ -478,7 +356,11 @@ final class VectorBackend implements Backend {
       c.addStatement("wv.mul(dk).add($T.fromArray(SPECIES, g, i)).intoArray(g, i)", v);
     }
     c.addStatement("$T gv = $T.fromArray(SPECIES, x, i).mul(ds)", v, v);
-    vectorUpdate(c, "w", DenseOnline.WEIGHT_STATE, "k + i", buffers);
+    Optimizer opt = ctx.network().optimizer();
+    for (String statement : opt.javaVectorUpdate(v.simpleName(), "w",
+        DenseOnline.WEIGHT_STATE.subList(0, buffers), "k + i", ctx.precision())) {
+      c.addStatement("$L", statement);
+    }
     if (next != null) {
       // The forward kernel's order: lanes summed with fma, reduced once, then the tail.
       c.addStatement("znv = $T.fromArray(SPECIES, w, k + i).fma($T.fromArray(SPECIES, $L, i), "

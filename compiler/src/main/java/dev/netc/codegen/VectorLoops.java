@@ -34,12 +34,6 @@ final class VectorLoops {
     this.ctx = ctx;
   }
 
-  /** {@code Float} or {@code Double}: the type argument of species, shuffles and masks. */
-  TypeName elementType() {
-    return ctx.precision() == Precision.FLOAT ? ClassName.get(Float.class)
-        : ClassName.get(Double.class);
-  }
-
   /** {@code FloatVector} or {@code DoubleVector}. */
   ClassName vectorType() {
     return ClassName.get(VECTOR_PACKAGE,
@@ -53,8 +47,10 @@ final class VectorLoops {
    * CodegenPolicy.RegisterTiles}).
    */
   List<FieldSpec> constants() {
+    TypeName boxed = ctx.precision() == Precision.FLOAT ? ClassName.get(Float.class)
+        : ClassName.get(Double.class);
     TypeName species = ParameterizedTypeName.get(
-        ClassName.get(VECTOR_PACKAGE, "VectorSpecies"), elementType());
+        ClassName.get(VECTOR_PACKAGE, "VectorSpecies"), boxed);
     List<FieldSpec> fields = new ArrayList<>(List.of(
         FieldSpec.builder(String.class, "REQUESTED_PLAN", Modifier.PRIVATE, Modifier.STATIC,
                 Modifier.FINAL)

@@ -50,10 +50,7 @@ class DeferredFirstUpdateTest {
       }
       """;
 
-  /**
-   * A looped first layer of 4 inputs: the vector class updates its rows in vectors of whole
-   * rows ({@code VectorBackend.onlineFirstRows}) and sums the next example's rows after them.
-   */
+  /** A looped first layer of 4 inputs: rows shorter than a vector, all in the row's tail. */
   private static final String WIDE4 = """
       network Deferred {
         input 4

@@ -2,7 +2,6 @@ package dev.netc.codegen;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netc.Frontend;
 import dev.netc.ir.Network;
@@ -12,14 +11,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The vector backend's one-example step updates a first dense layer of 1, 2, 4 or 8 inputs in
- * flat vectors of whole rows ({@code VectorBackend.onlineFirstRows}), the other rows one at a
- * time. In networks whose every layer is written out (so the rest of the two classes is the same
- * code), the vector class must train to the scalar class's bits: the loss of every step, the
+ * In networks whose every layer is written out, the vector backend's class runs the scalar
+ * class's one-example step, so it must train to the same bits: the loss of every step, the
  * parameters and the optimizer state, through the fused forward pass of the next example (two
- * layers) and without it (one layer), with rows left to the row loop (20 outputs) or none.
+ * layers) and without it (one layer), for first layers of 1, 2, 4 and 8 inputs. (A first layer
+ * updated in vectors of whole rows was built on this test and reverted: its vector operations
+ * pushed the tiny network's step past C2's trap budget, and the step boxed; docs/performance.md,
+ * twenty-fifth session.)
  */
-class FirstRowsInVectorsTest {
+class WrittenOutVectorBitsTest {
 
   private static final String SOURCE = """
       network First {
@@ -52,9 +52,7 @@ class FirstRowsInVectorsTest {
     Network net = Frontend.compile("first.net", source).networks().get(0);
     CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
     net.layers().forEach(l -> assertEquals(CodegenPolicy.Kernel.UNROLLED, vector.kernel(l),
-        "every layer written out, so that only the first layer's step differs"));
-    assertTrue(JavaGenerator.generate(net, "gen.first", vector).toString()
-        .contains("FIRST_FLAT_ROWS"), "the vector class has the flat rows");
+        "every layer written out"));
     Generated scalar = Generated.compile(List.of(net), "gen.first.s",
         CodegenPolicy.defaults()).get(0);
     Generated vectorNet = Generated.compile(List.of(net), "gen.first.v", vector).get(0);
