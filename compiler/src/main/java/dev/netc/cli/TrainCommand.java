@@ -4,6 +4,7 @@ import dev.netc.codegen.KernelPlan;
 import dev.netc.ir.Network;
 import dev.netc.runtime.io.AtomicFile;
 import dev.netc.runtime.io.Dataset;
+import dev.netc.runtime.io.Idx;
 import dev.netc.runtime.io.SafetensorsException;
 import dev.netc.runtime.train.Learner;
 import dev.netc.runtime.train.LrSchedule;
@@ -202,6 +203,14 @@ final class TrainCommand implements Callable<Integer> {
   private Integer train() {
     checkOptions();
     checkOutputs();
+    // IDX files start inflating now, while the network is parsed and its class loaded (they are
+    // checked against it when loading below): the Fashion-MNIST MLP's whole command 0.1-0.2 s
+    // shorter, its class ready 0.15 s before the training images instead of 0.35 s.
+    CompletableFuture<Idx.ImageFiles> trainRead = DataFiles.prefetch(data.data, data.labels);
+    CompletableFuture<Idx.ImageFiles> testRead = test == null ? null
+        : DataFiles.prefetch(test, testLabels);
+    CompletableFuture<Idx.ImageFiles> validationRead = validationData == null ? null
+        : DataFiles.prefetch(validationData, validationLabels);
     Network net = model.load(spec.commandLine().getErr());
     if (seed != null) {
       net = net.withSeed(seed);
@@ -214,12 +223,12 @@ final class TrainCommand implements Callable<Integer> {
     Dataset.Type type = engineOptions.dataType(net);
     boolean widen = epochs >= WIDEN_MIN_EPOCHS;
     CompletableFuture<Dataset> trainFile = loading(widen,
-        () -> DataFiles.load(data.data, data.labels, data.header, loaded, type));
-    CompletableFuture<Dataset> testFile = test == null ? null
-        : loading(widen, () -> DataFiles.load(test, testLabels, data.header, loaded, type));
+        () -> DataFiles.load(data.data, data.labels, data.header, loaded, type, trainRead));
+    CompletableFuture<Dataset> testFile = test == null ? null : loading(widen,
+        () -> DataFiles.load(test, testLabels, data.header, loaded, type, testRead));
     CompletableFuture<Dataset> validationFile = validationData == null ? null
         : loading(widen, () -> DataFiles.load(validationData, validationLabels, data.header,
-            loaded, type));
+            loaded, type, validationRead));
     engine = engineOptions.create(net);
     engine.loss();
     if (engine.dataType() != type) {
@@ -264,7 +273,7 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /**
-   * Loads a data file on a daemon thread of its own (the common pool has one thread here), and
+   * Loads a data file on a daemon thread of its own ({@link DataFiles#ON_OWN_THREAD}), and
    * converts its byte inputs if {@code widen} (see {@link #WIDEN_MIN_EPOCHS}).
    */
   private static CompletableFuture<Dataset> loading(boolean widen, Supplier<Dataset> load) {
@@ -275,11 +284,7 @@ final class TrainCommand implements Callable<Integer> {
       }
       return set;
     };
-    return CompletableFuture.supplyAsync(loadWidened, task -> {
-      Thread thread = new Thread(task, "netc-load");
-      thread.setDaemon(true);
-      thread.start();
-    });
+    return CompletableFuture.supplyAsync(loadWidened, DataFiles.ON_OWN_THREAD);
   }
 
   /** The dataset (null for none), or its loading thread's exception as loading would throw it. */

@@ -302,6 +302,74 @@ class CliTest {
     assertFalse(Files.exists(dir.resolve("o.safetensors")));
   }
 
+  /**
+   * {@code train} starts reading IDX files before it parses the network: what it reads is still
+   * checked against the network, and of several problems the same one is reported as before.
+   */
+  @Test
+  void idxFilesReadBeforeTheNetworkAreCheckedAgainstIt() throws IOException {
+    Path model = write("blobs.net", BLOBS);
+    Path images = idx("train-images-idx3-ubyte", new int[] {3, 1, 2}, 10, 20, 30, 40, 50, 60);
+    idx("train-labels-idx1-ubyte", new int[] {3}, 0, 2, 1);
+    Path farLabels = idx("far-labels-idx1-ubyte", new int[] {3}, 0, 7, 1);
+    Path wide = idx("wide-images-idx3-ubyte", new int[] {3, 1, 3}, new int[9]);
+    idx("wide-labels-idx1-ubyte", new int[] {3}, 0, 1, 2);
+    Path shortImages = idx("short-images-idx3-ubyte", new int[] {3, 1, 2}, 1, 2, 3, 4);
+    idx("short-labels-idx1-ubyte", new int[] {3}, 0, 1, 2);
+    Path unpaired = idx("lonely-images-idx3-ubyte", new int[] {3, 1, 2}, new int[6]);
+    Path badModel = write("bad.net", "network Bad {\n  input 2\n  dense relu\n}\n");
+    String out = dir.resolve("o.safetensors").toString();
+    String[][] cases = {
+      {"label 7 of example 1 is out of range 0 to 2", model.toString(), "--data",
+          images.toString(), "--labels", farLabels.toString()},
+      {"has 3 inputs per example, but network 'Blobs' takes 2", model.toString(), "--data",
+          wide.toString()},
+      {"short-images-idx3-ubyte: is truncated", model.toString(), "--data",
+          shortImages.toString()},
+      {"lonely-labels-idx1-ubyte", model.toString(), "--data", unpaired.toString()},
+      {"test-images-idx3-ubyte", model.toString(), "--data", images.toString(), "--test",
+          dir.resolve("test-images-idx3-ubyte").toString()},
+    };
+    for (String[] c : cases) {
+      String[] args = new String[c.length + 2];
+      args[0] = "train";
+      System.arraycopy(c, 1, args, 1, c.length - 1);
+      args[c.length] = "--out";
+      args[c.length + 1] = out;
+      CliRunner r = CliRunner.run(args);
+      assertExit(1, r);
+      assertTrue(r.err().contains(c[0]), () -> "expected '" + c[0] + "' in " + r);
+      assertEquals(1, r.err().strip().lines().count(), r::toString);
+    }
+    // A bad network and a bad data file: the network's error, as when the data was read after it.
+    CliRunner both = CliRunner.run("train", badModel.toString(), "--data",
+        shortImages.toString(), "--out", out);
+    assertExit(1, both);
+    assertTrue(both.err().startsWith(badModel + ":3:9: error: "), both::toString);
+    assertFalse(both.err().contains("truncated"), both::toString);
+    assertFalse(Files.exists(dir.resolve("o.safetensors")));
+    CliRunner ok = CliRunner.run("train", model.toString(), "--data", images.toString(),
+        "--test", images.toString(), "--epochs", "2", "--out", out);
+    assertExit(0, ok);
+    assertTrue(ok.out().contains("on 3 examples"), ok::toString);
+    assertTrue(Files.exists(dir.resolve("o.safetensors")));
+  }
+
+  /** An unsigned-byte IDX file of the given dimensions and values. */
+  private Path idx(String name, int[] dims, int... values) throws IOException {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    bytes.write(new byte[] {0, 0, 8, (byte) dims.length});
+    for (int d : dims) {
+      bytes.write(new byte[] {(byte) (d >>> 24), (byte) (d >>> 16), (byte) (d >>> 8), (byte) d});
+    }
+    for (int v : values) {
+      bytes.write(v);
+    }
+    Path p = dir.resolve(name);
+    Files.write(p, bytes.toByteArray());
+    return p;
+  }
+
   @Test
   void everyCommandRunsOnTheVectorBackend() throws IOException {
     Path model = write("xor.net", XOR);
