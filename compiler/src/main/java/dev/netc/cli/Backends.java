@@ -102,10 +102,11 @@ final class Backends {
 
   /**
    * Everything {@link #generate} reads, as text: the package, the policy and the network (records
-   * print every component), for the class cache's recipe index.
+   * print every component; {@link RecordText} writes what their {@code toString} would, sooner),
+   * for the class cache's recipe index.
    */
   static String recipe(Network net, CodegenPolicy.Backend backend) {
-    return PACKAGE + "\n" + policy(backend) + "\n" + net;
+    return PACKAGE + "\n" + RecordText.of(policy(backend)) + "\n" + RecordText.of(net);
   }
 
   private static CodegenPolicy policy(CodegenPolicy.Backend backend) {
