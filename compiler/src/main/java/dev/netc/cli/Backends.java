@@ -101,9 +101,9 @@ final class Backends {
   }
 
   /**
-   * Everything {@link #generate} reads, as text: the package, the policy and the network (records
-   * print every component; {@link RecordText} writes what their {@code toString} would, sooner),
-   * for the class cache's recipe index.
+   * Everything {@link #generate} reads, as text: the package, the policy and the network, every
+   * component of their records written out by {@link RecordText} (what a record's generated
+   * {@code toString} writes, without bootstrapping it), for the class cache's recipe index.
    */
   static String recipe(Network net, CodegenPolicy.Backend backend) {
     return PACKAGE + "\n" + RecordText.of(policy(backend)) + "\n" + RecordText.of(net);

@@ -37,8 +37,9 @@ final class DataFiles {
 
   /**
    * {@link #load(Path, Path, boolean, Network, Dataset.Type)} with the IDX files {@link #prefetch}
-   * has read for it, if not null; the checks, and which of several problems is reported, are the
-   * same.
+   * has read for it, if not null. The checks and their messages are the same; a file too large
+   * for memory as double values is refused once read rather than before (the read assumes
+   * float).
    */
   static Dataset load(Path data, Path labels, boolean header, Network net, Dataset.Type type,
       CompletableFuture<Idx.ImageFiles> prefetched) {

@@ -132,6 +132,21 @@ class CliTest {
     CliRunner h = CliRunner.run("train", "--help");
     assertExit(0, h);
     assertTrue(h.out().contains("--epochs"), h::toString);
+    // netc registers only the command it runs; help and the usage list see them all.
+    CliRunner helpTrain = CliRunner.run("help", "train");
+    assertExit(0, helpTrain);
+    assertTrue(helpTrain.out().startsWith("Usage: netc train"), helpTrain::toString);
+    for (String[] args : new String[][] {{"--help"}, {"help"}}) {
+      CliRunner all = CliRunner.run(args);
+      assertExit(0, all);
+      for (String command : new String[] {"generate", "check", "grad", "train", "eval",
+          "predict", "tune", "dot", "import", "export", "help"}) {
+        assertTrue(all.out().contains("\n  " + command + " "), () -> command + " in " + all);
+      }
+    }
+    CliRunner none = CliRunner.run();
+    assertExit(2, none);
+    assertTrue(none.err().contains("train"), none::toString);
   }
 
   @Test
@@ -341,6 +356,11 @@ class CliTest {
       assertTrue(r.err().contains(c[0]), () -> "expected '" + c[0] + "' in " + r);
       assertEquals(1, r.err().strip().lines().count(), r::toString);
     }
+    // Bad training and test files, both read ahead: the training file's error.
+    CliRunner twoBad = CliRunner.run("train", model.toString(), "--data", shortImages.toString(),
+        "--test", wide.toString(), "--out", out);
+    assertExit(1, twoBad);
+    assertTrue(twoBad.err().contains("short-images-idx3-ubyte: is truncated"), twoBad::toString);
     // A bad network and a bad data file: the network's error, as when the data was read after it.
     CliRunner both = CliRunner.run("train", badModel.toString(), "--data",
         shortImages.toString(), "--out", out);

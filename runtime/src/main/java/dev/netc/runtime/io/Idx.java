@@ -29,13 +29,19 @@ public final class Idx {
    */
   public static Dataset read(Path images, Path labels, int classCount, Dataset.Type type)
       throws IOException {
-    return readFiles(images, labels).dataset(classCount, type);
+    checkClassCount(classCount);
+    try (InputStream xi = Files.newInputStream(images);
+        InputStream li = Files.newInputStream(labels)) {
+      return readFiles(xi, images.toString(), li, labels.toString(), type)
+          .dataset(classCount, type);
+    }
   }
 
   /** Stream version of {@link #read(Path, Path, int, Dataset.Type)}; streams are not closed. */
   public static Dataset read(InputStream images, String imagesSource, InputStream labels,
       String labelsSource, int classCount, Dataset.Type type) throws IOException {
-    return readFiles(images, imagesSource, labels, labelsSource).dataset(classCount, type);
+    checkClassCount(classCount);
+    return readFiles(images, imagesSource, labels, labelsSource, type).dataset(classCount, type);
   }
 
   /**
@@ -54,12 +60,19 @@ public final class Idx {
   /** Stream version of {@link #readFiles(Path, Path)}; streams are not closed. */
   public static ImageFiles readFiles(InputStream images, String imagesSource, InputStream labels,
       String labelsSource) throws IOException {
-    Array x = array(images, imagesSource);
+    // The memory check before reading assumes float, the smaller element type; dataset() checks
+    // again for the type it is given.
+    return readFiles(images, imagesSource, labels, labelsSource, Dataset.Type.FLOAT);
+  }
+
+  private static ImageFiles readFiles(InputStream images, String imagesSource,
+      InputStream labels, String labelsSource, Dataset.Type type) throws IOException {
+    Array x = array(images, imagesSource, type);
     if (x.dims.length < 2) {
       throw new DatasetException(imagesSource, "has " + x.dims.length
           + " dimension; an image file needs at least 2 (count and pixels)");
     }
-    Array y = array(labels, labelsSource);
+    Array y = array(labels, labelsSource, type);
     if (y.dims.length != 1) {
       throw new DatasetException(labelsSource, "has " + y.dims.length
           + " dimensions; a label file has exactly 1");
@@ -90,11 +103,11 @@ public final class Idx {
 
     /** The examples, with labels checked to lie in [0, classCount). */
     public Dataset dataset(int classCount, Dataset.Type type) throws DatasetException {
-      if (classCount < 1 || classCount > 256) {
-        throw new IllegalArgumentException("classCount must be in 1..256, not " + classCount);
-      }
+      checkClassCount(classCount);
       int count = images.dims[0];
       int inputSize = product(images.dims, 1);
+      checkMemory(imagesSource, (long) count * inputSize * bytesPerValue(type),
+          Arrays.stream(images.dims).asLongStream().toArray());
       for (int i = 0; i < count; i++) {
         int label = labels.data[i] & 0xff;
         if (label >= classCount) {
@@ -102,10 +115,6 @@ public final class Idx {
               + " is out of range 0 to " + (classCount - 1));
         }
       }
-      // The bytes and room for them widened to the element type, which training may ask for.
-      checkMemory(imagesSource, (long) count * inputSize
-          * (1 + (type == Dataset.Type.FLOAT ? Float.BYTES : Double.BYTES)),
-          Arrays.stream(images.dims).asLongStream().toArray());
       // The pixels stay bytes: the dataset converts them as rows are gathered, so no float array
       // of 4 bytes per pixel is allocated and filled (0.2 s of Fashion-MNIST's 0.5 s of loading).
       if (type == Dataset.Type.FLOAT) {
@@ -123,6 +132,21 @@ public final class Idx {
     }
   }
 
+  /** Labels are bytes, so any count of at least 1 holds them (those of 256 and more, all). */
+  private static void checkClassCount(int classCount) {
+    if (classCount < 1) {
+      throw new IllegalArgumentException("classCount must be at least 1, not " + classCount);
+    }
+  }
+
+  /**
+   * Memory per value of a dataset of {@code type}: the byte read and room for it widened to the
+   * element type, which training may ask for.
+   */
+  private static int bytesPerValue(Dataset.Type type) {
+    return 1 + (type == Dataset.Type.FLOAT ? Float.BYTES : Double.BYTES);
+  }
+
   /** Whether {@code file} starts like a gzip stream or an unsigned-byte IDX file. */
   public static boolean looksLikeIdx(Path file) throws IOException {
     try (InputStream in = Files.newInputStream(file)) {
@@ -132,9 +156,10 @@ public final class Idx {
     }
   }
 
-  private static Array array(InputStream raw, String source) throws IOException {
+  private static Array array(InputStream raw, String source, Dataset.Type type)
+      throws IOException {
     try {
-      return parse(decompressed(raw), source);
+      return parse(decompressed(raw), source, type);
     } catch (ZipException e) {
       throw new DatasetException(source, "is not a valid gzip file (" + e.getMessage() + ")");
     } catch (EOFException e) {
@@ -151,7 +176,8 @@ public final class Idx {
     return b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(in, 1 << 16) : in;
   }
 
-  private static Array parse(InputStream in, String source) throws IOException {
+  private static Array parse(InputStream in, String source, Dataset.Type type)
+      throws IOException {
     byte[] magic = in.readNBytes(4);
     if (magic.length < 4) {
       throw new DatasetException(source, "is truncated (" + magic.length
@@ -193,10 +219,9 @@ public final class Idx {
       dims[i] = (int) declared[i];
       total *= dims[i];
     }
-    // The bytes and room for them widened to float, the smaller element type, so that a header
-    // declaring more than memory holds is refused here, before the data is read.
-    checkMemory(source, total * (1 + Float.BYTES), declared);
-    byte[] data = readData(in, (int) total);
+    // A header declaring more than memory holds is refused here, before the data is read.
+    checkMemory(source, total * bytesPerValue(type), declared);
+    byte[] data = readData(in, (int) total, FIRST_CHUNK);
     if (data.length < total) {
       throw new DatasetException(source, "is truncated: sizes " + describe(declared)
           + " need " + total + " data bytes but only " + data.length + " are present");
@@ -210,19 +235,21 @@ public final class Idx {
 
   /**
    * Up to {@code total} data bytes, fewer if the stream ends first. The array starts at no more
-   * than {@link #FIRST_CHUNK} bytes and doubles as data arrives, so a header that lies about its
-   * sizes cannot make a short file allocate them; a true one is read straight into an array of
-   * its size (Fashion-MNIST's training images in 0.22 s against 0.29 s through
-   * {@code readNBytes}, which reads 8 KiB pieces and copies them together).
+   * than {@code firstChunk} bytes and doubles as data arrives, so a header that lies about its
+   * sizes cannot make a short file allocate them; a true one is read into few arrays, the last
+   * of its size (Fashion-MNIST's training images in 0.22 s against 0.29 s through
+   * {@code readNBytes}, which reads 8 KiB pieces and copies them together). Each read asks for
+   * at most {@link #READ_CHUNK} bytes: a plain file's stream reads through a temporary direct
+   * buffer as large as the request, which its thread keeps.
    */
-  private static byte[] readData(InputStream in, int total) throws IOException {
-    byte[] data = new byte[Math.min(total, FIRST_CHUNK)];
+  static byte[] readData(InputStream in, int total, int firstChunk) throws IOException {
+    byte[] data = new byte[Math.min(total, firstChunk)];
     int filled = 0;
     while (filled < total) {
       if (filled == data.length) {
         data = Arrays.copyOf(data, (int) Math.min(total, 2L * data.length));
       }
-      int n = in.read(data, filled, data.length - filled);
+      int n = in.read(data, filled, Math.min(data.length - filled, READ_CHUNK));
       if (n < 0) {
         return Arrays.copyOf(data, filled);
       }
@@ -231,8 +258,11 @@ public final class Idx {
     return data;
   }
 
-  /** The most {@link #readData} allocates before the data has arrived (64 MiB). */
-  private static final int FIRST_CHUNK = 1 << 26;
+  /** The most {@link #readData} allocates before the data has arrived (16 MiB). */
+  private static final int FIRST_CHUNK = 1 << 24;
+
+  /** The most {@link #readData} asks its stream for at a time (1 MiB). */
+  private static final int READ_CHUNK = 1 << 20;
 
   /** Refuses up front what would end in an OutOfMemoryError, saying how much is needed. */
   private static void checkMemory(String source, long bytes, long[] dims)

@@ -113,6 +113,30 @@ class IdxTest {
         error(images, idx(new int[] {3}, new byte[] {1, 12, 3})));
   }
 
+  /** A stream that hands out at most {@code piece} bytes per read, like a socket or inflater. */
+  private static java.io.InputStream trickling(byte[] bytes, int piece) {
+    return new java.io.ByteArrayInputStream(bytes) {
+      @Override
+      public synchronized int read(byte[] b, int off, int len) {
+        return super.read(b, off, Math.min(len, piece));
+      }
+    };
+  }
+
+  @Test
+  void dataIsReadWholeThroughAGrowingArrayAndStopsAtTheStreamsEnd() throws IOException {
+    byte[] bytes = new byte[1000];
+    for (int i = 0; i < bytes.length; i++) {
+      bytes[i] = (byte) (i * 31);
+    }
+    // The array starts at 16 bytes and doubles, the stream gives 7 bytes a read.
+    assertArrayEquals(bytes, Idx.readData(trickling(bytes, 7), 1000, 16));
+    assertArrayEquals(Arrays.copyOf(bytes, 600), Idx.readData(trickling(bytes, 7), 600, 16));
+    // A header that promises more than the stream holds: what there is, no more.
+    assertArrayEquals(bytes, Idx.readData(trickling(bytes, 7), 1_000_000, 16));
+    assertArrayEquals(new byte[0], Idx.readData(trickling(new byte[0], 7), 1000, 16));
+  }
+
   @Test
   void hostileSizesAreRejectedBeforeAnyAllocation() throws IOException {
     byte[] huge = idx(new int[] {0x7fffffff, 28, 28}, new byte[16]);
