@@ -27,8 +27,8 @@ import picocli.CommandLine.Command;
     description = "Compiles fixed neural networks described in .net files into specialized Java.")
 public final class Netc implements Runnable {
   /**
-   * The commands, in the order the usage lists them. {@link #run} registers only the one named
-   * first on the command line when there is one: picocli builds each command's model by
+   * The commands, in the order the usage lists them. {@link #run} registers only the one that
+   * runs ({@code generate} for {@code netc MODEL.net}): picocli builds each command's model by
    * reflection, and building all of them took 104-144 ms of a Fashion-MNIST {@code train}'s
    * start against 82-86 ms for {@code train} alone.
    */
@@ -71,8 +71,28 @@ public final class Netc implements Runnable {
 
   /** Like {@link #run(String[], PrintWriter, PrintWriter)}; {@code factory} creates commands. */
   static int run(String[] args, PrintWriter out, PrintWriter err, CommandLine.IFactory factory) {
+    Optional<String> meant = mistypedCommand(args, NAMES);
+    int code;
+    if (meant.isPresent()) {
+      err.println("netc: error: unknown command '" + args[0] + "'; did you mean '" + meant.get()
+          + "'? (commands: " + String.join(", ", NAMES) + ")");
+      code = USAGE_ERROR;
+    } else {
+      String[] command = withDefaultCommand(args, NAMES);
+      code = commandLine(command, out, err, factory).execute(command);
+    }
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  /**
+   * The command line for {@code args}: with only the command they name registered ("help", and
+   * a usage error before any command, list them all).
+   */
+  private static CommandLine commandLine(String[] args, PrintWriter out, PrintWriter err,
+      CommandLine.IFactory factory) {
     CommandLine cli = new CommandLine(new Netc(), factory);
-    // "help" lists every command, and so does a usage error before the first one.
     boolean one = args.length > 0 && NAMES.contains(args[0]) && !args[0].equals("help");
     for (Class<?> command : COMMANDS) {
       String name = command.getAnnotation(Command.class).name();
@@ -95,19 +115,7 @@ public final class Netc implements Runnable {
           commandLine.getErr().flush();
           return 70;
         });
-    Set<String> commands = NAMES;
-    Optional<String> meant = mistypedCommand(args, commands);
-    int code;
-    if (meant.isPresent()) {
-      err.println("netc: error: unknown command '" + args[0] + "'; did you mean '" + meant.get()
-          + "'? (commands: " + String.join(", ", commands) + ")");
-      code = USAGE_ERROR;
-    } else {
-      code = cli.execute(withDefaultCommand(args, commands));
-    }
-    out.flush();
-    err.flush();
-    return code;
+    return cli;
   }
 
   /**
