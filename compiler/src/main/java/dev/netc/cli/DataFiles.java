@@ -57,7 +57,7 @@ final class DataFiles {
           throw new UserException("'" + data + "' is an IDX file with class labels, but network '"
               + net.name() + "' has loss " + loss.keyword() + "; IDX data needs cross_entropy");
         }
-        dataset = prefetched != null ? joined(prefetched).dataset(net.outputSize(), type)
+        dataset = prefetched != null ? read(prefetched).dataset(net.outputSize(), type)
             : Idx.read(data, labels != null ? labels : labelsFor(data), net.outputSize(), type);
       } else {
         if (labels != null) {
@@ -113,14 +113,26 @@ final class DataFiles {
   };
 
   /** The prefetched files, or the exception reading them threw. */
-  private static Idx.ImageFiles joined(CompletableFuture<Idx.ImageFiles> prefetched)
+  private static Idx.ImageFiles read(CompletableFuture<Idx.ImageFiles> prefetched)
       throws IOException {
     try {
-      return prefetched.join();
+      return joined(prefetched);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  /**
+   * The result of work done on a thread of its own (null for none), or the unchecked exception
+   * or error it threw, as it threw it.
+   */
+  static <T> T joined(CompletableFuture<T> work) {
+    if (work == null) {
+      return null;
+    }
+    try {
+      return work.join();
     } catch (CompletionException e) {
-      if (e.getCause() instanceof UncheckedIOException io) {
-        throw io.getCause();
-      }
       if (e.getCause() instanceof RuntimeException r) {
         throw r;
       }

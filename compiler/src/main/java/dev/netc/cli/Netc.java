@@ -7,12 +7,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.util.LinkedHashSet;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -32,23 +33,23 @@ public final class Netc implements Runnable {
    * reflection, and building all of them took 104-144 ms of a Fashion-MNIST {@code train}'s
    * start against 82-86 ms for {@code train} alone.
    */
-  private static final List<Class<?>> COMMANDS = List.of(
-      GenerateCommand.class,
-      CheckCommand.class,
-      GradCommand.class,
-      TrainCommand.class,
-      EvalCommand.class,
-      PredictCommand.class,
-      TuneCommand.class,
-      DotCommand.class,
-      ImportCommand.class,
-      ExportCommand.class,
-      CommandLine.HelpCommand.class);
+  private static final Map<String, Class<?>> COMMANDS = Stream.of(
+          GenerateCommand.class,
+          CheckCommand.class,
+          GradCommand.class,
+          TrainCommand.class,
+          EvalCommand.class,
+          PredictCommand.class,
+          TuneCommand.class,
+          DotCommand.class,
+          ImportCommand.class,
+          ExportCommand.class,
+          CommandLine.HelpCommand.class)
+      .collect(Collectors.toMap(c -> c.getAnnotation(Command.class).name(), c -> c,
+          (a, b) -> a, LinkedHashMap::new));
 
-  /** The command names, in {@link #COMMANDS}' order. */
-  private static final Set<String> NAMES = COMMANDS.stream()
-      .map(c -> c.getAnnotation(Command.class).name())
-      .collect(Collectors.toCollection(LinkedHashSet::new));
+  /** The command names, in the usage's order. */
+  private static final Set<String> NAMES = COMMANDS.keySet();
 
   /** Exit code for a problem with the user's input files or data. */
   static final int INPUT_ERROR = 1;
@@ -94,12 +95,11 @@ public final class Netc implements Runnable {
       CommandLine.IFactory factory) {
     CommandLine cli = new CommandLine(new Netc(), factory);
     boolean one = args.length > 0 && NAMES.contains(args[0]) && !args[0].equals("help");
-    for (Class<?> command : COMMANDS) {
-      String name = command.getAnnotation(Command.class).name();
+    COMMANDS.forEach((name, command) -> {
       if (!one || name.equals(args[0])) {
         cli.addSubcommand(name, command);
       }
-    }
+    });
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler(

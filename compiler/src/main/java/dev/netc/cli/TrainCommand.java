@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -235,9 +234,9 @@ final class TrainCommand implements Callable<Integer> {
       throw new IllegalStateException("engine reads " + engine.dataType() + ", not " + type);
     }
     // Joined in this order, so that of several bad files the training data's error is shown.
-    Dataset train = joined(trainFile);
-    Dataset testSet = joined(testFile);
-    Dataset validationSet = joined(validationFile);
+    Dataset train = DataFiles.joined(trainFile);
+    Dataset testSet = DataFiles.joined(testFile);
+    Dataset validationSet = DataFiles.joined(validationFile);
     if (validation != null) {
       Dataset[] parts = split(train);
       train = parts[0];
@@ -285,24 +284,6 @@ final class TrainCommand implements Callable<Integer> {
       return set;
     };
     return CompletableFuture.supplyAsync(loadWidened, DataFiles.ON_OWN_THREAD);
-  }
-
-  /** The dataset (null for none), or its loading thread's exception as loading would throw it. */
-  private static Dataset joined(CompletableFuture<Dataset> file) {
-    if (file == null) {
-      return null;
-    }
-    try {
-      return file.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw e;
-    }
   }
 
   private Dataset[] split(Dataset train) {

@@ -30,11 +30,7 @@ public final class Idx {
   public static Dataset read(Path images, Path labels, int classCount, Dataset.Type type)
       throws IOException {
     checkClassCount(classCount);
-    try (InputStream xi = Files.newInputStream(images);
-        InputStream li = Files.newInputStream(labels)) {
-      return readFiles(xi, images.toString(), li, labels.toString(), type)
-          .dataset(classCount, type);
-    }
+    return readFiles(images, labels, type).dataset(classCount, type);
   }
 
   /** Stream version of {@link #read(Path, Path, int, Dataset.Type)}; streams are not closed. */
@@ -51,18 +47,24 @@ public final class Idx {
    * training images is most of its loading time.
    */
   public static ImageFiles readFiles(Path images, Path labels) throws IOException {
-    try (InputStream xi = Files.newInputStream(images);
-        InputStream li = Files.newInputStream(labels)) {
-      return readFiles(xi, images.toString(), li, labels.toString());
-    }
+    // The memory check before reading assumes float, the smaller element type; dataset() checks
+    // again for the type it is given.
+    return readFiles(images, labels, Dataset.Type.FLOAT);
   }
 
   /** Stream version of {@link #readFiles(Path, Path)}; streams are not closed. */
   public static ImageFiles readFiles(InputStream images, String imagesSource, InputStream labels,
       String labelsSource) throws IOException {
-    // The memory check before reading assumes float, the smaller element type; dataset() checks
-    // again for the type it is given.
     return readFiles(images, imagesSource, labels, labelsSource, Dataset.Type.FLOAT);
+  }
+
+  /** The two files, refused before reading if they cannot fit memory as {@code type} values. */
+  private static ImageFiles readFiles(Path images, Path labels, Dataset.Type type)
+      throws IOException {
+    try (InputStream xi = Files.newInputStream(images);
+        InputStream li = Files.newInputStream(labels)) {
+      return readFiles(xi, images.toString(), li, labels.toString(), type);
+    }
   }
 
   private static ImageFiles readFiles(InputStream images, String imagesSource,
