@@ -8,6 +8,7 @@ import dev.netc.ir.Network;
 import dev.netc.ir.Precision;
 import dev.netc.runtime.TrainableDoubleNetwork;
 import dev.netc.runtime.TrainableFloatNetwork;
+import dev.netc.testing.RandomNetworks;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -98,19 +99,10 @@ class DeferredFirstUpdateTest {
         Generated.compile(List.of(net, net.withName("Twin")), "gen.deferred", policy);
     Object deferred = pair.get(0).instance();
     Object twin = pair.get(1).instance();
-    boolean labels = net.loss().orElseThrow().toString().contains("CrossEntropy");
-    int in = net.inputSize();
-    int width = labels ? 1 : net.outputSize();
     Random rnd = new Random(11);
     for (int k = 0; k < 60; k++) {
-      double[] x = new double[in];
-      for (int i = 0; i < in; i++) {
-        x[i] = (float) (rnd.nextDouble() * 2 - 1);
-      }
-      double[] t = new double[width];
-      for (int i = 0; i < width; i++) {
-        t[i] = labels ? rnd.nextInt(net.outputSize()) : (float) rnd.nextDouble();
-      }
+      double[] x = RandomNetworks.inputs(rnd, net, 1);
+      double[] t = RandomNetworks.targets(rnd, net, 1);
       String where = " at step " + k + " (" + source.lines().filter(l -> l.contains("dense"))
           .findFirst().orElse("") + ", " + optimizer + ", " + backend + ", " + precision + ")";
       // Between steps, sometimes another public method: each settles the pending update.

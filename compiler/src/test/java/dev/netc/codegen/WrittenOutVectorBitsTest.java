@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.netc.Frontend;
 import dev.netc.ir.Network;
+import dev.netc.testing.RandomNetworks;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -56,18 +57,10 @@ class WrittenOutVectorBitsTest {
     Generated scalar = Generated.compile(List.of(net), "gen.first.s",
         CodegenPolicy.defaults()).get(0);
     Generated vectorNet = Generated.compile(List.of(net), "gen.first.v", vector).get(0);
-    boolean labels = source.contains("cross_entropy");
-    int width = labels ? 1 : net.outputSize();
     Random rnd = new Random(17);
     for (int k = 0; k < 80; k++) {
-      double[] x = new double[in];
-      for (int i = 0; i < in; i++) {
-        x[i] = (float) (rnd.nextDouble() * 4 - 2);
-      }
-      double[] t = new double[width];
-      for (int i = 0; i < width; i++) {
-        t[i] = labels ? rnd.nextInt(net.outputSize()) : (float) rnd.nextDouble();
-      }
+      double[] x = RandomNetworks.inputs(rnd, net, 1);
+      double[] t = RandomNetworks.targets(rnd, net, 1);
       assertEquals(scalar.trainBatch(x, t, 1), vectorNet.trainBatch(x, t, 1), "loss of step " + k);
     }
     assertArrayEquals(scalar.parameters(), vectorNet.parameters(), "parameters");
