@@ -1325,10 +1325,10 @@ public final class Regression implements TrainableDoubleNetwork {
         to = partStart(40, 8, part + 1, parts);
         for (int o = from, end = Math.min(to, 40); o < end; o += 8) {
           for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
-            columnTile8x2(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
+            columnTile8x2(w, o * 20, xt, s0, mp, b, o, zt, o * mp + s0, 20);
           }
           for (int s0 = vt; s0 < mp; s0 += LANES) {
-            columnTile8x1(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
+            columnTile8x1(w, o * 20, xt, s0, mp, b, o, zt, o * mp + s0, 20);
           }
         }
       } else {
@@ -1337,19 +1337,19 @@ public final class Regression implements TrainableDoubleNetwork {
         to = partStart(40, 6, part + 1, parts);
         for (int o = from, end = Math.min(to, 36); o < end; o += 6) {
           for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
-            columnTile6x2(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
+            columnTile6x2(w, o * 20, xt, s0, mp, b, o, zt, o * mp + s0, 20);
           }
           for (int s0 = vt; s0 < mp; s0 += LANES) {
-            columnTile6x1(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
+            columnTile6x1(w, o * 20, xt, s0, mp, b, o, zt, o * mp + s0, 20);
           }
         }
         if (to > 36) {
           for (int o = 36, end = 40; o < end; o += 4) {
             for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
-              columnTile4x2(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
+              columnTile4x2(w, o * 20, xt, s0, mp, b, o, zt, o * mp + s0, 20);
             }
             for (int s0 = vt; s0 < mp; s0 += LANES) {
-              columnTile4x1(w, o * 20, 20, xt, s0, mp, b, o, zt, o * mp + s0);
+              columnTile4x1(w, o * 20, xt, s0, mp, b, o, zt, o * mp + s0, 20);
             }
           }
         }
@@ -1366,12 +1366,12 @@ public final class Regression implements TrainableDoubleNetwork {
       int mt = m / 4 * 4;
       for (int s0 = 0; s0 < mt; s0 += 4) {
         for (int o = from, end = Math.min(to, 40); o < end; o += 4) {
-          forwardTile4x4(w, o * 20, x, xOff + s0 * 20, 20, b, o, featuresBatchAct, s0 * 40 + o, 40);
+          forwardTile4x4(w, o * 20, x, xOff + s0 * 20, b, o, featuresBatchAct, s0 * 40 + o, 20, 40);
         }
       }
       for (int s0 = mt; s0 < m; s0++) {
         for (int o = from, end = Math.min(to, 40); o < end; o += 4) {
-          forwardTile4x1(w, o * 20, x, xOff + s0 * 20, 20, b, o, featuresBatchAct, s0 * 40 + o, 40);
+          forwardTile4x1(w, o * 20, x, xOff + s0 * 20, b, o, featuresBatchAct, s0 * 40 + o, 20, 40);
         }
       }
     }
@@ -1410,10 +1410,10 @@ public final class Regression implements TrainableDoubleNetwork {
         int go = o * 20;
         int j = 0;
         for (; j + 3 * LANES <= bound; j += 3 * LANES) {
-          gradientTile8x3(x, xOff + j, 20, d, o, 40, gw, go + j, 20, m);
+          gradientTile8x3(x, xOff + j, d, o, gw, go + j, m, 20, 40, 20);
         }
         for (; j < bound; j += LANES) {
-          gradientTile8x1(x, xOff + j, 20, d, o, 40, gw, go + j, 20, m);
+          gradientTile8x1(x, xOff + j, d, o, gw, go + j, m, 20, 40, 20);
         }
         for (; j < 20; j++) {
           double t0 = 0.0;
@@ -1462,10 +1462,10 @@ public final class Regression implements TrainableDoubleNetwork {
         int go = o * 20;
         int j = 0;
         for (; j + 2 * LANES <= bound; j += 2 * LANES) {
-          gradientTile6x2(x, xOff + j, 20, d, o, 40, gw, go + j, 20, m);
+          gradientTile6x2(x, xOff + j, d, o, gw, go + j, m, 20, 40, 20);
         }
         for (; j < bound; j += LANES) {
-          gradientTile6x1(x, xOff + j, 20, d, o, 40, gw, go + j, 20, m);
+          gradientTile6x1(x, xOff + j, d, o, gw, go + j, m, 20, 40, 20);
         }
         for (; j < 20; j++) {
           double t0 = 0.0;
@@ -1503,10 +1503,10 @@ public final class Regression implements TrainableDoubleNetwork {
         int go = o * 20;
         int j = 0;
         for (; j + 2 * LANES <= bound; j += 2 * LANES) {
-          gradientTile1x2(x, xOff + j, 20, d, o, 40, gw, go + j, 20, m);
+          gradientTile1x2(x, xOff + j, d, o, gw, go + j, m, 20, 40, 20);
         }
         for (; j < bound; j += LANES) {
-          gradientTile1x1(x, xOff + j, 20, d, o, 40, gw, go + j, 20, m);
+          gradientTile1x1(x, xOff + j, d, o, gw, go + j, m, 20, 40, 20);
         }
         for (; j < 20; j++) {
           double t0 = 0.0;
@@ -1543,10 +1543,10 @@ public final class Regression implements TrainableDoubleNetwork {
         to = partStart(1, 1, part + 1, parts);
         for (int o = from, end = Math.min(to, 1); o < end; o += 1) {
           for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
-            columnTile1x2(w, o * 40, 40, xt, s0, mp, b, o, zt, o * mp + s0);
+            columnTile1x2(w, o * 40, xt, s0, mp, b, o, zt, o * mp + s0, 40);
           }
           for (int s0 = vt; s0 < mp; s0 += LANES) {
-            columnTile1x1(w, o * 40, 40, xt, s0, mp, b, o, zt, o * mp + s0);
+            columnTile1x1(w, o * 40, xt, s0, mp, b, o, zt, o * mp + s0, 40);
           }
         }
       } else {
@@ -1555,10 +1555,10 @@ public final class Regression implements TrainableDoubleNetwork {
         to = partStart(1, 1, part + 1, parts);
         for (int o = from, end = Math.min(to, 1); o < end; o += 1) {
           for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
-            columnTile1x2(w, o * 40, 40, xt, s0, mp, b, o, zt, o * mp + s0);
+            columnTile1x2(w, o * 40, xt, s0, mp, b, o, zt, o * mp + s0, 40);
           }
           for (int s0 = vt; s0 < mp; s0 += LANES) {
-            columnTile1x1(w, o * 40, 40, xt, s0, mp, b, o, zt, o * mp + s0);
+            columnTile1x1(w, o * 40, xt, s0, mp, b, o, zt, o * mp + s0, 40);
           }
         }
       }
@@ -1574,12 +1574,12 @@ public final class Regression implements TrainableDoubleNetwork {
       int mt = m / 4 * 4;
       for (int s0 = 0; s0 < mt; s0 += 4) {
         for (int o = from, end = Math.min(to, 1); o < end; o += 1) {
-          forwardTile1x4(w, o * 40, x, xOff + s0 * 40, 40, b, o, predictionBatchZ, s0 * 1 + o, 1);
+          forwardTile1x4(w, o * 40, x, xOff + s0 * 40, b, o, predictionBatchZ, s0 * 1 + o, 40, 1);
         }
       }
       for (int s0 = mt; s0 < m; s0++) {
         for (int o = from, end = Math.min(to, 1); o < end; o += 1) {
-          forwardTile1x1(w, o * 40, x, xOff + s0 * 40, 40, b, o, predictionBatchZ, s0 * 1 + o, 1);
+          forwardTile1x1(w, o * 40, x, xOff + s0 * 40, b, o, predictionBatchZ, s0 * 1 + o, 40, 1);
         }
       }
     }
@@ -1616,10 +1616,10 @@ public final class Regression implements TrainableDoubleNetwork {
         int go = o * 40;
         int j = 0;
         for (; j + 3 * LANES <= bound; j += 3 * LANES) {
-          gradientTile1x3(x, xOff + j, 40, d, o, 1, gw, go + j, 40, m);
+          gradientTile1x3(x, xOff + j, d, o, gw, go + j, m, 40, 1, 40);
         }
         for (; j < bound; j += LANES) {
-          gradientTile1x1(x, xOff + j, 40, d, o, 1, gw, go + j, 40, m);
+          gradientTile1x1(x, xOff + j, d, o, gw, go + j, m, 40, 1, 40);
         }
         for (; j < 40; j++) {
           double t0 = 0.0;
@@ -1640,10 +1640,10 @@ public final class Regression implements TrainableDoubleNetwork {
         int go = o * 40;
         int j = 0;
         for (; j + 2 * LANES <= bound; j += 2 * LANES) {
-          gradientTile1x2(x, xOff + j, 40, d, o, 1, gw, go + j, 40, m);
+          gradientTile1x2(x, xOff + j, d, o, gw, go + j, m, 40, 1, 40);
         }
         for (; j < bound; j += LANES) {
-          gradientTile1x1(x, xOff + j, 40, d, o, 1, gw, go + j, 40, m);
+          gradientTile1x1(x, xOff + j, d, o, gw, go + j, m, 40, 1, 40);
         }
         for (; j < 40; j++) {
           double t0 = 0.0;
@@ -1678,10 +1678,10 @@ public final class Regression implements TrainableDoubleNetwork {
         int go = s * 40;
         int j = 0;
         for (; j + 3 * LANES <= bound; j += 3 * LANES) {
-          backpropTile8x3(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+          backpropTile8x3(w, j, d, s * 1, g, der, go + j, 40, 1, 1, 40);
         }
         for (; j < bound; j += LANES) {
-          backpropTile8x1(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+          backpropTile8x1(w, j, d, s * 1, g, der, go + j, 40, 1, 1, 40);
         }
         for (; j < 40; j++) {
           double t0 = 0.0;
@@ -1717,10 +1717,10 @@ public final class Regression implements TrainableDoubleNetwork {
         int go = s * 40;
         int j = 0;
         for (; j + 3 * LANES <= bound; j += 3 * LANES) {
-          backpropTile1x3(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+          backpropTile1x3(w, j, d, s * 1, g, der, go + j, 40, 1, 1, 40);
         }
         for (; j < bound; j += LANES) {
-          backpropTile1x1(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+          backpropTile1x1(w, j, d, s * 1, g, der, go + j, 40, 1, 1, 40);
         }
         for (; j < 40; j++) {
           double t0 = 0.0;
@@ -1739,10 +1739,10 @@ public final class Regression implements TrainableDoubleNetwork {
         int go = s * 40;
         int j = 0;
         for (; j + 2 * LANES <= bound; j += 2 * LANES) {
-          backpropTile6x2(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+          backpropTile6x2(w, j, d, s * 1, g, der, go + j, 40, 1, 1, 40);
         }
         for (; j < bound; j += LANES) {
-          backpropTile6x1(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+          backpropTile6x1(w, j, d, s * 1, g, der, go + j, 40, 1, 1, 40);
         }
         for (; j < 40; j++) {
           double t0 = 0.0;
@@ -1772,10 +1772,10 @@ public final class Regression implements TrainableDoubleNetwork {
         int go = s * 40;
         int j = 0;
         for (; j + 2 * LANES <= bound; j += 2 * LANES) {
-          backpropTile1x2(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+          backpropTile1x2(w, j, d, s * 1, g, der, go + j, 40, 1, 1, 40);
         }
         for (; j < bound; j += LANES) {
-          backpropTile1x1(w, j, 40, d, s * 1, 1, 1, g, der, go + j, 40);
+          backpropTile1x1(w, j, d, s * 1, g, der, go + j, 40, 1, 1, 40);
         }
         for (; j < 40; j++) {
           double t0 = 0.0;
@@ -1793,8 +1793,8 @@ public final class Regression implements TrainableDoubleNetwork {
    * 8 rows × 2 vectors of examples of a layer's z, feature-major: z[zOff + r * ldx + k] = b[bOff + r] +
    * Σ_i w[wOff + r * len + i] · x[xOff + i * ldx + k] over i < len, summed in registers.
    */
-  private static void columnTile8x2(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
-      double[] b, int bOff, double[] z, int zOff) {
+  private static void columnTile8x2(double[] w, int wOff, double[] x, int xOff, int ldx, double[] b,
+      int bOff, double[] z, int zOff, int len) {
     DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
     DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
     DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
@@ -1870,8 +1870,8 @@ public final class Regression implements TrainableDoubleNetwork {
    * 8 rows × 1 vectors of examples of a layer's z, feature-major: z[zOff + r * ldx + k] = b[bOff + r] +
    * Σ_i w[wOff + r * len + i] · x[xOff + i * ldx + k] over i < len, summed in registers.
    */
-  private static void columnTile8x1(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
-      double[] b, int bOff, double[] z, int zOff) {
+  private static void columnTile8x1(double[] w, int wOff, double[] x, int xOff, int ldx, double[] b,
+      int bOff, double[] z, int zOff, int len) {
     DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
     DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
     DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
@@ -1922,8 +1922,8 @@ public final class Regression implements TrainableDoubleNetwork {
    * 6 rows × 2 vectors of examples of a layer's z, feature-major: z[zOff + r * ldx + k] = b[bOff + r] +
    * Σ_i w[wOff + r * len + i] · x[xOff + i * ldx + k] over i < len, summed in registers.
    */
-  private static void columnTile6x2(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
-      double[] b, int bOff, double[] z, int zOff) {
+  private static void columnTile6x2(double[] w, int wOff, double[] x, int xOff, int ldx, double[] b,
+      int bOff, double[] z, int zOff, int len) {
     DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
     DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
     DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
@@ -1983,8 +1983,8 @@ public final class Regression implements TrainableDoubleNetwork {
    * 6 rows × 1 vectors of examples of a layer's z, feature-major: z[zOff + r * ldx + k] = b[bOff + r] +
    * Σ_i w[wOff + r * len + i] · x[xOff + i * ldx + k] over i < len, summed in registers.
    */
-  private static void columnTile6x1(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
-      double[] b, int bOff, double[] z, int zOff) {
+  private static void columnTile6x1(double[] w, int wOff, double[] x, int xOff, int ldx, double[] b,
+      int bOff, double[] z, int zOff, int len) {
     DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
     DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
     DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
@@ -2025,8 +2025,8 @@ public final class Regression implements TrainableDoubleNetwork {
    * 4 rows × 2 vectors of examples of a layer's z, feature-major: z[zOff + r * ldx + k] = b[bOff + r] +
    * Σ_i w[wOff + r * len + i] · x[xOff + i * ldx + k] over i < len, summed in registers.
    */
-  private static void columnTile4x2(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
-      double[] b, int bOff, double[] z, int zOff) {
+  private static void columnTile4x2(double[] w, int wOff, double[] x, int xOff, int ldx, double[] b,
+      int bOff, double[] z, int zOff, int len) {
     DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
     DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
     DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
@@ -2070,8 +2070,8 @@ public final class Regression implements TrainableDoubleNetwork {
    * 4 rows × 1 vectors of examples of a layer's z, feature-major: z[zOff + r * ldx + k] = b[bOff + r] +
    * Σ_i w[wOff + r * len + i] · x[xOff + i * ldx + k] over i < len, summed in registers.
    */
-  private static void columnTile4x1(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
-      double[] b, int bOff, double[] z, int zOff) {
+  private static void columnTile4x1(double[] w, int wOff, double[] x, int xOff, int ldx, double[] b,
+      int bOff, double[] z, int zOff, int len) {
     DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
     DoubleVector b1 = DoubleVector.broadcast(SPECIES, b[bOff + 1]);
     DoubleVector b2 = DoubleVector.broadcast(SPECIES, b[bOff + 2]);
@@ -2102,8 +2102,8 @@ public final class Regression implements TrainableDoubleNetwork {
    * 4 rows × 4 examples of a layer's z: z[zOff + u * ldz + r] = w[wOff + r * len ..] · x[xOff + u * len ..]
    * + b[bOff + r], as vector dot products of length len.
    */
-  private static void forwardTile4x4(double[] w, int wOff, double[] x, int xOff, int len,
-      double[] b, int bOff, double[] z, int zOff, int ldz) {
+  private static void forwardTile4x4(double[] w, int wOff, double[] x, int xOff, double[] b,
+      int bOff, double[] z, int zOff, int len, int ldz) {
     DoubleVector acc00 = DoubleVector.zero(SPECIES);
     DoubleVector acc01 = DoubleVector.zero(SPECIES);
     DoubleVector acc02 = DoubleVector.zero(SPECIES);
@@ -2123,11 +2123,11 @@ public final class Regression implements TrainableDoubleNetwork {
     int j = 0;
     int bound = SPECIES.loopBound(len);
     for (; j < bound; j += LANES) {
-      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + 0 * len + j);
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + j);
       DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xOff + 1 * len + j);
       DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xOff + 2 * len + j);
       DoubleVector x3 = DoubleVector.fromArray(SPECIES, x, xOff + 3 * len + j);
-      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wOff + 0 * len + j);
+      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wOff + j);
       acc00 = w0.fma(x0, acc00);
       acc01 = w0.fma(x1, acc01);
       acc02 = w0.fma(x2, acc02);
@@ -2165,11 +2165,11 @@ public final class Regression implements TrainableDoubleNetwork {
     double s32 = acc32.reduceLanes(VectorOperators.ADD);
     double s33 = acc33.reduceLanes(VectorOperators.ADD);
     for (; j < len; j++) {
-      double x0 = x[xOff + 0 * len + j];
+      double x0 = x[xOff + j];
       double x1 = x[xOff + 1 * len + j];
       double x2 = x[xOff + 2 * len + j];
       double x3 = x[xOff + 3 * len + j];
-      double w0 = w[wOff + 0 * len + j];
+      double w0 = w[wOff + j];
       s00 += w0 * x0;
       s01 += w0 * x1;
       s02 += w0 * x2;
@@ -2190,10 +2190,10 @@ public final class Regression implements TrainableDoubleNetwork {
       s32 += w3 * x2;
       s33 += w3 * x3;
     }
-    z[zOff + 0 * ldz + 0] = s00 + b[bOff + 0];
-    z[zOff + 0 * ldz + 1] = s10 + b[bOff + 1];
-    z[zOff + 0 * ldz + 2] = s20 + b[bOff + 2];
-    z[zOff + 0 * ldz + 3] = s30 + b[bOff + 3];
+    z[zOff + 0] = s00 + b[bOff + 0];
+    z[zOff + 1] = s10 + b[bOff + 1];
+    z[zOff + 2] = s20 + b[bOff + 2];
+    z[zOff + 3] = s30 + b[bOff + 3];
     z[zOff + 1 * ldz + 0] = s01 + b[bOff + 0];
     z[zOff + 1 * ldz + 1] = s11 + b[bOff + 1];
     z[zOff + 1 * ldz + 2] = s21 + b[bOff + 2];
@@ -2212,8 +2212,8 @@ public final class Regression implements TrainableDoubleNetwork {
    * 4 rows × 1 examples of a layer's z: z[zOff + u * ldz + r] = w[wOff + r * len ..] · x[xOff + u * len ..]
    * + b[bOff + r], as vector dot products of length len.
    */
-  private static void forwardTile4x1(double[] w, int wOff, double[] x, int xOff, int len,
-      double[] b, int bOff, double[] z, int zOff, int ldz) {
+  private static void forwardTile4x1(double[] w, int wOff, double[] x, int xOff, double[] b,
+      int bOff, double[] z, int zOff, int len, int ldz) {
     DoubleVector acc00 = DoubleVector.zero(SPECIES);
     DoubleVector acc10 = DoubleVector.zero(SPECIES);
     DoubleVector acc20 = DoubleVector.zero(SPECIES);
@@ -2221,8 +2221,8 @@ public final class Regression implements TrainableDoubleNetwork {
     int j = 0;
     int bound = SPECIES.loopBound(len);
     for (; j < bound; j += LANES) {
-      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + 0 * len + j);
-      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wOff + 0 * len + j);
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + j);
+      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wOff + j);
       acc00 = w0.fma(x0, acc00);
       DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, wOff + 1 * len + j);
       acc10 = w1.fma(x0, acc10);
@@ -2236,8 +2236,8 @@ public final class Regression implements TrainableDoubleNetwork {
     double s20 = acc20.reduceLanes(VectorOperators.ADD);
     double s30 = acc30.reduceLanes(VectorOperators.ADD);
     for (; j < len; j++) {
-      double x0 = x[xOff + 0 * len + j];
-      double w0 = w[wOff + 0 * len + j];
+      double x0 = x[xOff + j];
+      double w0 = w[wOff + j];
       s00 += w0 * x0;
       double w1 = w[wOff + 1 * len + j];
       s10 += w1 * x0;
@@ -2246,21 +2246,21 @@ public final class Regression implements TrainableDoubleNetwork {
       double w3 = w[wOff + 3 * len + j];
       s30 += w3 * x0;
     }
-    z[zOff + 0 * ldz + 0] = s00 + b[bOff + 0];
-    z[zOff + 0 * ldz + 1] = s10 + b[bOff + 1];
-    z[zOff + 0 * ldz + 2] = s20 + b[bOff + 2];
-    z[zOff + 0 * ldz + 3] = s30 + b[bOff + 3];
+    z[zOff + 0] = s00 + b[bOff + 0];
+    z[zOff + 1] = s10 + b[bOff + 1];
+    z[zOff + 2] = s20 + b[bOff + 2];
+    z[zOff + 3] = s30 + b[bOff + 3];
   }
 
   /**
    * 8 rows × 3 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
    * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
    */
-  private static void gradientTile8x3(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
-      double[] gw, int gOff, int ldw, int m) {
-    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw);
-    DoubleVector a01 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES);
-    DoubleVector a02 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 2 * LANES);
+  private static void gradientTile8x3(double[] x, int xOff, double[] d, int dOff, double[] gw,
+      int gOff, int m, int ldx, int ldd, int ldw) {
+    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff);
+    DoubleVector a01 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * LANES);
+    DoubleVector a02 = DoubleVector.fromArray(SPECIES, gw, gOff + 2 * LANES);
     DoubleVector a10 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw);
     DoubleVector a11 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw + 1 * LANES);
     DoubleVector a12 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw + 2 * LANES);
@@ -2288,7 +2288,7 @@ public final class Regression implements TrainableDoubleNetwork {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
       DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xo + 2 * LANES);
-      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds]);
       a00 = x0.fma(d0, a00);
       a01 = x1.fma(d0, a01);
       a02 = x2.fma(d0, a02);
@@ -2321,9 +2321,9 @@ public final class Regression implements TrainableDoubleNetwork {
       a71 = x1.fma(d7, a71);
       a72 = x2.fma(d7, a72);
     }
-    a00.intoArray(gw, gOff + 0 * ldw);
-    a01.intoArray(gw, gOff + 0 * ldw + 1 * LANES);
-    a02.intoArray(gw, gOff + 0 * ldw + 2 * LANES);
+    a00.intoArray(gw, gOff);
+    a01.intoArray(gw, gOff + 1 * LANES);
+    a02.intoArray(gw, gOff + 2 * LANES);
     a10.intoArray(gw, gOff + 1 * ldw);
     a11.intoArray(gw, gOff + 1 * ldw + 1 * LANES);
     a12.intoArray(gw, gOff + 1 * ldw + 2 * LANES);
@@ -2351,9 +2351,9 @@ public final class Regression implements TrainableDoubleNetwork {
    * 8 rows × 1 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
    * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
    */
-  private static void gradientTile8x1(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
-      double[] gw, int gOff, int ldw, int m) {
-    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw);
+  private static void gradientTile8x1(double[] x, int xOff, double[] d, int dOff, double[] gw,
+      int gOff, int m, int ldx, int ldd, int ldw) {
+    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff);
     DoubleVector a10 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw);
     DoubleVector a20 = DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw);
     DoubleVector a30 = DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw);
@@ -2365,7 +2365,7 @@ public final class Regression implements TrainableDoubleNetwork {
     int ds = dOff;
     for (int s = 0; s < m; s++, xo += ldx, ds += ldd) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
-      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds]);
       a00 = x0.fma(d0, a00);
       DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[ds + 1]);
       a10 = x0.fma(d1, a10);
@@ -2382,7 +2382,7 @@ public final class Regression implements TrainableDoubleNetwork {
       DoubleVector d7 = DoubleVector.broadcast(SPECIES, d[ds + 7]);
       a70 = x0.fma(d7, a70);
     }
-    a00.intoArray(gw, gOff + 0 * ldw);
+    a00.intoArray(gw, gOff);
     a10.intoArray(gw, gOff + 1 * ldw);
     a20.intoArray(gw, gOff + 2 * ldw);
     a30.intoArray(gw, gOff + 3 * ldw);
@@ -2396,10 +2396,10 @@ public final class Regression implements TrainableDoubleNetwork {
    * 6 rows × 2 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
    * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
    */
-  private static void gradientTile6x2(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
-      double[] gw, int gOff, int ldw, int m) {
-    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw);
-    DoubleVector a01 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES);
+  private static void gradientTile6x2(double[] x, int xOff, double[] d, int dOff, double[] gw,
+      int gOff, int m, int ldx, int ldd, int ldw) {
+    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff);
+    DoubleVector a01 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * LANES);
     DoubleVector a10 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw);
     DoubleVector a11 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw + 1 * LANES);
     DoubleVector a20 = DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw);
@@ -2415,7 +2415,7 @@ public final class Regression implements TrainableDoubleNetwork {
     for (int s = 0; s < m; s++, xo += ldx, ds += ldd) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
-      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds]);
       a00 = x0.fma(d0, a00);
       a01 = x1.fma(d0, a01);
       DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[ds + 1]);
@@ -2434,8 +2434,8 @@ public final class Regression implements TrainableDoubleNetwork {
       a50 = x0.fma(d5, a50);
       a51 = x1.fma(d5, a51);
     }
-    a00.intoArray(gw, gOff + 0 * ldw);
-    a01.intoArray(gw, gOff + 0 * ldw + 1 * LANES);
+    a00.intoArray(gw, gOff);
+    a01.intoArray(gw, gOff + 1 * LANES);
     a10.intoArray(gw, gOff + 1 * ldw);
     a11.intoArray(gw, gOff + 1 * ldw + 1 * LANES);
     a20.intoArray(gw, gOff + 2 * ldw);
@@ -2452,9 +2452,9 @@ public final class Regression implements TrainableDoubleNetwork {
    * 6 rows × 1 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
    * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
    */
-  private static void gradientTile6x1(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
-      double[] gw, int gOff, int ldw, int m) {
-    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw);
+  private static void gradientTile6x1(double[] x, int xOff, double[] d, int dOff, double[] gw,
+      int gOff, int m, int ldx, int ldd, int ldw) {
+    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff);
     DoubleVector a10 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw);
     DoubleVector a20 = DoubleVector.fromArray(SPECIES, gw, gOff + 2 * ldw);
     DoubleVector a30 = DoubleVector.fromArray(SPECIES, gw, gOff + 3 * ldw);
@@ -2464,7 +2464,7 @@ public final class Regression implements TrainableDoubleNetwork {
     int ds = dOff;
     for (int s = 0; s < m; s++, xo += ldx, ds += ldd) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
-      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds]);
       a00 = x0.fma(d0, a00);
       DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[ds + 1]);
       a10 = x0.fma(d1, a10);
@@ -2477,7 +2477,7 @@ public final class Regression implements TrainableDoubleNetwork {
       DoubleVector d5 = DoubleVector.broadcast(SPECIES, d[ds + 5]);
       a50 = x0.fma(d5, a50);
     }
-    a00.intoArray(gw, gOff + 0 * ldw);
+    a00.intoArray(gw, gOff);
     a10.intoArray(gw, gOff + 1 * ldw);
     a20.intoArray(gw, gOff + 2 * ldw);
     a30.intoArray(gw, gOff + 3 * ldw);
@@ -2489,46 +2489,46 @@ public final class Regression implements TrainableDoubleNetwork {
    * 1 rows × 2 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
    * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
    */
-  private static void gradientTile1x2(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
-      double[] gw, int gOff, int ldw, int m) {
-    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw);
-    DoubleVector a01 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES);
+  private static void gradientTile1x2(double[] x, int xOff, double[] d, int dOff, double[] gw,
+      int gOff, int m, int ldx, int ldd, int ldw) {
+    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff);
+    DoubleVector a01 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * LANES);
     int xo = xOff;
     int ds = dOff;
     for (int s = 0; s < m; s++, xo += ldx, ds += ldd) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
-      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds]);
       a00 = x0.fma(d0, a00);
       a01 = x1.fma(d0, a01);
     }
-    a00.intoArray(gw, gOff + 0 * ldw);
-    a01.intoArray(gw, gOff + 0 * ldw + 1 * LANES);
+    a00.intoArray(gw, gOff);
+    a01.intoArray(gw, gOff + 1 * LANES);
   }
 
   /**
    * 1 rows × 1 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
    * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
    */
-  private static void gradientTile1x1(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
-      double[] gw, int gOff, int ldw, int m) {
-    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw);
+  private static void gradientTile1x1(double[] x, int xOff, double[] d, int dOff, double[] gw,
+      int gOff, int m, int ldx, int ldd, int ldw) {
+    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff);
     int xo = xOff;
     int ds = dOff;
     for (int s = 0; s < m; s++, xo += ldx, ds += ldd) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
-      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds]);
       a00 = x0.fma(d0, a00);
     }
-    a00.intoArray(gw, gOff + 0 * ldw);
+    a00.intoArray(gw, gOff);
   }
 
   /**
    * 1 rows × 2 vectors of examples of a layer's z, feature-major: z[zOff + r * ldx + k] = b[bOff + r] +
    * Σ_i w[wOff + r * len + i] · x[xOff + i * ldx + k] over i < len, summed in registers.
    */
-  private static void columnTile1x2(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
-      double[] b, int bOff, double[] z, int zOff) {
+  private static void columnTile1x2(double[] w, int wOff, double[] x, int xOff, int ldx, double[] b,
+      int bOff, double[] z, int zOff, int len) {
     DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
     DoubleVector a00 = b0;
     DoubleVector a01 = b0;
@@ -2548,8 +2548,8 @@ public final class Regression implements TrainableDoubleNetwork {
    * 1 rows × 1 vectors of examples of a layer's z, feature-major: z[zOff + r * ldx + k] = b[bOff + r] +
    * Σ_i w[wOff + r * len + i] · x[xOff + i * ldx + k] over i < len, summed in registers.
    */
-  private static void columnTile1x1(double[] w, int wOff, int len, double[] x, int xOff, int ldx,
-      double[] b, int bOff, double[] z, int zOff) {
+  private static void columnTile1x1(double[] w, int wOff, double[] x, int xOff, int ldx, double[] b,
+      int bOff, double[] z, int zOff, int len) {
     DoubleVector b0 = DoubleVector.broadcast(SPECIES, b[bOff + 0]);
     DoubleVector a00 = b0;
     int xo = xOff;
@@ -2565,8 +2565,8 @@ public final class Regression implements TrainableDoubleNetwork {
    * 1 rows × 4 examples of a layer's z: z[zOff + u * ldz + r] = w[wOff + r * len ..] · x[xOff + u * len ..]
    * + b[bOff + r], as vector dot products of length len.
    */
-  private static void forwardTile1x4(double[] w, int wOff, double[] x, int xOff, int len,
-      double[] b, int bOff, double[] z, int zOff, int ldz) {
+  private static void forwardTile1x4(double[] w, int wOff, double[] x, int xOff, double[] b,
+      int bOff, double[] z, int zOff, int len, int ldz) {
     DoubleVector acc00 = DoubleVector.zero(SPECIES);
     DoubleVector acc01 = DoubleVector.zero(SPECIES);
     DoubleVector acc02 = DoubleVector.zero(SPECIES);
@@ -2574,11 +2574,11 @@ public final class Regression implements TrainableDoubleNetwork {
     int j = 0;
     int bound = SPECIES.loopBound(len);
     for (; j < bound; j += LANES) {
-      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + 0 * len + j);
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + j);
       DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xOff + 1 * len + j);
       DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xOff + 2 * len + j);
       DoubleVector x3 = DoubleVector.fromArray(SPECIES, x, xOff + 3 * len + j);
-      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wOff + 0 * len + j);
+      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wOff + j);
       acc00 = w0.fma(x0, acc00);
       acc01 = w0.fma(x1, acc01);
       acc02 = w0.fma(x2, acc02);
@@ -2589,17 +2589,17 @@ public final class Regression implements TrainableDoubleNetwork {
     double s02 = acc02.reduceLanes(VectorOperators.ADD);
     double s03 = acc03.reduceLanes(VectorOperators.ADD);
     for (; j < len; j++) {
-      double x0 = x[xOff + 0 * len + j];
+      double x0 = x[xOff + j];
       double x1 = x[xOff + 1 * len + j];
       double x2 = x[xOff + 2 * len + j];
       double x3 = x[xOff + 3 * len + j];
-      double w0 = w[wOff + 0 * len + j];
+      double w0 = w[wOff + j];
       s00 += w0 * x0;
       s01 += w0 * x1;
       s02 += w0 * x2;
       s03 += w0 * x3;
     }
-    z[zOff + 0 * ldz + 0] = s00 + b[bOff + 0];
+    z[zOff + 0] = s00 + b[bOff + 0];
     z[zOff + 1 * ldz + 0] = s01 + b[bOff + 0];
     z[zOff + 2 * ldz + 0] = s02 + b[bOff + 0];
     z[zOff + 3 * ldz + 0] = s03 + b[bOff + 0];
@@ -2609,56 +2609,56 @@ public final class Regression implements TrainableDoubleNetwork {
    * 1 rows × 1 examples of a layer's z: z[zOff + u * ldz + r] = w[wOff + r * len ..] · x[xOff + u * len ..]
    * + b[bOff + r], as vector dot products of length len.
    */
-  private static void forwardTile1x1(double[] w, int wOff, double[] x, int xOff, int len,
-      double[] b, int bOff, double[] z, int zOff, int ldz) {
+  private static void forwardTile1x1(double[] w, int wOff, double[] x, int xOff, double[] b,
+      int bOff, double[] z, int zOff, int len, int ldz) {
     DoubleVector acc00 = DoubleVector.zero(SPECIES);
     int j = 0;
     int bound = SPECIES.loopBound(len);
     for (; j < bound; j += LANES) {
-      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + 0 * len + j);
-      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wOff + 0 * len + j);
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xOff + j);
+      DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wOff + j);
       acc00 = w0.fma(x0, acc00);
     }
     double s00 = acc00.reduceLanes(VectorOperators.ADD);
     for (; j < len; j++) {
-      double x0 = x[xOff + 0 * len + j];
-      double w0 = w[wOff + 0 * len + j];
+      double x0 = x[xOff + j];
+      double w0 = w[wOff + j];
       s00 += w0 * x0;
     }
-    z[zOff + 0 * ldz + 0] = s00 + b[bOff + 0];
+    z[zOff + 0] = s00 + b[bOff + 0];
   }
 
   /**
    * 1 rows × 3 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
    * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
    */
-  private static void gradientTile1x3(double[] x, int xOff, int ldx, double[] d, int dOff, int ldd,
-      double[] gw, int gOff, int ldw, int m) {
-    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw);
-    DoubleVector a01 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 1 * LANES);
-    DoubleVector a02 = DoubleVector.fromArray(SPECIES, gw, gOff + 0 * ldw + 2 * LANES);
+  private static void gradientTile1x3(double[] x, int xOff, double[] d, int dOff, double[] gw,
+      int gOff, int m, int ldx, int ldd, int ldw) {
+    DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff);
+    DoubleVector a01 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * LANES);
+    DoubleVector a02 = DoubleVector.fromArray(SPECIES, gw, gOff + 2 * LANES);
     int xo = xOff;
     int ds = dOff;
     for (int s = 0; s < m; s++, xo += ldx, ds += ldd) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
       DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xo + 2 * LANES);
-      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds + 0]);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds]);
       a00 = x0.fma(d0, a00);
       a01 = x1.fma(d0, a01);
       a02 = x2.fma(d0, a02);
     }
-    a00.intoArray(gw, gOff + 0 * ldw);
-    a01.intoArray(gw, gOff + 0 * ldw + 1 * LANES);
-    a02.intoArray(gw, gOff + 0 * ldw + 2 * LANES);
+    a00.intoArray(gw, gOff);
+    a01.intoArray(gw, gOff + 1 * LANES);
+    a02.intoArray(gw, gOff + 2 * LANES);
   }
 
   /**
    * 8 examples × 3 vectors of a back-propagated delta: g[gOff + r * ldg + k] = Σ_o d[dOff + r * ldd + o] ·
    * w[wOff + o * ldw + k] over o < n, times der[gOff + r * ldg + k], summed in registers (k within the tile's vectors).
    */
-  private static void backpropTile8x3(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
-      int n, double[] g, double[] der, int gOff, int ldg) {
+  private static void backpropTile8x3(double[] w, int wOff, double[] d, int dOff, double[] g,
+      double[] der, int gOff, int ldw, int ldd, int n, int ldg) {
     DoubleVector a00 = DoubleVector.zero(SPECIES);
     DoubleVector a01 = DoubleVector.zero(SPECIES);
     DoubleVector a02 = DoubleVector.zero(SPECIES);
@@ -2688,7 +2688,7 @@ public final class Regression implements TrainableDoubleNetwork {
       DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
       DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, wo + 1 * LANES);
       DoubleVector w2 = DoubleVector.fromArray(SPECIES, w, wo + 2 * LANES);
-      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + o]);
       a00 = w0.fma(d0, a00);
       a01 = w1.fma(d0, a01);
       a02 = w2.fma(d0, a02);
@@ -2722,9 +2722,9 @@ public final class Regression implements TrainableDoubleNetwork {
       a72 = w2.fma(d7, a72);
     }
     DoubleVector zero = DoubleVector.zero(SPECIES);
-    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg), zero).intoArray(g, gOff + 0 * ldg);
-    a01.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES), zero).intoArray(g, gOff + 0 * ldg + 1 * LANES);
-    a02.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 2 * LANES), zero).intoArray(g, gOff + 0 * ldg + 2 * LANES);
+    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff), zero).intoArray(g, gOff);
+    a01.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * LANES), zero).intoArray(g, gOff + 1 * LANES);
+    a02.fma(DoubleVector.fromArray(SPECIES, der, gOff + 2 * LANES), zero).intoArray(g, gOff + 2 * LANES);
     a10.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg), zero).intoArray(g, gOff + 1 * ldg);
     a11.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg + 1 * LANES), zero).intoArray(g, gOff + 1 * ldg + 1 * LANES);
     a12.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg + 2 * LANES), zero).intoArray(g, gOff + 1 * ldg + 2 * LANES);
@@ -2752,8 +2752,8 @@ public final class Regression implements TrainableDoubleNetwork {
    * 8 examples × 1 vectors of a back-propagated delta: g[gOff + r * ldg + k] = Σ_o d[dOff + r * ldd + o] ·
    * w[wOff + o * ldw + k] over o < n, times der[gOff + r * ldg + k], summed in registers (k within the tile's vectors).
    */
-  private static void backpropTile8x1(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
-      int n, double[] g, double[] der, int gOff, int ldg) {
+  private static void backpropTile8x1(double[] w, int wOff, double[] d, int dOff, double[] g,
+      double[] der, int gOff, int ldw, int ldd, int n, int ldg) {
     DoubleVector a00 = DoubleVector.zero(SPECIES);
     DoubleVector a10 = DoubleVector.zero(SPECIES);
     DoubleVector a20 = DoubleVector.zero(SPECIES);
@@ -2765,7 +2765,7 @@ public final class Regression implements TrainableDoubleNetwork {
     int wo = wOff;
     for (int o = 0; o < n; o++, wo += ldw) {
       DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
-      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + o]);
       a00 = w0.fma(d0, a00);
       DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[dOff + 1 * ldd + o]);
       a10 = w0.fma(d1, a10);
@@ -2783,7 +2783,7 @@ public final class Regression implements TrainableDoubleNetwork {
       a70 = w0.fma(d7, a70);
     }
     DoubleVector zero = DoubleVector.zero(SPECIES);
-    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg), zero).intoArray(g, gOff + 0 * ldg);
+    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff), zero).intoArray(g, gOff);
     a10.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg), zero).intoArray(g, gOff + 1 * ldg);
     a20.fma(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg), zero).intoArray(g, gOff + 2 * ldg);
     a30.fma(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg), zero).intoArray(g, gOff + 3 * ldg);
@@ -2797,8 +2797,8 @@ public final class Regression implements TrainableDoubleNetwork {
    * 1 examples × 3 vectors of a back-propagated delta: g[gOff + r * ldg + k] = Σ_o d[dOff + r * ldd + o] ·
    * w[wOff + o * ldw + k] over o < n, times der[gOff + r * ldg + k], summed in registers (k within the tile's vectors).
    */
-  private static void backpropTile1x3(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
-      int n, double[] g, double[] der, int gOff, int ldg) {
+  private static void backpropTile1x3(double[] w, int wOff, double[] d, int dOff, double[] g,
+      double[] der, int gOff, int ldw, int ldd, int n, int ldg) {
     DoubleVector a00 = DoubleVector.zero(SPECIES);
     DoubleVector a01 = DoubleVector.zero(SPECIES);
     DoubleVector a02 = DoubleVector.zero(SPECIES);
@@ -2807,40 +2807,40 @@ public final class Regression implements TrainableDoubleNetwork {
       DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
       DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, wo + 1 * LANES);
       DoubleVector w2 = DoubleVector.fromArray(SPECIES, w, wo + 2 * LANES);
-      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + o]);
       a00 = w0.fma(d0, a00);
       a01 = w1.fma(d0, a01);
       a02 = w2.fma(d0, a02);
     }
     DoubleVector zero = DoubleVector.zero(SPECIES);
-    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg), zero).intoArray(g, gOff + 0 * ldg);
-    a01.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES), zero).intoArray(g, gOff + 0 * ldg + 1 * LANES);
-    a02.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 2 * LANES), zero).intoArray(g, gOff + 0 * ldg + 2 * LANES);
+    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff), zero).intoArray(g, gOff);
+    a01.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * LANES), zero).intoArray(g, gOff + 1 * LANES);
+    a02.fma(DoubleVector.fromArray(SPECIES, der, gOff + 2 * LANES), zero).intoArray(g, gOff + 2 * LANES);
   }
 
   /**
    * 1 examples × 1 vectors of a back-propagated delta: g[gOff + r * ldg + k] = Σ_o d[dOff + r * ldd + o] ·
    * w[wOff + o * ldw + k] over o < n, times der[gOff + r * ldg + k], summed in registers (k within the tile's vectors).
    */
-  private static void backpropTile1x1(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
-      int n, double[] g, double[] der, int gOff, int ldg) {
+  private static void backpropTile1x1(double[] w, int wOff, double[] d, int dOff, double[] g,
+      double[] der, int gOff, int ldw, int ldd, int n, int ldg) {
     DoubleVector a00 = DoubleVector.zero(SPECIES);
     int wo = wOff;
     for (int o = 0; o < n; o++, wo += ldw) {
       DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
-      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + o]);
       a00 = w0.fma(d0, a00);
     }
     DoubleVector zero = DoubleVector.zero(SPECIES);
-    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg), zero).intoArray(g, gOff + 0 * ldg);
+    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff), zero).intoArray(g, gOff);
   }
 
   /**
    * 6 examples × 2 vectors of a back-propagated delta: g[gOff + r * ldg + k] = Σ_o d[dOff + r * ldd + o] ·
    * w[wOff + o * ldw + k] over o < n, times der[gOff + r * ldg + k], summed in registers (k within the tile's vectors).
    */
-  private static void backpropTile6x2(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
-      int n, double[] g, double[] der, int gOff, int ldg) {
+  private static void backpropTile6x2(double[] w, int wOff, double[] d, int dOff, double[] g,
+      double[] der, int gOff, int ldw, int ldd, int n, int ldg) {
     DoubleVector a00 = DoubleVector.zero(SPECIES);
     DoubleVector a01 = DoubleVector.zero(SPECIES);
     DoubleVector a10 = DoubleVector.zero(SPECIES);
@@ -2857,7 +2857,7 @@ public final class Regression implements TrainableDoubleNetwork {
     for (int o = 0; o < n; o++, wo += ldw) {
       DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
       DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, wo + 1 * LANES);
-      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + o]);
       a00 = w0.fma(d0, a00);
       a01 = w1.fma(d0, a01);
       DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[dOff + 1 * ldd + o]);
@@ -2877,8 +2877,8 @@ public final class Regression implements TrainableDoubleNetwork {
       a51 = w1.fma(d5, a51);
     }
     DoubleVector zero = DoubleVector.zero(SPECIES);
-    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg), zero).intoArray(g, gOff + 0 * ldg);
-    a01.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES), zero).intoArray(g, gOff + 0 * ldg + 1 * LANES);
+    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff), zero).intoArray(g, gOff);
+    a01.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * LANES), zero).intoArray(g, gOff + 1 * LANES);
     a10.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg), zero).intoArray(g, gOff + 1 * ldg);
     a11.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg + 1 * LANES), zero).intoArray(g, gOff + 1 * ldg + 1 * LANES);
     a20.fma(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg), zero).intoArray(g, gOff + 2 * ldg);
@@ -2895,8 +2895,8 @@ public final class Regression implements TrainableDoubleNetwork {
    * 6 examples × 1 vectors of a back-propagated delta: g[gOff + r * ldg + k] = Σ_o d[dOff + r * ldd + o] ·
    * w[wOff + o * ldw + k] over o < n, times der[gOff + r * ldg + k], summed in registers (k within the tile's vectors).
    */
-  private static void backpropTile6x1(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
-      int n, double[] g, double[] der, int gOff, int ldg) {
+  private static void backpropTile6x1(double[] w, int wOff, double[] d, int dOff, double[] g,
+      double[] der, int gOff, int ldw, int ldd, int n, int ldg) {
     DoubleVector a00 = DoubleVector.zero(SPECIES);
     DoubleVector a10 = DoubleVector.zero(SPECIES);
     DoubleVector a20 = DoubleVector.zero(SPECIES);
@@ -2906,7 +2906,7 @@ public final class Regression implements TrainableDoubleNetwork {
     int wo = wOff;
     for (int o = 0; o < n; o++, wo += ldw) {
       DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
-      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + o]);
       a00 = w0.fma(d0, a00);
       DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[dOff + 1 * ldd + o]);
       a10 = w0.fma(d1, a10);
@@ -2920,7 +2920,7 @@ public final class Regression implements TrainableDoubleNetwork {
       a50 = w0.fma(d5, a50);
     }
     DoubleVector zero = DoubleVector.zero(SPECIES);
-    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg), zero).intoArray(g, gOff + 0 * ldg);
+    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff), zero).intoArray(g, gOff);
     a10.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * ldg), zero).intoArray(g, gOff + 1 * ldg);
     a20.fma(DoubleVector.fromArray(SPECIES, der, gOff + 2 * ldg), zero).intoArray(g, gOff + 2 * ldg);
     a30.fma(DoubleVector.fromArray(SPECIES, der, gOff + 3 * ldg), zero).intoArray(g, gOff + 3 * ldg);
@@ -2932,21 +2932,21 @@ public final class Regression implements TrainableDoubleNetwork {
    * 1 examples × 2 vectors of a back-propagated delta: g[gOff + r * ldg + k] = Σ_o d[dOff + r * ldd + o] ·
    * w[wOff + o * ldw + k] over o < n, times der[gOff + r * ldg + k], summed in registers (k within the tile's vectors).
    */
-  private static void backpropTile1x2(double[] w, int wOff, int ldw, double[] d, int dOff, int ldd,
-      int n, double[] g, double[] der, int gOff, int ldg) {
+  private static void backpropTile1x2(double[] w, int wOff, double[] d, int dOff, double[] g,
+      double[] der, int gOff, int ldw, int ldd, int n, int ldg) {
     DoubleVector a00 = DoubleVector.zero(SPECIES);
     DoubleVector a01 = DoubleVector.zero(SPECIES);
     int wo = wOff;
     for (int o = 0; o < n; o++, wo += ldw) {
       DoubleVector w0 = DoubleVector.fromArray(SPECIES, w, wo);
       DoubleVector w1 = DoubleVector.fromArray(SPECIES, w, wo + 1 * LANES);
-      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + 0 * ldd + o]);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[dOff + o]);
       a00 = w0.fma(d0, a00);
       a01 = w1.fma(d0, a01);
     }
     DoubleVector zero = DoubleVector.zero(SPECIES);
-    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg), zero).intoArray(g, gOff + 0 * ldg);
-    a01.fma(DoubleVector.fromArray(SPECIES, der, gOff + 0 * ldg + 1 * LANES), zero).intoArray(g, gOff + 0 * ldg + 1 * LANES);
+    a00.fma(DoubleVector.fromArray(SPECIES, der, gOff), zero).intoArray(g, gOff);
+    a01.fma(DoubleVector.fromArray(SPECIES, der, gOff + 1 * LANES), zero).intoArray(g, gOff + 1 * LANES);
   }
 
   /**

@@ -40,7 +40,7 @@ final class VectorBatchKernels implements BatchKernels {
     this.tiles = new VectorTiles(ctx, loops);
   }
 
-  /** The shared tile methods the layer kernels emitted so far call. */
+  /** The tile methods the layer kernels emitted so far call (one per shape and strides). */
   @Override
   public List<MethodSpec> sharedMethods() {
     return tiles.methods();
@@ -224,11 +224,12 @@ final class VectorBatchKernels implements BatchKernels {
       int rows = Math.min(t.columnRows(), out);
       int rowsTiled = out / rows * rows;
       partRange(c, String.valueOf(out), rows);
-      columnRows(c, rows, vecs, "from", "Math.min(to, " + rowsTiled + ")", in);
+      columnRows(c, rows, vecs, "from", "Math.min(to, " + rowsTiled + ")", in, out);
       if (rowsTiled < out) {
         // The tail rows, in one tile: only the last part reaches them.
         c.beginControlFlow("if (to > $L)", rowsTiled);
-        columnRows(c, out - rowsTiled, vecs, String.valueOf(rowsTiled), String.valueOf(out), in);
+        columnRows(c, out - rowsTiled, vecs, String.valueOf(rowsTiled), String.valueOf(out), in,
+            out);
         c.endControlFlow();
       }
     });
@@ -241,18 +242,28 @@ final class VectorBatchKernels implements BatchKernels {
   }
 
   /**
+   * True if a layer of {@code in} inputs and {@code out} outputs has tiles of its own, its
+   * strides constants in them (see {@link VectorTiles}).
+   */
+  private static boolean constantStrides(int in, int out) {
+    return (long) in * out >= VectorTiles.CONSTANT_STRIDE_WEIGHTS;
+  }
+
+  /**
    * Column tiles of {@code rows} rows × {@code vecs} vectors for the output rows {@code from} to
    * {@code to} - 1.
    */
   private void columnRows(CodeBlock.Builder c, int rows, int vecs, String from, String to,
-      int in) {
-    String call = "$N(w, o * " + in + ", " + in + ", xt, s0, mp, b, o, zt, o * mp + s0)";
+      int in, int out) {
+    boolean constant = constantStrides(in, out);
+    String call = "$N(w, o * " + in + ", xt, s0, mp, b, o, zt, o * mp + s0"
+        + VectorTiles.strideArguments(constant, in) + ")";
     c.beginControlFlow("for (int o = $L, end = $L; o < end; o += $L)", from, to, rows);
     c.beginControlFlow("for (int s0 = 0; s0 < vt; s0 += $L * LANES)", vecs);
-    c.addStatement(call, tiles.columns(rows, vecs));
+    c.addStatement(call, tiles.columns(rows, vecs, in, constant));
     c.endControlFlow();
     c.beginControlFlow("for (int s0 = vt; s0 < mp; s0 += LANES)");
-    c.addStatement(call, tiles.columns(rows, 1));
+    c.addStatement(call, tiles.columns(rows, 1, in, constant));
     c.endControlFlow();
     c.endControlFlow();
   }
@@ -261,15 +272,16 @@ final class VectorBatchKernels implements BatchKernels {
       int in, int out) {
     Names.BatchNames bn = ctx.names().batch(index);
     String zs = ctx.isOutput(index) ? bn.z() : bn.act();
-    String call = "$N(w, o * " + in + ", x, xOff + s0 * " + in + ", " + in + ", b, o, " + zs
-        + ", s0 * " + out + " + o, " + out + ")";
+    boolean constant = constantStrides(in, out);
+    String call = "$N(w, o * " + in + ", x, xOff + s0 * " + in + ", b, o, " + zs + ", s0 * "
+        + out + " + o" + VectorTiles.strideArguments(constant, in, out) + ")";
     c.beginControlFlow("for (int o = from, end = Math.min(to, $L); o < end; o += $L)", rowsTiled,
         rows);
-    c.addStatement(call, tiles.forward(rows, cols));
+    c.addStatement(call, tiles.forward(rows, cols, in, out, constant));
     c.endControlFlow();
     if (rowsTiled < out) {
       c.beginControlFlow("for (int o = $L; o < to; o++)", rowsTiled);
-      c.addStatement(call, tiles.forward(1, cols));
+      c.addStatement(call, tiles.forward(1, cols, in, out, constant));
       c.endControlFlow();
     }
   }
@@ -405,12 +417,14 @@ final class VectorBatchKernels implements BatchKernels {
     c.addStatement("int go = o * $L", in);
     c.addStatement("int j = 0");
     c.beginControlFlow("for (; j + $L * LANES <= bound; j += $L * LANES)", vecs, vecs);
-    c.addStatement("$N(x, xOff + j, $L, d, o, $L, gw, go + j, $L, m)",
-        tiles.gradient(rows, vecs), in, out, in);
+    boolean constant = constantStrides(in, out);
+    String strides = VectorTiles.strideArguments(constant, in, out, in);
+    c.addStatement("$N(x, xOff + j, d, o, gw, go + j, m$L)",
+        tiles.gradient(rows, vecs, in, out, in, constant), strides);
     c.endControlFlow();
     c.beginControlFlow("for (; j < bound; j += LANES)");
-    c.addStatement("$N(x, xOff + j, $L, d, o, $L, gw, go + j, $L, m)", tiles.gradient(rows, 1), in,
-        out, in);
+    c.addStatement("$N(x, xOff + j, d, o, gw, go + j, m$L)",
+        tiles.gradient(rows, 1, in, out, in, constant), strides);
     c.endControlFlow();
     c.beginControlFlow("for (; j < $L; j++)", in);
     for (int r = 0; r < rows; r++) {
@@ -547,12 +561,16 @@ final class VectorBatchKernels implements BatchKernels {
     c.addStatement("int go = s * $L", in);
     c.addStatement("int j = 0");
     c.beginControlFlow("for (; j + $L * LANES <= bound; j += $L * LANES)", vecs, vecs);
-    c.addStatement("$N(w, $Lj, $L, d, s * $L, $L, $L, g, $L, go + j, $L)",
-        tiles.backprop(rows, vecs, derivative), weightBase, in, out, out, out, der, in);
+    boolean constant = constantStrides(in, out);
+    String strides = VectorTiles.strideArguments(constant, in, out, out, in);
+    c.addStatement("$N(w, $Lj, d, s * $L, g, $L, go + j$L)",
+        tiles.backprop(rows, vecs, derivative, in, out, out, in, constant), weightBase, out, der,
+        strides);
     c.endControlFlow();
     c.beginControlFlow("for (; j < bound; j += LANES)");
-    c.addStatement("$N(w, $Lj, $L, d, s * $L, $L, $L, g, $L, go + j, $L)",
-        tiles.backprop(rows, 1, derivative), weightBase, in, out, out, out, der, in);
+    c.addStatement("$N(w, $Lj, d, s * $L, g, $L, go + j$L)",
+        tiles.backprop(rows, 1, derivative, in, out, out, in, constant), weightBase, out, der,
+        strides);
     c.endControlFlow();
     c.beginControlFlow("for (; j < $L; j++)", in);
     for (int r = 0; r < rows; r++) {

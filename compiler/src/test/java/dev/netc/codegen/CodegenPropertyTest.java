@@ -39,7 +39,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  *
  * <p>Four suites: widths 1–300 (mostly looped layers), widths 1–20 (mostly unrolled), widths 1–20
  * with {@link CodegenPolicy#alwaysLooped()} (row tiles and their tails on small sizes), and
- * widths 1–20 with at most 2 layers per method (the helper methods of deep networks).
+ * widths 1–20 with at most 2 layers per method (the helper methods of deep networks); the vector
+ * backend's plans also on MLPs whose first layer is large enough for register tiles of its own.
  * Classes are compiled 25 per javac call. The base seed is fixed so that CI is reproducible;
  * {@code -Dnetc.codegen.seed=BASE} explores other networks, {@code -Dnetc.codegen.cases=N} changes
  * the size of the wide suite, and a failure names the seed of its case, which
@@ -56,6 +57,22 @@ class CodegenPropertyTest {
   private static final RandomNetworks NARROW = WIDE.withWidth(1, 20);
   /** CNNs as the interpreter's gradient check draws them (at most 12k multiply-adds each). */
   private static final Draw CNN = (rnd, name) -> WIDE.cnn(rnd, name, 12_000);
+
+  /**
+   * MLPs whose first dense layer has register tiles of its own, its strides constants in them
+   * ({@link VectorTiles#CONSTANT_STRIDE_WEIGHTS} weights or more), then a small output layer:
+   * the wide suite's layers (at most 300 × 300) all share their tiles.
+   */
+  private static final Draw LARGE_FIRST_LAYER = (rnd, name) -> {
+    int in = 512 + rnd.nextInt(200);
+    int rows = VectorTiles.CONSTANT_STRIDE_WEIGHTS / 512 + rnd.nextInt(40);
+    String src = "network " + name + " {\n  input " + in + "\n  dense " + rows + " "
+        + (rnd.nextBoolean() ? "relu" : "tanh") + "\n  dense " + (2 + rnd.nextInt(20))
+        + " softmax\n  loss cross_entropy\n  optimizer "
+        + (rnd.nextBoolean() ? "sgd(lr = 0.01, momentum = 0.9)" : "adam(lr = 0.001)")
+        + "\n  precision " + (rnd.nextBoolean() ? "float" : "double") + "\n}\n";
+    return dev.netc.Frontend.compile(name + ".net", src).networks().get(0);
+  };
 
   /** How a suite draws its networks. */
   private interface Draw {
@@ -135,8 +152,17 @@ class CodegenPropertyTest {
           CodegenPolicy.alwaysLooped().withBackend(CodegenPolicy.Backend.VECTOR).withPlan(plan)
               .withRegisterTiles(tiles),
           seeds(BASE + 5_000_000 + 20 * i, 20)));
+      seen.addAll(run("vector " + plan + ", " + tiles + " tiles, first layer's own tiles",
+          LARGE_FIRST_LAYER, vector, seeds(BASE + 5_500_000 + 3 * i, 3)));
       i++;
     }
+    // The large layers' tiles are their own: the ∂W tile's strides are constants in its name.
+    String source = JavaGenerator.generate(LARGE_FIRST_LAYER.network(new Random(BASE), "Own"),
+        "gen.own", CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)).toString();
+    assertTrue(source.matches("(?s).*gradientTile\\d+x\\d+Ldx\\d+Ldd\\d+Ldw\\d+\\(.*"),
+        "the first layer's own tiles");
+    assertTrue(source.matches("(?s).*gradientTile\\d+x\\d+\\(.*"),
+        "the small layer's shared tiles");
     assertEquals(Set.of(), difference(Set.of("float", "double", "LOOPED relu", "adam",
         "momentum", "cross_entropy", "mse"), seen));
   }
