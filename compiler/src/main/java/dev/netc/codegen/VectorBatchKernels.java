@@ -256,14 +256,13 @@ final class VectorBatchKernels implements BatchKernels {
   private void columnRows(CodeBlock.Builder c, int rows, int vecs, String from, String to,
       int in, int out) {
     boolean constant = constantStrides(in, out);
-    String call = "$N(w, o * " + in + ", xt, s0, mp, b, o, zt, o * mp + s0"
-        + VectorTiles.strideArguments(constant, in) + ")";
+    String arguments = "w, o * " + in + ", xt, s0, mp, b, o, zt, o * mp + s0";
     c.beginControlFlow("for (int o = $L, end = $L; o < end; o += $L)", from, to, rows);
     c.beginControlFlow("for (int s0 = 0; s0 < vt; s0 += $L * LANES)", vecs);
-    c.addStatement(call, tiles.columns(rows, vecs, in, constant));
+    c.addStatement("$L", tiles.columns(rows, vecs, in, constant).call(arguments));
     c.endControlFlow();
     c.beginControlFlow("for (int s0 = vt; s0 < mp; s0 += LANES)");
-    c.addStatement(call, tiles.columns(rows, 1, in, constant));
+    c.addStatement("$L", tiles.columns(rows, 1, in, constant).call(arguments));
     c.endControlFlow();
     c.endControlFlow();
   }
@@ -273,15 +272,15 @@ final class VectorBatchKernels implements BatchKernels {
     Names.BatchNames bn = ctx.names().batch(index);
     String zs = ctx.isOutput(index) ? bn.z() : bn.act();
     boolean constant = constantStrides(in, out);
-    String call = "$N(w, o * " + in + ", x, xOff + s0 * " + in + ", b, o, " + zs + ", s0 * "
-        + out + " + o" + VectorTiles.strideArguments(constant, in, out) + ")";
+    String arguments = "w, o * " + in + ", x, xOff + s0 * " + in + ", b, o, " + zs + ", s0 * "
+        + out + " + o";
     c.beginControlFlow("for (int o = from, end = Math.min(to, $L); o < end; o += $L)", rowsTiled,
         rows);
-    c.addStatement(call, tiles.forward(rows, cols, in, out, constant));
+    c.addStatement("$L", tiles.forward(rows, cols, in, out, constant).call(arguments));
     c.endControlFlow();
     if (rowsTiled < out) {
       c.beginControlFlow("for (int o = $L; o < to; o++)", rowsTiled);
-      c.addStatement(call, tiles.forward(1, cols, in, out, constant));
+      c.addStatement("$L", tiles.forward(1, cols, in, out, constant).call(arguments));
       c.endControlFlow();
     }
   }
@@ -418,13 +417,11 @@ final class VectorBatchKernels implements BatchKernels {
     c.addStatement("int j = 0");
     c.beginControlFlow("for (; j + $L * LANES <= bound; j += $L * LANES)", vecs, vecs);
     boolean constant = constantStrides(in, out);
-    String strides = VectorTiles.strideArguments(constant, in, out, in);
-    c.addStatement("$N(x, xOff + j, d, o, gw, go + j, m$L)",
-        tiles.gradient(rows, vecs, in, out, in, constant), strides);
+    String arguments = "x, xOff + j, d, o, gw, go + j, m";
+    c.addStatement("$L", tiles.gradient(rows, vecs, in, out, in, constant).call(arguments));
     c.endControlFlow();
     c.beginControlFlow("for (; j < bound; j += LANES)");
-    c.addStatement("$N(x, xOff + j, d, o, gw, go + j, m$L)",
-        tiles.gradient(rows, 1, in, out, in, constant), strides);
+    c.addStatement("$L", tiles.gradient(rows, 1, in, out, in, constant).call(arguments));
     c.endControlFlow();
     c.beginControlFlow("for (; j < $L; j++)", in);
     for (int r = 0; r < rows; r++) {
@@ -562,15 +559,13 @@ final class VectorBatchKernels implements BatchKernels {
     c.addStatement("int j = 0");
     c.beginControlFlow("for (; j + $L * LANES <= bound; j += $L * LANES)", vecs, vecs);
     boolean constant = constantStrides(in, out);
-    String strides = VectorTiles.strideArguments(constant, in, out, out, in);
-    c.addStatement("$N(w, $Lj, d, s * $L, g, $L, go + j$L)",
-        tiles.backprop(rows, vecs, derivative, in, out, out, in, constant), weightBase, out, der,
-        strides);
+    String arguments = "w, " + weightBase + "j, d, s * " + out + ", g, " + der + ", go + j";
+    c.addStatement("$L",
+        tiles.backprop(rows, vecs, derivative, in, out, out, in, constant).call(arguments));
     c.endControlFlow();
     c.beginControlFlow("for (; j < bound; j += LANES)");
-    c.addStatement("$N(w, $Lj, d, s * $L, g, $L, go + j$L)",
-        tiles.backprop(rows, 1, derivative, in, out, out, in, constant), weightBase, out, der,
-        strides);
+    c.addStatement("$L",
+        tiles.backprop(rows, 1, derivative, in, out, out, in, constant).call(arguments));
     c.endControlFlow();
     c.beginControlFlow("for (; j < $L; j++)", in);
     for (int r = 0; r < rows; r++) {

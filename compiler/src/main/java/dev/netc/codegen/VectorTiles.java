@@ -52,10 +52,10 @@ final class VectorTiles {
    * The forward tile of {@code rows} output rows × {@code cols} examples: vector dot products
    * reduced once, plus the bias, written as z batch-major. Returns its method's name.
    */
-  String forward(int rows, int cols, int len, int ldz, boolean constant) {
+  Tile forward(int rows, int cols, int len, int ldz, boolean constant) {
     Stride l = new Stride("len", len, constant);
     Stride lz = new Stride("ldz", ldz, constant);
-    return tile("forwardTile" + rows + "x" + cols + Stride.key(l, lz),
+    return tile("forwardTile" + rows + "x" + cols, List.of(l, lz),
         name -> forwardTileMethod(name, rows, cols, l, lz));
   }
 
@@ -87,9 +87,9 @@ final class VectorTiles {
    * broadcast once per tile; z (bias included) written feature-major with the same stride.
    * Returns its method's name.
    */
-  String columns(int rows, int vecs, int length, boolean constant) {
+  Tile columns(int rows, int vecs, int length, boolean constant) {
     Stride len = new Stride("len", length, constant);
-    return tile("columnTile" + rows + "x" + vecs + Stride.key(len), name -> {
+    return tile("columnTile" + rows + "x" + vecs, List.of(len), name -> {
       CodeBlock.Builder c = CodeBlock.builder();
       ClassName v = loops.vectorType();
       // The sums start from the bias: no add at the end (see initAccumulators).
@@ -128,12 +128,12 @@ final class VectorTiles {
    * adds the m examples' products to it in registers, and stores it once. Returns its method's
    * name.
    */
-  String gradient(int rows, int vecs, int xStride, int dStride, int wStride,
+  Tile gradient(int rows, int vecs, int xStride, int dStride, int wStride,
       boolean constant) {
     Stride ldx = new Stride("ldx", xStride, constant);
     Stride ldd = new Stride("ldd", dStride, constant);
     Stride ldw = new Stride("ldw", wStride, constant);
-    return tile("gradientTile" + rows + "x" + vecs + Stride.key(ldx, ldd, ldw), name -> {
+    return tile("gradientTile" + rows + "x" + vecs, List.of(ldx, ldd, ldw), name -> {
       CodeBlock.Builder c = CodeBlock.builder();
       ClassName v = loops.vectorType();
       // The sums start from the gradient so far: no add at the end (see initAccumulators).
@@ -173,14 +173,14 @@ final class VectorTiles {
    * registers, in order, then multiplies by σ' (if {@code derivative}) and stores once. Returns
    * its method's name.
    */
-  String backprop(int rows, int vecs, boolean derivative, int wStride, int dStride, int outputs,
+  Tile backprop(int rows, int vecs, boolean derivative, int wStride, int dStride, int outputs,
       int gStride, boolean constant) {
     Stride ldw = new Stride("ldw", wStride, constant);
     Stride ldd = new Stride("ldd", dStride, constant);
     Stride n = new Stride("n", outputs, constant);
     Stride ldg = new Stride("ldg", gStride, constant);
-    return tile("backpropTile" + rows + "x" + vecs + (derivative ? "" : "Linear")
-        + Stride.key(ldw, ldd, n, ldg), name -> {
+    return tile("backpropTile" + rows + "x" + vecs + (derivative ? "" : "Linear"),
+        List.of(ldw, ldd, n, ldg), name -> {
       CodeBlock.Builder c = CodeBlock.builder();
       zeroAccumulators(c, rows, vecs);
       // Offsets stepped by their strides, not products of the index (see gradient).
@@ -226,7 +226,7 @@ final class VectorTiles {
    * Returns its method's name.
    */
   String deltaRowGroup(int rows) {
-    return tile("deltaRows" + rows, name -> {
+    return tile("deltaRows" + rows, List.of(), name -> {
       ClassName v = loops.vectorType();
       CodeBlock.Builder c = CodeBlock.builder();
       for (int r = 0; r < rows; r++) {
@@ -252,16 +252,36 @@ final class VectorTiles {
           .addParameter(ctx.array(), "g").addParameter(TypeName.INT, "bound")
           .addCode(c.build())
           .build();
-    });
+    }).name();
   }
 
   /**
-   * The name of the tile method {@code key}, built by {@code build} (given the method's
-   * name) the first time it is asked for.
+   * The tile method named {@code base} plus its constant strides' values, built by {@code build}
+   * (given the method's name) the first time it is asked for.
    */
-  private String tile(String key, Function<String, MethodSpec> build) {
-    return tiles.computeIfAbsent(key, k -> build.apply(ctx.names().helper(k))).name();
+  private Tile tile(String base, List<Stride> strides, Function<String, MethodSpec> build) {
+    String name = tiles.computeIfAbsent(base + Stride.key(strides),
+        k -> build.apply(ctx.names().helper(k))).name();
+    StringBuilder arguments = new StringBuilder();
+    for (Stride stride : strides) {
+      if (!stride.constant()) {
+        arguments.append(", ").append(stride.value());
+      }
+    }
+    return new Tile(name, arguments.toString());
   }
+
+  /**
+   * A tile method and the arguments a call passes after the others: the strides that are
+   * parameters of the tile (none if they are constants in it), in the order it takes them.
+   */
+  record Tile(String name, String strideArguments) {
+    /** The call with {@code arguments} (the tile's parameters before its strides). */
+    String call(String arguments) {
+      return name + "(" + arguments + strideArguments + ")";
+    }
+  }
+
 
   /** Declares the accumulators {@code aRU} of a rows × vecs tile, zero. */
   private void zeroAccumulators(CodeBlock.Builder c, int rows, int vecs) {
@@ -312,20 +332,6 @@ final class VectorTiles {
   }
 
   /**
-   * The call arguments after a tile's others: none for a tile with constant strides, else the
-   * strides in the order the tile method takes them.
-   */
-  static String strideArguments(boolean constant, int... strides) {
-    StringBuilder s = new StringBuilder();
-    if (!constant) {
-      for (int stride : strides) {
-        s.append(", ").append(stride);
-      }
-    }
-    return s.toString();
-  }
-
-  /**
    * A size or stride of a tile: the layer's {@code value} written into the tile if {@code
    * constant}, else a parameter {@code name}, the tile's last ones.
    */
@@ -344,7 +350,7 @@ final class VectorTiles {
     }
 
     /** The suffix of a tile's name: the constant strides' values, nothing for parameters. */
-    static String key(Stride... strides) {
+    static String key(List<Stride> strides) {
       StringBuilder s = new StringBuilder();
       for (Stride stride : strides) {
         if (stride.constant) {
