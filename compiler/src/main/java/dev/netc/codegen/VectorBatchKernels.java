@@ -25,7 +25,7 @@ final class VectorBatchKernels implements BatchKernels {
   /**
    * Weights (bytes) above which the one-example Δ_prev runs row-grouped: 256 KB. Measured on
    * the Intel Xeon host (`BackendTiming cnn --layers`): the Fashion CNN's 1568 × 128 layer (800
-   * KB) 13.4 → 11.0 µs per example; LeNet-5's 400 × 120 layer (192 KB, read from L2 either
+   * KB) 13.4 → 11.0 µs per example; LeNet-5's 256 × 120 layer (120 KB, read from L2 either
    * way) 1.64 → 1.72, so it keeps the tiles.
    */
   static final long GROUPED_ROWS_MIN_BYTES = 256 * 1024;

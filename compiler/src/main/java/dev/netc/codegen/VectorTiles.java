@@ -4,6 +4,7 @@ import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,14 +16,15 @@ import javax.lang.model.element.Modifier;
 /**
  * The Vector API backend's register tiles (forward dot products, ∂W and Δ tiles) as small static
  * methods: C1 ran out of registers on a layer method that held its tiles inline (and HotSpot then
- * never compiled it with C2, so the Vector API boxed every vector). Each method returns the name
- * of the tile it asks for, emitted once per shape and strides.
+ * never compiled it with C2, so the Vector API boxed every vector). Each method returns the
+ * {@link Tile} it asks for (the method is emitted once per shape and constant strides).
  *
  * <p>A large layer's strides (its input and output widths) are constants in tiles of its own;
  * smaller layers share tiles that take them as parameters. With parameters C2 had no register
  * left for the eight weight rows' offsets of a column tile: it recomputed them from spilled values,
  * about 57 instructions around 16 FMAs; with constants they become displacements of one address
- * (50, with the loop's bounds checks), and the ∂W tile loses its stack spills. The Fashion MLP's
+ * (50, the loads' bounds checks still in the loop), and the ∂W tile loses its stack spills. The
+ * Fashion MLP's
  * training step on one thread (Intel Xeon host, three runs each, the same JVM flags): batch 128
  * 73–74k → 79–82k samples/s with the 784→256 layer's tiles of its own, 82–83k with the 256→128
  * one's too; batch 32 64–68k → 68–70k, and 69k. But each tile of its own is one more method for
@@ -50,16 +52,18 @@ final class VectorTiles {
 
   /**
    * The forward tile of {@code rows} output rows × {@code cols} examples: vector dot products
-   * reduced once, plus the bias, written as z batch-major. Returns its method's name.
+   * reduced once, plus the bias, written as z batch-major. {@code length} is the layer's input
+   * width, {@code zStride} its output width; {@code constant}: both constants in the tile.
    */
-  Tile forward(int rows, int cols, int len, int ldz, boolean constant) {
-    Stride l = new Stride("len", len, constant);
-    Stride lz = new Stride("ldz", ldz, constant);
-    return tile("forwardTile" + rows + "x" + cols, List.of(l, lz),
-        name -> forwardTileMethod(name, rows, cols, l, lz));
+  Tile forward(int rows, int cols, int length, int zStride, boolean constant) {
+    Stride len = new Stride("len", length, constant);
+    Stride ldz = new Stride("ldz", zStride, constant);
+    return tile("forwardTile" + rows + "x" + cols, List.of(len, ldz),
+        name -> forwardTileMethod(name, rows, cols, len, ldz));
   }
 
-  private MethodSpec forwardTileMethod(String name, int rows, int cols, Stride len, Stride ldz) {
+  private MethodSpec.Builder forwardTileMethod(String name, int rows, int cols, Stride len,
+      Stride ldz) {
     CodeBlock.Builder c = CodeBlock.builder();
     loops.dotTile(c, rows, cols, "w", r -> len.times("wOff", r), "x", u -> len.times("xOff", u),
         len.text());
@@ -68,7 +72,7 @@ final class VectorTiles {
         c.addStatement("z[$L + $L] = s$L$L + b[bOff + $L]", ldz.times("zOff", u), r, r, u, r);
       }
     }
-    MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+    return MethodSpec.methodBuilder(name)
         .addJavadoc("$L rows × $L examples of a layer's z: z[zOff + u * $L + r] = "
             + "w[wOff + r * $L ..] · x[xOff + u * $L ..]\n+ b[bOff + r], as vector dot products "
             + "of length $L.\n", rows, cols, ldz.text(), len.text(), len.text(), len.text())
@@ -76,16 +80,15 @@ final class VectorTiles {
         .addParameter(ctx.array(), "w").addParameter(TypeName.INT, "wOff")
         .addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff")
         .addParameter(ctx.array(), "b").addParameter(TypeName.INT, "bOff")
-        .addParameter(ctx.array(), "z").addParameter(TypeName.INT, "zOff");
-    Stride.addParameters(m, len, ldz);
-    return m.addCode(c.build()).build();
+        .addParameter(ctx.array(), "z").addParameter(TypeName.INT, "zOff")
+        .addCode(c.build());
   }
 
   /**
    * The column tile of the forward pass: {@code rows} output rows × {@code vecs} vectors of
    * examples, the inputs feature-major ({@code x[xOff + i * ldx + example]}), each weight
    * broadcast once per tile; z (bias included) written feature-major with the same stride.
-   * Returns its method's name.
+   * {@code length} is the layer's input width; {@code constant}: a constant in the tile.
    */
   Tile columns(int rows, int vecs, int length, boolean constant) {
     Stride len = new Stride("len", length, constant);
@@ -107,7 +110,7 @@ final class VectorTiles {
           c.addStatement("a$L$L.intoArray(z, zOff + $L * ldx$L)", r, u, r, lanes(u));
         }
       }
-      MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+      return MethodSpec.methodBuilder(name)
           .addJavadoc("$L rows × $L vectors of examples of a layer's z, feature-major: "
               + "z[zOff + r * ldx + k] = b[bOff + r] +\nΣ_i w[wOff + r * $L + i] · "
               + "x[xOff + i * ldx + k] over i < $L, summed in registers.\n", rows, vecs,
@@ -117,16 +120,16 @@ final class VectorTiles {
           .addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff")
           .addParameter(TypeName.INT, "ldx")
           .addParameter(ctx.array(), "b").addParameter(TypeName.INT, "bOff")
-          .addParameter(ctx.array(), "z").addParameter(TypeName.INT, "zOff");
-      Stride.addParameters(m, len);
-      return m.addCode(c.build()).build();
+          .addParameter(ctx.array(), "z").addParameter(TypeName.INT, "zOff")
+          .addCode(c.build());
     });
   }
 
   /**
    * The ∂W tile of {@code rows} rows × {@code vecs} vectors: loads its block of {@code gw},
-   * adds the m examples' products to it in registers, and stores it once. Returns its method's
-   * name.
+   * adds the m examples' products to it in registers, and stores it once. The strides are
+   * those of the inputs, the deltas and the gradient's rows; {@code constant}: constants in the
+   * tile.
    */
   Tile gradient(int rows, int vecs, int xStride, int dStride, int wStride,
       boolean constant) {
@@ -139,9 +142,9 @@ final class VectorTiles {
       // The sums start from the gradient so far: no add at the end (see initAccumulators).
       initAccumulators(c, rows, vecs, (r, u) -> CodeBlock.of("$T.fromArray(SPECIES, gw, $L$L)",
           v, ldw.times("gOff", r), lanes(u)));
-      // The offsets step by their strides: as products of the example index (the strides are
-      // arguments, the tile serves every layer) C2 kept two imuls and stack reloads in the loop
-      // (about 40 instructions for 12 FMAs): the first layer's tiles 48-63 → 54-69 GFLOP/s.
+      // The offsets step by their strides: as products of the example index (strides that are
+      // parameters) C2 kept two imuls and stack reloads in the loop (about 40 instructions for
+      // 12 FMAs): the first layer's tiles 48-63 → 54-69 GFLOP/s.
       c.addStatement("int xo = xOff");
       c.addStatement("int ds = dOff");
       c.beginControlFlow("for (int s = 0; s < m; s++, xo += $L, ds += $L)", ldx.text(),
@@ -153,7 +156,7 @@ final class VectorTiles {
           c.addStatement("a$L$L.intoArray(gw, $L$L)", r, u, ldw.times("gOff", r), lanes(u));
         }
       }
-      MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+      return MethodSpec.methodBuilder(name)
           .addJavadoc("$L rows × $L vectors of a weight gradient: gw[gOff + r * $L + k] += "
               + "Σ_s d[dOff + s * $L + r] ·\nx[xOff + s * $L + k] over the m examples, summed "
               + "in registers (k within the tile's vectors).\n", rows, vecs, ldw.text(),
@@ -162,16 +165,16 @@ final class VectorTiles {
           .addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff")
           .addParameter(ctx.array(), "d").addParameter(TypeName.INT, "dOff")
           .addParameter(ctx.array(), "gw").addParameter(TypeName.INT, "gOff")
-          .addParameter(TypeName.INT, "m");
-      Stride.addParameters(m, ldx, ldd, ldw);
-      return m.addCode(c.build()).build();
+          .addParameter(TypeName.INT, "m")
+          .addCode(c.build());
     });
   }
 
   /**
    * The Δ_prev tile of {@code rows} examples × {@code vecs} vectors: sums over the n outputs in
-   * registers, in order, then multiplies by σ' (if {@code derivative}) and stores once. Returns
-   * its method's name.
+   * registers, in order, then multiplies by σ' (if {@code derivative}) and stores once. The
+   * strides are those of the weights' rows, the deltas and g; {@code outputs} is the layer's
+   * output count; {@code constant}: all of them constants in the tile.
    */
   Tile backprop(int rows, int vecs, boolean derivative, int wStride, int dStride, int outputs,
       int gStride, boolean constant) {
@@ -204,7 +207,7 @@ final class VectorTiles {
           }
         }
       }
-      MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+      return MethodSpec.methodBuilder(name)
           .addJavadoc("$L examples × $L vectors of a back-propagated delta: g[gOff + r * $L + k] "
               + "= Σ_o d[dOff + r * $L + o] ·\nw[wOff + o * $L + k] over o < $L$L, summed in "
               + "registers (k within the tile's vectors).\n", rows, vecs, ldg.text(), ldd.text(),
@@ -214,16 +217,15 @@ final class VectorTiles {
           .addParameter(ctx.array(), "w").addParameter(TypeName.INT, "wOff")
           .addParameter(ctx.array(), "d").addParameter(TypeName.INT, "dOff")
           .addParameter(ctx.array(), "g").addParameter(ctx.array(), "der")
-          .addParameter(TypeName.INT, "gOff");
-      Stride.addParameters(m, ldw, ldd, n, ldg);
-      return m.addCode(c.build()).build();
+          .addParameter(TypeName.INT, "gOff")
+          .addCode(c.build());
     });
   }
 
   /**
    * The one-example Δ_prev pass over {@code rows} weight rows r0, r1, …: g[k] += Σ d[r] · w[wOff
    * + r * ldw + k] over the rows in order, for every k < bound (g in L1, the rows streamed once).
-   * Returns its method's name.
+   * Returns its method's name (its strides are parameters: it serves every large layer).
    */
   String deltaRowGroup(int rows) {
     return tile("deltaRows" + rows, List.of(), name -> {
@@ -250,24 +252,37 @@ final class VectorTiles {
       }
       return m.addParameter(TypeName.INT, "ldw").addParameter(ctx.array(), "d")
           .addParameter(ctx.array(), "g").addParameter(TypeName.INT, "bound")
-          .addCode(c.build())
-          .build();
+          .addCode(c.build());
     }).name();
   }
 
   /**
-   * The tile method named {@code base} plus its constant strides' values, built by {@code build}
-   * (given the method's name) the first time it is asked for.
+   * The tile method named {@code base} plus its constant strides' values, built the first time
+   * it is asked for: {@code build} (given the method's name) makes the method up to its strides,
+   * then the strides that are not constants become its last parameters, in the order of {@code
+   * strides}, which is also the order of the call's stride arguments.
    */
-  private Tile tile(String base, List<Stride> strides, Function<String, MethodSpec> build) {
-    String name = tiles.computeIfAbsent(base + Stride.key(strides),
-        k -> build.apply(ctx.names().helper(k))).name();
+  private Tile tile(String base, List<Stride> strides,
+      Function<String, MethodSpec.Builder> build) {
+    StringBuilder key = new StringBuilder(base);
     StringBuilder arguments = new StringBuilder();
+    List<Stride> parameters = new ArrayList<>();
     for (Stride stride : strides) {
-      if (!stride.constant()) {
+      if (stride.constant()) {
+        key.append(Character.toUpperCase(stride.name().charAt(0)))
+            .append(stride.name().substring(1)).append(stride.value());
+      } else {
         arguments.append(", ").append(stride.value());
+        parameters.add(stride);
       }
     }
+    String name = tiles.computeIfAbsent(key.toString(), k -> {
+      MethodSpec.Builder m = build.apply(ctx.names().helper(k));
+      for (Stride stride : parameters) {
+        m.addParameter(TypeName.INT, stride.name());
+      }
+      return m.build();
+    }).name();
     return new Tile(name, arguments.toString());
   }
 
@@ -281,7 +296,6 @@ final class VectorTiles {
       return name + "(" + arguments + strideArguments + ")";
     }
   }
-
 
   /** Declares the accumulators {@code aRU} of a rows × vecs tile, zero. */
   private void zeroAccumulators(CodeBlock.Builder c, int rows, int vecs) {
@@ -349,26 +363,6 @@ final class VectorTiles {
       return constant ? base + " + " + k * value : base + " + " + k + " * " + name;
     }
 
-    /** The suffix of a tile's name: the constant strides' values, nothing for parameters. */
-    static String key(List<Stride> strides) {
-      StringBuilder s = new StringBuilder();
-      for (Stride stride : strides) {
-        if (stride.constant) {
-          s.append(Character.toUpperCase(stride.name.charAt(0))).append(stride.name.substring(1))
-              .append(stride.value);
-        }
-      }
-      return s.toString();
-    }
-
-    /** Adds the parameters of the strides that are not constants. */
-    static void addParameters(MethodSpec.Builder m, Stride... strides) {
-      for (Stride stride : strides) {
-        if (!stride.constant) {
-          m.addParameter(TypeName.INT, stride.name);
-        }
-      }
-    }
   }
 
   /** {@code " + u * LANES"}, or nothing for the first vector of a tile. */

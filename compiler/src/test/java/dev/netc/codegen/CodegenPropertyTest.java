@@ -40,7 +40,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <p>Four suites: widths 1–300 (mostly looped layers), widths 1–20 (mostly unrolled), widths 1–20
  * with {@link CodegenPolicy#alwaysLooped()} (row tiles and their tails on small sizes), and
  * widths 1–20 with at most 2 layers per method (the helper methods of deep networks); the vector
- * backend's plans also on MLPs whose first layer is large enough for register tiles of its own.
+ * backend's plans also on networks with a dense layer large enough for register tiles of its own.
  * Classes are compiled 25 per javac call. The base seed is fixed so that CI is reproducible;
  * {@code -Dnetc.codegen.seed=BASE} explores other networks, {@code -Dnetc.codegen.cases=N} changes
  * the size of the wide suite, and a failure names the seed of its case, which
@@ -59,20 +59,33 @@ class CodegenPropertyTest {
   private static final Draw CNN = (rnd, name) -> WIDE.cnn(rnd, name, 12_000);
 
   /**
-   * MLPs whose first dense layer has register tiles of its own, its strides constants in them
-   * ({@link VectorTiles#CONSTANT_STRIDE_WEIGHTS} weights or more), then a small output layer:
-   * the wide suite's layers (at most 300 × 300) all share their tiles.
+   * Networks with one dense layer that has register tiles of its own, its strides constants in
+   * them ({@link VectorTiles#CONSTANT_STRIDE_WEIGHTS} weights or more), the other layers small
+   * enough to share theirs: the wide suite's layers (at most 300 × 300) all share their tiles.
+   * The large layer first (forward and ∂W tiles), second (also the Δ tiles, which the first layer
+   * has none of), or after a convolution (a CNN's dense layer).
    */
-  private static final Draw LARGE_FIRST_LAYER = (rnd, name) -> {
-    int in = 512 + rnd.nextInt(200);
-    int rows = VectorTiles.CONSTANT_STRIDE_WEIGHTS / 512 + rnd.nextInt(40);
-    String src = "network " + name + " {\n  input " + in + "\n  dense " + rows + " "
+  private static final List<Draw> LARGE_LAYER_DRAWS = List.of(
+      (rnd, name) -> largeLayerNetwork(rnd, name, "input " + (512 + rnd.nextInt(200)), 512),
+      (rnd, name) -> largeLayerNetwork(rnd, name, "input " + (8 + rnd.nextInt(32))
+          + "\n  dense 512 tanh", 512),
+      (rnd, name) -> largeLayerNetwork(rnd, name,
+          "input 1x16x16\n  conv2d 8 3x3 (padding = same) relu", 8 * 16 * 16));
+
+  /**
+   * {@code before}'s layers, then a dense layer of at least {@link
+   * VectorTiles#CONSTANT_STRIDE_WEIGHTS} weights over their {@code inputs} outputs, then a small
+   * softmax layer.
+   */
+  private static Network largeLayerNetwork(Random rnd, String name, String before, int inputs) {
+    int hidden = (VectorTiles.CONSTANT_STRIDE_WEIGHTS + inputs - 1) / inputs + rnd.nextInt(40);
+    String src = "network " + name + " {\n  " + before + "\n  dense " + hidden + " "
         + (rnd.nextBoolean() ? "relu" : "tanh") + "\n  dense " + (2 + rnd.nextInt(20))
         + " softmax\n  loss cross_entropy\n  optimizer "
         + (rnd.nextBoolean() ? "sgd(lr = 0.01, momentum = 0.9)" : "adam(lr = 0.001)")
         + "\n  precision " + (rnd.nextBoolean() ? "float" : "double") + "\n}\n";
     return dev.netc.Frontend.compile(name + ".net", src).networks().get(0);
-  };
+  }
 
   /** How a suite draws its networks. */
   private interface Draw {
@@ -152,17 +165,32 @@ class CodegenPropertyTest {
           CodegenPolicy.alwaysLooped().withBackend(CodegenPolicy.Backend.VECTOR).withPlan(plan)
               .withRegisterTiles(tiles),
           seeds(BASE + 5_000_000 + 20 * i, 20)));
-      seen.addAll(run("vector " + plan + ", " + tiles + " tiles, first layer's own tiles",
-          LARGE_FIRST_LAYER, vector, seeds(BASE + 5_500_000 + 3 * i, 3)));
+      // Batches of 16 examples or more, so that 512-bit column tiles run too.
+      for (int d = 0; d < LARGE_LAYER_DRAWS.size(); d++) {
+        seen.addAll(run("vector " + plan + ", " + tiles + " tiles, a large layer's own tiles ("
+            + (d + 1) + ")", LARGE_LAYER_DRAWS.get(d), vector,
+            seeds(BASE + 5_500_000 + 10 * i + d, 1), 16));
+      }
       i++;
     }
-    // The large layers' tiles are their own: the ∂W tile's strides are constants in its name.
-    String source = JavaGenerator.generate(LARGE_FIRST_LAYER.network(new Random(BASE), "Own"),
-        "gen.own", CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)).toString();
-    assertTrue(source.matches("(?s).*gradientTile\\d+x\\d+Ldx\\d+Ldd\\d+Ldw\\d+\\(.*"),
-        "the first layer's own tiles");
-    assertTrue(source.matches("(?s).*gradientTile\\d+x\\d+\\(.*"),
-        "the small layer's shared tiles");
+    // The large layer's tiles are its own (strides constants in their names); an MLP's small
+    // layers share theirs (a CNN's small output layer runs no ∂W tile).
+    for (int d = 0; d < LARGE_LAYER_DRAWS.size(); d++) {
+      String source = JavaGenerator.generate(LARGE_LAYER_DRAWS.get(d).network(new Random(BASE),
+          "Own"), "gen.own", CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR))
+          .toString();
+      assertTrue(Pattern.compile("gradientTile\\d+x\\d+Ldx\\d+Ldd\\d+Ldw\\d+\\(")
+          .matcher(source).find(), "draw " + d + ": the large layer's own ∂W tiles");
+      if (d < 2) {
+        assertTrue(Pattern.compile("gradientTile\\d+x\\d+\\(").matcher(source).find(),
+            "draw " + d + ": the small layers' shared ∂W tiles");
+      }
+    }
+    String second = JavaGenerator.generate(LARGE_LAYER_DRAWS.get(1).network(new Random(BASE),
+        "Second"), "gen.own", CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR))
+        .toString();
+    assertTrue(Pattern.compile("backpropTile\\d+x\\d+Ldw\\d+Ldd\\d+N\\d+Ldg\\d+\\(")
+        .matcher(second).find(), "the second layer's own Δ tiles");
     assertEquals(Set.of(), difference(Set.of("float", "double", "LOOPED relu", "adam",
         "momentum", "cross_entropy", "mse"), seen));
   }
