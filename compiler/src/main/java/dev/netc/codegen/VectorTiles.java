@@ -24,10 +24,9 @@ import javax.lang.model.element.Modifier;
  * left for the eight weight rows' offsets of a column tile: it recomputed them from spilled values,
  * about 57 instructions around 16 FMAs; with constants they become displacements of one address
  * (50, the loads' bounds checks still in the loop), and the ∂W tile loses its stack spills. The
- * Fashion MLP's
- * training step on one thread (Intel Xeon host, three runs each, the same JVM flags): batch 128
- * 73–74k → 79–82k samples/s with the 784→256 layer's tiles of its own, 82–83k with the 256→128
- * one's too; batch 32 64–68k → 68–70k, and 69k. But each tile of its own is one more method for
+ * Fashion MLP's training step on one thread (Intel Xeon host, three runs each, the same JVM
+ * flags): batch 128 73–74k → 79–82k samples/s with the 784→256 layer's tiles of its own, 82–83k
+ * with the 256→128 one's too; batch 32 64–68k → 68–70k, and 69k. But each tile of its own is one more method for
  * C1 and C2 to compile while the first epoch runs: with every layer's own tiles one epoch of
  * {@code netc train} took 0.1–0.4 s longer in all, with the first layer's alone the same time.
  * So a layer has its own tiles from {@link #CONSTANT_STRIDE_WEIGHTS} weights on.
