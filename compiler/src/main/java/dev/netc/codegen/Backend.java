@@ -59,10 +59,18 @@ interface Backend {
    * {@code a[aOff + i] = σ(z[zOff + i])} for {@code i < count} (an expression of at most {@code
    * maxCount}) in a kernel of this backend's own, the same bits as σ value by value; empty if it
    * has none for σ or so few values, and the caller writes σ value by value. The vector backend
-   * has one for tanh in float ({@link VectorTanh}). a and z may be the same range.
+   * has one for relu ({@link VectorRelu}) and for tanh in float ({@link VectorTanh}). a and z
+   * may be the same range.
    */
   Optional<CodeBlock> activateRange(Activation act, String z, String zOff, String a, String aOff,
       String count, int maxCount);
+
+  /**
+   * {@code g[i] *= σ'(pz[i])} for {@code i < count} in a kernel of this backend's own, the same
+   * bits as the loop value by value; empty if it has none for σ or so few values, and the caller
+   * writes that loop. The vector backend has one for relu ({@link VectorRelu}).
+   */
+  Optional<CodeBlock> timesDerivativeRange(Activation act, String g, String pz, int count);
 
   /**
    * Fields (constants, scratch) of the helper methods the backend's kernels added to the class

@@ -169,9 +169,11 @@ final class DenseKernels {
     } else {
       backend.deltaRows(c, in, out, weightBase);
       if (!identity) {
-        c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
-        c.addStatement("g[i] *= $L", ctx.derivative(pact, "pz[i]", "pa[i]"));
-        c.endControlFlow();
+        backend.timesDerivativeRange(pact, "g", "pz", in).ifPresentOrElse(c::add, () -> {
+          c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
+          c.addStatement("g[i] *= $L", ctx.derivative(pact, "pz[i]", "pa[i]"));
+          c.endControlFlow();
+        });
       }
     }
     return MethodSpec.methodBuilder(aligned ? ctx.aligned().backpropMethod(index) : n.backprop())

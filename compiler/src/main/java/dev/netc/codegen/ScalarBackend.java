@@ -94,6 +94,13 @@ final class ScalarBackend implements Backend {
     return Optional.empty();
   }
 
+  /** None: plain loops multiply by σ' value by value. */
+  @Override
+  public Optional<CodeBlock> timesDerivativeRange(Activation act, String g, String pz,
+      int count) {
+    return Optional.empty();
+  }
+
   @Override
   public List<FieldSpec> helperFields() {
     return List.of();

@@ -73,11 +73,21 @@ final class VectorBackend implements Backend {
     return VectorTanh.fields(ctx);
   }
 
-  /** tanh in float: {@link VectorTanh}. */
+  /** relu ({@link VectorRelu}); tanh in float ({@link VectorTanh}). */
   @Override
   public Optional<CodeBlock> activateRange(Activation act, String z, String zOff, String a,
       String aOff, String count, int maxCount) {
-    return VectorTanh.range(ctx, act, z, zOff, a, aOff, count, maxCount);
+    Optional<CodeBlock> relu = VectorRelu.range(ctx, loops, act, z, zOff, a, aOff, count,
+        maxCount);
+    return relu.isPresent() ? relu : VectorTanh.range(ctx, act, z, zOff, a, aOff, count,
+        maxCount);
+  }
+
+  /** relu' ({@link VectorRelu}). */
+  @Override
+  public Optional<CodeBlock> timesDerivativeRange(Activation act, String g, String pz,
+      int count) {
+    return VectorRelu.timesDerivative(ctx, loops, act, g, pz, count);
   }
 
   @Override

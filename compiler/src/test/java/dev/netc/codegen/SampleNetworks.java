@@ -68,6 +68,19 @@ final class SampleNetworks {
   }
 
   /**
+   * 12-70-3, relu then softmax, in {@code precision}: the hidden layer's 70 values take the vector
+   * backend's relu pass ({@code VectorRelu}) in the forward pass and its σ' pass in the one-example
+   * step's back-propagation.
+   */
+  static Network wideRelu(Precision precision) {
+    return new Network("WideRelu", "wide-relu.net", 12,
+        List.of(new Dense("hidden", 0, 12, 70, new Activation.Relu(), HE),
+            new Dense("logits", 1, 70, 3, new Activation.Softmax(), XAVIER)),
+        Optional.of(new Loss.CrossEntropy(LossReduction.MEAN)),
+        new Optimizer.Sgd(0.01, 0.9, false, 0), 11, precision);
+  }
+
+  /**
    * A float network whose first layer (64 → 256, 64 KB of weights) has predict's aligned copy
    * under the vector backend ({@link AlignedWeights}).
    */
