@@ -117,8 +117,8 @@ public final class BackendTiming {
       }, rounds, seconds);
     }
     // Every example of the pool in turn, as the PyTorch peer's predict does: one example again
-    // and again let the branch predictor learn its signs (124k against about 100k images/s on
-    // the Intel Xeon host, before relu lost its branch).
+    // and again let the branch predictor learn its relu signs (118-126k against 109-114k
+    // images/s over the pool on the Intel Xeon host, before relu lost its branch).
     float[][] images = new float[POOL][];
     for (int i = 0; i < POOL; i++) {
       images[i] = Arrays.copyOfRange(xs, 784 * i, 784 * (i + 1));

@@ -117,8 +117,8 @@ final class DenseOnline {
     }
     c.endControlFlow();
     if (forward) {
-      // σ as the forward kernel applies it: the backend's range kernel (float tanh in vectors)
-      // where it has one, else elementwise.
+      // σ as the forward kernel applies it: the backend's range kernel (relu, float tanh in
+      // vectors) where it has one, else elementwise.
       ctx.declareArray(c, "a", n.act());
       int out = layer.outSize();
       c.add(backend.activateRange(layer.activation(), "z", "0", "a", "0", String.valueOf(out),

@@ -14,11 +14,12 @@ import javax.lang.model.element.Modifier;
  * i] : 0} for {@code i < count}, by a compare and a blend, the same bits as the scalar form
  * (a NaN or −0 gives +0).
  *
- * <p>Why: written row by row, σ is a branch on the sign of z, which real inputs mispredict about
- * every other output. The Fashion MLP's {@code predict} over a pool of 1024 different images
- * took 9.6–9.9 µs per image with the branch and 7.7–8.0 µs with this pass (Intel Xeon host,
- * docs/performance.md); on one image again and again the branch predictor learns the signs and
- * hides the cost. The batched kernels already apply relu by a mask ({@link VectorBatchKernels},
+ * <p>Why: written row by row, σ is a branch on the sign of z, which different inputs mispredict
+ * about every other output. The Fashion MLP's {@code predict} over a pool of examples (JMH
+ * {@code mlpPredictB1}) ran at 92–94k images/s with the branch and 111–122k with this pass, and
+ * LeNet-5's per-example training 8 % faster (Intel Xeon host, docs/performance.md, twenty-eighth
+ * session); on one image again and again the branch predictor learns the signs and hides the
+ * cost. Measured in float classes; double classes take the same passes. The batched kernels already apply relu by a mask ({@link VectorBatchKernels},
  * the convolution tiles); this is the same form for the one-example paths.
  */
 final class VectorRelu {
@@ -27,11 +28,12 @@ final class VectorRelu {
   /** The name of the method of {@link #timesDerivative}. */
   static final String DERIVATIVE_METHOD = "timesReluDerivative";
   /**
-   * Ranges shorter than this keep σ value by value, as {@link VectorTanh#MIN_COUNT}: the pass's
-   * first vector load waits for the rows' scalar stores of z to retire, a stall worth paying only
-   * over many values. With 16 (the Iris network's hidden layer of 16), its one-example training
-   * step also ran with boxed vectors for several windows of {@code AllocationTest} after the
-   * warm-up, until C2 had compiled the new method.
+   * Ranges shorter than this keep σ (and σ') value by value, as {@link VectorTanh#MIN_COUNT}: the
+   * forward pass's first vector load waits for the rows' scalar stores of z to retire, a stall
+   * worth paying only over many values. With 16 (the Iris network's hidden layer of 16), its
+   * one-example training step also ran with boxed vectors for several windows of {@code
+   * AllocationTest} after the warm-up, until C2 had compiled the new methods; the σ' pass, one
+   * more method for C2 in the same step, keeps the same threshold.
    */
   static final int MIN_COUNT = VectorTanh.MIN_COUNT;
 
@@ -123,6 +125,7 @@ final class VectorRelu {
         ctx.lit(0));
     c.endControlFlow();
     c.beginControlFlow("for (; i < count; i++)");
+    // relu' reads z only: the activation argument is never used.
     c.addStatement("g[i] *= $L", ctx.derivative(act, "pz[i]", "pz[i]"));
     c.endControlFlow();
     return MethodSpec.methodBuilder(DERIVATIVE_METHOD)

@@ -81,6 +81,23 @@ final class SampleNetworks {
   }
 
   /**
+   * 1x6x6, conv2d 2 3x3 relu, a dense layer of 64 relu, softmax: a per-example class whose dense
+   * layers' forward and backward passes take the vector backend's relu passes ({@code
+   * VectorRelu}) for every example of a batch.
+   */
+  static Network reluCnn() {
+    Shape.Image in = new Shape.Image(1, 6, 6);
+    Conv2d conv1 = new Conv2d("conv1", 0, in, 2, new Window(3, 3, 1, 1, 0, 0),
+        new Activation.Relu(), HE);
+    Flatten flat = new Flatten("flatten1", 1, conv1.outputShape());
+    return new Network("ReluCnn", "relu-cnn.net", in,
+        List.of(conv1, flat, new Dense("hidden", 2, flat.outSize(), 64, new Activation.Relu(), HE),
+            new Dense("logits", 3, 64, 3, new Activation.Softmax(), XAVIER)),
+        Optional.of(new Loss.CrossEntropy(LossReduction.MEAN)),
+        new Optimizer.Sgd(0.01, 0.9, false, 0), 5, Precision.FLOAT);
+  }
+
+  /**
    * A float network whose first layer (64 → 256, 64 KB of weights) has predict's aligned copy
    * under the vector backend ({@link AlignedWeights}).
    */
