@@ -74,6 +74,21 @@ final class DenseKernels {
   }
 
   /**
+   * {@code g[i] *= σ'(pz[i])} for the {@code in} values of the locals g, pz (and pa, where σ'
+   * reads it): the backend's pass where it has one ({@link Backend#timesDerivativeRange}), else
+   * a loop value by value. The one-example backward passes ({@code backprop} here, {@link
+   * DenseOnline}) share it.
+   */
+  static void timesDerivative(CodeBlock.Builder c, EmitContext ctx, Backend backend,
+      Activation pact, int in) {
+    backend.timesDerivativeRange(pact, "g", "pz", in).ifPresentOrElse(c::add, () -> {
+      c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
+      c.addStatement("g[i] *= $L", ctx.derivative(pact, "pz[i]", "pa[i]"));
+      c.endControlFlow();
+    });
+  }
+
+  /**
    * Declares the local {@code w}: layer {@code index}'s weights, or with {@code aligned} their
    * aligned copy and its start {@code ws}; returns the base of the rows in {@code w} for the
    * backend ({@code ""} or {@code "ws + "}).
@@ -169,11 +184,7 @@ final class DenseKernels {
     } else {
       backend.deltaRows(c, in, out, weightBase);
       if (!identity) {
-        backend.timesDerivativeRange(pact, "g", "pz", in).ifPresentOrElse(c::add, () -> {
-          c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
-          c.addStatement("g[i] *= $L", ctx.derivative(pact, "pz[i]", "pa[i]"));
-          c.endControlFlow();
-        });
+        timesDerivative(c, ctx, backend, pact, in);
       }
     }
     return MethodSpec.methodBuilder(aligned ? ctx.aligned().backpropMethod(index) : n.backprop())

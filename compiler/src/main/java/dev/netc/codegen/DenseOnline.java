@@ -136,11 +136,7 @@ final class DenseOnline {
         String der = ctx.derivative(pact, "pz[i]", "pa[i]");
         ctx.declareUsed(c, der, "pz", pn.z());
         ctx.declareUsed(c, der, "pa", pn.act());
-        backend.timesDerivativeRange(pact, "g", "pz", in).ifPresentOrElse(c::add, () -> {
-          c.beginControlFlow("for (int i = 0; i < $L; i++)", in);
-          c.addStatement("g[i] *= $L", der);
-          c.endControlFlow();
-        });
+        DenseKernels.timesDerivative(c, ctx, backend, pact, in);
       }
     }
     String name = forward ? UPDATE_AND_FORWARD : ctx.names().batch(index).online();

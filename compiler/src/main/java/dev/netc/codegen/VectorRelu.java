@@ -3,8 +3,10 @@ package dev.netc.codegen;
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
+import java.util.List;
 import java.util.Optional;
 import javax.lang.model.element.Modifier;
 
@@ -36,6 +38,9 @@ final class VectorRelu {
    * more method for C2 in the same step, keeps the same threshold.
    */
   static final int MIN_COUNT = VectorTanh.MIN_COUNT;
+
+  private static final ClassName OPERATORS =
+      ClassName.get(VectorLoops.VECTOR_PACKAGE, "VectorOperators");
 
   private VectorRelu() {}
 
@@ -79,30 +84,18 @@ final class VectorRelu {
    */
   private static MethodSpec method(EmitContext ctx, VectorLoops loops, Activation act) {
     ClassName v = loops.vectorType();
-    TypeName array = ctx.array();
-    CodeBlock.Builder c = CodeBlock.builder();
-    c.addStatement("$T zero = $T.zero(SPECIES)", v, v);
-    c.addStatement("int i = 0");
-    c.beginControlFlow("for (int bound = SPECIES.loopBound(count); i < bound; i += LANES)");
-    c.addStatement("$T zv = $T.fromArray(SPECIES, z, zOff + i)", v, v);
-    c.add("// NaN > 0 is false: +0, as the scalar form gives.\n");
-    c.addStatement("zero.blend(zv, zv.compare($T.GT, $L)).intoArray(a, aOff + i)",
-        ClassName.get(VectorLoops.VECTOR_PACKAGE, "VectorOperators"), ctx.lit(0));
-    c.endControlFlow();
-    c.beginControlFlow("for (; i < count; i++)");
-    c.addStatement("a[aOff + i] = $L", ctx.value(act, "z[zOff + i]"));
-    c.endControlFlow();
-    return MethodSpec.methodBuilder(METHOD)
-        .addJavadoc("{@code a[aOff + i] = relu(z[zOff + i])} for {@code i < count}, by a mask "
-            + "rather than a branch on each\nsign (a and z may be the same range).\n")
-        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addParameter(array, "z")
-        .addParameter(TypeName.INT, "zOff")
-        .addParameter(array, "a")
-        .addParameter(TypeName.INT, "aOff")
-        .addParameter(TypeName.INT, "count")
-        .addCode(c.build())
-        .build();
+    return rangeMethod(METHOD, "{@code a[aOff + i] = relu(z[zOff + i])} for {@code i < count}, by "
+            + "a mask rather than a branch on each\nsign (a and z may be the same range).\n",
+        List.of(param(ctx.array(), "z"), param(TypeName.INT, "zOff"), param(ctx.array(), "a"),
+            param(TypeName.INT, "aOff")),
+        CodeBlock.of("$T zero = $T.zero(SPECIES);\n", v, v),
+        CodeBlock.builder()
+            .addStatement("$T zv = $T.fromArray(SPECIES, z, zOff + i)", v, v)
+            .add("// NaN > 0 is false: +0, as the scalar form gives.\n")
+            .addStatement("zero.blend(zv, zv.compare($T.GT, $L)).intoArray(a, aOff + i)",
+                OPERATORS, ctx.lit(0))
+            .build(),
+        CodeBlock.of("a[aOff + i] = $L;\n", ctx.value(act, "z[zOff + i]")));
   }
 
   /**
@@ -113,29 +106,44 @@ final class VectorRelu {
   private static MethodSpec derivativeMethod(EmitContext ctx, VectorLoops loops,
       Activation act) {
     ClassName v = loops.vectorType();
-    TypeName array = ctx.array();
-    CodeBlock.Builder c = CodeBlock.builder();
-    c.addStatement("$T zero = $T.zero(SPECIES)", v, v);
-    c.addStatement("$T one = $T.broadcast(SPECIES, $L)", v, v, ctx.lit(1));
+    return rangeMethod(DERIVATIVE_METHOD, "{@code g[i] *= relu'(pz[i])} for {@code i < count}, "
+            + "by a mask rather than a branch on each sign.\n",
+        List.of(param(ctx.array(), "g"), param(ctx.array(), "pz")),
+        CodeBlock.of("$T zero = $T.zero(SPECIES);\n$T one = $T.broadcast(SPECIES, $L);\n", v, v,
+            v, v, ctx.lit(1)),
+        CodeBlock.builder()
+            .addStatement("$T zv = $T.fromArray(SPECIES, pz, i)", v, v)
+            .addStatement("$T.fromArray(SPECIES, g, i).mul(zero.blend(one, zv.compare($T.GT, "
+                + "$L))).intoArray(g, i)", v, OPERATORS, ctx.lit(0))
+            .build(),
+        // relu' reads z only: the activation argument is never used.
+        CodeBlock.of("g[i] *= $L;\n", ctx.derivative(act, "pz[i]", "pz[i]")));
+  }
+
+  /**
+   * A private static method {@code name(params..., int count)}: {@code setup}, then {@code
+   * vectorStep} for each whole vector of i below count, then {@code scalarStep} for the rest.
+   */
+  private static MethodSpec rangeMethod(String name, String javadoc, List<ParameterSpec> params,
+      CodeBlock setup, CodeBlock vectorStep, CodeBlock scalarStep) {
+    CodeBlock.Builder c = CodeBlock.builder().add(setup);
     c.addStatement("int i = 0");
     c.beginControlFlow("for (int bound = SPECIES.loopBound(count); i < bound; i += LANES)");
-    c.addStatement("$T zv = $T.fromArray(SPECIES, pz, i)", v, v);
-    c.addStatement("$T.fromArray(SPECIES, g, i).mul(zero.blend(one, zv.compare($T.GT, $L)))"
-        + ".intoArray(g, i)", v, ClassName.get(VectorLoops.VECTOR_PACKAGE, "VectorOperators"),
-        ctx.lit(0));
+    c.add(vectorStep);
     c.endControlFlow();
     c.beginControlFlow("for (; i < count; i++)");
-    // relu' reads z only: the activation argument is never used.
-    c.addStatement("g[i] *= $L", ctx.derivative(act, "pz[i]", "pz[i]"));
+    c.add(scalarStep);
     c.endControlFlow();
-    return MethodSpec.methodBuilder(DERIVATIVE_METHOD)
-        .addJavadoc("{@code g[i] *= relu'(pz[i])} for {@code i < count}, by a mask rather than "
-            + "a branch on each sign.\n")
+    return MethodSpec.methodBuilder(name)
+        .addJavadoc(javadoc)
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addParameter(array, "g")
-        .addParameter(array, "pz")
+        .addParameters(params)
         .addParameter(TypeName.INT, "count")
         .addCode(c.build())
         .build();
+  }
+
+  private static ParameterSpec param(TypeName type, String name) {
+    return ParameterSpec.builder(type, name).build();
   }
 }
