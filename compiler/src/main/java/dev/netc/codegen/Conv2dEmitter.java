@@ -37,6 +37,11 @@ final class Conv2dEmitter extends PerExampleEmitter {
   }
 
   @Override
+  public MethodSpec prepareBackward() {
+    return kernels.prepareBackward();
+  }
+
+  @Override
   public MethodSpec forward() {
     return forwardMethod(n.forward(), kernels::forward, kernels.description());
   }

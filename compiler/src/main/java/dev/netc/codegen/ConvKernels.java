@@ -61,6 +61,15 @@ interface ConvKernels {
     return null;
   }
 
+  /**
+   * A method that derives from the weights what {@link #inputDelta} reads, once per batch
+   * before its examples run ({@link LayerEmitter#prepareBackward}); null when it reads the
+   * weights themselves.
+   */
+  default MethodSpec prepareBackward() {
+    return null;
+  }
+
   /** How forward is computed, for its javadoc. */
   String description();
 }

@@ -60,6 +60,16 @@ interface LayerEmitter {
     return null;
   }
 
+  /**
+   * A method that derives, from the layer's parameters, what its backward kernels read in every
+   * example of a batch (a copy of the weights in another order), so that it is made once per
+   * batch instead of once per example; the training drivers call it before a batch's examples
+   * run, when no parameter changes until they are done. Null when there is none.
+   */
+  default MethodSpec prepareBackward() {
+    return null;
+  }
+
   /** One example forward: the layer's z and activations from its input. */
   MethodSpec forward();
 

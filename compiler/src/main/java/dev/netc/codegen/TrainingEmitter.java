@@ -49,6 +49,11 @@ final class TrainingEmitter {
   /** The layers' methods that settle gradient sums kept aside during a batch; often none. */
   private final List<MethodSpec> settles;
   /**
+   * The layers' methods that prepare, from the parameters, what their backward kernels read in
+   * every example of a batch; often none.
+   */
+  private final List<MethodSpec> prepares;
+  /**
    * Whether one-example steps take the fused online step ({@link OnlineEmitter}): networks with a
    * mini-batch path, and fully connected networks without one (tiny, unrolled ones), whose
    * trainStep otherwise zeroes, accumulates and re-reads every gradient around a few hundred
@@ -64,6 +69,8 @@ final class TrainingEmitter {
     this.layers = layers;
     this.settles = layers.stream().map(LayerEmitter::settleGradient).filter(Objects::nonNull)
         .toList();
+    this.prepares = layers.stream().map(LayerEmitter::prepareBackward)
+        .filter(Objects::nonNull).toList();
     this.ctx = ctx;
     this.online = batch != null
         || ctx.network().layers().stream().allMatch(l -> l instanceof Dense);
@@ -172,6 +179,7 @@ final class TrainingEmitter {
         m.add(ctx.aligned().trainingMethodSpec(ctx.helpers()));
       }
       m.addAll(settles);
+      m.addAll(prepares);
     }
     if (ce) {
       m.addAll(losses.labelChecks());
@@ -248,6 +256,7 @@ final class TrainingEmitter {
       if (aligned) {
         m.addStatement("boolean aligned = $N(n)", ctx.aligned().trainingMethod());
       }
+      prepareCalls(m);
       m.beginControlFlow("for (int e = 0; e < n; e++)");
       m.addStatement("total += trainExample(xs, e * INPUT_SIZE, $L$L)", exampleTarget(t),
           aligned ? ", aligned" : "");
@@ -402,6 +411,7 @@ final class TrainingEmitter {
       m.addStatement("$T total = trainOnline(x, 0, label, scale)", ctx.scalar());
     } else if (train) {
       m.addStatement("zeroGradient()");
+      prepareCalls(m);
       m.addStatement("$T total = trainExample(x, 0, label$L)", ctx.scalar(),
           ctx.aligned().trains() ? ", false" : "");
       settleCalls(m);
@@ -537,6 +547,13 @@ final class TrainingEmitter {
       blocks.add(b.build());
     }
     return m.addCode(ctx.helpers().perLayer(name, blocks)).build();
+  }
+
+  /** Calls of {@link #prepares}, before a batch's examples run, the parameters settled. */
+  private void prepareCalls(MethodSpec.Builder m) {
+    for (MethodSpec p : prepares) {
+      m.addStatement("$N()", p);
+    }
   }
 
   /** Calls of {@link #settles}, where a batch's per-example gradients are complete. */

@@ -45,6 +45,10 @@ import javax.lang.model.element.Modifier;
  *       overlap, where most δ are zero: over the pool's maxima only ({@link PooledConvBackward}).
  * </ul>
  *
+ * <p>A layer of stride 1 without padding whose positions fill whole 512-bit vectors keeps only one
+ * row of col per input channel and kernel column, shared by every kernel row
+ * ({@link #sharesRows}).
+ *
  * <p>The rows of col, dcol and the padded δ hold {@code stride} values, the positions rounded up
  * to 512 bits, so every tile reads whole vectors; the padding columns of col and of the padded
  * δ are zero forever (nothing writes them, except the masked im2col of a layer as wide as its
@@ -99,6 +103,19 @@ final class VectorConv implements ConvKernels {
   /** Taps per weight-gradient tile (not transposed): 4 (fewer taps: all); single taps finish. */
   private final int gradientTaps;
   private final String col;
+  /**
+   * True if col keeps one row per input channel ci and kernel column kj, {@code H · OW} values,
+   * value y · OW + ox the input at (ci, y, ox + kj): tap (ci, ki, kj)'s row of positions is
+   * then that row from ki · OW on, {@link #colTaps}. Where the layer has stride 1, no padding,
+   * more than one kernel row, positions that fill whole 512-bit vectors (so no tile reads past
+   * a tap's positions into the next kernel row's values) and is not {@link #flat} (that im2col
+   * is one masked copy per tap), this copies KH times fewer values than one row per tap:
+   * LeNet-5's conv1 training forward 4.3 → 2.4 µs per example, conv2 4.2 → 3.7 (Intel Xeon
+   * host, docs/performance.md).
+   */
+  private final boolean sharesRows;
+  /** Where tap k's row of positions starts in col, if it {@link #sharesRows}; else null. */
+  private final String colTaps;
   /**
    * The input with {@link #guard()} values before it (and enough after it) for the masked im2col of
    * a {@link #flat} layer: every tap reads a whole row of col from it at one offset; null for
@@ -245,6 +262,10 @@ final class VectorConv implements ConvKernels {
     Names names = ctx.names();
     String base = conv.name();
     this.col = names.helper(base + "Col");
+    this.sharesRows = win.strideHeight() == 1 && win.strideWidth() == 1
+        && win.padHeight() == 0 && win.padWidth() == 0 && win.kernelHeight() > 1
+        && stride == positions && !flat();
+    this.colTaps = sharesRows ? names.helper(base + "ColTaps") : null;
     this.zPad = stride == positions ? n.z() : names.helper(base + "ZPad");
     Activation act = conv.activation();
     this.activates = act instanceof Activation.Relu || act instanceof Activation.Identity;
@@ -433,7 +454,18 @@ final class VectorConv implements ConvKernels {
   public List<FieldSpec> fields() {
     List<FieldSpec> f = new ArrayList<>();
     boolean im2col = !inPlace || ctx.trainable();
-    if (im2col) {
+    if (im2col && sharesRows) {
+      int kh = win.kernelHeight();
+      int kw = win.kernelWidth();
+      int rowLength = in.height() * out.width();
+      f.add(Javadoc.on(ctx.buffer(col, in.channels() * kw * rowLength), "im2col of "
+          + conv.name() + "'s input for the last forward pass, one row per input channel and"
+          + " kernel column, [ci][kj][y][ox], " + rowLength + " per row: tap (ci, ki, kj)'s"
+          + " positions are its row from ki * " + out.width() + " on."));
+      f.add(offsetTable(colTaps, "Where tap k = (ci, ki, kj) of " + conv.name() + " reads its"
+          + " row of positions in col.", taps, CodeBlock.of("(k / $L * $L + k % $L) * $L + k / $L"
+          + " % $L * $L", kh * kw, kw, kw, rowLength, kw, kh, out.width())));
+    } else if (im2col) {
       f.add(Javadoc.on(ctx.buffer(col, taps * stride), "im2col of " + conv.name()
           + "'s input for the last forward pass: [tap][position], " + stride + " per row."));
     }
@@ -574,6 +606,8 @@ final class VectorConv implements ConvKernels {
     ctx.declareArray(c, "col", col);
     if (flat()) {
       maskedIm2col(c);
+    } else if (sharesRows) {
+      sharedIm2col(c);
     } else if (win.strideWidth() == 1 && win.padWidth() == 0) {
       // Without column padding every tap copies whole output rows, [0, OW), in vectors: rows
       // of at least one vector as whole vectors, the last one ending at OW (overlapping the one
@@ -687,6 +721,27 @@ final class VectorConv implements ConvKernels {
     c.endControlFlow();
     c.endControlFlow();
     c.endControlFlow();
+  }
+
+  /**
+   * im2col of a layer that {@link #sharesRows}: for each input channel and kernel column, the
+   * input's H rows from that column on, OW values each, in vectors as the per-tap copy's rows.
+   */
+  private void sharedIm2col(CodeBlock.Builder c) {
+    int kw = win.kernelWidth();
+    c.beginControlFlow("for (int cj = 0; cj < $L; cj++)", in.channels() * kw);
+    c.addStatement("int xc = cj / $L * $L + cj % $L", kw, in.height() * in.width(), kw);
+    c.addStatement("int cc = cj * $L", in.height() * out.width());
+    c.beginControlFlow("for (int y = 0; y < $L; y++)", in.height());
+    c.add(rowCopy("x", CodeBlock.of("xc + y * $L", in.width()), "col",
+        CodeBlock.of("cc + y * $L", out.width()), out.width(), true));
+    c.endControlFlow();
+    c.endControlFlow();
+  }
+
+  /** Where the row of positions of tap {@code tap} (an int expression) starts in col. */
+  private String colRow(String tap) {
+    return sharesRows ? colTaps + "[" + tap + "]" : "(" + tap + ") * " + stride;
   }
 
   /** Values before the input in {@link #guarded}: the most any tap reads before it, P·W + P. */
@@ -1061,14 +1116,23 @@ final class VectorConv implements ConvKernels {
             v, r, channels, u == 0 ? "" : " + " + u + " * LANES");
       }
     }
+    if (sharesRows) {
+      for (int r = 0; r < tapCount; r++) {
+        c.addStatement("int c$L = $L", r, colRow("k + " + r));
+      }
+    }
     c.beginControlFlow("for (int p = 0; p < $L; p++)", positions);
     for (int u = 0; u < vectors; u++) {
       c.addStatement("$T e$L = $T.fromArray(SPECIES, dt, p * $L + ob$L)", v, u, v, channels,
           u == 0 ? "" : " + " + u + " * LANES");
     }
     for (int r = 0; r < tapCount; r++) {
-      c.addStatement("$T x$L = $T.broadcast(SPECIES, col[(k + $L) * $L + p])", v, r, v, r,
-          stride);
+      if (sharesRows) {
+        c.addStatement("$T x$L = $T.broadcast(SPECIES, col[c$L + p])", v, r, v, r);
+      } else {
+        c.addStatement("$T x$L = $T.broadcast(SPECIES, col[(k + $L) * $L + p])", v, r, v, r,
+            stride);
+      }
       for (int u = 0; u < vectors; u++) {
         c.addStatement("acc$L$L = e$L.fma(x$L, acc$L$L)", r, u, u, r, r, u);
       }
@@ -1248,7 +1312,7 @@ final class VectorConv implements ConvKernels {
   /** Forward tile: z rows r .. r + rows - 1, {@code vectors} vectors from position p. */
   private MethodSpec forwardTile(String name, int tileRows, int vectors) {
     return axpyTile(name, vectors, tileRows, taps, n.weight(), r -> "(r + " + r + ") * " + taps
-        + " + i", col, "i * " + stride,
+        + " + i", col, sharesRows ? colRow("i") : "i * " + stride,
         r -> CodeBlock.of("$T.broadcast(SPECIES, bias[r + $L])", loops.vectorType(), r), zPad,
         r -> "(r + " + r + ") * " + stride, aPad,
         "Layer " + conv.name() + " forward: z" + (activates ? " and activations" : "") + " of "
@@ -1353,14 +1417,23 @@ final class VectorConv implements ConvKernels {
         }
       }
     }
+    if (sharesRows) {
+      for (int t = 0; t < tapCount; t++) {
+        c.addStatement("int c$L = $L", t, colRow("k + " + t));
+      }
+    }
     c.beginControlFlow("for (int p = 0; p < $L; p += LANES)", stride);
     for (int r = 0; r < rows; r++) {
       c.addStatement("$T d$L = $T.fromArray(SPECIES, dp, (o + $L) * $L + p)", v, r, v, r,
           stride);
     }
     for (int t = 0; t < tapCount; t++) {
-      c.addStatement("$T x$L = $T.fromArray(SPECIES, col, (k + $L) * $L + p)", v, t, v, t,
-          stride);
+      if (sharesRows) {
+        c.addStatement("$T x$L = $T.fromArray(SPECIES, col, c$L + p)", v, t, v, t);
+      } else {
+        c.addStatement("$T x$L = $T.fromArray(SPECIES, col, (k + $L) * $L + p)", v, t, v, t,
+            stride);
+      }
       for (int r = 0; r < rows; r++) {
         c.addStatement("acc$L$L = d$L.fma(x$L, acc$L$L)", r, t, r, t, r, t);
       }
@@ -1379,6 +1452,11 @@ final class VectorConv implements ConvKernels {
     }
     return tileMethod(name, "Layer " + conv.name() + ": adds the weight gradient of "
         + rows + " channels from o and " + tapCount + " taps from k.", c.build(), "o", "k");
+  }
+
+  @Override
+  public MethodSpec prepareBackward() {
+    return pooled == null ? null : pooled.prepareBackward();
   }
 
   @Override

@@ -281,6 +281,83 @@ class CodegenPropertyTest {
   }
 
   /**
+   * Convolutions of stride 1 without padding whose positions fill whole 512-bit vectors: their
+   * vector classes keep one im2col row per input channel and kernel column, shared by the
+   * kernel rows (`VectorConv.sharesRows`), which the forward tiles and the weight gradient's
+   * tiles read, per lane (4 taps and single ones) or transposed (16 or 32 channels); output
+   * rows narrower and wider than a vector, the second convolution after a `same` one or a valid
+   * one, sometimes before a max pool (its gradient over the maxima); both register tiles and
+   * 256-bit vectors, 24 cases. Checked on the generated sources that every form is drawn.
+   */
+  @Test
+  void validConvolutionsShareTheirColRows() {
+    Draw draw = (rnd, name) -> {
+      boolean dbl = rnd.nextInt(3) == 0;
+      int unit = dbl ? 8 : 16;
+      // Before a max pool, kernel rows of whole 512-bit vectors, so that the pool's maxima take
+      // the weight gradient (PooledConvBackward.applies).
+      boolean pooled = rnd.nextInt(3) == 0;
+      int kh = 2 + rnd.nextInt(3);
+      int kw = pooled ? 2 + 2 * rnd.nextInt(2) : rnd.nextInt(3) == 0 ? 1 + rnd.nextInt(4) : kh;
+      int ow = pooled ? 2 * (1 + rnd.nextInt(6)) : 2 + rnd.nextInt(11);
+      int step = unit / gcd(ow, unit);
+      int oh = step * (1 + rnd.nextInt(Math.max(1, 12 / step)));
+      oh = pooled && oh % 2 != 0 ? 2 * oh : oh;
+      int c1 = pooled ? unit / kw : 1 + rnd.nextInt(8);
+      int h = oh + kh - 1;
+      int w = ow + kw - 1;
+      int[] channels = {3, 5, 8, 16, 32};
+      int c2 = channels[rnd.nextInt(channels.length)];
+      boolean validFirst = rnd.nextBoolean();
+      int k1 = 1 + rnd.nextInt(3);
+      String src = "network " + name + " {\n  input " + (1 + rnd.nextInt(2)) + "x"
+          + (validFirst ? h + k1 - 1 : h) + "x" + (validFirst ? w + k1 - 1 : w) + "\n"
+          + "  conv2d " + c1 + " " + (validFirst ? k1 + "x" + k1 : "3x3 (padding = same)")
+          + " relu\n"
+          + "  conv2d " + c2 + " " + kh + "x" + kw + " " + (rnd.nextBoolean() ? "relu" : "tanh")
+          + "\n" + (pooled ? "  maxpool 2x2\n" : "")
+          + "  dense 3 softmax\n  loss cross_entropy\n  optimizer sgd(lr = 0.01, momentum = "
+          + "0.9)\n  precision " + (dbl ? "double" : "float") + "\n}\n";
+      return dev.netc.Frontend.compile(name + ".net", src).networks().get(0);
+    };
+    CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
+    List<Long> seeds = seeds(BASE + 9_400_000, 24);
+    Set<String> forms = new TreeSet<>();
+    for (long seed : seeds) {
+      String source = JavaGenerator.generate(draw.network(new Random(seed), "Shared"),
+          "gen.shared", vector).toString();
+      if (source.contains("conv2ColTaps[i]")) {
+        forms.add("shared forward");
+      }
+      if (Pattern.compile("int c0 = conv2ColTaps\\[k \\+ 0\\];(\\s+int c\\d+ = [^;]+;)*\\s+for \\(int p = 0; p < \\d+; p\\+\\+\\)")
+          .matcher(source).find()) {
+        forms.add("shared transposed gradient");
+      }
+      if (Pattern.compile("int c0 = conv2ColTaps\\[k \\+ 0\\];(\\s+int c\\d+ = [^;]+;)*\\s+for \\(int p = 0; p < \\d+; p \\+= LANES\\)")
+          .matcher(source).find()) {
+        forms.add("shared lane gradient");
+      }
+      if (source.contains("conv2ColTaps") && source.contains("conv2InputHwc")) {
+        forms.add("shared forward, pooled gradient");
+      }
+    }
+    assertEquals(Set.of("shared forward", "shared transposed gradient", "shared lane gradient",
+        "shared forward, pooled gradient"), forms);
+    Set<String> seen = new TreeSet<>();
+    seen.addAll(run("valid cnn, shared col rows, wide tiles", draw,
+        vector.withRegisterTiles(CodegenPolicy.RegisterTiles.WIDE), seeds.subList(0, 8)));
+    seen.addAll(run("valid cnn, shared col rows, narrow tiles", draw,
+        vector.withRegisterTiles(CodegenPolicy.RegisterTiles.NARROW), seeds.subList(8, 16)));
+    seen.addAll(run("valid cnn, shared col rows, v256", draw, vector.withPlan(KernelPlan.V256),
+        seeds.subList(16, 24)));
+    assertEquals(Set.of(), difference(Set.of("conv2d", "float", "double"), seen));
+  }
+
+  private static int gcd(int a, int b) {
+    return b == 0 ? a : gcd(b, a % b);
+  }
+
+  /**
    * CNNs without a loss: their vector classes run the in-place forward pass as forward itself
    * and have no im2col buffer (`VectorConv.predictForward`); predictions only, 8 cases.
    */
