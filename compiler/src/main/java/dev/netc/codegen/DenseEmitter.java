@@ -18,9 +18,11 @@ final class DenseEmitter implements LayerEmitter {
    * Weights from which a class that trains example by example (a CNN's) defers the layer's
    * weight gradient: each example's input and δ are kept, and the batched kernel adds a chunk of
    * them at once, so the gradient (800 KB for the Fashion CNN's 1568×128 layer) is read and
-   * written once per chunk instead of once per example.
+   * written once per chunk instead of once per example. At 16,384 LeNet-5's 120 → 84 layer
+   * (10,080 weights, 40 KB of gradient) stayed per example: its gradient and input delta took
+   * 1.55 µs per example, deferred 0.8 (Intel Xeon host, docs/performance.md).
    */
-  static final int DEFER_MIN_WEIGHTS = 16384;
+  static final int DEFER_MIN_WEIGHTS = 8192;
 
   private final Dense layer;
   private final int index;
