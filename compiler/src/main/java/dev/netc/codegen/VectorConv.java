@@ -45,9 +45,10 @@ import javax.lang.model.element.Modifier;
  *       overlap, where most δ are zero: over the pool's maxima only ({@link PooledConvBackward}).
  * </ul>
  *
- * <p>A layer of stride 1 without padding whose positions fill whole 512-bit vectors keeps only one
- * row of col per input channel and kernel column, shared by every kernel row
- * ({@link #sharesRows}).
+ * <p>A layer of stride 1 without padding, of more than one kernel row and not {@link #flat},
+ * whose positions fill whole 512-bit vectors, keeps only one row of col per input channel and
+ * kernel column, H · OW values, from which every kernel row reads its taps' positions at its
+ * own offset ({@link #sharesRows}); what follows about col's rows is about the other layers'.
  *
  * <p>The rows of col, dcol and the padded δ hold {@code stride} values, the positions rounded up
  * to 512 bits, so every tile reads whole vectors; the padding columns of col and of the padded
@@ -109,9 +110,9 @@ final class VectorConv implements ConvKernels {
    * then that row from ki · OW on, {@link #colTaps}. Where the layer has stride 1, no padding,
    * more than one kernel row, positions that fill whole 512-bit vectors (so no tile reads past
    * a tap's positions into the next kernel row's values) and is not {@link #flat} (that im2col
-   * is one masked copy per tap), this copies KH times fewer values than one row per tap:
-   * LeNet-5's conv1 training forward 4.3 → 2.4 µs per example, conv2 4.2 → 3.7 (Intel Xeon
-   * host, docs/performance.md).
+   * is one masked copy per tap), this copies KH · OH / H times fewer values than one row per
+   * tap (LeNet-5: 4.3 and 3.3 times): LeNet-5's conv1 training forward 4.35 → 2.54 µs per
+   * example, conv2 4.2 → 3.33 (Intel Xeon host, docs/performance.md).
    */
   private final boolean sharesRows;
   /** Where tap k's row of positions starts in col, if it {@link #sharesRows}; else null. */
@@ -1311,8 +1312,11 @@ final class VectorConv implements ConvKernels {
 
   /** Forward tile: z rows r .. r + rows - 1, {@code vectors} vectors from position p. */
   private MethodSpec forwardTile(String name, int tileRows, int vectors) {
+    // Without shared rows "i * stride", not colRow's "(i) * stride": those layers' generated
+    // sources stay as they were.
+    String srcRow = sharesRows ? colRow("i") : "i * " + stride;
     return axpyTile(name, vectors, tileRows, taps, n.weight(), r -> "(r + " + r + ") * " + taps
-        + " + i", col, sharesRows ? colRow("i") : "i * " + stride,
+        + " + i", col, srcRow,
         r -> CodeBlock.of("$T.broadcast(SPECIES, bias[r + $L])", loops.vectorType(), r), zPad,
         r -> "(r + " + r + ") * " + stride, aPad,
         "Layer " + conv.name() + " forward: z" + (activates ? " and activations" : "") + " of "

@@ -287,7 +287,8 @@ class CodegenPropertyTest {
    * tiles read, per lane (4 taps and single ones) or transposed (16 or 32 channels); output
    * rows narrower and wider than a vector, the second convolution after a `same` one or a valid
    * one, sometimes before a max pool (its gradient over the maxima); both register tiles and
-   * 256-bit vectors, 24 cases. Checked on the generated sources that every form is drawn.
+   * 256-bit vectors, 24 cases; a kernel of one column is as wide as its input (`flat`) and must
+   * not share. Checked on the generated sources that every form is drawn.
    */
   @Test
   void validConvolutionsShareTheirColRows() {
@@ -329,20 +330,28 @@ class CodegenPropertyTest {
       if (source.contains("conv2ColTaps[i]")) {
         forms.add("shared forward");
       }
-      if (Pattern.compile("int c0 = conv2ColTaps\\[k \\+ 0\\];(\\s+int c\\d+ = [^;]+;)*\\s+for \\(int p = 0; p < \\d+; p\\+\\+\\)")
-          .matcher(source).find()) {
+      if (Pattern.compile("int c0 = conv2ColTaps\\[k \\+ 0\\];(\\s+int c\\d+ = [^;]+;)*\\s+"
+          + "for \\(int p = 0; p < \\d+; p\\+\\+\\)").matcher(source).find()) {
         forms.add("shared transposed gradient");
       }
-      if (Pattern.compile("int c0 = conv2ColTaps\\[k \\+ 0\\];(\\s+int c\\d+ = [^;]+;)*\\s+for \\(int p = 0; p < \\d+; p \\+= LANES\\)")
-          .matcher(source).find()) {
-        forms.add("shared lane gradient");
+      if (Pattern.compile("int c0 = conv2ColTaps\\[k \\+ 0\\];(\\s+int c\\d+ = [^;]+;){3}\\s+"
+          + "for \\(int p = 0; p < \\d+; p \\+= LANES\\)").matcher(source).find()) {
+        forms.add("shared lane gradient, 4 taps");
+      }
+      if (Pattern.compile("int c0 = conv2ColTaps\\[k \\+ 0\\];\\s+"
+          + "for \\(int p = 0; p < \\d+; p \\+= LANES\\)").matcher(source).find()) {
+        forms.add("shared lane gradient, single taps");
+      }
+      if (!source.contains("conv2ColTaps") && source.contains("conv2Valid")) {
+        forms.add("flat, not shared");
       }
       if (source.contains("conv2ColTaps") && source.contains("conv2InputHwc")) {
         forms.add("shared forward, pooled gradient");
       }
     }
-    assertEquals(Set.of("shared forward", "shared transposed gradient", "shared lane gradient",
-        "shared forward, pooled gradient"), forms);
+    assertEquals(Set.of("shared forward", "shared transposed gradient",
+        "shared lane gradient, 4 taps", "shared lane gradient, single taps",
+        "shared forward, pooled gradient", "flat, not shared"), forms);
     Set<String> seen = new TreeSet<>();
     seen.addAll(run("valid cnn, shared col rows, wide tiles", draw,
         vector.withRegisterTiles(CodegenPolicy.RegisterTiles.WIDE), seeds.subList(0, 8)));
