@@ -45,10 +45,10 @@ import javax.lang.model.element.Modifier;
  *       overlap, where most δ are zero: over the pool's maxima only ({@link PooledConvBackward}).
  * </ul>
  *
- * <p>A layer of stride 1 without padding, of more than one kernel row and not {@link #flat},
- * whose positions fill whole 512-bit vectors, keeps only one row of col per input channel and
- * kernel column, H · OW values, from which every kernel row reads its taps' positions at its
- * own offset ({@link #sharesRows}); what follows about col's rows is about the other layers'.
+ * <p>A layer of stride 1 and more than one kernel row, without column padding or as wide as its
+ * input, keeps only one row of col per input channel and kernel column, its padded input's
+ * rows, from which every kernel row reads its taps' positions at its own offset
+ * ({@link #sharesRows}); what follows about col's rows is about the other layers'.
  *
  * <p>The rows of col, dcol and the padded δ hold {@code stride} values, the positions rounded up
  * to 512 bits, so every tile reads whole vectors; the padding columns of col and of the padded
@@ -105,18 +105,38 @@ final class VectorConv implements ConvKernels {
   private final int gradientTaps;
   private final String col;
   /**
-   * True if col keeps one row per input channel ci and kernel column kj, {@code H · OW} values,
-   * value y · OW + ox the input at (ci, y, ox + kj): tap (ci, ki, kj)'s row of positions is
-   * then that row from ki · OW on, {@link #colTaps}. Where the layer has stride 1, no padding,
-   * more than one kernel row, positions that fill whole 512-bit vectors (so no tile reads past
-   * a tap's positions into the next kernel row's values) and is not {@link #flat} (that im2col
-   * is one masked copy per tap), this copies KH · OH / H times fewer values than one row per
-   * tap (LeNet-5: 4.3 and 3.3 times): LeNet-5's conv1 training forward 4.35 → 2.54 µs per
-   * example, conv2 4.2 → 3.33 (Intel Xeon host, docs/performance.md).
+   * True if col keeps one row per input channel ci and kernel column kj, {@link #sharedLength}
+   * values, value r · OW + ox the input at (ci, r − P, ox + kj − P) (zero in the padding):
+   * tap (ci, ki, kj)'s row of positions is then that row from ki · OW on, {@link #colTaps}.
+   * Where the layer has stride 1 and more than one kernel row, and either no column padding
+   * (each input row copied whole) or an output as wide as its input ({@link #flat}: each input
+   * row copied in vectors blended with zero, {@link #rowValid}), this copies about KH times
+   * fewer values than one row per tap (LeNet-5: 4.3 and 3.3 times): LeNet-5's conv1 training
+   * forward 4.35 → 2.54 µs per example, conv2 4.2 → 3.33 (Intel Xeon host,
+   * docs/performance.md). Past a tap's positions, up to the stride, its row holds the next
+   * kernel rows' values: where the positions do not fill whole 512-bit vectors, only layers
+   * whose weight gradient never reads there (transposed, or over a max pool's maxima) share.
    */
   private final boolean sharesRows;
   /** Where tap k's row of positions starts in col, if it {@link #sharesRows}; else null. */
   private final String colTaps;
+  /**
+   * Values per shared row ({@link #sharesRows}): the padded input's H + 2P rows of OW values,
+   * then stride − positions more, so that the last kernel row's taps read {@link #stride}
+   * values: (KH − 1) · OW + stride.
+   */
+  private final int sharedLength;
+  /**
+   * Values per input row that the masked copy into shared rows writes: OW rounded up to 512
+   * bits ({@link #sharedIm2col}).
+   */
+  private final int rowSpan;
+  /**
+   * For a {@link #flat} layer that {@link #sharesRows}: which of the {@link #rowSpan} values
+   * written per input row and kernel column are input values (1), not padding or past the row
+   * (0): [kj][column]; null otherwise.
+   */
+  private final String rowValid;
   /**
    * The input with {@link #guard()} values before it (and enough after it) for the masked im2col of
    * a {@link #flat} layer: every tap reads a whole row of col from it at one offset; null for
@@ -263,10 +283,17 @@ final class VectorConv implements ConvKernels {
     Names names = ctx.names();
     String base = conv.name();
     this.col = names.helper(base + "Col");
+    // Past a tap's positions, up to the stride, a shared row holds the next kernel rows' values,
+    // not zeros: only the lane weight gradient reads there (times δ's zero padding, which an
+    // infinite or NaN input would turn into NaN).
+    boolean laneGradient = dense && !transposed;
     this.sharesRows = win.strideHeight() == 1 && win.strideWidth() == 1
-        && win.padHeight() == 0 && win.padWidth() == 0 && win.kernelHeight() > 1
-        && stride == positions && !flat();
+        && win.kernelHeight() > 1 && win.padHeight() < win.kernelHeight()
+        && (flat() || win.padWidth() == 0)
+        && (stride == positions || !laneGradient);
     this.colTaps = sharesRows ? names.helper(base + "ColTaps") : null;
+    this.sharedLength = (win.kernelHeight() - 1) * out.width() + stride;
+    this.rowSpan = (out.width() + unit - 1) / unit * unit;
     this.zPad = stride == positions ? n.z() : names.helper(base + "ZPad");
     Activation act = conv.activation();
     this.activates = act instanceof Activation.Relu || act instanceof Activation.Identity;
@@ -342,7 +369,8 @@ final class VectorConv implements ConvKernels {
     // forward's im2col runs wherever predict does not read the input in place.
     boolean masked = flat() && (training || !inPlace);
     this.guarded = masked ? names.helper(base + "Guarded") : null;
-    this.valid = masked ? names.helper(base + "Valid") : null;
+    this.valid = masked && !sharesRows ? names.helper(base + "Valid") : null;
+    this.rowValid = masked && sharesRows ? names.helper(base + "RowValid") : null;
     if (handsOn) {
       ctx.handPredictInput(next, new EmitContext.PredictInput(placed,
           new Shape.Image(out.channels(), out.height(), placeWidth), placeStride));
@@ -400,6 +428,9 @@ final class VectorConv implements ConvKernels {
 
   private void registerTiles(boolean training, boolean propagates) {
     Helpers h = ctx.helpers();
+    if (rowValid != null) {
+      h.add(rowValidTable());
+    }
     if (valid != null) {
       h.add(validTable());
     }
@@ -458,32 +489,44 @@ final class VectorConv implements ConvKernels {
     if (im2col && sharesRows) {
       int kh = win.kernelHeight();
       int kw = win.kernelWidth();
-      int rowLength = in.height() * out.width();
-      f.add(Javadoc.on(ctx.buffer(col, in.channels() * kw * rowLength), "im2col of "
+      // The masked copy writes whole vectors from each row's start: the last row's reach past
+      // the buffer's end (zeros).
+      int overrun = rowValid != null ? rowSpan - out.width() : 0;
+      f.add(Javadoc.on(ctx.buffer(col, in.channels() * kw * sharedLength + overrun), "im2col of "
           + conv.name() + "'s input for the last forward pass, one row per input channel and"
-          + " kernel column, [ci][kj][y][ox], " + rowLength + " per row: tap (ci, ki, kj)'s"
-          + " positions are its row from ki * " + out.width() + " on."));
+          + " kernel column, [ci][kj][padded input row][ox], " + sharedLength + " per row: tap"
+          + " (ci, ki, kj)'s positions are its row from ki * " + out.width() + " on."));
       f.add(offsetTable(colTaps, "Where tap k = (ci, ki, kj) of " + conv.name() + " reads its"
           + " row of positions in col.", taps, CodeBlock.of("(k / $L * $L + k % $L) * $L + k / $L"
-          + " % $L * $L", kh * kw, kw, kw, rowLength, kw, kh, out.width())));
+          + " % $L * $L", kh * kw, kw, kw, sharedLength, kw, kh, out.width())));
     } else if (im2col) {
       f.add(Javadoc.on(ctx.buffer(col, taps * stride), "im2col of " + conv.name()
           + "'s input for the last forward pass: [tap][position], " + stride + " per row."));
     }
     if (guarded != null) {
-      // Tap (ci, ki, kj) reads from guard + ci·H·W + (ki − P)·W + kj − P on, a row of col long.
+      // Tap (ci, ki, kj) reads from guard + ci·H·W + (ki − P)·W + kj − P on, a row of col long;
+      // the shared rows' copy reads row span values from each input row's column kj − P.
       int last = (in.channels() - 1) * in.height() * in.width()
           + (win.kernelHeight() - 1 - win.padHeight()) * in.width()
           + win.kernelWidth() - 1 - win.padWidth();
-      f.add(Javadoc.on(ctx.buffer(guarded, guard() + last + stride), conv.name()
+      int lastRow = (in.channels() * in.height() - 1) * in.width() + win.kernelWidth() - 1
+          - win.padWidth();
+      int length = sharesRows ? guard() + lastRow + rowSpan : guard() + last + stride;
+      f.add(Javadoc.on(ctx.buffer(guarded, length), conv.name()
           + "'s input from index " + guard() + " on, for the masked im2col (what lies around it"
           + " is never used)."));
-      f.add(FieldSpec.builder(ctx.array(), valid, Modifier.PRIVATE, Modifier.STATIC,
+      String table = sharesRows ? rowValid : valid;
+      String what = sharesRows
+          ? "Which of the values the copy into " + conv.name() + "'s shared col rows writes per"
+              + " input row are input values (1) and which lie in the padding or past the row"
+              + " (0): [kj][column]."
+          : "Which entries of a row of " + conv.name() + "'s col are input values (1) and which"
+              + " lie in the padding or past the " + positions + " positions (0): [ki * "
+              + win.kernelWidth() + " + kj][position].";
+      f.add(FieldSpec.builder(ctx.array(), table, Modifier.PRIVATE, Modifier.STATIC,
               Modifier.FINAL)
-          .addJavadoc("$L\n", Javadoc.escape("Which entries of a row of " + conv.name()
-              + "'s col are input values (1) and which lie in the padding or past the "
-              + positions + " positions (0): [ki * " + win.kernelWidth() + " + kj][position]."))
-          .initializer("$N()", valid + "Table")
+          .addJavadoc("$L\n", Javadoc.escape(what))
+          .initializer("$N()", table + "Table")
           .build());
     }
     if (im2col && !zPad.equals(n.z())) {
@@ -605,10 +648,10 @@ final class VectorConv implements ConvKernels {
       return;
     }
     ctx.declareArray(c, "col", col);
-    if (flat()) {
-      maskedIm2col(c);
-    } else if (sharesRows) {
+    if (sharesRows) {
       sharedIm2col(c);
+    } else if (flat()) {
+      maskedIm2col(c);
     } else if (win.strideWidth() == 1 && win.padWidth() == 0) {
       // Without column padding every tap copies whole output rows, [0, OW), in vectors: rows
       // of at least one vector as whole vectors, the last one ending at OW (overlapping the one
@@ -726,18 +769,65 @@ final class VectorConv implements ConvKernels {
 
   /**
    * im2col of a layer that {@link #sharesRows}: for each input channel and kernel column, the
-   * input's H rows from that column on, OW values each, in vectors as the per-tap copy's rows.
+   * input's H rows from that column on, OW values each, after P rows of padding (zero, never
+   * written). Without column padding, copied as the per-tap rows are; in a {@link #flat}
+   * layer, each row in whole vectors from the guarded input at column kj − P, blended with zero
+   * where {@link #rowValid} marks the padding or the values past the row (which land on the
+   * next row's start, written after them, or on the padding rows below, which stay zero).
    */
   private void sharedIm2col(CodeBlock.Builder c) {
     int kw = win.kernelWidth();
+    int plane = in.height() * in.width();
+    ClassName v = loops.vectorType();
+    if (rowValid != null) {
+      ctx.declareArray(c, "xg", guarded);
+      c.addStatement("$T.arraycopy(x, 0, xg, $L, $L)", System.class, guard(),
+          in.channels() * plane);
+      c.addStatement("$T zero = $T.zero(SPECIES)", v, v);
+    }
     c.beginControlFlow("for (int cj = 0; cj < $L; cj++)", in.channels() * kw);
-    c.addStatement("int xc = cj / $L * $L + cj % $L", kw, in.height() * in.width(), kw);
-    c.addStatement("int cc = cj * $L", in.height() * out.width());
+    c.addStatement("int cc = cj * $L + $L", sharedLength, win.padHeight() * out.width());
+    if (rowValid == null) {
+      c.addStatement("int xc = cj / $L * $L + cj % $L", kw, plane, kw);
+      c.beginControlFlow("for (int y = 0; y < $L; y++)", in.height());
+      c.add(rowCopy("x", CodeBlock.of("xc + y * $L", in.width()), "col",
+          CodeBlock.of("cc + y * $L", out.width()), out.width(), true));
+      c.endControlFlow();
+      c.endControlFlow();
+      return;
+    }
+    c.addStatement("int xc = $L + cj / $L * $L + cj % $L", guard() - win.padWidth(), kw, plane,
+        kw);
+    c.addStatement("int mask = cj % $L * $L", kw, rowSpan);
     c.beginControlFlow("for (int y = 0; y < $L; y++)", in.height());
-    c.add(rowCopy("x", CodeBlock.of("xc + y * $L", in.width()), "col",
-        CodeBlock.of("cc + y * $L", out.width()), out.width(), true));
+    c.beginControlFlow("for (int j = 0; j < $L; j += LANES)", rowSpan);
+    c.addStatement("$T in = $T.fromArray(SPECIES, xg, xc + y * $L + j)", v, v, in.width());
+    c.addStatement("zero.blend(in, $T.fromArray(SPECIES, $N, mask + j).compare($T.NE, $L))"
+        + ".intoArray(col, cc + y * $L + j)", v, rowValid, OPERATORS, ctx.lit(0), out.width());
     c.endControlFlow();
     c.endControlFlow();
+    c.endControlFlow();
+  }
+
+  /** The static method that computes {@link #rowValid}: 1 where column kj − P + j is input. */
+  private MethodSpec rowValidTable() {
+    int kw = win.kernelWidth();
+    int w = in.width();
+    return MethodSpec.methodBuilder(rowValid + "Table")
+        .addJavadoc("The entries of {@code $L}.\n", rowValid)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .returns(ctx.array())
+        .addStatement("$T t = new $T[$L]", ctx.array(), ctx.scalar(), kw * rowSpan)
+        .beginControlFlow("for (int kj = 0; kj < $L; kj++)", kw)
+        .beginControlFlow("for (int j = 0; j < $L; j++)", out.width())
+        .addStatement("int ix = j + kj - $L", win.padWidth())
+        .beginControlFlow("if (ix >= 0 && ix < $L)", w)
+        .addStatement("t[kj * $L + j] = $L", rowSpan, ctx.lit(1))
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .addStatement("return t")
+        .build();
   }
 
   /** Where the row of positions of tap {@code tap} (an int expression) starts in col. */

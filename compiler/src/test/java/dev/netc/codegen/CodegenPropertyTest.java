@@ -287,8 +287,9 @@ class CodegenPropertyTest {
    * tiles read, per lane (4 taps and single ones) or transposed (16 or 32 channels); output
    * rows narrower and wider than a vector, the second convolution after a `same` one or a valid
    * one, sometimes before a max pool (its gradient over the maxima); both register tiles and
-   * 256-bit vectors, 24 cases; a kernel of one column is as wide as its input (`flat`) and must
-   * not share. Checked on the generated sources that every form is drawn.
+   * 256-bit vectors, 24 cases; a kernel of one column is as wide as its input (`flat`), its rows
+   * copied as in {@link #paddedConvolutionsShareTheirColRows}. Checked on the generated sources
+   * that every form is drawn.
    */
   @Test
   void validConvolutionsShareTheirColRows() {
@@ -342,8 +343,8 @@ class CodegenPropertyTest {
           + "for \\(int p = 0; p < \\d+; p \\+= LANES\\)").matcher(source).find()) {
         forms.add("shared lane gradient, single taps");
       }
-      if (!source.contains("conv2ColTaps") && source.contains("conv2Valid")) {
-        forms.add("flat, not shared");
+      if (source.contains("conv2RowValid")) {
+        forms.add("flat, shared through the masked copy");
       }
       if (source.contains("conv2ColTaps") && source.contains("conv2InputHwc")) {
         forms.add("shared forward, pooled gradient");
@@ -351,13 +352,83 @@ class CodegenPropertyTest {
     }
     assertEquals(Set.of("shared forward", "shared transposed gradient",
         "shared lane gradient, 4 taps", "shared lane gradient, single taps",
-        "shared forward, pooled gradient", "flat, not shared"), forms);
+        "shared forward, pooled gradient", "flat, shared through the masked copy"), forms);
     Set<String> seen = new TreeSet<>();
     seen.addAll(run("valid cnn, shared col rows, wide tiles", draw,
         vector.withRegisterTiles(CodegenPolicy.RegisterTiles.WIDE), seeds.subList(0, 8)));
     seen.addAll(run("valid cnn, shared col rows, narrow tiles", draw,
         vector.withRegisterTiles(CodegenPolicy.RegisterTiles.NARROW), seeds.subList(8, 16)));
     seen.addAll(run("valid cnn, shared col rows, v256", draw, vector.withPlan(KernelPlan.V256),
+        seeds.subList(16, 24)));
+    assertEquals(Set.of(), difference(Set.of("conv2d", "float", "double"), seen));
+  }
+
+  /**
+   * Convolutions of stride 1 as wide as their input (`padding = same`, or a kernel of one
+   * column), whose shared im2col rows carry the padding's zero rows and are copied in vectors
+   * blended with zero (`VectorConv.sharedIm2col`): with positions that fill whole 512-bit
+   * vectors and the lane weight gradient, with the transposed gradient (16 or 32 channels) or
+   * before a max pool (the gradient over its maxima), where the positions leave a tail of
+   * vectors that the shared rows fill with the next kernel rows' values; and layers with the
+   * lane gradient and such a tail, which must not share. 24 cases; every form is checked drawn.
+   */
+  @Test
+  void paddedConvolutionsShareTheirColRows() {
+    Draw draw = (rnd, name) -> {
+      boolean dbl = rnd.nextInt(3) == 0;
+      int unit = dbl ? 8 : 16;
+      int form = rnd.nextInt(4);
+      int kh = 3 + 2 * rnd.nextInt(2);
+      int kw = form == 0 ? 1 + 2 * rnd.nextInt(3) : 3;
+      int pad = (kw - 1) / 2;
+      int w = 2 + rnd.nextInt(13);
+      int oh;
+      if (form == 0) {
+        int step = unit / gcd(w, unit);
+        oh = step * (1 + rnd.nextInt(Math.max(1, 16 / step)));
+      } else {
+        oh = 2 + rnd.nextInt(9);
+      }
+      int h = Math.max(1, oh + kh - 1 - 2 * pad);
+      int c0 = form == 1 ? 4 : form == 2 ? 5 : 1 + rnd.nextInt(3);
+      int c1 = form == 1 ? unit * (1 + rnd.nextInt(2)) : 1 + rnd.nextInt(8);
+      String src = "network " + name + " {\n  input " + c0 + "x" + h + "x" + w + "\n"
+          + "  conv2d " + c1 + " " + kh + "x" + kw + " (padding = "
+          + (kh == kw && rnd.nextBoolean() ? "same" : String.valueOf(pad)) + ") "
+          + (rnd.nextBoolean() ? "relu" : "tanh") + "\n"
+          + (form == 2 ? "  maxpool 2x2\n" : "")
+          + "  dense 3 softmax\n  loss cross_entropy\n  optimizer sgd(lr = 0.01, momentum = "
+          + "0.9)\n  precision " + (dbl ? "double" : "float") + "\n}\n";
+      return dev.netc.Frontend.compile(name + ".net", src).networks().get(0);
+    };
+    CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
+    List<Long> seeds = seeds(BASE + 9_450_000, 24);
+    Set<String> forms = new TreeSet<>();
+    for (long seed : seeds) {
+      String source = JavaGenerator.generate(draw.network(new Random(seed), "Padded"),
+          "gen.padded", vector).toString();
+      boolean shared = source.contains("conv1RowValid[") || source.contains("conv1RowValid,");
+      if (shared && source.contains("conv1GradientTile(")) {
+        forms.add("shared, lane gradient");
+      }
+      if (shared && source.contains("conv1GradientT ")) {
+        forms.add("shared, transposed gradient");
+      }
+      if (shared && source.contains("conv1InputHwc")) {
+        forms.add("shared, pooled gradient");
+      }
+      if (!shared && source.contains("conv1Valid")) {
+        forms.add("masked per tap");
+      }
+    }
+    assertEquals(Set.of("shared, lane gradient", "shared, transposed gradient",
+        "shared, pooled gradient", "masked per tap"), forms);
+    Set<String> seen = new TreeSet<>();
+    seen.addAll(run("padded cnn, shared col rows, wide tiles", draw,
+        vector.withRegisterTiles(CodegenPolicy.RegisterTiles.WIDE), seeds.subList(0, 8)));
+    seen.addAll(run("padded cnn, shared col rows, narrow tiles", draw,
+        vector.withRegisterTiles(CodegenPolicy.RegisterTiles.NARROW), seeds.subList(8, 16)));
+    seen.addAll(run("padded cnn, shared col rows, v256", draw, vector.withPlan(KernelPlan.V256),
         seeds.subList(16, 24)));
     assertEquals(Set.of(), difference(Set.of("conv2d", "float", "double"), seen));
   }
