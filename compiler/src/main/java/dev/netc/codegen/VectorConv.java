@@ -110,12 +110,15 @@ final class VectorConv implements ConvKernels {
    * tap (ci, ki, kj)'s row of positions is then that row from ki · OW on, {@link #colTaps}.
    * Where the layer has stride 1 and more than one kernel row, and either no column padding
    * (each input row copied whole) or an output as wide as its input ({@link #flat}: each input
-   * row copied in vectors blended with zero, {@link #rowValid}), this copies about KH times
-   * fewer values than one row per tap (LeNet-5: 4.3 and 3.3 times): LeNet-5's conv1 training
-   * forward 4.35 → 2.54 µs per example, conv2 4.2 → 3.33 (Intel Xeon host,
-   * docs/performance.md). Past a tap's positions, up to the stride, its row holds the next
-   * kernel rows' values: where the positions do not fill whole 512-bit vectors, only layers
-   * whose weight gradient never reads there (transposed, or over a max pool's maxima) share.
+   * row copied in vectors blended with zero, {@link #rowValid}, where that copies fewer values
+   * than the per-tap rows: H · (OW rounded up to 512 bits) below KH · stride), this copies
+   * about KH times fewer values than one row per tap (LeNet-5: 4.3 and 3.3 times; the Small
+   * CNN's conv2 2.8): LeNet-5's conv1 training forward 4.35 → 2.54 µs per example, conv2 4.2 →
+   * 3.33 (Intel Xeon host, docs/performance.md). Past a tap's positions, up to the stride, its
+   * row holds the next kernel rows' values: where the positions do not fill whole 512-bit
+   * vectors, only layers whose weight gradient never reads there (transposed, which stops at
+   * the positions, or over a max pool's maxima, which never reads col) share, or that do not
+   * train.
    */
   private final boolean sharesRows;
   /** Where tap k's row of positions starts in col, if it {@link #sharesRows}; else null. */
@@ -139,13 +142,15 @@ final class VectorConv implements ConvKernels {
   private final String rowValid;
   /**
    * The input with {@link #guard()} values before it (and enough after it) for the masked im2col of
-   * a {@link #flat} layer: every tap reads a whole row of col from it at one offset; null for
+   * a {@link #flat} layer: every tap reads a whole row of col from it at one offset, or, where
+   * the layer {@link #sharesRows}, each input row is read from it at column kj − P; null for
    * other layers.
    */
   private final String guarded;
   /**
    * Which entries of a {@link #flat} layer's col rows are real input values: [ki · KW + kj]
-   * [position], 1 or 0 ({@link #validTable}); null for other layers.
+   * [position], 1 or 0 ({@link #validTable}); null for other layers and where the layer
+   * {@link #sharesRows} ({@link #rowValid} instead).
    */
   private final String valid;
   private final String dcol;
@@ -287,13 +292,16 @@ final class VectorConv implements ConvKernels {
     // not zeros: only the lane weight gradient reads there (times δ's zero padding, which an
     // infinite or NaN input would turn into NaN).
     boolean laneGradient = dense && !transposed;
+    this.rowSpan = (out.width() + unit - 1) / unit * unit;
+    // A flat layer's rows are copied in whole vectors: on narrow rows that can be more values
+    // than the per-tap rows (H = 8, W = 4, 3 × 3: 128 against 96 per channel and column).
+    boolean fewerCopies = !flat() || in.height() * rowSpan < win.kernelHeight() * stride;
     this.sharesRows = win.strideHeight() == 1 && win.strideWidth() == 1
         && win.kernelHeight() > 1 && win.padHeight() < win.kernelHeight()
-        && (flat() || win.padWidth() == 0)
+        && (flat() || win.padWidth() == 0) && fewerCopies
         && (stride == positions || !laneGradient);
     this.colTaps = sharesRows ? names.helper(base + "ColTaps") : null;
     this.sharedLength = (win.kernelHeight() - 1) * out.width() + stride;
-    this.rowSpan = (out.width() + unit - 1) / unit * unit;
     this.zPad = stride == positions ? n.z() : names.helper(base + "ZPad");
     Activation act = conv.activation();
     this.activates = act instanceof Activation.Relu || act instanceof Activation.Identity;
@@ -772,8 +780,11 @@ final class VectorConv implements ConvKernels {
    * input's H rows from that column on, OW values each, after P rows of padding (zero, never
    * written). Without column padding, copied as the per-tap rows are; in a {@link #flat}
    * layer, each row in whole vectors from the guarded input at column kj − P, blended with zero
-   * where {@link #rowValid} marks the padding or the values past the row (which land on the
-   * next row's start, written after them, or on the padding rows below, which stay zero).
+   * where {@link #rowValid} marks the padding or the values past the row. Those zeros land on
+   * later rows (written after them), on the zero rows below, on the row's tail past the
+   * stride, on the next kernel column's zero rows above, or past the last row on col's
+   * {@code rowSpan − OW} extra values: the writes only move forward, so col ends up exactly the
+   * padded rows.
    */
   private void sharedIm2col(CodeBlock.Builder c) {
     int kw = win.kernelWidth();

@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.netc.interp.Interpreter;
 import dev.netc.ir.Activation;
+import dev.netc.ir.Conv2d;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Network;
 import dev.netc.ir.Optimizer;
 import dev.netc.ir.Precision;
 import dev.netc.ir.Shape;
+import dev.netc.ir.Window;
 import dev.netc.testing.RandomNetworks;
 import dev.netc.testing.RandomNetworks.LossKind;
 import dev.netc.testing.RandomNetworks.OptimizerKind;
@@ -284,11 +286,12 @@ class CodegenPropertyTest {
    * Convolutions of stride 1 without padding whose positions fill whole 512-bit vectors: their
    * vector classes keep one im2col row per input channel and kernel column, shared by the
    * kernel rows (`VectorConv.sharesRows`), which the forward tiles and the weight gradient's
-   * tiles read, per lane (4 taps and single ones) or transposed (16 or 32 channels); output
+   * tiles read, per lane (4 taps and single ones) or transposed (channels a multiple of 512
+   * bits); output
    * rows narrower and wider than a vector, the second convolution after a `same` one or a valid
    * one, sometimes before a max pool (its gradient over the maxima); both register tiles and
    * 256-bit vectors, 24 cases; a kernel of one column is as wide as its input (`flat`), its rows
-   * copied as in {@link #paddedConvolutionsShareTheirColRows}. Checked on the generated sources
+   * masked as in {@link #paddedConvolutionsShareTheirColRows}. Checked on the generated sources
    * that every form is drawn.
    */
   @Test
@@ -343,8 +346,10 @@ class CodegenPropertyTest {
           + "for \\(int p = 0; p < \\d+; p \\+= LANES\\)").matcher(source).find()) {
         forms.add("shared lane gradient, single taps");
       }
-      if (source.contains("conv2RowValid")) {
-        forms.add("flat, shared through the masked copy");
+      // A kernel of one column: as wide as its input, its rows masked (shared, or per tap
+      // where that copies fewer values).
+      if (source.contains("conv2RowValid") || source.contains("conv2Valid")) {
+        forms.add("flat");
       }
       if (source.contains("conv2ColTaps") && source.contains("conv2InputHwc")) {
         forms.add("shared forward, pooled gradient");
@@ -352,7 +357,7 @@ class CodegenPropertyTest {
     }
     assertEquals(Set.of("shared forward", "shared transposed gradient",
         "shared lane gradient, 4 taps", "shared lane gradient, single taps",
-        "shared forward, pooled gradient", "flat, shared through the masked copy"), forms);
+        "shared forward, pooled gradient", "flat"), forms);
     Set<String> seen = new TreeSet<>();
     seen.addAll(run("valid cnn, shared col rows, wide tiles", draw,
         vector.withRegisterTiles(CodegenPolicy.RegisterTiles.WIDE), seeds.subList(0, 8)));
@@ -367,10 +372,12 @@ class CodegenPropertyTest {
    * Convolutions of stride 1 as wide as their input (`padding = same`, or a kernel of one
    * column), whose shared im2col rows carry the padding's zero rows and are copied in vectors
    * blended with zero (`VectorConv.sharedIm2col`): with positions that fill whole 512-bit
-   * vectors and the lane weight gradient, with the transposed gradient (16 or 32 channels) or
-   * before a max pool (the gradient over its maxima), where the positions leave a tail of
-   * vectors that the shared rows fill with the next kernel rows' values; and layers with the
-   * lane gradient and such a tail, which must not share. 24 cases; every form is checked drawn.
+   * vectors and the lane weight gradient, with the transposed gradient (channels a multiple of
+   * 512 bits) or before a max pool (the gradient over its maxima), where the positions leave a
+   * tail of a vector that the shared rows fill with the next kernel rows' values; rows and
+   * columns padded unequally (`same` with KH != KW), rows wider than a 512-bit vector; and
+   * layers with the lane gradient and such a tail, which must not share. 24 cases; every form
+   * is checked drawn.
    */
   @Test
   void paddedConvolutionsShareTheirColRows() {
@@ -381,7 +388,9 @@ class CodegenPropertyTest {
       int kh = 3 + 2 * rnd.nextInt(2);
       int kw = form == 0 ? 1 + 2 * rnd.nextInt(3) : 3;
       int pad = (kw - 1) / 2;
-      int w = 2 + rnd.nextInt(13);
+      // `same` pads (kh - 1) / 2 rows and (kw - 1) / 2 columns: unequal where kh != kw.
+      boolean same = rnd.nextBoolean();
+      int w = 2 + rnd.nextInt(19);
       int oh;
       if (form == 0) {
         int step = unit / gcd(w, unit);
@@ -389,12 +398,12 @@ class CodegenPropertyTest {
       } else {
         oh = 2 + rnd.nextInt(9);
       }
-      int h = Math.max(1, oh + kh - 1 - 2 * pad);
+      int h = same ? oh : Math.max(1, oh + kh - 1 - 2 * pad);
       int c0 = form == 1 ? 4 : form == 2 ? 5 : 1 + rnd.nextInt(3);
       int c1 = form == 1 ? unit * (1 + rnd.nextInt(2)) : 1 + rnd.nextInt(8);
       String src = "network " + name + " {\n  input " + c0 + "x" + h + "x" + w + "\n"
           + "  conv2d " + c1 + " " + kh + "x" + kw + " (padding = "
-          + (kh == kw && rnd.nextBoolean() ? "same" : String.valueOf(pad)) + ") "
+          + (same ? "same" : String.valueOf(pad)) + ") "
           + (rnd.nextBoolean() ? "relu" : "tanh") + "\n"
           + (form == 2 ? "  maxpool 2x2\n" : "")
           + "  dense 3 softmax\n  loss cross_entropy\n  optimizer sgd(lr = 0.01, momentum = "
@@ -405,24 +414,34 @@ class CodegenPropertyTest {
     List<Long> seeds = seeds(BASE + 9_450_000, 24);
     Set<String> forms = new TreeSet<>();
     for (long seed : seeds) {
-      String source = JavaGenerator.generate(draw.network(new Random(seed), "Padded"),
-          "gen.padded", vector).toString();
-      boolean shared = source.contains("conv1RowValid[") || source.contains("conv1RowValid,");
+      Network net = draw.network(new Random(seed), "Padded");
+      String source = JavaGenerator.generate(net, "gen.padded", vector).toString();
+      boolean shared = source.contains("conv1RowValid");
+      // conv1ZPad: the positions leave a tail of a vector, which the shared rows do not zero.
+      boolean tail = source.contains("conv1ZPad");
       if (shared && source.contains("conv1GradientTile(")) {
         forms.add("shared, lane gradient");
       }
-      if (shared && source.contains("conv1GradientT ")) {
-        forms.add("shared, transposed gradient");
+      if (shared && tail && source.contains("conv1GradientT ")) {
+        forms.add("shared, transposed gradient, tail");
       }
-      if (shared && source.contains("conv1InputHwc")) {
-        forms.add("shared, pooled gradient");
+      if (shared && tail && source.contains("conv1InputHwc")) {
+        forms.add("shared, pooled gradient, tail");
+      }
+      Window win = ((Conv2d) net.layers().get(0)).window();
+      if (shared && win.padHeight() != win.padWidth()) {
+        forms.add("shared, rows and columns padded unequally");
+      }
+      if (shared && ((Conv2d) net.layers().get(0)).outputShape().width() > 16) {
+        forms.add("shared, rows of more than one 512-bit vector");
       }
       if (!shared && source.contains("conv1Valid")) {
         forms.add("masked per tap");
       }
     }
-    assertEquals(Set.of("shared, lane gradient", "shared, transposed gradient",
-        "shared, pooled gradient", "masked per tap"), forms);
+    assertEquals(Set.of("shared, lane gradient", "shared, transposed gradient, tail",
+        "shared, pooled gradient, tail", "shared, rows and columns padded unequally",
+        "shared, rows of more than one 512-bit vector", "masked per tap"), forms);
     Set<String> seen = new TreeSet<>();
     seen.addAll(run("padded cnn, shared col rows, wide tiles", draw,
         vector.withRegisterTiles(CodegenPolicy.RegisterTiles.WIDE), seeds.subList(0, 8)));
