@@ -2,10 +2,11 @@
 # Fashion-MNIST epochs (784-256-128-10 relu, softmax CE, SGD lr 0.01 momentum 0.9, float, shuffled)
 # with `netc train` (its defaults, and the scalar and vector backends on one thread) and with
 # PyTorch (1 and 2 threads), at batch 32 and 128. Each configuration trains EPOCHS epochs (default
-# 3) and runs REPEAT times (default 3); the table gives medians of: netc's warm-up (a throwaway
-# copy trained until the JIT has compiled the class, before the first epoch), the first epoch's
-# time, the mean time of the later epochs, the training loop (as both tools report them: without
-# start-up, data loading, warm-up or evaluation) and the wall time of the whole command.
+# 3) and runs REPEAT times (default 3); the table gives medians of: netc's warm-up (the first
+# epoch's steps trained on one core until the JIT has compiled the class; part of the first
+# epoch's time), the first epoch's time, the mean time of the later epochs, the training loop (as
+# both tools report them: without start-up, data loading or evaluation) and the wall time of the
+# whole command.
 #
 # MODEL=lenet5 or MODEL=small-cnn runs issue 14's CNNs instead (examples/lenet5.net and
 # examples/fashion-cnn.net, the same models in PyTorch), with netc's defaults, its vector backend

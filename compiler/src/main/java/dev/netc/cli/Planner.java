@@ -10,6 +10,7 @@ import dev.netc.runtime.DoubleNetwork;
 import dev.netc.runtime.FloatNetwork;
 import dev.netc.runtime.TrainableDoubleNetwork;
 import dev.netc.runtime.TrainableFloatNetwork;
+import dev.netc.runtime.train.JitWarmUp;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;

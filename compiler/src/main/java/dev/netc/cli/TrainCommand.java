@@ -1,6 +1,7 @@
 package dev.netc.cli;
 
 import dev.netc.codegen.KernelPlan;
+import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
 import dev.netc.runtime.io.AtomicFile;
 import dev.netc.runtime.io.Dataset;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -172,18 +174,21 @@ final class TrainCommand implements Callable<Integer> {
   static final long MIN_SPLIT_WORK = 200_000;
 
   @Option(names = "--warm-up", negatable = true,
-      description = "Before the first epoch, train a throwaway copy until the JIT has compiled "
-          + "the network (default: on when training takes at least " + WARM_UP_MIN_STEPS
-          + " steps).")
+      description = "Train the first steps on one core until the JIT has compiled the network, "
+          + "then on every thread; the same result either way (default: on when training takes "
+          + "at least " + WARM_UP_MIN_STEPS + " steps).")
   Boolean warmUp;
 
   /**
-   * Shorter trainings skip the warm-up by default: it would take longer than they do. Four times
-   * the warm-up's least 100 steps: one epoch of the Fashion-MNIST MLP at batch 128 (469 steps)
-   * took 2.85-2.96 s as a whole command without it and 2.55-2.71 s with it (Intel Xeon host;
-   * the threshold was 1000 steps before).
+   * Shorter trainings run on every thread from their first step by default. Four times the
+   * warm-up's least 100 steps (when the warm-up trained a throwaway copy, one epoch of the
+   * Fashion-MNIST MLP at batch 128, 469 steps, took 2.85-2.96 s as a whole command without it
+   * and 2.55-2.71 s with it; Intel Xeon host).
    */
   static final int WARM_UP_MIN_STEPS = 400;
+
+  /** At most this many random rows a step before the data arrives ({@link #preWarm}). */
+  static final int PRE_WARM_MAX_ROWS = 32;
 
   /** The engine being trained; closed (its threads stopped) however training ends. */
   private Engine engine;
@@ -233,6 +238,9 @@ final class TrainCommand implements Callable<Integer> {
     if (engine.dataType() != type) {
       throw new IllegalStateException("engine reads " + engine.dataType() + ", not " + type);
     }
+    // (Unless the planner is about to replace the class.)
+    int preWarmed = Boolean.FALSE.equals(warmUp) || engineOptions.unplanned(net, batch) ? 0
+        : preWarm(net, trainFile);
     // Joined in this order, so that of several bad files the training data's error is shown.
     Dataset train = DataFiles.joined(trainFile);
     Dataset testSet = DataFiles.joined(testFile);
@@ -259,10 +267,12 @@ final class TrainCommand implements Callable<Integer> {
         validationSet == null ? "" : " (" + validationSet.count() + " for validation)", batch,
         epochs, engine.backend, threadCount, threadCount == 1 ? ""
             : engine.learner().splitsSteps() ? "s (each step split)" : "s (data-parallel)"));
-    if (warm) {
-      warmUp(reporter, train, threadCount, planned);
+    if (!planned.isEmpty()) {
+      reporter.println(planned);
     }
-    TrainingResult result = fit(trainer(net, validationSet, threadCount, reporter), train);
+    reporter.preWarmed(preWarmed);
+    TrainingResult result =
+        fit(trainer(net, validationSet, threadCount, warm, reporter), train);
     reporter.flushPending();
     save(net, result, reporter);
     Dataset evaluated = testSet != null ? testSet : validationSet != null ? validationSet : train;
@@ -316,9 +326,9 @@ final class TrainCommand implements Callable<Integer> {
 
   /** The library trainer with this command's options. */
   private Trainer.Builder trainer(Network net, Dataset validationSet, int threadCount,
-      TrainReporter reporter) {
+      boolean warm, TrainReporter reporter) {
     Trainer.Builder t = Trainer.builder().epochs(epochs).batchSize(batch).shuffle(!noShuffle)
-        .seed(seed != null ? seed : net.seed()).threads(threadCount)
+        .seed(seed != null ? seed : net.seed()).threads(threadCount).warmUp(warm)
         .reduction(engine.reduction()).accuracy(Metrics.accuracyOf(engine.loss()))
         .validationData(validationSet).checkpoints(checkpoint).resumeFrom(resume)
         .listener(reporter);
@@ -393,29 +403,66 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /**
-   * Trains a throwaway copy of the network on the first rows until its steps run at full speed
-   * (see {@link JitWarmUp}), so that epoch times do not include the JIT compiling the class.
+   * Until the training data has arrived, trains a throwaway copy of the network on random rows,
+   * so that the JIT starts compiling the class while the files inflate (the Fashion-MNIST MLP's
+   * whole command 0.1 s shorter: its first step alone takes 0.3-0.5 s before C2 has compiled
+   * anything). Returns the steps it took.
    */
-  private void warmUp(TrainReporter reporter, Dataset train, int threads, String planned) {
-    long start = System.nanoTime();
-    int size = Math.min(batch, train.count());
-    int[] rows = train.order();
-    int steps;
-    try (Learner scratch = engine.learner().copy()) {
-      // One core: the parts of a split step run one after another, and the JIT compiles on the
-      // other (the whole command 3.51 s against 3.78 s, Zen 3 host).
-      scratch.useThreads(threads, true);
-      steps = JitWarmUp.run(() -> scratch.trainBatch(train, rows, 0, size));
+  private int preWarm(Network net, CompletableFuture<Dataset> trainFile) {
+    if (trainFile.isDone()) {
+      return 0;
     }
-    reporter.println(String.format(Locale.ROOT, "warm-up: %d steps on a throwaway copy while "
-        + "the JIT compiles the class, %.1f s (not in the epoch times)%s", steps,
-        (System.nanoTime() - start) / 1e9, planned));
+    int n = Math.min(batch, PRE_WARM_MAX_ROWS);
+    Dataset rows = randomRows(net, engine.dataType(), n);
+    int[] order = rows.order();
+    int steps = 0;
+    try (Learner scratch = engine.learner().copy()) {
+      // As the warm-up proper: a split step's parts on this thread, the other core for the JIT
+      // and the loading threads.
+      scratch.useThreads(threads != null ? threads : defaultThreads(n, net.parameterCount(),
+          net.multiplyAdds(), scratch.splitsSteps()), true);
+      while (!trainFile.isDone()) {
+        scratch.trainBatch(rows, order, 0, n);
+        steps++;
+      }
+    }
+    return steps;
+  }
+
+  /**
+   * {@code n} rows of inputs in [0, 1) and valid targets: class indices for a loss that takes
+   * them, values in [0, 1) otherwise (as the planner's synthetic steps).
+   */
+  private static Dataset randomRows(Network net, Dataset.Type type, int n) {
+    Random rnd = new Random(net.seed());
+    int width = net.targetWidth();
+    int classes = net.loss().orElse(null) instanceof Loss.CrossEntropy ? net.outputSize() : 0;
+    double[] xs = new double[n * net.inputSize()];
+    double[] ts = new double[n * width];
+    for (int i = 0; i < xs.length; i++) {
+      xs[i] = rnd.nextDouble();
+    }
+    for (int i = 0; i < ts.length; i++) {
+      ts[i] = classes > 0 ? rnd.nextInt(classes) : rnd.nextDouble();
+    }
+    if (type == Dataset.Type.DOUBLE) {
+      return Dataset.ofDoubles(xs, ts, net.inputSize(), width, classes);
+    }
+    float[] fx = new float[xs.length];
+    float[] ft = new float[ts.length];
+    for (int i = 0; i < xs.length; i++) {
+      fx[i] = (float) xs[i];
+    }
+    for (int i = 0; i < ts.length; i++) {
+      ft[i] = (float) ts[i];
+    }
+    return Dataset.ofFloats(fx, ft, net.inputSize(), width, classes);
   }
 
   /**
    * Chooses the vector kernel plan when neither {@code --plan} nor a cached plan did (see
-   * {@link Planner}; a second or so per variant, timed apart from the epochs like the warm-up),
-   * caches it and rebuilds the engine with it; returns what to add to the warm-up line.
+   * {@link Planner}; a second or so per variant, timed before the first epoch), caches it and
+   * rebuilds the engine with it; returns the line that says so, or "" if nothing was planned.
    */
   private String plan(Network net, int examples) {
     if (!engineOptions.unplanned(net, examples)) {
@@ -426,7 +473,7 @@ final class TrainCommand implements Callable<Integer> {
     try {
       r = Planner.plan(model.model, net, examples, 1);
     } catch (UserException e) {
-      return "; " + e.getMessage() + ", so kernel plan " + KernelPlan.PREFERRED;
+      return "planned: " + e.getMessage() + ", so kernel plan " + KernelPlan.PREFERRED;
     }
     boolean saved = PlanCache.open()
         .flatMap(c -> c.write(Planner.source(net), r.plan(), r.notes())).isPresent();
@@ -436,7 +483,7 @@ final class TrainCommand implements Callable<Integer> {
     if (paramsIn != null) {
       Backends.loadWeights(engine, paramsIn);
     }
-    return String.format(Locale.ROOT, "%n  after %s, %.1f s%s", r.summary(),
+    return String.format(Locale.ROOT, "planned: %s, %.1f s%s", r.summary(),
         (System.nanoTime() - start) / 1e9, saved ? ", cached" : ", not cached");
   }
 

@@ -28,6 +28,7 @@ final class TrainReporter implements TrainingListener {
   private final List<Double> testLosses = new ArrayList<>();
   private final List<Double> testAccuracies = new ArrayList<>();
   private String pending;
+  private int preWarmSteps;
   /** The metrics of the last epoch's line, of the dataset {@link #lastEvaluated}. */
   private Metrics lastMetrics;
   private Dataset lastEvaluated;
@@ -47,6 +48,20 @@ final class TrainReporter implements TrainingListener {
   @Override
   public void onStep(int epoch, int epochs, int step, int steps, double meanLoss) {
     progress.update(epoch, epochs, step, steps, meanLoss);
+  }
+
+  /** Notes the throwaway steps trained on random rows while the data loaded. */
+  void preWarmed(int steps) {
+    preWarmSteps = steps;
+  }
+
+  @Override
+  public void onWarmUp(int steps, long nanos) {
+    progress.clear();
+    println(String.format(Locale.ROOT, "warm-up: %d steps on one core while the JIT compiled the "
+        + "class, %.1f s (in the epoch time)%s", steps, nanos / 1e9, preWarmSteps == 0 ? ""
+        : String.format(Locale.ROOT, "; before them %d throwaway step%s on random rows while "
+            + "the data loaded", preWarmSteps, preWarmSteps == 1 ? "" : "s")));
   }
 
   @Override

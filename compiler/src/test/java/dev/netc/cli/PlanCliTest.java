@@ -122,7 +122,7 @@ class PlanCliTest {
     CliRunner t = train();
     assertEquals(0, t.exitCode(), t::toString);
     assertTrue(t.out().contains("kernel plan " + chosen + ": cached"), t::toString);
-    assertFalse(t.out().contains("after kernel plan"), t::toString);
+    assertFalse(t.out().contains("planned: kernel plan"), t::toString);
   }
 
   /** Writes {@code content} as the cached plan file of the test's model; returns its path. */
@@ -138,7 +138,7 @@ class PlanCliTest {
     Path file = writePlanFile("plan=v9999\n\u0000garbage");
     CliRunner t = train();
     assertEquals(0, t.exitCode(), t::toString);
-    assertTrue(t.out().contains("after kernel plan v"), t::toString);
+    assertTrue(t.out().contains("planned: kernel plan v"), t::toString);
     String rewritten = Files.readString(file);
     assertTrue(rewritten.contains("plan=v256") || rewritten.contains("plan=v512"), rewritten);
     assertTrue(train().out().contains(": cached"), "the rewritten plan is used next time");
@@ -156,7 +156,7 @@ class PlanCliTest {
     assertTrue(r.out().contains("cannot write to " + blocked.resolve("plans")), r::toString);
     CliRunner t = train();
     assertEquals(0, t.exitCode(), t::toString);
-    assertTrue(t.out().contains("after kernel plan v"), t::toString);
+    assertTrue(t.out().contains("planned: kernel plan v"), t::toString);
     assertTrue(t.out().contains("not cached"), t::toString);
   }
 
@@ -172,7 +172,7 @@ class PlanCliTest {
     CliRunner t = train("--plan", "v256");
     assertEquals(0, t.exitCode(), t::toString);
     assertTrue(t.out().contains("kernel plan v256: --plan"), t::toString);
-    assertFalse(t.out().contains("after kernel plan"), t::toString);
+    assertFalse(t.out().contains("planned: kernel plan"), t::toString);
     CliRunner bad = train("--plan", "v1024");
     assertEquals(1, bad.exitCode(), bad::toString);
     assertTrue(bad.err().contains("--plan: unknown kernel plan 'v1024'"), bad::toString);
@@ -189,15 +189,15 @@ class PlanCliTest {
     CliRunner same = trainAt("32");
     assertEquals(0, same.exitCode(), same::toString);
     assertTrue(same.out().contains("kernel plan v256: cached"), same::toString);
-    assertFalse(same.out().contains("after kernel plan"), same::toString);
+    assertFalse(same.out().contains("planned: kernel plan"), same::toString);
     CliRunner larger = trainAt("40");
     assertEquals(0, larger.exitCode(), larger::toString);
-    assertTrue(larger.out().contains("after kernel plan v"), larger::toString);
+    assertTrue(larger.out().contains("planned: kernel plan v"), larger::toString);
     assertTrue(larger.out().lines().anyMatch(l -> l.contains("-c32 ")), larger::toString);
     assertTrue(Files.readString(file).contains("batch=40"), Files.readString(file));
     for (String batch : List.of("40", "16")) {
       CliRunner again = trainAt(batch);
-      assertFalse(again.out().contains("after kernel plan"), again::toString);
+      assertFalse(again.out().contains("planned: kernel plan"), again::toString);
     }
   }
 

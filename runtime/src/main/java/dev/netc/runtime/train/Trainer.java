@@ -76,9 +76,12 @@ public final class Trainer {
     if (b.patience > 0 && validation == null) {
       throw new IllegalArgumentException("early stopping needs validation data");
     }
-    learner.useThreads(b.threads);
+    // Warming up, a split step's parts run one after another on this thread (the same bits as
+    // on the team), and the JIT compiles on the other cores.
+    learner.useThreads(b.threads, b.warmUp);
     Run run = b.resumeDir != null ? resume(learner, train) : new Run(b.seed, train.order(),
         learner.learningRate());
+    run.warmUp = b.warmUp ? new JitWarmUp() : null;
     int steps = (train.count() + b.batchSize - 1) / b.batchSize;
     boolean stopped = run.stopped(b.patience);
     for (int epoch = run.epoch + 1; epoch <= b.epochs && !stopped; epoch++) {
@@ -90,6 +93,9 @@ public final class Trainer {
         l.onEpoch(report);
       }
       stopped = run.stopped(b.patience);
+    }
+    if (run.warmUp != null) {
+      endWarmUp(learner, run);
     }
     boolean restore = b.patience > 0 && run.bestEpoch > 0 && run.bestEpoch != run.epoch;
     if (restore) {
@@ -122,7 +128,7 @@ public final class Trainer {
       Dataset.shuffle(run.order, run.rng);
     }
     long start = System.nanoTime();
-    double sum = steps(learner, train, run.order, epoch, steps);
+    double sum = steps(learner, train, run, epoch, steps);
     long nanos = System.nanoTime() - start;
     Optional<String> bad = learner.nonFiniteParameter();
     if (bad.isPresent()) {
@@ -167,12 +173,18 @@ public final class Trainer {
   }
 
   /** The optimizer steps of one epoch; returns the sum of batch loss times batch size. */
-  private double steps(Learner learner, Dataset train, int[] order, int epoch, int steps) {
+  private double steps(Learner learner, Dataset train, Run run, int epoch, int steps) {
     double sum = 0;
+    if (run.warmUp != null) {
+      run.warmUp.resume();
+    }
     for (int step = 0; step < steps; step++) {
       int from = step * b.batchSize;
       int size = Math.min(b.batchSize, train.count() - from);
-      double loss = learner.trainBatch(train, order, from, size);
+      double loss = learner.trainBatch(train, run.order, from, size);
+      if (run.warmUp != null && run.warmUp.stepped()) {
+        endWarmUp(learner, run);
+      }
       if (!Double.isFinite(loss)) {
         throw new TrainingDivergedException(String.format(Locale.ROOT, "training diverged in "
             + "epoch %d, step %d of %d: the loss is %s", epoch, step + 1, steps, loss));
@@ -182,7 +194,23 @@ public final class Trainer {
         l.onStep(epoch, b.epochs, step + 1, steps, sum / (from + size));
       }
     }
+    if (run.warmUp != null) {
+      run.warmUp.pause();
+    }
     return sum;
+  }
+
+  /** Trains on every thread from now on and tells the listeners how the warm-up went. */
+  private void endWarmUp(Learner learner, Run run) {
+    JitWarmUp warmUp = run.warmUp;
+    run.warmUp = null;
+    long nanos = warmUp.nanos();
+    if (b.threads > 1 && learner.splitsSteps()) {
+      learner.useThreads(b.threads);
+    }
+    for (TrainingListener l : b.listeners) {
+      l.onWarmUp(warmUp.steps(), nanos);
+    }
   }
 
   private Run resume(Learner learner, Dataset train) {
@@ -231,6 +259,8 @@ public final class Trainer {
     double bestLoss = Double.POSITIVE_INFINITY;
     int sinceBest;
     Map<String, Tensor> bestParameters = Map.of();
+    /** The JIT warm-up while it lasts ({@link Builder#warmUp}), else null; not checkpointed. */
+    JitWarmUp warmUp;
 
     Run(long seed, int[] order, double baseLearningRate) {
       this.rng = new SplitMix64(seed);
@@ -256,6 +286,7 @@ public final class Trainer {
     private Path checkpointDir;
     private Path resumeDir;
     private int threads = 1;
+    private boolean warmUp;
     private LossReduction reduction = LossReduction.MEAN;
     private Accuracy accuracy = Accuracy.NONE;
     private List<TrainingListener> listeners = new ArrayList<>();
@@ -275,6 +306,7 @@ public final class Trainer {
       c.checkpointDir = checkpointDir;
       c.resumeDir = resumeDir;
       c.threads = threads;
+      c.warmUp = warmUp;
       c.reduction = reduction;
       c.accuracy = accuracy;
       c.listeners = List.copyOf(listeners);
@@ -360,6 +392,18 @@ public final class Trainer {
         throw new IllegalArgumentException("threads must be between 1 and 256, not " + threads);
       }
       this.threads = threads;
+      return this;
+    }
+
+    /**
+     * Whether the first steps run on one core until the JIT has compiled the network ({@link
+     * JitWarmUp}; default false): a step split over threads runs its parts one after another
+     * meanwhile, leaving the other cores to the compiler, and then on the threads. They are the
+     * run's own steps, with the same bits either way; only the time differs. The listeners hear
+     * of it ({@link TrainingListener#onWarmUp}) when it ends, or when training ends first.
+     */
+    public Builder warmUp(boolean warmUp) {
+      this.warmUp = warmUp;
       return this;
     }
 

@@ -9,4 +9,10 @@ public interface TrainingListener {
 
   /** After each optimizer step; {@code meanLoss} is the epoch's mean batch loss so far. */
   default void onStep(int epoch, int epochs, int step, int steps, double meanLoss) {}
+
+  /**
+   * When the warm-up ends ({@link Trainer.Builder#warmUp}): its {@code steps} first steps (on
+   * one core) took {@code nanos}, which the epoch they ran in counts too.
+   */
+  default void onWarmUp(int steps, long nanos) {}
 }

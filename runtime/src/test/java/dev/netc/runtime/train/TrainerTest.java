@@ -58,6 +58,50 @@ class TrainerTest {
   }
 
   @Test
+  void theWarmUpTrainsTheRunsOwnStepsToTheSameBits() {
+    for (int threads : new int[] {1, 2}) {
+      LinearNet cold = new LinearNet(2, 1, 0.05, 0.9, 1);
+      LinearNet warm = new LinearNet(2, 1, 0.05, 0.9, 1);
+      List<EpochReport> coldEpochs = new ArrayList<>();
+      List<EpochReport> warmEpochs = new ArrayList<>();
+      List<Integer> warmUps = new ArrayList<>();
+      Trainer.builder().epochs(20).batchSize(4).seed(3).threads(threads)
+          .listener(coldEpochs::add).build().fit(cold, linear(100, 1, 5));
+      Trainer.builder().epochs(20).batchSize(4).seed(3).threads(threads).warmUp(true)
+          .listener(new TrainingListener() {
+            @Override
+            public void onEpoch(EpochReport report) {
+              warmEpochs.add(report);
+            }
+
+            @Override
+            public void onWarmUp(int steps, long nanos) {
+              assertTrue(nanos > 0);
+              warmUps.add(steps);
+            }
+          }).build().fit(warm, linear(100, 1, 5));
+      assertArrayEquals(params(cold), params(warm));
+      for (int e = 0; e < 20; e++) {
+        assertEquals(coldEpochs.get(e).trainLoss(), warmEpochs.get(e).trainLoss(), 0.0);
+      }
+      // Heard of once: when its groups of steps settled (at least 100 steps, whole groups), or
+      // when the 500 steps ran out first.
+      assertEquals(1, warmUps.size());
+      int steps = warmUps.get(0);
+      assertTrue(steps == 500 || steps >= JitWarmUp.MIN_STEPS && steps % JitWarmUp.GROUP == 0,
+          () -> steps + " steps");
+    }
+  }
+
+  @Test
+  void jitWarmUpRunsWholeGroupsUntilTheyAreSteady() {
+    int[] calls = {0};
+    int steps = JitWarmUp.run(() -> calls[0]++);
+    assertEquals(calls[0], steps);
+    assertTrue(steps >= JitWarmUp.MIN_STEPS && steps % JitWarmUp.GROUP == 0, steps + " steps");
+  }
+
+  @Test
   void evaluateIsTheLossAndThePredictionsOfEveryRow() {
     LinearNet net = new LinearNet(2, 1, 0.05, 0.9, 1);
     Trainer.builder().epochs(3).batchSize(8).seed(3).build().fit(net, linear(100, 1, 5));
