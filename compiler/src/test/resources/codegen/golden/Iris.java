@@ -1174,16 +1174,25 @@ public final class Iris implements TrainableFloatNetwork {
   private void forwardAfterUpdate(float[] xs, int xOff) {
     System.arraycopy(xs, xOff, nextInput, 0, INPUT_SIZE);
     deferredUpdate = false;
-    updateFirstAndForward(deferredScale, deferredStepSize, deferredBc2Sqrt);
+    updateFirstAndForward(deferredScale, deferredStepSize, deferredBc2Sqrt, 0, 16);
     System.arraycopy(nextInput, 0, input, 0, INPUT_SIZE);
+    {
+      float[] z = hiddenZ;
+      float[] a = hiddenAct;
+      for (int o = 0; o < 16; o++) {
+        a[o] = (float) ((((double) z[o]) > 0.0 ? ((double) z[o]) : 0.0));
+      }
+    }
     forwardLogits();
   }
 
   /**
-   * Layer hidden, one example: gradient and optimizer update fused in one pass over the weights,
-   * then each updated row times the next example in {@code nextInput}: its z and activation.
+   * Layer hidden, one example: gradient and optimizer update fused in one pass over the weights
+   * of rows from .. to - 1, then each updated row times the next example in {@code nextInput}:
+   * its z (the caller applies σ).
    */
-  private void updateFirstAndForward(double scale, float stepSize, float bc2Sqrt) {
+  private void updateFirstAndForward(double scale, float stepSize, float bc2Sqrt, int from,
+      int to) {
     float[] w = hiddenWeight;
     float[] b = hiddenBias;
     float[] d = hiddenDelta;
@@ -1194,7 +1203,7 @@ public final class Iris implements TrainableFloatNetwork {
     float[] bbuf = hiddenBiasExpAvg;
     float[] wv2 = hiddenWeightExpAvgSq;
     float[] bv = hiddenBiasExpAvgSq;
-    for (int o = 0; o < 16; o++) {
+    for (int o = from; o < to; o++) {
       float dk = d[o];
       float ds = (float) (dk * scale);
       float wi = b[o];
@@ -1259,10 +1268,6 @@ public final class Iris implements TrainableFloatNetwork {
         zn += w[k + 3] * xn[3];
       }
       z[o] = zn + b[o];
-    }
-    float[] a = hiddenAct;
-    for (int o = 0; o < 16; o++) {
-      a[o] = (float) ((((double) z[o]) > 0.0 ? ((double) z[o]) : 0.0));
     }
   }
 

@@ -291,6 +291,12 @@ public final class Regression implements TrainableDoubleNetwork {
 
   private final double[] nextInput = new double[20];
 
+  /**
+   * The pending first-layer update and next forward pass over the team: each part its rows
+   * (in multiples of 16, so that no two parts write one cache line of z).
+   */
+  private final StepTeam.Phases onlinePhases = (phase, part, parts) -> updateFirstAndForward(deferredScale, deferredLr, partStart(40, 16, part, parts), partStart(40, 16, part + 1, parts));
+
   private final double[] featuresBatchAct = new double[2560];
 
   private final double[] featuresBatchDelta = new double[2560];
@@ -1180,16 +1186,28 @@ public final class Regression implements TrainableDoubleNetwork {
   private void forwardAfterUpdate(double[] xs, int xOff) {
     System.arraycopy(xs, xOff, nextInput, 0, INPUT_SIZE);
     deferredUpdate = false;
-    updateFirstAndForward(deferredScale, deferredLr);
+    if (team != null) {
+      team.run(onlinePhases, 0);
+    } else {
+      updateFirstAndForward(deferredScale, deferredLr, 0, 40);
+    }
     System.arraycopy(nextInput, 0, input, 0, INPUT_SIZE);
+    {
+      double[] z = featuresZ;
+      double[] a = featuresAct;
+      for (int o = 0; o < 40; o++) {
+        a[o] = (z[o] > 0.0 ? z[o] : 1.0 * Math.expm1(z[o]));
+      }
+    }
     forwardPrediction();
   }
 
   /**
-   * Layer features, one example: gradient and optimizer update fused in one pass over the weights,
-   * then each updated row times the next example in {@code nextInput}: its z and activation.
+   * Layer features, one example: gradient and optimizer update fused in one pass over the weights
+   * of rows from .. to - 1, then each updated row times the next example in {@code nextInput}:
+   * its z (the caller applies σ).
    */
-  private void updateFirstAndForward(double scale, double lr) {
+  private void updateFirstAndForward(double scale, double lr, int from, int to) {
     double[] w = featuresWeight;
     double[] b = featuresBias;
     double[] d = featuresDelta;
@@ -1198,7 +1216,7 @@ public final class Regression implements TrainableDoubleNetwork {
     double[] z = featuresZ;
     double[] wbuf = featuresWeightMomentum;
     double[] bbuf = featuresBiasMomentum;
-    for (int o = 0; o < 40; o++) {
+    for (int o = from; o < to; o++) {
       double dk = d[o];
       double ds = dk * scale;
       double wi = b[o];
@@ -1237,10 +1255,6 @@ public final class Regression implements TrainableDoubleNetwork {
         zn += w[k + i] * xn[i];
       }
       z[o] = zn + b[o];
-    }
-    double[] a = featuresAct;
-    for (int o = 0; o < 40; o++) {
-      a[o] = (z[o] > 0.0 ? z[o] : 1.0 * Math.expm1(z[o]));
     }
   }
 

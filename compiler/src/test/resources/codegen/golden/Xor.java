@@ -770,16 +770,24 @@ public final class Xor implements TrainableFloatNetwork {
   private void forwardAfterUpdate(float[] xs, int xOff) {
     System.arraycopy(xs, xOff, nextInput, 0, INPUT_SIZE);
     deferredUpdate = false;
-    updateFirstAndForward(deferredScale, deferredLr);
+    updateFirstAndForward(deferredScale, deferredLr, 0, 4);
     System.arraycopy(nextInput, 0, input, 0, INPUT_SIZE);
+    {
+      float[] z = hiddenZ;
+      float[] a = hiddenAct;
+      for (int o = 0; o < 4; o++) {
+        a[o] = dev.netc.runtime.NetcMath.tanh(z[o]);
+      }
+    }
     forwardOut();
   }
 
   /**
-   * Layer hidden, one example: gradient and optimizer update fused in one pass over the weights,
-   * then each updated row times the next example in {@code nextInput}: its z and activation.
+   * Layer hidden, one example: gradient and optimizer update fused in one pass over the weights
+   * of rows from .. to - 1, then each updated row times the next example in {@code nextInput}:
+   * its z (the caller applies σ).
    */
-  private void updateFirstAndForward(double scale, float lr) {
+  private void updateFirstAndForward(double scale, float lr, int from, int to) {
     float[] w = hiddenWeight;
     float[] b = hiddenBias;
     float[] d = hiddenDelta;
@@ -788,7 +796,7 @@ public final class Xor implements TrainableFloatNetwork {
     float[] z = hiddenZ;
     float[] wbuf = hiddenWeightMomentum;
     float[] bbuf = hiddenBiasMomentum;
-    for (int o = 0; o < 4; o++) {
+    for (int o = from; o < to; o++) {
       float dk = d[o];
       float ds = (float) (dk * scale);
       float wi = b[o];
@@ -820,10 +828,6 @@ public final class Xor implements TrainableFloatNetwork {
         zn += w[k + 1] * xn[1];
       }
       z[o] = zn + b[o];
-    }
-    float[] a = hiddenAct;
-    for (int o = 0; o < 4; o++) {
-      a[o] = dev.netc.runtime.NetcMath.tanh(z[o]);
     }
   }
 

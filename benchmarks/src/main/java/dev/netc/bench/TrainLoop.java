@@ -1,13 +1,16 @@
 package dev.netc.bench;
 
 import dev.netc.bench.gen.MlpVector;
+import dev.netc.runtime.StepTeam;
 
 /**
  * The generated Fashion MLP's training step (Vector API backend, one thread) in a plain loop, for
  * A/B runs of two builds' jars and for profilers (JFR, {@code -XX:CompileCommand=print}), which
  * JMH's forks make awkward: {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar
- * dev.netc.bench.TrainLoop BATCH SECONDS} prints the samples/s after 3 s of warm-up, over
- * {@link BenchData#mlp}'s pool of examples cycled batch by batch (BATCH must divide its size).
+ * dev.netc.bench.TrainLoop BATCH SECONDS [THREADS]} prints the samples/s after 3 s of warm-up,
+ * over {@link BenchData#mlp}'s pool of examples cycled batch by batch (BATCH must divide its
+ * size); with THREADS above 1 the steps split over a {@link StepTeam} of that many threads, as
+ * {@code netc train --threads} splits them.
  */
 public final class TrainLoop {
   private static final long WARM_UP_NANOS = 3_000_000_000L;
@@ -21,8 +24,11 @@ public final class TrainLoop {
     if (!(seconds > 4)) {
       throw new IllegalArgumentException("SECONDS must exceed 4 (3 s of warm-up come first)");
     }
+    int threads = args.length > 2 ? Integer.parseInt(args[2]) : 1;
     BenchData data = BenchData.mlp(batch);
     MlpVector net = new MlpVector();
+    StepTeam team = threads > 1 ? StepTeam.of(threads) : null;
+    net.useStepTeam(team);
     long start = System.nanoTime();
     long end = start + (long) (seconds * 1e9);
     long measuredFrom = 0;
@@ -39,7 +45,10 @@ public final class TrainLoop {
       }
     }
     double elapsed = (System.nanoTime() - measuredFrom) / 1e9;
-    System.out.printf("batch %d: %.0f samples/s (loss sum %.1f)%n", batch,
-        steps * batch / elapsed, sum);
+    System.out.printf("batch %d, %d thread%s: %.0f samples/s (loss sum %.1f)%n", batch,
+        threads, threads == 1 ? "" : "s", steps * batch / elapsed, sum);
+    if (team != null) {
+      team.close();
+    }
   }
 }

@@ -3,6 +3,7 @@ package dev.netc.codegen;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterSpec;
+import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Optimizer;
@@ -51,12 +52,33 @@ final class DenseOnline {
   }
 
   /**
-   * The first layer's fused method that, after updating each weight row, multiplies it with
-   * the next example in {@code next} (the forward pass, in the order of the layer's forward
-   * kernel: one sum per row, then the bias) and applies the activation.
+   * The first layer's fused method that, after updating each weight row of rows {@code from ..
+   * to - 1}, multiplies it with the next example in {@code next}: its z, in the order of the
+   * layer's forward kernel (one sum per row, then the bias). Rows are independent, so a team's
+   * threads may each take some ({@link OnlineEmitter}); the caller then applies the activation
+   * ({@link #firstActivation}).
    */
   MethodSpec updateAndForward(List<ParameterSpec> parameters, String next) {
     return method(0, parameters, next);
+  }
+
+  /** σ over the first layer's z, as its forward kernel applies it (after updateAndForward). */
+  CodeBlock firstActivation() {
+    Layer layer = ctx.network().layers().get(0);
+    Names.LayerNames n = ctx.names().layer(0);
+    int out = layer.outSize();
+    CodeBlock.Builder c = CodeBlock.builder().add("{\n").indent();
+    ctx.declareArray(c, "z", n.z());
+    ctx.declareArray(c, "a", n.act());
+    // The backend's range kernel (relu, float tanh in vectors) where it has one, else
+    // elementwise.
+    c.add(backend.activateRange(layer.activation(), "z", "0", "a", "0", String.valueOf(out),
+        out).orElseGet(() -> CodeBlock.builder()
+            .beginControlFlow("for (int o = 0; o < $L; o++)", out)
+            .addStatement("a[o] = $L", ctx.value(layer.activation(), "z[o]"))
+            .endControlFlow()
+            .build()));
+    return c.unindent().add("}\n").build();
   }
 
   private MethodSpec method(int index, List<ParameterSpec> parameters, String next) {
@@ -86,7 +108,11 @@ final class DenseOnline {
       ctx.declareArray(c, "g", ctx.names().layer(index - 1).delta());
       c.addStatement("$T.fill(g, $L)", Arrays.class, ctx.lit(0));
     }
-    c.beginControlFlow("for (int o = 0; o < $L; o++)", layer.outSize());
+    if (forward) {
+      c.beginControlFlow("for (int o = from; o < to; o++)");
+    } else {
+      c.beginControlFlow("for (int o = 0; o < $L; o++)", layer.outSize());
+    }
     c.addStatement("$T dk = d[o]", ctx.scalar());
     c.addStatement("$T ds = $L", ctx.scalar(), ctx.precision().cast("dk * scale"));
     c.addStatement("$T wi = b[o]", ctx.scalar());
@@ -116,18 +142,6 @@ final class DenseOnline {
       c.addStatement("z[o] = zn + b[o]");
     }
     c.endControlFlow();
-    if (forward) {
-      // σ as the forward kernel applies it: the backend's range kernel (relu, float tanh in
-      // vectors) where it has one, else elementwise.
-      ctx.declareArray(c, "a", n.act());
-      int out = layer.outSize();
-      c.add(backend.activateRange(layer.activation(), "z", "0", "a", "0", String.valueOf(out),
-          out).orElseGet(() -> CodeBlock.builder()
-              .beginControlFlow("for (int o = 0; o < $L; o++)", out)
-              .addStatement("a[o] = $L", ctx.value(layer.activation(), "z[o]"))
-              .endControlFlow()
-              .build()));
-    }
     if (propagate) {
       Layer prev = ctx.network().layers().get(index - 1);
       Activation pact = prev.activation();
@@ -140,16 +154,18 @@ final class DenseOnline {
       }
     }
     String name = forward ? UPDATE_AND_FORWARD : ctx.names().batch(index).online();
-    return MethodSpec.methodBuilder(name)
+    MethodSpec.Builder m = MethodSpec.methodBuilder(name)
         .addJavadoc("Layer $L, one example: $Lgradient and optimizer update fused in one pass "
             + "over the weights$L.\n", Javadoc.escape(layer.name()),
             propagate ? "delta of the previous layer (old weights), " : "",
-            forward ? ",\nthen each updated row times the next example in {@code " + next
-                + "}: its z and activation" : "")
+            forward ? "\nof rows from .. to - 1, then each updated row times the next example "
+                + "in {@code " + next + "}:\nits z (the caller applies σ)" : "")
         .addModifiers(Modifier.PRIVATE)
-        .addParameters(parameters)
-        .addCode(c.build())
-        .build();
+        .addParameters(parameters);
+    if (forward) {
+      m.addParameter(TypeName.INT, "from").addParameter(TypeName.INT, "to");
+    }
+    return m.addCode(c.build()).build();
   }
 
   /**

@@ -1,11 +1,13 @@
 package dev.netc.codegen;
 
+import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Optimizer;
+import dev.netc.runtime.StepTeam;
 import java.util.ArrayList;
 import java.util.List;
 import javax.lang.model.element.Modifier;
@@ -30,6 +32,13 @@ import javax.lang.model.element.Modifier;
  * update and for the next forward pass. Every other public method first settles the pending
  * update ({@code settleUpdate}), so what a caller can observe is what the step computed,
  * bit for bit: the rows are summed in the forward pass's order.
+ *
+ * <p>In a class whose steps split over a {@link dev.netc.runtime.StepTeam} ({@link
+ * BatchEmitter#splits}), that pass is split too: each of the team's threads updates and
+ * multiplies its own rows ({@code onlinePhases}), so a one-example step reads each core's share
+ * of the first layer from that core's own L2 (the Fashion MLP's weights and momentum, 1.6 MB,
+ * are most of one core's 2 MB). A row's operations do not depend on which thread makes them:
+ * the same bits as on one thread.
  */
 final class OnlineEmitter {
   /** The method that applies a pending first-layer update. */
@@ -38,6 +47,9 @@ final class OnlineEmitter {
   private static final String PENDING_SCALE = "deferredScale";
   private static final String NEXT_INPUT = "nextInput";
   private static final String FORWARD_AFTER_UPDATE = "forwardAfterUpdate";
+  private static final String ONLINE_PHASES = "onlinePhases";
+  /** Rows of the first layer per part are multiples of this: 64 bytes of z or more. */
+  private static final int ROW_ALIGN = 16;
 
   private final EmitContext ctx;
   private final Optimizer opt;
@@ -45,10 +57,13 @@ final class OnlineEmitter {
   private final int buffers;
   private final Backend backend;
   private final List<LayerEmitter> layers;
+  /** Whether the class has a {@code team} field ({@link BatchEmitter#splits}). */
+  private final boolean splits;
 
   OnlineEmitter(EmitContext ctx, OptimizerEmitter optimizer, Backend backend,
-      List<LayerEmitter> layers) {
+      List<LayerEmitter> layers, boolean splits) {
     this.ctx = ctx;
+    this.splits = splits;
     this.backend = backend;
     this.layers = layers;
     this.opt = ctx.network().optimizer();
@@ -66,6 +81,19 @@ final class OnlineEmitter {
         f.add(FieldSpec.builder(p.type(), pending(p), Modifier.PRIVATE).build());
       }
       f.add(ctx.buffer(NEXT_INPUT, ctx.network().layers().get(0).inSize()));
+      if (splits) {
+        int out = ctx.network().layers().get(0).outSize();
+        String partStart = VectorBatchKernels.partStart(ctx);
+        f.add(FieldSpec.builder(ClassName.get(StepTeam.class).nestedClass("Phases"),
+                ONLINE_PHASES, Modifier.PRIVATE, Modifier.FINAL)
+            .addJavadoc("The pending first-layer update and next forward pass over the team: "
+                + "each part its rows\n(in multiples of $L, so that no two parts write one cache "
+                + "line of z).\n", ROW_ALIGN)
+            .initializer("(phase, part, parts) -> $N($L, $N($L, $L, part, parts), "
+                + "$N($L, $L, part + 1, parts))", DenseOnline.UPDATE_AND_FORWARD,
+                pendingArguments(), partStart, out, ROW_ALIGN, partStart, out, ROW_ALIGN)
+            .build());
+      }
     }
     return f;
   }
@@ -140,12 +168,22 @@ final class OnlineEmitter {
         .addParameter(ctx.array(), "xs")
         .addParameter(TypeName.INT, "xOff")
         .addStatement("$T.arraycopy(xs, xOff, $N, 0, INPUT_SIZE)", System.class, NEXT_INPUT)
-        .addStatement("$N = false", PENDING)
-        .addStatement("$N($L)", DenseOnline.UPDATE_AND_FORWARD, pendingArguments())
-        // The update read the previous example in input; now this one's place, for the later
-        // layers' steps and this step's own pending update.
-        .addStatement("$T.arraycopy($N, 0, input, 0, INPUT_SIZE)", System.class, NEXT_INPUT);
+        .addStatement("$N = false", PENDING);
+    int out = ctx.network().layers().get(0).outSize();
+    if (splits) {
+      m.beginControlFlow("if (team != null)")
+          .addStatement("team.run($N, 0)", ONLINE_PHASES)
+          .nextControlFlow("else")
+          .addStatement("$N($L, 0, $L)", DenseOnline.UPDATE_AND_FORWARD, pendingArguments(), out)
+          .endControlFlow();
+    } else {
+      m.addStatement("$N($L, 0, $L)", DenseOnline.UPDATE_AND_FORWARD, pendingArguments(), out);
+    }
+    // The update read the previous example in input; now this one's place, for the later
+    // layers' steps and this step's own pending update.
+    m.addStatement("$T.arraycopy($N, 0, input, 0, INPUT_SIZE)", System.class, NEXT_INPUT);
     List<CodeBlock> blocks = new ArrayList<>();
+    blocks.add(new DenseOnline(ctx, backend).firstActivation());
     for (int i = 1; i < ctx.network().layers().size(); i++) {
       blocks.add(CodeBlock.of("$N();\n", ctx.names().layer(i).forward()));
     }

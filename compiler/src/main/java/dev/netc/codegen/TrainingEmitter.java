@@ -122,7 +122,7 @@ final class TrainingEmitter {
   }
 
   private OnlineEmitter onlineEmitter() {
-    return new OnlineEmitter(ctx, optimizer, backend, layers);
+    return new OnlineEmitter(ctx, optimizer, backend, layers, batch != null && batch.splits());
   }
 
   /** Per layer, the copy constructor's statements that copy the optimizer state. */

@@ -117,6 +117,13 @@ class ThreadsCliTest {
     // A class that splits its steps: a thread per 200k multiply-adds of a batch's forward pass,
     // so the Fashion MLP takes two from batch 2 on; Blobs keeps one.
     assertEquals(1, TrainCommand.defaultThreads(1, 235_146, 235_146, true));
+    // One example: a thread per 16,384 weights of an MLP's first layer, whose pass a
+    // one-example step splits (the Fashion MLP's 784 x 256); none for other networks.
+    assertEquals(200_704, TrainCommand.onlineSplitWeights(example("fashion.net")));
+    assertEquals(Math.min(cores, 2),
+        TrainCommand.defaultThreads(1, 235_146, 235_146, true, 200_704));
+    assertEquals(1, TrainCommand.defaultThreads(1, 19_210, 19_210, true, 64 * 256 - 1));
+    assertEquals(1, TrainCommand.defaultThreads(1, 235_146, 235_146, false, 200_704));
     assertEquals(Math.min(cores, 2), TrainCommand.defaultThreads(2, 235_146, 235_146, true));
     assertEquals(Math.min(cores, 2), TrainCommand.defaultThreads(32, 235_146, 235_146, true));
     assertEquals(1, TrainCommand.defaultThreads(64, 51, 51, true));
@@ -132,6 +139,7 @@ class ThreadsCliTest {
         smallCnn.multiplyAdds()));
     assertEquals(1, TrainCommand.defaultThreads(4, smallCnn.parameterCount(),
         smallCnn.multiplyAdds()));
+    assertEquals(0, TrainCommand.onlineSplitWeights(lenet));
     assertEquals(44_426, lenet.parameterCount());
     // conv1 576 * 6 * 26, conv2 64 * 16 * 151, dense 256 * 120 + 120, 120 * 84 + 84, 84 * 10 + 10
     assertEquals(89_856 + 154_624 + 30_840 + 10_164 + 850, lenet.multiplyAdds());
