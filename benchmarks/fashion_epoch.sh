@@ -105,7 +105,7 @@ for batch in $batches; do
       name="netc"
       what="$(sed -n 's/.*generated code (\([a-z]*\).*), \([0-9]*\) thread.*/\1, \2 thread(s)/p' \
         "$tmp/last.log" | head -1)"
-      # The vector class's kernel plan: the header's, or the one planned during the warm-up.
+      # The vector class's kernel plan: the header's, or the one planned before training.
       plan="$(grep -o 'kernel plan [a-z0-9-]*' "$tmp/last.log" | tail -1 || true)"
       [ -n "$plan" ] && what="$what, $plan"
       [ "$arg" = default ] && what="defaults: $what"

@@ -293,7 +293,7 @@ public final class Regression implements TrainableDoubleNetwork {
 
   /**
    * The pending first-layer update and next forward pass over the team: each part its rows
-   * (in multiples of 16, so that no two parts write one cache line of z).
+   * (in multiples of 16: parts share at most the cache line of z where they meet).
    */
   private final StepTeam.Phases onlinePhases = (phase, part, parts) -> updateFirstAndForward(deferredScale, deferredLr, partStart(40, 16, part, parts), partStart(40, 16, part + 1, parts));
 

@@ -28,7 +28,9 @@ public final class TrainLoop {
     BenchData data = BenchData.mlp(batch);
     MlpVector net = new MlpVector();
     StepTeam team = threads > 1 ? StepTeam.of(threads) : null;
-    net.useStepTeam(team);
+    if (!net.useStepTeam(team) && team != null) {
+      throw new IllegalStateException("MlpVector does not split its steps");
+    }
     long start = System.nanoTime();
     long end = start + (long) (seconds * 1e9);
     long measuredFrom = 0;

@@ -9,6 +9,7 @@ import dev.netc.runtime.io.AtomicFile;
 import dev.netc.runtime.io.Dataset;
 import dev.netc.runtime.io.Idx;
 import dev.netc.runtime.io.SafetensorsException;
+import dev.netc.runtime.train.JitWarmUp;
 import dev.netc.runtime.train.Learner;
 import dev.netc.runtime.train.LrSchedule;
 import dev.netc.runtime.train.Trainer;
@@ -177,19 +178,21 @@ final class TrainCommand implements Callable<Integer> {
 
   /**
    * The least first-layer weights per thread that the default splits a one-example step over
-   * (batch 1; see {@link #onlineSplitWeights}): the step then meets once, for the first layer's
+   * (batch 1; see {@link #onlineSplitParts}): the step then meets once, for the first layer's
    * update and the next forward pass. {@code netc train --batch 1 --epochs 3} on 20,000 random
    * rows, third epoch, I-256-10 relu MLPs (Intel Xeon host, 2 cores, two rounds): I = 64 (16,384
    * first-layer weights) 93.7k / 94.1k samples/s on one thread and 96.9k / 96.4k on two, I = 128
    * 83.6k / 97.4k and 108.2k / 112.7k, I = 256 65.6k / 63.4k and 85.6k / 76.3k, I = 512 36.9k /
-   * 35.2k and 52.8k / 52.3k; the Fashion MLP (784-256-128-10) 19.2k and 31.2k.
+   * 35.2k and 52.8k / 52.3k; the Fashion MLP (784-256-128-10) 19.2k and 31.2k. Not measured
+   * on more than two cores.
    */
   static final long MIN_ONLINE_SPLIT_WEIGHTS = 16_384;
 
   @Option(names = "--warm-up", negatable = true,
       description = "Train the first steps on one core until the JIT has compiled the network, "
-          + "then on every thread; the same result either way (default: on when training takes "
-          + "at least " + WARM_UP_MIN_STEPS + " steps).")
+          + "then on every thread, and a throwaway copy on random rows while the data loads; "
+          + "the same result either way (default: on when training takes at least "
+          + WARM_UP_MIN_STEPS + " steps; the copy trains unless --no-warm-up).")
   Boolean warmUp;
 
   /**
@@ -251,9 +254,10 @@ final class TrainCommand implements Callable<Integer> {
     if (engine.dataType() != type) {
       throw new IllegalStateException("engine reads " + engine.dataType() + ", not " + type);
     }
-    // (Unless the planner is about to replace the class.)
-    int preWarmed = Boolean.FALSE.equals(warmUp) || engineOptions.unplanned(net, batch) ? 0
-        : preWarm(net, trainFile);
+    // Not on the interpreter (no class to compile), nor when the planner is about to time
+    // other plans and replace the class: what was compiled would be thrown away.
+    int preWarmed = Boolean.FALSE.equals(warmUp) || engineOptions.interpret
+        || engineOptions.unplanned(net, batch) ? 0 : preWarm(net, trainFile);
     // Joined in this order, so that of several bad files the training data's error is shown.
     Dataset train = DataFiles.joined(trainFile);
     Dataset testSet = DataFiles.joined(testFile);
@@ -271,7 +275,7 @@ final class TrainCommand implements Callable<Integer> {
     String planned = warm ? plan(net, Math.min(batch, train.count())) : "";
     int threadCount = threads != null ? threads
         : defaultThreads(Math.min(batch, train.count()), net.parameterCount(),
-            net.multiplyAdds(), engine.learner().splitsSteps(), onlineSplitWeights(net));
+            net.multiplyAdds(), engine.learner().splitsSteps(), onlineSplitParts(net));
     TrainReporter reporter = new TrainReporter(engine, testSet, train,
         spec.commandLine().getOut(), quiet, System.console() != null);
     reporter.println(String.format(Locale.ROOT, "training %s (%s, %d parameters) with %s%n  on "
@@ -401,34 +405,40 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /**
-   * As {@link #defaultThreads(int, long, long, boolean)}; {@code onlineWeights}: the weights of
-   * the first layer, whose pass a one-example step splits over the threads (see {@link
-   * #onlineSplitWeights}), else 0.
+   * As {@link #defaultThreads(int, long, long, boolean)}; {@code onlineParts}: the threads a
+   * one-example step's pass over the first layer pays for (see {@link #onlineSplitParts}).
    */
   static int defaultThreads(int examples, long parameters, long multiplyAdds, boolean splits,
-      long onlineWeights) {
+      int onlineParts) {
     if (!splits) {
       return defaultThreads(examples, parameters, multiplyAdds);
     }
     long cores = Runtime.getRuntime().availableProcessors();
     if (examples == 1) {
-      return (int) Math.max(1, Math.min(cores, onlineWeights / MIN_ONLINE_SPLIT_WEIGHTS));
+      return (int) Math.max(1, Math.min(cores, onlineParts));
     }
     long byWork = (long) ((double) examples * multiplyAdds / MIN_SPLIT_WORK);
     return (int) Math.max(1, Math.min(cores, byWork));
   }
 
   /**
-   * The weights of {@code net}'s first layer if its class splits that layer's pass in a
-   * one-example step: a multi-layer perceptron, whose generated class leaves the first layer's
-   * update to the next example's forward pass and splits that pass by rows over a step's team
-   * (the code generator's {@code EmitContext.defersFirstUpdate}); else 0.
+   * The threads worth a one-example step of {@code net}: one per {@link
+   * #MIN_ONLINE_SPLIT_WEIGHTS} weights of its first layer and per 16 of its rows (the parts'
+   * rows come in sixteens) if its class splits that layer's pass, else 0. A multi-layer
+   * perceptron's class leaves the first layer's update to the next example's forward pass and
+   * splits that pass by rows over a step's team: the code generator's {@code
+   * EmitContext.defersFirstUpdate}, whose backend conditions a class that splits its steps
+   * meets.
    */
-  static long onlineSplitWeights(Network net) {
+  static int onlineSplitParts(Network net) {
     List<Layer> layers = net.layers();
     boolean mlp = layers.size() >= 2 && layers.stream().allMatch(l -> l instanceof Dense)
         && layers.get(0).activation().isElementwise();
-    return mlp ? layers.get(0).weightCount() : 0;
+    if (!mlp) {
+      return 0;
+    }
+    Layer first = layers.get(0);
+    return (int) Math.min(first.weightCount() / MIN_ONLINE_SPLIT_WEIGHTS, first.outSize() / 16);
   }
 
   /** {@link #defaultThreads(int, long, long, boolean)} for a network trained on replicas. */
@@ -442,10 +452,11 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /**
-   * Until the training data has arrived, trains a throwaway copy of the network on random rows,
-   * so that the JIT starts compiling the class while the files inflate (the Fashion-MNIST MLP's
-   * whole command 0.1 s shorter: its first step alone takes 0.3-0.5 s before C2 has compiled
-   * anything). Returns the steps it took.
+   * Until the training data has arrived (or the steps have settled, see {@link JitWarmUp}),
+   * trains a throwaway copy of the network on random rows, so that the JIT starts compiling the
+   * class while the files inflate (the Fashion-MNIST MLP's whole command 0.1 s shorter: its
+   * first step alone takes 0.3-0.5 s before C2 has compiled anything). Returns the steps it
+   * took. Optional: if a step fails, it stops, and training shows what is wrong.
    */
   private int preWarm(Network net, CompletableFuture<Dataset> trainFile) {
     if (trainFile.isDone()) {
@@ -454,18 +465,20 @@ final class TrainCommand implements Callable<Integer> {
     int n = Math.min(batch, PRE_WARM_MAX_ROWS);
     Dataset rows = randomRows(net, engine.dataType(), n);
     int[] order = rows.order();
-    int steps = 0;
+    JitWarmUp settled = new JitWarmUp();
     try (Learner scratch = engine.learner().copy()) {
       // As the warm-up proper: a split step's parts on this thread, the other core for the JIT
-      // and the loading threads.
-      scratch.useThreads(threads != null ? threads : defaultThreads(n, net.parameterCount(),
-          net.multiplyAdds(), scratch.splitsSteps(), onlineSplitWeights(net)), true);
-      while (!trainFile.isDone()) {
+      // and the loading threads (and no replicas, which would take every core).
+      int parts = threads != null ? threads : defaultThreads(n, net.parameterCount(),
+          net.multiplyAdds(), scratch.splitsSteps(), onlineSplitParts(net));
+      scratch.useThreads(scratch.splitsSteps() ? parts : 1, true);
+      do {
         scratch.trainBatch(rows, order, 0, n);
-        steps++;
-      }
+      } while (!settled.stepped() && !trainFile.isDone());
+    } catch (RuntimeException e) {
+      // The copy's steps are only a head start for the JIT.
     }
-    return steps;
+    return settled.steps();
   }
 
   /**

@@ -58,8 +58,8 @@ final class TrainReporter implements TrainingListener {
   @Override
   public void onWarmUp(int steps, long nanos) {
     progress.clear();
-    println(String.format(Locale.ROOT, "warm-up: %d steps on one core while the JIT compiled the "
-        + "class, %.1f s (in the epoch time)%s", steps, nanos / 1e9, preWarmSteps == 0 ? ""
+    println(String.format(Locale.ROOT, "warm-up: %d steps while the JIT compiled the class, "
+        + "%.1f s (in the epoch times)%s", steps, nanos / 1e9, preWarmSteps == 0 ? ""
         : String.format(Locale.ROOT, "; before them %d throwaway step%s on random rows while "
             + "the data loaded", preWarmSteps, preWarmSteps == 1 ? "" : "s")));
   }

@@ -48,7 +48,7 @@ final class OnlineEmitter {
   private static final String NEXT_INPUT = "nextInput";
   private static final String FORWARD_AFTER_UPDATE = "forwardAfterUpdate";
   private static final String ONLINE_PHASES = "onlinePhases";
-  /** Rows of the first layer per part are multiples of this: 64 bytes of z or more. */
+  /** Rows of the first layer per part are multiples of this (64 bytes of z or more). */
   private static final int ROW_ALIGN = 16;
 
   private final EmitContext ctx;
@@ -87,8 +87,8 @@ final class OnlineEmitter {
         f.add(FieldSpec.builder(ClassName.get(StepTeam.class).nestedClass("Phases"),
                 ONLINE_PHASES, Modifier.PRIVATE, Modifier.FINAL)
             .addJavadoc("The pending first-layer update and next forward pass over the team: "
-                + "each part its rows\n(in multiples of $L, so that no two parts write one cache "
-                + "line of z).\n", ROW_ALIGN)
+                + "each part its rows\n(in multiples of $L: parts share at most the cache line "
+                + "of z where they meet).\n", ROW_ALIGN)
             .initializer("(phase, part, parts) -> $N($L, $N($L, $L, part, parts), "
                 + "$N($L, $L, part + 1, parts))", DenseOnline.UPDATE_AND_FORWARD,
                 pendingArguments(), partStart, out, ROW_ALIGN, partStart, out, ROW_ALIGN)

@@ -117,13 +117,15 @@ class ThreadsCliTest {
     // A class that splits its steps: a thread per 200k multiply-adds of a batch's forward pass,
     // so the Fashion MLP takes two from batch 2 on; Blobs keeps one.
     assertEquals(1, TrainCommand.defaultThreads(1, 235_146, 235_146, true));
-    // One example: a thread per 16,384 weights of an MLP's first layer, whose pass a
-    // one-example step splits (the Fashion MLP's 784 x 256); none for other networks.
-    assertEquals(200_704, TrainCommand.onlineSplitWeights(example("fashion.net")));
-    assertEquals(Math.min(cores, 2),
-        TrainCommand.defaultThreads(1, 235_146, 235_146, true, 200_704));
-    assertEquals(1, TrainCommand.defaultThreads(1, 19_210, 19_210, true, 64 * 256 - 1));
-    assertEquals(1, TrainCommand.defaultThreads(1, 235_146, 235_146, false, 200_704));
+    // One example: a thread per 16,384 weights and 16 rows of an MLP's first layer, whose pass
+    // a one-example step splits (the Fashion MLP's 784 x 256: 12); none for other networks.
+    assertEquals(12, TrainCommand.onlineSplitParts(example("fashion.net")));
+    assertEquals(Math.min(cores, 12), TrainCommand.defaultThreads(1, 235_146, 235_146, true, 12));
+    assertEquals(1, TrainCommand.defaultThreads(1, 19_210, 19_210, true, 1));
+    assertEquals(1, TrainCommand.defaultThreads(1, 235_146, 235_146, false, 12));
+    assertEquals(1, TrainCommand.onlineSplitParts(network(
+        BLOBS.replace("input 2", "input 64").replace("dense 8", "dense 256"))));
+    assertEquals(0, TrainCommand.onlineSplitParts(network(BLOBS)));
     assertEquals(Math.min(cores, 2), TrainCommand.defaultThreads(2, 235_146, 235_146, true));
     assertEquals(Math.min(cores, 2), TrainCommand.defaultThreads(32, 235_146, 235_146, true));
     assertEquals(1, TrainCommand.defaultThreads(64, 51, 51, true));
@@ -139,7 +141,7 @@ class ThreadsCliTest {
         smallCnn.multiplyAdds()));
     assertEquals(1, TrainCommand.defaultThreads(4, smallCnn.parameterCount(),
         smallCnn.multiplyAdds()));
-    assertEquals(0, TrainCommand.onlineSplitWeights(lenet));
+    assertEquals(0, TrainCommand.onlineSplitParts(lenet));
     assertEquals(44_426, lenet.parameterCount());
     // conv1 576 * 6 * 26, conv2 64 * 16 * 151, dense 256 * 120 + 120, 120 * 84 + 84, 84 * 10 + 10
     assertEquals(89_856 + 154_624 + 30_840 + 10_164 + 850, lenet.multiplyAdds());
@@ -156,6 +158,12 @@ class ThreadsCliTest {
         dir.resolve("scalar.safetensors").toString());
     assertEquals(0, small.exitCode(), small::toString);
     assertTrue(small.out().contains("generated code (scalar), 1 thread\n"), small::toString);
+  }
+
+  private static Network network(String source) {
+    FrontendResult r = Frontend.compile("test.net", source);
+    assertTrue(!r.hasErrors(), r.renderDiagnostics());
+    return r.networks().get(0);
   }
 
   private static Network example(String name) throws IOException {

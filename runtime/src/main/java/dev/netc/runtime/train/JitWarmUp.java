@@ -47,7 +47,7 @@ public final class JitWarmUp {
     return warmUp.steps();
   }
 
-  /** Counts one more step; returns whether the warm-up is over with it. */
+  /** Counts one more step; returns true if the warm-up is over with it. */
   public boolean stepped() {
     steps++;
     if (steps % GROUP != 0) {
@@ -66,7 +66,9 @@ public final class JitWarmUp {
    * of steps on both sides of an epoch's validation is timed as the steps alone.
    */
   public void pause() {
-    pausedAt = System.nanoTime();
+    if (pausedAt < 0) {
+      pausedAt = System.nanoTime();
+    }
   }
 
   /** Restarts the clock stopped by {@link #pause} (no effect if it runs). */

@@ -208,6 +208,9 @@ public final class Trainer {
     if (b.threads > 1 && learner.splitsSteps()) {
       learner.useThreads(b.threads);
     }
+    if (warmUp.steps() == 0) {
+      return; // no epoch ran (a resumed run that had finished): nothing to tell
+    }
     for (TrainingListener l : b.listeners) {
       l.onWarmUp(warmUp.steps(), nanos);
     }
@@ -396,11 +399,13 @@ public final class Trainer {
     }
 
     /**
-     * Whether the first steps run on one core until the JIT has compiled the network ({@link
-     * JitWarmUp}; default false): a step split over threads runs its parts one after another
-     * meanwhile, leaving the other cores to the compiler, and then on the threads. They are the
-     * run's own steps, with the same bits either way; only the time differs. The listeners hear
-     * of it ({@link TrainingListener#onWarmUp}) when it ends, or when training ends first.
+     * Whether the first steps wait for the JIT ({@link JitWarmUp}; default false): until their
+     * time per group of steps has settled, a step split over threads ({@link
+     * Learner#splitsSteps}) runs its parts one after another on the calling thread, leaving the
+     * other cores to the compiler, and then on the threads. They are the run's own steps, with
+     * the same bits either way; only the time differs (replicas, or one thread, train as
+     * without). The listeners hear of it ({@link TrainingListener#onWarmUp}) when it ends, or
+     * when training ends first.
      */
     public Builder warmUp(boolean warmUp) {
       this.warmUp = warmUp;

@@ -11,8 +11,8 @@ public interface TrainingListener {
   default void onStep(int epoch, int epochs, int step, int steps, double meanLoss) {}
 
   /**
-   * When the warm-up ends ({@link Trainer.Builder#warmUp}): its {@code steps} first steps (on
-   * one core) took {@code nanos}, which the epoch they ran in counts too.
+   * When the warm-up ends ({@link Trainer.Builder#warmUp}): its {@code steps} first steps (a
+   * split step's parts on one core) took {@code nanos}, which the epochs they ran in count too.
    */
   default void onWarmUp(int steps, long nanos) {}
 }

@@ -1,8 +1,10 @@
 package dev.netc.runtime.train;
 
 import dev.netc.runtime.OptimizerLayout;
+import dev.netc.runtime.StepTeam;
 import dev.netc.runtime.TensorSpec;
 import dev.netc.runtime.TrainableDoubleNetwork;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -18,6 +20,11 @@ final class LinearNet implements TrainableDoubleNetwork {
   private final double[] buf;
   private double lr;
   private long steps;
+  /** Whether it says it splits its steps ({@link #splitting}), and the team it was given. */
+  private boolean splits;
+  private StepTeam team;
+  /** Per step of a splitting net: whether a thread other than the caller ran a part. */
+  final List<Boolean> stepsOffTheCaller = new ArrayList<>();
 
   LinearNet(int in, int out, double lr, double momentum, long seed) {
     this.in = in;
@@ -123,8 +130,42 @@ final class LinearNet implements TrainableDoubleNetwork {
     return sum * scale;
   }
 
+  /**
+   * Makes this net say it splits its steps: each step then runs a phase of two parts on the
+   * team it was given, which record whether they ran off the calling thread (a team's helper)
+   * or not (a rehearsal's parts), and computes as before.
+   */
+  LinearNet splitting() {
+    splits = true;
+    return this;
+  }
+
+  @Override
+  public boolean splitsSteps() {
+    return splits;
+  }
+
+  @Override
+  public boolean useStepTeam(StepTeam team) {
+    if (!splits) {
+      return false;
+    }
+    this.team = team;
+    return true;
+  }
+
   @Override
   public double trainBatch(double[] xs, double[] ts, int n) {
+    if (team != null) {
+      Thread caller = Thread.currentThread();
+      boolean[] off = {false};
+      team.run((phase, part, parts) -> {
+        if (Thread.currentThread() != caller) {
+          off[0] = true;
+        }
+      }, 0);
+      stepsOffTheCaller.add(off[0]);
+    }
     double[] grad = new double[params.length];
     double loss = gradient(xs, ts, n, grad);
     optimizerStep(grad);

@@ -94,6 +94,35 @@ class TrainerTest {
   }
 
   @Test
+  void theWarmUpRunsASplitStepsPartsOnTheCallerThenOnTheTeam() {
+    LinearNet cold = new LinearNet(2, 1, 0.05, 0.9, 1).splitting();
+    LinearNet warm = new LinearNet(2, 1, 0.05, 0.9, 1).splitting();
+    List<Integer> warmUps = new ArrayList<>();
+    Trainer.builder().epochs(100).batchSize(4).seed(3).threads(2).build()
+        .fit(cold, linear(100, 1, 5));
+    Trainer.builder().epochs(100).batchSize(4).seed(3).threads(2).warmUp(true)
+        .listener(new TrainingListener() {
+          @Override
+          public void onEpoch(EpochReport report) {}
+
+          @Override
+          public void onWarmUp(int steps, long nanos) {
+            warmUps.add(steps);
+          }
+        }).build().fit(warm, linear(100, 1, 5));
+    assertArrayEquals(params(cold), params(warm));
+    assertEquals(2500, warm.stepsOffTheCaller.size());
+    assertTrue(cold.stepsOffTheCaller.stream().allMatch(off -> off), "cold: a team throughout");
+    assertEquals(1, warmUps.size());
+    int steps = warmUps.get(0);
+    // The warm-up's steps ran their parts on the calling thread (a rehearsal), the rest on the
+    // team (a helper ran a part of each).
+    for (int s = 0; s < 2500; s++) {
+      assertEquals(s >= steps, warm.stepsOffTheCaller.get(s), "step " + s + " of " + steps);
+    }
+  }
+
+  @Test
   void jitWarmUpRunsWholeGroupsUntilTheyAreSteady() {
     int[] calls = {0};
     int steps = JitWarmUp.run(() -> calls[0]++);
