@@ -1,7 +1,7 @@
 package dev.netc.cli;
 
+import dev.netc.codegen.CodegenPolicy;
 import dev.netc.codegen.KernelPlan;
-import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Loss;
 import dev.netc.ir.Network;
@@ -425,19 +425,16 @@ final class TrainCommand implements Callable<Integer> {
    * The threads worth a one-example step of {@code net}: one per {@link
    * #MIN_ONLINE_SPLIT_WEIGHTS} weights of its first layer and per 16 of its rows (the parts'
    * rows come in sixteens) if its class splits that layer's pass, else 0. A multi-layer
-   * perceptron's class leaves the first layer's update to the next example's forward pass and
-   * splits that pass by rows over a step's team: the code generator's {@code
-   * EmitContext.defersFirstUpdate}, whose backend conditions a class that splits its steps
-   * meets.
+   * perceptron's vector class (the only classes that split their steps) leaves the first
+   * layer's update to the next example's forward pass and splits that pass by rows over a
+   * step's team ({@link CodegenPolicy#defersFirstUpdate}).
    */
   static int onlineSplitParts(Network net) {
-    List<Layer> layers = net.layers();
-    boolean mlp = layers.size() >= 2 && layers.stream().allMatch(l -> l instanceof Dense)
-        && layers.get(0).activation().isElementwise();
-    if (!mlp) {
+    if (!CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)
+        .defersFirstUpdate(net)) {
       return 0;
     }
-    Layer first = layers.get(0);
+    Layer first = net.layers().get(0);
     return (int) Math.min(first.weightCount() / MIN_ONLINE_SPLIT_WEIGHTS, first.outSize() / 16);
   }
 

@@ -3,6 +3,7 @@ package dev.netc.codegen;
 import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.Network;
+import java.util.List;
 
 /**
  * The one place that decides how each layer's arithmetic is shaped in generated code: fully
@@ -315,6 +316,22 @@ public record CodegenPolicy(int unrollMaxWeights, int unrollMaxFanIn, int unroll
         && layer.outSize() <= unrollMaxFanOut
         && (long) layer.inSize() * layer.outSize() <= unrollMaxWeights;
     return small ? Kernel.UNROLLED : Kernel.LOOPED;
+  }
+
+  /**
+   * Whether {@code net}'s one-example training step leaves the first layer's update pending and
+   * applies it in the next step's forward pass, in the same pass over the weights ({@code
+   * OnlineEmitter}; in a class that splits its steps, split by rows over the team): multi-layer
+   * perceptrons whose first layer is not the output layer, where that layer's rows are written
+   * out or the backend sums in its row loop ({@code Backend.sumsNextForwardInRow}).
+   */
+  public boolean defersFirstUpdate(Network net) {
+    List<Layer> layers = net.layers();
+    return net.loss().isPresent() && layers.size() >= 2
+        && layers.stream().allMatch(l -> l instanceof Dense)
+        && layers.get(0).activation().isElementwise()
+        && (kernel(layers.get(0)) == Kernel.UNROLLED
+            || dev.netc.codegen.Backend.sumsNextForwardInRow(this));
   }
 
   /** Rows computed together for a looped layer with {@code n} outputs: at most {@code n}. */

@@ -5,7 +5,6 @@ import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
-import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.MaxPool2d;
 import dev.netc.ir.Network;
@@ -163,20 +162,9 @@ record EmitContext(Network network, CodegenPolicy policy, Names names, Helpers h
     return network.loss().isPresent();
   }
 
-  /**
-   * Whether the one-example training step leaves the first layer's update pending and applies
-   * it in the next step's forward pass, in the same pass over the weights
-   * ({@link OnlineEmitter}): multi-layer perceptrons whose first layer is not the output layer,
-   * where that layer's rows are written out or the backend sums in its row loop
-   * ({@link Backend#sumsNextForwardInRow}).
-   */
+  /** {@link CodegenPolicy#defersFirstUpdate} for this class's network ({@link OnlineEmitter}). */
   boolean defersFirstUpdate() {
-    List<Layer> layers = network.layers();
-    return trainable() && layers.size() >= 2
-        && layers.stream().allMatch(l -> l instanceof Dense)
-        && layers.get(0).activation().isElementwise()
-        && (policy.kernel(layers.get(0)) == CodegenPolicy.Kernel.UNROLLED
-            || Backend.sumsNextForwardInRow(policy));
+    return policy.defersFirstUpdate(network);
   }
 
   /**

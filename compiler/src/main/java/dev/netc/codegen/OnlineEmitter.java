@@ -169,15 +169,16 @@ final class OnlineEmitter {
         .addParameter(TypeName.INT, "xOff")
         .addStatement("$T.arraycopy(xs, xOff, $N, 0, INPUT_SIZE)", System.class, NEXT_INPUT)
         .addStatement("$N = false", PENDING);
-    int out = ctx.network().layers().get(0).outSize();
+    CodeBlock alone = CodeBlock.of("$N($L, 0, $L);\n", DenseOnline.UPDATE_AND_FORWARD,
+        pendingArguments(), ctx.network().layers().get(0).outSize());
     if (splits) {
       m.beginControlFlow("if (team != null)")
           .addStatement("team.run($N, 0)", ONLINE_PHASES)
           .nextControlFlow("else")
-          .addStatement("$N($L, 0, $L)", DenseOnline.UPDATE_AND_FORWARD, pendingArguments(), out)
+          .addCode(alone)
           .endControlFlow();
     } else {
-      m.addStatement("$N($L, 0, $L)", DenseOnline.UPDATE_AND_FORWARD, pendingArguments(), out);
+      m.addCode(alone);
     }
     // The update read the previous example in input; now this one's place, for the later
     // layers' steps and this step's own pending update.
