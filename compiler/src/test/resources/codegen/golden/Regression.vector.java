@@ -928,8 +928,8 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * Runs later mini-batch steps over {@code team}'s threads (null: on the calling thread alone),
-   * with the same results; the team stays the caller's to close.
+   * Runs later mini-batch steps and predictions over {@code team}'s threads (null: on the
+   * calling thread alone), with the same results; the team stays the caller's to close.
    */
   @Override
   public boolean useStepTeam(StepTeam team) {

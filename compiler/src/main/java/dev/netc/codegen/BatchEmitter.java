@@ -241,8 +241,9 @@ final class BatchEmitter {
         .addStatement("return true")
         .build());
     methods.add(MethodSpec.methodBuilder("useStepTeam")
-        .addJavadoc("Runs later mini-batch steps over {@code team}'s threads (null: on the calling "
-            + "thread alone),\nwith the same results; the team stays the caller's to close.\n")
+        .addJavadoc("Runs later mini-batch steps and predictions over {@code team}'s threads "
+            + "(null: on the\ncalling thread alone), with the same results; the team stays the "
+            + "caller's to close.\n")
         .addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC)
         .returns(TypeName.BOOLEAN)

@@ -2,6 +2,7 @@ package dev.netc.codegen;
 
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Layer;
 import java.util.Optional;
@@ -32,18 +33,42 @@ final class DenseKernels {
    * per-example class's training over long batches).
    */
   MethodSpec forward(int index, boolean aligned) {
+    return forward(index, aligned, null);
+  }
+
+  /**
+   * Layer {@code index}'s forward pass over rows {@code from .. to - 1}, named {@code name}: of
+   * the input at {@code x[xOff]}, with the weights' rows from {@code w[ws]} (the weights
+   * themselves or their aligned copy, {@link AlignedWeights}). A team thread's part ({@link
+   * PredictSplit}), which writes z, and σ only where the whole pass applies it row by row ({@link
+   * Backend#forwardRowRange}); a looped layer with an elementwise σ only.
+   */
+  MethodSpec forwardRowRange(int index, String name) {
+    return forward(index, false, name);
+  }
+
+  /** The whole forward method, or with a {@code rangeName} the one over rows from .. to - 1. */
+  private MethodSpec forward(int index, boolean aligned, String rangeName) {
     Layer layer = ctx.network().layers().get(index);
     Names.LayerNames n = ctx.names().layer(index);
     int in = layer.inSize();
     int out = layer.outSize();
+    boolean ranged = rangeName != null;
     CodeBlock.Builder c = CodeBlock.builder();
-    String weightBase = declareWeights(c, index, aligned);
+    // A part's weights, input and rows are its parameters.
+    String weightBase = ranged ? "ws + " : declareWeights(c, index, aligned);
     ctx.declareArray(c, "b", n.bias());
-    ctx.declareArray(c, "x", ctx.inputOf(index));
+    if (!ranged) {
+      ctx.declareArray(c, "x", ctx.inputOf(index));
+    }
     ctx.declareArray(c, "z", n.z());
     ctx.declareArray(c, "a", n.act());
     Activation act = layer.activation();
-    if (ctx.policy().kernel(layer) == CodegenPolicy.Kernel.UNROLLED) {
+    boolean unrolled = ctx.policy().kernel(layer) == CodegenPolicy.Kernel.UNROLLED;
+    if (ranged && (unrolled || !act.isElementwise())) {
+      throw new IllegalArgumentException("layer " + layer.name() + " has no forward by rows");
+    }
+    if (unrolled) {
       Optional<CodeBlock> range = backend.activateRange(act, "z", "0", "a", "0",
           String.valueOf(out), out);
       for (int o = 0; o < out; o++) {
@@ -57,20 +82,30 @@ final class DenseKernels {
         }
       }
       range.ifPresent(c::add);
+    } else if (ranged) {
+      backend.forwardRowRange(c, layer, weightBase);
     } else {
       backend.forwardRows(c, layer, weightBase);
     }
     if (!act.isElementwise()) {
       softmax(c, out);
     }
-    return MethodSpec.methodBuilder(aligned ? ctx.aligned().forwardMethod(index) : n.forward())
-        .addJavadoc("Layer $L forward$L: $L inputs, $L outputs, $L, $L.\n",
+    String name = ranged ? rangeName
+        : aligned ? ctx.aligned().forwardMethod(index) : n.forward();
+    MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+        .addJavadoc("Layer $L forward$L$L: $L inputs, $L outputs, $L, $L.\n",
             Javadoc.escape(layer.name()),
-            aligned ? " over the aligned copy of the weights" : "", in, out,
+            aligned ? " over the aligned copy of the weights" : "",
+            ranged ? ", rows from .. to - 1 of the input at x[xOff], weights from w[ws]" : "",
+            in, out,
             Javadoc.escape(act.describe()), kernelDescription(layer))
-        .addModifiers(Modifier.PRIVATE)
-        .addCode(c.build())
-        .build();
+        .addModifiers(Modifier.PRIVATE);
+    if (ranged) {
+      m.addParameter(ctx.array(), "w").addParameter(TypeName.INT, "ws")
+          .addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff")
+          .addParameter(TypeName.INT, "from").addParameter(TypeName.INT, "to");
+    }
+    return m.addCode(c.build()).build();
   }
 
   /**

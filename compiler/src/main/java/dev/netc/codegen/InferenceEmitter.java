@@ -23,18 +23,25 @@ final class InferenceEmitter {
   private final BatchEmitter batch;
   /** Per layer index, the forward predict runs instead of forward, where a layer has one. */
   private final Map<Integer, MethodSpec> predictForwards;
-  /** True if some layer's predict runs a forward of its own: predict then has its driver. */
+  /**
+   * True if some layer's predict runs a forward of its own, or splits over the team: predict
+   * then has its driver.
+   */
   private final boolean predictDriver;
+  /** predict's large layers over the class's team, where it has one. */
+  private final PredictSplit split;
 
   /**
    * {@code batch} is the mini-batch path, or null when the network has none;
    * {@code predictForwards} maps a layer's index to its {@link LayerEmitter#predictForward}.
    */
-  InferenceEmitter(EmitContext ctx, BatchEmitter batch, Map<Integer, MethodSpec> predictForwards) {
+  InferenceEmitter(EmitContext ctx, BatchEmitter batch, Map<Integer, MethodSpec> predictForwards,
+      PredictSplit split) {
     this.ctx = ctx;
     this.batch = batch;
     this.predictForwards = Map.copyOf(predictForwards);
-    this.predictDriver = !predictForwards.isEmpty();
+    this.split = split;
+    this.predictDriver = !predictForwards.isEmpty() || split.any();
   }
 
   /** The methods, in source order. */
@@ -202,16 +209,26 @@ final class InferenceEmitter {
                 + "and activations.\n")
         .addModifiers(Modifier.PRIVATE)
         .addParameter(ctx.array(), "xs")
-        .addParameter(TypeName.INT, "xOff")
-        .addStatement("$T.arraycopy(xs, xOff, input, 0, INPUT_SIZE)", System.class);
+        .addParameter(TypeName.INT, "xOff");
+    if (!(predict && split.splitsFirst())) {
+      m.addStatement("$T.arraycopy(xs, xOff, input, 0, INPUT_SIZE)", System.class);
+    }
     List<CodeBlock> blocks = new ArrayList<>();
     for (Layer l : ctx.network().layers()) {
       MethodSpec own = predict ? predictForwards.get(l.index()) : null;
       String method = own != null ? own.name() : ctx.names().layer(l.index()).forward();
-      if (aligned && ctx.aligned().covers(l.index())) {
+      boolean overCopy = aligned && ctx.aligned().covers(l.index());
+      if (overCopy) {
         method = ctx.aligned().forwardMethod(l.index());
       }
-      blocks.add(CodeBlock.of("$N();\n", method));
+      blocks.add(predict ? split.call(l.index(), overCopy, method)
+          : CodeBlock.of("$N();\n", method));
+    }
+    if (predict && split.splitsFirst()) {
+      // The first layer's block reads the example (PredictSplit.call).
+      return m.addCode(ctx.helpers().perLayer(name, false,
+          List.of(ParameterSpec.builder(ctx.array(), "xs").build(),
+              ParameterSpec.builder(TypeName.INT, "xOff").build()), blocks)).build();
     }
     return m.addCode(ctx.helpers().perLayer(name, blocks)).build();
   }

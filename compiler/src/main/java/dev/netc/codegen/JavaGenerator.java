@@ -50,6 +50,8 @@ public final class JavaGenerator {
   private final BatchEmitter batch;
   /** The training API, or null for an inference-only network. */
   private final TrainingEmitter training;
+  /** predict's large layers over the class's team, where it has one. */
+  private final PredictSplit predictSplit;
 
   private JavaGenerator(Network network, String packageName, CodegenPolicy policy) {
     this.ctx = EmitContext.of(network, policy);
@@ -58,6 +60,7 @@ public final class JavaGenerator {
     this.layers = LayerEmitter.all(ctx, backend);
     this.batch = policy.batched(network) ? new BatchEmitter(ctx, backend, layers) : null;
     this.training = ctx.trainable() ? new TrainingEmitter(ctx, batch, backend, layers) : null;
+    this.predictSplit = new PredictSplit(ctx, backend, batch != null && batch.splits());
   }
 
   /** Generates {@code packageName.NetworkName} with the default {@link CodegenPolicy}. */
@@ -167,6 +170,7 @@ public final class JavaGenerator {
     if (batch != null) {
       t.addFields(batch.fields());
     }
+    t.addFields(predictSplit.fields());
   }
 
   private void constructors(TypeSpec.Builder t) {
@@ -201,7 +205,8 @@ public final class JavaGenerator {
         predictForwards.put(i, predictForward);
       }
     }
-    t.addMethods(new InferenceEmitter(ctx, batch, predictForwards).methods());
+    t.addMethods(new InferenceEmitter(ctx, batch, predictForwards, predictSplit).methods());
+    t.addMethods(predictSplit.methods());
     for (int i = 0; i < layers.size(); i++) {
       t.addMethod(layers.get(i).forward());
       MethodSpec predictForward = predictForwards.get(i);

@@ -92,11 +92,22 @@ final class VectorBackend implements Backend {
 
   @Override
   public void forwardRows(CodeBlock.Builder c, Layer layer, String weightBase) {
+    forwardRows(c, layer, weightBase, false);
+  }
+
+  @Override
+  public void forwardRowRange(CodeBlock.Builder c, Layer layer, String weightBase) {
+    forwardRows(c, layer, weightBase, true);
+  }
+
+  /** All rows, or with {@code ranged} rows {@code from .. to - 1}. */
+  private void forwardRows(CodeBlock.Builder c, Layer layer, String weightBase, boolean ranged) {
     int in = layer.inSize();
     int out = layer.outSize();
     Optional<CodeBlock> range = activateRange(layer.activation(), "z", "0", "a", "0",
         String.valueOf(out), out);
-    // With a range kernel for σ, the rows write z only and σ runs over all of them after.
+    // With a range kernel for σ, the rows write z only and σ runs over all of them after (for
+    // a part of the rows, on the calling thread after the team meets: see forwardRowRange).
     Activation act = layer.activation();
     boolean perRow = act.isElementwise() && range.isEmpty();
     int rows = rowsPerTile(layer);
@@ -104,24 +115,39 @@ final class VectorBackend implements Backend {
       // 32 vector registers (AVX-512's) hold twice the rows: 1568 -> 128 9.5-10.1 -> 9.0-9.7 µs
       // per example in flow, 10.4 -> 9.5 stand-alone; 16 rows would spill on AVX2's 16.
       loops.byRegisterTiles(c, t -> rowTiles(c, act, perRow, in, out,
-          t == CodegenPolicy.RegisterTiles.WIDE ? 2 * WIDE_ROWS : WIDE_ROWS, weightBase));
+          t == CodegenPolicy.RegisterTiles.WIDE ? 2 * WIDE_ROWS : WIDE_ROWS, weightBase, ranged));
     } else {
-      rowTiles(c, act, perRow, in, out, rows, weightBase);
+      rowTiles(c, act, perRow, in, out, rows, weightBase, ranged);
     }
-    range.ifPresent(c::add);
+    if (!ranged) {
+      range.ifPresent(c::add);
+    }
   }
 
-  /** The forward rows in tiles of {@code rows}, then one at a time; σ per row if {@code perRow}. */
+  /**
+   * The forward rows in tiles of {@code rows}, then one at a time; σ per row if {@code perRow};
+   * with {@code ranged}, rows {@code from .. to - 1} only.
+   */
   private void rowTiles(CodeBlock.Builder c, Activation act, boolean perRow, int in, int out,
-      int rows, String weightBase) {
-    int tiled = out / rows * rows;
+      int rows, String weightBase, boolean ranged) {
     c.add("// $L rows at a time: vector dot products, reduced once per row.\n", rows);
+    if (ranged) {
+      c.addStatement("int tiledTo = from + (to - from) / $L * $L", rows, rows);
+      c.beginControlFlow("for (int o = from; o < tiledTo; o += $L)", rows);
+      vectorRows(c, act, perRow, in, rows, weightBase, "xOff");
+      c.endControlFlow();
+      c.beginControlFlow("for (int o = tiledTo; o < to; o++)");
+      vectorRows(c, act, perRow, in, 1, weightBase, "xOff");
+      c.endControlFlow();
+      return;
+    }
+    int tiled = out / rows * rows;
     c.beginControlFlow("for (int o = 0; o < $L; o += $L)", tiled, rows);
-    vectorRows(c, act, perRow, in, rows, weightBase);
+    vectorRows(c, act, perRow, in, rows, weightBase, "0");
     c.endControlFlow();
     if (tiled < out) {
       c.beginControlFlow("for (int o = $L; o < $L; o++)", tiled, out);
-      vectorRows(c, act, perRow, in, 1, weightBase);
+      vectorRows(c, act, perRow, in, 1, weightBase, "0");
       c.endControlFlow();
     }
   }
@@ -167,11 +193,14 @@ final class VectorBackend implements Backend {
         && policy.registerTiles() != CodegenPolicy.RegisterTiles.NARROW;
   }
 
-  /** Vector dot products of {@code rows} consecutive weight rows starting at row {@code o}. */
+  /**
+   * Vector dot products of {@code rows} consecutive weight rows starting at row {@code o} with
+   * the input at {@code x[xOff]}.
+   */
   private void vectorRows(CodeBlock.Builder c, Activation act, boolean perRow, int in,
-      int rows, String weightBase) {
-    loops.dotTile(c, rows, 1, "w", r -> weightBase + "o * " + in + " + " + r * in, "x", u -> "0",
-        String.valueOf(in));
+      int rows, String weightBase, String xOff) {
+    loops.dotTile(c, rows, 1, "w", r -> weightBase + "o * " + in + " + " + r * in, "x",
+        u -> xOff, String.valueOf(in));
     for (int r = 0; r < rows; r++) {
       String j = r == 0 ? "o" : "o + " + r;
       c.addStatement("z[$L] = s$L0 + b[$L]", j, r, j);

@@ -124,6 +124,18 @@ final class Generated {
     }
   }
 
+  /** predict of the one example {@code x}. */
+  double[] predict(double[] x, int outputs) {
+    if (isFloat()) {
+      float[] out = new float[outputs];
+      ((FloatNetwork) instance).predict(narrow(x), out);
+      return widen(out);
+    }
+    double[] out = new double[outputs];
+    ((DoubleNetwork) instance).predict(x, out);
+    return out;
+  }
+
   double[] predictBatch(double[] xs, int n, int outputs) {
     if (isFloat()) {
       float[] out = new float[n * outputs];

@@ -28,7 +28,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * planner can pick and both register tiles, teams of 2 and 3 threads, batches of 2–40 examples
  * in chunks of 8 or of the plan's size (so steps of one chunk and of several). A part that
  * computed a row another part also computes, or missed one, or an update that ran before the
- * last read of its weights, shows as a difference.
+ * last read of its weights, shows as a difference. Predictions over the team too, of batches and
+ * of one example ({@link PredictSplit}).
  */
 class SplitStepTest {
   private static final long BASE = 20261205L;
@@ -66,8 +67,43 @@ class SplitStepTest {
     assertTrue(policy.batched(net));
     List<Generated> pair = Generated.compile(List.of(net, net.withName("FashionTwin")),
         "gen.split.fashion", policy);
+    // Both hidden layers' predict splits (800 and 128 KB of weights).
+    pair.get(0).instance().getClass().getDeclaredField("predictPhases");
     compare(net, policy, pair.get(0), pair.get(1), new Random(3),
         new int[] {32, 32, 128, 5, 1, 64, 1, 33});
+  }
+
+  /**
+   * A float tanh layer's σ runs in vectors through the class's one scratch array ({@link
+   * VectorTanh}): parts that applied it side by side raced on it (found by this class's random
+   * networks, in 5 runs of 6). Many predicts of such a layer over a team, each the same bits as
+   * on one thread.
+   */
+  @Test
+  void aTanhLayerPredictsOverTheTeamLikeOneThread() throws Exception {
+    Network net = dev.netc.Frontend.compile("tanh.net", """
+        network TanhSplit {
+          input 300
+          dense 300 tanh
+          dense 10 softmax
+          loss cross_entropy
+          optimizer sgd(lr = 0.01)
+          precision float
+        }
+        """).networks().get(0);
+    CodegenPolicy policy = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
+    List<Generated> pair = Generated.compile(List.of(net, net.withName("TanhSplitTwin")),
+        "gen.split.tanh", policy);
+    pair.get(0).instance().getClass().getDeclaredField("predictPhases");
+    Random rnd = new Random(5);
+    try (StepTeam team = StepTeam.of(2)) {
+      assertTrue(useTeam(pair.get(0).instance(), team));
+      for (int k = 0; k < 500; k++) {
+        double[] x = RandomNetworks.inputs(rnd, net, 1);
+        assertTrue(Arrays.equals(pair.get(1).predict(x, 10), pair.get(0).predict(x, 10)),
+            "prediction " + k + " differs");
+      }
+    }
   }
 
   @Test
@@ -153,6 +189,13 @@ class SplitStepTest {
           split.predictBatch(px, n, outputs)), what + ": predictions differ");
       assertEquals(Double.doubleToLongBits(alone.loss(px, pt, n)),
           Double.doubleToLongBits(split.loss(px, pt, n)), what + ": losses differ");
+      // One example at a time (PredictSplit), before and after predict's aligned copies are
+      // made (AlignedWeights.PREDICTS_BEFORE_COPY).
+      for (int k = 0; k < AlignedWeights.PREDICTS_BEFORE_COPY + 4; k++) {
+        double[] x = RandomNetworks.inputs(rnd, net, 1);
+        assertTrue(Arrays.equals(alone.predict(x, outputs), split.predict(x, outputs)),
+            what + ": prediction " + k + " differs");
+      }
       // Detached, it steps on the calling thread again (the same bits still).
       assertTrue(useTeam(split.instance(), null), what);
       double[] xs = RandomNetworks.inputs(rnd, net, 3);

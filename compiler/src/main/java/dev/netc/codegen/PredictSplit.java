@@ -1,0 +1,195 @@
+package dev.netc.codegen;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
+import dev.netc.ir.Dense;
+import dev.netc.ir.Layer;
+import dev.netc.runtime.StepTeam;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.lang.model.element.Modifier;
+
+/**
+ * {@code predict} of one example over the class's {@link StepTeam}, where one is set ({@code
+ * useStepTeam}): each large dense layer's rows are shared out among the team's threads, each
+ * thread computing its rows' z by the same operations as the whole pass (so the same bits), and
+ * the team meets once per such layer. σ follows as in the whole pass: row by row in the parts, or
+ * by the backend's range kernel (relu, tanh) over the layer on the calling thread after the
+ * meeting, since such a kernel may use the class's scratch (tanh's does).
+ *
+ * <p>Why: one example's forward pass reads every weight once and does two flops with it, so it
+ * runs at the speed the weights stream from cache. The Fashion MLP's first layer (784 × 256,
+ * 800 KB) comes from one core's L2 at about 120 GB/s on the Intel Xeon host, 6 of predict's 7.6
+ * µs; split in two, each core keeps its half in its own L2 and streams only that
+ * (docs/performance.md). A layer of fewer than {@link #MIN_BYTES} of weights stays whole on the
+ * calling thread: a meeting of the team costs about as much as splitting it would save.
+ *
+ * <p>Only a class whose steps split ({@link BatchEmitter#splits}) has a team, and only a looped
+ * dense layer with an elementwise σ splits.
+ */
+final class PredictSplit {
+  /** Weights (bytes) from which a dense layer's rows split over the team in predict. */
+  static final long MIN_BYTES = 64 * 1024;
+  /** Rows of a part are multiples of this: parts share at most the cache line of z where they meet. */
+  static final int ROW_ALIGN = 16;
+
+  private static final String PHASES = "predictPhases";
+  private static final String PART = "predictPart";
+  private static final String XS = "predictXs";
+  private static final String X_OFF = "predictXOff";
+
+  private final EmitContext ctx;
+  private final Backend backend;
+  private final DenseKernels kernels;
+  /** Per split layer index, its forward method by rows ({@link DenseKernels#forwardRowRange}). */
+  private final Map<Integer, String> layers = new LinkedHashMap<>();
+
+  /** {@code splits}: whether the class has a team ({@link BatchEmitter#splits}). */
+  PredictSplit(EmitContext ctx, Backend backend, boolean splits) {
+    this.ctx = ctx;
+    this.backend = backend;
+    this.kernels = new DenseKernels(ctx, backend);
+    if (!splits) {
+      return;
+    }
+    for (Layer l : ctx.network().layers()) {
+      if (l instanceof Dense && l.activation().isElementwise()
+          && ctx.policy().kernel(l) != CodegenPolicy.Kernel.UNROLLED
+          && (long) l.weightCount() * ctx.scalarBytes() >= MIN_BYTES
+          && l.outSize() >= 2 * ROW_ALIGN) {
+        layers.put(l.index(),
+            ctx.names().helper(ctx.names().layer(l.index()).forward() + "Rows"));
+      }
+    }
+  }
+
+  /** True if some layer of predict splits over the team. */
+  boolean any() {
+    return !layers.isEmpty();
+  }
+
+  /**
+   * True if the first layer splits: predict's driver then copies its example into {@code input}
+   * only where it runs that layer on the calling thread ({@link #call}).
+   */
+  boolean splitsFirst() {
+    return layers.containsKey(0);
+  }
+
+  /**
+   * The statement of predict's driver ({@code xs, xOff}: its example) that runs layer {@code
+   * index}'s forward pass, {@code whole} on the calling thread (over the layer's aligned copy if
+   * {@code overCopy}): over the team where one is set and the layer splits. The first layer's
+   * parts read the example from the caller's array: copied into {@code input} first, it cost
+   * the split layer 0.8 of its 4.7 µs on the Intel Xeon host (the copy, and the other core
+   * reading lines this one had just written).
+   */
+  CodeBlock call(int index, boolean overCopy, String whole) {
+    if (!layers.containsKey(index)) {
+      return CodeBlock.of("$N();\n", whole);
+    }
+    CodeBlock.Builder c = CodeBlock.builder().beginControlFlow("if (team != null)");
+    if (index == 0) {
+      c.addStatement("$N = xs", XS).addStatement("$N = xOff", X_OFF);
+    }
+    c.addStatement("team.run($N, $L)", PHASES, phase(index, overCopy));
+    if (index == 0) {
+      c.add("// The caller's array is not kept past the call.\n").addStatement("$N = null", XS);
+    }
+    // σ's range kernel, where the whole pass has one, on this thread (Backend.forwardRowRange).
+    Layer layer = ctx.network().layers().get(index);
+    Names.LayerNames n = ctx.names().layer(index);
+    backend.activateRange(layer.activation(), n.z(), "0", n.act(), "0",
+        String.valueOf(layer.outSize()), layer.outSize()).ifPresent(c::add);
+    c.nextControlFlow("else");
+    if (index == 0) {
+      c.addStatement("$T.arraycopy(xs, xOff, input, 0, INPUT_SIZE)", System.class);
+    }
+    return c.addStatement("$N()", whole)
+        .endControlFlow()
+        .build();
+  }
+
+  /** Phase of layer {@code index}'s rows, over the aligned copy or not. */
+  private static int phase(int index, boolean aligned) {
+    return 2 * index + (aligned ? 1 : 0);
+  }
+
+  /** The team's phases of predict, if any layer splits. */
+  List<FieldSpec> fields() {
+    if (!any()) {
+      return List.of();
+    }
+    List<FieldSpec> f = new ArrayList<>();
+    f.add(FieldSpec.builder(ClassName.get(StepTeam.class).nestedClass("Phases"), PHASES,
+            Modifier.PRIVATE, Modifier.FINAL)
+        .addJavadoc("predict's large layers over the team: each part its rows.\n")
+        .initializer("(phase, part, parts) -> $N(phase, part, parts)", PART)
+        .build());
+    if (layers.containsKey(0)) {
+      f.add(FieldSpec.builder(ctx.array(), XS, Modifier.PRIVATE)
+          .addJavadoc("The example predict's first layer reads, at {@link #$N}, while the team "
+              + "runs it.\n", X_OFF)
+          .build());
+      f.add(FieldSpec.builder(TypeName.INT, X_OFF, Modifier.PRIVATE).build());
+    }
+    return f;
+  }
+
+  /** predictPart and each split layer's forward methods by rows. */
+  List<MethodSpec> methods() {
+    if (!any()) {
+      return List.of();
+    }
+    List<MethodSpec> m = new ArrayList<>();
+    String partStart = VectorBatchKernels.partStart(ctx);
+    MethodSpec.Builder part = MethodSpec.methodBuilder(PART)
+        .addJavadoc("Part {@code part} of {@code parts} of a phase of predict over the team: "
+            + "rows of one layer\n(phase 2 × index, + 1 over the aligned copy of its weights).\n")
+        .addModifiers(Modifier.PRIVATE)
+        .addParameter(TypeName.INT, "phase")
+        .addParameter(TypeName.INT, "part")
+        .addParameter(TypeName.INT, "parts")
+        .beginControlFlow("switch (phase)");
+    for (Map.Entry<Integer, String> e : layers.entrySet()) {
+      int index = e.getKey();
+      int out = ctx.network().layers().get(index).outSize();
+      CodeBlock x = index == 0 ? CodeBlock.of("$N, $N", XS, X_OFF)
+          : CodeBlock.of("$N, 0", ctx.names().layer(index - 1).act());
+      part.addCode("case $L:\n$>", phase(index, false))
+          .addStatement(rows(e.getValue(), CodeBlock.of("$N, 0",
+              ctx.names().layer(index).weight()), x, partStart, out))
+          .addStatement("break")
+          .addCode("$<");
+      if (ctx.aligned().covers(index)) {
+        part.addCode("case $L:\n$>", phase(index, true))
+            .addStatement(rows(e.getValue(), CodeBlock.of("$N, $N", ctx.aligned().copy(index),
+                ctx.aligned().start(index)), x, partStart, out))
+            .addStatement("break")
+            .addCode("$<");
+      }
+      m.add(kernels.forwardRowRange(index, e.getValue()));
+    }
+    part.addCode("default:\n$>")
+        .addStatement("throw new $T($S + phase)", IllegalStateException.class, "no phase ")
+        .addCode("$<")
+        .endControlFlow();
+    m.add(0, part.build());
+    return m;
+  }
+
+  /**
+   * The call of {@code method} with weights {@code w} and input {@code x} (each an array and an
+   * offset) over this part's rows of {@code out}.
+   */
+  private static CodeBlock rows(String method, CodeBlock w, CodeBlock x, String partStart,
+      int out) {
+    return CodeBlock.of("$N($L, $L, $N($L, $L, part, parts), $N($L, $L, part + 1, parts))",
+        method, w, x, partStart, out, ROW_ALIGN, partStart, out, ROW_ALIGN);
+  }
+}
