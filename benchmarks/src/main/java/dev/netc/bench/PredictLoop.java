@@ -26,31 +26,29 @@ public final class PredictLoop {
     BenchData data = BenchData.mlp(1);
     int pool = data.batches();
     MlpVector net = new MlpVector();
-    StepTeam team = threads > 1 ? StepTeam.of(threads) : null;
-    if (!net.useStepTeam(team) && team != null) {
-      throw new IllegalStateException("MlpVector does not split its passes");
-    }
-    float[] out = new float[10];
-    long start = System.nanoTime();
-    long end = start + (long) (seconds * 1e9);
-    long measuredFrom = 0;
-    long calls = 0;
-    float sum = 0;
-    while (System.nanoTime() < end) {
-      for (int i = 0; i < 200; i++, calls++) {
-        net.predict(data.xs()[(int) (calls % pool)], out);
-        sum += out[0];
+    try (StepTeam team = threads > 1 ? StepTeam.of(threads) : null) {
+      if (!net.useStepTeam(team) && team != null) {
+        throw new IllegalStateException("MlpVector does not split its passes");
       }
-      if (measuredFrom == 0 && System.nanoTime() - start > WARM_UP_NANOS) {
-        measuredFrom = System.nanoTime();
-        calls = 0;
+      float[] out = new float[10];
+      long start = System.nanoTime();
+      long end = start + (long) (seconds * 1e9);
+      long measuredFrom = 0;
+      long calls = 0;
+      float sum = 0;
+      while (System.nanoTime() < end) {
+        for (int i = 0; i < 200; i++, calls++) {
+          net.predict(data.xs()[(int) (calls % pool)], out);
+          sum += out[0];
+        }
+        if (measuredFrom == 0 && System.nanoTime() - start > WARM_UP_NANOS) {
+          measuredFrom = System.nanoTime();
+          calls = 0;
+        }
       }
-    }
-    double elapsed = (System.nanoTime() - measuredFrom) / 1e9;
-    System.out.printf("predict, %d thread%s: %.0f examples/s (output sum %.1f)%n", threads,
-        threads == 1 ? "" : "s", calls / elapsed, sum);
-    if (team != null) {
-      team.close();
+      double elapsed = (System.nanoTime() - measuredFrom) / 1e9;
+      System.out.printf("predict, %d thread%s: %.0f examples/s (output sum %.1f)%n", threads,
+          threads == 1 ? "" : "s", calls / elapsed, sum);
     }
   }
 }

@@ -59,6 +59,8 @@ final class Names {
       "splitXs", "splitE0", "splitM", "useStepTeam", "splitsSteps", "splitScale", "splitFirst",
       "splitLr", "splitStepSize", "splitBc2Sqrt", "MAX_SPLIT_LAYERS", "transposeColumns",
       "updatePart", "above", "layer",
+      // predict of one example over a StepTeam (PredictSplit)
+      "predictPhases", "predictPart", "predictXs", "predictXOff", "tiledTo", "ws",
       "onlineUpdate", "settleUpdate", "forwardAfterUpdate", "updateFirstAndForward",
       "deferredUpdate", "deferredScale", "deferredLr", "deferredStepSize", "deferredBc2Sqrt",
       "nextInput", "xn", "zn", "znv",

@@ -48,8 +48,6 @@ final class OnlineEmitter {
   private static final String NEXT_INPUT = "nextInput";
   private static final String FORWARD_AFTER_UPDATE = "forwardAfterUpdate";
   private static final String ONLINE_PHASES = "onlinePhases";
-  /** Rows of the first layer per part are multiples of this (64 bytes of z or more). */
-  private static final int ROW_ALIGN = 16;
 
   private final EmitContext ctx;
   private final Optimizer opt;
@@ -83,15 +81,13 @@ final class OnlineEmitter {
       f.add(ctx.buffer(NEXT_INPUT, ctx.network().layers().get(0).inSize()));
       if (splits) {
         int out = ctx.network().layers().get(0).outSize();
-        String partStart = VectorBatchKernels.partStart(ctx);
         f.add(FieldSpec.builder(ClassName.get(StepTeam.class).nestedClass("Phases"),
                 ONLINE_PHASES, Modifier.PRIVATE, Modifier.FINAL)
             .addJavadoc("The pending first-layer update and next forward pass over the team: "
                 + "each part its rows\n(in multiples of $L: parts share at most the cache line "
-                + "of z where they meet).\n", ROW_ALIGN)
-            .initializer("(phase, part, parts) -> $N($L, $N($L, $L, part, parts), "
-                + "$N($L, $L, part + 1, parts))", DenseOnline.UPDATE_AND_FORWARD,
-                pendingArguments(), partStart, out, ROW_ALIGN, partStart, out, ROW_ALIGN)
+                + "of z where they meet).\n", VectorBatchKernels.ROW_PART_ALIGN)
+            .initializer("(phase, part, parts) -> $N($L, $L)", DenseOnline.UPDATE_AND_FORWARD,
+                pendingArguments(), VectorBatchKernels.partRows(ctx, out))
             .build());
       }
     }

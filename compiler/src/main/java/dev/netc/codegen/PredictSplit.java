@@ -24,19 +24,24 @@ import javax.lang.model.element.Modifier;
  *
  * <p>Why: one example's forward pass reads every weight once and does two flops with it, so it
  * runs at the speed the weights stream from cache. The Fashion MLP's first layer (784 × 256,
- * 800 KB) comes from one core's L2 at about 120 GB/s on the Intel Xeon host, 6 of predict's 7.6
- * µs; split in two, each core keeps its half in its own L2 and streams only that
+ * 800 KB) comes from one core's L2 at about 130 GB/s on the Intel Xeon host, 6.2 of predict's
+ * 7.8 µs; split in two, each core keeps its half in its own L2 and streams only that
  * (docs/performance.md). A layer of fewer than {@link #MIN_BYTES} of weights stays whole on the
  * calling thread: a meeting of the team costs about as much as splitting it would save.
  *
  * <p>Only a class whose steps split ({@link BatchEmitter#splits}) has a team, and only a looped
- * dense layer with an elementwise σ splits.
+ * dense layer with an elementwise σ splits. The parts run a method of their own ({@link
+ * DenseKernels#forwardRowRange}) where one thread runs the layer's forward method: each row's
+ * sum is the same code in both (its vector accumulators, their in-order lane reduction on JDK
+ * 17's C2, the scalar tail, then the bias), as with {@link AlignedWeights}' methods.
  */
 final class PredictSplit {
-  /** Weights (bytes) from which a dense layer's rows split over the team in predict. */
+  /**
+   * Weights (bytes) from which a dense layer's rows split over the team in predict: the Fashion
+   * MLP's 128 KB second layer, split as well as its first, made predict 6 % faster (smaller
+   * layers were not measured).
+   */
   static final long MIN_BYTES = 64 * 1024;
-  /** Rows of a part are multiples of this: parts share at most the cache line of z where they meet. */
-  static final int ROW_ALIGN = 16;
 
   private static final String PHASES = "predictPhases";
   private static final String PART = "predictPart";
@@ -61,7 +66,8 @@ final class PredictSplit {
       if (l instanceof Dense && l.activation().isElementwise()
           && ctx.policy().kernel(l) != CodegenPolicy.Kernel.UNROLLED
           && (long) l.weightCount() * ctx.scalarBytes() >= MIN_BYTES
-          && l.outSize() >= 2 * ROW_ALIGN) {
+          // At least two parts' rows (VectorBatchKernels.ROW_PART_ALIGN each).
+          && l.outSize() >= 2 * VectorBatchKernels.ROW_PART_ALIGN) {
         layers.put(l.index(),
             ctx.names().helper(ctx.names().layer(l.index()).forward() + "Rows"));
       }
@@ -95,11 +101,16 @@ final class PredictSplit {
     }
     CodeBlock.Builder c = CodeBlock.builder().beginControlFlow("if (team != null)");
     if (index == 0) {
-      c.addStatement("$N = xs", XS).addStatement("$N = xOff", X_OFF);
-    }
-    c.addStatement("team.run($N, $L)", PHASES, phase(index, overCopy));
-    if (index == 0) {
-      c.add("// The caller's array is not kept past the call.\n").addStatement("$N = null", XS);
+      c.addStatement("$N = xs", XS)
+          .addStatement("$N = xOff", X_OFF)
+          .beginControlFlow("try")
+          .addStatement("team.run($N, $L)", PHASES, phase(index, overCopy))
+          .nextControlFlow("finally")
+          .add("// The caller's array is not kept past the call.\n")
+          .addStatement("$N = null", XS)
+          .endControlFlow();
+    } else {
+      c.addStatement("team.run($N, $L)", PHASES, phase(index, overCopy));
     }
     // σ's range kernel, where the whole pass has one, on this thread (Backend.forwardRowRange).
     Layer layer = ctx.network().layers().get(index);
@@ -120,7 +131,10 @@ final class PredictSplit {
     return 2 * index + (aligned ? 1 : 0);
   }
 
-  /** The team's phases of predict, if any layer splits. */
+  /**
+   * The team's phases of predict, if any layer splits, and where the first layer's parts find
+   * the example.
+   */
   List<FieldSpec> fields() {
     if (!any()) {
       return List.of();
@@ -147,7 +161,6 @@ final class PredictSplit {
       return List.of();
     }
     List<MethodSpec> m = new ArrayList<>();
-    String partStart = VectorBatchKernels.partStart(ctx);
     MethodSpec.Builder part = MethodSpec.methodBuilder(PART)
         .addJavadoc("Part {@code part} of {@code parts} of a phase of predict over the team: "
             + "rows of one layer\n(phase 2 × index, + 1 over the aligned copy of its weights).\n")
@@ -160,16 +173,16 @@ final class PredictSplit {
       int index = e.getKey();
       int out = ctx.network().layers().get(index).outSize();
       CodeBlock x = index == 0 ? CodeBlock.of("$N, $N", XS, X_OFF)
-          : CodeBlock.of("$N, 0", ctx.names().layer(index - 1).act());
+          : CodeBlock.of("$N, 0", ctx.inputOf(index));
       part.addCode("case $L:\n$>", phase(index, false))
           .addStatement(rows(e.getValue(), CodeBlock.of("$N, 0",
-              ctx.names().layer(index).weight()), x, partStart, out))
+              ctx.names().layer(index).weight()), x, out))
           .addStatement("break")
           .addCode("$<");
       if (ctx.aligned().covers(index)) {
         part.addCode("case $L:\n$>", phase(index, true))
             .addStatement(rows(e.getValue(), CodeBlock.of("$N, $N", ctx.aligned().copy(index),
-                ctx.aligned().start(index)), x, partStart, out))
+                ctx.aligned().start(index)), x, out))
             .addStatement("break")
             .addCode("$<");
       }
@@ -187,9 +200,7 @@ final class PredictSplit {
    * The call of {@code method} with weights {@code w} and input {@code x} (each an array and an
    * offset) over this part's rows of {@code out}.
    */
-  private static CodeBlock rows(String method, CodeBlock w, CodeBlock x, String partStart,
-      int out) {
-    return CodeBlock.of("$N($L, $L, $N($L, $L, part, parts), $N($L, $L, part + 1, parts))",
-        method, w, x, partStart, out, ROW_ALIGN, partStart, out, ROW_ALIGN);
+  private CodeBlock rows(String method, CodeBlock w, CodeBlock x, int out) {
+    return CodeBlock.of("$N($L, $L, $L)", method, w, x, VectorBatchKernels.partRows(ctx, out));
   }
 }

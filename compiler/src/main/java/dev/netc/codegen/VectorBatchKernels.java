@@ -90,6 +90,22 @@ final class VectorBatchKernels implements BatchKernels {
    * partStart(n, align, k, parts): where part k of parts of n items starts (n for k = parts),
    * rounded down to a multiple of align; added to the class on first use.
    */
+  /**
+   * Rows of a one-example pass's part are multiples of this ({@link OnlineEmitter}, {@link
+   * PredictSplit}): 64 bytes of floats, so parts share at most the cache line of z where they meet.
+   */
+  static final int ROW_PART_ALIGN = 16;
+
+  /**
+   * The arguments {@code from, to} of this part's rows of {@code n} (locals {@code part, parts}),
+   * in multiples of {@link #ROW_PART_ALIGN}.
+   */
+  static CodeBlock partRows(EmitContext ctx, int n) {
+    String partStart = partStart(ctx);
+    return CodeBlock.of("$N($L, $L, part, parts), $N($L, $L, part + 1, parts)", partStart, n,
+        ROW_PART_ALIGN, partStart, n, ROW_PART_ALIGN);
+  }
+
   static String partStart(EmitContext ctx) {
     if (!ctx.helpers().has("partStart")) {
       ctx.helpers().add(partStartMethod());

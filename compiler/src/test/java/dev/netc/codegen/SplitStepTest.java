@@ -2,6 +2,7 @@ package dev.netc.codegen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netc.ir.Network;
@@ -77,7 +78,8 @@ class SplitStepTest {
    * A float tanh layer's σ runs in vectors through the class's one scratch array ({@link
    * VectorTanh}): parts that applied it side by side raced on it (found by this class's random
    * networks, in 5 runs of 6). Many predicts of such a layer over a team, each the same bits as
-   * on one thread.
+   * on one thread; also with predict's driver split into helper methods (one layer per method),
+   * which then take the example. A closed team then fails predict: it did run over the team.
    */
   @Test
   void aTanhLayerPredictsOverTheTeamLikeOneThread() throws Exception {
@@ -91,18 +93,24 @@ class SplitStepTest {
           precision float
         }
         """).networks().get(0);
-    CodegenPolicy policy = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
-    List<Generated> pair = Generated.compile(List.of(net, net.withName("TanhSplitTwin")),
-        "gen.split.tanh", policy);
-    pair.get(0).instance().getClass().getDeclaredField("predictPhases");
-    Random rnd = new Random(5);
-    try (StepTeam team = StepTeam.of(2)) {
-      assertTrue(useTeam(pair.get(0).instance(), team));
-      for (int k = 0; k < 500; k++) {
-        double[] x = RandomNetworks.inputs(rnd, net, 1);
-        assertTrue(Arrays.equals(pair.get(1).predict(x, 10), pair.get(0).predict(x, 10)),
-            "prediction " + k + " differs");
+    CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
+    for (CodegenPolicy policy : List.of(vector, vector.withLayersPerMethod(1))) {
+      List<Generated> pair = Generated.compile(List.of(net, net.withName("TanhSplitTwin")),
+          "gen.split.tanh" + policy.layersPerMethod(), policy);
+      pair.get(0).instance().getClass().getDeclaredField("predictPhases");
+      Random rnd = new Random(5);
+      StepTeam team = StepTeam.of(2);
+      try (team) {
+        assertTrue(useTeam(pair.get(0).instance(), team));
+        for (int k = 0; k < 500; k++) {
+          double[] x = RandomNetworks.inputs(rnd, net, 1);
+          assertTrue(Arrays.equals(pair.get(1).predict(x, 10), pair.get(0).predict(x, 10)),
+              policy + ": prediction " + k + " differs");
+        }
       }
+      double[] x = RandomNetworks.inputs(rnd, net, 1);
+      assertThrows(IllegalStateException.class, () -> pair.get(0).predict(x, 10), policy
+          + ": predict did not run over the team");
     }
   }
 
