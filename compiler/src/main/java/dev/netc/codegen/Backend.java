@@ -53,11 +53,13 @@ interface Backend {
   void forwardRows(CodeBlock.Builder c, Layer layer, String weightBase);
 
   /**
-   * {@link #forwardRows} over rows {@code from .. to - 1} only (int locals), σ included, with
-   * the input at {@code x[xOff]} (int local {@code xOff}): a team thread's part of a one-example
-   * forward pass ({@link PredictSplit}). Each row is computed by
-   * the same operations as in the whole pass, so the same bits. Only a backend whose steps split
-   * ({@link #splitCalls}) has it.
+   * {@link #forwardRows} over rows {@code from .. to - 1} only (int locals), with the input at
+   * {@code x[xOff]} (int local {@code xOff}): a team thread's part of a one-example forward pass
+   * ({@link PredictSplit}). It writes z, and σ where the whole pass applies it row by row; where
+   * the whole pass applies σ by {@link #activateRange} after its rows, the caller does after the
+   * team meets (a range kernel may use the class's scratch, which parts must not share). Each
+   * row is computed by the same operations as in the whole pass, so the same bits. Only a
+   * backend whose steps split ({@link #splitCalls}) has it.
    */
   default void forwardRowRange(CodeBlock.Builder c, Layer layer, String weightBase) {
     throw new UnsupportedOperationException("this backend does not split its passes");

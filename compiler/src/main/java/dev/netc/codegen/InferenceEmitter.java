@@ -210,7 +210,9 @@ final class InferenceEmitter {
         .addModifiers(Modifier.PRIVATE)
         .addParameter(ctx.array(), "xs")
         .addParameter(TypeName.INT, "xOff");
-    if (!(predict && split.splitsFirst())) {
+    // Where the first layer splits, predict's parts read the example in place (PredictSplit.call).
+    boolean partsReadExample = predict && split.splitsFirst();
+    if (!partsReadExample) {
       m.addStatement("$T.arraycopy(xs, xOff, input, 0, INPUT_SIZE)", System.class);
     }
     List<CodeBlock> blocks = new ArrayList<>();
@@ -224,8 +226,7 @@ final class InferenceEmitter {
       blocks.add(predict ? split.call(l.index(), overCopy, method)
           : CodeBlock.of("$N();\n", method));
     }
-    if (predict && split.splitsFirst()) {
-      // The first layer's block reads the example (PredictSplit.call).
+    if (partsReadExample) {
       return m.addCode(ctx.helpers().perLayer(name, false,
           List.of(ParameterSpec.builder(ctx.array(), "xs").build(),
               ParameterSpec.builder(TypeName.INT, "xOff").build()), blocks)).build();

@@ -87,10 +87,6 @@ final class VectorBatchKernels implements BatchKernels {
       ParameterSpec.builder(TypeName.INT, "parts").build());
 
   /**
-   * partStart(n, align, k, parts): where part k of parts of n items starts (n for k = parts),
-   * rounded down to a multiple of align; added to the class on first use.
-   */
-  /**
    * Rows of a one-example pass's part are multiples of this ({@link OnlineEmitter}, {@link
    * PredictSplit}): 64 bytes of floats, so parts share at most the cache line of z where they meet.
    */
@@ -106,6 +102,10 @@ final class VectorBatchKernels implements BatchKernels {
         ROW_PART_ALIGN, partStart, n, ROW_PART_ALIGN);
   }
 
+  /**
+   * partStart(n, align, k, parts): where part k of parts of n items starts (n for k = parts),
+   * rounded down to a multiple of align; added to the class on first use.
+   */
   static String partStart(EmitContext ctx) {
     if (!ctx.helpers().has("partStart")) {
       ctx.helpers().add(partStartMethod());
