@@ -14,12 +14,14 @@ faster setting on Intel cores, where every subnormal operand costs a microcode a
 optimizer state flushes subnormals too) unless --keep-denormals.
 
 Each benchmark: a fresh model, a pool of 1024 random examples (inputs uniform, random labels,
-fixed seed) cycled batch by batch, one warm-up period, then several timed periods; the reported
+fixed seed; with --fashion DIR the 784-input ones take Fashion-MNIST test images instead) cycled
+batch by batch, one warm-up period, then several timed periods; the reported
 figure is the mean of the timed periods, like JMH's score; the spread is half their range, in
 percent of the mean.
 """
 
 import argparse
+import gzip
 import os
 import re
 import time
@@ -57,9 +59,18 @@ def small():
                          nn.Linear(128, 10))
 
 
-def pool(inputs, classes, batch, lo, hi, seed):
+def fashion_images(directory):
+    """The first POOL Fashion-MNIST test images as rows of b / 255 (as netc reads them)."""
+    with gzip.open(os.path.join(directory, "t10k-images-idx3-ubyte.gz"), "rb") as f:
+        raw = f.read()[16:16 + POOL * 784]
+    return torch.frombuffer(bytearray(raw), dtype=torch.uint8).reshape(POOL, 784).float() / 255
+
+
+def pool(inputs, classes, batch, lo, hi, seed, fashion=None):
     gen = torch.Generator().manual_seed(seed)
     xs = torch.rand(POOL, inputs, generator=gen) * (hi - lo) + lo
+    if fashion is not None and inputs == 784:
+        xs = fashion_images(fashion)
     ys = torch.randint(0, classes, (POOL,), generator=gen)
     return [(xs[i:i + batch].contiguous(), ys[i:i + batch].contiguous())
             for i in range(0, POOL, batch)]
@@ -122,6 +133,9 @@ def main():
     parser.add_argument("--seconds", type=float, default=2.0, help="seconds per timed period")
     parser.add_argument("--only", default="",
                         help="regular expression: run the benchmarks whose name it matches")
+    parser.add_argument("--fashion", metavar="DIR", default=None,
+                        help="the 784-input benchmarks' examples are the first 1024 Fashion-MNIST "
+                             "test images in DIR instead of random ones")
     parser.add_argument("--keep-denormals", action="store_true",
                         help="leave torch.set_flush_denormal at its default (off)")
     args = parser.parse_args()
@@ -136,7 +150,7 @@ def main():
             continue
         torch.manual_seed(42)
         step = step_factory(factory())
-        batches = pool(inputs, classes, batch, lo, hi, 1234 + batch)
+        batches = pool(inputs, classes, batch, lo, hi, 1234 + batch, args.fashion)
         timed(step, batches, args.warmup)
         rates = [timed(step, batches, args.seconds) * batch for _ in range(args.iterations)]
         mean = sum(rates) / len(rates)

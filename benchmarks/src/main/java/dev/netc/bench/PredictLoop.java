@@ -2,6 +2,12 @@ package dev.netc.bench;
 
 import dev.netc.bench.gen.MlpVector;
 import dev.netc.runtime.StepTeam;
+import dev.netc.runtime.io.Dataset;
+import dev.netc.runtime.io.Idx;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * The generated Fashion MLP's {@code predict} of one example (Vector API backend) in a plain
@@ -9,7 +15,10 @@ import dev.netc.runtime.StepTeam;
  * benchmarks.jar dev.netc.bench.PredictLoop SECONDS [THREADS]} prints the examples/s (wall
  * time) after 3 s of warm-up, over {@link BenchData#mlp}'s pool of examples one after another;
  * with THREADS above 1 predict's large layers split over a {@link StepTeam} of that many
- * threads ({@code useStepTeam}).
+ * threads ({@code useStepTeam}). With a third argument {@code fashion}, the examples are the
+ * first 1024 Fashion-MNIST test images ({@code /usr/share/datasets/fashion-mnist}, or the
+ * directory in {@code NETC_FASHION_DIR}): half of their pixels are 0, which predict over weights
+ * by columns skips, where the random examples have none.
  */
 public final class PredictLoop {
   private static final long WARM_UP_NANOS = 3_000_000_000L;
@@ -23,8 +32,9 @@ public final class PredictLoop {
       throw new IllegalArgumentException("SECONDS must exceed 4 (3 s of warm-up come first)");
     }
     int threads = args.length > 1 ? Integer.parseInt(args[1]) : 1;
-    BenchData data = BenchData.mlp(1);
-    int pool = data.batches();
+    boolean fashion = args.length > 2 && args[2].equals("fashion");
+    float[][] xs = fashion ? fashionImages(1024) : BenchData.mlp(1).xs();
+    int pool = xs.length;
     MlpVector net = new MlpVector();
     try (StepTeam team = threads > 1 ? StepTeam.of(threads) : null) {
       if (!net.useStepTeam(team) && team != null) {
@@ -38,7 +48,7 @@ public final class PredictLoop {
       float sum = 0;
       while (System.nanoTime() < end) {
         for (int i = 0; i < 200; i++, calls++) {
-          net.predict(data.xs()[(int) (calls % pool)], out);
+          net.predict(xs[(int) (calls % pool)], out);
           sum += out[0];
         }
         if (measuredFrom == 0 && System.nanoTime() - start > WARM_UP_NANOS) {
@@ -47,8 +57,26 @@ public final class PredictLoop {
         }
       }
       double elapsed = (System.nanoTime() - measuredFrom) / 1e9;
-      System.out.printf("predict, %d thread%s: %.0f examples/s (output sum %.1f)%n", threads,
-          threads == 1 ? "" : "s", calls / elapsed, sum);
+      System.out.printf("predict, %d thread%s%s: %.0f examples/s (output sum %.1f)%n", threads,
+          threads == 1 ? "" : "s", fashion ? ", Fashion images" : "", calls / elapsed, sum);
+    }
+  }
+
+  /** The first {@code n} Fashion-MNIST test images, each pixel b / 255 as netc reads it. */
+  static float[][] fashionImages(int n) {
+    String dir = System.getenv().getOrDefault("NETC_FASHION_DIR",
+        "/usr/share/datasets/fashion-mnist");
+    try {
+      Dataset d = Idx.read(Path.of(dir, "t10k-images-idx3-ubyte.gz"),
+          Path.of(dir, "t10k-labels-idx1-ubyte.gz"), 10, Dataset.Type.FLOAT);
+      float[] all = d.floatInputs();
+      float[][] xs = new float[n][];
+      for (int i = 0; i < n; i++) {
+        xs[i] = Arrays.copyOfRange(all, i * 784, (i + 1) * 784);
+      }
+      return xs;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Fashion-MNIST test images in " + dir, e);
     }
   }
 }

@@ -40,6 +40,11 @@ import javax.lang.model.element.Modifier;
  * weights the batch's gradient is taken at (they change only in the step after it), so the sums
  * are again the same bits.
  *
+ * <p>Where {@link ColumnPredict} runs a layer's predict by columns, its copy is the weights
+ * transposed ([in][out], rows of outputs a whole number of lines long) instead, refreshed after
+ * {@link #PREDICTS_BEFORE_COLUMNS} predicts: the sums' order then differs from the rows' (see
+ * there). Not in a class that trains example by example, which trains over the copies by rows.
+ *
  * <p>Vector backend only: its kernels load whole lines' worth of lanes. A layer qualifies with
  * at least {@link #MIN_BYTES} of weights and rows a whole number of lines long (else only every
  * few rows would start aligned). The threshold, measured with a stand-alone 4-row kernel on the
@@ -51,6 +56,12 @@ final class AlignedWeights {
   static final long MIN_BYTES = 64 * 1024;
   /** Predicts in a row with unchanged weights before the copies are refreshed. */
   static final int PREDICTS_BEFORE_COPY = 8;
+  /**
+   * As {@link #PREDICTS_BEFORE_COPY} for a class with a copy by columns ({@link ColumnPredict}):
+   * transposing the Fashion MLP's 784 × 256 weights takes about 90 µs on the Intel Xeon host,
+   * what some 30 predicts of a Fashion image save over the columns.
+   */
+  static final int PREDICTS_BEFORE_COLUMNS = 32;
   /**
    * The fewest examples of a batch that a per-example class trains over the copies: the copy of
    * the Small CNN's 800 KB costs about as much as 14 examples save (see the class comment).
@@ -72,7 +83,7 @@ final class AlignedWeights {
    *     layer), or null
    */
   private record Copy(String copy, String start, String weights, String forward,
-      String backprop) {}
+      String backprop, boolean columns) {}
 
   /** Per qualifying layer index, its names. */
   private final Map<Integer, Copy> copies = new LinkedHashMap<>();
@@ -92,15 +103,23 @@ final class AlignedWeights {
     int bytes = floats ? Float.BYTES : Double.BYTES;
     boolean perExample = network.loss().isPresent() && !policy.batched(network);
     if (policy.backend() == CodegenPolicy.Backend.VECTOR) {
+      int line = Alignment.LINE / bytes;
       for (Layer l : network.layers()) {
-        if (l instanceof Dense && (long) l.weightCount() * bytes >= MIN_BYTES
-            && l.inSize() % (Alignment.LINE / bytes) == 0
-            && policy.kernel(l) != CodegenPolicy.Kernel.UNROLLED) {
+        if (!(l instanceof Dense) || (long) l.weightCount() * bytes < MIN_BYTES
+            || policy.kernel(l) == CodegenPolicy.Kernel.UNROLLED) {
+          continue;
+        }
+        // Columns: predict alone reads the copy (a per-example class trains over it by rows).
+        boolean columns = !perExample && l.activation().isElementwise()
+            && l.outSize() % line == 0;
+        if (columns || l.inSize() % line == 0) {
           Names.LayerNames n = names.layer(l.index());
           String w = n.weight();
-          copies.put(l.index(), new Copy(names.helper(w + "Aligned"),
-              names.helper(w + "AlignedStart"), w, names.helper(n.forward() + "Aligned"),
-              perExample && l.index() > 0 ? names.helper(n.backprop() + "Aligned") : null));
+          copies.put(l.index(), new Copy(names.helper(w + (columns ? "Columns" : "Aligned")),
+              names.helper(w + (columns ? "ColumnsStart" : "AlignedStart")), w,
+              names.helper(n.forward() + (columns ? "Columns" : "Aligned")),
+              perExample && l.index() > 0 ? names.helper(n.backprop() + "Aligned") : null,
+              columns));
         }
       }
     }
@@ -124,6 +143,28 @@ final class AlignedWeights {
   /** True if layer {@code index}'s predict runs over an aligned copy. */
   boolean covers(int index) {
     return copies.containsKey(index);
+  }
+
+  /**
+   * True if layer {@code index}'s copy holds its weights by columns ({@link ColumnPredict}), false
+   * if by rows like the weights themselves.
+   */
+  boolean columns(int index) {
+    Copy c = copies.get(index);
+    return c != null && c.columns();
+  }
+
+  /** True if some layer's copy holds its weights by columns. */
+  boolean anyColumns() {
+    return copies.values().stream().anyMatch(Copy::columns);
+  }
+
+  /**
+   * Predicts in a row with unchanged weights before the copies are refreshed: a copy by columns
+   * is a transposition, which costs more ({@link #PREDICTS_BEFORE_COLUMNS}).
+   */
+  int predictsBeforeCopy() {
+    return anyColumns() ? PREDICTS_BEFORE_COLUMNS : PREDICTS_BEFORE_COPY;
   }
 
   /** The field of layer {@code index}'s copy. */
@@ -201,9 +242,9 @@ final class AlignedWeights {
       Layer l = network.layers().get(e.getKey());
       Copy c = e.getValue();
       f.add(FieldSpec.builder(array, c.copy(), Modifier.PRIVATE)
-          .addJavadoc("$L.weight on a 64-byte line, from {@link #$N} on (allocated on first use)"
-              + ".\n",
-              Javadoc.escape(l.name()), c.start())
+          .addJavadoc("$L.weight$L on a 64-byte line, from {@link #$N} on (allocated on first "
+              + "use).\n",
+              Javadoc.escape(l.name()), c.columns() ? " by columns ([in][out])" : "", c.start())
           .build());
       f.add(FieldSpec.builder(TypeName.INT, c.start(), Modifier.PRIVATE).build());
     }
@@ -244,7 +285,7 @@ final class AlignedWeights {
     c.addStatement("return false");
     c.endControlFlow();
     c.beginControlFlow("if (!$N)", current);
-    c.beginControlFlow("if (++$N < $L)", predicts, PREDICTS_BEFORE_COPY);
+    c.beginControlFlow("if (++$N < $L)", predicts, predictsBeforeCopy());
     c.addStatement("return false");
     c.endControlFlow();
     c.add(helpers.perLayer(ready + "Refresh", refreshBlocks()));
@@ -257,7 +298,7 @@ final class AlignedWeights {
     return MethodSpec.methodBuilder(ready)
         .addJavadoc("True if predict may run over the aligned copies of the weights: they hold "
             + "the current\nweights (copied after $L predicts in a row without a write) and start"
-            + " on a 64-byte line.\n", PREDICTS_BEFORE_COPY)
+            + " on a 64-byte line.\n", predictsBeforeCopy())
         .addModifiers(Modifier.PRIVATE)
         .returns(TypeName.BOOLEAN)
         .addCode(c.build())
@@ -279,8 +320,12 @@ final class AlignedWeights {
           l.weightCount() + pad);
       r.endControlFlow();
       r.addStatement("$N = $T.$L($N, $N)", s, ALIGNMENT, startOf, w, probe);
-      r.addStatement("$T.arraycopy($N, 0, $N, $N, $L)", System.class, e.getValue().weights(), w,
-          s, l.weightCount());
+      if (e.getValue().columns()) {
+        ColumnPredict.transpose(r, e.getValue().weights(), w, s, l.outSize(), l.inSize());
+      } else {
+        r.addStatement("$T.arraycopy($N, 0, $N, $N, $L)", System.class, e.getValue().weights(),
+            w, s, l.weightCount());
+      }
       refresh.add(r.build());
     }
     return refresh;

@@ -97,6 +97,9 @@ final class DenseEmitter implements LayerEmitter {
 
   @Override
   public MethodSpec alignedForward() {
+    if (ctx.aligned().columns(index)) {
+      return new ColumnPredict(ctx, backend).forward(index);
+    }
     return ctx.aligned().covers(index) ? kernels.forward(index, true) : null;
   }
 

@@ -164,6 +164,7 @@ public final class JavaGenerator {
       t.addFields(l.fields());
     }
     t.addFields(ctx.aligned().fields());
+    t.addFields(ColumnPredict.fields(ctx.network(), ctx.aligned()));
     if (training != null) {
       t.addFields(training.fields());
     }

@@ -61,6 +61,9 @@ final class Names {
       "updatePart", "above", "layer",
       // predict of one example over a StepTeam (PredictSplit)
       "predictPhases", "predictPart", "predictXs", "predictXOff", "tiledTo", "ws",
+      // predict over weights by columns (ColumnPredict)
+      "nonzeroAt", "nonzeroValue", "nonzeroCount", "listNonzero", "xv", "col", "vs", "ob", "ib",
+      "oEnd", "iEnd",
       "onlineUpdate", "settleUpdate", "forwardAfterUpdate", "updateFirstAndForward",
       "deferredUpdate", "deferredScale", "deferredLr", "deferredStepSize", "deferredBc2Sqrt",
       "nextInput", "xn", "zn", "znv",

@@ -42,6 +42,13 @@ final class PredictSplit {
    * layers were not measured).
    */
   static final long MIN_BYTES = 64 * 1024;
+  /**
+   * Weights (bytes) from which a layer that predict runs by columns ({@link ColumnPredict})
+   * splits: each part lists the nonzero inputs itself and reads the caller's example, so on the
+   * Intel Xeon host splitting the Fashion MLP's 128 KB second layer as well as its first made
+   * predict of a Fashion image slower (211k against 236k examples/s).
+   */
+  static final long COLUMN_MIN_BYTES = 512 * 1024;
 
   private static final String PHASES = "predictPhases";
   private static final String PART = "predictPart";
@@ -51,6 +58,7 @@ final class PredictSplit {
   private final EmitContext ctx;
   private final Backend backend;
   private final DenseKernels kernels;
+  private final ColumnPredict columns;
   /** Per split layer index, its forward method by rows ({@link DenseKernels#forwardRowRange}). */
   private final Map<Integer, String> layers = new LinkedHashMap<>();
 
@@ -59,6 +67,7 @@ final class PredictSplit {
     this.ctx = ctx;
     this.backend = backend;
     this.kernels = new DenseKernels(ctx, backend);
+    this.columns = new ColumnPredict(ctx, backend);
     if (!splits) {
       return;
     }
@@ -99,7 +108,19 @@ final class PredictSplit {
     if (!layers.containsKey(index)) {
       return CodeBlock.of("$N();\n", whole);
     }
+    if (overCopy && ctx.aligned().columns(index) && !splitsColumns(index)) {
+      // By columns on this thread alone; the driver left the example where it is (splitsFirst).
+      CodeBlock.Builder c = CodeBlock.builder();
+      if (index == 0) {
+        c.addStatement("$T.arraycopy(xs, xOff, input, 0, INPUT_SIZE)", System.class);
+      }
+      return c.addStatement("$N()", whole).build();
+    }
+    Layer layer = ctx.network().layers().get(index);
     CodeBlock.Builder c = CodeBlock.builder().beginControlFlow("if (team != null)");
+    if (overCopy && ctx.aligned().columns(index)) {
+      c.add(columns.growForTeam());
+    }
     if (index == 0) {
       c.addStatement("$N = xs", XS)
           .addStatement("$N = xOff", X_OFF)
@@ -113,7 +134,6 @@ final class PredictSplit {
       c.addStatement("team.run($N, $L)", PHASES, phase(index, overCopy));
     }
     // σ's range kernel, where the whole pass has one, on this thread (Backend.forwardRowRange).
-    Layer layer = ctx.network().layers().get(index);
     Names.LayerNames n = ctx.names().layer(index);
     backend.activateRange(layer.activation(), n.z(), "0", n.act(), "0",
         String.valueOf(layer.outSize()), layer.outSize()).ifPresent(c::add);
@@ -124,6 +144,16 @@ final class PredictSplit {
     return c.addStatement("$N()", whole)
         .endControlFlow()
         .build();
+  }
+
+  /**
+   * True if layer {@code index} (a split one) runs by columns over its copy and splits so ({@link
+   * #COLUMN_MIN_BYTES}); false if it runs by columns on the calling thread alone, or by rows.
+   */
+  private boolean splitsColumns(int index) {
+    Layer l = ctx.network().layers().get(index);
+    return ctx.aligned().columns(index)
+        && (long) l.weightCount() * ctx.scalarBytes() >= COLUMN_MIN_BYTES;
   }
 
   /** Phase of layer {@code index}'s rows, over the aligned copy or not. */
@@ -179,7 +209,15 @@ final class PredictSplit {
               ctx.names().layer(index).weight()), x, out))
           .addStatement("break")
           .addCode("$<");
-      if (ctx.aligned().covers(index)) {
+      if (splitsColumns(index)) {
+        CodeBlock xOff = index == 0 ? CodeBlock.of("$N", X_OFF) : CodeBlock.of("0");
+        CodeBlock xArray = index == 0 ? CodeBlock.of("$N", XS)
+            : CodeBlock.of("$N", ctx.inputOf(index));
+        part.addCode("case $L: {\n$>", phase(index, true))
+            .addCode(columns.part(index, xArray, xOff))
+            .addStatement("break")
+            .addCode("$<}\n");
+      } else if (ctx.aligned().covers(index) && !ctx.aligned().columns(index)) {
         part.addCode("case $L:\n$>", phase(index, true))
             .addStatement(rows(e.getValue(), CodeBlock.of("$N, $N", ctx.aligned().copy(index),
                 ctx.aligned().start(index)), x, out))

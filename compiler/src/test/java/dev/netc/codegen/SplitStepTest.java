@@ -198,8 +198,8 @@ class SplitStepTest {
       assertEquals(Double.doubleToLongBits(alone.loss(px, pt, n)),
           Double.doubleToLongBits(split.loss(px, pt, n)), what + ": losses differ");
       // One example at a time (PredictSplit), before and after predict's aligned copies are
-      // made (AlignedWeights.PREDICTS_BEFORE_COPY).
-      for (int k = 0; k < AlignedWeights.PREDICTS_BEFORE_COPY + 4; k++) {
+      // made (AlignedWeights.PREDICTS_BEFORE_COPY, by columns PREDICTS_BEFORE_COLUMNS).
+      for (int k = 0; k < AlignedWeights.PREDICTS_BEFORE_COLUMNS + 4; k++) {
         double[] x = RandomNetworks.inputs(rnd, net, 1);
         assertTrue(Arrays.equals(alone.predict(x, outputs), split.predict(x, outputs)),
             what + ": prediction " + k + " differs");
