@@ -83,7 +83,7 @@ final class AlignedWeights {
    *     layer), or null
    */
   private record Copy(String copy, String start, String weights, String forward,
-      String backprop, boolean columns) {}
+      String backprop, boolean columns, String blockSums) {}
 
   /** Per qualifying layer index, its names. */
   private final Map<Integer, Copy> copies = new LinkedHashMap<>();
@@ -119,7 +119,8 @@ final class AlignedWeights {
               names.helper(w + (columns ? "ColumnsStart" : "AlignedStart")), w,
               names.helper(n.forward() + (columns ? "Columns" : "Aligned")),
               perExample && l.index() > 0 ? names.helper(n.backprop() + "Aligned") : null,
-              columns));
+              columns, columns && ColumnPredict.blocks(l, bytes) == 2
+                  ? names.helper(n.z() + "Blocks") : null));
         }
       }
     }
@@ -152,6 +153,15 @@ final class AlignedWeights {
   boolean columns(int index) {
     Copy c = copies.get(index);
     return c != null && c.columns();
+  }
+
+  /**
+   * The field of layer {@code index}'s two blocks' sums ({@link ColumnPredict#blocks}), or
+   * null.
+   */
+  String blockSums(int index) {
+    Copy c = copies.get(index);
+    return c == null ? null : c.blockSums();
   }
 
   /** True if some layer's copy holds its weights by columns. */
@@ -247,6 +257,14 @@ final class AlignedWeights {
               Javadoc.escape(l.name()), c.columns() ? " by columns ([in][out])" : "", c.start())
           .build());
       f.add(FieldSpec.builder(TypeName.INT, c.start(), Modifier.PRIVATE).build());
+      if (c.blockSums() != null) {
+        f.add(FieldSpec.builder(array, c.blockSums(), Modifier.PRIVATE, Modifier.FINAL)
+            .addJavadoc("$L's sums over its two blocks of inputs, for predict by columns.\n",
+                Javadoc.escape(l.name()))
+            .initializer("new $T[$L]", floats ? TypeName.FLOAT : TypeName.DOUBLE,
+                2 * l.outSize())
+            .build());
+      }
     }
     f.add(FieldSpec.builder(TypeName.BOOLEAN, current, Modifier.PRIVATE)
         .addJavadoc("True while the aligned copies hold the current weights.\n").build());

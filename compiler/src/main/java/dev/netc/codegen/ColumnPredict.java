@@ -25,7 +25,9 @@ import javax.lang.model.element.Modifier;
  * is reduced across lanes (docs/performance.md).
  *
  * <p>The sums: each output is {@code fma(x_j, W[o][j], s)} over the nonzero x_j in increasing j
- * from s = 0, then + b[o]: a different order from the rows' vector sums, so predict over the
+ * from s = 0 (from {@link #SPLIT_MIN_BYTES} of weights, in two blocks of inputs, the first half
+ * and the rest, whose sums are added at the end), then + b[o]: a different order from the rows'
+ * vector sums, so predict over the
  * columns may differ from the rows (the first predicts after a write, predictBatch, training's
  * forward pass) in the last bits, within the tolerance the vector kernels keep against the
  * interpreter. Whatever the team or the vector width, a column copy's sums are the same bits
@@ -34,8 +36,11 @@ import javax.lang.model.element.Modifier;
  *
  * <p>The nonzero inputs are listed once per layer ({@code listNonzero}, branch-free: with a
  * branch per input instead, C2 did not keep the accumulators in registers), then each tile of 8
- * vectors of outputs runs down the list. Over a team ({@link PredictSplit}) each part lists
- * them into a list of its own and runs its outputs.
+ * vectors of outputs runs down the list. Over a team ({@link PredictSplit}) a layer of two
+ * blocks gives each part a block: it lists the block's nonzero inputs into a list of its own and
+ * sums them for every output, and the calling thread adds the blocks' sums after the meeting.
+ * (Splitting the outputs instead made each part list every input, which cost as much as half
+ * the sums: docs/performance.md.)
  */
 final class ColumnPredict {
   /** The fields and helper of the nonzero inputs (reserved in {@link Names#RESERVED}). */
@@ -43,6 +48,14 @@ final class ColumnPredict {
   static final String VALUE = "nonzeroValue";
   static final String LIST = "listNonzero";
   static final String GROW = "nonzeroLists";
+  /**
+   * Weights (bytes) from which a layer's sums are kept in two blocks of inputs, each its own
+   * sum in input order, added at the end: a team's parts then each take a block, listing and
+   * reading only its inputs' columns. The Fashion MLP's 800 KB first layer has two; its 128 KB
+   * second layer, split as well, made predict slower (211k against 236k examples/s on the Intel
+   * Xeon host, when the parts still split the outputs).
+   */
+  static final long SPLIT_MIN_BYTES = 512 * 1024;
   /** Vectors of outputs per tile: 8 accumulators, a broadcast and a load fit AVX2's 16. */
   private static final int TILE_VECTORS = 8;
   /** Side of the blocks the transposition copies (a block's lines stay in L1). */
@@ -131,35 +144,53 @@ final class ColumnPredict {
   }
 
   /**
-   * The statement that lists the nonzero inputs of {@code count} values at {@code x[xOff]} into
-   * part {@code part}'s list and sets the local {@code count} to their number.
+   * Blocks of inputs whose sums {@code layer} keeps apart ({@link #splits}): 2 from {@link
+   * #SPLIT_MIN_BYTES} of weights, else 1. Fixed by the layer's size alone, so the sums are the
+   * same bits whatever the team.
    */
-  private CodeBlock list(CodeBlock x, CodeBlock xOff, int count, String part) {
+  static int blocks(Layer layer, int scalarBytes) {
+    return (long) layer.weightCount() * scalarBytes >= SPLIT_MIN_BYTES ? 2 : 1;
+  }
+
+  /** True if layer {@code index} (by columns) splits over a team: by its input blocks. */
+  boolean splits(int index) {
+    return blocks(ctx.network().layers().get(index), ctx.scalarBytes()) == 2;
+  }
+
+  /** Where layer {@code index}'s second input block starts. */
+  private int half(int index) {
+    return ctx.network().layers().get(index).inSize() / 2;
+  }
+
+  /** The statement that lists a block's nonzero inputs into part {@code part}'s list. */
+  private CodeBlock list(CodeBlock x, CodeBlock xOff, String from, String to, String part,
+      String count) {
     if (!ctx.helpers().has(LIST)) {
       ctx.helpers().add(listMethod());
     }
     return CodeBlock.builder()
         .addStatement("int[] at = $N[$L]", AT, part)
         .addStatement("$T vs = $N[$L]", ctx.array(), VALUE, part)
-        .addStatement("int count = $N($L, $L, $L, at, vs)", LIST, x, xOff, count)
+        .addStatement("int $L = $N($L, $L, $L, $L, at, vs, 0)", count, LIST, x, xOff, from, to)
         .build();
   }
 
   private MethodSpec listMethod() {
     String zero = ctx.precision() == Precision.FLOAT ? "0f" : "0.0";
     return MethodSpec.methodBuilder(LIST)
-        .addJavadoc("Lists the inputs at {@code x[xOff .. xOff + count - 1]} that are not zero "
-            + "(NaN is listed) in\n{@code at} and {@code v}, without a branch per input; returns "
-            + "how many there are.\n")
+        .addJavadoc("Lists the inputs {@code j} in {@code from .. to - 1} whose {@code x[xOff + "
+            + "j]} is not zero (NaN is\nlisted) in {@code at} and {@code v} from {@code k} on, "
+            + "without a branch per input; returns\nwhere the list ends.\n")
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
         .returns(TypeName.INT)
         .addParameter(ctx.array(), "x")
         .addParameter(TypeName.INT, "xOff")
-        .addParameter(TypeName.INT, "count")
+        .addParameter(TypeName.INT, "from")
+        .addParameter(TypeName.INT, "to")
         .addParameter(int[].class, "at")
         .addParameter(ctx.array(), "v")
-        .addStatement("int k = 0")
-        .beginControlFlow("for (int j = 0; j < count; j++)")
+        .addParameter(TypeName.INT, "k")
+        .beginControlFlow("for (int j = from; j < to; j++)")
         .addStatement("$T xj = x[xOff + j]", ctx.scalar())
         .addStatement("at[k] = j")
         .addStatement("v[k] = xj")
@@ -170,33 +201,71 @@ final class ColumnPredict {
   }
 
   /**
-   * Statements of layer {@code index}'s part {@code part} of {@code parts} over the team: lists
-   * the nonzero inputs at {@code x[xOff]} into its own list, then runs its outputs. σ by a range
-   * kernel follows on the calling thread ({@link PredictSplit#call}).
+   * Statements of a split layer {@code index}'s part {@code part} of {@code parts} over the
+   * team: for each of its input blocks (block b goes to part b % parts), lists the block's
+   * nonzero inputs at {@code x[xOff]} into the part's own list and sums them into the block's
+   * partial sums. The calling thread adds the blocks after the meeting ({@link #sumMethod}).
    */
   CodeBlock part(int index, CodeBlock x, CodeBlock xOff) {
     Layer layer = ctx.network().layers().get(index);
+    addMethods(index);
+    int half = half(index);
     return CodeBlock.builder()
-        .add(list(x, xOff, layer.inSize(), "part"))
-        .addStatement("$N(at, vs, count, $L)", rangeName(index),
-            VectorBatchKernels.partRows(ctx, layer.outSize()))
+        .beginControlFlow("for (int block = part; block < 2; block += parts)")
+        .add(list(x, xOff, "block == 0 ? 0 : " + half, "block == 0 ? " + half + " : "
+            + layer.inSize(), "part", "count"))
+        .addStatement("$N(at, vs, 0, count, $N, block * $L)", rangeName(index),
+            ctx.aligned().blockSums(index), layer.outSize())
+        .endControlFlow()
         .build();
+  }
+
+  /** The statement, after a split layer's meeting, that adds its blocks' sums and the bias. */
+  CodeBlock sum(int index) {
+    addMethods(index);
+    return CodeBlock.of("$N();\n", sumName(index));
+  }
+
+  private void addMethods(int index) {
+    if (!ctx.helpers().has(rangeName(index))) {
+      ctx.helpers().add(rangeMethod(index));
+      if (splits(index)) {
+        ctx.helpers().add(sumMethod(index));
+      }
+    }
   }
 
   /**
    * Layer {@code index}'s forward pass for predict over its columns, on one thread: lists its
-   * nonzero inputs, runs its outputs ({@link #rangeMethod}, added to the helpers), then σ's
-   * range kernel where the backend has one.
+   * nonzero inputs, sums them ({@link #rangeMethod}, added to the helpers; per input block
+   * where the layer splits, then adds the blocks), then σ's range kernel where the backend has
+   * one.
    */
   MethodSpec forward(int index) {
     Layer layer = ctx.network().layers().get(index);
     Names.LayerNames n = ctx.names().layer(index);
-    ctx.helpers().add(rangeMethod(index));
+    addMethods(index);
     CodeBlock.Builder c = CodeBlock.builder();
-    c.add(list(CodeBlock.of("$N", ctx.inputOf(index)), CodeBlock.of("0"), layer.inSize(), "0"));
-    c.addStatement("$N(at, vs, count, 0, $L)", rangeName(index), layer.outSize());
-    sigma(layer).ifPresent(range -> {
+    CodeBlock x = CodeBlock.of("$N", ctx.inputOf(index));
+    if (splits(index)) {
+      int half = half(index);
+      c.add(list(x, CodeBlock.of("0"), "0", String.valueOf(half), "0", "first"));
+      c.addStatement("int count = $N($L, 0, $L, $L, at, vs, first)", LIST, x, half,
+          layer.inSize());
+      c.addStatement("$N(at, vs, 0, first, $N, 0)", rangeName(index),
+          ctx.aligned().blockSums(index));
+      c.addStatement("$N(at, vs, first, count, $N, $L)", rangeName(index),
+          ctx.aligned().blockSums(index), layer.outSize());
+      c.add(sum(index));
+    } else {
+      c.add(list(x, CodeBlock.of("0"), "0", String.valueOf(layer.inSize()), "0", "count"));
       ctx.declareArray(c, "z", n.z());
+      c.addStatement("$N(at, vs, 0, count, z, 0)", rangeName(index));
+    }
+    sigma(layer).ifPresent(range -> {
+      if (splits(index)) {
+        ctx.declareArray(c, "z", n.z());
+      }
       ctx.declareArray(c, "a", n.act());
       c.add(range);
     });
@@ -216,62 +285,106 @@ final class ColumnPredict {
         String.valueOf(layer.outSize()), layer.outSize());
   }
 
-  /** The name of layer {@code index}'s method over outputs from .. to - 1. */
-  String rangeName(int index) {
-    return ctx.aligned().forwardMethod(index) + "Range";
+  /** The name of layer {@code index}'s sums over listed inputs. */
+  private String rangeName(int index) {
+    return ctx.aligned().forwardMethod(index) + "Sums";
+  }
+
+  /** The name of layer {@code index}'s method that adds its blocks' sums. */
+  private String sumName(int index) {
+    return ctx.aligned().forwardMethod(index) + "Blocks";
   }
 
   /**
-   * Layer {@code index}'s z over outputs {@code from .. to - 1} (multiples of the lanes), from
-   * the listed nonzero inputs; σ too where it has no range kernel.
+   * Layer {@code index}'s sums over the listed inputs {@code kFrom .. kTo - 1} for all its
+   * outputs, into {@code dst[dstOff]}: z itself (+ b, then σ where it has no range kernel) for a
+   * layer of one block, the block's partial sums for a split one.
    */
   private MethodSpec rangeMethod(int index) {
     Layer layer = ctx.network().layers().get(index);
     Names.LayerNames n = ctx.names().layer(index);
     Activation act = layer.activation();
     int out = layer.outSize();
+    boolean whole = !splits(index);
     ClassName v = new VectorLoops(ctx).vectorType();
     CodeBlock.Builder c = CodeBlock.builder();
     ctx.declareArray(c, "w", ctx.aligned().copy(index));
     c.addStatement("int ws = $N", ctx.aligned().start(index));
-    ctx.declareArray(c, "b", n.bias());
-    ctx.declareArray(c, "z", n.z());
-    c.addStatement("int o = from");
+    if (whole) {
+      ctx.declareArray(c, "b", n.bias());
+    }
+    c.addStatement("int o = 0");
     c.add("// $L vectors of outputs at a time, each column's run read once per tile.\n",
         TILE_VECTORS);
-    c.beginControlFlow("for (; o + $L * LANES <= to; o += $L * LANES)", TILE_VECTORS,
+    c.beginControlFlow("for (; o + $L * LANES <= $L; o += $L * LANES)", TILE_VECTORS, out,
         TILE_VECTORS);
-    tile(c, v, out, TILE_VECTORS);
+    tile(c, v, out, TILE_VECTORS, whole);
     c.endControlFlow();
-    c.beginControlFlow("for (; o < to; o += LANES)");
-    tile(c, v, out, 1);
+    c.beginControlFlow("for (; o < $L; o += LANES)", out);
+    tile(c, v, out, 1, whole);
     c.endControlFlow();
-    if (sigma(layer).isEmpty()) {
+    if (whole && sigma(layer).isEmpty()) {
       ctx.declareArray(c, "a", n.act());
-      c.beginControlFlow("for (int j = from; j < to; j++)")
-          .addStatement("a[j] = $L", ctx.value(act, "z[j]"))
+      c.beginControlFlow("for (int j = 0; j < $L; j++)", out)
+          .addStatement("a[j] = $L", ctx.value(act, "dst[dstOff + j]"))
           .endControlFlow();
     }
     return MethodSpec.methodBuilder(rangeName(index))
-        .addJavadoc("Layer $L's z for predict over outputs from .. to - 1 (multiples of LANES), "
-            + "from the nonzero\ninputs listed in at and vs and the columns of its weights$L.\n",
-            Javadoc.escape(layer.name()), sigma(layer).isEmpty() ? ", then σ" : "")
+        .addJavadoc("Layer $L's $L from the nonzero inputs listed in {@code at} and {@code vs} "
+            + "from\n{@code kFrom} to {@code kTo - 1} and the columns of its weights, into "
+            + "{@code dst[dstOff]}$L.\n",
+            Javadoc.escape(layer.name()), whole ? "z" : "sums of one block of inputs",
+            whole && sigma(layer).isEmpty() ? ", then σ" : "")
         .addModifiers(Modifier.PRIVATE)
         .addParameter(int[].class, "at")
         .addParameter(ctx.array(), "vs")
-        .addParameter(TypeName.INT, "count")
-        .addParameter(TypeName.INT, "from")
-        .addParameter(TypeName.INT, "to")
+        .addParameter(TypeName.INT, "kFrom")
+        .addParameter(TypeName.INT, "kTo")
+        .addParameter(ctx.array(), "dst")
+        .addParameter(TypeName.INT, "dstOff")
         .addCode(c.build())
         .build();
   }
 
-  /** One tile of {@code vectors} vectors of outputs from o: sums down the list, then + b. */
-  private static void tile(CodeBlock.Builder c, ClassName v, int out, int vectors) {
+  /** A split layer's z = (first block's sums + second's) + b, then σ without a range kernel. */
+  private MethodSpec sumMethod(int index) {
+    Layer layer = ctx.network().layers().get(index);
+    Names.LayerNames n = ctx.names().layer(index);
+    int out = layer.outSize();
+    ClassName v = new VectorLoops(ctx).vectorType();
+    CodeBlock.Builder c = CodeBlock.builder();
+    ctx.declareArray(c, "p", ctx.aligned().blockSums(index));
+    ctx.declareArray(c, "b", n.bias());
+    ctx.declareArray(c, "z", n.z());
+    c.beginControlFlow("for (int o = 0; o < $L; o += LANES)", out)
+        .addStatement("$T.fromArray(SPECIES, p, o).add($T.fromArray(SPECIES, p, $L + o))"
+            + ".add($T.fromArray(SPECIES, b, o)).intoArray(z, o)", v, v, out, v)
+        .endControlFlow();
+    if (sigma(layer).isEmpty()) {
+      ctx.declareArray(c, "a", n.act());
+      c.beginControlFlow("for (int j = 0; j < $L; j++)", out)
+          .addStatement("a[j] = $L", ctx.value(layer.activation(), "z[j]"))
+          .endControlFlow();
+    }
+    return MethodSpec.methodBuilder(sumName(index))
+        .addJavadoc("Layer $L's z for predict: the sums of its two blocks of inputs added, then "
+            + "the bias$L.\n", Javadoc.escape(layer.name()),
+            sigma(layer).isEmpty() ? "; then σ" : "")
+        .addModifiers(Modifier.PRIVATE)
+        .addCode(c.build())
+        .build();
+  }
+
+  /**
+   * One tile of {@code vectors} vectors of outputs from o: sums down the list, then into dst
+   * (+ b where {@code bias}).
+   */
+  private static void tile(CodeBlock.Builder c, ClassName v, int out, int vectors,
+      boolean bias) {
     for (int t = 0; t < vectors; t++) {
       c.addStatement("$T s$L = $T.zero(SPECIES)", v, t, v);
     }
-    c.beginControlFlow("for (int k = 0; k < count; k++)");
+    c.beginControlFlow("for (int k = kFrom; k < kTo; k++)");
     c.addStatement("$T xv = $T.broadcast(SPECIES, vs[k])", v, v);
     c.addStatement("int col = ws + at[k] * $L + o", out);
     for (int t = 0; t < vectors; t++) {
@@ -279,8 +392,12 @@ final class ColumnPredict {
     }
     c.endControlFlow();
     for (int t = 0; t < vectors; t++) {
-      c.addStatement("s$L.add($T.fromArray(SPECIES, b, o$L)).intoArray(z, o$L)", t, v, lanes(t),
-          lanes(t));
+      if (bias) {
+        c.addStatement("s$L.add($T.fromArray(SPECIES, b, o$L)).intoArray(dst, dstOff + o$L)", t,
+            v, lanes(t), lanes(t));
+      } else {
+        c.addStatement("s$L.intoArray(dst, dstOff + o$L)", t, lanes(t));
+      }
     }
   }
 

@@ -63,7 +63,7 @@ final class Names {
       "predictPhases", "predictPart", "predictXs", "predictXOff", "tiledTo", "ws",
       // predict over weights by columns (ColumnPredict)
       "nonzeroAt", "nonzeroValue", "nonzeroCount", "listNonzero", "xv", "col", "vs", "ob", "ib",
-      "oEnd", "iEnd",
+      "oEnd", "iEnd", "block", "kFrom", "kTo", "dstOff",
       "onlineUpdate", "settleUpdate", "forwardAfterUpdate", "updateFirstAndForward",
       "deferredUpdate", "deferredScale", "deferredLr", "deferredStepSize", "deferredBc2Sqrt",
       "nextInput", "xn", "zn", "znv",

@@ -29,6 +29,10 @@ import javax.lang.model.element.Modifier;
  * (docs/performance.md). A layer of fewer than {@link #MIN_BYTES} of weights stays whole on the
  * calling thread: a meeting of the team costs about as much as splitting it would save.
  *
+ * <p>Over a layer's copy by columns ({@link ColumnPredict}) the parts split its two blocks of
+ * inputs instead, where it has two (512 KB of weights and more), and the calling thread adds the
+ * blocks' sums; a smaller layer by columns runs on the calling thread alone.
+ *
  * <p>Only a class whose steps split ({@link BatchEmitter#splits}) has a team, and only a looped
  * dense layer with an elementwise σ splits. The parts run a method of their own ({@link
  * DenseKernels#forwardRowRange}) where one thread runs the layer's forward method: each row's
@@ -42,14 +46,6 @@ final class PredictSplit {
    * layers were not measured).
    */
   static final long MIN_BYTES = 64 * 1024;
-  /**
-   * Weights (bytes) from which a layer that predict runs by columns ({@link ColumnPredict})
-   * splits: each part lists the nonzero inputs itself and reads the caller's example, so on the
-   * Intel Xeon host splitting the Fashion MLP's 128 KB second layer as well as its first made
-   * predict of a Fashion image slower (211k against 236k examples/s).
-   */
-  static final long COLUMN_MIN_BYTES = 512 * 1024;
-
   private static final String PHASES = "predictPhases";
   private static final String PART = "predictPart";
   private static final String XS = "predictXs";
@@ -133,6 +129,9 @@ final class PredictSplit {
     } else {
       c.addStatement("team.run($N, $L)", PHASES, phase(index, overCopy));
     }
+    if (overCopy && ctx.aligned().columns(index)) {
+      c.add(columns.sum(index));
+    }
     // σ's range kernel, where the whole pass has one, on this thread (Backend.forwardRowRange).
     Names.LayerNames n = ctx.names().layer(index);
     backend.activateRange(layer.activation(), n.z(), "0", n.act(), "0",
@@ -147,13 +146,12 @@ final class PredictSplit {
   }
 
   /**
-   * True if layer {@code index} (a split one) runs by columns over its copy and splits so ({@link
-   * #COLUMN_MIN_BYTES}); false if it runs by columns on the calling thread alone, or by rows.
+   * True if layer {@code index} (a split one) runs by columns over its copy and splits so, by
+   * blocks of inputs ({@link ColumnPredict#splits}); false if it runs by columns on the calling
+   * thread alone, or by rows.
    */
   private boolean splitsColumns(int index) {
-    Layer l = ctx.network().layers().get(index);
-    return ctx.aligned().columns(index)
-        && (long) l.weightCount() * ctx.scalarBytes() >= COLUMN_MIN_BYTES;
+    return ctx.aligned().columns(index) && columns.splits(index);
   }
 
   /** Phase of layer {@code index}'s rows, over the aligned copy or not. */

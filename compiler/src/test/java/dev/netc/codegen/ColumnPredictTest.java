@@ -19,10 +19,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * {@code predict} over a dense layer's weights by columns ({@link ColumnPredict}) computes, for
  * each output, exactly {@code fma(x_j, W[o][j], s)} over the nonzero inputs in increasing j from
- * s = 0, then + b[o]: checked bit for bit against that sum written out here, for inputs with
- * zeros and without, on one thread and over teams of 2 and 3 threads (where the layer splits:
- * 512 KB and more, {@link PredictSplit#COLUMN_MIN_BYTES}), in both precisions. A relu layer alone
- * makes the prediction the sum itself.
+ * s = 0 (in two blocks of inputs, added, from 512 KB of weights), then + b[o]: checked bit for
+ * bit against that sum written out here, for inputs with zeros and without, on one thread and
+ * over teams of 2 and 3 threads (where the layer splits: by its blocks), in both precisions. A
+ * relu layer alone makes the prediction the sum itself.
  */
 class ColumnPredictTest {
 
@@ -101,24 +101,43 @@ class ColumnPredictTest {
     throw new AssertionError(net.name() + " has no copy by columns");
   }
 
+  /**
+   * The float sum of output o: over the nonzero inputs in increasing j, by fma, in two blocks
+   * (the inputs below in / 2, the rest) added at the end where the layer has 512 KB of weights
+   * or more (ColumnPredict.SPLIT_MIN_BYTES), then + b.
+   */
   private static float floatColumnSum(double[] p, double[] x, int in, int o) {
-    float s = 0;
+    int half = 256L * in * Float.BYTES >= ColumnPredict.SPLIT_MIN_BYTES ? in / 2 : in;
+    float first = 0;
+    float second = 0;
     for (int j = 0; j < in; j++) {
       float xj = (float) x[j];
       if (xj != 0) {
-        s = Math.fma(xj, (float) p[o * in + j], s);
+        if (j < half) {
+          first = Math.fma(xj, (float) p[o * in + j], first);
+        } else {
+          second = Math.fma(xj, (float) p[o * in + j], second);
+        }
       }
     }
-    return s + (float) p[256 * in + o];
+    return half == in ? first + (float) p[256 * in + o]
+        : first + second + (float) p[256 * in + o];
   }
 
+  /** As {@link #floatColumnSum}, in doubles. */
   private static double doubleColumnSum(double[] p, double[] x, int in, int o) {
-    double s = 0;
+    int half = 256L * in * Double.BYTES >= ColumnPredict.SPLIT_MIN_BYTES ? in / 2 : in;
+    double first = 0;
+    double second = 0;
     for (int j = 0; j < in; j++) {
       if (x[j] != 0) {
-        s = Math.fma(x[j], p[o * in + j], s);
+        if (j < half) {
+          first = Math.fma(x[j], p[o * in + j], first);
+        } else {
+          second = Math.fma(x[j], p[o * in + j], second);
+        }
       }
     }
-    return s + p[256 * in + o];
+    return half == in ? first + p[256 * in + o] : first + second + p[256 * in + o];
   }
 }
