@@ -81,9 +81,14 @@ final class AlignedWeights {
    * @param forward the forward method over the copy
    * @param backprop the back-propagation over the copy (per-example training, not the first
    *     layer), or null
+   * @param columns true if the copy holds the weights by columns ({@link ColumnPredict})
+   * @param blockSums the field of the sums of a layer by columns over its two blocks of inputs,
+   *     or null
+   * @param sums the method of a layer by columns that sums listed inputs, or null
+   * @param addBlocks the method that adds a layer's two blocks' sums, or null
    */
   private record Copy(String copy, String start, String weights, String forward,
-      String backprop, boolean columns, String blockSums) {}
+      String backprop, boolean columns, String blockSums, String sums, String addBlocks) {}
 
   /** Per qualifying layer index, its names. */
   private final Map<Integer, Copy> copies = new LinkedHashMap<>();
@@ -120,7 +125,10 @@ final class AlignedWeights {
               names.helper(n.forward() + (columns ? "Columns" : "Aligned")),
               perExample && l.index() > 0 ? names.helper(n.backprop() + "Aligned") : null,
               columns, columns && ColumnPredict.blocks(l, bytes) == 2
-                  ? names.helper(n.z() + "Blocks") : null));
+                  ? names.helper(n.z() + "Blocks") : null,
+              columns ? names.helper(n.forward() + "ColumnSums") : null,
+              columns && ColumnPredict.blocks(l, bytes) == 2
+                  ? names.helper(n.forward() + "AddBlocks") : null));
         }
       }
     }
@@ -162,6 +170,16 @@ final class AlignedWeights {
   String blockSums(int index) {
     Copy c = copies.get(index);
     return c == null ? null : c.blockSums();
+  }
+
+  /** The name of layer {@code index}'s sums over listed inputs ({@link ColumnPredict}). */
+  String columnSums(int index) {
+    return copies.get(index).sums();
+  }
+
+  /** The name of the method that adds layer {@code index}'s two blocks' sums, or null. */
+  String addBlocks(int index) {
+    return copies.get(index).addBlocks();
   }
 
   /** True if some layer's copy holds its weights by columns. */
@@ -277,8 +295,8 @@ final class AlignedWeights {
 
   /**
    * {@code alignedWeightsReady()}: true if predict may run over the copies, which it refreshes
-   * after {@link #PREDICTS_BEFORE_COPY} predicts without a write, and re-aligns where a
-   * collection moved them.
+   * after {@link #predictsBeforeCopy} predicts without a write, and re-aligns where a collection
+   * moved them.
    */
   MethodSpec readyMethodSpec(Helpers helpers) {
     String startOf = floats ? "floatStart" : "doubleStart";

@@ -1,5 +1,6 @@
 package dev.netc.codegen;
 
+import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
@@ -7,6 +8,7 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Layer;
+import dev.netc.ir.Network;
 import dev.netc.ir.Precision;
 import java.util.List;
 import java.util.Optional;
@@ -45,15 +47,14 @@ import javax.lang.model.element.Modifier;
 final class ColumnPredict {
   /** The fields and helper of the nonzero inputs (reserved in {@link Names#RESERVED}). */
   static final String AT = "nonzeroAt";
-  static final String VALUE = "nonzeroValue";
   static final String LIST = "listNonzero";
   static final String GROW = "nonzeroLists";
   /**
    * Weights (bytes) from which a layer's sums are kept in two blocks of inputs, each its own
    * sum in input order, added at the end: a team's parts then each take a block, listing and
-   * reading only its inputs' columns. The Fashion MLP's 800 KB first layer has two; its 128 KB
-   * second layer, split as well, made predict slower (211k against 236k examples/s on the Intel
-   * Xeon host, when the parts still split the outputs).
+   * reading only its inputs' columns. The Fashion MLP's 800 KB first layer has two; splitting its
+   * 128 KB second layer as well made predict slower (211k against 236k examples/s on the Intel
+   * Xeon host, in a build where the parts split the outputs).
    */
   static final long SPLIT_MIN_BYTES = 512 * 1024;
   /** Vectors of outputs per tile: 8 accumulators, a broadcast and a load fit AVX2's 16. */
@@ -71,8 +72,8 @@ final class ColumnPredict {
 
   /**
    * Statements that copy {@code weights} ([out][in]) transposed into {@code copy} from {@code
-   * start} on ([in][out]), in square blocks: 4.1 → 0.9 µs per 100 rows of the 784 × 256 layer
-   * on the Intel Xeon host against a row-by-row transposition.
+   * start} on ([in][out]), in square blocks: 88 µs for the 784 × 256 layer on the Intel Xeon
+   * host, against 408 µs row by row.
    */
   static void transpose(CodeBlock.Builder c, String weights, String copy, String start, int out,
       int in) {
@@ -94,24 +95,19 @@ final class ColumnPredict {
    * The nonzero inputs' lists, one per part of a team (part 0's also the calling thread's alone),
    * sized for the widest column layer; none without one.
    */
-  static List<FieldSpec> fields(dev.netc.ir.Network network, AlignedWeights aligned) {
+  static List<FieldSpec> fields(Network network, AlignedWeights aligned) {
     int widest = widest(network, aligned);
     if (widest == 0) {
       return List.of();
     }
-    TypeName scalar = network.precision() == Precision.FLOAT ? TypeName.FLOAT : TypeName.DOUBLE;
     return List.of(
         FieldSpec.builder(int[][].class, AT, Modifier.PRIVATE)
             .addJavadoc("Per part, where the nonzero inputs of the layer predict runs by columns "
                 + "are (grown to the\nteam's threads by {@link #$N}).\n", GROW)
-            .initializer("new int[1][$L]", widest).build(),
-        FieldSpec.builder(com.palantir.javapoet.ArrayTypeName.of(
-                com.palantir.javapoet.ArrayTypeName.of(scalar)), VALUE, Modifier.PRIVATE)
-            .addJavadoc("Per part, their values in the same order.\n")
-            .initializer("new $T[1][$L]", scalar, widest).build());
+            .initializer("new int[1][$L]", widest).build());
   }
 
-  private static int widest(dev.netc.ir.Network network, AlignedWeights aligned) {
+  private static int widest(Network network, AlignedWeights aligned) {
     int widest = 0;
     for (Layer l : network.layers()) {
       if (aligned.columns(l.index())) {
@@ -136,7 +132,6 @@ final class ColumnPredict {
           .addParameter(TypeName.INT, "threads")
           .beginControlFlow("if ($N.length < threads)", AT)
           .addStatement("$N = new int[threads][$L]", AT, widest)
-          .addStatement("$N = new $T[threads][$L]", VALUE, ctx.scalar(), widest)
           .endControlFlow()
           .build());
     }
@@ -170,8 +165,7 @@ final class ColumnPredict {
     }
     return CodeBlock.builder()
         .addStatement("int[] at = $N[$L]", AT, part)
-        .addStatement("$T vs = $N[$L]", ctx.array(), VALUE, part)
-        .addStatement("int $L = $N($L, $L, $L, $L, at, vs, 0)", count, LIST, x, xOff, from, to)
+        .addStatement("int $L = $N($L, $L, $L, $L, at, 0)", count, LIST, x, xOff, from, to)
         .build();
   }
 
@@ -179,7 +173,7 @@ final class ColumnPredict {
     String zero = ctx.precision() == Precision.FLOAT ? "0f" : "0.0";
     return MethodSpec.methodBuilder(LIST)
         .addJavadoc("Lists the inputs {@code j} in {@code from .. to - 1} whose {@code x[xOff + "
-            + "j]} is not zero (NaN is\nlisted) in {@code at} and {@code v} from {@code k} on, "
+            + "j]} is not zero (NaN is\nlisted) in {@code at} from {@code k} on, "
             + "without a branch per input; returns\nwhere the list ends.\n")
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
         .returns(TypeName.INT)
@@ -188,12 +182,10 @@ final class ColumnPredict {
         .addParameter(TypeName.INT, "from")
         .addParameter(TypeName.INT, "to")
         .addParameter(int[].class, "at")
-        .addParameter(ctx.array(), "v")
         .addParameter(TypeName.INT, "k")
         .beginControlFlow("for (int j = from; j < to; j++)")
         .addStatement("$T xj = x[xOff + j]", ctx.scalar())
         .addStatement("at[k] = j")
-        .addStatement("v[k] = xj")
         .addStatement("k += xj != $L ? 1 : 0", zero)
         .endControlFlow()
         .addStatement("return k")
@@ -214,7 +206,7 @@ final class ColumnPredict {
         .beginControlFlow("for (int block = part; block < 2; block += parts)")
         .add(list(x, xOff, "block == 0 ? 0 : " + half, "block == 0 ? " + half + " : "
             + layer.inSize(), "part", "count"))
-        .addStatement("$N(at, vs, 0, count, $N, block * $L)", rangeName(index),
+        .addStatement("$N(at, $L, $L, 0, count, $N, block * $L)", rangeName(index), x, xOff,
             ctx.aligned().blockSums(index), layer.outSize())
         .endControlFlow()
         .build();
@@ -250,17 +242,17 @@ final class ColumnPredict {
     if (splits(index)) {
       int half = half(index);
       c.add(list(x, CodeBlock.of("0"), "0", String.valueOf(half), "0", "first"));
-      c.addStatement("int count = $N($L, 0, $L, $L, at, vs, first)", LIST, x, half,
+      c.addStatement("int count = $N($L, 0, $L, $L, at, first)", LIST, x, half,
           layer.inSize());
-      c.addStatement("$N(at, vs, 0, first, $N, 0)", rangeName(index),
+      c.addStatement("$N(at, $L, 0, 0, first, $N, 0)", rangeName(index), x,
           ctx.aligned().blockSums(index));
-      c.addStatement("$N(at, vs, first, count, $N, $L)", rangeName(index),
+      c.addStatement("$N(at, $L, 0, first, count, $N, $L)", rangeName(index), x,
           ctx.aligned().blockSums(index), layer.outSize());
       c.add(sum(index));
     } else {
       c.add(list(x, CodeBlock.of("0"), "0", String.valueOf(layer.inSize()), "0", "count"));
       ctx.declareArray(c, "z", n.z());
-      c.addStatement("$N(at, vs, 0, count, z, 0)", rangeName(index));
+      c.addStatement("$N(at, $L, 0, 0, count, z, 0)", rangeName(index), x);
     }
     sigma(layer).ifPresent(range -> {
       if (splits(index)) {
@@ -287,12 +279,12 @@ final class ColumnPredict {
 
   /** The name of layer {@code index}'s sums over listed inputs. */
   private String rangeName(int index) {
-    return ctx.aligned().forwardMethod(index) + "Sums";
+    return ctx.aligned().columnSums(index);
   }
 
   /** The name of layer {@code index}'s method that adds its blocks' sums. */
   private String sumName(int index) {
-    return ctx.aligned().forwardMethod(index) + "Blocks";
+    return ctx.aligned().addBlocks(index);
   }
 
   /**
@@ -320,9 +312,18 @@ final class ColumnPredict {
         TILE_VECTORS);
     tile(c, v, out, TILE_VECTORS, whole);
     c.endControlFlow();
-    c.beginControlFlow("for (; o < $L; o += LANES)", out);
+    c.beginControlFlow("for (; o + LANES <= $L; o += LANES)", out);
     tile(c, v, out, 1, whole);
     c.endControlFlow();
+    // Outputs past the last whole vector (none where LANES divides a cache line's values, which
+    // divide the outputs): the same fma chain, one output at a time.
+    c.beginControlFlow("for (; o < $L; o++)", out)
+        .addStatement("$T s = 0", ctx.scalar())
+        .beginControlFlow("for (int k = kFrom; k < kTo; k++)")
+        .addStatement("s = Math.fma(x[xOff + at[k]], w[ws + at[k] * $L + o], s)", out)
+        .endControlFlow()
+        .addStatement(whole ? "dst[dstOff + o] = s + b[o]" : "dst[dstOff + o] = s")
+        .endControlFlow();
     if (whole && sigma(layer).isEmpty()) {
       ctx.declareArray(c, "a", n.act());
       c.beginControlFlow("for (int j = 0; j < $L; j++)", out)
@@ -330,14 +331,15 @@ final class ColumnPredict {
           .endControlFlow();
     }
     return MethodSpec.methodBuilder(rangeName(index))
-        .addJavadoc("Layer $L's $L from the nonzero inputs listed in {@code at} and {@code vs} "
+        .addJavadoc("Layer $L's $L from the inputs {@code x[xOff + at[k]]} listed in {@code at} "
             + "from\n{@code kFrom} to {@code kTo - 1} and the columns of its weights, into "
             + "{@code dst[dstOff]}$L.\n",
             Javadoc.escape(layer.name()), whole ? "z" : "sums of one block of inputs",
             whole && sigma(layer).isEmpty() ? ", then σ" : "")
         .addModifiers(Modifier.PRIVATE)
         .addParameter(int[].class, "at")
-        .addParameter(ctx.array(), "vs")
+        .addParameter(ctx.array(), "x")
+        .addParameter(TypeName.INT, "xOff")
         .addParameter(TypeName.INT, "kFrom")
         .addParameter(TypeName.INT, "kTo")
         .addParameter(ctx.array(), "dst")
@@ -356,9 +358,13 @@ final class ColumnPredict {
     ctx.declareArray(c, "p", ctx.aligned().blockSums(index));
     ctx.declareArray(c, "b", n.bias());
     ctx.declareArray(c, "z", n.z());
-    c.beginControlFlow("for (int o = 0; o < $L; o += LANES)", out)
+    c.addStatement("int o = 0");
+    c.beginControlFlow("for (; o + LANES <= $L; o += LANES)", out)
         .addStatement("$T.fromArray(SPECIES, p, o).add($T.fromArray(SPECIES, p, $L + o))"
             + ".add($T.fromArray(SPECIES, b, o)).intoArray(z, o)", v, v, out, v)
+        .endControlFlow();
+    c.beginControlFlow("for (; o < $L; o++)", out)
+        .addStatement("z[o] = p[o] + p[$L + o] + b[o]", out)
         .endControlFlow();
     if (sigma(layer).isEmpty()) {
       ctx.declareArray(c, "a", n.act());
@@ -385,7 +391,7 @@ final class ColumnPredict {
       c.addStatement("$T s$L = $T.zero(SPECIES)", v, t, v);
     }
     c.beginControlFlow("for (int k = kFrom; k < kTo; k++)");
-    c.addStatement("$T xv = $T.broadcast(SPECIES, vs[k])", v, v);
+    c.addStatement("$T xv = $T.broadcast(SPECIES, x[xOff + at[k]])", v, v);
     c.addStatement("int col = ws + at[k] * $L + o", out);
     for (int t = 0; t < vectors; t++) {
       c.addStatement("s$L = $T.fromArray(SPECIES, w, col$L).fma(xv, s$L)", t, v, lanes(t), t);

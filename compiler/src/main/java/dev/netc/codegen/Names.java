@@ -62,7 +62,7 @@ final class Names {
       // predict of one example over a StepTeam (PredictSplit)
       "predictPhases", "predictPart", "predictXs", "predictXOff", "tiledTo", "ws",
       // predict over weights by columns (ColumnPredict)
-      "nonzeroAt", "nonzeroValue", "nonzeroCount", "listNonzero", "xv", "col", "vs", "ob", "ib",
+      "nonzeroAt", "nonzeroLists", "listNonzero", "xv", "col", "ob", "ib",
       "oEnd", "iEnd", "block", "kFrom", "kTo", "dstOff",
       "onlineUpdate", "settleUpdate", "forwardAfterUpdate", "updateFirstAndForward",
       "deferredUpdate", "deferredScale", "deferredLr", "deferredStepSize", "deferredBc2Sqrt",

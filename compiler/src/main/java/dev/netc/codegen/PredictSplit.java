@@ -43,7 +43,8 @@ final class PredictSplit {
   /**
    * Weights (bytes) from which a dense layer's rows split over the team in predict: the Fashion
    * MLP's 128 KB second layer, split as well as its first, made predict 6 % faster (smaller
-   * layers were not measured).
+   * layers were not measured). A layer over its copy by columns splits from {@link
+   * ColumnPredict#SPLIT_MIN_BYTES} instead.
    */
   static final long MIN_BYTES = 64 * 1024;
   private static final String PHASES = "predictPhases";
@@ -154,7 +155,7 @@ final class PredictSplit {
     return ctx.aligned().columns(index) && columns.splits(index);
   }
 
-  /** Phase of layer {@code index}'s rows, over the aligned copy or not. */
+  /** Phase of layer {@code index}'s parts, over its aligned copy or not. */
   private static int phase(int index, boolean aligned) {
     return 2 * index + (aligned ? 1 : 0);
   }
@@ -170,7 +171,8 @@ final class PredictSplit {
     List<FieldSpec> f = new ArrayList<>();
     f.add(FieldSpec.builder(ClassName.get(StepTeam.class).nestedClass("Phases"), PHASES,
             Modifier.PRIVATE, Modifier.FINAL)
-        .addJavadoc("predict's large layers over the team: each part its rows.\n")
+        .addJavadoc("predict's large layers over the team: each part its rows (or, over a copy"
+            + " by columns, its block\nof inputs).\n")
         .initializer("(phase, part, parts) -> $N(phase, part, parts)", PART)
         .build());
     if (layers.containsKey(0)) {
@@ -191,7 +193,8 @@ final class PredictSplit {
     List<MethodSpec> m = new ArrayList<>();
     MethodSpec.Builder part = MethodSpec.methodBuilder(PART)
         .addJavadoc("Part {@code part} of {@code parts} of a phase of predict over the team: "
-            + "rows of one layer\n(phase 2 × index, + 1 over the aligned copy of its weights).\n")
+            + "rows of one layer\n(phase 2 × index), or over its aligned copy (+ 1: rows, or by "
+            + "columns a block of inputs).\n")
         .addModifiers(Modifier.PRIVATE)
         .addParameter(TypeName.INT, "phase")
         .addParameter(TypeName.INT, "part")

@@ -68,7 +68,8 @@ class SplitStepTest {
     assertTrue(policy.batched(net));
     List<Generated> pair = Generated.compile(List.of(net, net.withName("FashionTwin")),
         "gen.split.fashion", policy);
-    // Both hidden layers' predict splits (800 and 128 KB of weights).
+    // predict over the team: by rows both hidden layers split (800 and 128 KB of weights); over
+    // the copies by columns the first splits by its two blocks of inputs (ColumnPredict).
     pair.get(0).instance().getClass().getDeclaredField("predictPhases");
     compare(net, policy, pair.get(0), pair.get(1), new Random(3),
         new int[] {32, 32, 128, 5, 1, 64, 1, 33});
