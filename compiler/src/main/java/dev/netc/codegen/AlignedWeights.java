@@ -117,6 +117,7 @@ final class AlignedWeights {
         // Columns: predict alone reads the copy (a per-example class trains over it by rows).
         boolean columns = !perExample && l.activation().isElementwise()
             && l.outSize() % line == 0;
+        boolean twoBlocks = columns && ColumnPredict.twoBlocks(l, bytes);
         if (columns || l.inSize() % line == 0) {
           Names.LayerNames n = names.layer(l.index());
           String w = n.weight();
@@ -124,11 +125,9 @@ final class AlignedWeights {
               names.helper(w + (columns ? "ColumnsStart" : "AlignedStart")), w,
               names.helper(n.forward() + (columns ? "Columns" : "Aligned")),
               perExample && l.index() > 0 ? names.helper(n.backprop() + "Aligned") : null,
-              columns, columns && ColumnPredict.blocks(l, bytes) == 2
-                  ? names.helper(n.z() + "Blocks") : null,
+              columns, twoBlocks ? names.helper(n.z() + "Blocks") : null,
               columns ? names.helper(n.forward() + "ColumnSums") : null,
-              columns && ColumnPredict.blocks(l, bytes) == 2
-                  ? names.helper(n.forward() + "AddBlocks") : null));
+              twoBlocks ? names.helper(n.forward() + "AddBlocks") : null));
         }
       }
     }

@@ -139,17 +139,17 @@ final class ColumnPredict {
   }
 
   /**
-   * Blocks of inputs whose sums {@code layer} keeps apart ({@link #splits}): 2 from {@link
-   * #SPLIT_MIN_BYTES} of weights, else 1. Fixed by the layer's size alone, so the sums are the
-   * same bits whatever the team.
+   * True if {@code layer} (by columns) keeps its sums in two blocks of inputs: from {@link
+   * #SPLIT_MIN_BYTES} of weights. Fixed by the layer's size alone, so the sums are the same bits
+   * whatever the team; {@link AlignedWeights} names the blocks' fields by it.
    */
-  static int blocks(Layer layer, int scalarBytes) {
-    return (long) layer.weightCount() * scalarBytes >= SPLIT_MIN_BYTES ? 2 : 1;
+  static boolean twoBlocks(Layer layer, int scalarBytes) {
+    return (long) layer.weightCount() * scalarBytes >= SPLIT_MIN_BYTES;
   }
 
-  /** True if layer {@code index} (by columns) splits over a team: by its input blocks. */
+  /** True if layer {@code index} (by columns) splits over a team: by its two blocks of inputs. */
   boolean splits(int index) {
-    return blocks(ctx.network().layers().get(index), ctx.scalarBytes()) == 2;
+    return ctx.aligned().blockSums(index) != null;
   }
 
   /** Where layer {@code index}'s second input block starts. */
@@ -157,16 +157,20 @@ final class ColumnPredict {
     return ctx.network().layers().get(index).inSize() / 2;
   }
 
-  /** The statement that lists a block's nonzero inputs into part {@code part}'s list. */
-  private CodeBlock list(CodeBlock x, CodeBlock xOff, String from, String to, String part,
-      String count) {
+  /** The statement declaring {@code at}, part {@code part}'s list of nonzero inputs. */
+  private static CodeBlock partList(String part) {
+    return CodeBlock.of("int[] at = $N[$L];\n", AT, part);
+  }
+
+  /**
+   * The call that lists inputs {@code from .. to - 1} of {@code x[xOff]} that are not zero in
+   * {@code at} from {@code k} on and returns where the list ends.
+   */
+  private CodeBlock list(CodeBlock x, CodeBlock xOff, Object from, Object to, Object k) {
     if (!ctx.helpers().has(LIST)) {
       ctx.helpers().add(listMethod());
     }
-    return CodeBlock.builder()
-        .addStatement("int[] at = $N[$L]", AT, part)
-        .addStatement("int $L = $N($L, $L, $L, $L, at, 0)", count, LIST, x, xOff, from, to)
-        .build();
+    return CodeBlock.of("$N($L, $L, $L, $L, at, $L)", LIST, x, xOff, from, to, k);
   }
 
   private MethodSpec listMethod() {
@@ -196,7 +200,7 @@ final class ColumnPredict {
    * Statements of a split layer {@code index}'s part {@code part} of {@code parts} over the
    * team: for each of its input blocks (block b goes to part b % parts), lists the block's
    * nonzero inputs at {@code x[xOff]} into the part's own list and sums them into the block's
-   * partial sums. The calling thread adds the blocks after the meeting ({@link #sumMethod}).
+   * partial sums. The calling thread adds the blocks after the meeting ({@link #addBlocksMethod}).
    */
   CodeBlock part(int index, CodeBlock x, CodeBlock xOff) {
     Layer layer = ctx.network().layers().get(index);
@@ -204,9 +208,10 @@ final class ColumnPredict {
     int half = half(index);
     return CodeBlock.builder()
         .beginControlFlow("for (int block = part; block < 2; block += parts)")
-        .add(list(x, xOff, "block == 0 ? 0 : " + half, "block == 0 ? " + half + " : "
-            + layer.inSize(), "part", "count"))
-        .addStatement("$N(at, $L, $L, 0, count, $N, block * $L)", rangeName(index), x, xOff,
+        .add(partList("part"))
+        .addStatement("int count = $L", list(x, xOff, "block == 0 ? 0 : " + half,
+            "block == 0 ? " + half + " : " + layer.inSize(), 0))
+        .addStatement("$N(at, $L, $L, 0, count, $N, block * $L)", sumsName(index), x, xOff,
             ctx.aligned().blockSums(index), layer.outSize())
         .endControlFlow()
         .build();
@@ -215,21 +220,21 @@ final class ColumnPredict {
   /** The statement, after a split layer's meeting, that adds its blocks' sums and the bias. */
   CodeBlock sum(int index) {
     addMethods(index);
-    return CodeBlock.of("$N();\n", sumName(index));
+    return CodeBlock.of("$N();\n", addBlocksName(index));
   }
 
   private void addMethods(int index) {
-    if (!ctx.helpers().has(rangeName(index))) {
-      ctx.helpers().add(rangeMethod(index));
+    if (!ctx.helpers().has(sumsName(index))) {
+      ctx.helpers().add(sumsMethod(index));
       if (splits(index)) {
-        ctx.helpers().add(sumMethod(index));
+        ctx.helpers().add(addBlocksMethod(index));
       }
     }
   }
 
   /**
    * Layer {@code index}'s forward pass for predict over its columns, on one thread: lists its
-   * nonzero inputs, sums them ({@link #rangeMethod}, added to the helpers; per input block
+   * nonzero inputs, sums them ({@link #sumsMethod}, added to the helpers; per input block
    * where the layer splits, then adds the blocks), then σ's range kernel where the backend has
    * one.
    */
@@ -239,20 +244,21 @@ final class ColumnPredict {
     addMethods(index);
     CodeBlock.Builder c = CodeBlock.builder();
     CodeBlock x = CodeBlock.of("$N", ctx.inputOf(index));
+    CodeBlock zero = CodeBlock.of("0");
+    c.add(partList("0"));
     if (splits(index)) {
       int half = half(index);
-      c.add(list(x, CodeBlock.of("0"), "0", String.valueOf(half), "0", "first"));
-      c.addStatement("int count = $N($L, 0, $L, $L, at, first)", LIST, x, half,
-          layer.inSize());
-      c.addStatement("$N(at, $L, 0, 0, first, $N, 0)", rangeName(index), x,
+      c.addStatement("int first = $L", list(x, zero, 0, half, 0));
+      c.addStatement("int count = $L", list(x, zero, half, layer.inSize(), "first"));
+      c.addStatement("$N(at, $L, 0, 0, first, $N, 0)", sumsName(index), x,
           ctx.aligned().blockSums(index));
-      c.addStatement("$N(at, $L, 0, first, count, $N, $L)", rangeName(index), x,
+      c.addStatement("$N(at, $L, 0, first, count, $N, $L)", sumsName(index), x,
           ctx.aligned().blockSums(index), layer.outSize());
       c.add(sum(index));
     } else {
-      c.add(list(x, CodeBlock.of("0"), "0", String.valueOf(layer.inSize()), "0", "count"));
+      c.addStatement("int count = $L", list(x, zero, 0, layer.inSize(), 0));
       ctx.declareArray(c, "z", n.z());
-      c.addStatement("$N(at, $L, 0, 0, count, z, 0)", rangeName(index), x);
+      c.addStatement("$N(at, $L, 0, 0, count, z, 0)", sumsName(index), x);
     }
     sigma(layer).ifPresent(range -> {
       if (splits(index)) {
@@ -278,12 +284,12 @@ final class ColumnPredict {
   }
 
   /** The name of layer {@code index}'s sums over listed inputs. */
-  private String rangeName(int index) {
+  private String sumsName(int index) {
     return ctx.aligned().columnSums(index);
   }
 
   /** The name of layer {@code index}'s method that adds its blocks' sums. */
-  private String sumName(int index) {
+  private String addBlocksName(int index) {
     return ctx.aligned().addBlocks(index);
   }
 
@@ -292,7 +298,7 @@ final class ColumnPredict {
    * outputs, into {@code dst[dstOff]}: z itself (+ b, then σ where it has no range kernel) for a
    * layer of one block, the block's partial sums for a split one.
    */
-  private MethodSpec rangeMethod(int index) {
+  private MethodSpec sumsMethod(int index) {
     Layer layer = ctx.network().layers().get(index);
     Names.LayerNames n = ctx.names().layer(index);
     Activation act = layer.activation();
@@ -330,7 +336,7 @@ final class ColumnPredict {
           .addStatement("a[j] = $L", ctx.value(act, "dst[dstOff + j]"))
           .endControlFlow();
     }
-    return MethodSpec.methodBuilder(rangeName(index))
+    return MethodSpec.methodBuilder(sumsName(index))
         .addJavadoc("Layer $L's $L from the inputs {@code x[xOff + at[k]]} listed in {@code at} "
             + "from\n{@code kFrom} to {@code kTo - 1} and the columns of its weights, into "
             + "{@code dst[dstOff]}$L.\n",
@@ -349,7 +355,7 @@ final class ColumnPredict {
   }
 
   /** A split layer's z = (first block's sums + second's) + b, then σ without a range kernel. */
-  private MethodSpec sumMethod(int index) {
+  private MethodSpec addBlocksMethod(int index) {
     Layer layer = ctx.network().layers().get(index);
     Names.LayerNames n = ctx.names().layer(index);
     int out = layer.outSize();
@@ -372,7 +378,7 @@ final class ColumnPredict {
           .addStatement("a[j] = $L", ctx.value(layer.activation(), "z[j]"))
           .endControlFlow();
     }
-    return MethodSpec.methodBuilder(sumName(index))
+    return MethodSpec.methodBuilder(addBlocksName(index))
         .addJavadoc("Layer $L's z for predict: the sums of its two blocks of inputs added, then "
             + "the bias$L.\n", Javadoc.escape(layer.name()),
             sigma(layer).isEmpty() ? "; then σ" : "")

@@ -105,7 +105,8 @@ final class PredictSplit {
     if (!layers.containsKey(index)) {
       return CodeBlock.of("$N();\n", whole);
     }
-    if (overCopy && ctx.aligned().columns(index) && !splitsColumns(index)) {
+    boolean byColumns = overCopy && ctx.aligned().columns(index);
+    if (byColumns && !columns.splits(index)) {
       // By columns on this thread alone; the driver left the example where it is (splitsFirst).
       CodeBlock.Builder c = CodeBlock.builder();
       if (index == 0) {
@@ -115,7 +116,7 @@ final class PredictSplit {
     }
     Layer layer = ctx.network().layers().get(index);
     CodeBlock.Builder c = CodeBlock.builder().beginControlFlow("if (team != null)");
-    if (overCopy && ctx.aligned().columns(index)) {
+    if (byColumns) {
       c.add(columns.growForTeam());
     }
     if (index == 0) {
@@ -130,7 +131,7 @@ final class PredictSplit {
     } else {
       c.addStatement("team.run($N, $L)", PHASES, phase(index, overCopy));
     }
-    if (overCopy && ctx.aligned().columns(index)) {
+    if (byColumns) {
       c.add(columns.sum(index));
     }
     // σ's range kernel, where the whole pass has one, on this thread (Backend.forwardRowRange).
@@ -144,15 +145,6 @@ final class PredictSplit {
     return c.addStatement("$N()", whole)
         .endControlFlow()
         .build();
-  }
-
-  /**
-   * True if layer {@code index} (a split one) runs by columns over its copy and splits so, by
-   * blocks of inputs ({@link ColumnPredict#splits}); false if it runs by columns on the calling
-   * thread alone, or by rows.
-   */
-  private boolean splitsColumns(int index) {
-    return ctx.aligned().columns(index) && columns.splits(index);
   }
 
   /** Phase of layer {@code index}'s parts, over its aligned copy or not. */
@@ -210,7 +202,7 @@ final class PredictSplit {
               ctx.names().layer(index).weight()), x, out))
           .addStatement("break")
           .addCode("$<");
-      if (splitsColumns(index)) {
+      if (columns.splits(index)) {
         CodeBlock xOff = index == 0 ? CodeBlock.of("$N", X_OFF) : CodeBlock.of("0");
         CodeBlock xArray = index == 0 ? CodeBlock.of("$N", XS)
             : CodeBlock.of("$N", ctx.inputOf(index));
