@@ -29,7 +29,8 @@ import javax.lang.model.element.Modifier;
  * #PREDICTS_BEFORE_COPY} calls in a row with unchanged weights (the copy costs about as much as that many aligned
  * predicts save), so a loop that alternates training and predict never pays for them. A copy the
  * garbage collector moved is shifted back onto a line where it lies. Where {@code Alignment}
- * knows no addresses (JDK 24 and later, see there) there are no copies at all.
+ * knows no addresses (JDK 24 and later without {@code jdk.internal.misc} exported, see there)
+ * there are no copies at all.
  *
  * <p>A class that trains example by example (a CNN's: no mini-batch path) also runs each
  * covered layer's forward and back-propagation over the copies, refreshed at the start of every
@@ -316,7 +317,8 @@ final class AlignedWeights {
     }
     CodeBlock.Builder c = CodeBlock.builder();
     c.beginControlFlow("if (!$T.available())", ALIGNMENT);
-    c.add("// No addresses here (e.g. JDK 24 and later): no copies, the plain kernels.\n");
+    c.add("// No addresses here (e.g. JDK 24 and later without --add-exports=java.base/"
+        + "jdk.internal.misc=ALL-UNNAMED):\n// no copies, the plain kernels.\n");
     c.addStatement("return false");
     c.endControlFlow();
     c.beginControlFlow("if (!$N)", current);

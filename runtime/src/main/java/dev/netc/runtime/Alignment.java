@@ -11,12 +11,19 @@ import java.lang.invoke.MethodType;
  * from any other (docs/performance.md). Java aligns arrays to 8 bytes only, and a collection may
  * move them, so the generated code asks again before each use.
  *
- * <p>The address comes from {@code sun.misc.Unsafe} (module {@code jdk.unsupported}, open to
- * class-path code), through method handles so that nothing here is linked against it. Where it
- * is missing or the heap layout is unknown, every start is 0: the kernels then run as
- * before, never wrong, only not aligned. From JDK 24 on, the JVM warns on stderr the first time
- * code reads memory through {@code sun.misc.Unsafe} (JEP 498), so there every start is 0 too:
- * an app's output is not ours to clutter. {@code -Dnetc.alignment=off} turns it off anywhere.
+ * <p>The address comes from an {@code Unsafe}, through method handles so that nothing here is
+ * linked against it:
+ * <ul>
+ *   <li>{@code jdk.internal.misc.Unsafe} where the JVM exports {@code jdk.internal.misc} to this
+ *       code ({@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED}, which
+ *       {@code bin/netc} passes): on any JDK, silently;
+ *   <li>else {@code sun.misc.Unsafe} (module {@code jdk.unsupported}, open to class-path code)
+ *       before JDK 24. From JDK 24 on, the JVM warns on stderr the first time code reads memory
+ *       through it (JEP 498), and an app's output is not ours to clutter.
+ * </ul>
+ * Where neither is there or the heap layout is unknown, every start is 0: the kernels then run
+ * as before, never wrong, only not aligned (and predict by columns is not made: see the
+ * generated classes). {@code -Dnetc.alignment=off} turns it off anywhere.
  */
 public final class Alignment {
   /**
@@ -27,6 +34,15 @@ public final class Alignment {
 
   /** The first JDK that warns when sun.misc.Unsafe reads memory (JEP 498). */
   static final int FIRST_WARNING_JDK = 24;
+
+  /**
+   * The package of the JDK's own Unsafe, which reads memory without a warning where the JVM
+   * exports it to this code.
+   */
+  static final String INTERNAL_PACKAGE = "jdk.internal.misc";
+
+  /** The JVM option that exports it to class-path code, as {@code bin/netc} passes it. */
+  public static final String EXPORT_OPTION = "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED";
 
   /** The cache line the starts align to, in bytes. */
   public static final int LINE = 64;
@@ -39,8 +55,11 @@ public final class Alignment {
   private static final long DOUBLES_BASE;
   /** Left shift of a compressed reference, or -1 for 8-byte references (raw addresses). */
   private static final int OOP_SHIFT;
+  /** Where the addresses come from: the Unsafe class's name, or why there are none. */
+  private static final String SOURCE;
 
   static {
+    String source;
     MethodHandle getInt = null;
     MethodHandle getLong = null;
     long refs = -1;
@@ -48,29 +67,39 @@ public final class Alignment {
     long doubles = 0;
     int shift = -1;
     try {
-      if (Runtime.version().feature() >= FIRST_WARNING_JDK) {
-        throw new UnsupportedOperationException("sun.misc.Unsafe warns on this JDK");
-      }
       if ("off".equals(System.getProperty(PROPERTY))) {
         throw new UnsupportedOperationException(PROPERTY + "=off");
       }
-      Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
-      java.lang.reflect.Field f = unsafeClass.getDeclaredField("theUnsafe");
-      f.setAccessible(true);
-      Object unsafe = f.get(null);
+      Class<?> unsafeClass;
+      Object unsafe;
+      if (Object.class.getModule().isExported(INTERNAL_PACKAGE, Alignment.class.getModule())) {
+        unsafeClass = Class.forName(INTERNAL_PACKAGE + ".Unsafe");
+        unsafe = unsafeClass.getMethod("getUnsafe").invoke(null);
+      } else if (Runtime.version().feature() < FIRST_WARNING_JDK) {
+        unsafeClass = Class.forName("sun.misc.Unsafe");
+        java.lang.reflect.Field f = unsafeClass.getDeclaredField("theUnsafe");
+        f.setAccessible(true);
+        unsafe = f.get(null);
+      } else {
+        throw new UnsupportedOperationException("sun.misc.Unsafe warns on this JDK, and "
+            + INTERNAL_PACKAGE + " is not exported");
+      }
+      source = unsafeClass.getName();
       MethodHandles.Lookup lookup = MethodHandles.lookup();
-      MethodHandle base = lookup.findVirtual(unsafeClass, "arrayBaseOffset",
-          MethodType.methodType(int.class, Class.class)).bindTo(unsafe);
-      MethodHandle scale = lookup.findVirtual(unsafeClass, "arrayIndexScale",
-          MethodType.methodType(int.class, Class.class)).bindTo(unsafe);
+      // arrayBaseOffset returns an int, or a long in the JDK's own Unsafe from JDK 23 on.
+      MethodType query = MethodType.methodType(long.class, Class.class);
+      MethodHandle base = lookup.unreflect(unsafeClass.getMethod("arrayBaseOffset", Class.class))
+          .bindTo(unsafe).asType(query);
+      MethodHandle scale = lookup.unreflect(unsafeClass.getMethod("arrayIndexScale", Class.class))
+          .bindTo(unsafe).asType(query);
       getInt = lookup.findVirtual(unsafeClass, "getInt",
           MethodType.methodType(int.class, Object.class, long.class)).bindTo(unsafe);
       getLong = lookup.findVirtual(unsafeClass, "getLong",
           MethodType.methodType(long.class, Object.class, long.class)).bindTo(unsafe);
-      int refScale = (int) scale.invokeExact((Class<?>) Object[].class);
-      floats = (int) base.invokeExact((Class<?>) float[].class);
-      doubles = (int) base.invokeExact((Class<?>) double[].class);
-      refs = (int) base.invokeExact((Class<?>) Object[].class);
+      long refScale = (long) scale.invokeExact((Class<?>) Object[].class);
+      floats = (long) base.invokeExact((Class<?>) float[].class);
+      doubles = (long) base.invokeExact((Class<?>) double[].class);
+      refs = (long) base.invokeExact((Class<?>) Object[].class);
       if (refScale == 4) {
         // Compressed references: address = heap base (page-aligned) + (reference << shift).
         // The shift is 0 for a heap below 4 GB (unscaled), else log2 of the object alignment.
@@ -79,12 +108,14 @@ public final class Alignment {
         throw new IllegalStateException("reference size " + refScale);
       }
     } catch (Throwable e) {
-      // No Unsafe, another JVM or a layout this does not know: every start is 0.
+      // No Unsafe we may use, another JVM or a layout this does not know: every start is 0.
       refs = -1;
+      source = "none (" + e + ")";
     }
     GET_INT = getInt;
     GET_LONG = getLong;
     REFS_BASE = refs;
+    SOURCE = source;
     FLOATS_BASE = floats;
     DOUBLES_BASE = doubles;
     OOP_SHIFT = shift;
@@ -115,6 +146,14 @@ public final class Alignment {
       last = shift;
     }
     throw new IllegalStateException("no consistent reference shift");
+  }
+
+  /**
+   * Where the addresses come from: {@code jdk.internal.misc.Unsafe}, {@code sun.misc.Unsafe},
+   * or {@code none (why)}.
+   */
+  public static String source() {
+    return SOURCE;
   }
 
   /** True if the starts are known; false if every start is 0 for want of addresses. */

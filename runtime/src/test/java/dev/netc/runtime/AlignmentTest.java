@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +25,7 @@ class AlignmentTest {
     org.junit.jupiter.api.Assumptions.assumeTrue(
         Runtime.version().feature() < Alignment.FIRST_WARNING_JDK);
     assertTrue(Alignment.available(), "HotSpot on a 64-bit JDK 17-23 has addresses");
+    assertEquals("sun.misc.Unsafe", Alignment.source());
     assertEquals(56, checkConsecutive());
   }
 
@@ -42,11 +45,92 @@ class AlignmentTest {
 
   /** Runs {@code main} in a JVM like this one with {@code option}; it must exit 0. */
   private static void runInChild(String option, Class<?> main) throws Exception {
-    String launcher = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(launcher, option, "-cp", System.getProperty("java.class.path"),
-        main.getName()).redirectErrorStream(true).start();
+    runInChild(Path.of(System.getProperty("java.home"), "bin", "java"), List.of(option), main);
+  }
+
+  /**
+   * Runs {@code main} with the java {@code launcher} and {@code options}; it must exit 0 and
+   * print nothing (no JVM warning either); returns nothing.
+   */
+  private static void runInChild(Path launcher, List<String> options, Class<?> main)
+      throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(launcher.toString());
+    cmd.addAll(options);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, p.waitFor(), option + ": " + out);
+    assertEquals(0, p.waitFor(), launcher + " " + options + ": " + out);
+    assertEquals("", out, launcher + " " + options + " printed");
+  }
+
+  /**
+   * With {@code jdk.internal.misc} exported ({@code bin/netc} does), the addresses come from the
+   * JDK's own Unsafe, and agree with consecutive allocations as before.
+   */
+  @Test
+  void theJdksOwnUnsafeWhereExported() throws Exception {
+    runInChild(Alignment.EXPORT_OPTION, Internal.class);
+  }
+
+  /**
+   * On a JDK from 24 on, if this machine has one (a {@code release} file under
+   * {@code /usr/lib/jvm} or {@code NETC_TEST_JDK24}): addresses from the JDK's own Unsafe where
+   * it is exported, none otherwise, and no warning on stderr either way (JEP 498 would print
+   * one at the first memory read through {@code sun.misc.Unsafe}).
+   */
+  @Test
+  void onJdk24AndLaterOnlyTheExportedUnsafe() throws Exception {
+    Path java = newerJdk();
+    org.junit.jupiter.api.Assumptions.assumeTrue(java != null, "no JDK 24 or later here");
+    runInChild(java, List.of(Alignment.EXPORT_OPTION), Internal.class);
+    runInChild(java, List.of(), Off.class);
+  }
+
+  /** The java launcher of a JDK from 24 on on this machine, or null. */
+  private static Path newerJdk() throws Exception {
+    List<Path> homes = new ArrayList<>();
+    String env = System.getenv("NETC_TEST_JDK24");
+    if (env != null && !env.isEmpty()) {
+      homes.add(Path.of(env));
+    }
+    Path jvms = Path.of("/usr/lib/jvm");
+    if (Files.isDirectory(jvms)) {
+      try (var dirs = Files.list(jvms)) {
+        dirs.sorted().forEach(homes::add);
+      }
+    }
+    for (Path home : homes) {
+      Path release = home.resolve("release");
+      Path java = home.resolve("bin").resolve("java");
+      if (Files.isRegularFile(release) && Files.isExecutable(java)) {
+        for (String line : Files.readAllLines(release, StandardCharsets.UTF_8)) {
+          if (line.startsWith("JAVA_VERSION=")) {
+            // JAVA_VERSION="25.0.1": the feature release comes first.
+            String feature = line.substring(line.indexOf('=') + 1).replace("\"", "")
+                .split("[^0-9]", 2)[0];
+            if (!feature.isEmpty()
+                && Integer.parseInt(feature) >= Alignment.FIRST_WARNING_JDK) {
+              return java;
+            }
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Exits 0 if the addresses come from the JDK's own Unsafe and agree with allocations. */
+  public static final class Internal {
+    public static void main(String[] args) {
+      try {
+        assertEquals("jdk.internal.misc.Unsafe", Alignment.source());
+        assertEquals(56, checkConsecutive());
+      } catch (AssertionError e) {
+        System.out.println(e.getMessage());
+        System.exit(1);
+      }
+    }
   }
 
   /** {@code -Dnetc.alignment=off}: no addresses, every start 0. */
@@ -132,11 +216,15 @@ class AlignmentTest {
   }
 
   @Test
-  void noUnsafeFromJdk24On() {
-    if (Runtime.version().feature() >= Alignment.FIRST_WARNING_JDK) {
+  void noSunMiscUnsafeFromJdk24On() {
+    boolean exported = Object.class.getModule()
+        .isExported(Alignment.INTERNAL_PACKAGE, Alignment.class.getModule());
+    if (Runtime.version().feature() >= Alignment.FIRST_WARNING_JDK && !exported) {
       assertTrue(!Alignment.available());
       assertEquals(0, Alignment.floatStart(new float[100], new Object[1]));
     }
+    assertTrue(!Alignment.source().equals("sun.misc.Unsafe")
+        || Runtime.version().feature() < Alignment.FIRST_WARNING_JDK, Alignment.source());
   }
 
   @Test
