@@ -79,12 +79,14 @@ final class Backends {
           + InMemoryCompiler.VECTOR_MODULE + " (bin/netc adds it for train, eval and predict, and "
           + "whenever --backend vector is given)");
     }
+    Network generated = inMemory(net);
     // The recipe names all the generator reads (records print every component), so a second
     // run from the same jar finds the class without generating its source.
-    String recipe = recipe(net, backend);
+    String recipe = recipe(generated, backend);
     InMemoryCompiler.Compiled compiled = ClassCache.defaultDirectory()
-        .map(dir -> new ClassCache(dir).compile(recipe, () -> List.of(generate(net, backend))))
-        .orElseGet(() -> InMemoryCompiler.compile(List.of(generate(net, backend))));
+        .map(dir -> new ClassCache(dir).compile(recipe,
+            () -> List.of(generate(generated, backend))))
+        .orElseGet(() -> InMemoryCompiler.compile(List.of(generate(generated, backend))));
     Class<?> type = load(compiled, PACKAGE + "." + net.name(), plan);
     try {
       return type.getConstructor().newInstance();
@@ -93,6 +95,18 @@ final class Backends {
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot instantiate the generated class", e);
     }
+  }
+
+  /**
+   * {@code net} as the CLI generates its in-memory class: its {@code .net} file by name alone.
+   * The path shows only in the class's javadoc, and the class and plan caches are keyed by all
+   * the generator reads: with the path, the same network was compiled and planned again (10 s)
+   * for every directory it was run from and every spelling of its path.
+   */
+  static Network inMemory(Network net) {
+    String file = net.sourceFile();
+    int slash = Math.max(file.lastIndexOf('/'), file.lastIndexOf(java.io.File.separatorChar));
+    return slash < 0 ? net : net.withSourceFile(file.substring(slash + 1));
   }
 
   /** The class the CLI generates for {@code net} with {@code backend}. */

@@ -117,12 +117,13 @@ final class Planner {
 
   /**
    * What a plan is keyed by: the SHA-256 of the network's vector class (the same for every plan),
-   * with seed 0, since the seed changes the class but not its kernels. From the class cache's
+   * with seed 0, since the seed changes the class but not its kernels, and the {@code .net} file
+   * by name ({@link Backends#inMemory}), wherever it lies. From the class cache's
    * recipe index where it has it ({@link ClassCache#sourceDigest}), so that looking up a cached
    * plan does not generate the class again.
    */
   static String source(Network net) {
-    Network unseeded = net.withSeed(0);
+    Network unseeded = Backends.inMemory(net).withSeed(0);
     Supplier<String> source =
         () -> Backends.generate(unseeded, CodegenPolicy.Backend.VECTOR).toString();
     return ClassCache.defaultDirectory()

@@ -77,6 +77,11 @@ public record Network(
     return new Network(newName, sourceFile, input, layers, loss, optimizer, seed, precision);
   }
 
+  /** This network as if read from {@code newSourceFile}. */
+  public Network withSourceFile(String newSourceFile) {
+    return new Network(name, newSourceFile, input, layers, loss, optimizer, seed, precision);
+  }
+
   /** This network with another initialization seed. */
   public Network withSeed(long newSeed) {
     return new Network(name, sourceFile, input, layers, loss, optimizer, newSeed, precision);

@@ -133,6 +133,35 @@ class PlanCliTest {
     return Files.writeString(file, content);
   }
 
+  /**
+   * The same network from another folder, or its path spelled otherwise, finds the plan (and the
+   * compiled class) of the first: only the file's name goes into the class they are keyed by.
+   */
+  @Test
+  void theSameNetworkElsewhereFindsItsPlan() throws IOException {
+    CliRunner first = train();
+    assertEquals(0, first.exitCode(), first::toString);
+    assertTrue(first.out().contains("planned: kernel plan v"), first::toString);
+    Path copy = Files.createDirectories(dir.resolve("elsewhere")).resolve("planned.net");
+    Files.writeString(copy, NET);
+    Path dotted = dir.resolve("elsewhere").resolve("..").resolve("elsewhere")
+        .resolve("planned.net");
+    for (Path model : List.of(copy, dotted)) {
+      CliRunner again = CliRunner.run("train", model.toString(), "--data", data().toString(),
+          "--batch", "16", "--epochs", "1", "--warm-up", "--backend", "vector", "--out",
+          dir.resolve("w2.safetensors").toString());
+      assertEquals(0, again.exitCode(), again::toString);
+      assertTrue(again.out().contains(": cached"), again::toString);
+      assertFalse(again.out().contains("planned: kernel plan"), again::toString);
+    }
+    assertEquals(1, planFiles(dir.resolve("cache")).size());
+    Network a = ModelFile.load(model(), new java.io.PrintWriter(System.err)).select(null);
+    Network b = ModelFile.load(dotted, new java.io.PrintWriter(System.err)).select(null);
+    assertEquals(Planner.source(a), Planner.source(b));
+    assertEquals("planned.net", Backends.inMemory(b).sourceFile());
+    assertEquals(b.withSourceFile("planned.net"), Backends.inMemory(b));
+  }
+
   @Test
   void corruptPlanFileIsIgnoredAndReplanned() throws IOException {
     Path file = writePlanFile("plan=v9999\n\u0000garbage");
