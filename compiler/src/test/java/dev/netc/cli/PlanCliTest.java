@@ -86,6 +86,12 @@ class PlanCliTest {
     return CliRunner.run(args.toArray(String[]::new));
   }
 
+  private static List<Path> cacheFiles(Path folder) throws IOException {
+    try (Stream<Path> s = Files.list(folder)) {
+      return s.sorted().toList();
+    }
+  }
+
   private static List<Path> planFiles(Path cache) throws IOException {
     Path plans = cache.resolve("plans");
     if (!Files.isDirectory(plans)) {
@@ -142,6 +148,8 @@ class PlanCliTest {
     CliRunner first = train();
     assertEquals(0, first.exitCode(), first::toString);
     assertTrue(first.out().contains("planned: kernel plan v"), first::toString);
+    List<Path> classes = cacheFiles(dir.resolve("cache").resolve("classes"));
+    assertFalse(classes.isEmpty(), "the class is cached");
     Path copy = Files.createDirectories(dir.resolve("elsewhere")).resolve("planned.net");
     Files.writeString(copy, NET);
     Path dotted = dir.resolve("elsewhere").resolve("..").resolve("elsewhere")
@@ -155,6 +163,8 @@ class PlanCliTest {
       assertFalse(again.out().contains("planned: kernel plan"), again::toString);
     }
     assertEquals(1, planFiles(dir.resolve("cache")).size());
+    assertEquals(classes, cacheFiles(dir.resolve("cache").resolve("classes")),
+        "no class compiled again");
     Network a = ModelFile.load(model(), new java.io.PrintWriter(System.err)).select(null);
     Network b = ModelFile.load(dotted, new java.io.PrintWriter(System.err)).select(null);
     assertEquals(Planner.source(a), Planner.source(b));

@@ -21,7 +21,8 @@ import java.lang.invoke.MethodType;
  *       before JDK 24. From JDK 24 on, the JVM warns on stderr the first time code reads memory
  *       through it (JEP 498), and an app's output is not ours to clutter.
  * </ul>
- * Where neither is there or the heap layout is unknown, every start is 0: the kernels then run
+ * Where neither is there or the heap layout is unknown (generational ZGC, whose references hold
+ * colour bits below the address, among them), every start is 0: the kernels then run
  * as before, never wrong, only not aligned (and predict by columns is not made: see the
  * generated classes). {@code -Dnetc.alignment=off} turns it off anywhere.
  */
@@ -106,6 +107,10 @@ public final class Alignment {
         shift = compressedShift(getInt, refs);
       } else if (refScale != 8) {
         throw new IllegalStateException("reference size " + refScale);
+      } else if (!rawAddresses(getLong, refs)) {
+        // A collector that keeps more than the address in a reference: generational ZGC (the
+        // only ZGC from JDK 24 on) shifts it up under its colour bits.
+        throw new IllegalStateException("references are not addresses");
       }
     } catch (Throwable e) {
       // No Unsafe we may use, another JVM or a layout this does not know: every start is 0.
@@ -146,6 +151,25 @@ public final class Alignment {
       last = shift;
     }
     throw new IllegalStateException("no consistent reference shift");
+  }
+
+  /**
+   * True if uncompressed references are raw addresses: two objects of 256 bytes allocated one
+   * after the other lie 256 bytes apart. Asked a few times, since a new allocation buffer can
+   * come between the two.
+   */
+  private static boolean rawAddresses(MethodHandle getLong, long refs) throws Throwable {
+    Object[] pair = new Object[2];
+    for (int attempt = 0; attempt < 16; attempt++) {
+      pair[0] = new long[30]; // 16 bytes of header + 240: 256 bytes
+      pair[1] = new long[30];
+      long a = (long) getLong.invokeExact((Object) pair, refs);
+      long b = (long) getLong.invokeExact((Object) pair, refs + 8);
+      if (b - a == 256) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
