@@ -16,6 +16,7 @@ import dev.netc.runtime.train.Trainer;
 import dev.netc.runtime.train.TrainingDivergedException;
 import dev.netc.runtime.train.TrainingResult;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -516,6 +517,13 @@ final class TrainCommand implements Callable<Integer> {
   private String plan(Network net, int examples) {
     if (!engineOptions.unplanned(net, examples)) {
       return "";
+    }
+    if (!quiet) {
+      // The planner takes about a second per plan before anything else is printed.
+      PrintWriter out = spec.commandLine().getOut();
+      out.println("planning: timing the kernel plans of " + net.name() + " on this CPU, a JVM "
+          + "each (once: the choice is cached; --plan preferred skips it)...");
+      out.flush();
     }
     long start = System.nanoTime();
     Planner.Result r;

@@ -148,6 +148,9 @@ class PlanCliTest {
     CliRunner first = train();
     assertEquals(0, first.exitCode(), first::toString);
     assertTrue(first.out().contains("planned: kernel plan v"), first::toString);
+    // Said before the planner's seconds of silence, not only after them.
+    int announced = first.out().indexOf("planning: timing the kernel plans of Planned on this CPU");
+    assertTrue(announced >= 0 && announced < first.out().indexOf("planned: "), first::toString);
     List<Path> classes = cacheFiles(dir.resolve("cache").resolve("classes"));
     assertFalse(classes.isEmpty(), "the class is cached");
     Path copy = Files.createDirectories(dir.resolve("elsewhere")).resolve("planned.net");
@@ -161,6 +164,7 @@ class PlanCliTest {
       assertEquals(0, again.exitCode(), again::toString);
       assertTrue(again.out().contains(": cached"), again::toString);
       assertFalse(again.out().contains("planned: kernel plan"), again::toString);
+      assertFalse(again.out().contains("planning: "), again::toString);
     }
     assertEquals(1, planFiles(dir.resolve("cache")).size());
     assertEquals(classes, cacheFiles(dir.resolve("cache").resolve("classes")),
