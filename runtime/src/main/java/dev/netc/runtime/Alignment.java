@@ -43,7 +43,8 @@ public final class Alignment {
   static final String INTERNAL_PACKAGE = "jdk.internal.misc";
 
   /** The JVM option that exports it to class-path code, as {@code bin/netc} passes it. */
-  public static final String EXPORT_OPTION = "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED";
+  public static final String EXPORT_OPTION =
+      "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED";
 
   /** The cache line the starts align to, in bytes. */
   public static final int LINE = 64;
