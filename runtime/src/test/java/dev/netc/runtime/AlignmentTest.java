@@ -41,8 +41,9 @@ class AlignmentTest {
         "-XX:ObjectAlignmentInBytes=32")) {
       runInChild(option, Consecutive.class);
     }
-    // ZGC keeps colour bits in its references: above the address before JDK 21's generational
-    // mode (the starts agree), below it in generational mode (no addresses, never wrong ones).
+    // ZGC keeps colour bits in its references: the non-generational ZGC (JDK 17's) above the
+    // address, where the starts agree; generational ZGC (from JDK 21 on) below a shifted address,
+    // where there must be none rather than wrong ones.
     runInChild("-XX:+UseZGC", AgreeOrNone.class);
   }
 
@@ -63,7 +64,7 @@ class AlignmentTest {
 
   /**
    * Runs {@code main} with the java {@code launcher} and {@code options}; it must exit 0 and
-   * print nothing (no JVM warning either); returns nothing.
+   * print nothing (no JVM warning either).
    */
   private static void runInChild(Path launcher, List<String> options, Class<?> main)
       throws Exception {
