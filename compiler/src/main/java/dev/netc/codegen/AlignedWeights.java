@@ -82,14 +82,19 @@ final class AlignedWeights {
    * @param forward the forward method over the copy
    * @param backprop the back-propagation over the copy (per-example training, not the first
    *     layer), or null
-   * @param columns true if the copy holds the weights by columns ({@link ColumnPredict})
    * @param blockSums the field of the sums of a layer by columns over its two blocks of inputs,
    *     or null
-   * @param sums the method of a layer by columns that sums listed inputs, or null
+   * @param sums the method of a layer by columns ({@link ColumnPredict}) that sums listed
+   *     inputs, or null for a copy by rows
    * @param addBlocks the method that adds a layer's two blocks' sums, or null
    */
   private record Copy(String copy, String start, String weights, String forward,
-      String backprop, boolean columns, String blockSums, String sums, String addBlocks) {}
+      String backprop, String blockSums, String sums, String addBlocks) {
+    /** True if the copy holds the weights by columns, false if by rows. */
+    boolean columns() {
+      return sums != null;
+    }
+  }
 
   /** Per qualifying layer index, its names. */
   private final Map<Integer, Copy> copies = new LinkedHashMap<>();
@@ -126,7 +131,7 @@ final class AlignedWeights {
               names.helper(w + (columns ? "ColumnsStart" : "AlignedStart")), w,
               names.helper(n.forward() + (columns ? "Columns" : "Aligned")),
               perExample && l.index() > 0 ? names.helper(n.backprop() + "Aligned") : null,
-              columns, twoBlocks ? names.helper(n.z() + "Blocks") : null,
+              twoBlocks ? names.helper(n.z() + "Blocks") : null,
               columns ? names.helper(n.forward() + "ColumnSums") : null,
               twoBlocks ? names.helper(n.forward() + "AddBlocks") : null));
         }
@@ -164,7 +169,7 @@ final class AlignedWeights {
   }
 
   /**
-   * The field of layer {@code index}'s two blocks' sums ({@link ColumnPredict#blocks}), or
+   * The field of layer {@code index}'s two blocks' sums ({@link ColumnPredict#twoBlocks}), or
    * null.
    */
   String blockSums(int index) {

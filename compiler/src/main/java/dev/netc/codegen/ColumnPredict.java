@@ -330,7 +330,9 @@ final class ColumnPredict {
         .endControlFlow()
         .addStatement(whole ? "dst[dstOff + o] = s + b[o]" : "dst[dstOff + o] = s")
         .endControlFlow();
-    if (whole && sigma(layer).isEmpty()) {
+    // σ here only for a layer of one block whose σ has no range kernel (the caller runs that).
+    boolean sigmaHere = whole && sigma(layer).isEmpty();
+    if (sigmaHere) {
       ctx.declareArray(c, "a", n.act());
       c.beginControlFlow("for (int j = 0; j < $L; j++)", out)
           .addStatement("a[j] = $L", ctx.value(act, "dst[dstOff + j]"))
@@ -341,7 +343,7 @@ final class ColumnPredict {
             + "from\n{@code kFrom} to {@code kTo - 1} and the columns of its weights, into "
             + "{@code dst[dstOff]}$L.\n",
             Javadoc.escape(layer.name()), whole ? "z" : "sums of one block of inputs",
-            whole && sigma(layer).isEmpty() ? ", then σ" : "")
+            sigmaHere ? ", then σ" : "")
         .addModifiers(Modifier.PRIVATE)
         .addParameter(int[].class, "at")
         .addParameter(ctx.array(), "x")
@@ -372,7 +374,8 @@ final class ColumnPredict {
     c.beginControlFlow("for (; o < $L; o++)", out)
         .addStatement("z[o] = p[o] + p[$L + o] + b[o]", out)
         .endControlFlow();
-    if (sigma(layer).isEmpty()) {
+    boolean sigmaHere = sigma(layer).isEmpty();
+    if (sigmaHere) {
       ctx.declareArray(c, "a", n.act());
       c.beginControlFlow("for (int j = 0; j < $L; j++)", out)
           .addStatement("a[j] = $L", ctx.value(layer.activation(), "z[j]"))
@@ -380,8 +383,7 @@ final class ColumnPredict {
     }
     return MethodSpec.methodBuilder(addBlocksName(index))
         .addJavadoc("Layer $L's z for predict: the sums of its two blocks of inputs added, then "
-            + "the bias$L.\n", Javadoc.escape(layer.name()),
-            sigma(layer).isEmpty() ? "; then σ" : "")
+            + "the bias$L.\n", Javadoc.escape(layer.name()), sigmaHere ? "; then σ" : "")
         .addModifiers(Modifier.PRIVATE)
         .addCode(c.build())
         .build();
