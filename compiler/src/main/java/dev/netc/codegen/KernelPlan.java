@@ -23,9 +23,10 @@ import java.util.stream.Collectors;
  * Zen 3, say) would run the Vector API's Java fallback, hundreds of times slower and allocating
  * on every call, so the class narrows it to the widest width there is ({@link #narrowedTo}) and
  * its {@code KERNEL_PLAN} names the plan it really runs (with the tiles of the CPU's register
- * count). Width matters per microarchitecture:
- * Zen 4 executes a 512-bit operation as two 256-bit halves and ran the batch-32 MLP step 29 %
- * faster with 256-bit vectors, while Zen 5 prefers 512.
+ * count). Width matters per microarchitecture, and per network: Zen 4 executes a 512-bit
+ * operation as two 256-bit halves; one Zen 4 host ran the batch-32 MLP step 29 % faster with
+ * 256-bit vectors, this project's Zen 4 host ran it within a few per cent either way but
+ * LeNet-5's step 13 % faster with 256 bits, and Zen 5 prefers 512 (docs/performance.md).
  *
  * <p>Results differ between variants only by summation order: a dot product is summed in
  * {@code lanes} partial sums reduced at the end, so sums of {@code n} terms agree to within about
