@@ -57,13 +57,14 @@ public class GeneratedBench {
      * parameters and no momentum ({@link #reset}). A predict benchmark writes no parameter, so
      * its class is left as it is: restored parameters sent the first 8 predicts of every
      * iteration down the path a class takes before it makes its aligned copies, which nothing
-     * else runs, so that it stayed in the interpreter, where a Vector API pass allocates
-     * megabytes of vectors (on the Zen 4 host the MLP's predict read 77–89k examples/s and
-     * 33–591 B per call over the first iterations, and 92k and 0.03 B only once that path had
-     * been compiled after 14 s; the Small CNN's 316 B per call throughout). The batch-1 steps'
-     * residue in gc.alloc.rate.norm (70–80 B per step of the MLP) is the same kind: {@link
-     * #reset} settles the pending update and the next step runs the forward pass without one,
-     * once per iteration each, and the profiler counts the iteration's set-up.
+     * else runs, so that it stayed in the interpreter and C1's code for seconds, where a Vector
+     * API pass allocates megabytes of vectors (on the Zen 4 host the MLP's predict read 77–89k
+     * examples/s and 33–591 B per call over the first iterations, and 92k and 0.03 B only once
+     * C2 had compiled that path after 8–12 s; the Small CNN's 316 B per call throughout). The
+     * batch-1 steps' residue in gc.alloc.rate.norm (70–80 B per step of the MLP once warm) is
+     * the same kind: {@link #reset} settles the pending update and the next step runs the
+     * forward pass without one, paths that run once per iteration each (a JFR recording's
+     * allocations after the warm-up came from those two alone).
      */
     @Setup(Level.Iteration)
     public void beforeIteration(BenchmarkParams params) {
