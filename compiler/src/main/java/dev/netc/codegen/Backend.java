@@ -79,16 +79,6 @@ interface Backend {
       String count, int maxCount);
 
   /**
-   * {@link #activateRange} for a forward pass that only {@code predict} runs, which may take the
-   * backend's kernel over fewer values: where a training step's forward pass would wait in it for
-   * the previous step's update (see {@link VectorTanh#MIN_PREDICT_COUNT}).
-   */
-  default Optional<CodeBlock> predictActivateRange(Activation act, String z, String zOff,
-      String a, String aOff, String count, int maxCount) {
-    return activateRange(act, z, zOff, a, aOff, count, maxCount);
-  }
-
-  /**
    * {@code g[i] *= σ'(pz[i])} for {@code i < count} in a kernel of this backend's own, the same
    * bits as the loop value by value; empty if it has none for σ or so few values, and the caller
    * writes that loop. The vector backend has one for relu ({@link VectorRelu}).

@@ -95,16 +95,6 @@ final class DenseEmitter implements LayerEmitter {
     return kernels.forward(index);
   }
 
-  /**
-   * predict's own forward method where σ takes the backend's kernel there alone ({@link
-   * DenseKernels#predictForward}); a class that does not train has no training step to slow
-   * down, and its forward method takes σ so itself.
-   */
-  @Override
-  public MethodSpec predictForward() {
-    return ctx.trainable() ? kernels.predictForward(index) : null;
-  }
-
   @Override
   public MethodSpec alignedForward() {
     if (ctx.aligned().columns(index)) {

@@ -47,35 +47,8 @@ final class DenseKernels {
     return forward(index, false, name);
   }
 
-  /**
-   * An unrolled layer's forward method for {@code predict} alone, where σ there takes the
-   * backend's kernel from fewer values than in a training step's forward pass ({@link
-   * Backend#predictActivateRange}: tanh over 16 or more outputs in a float vector class); else
-   * null, and predict runs {@link #forward(int)} (which, in a class that does not train, already
-   * takes σ as predict would).
-   */
-  MethodSpec predictForward(int index) {
-    Layer layer = ctx.network().layers().get(index);
-    int out = layer.outSize();
-    if (ctx.policy().kernel(layer) != CodegenPolicy.Kernel.UNROLLED
-        || backend.activateRange(layer.activation(), "z", "0", "a", "0", String.valueOf(out),
-            out).isPresent()
-        || backend.predictActivateRange(layer.activation(), "z", "0", "a", "0",
-            String.valueOf(out), out).isEmpty()) {
-      return null;
-    }
-    return forward(index, false, null, true);
-  }
-
+  /** The whole forward method, or with a {@code rangeName} the one over rows from .. to - 1. */
   private MethodSpec forward(int index, boolean aligned, String rangeName) {
-    return forward(index, aligned, rangeName, false);
-  }
-
-  /**
-   * The whole forward method, or with a {@code rangeName} the one over rows from .. to - 1, or
-   * with {@code predict} predict's own ({@link #predictForward}).
-   */
-  private MethodSpec forward(int index, boolean aligned, String rangeName, boolean predict) {
     Layer layer = ctx.network().layers().get(index);
     Names.LayerNames n = ctx.names().layer(index);
     int in = layer.inSize();
@@ -96,10 +69,8 @@ final class DenseKernels {
       throw new IllegalArgumentException("layer " + layer.name() + " has no forward by rows");
     }
     if (unrolled) {
-      // A class that does not train runs its forward pass for predict alone.
-      Optional<CodeBlock> range = predict || !ctx.trainable()
-          ? backend.predictActivateRange(act, "z", "0", "a", "0", String.valueOf(out), out)
-          : backend.activateRange(act, "z", "0", "a", "0", String.valueOf(out), out);
+      Optional<CodeBlock> range = backend.activateRange(act, "z", "0", "a", "0",
+          String.valueOf(out), out);
       for (int o = 0; o < out; o++) {
         CodeBlock.Builder sum = CodeBlock.builder().add("z[$L] =", o);
         for (int i = 0; i < in; i++) {
@@ -120,12 +91,11 @@ final class DenseKernels {
       softmax(c, out);
     }
     String name = ranged ? rangeName
-        : aligned ? ctx.aligned().forwardMethod(index) : predict ? n.predict() : n.forward();
+        : aligned ? ctx.aligned().forwardMethod(index) : n.forward();
     MethodSpec.Builder m = MethodSpec.methodBuilder(name)
         .addJavadoc("Layer $L forward$L$L: $L inputs, $L outputs, $L, $L.\n",
             Javadoc.escape(layer.name()),
-            aligned ? " over the aligned copy of the weights"
-                : predict ? " for predict, σ in the backend's kernel" : "",
+            aligned ? " over the aligned copy of the weights" : "",
             ranged ? ", rows from .. to - 1 of the input at x[xOff], weights from w[ws]" : "",
             in, out,
             Javadoc.escape(act.describe()), kernelDescription(layer))

@@ -75,9 +75,7 @@ interface LayerEmitter {
 
   /**
    * A forward method {@code predict} runs instead of {@link #forward} when it can skip state
-   * only training needs (a trainable max pool's argmax) or compute σ in a way that would slow
-   * a training step (an unrolled dense layer's tanh in vectors), or null: then predict runs
-   * forward.
+   * only training needs (a trainable max pool's argmax), or null: then predict runs forward.
    */
   default MethodSpec predictForward() {
     return null;

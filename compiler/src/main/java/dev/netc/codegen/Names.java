@@ -100,8 +100,7 @@ final class Names {
    * @param gradient method accumulating weightGrad and biasGrad
    * @param backprop method computing the previous layer's delta
    * @param predict forward method of predict alone, for a layer whose forward keeps what only
-   *     training reads (a trainable max pool's argmax) or computes σ otherwise (an unrolled
-   *     dense layer's tanh)
+   *     training reads (a trainable max pool's argmax)
    */
   record LayerNames(String weight, String bias, String z, String act, String delta,
       String weightGrad, String biasGrad, String weightState1, String weightState2,

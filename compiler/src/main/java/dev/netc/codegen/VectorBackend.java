@@ -83,15 +83,6 @@ final class VectorBackend implements Backend {
         maxCount);
   }
 
-  /** tanh in float from fewer values ({@link VectorTanh#MIN_PREDICT_COUNT}), else as above. */
-  @Override
-  public Optional<CodeBlock> predictActivateRange(Activation act, String z, String zOff,
-      String a, String aOff, String count, int maxCount) {
-    Optional<CodeBlock> tanh = VectorTanh.predictRange(ctx, act, z, zOff, a, aOff, count,
-        maxCount);
-    return tanh.isPresent() ? tanh : activateRange(act, z, zOff, a, aOff, count, maxCount);
-  }
-
   /** relu' ({@link VectorRelu}). */
   @Override
   public Optional<CodeBlock> timesDerivativeRange(Activation act, String g, String pz,

@@ -53,13 +53,6 @@ final class VectorTanh {
    * kept: measured on layers of 128 and 256 values (class comment), where it pays.
    */
   static final int MIN_COUNT = 64;
-  /**
-   * Ranges from this length on take the kernel in a forward pass that only {@code predict} runs
-   * (an unrolled layer's, {@link DenseKernels#predictForward}): there no update waits in the
-   * stall, and the 4-16-3 network predicted 7.6M examples/s against 4.3M with scalar calls (JMH
-   * {@code tinyPredictB1}, two alternated rounds on the Zen 4 host; FANN: 5.0M).
-   */
-  static final int MIN_PREDICT_COUNT = 16;
 
   private static final ClassName DOUBLE_VECTOR = ClassName.get(VECTOR_PACKAGE, "DoubleVector");
   private static final ClassName OPERATORS = ClassName.get(VECTOR_PACKAGE, "VectorOperators");
@@ -78,19 +71,8 @@ final class VectorTanh {
    */
   static Optional<CodeBlock> range(EmitContext ctx, Activation act, String z, String zOff,
       String a, String aOff, String count, int maxCount) {
-    return range(ctx, act, z, zOff, a, aOff, count, maxCount, MIN_COUNT);
-  }
-
-  /** {@link #range} in a forward pass of predict alone: from {@link #MIN_PREDICT_COUNT} on. */
-  static Optional<CodeBlock> predictRange(EmitContext ctx, Activation act, String z,
-      String zOff, String a, String aOff, String count, int maxCount) {
-    return range(ctx, act, z, zOff, a, aOff, count, maxCount, MIN_PREDICT_COUNT);
-  }
-
-  private static Optional<CodeBlock> range(EmitContext ctx, Activation act, String z,
-      String zOff, String a, String aOff, String count, int maxCount, int minCount) {
     if (!(act instanceof Activation.Tanh) || ctx.precision() != Precision.FLOAT
-        || ctx.policy().backend() != CodegenPolicy.Backend.VECTOR || maxCount < minCount) {
+        || ctx.policy().backend() != CodegenPolicy.Backend.VECTOR || maxCount < MIN_COUNT) {
       return Optional.empty();
     }
     if (!ctx.helpers().has(METHOD)) {

@@ -85,7 +85,7 @@ class AllocationTest {
       return this == MLP
           ? List.of(SampleNetworks.xor(), SampleNetworks.iris(), SampleNetworks.regression(),
               SampleNetworks.inferenceOnly(), SampleNetworks.wideTanh(),
-              SampleNetworks.tinyTanh(true), SampleNetworks.alignedDense())
+              SampleNetworks.alignedDense())
           : List.of(SampleNetworks.cnn(), SampleNetworks.validCnn(), SampleNetworks.alignedCnn());
     }
   }

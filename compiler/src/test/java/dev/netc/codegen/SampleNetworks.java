@@ -68,19 +68,6 @@ final class SampleNetworks {
   }
 
   /**
-   * 4-16-3, tanh then softmax, float (the benchmarks' tiny network), with its loss or without
-   * ({@code trainable}): the hidden layer is unrolled, and its 16 values take the vector
-   * backend's tanh in predict alone ({@code VectorTanh.MIN_PREDICT_COUNT}).
-   */
-  static Network tinyTanh(boolean trainable) {
-    return new Network(trainable ? "TinyTanh" : "TinyTanhScorer", "tiny-tanh.net", 4,
-        List.of(new Dense("hidden", 0, 4, 16, new Activation.Tanh(), XAVIER),
-            new Dense("logits", 1, 16, 3, new Activation.Softmax(), XAVIER)),
-        trainable ? Optional.of(new Loss.CrossEntropy(LossReduction.MEAN)) : Optional.empty(),
-        new Optimizer.Sgd(0.01, 0.9, false, 0), 13, Precision.FLOAT);
-  }
-
-  /**
    * 12-70-3, relu then softmax, in {@code precision}: the hidden layer's 70 values take the vector
    * backend's relu pass ({@code VectorRelu}) in the forward pass and its σ' pass in the one-example
    * step's back-propagation.
