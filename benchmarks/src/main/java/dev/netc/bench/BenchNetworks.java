@@ -58,6 +58,20 @@ public final class BenchNetworks {
         new Dense("dense3", 2, 128, 10, new Activation.Softmax(), xavier)));
   }
 
+  /**
+   * {@link #mlp()} with tanh hidden layers (Xavier init), vector class only ({@code
+   * TanhMlpVector}): its layers of 256 and 128 values take tanh in double vectors ({@code
+   * VectorTanh}), the one place a float class uses vectors of another element type.
+   * {@link MixedJvmAllocation} {@code --tanh} runs it after the CNNs.
+   */
+  public static Network tanhMlp() {
+    WeightInit xavier = new WeightInit(Init.Scheme.XAVIER, 0);
+    return network("TanhMlp", 784, 42, List.of(
+        new Dense("dense1", 0, 784, 256, new Activation.Tanh(), xavier),
+        new Dense("dense2", 1, 256, 128, new Activation.Tanh(), xavier),
+        new Dense("dense3", 2, 128, 10, new Activation.Softmax(), xavier)));
+  }
+
   /** 4-16-3, tanh hidden layer, softmax + cross_entropy, SGD momentum, float. */
   public static Network tiny() {
     WeightInit xavier = new WeightInit(Init.Scheme.XAVIER, 0);
@@ -132,5 +146,6 @@ public final class BenchNetworks {
       // The same network from the Vector API backend, as MlpVector, TinyVector, ...
       JavaGenerator.generate(renamed(n, n.name() + "Vector"), PACKAGE, vector).writeTo(out);
     }
+    JavaGenerator.generate(renamed(tanhMlp(), "TanhMlpVector"), PACKAGE, vector).writeTo(out);
   }
 }

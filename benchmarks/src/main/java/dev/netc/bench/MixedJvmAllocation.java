@@ -1,6 +1,10 @@
 package dev.netc.bench;
 
+import dev.netc.bench.gen.TanhMlpVector;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Whether the generated vector classes still allocate nothing when several of them share one
@@ -11,8 +15,12 @@ import java.lang.management.ManagementFactory;
  * varies from JVM to JVM: run it several times.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
- * dev.netc.bench.MixedJvmAllocation [runs]}, which starts {@code runs} (default 1) child JVMs
- * in turn and prints one line per hot path and run.
+ * dev.netc.bench.MixedJvmAllocation [runs] [--tanh | --tanh-first] [JVM_OPTION...]}, which
+ * starts {@code runs} (default 1) child JVMs in turn, each with the given options (say {@code
+ * -XX:PerMethodTrapLimit=100000}), and prints one line per hot path and run. {@code --tanh} runs
+ * the tanh MLP ({@link BenchNetworks#tanhMlp()}) after the MLP: its tanh in double vectors,
+ * first used after the CNNs' float vectors warmed up, makes C2 box (docs/performance.md,
+ * thirty-fifth session); {@code --tanh-first} runs it before the CNNs instead.
  */
 public final class MixedJvmAllocation {
   private static final com.sun.management.ThreadMXBean THREADS =
@@ -24,16 +32,21 @@ public final class MixedJvmAllocation {
   /** With "--child", runs the sequence here; otherwise starts that many child JVMs. */
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("--child")) {
-      sequence();
+      sequence(args[1]);
       return;
     }
     int runs = args.length > 0 ? Integer.parseInt(args[0]) : 1;
+    boolean tanh = args.length > 1 && args[1].startsWith("--tanh");
     String java = ProcessHandle.current().info().command().orElse("java");
     for (int run = 1; run <= runs; run++) {
       System.out.println("run " + run + ":");
-      Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector",
-          "-cp", System.getProperty("java.class.path"), MixedJvmAllocation.class.getName(),
-          "--child")
+      List<String> command = new ArrayList<>(List.of(java, "--add-modules",
+          "jdk.incubator.vector"));
+      command.addAll(Arrays.asList(args).subList(Math.min(args.length, tanh ? 2 : 1),
+          args.length));
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+          MixedJvmAllocation.class.getName(), "--child", tanh ? args[1] : "--mlp"));
+      Process p = new ProcessBuilder(command)
           .redirectErrorStream(true)
           .start();
       try (var out = p.inputReader()) {
@@ -44,7 +57,10 @@ public final class MixedJvmAllocation {
     }
   }
 
-  private static void sequence() {
+  private static void sequence(String tanh) {
+    if (tanh.equals("--tanh-first")) {
+      tanhMlp();
+    }
     GeneratedBench bench = new GeneratedBench();
     var lenet = GeneratedBench.Cnn.ready(new GeneratedBench.LeNet5State(), "vector");
     report("lenet5TrainB32", () -> bench.lenet5TrainB32(lenet), 5);
@@ -59,6 +75,18 @@ public final class MixedJvmAllocation {
     report("mlpTrainB1", () -> bench.mlpTrainB1(mlp), 100);
     report("mlpTrainB32", () -> bench.mlpTrainB32(mlp), 100);
     report("mlpPredictB1", () -> bench.mlpPredictB1(mlp), 100);
+    if (tanh.equals("--tanh")) {
+      tanhMlp();
+    }
+  }
+
+  private static void tanhMlp() {
+    TanhMlpVector net = new TanhMlpVector();
+    BenchData b1 = BenchData.mlp(1);
+    BenchData b32 = BenchData.mlp(32);
+    float[] out = new float[net.outputSize()];
+    report("tanhMlpTrainB32", () -> net.trainBatch(b32.xs()[0], b32.labels()[0], 32), 100);
+    report("tanhMlpPredictB1", () -> net.predict(b1.xs()[0], out), 100);
   }
 
 

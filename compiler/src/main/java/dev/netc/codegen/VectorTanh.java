@@ -40,6 +40,19 @@ import javax.lang.model.element.Modifier;
  * float-to-double vector conversion changes the lane count, which takes a second float species,
  * and a second float species in the JVM makes C2 box other kernels' vectors ({@link
  * VectorPools}). The lanes past the last whole vector take {@code NetcMath.tanh}.
+ *
+ * <p>The double and long vectors are the one place a float class uses vectors of another
+ * element type, and that has a cost in a JVM shared with other vector classes: when this
+ * method first runs after their float kernels have warmed up, the Vector API methods that C2
+ * compiled on their own for those kernels ({@code VectorSupport.load}, {@code store}, {@code
+ * VectorOperators.ImplCache.find}) meet the new vector classes and take class-check traps,
+ * and every later compilation that inlines them passes {@code -XX:PerMethodTrapLimit} and
+ * boxes vectors (the benchmarks' {@code MixedJvmAllocation --tanh}: 0.15–0.9 MB per training
+ * step of a tanh MLP after LeNet-5 and the Small CNN; clean when the tanh class runs first, or
+ * with {@code -XX:PerMethodTrapLimit=100000}). A kernel without masks was no better (the
+ * traps come with the element types, not the masks); a tanh computed in float vectors would
+ * need a float algorithm for {@code NetcMath.tanh} too (docs/performance.md, thirty-fifth
+ * session).
  */
 final class VectorTanh {
   /** The generated method's name. */
