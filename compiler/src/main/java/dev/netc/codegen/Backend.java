@@ -86,12 +86,6 @@ interface Backend {
   Optional<CodeBlock> timesDerivativeRange(Activation act, String g, String pz, int count);
 
   /**
-   * Fields (constants, scratch) of the helper methods the backend's kernels added to the class
-   * (through {@link EmitContext#helpers}), possibly none: asked once every method is built.
-   */
-  List<FieldSpec> helperFields();
-
-  /**
    * {@code dst[dstOff + i] += scale * src[srcOff + i]} for i below {@code len}: one weight row of
    * a looped layer's per-example gradient or back-propagation (an empty offset means 0).
    */

@@ -242,9 +242,6 @@ public final class JavaGenerator {
       t.addMethods(backend.batchKernels().sharedMethods());
     }
     t.addMethods(ctx.helpers().methods());
-    // Known only now that the kernels have asked for their helpers; JavaPoet still writes
-    // fields before methods, and these static ones after SPECIES, which they read.
-    t.addFields(backend.helperFields());
   }
 
   /** In a deep network, the statements (or helper calls) that allocate the buffers. */

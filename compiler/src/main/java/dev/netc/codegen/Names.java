@@ -51,9 +51,8 @@ final class Names {
       "SPECIES", "LANES", "KERNEL_PLAN", "REQUESTED_PLAN",
       "KERNEL_SHAPE", "REQUESTED_SHAPE", "CHUNK_SUFFIX", "planChunk", "WIDE_TILES", "batchForward",
       "batchBackward", "sb", "outputRow", "trainOnline",
-      // σ over ranges (VectorTanh, VectorRelu) and their constants and scratch
-      "tanhRange", "tanhDoubles", "DOUBLE_SPECIES", "DOUBLE_LANES", "TANH_ROUNDING",
-      "TANH_ROUNDING_BITS", "reluRange", "timesReluDerivative", "aOff", "count",
+      // σ over ranges (VectorTanh, VectorRelu)
+      "tanhRange", "reluRange", "timesReluDerivative", "aOff", "count",
       // steps split over a StepTeam (BatchEmitter.splitMethods)
       "team", "phases", "runPhase", "splitForward", "part", "parts", "partStart", "from", "to",
       "splitXs", "splitE0", "splitM", "useStepTeam", "splitsSteps", "splitScale", "splitFirst",

@@ -102,11 +102,6 @@ final class ScalarBackend implements Backend {
   }
 
   @Override
-  public List<FieldSpec> helperFields() {
-    return List.of();
-  }
-
-  @Override
   public String forwardDescription(Layer layer) {
     return "looped, " + ctx.policy().accumulatorsFor(layer.outSize()) + " rows at a time";
   }

@@ -67,12 +67,6 @@ final class VectorBackend implements Backend {
     return fields;
   }
 
-  /** The vector tanh's, if a kernel called it ({@link VectorTanh#fields}). */
-  @Override
-  public List<FieldSpec> helperFields() {
-    return VectorTanh.fields(ctx);
-  }
-
   /** relu ({@link VectorRelu}); tanh in float ({@link VectorTanh}). */
   @Override
   public Optional<CodeBlock> activateRange(Activation act, String z, String zOff, String a,

@@ -5,51 +5,88 @@ package dev.netc.runtime;
  * accurate to the float result they stand in for.
  *
  * <p>{@code (float) Math.tanh(x)} costs about 14 ns on JDK 17 (it is not an intrinsic), which made
- * tanh the bottleneck of small tanh networks. {@link #tanh(float)} computes e<sup>2|x|</sup> with a
- * short polynomial in double precision, so the float result is within 1 ulp of the correctly
- * rounded one (tested on every float in [−10, 10]).
+ * tanh the bottleneck of small tanh networks. {@link #tanh(float)} is computed in float
+ * operations only (no fused multiply-add, no double): an odd polynomial below |x| = 0.625, and
+ * 1 − 2/(e<sup>2|x|</sup> + 1) above, e<sup>2|x|</sup> = 2<sup>k</sup> e<sup>r</sup> with a
+ * polynomial for e<sup>r</sup>. The result is within 1 ulp of the correctly rounded one (tested on
+ * every float in [0, 10]). Float operations only, so that the vector backend computes the same
+ * bits in float vectors of the class's own shape (a second element type in a float class is
+ * one more way to make C2 box vectors; docs/performance.md, thirty-fifth session). It replaced
+ * a form in double precision (a polynomial for e<sup>r</sup> and a division in double), at
+ * about half the cost: the 4-16-3 network's {@code predict} ran at 8.2–8.6M examples/s against
+ * 4.0–4.2M on the Zen 4 host.
  */
 public final class NetcMath {
   /** Above this |x|, tanh x rounds to ±1 in float (1 − tanh x &lt; 2<sup>−25</sup> from 9.01 on). */
   public static final float TANH_SATURATION = 9.1f;
   /** Below this |x|, tanh x = x (1 − x²/3 + …) rounds to x in float. */
   public static final float TANH_LINEAR = 0x1p-12f;
-  /** log2(e) of the exponential's range reduction (public for the vector backend's tanh). */
-  public static final double LOG2_E = 1.4426950408889634;
-  /** ln(2) of the exponential's range reduction (public for the vector backend's tanh). */
-  public static final double LN_2 = 0.6931471805599453;
+  /** Below this |x|, tanh takes the odd polynomial; from it on, the exponential. */
+  public static final float TANH_SMALL = 0.625f;
+  /** log2(e) in float, for k = round(2|x| log2(e)). */
+  public static final float LOG2_E = 0x1.715476p0f;
+  /** Adding and subtracting it rounds a float below 2^22 to an integer. */
+  public static final float ROUND = 0x1.8p23f;
+  /** ln 2 in two parts (Cody and Waite): k·LN2_HI is exact for k below 2^15. */
+  public static final float LN2_HI = 0x1.63p-1f;
+  /** ln 2 − {@link #LN2_HI}. */
+  public static final float LN2_LO = -0x1.bd0106p-13f;
+  /**
+   * e<sup>r</sup> = 1 + r + r² (E0 + r (E1 + r (E2 + r (E3 + r E4)))) for |r| ≤ ln(2)/2: a
+   * least-squares fit of the relative error, coefficients rounded to float.
+   */
+  public static final float E0 = 0x1.fffffap-2f;
+  /** See {@link #E0}. */
+  public static final float E1 = 0x1.5554aep-3f;
+  /** See {@link #E0}. */
+  public static final float E2 = 0x1.555aaap-5f;
+  /** See {@link #E0}. */
+  public static final float E3 = 0x1.12244ep-7f;
+  /** See {@link #E0}. */
+  public static final float E4 = 0x1.688676p-10f;
+  /**
+   * tanh x = x + x (t (S0 + t (S1 + t (S2 + t (S3 + t S4))))), t = x², for |x| &lt; {@link
+   * #TANH_SMALL}: a least-squares fit of the relative error, coefficients rounded to float.
+   */
+  public static final float S0 = -0x1.55553ap-2f;
+  /** See {@link #S0}. */
+  public static final float S1 = 0x1.11089ap-3f;
+  /** See {@link #S0}. */
+  public static final float S2 = -0x1.b86edcp-5f;
+  /** See {@link #S0}. */
+  public static final float S3 = 0x1.537b28p-6f;
+  /** See {@link #S0}. */
+  public static final float S4 = -0x1.7bfbfap-8f;
 
   private NetcMath() {}
 
   /** tanh x in float, within 1 ulp of the correctly rounded result; odd, NaN for NaN. */
   public static float tanh(float x) {
     float a = Math.abs(x);
-    if (a < TANH_LINEAR) {
-      return x;
+    if (a < TANH_SMALL) {
+      if (a < TANH_LINEAR) {
+        return x; // also keeps the sign of -0
+      }
+      float t = x * x;
+      float s = S4;
+      s = s * t + S3;
+      s = s * t + S2;
+      s = s * t + S1;
+      s = s * t + S0;
+      return x + x * (t * s);
     }
-    if (!(a < TANH_SATURATION)) {
-      return a > 0 ? Math.copySign(1f, x) : x; // NaN stays NaN
-    }
-    double e = expOfNonNegative(2.0 * a);
-    return (float) Math.copySign(1.0 - 2.0 / (e + 1.0), x);
-  }
-
-  /**
-   * e<sup>y</sup> for 0 ≤ y ≤ 19 with a relative error below 10<sup>−9</sup>: y = k ln 2 + r with
-   * |r| ≤ ln 2 / 2, e<sup>r</sup> by its Taylor polynomial of degree 8, then the exponent set to k.
-   */
-  private static double expOfNonNegative(double y) {
-    int k = (int) (y * LOG2_E + 0.5);
-    double r = y - k * LN_2;
-    double p = 1.0 / 40320;
-    p = p * r + 1.0 / 5040;
-    p = p * r + 1.0 / 720;
-    p = p * r + 1.0 / 120;
-    p = p * r + 1.0 / 24;
-    p = p * r + 1.0 / 6;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
-    return p * Double.longBitsToDouble((long) (k + 1023) << 52);
+    float y = Math.min(a, TANH_SATURATION); // NaN stays NaN
+    y = y + y;
+    float k = (y * LOG2_E + ROUND) - ROUND;
+    float r = (y - k * LN2_HI) - k * LN2_LO;
+    float q = E4;
+    q = q * r + E3;
+    q = q * r + E2;
+    q = q * r + E1;
+    q = q * r + E0;
+    float p = 1f + (r + (r * r) * q);
+    // 2^k, 0 <= k <= 27, exactly (k of NaN is 0).
+    float e = p * Float.intBitsToFloat(((int) k + 127) << 23);
+    return Math.copySign(1f - 2f / (e + 1f), x);
   }
 }
