@@ -40,8 +40,8 @@ import javax.lang.model.element.Modifier;
  * VectorOperators.opKind}, {@code VectorSupport.unaryOp}, ...) and take class-check traps, and
  * every later compilation that inlines them passes {@code -XX:PerMethodTrapLimit} and boxes
  * vectors (the benchmarks' {@code MixedJvmAllocation --tanh}: 0.15–0.9 MB per training step of a
- * tanh MLP after LeNet-5 and the Small CNN; clean when the tanh class runs first, or with
- * {@code -XX:PerMethodTrapLimit=100000}; docs/performance.md, thirty-fifth session). Hence
+ * tanh MLP after LeNet-5 and the Small CNN; clean when the tanh class runs first; with {@code
+ * -XX:PerMethodTrapLimit=100000} in 3 JVMs of 5; docs/performance.md, thirty-fifth session). Hence
  * {@code 0 - m} rather than {@code neg()}, which would be one more operator.
  */
 final class VectorTanh {
