@@ -60,9 +60,9 @@ public final class BenchNetworks {
 
   /**
    * {@link #mlp()} with tanh hidden layers (Xavier init), vector class only ({@code
-   * TanhMlpVector}): its layers of 256 and 128 values take tanh in double vectors ({@code
-   * VectorTanh}), the one place a float class uses vectors of another element type.
-   * {@link MixedJvmAllocation} {@code --tanh} runs it after the CNNs.
+   * TanhMlpVector}): its layers of 256 and 128 values take tanh in vectors ({@code
+   * VectorTanh}), with operations the other kernels do not use (a division, {@code min},
+   * comparisons). {@link MixedJvmAllocation} {@code --tanh} runs it after the CNNs.
    */
   public static Network tanhMlp() {
     WeightInit xavier = new WeightInit(Init.Scheme.XAVIER, 0);

@@ -18,9 +18,9 @@ import java.util.List;
  * dev.netc.bench.MixedJvmAllocation [runs] [--tanh | --tanh-first] [JVM_OPTION...]}, which
  * starts {@code runs} (default 1) child JVMs in turn, each with the given options (say {@code
  * -XX:PerMethodTrapLimit=100000}), and prints one line per hot path and run. {@code --tanh} runs
- * the tanh MLP ({@link BenchNetworks#tanhMlp()}) after the MLP: its tanh in double vectors,
- * first used after the CNNs' float vectors warmed up, makes C2 box (docs/performance.md,
- * thirty-fifth session); {@code --tanh-first} runs it before the CNNs instead.
+ * the tanh MLP ({@link BenchNetworks#tanhMlp()}) after the MLP: its tanh kernel's operations,
+ * first used after the other kernels warmed up, make C2 box (docs/performance.md, thirty-fifth
+ * session); {@code --tanh-first} runs it before the CNNs instead.
  */
 public final class MixedJvmAllocation {
   private static final com.sun.management.ThreadMXBean THREADS =
