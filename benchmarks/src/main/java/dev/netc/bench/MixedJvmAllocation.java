@@ -29,23 +29,28 @@ public final class MixedJvmAllocation {
 
   private MixedJvmAllocation() {}
 
-  /** With "--child", runs the sequence here; otherwise starts that many child JVMs. */
+  /** With "--child ORDER", runs the sequence here; otherwise starts that many child JVMs. */
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("--child")) {
       sequence(args[1]);
       return;
     }
     int runs = args.length > 0 ? Integer.parseInt(args[0]) : 1;
-    boolean tanh = args.length > 1 && args[1].startsWith("--tanh");
-    String java = ProcessHandle.current().info().command().orElse("java");
+    // "--tanh", "--tanh-first", or neither ("--mlp"); the rest are the children's JVM options.
+    int next = Math.min(args.length, 1);
+    String order = "--mlp";
+    if (args.length > 1 && (args[1].equals("--tanh") || args[1].equals("--tanh-first"))) {
+      order = args[1];
+      next = 2;
+    }
+    List<String> command = new ArrayList<>(List.of(
+        ProcessHandle.current().info().command().orElse("java"),
+        "--add-modules", "jdk.incubator.vector"));
+    command.addAll(Arrays.asList(args).subList(next, args.length));
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+        MixedJvmAllocation.class.getName(), "--child", order));
     for (int run = 1; run <= runs; run++) {
       System.out.println("run " + run + ":");
-      List<String> command = new ArrayList<>(List.of(java, "--add-modules",
-          "jdk.incubator.vector"));
-      command.addAll(Arrays.asList(args).subList(Math.min(args.length, tanh ? 2 : 1),
-          args.length));
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-          MixedJvmAllocation.class.getName(), "--child", tanh ? args[1] : "--mlp"));
       Process p = new ProcessBuilder(command)
           .redirectErrorStream(true)
           .start();
@@ -57,8 +62,8 @@ public final class MixedJvmAllocation {
     }
   }
 
-  private static void sequence(String tanh) {
-    if (tanh.equals("--tanh-first")) {
+  private static void sequence(String order) {
+    if (order.equals("--tanh-first")) {
       tanhMlp();
     }
     GeneratedBench bench = new GeneratedBench();
@@ -75,7 +80,7 @@ public final class MixedJvmAllocation {
     report("mlpTrainB1", () -> bench.mlpTrainB1(mlp), 100);
     report("mlpTrainB32", () -> bench.mlpTrainB32(mlp), 100);
     report("mlpPredictB1", () -> bench.mlpPredictB1(mlp), 100);
-    if (tanh.equals("--tanh")) {
+    if (order.equals("--tanh")) {
       tanhMlp();
     }
   }
