@@ -1,6 +1,9 @@
 package dev.netc.bench;
 
+import dev.netc.bench.gen.LeNet5Vector;
 import dev.netc.bench.gen.MlpVector;
+import dev.netc.bench.gen.SmallCnnVector;
+import dev.netc.runtime.TrainableFloatNetwork;
 import dev.netc.runtime.StepTeam;
 import dev.netc.runtime.io.Dataset;
 import dev.netc.runtime.io.Idx;
@@ -10,15 +13,16 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * The generated Fashion MLP's {@code predict} of one example (Vector API backend) in a plain
- * loop, as {@link TrainLoop} runs its steps: {@code java --add-modules jdk.incubator.vector -cp
- * benchmarks.jar dev.netc.bench.PredictLoop SECONDS [THREADS]} prints the examples/s (wall
- * time) after 3 s of warm-up, over {@link BenchData#mlp}'s pool of examples one after another;
- * with THREADS above 1 predict's large layers split over a {@link StepTeam} of that many
- * threads ({@code useStepTeam}). With a third argument {@code fashion}, the examples are the
- * first 1024 Fashion-MNIST test images ({@code /usr/share/datasets/fashion-mnist}, or the
+ * A generated network's {@code predict} of one example (Vector API backend) in a plain loop, as
+ * {@link TrainLoop} runs its steps: {@code java --add-modules jdk.incubator.vector -cp
+ * benchmarks.jar dev.netc.bench.PredictLoop SECONDS [THREADS [random|fashion [NETWORK]]]}
+ * prints the examples/s (wall time) after 3 s of warm-up, over {@link BenchData#mlp}'s pool of
+ * examples one after another; with THREADS above 1 predict's large layers split over a {@link
+ * StepTeam} of that many threads ({@code useStepTeam}). With {@code fashion}, the examples are
+ * the first 1024 Fashion-MNIST test images ({@code /usr/share/datasets/fashion-mnist}, or the
  * directory in {@code NETC_FASHION_DIR}): half of their pixels are 0, which predict over weights
- * by columns skips, where the random examples have none.
+ * by columns skips, where the random examples have none. NETWORK is {@code mlp} (the default),
+ * {@code lenet5} or {@code small-cnn} ({@link BenchNetworks}).
  */
 public final class PredictLoop {
   private static final long WARM_UP_NANOS = 3_000_000_000L;
@@ -33,12 +37,22 @@ public final class PredictLoop {
     }
     int threads = args.length > 1 ? Integer.parseInt(args[1]) : 1;
     boolean fashion = args.length > 2 && args[2].equals("fashion");
+    if (args.length > 2 && !fashion && !args[2].equals("random")) {
+      throw new IllegalArgumentException("examples are random or fashion, not " + args[2]);
+    }
+    String name = args.length > 3 ? args[3] : "mlp";
+    TrainableFloatNetwork net = switch (name) {
+      case "mlp" -> new MlpVector();
+      case "lenet5" -> new LeNet5Vector();
+      case "small-cnn" -> new SmallCnnVector();
+      default -> throw new IllegalArgumentException(
+          "NETWORK is mlp, lenet5 or small-cnn, not " + name);
+    };
     float[][] xs = fashion ? fashionImages(1024) : BenchData.mlp(1).xs();
     int pool = xs.length;
-    MlpVector net = new MlpVector();
     try (StepTeam team = threads > 1 ? StepTeam.of(threads) : null) {
       if (!net.useStepTeam(team) && team != null) {
-        throw new IllegalStateException("MlpVector does not split its passes");
+        throw new IllegalStateException(name + " does not split its passes");
       }
       float[] out = new float[10];
       long start = System.nanoTime();
@@ -57,8 +71,9 @@ public final class PredictLoop {
         }
       }
       double elapsed = (System.nanoTime() - measuredFrom) / 1e9;
-      System.out.printf("predict, %d thread%s%s: %.0f examples/s (output sum %.1f)%n", threads,
-          threads == 1 ? "" : "s", fashion ? ", Fashion images" : "", calls / elapsed, sum);
+      System.out.printf("%s predict, %d thread%s%s: %.0f examples/s (output sum %.1f)%n", name,
+          threads, threads == 1 ? "" : "s", fashion ? ", Fashion images" : "", calls / elapsed,
+          sum);
     }
   }
 

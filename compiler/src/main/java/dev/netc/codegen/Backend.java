@@ -9,6 +9,7 @@ import dev.netc.ir.Layer;
 import dev.netc.ir.MaxPool2d;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiFunction;
 
 /**
  * How a generated class writes its looped kernels: plain Java loops shaped for C2's
@@ -117,9 +118,11 @@ interface Backend {
    * @param guard a constant expression, so the JIT keeps one of the two
    * @param indexed the code that keeps each output's index, or null in an untrainable class
    * @param valuesOnly the code that keeps the maxima only
+   * @param valuesOnlyChannels valuesOnly over the channels from its first argument to before
+   *     its second (expressions), which no other channel's outputs are written by
    */
   record PoolKernel(List<FieldSpec> fields, String guard, CodeBlock indexed,
-      CodeBlock valuesOnly) {}
+      CodeBlock valuesOnly, BiFunction<String, String, CodeBlock> valuesOnlyChannels) {}
 
   /** How one example's convolutions of {@code conv} are computed. */
   ConvKernels convKernels(Conv2d conv);

@@ -240,18 +240,23 @@ final class BatchEmitter {
         .returns(TypeName.BOOLEAN)
         .addStatement("return true")
         .build());
-    methods.add(MethodSpec.methodBuilder("useStepTeam")
-        .addJavadoc("Runs later mini-batch steps and predictions over {@code team}'s threads "
-            + "(null: on the\ncalling thread alone), with the same results; the team stays the "
-            + "caller's to close.\n")
+    methods.add(useStepTeam("Runs later mini-batch steps and predictions over {@code team}'s "
+        + "threads (null: on the\ncalling thread alone), with the same results; the team stays "
+        + "the caller's to close.\n"));
+    return methods;
+  }
+
+  /** {@code useStepTeam(team)}: sets the class's {@code team} field, returns true. */
+  static MethodSpec useStepTeam(String javadoc) {
+    return MethodSpec.methodBuilder("useStepTeam")
+        .addJavadoc(javadoc)
         .addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC)
         .returns(TypeName.BOOLEAN)
         .addParameter(ClassName.get(StepTeam.class), "team")
         .addStatement("this.team = team")
         .addStatement("return true")
-        .build());
-    return methods;
+        .build();
   }
 
   /** runPhase(phase, part, parts): part of one phase of a split step. */

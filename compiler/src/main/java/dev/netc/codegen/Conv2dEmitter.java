@@ -3,9 +3,12 @@ package dev.netc.codegen;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Conv2d;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
+import javax.lang.model.element.Modifier;
 
 /**
  * A conv2d layer's per-example methods: the backend's {@link ConvKernels} do the convolutions
@@ -57,6 +60,42 @@ final class Conv2dEmitter extends PerExampleEmitter {
     }
     return forwardMethod(n.predict(), kernels::predictForward,
         "the input read in place (predict)");
+  }
+
+  @Override
+  public Optional<PredictParts> predictParts() {
+    int align = kernels.predictPartAlign();
+    if (align == 0) {
+      return Optional.empty();
+    }
+    String whole = ctx.trainable() ? n.predict() : n.forward();
+    String border = ctx.names().helper(whole + "Border");
+    String layerName = "Layer " + Javadoc.escape(layer.name());
+    CodeBlock.Builder prologue = CodeBlock.builder();
+    ctx.declareArray(prologue, "x", ctx.inputOf(layer.index()));
+    kernels.predictPrologue(prologue, "chFirst", "chEnd");
+    CodeBlock.Builder part = CodeBlock.builder();
+    ctx.declareArray(part, "z", n.z());
+    ctx.declareArray(part, "a", n.act());
+    kernels.predictChannels(part, "chFirst", "chEnd");
+    MethodSpec prologueMethod = channelsMethod(border, layerName + ": what every part of {@link"
+        + " #" + whole + "} over the team reads, from the input channels from {@code chFirst} to"
+        + " before {@code chEnd}.", prologue.build());
+    MethodSpec partMethod = channelsMethod(ctx.names().helper(whole + "Channels"), layerName
+        + ": {@link #" + whole + "} of the output channels from {@code chFirst} to before {@code"
+        + " chEnd}, after {@link #" + border + "} (a part of predict over the team).",
+        part.build());
+    return Optional.of(new PredictParts(prologueMethod, partMethod, channels, align));
+  }
+
+  private static MethodSpec channelsMethod(String name, String doc, CodeBlock body) {
+    return MethodSpec.methodBuilder(name)
+        .addJavadoc("$L\n", doc)
+        .addModifiers(Modifier.PRIVATE)
+        .addParameter(TypeName.INT, "chFirst")
+        .addParameter(TypeName.INT, "chEnd")
+        .addCode(body)
+        .build();
   }
 
   /** A forward method: {@code body} over the locals w, b, x, z, a, then the activation. */

@@ -41,6 +41,34 @@ interface ConvKernels {
     throw new UnsupportedOperationException("no forward pass of predict's own");
   }
 
+  /**
+   * Where {@link #predictForward} can run in parts over a team ({@link PredictSplit}), each
+   * part output channels from a multiple of this; 0 where it cannot. Such a pass writes the
+   * activations in its kernels ({@link #activates}), and is {@link #predictPrologue} (on one
+   * thread) then {@link #predictChannels} (over all channels, or a part's).
+   */
+  default int predictPartAlign() {
+    return 0;
+  }
+
+  /**
+   * The part of {@link #predictForward} that every part reads, over the local {@code x}: from
+   * the input channels from {@code first} to before {@code end} (expressions), so that the
+   * parts of the layer before can each make their channels' share.
+   */
+  default void predictPrologue(CodeBlock.Builder c, String first, String end) {
+    throw new UnsupportedOperationException("predict's pass does not part");
+  }
+
+  /**
+   * {@link #predictForward} after its {@link #predictPrologue}, over the output channels from
+   * {@code first} to before {@code end} (expressions: constants, or a part's locals), over the
+   * locals {@code z, a}; the same bits for each channel however the channels are parted.
+   */
+  default void predictChannels(CodeBlock.Builder c, String first, String end) {
+    throw new UnsupportedOperationException("predict's pass does not part");
+  }
+
   /** Adds the correlation of the input with δ to the weight gradient: locals {@code gw, d, x}. */
   void weightGradient(CodeBlock.Builder c);
 

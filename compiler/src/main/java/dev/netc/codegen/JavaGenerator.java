@@ -60,7 +60,8 @@ public final class JavaGenerator {
     this.layers = LayerEmitter.all(ctx, backend);
     this.batch = policy.batched(network) ? new BatchEmitter(ctx, backend, layers) : null;
     this.training = ctx.trainable() ? new TrainingEmitter(ctx, batch, backend, layers) : null;
-    this.predictSplit = new PredictSplit(ctx, backend, batch != null && batch.splits());
+    this.predictSplit = new PredictSplit(ctx, backend, layers, batch != null && batch.splits(),
+        batch == null);
   }
 
   /** Generates {@code packageName.NetworkName} with the default {@link CodegenPolicy}. */

@@ -11,6 +11,7 @@ import dev.netc.ir.Layer;
 import dev.netc.ir.MaxPool2d;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The methods of one layer in a generated class, for its kind: the per-example forward, gradient
@@ -79,6 +80,24 @@ interface LayerEmitter {
    */
   default MethodSpec predictForward() {
     return null;
+  }
+
+  /**
+   * predict's forward pass of a layer in parts over a team ({@link PredictSplit}): {@code
+   * channels(chFirst, chEnd)} on each thread over its output channels, from multiples of {@code
+   * align}, of {@code count}; for a convolution, {@code prologue(chFirst, chEnd)} first (what
+   * every part reads) over the input channels, by the calling thread or the previous layer's
+   * parts. A max pool's has no prologue (null).
+   */
+  record PredictParts(MethodSpec prologue, MethodSpec channels, int count, int align) {}
+
+  /**
+   * The methods of {@link #predictForward} (or of {@link #forward}, in a class that does not
+   * train) in parts over a team, where the layer's pass can part by channels; empty otherwise.
+   * Called at most once: the class holds what it returns.
+   */
+  default Optional<PredictParts> predictParts() {
+    return Optional.empty();
   }
 
   /**

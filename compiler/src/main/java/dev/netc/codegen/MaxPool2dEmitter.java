@@ -75,11 +75,32 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
   }
 
   /**
+   * predict's pass (values only) over the channels from {@code chFirst} to before {@code chEnd},
+   * a part of a stage of predict over the team ({@link PredictSplit}).
+   */
+  @Override
+  public Optional<PredictParts> predictParts() {
+    String whole = predictForward != null ? predictForward : n.forward();
+    return Optional.of(new PredictParts(null, maxima(ctx.names().helper(whole + "Channels"),
+        false, true), loops.out().channels(), 1));
+  }
+
+  /**
    * The method {@code name}: each window's maximum into the layer's activations and, if
    * {@code remember}, its index into argmax. The layer's z is not written: without an
    * activation nothing reads it.
    */
   private MethodSpec maxima(String name, boolean remember) {
+    return maxima(name, remember, false);
+  }
+
+  /**
+   * {@link #maxima}; with {@code part} over the channels from its parameter {@code chFirst} to
+   * before {@code chEnd}.
+   */
+  private MethodSpec maxima(String name, boolean remember, boolean part) {
+    String first = part ? "chFirst" : null;
+    String end = part ? "chEnd" : null;
     CodeBlock.Builder c = CodeBlock.builder();
     // Without indices this is predict's pass (or the forward pass of a class that does not
     // train), which reads what the previous layer hands it, if anything: its bordered rows.
@@ -95,7 +116,8 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
         : ", first maximum of each window (values only)";
     if (kernel.isPresent()) {
       c.beginControlFlow("if ($L)", kernel.get().guard());
-      c.add(remember ? kernel.get().indexed() : kernel.get().valuesOnly());
+      c.add(remember ? kernel.get().indexed() : part
+          ? kernel.get().valuesOnlyChannels().apply(first, end) : kernel.get().valuesOnly());
       c.addStatement("return");
       c.endControlFlow();
       how += "; one vector pass over the output rows, each input row's column pairs first,"
@@ -104,13 +126,27 @@ final class MaxPool2dEmitter extends PerExampleEmitter {
     if (handed.isPresent()) {
       how += "; the input read in the previous layer's rows of " + handed.get().shape().width();
     }
-    scalarMaxima(c, remember, remember ? loops : predictLoops);
-    return method(name, forwardDoc(how + "."), c.build());
+    scalarMaxima(c, remember, remember ? loops : predictLoops, first, end);
+    if (!part) {
+      return method(name, forwardDoc(how + "."), c.build());
+    }
+    return MethodSpec.methodBuilder(name)
+        .addJavadoc("$L\n", forwardDoc(how + "; the channels from {@code chFirst} to before"
+            + " {@code chEnd} (a part of predict over the team)."))
+        .addModifiers(Modifier.PRIVATE)
+        .addParameter(TypeName.INT, "chFirst")
+        .addParameter(TypeName.INT, "chEnd")
+        .addCode(c.build())
+        .build();
   }
 
-  /** The scalar loops of {@link #maxima}, over an input laid out as {@code loops} says. */
-  private void scalarMaxima(CodeBlock.Builder c, boolean remember, PoolLoops loops) {
-    loops.openOutputs(c);
+  /**
+   * The scalar loops of {@link #maxima}, over an input laid out as {@code loops} says, over the
+   * channels from {@code first} to before {@code end} (null: all).
+   */
+  private void scalarMaxima(CodeBlock.Builder c, boolean remember, PoolLoops loops,
+      String first, String end) {
+    loops.openOutputs(c, first, end);
     if (remember) {
       c.addStatement("int best = first");
     }

@@ -35,8 +35,21 @@ record PoolLoops(Shape.Image in, Shape.Image out, Window window, int plane) {
 
   /** Opens the loops over the outputs (close with {@link #closeOutputs}). */
   void openOutputs(CodeBlock.Builder c) {
-    c.addStatement("int q = 0");
-    c.beginControlFlow("for (int ch = 0; ch < $L; ch++)", out.channels());
+    openOutputs(c, null, null);
+  }
+
+  /**
+   * {@link #openOutputs} over the channels from {@code first} to before {@code end} (expressions;
+   * null: all of them).
+   */
+  void openOutputs(CodeBlock.Builder c, String first, String end) {
+    if (first == null) {
+      c.addStatement("int q = 0");
+      c.beginControlFlow("for (int ch = 0; ch < $L; ch++)", out.channels());
+    } else {
+      c.addStatement("int q = $L * $L", first, out.height() * out.width());
+      c.beginControlFlow("for (int ch = $L; ch < $L; ch++)", first, end);
+    }
     c.beginControlFlow("for (int oy = 0; oy < $L; oy++)", out.height());
     c.addStatement("int row = ch * $L + oy * $L", plane,
         window.strideHeight() * in.width());

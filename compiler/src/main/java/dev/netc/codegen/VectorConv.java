@@ -623,7 +623,14 @@ final class VectorConv implements ConvKernels {
    */
   private void intoBorder(CodeBlock.Builder c, String src, String dst, int channels,
       int height, int width, int plane, int rowWidth, int top, int left, boolean vectors) {
-    c.beginControlFlow("for (int ch = 0; ch < $L; ch++)", channels);
+    intoBorder(c, src, dst, "0", String.valueOf(channels), height, width, plane, rowWidth, top,
+        left, vectors);
+  }
+
+  /** {@link #intoBorder} of the channels from {@code first} to before {@code end}. */
+  private void intoBorder(CodeBlock.Builder c, String src, String dst, String first, String end,
+      int height, int width, int plane, int rowWidth, int top, int left, boolean vectors) {
+    c.beginControlFlow("for (int ch = $L; ch < $L; ch++)", first, end);
     c.beginControlFlow("for (int y = 0; y < $L; y++)", height);
     c.add(rowCopy(src, CodeBlock.of("(ch * $L + y) * $L", height, width), dst,
         CodeBlock.of("ch * $L + (y + $L) * $L + $L", plane, top, rowWidth, left), width,
@@ -639,7 +646,15 @@ final class VectorConv implements ConvKernels {
    */
   private void outOfBorder(CodeBlock.Builder c, List<String> from, List<String> to,
       int channels, int height, int width, int stride, int rowWidth, boolean vectors) {
-    c.beginControlFlow("for (int ch = 0; ch < $L; ch++)", channels);
+    outOfBorder(c, from, to, "0", String.valueOf(channels), height, width, stride, rowWidth,
+        vectors);
+  }
+
+  /** {@link #outOfBorder} of the channels from {@code first} to before {@code end}. */
+  private void outOfBorder(CodeBlock.Builder c, List<String> from, List<String> to,
+      String first, String end, int height, int width, int stride, int rowWidth,
+      boolean vectors) {
+    c.beginControlFlow("for (int ch = $L; ch < $L; ch++)", first, end);
     c.beginControlFlow("for (int y = 0; y < $L; y++)", height);
     for (int i = 0; i < from.size(); i++) {
       c.add(rowCopy(from.get(i), CodeBlock.of("ch * $L + y * $L", stride, rowWidth), to.get(i),
@@ -712,18 +727,50 @@ final class VectorConv implements ConvKernels {
    */
   @Override
   public void predictForward(CodeBlock.Builder c) {
+    predictPrologue(c, "0", String.valueOf(in.channels()));
+    predictChannels(c, "0", String.valueOf(out.channels()));
+  }
+
+  /**
+   * Where predict's pass splits over a team: in place, activating in the kernels (relu,
+   * identity), with rows that fill at least two parts. The Fashion CNN's 16 and 32 channels
+   * part in 8 and 16.
+   */
+  @Override
+  public int predictPartAlign() {
+    int align = lcm(rows, forwardWideRows);
+    return inPlace && activates && out.channels() >= 2 * align ? align : 0;
+  }
+
+  private static int lcm(int a, int b) {
+    int x = a;
+    int y = b;
+    while (y != 0) {
+      int t = x % y;
+      x = y;
+      y = t;
+    }
+    return a / x * b;
+  }
+
+  @Override
+  public void predictPrologue(CodeBlock.Builder c, String first, String end) {
     ctx.declareArray(c, "xb", border);
     // The rows go in and out by System.arraycopy: in vectors, the Fashion CNN's conv2 predict
     // measured 25 → 28–30 µs (Zen 3), although the input delta's copies gain that way.
-    intoBorder(c, "x", "xb", in.channels(), in.height(), in.width(), placePlane, placeWidth,
+    intoBorder(c, "x", "xb", first, end, in.height(), in.width(), placePlane, placeWidth,
         win.padHeight(), win.padWidth(), false);
-    tileLoops(c, out.channels(), rows, forwardWideRows, placeStride, placeWide, placeNarrow,
+  }
+
+  @Override
+  public void predictChannels(CodeBlock.Builder c, String first, String end) {
+    tileLoops(c, first, end, rows, forwardWideRows, placeStride, placeWide, placeNarrow, null, 0,
         place1);
     if (handsOn) {
       return;
     }
     ctx.declareArray(c, "placed", placed);
-    outOfBorder(c, List.of("placed"), List.of(activates ? "a" : "z"), out.channels(),
+    outOfBorder(c, List.of("placed"), List.of(activates ? "a" : "z"), first, end,
         out.height(), out.width(), placeStride, placeWidth, false);
   }
 
@@ -1279,7 +1326,8 @@ final class VectorConv implements ConvKernels {
    */
   private void tileLoops(CodeBlock.Builder c, int count, int step, int wideStep,
       int positions, String wide, String narrow, String tile1) {
-    tileLoops(c, count, step, wideStep, positions, wide, narrow, null, 0, tile1);
+    tileLoops(c, "0", String.valueOf(count), step, wideStep, positions, wide, narrow, null, 0,
+        tile1);
   }
 
   /**
@@ -1288,21 +1336,36 @@ final class VectorConv implements ConvKernels {
    */
   private void tileLoops(CodeBlock.Builder c, int count, int step, int wideStep,
       int positions, String wide, String narrow, String tall, int split, String tile1) {
+    tileLoops(c, "0", String.valueOf(count), step, wideStep, positions, wide, narrow, tall,
+        split, tile1);
+  }
+
+  /**
+   * {@link #tileLoops} over the rows from {@code first} to before {@code end}: constants, or
+   * the locals of one part of predict's pass (multiples of {@link #predictPartAlign}). Each
+   * row's positions go through the same tiles as in the whole loops (the positions decide
+   * which), so a row's values are the same bits however the rows are parted.
+   */
+  private void tileLoops(CodeBlock.Builder c, String first, String end, int step, int wideStep,
+      int positions, String wide, String narrow, String tall, int split, String tile1) {
+    if (tall != null && !first.equals("0")) {
+      throw new IllegalArgumentException("tall tiles run over all rows");
+    }
     c.addStatement("int pos = 0");
     loops.byRegisterTiles(c, t -> {
       if (t == WIDE) {
-        tileLoop(c, count, wideStep, positions, wide, wideVectors(wideStep));
+        tileLoop(c, first, end, wideStep, positions, wide, wideVectors(wideStep));
       } else if (tall != null) {
-        tallTileLoop(c, count, step, split, positions, tall, narrow);
+        tallTileLoop(c, Integer.parseInt(end), step, split, positions, tall, narrow);
       } else {
-        tileLoop(c, count, step, positions, narrow, t.convVectors());
+        tileLoop(c, first, end, step, positions, narrow, t.convVectors());
       }
       if (t == WIDE && narrow != null) {
-        tileLoop(c, count, step, positions, narrow, NARROW.convVectors());
+        tileLoop(c, first, end, step, positions, narrow, NARROW.convVectors());
       }
     });
     c.beginControlFlow("for (; pos < $L; pos += LANES)", positions);
-    c.beginControlFlow("for (int r = 0; r < $L; r += $L)", count, step);
+    c.beginControlFlow("for (int r = $L; r < $L; r += $L)", first, end, step);
     c.addStatement("$N(r, pos)", tile1);
     c.endControlFlow();
     c.endControlFlow();
@@ -1359,11 +1422,11 @@ final class VectorConv implements ConvKernels {
   }
 
   /** Calls {@code tile(r, pos)} over the rows and {@code vectors} vectors of positions. */
-  private void tileLoop(CodeBlock.Builder c, int count, int step, int positions, String tile,
-      int vectors) {
+  private void tileLoop(CodeBlock.Builder c, String first, String end, int step, int positions,
+      String tile, int vectors) {
     c.beginControlFlow("for (; pos <= $L - $L * LANES; pos += $L * LANES)", positions, vectors,
         vectors);
-    c.beginControlFlow("for (int r = 0; r < $L; r += $L)", count, step);
+    c.beginControlFlow("for (int r = $L; r < $L; r += $L)", first, end, step);
     c.addStatement("$N(r, pos)", tile);
     c.endControlFlow();
     c.endControlFlow();

@@ -129,12 +129,18 @@ final class VectorPools {
       String outIndex = ctx.names().helper(pool.name() + "OutIndex");
       fields.add(ctx.buffer(outIndex, pool.outSize()));
       PoolLoops compact = new PoolLoops(pool.inputShape(), pool.outputShape(), pool.window());
-      indexed = rows(pool, compact, ctx, outIndex);
+      String method = ctx.names().helper(pool.name() + "Rows");
+      ctx.helpers().add(rowMethod(pool, compact.in().width(), method, true));
+      indexed = rows(pool, compact, method, outIndex, null, null);
     }
     // The values-only form reads what predict hands it, possibly rows and channels further apart
     // than the input's: each row's pairs start at the row's first value.
+    PoolLoops handed = PoolLoops.inPredict(pool, ctx);
+    String values = ctx.names().helper(pool.name() + "RowValues");
+    ctx.helpers().add(rowMethod(pool, handed.in().width(), values, false));
     return new Backend.PoolKernel(fields, "LANES <= " + pool.inSize(), indexed,
-        rows(pool, PoolLoops.inPredict(pool, ctx), ctx, null));
+        rows(pool, handed, values, null, null, null),
+        (first, end) -> rows(pool, handed, values, null, first, end));
   }
 
   /**
@@ -142,16 +148,18 @@ final class VectorPools {
    * into {@code arg} through the float scratch buffer {@code outIndex} unless it is null (the
    * values-only form): per channel, one call of the row method for the rows whose vectors stay
    * inside both arrays, then a scalar loop for the rest (the last few rows of the last
-   * channels).
+   * channels); {@code method} is the row method ({@link #rowMethod}). With {@code first} and
+   * {@code end} (expressions; null: all channels), over those channels only, and a row whose
+   * vectors would write past the last of their outputs (into another part's) goes to the scalar
+   * loop too. Its vectors may still read past its channels' input: lanes whose values no
+   * output takes.
    */
-  private static CodeBlock rows(MaxPool2d pool, PoolLoops layout, EmitContext ctx,
-      String outIndex) {
+  private static CodeBlock rows(MaxPool2d pool, PoolLoops layout, String method,
+      String outIndex, String first, String end) {
     boolean indexed = outIndex != null;
     Shape.Image out = pool.outputShape();
     Window w = pool.window();
     int width = layout.in().width();
-    String method = ctx.names().helper(pool.name() + (indexed ? "Rows" : "RowValues"));
-    ctx.helpers().add(rowMethod(pool, width, method, indexed));
     int inLength = layout.in().channels() * layout.plane();
     int lastRow = (w.kernelHeight() - 1) * width;
     int rowStep = w.strideHeight() * width;
@@ -161,12 +169,20 @@ final class VectorPools {
       c.addStatement("float[] at = $N", outIndex);
     }
     c.addStatement("int span = ($L + LANES - 1) / LANES * LANES", out.width());
-    c.beginControlFlow("for (int ch = 0; ch < $L; ch++)", out.channels());
-    c.add("// The rows whose vectors stay inside both arrays: all but the last few.\n");
+    int outPlane = out.height() * out.width();
+    if (first == null) {
+      c.beginControlFlow("for (int ch = 0; ch < $L; ch++)", out.channels());
+      c.add("// The rows whose vectors stay inside both arrays: all but the last few.\n");
+    } else {
+      c.beginControlFlow("for (int ch = $L; ch < $L; ch++)", first, end);
+      c.add("// The rows whose vectors stay inside both arrays and write no other part's\n");
+      c.add("// outputs: all but the last few.\n");
+    }
     c.addStatement("int rows = $L", out.height());
     c.beginControlFlow("while (rows > 0 && ((ch * $L + rows) * $L - $L + span > $L"
         + " || ch * $L + (rows - 1) * $L + $L + 2 * span > $L))", out.height(), out.width(),
-        out.width(), pool.outSize(), layout.plane(), rowStep, lastRow, inLength);
+        out.width(), first == null ? String.valueOf(pool.outSize()) : end + " * " + outPlane,
+        layout.plane(), rowStep, lastRow, inLength);
     c.addStatement("rows--");
     c.endControlFlow();
     c.addStatement("$N(x, a$L, ch * $L, ch * $L, rows)", method, at, layout.plane(),

@@ -172,6 +172,28 @@ final class SampleNetworks {
   }
 
   /**
+   * A float CNN whose predict over a team runs in stages ({@link PredictSplit}): 2x24x24,
+   * conv2d 16 3x3 (padding 1) relu, maxpool 2x2, conv2d 16 3x3 (padding 1) relu, maxpool 2x2,
+   * dense 10 softmax; each convolution has 100k multiply-adds or more.
+   */
+  static Network stagedCnn() {
+    Shape.Image in = new Shape.Image(2, 24, 24);
+    Conv2d conv1 = new Conv2d("conv1", 0, in, 16, new Window(3, 3, 1, 1, 1, 1),
+        new Activation.Relu(), HE);
+    MaxPool2d pool1 = new MaxPool2d("maxpool1", 1, conv1.outputShape(),
+        Window.unpadded(2, 2, 2, 2));
+    Conv2d conv2 = new Conv2d("conv2", 2, pool1.outputShape(), 16, new Window(3, 3, 1, 1, 1, 1),
+        new Activation.Relu(), HE);
+    MaxPool2d pool2 = new MaxPool2d("maxpool2", 3, conv2.outputShape(),
+        Window.unpadded(2, 2, 2, 2));
+    return new Network("StagedCnn", "staged-cnn.net", in,
+        List.of(conv1, pool1, conv2, pool2,
+            new Dense("logits", 4, pool2.outSize(), 10, new Activation.Softmax(), HE)),
+        Optional.of(new Loss.CrossEntropy(LossReduction.MEAN)),
+        new Optimizer.Sgd(0.01, 0.9, false, 0), 11, Precision.FLOAT);
+  }
+
+  /**
    * A float CNN whose 2048 → 16 dense layer (128 KB) a training batch of at least {@link
    * AlignedWeights#MIN_TRAINING_EXAMPLES} runs over aligned copies: 1x16x16, conv2d 8 3x3
    * (padding 1) relu, flatten, dense 16 relu, dense 3 softmax.

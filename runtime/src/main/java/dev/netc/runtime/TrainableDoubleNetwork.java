@@ -105,10 +105,12 @@ public interface TrainableDoubleNetwork extends DoubleNetwork {
    * Runs the phases of each later mini-batch step ({@code trainBatch} of two or more examples;
    * in a multi-layer perceptron, also a one-example step's pass over the first layer) and of
    * each later prediction ({@code predictBatch}, {@code loss} and {@code evaluate} of a batch; a
-   * one-example {@code predict}'s large dense layers) over {@code team}'s
-   * threads, or, with {@code null}, on the calling thread alone. The results are the same
-   * bits either way. The team is not copied by {@link #copy()} and stays open: the
-   * caller closes it. Returns false (and changes nothing) if this class cannot split its steps.
+   * one-example {@code predict}'s large dense layers and, in a CNN, its large convolutions with
+   * the max pools after them) over {@code team}'s threads, or, with {@code null}, on the calling
+   * thread alone. The results are the same bits either way. A CNN's class splits only its
+   * one-example {@code predict} ({@link #splitsSteps} stays false). The team is not copied by
+   * {@link #copy()} and stays open: the caller closes it. Returns false (and changes nothing) if
+   * this class can split neither its steps nor its predict.
    */
   default boolean useStepTeam(StepTeam team) {
     return false;
