@@ -1,5 +1,8 @@
 package dev.netc.runtime;
 
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -21,6 +24,18 @@ import java.util.concurrent.locks.LockSupport;
  * threads that only spun left the compiler threads no core, and the warm-up and first epoch of
  * the Fashion MLP took 1.3 and 1.6 s on two threads against 0.9 and 1.4 s on one. Not
  * thread-safe: one caller at a time. The helpers are daemons; {@link #close()} stops them.
+ *
+ * <p>Helper k runs part k of each phase, so that each core keeps its part's data (a layer's
+ * rows of weights) in its own cache from one phase to the next, unless it has not claimed that
+ * part when the caller has finished part 0 and {@link #STEAL_NANOS} have passed since the
+ * phase was posted: the caller then runs it itself. A helper whose core the machine gave to
+ * something else for a while (the JIT's compiler threads early on, another process, a busy
+ * host) then costs a phase about one thread's time instead of the wait for it. With a busy loop
+ * in another process on a 2-core Zen 4 host, two threads waiting for each other ran the Fashion
+ * MLP's batch-32 step at 27–41k samples/s and the Small CNN's {@code predict} at 7.9–11.9k
+ * images/s, under half of one thread's 67–70k and 24–27k; taking the late parts, 64–66k and
+ * 24–26k (docs/performance.md). Each part runs once per phase either way, and a part's work
+ * does not depend on the thread that runs it: the results are the same bits.
  */
 public final class StepTeam implements AutoCloseable {
 
@@ -33,6 +48,14 @@ public final class StepTeam implements AutoCloseable {
   /** How long a waiting thread spins before it yields its core. */
   static final long SPIN_NANOS = ParallelTrainer.micros("netc.team.spinMicros", 5);
 
+  /**
+   * How long after posting a phase the caller, done with part 0, leaves a helper to take its
+   * part before it runs the part itself ({@code netc.team.stealMicros}, default 5 µs: a helper
+   * that spins takes its part within a microsecond; one that has not within 5 µs was yielding,
+   * parked or off its core).
+   */
+  static final long STEAL_NANOS = ParallelTrainer.micros("netc.team.stealMicros", 5);
+
   /** How long a helper waits for the next phase before it parks. */
   static final long PARK_NANOS = Math.max(SPIN_NANOS,
       ParallelTrainer.micros("netc.team.parkMicros", 200));
@@ -44,9 +67,20 @@ public final class StepTeam implements AutoCloseable {
   private int phase;
   private volatile long posted;
   private volatile boolean closed;
+  /**
+   * Per helper's part (1 and up), the last phase (its token) whose part was claimed: part k of
+   * phase t is claimed once, by the compare-and-set from t − 1 to t, by helper k or by the
+   * caller (index 0 unused: part 0 is always the caller's).
+   */
+  private final AtomicLongArray claimed;
+  /** Parts of the current phase finished (reset before it is posted). */
+  private final AtomicInteger finished = new AtomicInteger();
+  /** The first failure of a part of the current phase, if any. */
+  private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
   private StepTeam(int threads, boolean oneCore) {
     this.threads = threads;
+    this.claimed = new AtomicLongArray(threads);
     this.helpers = new Helper[oneCore ? 0 : threads - 1];
     for (int k = 1; k <= helpers.length; k++) {
       helpers[k - 1] = new Helper(k);
@@ -85,8 +119,9 @@ public final class StepTeam implements AutoCloseable {
 
   /**
    * Runs part 0 of {@code phase} on the calling thread and the other parts on the helpers (a
-   * {@link #rehearsal}: all of them on the calling thread); returns when all are done. A part
-   * that throws is rethrown here (after the others finished).
+   * {@link #rehearsal}: all of them on the calling thread), or on the calling thread where a
+   * helper has not taken its part when part 0 is done; returns when all are done. A part that
+   * throws is rethrown here (after the others finished).
    */
   public void run(Phases work, int phase) {
     if (closed) {
@@ -100,47 +135,60 @@ public final class StepTeam implements AutoCloseable {
     }
     this.work = work;
     this.phase = phase;
+    finished.set(0);
     long token = posted + 1;
+    long postedAt = STEAL_NANOS > 0 ? System.nanoTime() : 0;
     posted = token;
     for (Helper h : helpers) {
       if (h.parked) {
         LockSupport.unpark(h.thread);
       }
     }
-    Throwable failure = null;
-    try {
-      work.run(phase, 0, threads);
-    } catch (Throwable t) {
-      failure = t;
-    }
+    runPart(work, phase, 0);
     long start = 0;
-    for (Helper h : helpers) {
-      while (h.finished != token) {
-        if (start == 0) {
-          start = System.nanoTime();
+    boolean taken = false;
+    while (finished.get() < threads) {
+      if (!taken && (STEAL_NANOS == 0 || System.nanoTime() - postedAt >= STEAL_NANOS)) {
+        // The parts no helper has taken yet: this thread's, rather than a wait for them.
+        for (int part = 1; part < threads; part++) {
+          if (claimed.get(part) != token && claimed.compareAndSet(part, token - 1, token)) {
+            runPart(work, phase, part);
+          }
         }
-        if (System.nanoTime() - start < SPIN_NANOS) {
-          Thread.onSpinWait();
-        } else {
-          // The helper lost its core, or the JIT wants one: let them have ours.
-          Thread.yield();
-        }
+        taken = true;
+        continue;
       }
-      if (h.failure != null && failure == null) {
-        failure = h.failure;
-        h.failure = null;
+      if (start == 0) {
+        start = System.nanoTime();
+      }
+      if (System.nanoTime() - start < SPIN_NANOS) {
+        Thread.onSpinWait();
+      } else {
+        // The helper lost its core, or the JIT wants one: let them have ours.
+        Thread.yield();
       }
     }
     this.work = null;
-    if (failure instanceof RuntimeException e) {
+    Throwable failed = failure.getAndSet(null);
+    if (failed instanceof RuntimeException e) {
       throw e;
     }
-    if (failure instanceof Error e) {
+    if (failed instanceof Error e) {
       throw e;
     }
-    if (failure != null) {
-      throw new IllegalStateException(failure);
+    if (failed != null) {
+      throw new IllegalStateException(failed);
     }
+  }
+
+  /** Part {@code part} of the posted phase; counts it finished, and keeps its failure. */
+  private void runPart(Phases work, int phase, int part) {
+    try {
+      work.run(phase, part, threads);
+    } catch (Throwable t) {
+      failure.compareAndSet(null, t);
+    }
+    finished.incrementAndGet();
   }
 
   /** Stops the helpers; the team cannot run phases afterwards. */
@@ -155,10 +203,7 @@ public final class StepTeam implements AutoCloseable {
   private final class Helper implements Runnable {
     final int part;
     final Thread thread;
-    volatile long finished;
     volatile boolean parked;
-    // Written before finished, read by the caller after it.
-    Throwable failure;
 
     Helper(int part) {
       this.part = part;
@@ -176,12 +221,13 @@ public final class StepTeam implements AutoCloseable {
           continue;
         }
         seen = token;
-        try {
-          work.run(phase, part, threads);
-        } catch (Throwable t) {
-          failure = t;
+        // Fails if the caller took the part (or, after a long sleep here, posted a later phase:
+        // the next loop sees it).
+        if (claimed.compareAndSet(part, token - 1, token)) {
+          // Written before posted, which this thread read: this phase's, not a later one's
+          // (the caller posts the next after this part finished).
+          runPart(work, phase, part);
         }
-        finished = token;
       }
     }
 

@@ -7,11 +7,59 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** {@link StepTeam}: every part of every phase runs once, on its own thread, in phase order. */
+/**
+ * {@link StepTeam}: every part of every phase runs once, on its own helper or on the caller, in
+ * phase order.
+ */
 class StepTeamTest {
+
+  /**
+   * Helpers slowed at random (a part that sleeps, so that the next phase finds it late, and
+   * pauses between phases, so that they park): every part of every phase still runs exactly
+   * once, part k on helper k or on the caller, and the caller takes the parts of a helper that
+   * has not woken up yet.
+   */
+  @Test
+  @Timeout(120)
+  void theCallerTakesTheLateHelpersPartsAndEachPartRunsOnce() throws InterruptedException {
+    for (int threads = 2; threads <= 3; threads++) {
+      int phases = 3_000;
+      AtomicIntegerArray runs = new AtomicIntegerArray(phases * threads);
+      Thread caller = Thread.currentThread();
+      java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.Random rnd = new java.util.Random(threads);
+      try (StepTeam team = StepTeam.of(threads)) {
+        StepTeam.Phases work = (phase, part, parts) -> {
+          runs.incrementAndGet(phase * parts + part);
+          Thread t = Thread.currentThread();
+          if (t == caller) {
+            if (part > 0) {
+              taken.incrementAndGet();
+            }
+          } else {
+            assertEquals("netc-team-" + part, t.getName());
+            if (phase % 7 == 3) {
+              LockSupport.parkNanos(20_000); // this helper comes late to the next phase
+            }
+          }
+        };
+        for (int p = 0; p < phases; p++) {
+          team.run(work, p);
+          if (rnd.nextInt(50) == 0) {
+            Thread.sleep(1); // the helpers park: part 0 is done before they wake
+          }
+        }
+      }
+      for (int i = 0; i < runs.length(); i++) {
+        assertEquals(1, runs.get(i), threads + " threads, slot " + i);
+      }
+      assertTrue(taken.get() > 0, threads + " threads: the caller never took a part");
+    }
+  }
 
   @Test
   @Timeout(60)

@@ -158,13 +158,21 @@ final class LinearNet implements TrainableDoubleNetwork {
   public double trainBatch(double[] xs, double[] ts, int n) {
     if (team != null) {
       Thread caller = Thread.currentThread();
-      boolean[] off = {false};
+      java.util.concurrent.atomic.AtomicBoolean off =
+          new java.util.concurrent.atomic.AtomicBoolean();
       team.run((phase, part, parts) -> {
         if (Thread.currentThread() != caller) {
-          off[0] = true;
+          off.set(true);
+        } else if (part == 0) {
+          // As long as a real part takes: a helper takes its part meanwhile, unless it is off
+          // its core (then the caller takes it: StepTeam.STEAL_NANOS).
+          long end = System.nanoTime() + 200_000;
+          while (!off.get() && System.nanoTime() < end) {
+            Thread.onSpinWait();
+          }
         }
       }, 0);
-      stepsOffTheCaller.add(off[0]);
+      stepsOffTheCaller.add(off.get());
     }
     double[] grad = new double[params.length];
     double loss = gradient(xs, ts, n, grad);

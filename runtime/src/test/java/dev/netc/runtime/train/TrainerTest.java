@@ -112,14 +112,22 @@ class TrainerTest {
         }).build().fit(warm, linear(100, 1, 5));
     assertArrayEquals(params(cold), params(warm));
     assertEquals(2500, warm.stepsOffTheCaller.size());
-    assertTrue(cold.stepsOffTheCaller.stream().allMatch(off -> off), "cold: a team throughout");
+    // A team throughout: a helper ran a part of most steps. The caller runs a helper's part
+    // itself where the helper has not taken it in time (StepTeam.STEAL_NANOS; LinearNet's part
+    // 0 waits up to 200 µs for it): a helper parked between epochs, or off its core on a busy
+    // host, misses some (30 % of this test's steps on a noisy 2-core VM).
+    long off = cold.stepsOffTheCaller.stream().filter(o -> o).count();
+    assertTrue(off >= 1250, "cold: a team throughout, but only " + off + " of 2500 steps");
     assertEquals(1, warmUps.size());
     int steps = warmUps.get(0);
     // The warm-up's steps ran their parts on the calling thread (a rehearsal), the rest on the
-    // team (a helper ran a part of each).
-    for (int s = 0; s < 2500; s++) {
-      assertEquals(s >= steps, warm.stepsOffTheCaller.get(s), "step " + s + " of " + steps);
+    // team.
+    for (int s = 0; s < steps; s++) {
+      assertFalse(warm.stepsOffTheCaller.get(s), "step " + s + " of " + steps);
     }
+    long teamed = warm.stepsOffTheCaller.subList(steps, 2500).stream().filter(o -> o).count();
+    assertTrue(teamed >= (2500 - steps) / 2, teamed + " of " + (2500 - steps)
+        + " steps after the warm-up on the team");
   }
 
   @Test
