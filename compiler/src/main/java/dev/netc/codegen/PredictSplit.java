@@ -45,10 +45,11 @@ import javax.lang.model.element.Modifier;
  * on one thread, 30–31k split by convolution alone, 38–42k by stages (docs/performance.md).
  *
  * <p>A class whose steps split ({@link BatchEmitter#splits}) or a CNN's has a team, and only a
- * looped dense layer with an elementwise σ or such a convolution splits. The parts run a method of their own ({@link
- * DenseKernels#forwardRowRange}) where one thread runs the layer's forward method: each row's
- * sum is the same code in both (its vector accumulators, their in-order lane reduction on JDK
- * 17's C2, the scalar tail, then the bias), as with {@link AlignedWeights}' methods.
+ * looped dense layer with an elementwise σ or such a convolution splits. A dense layer's parts
+ * run a method of their own ({@link DenseKernels#forwardRowRange}) where one thread runs the
+ * layer's forward method: each row's sum is the same code in both (its vector accumulators,
+ * their in-order lane reduction on JDK 17's C2, the scalar tail, then the bias), as with {@link
+ * AlignedWeights}' methods.
  */
 final class PredictSplit {
   /**

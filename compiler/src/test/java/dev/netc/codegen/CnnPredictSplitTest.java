@@ -39,7 +39,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * large convolutions by output channels, its large dense layers by rows) against the same class
  * predicting on one thread: the same bits, for random CNNs large enough to split (1–3 input
  * channels, 12–28 pixels a side, 1–2 convolutions of 6–32 channels, kernels 1–5, stride 1 or 2,
- * padding 0–2 or {@code same}, relu, identity or tanh, a max or average pool or none, then 1–2
+ * padding 0–2 or {@code same}, relu, identity or tanh, a max or average pool (2x2 by 2, 3x3 by 2 or 3, 2x2 by 1) or none, then 1–2
  * dense layers; both precisions), each kernel plan and both register tiles, teams of 2 and 3
  * threads and a rehearsal of 4 parts; before and after predict's aligned copies, and after
  * training steps changed the weights. A part that computed a channel another part also
@@ -199,7 +199,12 @@ class CnnPredictSplitTest {
         layers.add(conv);
         shape = conv.outputShape();
         int poolKind = rnd.nextInt(3);
-        Window pw = Window.unpadded(2, 2, 2, 2);
+        // 2x2 windows by 2 (the vector pool kernel's), else the scalar loops': 3x3 by 2 or 3,
+        // or 2x2 by 1 (overlapping).
+        int window = rnd.nextInt(4);
+        Window pw = window < 2 ? Window.unpadded(2, 2, 2, 2)
+            : window == 2 ? Window.unpadded(3, 3, 2 + rnd.nextInt(2), 2 + rnd.nextInt(2))
+            : Window.unpadded(2, 2, 1, 1);
         if (poolKind > 0 && pw.fits(shape)) {
           Layer pool = poolKind == 1 ? new MaxPool2d("maxpool" + c, layers.size(), shape, pw)
               : new AvgPool2d("avgpool" + c, layers.size(), shape, pw);
