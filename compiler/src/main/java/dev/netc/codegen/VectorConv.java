@@ -764,7 +764,7 @@ final class VectorConv implements ConvKernels {
 
   @Override
   public void predictChannels(CodeBlock.Builder c, String first, String end) {
-    tileLoops(c, first, end, rows, forwardWideRows, placeStride, placeWide, placeNarrow, null, 0,
+    tileLoops(c, first, end, rows, forwardWideRows, placeStride, placeWide, placeNarrow, null,
         place1);
     if (handsOn) {
       return;
@@ -1326,7 +1326,7 @@ final class VectorConv implements ConvKernels {
    */
   private void tileLoops(CodeBlock.Builder c, int count, int step, int wideStep,
       int positions, String wide, String narrow, String tile1) {
-    tileLoops(c, "0", String.valueOf(count), step, wideStep, positions, wide, narrow, null, 0,
+    tileLoops(c, "0", String.valueOf(count), step, wideStep, positions, wide, narrow, null,
         tile1);
   }
 
@@ -1336,27 +1336,26 @@ final class VectorConv implements ConvKernels {
    */
   private void tileLoops(CodeBlock.Builder c, int count, int step, int wideStep,
       int positions, String wide, String narrow, String tall, int split, String tile1) {
-    tileLoops(c, "0", String.valueOf(count), step, wideStep, positions, wide, narrow, tall,
-        split, tile1);
+    tileLoops(c, "0", String.valueOf(count), step, wideStep, positions, wide, narrow,
+        tall == null ? null : () -> tallTileLoop(c, count, step, split, positions, tall, narrow),
+        tile1);
   }
 
   /**
    * {@link #tileLoops} over the rows from {@code first} to before {@code end}: constants, or
    * the locals of one part of predict's pass (multiples of {@link #predictPartAlign}). Each
    * row's positions go through the same tiles as in the whole loops (the positions decide
-   * which), so a row's values are the same bits however the rows are parted.
+   * which), so a row's values are the same bits however the rows are parted. {@code tallLoop},
+   * if not null, emits the narrow tiles' loop instead (over all rows: {@link #tallTileLoop}).
    */
   private void tileLoops(CodeBlock.Builder c, String first, String end, int step, int wideStep,
-      int positions, String wide, String narrow, String tall, int split, String tile1) {
-    if (tall != null && !first.equals("0")) {
-      throw new IllegalArgumentException("tall tiles run over all rows");
-    }
+      int positions, String wide, String narrow, Runnable tallLoop, String tile1) {
     c.addStatement("int pos = 0");
     loops.byRegisterTiles(c, t -> {
       if (t == WIDE) {
         tileLoop(c, first, end, wideStep, positions, wide, wideVectors(wideStep));
-      } else if (tall != null) {
-        tallTileLoop(c, Integer.parseInt(end), step, split, positions, tall, narrow);
+      } else if (tallLoop != null) {
+        tallLoop.run();
       } else {
         tileLoop(c, first, end, step, positions, narrow, t.convVectors());
       }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
@@ -30,8 +32,8 @@ class StepTeamTest {
       int phases = 3_000;
       AtomicIntegerArray runs = new AtomicIntegerArray(phases * threads);
       Thread caller = Thread.currentThread();
-      java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();
-      java.util.Random rnd = new java.util.Random(threads);
+      AtomicInteger taken = new AtomicInteger();
+      Random rnd = new Random(threads);
       try (StepTeam team = StepTeam.of(threads)) {
         StepTeam.Phases work = (phase, part, parts) -> {
           runs.incrementAndGet(phase * parts + part);

@@ -6,6 +6,7 @@ import dev.netc.runtime.TensorSpec;
 import dev.netc.runtime.TrainableDoubleNetwork;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A hand-written linear layer {@code y = W x + b} with loss mse (mean over all elements) and
@@ -158,8 +159,7 @@ final class LinearNet implements TrainableDoubleNetwork {
   public double trainBatch(double[] xs, double[] ts, int n) {
     if (team != null) {
       Thread caller = Thread.currentThread();
-      java.util.concurrent.atomic.AtomicBoolean off =
-          new java.util.concurrent.atomic.AtomicBoolean();
+      AtomicBoolean off = new AtomicBoolean();
       team.run((phase, part, parts) -> {
         if (Thread.currentThread() != caller) {
           off.set(true);
