@@ -19,8 +19,11 @@ import java.util.List;
  * starts {@code runs} (default 1) child JVMs in turn, each with the given options (say {@code
  * -XX:PerMethodTrapLimit=100000}), and prints one line per hot path and run. {@code --tanh} runs
  * the tanh MLP ({@link BenchNetworks#tanhMlp()}) after the MLP: its tanh kernel's operations,
- * first used after the other kernels warmed up, make C2 box (docs/performance.md, thirty-fifth
- * session); {@code --tanh-first} runs it before the CNNs instead.
+ * first used after the other kernels warmed up, made C2 box in every JVM (docs/performance.md,
+ * thirty-fifth session) until the first float vector class of a JVM ran that kernel a few times
+ * ({@code dev.netc.runtime.VectorWarmUp}; {@code -Dnetc.vectorWarmUp=false} shows the boxing
+ * again; thirty-seventh session); {@code --tanh-first} runs it before the CNNs instead.
+ * {@code MixedJvmAllocationTest} runs {@code --tanh} once.
  */
 public final class MixedJvmAllocation {
   private static final com.sun.management.ThreadMXBean THREADS =

@@ -60,9 +60,22 @@ public final class Netc implements Runnable {
 
   /** Runs netc and exits with its exit code. */
   public static void main(String[] args) {
+    skipVectorWarmUp();
     PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
     System.exit(run(args, out, err));
+  }
+
+  /**
+   * Turns off the generated vector classes' warm-up of the Vector API ({@code
+   * dev.netc.runtime.VectorWarmUp}) unless {@code -Dnetc.vectorWarmUp} says otherwise: a netc
+   * JVM runs one network's class, which needs no protection from other classes' kernels, and
+   * the warm-up would add some 50 ms to every command's start.
+   */
+  static void skipVectorWarmUp() {
+    if (System.getProperty("netc.vectorWarmUp") == null) {
+      System.setProperty("netc.vectorWarmUp", "false");
+    }
   }
 
   /** Runs netc with the given streams and returns the exit code (for tests and embedding). */

@@ -248,6 +248,7 @@ final class Planner {
 
     /** Arguments: MODEL.net, network name, plan, batch size. */
     public static void main(String[] args) {
+      Netc.skipVectorWarmUp();
       PrintWriter err = new PrintWriter(System.err, true);
       try {
         Network net = ModelFile.load(Path.of(args[0]), err).select(args[1]);

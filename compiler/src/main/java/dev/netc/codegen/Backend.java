@@ -38,6 +38,11 @@ interface Backend {
   /** Class constants the kernels use (the vector species), possibly none. */
   List<FieldSpec> constants();
 
+  /** The class's static initializer after its constants, if the backend needs one. */
+  default Optional<CodeBlock> staticBlock() {
+    return Optional.empty();
+  }
+
   /**
    * The initializer of the batched path's {@code CHUNK} (examples per batched pass) for chunk
    * buffers of {@code capacity} examples: the capacity itself, or a chunk the class's kernel

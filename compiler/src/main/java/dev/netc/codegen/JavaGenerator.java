@@ -124,6 +124,7 @@ public final class JavaGenerator {
       t.addFields(training.constants());
     }
     t.addFields(backend.constants());
+    backend.staticBlock().ifPresent(t::addStaticBlock);
     if (batch != null) {
       t.addField(batch.constant());
     }

@@ -67,6 +67,12 @@ final class VectorBackend implements Backend {
     return fields;
   }
 
+  /** A float class's warm-up of the Vector API ({@link VectorTanh#staticBlock}). */
+  @Override
+  public Optional<CodeBlock> staticBlock() {
+    return VectorTanh.staticBlock(ctx);
+  }
+
   /** relu ({@link VectorRelu}); tanh in float ({@link VectorTanh}). */
   @Override
   public Optional<CodeBlock> activateRange(Activation act, String z, String zOff, String a,

@@ -33,16 +33,19 @@ import javax.lang.model.element.Modifier;
  * say so, which is exact, because an int vector would be another element type. The lanes past
  * the last whole vector take {@code NetcMath.tanh}.
  *
- * <p>In a JVM shared with other vector classes it has a cost: when this method first runs
- * after their kernels have warmed up, its operations the others do not use (the division,
- * {@code min}, the comparisons; in its earlier form the double and long vectors too) reach Vector
- * API methods that C2 compiled on their own for those kernels ({@code ImplCache.find}, {@code
- * VectorOperators.opKind}, {@code VectorSupport.unaryOp}, ...) and take class-check traps, and
- * every later compilation that inlines them passes {@code -XX:PerMethodTrapLimit} and boxes
- * vectors (the benchmarks' {@code MixedJvmAllocation --tanh}: 0.15–0.9 MB per training step of a
- * tanh MLP after LeNet-5 and the Small CNN; clean when the tanh class runs first; with {@code
- * -XX:PerMethodTrapLimit=100000} in 3 JVMs of 5; docs/performance.md, thirty-fifth session). Hence
- * {@code 0 - m} rather than {@code neg()}, which would be one more operator.
+ * <p>In a JVM shared with other vector classes it had a cost: when this method first ran
+ * after their kernels had warmed up, its operations the others do not use (the division,
+ * {@code min}, the comparisons; in its earlier form the double and long vectors too) reached
+ * Vector API methods that C2 had compiled on their own for those kernels ({@code
+ * ImplCache.find}, {@code VectorOperators.opKind}, {@code VectorSupport.unaryOp}, ...) and took
+ * class-check traps, and every later compilation that inlined them passed {@code
+ * -XX:PerMethodTrapLimit} and boxed vectors (the benchmarks' {@code MixedJvmAllocation --tanh}:
+ * 0.15–0.9 MB per training step of a tanh MLP after LeNet-5 and the Small CNN, in every JVM;
+ * clean when the tanh class ran first; docs/performance.md, thirty-fifth session). So every
+ * float vector class has this method, and the JVM's first one runs it a few times as it
+ * initializes ({@link #staticBlock}, {@code dev.netc.runtime.VectorWarmUp}): the tanh class
+ * then runs first in effect, whatever the order (thirty-seventh session). Hence also {@code 0 -
+ * m} rather than {@code neg()}, which would be one more operator to warm up.
  */
 final class VectorTanh {
   /** The generated method's name. */
@@ -78,6 +81,55 @@ final class VectorTanh {
     }
     return Optional.of(CodeBlock.of("$L($L, $L, $L, $L, $L);\n", METHOD, z, zOff, a, aOff,
         count));
+  }
+
+  /** The method that runs {@link #METHOD} to warm the Vector API up ({@link #staticBlock}). */
+  static final String WARM_UP = "warmUpVectorOperators";
+
+  /**
+   * Calls of {@link #METHOD} in the warm-up, over 4 vectors each: in a harness 3 sufficed and 1
+   * did not; each call after the first costs about 1 ms in the interpreter.
+   */
+  static final int WARM_UP_ROUNDS = 10;
+
+  /**
+   * A float vector class's static initializer: if it is the JVM's first such class ({@code
+   * VectorWarmUp.claim}), it runs this kernel a few times, so that its operators, which the
+   * other kernels do not use, reach the Vector API's shared methods before C2 compiles them for
+   * the other classes (see the class comment and {@code VectorWarmUp}); the method is added to
+   * the class. Empty for other classes.
+   */
+  static Optional<CodeBlock> staticBlock(EmitContext ctx) {
+    if (ctx.precision() != Precision.FLOAT
+        || ctx.policy().backend() != CodegenPolicy.Backend.VECTOR) {
+      return Optional.empty();
+    }
+    if (!ctx.helpers().has(METHOD)) {
+      ctx.helpers().add(method());
+    }
+    ctx.helpers().add(MethodSpec.methodBuilder(WARM_UP)
+        .addJavadoc("Runs {@link #$L} over $L vectors of values, $L times (see the static "
+            + "initializer).\n", METHOD, 4, WARM_UP_ROUNDS)
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .addStatement("float[] z = new float[4 * LANES]")
+        .addStatement("float[] a = new float[z.length]")
+        .beginControlFlow("for (int i = 0; i < z.length; i++)")
+        .addStatement("z[i] = (i - 2 * LANES) * 0.25f")
+        .endControlFlow()
+        .beginControlFlow("for (int round = 0; round < $L; round++)", WARM_UP_ROUNDS)
+        .addStatement("$L(z, 0, a, 0, z.length)", METHOD)
+        .endControlFlow()
+        .build());
+    return Optional.of(CodeBlock.builder()
+        .add("// The first float vector class of a JVM runs its tanh kernel a few times: its\n"
+            + "// operators then reach the Vector API's shared code before C2 compiles that for\n"
+            + "// other classes' kernels, which would otherwise make C2 box vectors in a tanh\n"
+            + "// class run after them (dev.netc.runtime.VectorWarmUp).\n")
+        .beginControlFlow("if ($T.claim($S))", ClassName.get("dev.netc.runtime",
+            "VectorWarmUp"), "float")
+        .addStatement("$L()", WARM_UP)
+        .endControlFlow()
+        .build());
   }
 
   /** The method {@link #range} calls. */

@@ -1,9 +1,11 @@
 package dev.netc.codegen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.palantir.javapoet.JavaFile;
+import dev.netc.ir.Precision;
 import dev.netc.runtime.FloatNetwork;
 import dev.netc.runtime.NetcMath;
 import java.lang.reflect.Method;
@@ -109,5 +111,41 @@ class VectorTanhTest {
         assertEquals(ps[o], pv[o], 1e-5, "example " + t + ", output " + o);
       }
     }
+  }
+
+  /**
+   * Every float vector class, a relu network's too, starts with the Vector API's warm-up
+   * ({@link VectorTanh#staticBlock}: the JVM's first such class runs its tanh kernel a few
+   * times); the double and scalar classes have none. The warm-up runs and leaves nothing behind
+   * (called again here: this JVM's first vector class has claimed the real one).
+   */
+  @ParameterizedTest
+  @EnumSource(value = KernelPlan.Shape.class, names = {"V256", "V512"})
+  void floatVectorClassesWarmTheVectorApiUp(KernelPlan.Shape shape)
+      throws ReflectiveOperationException {
+    KernelPlan plan = KernelPlan.of(shape);
+    CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)
+        .withPlan(plan);
+    String pkg = "gen.warm." + plan.id();
+    JavaFile file = JavaGenerator.generate(SampleNetworks.wideRelu(Precision.FLOAT), pkg, vector);
+    String source = file.toString();
+    assertTrue(source.contains("if (VectorWarmUp.claim(\"float\")) {\n      "
+        + VectorTanh.WARM_UP + "();"), source);
+    assertTrue(source.contains("private static void " + VectorTanh.METHOD + "("),
+        "the kernel is in the class, though the network has no tanh");
+    for (String other : List.of(
+        JavaGenerator.generate(SampleNetworks.wideRelu(Precision.DOUBLE), pkg, vector).toString(),
+        JavaGenerator.generate(SampleNetworks.wideRelu(Precision.FLOAT), pkg,
+            CodegenPolicy.defaults()).toString())) {
+      assertFalse(other.contains("VectorWarmUp"), other);
+    }
+    Class<?> type = InMemoryCompiler.compile(List.of(file)).load(pkg + ".WideRelu");
+    Method warmUp = type.getDeclaredMethod(VectorTanh.WARM_UP);
+    warmUp.setAccessible(true);
+    warmUp.invoke(null);
+    FloatNetwork net = (FloatNetwork) type.getConstructor().newInstance();
+    float[] out = new float[net.outputSize()];
+    net.predict(new float[net.inputSize()], out);
+    assertEquals(1f, out[0] + out[1] + out[2], 1e-5f, "softmax outputs");
   }
 }
