@@ -38,7 +38,10 @@ interface Backend {
   /** Class constants the kernels use (the vector species), possibly none. */
   List<FieldSpec> constants();
 
-  /** The class's static initializer after its constants, if the backend needs one. */
+  /**
+   * The class's static initializer after its constants, if the backend needs one; it may add
+   * the methods it calls to the class's helpers.
+   */
   default Optional<CodeBlock> staticBlock() {
     return Optional.empty();
   }

@@ -79,7 +79,7 @@ final class Names {
       "Math", "System", "Arrays", "Locale", "List", "Init", "Scheme", "TensorSpec", "Object", "String",
       "Float", "Double", "Integer", "Long", "IllegalArgumentException", "IllegalStateException",
       "Override", "FloatNetwork", "DoubleNetwork", "TrainableFloatNetwork",
-      "TrainableDoubleNetwork");
+      "TrainableDoubleNetwork", "VectorWarmUp", "NetcMath");
 
   /**
    * The identifiers derived from one layer's name.

@@ -92,12 +92,15 @@ final class VectorTanh {
    */
   static final int WARM_UP_ROUNDS = 10;
 
+  /** Vectors of values per call in the warm-up: quarters from -LANES / 2 up. */
+  static final int WARM_UP_VECTORS = 4;
+
   /**
    * A float vector class's static initializer: if it is the JVM's first such class ({@code
    * VectorWarmUp.claim}), it runs this kernel a few times, so that its operators, which the
    * other kernels do not use, reach the Vector API's shared methods before C2 compiles them for
-   * the other classes (see the class comment and {@code VectorWarmUp}); the method is added to
-   * the class. Empty for other classes.
+   * the other classes (see the class comment and {@code VectorWarmUp}). Adds that method and
+   * {@link #METHOD} to the class's helpers (once) as a side effect. Empty for other classes.
    */
   static Optional<CodeBlock> staticBlock(EmitContext ctx) {
     if (ctx.precision() != Precision.FLOAT
@@ -107,19 +110,21 @@ final class VectorTanh {
     if (!ctx.helpers().has(METHOD)) {
       ctx.helpers().add(method());
     }
-    ctx.helpers().add(MethodSpec.methodBuilder(WARM_UP)
-        .addJavadoc("Runs {@link #$L} over $L vectors of values, $L times (see the static "
-            + "initializer).\n", METHOD, 4, WARM_UP_ROUNDS)
-        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .addStatement("float[] z = new float[4 * LANES]")
-        .addStatement("float[] a = new float[z.length]")
-        .beginControlFlow("for (int i = 0; i < z.length; i++)")
-        .addStatement("z[i] = (i - 2 * LANES) * 0.25f")
-        .endControlFlow()
-        .beginControlFlow("for (int round = 0; round < $L; round++)", WARM_UP_ROUNDS)
-        .addStatement("$L(z, 0, a, 0, z.length)", METHOD)
-        .endControlFlow()
-        .build());
+    if (!ctx.helpers().has(WARM_UP)) {
+      ctx.helpers().add(MethodSpec.methodBuilder(WARM_UP)
+          .addJavadoc("Runs {@link #$L} over $L vectors of values, $L times (see the static "
+              + "initializer).\n", METHOD, WARM_UP_VECTORS, WARM_UP_ROUNDS)
+          .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+          .addStatement("float[] z = new float[$L * LANES]", WARM_UP_VECTORS)
+          .addStatement("float[] a = new float[z.length]")
+          .beginControlFlow("for (int i = 0; i < z.length; i++)")
+          .addStatement("z[i] = (i - z.length / 2) * 0.25f")
+          .endControlFlow()
+          .beginControlFlow("for (int round = 0; round < $L; round++)", WARM_UP_ROUNDS)
+          .addStatement("$L(z, 0, a, 0, z.length)", METHOD)
+          .endControlFlow()
+          .build());
+    }
     return Optional.of(CodeBlock.builder()
         .add("// The first float vector class of a JVM runs its tanh kernel a few times: its\n"
             + "// operators then reach the Vector API's shared code before C2 compiles that for\n"

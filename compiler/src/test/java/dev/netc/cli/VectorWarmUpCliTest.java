@@ -2,6 +2,7 @@ package dev.netc.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.netc.runtime.VectorWarmUp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
  * {@code -Dnetc.vectorWarmUp} asks for it.
  */
 class VectorWarmUpCliTest {
-  private static final String PROPERTY = "netc.vectorWarmUp";
+  private static final String PROPERTY = VectorWarmUp.PROPERTY;
   private String saved;
 
   @BeforeEach

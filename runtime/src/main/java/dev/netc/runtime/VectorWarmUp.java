@@ -19,11 +19,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * class comes first, put them in the profiles before anything is compiled, at the cost of some
  * milliseconds once per JVM.
  *
- * <p>{@code -Dnetc.vectorWarmUp=false} turns it off (to measure it).
+ * <p>It comes too late where other Vector API code got hot before the first float vector class
+ * initialized: a double vector class's kernels (the shared methods serve every element type), or
+ * the app's own; not measured.
+ *
+ * <p>{@code -Dnetc.vectorWarmUp=false} ({@link #PROPERTY}) turns it off (to measure it).
  */
 public final class VectorWarmUp {
-  private static final boolean ENABLED =
-      Boolean.parseBoolean(System.getProperty("netc.vectorWarmUp", "true"));
+  /** The system property that turns the warm-up off when {@code false}. */
+  public static final String PROPERTY = "netc.vectorWarmUp";
+
+  private static final boolean ENABLED = Boolean.parseBoolean(System.getProperty(PROPERTY, "true"));
   private static final Set<String> CLAIMED = ConcurrentHashMap.newKeySet();
 
   private VectorWarmUp() {}
@@ -34,5 +40,10 @@ public final class VectorWarmUp {
    */
   public static boolean claim(String elementType) {
     return ENABLED && CLAIMED.add(elementType);
+  }
+
+  /** Whether the warm-up is on in this JVM ({@link #PROPERTY}, read once). */
+  public static boolean enabled() {
+    return ENABLED;
   }
 }
