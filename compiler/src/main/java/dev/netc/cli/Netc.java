@@ -2,6 +2,7 @@ package dev.netc.cli;
 
 import dev.netc.Version;
 import dev.netc.diag.Suggest;
+import dev.netc.runtime.VectorWarmUp;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,7 +17,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import dev.netc.runtime.VectorWarmUp;
 
 /**
  * The {@code netc} command line. {@code netc MODEL.net} is short for {@code netc generate MODEL.net}.

@@ -52,7 +52,8 @@ final class Names {
       "KERNEL_SHAPE", "REQUESTED_SHAPE", "CHUNK_SUFFIX", "planChunk", "WIDE_TILES", "batchForward",
       "batchBackward", "sb", "outputRow", "trainOnline",
       // σ over ranges (VectorTanh, VectorRelu)
-      "tanhRange", "warmUpVectorOperators", "round", "reluRange", "timesReluDerivative", "aOff", "count",
+      "tanhRange", "warmUpVectorOperators", "round", "reluRange", "timesReluDerivative", "aOff",
+      "count",
       // steps split over a StepTeam (BatchEmitter.splitMethods)
       "team", "phases", "runPhase", "splitForward", "part", "parts", "partStart", "from", "to",
       "splitXs", "splitE0", "splitM", "useStepTeam", "splitsSteps", "splitScale", "splitFirst",

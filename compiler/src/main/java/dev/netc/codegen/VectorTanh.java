@@ -88,7 +88,7 @@ final class VectorTanh {
 
   /**
    * Calls of {@link #METHOD} in the warm-up, over 4 vectors each: in a harness 3 sufficed and 1
-   * did not; each call after the first costs about 1 ms in the interpreter.
+   * did not; each call after the first few costs 1–2 ms, interpreted or in C1's code.
    */
   static final int WARM_UP_ROUNDS = 10;
 

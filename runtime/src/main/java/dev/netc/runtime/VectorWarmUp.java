@@ -14,10 +14,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * kernel's division and comparisons, after a CNN's classes) takes class-check traps in that
  * compiled code; C2 adds them up in every method that inlines those, passes {@code
  * -XX:PerMethodTrapLimit} and boxes vectors from then on: half a megabyte per training step of a
- * tanh MLP run after LeNet-5 and the Small CNN, in every such JVM (docs/performance.md, thirty-fifth
- * and thirty-seventh sessions). A few rounds of those operators, run by whichever float vector
- * class comes first, put them in the profiles before anything is compiled, at the cost of some
- * milliseconds once per JVM.
+ * tanh MLP run after LeNet-5 and the Small CNN, in every such JVM (docs/performance.md,
+ * thirty-fifth and thirty-seventh sessions). A few rounds of those operators, run by whichever
+ * float vector class comes first, put them in the profiles before anything is compiled, at the
+ * cost of about 35 ms once per JVM.
  *
  * <p>It comes too late where other Vector API code got hot before the first float vector class
  * initialized: a double vector class's kernels (the shared methods serve every element type), or
