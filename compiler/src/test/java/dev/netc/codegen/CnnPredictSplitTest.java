@@ -1,14 +1,12 @@
 package dev.netc.codegen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netc.ir.Activation;
 import dev.netc.ir.AvgPool2d;
 import dev.netc.ir.Conv2d;
-import dev.netc.ir.Dense;
 import dev.netc.ir.Layer;
 import dev.netc.ir.MaxPool2d;
 import dev.netc.ir.Network;
@@ -18,8 +16,6 @@ import dev.netc.ir.WeightInit;
 import dev.netc.ir.Window;
 import dev.netc.runtime.Init;
 import dev.netc.runtime.StepTeam;
-import dev.netc.runtime.TrainableDoubleNetwork;
-import dev.netc.runtime.TrainableFloatNetwork;
 import dev.netc.testing.RandomNetworks;
 import dev.netc.testing.RandomNetworks.LossKind;
 import dev.netc.testing.RandomNetworks.OptimizerKind;
@@ -156,13 +152,7 @@ class CnnPredictSplitTest {
 
   /** useStepTeam; a CNN class splits its predictions, never its steps. */
   private static boolean useTeam(Object net, StepTeam team) {
-    if (net instanceof TrainableFloatNetwork f) {
-      assertFalse(f.splitsSteps());
-      return f.useStepTeam(team);
-    }
-    TrainableDoubleNetwork d = (TrainableDoubleNetwork) net;
-    assertFalse(d.splitsSteps());
-    return d.useStepTeam(team);
+    return Generated.useStepTeam(net, team, false);
   }
 
   /**
@@ -217,16 +207,8 @@ class CnnPredictSplitTest {
       if (!fits || !large) {
         continue;
       }
-      Network head = HEADS.network(rnd, name);
-      int in = shape.size();
-      for (Layer l : head.layers()) {
-        Dense d = (Dense) l;
-        layers.add(new Dense("dense" + (d.index() + 1), layers.size(), in, d.outSize(),
-            d.activation(), d.init()));
-        in = d.outSize();
-      }
-      return new Network(name, name + ".net", input, layers, head.loss(), head.optimizer(),
-          head.seed(), head.precision());
+      return RandomNetworks.withDenseHead(name, input, layers, shape.size(),
+          HEADS.network(rnd, name));
     }
   }
 }

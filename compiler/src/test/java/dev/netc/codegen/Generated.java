@@ -1,10 +1,13 @@
 package dev.netc.codegen;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.palantir.javapoet.JavaFile;
 import dev.netc.ir.Network;
 import dev.netc.ir.Precision;
 import dev.netc.runtime.DoubleNetwork;
 import dev.netc.runtime.FloatNetwork;
+import dev.netc.runtime.StepTeam;
 import dev.netc.runtime.TrainableDoubleNetwork;
 import dev.netc.runtime.TrainableFloatNetwork;
 import java.util.ArrayList;
@@ -192,5 +195,19 @@ final class Generated {
       d[i] = v[i];
     }
     return d;
+  }
+
+  /**
+   * {@code useStepTeam(team)} of a generated trainable class, float or double, after checking
+   * that it splits its steps ({@code splitsSteps()}) as {@code splitsSteps} says.
+   */
+  static boolean useStepTeam(Object net, StepTeam team, boolean splitsSteps) {
+    if (net instanceof TrainableFloatNetwork f) {
+      assertEquals(splitsSteps, f.splitsSteps());
+      return f.useStepTeam(team);
+    }
+    TrainableDoubleNetwork d = (TrainableDoubleNetwork) net;
+    assertEquals(splitsSteps, d.splitsSteps());
+    return d.useStepTeam(team);
   }
 }

@@ -216,12 +216,6 @@ class SplitStepTest {
   }
 
   private static boolean useTeam(Object net, StepTeam team) {
-    if (net instanceof TrainableFloatNetwork f) {
-      assertTrue(f.splitsSteps());
-      return f.useStepTeam(team);
-    }
-    TrainableDoubleNetwork d = (TrainableDoubleNetwork) net;
-    assertTrue(d.splitsSteps());
-    return d.useStepTeam(team);
+    return Generated.useStepTeam(net, team, true);
   }
 }

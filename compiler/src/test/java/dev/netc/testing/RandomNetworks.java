@@ -215,16 +215,25 @@ public record RandomNetworks(
       layers.add(new Flatten("flatten1", layers.size(), shape));
     }
     RandomNetworks head = withDepth(1, 2).withWidth(1, 12);
-    Network dense = head.network(rnd, name);
-    int in = shape.size();
-    for (Layer l : dense.layers()) {
+    return Optional.of(withDenseHead(name, input, layers, shape.size(), head.network(rnd, name)));
+  }
+
+  /**
+   * Network {@code name}: {@code layers} on {@code input}, whose last one has {@code in} outputs,
+   * then the dense layers of {@code head} (renamed after their index there), with its loss,
+   * optimizer, seed and precision.
+   */
+  public static Network withDenseHead(String name, Shape.Image input, List<Layer> layers,
+      int in, Network head) {
+    List<Layer> all = new ArrayList<>(layers);
+    for (Layer l : head.layers()) {
       Dense d = (Dense) l;
-      layers.add(new Dense("dense" + (d.index() + 1), layers.size(), in, d.outSize(),
-          d.activation(), d.init()));
+      all.add(new Dense("dense" + (d.index() + 1), all.size(), in, d.outSize(), d.activation(),
+          d.init()));
       in = d.outSize();
     }
-    return Optional.of(new Network(name, name + ".net", input, layers, dense.loss(),
-        dense.optimizer(), dense.seed(), dense.precision()));
+    return new Network(name, name + ".net", input, all, head.loss(), head.optimizer(),
+        head.seed(), head.precision());
   }
 
   /** Multiply-adds of one example's forward pass (conv2d and dense layers). */
