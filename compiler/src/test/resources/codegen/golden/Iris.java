@@ -875,8 +875,8 @@ public final class Iris implements TrainableFloatNetwork {
       {
         float mi = BETA1 * bbuf[o] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * bv[o] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         bbuf[o] = mi;
         bv[o] = vi;
         b[o] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -887,8 +887,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[0];
         float mi = BETA1 * wbuf[k + 0] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 0] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 0] = mi;
         wv2[k + 0] = vi;
         w[k + 0] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -898,8 +898,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[1];
         float mi = BETA1 * wbuf[k + 1] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 1] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 1] = mi;
         wv2[k + 1] = vi;
         w[k + 1] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -909,8 +909,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[2];
         float mi = BETA1 * wbuf[k + 2] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 2] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 2] = mi;
         wv2[k + 2] = vi;
         w[k + 2] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -920,8 +920,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[3];
         float mi = BETA1 * wbuf[k + 3] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 3] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 3] = mi;
         wv2[k + 3] = vi;
         w[k + 3] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -951,8 +951,8 @@ public final class Iris implements TrainableFloatNetwork {
       {
         float mi = BETA1 * bbuf[o] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * bv[o] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         bbuf[o] = mi;
         bv[o] = vi;
         b[o] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -964,8 +964,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[0];
         float mi = BETA1 * wbuf[k + 0] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 0] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 0] = mi;
         wv2[k + 0] = vi;
         w[k + 0] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -976,8 +976,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[1];
         float mi = BETA1 * wbuf[k + 1] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 1] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 1] = mi;
         wv2[k + 1] = vi;
         w[k + 1] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -988,8 +988,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[2];
         float mi = BETA1 * wbuf[k + 2] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 2] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 2] = mi;
         wv2[k + 2] = vi;
         w[k + 2] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1000,8 +1000,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[3];
         float mi = BETA1 * wbuf[k + 3] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 3] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 3] = mi;
         wv2[k + 3] = vi;
         w[k + 3] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1012,8 +1012,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[4];
         float mi = BETA1 * wbuf[k + 4] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 4] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 4] = mi;
         wv2[k + 4] = vi;
         w[k + 4] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1024,8 +1024,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[5];
         float mi = BETA1 * wbuf[k + 5] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 5] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 5] = mi;
         wv2[k + 5] = vi;
         w[k + 5] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1036,8 +1036,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[6];
         float mi = BETA1 * wbuf[k + 6] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 6] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 6] = mi;
         wv2[k + 6] = vi;
         w[k + 6] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1048,8 +1048,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[7];
         float mi = BETA1 * wbuf[k + 7] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 7] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 7] = mi;
         wv2[k + 7] = vi;
         w[k + 7] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1060,8 +1060,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[8];
         float mi = BETA1 * wbuf[k + 8] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 8] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 8] = mi;
         wv2[k + 8] = vi;
         w[k + 8] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1072,8 +1072,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[9];
         float mi = BETA1 * wbuf[k + 9] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 9] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 9] = mi;
         wv2[k + 9] = vi;
         w[k + 9] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1084,8 +1084,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[10];
         float mi = BETA1 * wbuf[k + 10] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 10] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 10] = mi;
         wv2[k + 10] = vi;
         w[k + 10] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1096,8 +1096,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[11];
         float mi = BETA1 * wbuf[k + 11] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 11] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 11] = mi;
         wv2[k + 11] = vi;
         w[k + 11] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1108,8 +1108,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[12];
         float mi = BETA1 * wbuf[k + 12] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 12] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 12] = mi;
         wv2[k + 12] = vi;
         w[k + 12] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1120,8 +1120,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[13];
         float mi = BETA1 * wbuf[k + 13] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 13] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 13] = mi;
         wv2[k + 13] = vi;
         w[k + 13] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1132,8 +1132,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[14];
         float mi = BETA1 * wbuf[k + 14] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 14] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 14] = mi;
         wv2[k + 14] = vi;
         w[k + 14] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1144,8 +1144,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[15];
         float mi = BETA1 * wbuf[k + 15] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 15] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 15] = mi;
         wv2[k + 15] = vi;
         w[k + 15] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1211,8 +1211,8 @@ public final class Iris implements TrainableFloatNetwork {
       {
         float mi = BETA1 * bbuf[o] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * bv[o] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         bbuf[o] = mi;
         bv[o] = vi;
         b[o] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1224,8 +1224,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[0];
         float mi = BETA1 * wbuf[k + 0] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 0] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 0] = mi;
         wv2[k + 0] = vi;
         w[k + 0] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1236,8 +1236,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[1];
         float mi = BETA1 * wbuf[k + 1] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 1] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 1] = mi;
         wv2[k + 1] = vi;
         w[k + 1] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1248,8 +1248,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[2];
         float mi = BETA1 * wbuf[k + 2] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 2] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 2] = mi;
         wv2[k + 2] = vi;
         w[k + 2] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));
@@ -1260,8 +1260,8 @@ public final class Iris implements TrainableFloatNetwork {
         gi = ds * x[3];
         float mi = BETA1 * wbuf[k + 3] + ONE_MINUS_BETA1 * gi;
         float vi = BETA2 * wv2[k + 3] + ONE_MINUS_BETA2 * gi * gi;
-        mi = Math.abs(mi) < Float.MIN_NORMAL ? 0.0f : mi;
-        vi = Math.abs(vi) < Float.MIN_NORMAL ? 0.0f : vi;
+        mi = dev.netc.runtime.NetcMath.flushSubnormal(mi);
+        vi = dev.netc.runtime.NetcMath.flushSubnormal(vi);
         wbuf[k + 3] = mi;
         wv2[k + 3] = vi;
         w[k + 3] = wi - stepSize * (mi / ((float) (Math.sqrt(vi)) / bc2Sqrt + EPSILON));

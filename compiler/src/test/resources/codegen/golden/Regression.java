@@ -767,7 +767,7 @@ public final class Regression implements TrainableDoubleNetwork {
       {
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * bbuf[o] + gi;
-        bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
+        bi = dev.netc.runtime.NetcMath.flushSubnormal(bi);
         bbuf[o] = bi;
         b[o] = wi - lr * (gi + MOMENTUM * bi);
       }
@@ -810,7 +810,7 @@ public final class Regression implements TrainableDoubleNetwork {
       {
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * bbuf[o] + gi;
-        bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
+        bi = dev.netc.runtime.NetcMath.flushSubnormal(bi);
         bbuf[o] = bi;
         b[o] = wi - lr * (gi + MOMENTUM * bi);
       }

@@ -1086,7 +1086,7 @@ public final class Regression implements TrainableDoubleNetwork {
       {
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * bbuf[o] + gi;
-        bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
+        bi = dev.netc.runtime.NetcMath.flushSubnormal(bi);
         bbuf[o] = bi;
         b[o] = wi - lr * (gi + MOMENTUM * bi);
       }
@@ -1134,7 +1134,7 @@ public final class Regression implements TrainableDoubleNetwork {
       {
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * bbuf[o] + gi;
-        bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
+        bi = dev.netc.runtime.NetcMath.flushSubnormal(bi);
         bbuf[o] = bi;
         b[o] = wi - lr * (gi + MOMENTUM * bi);
       }
@@ -1224,7 +1224,7 @@ public final class Regression implements TrainableDoubleNetwork {
       {
         gi += WEIGHT_DECAY * wi;
         double bi = MOMENTUM * bbuf[o] + gi;
-        bi = Math.abs(bi) < Double.MIN_NORMAL ? 0.0 : bi;
+        bi = dev.netc.runtime.NetcMath.flushSubnormal(bi);
         bbuf[o] = bi;
         b[o] = wi - lr * (gi + MOMENTUM * bi);
       }

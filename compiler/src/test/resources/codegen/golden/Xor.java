@@ -662,7 +662,7 @@ public final class Xor implements TrainableFloatNetwork {
       float gi = ds;
       {
         float bi = MOMENTUM * bbuf[o] + gi;
-        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
+        bi = dev.netc.runtime.NetcMath.flushSubnormal(bi);
         bbuf[o] = bi;
         b[o] = wi - lr * bi;
       }
@@ -671,7 +671,7 @@ public final class Xor implements TrainableFloatNetwork {
         wi = w[k + 0];
         gi = ds * x[0];
         float bi = MOMENTUM * wbuf[k + 0] + gi;
-        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
+        bi = dev.netc.runtime.NetcMath.flushSubnormal(bi);
         wbuf[k + 0] = bi;
         w[k + 0] = wi - lr * bi;
       }
@@ -679,7 +679,7 @@ public final class Xor implements TrainableFloatNetwork {
         wi = w[k + 1];
         gi = ds * x[1];
         float bi = MOMENTUM * wbuf[k + 1] + gi;
-        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
+        bi = dev.netc.runtime.NetcMath.flushSubnormal(bi);
         wbuf[k + 1] = bi;
         w[k + 1] = wi - lr * bi;
       }
@@ -705,7 +705,7 @@ public final class Xor implements TrainableFloatNetwork {
       float gi = ds;
       {
         float bi = MOMENTUM * bbuf[o] + gi;
-        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
+        bi = dev.netc.runtime.NetcMath.flushSubnormal(bi);
         bbuf[o] = bi;
         b[o] = wi - lr * bi;
       }
@@ -715,7 +715,7 @@ public final class Xor implements TrainableFloatNetwork {
         g[0] += dk * wi;
         gi = ds * x[0];
         float bi = MOMENTUM * wbuf[k + 0] + gi;
-        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
+        bi = dev.netc.runtime.NetcMath.flushSubnormal(bi);
         wbuf[k + 0] = bi;
         w[k + 0] = wi - lr * bi;
       }
@@ -724,7 +724,7 @@ public final class Xor implements TrainableFloatNetwork {
         g[1] += dk * wi;
         gi = ds * x[1];
         float bi = MOMENTUM * wbuf[k + 1] + gi;
-        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
+        bi = dev.netc.runtime.NetcMath.flushSubnormal(bi);
         wbuf[k + 1] = bi;
         w[k + 1] = wi - lr * bi;
       }
@@ -733,7 +733,7 @@ public final class Xor implements TrainableFloatNetwork {
         g[2] += dk * wi;
         gi = ds * x[2];
         float bi = MOMENTUM * wbuf[k + 2] + gi;
-        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
+        bi = dev.netc.runtime.NetcMath.flushSubnormal(bi);
         wbuf[k + 2] = bi;
         w[k + 2] = wi - lr * bi;
       }
@@ -742,7 +742,7 @@ public final class Xor implements TrainableFloatNetwork {
         g[3] += dk * wi;
         gi = ds * x[3];
         float bi = MOMENTUM * wbuf[k + 3] + gi;
-        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
+        bi = dev.netc.runtime.NetcMath.flushSubnormal(bi);
         wbuf[k + 3] = bi;
         w[k + 3] = wi - lr * bi;
       }
@@ -803,7 +803,7 @@ public final class Xor implements TrainableFloatNetwork {
       float gi = ds;
       {
         float bi = MOMENTUM * bbuf[o] + gi;
-        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
+        bi = dev.netc.runtime.NetcMath.flushSubnormal(bi);
         bbuf[o] = bi;
         b[o] = wi - lr * bi;
       }
@@ -813,7 +813,7 @@ public final class Xor implements TrainableFloatNetwork {
         wi = w[k + 0];
         gi = ds * x[0];
         float bi = MOMENTUM * wbuf[k + 0] + gi;
-        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
+        bi = dev.netc.runtime.NetcMath.flushSubnormal(bi);
         wbuf[k + 0] = bi;
         w[k + 0] = wi - lr * bi;
         zn += w[k + 0] * xn[0];
@@ -822,7 +822,7 @@ public final class Xor implements TrainableFloatNetwork {
         wi = w[k + 1];
         gi = ds * x[1];
         float bi = MOMENTUM * wbuf[k + 1] + gi;
-        bi = Math.abs(bi) < Float.MIN_NORMAL ? 0.0f : bi;
+        bi = dev.netc.runtime.NetcMath.flushSubnormal(bi);
         wbuf[k + 1] = bi;
         w[k + 1] = wi - lr * bi;
         zn += w[k + 1] * xn[1];

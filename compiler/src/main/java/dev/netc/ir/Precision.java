@@ -57,9 +57,13 @@ public enum Precision {
         + flushOffset() + " - " + flushOffset() + ") * " + flushScale() + ")";
   }
 
-  /** {@link #flushStatement} as a conditional: cheaper in straight-line (unrolled) code. */
+  /**
+   * {@link #flushStatement} as a conditional: cheaper in straight-line (unrolled) code. A call of
+   * {@code NetcMath.flushSubnormal}, whose one branch profile every site shares (see there: a
+   * conditional written at each site had C2 recompile the step once per site).
+   */
   public String branchingFlushStatement(String x) {
-    return x + " = Math.abs(" + x + ") < " + minNormalConstant() + " ? " + literal(0) + " : " + x;
+    return x + " = dev.netc.runtime.NetcMath.flushSubnormal(" + x + ")";
   }
 
   /**

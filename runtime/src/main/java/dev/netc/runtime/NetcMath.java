@@ -2,7 +2,7 @@ package dev.netc.runtime;
 
 /**
  * Elementary functions for generated float code, faster than {@link Math}'s double versions and
- * accurate to the float result they stand in for.
+ * accurate to the float result they stand in for; and the optimizers' subnormal flush.
  *
  * <p>{@code (float) Math.tanh(x)} costs about 14 ns on JDK 17 (it is not an intrinsic), which made
  * tanh the bottleneck of small tanh networks. {@link #tanh(float)} is computed in float
@@ -59,6 +59,25 @@ public final class NetcMath {
   public static final float S4 = -0x1.7bfbfap-8f;
 
   private NetcMath() {}
+
+  /**
+   * {@code x}, or zero if it is subnormal: the optimizers' state flush (as
+   * {@code torch.set_flush_denormal(True)}) where generated code is written out element by
+   * element. Every such site calls this one method, so that they share its one branch profile.
+   * Written at each site, the conditional was a branch of its own that C2 compiled as never
+   * taken; the first time a site's buffer went subnormal, C2 threw the whole step away and
+   * compiled it again, once per site: under JMH the 4-16-3 network's step was recompiled every
+   * 50–500 ms (19–42 times after warm-up), and read 2.8–3.8M steps/s against 3.8–3.9M with
+   * this method (Zen 4).
+   */
+  public static float flushSubnormal(float x) {
+    return Math.abs(x) < Float.MIN_NORMAL ? 0f : x;
+  }
+
+  /** {@link #flushSubnormal(float)} for double code. */
+  public static double flushSubnormal(double x) {
+    return Math.abs(x) < Double.MIN_NORMAL ? 0d : x;
+  }
 
   /** tanh x in float, within 1 ulp of the correctly rounded result; odd, NaN for NaN. */
   public static float tanh(float x) {

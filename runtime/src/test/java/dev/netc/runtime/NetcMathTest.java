@@ -47,4 +47,26 @@ class NetcMathTest {
     assertTrue(Float.isNaN(NetcMath.tanh(Float.NaN)));
     assertEquals(Float.MIN_VALUE, NetcMath.tanh(Float.MIN_VALUE));
   }
+
+  @Test
+  void flushSubnormalZeroesExactlyTheSubnormals() {
+    float[] kept = {Float.MIN_NORMAL, -Float.MIN_NORMAL, 1f, -2.5f, Float.MAX_VALUE,
+        Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Math.nextUp(Float.MIN_NORMAL)};
+    for (float x : kept) {
+      assertEquals(Float.floatToRawIntBits(x), Float.floatToRawIntBits(NetcMath.flushSubnormal(x)),
+          "x = " + x);
+    }
+    float[] flushed = {Float.MIN_VALUE, -Float.MIN_VALUE, Math.nextDown(Float.MIN_NORMAL),
+        -Math.nextDown(Float.MIN_NORMAL), 0x1p-140f, 0f, -0f};
+    for (float x : flushed) {
+      assertEquals(0, Float.floatToRawIntBits(NetcMath.flushSubnormal(x)), "x = " + x);
+    }
+    assertTrue(Float.isNaN(NetcMath.flushSubnormal(Float.NaN)));
+    assertEquals(Double.MIN_NORMAL, NetcMath.flushSubnormal(Double.MIN_NORMAL));
+    assertEquals(-3.0, NetcMath.flushSubnormal(-3.0));
+    assertEquals(0, Double.doubleToRawLongBits(NetcMath.flushSubnormal(-Double.MIN_VALUE)));
+    assertEquals(0, Double.doubleToRawLongBits(
+        NetcMath.flushSubnormal(Math.nextDown(Double.MIN_NORMAL))));
+    assertTrue(Double.isNaN(NetcMath.flushSubnormal(Double.NaN)));
+  }
 }
