@@ -67,7 +67,7 @@ public final class NetcMath {
    * Written at each site, the conditional was a branch of its own that C2 compiled as never
    * taken; the first time a site's buffer went subnormal, C2 threw the whole step away and
    * compiled it again, once per site: under JMH the 4-16-3 network's step was recompiled every
-   * 50–500 ms (19–42 times after warm-up), and read 2.8–3.8M steps/s against 3.8–3.9M with
+   * 50–500 ms (19–49 times after warm-up), and read 2.8–3.8M steps/s against 3.65–3.9M with
    * this method (Zen 4).
    */
   public static float flushSubnormal(float x) {
