@@ -76,9 +76,7 @@ final class VectorTanh {
         || ctx.policy().backend() != CodegenPolicy.Backend.VECTOR || maxCount < MIN_COUNT) {
       return Optional.empty();
     }
-    if (!ctx.helpers().has(METHOD)) {
-      ctx.helpers().add(method());
-    }
+    addKernel(ctx);
     return Optional.of(CodeBlock.of("$L($L, $L, $L, $L, $L);\n", METHOD, z, zOff, a, aOff,
         count));
   }
@@ -107,9 +105,7 @@ final class VectorTanh {
         || ctx.policy().backend() != CodegenPolicy.Backend.VECTOR) {
       return Optional.empty();
     }
-    if (!ctx.helpers().has(METHOD)) {
-      ctx.helpers().add(method());
-    }
+    addKernel(ctx);
     if (!ctx.helpers().has(WARM_UP)) {
       ctx.helpers().add(MethodSpec.methodBuilder(WARM_UP)
           .addJavadoc("Runs {@link #$L} over $L vectors of values, $L times (see the static "
@@ -135,6 +131,13 @@ final class VectorTanh {
         .addStatement("$L()", WARM_UP)
         .endControlFlow()
         .build());
+  }
+
+  /** Adds {@link #METHOD} to the class's helpers unless it is there. */
+  private static void addKernel(EmitContext ctx) {
+    if (!ctx.helpers().has(METHOD)) {
+      ctx.helpers().add(method());
+    }
   }
 
   /** The method {@link #range} calls. */

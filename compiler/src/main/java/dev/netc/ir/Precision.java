@@ -1,5 +1,7 @@
 package dev.netc.ir;
 
+import dev.netc.runtime.NetcMath;
+
 /** The floating-point type a network computes and stores its parameters in. */
 public enum Precision {
   FLOAT("float", "f"),
@@ -63,7 +65,7 @@ public enum Precision {
    * conditional written at each site had C2 recompile the step once per site).
    */
   public String branchingFlushStatement(String x) {
-    return x + " = dev.netc.runtime.NetcMath.flushSubnormal(" + x + ")";
+    return x + " = " + NetcMath.class.getName() + ".flushSubnormal(" + x + ")";
   }
 
   /**

@@ -27,8 +27,7 @@ class VectorTanhTest {
   void vectorTanhIsNetcMathTanhBitForBit(KernelPlan.Shape shape)
       throws ReflectiveOperationException {
     KernelPlan plan = KernelPlan.of(shape);
-    CodegenPolicy policy = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)
-        .withPlan(plan);
+    CodegenPolicy policy = vectorPolicy(plan);
     JavaFile file = JavaGenerator.generate(SampleNetworks.wideTanh(), "gen.tanh." + plan.id(), policy);
     String source = file.toString();
     assertTrue(source.contains("tanhRange(z, 0, a, 0, 70);"), "the forward calls tanhRange");
@@ -124,8 +123,7 @@ class VectorTanhTest {
   void floatVectorClassesWarmTheVectorApiUp(KernelPlan.Shape shape)
       throws ReflectiveOperationException {
     KernelPlan plan = KernelPlan.of(shape);
-    CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)
-        .withPlan(plan);
+    CodegenPolicy vector = vectorPolicy(plan);
     String pkg = "gen.warm." + plan.id();
     JavaFile file = JavaGenerator.generate(SampleNetworks.wideRelu(Precision.FLOAT), pkg, vector);
     String source = file.toString();
@@ -147,5 +145,10 @@ class VectorTanhTest {
     float[] out = new float[net.outputSize()];
     net.predict(new float[net.inputSize()], out);
     assertEquals(1f, out[0] + out[1] + out[2], 1e-5f, "softmax outputs");
+  }
+
+  /** The vector backend's policy with {@code plan}. */
+  private static CodegenPolicy vectorPolicy(KernelPlan plan) {
+    return CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR).withPlan(plan);
   }
 }
