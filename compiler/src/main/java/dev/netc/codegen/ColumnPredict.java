@@ -5,6 +5,7 @@ import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Layer;
@@ -17,7 +18,8 @@ import javax.lang.model.element.Modifier;
 /**
  * {@code predict}'s forward pass of a large dense layer over its weights by columns: z = b + Σ_j
  * x_j W[:, j] over the inputs x_j that are not zero, each column a run of the layer's outputs
- * ({@link AlignedWeights} keeps the transposed copy, [in][out], on a 64-byte line).
+ * ({@link AlignedWeights} keeps the transposed copy on a 64-byte line, [in][out] tile by tile:
+ * {@link #transpose}).
  *
  * <p>Why: one example's forward pass reads every weight once, so it runs at the speed the
  * weights stream from cache, and a zero input's column need not be read at all. Half of a
@@ -36,9 +38,10 @@ import javax.lang.model.element.Modifier;
  * (each output's terms in one order). A zero input is skipped where its term would be x_j · W =
  * ±0, so only a weight that is infinite or NaN, whose product with 0 is NaN, changes the result.
  *
- * <p>The nonzero inputs are listed once per layer ({@code listNonzero}, branch-free: with a
- * branch per input instead, C2 did not keep the accumulators in registers), then each tile of 8
- * vectors of outputs runs down the list. Over a team ({@link PredictSplit}) a layer of two
+ * <p>The nonzero inputs are listed once per layer ({@code listNonzero}: a vector of inputs at a
+ * time where it has no zero or only zeros, else input by input without a branch; with a branch
+ * per input in the sums instead, C2 did not keep the accumulators in registers), then each tile
+ * of 8 vectors of outputs runs down the list. Over a team ({@link PredictSplit}) a layer of two
  * blocks gives each part a block: it lists the block's nonzero inputs into a list of its own and
  * sums them for every output, and the calling thread adds the blocks' sums after the meeting.
  * (Splitting the outputs instead made each part list every input, which cost as much as half
@@ -52,9 +55,12 @@ final class ColumnPredict {
   /**
    * Weights (bytes) from which a layer's sums are kept in two blocks of inputs, each its own
    * sum in input order, added at the end: a team's parts then each take a block, listing and
-   * reading only its inputs' columns. The Fashion MLP's 800 KB first layer has two; splitting its
-   * 128 KB second layer as well made predict slower (211k against 236k examples/s on the Intel
-   * Xeon host, in a build where the parts split the outputs).
+   * reading only its inputs' columns. The Fashion MLP's 800 KB first layer has two. Splitting
+   * its 128 KB second layer as well (a second meeting per predict) made predict slower on the
+   * Intel Xeon host (211k against 236k examples/s, in a build whose parts split the outputs); on
+   * the Zen 4 host it took that layer from 1.7–1.8 µs to 1.1 µs, but each JVM run was then fast
+   * or slow for its whole length (Fashion images 245–253k or 142–165k examples/s), where one
+   * meeting ran 244–249k in every run (docs/performance.md).
    */
   static final long SPLIT_MIN_BYTES = 512 * 1024;
   /** Vectors of outputs per tile: 8 accumulators, a broadcast and a load fit AVX2's 16. */
@@ -72,23 +78,40 @@ final class ColumnPredict {
 
   /**
    * Statements that copy {@code weights} ([out][in]) transposed into {@code copy} from {@code
-   * start} on ([in][out]), in square blocks: 88 µs for the 784 × 256 layer on the Intel Xeon
-   * host, against 408 µs row by row.
+   * start} on, in square blocks (88 µs for the 784 × 256 layer on the Intel Xeon host, against
+   * 408 µs row by row), tile by tile: the outputs of each tile of {@link #TILE_VECTORS} vectors
+   * get a block [in][tile] of their own, and the outputs past the last whole tile one block
+   * [in][rest] after them: output o's weight of input i lies at the block's start (its first
+   * output × in) + i × the block's width + o − its first output. So each tile of {@link
+   * #sumsMethod} reads its columns' runs one after another, a single stream, where the plain
+   * transposition ([in][out]) had it read a run of every row of outputs and skip the other
+   * tiles' runs: over 384 columns of 256 outputs, a stand-alone kernel read 4.21–4.70 µs that way
+   * and 3.71–3.86 µs tile by tile on the Zen 4 host, about a plain stream's 3.65–4.03 µs
+   * (docs/performance.md).
    */
   static void transpose(CodeBlock.Builder c, String weights, String copy, String start, int out,
       int in) {
     int b = TRANSPOSE_BLOCK;
+    // A block of its own: a method may copy several layers.
+    c.add("{\n$>");
+    c.addStatement("int tiled = $L / ($L * LANES) * ($L * LANES)", out, TILE_VECTORS,
+        TILE_VECTORS);
     c.beginControlFlow("for (int ob = 0; ob < $L; ob += $L)", out, b)
         .beginControlFlow("for (int ib = 0; ib < $L; ib += $L)", in, b)
         .beginControlFlow("for (int o = ob, oEnd = Math.min(ob + $L, $L); o < oEnd; o++)", b,
             out)
+        .addStatement("int first = o < tiled ? o / ($L * LANES) * ($L * LANES) : tiled",
+            TILE_VECTORS, TILE_VECTORS)
+        .addStatement("int width = o < tiled ? $L * LANES : $L - tiled", TILE_VECTORS, out)
+        .addStatement("int run = $N + first * $L + o - first", start, in)
         .beginControlFlow("for (int i = ib, iEnd = Math.min(ib + $L, $L); i < iEnd; i++)", b,
             in)
-        .addStatement("$N[$N + i * $L + o] = $N[o * $L + i]", copy, start, out, weights, in)
+        .addStatement("$N[run + i * width] = $N[o * $L + i]", copy, weights, in)
         .endControlFlow()
         .endControlFlow()
         .endControlFlow()
         .endControlFlow();
+    c.add("$<}\n");
   }
 
   /**
@@ -175,10 +198,20 @@ final class ColumnPredict {
 
   private MethodSpec listMethod() {
     String zero = ctx.precision() == Precision.FLOAT ? "0f" : "0.0";
+    ClassName v = new VectorLoops(ctx).vectorType();
+    TypeName mask = ParameterizedTypeName.get(
+        ClassName.get(VectorLoops.VECTOR_PACKAGE, "VectorMask"), ctx.scalar().box());
+    CodeBlock scalar = CodeBlock.builder()
+        .addStatement("$T xj = x[xOff + j]", ctx.scalar())
+        .addStatement("at[k] = j")
+        .addStatement("k += xj != $L ? 1 : 0", zero)
+        .build();
     return MethodSpec.methodBuilder(LIST)
         .addJavadoc("Lists the inputs {@code j} in {@code from .. to - 1} whose {@code x[xOff + "
-            + "j]} is not zero (NaN is\nlisted) in {@code at} from {@code k} on, "
-            + "without a branch per input; returns\nwhere the list ends.\n")
+            + "j]} is not zero (NaN is\nlisted) in {@code at} from {@code k} on; returns where "
+            + "the list ends. A vector of inputs\nwith no zero is listed at once, one of zeros "
+            + "alone skipped, and the others input by\ninput without a branch (4 cycles an "
+            + "input, the count's chain).\n")
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
         .returns(TypeName.INT)
         .addParameter(ctx.array(), "x")
@@ -187,10 +220,26 @@ final class ColumnPredict {
         .addParameter(TypeName.INT, "to")
         .addParameter(int[].class, "at")
         .addParameter(TypeName.INT, "k")
-        .beginControlFlow("for (int j = from; j < to; j++)")
-        .addStatement("$T xj = x[xOff + j]", ctx.scalar())
-        .addStatement("at[k] = j")
-        .addStatement("k += xj != $L ? 1 : 0", zero)
+        .addStatement("int j = from")
+        .beginControlFlow("for (int end = from + SPECIES.loopBound(to - from); j < end; )")
+        .addStatement("$T nonzero = $T.fromArray(SPECIES, x, xOff + j).compare($T.NE, $L)",
+            mask, v, ClassName.get(VectorLoops.VECTOR_PACKAGE, "VectorOperators"), zero)
+        .beginControlFlow("if (nonzero.allTrue())")
+        .beginControlFlow("for (int t = 0; t < LANES; t++)")
+        .addStatement("at[k + t] = j + t")
+        .endControlFlow()
+        .addStatement("k += LANES")
+        .addStatement("j += LANES")
+        .nextControlFlow("else if (!nonzero.anyTrue())")
+        .addStatement("j += LANES")
+        .nextControlFlow("else")
+        .beginControlFlow("for (int vEnd = j + LANES; j < vEnd; j++)")
+        .addCode(scalar)
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .beginControlFlow("for (; j < to; j++)")
+        .addCode(scalar)
         .endControlFlow()
         .addStatement("return k")
         .build();
@@ -316,17 +365,24 @@ final class ColumnPredict {
         TILE_VECTORS);
     c.beginControlFlow("for (; o + $L * LANES <= $L; o += $L * LANES)", TILE_VECTORS, out,
         TILE_VECTORS);
-    tile(c, v, out, TILE_VECTORS, whole);
+    // The tile's block of the copy: each input's run of the tile's outputs, one after another.
+    c.addStatement("int block = ws + o * $L", layer.inSize());
+    tile(c, v, CodeBlock.of("$L * LANES", TILE_VECTORS), TILE_VECTORS, whole);
     c.endControlFlow();
+    // The outputs past the last whole tile: one block of runs of all of them.
+    c.addStatement("int rest = o");
+    c.addStatement("int restBlock = ws + rest * $L", layer.inSize());
     c.beginControlFlow("for (; o + LANES <= $L; o += LANES)", out);
-    tile(c, v, out, 1, whole);
+    c.addStatement("int block = restBlock + o - rest");
+    tile(c, v, CodeBlock.of("$L - rest", out), 1, whole);
     c.endControlFlow();
     // Outputs past the last whole vector (none where LANES divides a cache line's values, which
     // divide the outputs): the same fma chain, one output at a time.
     c.beginControlFlow("for (; o < $L; o++)", out)
         .addStatement("$T s = 0", ctx.scalar())
         .beginControlFlow("for (int k = kFrom; k < kTo; k++)")
-        .addStatement("s = Math.fma(x[xOff + at[k]], w[ws + at[k] * $L + o], s)", out)
+        .addStatement("s = Math.fma(x[xOff + at[k]], w[restBlock + at[k] * ($L - rest) + o - rest],"
+            + " s)", out)
         .endControlFlow()
         .addStatement(whole ? "dst[dstOff + o] = s + b[o]" : "dst[dstOff + o] = s")
         .endControlFlow();
@@ -390,17 +446,17 @@ final class ColumnPredict {
   }
 
   /**
-   * One tile of {@code vectors} vectors of outputs from o: sums down the list, then into dst
-   * (+ b where {@code bias}).
+   * One tile of {@code vectors} vectors of outputs from o, whose runs start at {@code block} +
+   * input × {@code width}: sums down the list, then into dst (+ b where {@code bias}).
    */
-  private static void tile(CodeBlock.Builder c, ClassName v, int out, int vectors,
+  private static void tile(CodeBlock.Builder c, ClassName v, CodeBlock width, int vectors,
       boolean bias) {
     for (int t = 0; t < vectors; t++) {
       c.addStatement("$T s$L = $T.zero(SPECIES)", v, t, v);
     }
     c.beginControlFlow("for (int k = kFrom; k < kTo; k++)");
     c.addStatement("$T xv = $T.broadcast(SPECIES, x[xOff + at[k]])", v, v);
-    c.addStatement("int col = ws + at[k] * $L + o", out);
+    c.addStatement("int col = block + at[k] * ($L)", width);
     for (int t = 0; t < vectors; t++) {
       c.addStatement("s$L = $T.fromArray(SPECIES, w, col$L).fma(xv, s$L)", t, v, lanes(t), t);
     }

@@ -72,10 +72,11 @@ final class Names {
       // shared vector tiles
       "xj", "wj", "wo", "dOff", "ldx", "ldd", "ldw", "ldg", "ldz", "len", "bOff", "wOff", "zOff",
       "bv", "x0", "x1", "x2", "x3", "acc", "bound", "mf", "row", "best", "later", "gl",
-      "COLUMN_FORWARD", "columnsIn", "columnsZ", "mp", "vt",
+      "COLUMN_FORWARD", "columnsIn", "columnsZ", "mp", "vt", "tiled", "run", "rest", "restBlock",
+      "nonzero", "vEnd",
       "FloatVector",
       "DoubleVector",
-      "VectorSpecies", "VectorOperators",
+      "VectorSpecies", "VectorOperators", "VectorMask",
       // simple names of referenced types (a field of that name would obscure the type)
       "Math", "System", "Arrays", "Locale", "List", "Init", "Scheme", "TensorSpec", "Object", "String",
       "Float", "Double", "Integer", "Long", "IllegalArgumentException", "IllegalStateException",

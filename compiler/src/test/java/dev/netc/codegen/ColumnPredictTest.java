@@ -23,8 +23,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  * s = 0 (in two blocks of inputs, added, from 512 KB of weights), then + b[o]: checked bit for
  * bit against that sum written out here, for inputs with no zeros, half, 95 % and all zeros, on
  * one thread and over teams of 2 and 3 threads (where a layer splits: by its blocks), in both
- * precisions, for input sizes odd and even, and for a split layer after the first (whose inputs
- * a relu zeroes). Relu layers alone make each prediction the sums themselves.
+ * precisions, for input sizes odd and even, for output sizes that are and are not a whole number
+ * of the copy's tiles (its blocks of 8 vectors of outputs, then one of the rest), and for a split
+ * layer after the first (whose inputs a relu zeroes). Relu layers alone make each prediction the
+ * sums themselves.
  */
 class ColumnPredictTest {
 
@@ -49,18 +51,22 @@ class ColumnPredictTest {
   @CsvSource({
       "float, 96, 1", "float, 97, 1", "float, 528, 1", "float, 528, 2", "float, 531, 3",
       "float, 530-512, 1", "float, 530-512, 2", "float, 530-512, 3",
-      "double, 40, 1", "double, 272, 2", "double, 273, 3", "double, 41-256, 2"})
+      "double, 40, 1", "double, 272, 2", "double, 273, 3", "double, 41-256, 2",
+      "float, 528:272, 1", "float, 528:272, 2", "float, 531:400-48, 3", "double, 272:248, 2",
+      "double, 273:136-80, 3"})
   void predictByColumnsIsTheSumInInputOrderOfTheNonzeroInputs(String precision, String hidden,
       int threads) throws Exception {
     Assumptions.assumeTrue(Alignment.available(), "no copies where addresses are unknown");
     String[] parts = hidden.split("-");
     int[] sizes = new int[parts.length + 1];
-    sizes[0] = Integer.parseInt(parts[0]);
-    sizes[1] = 256;
+    String[] first = parts[0].split(":");
+    sizes[0] = Integer.parseInt(first[0]);
+    sizes[1] = first.length > 1 ? Integer.parseInt(first[1]) : 256;
     for (int i = 1; i < parts.length; i++) {
       sizes[i + 1] = Integer.parseInt(parts[i]);
     }
-    String name = "Columns" + precision + hidden.replace('-', '_') + "x" + threads;
+    String name = "Columns" + precision + hidden.replace('-', '_').replace(':', 'o') + "x"
+        + threads;
     Network net = Frontend.compile(name + ".net", network(name, sizes, precision))
         .networks().get(0);
     CodegenPolicy policy = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
