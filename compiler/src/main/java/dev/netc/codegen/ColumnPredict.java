@@ -59,7 +59,7 @@ final class ColumnPredict {
    * its 128 KB second layer as well (a second meeting per predict) made predict slower on the
    * Intel Xeon host (211k against 236k examples/s, in a build whose parts split the outputs); on
    * the Zen 4 host it took that layer from 1.7–1.8 µs to 1.1 µs, but each JVM run was then fast
-   * or slow for its whole length (Fashion images 245–253k or 142–165k examples/s), where one
+   * or slow for its whole length (Fashion images 212–257k or 142–165k examples/s), where one
    * meeting ran 244–249k in every run (docs/performance.md).
    */
   static final long SPLIT_MIN_BYTES = 512 * 1024;
