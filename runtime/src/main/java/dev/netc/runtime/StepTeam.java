@@ -56,6 +56,16 @@ public final class StepTeam implements AutoCloseable {
    */
   static final long STEAL_NANOS = ParallelTrainer.micros("netc.team.stealMicros", 5);
 
+  /**
+   * While it spins, a waiting thread reads the clock once every {@code CLOCK_MASK + 1} spins,
+   * not at each (once it yields, at each yield): a reading costs about 25 ns on this project's
+   * KVM guests, a quarter of a bare handoff between two cores (100–115 ns), and 7 % of both
+   * threads' samples in a two-thread {@code predict} were the clock's. An empty meeting of two
+   * threads took 212–635 ns with a reading at each spin and 115–122 ns so (Zen 4 host,
+   * docs/performance.md).
+   */
+  static final int CLOCK_MASK = 31;
+
   /** How long a helper waits for the next phase before it parks. */
   static final long PARK_NANOS = Math.max(SPIN_NANOS,
       ParallelTrainer.micros("netc.team.parkMicros", 200));
@@ -137,8 +147,9 @@ public final class StepTeam implements AutoCloseable {
     this.phase = phase;
     finished.set(0);
     long token = posted + 1;
-    long postedAt = STEAL_NANOS > 0 ? System.nanoTime() : 0;
     posted = token;
+    // The clock after the post: the helpers need not wait for it.
+    long postedAt = STEAL_NANOS > 0 ? System.nanoTime() : 0;
     for (Helper h : helpers) {
       if (h.parked) {
         LockSupport.unpark(h.thread);
@@ -147,8 +158,15 @@ public final class StepTeam implements AutoCloseable {
     runPart(work, phase, 0);
     long start = 0;
     boolean taken = false;
+    int spins = 0;
+    boolean spinning = true;
     while (finished.get() < threads) {
-      if (!taken && (STEAL_NANOS == 0 || System.nanoTime() - postedAt >= STEAL_NANOS)) {
+      if (spinning && (spins++ & CLOCK_MASK) != 0) {
+        Thread.onSpinWait();
+        continue;
+      }
+      long now = System.nanoTime();
+      if (!taken && (STEAL_NANOS == 0 || now - postedAt >= STEAL_NANOS)) {
         // The parts no helper has taken yet: this thread's, rather than a wait for them.
         for (int part = 1; part < threads; part++) {
           if (claimed.get(part) != token && claimed.compareAndSet(part, token - 1, token)) {
@@ -159,11 +177,12 @@ public final class StepTeam implements AutoCloseable {
         continue;
       }
       if (start == 0) {
-        start = System.nanoTime();
+        start = now;
       }
-      if (System.nanoTime() - start < SPIN_NANOS) {
+      if (now - start < SPIN_NANOS) {
         Thread.onSpinWait();
       } else {
+        spinning = false;
         // The helper lost its core, or the JIT wants one: let them have ours.
         Thread.yield();
       }
@@ -234,12 +253,19 @@ public final class StepTeam implements AutoCloseable {
     /** Spins, then yields, for the next phase, then parks until the caller posts one. */
     private void waitForWork(long seen) {
       long start = System.nanoTime();
+      int spins = 0;
+      boolean spinning = true;
       while (posted == seen && !closed) {
+        if (spinning && (++spins & CLOCK_MASK) != 0) {
+          Thread.onSpinWait();
+          continue;
+        }
         long waited = System.nanoTime() - start;
         if (waited < SPIN_NANOS) {
           Thread.onSpinWait();
           continue;
         }
+        spinning = false;
         if (waited < PARK_NANOS) {
           Thread.yield();
           continue;
