@@ -61,7 +61,7 @@ public final class StepTeam implements AutoCloseable {
    * not at each (once it yields, at each yield): a reading costs about 25 ns on this project's
    * KVM guests, a quarter of a bare handoff between two cores (100–115 ns), and 7 % of both
    * threads' samples in a two-thread {@code predict} were the clock's. An empty meeting of two
-   * threads took 212–635 ns with a reading at each spin and 115–122 ns so (Zen 4 host,
+   * threads took 212–635 ns with a reading at each spin and 115–163 ns so (Zen 4 host,
    * docs/performance.md).
    */
   static final int CLOCK_MASK = 31;
