@@ -65,6 +65,8 @@ final class ColumnPredict {
   static final long SPLIT_MIN_BYTES = 512 * 1024;
   /** Vectors of outputs per tile: 8 accumulators, a broadcast and a load fit AVX2's 16. */
   private static final int TILE_VECTORS = 8;
+  /** A tile's outputs, in the generated class's terms. */
+  private static final String TILE_WIDTH = "(" + TILE_VECTORS + " * LANES)";
   /** Side of the blocks the transposition copies (a block's lines stay in L1). */
   private static final int TRANSPOSE_BLOCK = 16;
 
@@ -94,15 +96,13 @@ final class ColumnPredict {
     int b = TRANSPOSE_BLOCK;
     // A block of its own: a method may copy several layers.
     c.add("{\n$>");
-    c.addStatement("int tiled = $L / ($L * LANES) * ($L * LANES)", out, TILE_VECTORS,
-        TILE_VECTORS);
+    c.addStatement("int tiled = $L / $L * $L", out, TILE_WIDTH, TILE_WIDTH);
     c.beginControlFlow("for (int ob = 0; ob < $L; ob += $L)", out, b)
         .beginControlFlow("for (int ib = 0; ib < $L; ib += $L)", in, b)
         .beginControlFlow("for (int o = ob, oEnd = Math.min(ob + $L, $L); o < oEnd; o++)", b,
             out)
-        .addStatement("int first = o < tiled ? o / ($L * LANES) * ($L * LANES) : tiled",
-            TILE_VECTORS, TILE_VECTORS)
-        .addStatement("int width = o < tiled ? $L * LANES : $L - tiled", TILE_VECTORS, out)
+        .addStatement("int first = o < tiled ? o / $L * $L : tiled", TILE_WIDTH, TILE_WIDTH)
+        .addStatement("int width = o < tiled ? $L : $L - tiled", TILE_WIDTH, out)
         .addStatement("int run = $N + first * $L + o - first", start, in)
         .beginControlFlow("for (int i = ib, iEnd = Math.min(ib + $L, $L); i < iEnd; i++)", b,
             in)
@@ -367,14 +367,14 @@ final class ColumnPredict {
         TILE_VECTORS);
     // The tile's block of the copy: each input's run of the tile's outputs, one after another.
     c.addStatement("int block = ws + o * $L", layer.inSize());
-    tile(c, v, CodeBlock.of("$L * LANES", TILE_VECTORS), TILE_VECTORS, whole);
+    tile(c, v, CodeBlock.of("$L", TILE_WIDTH), TILE_VECTORS, whole);
     c.endControlFlow();
     // The outputs past the last whole tile: one block of runs of all of them.
     c.addStatement("int rest = o");
     c.addStatement("int restBlock = ws + rest * $L", layer.inSize());
     c.beginControlFlow("for (; o + LANES <= $L; o += LANES)", out);
     c.addStatement("int block = restBlock + o - rest");
-    tile(c, v, CodeBlock.of("$L - rest", out), 1, whole);
+    tile(c, v, CodeBlock.of("($L - rest)", out), 1, whole);
     c.endControlFlow();
     // Outputs past the last whole vector (none where LANES divides a cache line's values, which
     // divide the outputs): the same fma chain, one output at a time.
@@ -447,7 +447,7 @@ final class ColumnPredict {
 
   /**
    * One tile of {@code vectors} vectors of outputs from o, whose runs start at {@code block} +
-   * input × {@code width}: sums down the list, then into dst (+ b where {@code bias}).
+   * input × {@code width} (an operand: parenthesized): sums down the list, then into dst (+ b where {@code bias}).
    */
   private static void tile(CodeBlock.Builder c, ClassName v, CodeBlock width, int vectors,
       boolean bias) {
@@ -456,7 +456,7 @@ final class ColumnPredict {
     }
     c.beginControlFlow("for (int k = kFrom; k < kTo; k++)");
     c.addStatement("$T xv = $T.broadcast(SPECIES, x[xOff + at[k]])", v, v);
-    c.addStatement("int col = block + at[k] * ($L)", width);
+    c.addStatement("int col = block + at[k] * $L", width);
     for (int t = 0; t < vectors; t++) {
       c.addStatement("s$L = $T.fromArray(SPECIES, w, col$L).fma(xv, s$L)", t, v, lanes(t), t);
     }
