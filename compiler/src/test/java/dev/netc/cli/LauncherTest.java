@@ -27,6 +27,12 @@ class LauncherTest {
   private record Run(int code, String out, String err) {}
 
   private Run netc(String... args) throws IOException, InterruptedException {
+    return netcWithOptions(null, args);
+  }
+
+  /** bin/netc with {@code NETC_JAVA_OPTS} set to {@code javaOptions} (unless null). */
+  private Run netcWithOptions(String javaOptions, String... args)
+      throws IOException, InterruptedException {
     Path java = dir.resolve("java");
     Files.writeString(java, """
         #!/usr/bin/env bash
@@ -45,6 +51,10 @@ class LauncherTest {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("NETC_JAVA", java.toString());
     pb.environment().put("NETC_JAR", dir.resolve("netc.jar").toString());
+    pb.environment().remove("NETC_JAVA_OPTS");
+    if (javaOptions != null) {
+      pb.environment().put("NETC_JAVA_OPTS", javaOptions);
+    }
     pb.redirectOutput(dir.resolve("out.txt").toFile());
     pb.redirectError(dir.resolve("err.txt").toFile());
     int code = pb.start().waitFor();
@@ -70,5 +80,20 @@ class LauncherTest {
       assertEquals("netc: error: something the user must see\n", r.err(), r::toString);
       assertEquals(3, r.code(), r::toString);
     }
+  }
+
+  @Test
+  void theSerialCollectorIsTheDefaultUnlessTheUserNamesOne() throws Exception {
+    for (String[] args : new String[][] {{"train", "m.net", "--data", "d.csv"},
+        {"generate", "m.net"}, {"--version"}}) {
+      Run r = netc(args);
+      assertTrue(r.out().contains(" -XX:+UseSerialGC "), r::toString);
+    }
+    Run mine = netcWithOptions("-Xmx2g -XX:+UseParallelGC", "train", "m.net");
+    assertFalse(mine.out().contains("UseSerialGC"), mine::toString);
+    assertTrue(mine.out().contains(" -XX:+UseParallelGC "), mine::toString);
+    Run other = netcWithOptions("-Xmx2g", "train", "m.net");
+    assertTrue(other.out().contains(" -XX:+UseSerialGC "), other::toString);
+    assertTrue(other.out().contains(" -Xmx2g "), other::toString);
   }
 }
