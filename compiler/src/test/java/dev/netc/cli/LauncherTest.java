@@ -27,11 +27,11 @@ class LauncherTest {
   private record Run(int code, String out, String err) {}
 
   private Run netc(String... args) throws IOException, InterruptedException {
-    return netcWithOptions(null, args);
+    return netcWithOptions("NETC_JAVA_OPTS", null, args);
   }
 
-  /** bin/netc with {@code NETC_JAVA_OPTS} set to {@code javaOptions} (unless null). */
-  private Run netcWithOptions(String javaOptions, String... args)
+  /** bin/netc with the environment variable {@code variable} set to {@code javaOptions}. */
+  private Run netcWithOptions(String variable, String javaOptions, String... args)
       throws IOException, InterruptedException {
     Path java = dir.resolve("java");
     Files.writeString(java, """
@@ -51,9 +51,12 @@ class LauncherTest {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("NETC_JAVA", java.toString());
     pb.environment().put("NETC_JAR", dir.resolve("netc.jar").toString());
-    pb.environment().remove("NETC_JAVA_OPTS");
+    for (String v : List.of("NETC_JAVA_OPTS", "JDK_JAVA_OPTIONS", "JAVA_TOOL_OPTIONS",
+        "_JAVA_OPTIONS")) {
+      pb.environment().remove(v);
+    }
     if (javaOptions != null) {
-      pb.environment().put("NETC_JAVA_OPTS", javaOptions);
+      pb.environment().put(variable, javaOptions);
     }
     pb.redirectOutput(dir.resolve("out.txt").toFile());
     pb.redirectError(dir.resolve("err.txt").toFile());
@@ -89,10 +92,16 @@ class LauncherTest {
       Run r = netc(args);
       assertTrue(r.out().contains(" -XX:+UseSerialGC "), r::toString);
     }
-    Run mine = netcWithOptions("-Xmx2g -XX:+UseParallelGC", "train", "m.net");
+    Run mine = netcWithOptions("NETC_JAVA_OPTS", "-Xmx2g -XX:+UseParallelGC", "train", "m.net");
     assertFalse(mine.out().contains("UseSerialGC"), mine::toString);
     assertTrue(mine.out().contains(" -XX:+UseParallelGC "), mine::toString);
-    Run other = netcWithOptions("-Xmx2g", "train", "m.net");
+    // The JVM reads these itself (so the stand-in does not print them): a second collector
+    // on the command line would stop it from starting.
+    for (String variable : List.of("JDK_JAVA_OPTIONS", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS")) {
+      Run theirs = netcWithOptions(variable, "-XX:+UseG1GC", "train", "m.net");
+      assertFalse(theirs.out().contains("UseSerialGC"), theirs::toString);
+    }
+    Run other = netcWithOptions("NETC_JAVA_OPTS", "-Xmx2g", "train", "m.net");
     assertTrue(other.out().contains(" -XX:+UseSerialGC "), other::toString);
     assertTrue(other.out().contains(" -Xmx2g "), other::toString);
   }
