@@ -6,7 +6,8 @@
 # epoch's steps trained on one core until the JIT has compiled the class; part of the first
 # epoch's time), the first epoch's time, the mean time of the later epochs, the training loop (as
 # both tools report them: without start-up, data loading or evaluation) and the wall time of the
-# whole command.
+# whole command; and the slowest CPU's speed against the fastest's before each run (the lowest
+# of the runs; `cpu_probe`), which tells the runs the host took a CPU from.
 #
 # MODEL=lenet5 or MODEL=small-cnn runs issue 14's CNNs instead (examples/lenet5.net and
 # examples/fashion-cnn.net, the same models in PyTorch), with netc's defaults, its vector backend
@@ -62,6 +63,26 @@ timed() {
   echo "$line $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')"
 }
 
+# The slowest CPU's speed in percent of the fastest's, just before a run: a plain loop pinned to
+# each CPU for 0.5 s, all at once. On a KVM guest the host can take time from one CPU with no
+# trace in the guest (vmstat shows no steal), and a run on two threads then goes at one thread's
+# speed: this column tells such runs apart. "-" without taskset.
+cpu_probe() {
+  if ! command -v taskset >/dev/null 2>&1; then
+    echo "-"
+    return
+  fi
+  for cpu in $(seq 0 $(($(nproc) - 1))); do
+    taskset -c "$cpu" "$python" -c 'import time
+start = time.perf_counter(); n = 0
+while time.perf_counter() - start < 0.5:
+    for _ in range(2000): pass
+    n += 1
+print(n)' &
+  done | sort -n | awk '/^[0-9]+$/ {a[++k] = $1} END {
+    if (k < 2 || a[k] == 0) print "-"; else printf "%.0f\n", 100 * a[1] / a[k] }'
+}
+
 netc_run() { # "default" | "BACKEND THREADS", batch
   local extra=()
   if [ "$1" != default ]; then
@@ -81,8 +102,8 @@ torch_run() { # threads, batch
 echo "Fashion-MNIST, examples/$net, $epochs epochs of 60000 images per run; medians of $repeat runs;" \
   "$(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| tool | configuration | batch | warm-up s | epoch 1 s | later epochs s (samples/s) | $epochs epochs s | command wall s | test acc % |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| tool | configuration | batch | warm-up s | epoch 1 s | later epochs s (samples/s) | $epochs epochs s | command wall s | test acc % | slowest CPU % |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for batch in $batches; do
   IFS='|' read -r -a config_list <<< "$configs"
   for config in "${config_list[@]}"; do
@@ -90,7 +111,8 @@ for batch in $batches; do
     arg="${config#*:}"
     : > "$tmp/runs"
     for _ in $(seq "$repeat"); do
-      timed "${tool}_run" "$arg" "$batch" >> "$tmp/runs"
+      probe="$(cpu_probe)"
+      echo "$(timed "${tool}_run" "$arg" "$batch") $probe" >> "$tmp/runs"
     done
     first="$(cut -d' ' -f1 "$tmp/runs" | median)"
     later="$(cut -d' ' -f2 "$tmp/runs" | median)"
@@ -98,6 +120,7 @@ for batch in $batches; do
     acc="$(cut -d' ' -f4 "$tmp/runs" | median)"
     warm="$(cut -d' ' -f5 "$tmp/runs" | median)"
     wall="$(cut -d' ' -f6 "$tmp/runs" | median)"
+    slowest="$(cut -d' ' -f7 "$tmp/runs" | sort -g | head -1)"
     if [ "$tool" = torch ]; then
       name="PyTorch $("$python" -c 'import torch; print(torch.__version__)')"
       what="set_num_threads($arg)"
@@ -111,9 +134,9 @@ for batch in $batches; do
       [ "$arg" = default ] && what="defaults: $what"
     fi
     [ "$tool" = torch ] && warm="—" || warm="$(printf '%.1f' "$warm")"
-    printf '| %s | %s | %d | %s | %.2f | %.2f (%.0f) | %.2f | %.1f | %s |\n' "$name" "$what" \
+    printf '| %s | %s | %d | %s | %.2f | %.2f (%.0f) | %.2f | %.1f | %s | %s |\n' "$name" "$what" \
       "$batch" "$warm" "$first" "$later" "$(awk -v s="$later" 'BEGIN {print 60000 / s}')" \
-      "$total" "$wall" "$acc"
+      "$total" "$wall" "$acc" "$slowest"
   done
 done
 echo
