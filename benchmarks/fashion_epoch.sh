@@ -17,6 +17,9 @@
 # Env:   DATA=/usr/share/datasets/fashion-mnist  PYTHON=/usr/bin/python3  BATCHES="32 128"
 #        EPOCHS=3  MODEL=mlp|lenet5|small-cnn
 set -euo pipefail
+# A failed run stops the script instead of printing a row of zeros: command substitutions (each
+# run's output is one) keep set -e.
+shopt -s inherit_errexit
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 repeat="${1:-3}"
 data="${DATA:-/usr/share/datasets/fashion-mnist}"
@@ -91,12 +94,22 @@ netc_run() { # "default" | "BACKEND THREADS", batch
   fi
   "$root/bin/netc" train "$root/examples/$net" --data "$data/train-images-idx3-ubyte.gz" \
     --test "$data/t10k-images-idx3-ubyte.gz" --epochs "$epochs" --batch "$2" "${extra[@]}" \
-    --out "$tmp/w.safetensors" 2>/dev/null | tee "$tmp/last.log" | summarize
+    --out "$tmp/w.safetensors" > "$tmp/last.log" 2> "$tmp/err" || failed "netc train"
+  summarize < "$tmp/last.log"
 }
 
 torch_run() { # threads, batch
   "$python" "$root/benchmarks/peers/torch_fashion_epoch.py" --data "$data" --batch "$2" \
-    --threads "$1" --epochs "$epochs" --model "$model" | sed 's/test accuracy/accuracy/' | summarize
+    --threads "$1" --epochs "$epochs" --model "$model" > "$tmp/torch.log" 2> "$tmp/err" \
+    || failed "torch_fashion_epoch.py"
+  sed 's/test accuracy/accuracy/' "$tmp/torch.log" | summarize
+}
+
+# Stops the script after a failed run, with what the run printed on stderr.
+failed() {
+  echo "fashion_epoch.sh: $1 failed:" >&2
+  tail -n 20 "$tmp/err" >&2
+  exit 1
 }
 
 echo "Fashion-MNIST, examples/$net, $epochs epochs of 60000 images per run; medians of $repeat runs;" \
@@ -112,7 +125,8 @@ for batch in $batches; do
     : > "$tmp/runs"
     for _ in $(seq "$repeat"); do
       probe="$(cpu_probe)"
-      echo "$(timed "${tool}_run" "$arg" "$batch") $probe" >> "$tmp/runs"
+      line="$(timed "${tool}_run" "$arg" "$batch")"
+      echo "$line $probe" >> "$tmp/runs"
     done
     first="$(cut -d' ' -f1 "$tmp/runs" | median)"
     later="$(cut -d' ' -f2 "$tmp/runs" | median)"
