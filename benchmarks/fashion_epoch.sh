@@ -7,7 +7,7 @@
 # epoch's time), the first epoch's time, the mean time of the later epochs, the training loop (as
 # both tools report them: without start-up, data loading or evaluation) and the wall time of the
 # whole command; and the slowest CPU's speed against the fastest's before each run (the lowest
-# of the runs; `cpu_probe`), which tells the runs the host took a CPU from.
+# of the runs; benchmarks/cpu_probe.sh), which tells the runs the host took a CPU from.
 #
 # MODEL=lenet5 or MODEL=small-cnn runs issue 14's CNNs instead (examples/lenet5.net and
 # examples/fashion-cnn.net, the same models in PyTorch), with netc's defaults, its vector backend
@@ -66,27 +66,6 @@ timed() {
   echo "$line $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')"
 }
 
-# The slowest CPU's speed in percent of the fastest's, just before a run: a plain loop pinned to
-# each CPU for 0.5 s, all at once. On a KVM guest the host can take time from one CPU with no
-# trace in the guest (vmstat shows no steal), and a run on two threads then goes at one thread's
-# speed: this column tells such runs apart. "-" without taskset.
-cpu_probe() {
-  if ! command -v taskset >/dev/null 2>&1; then
-    echo "-"
-    return
-  fi
-  for cpu in $(seq 0 $(($(nproc) - 1))); do
-    # One write per line (os.write): the CPUs' lines share a pipe.
-    taskset -c "$cpu" "$python" -c 'import os, time
-start = time.perf_counter(); n = 0
-while time.perf_counter() - start < 0.5:
-    for _ in range(2000): pass
-    n += 1
-os.write(1, b"%d\n" % n)' &
-  done | sort -n | awk '/^[0-9]+$/ {a[++k] = $1} END {
-    if (k < 2 || a[k] == 0) print "-"; else printf "%.0f\n", 100 * a[1] / a[k] }'
-}
-
 netc_run() { # "default" | "BACKEND THREADS", batch
   local extra=()
   if [ "$1" != default ]; then
@@ -125,7 +104,7 @@ for batch in $batches; do
     arg="${config#*:}"
     : > "$tmp/runs"
     for _ in $(seq "$repeat"); do
-      probe="$(cpu_probe)"
+      probe="$(PYTHON="$python" "$root/benchmarks/cpu_probe.sh")"
       line="$(timed "${tool}_run" "$arg" "$batch")"
       echo "$line $probe" >> "$tmp/runs"
     done

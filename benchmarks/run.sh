@@ -62,6 +62,10 @@ mkdir -p "$out"
   echo "# generated vector classes: kernel plan ${NETC_PLAN:-preferred}"
 } > "$out/machine.txt"
 
+# A CPU the host took time from skews the two-thread figures (benchmarks/cpu_probe.sh).
+echo "# slowest CPU in percent of the fastest before the run: $(PYTHON="$python" benchmarks/cpu_probe.sh)" \
+  >> "$out/machine.txt"
+
 # Other work on the machine skews every figure: sample the 1-minute load average (the suite itself
 # adds about 1, PyTorch with OpenBLAS threads about 2) so the report can say how quiet it was.
 (while sleep 10; do cut -d' ' -f1 /proc/loadavg; done) > "$out/load.txt" &
@@ -112,6 +116,9 @@ kill "$sampler" 2>/dev/null || true
 sort -n "$out/load.txt" | awk '{ v[NR] = $1; s += $1 } END { if (NR) printf \
   "# 1-min load average during the run: min %.2f, median %.2f, max %.2f (%d samples)\n", \
   v[1], v[int((NR + 1) / 2)], v[NR], NR }' >> "$out/machine.txt"
+
+echo "# slowest CPU in percent of the fastest after the run: $(PYTHON="$python" benchmarks/cpu_probe.sh)" \
+  >> "$out/machine.txt"
 
 echo "== table" >&2
 cat "$out/machine.txt"
