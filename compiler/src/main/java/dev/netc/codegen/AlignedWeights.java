@@ -44,7 +44,8 @@ import javax.lang.model.element.Modifier;
  * <p>Where {@link ColumnPredict} runs a layer's predict by columns, its copy is the weights
  * transposed ([in][out] per tile of outputs, runs a whole number of lines long) instead,
  * refreshed after {@link #PREDICTS_BEFORE_COLUMNS} predicts: the sums' order then differs from
- * the rows' (see there). Not in a class that trains example by example, which trains over the copies by rows.
+ * the rows' (see there). Not in a class that trains example by example, which trains over the
+ * copies by rows.
  *
  * <p>Vector backend only: its kernels load whole lines' worth of lanes. A layer qualifies with
  * at least {@link #MIN_BYTES} of weights and rows a whole number of lines long (else only every

@@ -5,7 +5,6 @@ import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
-import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Layer;
@@ -72,10 +71,12 @@ final class ColumnPredict {
 
   private final EmitContext ctx;
   private final Backend backend;
+  private final VectorLoops loops;
 
   ColumnPredict(EmitContext ctx, Backend backend) {
     this.ctx = ctx;
     this.backend = backend;
+    this.loops = new VectorLoops(ctx);
   }
 
   /**
@@ -87,8 +88,8 @@ final class ColumnPredict {
    * output × in) + i × the block's width + o − its first output. So each tile of {@link
    * #sumsMethod} reads its columns' runs one after another, a single stream, where the plain
    * transposition ([in][out]) had it read a run of every row of outputs and skip the other
-   * tiles' runs: over 384 columns of 256 outputs, a stand-alone kernel read 4.21–4.70 µs that way
-   * and 3.71–3.86 µs tile by tile on the Zen 4 host, about a plain stream's 3.65–4.03 µs
+   * tiles' runs: over 384 columns of 256 outputs, a stand-alone kernel read 4.21–4.70 µs that
+   * way and 3.71–3.86 µs tile by tile on the Zen 4 host, about a plain stream's 3.65–4.03 µs
    * (docs/performance.md).
    */
   static void transpose(CodeBlock.Builder c, String weights, String copy, String start, int out,
@@ -198,9 +199,7 @@ final class ColumnPredict {
 
   private MethodSpec listMethod() {
     String zero = ctx.precision() == Precision.FLOAT ? "0f" : "0.0";
-    ClassName v = new VectorLoops(ctx).vectorType();
-    TypeName mask = ParameterizedTypeName.get(
-        ClassName.get(VectorLoops.VECTOR_PACKAGE, "VectorMask"), ctx.scalar().box());
+    ClassName v = loops.vectorType();
     CodeBlock scalar = CodeBlock.builder()
         .addStatement("$T xj = x[xOff + j]", ctx.scalar())
         .addStatement("at[k] = j")
@@ -223,7 +222,8 @@ final class ColumnPredict {
         .addStatement("int j = from")
         .beginControlFlow("for (int end = from + SPECIES.loopBound(to - from); j < end; )")
         .addStatement("$T nonzero = $T.fromArray(SPECIES, x, xOff + j).compare($T.NE, $L)",
-            mask, v, ClassName.get(VectorLoops.VECTOR_PACKAGE, "VectorOperators"), zero)
+            loops.maskType(), v, ClassName.get(VectorLoops.VECTOR_PACKAGE, "VectorOperators"),
+            zero)
         .beginControlFlow("if (nonzero.allTrue())")
         .beginControlFlow("for (int t = 0; t < LANES; t++)")
         .addStatement("at[k + t] = j + t")
@@ -353,7 +353,7 @@ final class ColumnPredict {
     Activation act = layer.activation();
     int out = layer.outSize();
     boolean whole = !splits(index);
-    ClassName v = new VectorLoops(ctx).vectorType();
+    ClassName v = loops.vectorType();
     CodeBlock.Builder c = CodeBlock.builder();
     ctx.declareArray(c, "w", ctx.aligned().copy(index));
     c.addStatement("int ws = $N", ctx.aligned().start(index));
@@ -417,7 +417,7 @@ final class ColumnPredict {
     Layer layer = ctx.network().layers().get(index);
     Names.LayerNames n = ctx.names().layer(index);
     int out = layer.outSize();
-    ClassName v = new VectorLoops(ctx).vectorType();
+    ClassName v = loops.vectorType();
     CodeBlock.Builder c = CodeBlock.builder();
     ctx.declareArray(c, "p", ctx.aligned().blockSums(index));
     ctx.declareArray(c, "b", n.bias());
@@ -447,7 +447,8 @@ final class ColumnPredict {
 
   /**
    * One tile of {@code vectors} vectors of outputs from o, whose runs start at {@code block} +
-   * input × {@code width} (an operand: parenthesized): sums down the list, then into dst (+ b where {@code bias}).
+   * input × {@code width} (an operand: parenthesized): sums down the list, then into dst (+ b
+   * where {@code bias}).
    */
   private static void tile(CodeBlock.Builder c, ClassName v, CodeBlock width, int vectors,
       boolean bias) {

@@ -4,7 +4,6 @@ import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterSpec;
-import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import dev.netc.ir.Activation;
 import dev.netc.ir.Layer;
@@ -364,9 +363,7 @@ final class VectorBatchKernels implements BatchKernels {
       c.beginControlFlow("for (int end = j + SPECIES.loopBound($L - j); j < end; j += LANES)",
           end);
       c.addStatement("$T zv = $T.fromArray(SPECIES, $N, j)", v, v, zs);
-      c.addStatement("$T pos = zv.compare($T.GT, $L)",
-          ParameterizedTypeName.get(ClassName.get(VectorLoops.VECTOR_PACKAGE, "VectorMask"),
-              ctx.scalar().box()),
+      c.addStatement("$T pos = zv.compare($T.GT, $L)", loops.maskType(),
           ClassName.get(VectorLoops.VECTOR_PACKAGE, "VectorOperators"), ctx.lit(0));
       c.addStatement("zero.blend(zv, pos).intoArray($N, j)", bn.act());
       if (derivative) {

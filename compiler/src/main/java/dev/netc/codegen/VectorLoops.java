@@ -40,6 +40,12 @@ final class VectorLoops {
         ctx.precision() == Precision.FLOAT ? "FloatVector" : "DoubleVector");
   }
 
+  /** {@code VectorMask<Float>} or {@code VectorMask<Double>}: a compare's result. */
+  TypeName maskType() {
+    return ParameterizedTypeName.get(ClassName.get(VECTOR_PACKAGE, "VectorMask"),
+        ctx.scalar().box());
+  }
+
   /**
    * The species constants of a vector class: {@code KERNEL_PLAN} (the plan picked at class
    * initialization, see {@link KernelPlan}), its {@code SPECIES} and {@code LANES}, and, for a
