@@ -897,12 +897,12 @@ public final class Regression implements TrainableDoubleNetwork {
     double lr = splitLr;
     switch (layer) {
       case 0 -> {
-        updateAndClear(featuresWeight, featuresWeightGrad, scale, featuresWeightMomentum, first, lr, partStart(featuresWeight.length, 16, part, parts), partStart(featuresWeight.length, 16, part + 1, parts));
-        updateAndClear(featuresBias, featuresBiasGrad, scale, featuresBiasMomentum, first, lr, partStart(featuresBias.length, 16, part, parts), partStart(featuresBias.length, 16, part + 1, parts));
+        updateAndClear(featuresWeight, featuresWeightGrad, scale, featuresWeightMomentum, first, lr, balancedStart(featuresWeight.length, 16, part, parts), balancedStart(featuresWeight.length, 16, part + 1, parts));
+        updateAndClear(featuresBias, featuresBiasGrad, scale, featuresBiasMomentum, first, lr, balancedStart(featuresBias.length, 16, part, parts), balancedStart(featuresBias.length, 16, part + 1, parts));
       }
       case 1 -> {
-        updateAndClear(predictionWeight, predictionWeightGrad, scale, predictionWeightMomentum, first, lr, partStart(predictionWeight.length, 16, part, parts), partStart(predictionWeight.length, 16, part + 1, parts));
-        updateAndClear(predictionBias, predictionBiasGrad, scale, predictionBiasMomentum, first, lr, partStart(predictionBias.length, 16, part, parts), partStart(predictionBias.length, 16, part + 1, parts));
+        updateAndClear(predictionWeight, predictionWeightGrad, scale, predictionWeightMomentum, first, lr, balancedStart(predictionWeight.length, 16, part, parts), balancedStart(predictionWeight.length, 16, part + 1, parts));
+        updateAndClear(predictionBias, predictionBiasGrad, scale, predictionBiasMomentum, first, lr, balancedStart(predictionBias.length, 16, part, parts), balancedStart(predictionBias.length, 16, part + 1, parts));
       }
       default -> throw new IllegalArgumentException("no layer " + layer);
     }
@@ -1335,8 +1335,8 @@ public final class Regression implements TrainableDoubleNetwork {
       double[] zt = columnsZ;
       if (WIDE_TILES) {
         int vt = mp / (2 * LANES) * (2 * LANES);
-        from = partStart(40, 8, part, parts);
-        to = partStart(40, 8, part + 1, parts);
+        from = balancedStart(40, 8, part, parts);
+        to = balancedStart(40, 8, part + 1, parts);
         for (int o = from, end = Math.min(to, 40); o < end; o += 8) {
           for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
             columnTile8x2(w, o * 20, xt, s0, mp, b, o, zt, o * mp + s0, 20);
@@ -1347,8 +1347,8 @@ public final class Regression implements TrainableDoubleNetwork {
         }
       } else {
         int vt = mp / (2 * LANES) * (2 * LANES);
-        from = partStart(40, 6, part, parts);
-        to = partStart(40, 6, part + 1, parts);
+        from = balancedStart(40, 6, part, parts);
+        to = balancedStart(40, 6, part + 1, parts);
         for (int o = from, end = Math.min(to, 36); o < end; o += 6) {
           for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
             columnTile6x2(w, o * 20, xt, s0, mp, b, o, zt, o * mp + s0, 20);
@@ -1375,8 +1375,8 @@ public final class Regression implements TrainableDoubleNetwork {
         }
       }
     } else {
-      from = partStart(40, 4, part, parts);
-      to = partStart(40, 4, part + 1, parts);
+      from = balancedStart(40, 4, part, parts);
+      to = balancedStart(40, 4, part + 1, parts);
       int mt = m / 4 * 4;
       for (int s0 = 0; s0 < mt; s0 += 4) {
         for (int o = from, end = Math.min(to, 40); o < end; o += 4) {
@@ -1418,8 +1418,8 @@ public final class Regression implements TrainableDoubleNetwork {
     double[] d = featuresBatchDelta;
     int bound = SPECIES.loopBound(20);
     if (WIDE_TILES) {
-      int from = partStart(40, 8, part, parts);
-      int to = partStart(40, 8, part + 1, parts);
+      int from = balancedStart(40, 8, part, parts);
+      int to = balancedStart(40, 8, part + 1, parts);
       for (int o = from, end = Math.min(to, 40); o < end; o += 8) {
         int go = o * 20;
         int j = 0;
@@ -1470,8 +1470,8 @@ public final class Regression implements TrainableDoubleNetwork {
         }
       }
     } else {
-      int from = partStart(40, 6, part, parts);
-      int to = partStart(40, 6, part + 1, parts);
+      int from = balancedStart(40, 6, part, parts);
+      int to = balancedStart(40, 6, part + 1, parts);
       for (int o = from, end = Math.min(to, 36); o < end; o += 6) {
         int go = o * 20;
         int j = 0;
@@ -1553,8 +1553,8 @@ public final class Regression implements TrainableDoubleNetwork {
       double[] zt = columnsZ;
       if (WIDE_TILES) {
         int vt = mp / (2 * LANES) * (2 * LANES);
-        from = partStart(1, 1, part, parts);
-        to = partStart(1, 1, part + 1, parts);
+        from = balancedStart(1, 1, part, parts);
+        to = balancedStart(1, 1, part + 1, parts);
         for (int o = from, end = Math.min(to, 1); o < end; o += 1) {
           for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
             columnTile1x2(w, o * 40, xt, s0, mp, b, o, zt, o * mp + s0, 40);
@@ -1565,8 +1565,8 @@ public final class Regression implements TrainableDoubleNetwork {
         }
       } else {
         int vt = mp / (2 * LANES) * (2 * LANES);
-        from = partStart(1, 1, part, parts);
-        to = partStart(1, 1, part + 1, parts);
+        from = balancedStart(1, 1, part, parts);
+        to = balancedStart(1, 1, part + 1, parts);
         for (int o = from, end = Math.min(to, 1); o < end; o += 1) {
           for (int s0 = 0; s0 < vt; s0 += 2 * LANES) {
             columnTile1x2(w, o * 40, xt, s0, mp, b, o, zt, o * mp + s0, 40);
@@ -1583,8 +1583,8 @@ public final class Regression implements TrainableDoubleNetwork {
         }
       }
     } else {
-      from = partStart(1, 1, part, parts);
-      to = partStart(1, 1, part + 1, parts);
+      from = balancedStart(1, 1, part, parts);
+      to = balancedStart(1, 1, part + 1, parts);
       int mt = m / 4 * 4;
       for (int s0 = 0; s0 < mt; s0 += 4) {
         for (int o = from, end = Math.min(to, 1); o < end; o += 1) {
@@ -1624,8 +1624,8 @@ public final class Regression implements TrainableDoubleNetwork {
     double[] d = predictionBatchDelta;
     int bound = SPECIES.loopBound(40);
     if (WIDE_TILES) {
-      int from = partStart(1, 1, part, parts);
-      int to = partStart(1, 1, part + 1, parts);
+      int from = balancedStart(1, 1, part, parts);
+      int to = balancedStart(1, 1, part + 1, parts);
       for (int o = from, end = Math.min(to, 1); o < end; o += 1) {
         int go = o * 40;
         int j = 0;
@@ -1648,8 +1648,8 @@ public final class Regression implements TrainableDoubleNetwork {
         }
       }
     } else {
-      int from = partStart(1, 1, part, parts);
-      int to = partStart(1, 1, part + 1, parts);
+      int from = balancedStart(1, 1, part, parts);
+      int to = balancedStart(1, 1, part + 1, parts);
       for (int o = from, end = Math.min(to, 1); o < end; o += 1) {
         int go = o * 40;
         int j = 0;
@@ -1686,8 +1686,8 @@ public final class Regression implements TrainableDoubleNetwork {
     int bound = SPECIES.loopBound(40);
     if (WIDE_TILES) {
       int mt = m / 8 * 8;
-      int from = partStart(m, 8, part, parts);
-      int to = partStart(m, 8, part + 1, parts);
+      int from = balancedStart(m, 8, part, parts);
+      int to = balancedStart(m, 8, part + 1, parts);
       for (int s = from, end = Math.min(to, mt); s < end; s += 8) {
         int go = s * 40;
         int j = 0;
@@ -1747,8 +1747,8 @@ public final class Regression implements TrainableDoubleNetwork {
       }
     } else {
       int mt = m / 6 * 6;
-      int from = partStart(m, 6, part, parts);
-      int to = partStart(m, 6, part + 1, parts);
+      int from = balancedStart(m, 6, part, parts);
+      int to = balancedStart(m, 6, part + 1, parts);
       for (int s = from, end = Math.min(to, mt); s < end; s += 6) {
         int go = s * 40;
         int j = 0;
@@ -2964,6 +2964,14 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
+   * Where part k of {@code parts} of n items starts (n for k = parts), a multiple of align, in the
+   * team's split by its threads' speeds.
+   */
+  private int balancedStart(int n, int align, int k, int parts) {
+    return k >= parts ? n : k <= 0 ? 0 : team.partStart(n, align, k, parts);
+  }
+
+  /**
    * The examples per batched pass {@code suffix} ({@code -cN} or empty) asks for; {@code capacity} if none.
    */
   private static int planChunk(String suffix, int capacity) {
@@ -2994,8 +3002,8 @@ public final class Regression implements TrainableDoubleNetwork {
     }
     int mp = (m + LANES - 1) / LANES * LANES;
     double[] xt = columnsIn;
-    int from = partStart(width, 1, part, parts);
-    int to = partStart(width, 1, part + 1, parts);
+    int from = balancedStart(width, 1, part, parts);
+    int to = balancedStart(width, 1, part + 1, parts);
     int sb = m / 8 * 8;
     for (int s0 = 0; s0 < sb; s0 += 8) {
       int xo = xOff + s0 * width;

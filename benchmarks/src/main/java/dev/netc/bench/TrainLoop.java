@@ -47,10 +47,20 @@ public final class TrainLoop {
       }
     }
     double elapsed = (System.nanoTime() - measuredFrom) / 1e9;
-    System.out.printf("batch %d, %d thread%s: %.0f samples/s (loss sum %.1f)%n", batch,
-        threads, threads == 1 ? "" : "s", steps * batch / elapsed, sum);
+    System.out.printf("batch %d, %d thread%s: %.0f samples/s (loss sum %.1f)%s%n", batch,
+        threads, threads == 1 ? "" : "s", steps * batch / elapsed, sum,
+        team == null ? "" : ", shares at the end " + shares(team));
     if (team != null) {
       team.close();
     }
+  }
+
+  /** The team's shares of the batched kernels' work, as percentages. */
+  private static String shares(StepTeam team) {
+    StringBuilder b = new StringBuilder();
+    for (double s : team.shares()) {
+      b.append(b.length() == 0 ? "" : " / ").append(String.format("%.1f %%", 100 * s));
+    }
+    return b.toString();
   }
 }

@@ -29,7 +29,30 @@ final class BatchEmitter {
     this.backend = backend;
     this.layers = layers;
     this.chunk = ctx.policy().chunk();
+    if (splits()) {
+      // Before any kernel asks for it (VectorBatchKernels.balancedStart): its presence says the
+      // class has a team.
+      ctx.helpers().add(MethodSpec.methodBuilder(BALANCED_START)
+          .addJavadoc("Where part k of {@code parts} of n items starts (n for k = parts), a "
+              + "multiple of align, in the\nteam's split by its threads' speeds.\n")
+          .addModifiers(Modifier.PRIVATE)
+          .returns(TypeName.INT)
+          .addParameter(TypeName.INT, "n")
+          .addParameter(TypeName.INT, "align")
+          .addParameter(TypeName.INT, "k")
+          .addParameter(TypeName.INT, "parts")
+          .addStatement("return k >= parts ? n : k <= 0 ? 0 : team.partStart(n, align, k, parts)")
+          .build());
+    }
   }
+
+  /**
+   * balancedStart(n, align, k, parts), a helper of a class that splits its steps: where part k
+   * of parts of n items starts in the split {@link StepTeam#partStart} balances by the speeds the
+   * team's threads show, so that a core the machine runs slower gets less of each batched
+   * kernel's work (docs/performance.md).
+   */
+  static final String BALANCED_START = "balancedStart";
 
   /**
    * The CHUNK constant: the chunk buffers hold {@code ctx.policy().chunk()} examples; a vector

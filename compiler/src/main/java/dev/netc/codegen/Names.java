@@ -55,10 +55,10 @@ final class Names {
       "tanhRange", "warmUpVectorOperators", "round", "reluRange", "timesReluDerivative", "aOff",
       "count",
       // steps split over a StepTeam (BatchEmitter.splitMethods)
-      "team", "phases", "runPhase", "splitForward", "part", "parts", "partStart", "from", "to",
-      "splitXs", "splitE0", "splitM", "useStepTeam", "splitsSteps", "splitScale", "splitFirst",
-      "splitLr", "splitStepSize", "splitBc2Sqrt", "MAX_SPLIT_LAYERS", "transposeColumns",
-      "updatePart", "above", "layer",
+      "team", "phases", "runPhase", "splitForward", "part", "parts", "partStart", "balancedStart",
+      "from", "to", "splitXs", "splitE0", "splitM", "useStepTeam", "splitsSteps", "splitScale",
+      "splitFirst", "splitLr", "splitStepSize", "splitBc2Sqrt", "MAX_SPLIT_LAYERS",
+      "transposeColumns", "updatePart", "above", "layer",
       // predict of one example over a StepTeam (PredictSplit)
       "predictPhases", "predictPart", "predictXs", "predictXOff", "tiledTo", "ws",
       // predict over weights by columns (ColumnPredict)

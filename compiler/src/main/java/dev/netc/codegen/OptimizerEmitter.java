@@ -149,9 +149,9 @@ final class OptimizerEmitter {
    * the ends of the arrays.
    */
   CodeBlock fusedUpdatePart(int index) {
-    VectorBatchKernels.partStart(ctx);
-    return fusedUpdate(index, a -> CodeBlock.of("partStart($N.length, 16, part, parts)", a),
-        a -> CodeBlock.of("partStart($N.length, 16, part + 1, parts)", a));
+    String start = VectorBatchKernels.balancedStart(ctx);
+    return fusedUpdate(index, a -> CodeBlock.of("$N($N.length, 16, part, parts)", start, a),
+        a -> CodeBlock.of("$N($N.length, 16, part + 1, parts)", start, a));
   }
 
   /** updateAndClear of the layer's weights, then bias, over [from(array), to(array)). */

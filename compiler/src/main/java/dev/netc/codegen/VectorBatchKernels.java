@@ -112,6 +112,19 @@ final class VectorBatchKernels implements BatchKernels {
     return "partStart";
   }
 
+  /**
+   * The start of a part in the batched kernels: {@link BatchEmitter#BALANCED_START}, the team's
+   * split by its threads' speeds, in a class that splits its steps over a team (each part's rows,
+   * examples or parameters are its own whatever the split, so its bounds change no value's
+   * bits); else the even {@link #partStart}. The one-example passes keep the even split: on the
+   * Zen 4 host, moving the first layer's rows between the cores made the batch-1 step slower
+   * (docs/performance.md).
+   */
+  static String balancedStart(EmitContext ctx) {
+    return ctx.helpers().has(BatchEmitter.BALANCED_START) ? BatchEmitter.BALANCED_START
+        : partStart(ctx);
+  }
+
   private static MethodSpec partStartMethod() {
     return MethodSpec.methodBuilder("partStart")
         .addJavadoc("Where part k of {@code parts} of n items starts (n for k = parts), a multiple "
@@ -128,9 +141,9 @@ final class VectorBatchKernels implements BatchKernels {
 
   /** {@code from} and {@code to}: this part's share of n items in multiples of align. */
   private void partRange(CodeBlock.Builder c, String n, int align) {
-    partStart(ctx);
-    c.addStatement("from = partStart($L, $L, part, parts)", n, align);
-    c.addStatement("to = partStart($L, $L, part + 1, parts)", n, align);
+    String start = balancedStart(ctx);
+    c.addStatement("from = $N($L, $L, part, parts)", start, n, align);
+    c.addStatement("to = $N($L, $L, part + 1, parts)", start, n, align);
   }
 
   private void vectorForward(CodeBlock.Builder c, int index, int in, int out) {
@@ -169,8 +182,8 @@ final class VectorBatchKernels implements BatchKernels {
     c.endControlFlow();
     c.addStatement("int mp = (m + LANES - 1) / LANES * LANES");
     c.addStatement("$T xt = columnsIn", ctx.array());
-    c.addStatement("int from = $N(width, 1, part, parts)", partStart(ctx));
-    c.addStatement("int to = partStart(width, 1, part + 1, parts)");
+    c.addStatement("int from = $N(width, 1, part, parts)", balancedStart(ctx));
+    c.addStatement("int to = $N(width, 1, part + 1, parts)", balancedStart(ctx));
     int block = CodegenPolicy.VECTOR_TRANSPOSE_EXAMPLES;
     c.addStatement("int sb = m / $L * $L", block, block);
     c.beginControlFlow("for (int s0 = 0; s0 < sb; s0 += $L)", block);
@@ -397,9 +410,9 @@ final class VectorBatchKernels implements BatchKernels {
     loops.byRegisterTiles(c, t -> {
       int rows = Math.min(t.tileRows(), out);
       int rowsTiled = out / rows * rows;
-      partStart(ctx);
-      c.addStatement("int from = partStart($L, $L, part, parts)", out, rows);
-      c.addStatement("int to = partStart($L, $L, part + 1, parts)", out, rows);
+      String start = balancedStart(ctx);
+      c.addStatement("int from = $N($L, $L, part, parts)", start, out, rows);
+      c.addStatement("int to = $N($L, $L, part + 1, parts)", start, out, rows);
       c.beginControlFlow("for (int o = from, end = Math.min(to, $L); o < end; o += $L)",
           rowsTiled, rows);
       gradientRows(c, rows, t.tileVectors(), in, out);
@@ -481,9 +494,9 @@ final class VectorBatchKernels implements BatchKernels {
     loops.byRegisterTiles(c, t -> {
       int rows = t.tileRows();
       c.addStatement("int mt = m / $L * $L", rows, rows);
-      partStart(ctx);
-      c.addStatement("int from = partStart(m, $L, part, parts)", rows);
-      c.addStatement("int to = partStart(m, $L, part + 1, parts)", rows);
+      String start = balancedStart(ctx);
+      c.addStatement("int from = $N(m, $L, part, parts)", start, rows);
+      c.addStatement("int to = $N(m, $L, part + 1, parts)", start, rows);
       c.beginControlFlow("for (int s = from, end = Math.min(to, mt); s < end; s += $L)", rows);
       backpropRows(c, rows, t.tileVectors(), in, out, derivative, "");
       c.endControlFlow();

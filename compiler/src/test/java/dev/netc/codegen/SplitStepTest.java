@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * must be the same bits after every step, for random multi-layer perceptrons (depth 1–5, widths
  * 1–300 and 1–20, every activation, loss and optimizer, both precisions), every kernel plan a
  * planner can pick and both register tiles, teams of 2 and 3 threads, batches of 2–40 examples
- * in chunks of 8 or of the plan's size (so steps of one chunk and of several). A part that
+ * in chunks of 8 or of the plan's size (so steps of one chunk and of several), half of the
+ * teams in uneven shares of the batched kernels' work ({@link StepTeam#withShares}). A part that
  * computed a row another part also computes, or missed one, or an update that ran before the
  * last read of its weights, shows as a difference. Predictions over the team too, of batches and
  * of one example ({@link PredictSplit}).
@@ -172,6 +173,15 @@ class SplitStepTest {
     String what = net + " under " + policy + ", " + threads
         + (threads == 4 ? " parts" : " threads");
     try (StepTeam team = threads == 4 ? StepTeam.rehearsal(threads) : StepTeam.of(threads)) {
+      if (rnd.nextBoolean()) {
+        // The batched kernels' parts in uneven shares, as a team balancing slow threads gives.
+        double[] shares = new double[threads];
+        for (int k = 0; k < threads; k++) {
+          shares[k] = 0.1 + rnd.nextDouble();
+        }
+        team.withShares(shares);
+        what += " in shares " + Arrays.toString(team.shares());
+      }
       assertTrue(useTeam(split.instance(), team), what);
       for (int s = 0; s < batches.length; s++) {
         int n = batches[s];

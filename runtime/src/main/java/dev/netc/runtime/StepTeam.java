@@ -36,6 +36,17 @@ import java.util.concurrent.locks.LockSupport;
  * images/s, under half of one thread's 67–70k and 24–27k; taking the late parts, 64–66k and
  * 24–26k (docs/performance.md). Each part runs once per phase either way, and a part's work
  * does not depend on the thread that runs it: the results are the same bits.
+ *
+ * <p>A phase may also split its work by {@link #partStart}, which gives each part a share of it
+ * in proportion to the speed its thread has shown: every {@link #SAMPLE_MASK} + 1st phase that
+ * splits so, each thread times its own part, and every {@link #SAMPLES_PER_MOVE} such phases the
+ * shares move halfway towards those that would have made the parts end together, unless they
+ * are within {@link #DEAD_BAND} of them. A core the machine runs slower than the
+ * other (a busy host: on the Zen 4 host the second CPU at times ran a pinned loop at 58 % of the
+ * first's speed for minutes) then gets less of the work instead of holding up every phase
+ * (docs/performance.md). Each share stays between half and one and a half times an even share;
+ * {@code netc.team.balance=false} keeps them even, {@link #withShares} fixes them. The bounds of
+ * the parts do not change a result's bits, only which thread computes it.
  */
 public final class StepTeam implements AutoCloseable {
 
@@ -70,8 +81,55 @@ public final class StepTeam implements AutoCloseable {
   static final long PARK_NANOS = Math.max(SPIN_NANOS,
       ParallelTrainer.micros("netc.team.parkMicros", 200));
 
+  /** Whether a team moves the parts' shares of {@link #partStart} towards its threads' speeds. */
+  static final boolean BALANCE = Boolean.parseBoolean(
+      System.getProperty("netc.team.balance", "true"));
+
+  /**
+   * Phases whose token has none of these bits set are timed for the balance (one in 4): two
+   * clock readings per thread, about 50 ns, are 1 % of a 4-µs phase of a one-example predict.
+   */
+  static final long SAMPLE_MASK = 3;
+
+  /** Parts' times below this do not count (a clock reading costs about 25 ns). */
+  static final long MIN_SAMPLE_NANOS = 2_000;
+
+  /**
+   * Timed phases whose parts' times are summed before the shares move: one phase's times vary
+   * by 10–20 % from one to the next on a quiet machine.
+   */
+  static final int SAMPLES_PER_MOVE = 16;
+
+  /** How far the shares move towards those of the summed times. */
+  static final double BALANCE_RATE = 0.5;
+
+  /**
+   * Shares that differ from those of the summed times by less than this stay where they are:
+   * on a machine whose cores run alike, the split stays even (or where it was), rather than
+   * moving rows from core to core with the noise.
+   */
+  static final double DEAD_BAND = 0.02;
+
   private final int threads;
   private final Helper[] helpers;
+  /**
+   * Each part's share of the work {@link #partStart} splits (summing to 1), and where part k's
+   * share starts (cuts[0] = 0, cuts[threads] = 1). Written by the caller between phases only,
+   * before it posts the next (the volatile write of posted): each part of a phase reads the
+   * same values.
+   */
+  private final double[] shares;
+  private final double[] cuts;
+  /** Each part's time summed over the timed phases since the shares last moved. */
+  private final long[] partNanos;
+  /** Timed phases summed in partNanos. */
+  private int samples;
+  /** True while the shares are even: {@link #partStart} then splits exactly as n · k / parts. */
+  private boolean even = true;
+  /** True once {@link #withShares} fixed the shares. */
+  private boolean fixed;
+  /** Set by {@link #partStart} during a phase: only such phases move the shares. */
+  private boolean balancedPhase;
   // Written by the caller before it publishes a phase (the volatile write of posted).
   private Phases work;
   private int phase;
@@ -90,6 +148,11 @@ public final class StepTeam implements AutoCloseable {
 
   private StepTeam(int threads, boolean oneCore) {
     this.threads = threads;
+    this.shares = new double[threads];
+    this.cuts = new double[threads + 1];
+    this.partNanos = new long[threads];
+    java.util.Arrays.fill(shares, 1.0 / threads);
+    setCuts();
     this.claimed = new AtomicLongArray(threads);
     this.helpers = new Helper[oneCore ? 0 : threads - 1];
     for (int k = 1; k <= helpers.length; k++) {
@@ -128,6 +191,117 @@ public final class StepTeam implements AutoCloseable {
   }
 
   /**
+   * Where part {@code k} of {@code parts} of {@code n} items starts ({@code n} for {@code k =
+   * parts}), rounded down to a multiple of {@code align}, in a split that gives each part its
+   * thread's share: an even split at first, then one that follows the speeds the threads show
+   * (see above). For a phase of this team ({@code parts} = {@link #threads()}); any other
+   * {@code parts} splits evenly. Only the last part gets the items past the last multiple of
+   * {@code align}, as in an even split.
+   */
+  public int partStart(int n, int align, int k, int parts) {
+    if (k >= parts) {
+      return n;
+    }
+    if (k <= 0) {
+      return 0;
+    }
+    if (parts != threads) {
+      return (int) ((long) n * k / parts) / align * align;
+    }
+    balancedPhase = true;
+    if (even) {
+      return (int) ((long) n * k / parts) / align * align;
+    }
+    return Math.min(n, (int) (n * cuts[k])) / align * align;
+  }
+
+  /**
+   * Fixes the parts' shares of the work {@link #partStart} splits to {@code shares} (one per
+   * thread, each above 0; scaled to sum to 1): they no longer follow the threads' speeds. For
+   * tests, and for a caller that knows its cores. Not while a phase runs. Returns this team.
+   */
+  public StepTeam withShares(double... shares) {
+    if (shares.length != threads) {
+      throw new IllegalArgumentException(
+          shares.length + " shares for a team of " + threads + " threads");
+    }
+    double sum = 0;
+    for (double s : shares) {
+      if (!(s > 0) || Double.isInfinite(s)) {
+        throw new IllegalArgumentException("a share must be finite and above 0, not " + s);
+      }
+      sum += s;
+    }
+    for (int k = 0; k < threads; k++) {
+      this.shares[k] = shares[k] / sum;
+    }
+    fixed = true;
+    even = false;
+    setCuts();
+    return this;
+  }
+
+  /** The parts' current shares of the work {@link #partStart} splits (a copy). */
+  public double[] shares() {
+    return shares.clone();
+  }
+
+  private void setCuts() {
+    double at = 0;
+    for (int k = 0; k < threads; k++) {
+      cuts[k] = at;
+      at += shares[k];
+    }
+    cuts[threads] = 1;
+  }
+
+  /**
+   * Adds this phase's parts' times; every {@link #SAMPLES_PER_MOVE} phases, moves the shares
+   * towards those that would have ended those parts together: part k did its share s_k of the
+   * work in t_k (summed), so its speed is s_k / t_k, and its target share its speed over the
+   * sum of all. Equal times leave the shares as they are.
+   */
+  private void rebalance(long callerNanos) {
+    for (int k = 0; k < threads; k++) {
+      if ((k == 0 ? callerNanos : helpers[k - 1].nanos) < MIN_SAMPLE_NANOS) {
+        return;
+      }
+    }
+    for (int k = 0; k < threads; k++) {
+      partNanos[k] += k == 0 ? callerNanos : helpers[k - 1].nanos;
+    }
+    if (++samples < SAMPLES_PER_MOVE) {
+      return;
+    }
+    double sum = 0;
+    for (int k = 0; k < threads; k++) {
+      sum += shares[k] / partNanos[k];
+    }
+    double off = 0;
+    for (int k = 0; k < threads; k++) {
+      off = Math.max(off, Math.abs(shares[k] / partNanos[k] / sum - shares[k]));
+    }
+    if (off >= DEAD_BAND) {
+      double low = 0.5 / threads;
+      double high = 1.5 / threads;
+      double total = 0;
+      for (int k = 0; k < threads; k++) {
+        double target = shares[k] / partNanos[k] / sum;
+        double moved = shares[k] + BALANCE_RATE * (target - shares[k]);
+        shares[k] = Math.max(low, Math.min(high, moved));
+        total += shares[k];
+      }
+      for (int k = 0; k < threads; k++) {
+        shares[k] /= total;
+      }
+      even = false;
+      setCuts();
+    }
+    java.util.Arrays.fill(partNanos, 0);
+    samples = 0;
+  }
+
+  /**
    * Runs part 0 of {@code phase} on the calling thread and the other parts on the helpers (a
    * {@link #rehearsal}: all of them on the calling thread), or on the calling thread where a
    * helper has not taken its part when part 0 is done; returns when all are done. A part that
@@ -147,6 +321,8 @@ public final class StepTeam implements AutoCloseable {
     this.phase = phase;
     finished.set(0);
     long token = posted + 1;
+    boolean timed = BALANCE && !fixed && (token & SAMPLE_MASK) == 0;
+    balancedPhase = false;
     posted = token;
     // The clock after the post: the helpers need not wait for it.
     long postedAt = STEAL_NANOS > 0 ? System.nanoTime() : 0;
@@ -155,9 +331,12 @@ public final class StepTeam implements AutoCloseable {
         LockSupport.unpark(h.thread);
       }
     }
-    runPart(work, phase, 0);
+    long callerStart = timed ? System.nanoTime() : 0;
+    runPart(work, phase, 0, null);
+    long callerNanos = timed ? System.nanoTime() - callerStart : 0;
     long start = 0;
     boolean taken = false;
+    boolean tookOne = false;
     int spins = 0;
     boolean spinning = true;
     while (finished.get() < threads) {
@@ -170,7 +349,8 @@ public final class StepTeam implements AutoCloseable {
         // The parts no helper has taken yet: this thread's, rather than a wait for them.
         for (int part = 1; part < threads; part++) {
           if (claimed.get(part) != token && claimed.compareAndSet(part, token - 1, token)) {
-            runPart(work, phase, part);
+            tookOne = true;
+            runPart(work, phase, part, null);
           }
         }
         taken = true;
@@ -188,6 +368,11 @@ public final class StepTeam implements AutoCloseable {
       }
     }
     this.work = null;
+    if (timed && !tookOne && balancedPhase) {
+      // Each part timed by its own thread (the clock of a part the caller took is not a
+      // helper's speed).
+      rebalance(callerNanos);
+    }
     Throwable failed = failure.getAndSet(null);
     if (failed instanceof RuntimeException e) {
       throw e;
@@ -200,12 +385,20 @@ public final class StepTeam implements AutoCloseable {
     }
   }
 
-  /** Part {@code part} of the posted phase; counts it finished, and keeps its failure. */
-  private void runPart(Phases work, int phase, int part) {
+  /**
+   * Part {@code part} of the posted phase; counts it finished, and keeps its failure. A helper
+   * given as {@code timer} keeps the part's time first (read by the caller once it sees the
+   * count).
+   */
+  private void runPart(Phases work, int phase, int part, Helper timer) {
+    long start = timer != null ? System.nanoTime() : 0;
     try {
       work.run(phase, part, threads);
     } catch (Throwable t) {
       failure.compareAndSet(null, t);
+    }
+    if (timer != null) {
+      timer.nanos = System.nanoTime() - start;
     }
     finished.incrementAndGet();
   }
@@ -223,6 +416,8 @@ public final class StepTeam implements AutoCloseable {
     final int part;
     final Thread thread;
     volatile boolean parked;
+    /** The time of this helper's part of the last timed phase. */
+    long nanos;
 
     Helper(int part) {
       this.part = part;
@@ -245,7 +440,8 @@ public final class StepTeam implements AutoCloseable {
         if (claimed.compareAndSet(part, token - 1, token)) {
           // Written before posted, which this thread read: this phase's, not a later one's
           // (the caller posts the next after this part finished).
-          runPart(work, phase, part);
+          runPart(work, phase, part,
+              BALANCE && !fixed && (token & SAMPLE_MASK) == 0 ? this : null);
         }
       }
     }

@@ -148,4 +148,94 @@ class StepTeamTest {
     assertThrows(IllegalArgumentException.class, () -> StepTeam.of(0));
     assertThrows(IllegalArgumentException.class, () -> StepTeam.of(257));
   }
+
+  /**
+   * partStart: an even split (n · k / parts, rounded down to align) until the shares move, and
+   * with any shares a split of all n items, in order, each start a multiple of align.
+   */
+  @Test
+  void partStartSplitsEvenlyAtFirstAndCoversTheItemsWithAnyShares() {
+    Random rnd = new Random(7);
+    for (int threads = 1; threads <= 4; threads++) {
+      StepTeam team = StepTeam.rehearsal(threads);
+      for (int trial = 0; trial < 200; trial++) {
+        int n = rnd.nextInt(2000);
+        int align = 1 + rnd.nextInt(16);
+        for (int k = 0; k <= threads; k++) {
+          int even = k >= threads ? n : (int) ((long) n * k / threads) / align * align;
+          assertEquals(even, team.partStart(n, align, k, threads), n + " items, part " + k);
+        }
+      }
+      assertArrayEquals(evenShares(threads), team.shares(), 0.0);
+      double[] shares = new double[threads];
+      for (int trial = 0; trial < 500; trial++) {
+        for (int k = 0; k < threads; k++) {
+          shares[k] = 0.05 + rnd.nextDouble();
+        }
+        team.withShares(shares);
+        int n = rnd.nextInt(5000);
+        int align = 1 + rnd.nextInt(16);
+        int last = 0;
+        assertEquals(0, team.partStart(n, align, 0, threads));
+        for (int k = 1; k < threads; k++) {
+          int start = team.partStart(n, align, k, threads);
+          assertTrue(start >= last && start <= n, "part " + k + " starts at " + start);
+          assertEquals(0, start % align, "part " + k + " starts at " + start);
+          last = start;
+        }
+        assertEquals(n, team.partStart(n, align, threads, threads));
+        // Another number of parts than the team's threads: split evenly.
+        assertEquals((int) ((long) n / (threads + 1)) / align * align,
+            team.partStart(n, align, 1, threads + 1));
+      }
+    }
+  }
+
+  /**
+   * A helper that runs at half the caller's speed (each part spins 20 or 40 ns an item) gets
+   * less of the work: the shares move from even to about 2 : 1 (at most 3 : 1, the bound),
+   * and, fixed by withShares, stay where they were put.
+   */
+  @Test
+  @Timeout(60)
+  void aSlowHelperGetsLessOfTheWorkUnlessTheSharesAreFixed() {
+    try (StepTeam team = StepTeam.of(2)) {
+      StepTeam.Phases work = (phase, part, parts) -> {
+        int items = team.partStart(500, 1, part + 1, parts) - team.partStart(500, 1, part, parts);
+        long until = System.nanoTime() + items * (part == 0 ? 20L : 40L);
+        while (System.nanoTime() < until) {
+          Thread.onSpinWait();
+        }
+      };
+      for (int p = 0; p < 800; p++) {
+        team.run(work, p);
+      }
+      double[] shares = team.shares();
+      assertTrue(shares[0] > 0.58 && shares[0] <= 0.75 + 1e-9,
+          "the caller's share " + shares[0] + " against a helper at half its speed");
+      assertEquals(1.0, shares[0] + shares[1], 1e-9);
+      team.withShares(1, 1);
+      for (int p = 0; p < 200; p++) {
+        team.run(work, p);
+      }
+      assertArrayEquals(new double[] {0.5, 0.5}, team.shares(), 0.0);
+    }
+  }
+
+  @Test
+  void sharesAreChecked() {
+    StepTeam team = StepTeam.rehearsal(2);
+    assertThrows(IllegalArgumentException.class, () -> team.withShares(1));
+    assertThrows(IllegalArgumentException.class, () -> team.withShares(1, 0));
+    assertThrows(IllegalArgumentException.class, () -> team.withShares(1, Double.NaN));
+    assertThrows(IllegalArgumentException.class,
+        () -> team.withShares(1, Double.POSITIVE_INFINITY));
+    assertArrayEquals(new double[] {0.25, 0.75}, team.withShares(1, 3).shares(), 1e-15);
+  }
+
+  private static double[] evenShares(int threads) {
+    double[] s = new double[threads];
+    java.util.Arrays.fill(s, 1.0 / threads);
+    return s;
+  }
 }
