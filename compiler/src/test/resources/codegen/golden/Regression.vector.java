@@ -2964,8 +2964,8 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * Where part k of {@code parts} of n items starts (n for k = parts), a multiple of align, in the
-   * team's split by its threads' speeds.
+   * Where part k of {@code parts} of n items starts (n for k = parts), a multiple of align,
+   * in the team's split by its threads' speeds.
    */
   private int balancedStart(int n, int align, int k, int parts) {
     return k >= parts ? n : k <= 0 ? 0 : team.partStart(n, align, k, parts);

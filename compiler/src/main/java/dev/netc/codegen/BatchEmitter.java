@@ -32,15 +32,8 @@ final class BatchEmitter {
     if (splits()) {
       // Before any kernel asks for it (VectorBatchKernels.balancedStart): its presence says the
       // class has a team.
-      ctx.helpers().add(MethodSpec.methodBuilder(BALANCED_START)
-          .addJavadoc("Where part k of {@code parts} of n items starts (n for k = parts), a "
-              + "multiple of align, in the\nteam's split by its threads' speeds.\n")
-          .addModifiers(Modifier.PRIVATE)
-          .returns(TypeName.INT)
-          .addParameter(TypeName.INT, "n")
-          .addParameter(TypeName.INT, "align")
-          .addParameter(TypeName.INT, "k")
-          .addParameter(TypeName.INT, "parts")
+      ctx.helpers().add(VectorBatchKernels.startMethod(BALANCED_START,
+              ",\nin the team's split by its threads' speeds")
           .addStatement("return k >= parts ? n : k <= 0 ? 0 : team.partStart(n, align, k, parts)")
           .build());
     }

@@ -126,17 +126,26 @@ final class VectorBatchKernels implements BatchKernels {
   }
 
   private static MethodSpec partStartMethod() {
-    return MethodSpec.methodBuilder("partStart")
+    return startMethod("partStart", "")
+        .addModifiers(Modifier.STATIC)
+        .addStatement("return k >= parts ? n : (int) ((long) n * k / parts) / align * align")
+        .build();
+  }
+
+  /**
+   * The private method {@code name(n, align, k, parts)} that returns where part k of parts of n
+   * items starts, without its body; {@code split} ends its javadoc's sentence.
+   */
+  static MethodSpec.Builder startMethod(String name, String split) {
+    return MethodSpec.methodBuilder(name)
         .addJavadoc("Where part k of {@code parts} of n items starts (n for k = parts), a multiple "
-            + "of align.\n")
-        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+            + "of align$L.\n", split)
+        .addModifiers(Modifier.PRIVATE)
         .returns(TypeName.INT)
         .addParameter(TypeName.INT, "n")
         .addParameter(TypeName.INT, "align")
         .addParameter(TypeName.INT, "k")
-        .addParameter(TypeName.INT, "parts")
-        .addStatement("return k >= parts ? n : (int) ((long) n * k / parts) / align * align")
-        .build();
+        .addParameter(TypeName.INT, "parts");
   }
 
   /** {@code from} and {@code to}: this part's share of n items in multiples of align. */
