@@ -116,9 +116,10 @@ final class VectorBatchKernels implements BatchKernels {
    * The start of a part in the batched kernels: {@link BatchEmitter#BALANCED_START}, the team's
    * split by its threads' speeds, in a class that splits its steps over a team (each part's rows,
    * examples or parameters are its own whatever the split, so its bounds change no value's
-   * bits); else the even {@link #partStart}. The one-example passes keep the even split: on the
-   * Zen 4 host, moving the first layer's rows between the cores made the batch-1 step slower
-   * (docs/performance.md).
+   * bits); else the even {@link #partStart}. The one-example passes keep the even split: each
+   * core keeps its half of the first layer in its L2 from one step to the next, and moving those
+   * rows with the shares did not make the batch-1 step faster on the Zen 4 host (22.9k against
+   * 22.7k, 19.5k against 29.7k samples/s: docs/performance.md).
    */
   static String balancedStart(EmitContext ctx) {
     return ctx.helpers().has(BatchEmitter.BALANCED_START) ? BatchEmitter.BALANCED_START
