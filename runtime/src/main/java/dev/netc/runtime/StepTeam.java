@@ -1,5 +1,6 @@
 package dev.netc.runtime;
 
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
@@ -38,15 +39,15 @@ import java.util.concurrent.locks.LockSupport;
  * does not depend on the thread that runs it: the results are the same bits.
  *
  * <p>A phase may also split its work by {@link #partStart}, which gives each part a share of it
- * in proportion to the speed its thread has shown: every {@link #SAMPLE_MASK} + 1st phase that
- * splits so, each thread times its own part, and every {@link #SAMPLES_PER_MOVE} such phases the
- * shares move halfway towards those that would have made the parts end together, unless they
- * are within {@link #DEAD_BAND} of them. A core the machine runs slower than the
- * other (a busy host: on the Zen 4 host the second CPU at times ran a pinned loop at 58 % of the
- * first's speed for minutes) then gets less of the work instead of holding up every phase
- * (docs/performance.md). Each share stays between half and one and a half times an even share;
- * {@code netc.team.balance=false} keeps them even, {@link #withShares} fixes them. The bounds of
- * the parts do not change a result's bits, only which thread computes it.
+ * in proportion to the speed its thread has shown. In every fourth phase ({@link #SAMPLE_MASK})
+ * each thread times its own part; over {@link #SAMPLES_PER_MOVE} such phases that split so, the
+ * team sums the times, and the shares move halfway towards those that would have made the parts
+ * end together, unless they are within {@link #DEAD_BAND} of them. A core that runs slower than
+ * the other (a little core beside a big one, a core busy with the JIT's compiler threads, a
+ * vCPU its host gives less time) then gets less of the work instead of holding up every phase
+ * (docs/performance-threads.md). Each share stays between half and one and a half times an even
+ * share; {@code netc.team.balance=false} keeps them even, {@link #withShares} fixes them. The
+ * bounds of the parts do not change a result's bits, only which thread computes it.
  */
 public final class StepTeam implements AutoCloseable {
 
@@ -100,6 +101,12 @@ public final class StepTeam implements AutoCloseable {
    */
   static final int SAMPLES_PER_MOVE = 16;
 
+  /**
+   * A part's time counts as at most this many times the fastest part's (per unit of share):
+   * beyond the 3 : 1 the shares' bounds allow, and far below a preempted part's milliseconds.
+   */
+  static final double MAX_SLOWDOWN = 4;
+
   /** How far the shares move towards those of the summed times. */
   static final double BALANCE_RATE = 0.5;
 
@@ -151,7 +158,7 @@ public final class StepTeam implements AutoCloseable {
     this.shares = new double[threads];
     this.cuts = new double[threads + 1];
     this.partNanos = new long[threads];
-    java.util.Arrays.fill(shares, 1.0 / threads);
+    Arrays.fill(shares, 1.0 / threads);
     setCuts();
     this.claimed = new AtomicLongArray(threads);
     this.helpers = new Helper[oneCore ? 0 : threads - 1];
@@ -262,13 +269,19 @@ public final class StepTeam implements AutoCloseable {
    * sum of all. Equal times leave the shares as they are.
    */
   private void rebalance(long callerNanos) {
+    // Each part's time per unit of share; the fastest's bounds the others' (a part the machine
+    // took the core from for a few ms would otherwise outweigh the other samples).
+    double fastest = Double.MAX_VALUE;
     for (int k = 0; k < threads; k++) {
-      if ((k == 0 ? callerNanos : helpers[k - 1].nanos) < MIN_SAMPLE_NANOS) {
+      long t = k == 0 ? callerNanos : helpers[k - 1].nanos;
+      if (t < MIN_SAMPLE_NANOS) {
         return;
       }
+      fastest = Math.min(fastest, t / shares[k]);
     }
     for (int k = 0; k < threads; k++) {
-      partNanos[k] += k == 0 ? callerNanos : helpers[k - 1].nanos;
+      long t = k == 0 ? callerNanos : helpers[k - 1].nanos;
+      partNanos[k] += (long) Math.min(t, MAX_SLOWDOWN * fastest * shares[k]);
     }
     if (++samples < SAMPLES_PER_MOVE) {
       return;
@@ -297,7 +310,7 @@ public final class StepTeam implements AutoCloseable {
       even = false;
       setCuts();
     }
-    java.util.Arrays.fill(partNanos, 0);
+    Arrays.fill(partNanos, 0);
     samples = 0;
   }
 

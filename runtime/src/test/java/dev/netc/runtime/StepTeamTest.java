@@ -199,6 +199,8 @@ class StepTeamTest {
   @Test
   @Timeout(60)
   void aSlowHelperGetsLessOfTheWorkUnlessTheSharesAreFixed() {
+    Thread caller = Thread.currentThread();
+    AtomicInteger onHelper = new AtomicInteger();
     try (StepTeam team = StepTeam.of(2)) {
       StepTeam.Phases work = (phase, part, parts) -> {
         int items = team.partStart(500, 1, part + 1, parts) - team.partStart(500, 1, part, parts);
@@ -206,14 +208,25 @@ class StepTeamTest {
         while (System.nanoTime() < until) {
           Thread.onSpinWait();
         }
+        if (Thread.currentThread() != caller) {
+          onHelper.incrementAndGet();
+        }
       };
-      for (int p = 0; p < 800; p++) {
-        team.run(work, p);
-      }
+      // Every fourth phase timed, the shares moved every 16 of those: 12 moves in 800 phases,
+      // if the helper ran its parts (a part the caller took is not timed). Longer on a machine
+      // that gives the helper no core for a while.
       double[] shares = team.shares();
-      assertTrue(shares[0] > 0.58 && shares[0] <= 0.75 + 1e-9,
-          "the caller's share " + shares[0] + " against a helper at half its speed");
-      assertEquals(1.0, shares[0] + shares[1], 1e-9);
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      int phases = 0;
+      while (!(phases >= 800 && shares[0] > 0.6) && System.nanoTime() < deadline) {
+        team.run(work, phases++);
+        shares = team.shares();
+        assertTrue(shares[0] >= 0.25 - 1e-9 && shares[0] <= 0.75 + 1e-9,
+            "the caller's share " + shares[0] + " is out of its bounds");
+        assertEquals(1.0, shares[0] + shares[1], 1e-9);
+      }
+      assertTrue(shares[0] > 0.6, "the caller's share " + shares[0] + " against a helper at "
+          + "half its speed, after " + phases + " phases (" + onHelper + " parts on the helper)");
       team.withShares(1, 1);
       for (int p = 0; p < 200; p++) {
         team.run(work, p);
