@@ -212,14 +212,13 @@ public final class StepTeam implements AutoCloseable {
     if (k <= 0) {
       return 0;
     }
-    if (parts != threads) {
-      return (int) ((long) n * k / parts) / align * align;
+    if (parts == threads) {
+      balancedPhase = true;
+      if (!even) {
+        return Math.min(n, (int) (n * cuts[k])) / align * align;
+      }
     }
-    balancedPhase = true;
-    if (even) {
-      return (int) ((long) n * k / parts) / align * align;
-    }
-    return Math.min(n, (int) (n * cuts[k])) / align * align;
+    return (int) ((long) n * k / parts) / align * align;
   }
 
   /**
@@ -273,15 +272,14 @@ public final class StepTeam implements AutoCloseable {
     // took the core from for a few ms would otherwise outweigh the other samples).
     double fastest = Double.MAX_VALUE;
     for (int k = 0; k < threads; k++) {
-      long t = k == 0 ? callerNanos : helpers[k - 1].nanos;
+      long t = partTime(k, callerNanos);
       if (t < MIN_SAMPLE_NANOS) {
         return;
       }
       fastest = Math.min(fastest, t / shares[k]);
     }
     for (int k = 0; k < threads; k++) {
-      long t = k == 0 ? callerNanos : helpers[k - 1].nanos;
-      partNanos[k] += (long) Math.min(t, MAX_SLOWDOWN * fastest * shares[k]);
+      partNanos[k] += (long) Math.min(partTime(k, callerNanos), MAX_SLOWDOWN * fastest * shares[k]);
     }
     if (++samples < SAMPLES_PER_MOVE) {
       return;
@@ -314,6 +312,16 @@ public final class StepTeam implements AutoCloseable {
     samples = 0;
   }
 
+  /** Part k's time in this timed phase: the caller's own, or helper k's. */
+  private long partTime(int k, long callerNanos) {
+    return k == 0 ? callerNanos : helpers[k - 1].nanos;
+  }
+
+  /** Whether the threads time their parts of the phase with this token for the balance. */
+  private boolean timed(long token) {
+    return BALANCE && !fixed && (token & SAMPLE_MASK) == 0;
+  }
+
   /**
    * Runs part 0 of {@code phase} on the calling thread and the other parts on the helpers (a
    * {@link #rehearsal}: all of them on the calling thread), or on the calling thread where a
@@ -334,7 +342,7 @@ public final class StepTeam implements AutoCloseable {
     this.phase = phase;
     finished.set(0);
     long token = posted + 1;
-    boolean timed = BALANCE && !fixed && (token & SAMPLE_MASK) == 0;
+    boolean timed = timed(token);
     balancedPhase = false;
     posted = token;
     // The clock after the post: the helpers need not wait for it.
@@ -453,8 +461,7 @@ public final class StepTeam implements AutoCloseable {
         if (claimed.compareAndSet(part, token - 1, token)) {
           // Written before posted, which this thread read: this phase's, not a later one's
           // (the caller posts the next after this part finished).
-          runPart(work, phase, part,
-              BALANCE && !fixed && (token & SAMPLE_MASK) == 0 ? this : null);
+          runPart(work, phase, part, timed(token) ? this : null);
         }
       }
     }
