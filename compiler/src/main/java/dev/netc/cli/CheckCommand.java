@@ -39,8 +39,8 @@ final class CheckCommand implements Callable<Integer> {
       description = "Generated code backend to check (default: ${DEFAULT-VALUE}).")
   String backend;
 
-  @Option(names = "--interpret", description = "Check the interpreter in place of the generated "
-      + "class (for layers without generated code yet: conv2d, pooling, flatten).")
+  @Option(names = "--interpret", description = "Run the same checks on the reference "
+      + "interpreter, in place of the generated class.")
   boolean interpret;
 
   @Option(names = "--batch", paramLabel = "B", defaultValue = "4",
