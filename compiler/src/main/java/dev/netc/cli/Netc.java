@@ -116,6 +116,7 @@ public final class Netc implements Runnable {
     });
     cli.setOut(out);
     cli.setErr(err);
+    cli.setParameterExceptionHandler(Netc::usageError);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           if (e instanceof UserException u) {
@@ -130,6 +131,27 @@ public final class Netc implements Runnable {
           return 70;
         });
     return cli;
+  }
+
+  /**
+   * A command line that cannot be served as written: the problem in netc's error style, picocli's
+   * suggestions for a mistyped option, then the command's synopsis and where its options are
+   * described (the whole help, some 90 lines for {@code train}, buried the one line that
+   * mattered). Without a command, the usage lists the commands. Exit code {@link #USAGE_ERROR}.
+   */
+  private static int usageError(CommandLine.ParameterException e, String[] args) {
+    CommandLine command = e.getCommandLine();
+    PrintWriter err = command.getErr();
+    err.println("netc: error: " + e.getMessage());
+    CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+    if (command.getParent() == null) {
+      command.usage(err);
+    } else {
+      err.print(command.getHelp().fullSynopsis());
+      err.println("Run 'netc " + command.getCommandName() + " --help' for its options.");
+    }
+    err.flush();
+    return USAGE_ERROR;
   }
 
   /**

@@ -205,10 +205,10 @@ class ThreadsCliTest {
     Path data = blobs();
     for (String bad : new String[] {"0", "-3", "257"}) {
       CliRunner r = train(model, data, bad, "w.safetensors");
-      // Exit code 2 and the usage, as picocli gives for a value that is not a number.
+      // Exit code 2 and the synopsis, as for a value that is not a number.
       assertEquals(2, r.exitCode(), r::toString);
-      assertTrue(r.err().startsWith("--threads must be between 1 and 256, not " + bad + "\n"
-          + "Usage: netc train"), r::toString);
+      assertTrue(r.err().startsWith("netc: error: --threads must be between 1 and 256, not "
+          + bad + "\nUsage: netc train"), r::toString);
       assertTrue(Files.notExists(dir.resolve("w.safetensors")));
     }
   }

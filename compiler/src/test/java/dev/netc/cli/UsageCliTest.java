@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +32,36 @@ class UsageCliTest {
       assertEquals(1, r.err().lines().count(), r::toString);
       assertEquals("", r.out(), r::toString);
     }
+  }
+
+  /**
+   * A usage error says what is wrong first, in netc's style, then the command's synopsis and
+   * where its options are described: not the whole help (90 lines for {@code train}).
+   */
+  @Test
+  void aUsageErrorIsOneLineThenTheSynopsis() {
+    CliRunner r = CliRunner.run("train", XOR.toString(), "--data", XOR_DATA.toString(),
+        "--epochs", "0", "--out", "w.safetensors");
+    assertEquals(2, r.exitCode(), r::toString);
+    List<String> lines = r.err().lines().toList();
+    assertEquals("netc: error: --epochs must be at least 1, not 0", lines.get(0), r::toString);
+    assertTrue(lines.get(1).startsWith("Usage: netc train "), r::toString);
+    assertEquals("Run 'netc train --help' for its options.", lines.get(lines.size() - 1),
+        r::toString);
+    assertTrue(lines.size() < 20, r::toString);
+    assertEquals("", r.out(), r::toString);
+    // A mistyped option: picocli's suggestion after the error.
+    CliRunner typo = CliRunner.run("train", XOR.toString(), "--data", XOR_DATA.toString(),
+        "--epoch", "3", "--out", "w.safetensors");
+    assertEquals(2, typo.exitCode(), typo::toString);
+    assertTrue(typo.err().startsWith("netc: error: Unknown option"), typo::toString);
+    assertTrue(typo.err().contains("Possible solutions: --epochs"), typo::toString);
+    // Without a command the usage lists the commands.
+    CliRunner none = CliRunner.run();
+    assertEquals(2, none.exitCode(), none::toString);
+    assertTrue(none.err().startsWith("netc: error: missing MODEL.net or a command"),
+        none::toString);
+    assertTrue(none.err().contains("train"), none::toString);
   }
 
   @Test

@@ -43,7 +43,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * did run over the team.
  */
 class CnnPredictSplitTest {
-  private static final long BASE = 20261207L;
+  /** Fixed so that CI is reproducible; {@code -Dnetc.cnnsplit.seed=BASE} draws other networks. */
+  private static final long DEFAULT_BASE = 20261207L;
+  private static final long BASE = Long.getLong("netc.cnnsplit.seed", DEFAULT_BASE);
   private static final RandomNetworks HEADS = new RandomNetworks(1, 2, 1, 40,
       List.of(Precision.FLOAT, Precision.DOUBLE),
       List.of(LossKind.MSE, LossKind.BCE, LossKind.CROSS_ENTROPY),
@@ -78,8 +80,13 @@ class CnnPredictSplitTest {
         compare(nets.get(k), policy, g, classes.get(2 * k + 1), new Random(seed + 7 * k));
       }
     }
-    // Most draws are large enough to split somewhere (a convolution by channels).
-    assertTrue(split >= 6, "only " + split + " of 12 classes split a convolution");
+    // Most draws are large enough to split somewhere (a convolution by channels); with another
+    // seed (exploring) the draw decides, and the comparisons above are what counts.
+    if (BASE == DEFAULT_BASE) {
+      assertTrue(split >= 6, "only " + split + " of 12 classes split a convolution");
+    } else if (split < 6) {
+      System.out.println("seed " + BASE + ": only " + split + " of 12 classes split a convolution");
+    }
   }
 
   /**

@@ -50,7 +50,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class CodegenPropertyTest {
   private static final int CASES = Integer.getInteger("netc.codegen.cases", 200);
-  private static final long BASE = Long.getLong("netc.codegen.seed", 20260101L);
+  private static final long DEFAULT_BASE = 20260101L;
+  private static final long BASE = Long.getLong("netc.codegen.seed", DEFAULT_BASE);
   private static final int PER_JAVAC_CALL = 25;
   private static final RandomNetworks WIDE = new RandomNetworks(1, 5, 1, 300,
       List.of(Precision.FLOAT, Precision.DOUBLE),
@@ -111,7 +112,7 @@ class CodegenPropertyTest {
       return;
     }
     Set<String> seen = run("wide", WIDE, CodegenPolicy.defaults(), seeds(BASE, CASES));
-    assertEquals(Set.of(), difference(REQUIRED, seen), "features never drawn");
+    assertDrawn(REQUIRED, seen, "features never drawn");
   }
 
   @Test
@@ -122,21 +123,21 @@ class CodegenPropertyTest {
     for (String a : RandomNetworks.ELEMENTWISE) {
       unrolled.add("UNROLLED " + a);
     }
-    assertEquals(Set.of(), difference(unrolled, seen), "unrolled kernels never drawn");
+    assertDrawn(unrolled, seen, "unrolled kernels never drawn");
   }
 
   @Test
   void narrowNetworksMatchInterpreterWhenLooped() {
     Set<String> seen = run("narrow, always looped", NARROW, CodegenPolicy.alwaysLooped(),
         seeds(BASE + 2_000_000, 50));
-    assertEquals(Set.of(), difference(Set.of("LOOPED relu", "LOOPED tanh"), seen));
+    assertDrawn(Set.of("LOOPED relu", "LOOPED tanh"), seen);
   }
 
   @Test
   void narrowNetworksMatchInterpreterWhenSplitIntoHelpers() {
     Set<String> seen = run("narrow, 2 layers per method", NARROW,
         CodegenPolicy.defaults().withLayersPerMethod(2), seeds(BASE + 3_000_000, 40));
-    assertEquals(Set.of(), difference(Set.of("adam", "momentum", "cross_entropy"), seen));
+    assertDrawn(Set.of("adam", "momentum", "cross_entropy"), seen);
   }
 
   /**
@@ -193,8 +194,8 @@ class CodegenPropertyTest {
         .toString();
     assertTrue(Pattern.compile("backpropTile\\d+x\\d+Ldw\\d+Ldd\\d+N\\d+Ldg\\d+\\(")
         .matcher(second).find(), "the second layer's own Δ tiles");
-    assertEquals(Set.of(), difference(Set.of("float", "double", "LOOPED relu", "adam",
-        "momentum", "cross_entropy", "mse"), seen));
+    assertDrawn(Set.of("float", "double", "LOOPED relu", "adam",
+        "momentum", "cross_entropy", "mse"), seen);
   }
 
   /**
@@ -210,8 +211,8 @@ class CodegenPropertyTest {
         vector.withRegisterTiles(CodegenPolicy.RegisterTiles.WIDE), seeds(BASE + 7_000_000, 30)));
     seen.addAll(run("cnn, vector, narrow tiles", CNN,
         vector.withRegisterTiles(CodegenPolicy.RegisterTiles.NARROW), seeds(BASE + 7_000_030, 30)));
-    assertEquals(Set.of(), difference(Set.of("conv2d", "maxpool", "avgpool", "flatten", "float",
-        "double", "adam", "momentum", "cross_entropy", "mse", "relu", "tanh"), seen));
+    assertDrawn(Set.of("conv2d", "maxpool", "avgpool", "flatten", "float",
+        "double", "adam", "momentum", "cross_entropy", "mse", "relu", "tanh"), seen);
   }
 
   /**
@@ -227,7 +228,7 @@ class CodegenPropertyTest {
           CodegenPropertyTest::wideRowCnn, CodegenPolicy.defaults().withBackend(b),
           seeds(BASE + 8_000_000, 12)));
     }
-    assertEquals(Set.of(), difference(Set.of("conv2d", "float", "double"), seen));
+    assertDrawn(Set.of("conv2d", "float", "double"), seen);
   }
 
   /** Two stride-1 convolutions on an input 17–40 wide, then a softmax layer. */
@@ -267,7 +268,7 @@ class CodegenPropertyTest {
           ? "transposed gradient" : "lane gradient");
       forms.add(source.contains("conv2DeltaBorder") ? "flipped delta" : "col2im delta");
     }
-    assertEquals(Set.of("transposed gradient", "lane gradient", "flipped delta", "col2im delta"),
+    assertDrawn(Set.of("transposed gradient", "lane gradient", "flipped delta", "col2im delta"),
         forms);
     CodegenPolicy vector = CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR);
     Set<String> seen = new TreeSet<>();
@@ -279,7 +280,7 @@ class CodegenPropertyTest {
         seeds(BASE + 9_000_012, 12)));
     seen.addAll(run("cnn, 8-32 channels, vector v256", CodegenPropertyTest::wideChannelCnn,
         vector.withPlan(KernelPlan.V256), seeds(BASE + 9_000_024, 8)));
-    assertEquals(Set.of(), difference(Set.of("conv2d", "float", "double"), seen));
+    assertDrawn(Set.of("conv2d", "float", "double"), seen);
   }
 
   /**
@@ -355,11 +356,11 @@ class CodegenPropertyTest {
         forms.add("shared forward, pooled gradient");
       }
     }
-    assertEquals(Set.of("shared forward", "shared transposed gradient",
+    assertDrawn(Set.of("shared forward", "shared transposed gradient",
         "shared lane gradient, 4 taps", "shared lane gradient, single taps",
         "shared forward, pooled gradient", "flat"), forms);
-    assertEquals(Set.of(), difference(Set.of("conv2d", "float", "double"),
-        runSharedRowSlices("valid cnn, shared col rows", draw, seeds)));
+    assertDrawn(Set.of("conv2d", "float", "double"),
+        runSharedRowSlices("valid cnn, shared col rows", draw, seeds));
   }
 
   /**
@@ -433,11 +434,11 @@ class CodegenPropertyTest {
         forms.add("masked per tap");
       }
     }
-    assertEquals(Set.of("shared, lane gradient", "shared, transposed gradient, tail",
+    assertDrawn(Set.of("shared, lane gradient", "shared, transposed gradient, tail",
         "shared, pooled gradient, tail", "shared, rows and columns padded unequally",
         "shared, rows of more than one 512-bit vector", "masked per tap"), forms);
-    assertEquals(Set.of(), difference(Set.of("conv2d", "float", "double"),
-        runSharedRowSlices("padded cnn, shared col rows", draw, seeds)));
+    assertDrawn(Set.of("conv2d", "float", "double"),
+        runSharedRowSlices("padded cnn, shared col rows", draw, seeds));
   }
 
   /**
@@ -476,7 +477,7 @@ class CodegenPropertyTest {
       return dev.netc.Frontend.compile(name + ".net", src).networks().get(0);
     }, CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR),
         seeds(BASE + 9_200_000, 8));
-    assertEquals(Set.of(), difference(Set.of("conv2d", "no loss", "float", "double"), seen));
+    assertDrawn(Set.of("conv2d", "no loss", "float", "double"), seen);
   }
 
   /**
@@ -536,10 +537,10 @@ class CodegenPropertyTest {
       }
     }
     Set<String> seen = run("cnn, conv then maxpool, vector", draw, vector, seeds);
-    assertTrue(forms.containsAll(Set.of("vector pool", "scalar pool", "channels adjacent",
+    assertDrawn(Set.of("vector pool", "scalar pool", "channels adjacent",
         "junk between channels", "rows of one vector", "rows of vectors",
-        "rows of several vectors")), forms::toString);
-    assertEquals(Set.of(), difference(Set.of("conv2d", "maxpool", "float", "double"), seen));
+        "rows of several vectors"), forms);
+    assertDrawn(Set.of("conv2d", "maxpool", "float", "double"), seen);
   }
 
   /**
@@ -612,7 +613,7 @@ class CodegenPropertyTest {
       forms.add(values % (net.precision() == Precision.FLOAT ? 16 : 8) == 0
           ? "rows of whole vectors" : "vectors past a row");
     }
-    assertEquals(Set.of("first layer", "second layer", "input delta over the maxima",
+    assertDrawn(Set.of("first layer", "second layer", "input delta over the maxima",
         "no input delta", "pieces of a kernel row", "whole kernel rows", "rows of whole vectors",
         "vectors past a row"), forms);
     Network overlapping = dev.netc.Frontend.compile("Overlap.net", "network Overlap {\n  input"
@@ -626,7 +627,7 @@ class CodegenPropertyTest {
         vector.withRegisterTiles(CodegenPolicy.RegisterTiles.WIDE), seeds.subList(14, 22)));
     seen.addAll(run("cnn, conv before a max pool, vector, narrow tiles", draw,
         vector.withRegisterTiles(CodegenPolicy.RegisterTiles.NARROW), seeds.subList(22, 30)));
-    assertEquals(Set.of(), difference(Set.of("conv2d", "maxpool", "float", "double"), seen));
+    assertDrawn(Set.of("conv2d", "maxpool", "float", "double"), seen);
   }
 
   /**
@@ -660,13 +661,13 @@ class CodegenPropertyTest {
         }
       }
     }
-    assertEquals(Set.of("16 rows", "8 rows"), tiles);
+    assertDrawn(Set.of("16 rows", "8 rows"), tiles);
     Set<String> seen = new TreeSet<>();
     seen.addAll(run("cnn, dense layer of 512 KB or more, vector, wide tiles", draw,
         vector.withRegisterTiles(CodegenPolicy.RegisterTiles.WIDE), seeds(BASE + 9_400_000, 8)));
     seen.addAll(run("cnn, dense layer of 512 KB or more, vector, narrow tiles", draw,
         vector.withRegisterTiles(CodegenPolicy.RegisterTiles.NARROW), seeds(BASE + 9_400_008, 8)));
-    assertEquals(Set.of(), difference(Set.of("conv2d", "dense", "float", "double"), seen));
+    assertDrawn(Set.of("conv2d", "dense", "float", "double"), seen);
   }
 
   /**
@@ -678,7 +679,7 @@ class CodegenPropertyTest {
     Set<String> seen = run("cnn, dense layer over 256 KB, vector", CodegenPropertyTest::largeDenseCnn,
         CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR),
         seeds(BASE + 9_100_000, 6));
-    assertEquals(Set.of(), difference(Set.of("conv2d", "dense", "float", "double"), seen));
+    assertDrawn(Set.of("conv2d", "dense", "float", "double"), seen);
   }
 
   /**
@@ -691,7 +692,7 @@ class CodegenPropertyTest {
         CodegenPropertyTest::largeDenseCnn,
         CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR),
         seeds(BASE + 9_150_000, 6), AlignedWeights.MIN_TRAINING_EXAMPLES);
-    assertEquals(Set.of(), difference(Set.of("conv2d", "dense", "float", "double"), seen));
+    assertDrawn(Set.of("conv2d", "dense", "float", "double"), seen);
   }
 
   /** 1x12x12 to 1x16x16, conv2d 8 3x3 (same) relu, dense 61–68 relu (over 256 KB), dense 3. */
@@ -726,6 +727,23 @@ class CodegenPropertyTest {
       s.add(base + i);
     }
     return s;
+  }
+
+  /**
+   * Checks that the drawn cases covered every form in {@code required} (the features a suite's
+   * cases must reach, read from their networks or generated sources). With the fixed seed a
+   * missing form fails the test: a change to the drawing lost coverage. With another seed ({@code
+   * -Dnetc.codegen.seed}, exploring) the draw decides what it covers, so a missing form is only
+   * reported, and the run still checks every case it drew.
+   */
+  private static void assertDrawn(Set<String> required, Set<String> drawn, String... what) {
+    Set<String> missing = difference(required, drawn);
+    String message = (what.length > 0 ? what[0] : "forms never drawn") + ": " + missing;
+    if (BASE == DEFAULT_BASE) {
+      assertEquals(Set.of(), missing, message);
+    } else if (!missing.isEmpty()) {
+      System.out.println("codegen property (seed " + BASE + "): " + message);
+    }
   }
 
   private static Set<String> difference(Set<String> a, Set<String> b) {

@@ -34,7 +34,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * of one example ({@link PredictSplit}).
  */
 class SplitStepTest {
-  private static final long BASE = 20261205L;
+  /** Fixed so that CI is reproducible; {@code -Dnetc.split.seed=BASE} draws other networks. */
+  private static final long DEFAULT_BASE = 20261205L;
+  private static final long BASE = Long.getLong("netc.split.seed", DEFAULT_BASE);
   private static final RandomNetworks WIDE = new RandomNetworks(1, 5, 1, 300,
       List.of(Precision.FLOAT, Precision.DOUBLE),
       List.of(LossKind.MSE, LossKind.BCE, LossKind.CROSS_ENTROPY),
@@ -141,7 +143,9 @@ class SplitStepTest {
         nets.add(net); // else all of its layers are unrolled: its batches go example by example
       }
     }
-    assertTrue(nets.size() >= count / 2, "only " + nets.size() + " of " + count + " batched");
+    // With another seed (exploring) the draw decides how many are batched.
+    assertTrue(nets.size() >= count / 2 || BASE != DEFAULT_BASE,
+        "only " + nets.size() + " of " + count + " batched");
     List<Network> pairs = new ArrayList<>();
     for (Network net : nets) {
       pairs.add(net);
