@@ -18,6 +18,8 @@ import java.util.Locale;
  *
  * @param limit the largest accepted relative error
  * @param floor the fraction of the largest element under which errors count as absolute
+ * @param precision the precision of the values checked, whose unit in the last place {@link
+ *     #ULPS} counts
  */
 record Tolerance(double limit, double floor, Precision precision) {
   /**
