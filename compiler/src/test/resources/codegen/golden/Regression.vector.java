@@ -2968,6 +2968,7 @@ public final class Regression implements TrainableDoubleNetwork {
    * in the team's split by its threads' speeds.
    */
   private int balancedStart(int n, int align, int k, int parts) {
+    // The ends first: a part of a phase run without a team (parts = 1).
     return k >= parts ? n : k <= 0 ? 0 : team.partStart(n, align, k, parts);
   }
 

@@ -34,6 +34,7 @@ final class BatchEmitter {
       // class has a team.
       ctx.helpers().add(VectorBatchKernels.startMethod(BALANCED_START,
               ",\nin the team's split by its threads' speeds")
+          .addComment("The ends first: a part of a phase run without a team (parts = 1).")
           .addStatement("return k >= parts ? n : k <= 0 ? 0 : team.partStart(n, align, k, parts)")
           .build());
     }

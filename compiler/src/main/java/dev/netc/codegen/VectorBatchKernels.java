@@ -192,8 +192,9 @@ final class VectorBatchKernels implements BatchKernels {
     c.endControlFlow();
     c.addStatement("int mp = (m + LANES - 1) / LANES * LANES");
     c.addStatement("$T xt = columnsIn", ctx.array());
-    c.addStatement("int from = $N(width, 1, part, parts)", balancedStart(ctx));
-    c.addStatement("int to = $N(width, 1, part + 1, parts)", balancedStart(ctx));
+    String start = balancedStart(ctx);
+    c.addStatement("int from = $N(width, 1, part, parts)", start);
+    c.addStatement("int to = $N(width, 1, part + 1, parts)", start);
     int block = CodegenPolicy.VECTOR_TRANSPOSE_EXAMPLES;
     c.addStatement("int sb = m / $L * $L", block, block);
     c.beginControlFlow("for (int s0 = 0; s0 < sb; s0 += $L)", block);

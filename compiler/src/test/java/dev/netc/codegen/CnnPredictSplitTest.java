@@ -16,6 +16,7 @@ import dev.netc.ir.WeightInit;
 import dev.netc.ir.Window;
 import dev.netc.runtime.Init;
 import dev.netc.runtime.StepTeam;
+import dev.netc.testing.Draws;
 import dev.netc.testing.RandomNetworks;
 import dev.netc.testing.RandomNetworks.LossKind;
 import dev.netc.testing.RandomNetworks.OptimizerKind;
@@ -80,13 +81,9 @@ class CnnPredictSplitTest {
         compare(nets.get(k), policy, g, classes.get(2 * k + 1), new Random(seed + 7 * k));
       }
     }
-    // Most draws are large enough to split somewhere (a convolution by channels); with another
-    // seed (exploring) the draw decides, and the comparisons above are what counts.
-    if (BASE == DEFAULT_BASE) {
-      assertTrue(split >= 6, "only " + split + " of 12 classes split a convolution");
-    } else if (split < 6) {
-      System.out.println("seed " + BASE + ": only " + split + " of 12 classes split a convolution");
-    }
+    // Most draws are large enough to split somewhere (a convolution by channels).
+    Draws.covered(BASE, DEFAULT_BASE, split >= 6,
+        "only " + split + " of 12 classes split a convolution");
   }
 
   /**

@@ -10,6 +10,7 @@ import dev.netc.ir.Precision;
 import dev.netc.runtime.StepTeam;
 import dev.netc.runtime.TrainableDoubleNetwork;
 import dev.netc.runtime.TrainableFloatNetwork;
+import dev.netc.testing.Draws;
 import dev.netc.testing.RandomNetworks;
 import dev.netc.testing.RandomNetworks.LossKind;
 import dev.netc.testing.RandomNetworks.OptimizerKind;
@@ -143,13 +144,8 @@ class SplitStepTest {
         nets.add(net); // else all of its layers are unrolled: its batches go example by example
       }
     }
-    // With another seed (exploring) the draw decides how many are batched.
-    String few = "only " + nets.size() + " of " + count + " batched";
-    if (BASE == DEFAULT_BASE) {
-      assertTrue(nets.size() >= count / 2, few);
-    } else if (nets.size() < count / 2) {
-      System.out.println("seed " + BASE + ": " + few);
-    }
+    Draws.covered(BASE, DEFAULT_BASE, nets.size() >= count / 2,
+        "only " + nets.size() + " of " + count + " batched");
     List<Network> pairs = new ArrayList<>();
     for (Network net : nets) {
       pairs.add(net);

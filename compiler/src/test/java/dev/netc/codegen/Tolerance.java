@@ -110,14 +110,14 @@ record Tolerance(double limit, double floor, Precision precision) {
     int off = 0;
     for (int k = 0; k < sizes.length; k++) {
       int to = off + sizes[k];
-      double fw = floorOf(want, off, to);
-      double fx = exact == null ? fw : floorOf(exact, off, to);
       double noise = 0;
       double largest = 0;
       for (int i = off; exact != null && i < to; i++) {
         noise = Math.max(noise, Math.abs(want[i] - exact[i]));
         largest = Math.max(largest, Math.abs(exact[i]));
       }
+      double fw = floorOf(want, off, to);
+      double fx = exact == null ? fw : Math.max(floor * largest, Double.MIN_NORMAL);
       double ulps = ULPS * ulp(largest);
       for (int i = off; i < to; i++) {
         double mag = magnitude == null ? 0 : magnitude[i];

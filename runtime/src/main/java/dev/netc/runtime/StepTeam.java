@@ -129,6 +129,8 @@ public final class StepTeam implements AutoCloseable {
   private final double[] cuts;
   /** Each part's time summed over the timed phases since the shares last moved. */
   private final long[] partNanos;
+  /** The shares that would have ended the summed parts together (rebalance's scratch). */
+  private final double[] targets;
   /** Timed phases summed in partNanos. */
   private int samples;
   /** True while the shares are even: {@link #partStart} then splits exactly as n · k / parts. */
@@ -158,6 +160,7 @@ public final class StepTeam implements AutoCloseable {
     this.shares = new double[threads];
     this.cuts = new double[threads + 1];
     this.partNanos = new long[threads];
+    this.targets = new double[threads];
     Arrays.fill(shares, 1.0 / threads);
     setCuts();
     this.claimed = new AtomicLongArray(threads);
@@ -286,19 +289,20 @@ public final class StepTeam implements AutoCloseable {
     }
     double sum = 0;
     for (int k = 0; k < threads; k++) {
-      sum += shares[k] / partNanos[k];
+      targets[k] = shares[k] / partNanos[k];
+      sum += targets[k];
     }
     double off = 0;
     for (int k = 0; k < threads; k++) {
-      off = Math.max(off, Math.abs(shares[k] / partNanos[k] / sum - shares[k]));
+      targets[k] /= sum;
+      off = Math.max(off, Math.abs(targets[k] - shares[k]));
     }
     if (off >= DEAD_BAND) {
       double low = 0.5 / threads;
       double high = 1.5 / threads;
       double total = 0;
       for (int k = 0; k < threads; k++) {
-        double target = shares[k] / partNanos[k] / sum;
-        double moved = shares[k] + BALANCE_RATE * (target - shares[k]);
+        double moved = shares[k] + BALANCE_RATE * (targets[k] - shares[k]);
         shares[k] = Math.max(low, Math.min(high, moved));
         total += shares[k];
       }
