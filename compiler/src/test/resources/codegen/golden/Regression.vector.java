@@ -262,6 +262,18 @@ public final class Regression implements TrainableDoubleNetwork {
   private boolean gradientZeroed;
 
   /**
+   * True while the chunks' forward passes are followed by backward ones: they then copy each
+   * layer's inputs for its ∂W tiles (packColumns); predictions and losses do not.
+   */
+  private boolean packsGradientInputs;
+
+  /**
+   * True during the backward pass of a {@code trainBatch}'s first chunk, whose gradient buffers
+   * start at zero: the ∂W tiles then store their sums instead of adding them.
+   */
+  private boolean gradientFresh;
+
+  /**
    * The threads that share this network's steps (useStepTeam), or null.
    */
   private StepTeam team;
@@ -299,6 +311,8 @@ public final class Regression implements TrainableDoubleNetwork {
 
   private final double[] featuresBatchAct = new double[2560];
 
+  private final double[] featuresBatchPacked = new double[1280];
+
   private final double[] featuresBatchDelta = new double[2560];
 
   private final double[] featuresBatchDer = new double[2560];
@@ -306,6 +320,8 @@ public final class Regression implements TrainableDoubleNetwork {
   private final double[] predictionBatchAct = new double[64];
 
   private final double[] predictionBatchZ = new double[64];
+
+  private final double[] predictionBatchPacked = new double[2560];
 
   private final double[] predictionBatchDelta = new double[64];
 
@@ -645,6 +661,7 @@ public final class Regression implements TrainableDoubleNetwork {
       splitScale = scale;
       splitFirst = first;
       splitLr = lr;
+      packsGradientInputs = true;
       for (int e0 = 0; e0 < n; e0 += CHUNK) {
         int m = Math.min(CHUNK, n - e0);
         splitForward(xs, e0, m);
@@ -655,6 +672,7 @@ public final class Regression implements TrainableDoubleNetwork {
           outputDelta(targets, e * TARGET_WIDTH);
           storeDelta(s);
         }
+        gradientFresh = e0 == 0;
         if (e0 + m < n) {
           team.run(phases, 5);
           team.run(phases, 4);
@@ -663,11 +681,14 @@ public final class Regression implements TrainableDoubleNetwork {
           team.run(phases, 7);
           team.run(phases, 6);
         }
+        gradientFresh = false;
       }
+      packsGradientInputs = false;
       splitXs = null;
       gradientZeroed = true;
       return total * scale;
     }
+    packsGradientInputs = true;
     for (int e0 = 0; e0 < n; e0 += CHUNK) {
       int m = Math.min(CHUNK, n - e0);
       batchForward(xs, e0, m);
@@ -678,12 +699,15 @@ public final class Regression implements TrainableDoubleNetwork {
         outputDelta(targets, e * TARGET_WIDTH);
         storeDelta(s);
       }
+      gradientFresh = e0 == 0;
       if (e0 + m < n) {
         batchBackward(xs, e0, m);
       } else {
         batchBackwardStep(xs, e0, m, scale, first, lr);
       }
+      gradientFresh = false;
     }
+    packsGradientInputs = false;
     gradientZeroed = true;
     return total * scale;
   }
@@ -715,6 +739,7 @@ public final class Regression implements TrainableDoubleNetwork {
     checkBatch(targets.length, n, TARGET_WIDTH, "target");
     zeroGradient();
     double total = 0.0;
+    packsGradientInputs = true;
     for (int e0 = 0; e0 < n; e0 += CHUNK) {
       int m = Math.min(CHUNK, n - e0);
       if (team != null) {
@@ -731,6 +756,7 @@ public final class Regression implements TrainableDoubleNetwork {
       }
       batchBackward(xs, e0, m);
     }
+    packsGradientInputs = false;
     // The caller's array is not kept past the call.
     splitXs = null;
     return total;
@@ -873,9 +899,19 @@ public final class Regression implements TrainableDoubleNetwork {
       phase = 4 + above - 1;
     }
     switch (phase) {
-      case 0 -> transposeColumns(xs, e0 * INPUT_SIZE, 20, m, part, parts);
+      case 0 -> {
+        transposeColumns(xs, e0 * INPUT_SIZE, 20, m, part, parts);
+        if (packsGradientInputs) {
+          packColumns(xs, e0 * INPUT_SIZE, 20, m, featuresBatchPacked, part, parts);
+        }
+      }
       case 1 -> featuresForwardBatch(xs, e0 * INPUT_SIZE, m, part, parts);
-      case 2 -> transposeColumns(featuresBatchAct, 0, 40, m, part, parts);
+      case 2 -> {
+        transposeColumns(featuresBatchAct, 0, 40, m, part, parts);
+        if (packsGradientInputs) {
+          packColumns(featuresBatchAct, 0, 40, m, predictionBatchPacked, part, parts);
+        }
+      }
       case 3 -> predictionForwardBatch(featuresBatchAct, 0, m, part, parts);
       case 4 -> {
         featuresGradientBatch(xs, e0 * INPUT_SIZE, m, part, parts);
@@ -1290,8 +1326,14 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private void batchForward(double[] xs, int e0, int m) {
     transposeColumns(xs, e0 * INPUT_SIZE, 20, m, 0, 1);
+    if (packsGradientInputs) {
+      packColumns(xs, e0 * INPUT_SIZE, 20, m, featuresBatchPacked, 0, 1);
+    }
     featuresForwardBatch(xs, e0 * INPUT_SIZE, m, 0, 1);
     transposeColumns(featuresBatchAct, 0, 40, m, 0, 1);
+    if (packsGradientInputs) {
+      packColumns(featuresBatchAct, 0, 40, m, predictionBatchPacked, 0, 1);
+    }
     predictionForwardBatch(featuresBatchAct, 0, m, 0, 1);
   }
 
@@ -1416,6 +1458,8 @@ public final class Regression implements TrainableDoubleNetwork {
     double[] gw = featuresWeightGrad;
     double[] gb = featuresBiasGrad;
     double[] d = featuresBatchDelta;
+    double[] xp = featuresBatchPacked;
+    boolean fresh = gradientFresh;
     int bound = SPECIES.loopBound(20);
     if (WIDE_TILES) {
       int from = balancedStart(40, 8, part, parts);
@@ -1423,8 +1467,12 @@ public final class Regression implements TrainableDoubleNetwork {
       for (int o = from, end = Math.min(to, 40); o < end; o += 8) {
         int go = o * 20;
         int j = 0;
-        for (; j + 3 * LANES <= bound; j += 3 * LANES) {
-          gradientTile8x3(x, xOff + j, d, o, gw, go + j, m, 20, 40, 20);
+        for (int kb = 0; j + 3 * LANES <= bound; j += 3 * LANES, kb++) {
+          if (fresh) {
+            gradientTile8x3PackedFresh(xp, kb * m * 3 * LANES, d, o, gw, go + j, m, 40, 20);
+          } else {
+            gradientTile8x3Packed(xp, kb * m * 3 * LANES, d, o, gw, go + j, m, 40, 20);
+          }
         }
         for (; j < bound; j += LANES) {
           gradientTile8x1(x, xOff + j, d, o, gw, go + j, m, 20, 40, 20);
@@ -1475,8 +1523,12 @@ public final class Regression implements TrainableDoubleNetwork {
       for (int o = from, end = Math.min(to, 36); o < end; o += 6) {
         int go = o * 20;
         int j = 0;
-        for (; j + 2 * LANES <= bound; j += 2 * LANES) {
-          gradientTile6x2(x, xOff + j, d, o, gw, go + j, m, 20, 40, 20);
+        for (int kb = 0; j + 2 * LANES <= bound; j += 2 * LANES, kb++) {
+          if (fresh) {
+            gradientTile6x2PackedFresh(xp, kb * m * 2 * LANES, d, o, gw, go + j, m, 40, 20);
+          } else {
+            gradientTile6x2Packed(xp, kb * m * 2 * LANES, d, o, gw, go + j, m, 40, 20);
+          }
         }
         for (; j < bound; j += LANES) {
           gradientTile6x1(x, xOff + j, d, o, gw, go + j, m, 20, 40, 20);
@@ -1516,8 +1568,12 @@ public final class Regression implements TrainableDoubleNetwork {
       for (int o = 36; o < to; o++) {
         int go = o * 20;
         int j = 0;
-        for (; j + 2 * LANES <= bound; j += 2 * LANES) {
-          gradientTile1x2(x, xOff + j, d, o, gw, go + j, m, 20, 40, 20);
+        for (int kb = 0; j + 2 * LANES <= bound; j += 2 * LANES, kb++) {
+          if (fresh) {
+            gradientTile1x2PackedFresh(xp, kb * m * 2 * LANES, d, o, gw, go + j, m, 40, 20);
+          } else {
+            gradientTile1x2Packed(xp, kb * m * 2 * LANES, d, o, gw, go + j, m, 40, 20);
+          }
         }
         for (; j < bound; j += LANES) {
           gradientTile1x1(x, xOff + j, d, o, gw, go + j, m, 20, 40, 20);
@@ -1622,6 +1678,8 @@ public final class Regression implements TrainableDoubleNetwork {
     double[] gw = predictionWeightGrad;
     double[] gb = predictionBiasGrad;
     double[] d = predictionBatchDelta;
+    double[] xp = predictionBatchPacked;
+    boolean fresh = gradientFresh;
     int bound = SPECIES.loopBound(40);
     if (WIDE_TILES) {
       int from = balancedStart(1, 1, part, parts);
@@ -1629,8 +1687,12 @@ public final class Regression implements TrainableDoubleNetwork {
       for (int o = from, end = Math.min(to, 1); o < end; o += 1) {
         int go = o * 40;
         int j = 0;
-        for (; j + 3 * LANES <= bound; j += 3 * LANES) {
-          gradientTile1x3(x, xOff + j, d, o, gw, go + j, m, 40, 1, 40);
+        for (int kb = 0; j + 3 * LANES <= bound; j += 3 * LANES, kb++) {
+          if (fresh) {
+            gradientTile1x3PackedFresh(xp, kb * m * 3 * LANES, d, o, gw, go + j, m, 1, 40);
+          } else {
+            gradientTile1x3Packed(xp, kb * m * 3 * LANES, d, o, gw, go + j, m, 1, 40);
+          }
         }
         for (; j < bound; j += LANES) {
           gradientTile1x1(x, xOff + j, d, o, gw, go + j, m, 40, 1, 40);
@@ -1653,8 +1715,12 @@ public final class Regression implements TrainableDoubleNetwork {
       for (int o = from, end = Math.min(to, 1); o < end; o += 1) {
         int go = o * 40;
         int j = 0;
-        for (; j + 2 * LANES <= bound; j += 2 * LANES) {
-          gradientTile1x2(x, xOff + j, d, o, gw, go + j, m, 40, 1, 40);
+        for (int kb = 0; j + 2 * LANES <= bound; j += 2 * LANES, kb++) {
+          if (fresh) {
+            gradientTile1x2PackedFresh(xp, kb * m * 2 * LANES, d, o, gw, go + j, m, 1, 40);
+          } else {
+            gradientTile1x2Packed(xp, kb * m * 2 * LANES, d, o, gw, go + j, m, 1, 40);
+          }
         }
         for (; j < bound; j += LANES) {
           gradientTile1x1(x, xOff + j, d, o, gw, go + j, m, 40, 1, 40);
@@ -2267,11 +2333,106 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * 8 rows × 3 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
-   * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
+   * 8 rows × 3 vectors of a weight gradient: gw[gOff + r * ldw + k] = Σ_s d[dOff + s * ldd + r] ·
+   * x[xOff + s * 3 * LANES + k] over the m examples, summed in registers (k within the tile's vectors; x the packed copy).
    */
-  private static void gradientTile8x3(double[] x, int xOff, double[] d, int dOff, double[] gw,
-      int gOff, int m, int ldx, int ldd, int ldw) {
+  private static void gradientTile8x3PackedFresh(double[] x, int xOff, double[] d, int dOff,
+      double[] gw, int gOff, int m, int ldd, int ldw) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a01 = DoubleVector.zero(SPECIES);
+    DoubleVector a02 = DoubleVector.zero(SPECIES);
+    DoubleVector a10 = DoubleVector.zero(SPECIES);
+    DoubleVector a11 = DoubleVector.zero(SPECIES);
+    DoubleVector a12 = DoubleVector.zero(SPECIES);
+    DoubleVector a20 = DoubleVector.zero(SPECIES);
+    DoubleVector a21 = DoubleVector.zero(SPECIES);
+    DoubleVector a22 = DoubleVector.zero(SPECIES);
+    DoubleVector a30 = DoubleVector.zero(SPECIES);
+    DoubleVector a31 = DoubleVector.zero(SPECIES);
+    DoubleVector a32 = DoubleVector.zero(SPECIES);
+    DoubleVector a40 = DoubleVector.zero(SPECIES);
+    DoubleVector a41 = DoubleVector.zero(SPECIES);
+    DoubleVector a42 = DoubleVector.zero(SPECIES);
+    DoubleVector a50 = DoubleVector.zero(SPECIES);
+    DoubleVector a51 = DoubleVector.zero(SPECIES);
+    DoubleVector a52 = DoubleVector.zero(SPECIES);
+    DoubleVector a60 = DoubleVector.zero(SPECIES);
+    DoubleVector a61 = DoubleVector.zero(SPECIES);
+    DoubleVector a62 = DoubleVector.zero(SPECIES);
+    DoubleVector a70 = DoubleVector.zero(SPECIES);
+    DoubleVector a71 = DoubleVector.zero(SPECIES);
+    DoubleVector a72 = DoubleVector.zero(SPECIES);
+    int xo = xOff;
+    int ds = dOff;
+    for (int s = 0; s < m; s++, xo += 3 * LANES, ds += ldd) {
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
+      DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xo + 2 * LANES);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds]);
+      a00 = x0.fma(d0, a00);
+      a01 = x1.fma(d0, a01);
+      a02 = x2.fma(d0, a02);
+      DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[ds + 1]);
+      a10 = x0.fma(d1, a10);
+      a11 = x1.fma(d1, a11);
+      a12 = x2.fma(d1, a12);
+      DoubleVector d2 = DoubleVector.broadcast(SPECIES, d[ds + 2]);
+      a20 = x0.fma(d2, a20);
+      a21 = x1.fma(d2, a21);
+      a22 = x2.fma(d2, a22);
+      DoubleVector d3 = DoubleVector.broadcast(SPECIES, d[ds + 3]);
+      a30 = x0.fma(d3, a30);
+      a31 = x1.fma(d3, a31);
+      a32 = x2.fma(d3, a32);
+      DoubleVector d4 = DoubleVector.broadcast(SPECIES, d[ds + 4]);
+      a40 = x0.fma(d4, a40);
+      a41 = x1.fma(d4, a41);
+      a42 = x2.fma(d4, a42);
+      DoubleVector d5 = DoubleVector.broadcast(SPECIES, d[ds + 5]);
+      a50 = x0.fma(d5, a50);
+      a51 = x1.fma(d5, a51);
+      a52 = x2.fma(d5, a52);
+      DoubleVector d6 = DoubleVector.broadcast(SPECIES, d[ds + 6]);
+      a60 = x0.fma(d6, a60);
+      a61 = x1.fma(d6, a61);
+      a62 = x2.fma(d6, a62);
+      DoubleVector d7 = DoubleVector.broadcast(SPECIES, d[ds + 7]);
+      a70 = x0.fma(d7, a70);
+      a71 = x1.fma(d7, a71);
+      a72 = x2.fma(d7, a72);
+    }
+    a00.intoArray(gw, gOff);
+    a01.intoArray(gw, gOff + 1 * LANES);
+    a02.intoArray(gw, gOff + 2 * LANES);
+    a10.intoArray(gw, gOff + 1 * ldw);
+    a11.intoArray(gw, gOff + 1 * ldw + 1 * LANES);
+    a12.intoArray(gw, gOff + 1 * ldw + 2 * LANES);
+    a20.intoArray(gw, gOff + 2 * ldw);
+    a21.intoArray(gw, gOff + 2 * ldw + 1 * LANES);
+    a22.intoArray(gw, gOff + 2 * ldw + 2 * LANES);
+    a30.intoArray(gw, gOff + 3 * ldw);
+    a31.intoArray(gw, gOff + 3 * ldw + 1 * LANES);
+    a32.intoArray(gw, gOff + 3 * ldw + 2 * LANES);
+    a40.intoArray(gw, gOff + 4 * ldw);
+    a41.intoArray(gw, gOff + 4 * ldw + 1 * LANES);
+    a42.intoArray(gw, gOff + 4 * ldw + 2 * LANES);
+    a50.intoArray(gw, gOff + 5 * ldw);
+    a51.intoArray(gw, gOff + 5 * ldw + 1 * LANES);
+    a52.intoArray(gw, gOff + 5 * ldw + 2 * LANES);
+    a60.intoArray(gw, gOff + 6 * ldw);
+    a61.intoArray(gw, gOff + 6 * ldw + 1 * LANES);
+    a62.intoArray(gw, gOff + 6 * ldw + 2 * LANES);
+    a70.intoArray(gw, gOff + 7 * ldw);
+    a71.intoArray(gw, gOff + 7 * ldw + 1 * LANES);
+    a72.intoArray(gw, gOff + 7 * ldw + 2 * LANES);
+  }
+
+  /**
+   * 8 rows × 3 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
+   * x[xOff + s * 3 * LANES + k] over the m examples, summed in registers (k within the tile's vectors; x the packed copy).
+   */
+  private static void gradientTile8x3Packed(double[] x, int xOff, double[] d, int dOff, double[] gw,
+      int gOff, int m, int ldd, int ldw) {
     DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff);
     DoubleVector a01 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * LANES);
     DoubleVector a02 = DoubleVector.fromArray(SPECIES, gw, gOff + 2 * LANES);
@@ -2298,7 +2459,7 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a72 = DoubleVector.fromArray(SPECIES, gw, gOff + 7 * ldw + 2 * LANES);
     int xo = xOff;
     int ds = dOff;
-    for (int s = 0; s < m; s++, xo += ldx, ds += ldd) {
+    for (int s = 0; s < m; s++, xo += 3 * LANES, ds += ldd) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
       DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xo + 2 * LANES);
@@ -2407,11 +2568,67 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * 6 rows × 2 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
-   * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
+   * 6 rows × 2 vectors of a weight gradient: gw[gOff + r * ldw + k] = Σ_s d[dOff + s * ldd + r] ·
+   * x[xOff + s * 2 * LANES + k] over the m examples, summed in registers (k within the tile's vectors; x the packed copy).
    */
-  private static void gradientTile6x2(double[] x, int xOff, double[] d, int dOff, double[] gw,
-      int gOff, int m, int ldx, int ldd, int ldw) {
+  private static void gradientTile6x2PackedFresh(double[] x, int xOff, double[] d, int dOff,
+      double[] gw, int gOff, int m, int ldd, int ldw) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a01 = DoubleVector.zero(SPECIES);
+    DoubleVector a10 = DoubleVector.zero(SPECIES);
+    DoubleVector a11 = DoubleVector.zero(SPECIES);
+    DoubleVector a20 = DoubleVector.zero(SPECIES);
+    DoubleVector a21 = DoubleVector.zero(SPECIES);
+    DoubleVector a30 = DoubleVector.zero(SPECIES);
+    DoubleVector a31 = DoubleVector.zero(SPECIES);
+    DoubleVector a40 = DoubleVector.zero(SPECIES);
+    DoubleVector a41 = DoubleVector.zero(SPECIES);
+    DoubleVector a50 = DoubleVector.zero(SPECIES);
+    DoubleVector a51 = DoubleVector.zero(SPECIES);
+    int xo = xOff;
+    int ds = dOff;
+    for (int s = 0; s < m; s++, xo += 2 * LANES, ds += ldd) {
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds]);
+      a00 = x0.fma(d0, a00);
+      a01 = x1.fma(d0, a01);
+      DoubleVector d1 = DoubleVector.broadcast(SPECIES, d[ds + 1]);
+      a10 = x0.fma(d1, a10);
+      a11 = x1.fma(d1, a11);
+      DoubleVector d2 = DoubleVector.broadcast(SPECIES, d[ds + 2]);
+      a20 = x0.fma(d2, a20);
+      a21 = x1.fma(d2, a21);
+      DoubleVector d3 = DoubleVector.broadcast(SPECIES, d[ds + 3]);
+      a30 = x0.fma(d3, a30);
+      a31 = x1.fma(d3, a31);
+      DoubleVector d4 = DoubleVector.broadcast(SPECIES, d[ds + 4]);
+      a40 = x0.fma(d4, a40);
+      a41 = x1.fma(d4, a41);
+      DoubleVector d5 = DoubleVector.broadcast(SPECIES, d[ds + 5]);
+      a50 = x0.fma(d5, a50);
+      a51 = x1.fma(d5, a51);
+    }
+    a00.intoArray(gw, gOff);
+    a01.intoArray(gw, gOff + 1 * LANES);
+    a10.intoArray(gw, gOff + 1 * ldw);
+    a11.intoArray(gw, gOff + 1 * ldw + 1 * LANES);
+    a20.intoArray(gw, gOff + 2 * ldw);
+    a21.intoArray(gw, gOff + 2 * ldw + 1 * LANES);
+    a30.intoArray(gw, gOff + 3 * ldw);
+    a31.intoArray(gw, gOff + 3 * ldw + 1 * LANES);
+    a40.intoArray(gw, gOff + 4 * ldw);
+    a41.intoArray(gw, gOff + 4 * ldw + 1 * LANES);
+    a50.intoArray(gw, gOff + 5 * ldw);
+    a51.intoArray(gw, gOff + 5 * ldw + 1 * LANES);
+  }
+
+  /**
+   * 6 rows × 2 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
+   * x[xOff + s * 2 * LANES + k] over the m examples, summed in registers (k within the tile's vectors; x the packed copy).
+   */
+  private static void gradientTile6x2Packed(double[] x, int xOff, double[] d, int dOff, double[] gw,
+      int gOff, int m, int ldd, int ldw) {
     DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff);
     DoubleVector a01 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * LANES);
     DoubleVector a10 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * ldw);
@@ -2426,7 +2643,7 @@ public final class Regression implements TrainableDoubleNetwork {
     DoubleVector a51 = DoubleVector.fromArray(SPECIES, gw, gOff + 5 * ldw + 1 * LANES);
     int xo = xOff;
     int ds = dOff;
-    for (int s = 0; s < m; s++, xo += ldx, ds += ldd) {
+    for (int s = 0; s < m; s++, xo += 2 * LANES, ds += ldd) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds]);
@@ -2500,16 +2717,37 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * 1 rows × 2 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
-   * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
+   * 1 rows × 2 vectors of a weight gradient: gw[gOff + r * ldw + k] = Σ_s d[dOff + s * ldd + r] ·
+   * x[xOff + s * 2 * LANES + k] over the m examples, summed in registers (k within the tile's vectors; x the packed copy).
    */
-  private static void gradientTile1x2(double[] x, int xOff, double[] d, int dOff, double[] gw,
-      int gOff, int m, int ldx, int ldd, int ldw) {
+  private static void gradientTile1x2PackedFresh(double[] x, int xOff, double[] d, int dOff,
+      double[] gw, int gOff, int m, int ldd, int ldw) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a01 = DoubleVector.zero(SPECIES);
+    int xo = xOff;
+    int ds = dOff;
+    for (int s = 0; s < m; s++, xo += 2 * LANES, ds += ldd) {
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds]);
+      a00 = x0.fma(d0, a00);
+      a01 = x1.fma(d0, a01);
+    }
+    a00.intoArray(gw, gOff);
+    a01.intoArray(gw, gOff + 1 * LANES);
+  }
+
+  /**
+   * 1 rows × 2 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
+   * x[xOff + s * 2 * LANES + k] over the m examples, summed in registers (k within the tile's vectors; x the packed copy).
+   */
+  private static void gradientTile1x2Packed(double[] x, int xOff, double[] d, int dOff, double[] gw,
+      int gOff, int m, int ldd, int ldw) {
     DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff);
     DoubleVector a01 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * LANES);
     int xo = xOff;
     int ds = dOff;
-    for (int s = 0; s < m; s++, xo += ldx, ds += ldd) {
+    for (int s = 0; s < m; s++, xo += 2 * LANES, ds += ldd) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
       DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds]);
@@ -2643,17 +2881,42 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
-   * 1 rows × 3 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
-   * x[xOff + s * ldx + k] over the m examples, summed in registers (k within the tile's vectors).
+   * 1 rows × 3 vectors of a weight gradient: gw[gOff + r * ldw + k] = Σ_s d[dOff + s * ldd + r] ·
+   * x[xOff + s * 3 * LANES + k] over the m examples, summed in registers (k within the tile's vectors; x the packed copy).
    */
-  private static void gradientTile1x3(double[] x, int xOff, double[] d, int dOff, double[] gw,
-      int gOff, int m, int ldx, int ldd, int ldw) {
+  private static void gradientTile1x3PackedFresh(double[] x, int xOff, double[] d, int dOff,
+      double[] gw, int gOff, int m, int ldd, int ldw) {
+    DoubleVector a00 = DoubleVector.zero(SPECIES);
+    DoubleVector a01 = DoubleVector.zero(SPECIES);
+    DoubleVector a02 = DoubleVector.zero(SPECIES);
+    int xo = xOff;
+    int ds = dOff;
+    for (int s = 0; s < m; s++, xo += 3 * LANES, ds += ldd) {
+      DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
+      DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
+      DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xo + 2 * LANES);
+      DoubleVector d0 = DoubleVector.broadcast(SPECIES, d[ds]);
+      a00 = x0.fma(d0, a00);
+      a01 = x1.fma(d0, a01);
+      a02 = x2.fma(d0, a02);
+    }
+    a00.intoArray(gw, gOff);
+    a01.intoArray(gw, gOff + 1 * LANES);
+    a02.intoArray(gw, gOff + 2 * LANES);
+  }
+
+  /**
+   * 1 rows × 3 vectors of a weight gradient: gw[gOff + r * ldw + k] += Σ_s d[dOff + s * ldd + r] ·
+   * x[xOff + s * 3 * LANES + k] over the m examples, summed in registers (k within the tile's vectors; x the packed copy).
+   */
+  private static void gradientTile1x3Packed(double[] x, int xOff, double[] d, int dOff, double[] gw,
+      int gOff, int m, int ldd, int ldw) {
     DoubleVector a00 = DoubleVector.fromArray(SPECIES, gw, gOff);
     DoubleVector a01 = DoubleVector.fromArray(SPECIES, gw, gOff + 1 * LANES);
     DoubleVector a02 = DoubleVector.fromArray(SPECIES, gw, gOff + 2 * LANES);
     int xo = xOff;
     int ds = dOff;
-    for (int s = 0; s < m; s++, xo += ldx, ds += ldd) {
+    for (int s = 0; s < m; s++, xo += 3 * LANES, ds += ldd) {
       DoubleVector x0 = DoubleVector.fromArray(SPECIES, x, xo);
       DoubleVector x1 = DoubleVector.fromArray(SPECIES, x, xo + 1 * LANES);
       DoubleVector x2 = DoubleVector.fromArray(SPECIES, x, xo + 2 * LANES);
@@ -3028,6 +3291,32 @@ public final class Regression implements TrainableDoubleNetwork {
     for (int s = m; s < mp; s++) {
       for (int i = from; i < to; i++) {
         xt[i * mp + s] = 0.0;
+      }
+    }
+  }
+
+  /**
+   * A layer's inputs of the chunk ({@code width} each) into {@code dst} for its ∂W tiles: each
+   * tile-wide block of columns, example after example (the blocks of part {@code part} of {@code parts}).
+   */
+  private void packColumns(double[] x, int xOff, int width, int m, double[] dst, int part,
+      int parts) {
+    int cw;
+    if (WIDE_TILES) {
+      cw = 3 * LANES;
+    } else {
+      cw = 2 * LANES;
+    }
+    int blocks = SPECIES.loopBound(width) / cw;
+    int from = balancedStart(blocks, 1, part, parts);
+    int to = balancedStart(blocks, 1, part + 1, parts);
+    for (int s = 0; s < m; s++) {
+      int xo = xOff + s * width;
+      for (int kb = from; kb < to; kb++) {
+        int at = (kb * m + s) * cw;
+        for (int k = 0; k < cw; k += LANES) {
+          DoubleVector.fromArray(SPECIES, x, xo + kb * cw + k).intoArray(dst, at + k);
+        }
       }
     }
   }

@@ -303,7 +303,7 @@ final class BatchEmitter {
     m.endControlFlow();
     m.beginControlFlow("switch (phase)");
     for (int i = 0; i < n; i++) {
-      m.addCode("case $L -> $L", transposePhase(i), calls.transpose(i, "part, parts"));
+      m.addCode("case $L -> {\n$>$L$<}\n", transposePhase(i), calls.transpose(i, "part, parts"));
       m.addCode("case $L -> $L", forwardPhase(i), calls.forward(i, "part, parts"));
     }
     for (int i = 0; i < n; i++) {
@@ -394,6 +394,10 @@ final class BatchEmitter {
       m.addStatement("$N = $L", splitField(p), p.name().equals("scale")
           ? ctx.precision().cast("scale") : p.name());
     }
+    boolean packs = backend.batchKernels().readsGradientFresh();
+    if (packs) {
+      m.addStatement("packsGradientInputs = true");
+    }
     m.beginControlFlow("for (int e0 = 0; e0 < n; e0 += CHUNK)");
     m.addStatement("int m = Math.min(CHUNK, n - e0)");
     m.addStatement("splitForward(xs, e0, m)");
@@ -402,6 +406,12 @@ final class BatchEmitter {
     m.addStatement("outputRow(s)");
     m.addCode(body);
     m.endControlFlow();
+    boolean fresh = backend.batchKernels().readsGradientFresh();
+    if (fresh) {
+      // The caller zeroed the gradient: the first chunk's sums are the gradient so far (the
+      // team's threads read the fields after the run starts).
+      m.addStatement("gradientFresh = e0 == 0");
+    }
     m.beginControlFlow("if (e0 + m < n)");
     for (int i = n - 1; i >= 0; i--) {
       m.addStatement("team.run(phases, $L)", backwardPhase(i));
@@ -412,7 +422,13 @@ final class BatchEmitter {
     }
     m.addStatement("team.run(phases, $L)", stepPhase(-1));
     m.endControlFlow();
+    if (fresh) {
+      m.addStatement("gradientFresh = false");
+    }
     m.endControlFlow();
+    if (packs) {
+      m.addStatement("packsGradientInputs = false");
+    }
     // The caller's array is not kept past the step.
     m.addStatement("splitXs = null");
   }
@@ -433,7 +449,8 @@ final class BatchEmitter {
   /**
    * The loop over chunks: {@code body} runs once per example {@code e = e0 + s} of the chunk after
    * its forward pass (over the team, if the class splits and one is set) and output row; {@code
-   * after} once per chunk.
+   * after} once per chunk: the chunk's backward pass, if not empty (the forward passes then copy
+   * what the gradient methods read: {@code packsGradientInputs}).
    */
   void chunks(MethodSpec.Builder m, CodeBlock body, CodeBlock after) {
     chunks(m, body, after, splits());
@@ -444,6 +461,10 @@ final class BatchEmitter {
    * forward passes run over the team where one is set ({@code splitForward}).
    */
   void chunks(MethodSpec.Builder m, CodeBlock body, CodeBlock after, boolean overTeam) {
+    boolean packs = !after.isEmpty() && backend.batchKernels().readsGradientFresh();
+    if (packs) {
+      m.addStatement("packsGradientInputs = true");
+    }
     m.beginControlFlow("for (int e0 = 0; e0 < n; e0 += CHUNK)");
     m.addStatement("int m = Math.min(CHUNK, n - e0)");
     if (overTeam) {
@@ -464,6 +485,9 @@ final class BatchEmitter {
     m.endControlFlow();
     m.addCode(after);
     m.endControlFlow();
+    if (packs) {
+      m.addStatement("packsGradientInputs = false");
+    }
     if (overTeam) {
       m.addComment("The caller's array is not kept past the call.");
       m.addStatement("splitXs = null");

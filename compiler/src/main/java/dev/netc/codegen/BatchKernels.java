@@ -1,5 +1,6 @@
 package dev.netc.codegen;
 
+import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import java.util.List;
 
@@ -14,6 +15,25 @@ interface BatchKernels {
 
   /** Layer {@code index}'s batched weight-gradient method: ∂W += Δᵀ X, ∂b += Σ Δ. */
   MethodSpec gradient(int index);
+
+  /**
+   * The statements that lay out layer {@code index}'s inputs of the chunk ({@code m} examples
+   * at {@code x}, batch-major: an array and an offset) as its gradient method reads them, the
+   * share of part and parts {@code split}; before that method runs on them. None by default:
+   * the gradient method reads x itself.
+   */
+  default CodeBlock gradientInputs(int index, CodeBlock x, String m, String split) {
+    return CodeBlock.of("");
+  }
+
+  /**
+   * Whether the gradient methods read the class's {@code gradientFresh} field (true while a
+   * {@code trainBatch}'s first chunk runs backward, its gradient buffers zero) and then store
+   * their sums rather than add them.
+   */
+  default boolean readsGradientFresh() {
+    return false;
+  }
 
   /** Layer {@code index}'s batched back-propagation method ({@code index > 0}). */
   MethodSpec backprop(int index);

@@ -68,6 +68,8 @@ final class DenseEmitter implements LayerEmitter {
             + layer.name() + " for the examples whose weight gradient is not added yet."),
         Javadoc.on(ctx.buffer(ctx.names().batch(index).delta(), chunk * layer.outSize()),
             "Their deltas."),
+        Javadoc.on(ctx.buffer(ctx.names().batch(index).packed(), chunk * layer.inSize()),
+            "Their inputs as the batched gradient's tiles read them."),
         FieldSpec.builder(TypeName.INT, pending, Modifier.PRIVATE)
             .addJavadoc("How many examples are kept (fewer than $L).\n", chunk)
             .build());
@@ -83,6 +85,7 @@ final class DenseEmitter implements LayerEmitter {
             Javadoc.escape(layer.name()))
         .addModifiers(Modifier.PRIVATE)
         .beginControlFlow("if ($N > 0)", pending)
+        .addCode(batch.gradientInputs(index, CodeBlock.of("$N, 0", keptInputs), pending, "0, 1"))
         .addStatement("$N($N, 0, $N$L)", ctx.names().batch(index).gradient(), keptInputs, pending,
             backend.splitCalls().isPresent() ? ", 0, 1" : "")
         .addStatement("$N = 0", pending)

@@ -73,7 +73,7 @@ final class Names {
       "xj", "wj", "wo", "dOff", "ldx", "ldd", "ldw", "ldg", "ldz", "len", "bOff", "wOff", "zOff",
       "bv", "x0", "x1", "x2", "x3", "acc", "bound", "mf", "row", "best", "later", "gl",
       "COLUMN_FORWARD", "columnsIn", "columnsZ", "mp", "vt", "tiled", "run", "rest", "restBlock",
-      "nonzero", "vEnd",
+      "nonzero", "vEnd", "packColumns", "gradientFresh", "packsGradientInputs", "fresh", "xp", "kb", "cw", "blocks",
       "FloatVector",
       "DoubleVector",
       "VectorSpecies", "VectorOperators", "VectorMask",
@@ -120,9 +120,10 @@ final class Names {
    * @param gradient the batched weight-gradient method
    * @param backprop the batched back-propagation method
    * @param online the one-example method fusing back-propagation, gradient and update
+   * @param packed the layer's inputs of the chunk copied for its ∂W tiles (vector backend)
    */
   record BatchNames(String act, String actT, String der, String delta, String z, String forward,
-      String gradient, String backprop, String online) {}
+      String gradient, String backprop, String online, String packed) {}
 
   private final List<LayerNames> layers;
   private final List<BatchNames> batch;
@@ -158,7 +159,7 @@ final class Names {
           fresh(alloc, n + "BatchDer"), fresh(alloc, n + "BatchDelta"),
           fresh(alloc, n + "BatchZ"), fresh(alloc, n + "ForwardBatch"),
           fresh(alloc, n + "GradientBatch"), fresh(alloc, n + "BackpropBatch"),
-          fresh(alloc, n + "Online")));
+          fresh(alloc, n + "Online"), fresh(alloc, n + "BatchPacked")));
     }
     this.batch = List.copyOf(b);
   }

@@ -111,6 +111,18 @@ final class TrainingEmitter {
           .addJavadoc("True while every gradient buffer holds zeros (a fused step of {@code "
               + "trainBatch} left them so):\nthe next batch need not zero them.\n")
           .build());
+      if (backend.batchKernels().readsGradientFresh()) {
+        f.add(FieldSpec.builder(TypeName.BOOLEAN, "packsGradientInputs", Modifier.PRIVATE)
+            .addJavadoc("True while the chunks' forward passes are followed by backward ones: "
+                + "they then copy each\nlayer's inputs for its ∂W tiles (packColumns); "
+                + "predictions and losses do not.\n")
+            .build());
+        f.add(FieldSpec.builder(TypeName.BOOLEAN, "gradientFresh", Modifier.PRIVATE)
+            .addJavadoc("True during the backward pass of a {@code trainBatch}'s first chunk, "
+                + "whose gradient buffers\nstart at zero: the ∂W tiles then store their sums "
+                + "instead of adding them.\n")
+            .build());
+      }
       if (batch.splits()) {
         f.addAll(batch.splitFields(optimizer));
       }
@@ -370,15 +382,22 @@ final class TrainingEmitter {
       m.addStatement("return $L", ctx.precision().cast("total * scale"));
       m.endControlFlow();
     }
-    batch.chunks(m, perExample,
-        CodeBlock.builder()
-            .beginControlFlow("if (e0 + m < n)")
-            .addStatement("batchBackward(xs, e0, m)")
-            .nextControlFlow("else")
-            .addStatement("batchBackwardStep(xs, e0, m, $L$L)", ctx.precision().cast("scale"),
-                stepArgs)
-            .endControlFlow()
-            .build(), false);
+    boolean fresh = backend.batchKernels().readsGradientFresh();
+    CodeBlock.Builder backward = CodeBlock.builder();
+    if (fresh) {
+      // zeroGradient() above: the first chunk's sums are the gradient so far.
+      backward.addStatement("gradientFresh = e0 == 0");
+    }
+    backward.beginControlFlow("if (e0 + m < n)")
+        .addStatement("batchBackward(xs, e0, m)")
+        .nextControlFlow("else")
+        .addStatement("batchBackwardStep(xs, e0, m, $L$L)", ctx.precision().cast("scale"),
+            stepArgs)
+        .endControlFlow();
+    if (fresh) {
+      backward.addStatement("gradientFresh = false");
+    }
+    batch.chunks(m, perExample, backward.build(), false);
     m.addStatement("gradientZeroed = true");
     m.addStatement("return $L", ctx.precision().cast("total * scale"));
     return m.build();

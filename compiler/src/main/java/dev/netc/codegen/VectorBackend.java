@@ -260,6 +260,8 @@ final class VectorBackend implements Backend {
         f.add(ctx.buffer(b.z(), out * chunk));
       }
       if (ctx.trainable()) {
+        // The chunk's inputs of the layer as its ∂W tiles read them (packColumns).
+        f.add(ctx.buffer(b.packed(), l.inSize() * chunk));
         f.add(ctx.buffer(b.delta(), out * chunk));
         if (!last && !(l.activation() instanceof Activation.Identity)) {
           f.add(ctx.buffer(b.der(), out * chunk));
@@ -320,8 +322,15 @@ final class VectorBackend implements Backend {
 
     @Override
     public CodeBlock transpose(int index, String part) {
-      return CodeBlock.of("$N($L, $L, m, $L);\n", kernels.transposeColumns(), inputs(index),
-          ctx.network().layers().get(index).inSize(), part);
+      int in = ctx.network().layers().get(index).inSize();
+      CodeBlock.Builder c = CodeBlock.builder().add("$N($L, $L, m, $L);\n",
+          kernels.transposeColumns(), inputs(index), in, part);
+      if (ctx.trainable()) {
+        c.beginControlFlow("if (packsGradientInputs)")
+            .add(kernels.gradientInputs(index, inputs(index), "m", part))
+            .endControlFlow();
+      }
+      return c.build();
     }
 
     @Override

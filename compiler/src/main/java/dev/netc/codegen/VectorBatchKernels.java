@@ -230,6 +230,67 @@ final class VectorBatchKernels implements BatchKernels {
     return TRANSPOSE;
   }
 
+  /** Yes: a trainBatch's first chunk runs the fresh ∂W tiles ({@link VectorTiles#gradient}). */
+  @Override
+  public boolean readsGradientFresh() {
+    return true;
+  }
+
+  /** packColumns of layer {@code index}'s inputs into its packed buffer, before its ∂W tiles. */
+  @Override
+  public CodeBlock gradientInputs(int index, CodeBlock x, String m, String split) {
+    return CodeBlock.of("$N($L, $L, $L, $N, $L);\n", packColumns(), x,
+        ctx.network().layers().get(index).inSize(), m, ctx.names().batch(index).packed(), split);
+  }
+
+  /** The shared method that copies a layer's inputs for the ∂W tiles. */
+  static final String PACK = "packColumns";
+
+  /**
+   * The name of the method that copies a layer's inputs of the chunk for its ∂W tiles, adding
+   * it to the class on first use: {@code packColumns(x, xOff, width, m, dst, part, parts)}
+   * writes the columns of each tile-wide block of x (the tiles' vectors × LANES, the blocks of
+   * {@code SPECIES.loopBound(width)}) example after example, block after block: {@code
+   * dst[(kb * m + s) * cw + k] = x[xOff + s * width + kb * cw + k]}, the blocks of part {@code
+   * part} of {@code parts}. A ∂W tile then reads one stream, a vector after the other, instead
+   * of a line or two from each of m rows {@code width} apart (see {@link VectorTiles#gradient}).
+   * It runs with the transposition for the forward pass, in the same phase of a split step.
+   */
+  String packColumns() {
+    if (ctx.helpers().has(PACK)) {
+      return PACK;
+    }
+    CodeBlock.Builder c = CodeBlock.builder();
+    c.addStatement("int cw");
+    loops.byRegisterTiles(c, t -> c.addStatement("cw = $L * LANES", t.tileVectors()));
+    c.addStatement("int blocks = SPECIES.loopBound(width) / cw");
+    String start = balancedStart(ctx);
+    c.addStatement("int from = $N(blocks, 1, part, parts)", start);
+    c.addStatement("int to = $N(blocks, 1, part + 1, parts)", start);
+    ClassName v = loops.vectorType();
+    c.beginControlFlow("for (int s = 0; s < m; s++)");
+    c.addStatement("int xo = xOff + s * width");
+    c.beginControlFlow("for (int kb = from; kb < to; kb++)");
+    c.addStatement("int at = (kb * m + s) * cw");
+    c.beginControlFlow("for (int k = 0; k < cw; k += LANES)");
+    c.addStatement("$T.fromArray(SPECIES, x, xo + kb * cw + k).intoArray(dst, at + k)", v);
+    c.endControlFlow();
+    c.endControlFlow();
+    c.endControlFlow();
+    ctx.helpers().add(MethodSpec.methodBuilder(PACK)
+        .addJavadoc("A layer's inputs of the chunk ({@code width} each) into {@code dst} for its "
+            + "∂W tiles: each\ntile-wide block of columns, example after example (the blocks of "
+            + "part {@code part} of {@code parts}).\n")
+        .addModifiers(Modifier.PRIVATE)
+        .addParameter(ctx.array(), "x").addParameter(TypeName.INT, "xOff")
+        .addParameter(TypeName.INT, "width").addParameter(TypeName.INT, "m")
+        .addParameter(ctx.array(), "dst")
+        .addParameters(SPLIT)
+        .addCode(c.build())
+        .build());
+    return PACK;
+  }
+
   /** z of the chunk by dot-product tiles: rows × examples, each ending in a lane reduction. */
   private void dotForward(CodeBlock.Builder c, int index, int in, int out) {
     int rows = ctx.policy().forwardRows(ctx.network().layers().get(index));
@@ -417,6 +478,12 @@ final class VectorBatchKernels implements BatchKernels {
     ctx.declareArray(c, "gw", n.weightGrad());
     ctx.declareArray(c, "gb", n.biasGrad());
     ctx.declareArray(c, "d", ctx.names().batch(index).delta());
+    ctx.declareArray(c, "xp", ctx.names().batch(index).packed());
+    // Only trainBatch's chunks start from a zeroed gradient (not a per-example class's).
+    boolean freshTiles = ctx.policy().batched(ctx.network());
+    if (freshTiles) {
+      c.addStatement("boolean fresh = gradientFresh");
+    }
     c.addStatement("int bound = SPECIES.loopBound($L)", in);
     loops.byRegisterTiles(c, t -> {
       int rows = Math.min(t.tileRows(), out);
@@ -426,11 +493,11 @@ final class VectorBatchKernels implements BatchKernels {
       c.addStatement("int to = $N($L, $L, part + 1, parts)", start, out, rows);
       c.beginControlFlow("for (int o = from, end = Math.min(to, $L); o < end; o += $L)",
           rowsTiled, rows);
-      gradientRows(c, rows, t.tileVectors(), in, out);
+      gradientRows(c, rows, t.tileVectors(), in, out, freshTiles);
       c.endControlFlow();
       if (rowsTiled < out) {
         c.beginControlFlow("for (int o = $L; o < to; o++)", rowsTiled);
-        gradientRows(c, 1, t.tileVectors(), in, out);
+        gradientRows(c, 1, t.tileVectors(), in, out, freshTiles);
         c.endControlFlow();
       }
     });
@@ -449,16 +516,32 @@ final class VectorBatchKernels implements BatchKernels {
    * Rows o .. o + rows - 1 of ∂W and ∂b: vector tiles of {@code vecs} vectors, then a scalar tail
    * over the inputs.
    */
-  private void gradientRows(CodeBlock.Builder c, int rows, int vecs, int in, int out) {
+  private void gradientRows(CodeBlock.Builder c, int rows, int vecs, int in, int out,
+      boolean freshTiles) {
     c.addStatement("int go = o * $L", in);
     c.addStatement("int j = 0");
-    c.beginControlFlow("for (; j + $L * LANES <= bound; j += $L * LANES)", vecs, vecs);
+    // The tiles' blocks of columns from the packed copy (packColumns), then single vectors and
+    // single columns from x itself.
+    c.beginControlFlow("for (int kb = 0; j + $L * LANES <= bound; j += $L * LANES, kb++)", vecs,
+        vecs);
     boolean constant = constantStrides(in, out);
-    String arguments = "x, xOff + j, d, o, gw, go + j, m";
-    c.addStatement("$L", tiles.gradient(rows, vecs, in, out, in, constant).call(arguments));
+    String packedArguments = "xp, kb * m * " + vecs + " * LANES, d, o, gw, go + j, m";
+    if (freshTiles) {
+      c.beginControlFlow("if (fresh)");
+      c.addStatement("$L", tiles.gradient(rows, vecs, in, out, in, constant, true, true)
+          .call(packedArguments));
+      c.nextControlFlow("else");
+    }
+    c.addStatement("$L", tiles.gradient(rows, vecs, in, out, in, constant, true, false)
+        .call(packedArguments));
+    if (freshTiles) {
+      c.endControlFlow();
+    }
     c.endControlFlow();
+    String arguments = "x, xOff + j, d, o, gw, go + j, m";
     c.beginControlFlow("for (; j < bound; j += LANES)");
-    c.addStatement("$L", tiles.gradient(rows, 1, in, out, in, constant).call(arguments));
+    c.addStatement("$L", tiles.gradient(rows, 1, in, out, in, constant, false, false)
+        .call(arguments));
     c.endControlFlow();
     c.beginControlFlow("for (; j < $L; j++)", in);
     for (int r = 0; r < rows; r++) {
