@@ -6,6 +6,9 @@
 #
 # Usage: benchmarks/ab.sh JAR_A JAR_B MODEL.net NETWORK [ROUNDS]   (ROUNDS default 10; the first
 #        two are the JIT's warm-up and read low)
+# Env:   BURSTS=SECONDS times the training steps in short bursts instead (dev.netc.bench.Bursts:
+#        best, 10th percentile and median bursts, bytes allocated per step), at batch BATCH
+#        (default 32)
 set -euo pipefail
 if [ $# -lt 4 ]; then
   echo "usage: benchmarks/ab.sh JAR_A JAR_B MODEL.net NETWORK [ROUNDS]" >&2
@@ -19,5 +22,10 @@ java -cp "$jar_a" dev.netc.cli.Netc generate --backend vector -p a -o "$tmp/src"
 java -cp "$jar_b" dev.netc.cli.Netc generate --backend vector -p b -o "$tmp/src" "$model" >/dev/null
 javac --add-modules jdk.incubator.vector -nowarn -cp "$jar_b" -d "$tmp/classes" \
   "$tmp/src/a/$network.java" "$tmp/src/b/$network.java" 2>&1 | grep -v "^warning\|^Note\|^1 warning" || true
+if [ -n "${BURSTS:-}" ]; then
+  java --add-modules jdk.incubator.vector -cp "$tmp/classes:$jar_b" dev.netc.bench.Bursts \
+    "$network" "${BATCH:-32}" "$BURSTS" a b 2>&1 | grep -v "^WARNING: Using incubator"
+  exit 0
+fi
 java --add-modules jdk.incubator.vector -cp "$tmp/classes:$jar_b" dev.netc.bench.Alternated \
   "$network" "$rounds" a b 2>&1 | grep -v "^WARNING: Using incubator"
