@@ -689,6 +689,7 @@ public final class Regression implements TrainableDoubleNetwork {
       return total * scale;
     }
     packsGradientInputs = true;
+    gradientFresh = false;
     for (int e0 = 0; e0 < n; e0 += CHUNK) {
       int m = Math.min(CHUNK, n - e0);
       batchForward(xs, e0, m);
@@ -740,6 +741,7 @@ public final class Regression implements TrainableDoubleNetwork {
     zeroGradient();
     double total = 0.0;
     packsGradientInputs = true;
+    gradientFresh = false;
     for (int e0 = 0; e0 < n; e0 += CHUNK) {
       int m = Math.min(CHUNK, n - e0);
       if (team != null) {

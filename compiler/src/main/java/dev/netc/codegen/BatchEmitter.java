@@ -394,8 +394,8 @@ final class BatchEmitter {
       m.addStatement("$N = $L", splitField(p), p.name().equals("scale")
           ? ctx.precision().cast("scale") : p.name());
     }
-    boolean packs = backend.batchKernels().readsGradientFresh();
-    if (packs) {
+    boolean flags = backend.batchKernels().keepsChunkFlags();
+    if (flags) {
       m.addStatement("packsGradientInputs = true");
     }
     m.beginControlFlow("for (int e0 = 0; e0 < n; e0 += CHUNK)");
@@ -406,8 +406,7 @@ final class BatchEmitter {
     m.addStatement("outputRow(s)");
     m.addCode(body);
     m.endControlFlow();
-    boolean fresh = backend.batchKernels().readsGradientFresh();
-    if (fresh) {
+    if (flags) {
       // The caller zeroed the gradient: the first chunk's sums are the gradient so far (the
       // team's threads read the fields after the run starts).
       m.addStatement("gradientFresh = e0 == 0");
@@ -422,11 +421,11 @@ final class BatchEmitter {
     }
     m.addStatement("team.run(phases, $L)", stepPhase(-1));
     m.endControlFlow();
-    if (fresh) {
+    if (flags) {
       m.addStatement("gradientFresh = false");
     }
     m.endControlFlow();
-    if (packs) {
+    if (flags) {
       m.addStatement("packsGradientInputs = false");
     }
     // The caller's array is not kept past the step.
@@ -461,9 +460,12 @@ final class BatchEmitter {
    * forward passes run over the team where one is set ({@code splitForward}).
    */
   void chunks(MethodSpec.Builder m, CodeBlock body, CodeBlock after, boolean overTeam) {
-    boolean packs = !after.isEmpty() && backend.batchKernels().readsGradientFresh();
+    boolean packs = !after.isEmpty() && backend.batchKernels().keepsChunkFlags();
     if (packs) {
       m.addStatement("packsGradientInputs = true");
+      // Not left over from a step that threw mid-chunk: only trainBatch's first chunk (its
+      // after block sets it) starts from a gradient it zeroed itself.
+      m.addStatement("gradientFresh = false");
     }
     m.beginControlFlow("for (int e0 = 0; e0 < n; e0 += CHUNK)");
     m.addStatement("int m = Math.min(CHUNK, n - e0)");

@@ -27,11 +27,13 @@ interface BatchKernels {
   }
 
   /**
-   * Whether the gradient methods read the class's {@code gradientFresh} field (true while a
-   * {@code trainBatch}'s first chunk runs backward, its gradient buffers zero) and then store
-   * their sums rather than add them.
+   * Whether a mini-batch class keeps the two flags its kernels read: {@code packsGradientInputs}
+   * (true while each chunk's forward pass is followed by a backward one: the forward then makes
+   * {@link #gradientInputs}) and {@code gradientFresh} (true while a {@code trainBatch}'s first
+   * chunk runs backward, its gradient buffers zero: the gradient methods then store their sums
+   * rather than add them).
    */
-  default boolean readsGradientFresh() {
+  default boolean keepsChunkFlags() {
     return false;
   }
 

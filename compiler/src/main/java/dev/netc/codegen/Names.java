@@ -73,7 +73,9 @@ final class Names {
       "xj", "wj", "wo", "dOff", "ldx", "ldd", "ldw", "ldg", "ldz", "len", "bOff", "wOff", "zOff",
       "bv", "x0", "x1", "x2", "x3", "acc", "bound", "mf", "row", "best", "later", "gl",
       "COLUMN_FORWARD", "columnsIn", "columnsZ", "mp", "vt", "tiled", "run", "rest", "restBlock",
-      "nonzero", "vEnd", "packColumns", "gradientFresh", "packsGradientInputs", "fresh", "xp", "kb", "cw", "blocks",
+      "nonzero", "vEnd",
+      // the ∂W tiles' packed inputs (VectorBatchKernels.packColumns, VectorTiles.gradient)
+      "packColumns", "gradientFresh", "packsGradientInputs", "fresh", "xp", "kb", "cw", "blocks",
       "FloatVector",
       "DoubleVector",
       "VectorSpecies", "VectorOperators", "VectorMask",

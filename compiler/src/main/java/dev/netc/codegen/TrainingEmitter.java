@@ -111,7 +111,7 @@ final class TrainingEmitter {
           .addJavadoc("True while every gradient buffer holds zeros (a fused step of {@code "
               + "trainBatch} left them so):\nthe next batch need not zero them.\n")
           .build());
-      if (backend.batchKernels().readsGradientFresh()) {
+      if (backend.batchKernels().keepsChunkFlags()) {
         f.add(FieldSpec.builder(TypeName.BOOLEAN, "packsGradientInputs", Modifier.PRIVATE)
             .addJavadoc("True while the chunks' forward passes are followed by backward ones: "
                 + "they then copy each\nlayer's inputs for its ∂W tiles (packColumns); "
@@ -382,7 +382,7 @@ final class TrainingEmitter {
       m.addStatement("return $L", ctx.precision().cast("total * scale"));
       m.endControlFlow();
     }
-    boolean fresh = backend.batchKernels().readsGradientFresh();
+    boolean fresh = backend.batchKernels().keepsChunkFlags();
     CodeBlock.Builder backward = CodeBlock.builder();
     if (fresh) {
       // zeroGradient() above: the first chunk's sums are the gradient so far.

@@ -230,9 +230,9 @@ final class VectorBatchKernels implements BatchKernels {
     return TRANSPOSE;
   }
 
-  /** Yes: a trainBatch's first chunk runs the fresh ∂W tiles ({@link VectorTiles#gradient}). */
+  /** Yes: the packed copies and the fresh ∂W tiles ({@link VectorTiles#gradient}). */
   @Override
-  public boolean readsGradientFresh() {
+  public boolean keepsChunkFlags() {
     return true;
   }
 
