@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 
 /**
  * Generated float classifiers' training steps timed in short bursts of about 4,096 samples,
@@ -22,15 +21,15 @@ import java.util.Random;
  * dev.netc.bench.Bursts NETWORK BATCH SECONDS PACKAGE[@PLAN]...}: the class {@code
  * PACKAGE.NETWORK} of each argument, initialized with the system property {@code netc.plan}
  * set to PLAN (or cleared), so that one class's copies in several packages run several plans.
- * The first 3 s are warm-up. Inputs are uniform random floats, labels random classes, a pool of
- * 16 batches cycled through.
+ * The first 3 s are warm-up. The inputs and labels are {@link BenchData#random}'s pool (uniform
+ * in [0, 1), random classes; BATCH must divide its {@value BenchData#POOL_EXAMPLES} examples),
+ * cycled through.
  *
  * <p>Several Vector API classes in one JVM can pollute each other's type profiles (C2 then
  * boxes some vectors: the allocation column shows it): compare such runs only where every
  * class reads 0 B/step, else run one class per JVM and alternate the JVMs.
  */
 public final class Bursts {
-  private static final int POOL = 16;
   private static final long WARM_UP_NANOS = 3_000_000_000L;
 
   private Bursts() {}
@@ -56,19 +55,8 @@ public final class Bursts {
       nets[i] = (TrainableFloatNetwork) c.getConstructor().newInstance();
       System.out.println(args[3 + i] + " runs " + c.getField("KERNEL_PLAN").get(null));
     }
-    int in = nets[0].inputSize();
-    int classes = nets[0].outputSize();
-    Random rnd = new Random(1);
-    float[][] xs = new float[POOL][in * batch];
-    float[][] labels = new float[POOL][batch];
-    for (int p = 0; p < POOL; p++) {
-      for (int i = 0; i < xs[p].length; i++) {
-        xs[p][i] = rnd.nextFloat();
-      }
-      for (int i = 0; i < batch; i++) {
-        labels[p][i] = rnd.nextInt(classes);
-      }
-    }
+    BenchData data = BenchData.random(nets[0].inputSize(), nets[0].outputSize(), batch, 0.0,
+        1.0, 1);
     int steps = Math.max(1, 4096 / batch);
     List<List<Long>> nanos = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -87,7 +75,8 @@ public final class Bursts {
         long bytes = threads.getCurrentThreadAllocatedBytes();
         long t0 = System.nanoTime();
         for (int s = 0; s < steps; s++) {
-          sink += nets[i].trainBatch(xs[s % POOL], labels[s % POOL], batch);
+          int b = s % data.batches();
+          sink += nets[i].trainBatch(data.xs()[b], data.labels()[b], batch);
         }
         long t1 = System.nanoTime();
         if (t0 - start > WARM_UP_NANOS) {
