@@ -274,6 +274,12 @@ public final class Regression implements TrainableDoubleNetwork {
   private boolean gradientFresh;
 
   /**
+   * True during a {@code trainBatch} of more than one chunk that sums the first layer's ∂W
+   * over the whole batch in its last chunk (the chunks keep their deltas instead).
+   */
+  private boolean gradientDeferred;
+
+  /**
    * The threads that share this network's steps (useStepTeam), or null.
    */
   private StepTeam team;
@@ -314,6 +320,10 @@ public final class Regression implements TrainableDoubleNetwork {
   private final double[] featuresBatchPacked = new double[1280];
 
   private final double[] featuresBatchDelta = new double[2560];
+
+  private final double[] deferredInputs = new double[2560];
+
+  private final double[] deferredDeltas = new double[5120];
 
   private final double[] featuresBatchDer = new double[2560];
 
@@ -662,6 +672,7 @@ public final class Regression implements TrainableDoubleNetwork {
       splitFirst = first;
       splitLr = lr;
       packsGradientInputs = true;
+      gradientDeferred = false;
       for (int e0 = 0; e0 < n; e0 += CHUNK) {
         int m = Math.min(CHUNK, n - e0);
         splitForward(xs, e0, m);
@@ -690,6 +701,7 @@ public final class Regression implements TrainableDoubleNetwork {
     }
     packsGradientInputs = true;
     gradientFresh = false;
+    gradientDeferred = n > CHUNK && n <= 128;
     for (int e0 = 0; e0 < n; e0 += CHUNK) {
       int m = Math.min(CHUNK, n - e0);
       batchForward(xs, e0, m);
@@ -709,6 +721,7 @@ public final class Regression implements TrainableDoubleNetwork {
       gradientFresh = false;
     }
     packsGradientInputs = false;
+    gradientDeferred = false;
     gradientZeroed = true;
     return total * scale;
   }
@@ -742,6 +755,7 @@ public final class Regression implements TrainableDoubleNetwork {
     double total = 0.0;
     packsGradientInputs = true;
     gradientFresh = false;
+    gradientDeferred = false;
     for (int e0 = 0; e0 < n; e0 += CHUNK) {
       int m = Math.min(CHUNK, n - e0);
       if (team != null) {
@@ -876,7 +890,13 @@ public final class Regression implements TrainableDoubleNetwork {
     predictionGradientBatch(featuresBatchAct, 0, m, 0, 1);
     updateAndClear(predictionWeight, predictionWeightGrad, scale, predictionWeightMomentum, first, lr, 0, predictionWeight.length);
     updateAndClear(predictionBias, predictionBiasGrad, scale, predictionBiasMomentum, first, lr, 0, predictionBias.length);
-    featuresGradientBatch(xs, e0 * INPUT_SIZE, m, 0, 1);
+    if (gradientDeferred) {
+      System.arraycopy(featuresBatchDelta, 0, deferredDeltas, e0 * 40, m * 40);
+      packColumns(xs, 0, 20, e0 + m, deferredInputs, 0, 1);
+      featuresGradientDeferred(xs, e0 + m);
+    } else {
+      featuresGradientBatch(xs, e0 * INPUT_SIZE, m, 0, 1);
+    }
     updateAndClear(featuresWeight, featuresWeightGrad, scale, featuresWeightMomentum, first, lr, 0, featuresWeight.length);
     updateAndClear(featuresBias, featuresBiasGrad, scale, featuresBiasMomentum, first, lr, 0, featuresBias.length);
   }
@@ -903,7 +923,7 @@ public final class Regression implements TrainableDoubleNetwork {
     switch (phase) {
       case 0 -> {
         transposeColumns(xs, e0 * INPUT_SIZE, 20, m, part, parts);
-        if (packsGradientInputs) {
+        if (packsGradientInputs && !gradientDeferred) {
           packColumns(xs, e0 * INPUT_SIZE, 20, m, featuresBatchPacked, part, parts);
         }
       }
@@ -1328,7 +1348,7 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private void batchForward(double[] xs, int e0, int m) {
     transposeColumns(xs, e0 * INPUT_SIZE, 20, m, 0, 1);
-    if (packsGradientInputs) {
+    if (packsGradientInputs && !gradientDeferred) {
       packColumns(xs, e0 * INPUT_SIZE, 20, m, featuresBatchPacked, 0, 1);
     }
     featuresForwardBatch(xs, e0 * INPUT_SIZE, m, 0, 1);
@@ -1353,7 +1373,11 @@ public final class Regression implements TrainableDoubleNetwork {
   private void batchBackward(double[] xs, int e0, int m) {
     predictionGradientBatch(featuresBatchAct, 0, m, 0, 1);
     predictionBackpropBatch(m, 0, 1);
-    featuresGradientBatch(xs, e0 * INPUT_SIZE, m, 0, 1);
+    if (gradientDeferred) {
+      System.arraycopy(featuresBatchDelta, 0, deferredDeltas, e0 * 40, m * 40);
+    } else {
+      featuresGradientBatch(xs, e0 * INPUT_SIZE, m, 0, 1);
+    }
   }
 
   /**
@@ -1867,6 +1891,126 @@ public final class Regression implements TrainableDoubleNetwork {
           }
           g[go + 0 + j] = t0 * der[go + 0 + j];
         }
+      }
+    }
+  }
+
+  /**
+   * Layer features's weight gradient over a whole batch of n examples (x: the batch's inputs, batch-major),
+   * from the packed copy and the deltas its chunks kept (see trainBatch).
+   */
+  private void featuresGradientDeferred(double[] x, int n) {
+    double[] gw = featuresWeightGrad;
+    double[] gb = featuresBiasGrad;
+    double[] d = deferredDeltas;
+    double[] xp = deferredInputs;
+    int bound = SPECIES.loopBound(20);
+    if (WIDE_TILES) {
+      int jt = bound / (3 * LANES) * (3 * LANES);
+      for (int jb = 0, kb = 0; jb < jt; jb += 3 * LANES, kb++) {
+        for (int o = 0; o < 40; o += 8) {
+          gradientTile8x3PackedFresh(xp, kb * n * 3 * LANES, d, o, gw, o * 20 + jb, n, 40, 20);
+        }
+      }
+      for (int e0 = 0; e0 < n; e0 += CHUNK) {
+        int m = Math.min(CHUNK, n - e0);
+        for (int o = 0; o < 40; o += 8) {
+          for (int j = jt; j < bound; j += LANES) {
+            gradientTile8x1(x, e0 * 20 + j, d, e0 * 40 + o, gw, o * 20 + j, m, 20, 40, 20);
+          }
+          for (int j = bound; j < 20; j++) {
+            double t0 = 0.0;
+            double t1 = 0.0;
+            double t2 = 0.0;
+            double t3 = 0.0;
+            double t4 = 0.0;
+            double t5 = 0.0;
+            double t6 = 0.0;
+            double t7 = 0.0;
+            for (int s = e0; s < e0 + m; s++) {
+              double xj = x[s * 20 + j];
+              t0 += d[s * 40 + o + 0] * xj;
+              t1 += d[s * 40 + o + 1] * xj;
+              t2 += d[s * 40 + o + 2] * xj;
+              t3 += d[s * 40 + o + 3] * xj;
+              t4 += d[s * 40 + o + 4] * xj;
+              t5 += d[s * 40 + o + 5] * xj;
+              t6 += d[s * 40 + o + 6] * xj;
+              t7 += d[s * 40 + o + 7] * xj;
+            }
+            gw[o * 20 + 0 + j] += t0;
+            gw[o * 20 + 20 + j] += t1;
+            gw[o * 20 + 40 + j] += t2;
+            gw[o * 20 + 60 + j] += t3;
+            gw[o * 20 + 80 + j] += t4;
+            gw[o * 20 + 100 + j] += t5;
+            gw[o * 20 + 120 + j] += t6;
+            gw[o * 20 + 140 + j] += t7;
+          }
+        }
+      }
+    } else {
+      int jt = bound / (2 * LANES) * (2 * LANES);
+      for (int jb = 0, kb = 0; jb < jt; jb += 2 * LANES, kb++) {
+        for (int o = 0; o < 36; o += 6) {
+          gradientTile6x2PackedFresh(xp, kb * n * 2 * LANES, d, o, gw, o * 20 + jb, n, 40, 20);
+        }
+        for (int o = 36; o < 40; o++) {
+          gradientTile1x2PackedFresh(xp, kb * n * 2 * LANES, d, o, gw, o * 20 + jb, n, 40, 20);
+        }
+      }
+      for (int e0 = 0; e0 < n; e0 += CHUNK) {
+        int m = Math.min(CHUNK, n - e0);
+        for (int o = 0; o < 36; o += 6) {
+          for (int j = jt; j < bound; j += LANES) {
+            gradientTile6x1(x, e0 * 20 + j, d, e0 * 40 + o, gw, o * 20 + j, m, 20, 40, 20);
+          }
+          for (int j = bound; j < 20; j++) {
+            double t0 = 0.0;
+            double t1 = 0.0;
+            double t2 = 0.0;
+            double t3 = 0.0;
+            double t4 = 0.0;
+            double t5 = 0.0;
+            for (int s = e0; s < e0 + m; s++) {
+              double xj = x[s * 20 + j];
+              t0 += d[s * 40 + o + 0] * xj;
+              t1 += d[s * 40 + o + 1] * xj;
+              t2 += d[s * 40 + o + 2] * xj;
+              t3 += d[s * 40 + o + 3] * xj;
+              t4 += d[s * 40 + o + 4] * xj;
+              t5 += d[s * 40 + o + 5] * xj;
+            }
+            gw[o * 20 + 0 + j] += t0;
+            gw[o * 20 + 20 + j] += t1;
+            gw[o * 20 + 40 + j] += t2;
+            gw[o * 20 + 60 + j] += t3;
+            gw[o * 20 + 80 + j] += t4;
+            gw[o * 20 + 100 + j] += t5;
+          }
+        }
+        for (int o = 36; o < 40; o++) {
+          for (int j = jt; j < bound; j += LANES) {
+            gradientTile1x1(x, e0 * 20 + j, d, e0 * 40 + o, gw, o * 20 + j, m, 20, 40, 20);
+          }
+          for (int j = bound; j < 20; j++) {
+            double t0 = 0.0;
+            for (int s = e0; s < e0 + m; s++) {
+              double xj = x[s * 20 + j];
+              t0 += d[s * 40 + o + 0] * xj;
+            }
+            gw[o * 20 + 0 + j] += t0;
+          }
+        }
+      }
+    }
+    for (int s = 0; s < n; s++) {
+      int o = 0;
+      for (int end = SPECIES.loopBound(40); o < end; o += LANES) {
+        DoubleVector.fromArray(SPECIES, gb, o).add(DoubleVector.fromArray(SPECIES, d, s * 40 + o)).intoArray(gb, o);
+      }
+      for (; o < 40; o++) {
+        gb[o] += d[s * 40 + o];
       }
     }
   }
@@ -3259,6 +3403,32 @@ public final class Regression implements TrainableDoubleNetwork {
   }
 
   /**
+   * A layer's inputs of the chunk ({@code width} each) into {@code dst} for its ∂W tiles: each
+   * tile-wide block of columns, example after example (the blocks of part {@code part} of {@code parts}).
+   */
+  private void packColumns(double[] x, int xOff, int width, int m, double[] dst, int part,
+      int parts) {
+    int cw;
+    if (WIDE_TILES) {
+      cw = 3 * LANES;
+    } else {
+      cw = 2 * LANES;
+    }
+    int blocks = SPECIES.loopBound(width) / cw;
+    int from = balancedStart(blocks, 1, part, parts);
+    int to = balancedStart(blocks, 1, part + 1, parts);
+    for (int s = 0; s < m; s++) {
+      int xo = xOff + s * width;
+      for (int kb = from; kb < to; kb++) {
+        int at = (kb * m + s) * cw;
+        for (int k = 0; k < cw; k += LANES) {
+          DoubleVector.fromArray(SPECIES, x, xo + kb * cw + k).intoArray(dst, at + k);
+        }
+      }
+    }
+  }
+
+  /**
    * A layer's inputs of the chunk ({@code width} each) into {@code columnsIn}, feature-major, for the
    * column forward (the inputs of part {@code part} of {@code parts}); nothing unless COLUMN_FORWARD and m >= LANES.
    */
@@ -3293,32 +3463,6 @@ public final class Regression implements TrainableDoubleNetwork {
     for (int s = m; s < mp; s++) {
       for (int i = from; i < to; i++) {
         xt[i * mp + s] = 0.0;
-      }
-    }
-  }
-
-  /**
-   * A layer's inputs of the chunk ({@code width} each) into {@code dst} for its ∂W tiles: each
-   * tile-wide block of columns, example after example (the blocks of part {@code part} of {@code parts}).
-   */
-  private void packColumns(double[] x, int xOff, int width, int m, double[] dst, int part,
-      int parts) {
-    int cw;
-    if (WIDE_TILES) {
-      cw = 3 * LANES;
-    } else {
-      cw = 2 * LANES;
-    }
-    int blocks = SPECIES.loopBound(width) / cw;
-    int from = balancedStart(blocks, 1, part, parts);
-    int to = balancedStart(blocks, 1, part + 1, parts);
-    for (int s = 0; s < m; s++) {
-      int xo = xOff + s * width;
-      for (int kb = from; kb < to; kb++) {
-        int at = (kb * m + s) * cw;
-        for (int k = 0; k < cw; k += LANES) {
-          DoubleVector.fromArray(SPECIES, x, xo + kb * cw + k).intoArray(dst, at + k);
-        }
       }
     }
   }

@@ -147,6 +147,14 @@ interface Backend {
   /** The call of layer {@code index}'s batched weight-gradient method. */
   CodeBlock gradientCall(int index);
 
+  /**
+   * The call of layer {@code index}'s batched weight-gradient method in the chunk that ends a
+   * training step ({@code batchBackwardStep}), before the layer's update.
+   */
+  default CodeBlock lastGradientCall(int index) {
+    return gradientCall(index);
+  }
+
   /** The call of layer {@code index}'s batched back-propagation method ({@code index > 0}). */
   CodeBlock backpropCall(int index);
 

@@ -86,8 +86,19 @@ final class BatchEmitter {
         }
       }
     }
+    if (defersGradient()) {
+      m.add(backend.batchKernels().deferredGradient());
+    }
     m.addAll(backend.batchKernels().sharedMethods());
     return m;
+  }
+
+  /**
+   * Whether a {@code trainBatch} of more than one chunk (and at most {@link
+   * BatchKernels#deferredExamples} examples) defers the first layer's ∂W to its end.
+   */
+  boolean defersGradient() {
+    return ctx.trainable() && backend.batchKernels().deferredExamples() > 0;
   }
 
   private List<ParameterSpec> chunkParameters() {
@@ -176,7 +187,7 @@ final class BatchEmitter {
       if (i > 0) {
         b.add(backend.backpropCall(i));
       }
-      blocks.add(b.add(backend.gradientCall(i)).add(optimizer.fusedUpdate(i)).build());
+      blocks.add(b.add(backend.lastGradientCall(i)).add(optimizer.fusedUpdate(i)).build());
     }
     return m.addCode(ctx.helpers().perLayer("batchBackwardStep", false, params, blocks))
         .build();
@@ -398,6 +409,11 @@ final class BatchEmitter {
     if (flags) {
       m.addStatement("packsGradientInputs = true");
     }
+    if (defersGradient()) {
+      // The team's steps keep each chunk's ∂W in its phases (not left over from a step that
+      // threw).
+      m.addStatement("gradientDeferred = false");
+    }
     m.beginControlFlow("for (int e0 = 0; e0 < n; e0 += CHUNK)");
     m.addStatement("int m = Math.min(CHUNK, n - e0)");
     m.addStatement("splitForward(xs, e0, m)");
@@ -460,12 +476,32 @@ final class BatchEmitter {
    * forward passes run over the team where one is set ({@code splitForward}).
    */
   void chunks(MethodSpec.Builder m, CodeBlock body, CodeBlock after, boolean overTeam) {
+    chunks(m, body, after, overTeam, false);
+  }
+
+  /**
+   * As {@link #chunks(MethodSpec.Builder, CodeBlock, CodeBlock, boolean)}; with {@code
+   * deferGradient} (a {@code trainBatch}: {@code after} ends in {@code batchBackwardStep}), a
+   * batch of more than one chunk, up to {@link BatchKernels#deferredExamples} examples, defers
+   * the first layer's ∂W to its last chunk ({@code gradientDeferred}).
+   */
+  void chunks(MethodSpec.Builder m, CodeBlock body, CodeBlock after, boolean overTeam,
+      boolean deferGradient) {
     boolean packs = !after.isEmpty() && backend.batchKernels().keepsChunkFlags();
     if (packs) {
       m.addStatement("packsGradientInputs = true");
       // Not left over from a step that threw mid-chunk: only trainBatch's first chunk (its
       // after block sets it) starts from a gradient it zeroed itself.
       m.addStatement("gradientFresh = false");
+    }
+    boolean defers = deferGradient && defersGradient();
+    if (packs && defersGradient()) {
+      if (defers) {
+        m.addStatement("gradientDeferred = n > CHUNK && n <= $L",
+            backend.batchKernels().deferredExamples());
+      } else {
+        m.addStatement("gradientDeferred = false");
+      }
     }
     m.beginControlFlow("for (int e0 = 0; e0 < n; e0 += CHUNK)");
     m.addStatement("int m = Math.min(CHUNK, n - e0)");
@@ -489,6 +525,9 @@ final class BatchEmitter {
     m.endControlFlow();
     if (packs) {
       m.addStatement("packsGradientInputs = false");
+    }
+    if (defers) {
+      m.addStatement("gradientDeferred = false");
     }
     if (overTeam) {
       m.addComment("The caller's array is not kept past the call.");

@@ -37,6 +37,25 @@ interface BatchKernels {
     return false;
   }
 
+  /**
+   * Examples up to which a {@code trainBatch} of more than one chunk defers the first layer's
+   * weight gradient to one pass over the whole batch ({@link #deferredGradient}); 0 if it never
+   * does.
+   */
+  default int deferredExamples() {
+    return 0;
+  }
+
+  /**
+   * The first layer's weight gradient over a whole batch of {@code n <= deferredExamples()}
+   * examples, from the copies its chunks kept ({@code deferredGradient(x, n)}): the same sums in
+   * the same order as the chunks' passes of {@link #gradient} would compute. Only where {@link
+   * #deferredExamples} is positive.
+   */
+  default MethodSpec deferredGradient() {
+    throw new UnsupportedOperationException("no deferred gradient");
+  }
+
   /** Layer {@code index}'s batched back-propagation method ({@code index > 0}). */
   MethodSpec backprop(int index);
 

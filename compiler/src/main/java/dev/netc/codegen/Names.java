@@ -76,6 +76,8 @@ final class Names {
       "nonzero", "vEnd",
       // the ∂W tiles' packed inputs (VectorBatchKernels.packColumns, VectorTiles.gradient)
       "packColumns", "gradientFresh", "packsGradientInputs", "fresh", "xp", "kb", "cw", "blocks",
+      // the first layer's ∂W deferred over a whole batch (VectorBatchKernels.deferredGradient)
+      "gradientDeferred", "deferredInputs", "deferredDeltas", "jb", "jt",
       "FloatVector",
       "DoubleVector",
       "VectorSpecies", "VectorOperators", "VectorMask",
@@ -125,7 +127,7 @@ final class Names {
    * @param packed the layer's inputs of the chunk copied for its ∂W tiles (vector backend)
    */
   record BatchNames(String act, String actT, String der, String delta, String z, String forward,
-      String gradient, String backprop, String online, String packed) {}
+      String gradient, String backprop, String online, String packed, String deferredGradient) {}
 
   private final List<LayerNames> layers;
   private final List<BatchNames> batch;
@@ -161,7 +163,8 @@ final class Names {
           fresh(alloc, n + "BatchDer"), fresh(alloc, n + "BatchDelta"),
           fresh(alloc, n + "BatchZ"), fresh(alloc, n + "ForwardBatch"),
           fresh(alloc, n + "GradientBatch"), fresh(alloc, n + "BackpropBatch"),
-          fresh(alloc, n + "Online"), fresh(alloc, n + "BatchPacked")));
+          fresh(alloc, n + "Online"), fresh(alloc, n + "BatchPacked"),
+          fresh(alloc, n + "GradientDeferred")));
     }
     this.batch = List.copyOf(b);
   }

@@ -122,6 +122,13 @@ final class TrainingEmitter {
                 + "whose gradient buffers\nstart at zero: the ∂W tiles then store their sums "
                 + "instead of adding them.\n")
             .build());
+        if (batch.defersGradient()) {
+          f.add(FieldSpec.builder(TypeName.BOOLEAN, "gradientDeferred", Modifier.PRIVATE)
+              .addJavadoc("True during a {@code trainBatch} of more than one chunk that sums "
+                  + "the first layer's ∂W\nover the whole batch in its last chunk (the "
+                  + "chunks keep their deltas instead).\n")
+              .build());
+        }
       }
       if (batch.splits()) {
         f.addAll(batch.splitFields(optimizer));
@@ -397,7 +404,7 @@ final class TrainingEmitter {
     if (fresh) {
       backward.addStatement("gradientFresh = false");
     }
-    batch.chunks(m, perExample, backward.build(), false);
+    batch.chunks(m, perExample, backward.build(), false, true);
     m.addStatement("gradientZeroed = true");
     m.addStatement("return $L", ctx.precision().cast("total * scale"));
     return m.build();

@@ -263,6 +263,12 @@ final class VectorBackend implements Backend {
         // The chunk's inputs of the layer as its ∂W tiles read them (packColumns).
         f.add(ctx.buffer(b.packed(), l.inSize() * chunk));
         f.add(ctx.buffer(b.delta(), out * chunk));
+        int deferred = kernels.deferredExamples();
+        if (l.index() == 0 && deferred > 0) {
+          // The batch's inputs and first-layer deltas for the deferred ∂W (deferredGradient).
+          f.add(ctx.buffer(VectorBatchKernels.DEFERRED_INPUTS, l.inSize() * deferred));
+          f.add(ctx.buffer(VectorBatchKernels.DEFERRED_DELTAS, out * deferred));
+        }
         if (!last && !(l.activation() instanceof Activation.Identity)) {
           f.add(ctx.buffer(b.der(), out * chunk));
         }
@@ -298,9 +304,50 @@ final class VectorBackend implements Backend {
         .add(split.forward(index, "0, 1")).build();
   }
 
+  /**
+   * The chunk's gradient call; for the first layer of a class that defers its ∂W, while a
+   * {@code trainBatch} does ({@code gradientDeferred}), the chunk's deltas kept instead.
+   */
   @Override
   public CodeBlock gradientCall(int index) {
-    return split.gradient(index, "0, 1");
+    if (index > 0 || kernels.deferredExamples() == 0) {
+      return split.gradient(index, "0, 1");
+    }
+    return CodeBlock.builder().beginControlFlow("if (gradientDeferred)")
+        .add(keepDeltas())
+        .nextControlFlow("else")
+        .add(split.gradient(index, "0, 1"))
+        .endControlFlow()
+        .build();
+  }
+
+  /**
+   * As {@link #gradientCall}, and in the chunk that ends a deferring {@code trainBatch}, the
+   * whole batch's first-layer ∂W: its inputs packed from the caller's array, then {@link
+   * VectorBatchKernels#deferredGradient} over examples 0 .. e0 + m - 1.
+   */
+  @Override
+  public CodeBlock lastGradientCall(int index) {
+    if (index > 0 || kernels.deferredExamples() == 0) {
+      return gradientCall(index);
+    }
+    int in = ctx.network().layers().get(0).inSize();
+    return CodeBlock.builder().beginControlFlow("if (gradientDeferred)")
+        .add(keepDeltas())
+        .addStatement("$N(xs, 0, $L, e0 + m, $N, 0, 1)", kernels.packColumns(), in,
+            VectorBatchKernels.DEFERRED_INPUTS)
+        .addStatement("$N(xs, e0 + m)", ctx.names().batch(0).deferredGradient())
+        .nextControlFlow("else")
+        .add(split.gradient(index, "0, 1"))
+        .endControlFlow()
+        .build();
+  }
+
+  /** The chunk's first-layer deltas into the batch's (examples e0 .. e0 + m - 1). */
+  private CodeBlock keepDeltas() {
+    int out = ctx.network().layers().get(0).outSize();
+    return CodeBlock.of("$T.arraycopy($N, 0, $N, e0 * $L, m * $L);\n", System.class,
+        ctx.names().batch(0).delta(), VectorBatchKernels.DEFERRED_DELTAS, out, out);
   }
 
   @Override
@@ -326,7 +373,9 @@ final class VectorBackend implements Backend {
       CodeBlock.Builder c = CodeBlock.builder().add("$N($L, $L, m, $L);\n",
           kernels.transposeColumns(), inputs(index), in, part);
       if (ctx.trainable()) {
-        c.beginControlFlow("if (packsGradientInputs)")
+        // A deferring trainBatch packs the first layer's inputs of the whole batch at its end.
+        c.beginControlFlow(index == 0 && kernels.deferredExamples() > 0
+                ? "if (packsGradientInputs && !gradientDeferred)" : "if (packsGradientInputs)")
             .add(kernels.gradientInputs(index, inputs(index), "m", part))
             .endControlFlow();
       }

@@ -565,6 +565,137 @@ final class VectorBatchKernels implements BatchKernels {
   }
 
   /**
+   * The batch size up to which a {@code trainBatch} defers the first layer's ∂W to one pass over
+   * the batch, where its inputs fit in {@link #DEFERRED_MAX_FLOATS}: 128.
+   */
+  static final int DEFERRED_EXAMPLES = 128;
+
+  /** The largest copy of the first layer's inputs kept for a deferred ∂W: 1 MB of floats. */
+  static final long DEFERRED_MAX_FLOATS = 1 << 18;
+
+  /** The buffers of the deferred ∂W: the batch's inputs packed, and its first layer's deltas. */
+  static final String DEFERRED_INPUTS = "deferredInputs";
+
+  static final String DEFERRED_DELTAS = "deferredDeltas";
+
+  /**
+   * {@link #DEFERRED_EXAMPLES} for a batched class whose first layer's inputs for that many
+   * examples fit in {@link #DEFERRED_MAX_FLOATS}, 0 otherwise.
+   *
+   * <p>Why: with several chunks to a batch, every chunk's ∂W tiles of the first layer load the
+   * gradient so far and store it again, 800 KB of the Fashion MLP's that no L2 of these hosts
+   * holds beside the weights, and each tile's loop runs over one chunk's examples only. Summed
+   * in one pass over the batch at its end instead, from a packed copy of the batch's inputs (the
+   * caller's array is still there) and the deltas each chunk kept, the gradient is stored once.
+   * The Zen 3 host's batch-128 step under its plan (chunks of 32) ran 2.7–3.4 % faster (medians
+   * of alternated bursts; docs/performance.md).
+   */
+  @Override
+  public int deferredExamples() {
+    int in = ctx.network().layers().get(0).inSize();
+    boolean fits = (long) in * DEFERRED_EXAMPLES <= DEFERRED_MAX_FLOATS;
+    return ctx.trainable() && ctx.policy().batched(ctx.network()) && fits
+        ? DEFERRED_EXAMPLES : 0;
+  }
+
+  /**
+   * The first layer's ∂W and ∂b over a batch of n examples: the packed tiles with the column
+   * blocks outermost (one block of the packed inputs, n examples of a tile's width, stays in L1
+   * while every row block sums over it), starting from zero (the gradient was zeroed); then the
+   * single vectors and single columns, and the bias, chunk by chunk from x and the kept deltas,
+   * as the chunks' passes add them: the same sums in the same order, the same bits.
+   */
+  @Override
+  public MethodSpec deferredGradient() {
+    Layer layer = ctx.network().layers().get(0);
+    Names.LayerNames n = ctx.names().layer(0);
+    int in = layer.inSize();
+    int out = layer.outSize();
+    boolean constant = constantStrides(in, out);
+    CodeBlock.Builder c = CodeBlock.builder();
+    ctx.declareArray(c, "gw", n.weightGrad());
+    ctx.declareArray(c, "gb", n.biasGrad());
+    ctx.declareArray(c, "d", DEFERRED_DELTAS);
+    ctx.declareArray(c, "xp", DEFERRED_INPUTS);
+    c.addStatement("int bound = SPECIES.loopBound($L)", in);
+    loops.byRegisterTiles(c, t -> {
+      int rows = Math.min(t.tileRows(), out);
+      int vecs = t.tileVectors();
+      int rowsTiled = out / rows * rows;
+      c.addStatement("int jt = bound / ($L * LANES) * ($L * LANES)", vecs, vecs);
+      c.beginControlFlow("for (int jb = 0, kb = 0; jb < jt; jb += $L * LANES, kb++)", vecs);
+      String packed = "xp, kb * n * " + vecs + " * LANES, d, o, gw, o * " + in + " + jb, n";
+      c.beginControlFlow("for (int o = 0; o < $L; o += $L)", rowsTiled, rows);
+      c.addStatement("$L", tiles.gradient(rows, vecs, in, out, in, constant, true, true)
+          .call(packed));
+      c.endControlFlow();
+      if (rowsTiled < out) {
+        c.beginControlFlow("for (int o = $L; o < $L; o++)", rowsTiled, out);
+        c.addStatement("$L", tiles.gradient(1, vecs, in, out, in, constant, true, true)
+            .call(packed));
+        c.endControlFlow();
+      }
+      c.endControlFlow();
+      c.beginControlFlow("for (int e0 = 0; e0 < n; e0 += CHUNK)");
+      c.addStatement("int m = Math.min(CHUNK, n - e0)");
+      c.beginControlFlow("for (int o = 0; o < $L; o += $L)", rowsTiled, rows);
+      deferredTails(c, rows, in, out, constant);
+      c.endControlFlow();
+      if (rowsTiled < out) {
+        c.beginControlFlow("for (int o = $L; o < $L; o++)", rowsTiled, out);
+        deferredTails(c, 1, in, out, constant);
+        c.endControlFlow();
+      }
+      c.endControlFlow();
+    });
+    // ∂b: each sum over the examples in order, as the chunks add them.
+    ClassName v = loops.vectorType();
+    c.beginControlFlow("for (int s = 0; s < n; s++)");
+    c.addStatement("int o = 0");
+    c.beginControlFlow("for (int end = SPECIES.loopBound($L); o < end; o += LANES)", out);
+    c.addStatement("$T.fromArray(SPECIES, gb, o).add($T.fromArray(SPECIES, d, s * $L + o))"
+        + ".intoArray(gb, o)", v, v, out);
+    c.endControlFlow();
+    c.beginControlFlow("for (; o < $L; o++)", out);
+    c.addStatement("gb[o] += d[s * $L + o]", out);
+    c.endControlFlow();
+    c.endControlFlow();
+    return MethodSpec.methodBuilder(ctx.names().batch(0).deferredGradient())
+        .addJavadoc("Layer $L's weight gradient over a whole batch of n examples (x: the "
+            + "batch's inputs, batch-major),\nfrom the packed copy and the deltas its chunks "
+            + "kept (see trainBatch).\n", Javadoc.escape(layer.name()))
+        .addModifiers(Modifier.PRIVATE)
+        .addParameter(ctx.array(), "x").addParameter(TypeName.INT, "n")
+        .addCode(c.build())
+        .build();
+  }
+
+  /**
+   * The single vectors and single columns of rows o .. o + rows - 1 of the deferred ∂W, over
+   * chunk e0 .. e0 + m - 1: what {@link #gradientRows} adds after its packed tiles.
+   */
+  private void deferredTails(CodeBlock.Builder c, int rows, int in, int out, boolean constant) {
+    c.beginControlFlow("for (int j = jt; j < bound; j += LANES)");
+    c.addStatement("$L", tiles.gradient(rows, 1, in, out, in, constant, false, false)
+        .call("x, e0 * " + in + " + j, d, e0 * " + out + " + o, gw, o * " + in + " + j, m"));
+    c.endControlFlow();
+    c.beginControlFlow("for (int j = bound; j < $L; j++)", in);
+    for (int r = 0; r < rows; r++) {
+      c.addStatement("$T t$L = $L", ctx.scalar(), r, ctx.lit(0));
+    }
+    c.beginControlFlow("for (int s = e0; s < e0 + m; s++)");
+    c.addStatement("$T xj = x[s * $L + j]", ctx.scalar(), in);
+    for (int r = 0; r < rows; r++) {
+      c.addStatement("t$L += d[s * $L + o + $L] * xj", r, out, r);
+    }
+    c.endControlFlow();
+    for (int r = 0; r < rows; r++) {
+      c.addStatement("gw[o * $L + $L + j] += t$L", in, r * in, r);
+    }
+    c.endControlFlow();
+  }
+
+  /**
    * Δ_prev = (Δ W) ⊙ σ'(z_prev) over the chunk, batch-major (index ≥ 1): register tiles of
    * examples × vectors summed over this layer's outputs in order, then multiplied by σ' and
    * stored once.

@@ -262,6 +262,12 @@ class AllocationTest {
   /** Examples of the longest batch a driver trains: long enough for aligned copies. */
   private static final int LONG_BATCH = AlignedWeights.MIN_TRAINING_EXAMPLES;
 
+  /**
+   * Examples of a batch of several chunks under every plan (chunks of at most 64), up to the
+   * examples a batched class defers the first layer's ∂W over (VectorBatchKernels).
+   */
+  private static final int SEVERAL_CHUNKS = 100;
+
   /** The calls to measure for {@code n}, as Java statements over {@code net, x, t, out, g}. */
   private static List<String> calls(Network n, CodegenPolicy policy) {
     if (n.name().equals(SampleNetworks.stagedCnn().name())) {
@@ -287,6 +293,8 @@ class AllocationTest {
         // chunk and of several.
         calls.add(SPLIT + "net.trainBatch(xs, ts, 4)");
         calls.add(SPLIT + "net.trainBatch(xs, ts, " + LONG_BATCH + ")");
+        // Several chunks on one thread: the first layer's ∂W deferred to the last one.
+        calls.add("net.trainBatch(xs, ts, " + SEVERAL_CHUNKS + ")");
       }
     }
     return calls;
@@ -300,9 +308,9 @@ class AllocationTest {
     // Targets 0 or 1: valid class indices, binary labels and regression values alike.
     CodeBlock init = CodeBlock.builder()
         .addStatement("x = new $T[$L]", scalar, n.inputSize())
-        .addStatement("xs = new $T[$L]", scalar, LONG_BATCH * n.inputSize())
+        .addStatement("xs = new $T[$L]", scalar, SEVERAL_CHUNKS * n.inputSize())
         .addStatement("t = new $T[$L]", scalar, width)
-        .addStatement("ts = new $T[$L]", scalar, LONG_BATCH * width)
+        .addStatement("ts = new $T[$L]", scalar, SEVERAL_CHUNKS * width)
         .addStatement("out = new $T[$L]", scalar, n.outputSize())
         .addStatement("outs = new $T[$L]", scalar, 4 * n.outputSize())
         .addStatement("g = new $T[$L]", scalar, n.parameterCount())

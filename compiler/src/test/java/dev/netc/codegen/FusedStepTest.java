@@ -27,7 +27,7 @@ class FusedStepTest {
 
   private static final String SOURCE = """
       network Fused {
-        input 9
+        input INPUTS
         dense 40 relu
         dense 24 tanh
         dense 3 softmax
@@ -48,10 +48,32 @@ class FusedStepTest {
       "VECTOR, 'sgd(lr = 0.1)'"})
   void fusedStepsAgreeWithGradientThenOptimizerStep(CodegenPolicy.Backend backend,
       String optimizer) throws Exception {
-    Network net = Frontend.compile("fused.net", SOURCE.replace("OPTIMIZER", optimizer))
-        .networks().get(0);
+    check(CodegenPolicy.defaults().withBackend(backend), optimizer, 9);
+  }
+
+  /**
+   * The vector backend's ∂W of the first layer deferred over a batch of several chunks
+   * (VectorBatchKernels.deferredGradient): 61 inputs take the packed tiles (three blocks of the
+   * narrow tiles' 16 columns or one of the wide tiles' 48), single vectors and single columns,
+   * and 40 rows a block of single rows under the narrow tiles' 6.
+   */
+  @ParameterizedTest
+  @CsvSource({
+      "NARROW, 'sgd(lr = 0.05, momentum = 0.9)'",
+      "WIDE, 'sgd(lr = 0.05, momentum = 0.8, nesterov = true, weight_decay = 0.001)'",
+      "NARROW, 'adam(lr = 0.01, weight_decay = 0.01)'",
+      "WIDE, 'sgd(lr = 0.1)'"})
+  void deferredFirstLayerGradientAgrees(CodegenPolicy.RegisterTiles tiles, String optimizer)
+      throws Exception {
+    check(CodegenPolicy.defaults().withBackend(CodegenPolicy.Backend.VECTOR)
+        .withRegisterTiles(tiles), optimizer, 61);
+  }
+
+  private static void check(CodegenPolicy base, String optimizer, int inputs) throws Exception {
+    Network net = Frontend.compile("fused.net", SOURCE.replace("OPTIMIZER", optimizer)
+        .replace("INPUTS", String.valueOf(inputs))).networks().get(0);
     // Chunks of 4 examples: a batch of 11 takes three chunks, the last one fused.
-    CodegenPolicy policy = CodegenPolicy.defaults().withBackend(backend).withChunk(4);
+    CodegenPolicy policy = base.withChunk(4);
     assertTrue(policy.batched(net), "the test network must take the mini-batch path");
     List<Generated> pair =
         Generated.compile(List.of(net, net.withName("Twin")), "gen.fused", policy);
@@ -66,7 +88,7 @@ class FusedStepTest {
     int[] sizes = {3, 11, 5, 4, 7, 2, 6, 9, 5, 8, 12};
     for (int k = 0; k < paths.length; k++) {
       int n = sizes[k];
-      float[] xs = new float[n * 9];
+      float[] xs = new float[n * inputs];
       for (int i = 0; i < xs.length; i++) {
         xs[i] = rnd.nextFloat() * 2 - 1;
       }
@@ -102,7 +124,7 @@ class FusedStepTest {
           // gradient alone (parameters unchanged) leaves its sums in the buffers: the fused
           // step right after it must zero them again.
           float[] other = new float[p];
-          fused.gradient(Arrays.copyOf(xs, 9), new float[] {labels[0]}, 1, other);
+          fused.gradient(Arrays.copyOf(xs, inputs), new float[] {labels[0]}, 1, other);
           loss = fused.trainBatch(xs, labels, n);
         }
       }
