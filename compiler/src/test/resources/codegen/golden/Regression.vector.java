@@ -672,7 +672,7 @@ public final class Regression implements TrainableDoubleNetwork {
       splitFirst = first;
       splitLr = lr;
       packsGradientInputs = true;
-      gradientDeferred = false;
+      gradientDeferred = n > CHUNK && n <= 128;
       for (int e0 = 0; e0 < n; e0 += CHUNK) {
         int m = Math.min(CHUNK, n - e0);
         splitForward(xs, e0, m);
@@ -690,11 +690,15 @@ public final class Regression implements TrainableDoubleNetwork {
         } else {
           team.run(phases, 8);
           team.run(phases, 7);
+          if (gradientDeferred) {
+            team.run(phases, 9);
+          }
           team.run(phases, 6);
         }
         gradientFresh = false;
       }
       packsGradientInputs = false;
+      gradientDeferred = false;
       splitXs = null;
       gradientZeroed = true;
       return total * scale;
@@ -891,11 +895,13 @@ public final class Regression implements TrainableDoubleNetwork {
     updateAndClear(predictionWeight, predictionWeightGrad, scale, predictionWeightMomentum, first, lr, 0, predictionWeight.length);
     updateAndClear(predictionBias, predictionBiasGrad, scale, predictionBiasMomentum, first, lr, 0, predictionBias.length);
     if (gradientDeferred) {
-      System.arraycopy(featuresBatchDelta, 0, deferredDeltas, e0 * 40, m * 40);
-      packColumns(xs, 0, 20, e0 + m, deferredInputs, 0, 1);
-      featuresGradientDeferred(xs, e0 + m);
+      keepRows(featuresBatchDelta, deferredDeltas, e0, m, 40, 0, 1);
     } else {
       featuresGradientBatch(xs, e0 * INPUT_SIZE, m, 0, 1);
+    }
+    if (gradientDeferred) {
+      packColumns(xs, 0, 20, e0 + m, deferredInputs, 0, 1);
+      featuresGradientDeferred(xs, e0 + m, 0, 1);
     }
     updateAndClear(featuresWeight, featuresWeightGrad, scale, featuresWeightMomentum, first, lr, 0, featuresWeight.length);
     updateAndClear(featuresBias, featuresBiasGrad, scale, featuresBiasMomentum, first, lr, 0, featuresBias.length);
@@ -908,6 +914,11 @@ public final class Regression implements TrainableDoubleNetwork {
     double[] xs = splitXs;
     int e0 = splitE0;
     int m = splitM;
+    if (phase == 9) {
+      packColumns(xs, 0, 20, e0 + m, deferredInputs, part, parts);
+      featuresGradientDeferred(xs, e0 + m, part, parts);
+      return;
+    }
     if (phase >= 6) {
       // The chunk that ends the step: the update of the layer above (whose weights
       // every part has read), then this layer's backward phase.
@@ -936,7 +947,11 @@ public final class Regression implements TrainableDoubleNetwork {
       }
       case 3 -> predictionForwardBatch(featuresBatchAct, 0, m, part, parts);
       case 4 -> {
-        featuresGradientBatch(xs, e0 * INPUT_SIZE, m, part, parts);
+        if (gradientDeferred) {
+          keepRows(featuresBatchDelta, deferredDeltas, e0, m, 40, part, parts);
+        } else {
+          featuresGradientBatch(xs, e0 * INPUT_SIZE, m, part, parts);
+        }
       }
       case 5 -> {
         predictionBackpropBatch(m, part, parts);
@@ -1374,7 +1389,7 @@ public final class Regression implements TrainableDoubleNetwork {
     predictionGradientBatch(featuresBatchAct, 0, m, 0, 1);
     predictionBackpropBatch(m, 0, 1);
     if (gradientDeferred) {
-      System.arraycopy(featuresBatchDelta, 0, deferredDeltas, e0 * 40, m * 40);
+      keepRows(featuresBatchDelta, deferredDeltas, e0, m, 40, 0, 1);
     } else {
       featuresGradientBatch(xs, e0 * INPUT_SIZE, m, 0, 1);
     }
@@ -1899,19 +1914,27 @@ public final class Regression implements TrainableDoubleNetwork {
    * Layer features's weight gradient over a whole batch of n examples (x: the batch's inputs, batch-major),
    * from the packed copy and the deltas its chunks kept (see trainBatch).
    */
-  private void featuresGradientDeferred(double[] x, int n) {
+  private void featuresGradientDeferred(double[] x, int n, int part, int parts) {
     double[] gw = featuresWeightGrad;
     double[] gb = featuresBiasGrad;
     double[] d = deferredDeltas;
     double[] xp = deferredInputs;
     int bound = SPECIES.loopBound(20);
     if (WIDE_TILES) {
-      int jt = bound / (3 * LANES) * (3 * LANES);
-      for (int jb = 0, kb = 0; jb < jt; jb += 3 * LANES, kb++) {
+      int blocks = bound / (3 * LANES);
+      int jt = blocks * 3 * LANES;
+      int from = balancedStart(blocks, 1, part, parts);
+      int to = balancedStart(blocks, 1, part + 1, parts);
+      for (int kb = from; kb < to; kb++) {
+        int jb = kb * 3 * LANES;
         for (int o = 0; o < 40; o += 8) {
           gradientTile8x3PackedFresh(xp, kb * n * 3 * LANES, d, o, gw, o * 20 + jb, n, 40, 20);
         }
       }
+      if (part < parts - 1) {
+        return;
+      }
+      // The last part: the columns past the blocks, and the bias.
       for (int e0 = 0; e0 < n; e0 += CHUNK) {
         int m = Math.min(CHUNK, n - e0);
         for (int o = 0; o < 40; o += 8) {
@@ -1950,8 +1973,12 @@ public final class Regression implements TrainableDoubleNetwork {
         }
       }
     } else {
-      int jt = bound / (2 * LANES) * (2 * LANES);
-      for (int jb = 0, kb = 0; jb < jt; jb += 2 * LANES, kb++) {
+      int blocks = bound / (2 * LANES);
+      int jt = blocks * 2 * LANES;
+      int from = balancedStart(blocks, 1, part, parts);
+      int to = balancedStart(blocks, 1, part + 1, parts);
+      for (int kb = from; kb < to; kb++) {
+        int jb = kb * 2 * LANES;
         for (int o = 0; o < 36; o += 6) {
           gradientTile6x2PackedFresh(xp, kb * n * 2 * LANES, d, o, gw, o * 20 + jb, n, 40, 20);
         }
@@ -1959,6 +1986,10 @@ public final class Regression implements TrainableDoubleNetwork {
           gradientTile1x2PackedFresh(xp, kb * n * 2 * LANES, d, o, gw, o * 20 + jb, n, 40, 20);
         }
       }
+      if (part < parts - 1) {
+        return;
+      }
+      // The last part: the columns past the blocks, and the bias.
       for (int e0 = 0; e0 < n; e0 += CHUNK) {
         int m = Math.min(CHUNK, n - e0);
         for (int o = 0; o < 36; o += 6) {
@@ -3400,6 +3431,16 @@ public final class Regression implements TrainableDoubleNetwork {
    */
   private static int partStart(int n, int align, int k, int parts) {
     return k >= parts ? n : (int) ((long) n * k / parts) / align * align;
+  }
+
+  /**
+   * Rows 0 .. m - 1 of {@code src} ({@code width} each; those of part {@code part} of {@code parts})
+   * into rows e0 .. e0 + m - 1 of {@code dst}.
+   */
+  private void keepRows(double[] src, double[] dst, int e0, int m, int width, int part, int parts) {
+    int from = balancedStart(m, 1, part, parts);
+    int to = balancedStart(m, 1, part + 1, parts);
+    System.arraycopy(src, from * width, dst, (e0 + from) * width, (to - from) * width);
   }
 
   /**

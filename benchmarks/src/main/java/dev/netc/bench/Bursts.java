@@ -1,6 +1,7 @@
 package dev.netc.bench;
 
 import com.sun.management.ThreadMXBean;
+import dev.netc.runtime.StepTeam;
 import dev.netc.runtime.TrainableFloatNetwork;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -24,6 +25,9 @@ import java.util.Locale;
  * The first 3 s are warm-up. The inputs and labels are {@link BenchData#random}'s pool (uniform
  * in [0, 1), random classes; BATCH must divide its {@value BenchData#POOL_EXAMPLES} examples),
  * cycled through.
+ *
+ * <p>With the system property {@code bursts.threads} above 1, every class splits its steps
+ * over one {@link StepTeam} of that many threads (as {@code netc train} does on two cores).
  *
  * <p>Several Vector API classes in one JVM can pollute each other's type profiles (C2 then
  * boxes some vectors: the allocation column shows it): compare such runs only where every
@@ -54,6 +58,13 @@ public final class Bursts {
       Class<?> c = Class.forName(packageAndPlan[0] + "." + network);
       nets[i] = (TrainableFloatNetwork) c.getConstructor().newInstance();
       System.out.println(args[3 + i] + " runs " + c.getField("KERNEL_PLAN").get(null));
+    }
+    int teamThreads = Integer.getInteger("bursts.threads", 1);
+    StepTeam team = teamThreads > 1 ? StepTeam.of(teamThreads) : null;
+    for (TrainableFloatNetwork net : nets) {
+      if (team != null && !net.useStepTeam(team)) {
+        throw new IllegalArgumentException(net.getClass().getName() + " does not split its steps");
+      }
     }
     BenchData data = BenchData.random(nets[0].inputSize(), nets[0].outputSize(), batch, 0.0,
         1.0, 1);
@@ -102,6 +113,9 @@ public final class Bursts {
     }
     if (sink == 42) {
       System.out.println();
+    }
+    if (team != null) {
+      team.close();
     }
   }
 }

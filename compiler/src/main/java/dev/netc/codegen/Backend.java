@@ -182,6 +182,15 @@ interface Backend {
 
     /** Δ of layer index - 1 ({@code index > 0}). */
     CodeBlock backprop(int index, String split);
+
+    /**
+     * The first layer's ∂W over the whole batch, examples 0 .. e0 + m - 1, in the chunk that
+     * ends a step that deferred it ({@link BatchKernels#deferredExamples}): a phase of its own,
+     * after every chunk's deltas were kept.
+     */
+    default CodeBlock deferredGradient(String split) {
+      throw new UnsupportedOperationException("no deferred gradient");
+    }
   }
 
   /** The body of {@code storeDelta(s)}: output delta {@code from} as example s of {@code to}. */

@@ -300,6 +300,12 @@ final class BatchEmitter {
     m.addStatement("$T xs = splitXs", ctx.array());
     m.addStatement("int e0 = splitE0");
     m.addStatement("int m = splitM");
+    if (defersGradient()) {
+      m.beginControlFlow("if (phase == $L)", deferredPhase());
+      m.addCode(calls.deferredGradient("part, parts"));
+      m.addStatement("return");
+      m.endControlFlow();
+    }
     m.beginControlFlow("if (phase >= $L)", stepPhase(-1));
     m.addComment("The chunk that ends the step: the update of the layer above (whose weights");
     m.addComment("every part has read), then this layer's backward phase.");
@@ -373,6 +379,14 @@ final class BatchEmitter {
     return f.build();
   }
 
+  /**
+   * The phase of a deferring step's last chunk, after every layer's backward phase, in which the
+   * first layer's ∂W is summed over the whole batch (by blocks of columns).
+   */
+  private int deferredPhase() {
+    return stepPhase(ctx.network().layers().size());
+  }
+
   private int transposePhase(int layer) {
     return 2 * layer;
   }
@@ -410,9 +424,8 @@ final class BatchEmitter {
       m.addStatement("packsGradientInputs = true");
     }
     if (defersGradient()) {
-      // The team's steps keep each chunk's ∂W in its phases (not left over from a step that
-      // threw).
-      m.addStatement("gradientDeferred = false");
+      m.addStatement("gradientDeferred = n > CHUNK && n <= $L",
+          backend.batchKernels().deferredExamples());
     }
     m.beginControlFlow("for (int e0 = 0; e0 < n; e0 += CHUNK)");
     m.addStatement("int m = Math.min(CHUNK, n - e0)");
@@ -435,6 +448,11 @@ final class BatchEmitter {
     for (int i = n - 1; i >= 0; i--) {
       m.addStatement("team.run(phases, $L)", stepPhase(i));
     }
+    if (defersGradient()) {
+      m.beginControlFlow("if (gradientDeferred)");
+      m.addStatement("team.run(phases, $L)", deferredPhase());
+      m.endControlFlow();
+    }
     m.addStatement("team.run(phases, $L)", stepPhase(-1));
     m.endControlFlow();
     if (flags) {
@@ -443,6 +461,9 @@ final class BatchEmitter {
     m.endControlFlow();
     if (flags) {
       m.addStatement("packsGradientInputs = false");
+    }
+    if (defersGradient()) {
+      m.addStatement("gradientDeferred = false");
     }
     // The caller's array is not kept past the step.
     m.addStatement("splitXs = null");

@@ -77,7 +77,7 @@ final class Names {
       // the ∂W tiles' packed inputs (VectorBatchKernels.packColumns, VectorTiles.gradient)
       "packColumns", "gradientFresh", "packsGradientInputs", "fresh", "xp", "kb", "cw", "blocks",
       // the first layer's ∂W deferred over a whole batch (VectorBatchKernels.deferredGradient)
-      "gradientDeferred", "deferredInputs", "deferredDeltas", "jb", "jt",
+      "gradientDeferred", "deferredInputs", "deferredDeltas", "jb", "jt", "keepRows",
       "FloatVector",
       "DoubleVector",
       "VectorSpecies", "VectorOperators", "VectorMask",

@@ -304,50 +304,25 @@ final class VectorBackend implements Backend {
         .add(split.forward(index, "0, 1")).build();
   }
 
-  /**
-   * The chunk's gradient call; for the first layer of a class that defers its ∂W, while a
-   * {@code trainBatch} does ({@code gradientDeferred}), the chunk's deltas kept instead.
-   */
   @Override
   public CodeBlock gradientCall(int index) {
-    if (index > 0 || kernels.deferredExamples() == 0) {
-      return split.gradient(index, "0, 1");
-    }
-    return CodeBlock.builder().beginControlFlow("if (gradientDeferred)")
-        .add(keepDeltas())
-        .nextControlFlow("else")
-        .add(split.gradient(index, "0, 1"))
-        .endControlFlow()
-        .build();
+    return split.gradient(index, "0, 1");
   }
 
   /**
-   * As {@link #gradientCall}, and in the chunk that ends a deferring {@code trainBatch}, the
-   * whole batch's first-layer ∂W: its inputs packed from the caller's array, then {@link
-   * VectorBatchKernels#deferredGradient} over examples 0 .. e0 + m - 1.
+   * As {@link #gradientCall}, and in the chunk that ends a {@code trainBatch} that deferred the
+   * first layer's ∂W ({@code gradientDeferred}), that ∂W over the whole batch.
    */
   @Override
   public CodeBlock lastGradientCall(int index) {
     if (index > 0 || kernels.deferredExamples() == 0) {
       return gradientCall(index);
     }
-    int in = ctx.network().layers().get(0).inSize();
-    return CodeBlock.builder().beginControlFlow("if (gradientDeferred)")
-        .add(keepDeltas())
-        .addStatement("$N(xs, 0, $L, e0 + m, $N, 0, 1)", kernels.packColumns(), in,
-            VectorBatchKernels.DEFERRED_INPUTS)
-        .addStatement("$N(xs, e0 + m)", ctx.names().batch(0).deferredGradient())
-        .nextControlFlow("else")
-        .add(split.gradient(index, "0, 1"))
+    return CodeBlock.builder().add(gradientCall(index))
+        .beginControlFlow("if (gradientDeferred)")
+        .add(split.deferredGradient("0, 1"))
         .endControlFlow()
         .build();
-  }
-
-  /** The chunk's first-layer deltas into the batch's (examples e0 .. e0 + m - 1). */
-  private CodeBlock keepDeltas() {
-    int out = ctx.network().layers().get(0).outSize();
-    return CodeBlock.of("$T.arraycopy($N, 0, $N, e0 * $L, m * $L);\n", System.class,
-        ctx.names().batch(0).delta(), VectorBatchKernels.DEFERRED_DELTAS, out, out);
   }
 
   @Override
@@ -388,10 +363,40 @@ final class VectorBackend implements Backend {
           part);
     }
 
+    /**
+     * The chunk's ∂W; for the first layer of a class that defers it, while a {@code
+     * trainBatch} does ({@code gradientDeferred}), the chunk's deltas kept instead (examples of
+     * part {@code part} of {@code parts}).
+     */
     @Override
     public CodeBlock gradient(int index, String part) {
-      return CodeBlock.of("$N($L, m, $L);\n", ctx.names().batch(index).gradient(), inputs(index),
-          part);
+      CodeBlock call = CodeBlock.of("$N($L, m, $L);\n", ctx.names().batch(index).gradient(),
+          inputs(index), part);
+      if (index > 0 || kernels.deferredExamples() == 0) {
+        return call;
+      }
+      int out = ctx.network().layers().get(0).outSize();
+      return CodeBlock.builder().beginControlFlow("if (gradientDeferred)")
+          .add("$N($N, $N, e0, m, $L, $L);\n", kernels.keepRows(), ctx.names().batch(0).delta(),
+              VectorBatchKernels.DEFERRED_DELTAS, out, part)
+          .nextControlFlow("else")
+          .add(call)
+          .endControlFlow()
+          .build();
+    }
+
+    /**
+     * The batch's first-layer inputs packed from the caller's array, then its ∂W: both by the
+     * same blocks of columns, so that each part reads only the blocks it packed.
+     */
+    @Override
+    public CodeBlock deferredGradient(String part) {
+      int in = ctx.network().layers().get(0).inSize();
+      return CodeBlock.builder()
+          .add("$N(xs, 0, $L, e0 + m, $N, $L);\n", kernels.packColumns(), in,
+              VectorBatchKernels.DEFERRED_INPUTS, part)
+          .add("$N(xs, e0 + m, $L);\n", ctx.names().batch(0).deferredGradient(), part)
+          .build();
     }
 
     @Override

@@ -618,12 +618,18 @@ final class VectorBatchKernels implements BatchKernels {
     ctx.declareArray(c, "d", DEFERRED_DELTAS);
     ctx.declareArray(c, "xp", DEFERRED_INPUTS);
     c.addStatement("int bound = SPECIES.loopBound($L)", in);
+    String start = balancedStart(ctx);
     loops.byRegisterTiles(c, t -> {
       int rows = Math.min(t.tileRows(), out);
       int vecs = t.tileVectors();
       int rowsTiled = out / rows * rows;
-      c.addStatement("int jt = bound / ($L * LANES) * ($L * LANES)", vecs, vecs);
-      c.beginControlFlow("for (int jb = 0, kb = 0; jb < jt; jb += $L * LANES, kb++)", vecs);
+      // The blocks of packColumns' part: each part reads only what it packed.
+      c.addStatement("int blocks = bound / ($L * LANES)", vecs);
+      c.addStatement("int jt = blocks * $L * LANES", vecs);
+      c.addStatement("int from = $N(blocks, 1, part, parts)", start);
+      c.addStatement("int to = $N(blocks, 1, part + 1, parts)", start);
+      c.beginControlFlow("for (int kb = from; kb < to; kb++)");
+      c.addStatement("int jb = kb * $L * LANES", vecs);
       String packed = "xp, kb * n * " + vecs + " * LANES, d, o, gw, o * " + in + " + jb, n";
       c.beginControlFlow("for (int o = 0; o < $L; o += $L)", rowsTiled, rows);
       c.addStatement("$L", tiles.gradient(rows, vecs, in, out, in, constant, true, true)
@@ -636,6 +642,10 @@ final class VectorBatchKernels implements BatchKernels {
         c.endControlFlow();
       }
       c.endControlFlow();
+      c.beginControlFlow("if (part < parts - 1)");
+      c.addStatement("return");
+      c.endControlFlow();
+      c.add("// The last part: the columns past the blocks, and the bias.\n");
       c.beginControlFlow("for (int e0 = 0; e0 < n; e0 += CHUNK)");
       c.addStatement("int m = Math.min(CHUNK, n - e0)");
       c.beginControlFlow("for (int o = 0; o < $L; o += $L)", rowsTiled, rows);
@@ -666,8 +676,39 @@ final class VectorBatchKernels implements BatchKernels {
             + "kept (see trainBatch).\n", Javadoc.escape(layer.name()))
         .addModifiers(Modifier.PRIVATE)
         .addParameter(ctx.array(), "x").addParameter(TypeName.INT, "n")
+        .addParameters(SPLIT)
         .addCode(c.build())
         .build();
+  }
+
+  /** The shared method that keeps rows of a chunk buffer in a batch's. */
+  static final String KEEP_ROWS = "keepRows";
+
+  /**
+   * The name of {@code keepRows(src, dst, e0, m, width, part, parts)}, adding it to the class on
+   * first use: rows 0 .. m - 1 of {@code src} ({@code width} each; those of part {@code part}
+   * of {@code parts}) into rows e0 .. e0 + m - 1 of {@code dst}. A deferring {@code trainBatch}
+   * keeps each chunk's first-layer deltas so.
+   */
+  String keepRows() {
+    if (ctx.helpers().has(KEEP_ROWS)) {
+      return KEEP_ROWS;
+    }
+    String start = balancedStart(ctx);
+    ctx.helpers().add(MethodSpec.methodBuilder(KEEP_ROWS)
+        .addJavadoc("Rows 0 .. m - 1 of {@code src} ({@code width} each; those of part {@code "
+            + "part} of {@code parts})\ninto rows e0 .. e0 + m - 1 of {@code dst}.\n")
+        .addModifiers(Modifier.PRIVATE)
+        .addParameter(ctx.array(), "src").addParameter(ctx.array(), "dst")
+        .addParameter(TypeName.INT, "e0").addParameter(TypeName.INT, "m")
+        .addParameter(TypeName.INT, "width")
+        .addParameters(SPLIT)
+        .addStatement("int from = $N(m, 1, part, parts)", start)
+        .addStatement("int to = $N(m, 1, part + 1, parts)", start)
+        .addStatement("$T.arraycopy(src, from * width, dst, (e0 + from) * width, (to - from) * "
+            + "width)", System.class)
+        .build());
+    return KEEP_ROWS;
   }
 
   /**

@@ -293,8 +293,10 @@ class AllocationTest {
         // chunk and of several.
         calls.add(SPLIT + "net.trainBatch(xs, ts, 4)");
         calls.add(SPLIT + "net.trainBatch(xs, ts, " + LONG_BATCH + ")");
-        // Several chunks on one thread: the first layer's ∂W deferred to the last one.
+        // Several chunks, on one thread and over the team: the first layer's ∂W deferred to
+        // the last one.
         calls.add("net.trainBatch(xs, ts, " + SEVERAL_CHUNKS + ")");
+        calls.add(SPLIT + "net.trainBatch(xs, ts, " + SEVERAL_CHUNKS + ")");
       }
     }
     return calls;
