@@ -587,8 +587,8 @@ final class VectorBatchKernels implements BatchKernels {
    * holds beside the weights, and each tile's loop runs over one chunk's examples only. Summed
    * in one pass over the batch at its end instead, from a packed copy of the batch's inputs (the
    * caller's array is still there) and the deltas each chunk kept, the gradient is stored once.
-   * The Zen 3 host's batch-128 step under its plan (chunks of 32) ran 2.7–3.4 % faster (medians
-   * of alternated bursts; docs/performance.md).
+   * The Zen 3 host's batch-128 step under its plan (chunks of 32) ran 5–11 % faster on one
+   * thread and 5–7 % on two (best bursts, alternated in one JVM; docs/performance.md).
    */
   @Override
   public int deferredExamples() {
