@@ -1938,10 +1938,11 @@ public final class Regression implements TrainableDoubleNetwork {
       for (int e0 = 0; e0 < n; e0 += CHUNK) {
         int m = Math.min(CHUNK, n - e0);
         for (int o = 0; o < 40; o += 8) {
-          for (int j = jt; j < bound; j += LANES) {
+          int j = jt;
+          for (; j < bound; j += LANES) {
             gradientTile8x1(x, e0 * 20 + j, d, e0 * 40 + o, gw, o * 20 + j, m, 20, 40, 20);
           }
-          for (int j = bound; j < 20; j++) {
+          for (; j < 20; j++) {
             double t0 = 0.0;
             double t1 = 0.0;
             double t2 = 0.0;
@@ -1950,16 +1951,16 @@ public final class Regression implements TrainableDoubleNetwork {
             double t5 = 0.0;
             double t6 = 0.0;
             double t7 = 0.0;
-            for (int s = e0; s < e0 + m; s++) {
-              double xj = x[s * 20 + j];
-              t0 += d[s * 40 + o + 0] * xj;
-              t1 += d[s * 40 + o + 1] * xj;
-              t2 += d[s * 40 + o + 2] * xj;
-              t3 += d[s * 40 + o + 3] * xj;
-              t4 += d[s * 40 + o + 4] * xj;
-              t5 += d[s * 40 + o + 5] * xj;
-              t6 += d[s * 40 + o + 6] * xj;
-              t7 += d[s * 40 + o + 7] * xj;
+            for (int s = 0; s < m; s++) {
+              double xj = x[e0 * 20 + s * 20 + j];
+              t0 += d[e0 * 40 + s * 40 + o + 0] * xj;
+              t1 += d[e0 * 40 + s * 40 + o + 1] * xj;
+              t2 += d[e0 * 40 + s * 40 + o + 2] * xj;
+              t3 += d[e0 * 40 + s * 40 + o + 3] * xj;
+              t4 += d[e0 * 40 + s * 40 + o + 4] * xj;
+              t5 += d[e0 * 40 + s * 40 + o + 5] * xj;
+              t6 += d[e0 * 40 + s * 40 + o + 6] * xj;
+              t7 += d[e0 * 40 + s * 40 + o + 7] * xj;
             }
             gw[o * 20 + 0 + j] += t0;
             gw[o * 20 + 20 + j] += t1;
@@ -1993,24 +1994,25 @@ public final class Regression implements TrainableDoubleNetwork {
       for (int e0 = 0; e0 < n; e0 += CHUNK) {
         int m = Math.min(CHUNK, n - e0);
         for (int o = 0; o < 36; o += 6) {
-          for (int j = jt; j < bound; j += LANES) {
+          int j = jt;
+          for (; j < bound; j += LANES) {
             gradientTile6x1(x, e0 * 20 + j, d, e0 * 40 + o, gw, o * 20 + j, m, 20, 40, 20);
           }
-          for (int j = bound; j < 20; j++) {
+          for (; j < 20; j++) {
             double t0 = 0.0;
             double t1 = 0.0;
             double t2 = 0.0;
             double t3 = 0.0;
             double t4 = 0.0;
             double t5 = 0.0;
-            for (int s = e0; s < e0 + m; s++) {
-              double xj = x[s * 20 + j];
-              t0 += d[s * 40 + o + 0] * xj;
-              t1 += d[s * 40 + o + 1] * xj;
-              t2 += d[s * 40 + o + 2] * xj;
-              t3 += d[s * 40 + o + 3] * xj;
-              t4 += d[s * 40 + o + 4] * xj;
-              t5 += d[s * 40 + o + 5] * xj;
+            for (int s = 0; s < m; s++) {
+              double xj = x[e0 * 20 + s * 20 + j];
+              t0 += d[e0 * 40 + s * 40 + o + 0] * xj;
+              t1 += d[e0 * 40 + s * 40 + o + 1] * xj;
+              t2 += d[e0 * 40 + s * 40 + o + 2] * xj;
+              t3 += d[e0 * 40 + s * 40 + o + 3] * xj;
+              t4 += d[e0 * 40 + s * 40 + o + 4] * xj;
+              t5 += d[e0 * 40 + s * 40 + o + 5] * xj;
             }
             gw[o * 20 + 0 + j] += t0;
             gw[o * 20 + 20 + j] += t1;
@@ -2021,14 +2023,15 @@ public final class Regression implements TrainableDoubleNetwork {
           }
         }
         for (int o = 36; o < 40; o++) {
-          for (int j = jt; j < bound; j += LANES) {
+          int j = jt;
+          for (; j < bound; j += LANES) {
             gradientTile1x1(x, e0 * 20 + j, d, e0 * 40 + o, gw, o * 20 + j, m, 20, 40, 20);
           }
-          for (int j = bound; j < 20; j++) {
+          for (; j < 20; j++) {
             double t0 = 0.0;
-            for (int s = e0; s < e0 + m; s++) {
-              double xj = x[s * 20 + j];
-              t0 += d[s * 40 + o + 0] * xj;
+            for (int s = 0; s < m; s++) {
+              double xj = x[e0 * 20 + s * 20 + j];
+              t0 += d[e0 * 40 + s * 40 + o + 0] * xj;
             }
             gw[o * 20 + 0 + j] += t0;
           }

@@ -538,25 +538,7 @@ final class VectorBatchKernels implements BatchKernels {
       c.endControlFlow();
     }
     c.endControlFlow();
-    String arguments = "x, xOff + j, d, o, gw, go + j, m";
-    c.beginControlFlow("for (; j < bound; j += LANES)");
-    c.addStatement("$L", tiles.gradient(rows, 1, in, out, in, constant, false, false)
-        .call(arguments));
-    c.endControlFlow();
-    c.beginControlFlow("for (; j < $L; j++)", in);
-    for (int r = 0; r < rows; r++) {
-      c.addStatement("$T t$L = $L", ctx.scalar(), r, ctx.lit(0));
-    }
-    c.beginControlFlow("for (int s = 0; s < m; s++)");
-    c.addStatement("$T xj = x[xOff + s * $L + j]", ctx.scalar(), in);
-    for (int r = 0; r < rows; r++) {
-      c.addStatement("t$L += d[s * $L + o + $L] * xj", r, out, r);
-    }
-    c.endControlFlow();
-    for (int r = 0; r < rows; r++) {
-      c.addStatement("gw[go + $L + j] += t$L", r * in, r);
-    }
-    c.endControlFlow();
+    singleColumns(c, rows, in, out, constant, "xOff", "", "go");
     c.beginControlFlow("for (int s = 0; s < m; s++)");
     for (int r = 0; r < rows; r++) {
       c.addStatement("gb[o + $L] += d[s * $L + o + $L]", r, out, r);
@@ -716,25 +698,37 @@ final class VectorBatchKernels implements BatchKernels {
    * chunk e0 .. e0 + m - 1: what {@link #gradientRows} adds after its packed tiles.
    */
   private void deferredTails(CodeBlock.Builder c, int rows, int in, int out, boolean constant) {
-    c.beginControlFlow("for (int j = jt; j < bound; j += LANES)");
+    c.addStatement("int j = jt");
+    singleColumns(c, rows, in, out, constant, "e0 * " + in, "e0 * " + out + " + ", "o * " + in);
+  }
+
+  /**
+   * From column j on, rows o .. o + rows - 1 of ∂W: tiles of single vectors, then single
+   * columns, each summed over the chunk's m examples (x from {@code xAt}, each row {@code in}
+   * long; deltas from {@code dAt} + s × out + o) and added to gw from {@code gwAt} + j.
+   */
+  private void singleColumns(CodeBlock.Builder c, int rows, int in, int out, boolean constant,
+      String xAt, String dAt, String gwAt) {
+    c.beginControlFlow("for (; j < bound; j += LANES)");
     c.addStatement("$L", tiles.gradient(rows, 1, in, out, in, constant, false, false)
-        .call("x, e0 * " + in + " + j, d, e0 * " + out + " + o, gw, o * " + in + " + j, m"));
+        .call("x, " + xAt + " + j, d, " + dAt + "o, gw, " + gwAt + " + j, m"));
     c.endControlFlow();
-    c.beginControlFlow("for (int j = bound; j < $L; j++)", in);
+    c.beginControlFlow("for (; j < $L; j++)", in);
     for (int r = 0; r < rows; r++) {
       c.addStatement("$T t$L = $L", ctx.scalar(), r, ctx.lit(0));
     }
-    c.beginControlFlow("for (int s = e0; s < e0 + m; s++)");
-    c.addStatement("$T xj = x[s * $L + j]", ctx.scalar(), in);
+    c.beginControlFlow("for (int s = 0; s < m; s++)");
+    c.addStatement("$T xj = x[$L + s * $L + j]", ctx.scalar(), xAt, in);
     for (int r = 0; r < rows; r++) {
-      c.addStatement("t$L += d[s * $L + o + $L] * xj", r, out, r);
+      c.addStatement("t$L += d[$Ls * $L + o + $L] * xj", r, dAt, out, r);
     }
     c.endControlFlow();
     for (int r = 0; r < rows; r++) {
-      c.addStatement("gw[o * $L + $L + j] += t$L", in, r * in, r);
+      c.addStatement("gw[$L + $L + j] += t$L", gwAt, r * in, r);
     }
     c.endControlFlow();
   }
+
 
   /**
    * Δ_prev = (Δ W) ⊙ σ'(z_prev) over the chunk, batch-major (index ≥ 1): register tiles of
