@@ -98,7 +98,8 @@ final class BatchEmitter {
    * BatchKernels#deferredExamples} examples) defers the first layer's ∂W to its end.
    */
   boolean defersGradient() {
-    return ctx.trainable() && backend.batchKernels().deferredExamples() > 0;
+    // deferredExamples is 0 for a class that does not train.
+    return backend.batchKernels().deferredExamples() > 0;
   }
 
   private List<ParameterSpec> chunkParameters() {

@@ -315,7 +315,7 @@ final class VectorBackend implements Backend {
    */
   @Override
   public CodeBlock lastGradientCall(int index) {
-    if (index > 0 || kernels.deferredExamples() == 0) {
+    if (!defersGradient(index)) {
       return gradientCall(index);
     }
     return CodeBlock.builder().add(gradientCall(index))
@@ -323,6 +323,14 @@ final class VectorBackend implements Backend {
         .add(split.deferredGradient("0, 1"))
         .endControlFlow()
         .build();
+  }
+
+  /**
+   * Whether layer {@code index}'s ∂W waits for the end of a deferring {@code trainBatch}
+   * ({@link BatchKernels#deferredExamples}): the first layer's, where the kernels defer.
+   */
+  private boolean defersGradient(int index) {
+    return index == 0 && kernels.deferredExamples() > 0;
   }
 
   @Override
@@ -349,7 +357,7 @@ final class VectorBackend implements Backend {
           kernels.transposeColumns(), inputs(index), in, part);
       if (ctx.trainable()) {
         // A deferring trainBatch packs the first layer's inputs of the whole batch at its end.
-        c.beginControlFlow(index == 0 && kernels.deferredExamples() > 0
+        c.beginControlFlow(defersGradient(index)
                 ? "if (packsGradientInputs && !gradientDeferred)" : "if (packsGradientInputs)")
             .add(kernels.gradientInputs(index, inputs(index), "m", part))
             .endControlFlow();
@@ -372,7 +380,7 @@ final class VectorBackend implements Backend {
     public CodeBlock gradient(int index, String part) {
       CodeBlock call = CodeBlock.of("$N($L, m, $L);\n", ctx.names().batch(index).gradient(),
           inputs(index), part);
-      if (index > 0 || kernels.deferredExamples() == 0) {
+      if (!defersGradient(index)) {
         return call;
       }
       int out = ctx.network().layers().get(0).outSize();
