@@ -102,6 +102,14 @@ final class BatchEmitter {
     return backend.batchKernels().deferredExamples() > 0;
   }
 
+  /**
+   * Whether a {@code trainBatch} of {@code n} examples defers the first layer's ∂W: more than one
+   * chunk, at most {@link BatchKernels#deferredExamples} examples.
+   */
+  private CodeBlock deferredBatch() {
+    return CodeBlock.of("n > CHUNK && n <= $L", backend.batchKernels().deferredExamples());
+  }
+
   private List<ParameterSpec> chunkParameters() {
     return List.of(ParameterSpec.builder(ctx.array(), "xs").build(),
         ParameterSpec.builder(TypeName.INT, "e0").build(),
@@ -425,8 +433,7 @@ final class BatchEmitter {
       m.addStatement("packsGradientInputs = true");
     }
     if (defersGradient()) {
-      m.addStatement("gradientDeferred = n > CHUNK && n <= $L",
-          backend.batchKernels().deferredExamples());
+      m.addStatement("gradientDeferred = $L", deferredBatch());
     }
     m.beginControlFlow("for (int e0 = 0; e0 < n; e0 += CHUNK)");
     m.addStatement("int m = Math.min(CHUNK, n - e0)");
@@ -519,8 +526,7 @@ final class BatchEmitter {
     boolean defers = deferGradient && defersGradient();
     if (packs && defersGradient()) {
       if (defers) {
-        m.addStatement("gradientDeferred = n > CHUNK && n <= $L",
-            backend.batchKernels().deferredExamples());
+        m.addStatement("gradientDeferred = $L", deferredBatch());
       } else {
         m.addStatement("gradientDeferred = false");
       }
