@@ -164,9 +164,11 @@ final class LinearNet implements TrainableDoubleNetwork {
         if (Thread.currentThread() != caller) {
           off.set(true);
         } else if (part == 0) {
-          // As long as a real part takes: a helper takes its part meanwhile, unless it is off
-          // its core (then the caller takes it: StepTeam.STEAL_NANOS).
-          long end = System.nanoTime() + 200_000;
+          // Long enough for a helper to take its part even when it was parked or off its core
+          // for a while (a CI run on a busy 2-core host: 200 µs here left 66 % of the steps
+          // without a helper); after that the caller takes it (StepTeam.STEAL_NANOS). A helper
+          // that takes its part ends the wait at once.
+          long end = System.nanoTime() + 20_000_000;
           while (!off.get() && System.nanoTime() < end) {
             Thread.onSpinWait();
           }
