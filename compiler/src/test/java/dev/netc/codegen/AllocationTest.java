@@ -24,16 +24,23 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The hot paths allocate nothing: {@code trainBatch}, {@code trainStep} (values and int
  * labels), {@code gradient}, {@code accumulateGradient}, {@code optimizerStep}, {@code predict}
- * and {@code predictBatch} are each called 10⁴ times after a warm-up (and a vector MLP's
- * {@code trainBatch} split over a {@code StepTeam} of two too), and the thread's
- * allocated bytes ({@code com.sun.management.ThreadMXBean}) must not move, with no slack, in at
- * least one window of 20 s of them, in one of at most three fresh JVMs. Both backends are
+ * and {@code predictBatch} (and a vector MLP's {@code trainBatch} split over a {@code StepTeam}
+ * of two too) are each called in windows of 10⁴ calls (fewer for a call that takes long, see
+ * {@link #windowCalls}) after a warm-up, and the thread's allocated bytes ({@code
+ * com.sun.management.ThreadMXBean}) must not move, with no slack, in at least one window of 20 s
+ * of them, in one of at most three fresh JVMs. Both backends are
  * tested, on MLPs and CNNs, the vector one with each kernel plan. Each call site is compiled
  * Java (a generated driver class), not reflection, which would allocate by itself.
  */
 class AllocationTest {
+  /** Calls before the first window: at least the first, then up to the second, for a while. */
+  private static final int WARM_UP_MIN = 5_000;
   private static final int WARM_UP = 20_000;
+  private static final long WARM_UP_NANOS = 2_000_000_000L;
   private static final int CALLS = 10_000;
+  /** The least calls in a window, and about how long a window of a slow call takes. */
+  private static final int MIN_CALLS = 500;
+  private static final long WINDOW_NANOS = 250_000_000L;
   /** Marks a call made with the network's steps split over a team of two threads. */
   private static final String SPLIT = "split:";
 
@@ -147,7 +154,22 @@ class AllocationTest {
     jit.start();
     for (String d : drivers) {
       IntConsumer run = (IntConsumer) c.load(pkg + "." + d).getConstructor().newInstance();
-      run.accept(WARM_UP);
+      // C2 compiles a call that runs long loops (a CNN's or a batch of 100's step) after fewer
+      // calls than a short one: past WARM_UP_MIN calls the warm-up stops at WARM_UP calls or
+      // WARM_UP_NANOS, whichever comes first (the windows below warm up further if a kernel is
+      // still being compiled). It took 413 of the test's 473 s on a CI host with 20,000 calls
+      // of each and windows of 10,000.
+      run.accept(WARM_UP_MIN);
+      int warmed = WARM_UP_MIN;
+      long warmUpStart = System.nanoTime();
+      long blockNanos = 0;
+      while (warmed < WARM_UP && System.nanoTime() - warmUpStart < WARM_UP_NANOS) {
+        long t0 = System.nanoTime();
+        run.accept(1_000);
+        blockNanos = System.nanoTime() - t0;
+        warmed += 1_000;
+      }
+      int calls = windowCalls(blockNanos);
       // The least of several windows: a per-call allocation shows in every window (at least 16
       // bytes × 10⁴); a one-off allocation by the JVM itself (say, while it recompiles or
       // deoptimizes a caller mid-window) does not, and is not the generated code's doing.
@@ -158,7 +180,7 @@ class AllocationTest {
       // vectors. A real per-call allocation shows in every window.
       long deadline = System.nanoTime() + 20_000_000_000L;
       while (bytes != 0 && System.nanoTime() < deadline) {
-        long window = measure(bean, run) - overhead;
+        long window = measure(bean, run, calls) - overhead;
         if (window != 0) {
           System.out.println("allocation test: " + d + ": " + window + " bytes in one window");
           Thread.sleep(100);
@@ -166,7 +188,7 @@ class AllocationTest {
         bytes = Math.min(bytes, window);
       }
       if (bytes != 0) {
-        failures.add(d + " allocated " + bytes + " bytes in " + CALLS + " calls");
+        failures.add(d + " allocated " + bytes + " bytes in " + calls + " calls");
         System.out.println(whereItAllocates(d, run));
       }
     }
@@ -252,10 +274,27 @@ class AllocationTest {
         + f.getLineNumber() + " (" + f.getType() + ")";
   }
 
+  /**
+   * The calls in a window of a driver whose last 1,000 warm-up calls took {@code blockNanos}:
+   * {@link #CALLS}, or as many as take about {@link #WINDOW_NANOS} if fewer, but at least {@link
+   * #MIN_CALLS}. The test allows no byte of slack, so a per-call allocation (at least 16 bytes)
+   * shows in a window of any length; a short one only costs less of a slow call's time.
+   */
+  static int windowCalls(long blockNanos) {
+    long perCall = Math.max(1, blockNanos / 1_000);
+    return (int) Math.max(MIN_CALLS, Math.min(CALLS, WINDOW_NANOS / perCall));
+  }
+
   /** Bytes the current thread allocates while {@code run} makes {@link #CALLS} calls. */
   private static long measure(com.sun.management.ThreadMXBean bean, IntConsumer run) {
+    return measure(bean, run, CALLS);
+  }
+
+  /** Bytes the current thread allocates while {@code run} makes {@code calls} calls. */
+  private static long measure(com.sun.management.ThreadMXBean bean, IntConsumer run,
+      int calls) {
     long before = bean.getCurrentThreadAllocatedBytes();
-    run.accept(CALLS);
+    run.accept(calls);
     return bean.getCurrentThreadAllocatedBytes() - before;
   }
 
