@@ -28,7 +28,10 @@ public final class ChildJvm {
     return run(List.of(), mainClass, args, seconds);
   }
 
-  /** Like {@link #run(String, List, long)} with extra JVM options after this JVM's. */
+  /**
+   * Like {@link #run(String, List, long)} with extra JVM options after this JVM's (a system
+   * property among them replaces this JVM's).
+   */
   public static Outcome run(List<String> jvmOptions, String mainClass, List<String> args,
       long seconds) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
@@ -36,11 +39,12 @@ public final class ChildJvm {
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     cmd.addAll(inherited(ManagementFactory.getRuntimeMXBean().getInputArguments()));
     cmd.add("--add-modules=jdk.incubator.vector");
-    cmd.addAll(jvmOptions);
     String cacheDir = System.getProperty("netc.cacheDir");
     if (cacheDir != null) {
       cmd.add("-Dnetc.cacheDir=" + cacheDir);
     }
+    // After this JVM's: a property given here wins (the last -D of a name does).
+    cmd.addAll(jvmOptions);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(mainClass);
