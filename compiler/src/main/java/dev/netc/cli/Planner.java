@@ -13,6 +13,7 @@ import dev.netc.runtime.TrainableFloatNetwork;
 import dev.netc.runtime.train.JitWarmUp;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,10 +23,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Chooses a network's kernel plan by timing each candidate ({@link KernelPlan#candidates}) on
@@ -145,7 +148,8 @@ final class Planner {
    * more rounds make the choice less a matter of one JVM's luck. A variant whose JVMs all fail
    * is left out; if all fail, an error. A variant wider than this CPU's vectors is not timed:
    * its class would run a narrower plan ({@link KernelPlan#narrowedTo}), which is a candidate of
-   * its own.
+   * its own. The variants' JVMs share the user's class cache, or a temporary one where that
+   * cannot be written ({@link #sharedClassCache}).
    */
   static Result plan(Path model, Network net, int batch, int rounds) {
     Path scratch = sharedClassCache().isPresent() ? null : scratchCache();
@@ -174,11 +178,11 @@ final class Planner {
    * ClassCache#defaultDirectory}), so that the first compiles the network's class and the
    * others load it: every variant runs the same class, which picks its plan at initialization.
    */
-  static java.util.Optional<Path> sharedClassCache() {
+  static Optional<Path> sharedClassCache() {
     return ClassCache.defaultDirectory().filter(dir -> {
       try {
-        java.nio.file.Files.createDirectories(dir);
-        return java.nio.file.Files.isWritable(dir);
+        Files.createDirectories(dir);
+        return Files.isWritable(dir);
       } catch (IOException | RuntimeException e) {
         return false;
       }
@@ -193,7 +197,7 @@ final class Planner {
    */
   private static Path scratchCache() {
     try {
-      return java.nio.file.Files.createTempDirectory("netc-plan-");
+      return Files.createTempDirectory("netc-plan-");
     } catch (IOException | RuntimeException e) {
       return null;
     }
@@ -204,9 +208,9 @@ final class Planner {
     if (dir == null) {
       return;
     }
-    try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dir)) {
+    try (Stream<Path> paths = Files.walk(dir)) {
       for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        java.nio.file.Files.deleteIfExists(p);
+        Files.deleteIfExists(p);
       }
     } catch (IOException | RuntimeException e) {
       // A temporary folder left behind: the system's to clean.
