@@ -137,9 +137,9 @@ class AllocationTest {
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     IntConsumer nothing = n -> { };
     for (int i = 0; i < 3; i++) {
-      measure(bean, nothing); // the first calls of the MXBean path allocate once
+      measure(bean, nothing, CALLS); // the first calls of the MXBean path allocate once
     }
-    long overhead = measure(bean, nothing);
+    long overhead = measure(bean, nothing, CALLS);
     System.out.println("allocation test (" + backend + " " + plan + ", " + tiles + " tiles, "
         + group + "): "
         + drivers.size()
@@ -283,11 +283,6 @@ class AllocationTest {
   static int windowCalls(long blockNanos) {
     long perCall = Math.max(1, blockNanos / 1_000);
     return (int) Math.max(MIN_CALLS, Math.min(CALLS, WINDOW_NANOS / perCall));
-  }
-
-  /** Bytes the current thread allocates while {@code run} makes {@link #CALLS} calls. */
-  private static long measure(com.sun.management.ThreadMXBean bean, IntConsumer run) {
-    return measure(bean, run, CALLS);
   }
 
   /** Bytes the current thread allocates while {@code run} makes {@code calls} calls. */
